@@ -1,0 +1,49 @@
+# Rosetta. `make test` installs the real peers the tests need and runs every
+# test; `make ci` is what .ci/run (and CI) runs.
+
+GO        ?= go
+PKGS      ?= ./...
+FUZZTIME  ?= 60s
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -s -w \
+	-X github.com/prometheus/common/version.Version=$(VERSION) \
+	-X github.com/prometheus/common/version.Revision=$(REVISION) \
+	-X github.com/prometheus/common/version.Branch=main \
+	-X github.com/prometheus/common/version.BuildUser=rosetta \
+	-X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
+
+.PHONY: all build run test test-only peers vet fmt-check generate ci bench fuzz mapping-tests
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o rosetta ./cmd/rosetta
+
+run: build
+	./rosetta
+
+peers:
+	.ci/install-peers
+
+# test: install peers, then run every test with the race detector.
+test: peers test-only
+
+test-only: vet fmt-check
+	$(GO) test -race -count=1 -timeout 25m $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './testdata/node/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+generate:
+	$(GO) generate ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+ci: test
+	@git diff --exit-code -- . ':(exclude)testdata/node/package-lock.json' || (echo "tree changed by the build"; exit 1)

@@ -1,0 +1,209 @@
+package normalize
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Type is the metric type an input hints at or a rule assigns.
+type Type uint8
+
+// Types. The zero value means the input did not say.
+const (
+	TypeUntyped Type = iota
+	TypeCounter
+	TypeGauge
+	// TypeObserver is a single observation (a StatsD timer, histogram or
+	// distribution event) that feeds a histogram or summary in the store.
+	TypeObserver
+	// TypeHistogram is a complete, pre-aggregated histogram (Record.Dist),
+	// as read from another exporter's /metrics.
+	TypeHistogram
+	// TypeSummary is a complete, pre-aggregated summary (Record.Dist).
+	TypeSummary
+)
+
+var typeNames = [...]string{"untyped", "counter", "gauge", "observer", "histogram", "summary"}
+
+func (t Type) String() string {
+	if int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return "unknown"
+}
+
+// Label is one name/value pair.
+type Label struct {
+	Name, Value string
+}
+
+// Labels is a list of labels. Labels on a Sample are sorted by name and
+// unique; labels on a Record are as the input read them.
+type Labels []Label
+
+// Get returns the value of the label name, or "".
+func (ls Labels) Get(name string) string {
+	for _, l := range ls {
+		if l.Name == name {
+			return l.Value
+		}
+	}
+	return ""
+}
+
+// Sort sorts ls by name in place, keeping the last value of a duplicated
+// name, and returns the result.
+func (ls Labels) Sort() Labels {
+	if !sort.SliceIsSorted(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name }) {
+		sort.SliceStable(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
+	}
+	out := ls[:0]
+	for i, l := range ls {
+		if i+1 < len(ls) && ls[i+1].Name == l.Name {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// String formats ls as {a="1", b="2"}.
+func (ls Labels) String() string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, l := range ls {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(l.Name)
+		b.WriteString(`="`)
+		b.WriteString(l.Value)
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// Bucket is one cumulative histogram bucket.
+type Bucket struct {
+	UpperBound float64
+	Count      uint64
+}
+
+// Quantile is one summary quantile.
+type Quantile struct {
+	Quantile, Value float64
+}
+
+// Distribution is a pre-aggregated histogram or summary read from a source
+// that already aggregates (a Prometheus scrape, a plugin).
+type Distribution struct {
+	Count     uint64
+	Sum       float64
+	Buckets   []Bucket   // histograms; cumulative, +Inf may be omitted
+	Quantiles []Quantile // summaries
+}
+
+// Record is the raw reading every input produces, before any rule.
+type Record struct {
+	// Match is the string rules match against.
+	Match string
+	// Labels are the raw labels or tags that came with the reading.
+	Labels Labels
+	Value  float64
+	// Type is the input's hint; rules may override it.
+	Type Type
+	// Delta is true when Value is an increment (StatsD counters, gauge
+	// +/- updates) and false when it is an absolute reading.
+	Delta bool
+	// Help is the source's description, if it has one.
+	Help string
+	// Dist is set for TypeHistogram and TypeSummary.
+	Dist *Distribution
+}
+
+// ObserverType selects how observations (TypeObserver) are aggregated.
+type ObserverType uint8
+
+// Observer types. ObserverDefault means the store's default.
+const (
+	ObserverDefault ObserverType = iota
+	ObserverHistogram
+	ObserverSummary
+	// ObserverNativeHistogram is a native (sparse) histogram only.
+	ObserverNativeHistogram
+)
+
+var observerNames = [...]string{"", "histogram", "summary", "native_histogram"}
+
+func (o ObserverType) String() string {
+	if int(o) < len(observerNames) {
+		return observerNames[o]
+	}
+	return "unknown"
+}
+
+// Objective is a summary quantile with its allowed error.
+type Objective struct {
+	Quantile, Error float64
+}
+
+// SeriesOptions are the per-rule settings the store needs for a series. The
+// engine shares one *SeriesOptions between all samples of a rule; the store
+// must treat it as read-only.
+type SeriesOptions struct {
+	// Rule identifies the rule that produced the sample ("" when no rule
+	// matched); it keys per-rule budgets and statistics.
+	Rule string
+	// TTL after which an idle series is removed; 0 keeps it forever.
+	TTL time.Duration
+	// Observer and its options for TypeObserver samples.
+	Observer ObserverType
+	Buckets  []float64
+	// NativeBucketFactor > 1 adds native buckets to a classic histogram (or
+	// sets the resolution of a native-only one); NativeMaxBuckets caps them.
+	NativeBucketFactor float64
+	NativeMaxBuckets   uint32
+	Objectives         []Objective
+	MaxAge             time.Duration
+	AgeBuckets         uint32
+	BufCap             uint32
+	// SeriesLimit caps the series this rule may create; 0 means no per-rule cap.
+	SeriesLimit int
+}
+
+// Sample is a Record after the rules: a named series with a value.
+type Sample struct {
+	Name   string
+	Labels Labels // sorted, unique
+	Value  float64
+	Type   Type
+	Delta  bool
+	Help   string
+	Dist   *Distribution
+	// Opts is the matched rule's options; nil means defaults.
+	Opts *SeriesOptions
+}
+
+// Appender receives batches of Records from an input. It is safe for
+// concurrent use. The callee must not keep batch, or anything it points to,
+// after the call returns; the caller may reuse it.
+type Appender interface {
+	// Append maps and stores a batch of push readings.
+	Append(ctx context.Context, batch []Record) error
+	// Replace maps batch and makes it the complete set of series that
+	// source (an input and target, as "input/target") produces: series it
+	// produced before and does not produce now are removed. Pull inputs call
+	// it once per poll; an empty batch removes all of the source's series
+	// (the target is down).
+	Replace(ctx context.Context, source string, batch []Record) error
+}
+
+// Sink receives mapped Samples; the store in package outputs implements it.
+// The same ownership rule as Appender applies.
+type Sink interface {
+	Write(batch []Sample)
+	Replace(source string, batch []Sample)
+}
