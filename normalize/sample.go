@@ -122,6 +122,13 @@ type Record struct {
 	Help string
 	// Dist is set for TypeHistogram and TypeSummary.
 	Dist *Distribution
+	// DefaultName and DefaultLabels, when DefaultName is set, give the
+	// series the record becomes when no rule matches (and unmatched records
+	// are kept) or when the matching rule has no name of its own: the
+	// jmx_exporter default format, for example. When DefaultName is empty
+	// the engine escapes Match into a metric name and keeps Labels.
+	DefaultName   string
+	DefaultLabels Labels
 }
 
 // ObserverType selects how observations (TypeObserver) are aggregated.
