@@ -1,0 +1,302 @@
+package outputs
+
+import (
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Defaults for observations, the ones statsd_exporter v0.31.0 exposes.
+var (
+	// DefaultBuckets are the classic histogram buckets when a rule has none
+	// (prometheus.DefBuckets, as statsd_exporter's mapper defaults).
+	DefaultBuckets = prometheus.DefBuckets
+	// DefaultObjectives are the summary quantiles when a rule has none
+	// (statsd_exporter's defaultQuantiles).
+	DefaultObjectives = []normalize.Objective{{Quantile: 0.5, Error: 0.05}, {Quantile: 0.9, Error: 0.01}, {Quantile: 0.99, Error: 0.001}}
+)
+
+const (
+	// DefaultNativeBucketFactor is the resolution of a native-only
+	// histogram whose rule sets none (statsd_exporter's mapper default).
+	DefaultNativeBucketFactor = 1.1
+	// DefaultNativeMaxBuckets caps native buckets when a rule sets no cap
+	// (statsd_exporter's mapper default).
+	DefaultNativeMaxBuckets = 256
+)
+
+// kind is how a series is stored.
+type kind uint8
+
+const (
+	kindCounter kind = iota + 1
+	kindGauge
+	kindUntyped
+	kindHistogram       // classic buckets only, Rosetta's own compact histogram
+	kindNativeHistogram // client_golang histogram: native buckets, with or without classic ones
+	kindSummary         // client_golang summary (quantile streams)
+	kindDistHistogram   // pre-aggregated histogram, stored as is
+	kindDistSummary     // pre-aggregated summary, stored as is
+)
+
+func (k kind) observer() bool {
+	return k == kindHistogram || k == kindNativeHistogram || k == kindSummary
+}
+
+func (k kind) metricType() dto.MetricType {
+	switch k {
+	case kindCounter:
+		return dto.MetricType_COUNTER
+	case kindGauge:
+		return dto.MetricType_GAUGE
+	case kindHistogram, kindNativeHistogram, kindDistHistogram:
+		return dto.MetricType_HISTOGRAM
+	case kindSummary, kindDistSummary:
+		return dto.MetricType_SUMMARY
+	}
+	return dto.MetricType_UNTYPED
+}
+
+// kindOf maps a sample to its storage kind, or returns an invalid reason.
+func kindOf(smp *normalize.Sample) (kind, string) {
+	switch smp.Type {
+	case normalize.TypeCounter:
+		return kindCounter, ""
+	case normalize.TypeGauge:
+		return kindGauge, ""
+	case normalize.TypeUntyped:
+		return kindUntyped, ""
+	case normalize.TypeObserver:
+		obs := normalize.ObserverDefault
+		if smp.Opts != nil {
+			obs = smp.Opts.Observer
+		}
+		switch obs {
+		case normalize.ObserverDefault, normalize.ObserverSummary:
+			return kindSummary, ""
+		case normalize.ObserverHistogram:
+			if smp.Opts.NativeBucketFactor > 1 {
+				return kindNativeHistogram, ""
+			}
+			return kindHistogram, ""
+		case normalize.ObserverNativeHistogram:
+			return kindNativeHistogram, ""
+		}
+		return 0, InvalidUnknownObserver
+	case normalize.TypeHistogram:
+		if smp.Dist == nil {
+			return 0, InvalidMissingDist
+		}
+		return kindDistHistogram, ""
+	case normalize.TypeSummary:
+		if smp.Dist == nil {
+			return 0, InvalidMissingDist
+		}
+		return kindDistSummary, ""
+	}
+	return 0, InvalidUnknownType
+}
+
+// seriesData is the state of a histogram or summary series.
+type seriesData interface {
+	observe(v float64)
+	write(m *dto.Metric, a *arena)
+}
+
+// update applies a sample to its series. The shard mutex is held.
+func (s *Store) update(se *series, smp *normalize.Sample) {
+	switch se.kind {
+	case kindCounter, kindGauge, kindUntyped:
+		if smp.Delta {
+			se.value += smp.Value
+		} else {
+			se.value = smp.Value
+		}
+	case kindHistogram, kindNativeHistogram, kindSummary:
+		se.data.observe(smp.Value)
+	case kindDistHistogram, kindDistSummary:
+		se.data.(*distData).set(smp.Dist)
+	}
+}
+
+func newData(k kind, o *normalize.SeriesOptions) seriesData {
+	switch k {
+	case kindHistogram:
+		var b []float64
+		if o != nil {
+			b = o.Buckets
+		}
+		return newClassic(b)
+	case kindNativeHistogram:
+		opts := prometheus.HistogramOpts{
+			Name:                           "rosetta_observation",
+			Help:                           "x",
+			NativeHistogramBucketFactor:    o.NativeBucketFactor,
+			NativeHistogramMaxBucketNumber: o.NativeMaxBuckets,
+		}
+		if opts.NativeHistogramBucketFactor <= 1 {
+			opts.NativeHistogramBucketFactor = DefaultNativeBucketFactor
+		}
+		if opts.NativeHistogramMaxBucketNumber == 0 {
+			opts.NativeHistogramMaxBucketNumber = DefaultNativeMaxBuckets
+		}
+		if o.Observer == normalize.ObserverHistogram {
+			// Classic buckets beside the native ones.
+			opts.Buckets = o.Buckets
+			if len(opts.Buckets) == 0 {
+				opts.Buckets = DefaultBuckets
+			}
+		}
+		return &clientData{h: prometheus.NewHistogram(opts)}
+	case kindSummary:
+		opts := prometheus.SummaryOpts{Name: "rosetta_observation", Help: "x"}
+		objs := DefaultObjectives
+		if o != nil {
+			if len(o.Objectives) > 0 {
+				objs = o.Objectives
+			}
+			opts.MaxAge = o.MaxAge
+			opts.AgeBuckets = o.AgeBuckets
+			opts.BufCap = o.BufCap
+		}
+		opts.Objectives = make(map[float64]float64, len(objs))
+		for _, q := range objs {
+			opts.Objectives[q.Quantile] = q.Error
+		}
+		return &clientData{h: prometheus.NewSummary(opts)}
+	case kindDistHistogram:
+		return &distData{}
+	case kindDistSummary:
+		return &distData{summary: true}
+	}
+	return nil
+}
+
+// classic is a classic histogram with cumulative buckets computed at
+// gather time: a count per bucket, the +Inf count, the sum.
+type classic struct {
+	upper  []float64 // sorted, without +Inf; shared, read-only
+	counts []uint64  // per bucket, not cumulative; len(upper)+1 (the last is +Inf)
+	sum    float64
+}
+
+func newClassic(b []float64) *classic {
+	if len(b) == 0 {
+		b = DefaultBuckets
+	}
+	if !sort.Float64sAreSorted(b) || math.IsInf(b[len(b)-1], 1) || hasDup(b) {
+		b = slices.Clone(b)
+		sort.Float64s(b)
+		b = slices.Compact(b)
+		for len(b) > 0 && math.IsInf(b[len(b)-1], 1) {
+			b = b[:len(b)-1]
+		}
+	}
+	return &classic{upper: b, counts: make([]uint64, len(b)+1)}
+}
+
+func hasDup(b []float64) bool {
+	for i := 1; i < len(b); i++ {
+		if b[i] == b[i-1] {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *classic) observe(v float64) {
+	// sort.SearchFloat64s finds the first upper bound >= v: the bucket
+	// whose le includes v; len(upper) is +Inf.
+	c.counts[sort.SearchFloat64s(c.upper, v)]++
+	c.sum += v
+}
+
+func (c *classic) write(m *dto.Metric, a *arena) {
+	h := a.histograms.next()
+	bs := a.buckets.slice(len(c.upper))
+	h.Bucket = a.bucketPtrs.slice(len(c.upper))
+	var cum uint64
+	for i, ub := range c.upper {
+		cum += c.counts[i]
+		b := &bs[i]
+		b.CumulativeCount = a.uint64(cum)
+		b.UpperBound = a.float64(ub)
+		h.Bucket[i] = b
+	}
+	cum += c.counts[len(c.upper)]
+	h.SampleCount = a.uint64(cum)
+	h.SampleSum = a.float64(c.sum)
+	m.Histogram = h
+}
+
+// clientData wraps client_golang's histogram (native buckets) or summary
+// (quantile streams).
+type clientData struct {
+	h interface {
+		Observe(float64)
+		Write(*dto.Metric) error
+	}
+}
+
+func (c *clientData) observe(v float64) { c.h.Observe(v) }
+
+func (c *clientData) write(m *dto.Metric, _ *arena) {
+	_ = c.h.Write(m) // only fails for invalid exemplars, which are never set
+}
+
+// distData is a pre-aggregated distribution, replaced by each sample.
+type distData struct {
+	summary bool
+	d       normalize.Distribution
+}
+
+func (d *distData) observe(float64) {}
+
+func (d *distData) set(src *normalize.Distribution) {
+	d.d.Count = src.Count
+	d.d.Sum = src.Sum
+	d.d.Buckets = append(d.d.Buckets[:0], src.Buckets...)
+	d.d.Quantiles = append(d.d.Quantiles[:0], src.Quantiles...)
+}
+
+func (d *distData) write(m *dto.Metric, a *arena) {
+	if d.summary {
+		d.writeSummary(m, a)
+	} else {
+		d.writeHistogram(m, a)
+	}
+}
+
+func (d *distData) writeHistogram(m *dto.Metric, a *arena) {
+	h := a.histograms.next()
+	bs := a.buckets.slice(len(d.d.Buckets))
+	h.Bucket = a.bucketPtrs.slice(len(d.d.Buckets))
+	for i, b := range d.d.Buckets {
+		bs[i].CumulativeCount = a.uint64(b.Count)
+		bs[i].UpperBound = a.float64(b.UpperBound)
+		h.Bucket[i] = &bs[i]
+	}
+	h.SampleCount = a.uint64(d.d.Count)
+	h.SampleSum = a.float64(d.d.Sum)
+	m.Histogram = h
+}
+
+func (d *distData) writeSummary(m *dto.Metric, a *arena) {
+	sm := &dto.Summary{
+		SampleCount: a.uint64(d.d.Count),
+		SampleSum:   a.float64(d.d.Sum),
+		Quantile:    make([]*dto.Quantile, len(d.d.Quantiles)),
+	}
+	qs := make([]dto.Quantile, len(d.d.Quantiles))
+	for i, q := range d.d.Quantiles {
+		qs[i].Quantile = a.float64(q.Quantile)
+		qs[i].Value = a.float64(q.Value)
+		sm.Quantile[i] = &qs[i]
+	}
+	m.Summary = sm
+}
