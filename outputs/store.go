@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -597,12 +598,10 @@ func sameNames(names []string, ls normalize.Labels) bool {
 	return true
 }
 
-// generated lists the extra names a family of type typ exposes (in any
-// exposition format).
+// generated lists the suffixes of the extra sample names a family of type
+// typ exposes.
 func generated(typ dto.MetricType) []string {
 	switch typ {
-	case dto.MetricType_COUNTER:
-		return []string{"_total"}
 	case dto.MetricType_HISTOGRAM:
 		return []string{"_bucket", "_count", "_sum"}
 	case dto.MetricType_SUMMARY:
@@ -613,29 +612,33 @@ func generated(typ dto.MetricType) []string {
 
 // collides reports whether a new family name of type typ would clash with
 // the names of an existing family. famMu is held.
+//
+// Histograms and summaries expose x_bucket, x_count and x_sum; those names
+// must not be families of their own. OpenMetrics names a counter family
+// without its _total suffix (counter x_total has "# TYPE x counter"), so a
+// counter x_total and any family x would share metadata there.
 func (s *Store) collides(name string, typ dto.MetricType) bool {
 	for _, suf := range generated(typ) {
-		if suf == "_total" && strings.HasSuffix(name, suf) {
-			continue // OpenMetrics exposes counter x_total as x_total
-		}
 		if _, ok := s.families[name+suf]; ok {
 			return true
 		}
 	}
-	for _, suf := range [...]string{"_total", "_bucket", "_count", "_sum"} {
+	for _, suf := range [...]string{"_bucket", "_count", "_sum"} {
 		base, ok := strings.CutSuffix(name, suf)
 		if !ok {
 			continue
 		}
-		other := s.families[base]
-		if other == nil {
-			continue
+		if other := s.families[base]; other != nil && slices.Contains(generated(other.typ), suf) {
+			return true
 		}
-		for _, g := range generated(other.typ) {
-			if g == suf {
-				return true
-			}
+	}
+	if base, ok := strings.CutSuffix(name, "_total"); ok && typ == dto.MetricType_COUNTER {
+		if _, ok := s.families[base]; ok {
+			return true
 		}
+	}
+	if other := s.families[name+"_total"]; other != nil && other.typ == dto.MetricType_COUNTER {
+		return true
 	}
 	return false
 }

@@ -1,0 +1,254 @@
+package outputs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/exporter-toolkit/web"
+)
+
+// DefaultShutdownTimeout bounds the graceful shutdown of the web server.
+const DefaultShutdownTimeout = 5 * time.Second
+
+// WebConfig is the wiring of the web server.
+type WebConfig struct {
+	// Flags are exporter-toolkit's --web.listen-address (repeatable),
+	// --web.systemd-socket and --web.config.file, as returned by
+	// kingpinflag.AddFlags(app, ":9102"). Nil means listen on :9102 without
+	// TLS or authentication.
+	Flags *web.FlagConfig
+	// TelemetryPath is --web.telemetry-path; "" means /metrics.
+	TelemetryPath string
+	// Gatherer is what /metrics serves, e.g.
+	// outputs.Gatherers{selfRegistry, store}. Required.
+	Gatherer prometheus.Gatherer
+	// Registerer, when set, gets promhttp's own metrics
+	// (promhttp_metric_handler_requests_total, ..._requests_in_flight and
+	// ..._errors_total), as statsd_exporter's /metrics has them.
+	Registerer prometheus.Registerer
+	// Reload is called by POST /-/reload; nil answers 503.
+	Reload func(context.Context) error
+	// Links are extra landing page links (e.g. /mappings); the telemetry
+	// path is always linked first.
+	Links []web.LandingLinks
+	// Handlers are extra routes (pattern → handler, http.ServeMux patterns),
+	// e.g. "/mappings".
+	Handlers map[string]http.Handler
+	// Name, Description and Version are shown on the landing page.
+	Name, Description, Version string
+	// EnablePprof serves net/http/pprof under /debug/pprof/. Off by default
+	// (statsd_exporter always serves it).
+	EnablePprof bool
+	// MaxRequestsInFlight and Timeout limit /metrics (0: no limit).
+	MaxRequestsInFlight int
+	Timeout             time.Duration
+	// ShutdownTimeout bounds graceful shutdown; 0 means
+	// DefaultShutdownTimeout.
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
+}
+
+// Web is Rosetta's HTTP server: the landing page, /metrics, /-/healthy,
+// /-/ready and /-/reload.
+type Web struct {
+	cfg     WebConfig
+	handler http.Handler
+	ready   atomic.Bool
+	logger  *slog.Logger
+}
+
+// NewWeb builds the server; it does not listen yet. It is not ready until
+// SetReady(true).
+func NewWeb(cfg WebConfig) (*Web, error) {
+	if cfg.Gatherer == nil {
+		return nil, errors.New("web: no gatherer")
+	}
+	if cfg.TelemetryPath == "" {
+		cfg.TelemetryPath = "/metrics"
+	}
+	if !strings.HasPrefix(cfg.TelemetryPath, "/") {
+		return nil, fmt.Errorf("web: telemetry path %q does not start with /", cfg.TelemetryPath)
+	}
+	if cfg.Flags == nil {
+		addrs := []string{":9102"}
+		systemd := false
+		file := ""
+		cfg.Flags = &web.FlagConfig{WebListenAddresses: &addrs, WebSystemdSocket: &systemd, WebConfigFile: &file}
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if cfg.Name == "" {
+		cfg.Name = "Rosetta"
+	}
+	if cfg.Description == "" {
+		cfg.Description = "A monitoring adapter: StatsD, JMX and application stats in, one Prometheus /metrics out."
+	}
+	w := &Web{cfg: cfg, logger: cfg.Logger}
+	if w.logger == nil {
+		w.logger = slog.New(slog.DiscardHandler)
+	}
+
+	mux := http.NewServeMux()
+	opts := promhttp.HandlerOpts{
+		ErrorLog:            slogErrorLog{w.logger},
+		ErrorHandling:       promhttp.ContinueOnError,
+		EnableOpenMetrics:   true,
+		MaxRequestsInFlight: cfg.MaxRequestsInFlight,
+		Timeout:             cfg.Timeout,
+	}
+	if cfg.Registerer != nil {
+		opts.Registry = cfg.Registerer
+	}
+	var metrics http.Handler = promhttp.HandlerFor(cfg.Gatherer, opts)
+	if cfg.Registerer != nil {
+		metrics = promhttp.InstrumentMetricHandler(cfg.Registerer, metrics)
+	}
+	mux.Handle(cfg.TelemetryPath, metrics)
+	mux.HandleFunc("/-/healthy", func(rw http.ResponseWriter, r *http.Request) {
+		if !getOrHead(rw, r) {
+			return
+		}
+		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(rw, "Healthy")
+	})
+	mux.HandleFunc("/-/ready", func(rw http.ResponseWriter, r *http.Request) {
+		if !getOrHead(rw, r) {
+			return
+		}
+		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !w.ready.Load() {
+			rw.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(rw, "Not ready")
+			return
+		}
+		fmt.Fprintln(rw, "Ready")
+	})
+	mux.HandleFunc("/-/reload", w.serveReload)
+	if cfg.EnablePprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	for pattern, h := range cfg.Handlers {
+		mux.Handle(pattern, h)
+	}
+	if cfg.TelemetryPath != "/" {
+		links := append([]web.LandingLinks{{Address: cfg.TelemetryPath, Text: "Metrics"}}, cfg.Links...)
+		profiling := "false"
+		if cfg.EnablePprof {
+			profiling = "true"
+		}
+		landing, err := web.NewLandingPage(web.LandingConfig{
+			Name:        cfg.Name,
+			Description: cfg.Description,
+			Version:     cfg.Version,
+			Links:       links,
+			Profiling:   profiling,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("web: landing page: %w", err)
+		}
+		mux.Handle("/", landing)
+	}
+	w.handler = mux
+	return w, nil
+}
+
+// getOrHead answers 405 to other methods.
+func getOrHead(rw http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	rw.Header().Set("Allow", "GET, HEAD")
+	http.Error(rw, "Only GET and HEAD requests are allowed", http.StatusMethodNotAllowed)
+	return false
+}
+
+func (w *Web) serveReload(rw http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		rw.Header().Set("Allow", "POST, PUT")
+		http.Error(rw, "This endpoint requires a POST request", http.StatusMethodNotAllowed)
+		return
+	}
+	if w.cfg.Reload == nil {
+		http.Error(rw, "reloading is not available", http.StatusServiceUnavailable)
+		return
+	}
+	if err := w.cfg.Reload(r.Context()); err != nil {
+		w.logger.Error("reload failed", "err", err)
+		http.Error(rw, fmt.Sprintf("failed to reload config: %s", err), http.StatusInternalServerError)
+		return
+	}
+	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(rw, "Reloaded")
+}
+
+// SetReady sets what /-/ready answers (200 when ready, 503 before).
+func (w *Web) SetReady(ready bool) { w.ready.Store(ready) }
+
+// Handler returns the routes, for tests and for embedding.
+func (w *Web) Handler() http.Handler { return w.handler }
+
+func (w *Web) server() *http.Server {
+	return &http.Server{
+		Handler:           w.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(w.logger.Handler(), slog.LevelError),
+	}
+}
+
+// Run listens on the configured addresses (or systemd sockets), with TLS and
+// authentication from --web.config.file, until ctx ends; then it shuts down
+// gracefully and returns nil. A listen or serve error is returned.
+func (w *Web) Run(ctx context.Context) error {
+	srv := w.server()
+	return w.run(ctx, srv, func() error { return web.ListenAndServe(srv, w.cfg.Flags, w.logger) })
+}
+
+// Serve is Run on a listener the caller made (tests, socket activation by
+// other means). It closes l.
+func (w *Web) Serve(ctx context.Context, l net.Listener) error {
+	srv := w.server()
+	return w.run(ctx, srv, func() error { return web.Serve(l, srv, w.cfg.Flags, w.logger) })
+}
+
+func (w *Web) run(ctx context.Context, srv *http.Server, serve func() error) error {
+	errc := make(chan error, 1)
+	go func() { errc <- serve() }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("web server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		w.logger.Warn("web server shutdown", "err", err)
+		_ = srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("web server: %w", err)
+	}
+	return nil
+}
+
+// slogErrorLog adapts a slog.Logger to promhttp.Logger.
+type slogErrorLog struct{ l *slog.Logger }
+
+func (s slogErrorLog) Println(v ...any) { s.l.Error("metrics handler", "err", fmt.Sprint(v...)) }
