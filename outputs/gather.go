@@ -46,7 +46,7 @@ func (s *Store) Gather() ([]*dto.MetricFamily, error) {
 					se = next
 					continue
 				}
-				g.metrics = append(g.metrics, se.metric(a))
+				g.metrics = append(g.metrics, se.metric(a, now))
 				se = next
 			}
 		}
@@ -90,7 +90,7 @@ func compareMetrics(x, y *dto.Metric) int {
 }
 
 // metric builds the dto.Metric of a series. The shard mutex is held.
-func (se *series) metric(a *arena) *dto.Metric {
+func (se *series) metric(a *arena, now int64) *dto.Metric {
 	m := a.metrics.next()
 	switch se.kind {
 	case kindCounter:
@@ -106,7 +106,7 @@ func (se *series) metric(a *arena) *dto.Metric {
 		u.Value = a.float64(se.value)
 		m.Untyped = u
 	default:
-		se.data.write(m, a)
+		se.data.write(m, a, now)
 	}
 	if len(se.labels) > 0 {
 		lps := a.labels.slice(len(se.labels))
@@ -147,35 +147,41 @@ func (c *chunk[T]) slice(n int) []T {
 
 // arena allocates the parts of one gather's output.
 type arena struct {
-	metrics    chunk[dto.Metric]
-	counters   chunk[dto.Counter]
-	gauges     chunk[dto.Gauge]
-	untyped    chunk[dto.Untyped]
-	histograms chunk[dto.Histogram]
-	buckets    chunk[dto.Bucket]
-	bucketPtrs chunk[*dto.Bucket]
-	labels     chunk[dto.LabelPair]
-	labelPtrs  chunk[*dto.LabelPair]
-	floats     chunk[float64]
-	uints      chunk[uint64]
-	strs       chunk[string]
+	metrics      chunk[dto.Metric]
+	counters     chunk[dto.Counter]
+	gauges       chunk[dto.Gauge]
+	untyped      chunk[dto.Untyped]
+	histograms   chunk[dto.Histogram]
+	summaries    chunk[dto.Summary]
+	quantiles    chunk[dto.Quantile]
+	quantilePtrs chunk[*dto.Quantile]
+	buckets      chunk[dto.Bucket]
+	bucketPtrs   chunk[*dto.Bucket]
+	labels       chunk[dto.LabelPair]
+	labelPtrs    chunk[*dto.LabelPair]
+	floats       chunk[float64]
+	uints        chunk[uint64]
+	strs         chunk[string]
 }
 
 func newArena(hint int) *arena {
 	n := min(max(hint+hint/8, 64), 1<<16)
 	return &arena{
-		metrics:    chunk[dto.Metric]{size: n},
-		counters:   chunk[dto.Counter]{size: n},
-		gauges:     chunk[dto.Gauge]{size: n},
-		untyped:    chunk[dto.Untyped]{size: 64},
-		histograms: chunk[dto.Histogram]{size: 64},
-		buckets:    chunk[dto.Bucket]{size: 1024},
-		bucketPtrs: chunk[*dto.Bucket]{size: 1024},
-		labels:     chunk[dto.LabelPair]{size: 2 * n},
-		labelPtrs:  chunk[*dto.LabelPair]{size: 2 * n},
-		floats:     chunk[float64]{size: n},
-		uints:      chunk[uint64]{size: 1024},
-		strs:       chunk[string]{size: 256},
+		metrics:      chunk[dto.Metric]{size: n},
+		counters:     chunk[dto.Counter]{size: n},
+		gauges:       chunk[dto.Gauge]{size: n},
+		untyped:      chunk[dto.Untyped]{size: 64},
+		histograms:   chunk[dto.Histogram]{size: 64},
+		summaries:    chunk[dto.Summary]{size: 64},
+		quantiles:    chunk[dto.Quantile]{size: 256},
+		quantilePtrs: chunk[*dto.Quantile]{size: 256},
+		buckets:      chunk[dto.Bucket]{size: 1024},
+		bucketPtrs:   chunk[*dto.Bucket]{size: 1024},
+		labels:       chunk[dto.LabelPair]{size: 2 * n},
+		labelPtrs:    chunk[*dto.LabelPair]{size: 2 * n},
+		floats:       chunk[float64]{size: n},
+		uints:        chunk[uint64]{size: 1024},
+		strs:         chunk[string]{size: 256},
 	}
 }
 

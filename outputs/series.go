@@ -39,7 +39,7 @@ const (
 	kindUntyped
 	kindHistogram       // classic buckets only, Rosetta's own compact histogram
 	kindNativeHistogram // client_golang histogram: native buckets, with or without classic ones
-	kindSummary         // client_golang summary (quantile streams)
+	kindSummary         // Rosetta's summary, client_golang's results in less memory
 	kindDistHistogram   // pre-aggregated histogram, stored as is
 	kindDistSummary     // pre-aggregated summary, stored as is
 )
@@ -104,12 +104,12 @@ func kindOf(smp *normalize.Sample) (kind, string) {
 
 // seriesData is the state of a histogram or summary series.
 type seriesData interface {
-	observe(v float64)
-	write(m *dto.Metric, a *arena)
+	observe(v float64, now int64)
+	write(m *dto.Metric, a *arena, now int64)
 }
 
 // update applies a sample to its series. The shard mutex is held.
-func (s *Store) update(se *series, smp *normalize.Sample) {
+func (s *Store) update(se *series, smp *normalize.Sample, now int64) {
 	switch se.kind {
 	case kindCounter, kindGauge, kindUntyped:
 		if smp.Delta {
@@ -118,13 +118,13 @@ func (s *Store) update(se *series, smp *normalize.Sample) {
 			se.value = smp.Value
 		}
 	case kindHistogram, kindNativeHistogram, kindSummary:
-		se.data.observe(smp.Value)
+		se.data.observe(smp.Value, now)
 	case kindDistHistogram, kindDistSummary:
 		se.data.(*distData).set(smp.Dist)
 	}
 }
 
-func newData(k kind, o *normalize.SeriesOptions) seriesData {
+func newData(k kind, o *normalize.SeriesOptions, now int64) seriesData {
 	switch k {
 	case kindHistogram:
 		var b []float64
@@ -154,21 +154,7 @@ func newData(k kind, o *normalize.SeriesOptions) seriesData {
 		}
 		return &clientData{h: prometheus.NewHistogram(opts)}
 	case kindSummary:
-		opts := prometheus.SummaryOpts{Name: "rosetta_observation", Help: "x"}
-		objs := DefaultObjectives
-		if o != nil {
-			if len(o.Objectives) > 0 {
-				objs = o.Objectives
-			}
-			opts.MaxAge = o.MaxAge
-			opts.AgeBuckets = o.AgeBuckets
-			opts.BufCap = o.BufCap
-		}
-		opts.Objectives = make(map[float64]float64, len(objs))
-		for _, q := range objs {
-			opts.Objectives[q.Quantile] = q.Error
-		}
-		return &clientData{h: prometheus.NewSummary(opts)}
+		return newSummary(o, now)
 	case kindDistHistogram:
 		return &distData{}
 	case kindDistSummary:
@@ -209,14 +195,14 @@ func hasDup(b []float64) bool {
 	return false
 }
 
-func (c *classic) observe(v float64) {
+func (c *classic) observe(v float64, _ int64) {
 	// sort.SearchFloat64s finds the first upper bound >= v: the bucket
 	// whose le includes v; len(upper) is +Inf.
 	c.counts[sort.SearchFloat64s(c.upper, v)]++
 	c.sum += v
 }
 
-func (c *classic) write(m *dto.Metric, a *arena) {
+func (c *classic) write(m *dto.Metric, a *arena, _ int64) {
 	h := a.histograms.next()
 	bs := a.buckets.slice(len(c.upper))
 	h.Bucket = a.bucketPtrs.slice(len(c.upper))
@@ -234,18 +220,14 @@ func (c *classic) write(m *dto.Metric, a *arena) {
 	m.Histogram = h
 }
 
-// clientData wraps client_golang's histogram (native buckets) or summary
-// (quantile streams).
+// clientData wraps client_golang's histogram for native buckets.
 type clientData struct {
-	h interface {
-		Observe(float64)
-		Write(*dto.Metric) error
-	}
+	h prometheus.Histogram
 }
 
-func (c *clientData) observe(v float64) { c.h.Observe(v) }
+func (c *clientData) observe(v float64, _ int64) { c.h.Observe(v) }
 
-func (c *clientData) write(m *dto.Metric, _ *arena) {
+func (c *clientData) write(m *dto.Metric, _ *arena, _ int64) {
 	_ = c.h.Write(m) // only fails for invalid exemplars, which are never set
 }
 
@@ -255,7 +237,7 @@ type distData struct {
 	d       normalize.Distribution
 }
 
-func (d *distData) observe(float64) {}
+func (d *distData) observe(float64, int64) {}
 
 func (d *distData) set(src *normalize.Distribution) {
 	d.d.Count = src.Count
@@ -264,7 +246,7 @@ func (d *distData) set(src *normalize.Distribution) {
 	d.d.Quantiles = append(d.d.Quantiles[:0], src.Quantiles...)
 }
 
-func (d *distData) write(m *dto.Metric, a *arena) {
+func (d *distData) write(m *dto.Metric, a *arena, _ int64) {
 	if d.summary {
 		d.writeSummary(m, a)
 	} else {
@@ -287,12 +269,11 @@ func (d *distData) writeHistogram(m *dto.Metric, a *arena) {
 }
 
 func (d *distData) writeSummary(m *dto.Metric, a *arena) {
-	sm := &dto.Summary{
-		SampleCount: a.uint64(d.d.Count),
-		SampleSum:   a.float64(d.d.Sum),
-		Quantile:    make([]*dto.Quantile, len(d.d.Quantiles)),
-	}
-	qs := make([]dto.Quantile, len(d.d.Quantiles))
+	sm := a.summaries.next()
+	sm.SampleCount = a.uint64(d.d.Count)
+	sm.SampleSum = a.float64(d.d.Sum)
+	sm.Quantile = a.quantilePtrs.slice(len(d.d.Quantiles))
+	qs := a.quantiles.slice(len(d.d.Quantiles))
 	for i, q := range d.d.Quantiles {
 		qs[i].Quantile = a.float64(q.Quantile)
 		qs[i].Value = a.float64(q.Value)

@@ -367,7 +367,7 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 		se = se.next
 	}
 	if se == nil {
-		se = s.create(sh, h, k, smp)
+		se = s.create(sh, h, k, smp, now)
 		if se == nil {
 			return nil
 		}
@@ -381,7 +381,7 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 		h := strings.Clone(smp.Help)
 		se.fam.help.CompareAndSwap(nil, &h)
 	}
-	s.update(se, smp)
+	s.update(se, smp, now)
 	se.last = now
 	se.ttl = s.ttlOf(smp.Opts)
 	rule := ""
@@ -434,7 +434,7 @@ func checkValue(k kind, smp *normalize.Sample) string {
 
 // create makes a new series after the validity, conflict and budget checks.
 // The shard mutex is held.
-func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample) *series {
+func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now int64) *series {
 	if reason := s.validate(smp); reason != "" {
 		s.m.invalid.WithLabelValues(reason).Inc()
 		return nil
@@ -501,7 +501,7 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample) *seri
 	for i, l := range smp.Labels {
 		se.labels[i] = normalize.Label{Name: s.intern(l.Name), Value: strings.Clone(l.Value)}
 	}
-	se.data = newData(k, smp.Opts)
+	se.data = newData(k, smp.Opts, now)
 	fam.n++
 	s.count++
 	s.byRule[rule]++

@@ -1,0 +1,116 @@
+package outputs
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// TestSummaryMatchesClientGolang feeds the same observations to the
+// compact summary and to client_golang's (which statsd_exporter uses) and
+// expects the same count, sum and quantiles after every scrape, below and
+// above perks' buffer size, with scrapes interleaved. All of it runs well
+// inside one age bucket (2 minutes), where client_golang's own clock does
+// not matter.
+func TestSummaryMatchesClientGolang(t *testing.T) {
+	custom := []normalize.Objective{{Quantile: 0.25, Error: 0.02}, {Quantile: 0.5, Error: 0.05}, {Quantile: 0.75, Error: 0.02}, {Quantile: 0.999, Error: 0.0001}}
+	for _, objs := range [][]normalize.Objective{nil, custom} {
+		for _, n := range []int{1, 2, 3, 10, 499, 500, 501, 1234, 5000} {
+			t.Run(fmt.Sprintf("objectives=%d/n=%d", len(objs), n), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(uint64(n), 7))
+				o := &normalize.SeriesOptions{Observer: normalize.ObserverSummary, Objectives: objs}
+				mine := newSummary(o, 0)
+				targets := map[float64]float64{}
+				for _, q := range objs {
+					targets[q.Quantile] = q.Error
+				}
+				if len(targets) == 0 {
+					targets = map[float64]float64{0.5: 0.05, 0.9: 0.01, 0.99: 0.001}
+				}
+				theirs := prometheus.NewSummary(prometheus.SummaryOpts{Name: "x", Help: "x", Objectives: targets})
+				scrapeEvery := max(n/4, 1)
+				for i := range n {
+					v := math.Round(rng.ExpFloat64()*1000) / 10
+					mine.observe(v, int64(i))
+					theirs.Observe(v)
+					if (i+1)%scrapeEvery == 0 || i == n-1 {
+						var got, want dto.Metric
+						mine.write(&got, newArena(1), int64(i))
+						if err := theirs.Write(&want); err != nil {
+							t.Fatal(err)
+						}
+						if diff := cmp.Diff(summaryString(want.Summary), summaryString(got.Summary)); diff != "" {
+							t.Fatalf("after %d observations (-client_golang +rosetta):\n%s", i+1, diff)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+func summaryString(s *dto.Summary) []string {
+	out := []string{fmt.Sprintf("count=%d sum=%g", s.GetSampleCount(), s.GetSampleSum())}
+	for _, q := range s.Quantile {
+		out = append(out, fmt.Sprintf("q%g=%g", q.GetQuantile(), q.GetValue()))
+	}
+	return out
+}
+
+// TestSummaryWindow checks the sliding window: with MaxAge 10m in 5 age
+// buckets an observation counts for the quantiles for 8 to 10 minutes.
+func TestSummaryWindow(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1000, 0)}
+	s, _ := newTestStore(t, StoreConfig{Now: clk.now})
+	o := &normalize.SeriesOptions{Observer: normalize.ObserverSummary, Objectives: []normalize.Objective{{Quantile: 0.5, Error: 0.05}}}
+	quantile := func() (float64, uint64) {
+		t.Helper()
+		mfs, err := s.Gather()
+		if err != nil || len(mfs) != 1 {
+			t.Fatalf("Gather: %v, %v", mfs, err)
+		}
+		sm := mfs[0].Metric[0].GetSummary()
+		return sm.Quantile[0].GetValue(), sm.GetSampleCount()
+	}
+	s.Write([]normalize.Sample{observe("s", 100, o)})
+	clk.advance(5 * time.Minute)
+	s.Write([]normalize.Sample{observe("s", 7, o)})
+	if q, _ := quantile(); q != 7 {
+		t.Errorf("at 5m: median %v, want 7 (of 100 and 7)", q)
+	}
+	clk.advance(4*time.Minute + 59*time.Second)
+	if q, _ := quantile(); q != 7 {
+		t.Errorf("at 9m59s: median %v, want 7", q)
+	}
+	clk.advance(2 * time.Second) // 10m01s: the first observation has left the window
+	if q, n := quantile(); q != 7 || n != 2 {
+		t.Errorf("at 10m01s: median %v, count %d, want 7 and 2", q, n)
+	}
+	clk.advance(10 * time.Minute)
+	if q, n := quantile(); !math.IsNaN(q) || n != 2 {
+		t.Errorf("at 20m01s: median %v, count %d, want NaN and 2", q, n)
+	}
+}
+
+// TestSummaryNoObjectives: an empty objectives list from a rule means the
+// defaults; a summary with quantiles only comes from the options.
+func TestSummaryDefaults(t *testing.T) {
+	sm := newSummary(nil, 0)
+	if diff := cmp.Diff([]float64{0.5, 0.9, 0.99}, sm.quantiles); diff != "" {
+		t.Errorf("default quantiles (-want +got):\n%s", diff)
+	}
+	if got := len(sm.streams); got != prometheus.DefAgeBuckets {
+		t.Errorf("age buckets: got %d, want %d", got, prometheus.DefAgeBuckets)
+	}
+	if got, want := time.Duration(sm.streamDur), prometheus.DefMaxAge/prometheus.DefAgeBuckets; got != want {
+		t.Errorf("stream duration: got %v, want %v", got, want)
+	}
+}
