@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 var _ prometheus.Gatherer = (*Store)(nil)
@@ -15,78 +17,88 @@ var _ prometheus.Gatherer = (*Store)(nil)
 // with its metrics sorted by labels, as prometheus.Registry returns them.
 // Expired series are skipped and removed. It never returns an error: the
 // store refused every sample that could have made the output inconsistent.
+//
+// Each family keeps its series in label order (sorted again only after a
+// series was created out of order), so a gather does not sort.
 func (s *Store) Gather() ([]*dto.MetricFamily, error) {
 	now := s.now().UnixNano()
-	a := newArena(s.Len())
-	type group struct {
-		fam     *family
-		metrics []*dto.Metric
+
+	// Snapshot the families and their members in order.
+	s.famMu.Lock()
+	if !s.famSorted {
+		slices.SortFunc(s.famList, func(x, y *family) int { return strings.Compare(x.name, y.name) })
+		s.famSorted = true
 	}
-	groups := map[string]*group{}
-	expired := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.Lock()
-		for _, head := range sh.series {
-			for se := head; se != nil; {
-				next := se.next
-				if se.expired(now) {
-					s.remove(sh, se)
-					expired++
-					se = next
-					continue
-				}
-				g := groups[se.fam.name]
-				if g == nil {
-					g = &group{fam: se.fam}
-					groups[se.fam.name] = g
-				} else if g.fam != se.fam && g.fam.typ != se.fam.typ {
-					// The family was removed and recreated with another type
-					// while this gather ran; keep the first one seen.
-					se = next
-					continue
-				}
-				g.metrics = append(g.metrics, se.metric(a, now))
-				se = next
-			}
+	fams := slices.Clone(s.famList)
+	members := make([]*series, 0, s.count)
+	ends := make([]int, len(fams))
+	for i, f := range fams {
+		if f.removed > 0 {
+			f.members = slices.DeleteFunc(f.members, func(se *series) bool { return se.removed })
+			f.removed = 0
 		}
-		sh.mu.Unlock()
+		if f.unsorted {
+			slices.SortFunc(f.members, func(x, y *series) int { return compareLabels(x.labels, y.labels) })
+			f.unsorted = false
+		}
+		members = append(members, f.members...)
+		ends[i] = len(members)
+	}
+	s.famMu.Unlock()
+
+	a := newArena(len(members))
+	mfs := make([]dto.MetricFamily, len(fams))
+	out := make([]*dto.MetricFamily, 0, len(fams))
+	metrics := make([]*dto.Metric, 0, len(members))
+	expired := 0
+	start := 0
+	for i, f := range fams {
+		first := len(metrics)
+		for _, se := range members[start:ends[i]] {
+			sh := &s.shards[se.hash%numShards]
+			sh.mu.Lock()
+			switch {
+			case se.dead:
+			case se.expired(now):
+				s.remove(sh, se)
+				expired++
+			default:
+				metrics = append(metrics, se.metric(a, now))
+			}
+			sh.mu.Unlock()
+		}
+		start = ends[i]
+		if len(metrics) == first {
+			continue
+		}
+		mf := &mfs[i]
+		mf.Name = a.string(f.name)
+		help := s.defaultHelp
+		if h := f.help.Load(); h != nil {
+			help = *h
+		}
+		mf.Help = a.string(help)
+		mf.Type = f.typ.Enum()
+		mf.Metric = metrics[first:len(metrics):len(metrics)]
+		out = append(out, mf)
 	}
 	if expired > 0 {
 		s.m.expired.Add(float64(expired))
 	}
-
-	out := make([]*dto.MetricFamily, 0, len(groups))
-	mfs := make([]dto.MetricFamily, len(groups))
-	i := 0
-	for name, g := range groups {
-		mf := &mfs[i]
-		i++
-		mf.Name = a.string(name)
-		help := s.defaultHelp
-		if h := g.fam.help.Load(); h != nil {
-			help = *h
-		}
-		mf.Help = a.string(help)
-		mf.Type = g.fam.typ.Enum()
-		slices.SortFunc(g.metrics, compareMetrics)
-		mf.Metric = g.metrics
-		out = append(out, mf)
-	}
-	slices.SortFunc(out, func(x, y *dto.MetricFamily) int { return strings.Compare(*x.Name, *y.Name) })
 	return out, nil
 }
 
-func compareMetrics(x, y *dto.Metric) int {
-	for i := 0; i < len(x.Label) && i < len(y.Label); i++ {
-		if c := strings.Compare(*x.Label[i].Name, *y.Label[i].Name); c != 0 {
-			return c
+// compareLabels orders label sets as prometheus.Registry orders metrics.
+func compareLabels(x, y normalize.Labels) int {
+	for i := 0; i < len(x) && i < len(y); i++ {
+		if x[i].Name != y[i].Name {
+			return strings.Compare(x[i].Name, y[i].Name)
 		}
-		if c := strings.Compare(*x.Label[i].Value, *y.Label[i].Value); c != 0 {
+		if c := strings.Compare(x[i].Value, y[i].Value); c != 0 {
 			return c
 		}
 	}
-	return cmp.Compare(len(x.Label), len(y.Label))
+	return cmp.Compare(len(x), len(y))
 }
 
 // metric builds the dto.Metric of a series. The shard mutex is held.

@@ -103,8 +103,11 @@ type Store struct {
 	// before famMu.
 	famMu    sync.Mutex
 	families map[string]*family
-	count    int
-	byRule   map[string]int
+	// famList is families sorted by name when famSorted.
+	famList   []*family
+	famSorted bool
+	count     int
+	byRule    map[string]int
 
 	srcMu   sync.Mutex
 	sources map[string]*sourceState
@@ -125,7 +128,13 @@ type family struct {
 	typ        dto.MetricType
 	labelNames []string // nil when MixedLabelNames
 	help       atomic.Pointer[string]
-	n          int // series, guarded by Store.famMu
+	// Guarded by Store.famMu: the live series count, the members in label
+	// order (removed ones are compacted away by the next gather) and
+	// whether members needs sorting.
+	n        int
+	members  []*series
+	removed  int
+	unsorted bool
 }
 
 type series struct {
@@ -135,12 +144,14 @@ type series struct {
 	labels normalize.Labels
 	kind   kind
 	// dead is set when the series is removed; guarded by the shard mutex.
-	dead  bool
-	value float64
-	last  int64 // unix nanoseconds of the last write
-	ttl   time.Duration
-	rule  string
-	data  seriesData // histogram or summary state; nil for scalars
+	dead bool
+	// removed is dead, guarded by Store.famMu.
+	removed bool
+	value   float64
+	last    int64 // unix nanoseconds of the last write
+	ttl     time.Duration
+	rule    string
+	data    seriesData // histogram or summary state; nil for scalars
 }
 
 type storeMetrics struct {
@@ -490,6 +501,8 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 			}
 		}
 		s.families[fam.name] = fam
+		s.famList = append(s.famList, fam)
+		s.famSorted = false
 	}
 	se := &series{
 		hash:   h,
@@ -503,6 +516,10 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	}
 	se.data = newData(k, smp.Opts, now)
 	fam.n++
+	if k := len(fam.members); k > 0 && compareLabels(fam.members[k-1].labels, se.labels) > 0 {
+		fam.unsorted = true
+	}
+	fam.members = append(fam.members, se)
 	s.count++
 	s.byRule[rule]++
 	se.next = sh.series[h]
@@ -531,9 +548,14 @@ func (s *Store) remove(sh *shard, se *series) {
 	se.dead = true
 	se.next = nil
 	s.famMu.Lock()
+	se.removed = true
 	se.fam.n--
+	se.fam.removed++
 	if se.fam.n == 0 && s.families[se.fam.name] == se.fam {
 		delete(s.families, se.fam.name)
+		s.famList = slices.DeleteFunc(s.famList, func(f *family) bool { return f == se.fam })
+		se.fam.members = nil
+		se.fam.removed = 0
 	}
 	s.count--
 	s.decRule(se.rule)
