@@ -79,7 +79,7 @@ const (
 	InvalidMissingDist      = "missing_distribution"
 	InvalidUnknownType      = "unknown_type"
 	InvalidUnknownObserver  = "unknown_observer"
-	InvalidDistributionSize = "invalid_distribution"
+	InvalidDistributionSize = "invalid_distribution" // bucket bounds not ascending, quantiles outside [0, 1] or not ascending
 )
 
 const numShards = 64
@@ -439,8 +439,27 @@ func checkValue(k kind, smp *normalize.Sample) string {
 		if math.IsNaN(smp.Value) {
 			return InvalidNaN
 		}
+	case kindDistHistogram, kindDistSummary:
+		if !validDist(smp.Dist) {
+			return InvalidDistributionSize
+		}
 	}
 	return ""
+}
+
+// validDist checks that bucket bounds ascend and quantiles are in [0, 1].
+func validDist(d *normalize.Distribution) bool {
+	for i, b := range d.Buckets {
+		if math.IsNaN(b.UpperBound) || i > 0 && b.UpperBound <= d.Buckets[i-1].UpperBound {
+			return false
+		}
+	}
+	for i, q := range d.Quantiles {
+		if !(q.Quantile >= 0 && q.Quantile <= 1) || i > 0 && q.Quantile <= d.Quantiles[i-1].Quantile {
+			return false
+		}
+	}
+	return true
 }
 
 // create makes a new series after the validity, conflict and budget checks.

@@ -1,0 +1,49 @@
+package outputs
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"testing"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// TestPromtoolCheckMetrics renders /metrics (the store's self-metrics,
+// promhttp's and well-named series of every type) and runs the real
+// `promtool check metrics` over it: it must have nothing to say.
+func TestPromtoolCheckMetrics(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatal("promtool not found (Debian package prometheus); `make peers` installs it")
+	}
+	s, reg := newTestStore(t, StoreConfig{})
+	hist := &normalize.SeriesOptions{Rule: "h", Observer: normalize.ObserverHistogram, Buckets: []float64{0.1, 1}}
+	s.Write([]normalize.Sample{
+		{Name: "app_requests_total", Labels: ls("code", "200"), Type: normalize.TypeCounter, Delta: true, Value: 3, Help: "Requests served."},
+		{Name: "app_queue_depth", Type: normalize.TypeGauge, Value: 4},
+		observe("app_request_duration_seconds", 0.3, hist, "route", "/a"),
+		observe("app_response_size_bytes", 512, nil),
+		{Name: "app_scraped_seconds", Type: normalize.TypeHistogram, Dist: &normalize.Distribution{Count: 2, Sum: 1, Buckets: []normalize.Bucket{{UpperBound: 1, Count: 2}}}},
+		{Name: "app_info", Labels: ls("version", "1.0"), Value: 1},
+		// Refused, so that the conflict counters have values.
+		gauge("app_queue_depth", 1, false, "x", "y"),
+		counter("rosetta_x_total", 1, true),
+	})
+	w, err := NewWeb(WebConfig{Gatherer: Gatherers{reg, s}, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	w.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /metrics: %d", rec.Code)
+	}
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = bytes.NewReader(rec.Body.Bytes())
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("promtool check metrics: %v\n%s\n--- input:\n%s", err, out, rec.Body.Bytes())
+	}
+}
