@@ -247,7 +247,7 @@ q_count{a="b"} 3
 `,
 		},
 		{
-			name:    "histogram or summary without a valid distribution is refused",
+			name: "histogram or summary without a valid distribution is refused",
 			samples: []normalize.Sample{
 				{Name: "d", Type: normalize.TypeHistogram}, {Name: "q", Type: normalize.TypeSummary}, gauge("ok", 1, false),
 				{Name: "d", Type: normalize.TypeHistogram, Dist: &normalize.Distribution{Buckets: []normalize.Bucket{{UpperBound: 2}, {UpperBound: 1}}}},
