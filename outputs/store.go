@@ -84,6 +84,63 @@ const (
 
 const numShards = 64
 
+// recentConflicts is how many conflicts RecentConflicts remembers.
+const recentConflicts = 32
+
+// Conflict describes samples the store dropped because of a conflict.
+type Conflict struct {
+	Reason string // one of the Reason constants
+	Name   string
+	Labels string // as {a="1", b="2"}
+	Type   string // the sample's type
+	Rule   string // the rule that produced the sample
+	Count  int    // consecutive conflicts of this name and reason
+	Last   time.Time
+}
+
+// conflict counts and remembers a conflicting sample.
+func (s *Store) conflict(reason string, smp *normalize.Sample) {
+	s.m.conflicts.WithLabelValues(reason).Inc()
+	now := s.now()
+	s.recentMu.Lock()
+	defer s.recentMu.Unlock()
+	if n := len(s.recent); n > 0 {
+		last := &s.recent[(s.recentAt+n-1)%n]
+		if len(s.recent) < recentConflicts {
+			last = &s.recent[n-1]
+		}
+		if last.Name == smp.Name && last.Reason == reason {
+			last.Count++
+			last.Last = now
+			return
+		}
+	}
+	c := Conflict{Reason: reason, Name: strings.Clone(smp.Name), Labels: smp.Labels.String(), Type: smp.Type.String(), Count: 1, Last: now}
+	if smp.Opts != nil {
+		c.Rule = smp.Opts.Rule
+	}
+	if len(s.recent) < recentConflicts {
+		s.recent = append(s.recent, c)
+		return
+	}
+	s.recent[s.recentAt] = c
+	s.recentAt = (s.recentAt + 1) % recentConflicts
+}
+
+// RecentConflicts returns the last conflicts, oldest first, for a status
+// page: the self-metrics count conflicts by reason only, to keep their
+// cardinality bounded.
+func (s *Store) RecentConflicts() []Conflict {
+	s.recentMu.Lock()
+	defer s.recentMu.Unlock()
+	out := make([]Conflict, 0, len(s.recent))
+	if len(s.recent) < recentConflicts {
+		return append(out, s.recent...)
+	}
+	out = append(out, s.recent[s.recentAt:]...)
+	return append(out, s.recent[:s.recentAt]...)
+}
+
 // Store holds the series. It is safe for concurrent use: inputs write while
 // /metrics gathers.
 type Store struct {
@@ -111,6 +168,10 @@ type Store struct {
 
 	srcMu   sync.Mutex
 	sources map[string]*sourceState
+
+	recentMu sync.Mutex
+	recent   []Conflict // ring of the last recentConflicts conflicts
+	recentAt int
 
 	names sync.Map // label name interning: string -> string
 
@@ -385,7 +446,7 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 	} else if se.kind != k && !(k.observer() && se.kind.observer()) {
 		// Another type under the same name and labels; for observers the
 		// series keeps the aggregation it was created with.
-		s.m.conflicts.WithLabelValues(ReasonType).Inc()
+		s.conflict(ReasonType, smp)
 		return nil
 	}
 	if smp.Help != "" && se.fam.help.Load() == nil {
@@ -471,12 +532,12 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	}
 	typ := k.metricType()
 	if reason := reservedLabel(typ, smp.Labels); reason != "" {
-		s.m.conflicts.WithLabelValues(reason).Inc()
+		s.conflict(reason, smp)
 		return nil
 	}
 	for _, p := range s.reserved {
 		if strings.HasPrefix(smp.Name, p) {
-			s.m.conflicts.WithLabelValues(ReasonReservedName).Inc()
+			s.conflict(ReasonReservedName, smp)
 			return nil
 		}
 	}
@@ -492,15 +553,15 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	fam := s.families[smp.Name]
 	if fam != nil {
 		if fam.typ != typ {
-			s.m.conflicts.WithLabelValues(ReasonType).Inc()
+			s.conflict(ReasonType, smp)
 			return nil
 		}
 		if fam.labelNames != nil && !sameNames(fam.labelNames, smp.Labels) {
-			s.m.conflicts.WithLabelValues(ReasonLabelNames).Inc()
+			s.conflict(ReasonLabelNames, smp)
 			return nil
 		}
 	} else if s.collides(smp.Name, typ) {
-		s.m.conflicts.WithLabelValues(ReasonNameCollision).Inc()
+		s.conflict(ReasonNameCollision, smp)
 		return nil
 	}
 	if limit := s.limit.Load(); limit > 0 && int64(s.count) >= limit {

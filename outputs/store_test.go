@@ -828,3 +828,31 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestRecentConflicts(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(100, 0)}
+	s, _ := newTestStore(t, StoreConfig{Now: clk.now})
+	r := &normalize.SeriesOptions{Rule: "timers"}
+	s.Write([]normalize.Sample{
+		counter("x", 1, true),
+		{Name: "x", Labels: ls("a", "1"), Type: normalize.TypeGauge, Value: 1, Opts: r},
+		{Name: "x", Labels: ls("a", "2"), Type: normalize.TypeGauge, Value: 1, Opts: r},
+	})
+	clk.advance(time.Second)
+	s.Write([]normalize.Sample{counter("x", 1, true, "b", "1")})
+	want := []Conflict{
+		{Reason: ReasonType, Name: "x", Labels: `{a="1"}`, Type: "gauge", Rule: "timers", Count: 2, Last: time.Unix(100, 0)},
+		{Reason: ReasonLabelNames, Name: "x", Labels: `{b="1"}`, Type: "counter", Count: 1, Last: time.Unix(101, 0)},
+	}
+	if diff := cmp.Diff(want, s.RecentConflicts()); diff != "" {
+		t.Errorf("RecentConflicts (-want +got):\n%s", diff)
+	}
+	// The ring keeps the last 32, oldest first.
+	for i := range 40 {
+		s.Write([]normalize.Sample{gauge(fmt.Sprintf("rosetta_%d", i), 1, false)})
+	}
+	got := s.RecentConflicts()
+	if len(got) != recentConflicts || got[0].Name != "rosetta_8" || got[31].Name != "rosetta_39" {
+		t.Errorf("after 42 conflicts: got %d entries from %q to %q, want 32 from rosetta_8 to rosetta_39", len(got), got[0].Name, got[len(got)-1].Name)
+	}
+}
