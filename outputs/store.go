@@ -165,6 +165,9 @@ type Store struct {
 	famSorted bool
 	count     int
 	byRule    map[string]int
+	// fullLogged records which budgets ("" for the global one) were logged
+	// as full; any removal re-arms the log.
+	fullLogged map[string]bool
 
 	srcMu   sync.Mutex
 	sources map[string]*sourceState
@@ -239,6 +242,7 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 		logger:      cfg.Logger,
 		families:    map[string]*family{},
 		byRule:      map[string]int{},
+		fullLogged:  map[string]bool{},
 		sources:     map[string]*sourceState{},
 	}
 	if s.now == nil {
@@ -566,10 +570,18 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	}
 	if limit := s.limit.Load(); limit > 0 && int64(s.count) >= limit {
 		s.m.overflow.WithLabelValues("global", rule).Inc()
+		if !s.fullLogged[""] {
+			s.fullLogged[""] = true
+			s.logger.Warn("series budget reached; new series are dropped until some expire", "series_limit", limit)
+		}
 		return nil
 	}
 	if ruleLimit > 0 && s.byRule[rule] >= ruleLimit {
 		s.m.overflow.WithLabelValues("rule", rule).Inc()
+		if !s.fullLogged[rule] {
+			s.fullLogged[rule] = true
+			s.logger.Warn("rule series budget reached; its new series are dropped until some expire", "rule", rule, "series_limit", ruleLimit)
+		}
 		return nil
 	}
 	if fam == nil {
@@ -639,6 +651,9 @@ func (s *Store) remove(sh *shard, se *series) {
 	}
 	s.count--
 	s.decRule(se.rule)
+	if len(s.fullLogged) > 0 {
+		clear(s.fullLogged)
+	}
 	s.famMu.Unlock()
 }
 

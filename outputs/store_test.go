@@ -1,7 +1,9 @@
 package outputs
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"math"
 	"strings"
 	"sync"
@@ -550,7 +552,8 @@ rosetta_series_limit 5
 // TestFloodBounded sends a million distinct names; the store keeps at most
 // the budget.
 func TestFloodBounded(t *testing.T) {
-	s, reg := newTestStore(t, StoreConfig{SeriesLimit: 1000})
+	var logs bytes.Buffer
+	s, reg := newTestStore(t, StoreConfig{SeriesLimit: 1000, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	batch := make([]normalize.Sample, 1000)
 	for i := range 1000 {
 		for j := range batch {
@@ -566,6 +569,9 @@ func TestFloodBounded(t *testing.T) {
 	s.famMu.Unlock()
 	if fams != 1000 {
 		t.Errorf("got %d families, want 1000", fams)
+	}
+	if got := strings.Count(logs.String(), "series budget reached"); got != 1 {
+		t.Errorf("logged the full budget %d times, want once:\n%s", got, logs.String())
 	}
 	if got := testutil.ToFloat64(s.m.overflow.WithLabelValues("global", "")); got != 999000 {
 		t.Errorf("overflow: got %v, want 999000", got)
