@@ -1,0 +1,552 @@
+package jmx
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Method and interface hashes (hashes/method_hashes.txt, checked against
+// OpenJDK 17).
+const (
+	hashRegistryIface  int64 = 4905912898345647071
+	opRegistryLookup         = 2
+	hashDGCIface       int64 = -669196253586618813
+	opDGCClean               = 0
+	opDGCDirty               = 1
+	hashNewClient      int64 = -1089742558549201240
+	hashQueryNames     int64 = 9152567528369059802
+	hashGetMBeanInfo   int64 = -7404813916326233354
+	hashGetAttributes  int64 = 6285293806596348999
+	hashGetAttribute   int64 = -1089783104982388203
+	hashGetDefaultDom  int64 = 6047668923998658472
+	hashConnClose      int64 = -4742752445160157748
+	hashGetMBeanCount  int64 = -2042362057335820635
+	defaultLeaseMillis       = 600000
+)
+
+// ErrAuth is wrapped by errors of rejected credentials.
+var ErrAuth = errors.New("authentication failed")
+
+// Options configure a Client.
+type Options struct {
+	// Host and Port of the RMI registry (jmx_exporter's hostPort).
+	Host string
+	Port int
+	// Name bound in the registry; "jmxrmi" when empty.
+	Name string
+	// Username and Password are sent as String[] credentials when Username
+	// is set.
+	Username, Password string
+	// OverrideStubHost dials Host (with the stub's port) instead of the
+	// host the stub advertises.
+	OverrideStubHost bool
+	// RegistrySSL puts TLS on the registry connection.
+	RegistrySSL bool
+	// TLS is used for TLS connections (SSL stubs, SSL registry).
+	TLS *tls.Config
+	// MaxConns bounds the connections kept open to the RMI server.
+	MaxConns int
+	// DialTimeout bounds connecting; 0 means 10 s.
+	DialTimeout time.Duration
+	// Limits for decoding replies; zero means DefaultLimits.
+	Limits Limits
+	// LeaseRenewed, if set, is called after each DGC lease renewal with
+	// its error (nil on success).
+	LeaseRenewed func(error)
+}
+
+// Client is one JMX RMI connector session: a registry lookup, newClient,
+// and an RMIConnection with its DGC lease held.
+type Client struct {
+	opts    Options
+	d       *dialer
+	server  RemoteRef
+	connRef RemoteRef
+	pool    *pool
+	vm      vmid
+	seq     int64
+	seqMu   sync.Mutex
+	lease   time.Duration
+	stop    chan struct{}
+	done    chan struct{}
+	closeMu sync.Once
+}
+
+// Dial connects, looks up the connector server, creates a connection
+// (authenticating when credentials are set) and starts renewing its DGC
+// lease.
+func Dial(ctx context.Context, opts Options) (*Client, error) {
+	if opts.Name == "" {
+		opts.Name = "jmxrmi"
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 4
+	}
+	if opts.DialTimeout <= 0 {
+		opts.DialTimeout = 10 * time.Second
+	}
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	c := &Client{
+		opts: opts,
+		d:    &dialer{tlsConfig: opts.TLS, limits: opts.Limits, timeout: opts.DialTimeout},
+		vm:   newVMID(),
+		seq:  -9223372036854775808, // DGCClient starts at Long.MIN_VALUE
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	regEP := endpoint{addr: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), tls: opts.RegistrySSL}
+	reg := &pool{ep: regEP, d: c.d, max: 1}
+	defer reg.closeAll()
+
+	// 1. Registry lookup.
+	v, lookupAck, err := reg.do(ctx, registryID, opRegistryLookup, hashRegistryIface, func(e *encoder) { e.str(opts.Name) }, true)
+	if err != nil {
+		return nil, fmt.Errorf("registry lookup of %q at %s: %w", opts.Name, regEP.addr, err)
+	}
+	if c.server, err = parseStub(v); err != nil {
+		return nil, fmt.Errorf("registry lookup of %q: %w", opts.Name, err)
+	}
+	c.pool = &pool{ep: c.endpointOf(c.server), d: c.d, max: opts.MaxConns}
+
+	// 2. DGC dirty for the server object, then ack the lookup's return.
+	if _, err := c.dirty(ctx, c.server.ID); err != nil {
+		c.pool.closeAll()
+		return nil, fmt.Errorf("dgc lease for the connector server at %s: %w", c.pool.ep.addr, err)
+	}
+	c.ackOn(ctx, reg, lookupAck)
+
+	// 3. newClient(credentials).
+	var creds func(*encoder)
+	if opts.Username != "" {
+		user, pass := opts.Username, opts.Password
+		creds = func(e *encoder) { e.stringArray([]string{user, pass}) }
+	} else {
+		creds = func(e *encoder) { e.null() }
+	}
+	v, newAck, err := c.pool.do(ctx, c.server.ID, -1, hashNewClient, creds, true)
+	if err != nil {
+		c.pool.closeAll()
+		var re *RemoteError
+		if errors.As(err, &re) && re.Is(&RemoteError{Class: "java.lang.SecurityException"}) {
+			return nil, fmt.Errorf("%w: %s", ErrAuth, re.Message)
+		}
+		return nil, fmt.Errorf("newClient at %s: %w", c.pool.ep.addr, err)
+	}
+	if c.connRef, err = parseStub(v); err != nil {
+		c.pool.closeAll()
+		return nil, fmt.Errorf("newClient: %w", err)
+	}
+	if ep := c.endpointOf(c.connRef); ep != c.pool.ep {
+		c.pool.closeAll()
+		c.pool = &pool{ep: ep, d: c.d, max: opts.MaxConns}
+	}
+
+	// 4. DGC dirty for the connection, ack, then renew at lease/2.
+	lease, err := c.dirty(ctx, c.connRef.ID)
+	if err != nil {
+		c.pool.closeAll()
+		return nil, fmt.Errorf("dgc lease for the connection: %w", err)
+	}
+	c.ackOn(ctx, c.pool, newAck)
+	c.lease = lease
+	go c.renew()
+	return c, nil
+}
+
+func (c *Client) endpointOf(r RemoteRef) endpoint {
+	host := r.Host
+	if c.opts.OverrideStubHost || host == "" {
+		host = c.opts.Host
+	}
+	return endpoint{addr: net.JoinHostPort(host, strconv.Itoa(r.Port)), tls: r.SSL}
+}
+
+// Server and Connection return the references the session uses.
+func (c *Client) Server() RemoteRef     { return c.server }
+func (c *Client) Connection() RemoteRef { return c.connRef }
+
+// Endpoint is the address calls go to.
+func (c *Client) Endpoint() string { return c.pool.ep.addr }
+
+// Lease is the DGC lease the server granted.
+func (c *Client) Lease() time.Duration { return c.lease }
+
+func (c *Client) ackOn(ctx context.Context, p *pool, u UID) {
+	cn, err := p.get(ctx)
+	if err != nil {
+		return
+	}
+	cn.deadline(ctx)
+	p.put(cn, cn.dgcAck(u))
+}
+
+// dirty asks the server's DGC for a lease on id and returns its duration.
+func (c *Client) dirty(ctx context.Context, id ObjID) (time.Duration, error) {
+	c.seqMu.Lock()
+	seq := c.seq
+	c.seq++
+	c.seqMu.Unlock()
+	v, ack, err := c.pool.do(ctx, dgcID, opDGCDirty, hashDGCIface, func(e *encoder) {
+		e.objIDArray([]ObjID{id})
+		var b [8]byte
+		for i := range 8 {
+			b[i] = byte(uint64(seq) >> (56 - 8*i))
+		}
+		e.block(b[:])
+		e.lease(defaultLeaseMillis, c.vm)
+	}, true)
+	if err != nil {
+		return 0, err
+	}
+	// The lease reply holds no remote references, but acking is harmless
+	// and releases the server's copy at once.
+	c.ackOn(ctx, c.pool, ack)
+	o, ok := v.(*Object)
+	if !ok {
+		return 0, fmt.Errorf("dgc dirty returned %T", v)
+	}
+	lv, _ := o.Field("java.rmi.dgc.Lease", "value")
+	ms, ok := lv.(int64)
+	if !ok || ms <= 0 {
+		return 0, fmt.Errorf("dgc dirty returned lease value %v", lv)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+func (c *Client) renew() {
+	defer close(c.done)
+	interval := c.lease / 2
+	for {
+		t := time.NewTimer(interval)
+		select {
+		case <-c.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), min(c.lease/4, 30*time.Second))
+		lease, err := c.dirty(ctx, c.connRef.ID)
+		cancel()
+		if c.opts.LeaseRenewed != nil {
+			c.opts.LeaseRenewed(err)
+		}
+		if err != nil {
+			// Retry sooner; the poller notices a dead session on its own.
+			interval = max(c.lease/8, 500*time.Millisecond)
+			continue
+		}
+		c.lease = lease
+		interval = lease / 2
+	}
+}
+
+// Close closes the RMIConnection and the sockets. It is safe to call more
+// than once.
+func (c *Client) Close(ctx context.Context) error {
+	var err error
+	c.closeMu.Do(func() {
+		close(c.stop)
+		<-c.done
+		_, _, err = c.pool.do(ctx, c.connRef.ID, -1, hashConnClose, nil, false)
+		c.pool.closeAll()
+	})
+	return err
+}
+
+func (c *Client) invoke(ctx context.Context, hash int64, args func(*encoder)) (any, error) {
+	v, _, err := c.pool.do(ctx, c.connRef.ID, -1, hash, args, true)
+	return v, err
+}
+
+// QueryNames returns the names of the registered MBeans matching pattern
+// ("" for all), each in its registration key order.
+func (c *Client) QueryNames(ctx context.Context, pattern string) ([]string, error) {
+	v, err := c.invoke(ctx, hashQueryNames, func(e *encoder) {
+		if pattern == "" {
+			e.null()
+		} else {
+			e.objectName(pattern)
+		}
+		e.null() // MarshalledObject query
+		e.null() // Subject
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queryNames(%q): %w", pattern, err)
+	}
+	elems, ok := collectionElems(v, 0)
+	if !ok {
+		return nil, fmt.Errorf("queryNames(%q) returned %s", pattern, className(v))
+	}
+	names := make([]string, 0, len(elems))
+	for _, e := range elems {
+		n, ok := objectNameOf(e)
+		if !ok {
+			return nil, fmt.Errorf("queryNames(%q): element is %s, not an ObjectName", pattern, className(e))
+		}
+		names = append(names, n)
+	}
+	return names, nil
+}
+
+// AttributeInfo describes one MBean attribute.
+type AttributeInfo struct {
+	Name        string
+	Type        string
+	Description string
+	Readable    bool
+	Writable    bool
+	Is          bool
+}
+
+// MBeanInfo is the part of javax.management.MBeanInfo the input uses.
+type MBeanInfo struct {
+	ClassName   string
+	Description string
+	Attributes  []AttributeInfo
+}
+
+// MBeanInfo returns the MBean's metadata.
+func (c *Client) MBeanInfo(ctx context.Context, name string) (*MBeanInfo, error) {
+	v, err := c.invoke(ctx, hashGetMBeanInfo, func(e *encoder) {
+		e.objectName(name)
+		e.null()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("getMBeanInfo(%s): %w", name, err)
+	}
+	info, err := mbeanInfoOf(v)
+	if err != nil {
+		return nil, fmt.Errorf("getMBeanInfo(%s): %w", name, err)
+	}
+	return info, nil
+}
+
+// Attribute is one attribute value, converted by Convert.
+type Attribute struct {
+	Name  string
+	Value any
+}
+
+// Attributes reads attributes in one call. The server silently omits the
+// ones it cannot read.
+func (c *Client) Attributes(ctx context.Context, name string, attrs []string) ([]Attribute, error) {
+	v, err := c.invoke(ctx, hashGetAttributes, func(e *encoder) {
+		e.objectName(name)
+		e.stringArray(attrs)
+		e.null()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("getAttributes(%s): %w", name, err)
+	}
+	elems, ok := collectionElems(v, 0)
+	if !ok {
+		return nil, fmt.Errorf("getAttributes(%s) returned %s", name, className(v))
+	}
+	out := make([]Attribute, 0, len(elems))
+	for _, e := range elems {
+		o, ok := e.(*Object)
+		if !ok || !o.Is("javax.management.Attribute") {
+			continue
+		}
+		n, _ := o.Field("javax.management.Attribute", "name")
+		val, _ := o.Field("javax.management.Attribute", "value")
+		ns, _ := n.(string)
+		out = append(out, Attribute{Name: ns, Value: Convert(val)})
+	}
+	return out, nil
+}
+
+// Attribute reads one attribute.
+func (c *Client) Attribute(ctx context.Context, name, attr string) (any, error) {
+	v, err := c.invoke(ctx, hashGetAttribute, func(e *encoder) {
+		e.objectName(name)
+		e.str(attr)
+		e.null()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("getAttribute(%s, %s): %w", name, attr, err)
+	}
+	return Convert(v), nil
+}
+
+// DefaultDomain is a cheap liveness check (what the JDK client calls every
+// 60 s).
+func (c *Client) DefaultDomain(ctx context.Context) (string, error) {
+	v, err := c.invoke(ctx, hashGetDefaultDom, func(e *encoder) { e.null() })
+	if err != nil {
+		return "", fmt.Errorf("getDefaultDomain: %w", err)
+	}
+	s, _ := v.(string)
+	return s, nil
+}
+
+func mbeanInfoOf(v any) (*MBeanInfo, error) {
+	o, ok := v.(*Object)
+	if !ok || !o.Is("javax.management.MBeanInfo") {
+		return nil, fmt.Errorf("reply is %s, not an MBeanInfo", className(v))
+	}
+	info := &MBeanInfo{}
+	if s, ok := o.Field("javax.management.MBeanInfo", "className"); ok {
+		info.ClassName, _ = s.(string)
+	}
+	if s, ok := o.Field("javax.management.MBeanInfo", "description"); ok {
+		info.Description, _ = s.(string)
+	}
+	av, _ := o.Field("javax.management.MBeanInfo", "attributes")
+	arr, ok := av.(*Array)
+	if !ok || arr == nil {
+		if mm, ok := o.Field("", "mmbAttributes"); ok {
+			arr, _ = mm.(*Array)
+		}
+	}
+	if arr == nil {
+		return info, nil
+	}
+	for _, e := range arr.Elems {
+		ao, ok := e.(*Object)
+		if !ok {
+			continue
+		}
+		var a AttributeInfo
+		if s, ok := ao.Field("javax.management.MBeanFeatureInfo", "name"); ok {
+			a.Name, _ = s.(string)
+		}
+		if s, ok := ao.Field("javax.management.MBeanFeatureInfo", "description"); ok {
+			a.Description, _ = s.(string)
+		}
+		if s, ok := ao.Field("javax.management.MBeanAttributeInfo", "attributeType"); ok {
+			a.Type, _ = s.(string)
+		}
+		if b, ok := ao.Field("javax.management.MBeanAttributeInfo", "isRead"); ok {
+			a.Readable, _ = b.(bool)
+		}
+		if b, ok := ao.Field("javax.management.MBeanAttributeInfo", "isWrite"); ok {
+			a.Writable, _ = b.(bool)
+		}
+		if b, ok := ao.Field("javax.management.MBeanAttributeInfo", "is"); ok {
+			a.Is, _ = b.(bool)
+		}
+		info.Attributes = append(info.Attributes, a)
+	}
+	return info, nil
+}
+
+func className(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case *Object:
+		return x.Class.Name
+	case *Array:
+		return x.Class.Name
+	case *Enum:
+		if x.Class != nil {
+			return x.Class.Name
+		}
+		return "enum"
+	case string:
+		return "java.lang.String"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
+
+func objectNameOf(v any) (string, bool) {
+	o, ok := v.(*Object)
+	if !ok || o.Class.Name != "javax.management.ObjectName" {
+		return "", false
+	}
+	for _, it := range o.Custom("javax.management.ObjectName") {
+		if s, ok := it.(string); ok {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// collectionElems returns the elements of a serialized java.util
+// collection (ArrayList, HashSet, LinkedList, unmodifiable and singleton
+// wrappers, Arrays$ArrayList) or object array.
+func collectionElems(v any, depth int) ([]any, bool) {
+	if depth > 4 {
+		return nil, false
+	}
+	switch x := v.(type) {
+	case *Array:
+		return x.Elems, x.Prim == nil
+	case *Object:
+		for _, f := range []string{"c", "list", "a"} {
+			if w, ok := x.Field("", f); ok {
+				return collectionElems(w, depth+1)
+			}
+		}
+		if x.Class.Name == "java.util.Collections$SingletonList" || x.Class.Name == "java.util.Collections$SingletonSet" {
+			w, _ := x.Field("", "element")
+			return []any{w}, true
+		}
+		for i := range x.Data {
+			cd := &x.Data[i]
+			if cd.Class.Flags&scWriteMethod == 0 || len(cd.Custom) == 0 {
+				continue
+			}
+			var out []any
+			for _, it := range cd.Custom {
+				if _, ok := it.(Block); !ok {
+					out = append(out, it)
+				}
+			}
+			return out, true
+		}
+		if x.Class.Name == "java.util.Collections$EmptyList" || x.Class.Name == "java.util.Collections$EmptySet" {
+			return nil, true
+		}
+	}
+	return nil, false
+}
+
+// mapEntries returns the key/value pairs of a serialized java.util map
+// (HashMap, TreeMap, LinkedHashMap, unmodifiable wrappers).
+func mapEntries(v any, depth int) ([][2]any, bool) {
+	if depth > 4 {
+		return nil, false
+	}
+	o, ok := v.(*Object)
+	if !ok {
+		return nil, false
+	}
+	if w, ok := o.Field("", "m"); ok {
+		return mapEntries(w, depth+1)
+	}
+	for i := range o.Data {
+		cd := &o.Data[i]
+		if cd.Class.Flags&scWriteMethod == 0 {
+			continue
+		}
+		var items []any
+		for _, it := range cd.Custom {
+			if _, ok := it.(Block); !ok {
+				items = append(items, it)
+			}
+		}
+		if len(items)%2 != 0 {
+			return nil, false
+		}
+		out := make([][2]any, 0, len(items)/2)
+		for j := 0; j < len(items); j += 2 {
+			out = append(out, [2]any{items[j], items[j+1]})
+		}
+		return out, true
+	}
+	if o.Class.Name == "java.util.Collections$EmptyMap" {
+		return nil, true
+	}
+	return nil, false
+}

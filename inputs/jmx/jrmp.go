@@ -1,0 +1,512 @@
+package jmx
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// JRMP message and return codes (sun.rmi.transport.TransportConstants).
+const (
+	jrmpMagic          = 0x4A524D49
+	jrmpVersion        = 2
+	jrmpStreamProtocol = 0x4B
+	jrmpProtocolAck    = 0x4E
+	jrmpProtocolNack   = 0x4F
+	jrmpCall           = 0x50
+	jrmpReturn         = 0x51
+	jrmpPing           = 0x52
+	jrmpPingAck        = 0x53
+	jrmpDGCAck         = 0x54
+	jrmpNormalReturn   = 1
+	jrmpExcReturn      = 2
+)
+
+// UID is java.rmi.server.UID.
+type UID struct {
+	Unique int32
+	Time   int64
+	Count  int16
+}
+
+func (u UID) append(b []byte) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(u.Unique))
+	b = binary.BigEndian.AppendUint64(b, uint64(u.Time))
+	return binary.BigEndian.AppendUint16(b, uint16(u.Count))
+}
+
+func parseUID(p []byte) UID {
+	return UID{
+		Unique: int32(binary.BigEndian.Uint32(p)),
+		Time:   int64(binary.BigEndian.Uint64(p[4:])),
+		Count:  int16(binary.BigEndian.Uint16(p[12:])),
+	}
+}
+
+// ObjID is java.rmi.server.ObjID: an exported object's number and space.
+type ObjID struct {
+	Num int64
+	UID UID
+}
+
+// Well-known object numbers.
+var (
+	registryID = ObjID{Num: 0}
+	dgcID      = ObjID{Num: 2}
+)
+
+// vmid is this client's java.rmi.dgc.VMID, sent with every DGC lease.
+type vmid struct {
+	addr []byte
+	uid  UID
+}
+
+func newVMID() vmid {
+	var r [12]byte
+	_, _ = rand.Read(r[:])
+	return vmid{
+		addr: r[:8],
+		uid: UID{
+			Unique: int32(binary.BigEndian.Uint32(r[8:])),
+			Time:   time.Now().UnixMilli(),
+			Count:  int16(-32768),
+		},
+	}
+}
+
+// RemoteRef is a live reference from a stub (UnicastRef/UnicastRef2).
+type RemoteRef struct {
+	Host string
+	Port int
+	ID   ObjID
+	// SSL is true when the stub carries SslRMIClientSocketFactory.
+	SSL bool
+	// Factory is the class of the stub's client socket factory, if any.
+	Factory string
+}
+
+// RemoteError is an exception the server threw.
+type RemoteError struct {
+	Class   string
+	Message string
+	Cause   *RemoteError
+}
+
+func (e *RemoteError) Error() string {
+	s := e.Class
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.Cause != nil {
+		s += "; caused by " + e.Cause.Error()
+	}
+	return s
+}
+
+// Is lets errors.Is match on the Java class name of any exception in the
+// chain, via a *RemoteError with only Class set.
+func (e *RemoteError) Is(target error) bool {
+	t, ok := target.(*RemoteError)
+	if !ok || t.Message != "" || t.Cause != nil {
+		return false
+	}
+	for c := e; c != nil; c = c.Cause {
+		if c.Class == t.Class {
+			return true
+		}
+	}
+	return false
+}
+
+// remoteErrorOf interprets a decoded Throwable.
+func remoteErrorOf(v any, depth int) *RemoteError {
+	o, ok := v.(*Object)
+	if !ok || depth > 8 {
+		return &RemoteError{Class: fmt.Sprintf("%T", v)}
+	}
+	re := &RemoteError{Class: o.Class.Name}
+	if m, ok := o.Field("java.lang.Throwable", "detailMessage"); ok {
+		re.Message, _ = m.(string)
+	}
+	if c, ok := o.Field("java.lang.Throwable", "cause"); ok && c != nil && c != v {
+		re.Cause = remoteErrorOf(c, depth+1)
+	}
+	// RemoteException keeps its cause in the field "detail".
+	if re.Cause == nil {
+		if c, ok := o.Field("java.rmi.RemoteException", "detail"); ok && c != nil && c != v {
+			re.Cause = remoteErrorOf(c, depth+1)
+		}
+	}
+	return re
+}
+
+func throwableMessage(v any) string { return remoteErrorOf(v, 0).Error() }
+
+// endpoint is where a connection goes.
+type endpoint struct {
+	addr string // host:port
+	tls  bool
+}
+
+// dialer opens JRMP connections.
+type dialer struct {
+	tlsConfig *tls.Config
+	limits    Limits
+	timeout   time.Duration
+}
+
+// conn is one JRMP stream-protocol connection. It carries one call at a
+// time.
+type conn struct {
+	nc       net.Conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	dec      *Decoder
+	enc      encoder
+	lastUsed time.Time
+}
+
+func (d *dialer) dial(ctx context.Context, ep endpoint) (*conn, error) {
+	nd := net.Dialer{Timeout: d.timeout}
+	nc, err := nd.DialContext(ctx, "tcp", ep.addr)
+	if err != nil {
+		return nil, err
+	}
+	if ep.tls {
+		cfg := d.tlsConfig
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		cfg = cfg.Clone()
+		if cfg.ServerName == "" {
+			host, _, _ := net.SplitHostPort(ep.addr)
+			cfg.ServerName = host
+		}
+		tc := tls.Client(nc, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("tls handshake with %s: %w", ep.addr, err)
+		}
+		nc = tc
+	}
+	c := &conn{nc: nc, br: bufio.NewReaderSize(nc, 32<<10), bw: bufio.NewWriterSize(nc, 4<<10)}
+	c.dec = NewDecoder(c.br, d.limits)
+	if err := c.handshake(ctx); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("jrmp handshake with %s: %w", ep.addr, err)
+	}
+	return c, nil
+}
+
+func (c *conn) deadline(ctx context.Context) {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.nc.SetDeadline(dl)
+	} else {
+		_ = c.nc.SetDeadline(time.Time{})
+	}
+}
+
+func (c *conn) handshake(ctx context.Context) error {
+	c.deadline(ctx)
+	var hs [7]byte
+	binary.BigEndian.PutUint32(hs[:], jrmpMagic)
+	binary.BigEndian.PutUint16(hs[4:], jrmpVersion)
+	hs[6] = jrmpStreamProtocol
+	if _, err := c.bw.Write(hs[:]); err != nil {
+		return err
+	}
+	if err := c.bw.Flush(); err != nil {
+		return err
+	}
+	ack, err := c.br.ReadByte()
+	if err != nil {
+		return err
+	}
+	if ack == jrmpProtocolNack {
+		return errors.New("server refused the stream protocol")
+	}
+	if ack != jrmpProtocolAck {
+		return fmt.Errorf("not a JRMP server (first reply byte 0x%02x)", ack)
+	}
+	var n [2]byte
+	if _, err := io.ReadFull(c.br, n[:]); err != nil {
+		return err
+	}
+	host := make([]byte, binary.BigEndian.Uint16(n[:]))
+	if _, err := io.ReadFull(c.br, host); err != nil {
+		return err
+	}
+	var port [4]byte
+	if _, err := io.ReadFull(c.br, port[:]); err != nil {
+		return err
+	}
+	// Our "default endpoint": echo the host the server saw, port 0.
+	c.enc.b = c.enc.b[:0]
+	c.enc.u16(uint16(len(host)))
+	c.enc.b = append(c.enc.b, host...)
+	c.enc.u32(0)
+	if _, err := c.bw.Write(c.enc.b); err != nil {
+		return err
+	}
+	return c.bw.Flush()
+}
+
+func (c *conn) close() { c.nc.Close() }
+
+// ping checks an idle connection.
+func (c *conn) ping(ctx context.Context) error {
+	c.deadline(ctx)
+	if err := c.bw.WriteByte(jrmpPing); err != nil {
+		return err
+	}
+	if err := c.bw.Flush(); err != nil {
+		return err
+	}
+	b, err := c.br.ReadByte()
+	if err != nil {
+		return err
+	}
+	if b != jrmpPingAck {
+		return fmt.Errorf("ping answered with 0x%02x", b)
+	}
+	return nil
+}
+
+func (c *conn) dgcAck(u UID) error {
+	c.enc.b = c.enc.b[:0]
+	c.enc.u8(jrmpDGCAck)
+	c.enc.b = u.append(c.enc.b)
+	if _, err := c.bw.Write(c.enc.b); err != nil {
+		return err
+	}
+	return c.bw.Flush()
+}
+
+// call sends one remote call and reads its return. args writes the
+// arguments after the call header; hasResult says whether a normal return
+// carries a value (false for void methods). It returns the value and the
+// return's ack UID.
+func (c *conn) call(ctx context.Context, id ObjID, op int32, hash int64, args func(*encoder), hasResult bool) (any, UID, error) {
+	c.deadline(ctx)
+	e := &c.enc
+	e.b = e.b[:0]
+	e.u8(jrmpCall)
+	e.header()
+	var hdr [34]byte
+	h := binary.BigEndian.AppendUint64(hdr[:0], uint64(id.Num))
+	h = id.UID.append(h)
+	h = binary.BigEndian.AppendUint32(h, uint32(op))
+	h = binary.BigEndian.AppendUint64(h, uint64(hash))
+	e.block(h)
+	if args != nil {
+		args(e)
+	}
+	if _, err := c.bw.Write(e.b); err != nil {
+		return nil, UID{}, err
+	}
+	if err := c.bw.Flush(); err != nil {
+		return nil, UID{}, err
+	}
+	if cap(e.b) > 64<<10 {
+		e.b = nil
+	}
+	b, err := c.br.ReadByte()
+	if err != nil {
+		return nil, UID{}, err
+	}
+	if b != jrmpReturn {
+		return nil, UID{}, fmt.Errorf("expected a return message, got 0x%02x", b)
+	}
+	c.dec.Reset()
+	if err := c.dec.ReadHeader(); err != nil {
+		return nil, UID{}, err
+	}
+	blk, err := c.dec.readBlock()
+	if err != nil {
+		return nil, UID{}, fmt.Errorf("reading return header: %w", err)
+	}
+	if len(blk) < 15 {
+		return nil, UID{}, fmt.Errorf("short return header (%d bytes)", len(blk))
+	}
+	ack := parseUID(blk[1:15])
+	switch blk[0] {
+	case jrmpNormalReturn:
+		if !hasResult {
+			return nil, ack, nil
+		}
+		v, err := c.dec.ReadObject()
+		if err != nil {
+			return nil, ack, fmt.Errorf("decoding return value: %w", err)
+		}
+		return v, ack, nil
+	case jrmpExcReturn:
+		v, err := c.dec.ReadObject()
+		if err != nil {
+			return nil, ack, fmt.Errorf("decoding exception: %w", err)
+		}
+		return nil, ack, remoteErrorOf(v, 0)
+	default:
+		return nil, ack, fmt.Errorf("unknown return type %d", blk[0])
+	}
+}
+
+// pool keeps idle connections to one endpoint.
+type pool struct {
+	ep     endpoint
+	d      *dialer
+	mu     sync.Mutex
+	idle   []*conn
+	max    int
+	closed bool
+}
+
+// pingAfter is how long a connection may idle before it is pinged on reuse.
+const pingAfter = 5 * time.Second
+
+// idleTimeout drops connections idle this long (the JDK's
+// sun.rmi.transport.connectionTimeout is 15 s).
+const idleTimeout = 60 * time.Second
+
+func (p *pool) get(ctx context.Context) (*conn, error) {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return nil, errors.New("connection closed")
+		}
+		var c *conn
+		if n := len(p.idle); n > 0 {
+			c = p.idle[n-1]
+			p.idle = p.idle[:n-1]
+		}
+		p.mu.Unlock()
+		if c == nil {
+			return p.d.dial(ctx, p.ep)
+		}
+		idle := time.Since(c.lastUsed)
+		if idle > idleTimeout {
+			c.close()
+			continue
+		}
+		if idle > pingAfter {
+			if err := c.ping(ctx); err != nil {
+				c.close()
+				continue
+			}
+		}
+		return c, nil
+	}
+}
+
+func (p *pool) put(c *conn, err error) {
+	if err != nil {
+		var re *RemoteError
+		if !errors.As(err, &re) {
+			// Transport or decoding error: the stream state is unknown.
+			c.close()
+			return
+		}
+	}
+	c.lastUsed = time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || len(p.idle) >= p.max {
+		c.close()
+		return
+	}
+	p.idle = append(p.idle, c)
+}
+
+func (p *pool) closeAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for _, c := range p.idle {
+		c.close()
+	}
+	p.idle = nil
+}
+
+// do runs one call on a pooled connection.
+func (p *pool) do(ctx context.Context, id ObjID, op int32, hash int64, args func(*encoder), hasResult bool) (any, UID, error) {
+	c, err := p.get(ctx)
+	if err != nil {
+		return nil, UID{}, err
+	}
+	v, ack, err := c.call(ctx, id, op, hash, args, hasResult)
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("%w (%w)", ctx.Err(), err)
+	}
+	p.put(c, err)
+	return v, ack, err
+}
+
+// parseStub reads the live reference out of a deserialized RMI stub
+// (RemoteObject's custom data: UnicastRef2 or UnicastRef).
+func parseStub(v any) (RemoteRef, error) {
+	o, ok := v.(*Object)
+	if !ok {
+		return RemoteRef{}, fmt.Errorf("expected a remote stub, got %T", v)
+	}
+	cr := newCustomReader(o.Custom("java.rmi.server.RemoteObject"))
+	kind, err := cr.utf()
+	if err != nil {
+		return RemoteRef{}, fmt.Errorf("stub %s: %w", o.Class.Name, err)
+	}
+	var ref RemoteRef
+	format := byte(0)
+	switch kind {
+	case "UnicastRef2":
+		if format, err = cr.u8(); err != nil {
+			return RemoteRef{}, err
+		}
+	case "UnicastRef":
+	default:
+		return RemoteRef{}, fmt.Errorf("stub %s: unsupported reference type %q", o.Class.Name, kind)
+	}
+	if ref.Host, err = cr.utf(); err != nil {
+		return RemoteRef{}, err
+	}
+	port, err := cr.i32()
+	if err != nil {
+		return RemoteRef{}, err
+	}
+	ref.Port = int(port)
+	if format == 1 {
+		csf, err := cr.object()
+		if err != nil {
+			return RemoteRef{}, fmt.Errorf("stub socket factory: %w", err)
+		}
+		if co, ok := csf.(*Object); ok {
+			ref.Factory = co.Class.Name
+			ref.SSL = strings.Contains(co.Class.Name, "Ssl")
+		}
+	}
+	if ref.ID.Num, err = cr.i64(); err != nil {
+		return RemoteRef{}, err
+	}
+	if ref.ID.UID.Unique, err = cr.i32(); err != nil {
+		return RemoteRef{}, err
+	}
+	if ref.ID.UID.Time, err = cr.i64(); err != nil {
+		return RemoteRef{}, err
+	}
+	if ref.ID.UID.Count, err = cr.i16(); err != nil {
+		return RemoteRef{}, err
+	}
+	return ref, nil
+}
+
+func (r RemoteRef) String() string {
+	return fmt.Sprintf("%s objNum=%d", net.JoinHostPort(r.Host, strconv.Itoa(r.Port)), r.ID.Num)
+}

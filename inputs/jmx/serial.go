@@ -1,0 +1,938 @@
+package jmx
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"unicode/utf16"
+)
+
+// Java object serialization stream constants (java.io.ObjectStreamConstants).
+const (
+	streamMagic   = 0xACED
+	streamVersion = 5
+
+	tcNull           = 0x70
+	tcReference      = 0x71
+	tcClassDesc      = 0x72
+	tcObject         = 0x73
+	tcString         = 0x74
+	tcArray          = 0x75
+	tcClass          = 0x76
+	tcBlockData      = 0x77
+	tcEndBlockData   = 0x78
+	tcReset          = 0x79
+	tcBlockDataLong  = 0x7A
+	tcException      = 0x7B
+	tcLongString     = 0x7C
+	tcProxyClassDesc = 0x7D
+	tcEnum           = 0x7E
+
+	baseWireHandle = 0x7E0000
+
+	scWriteMethod    = 0x01
+	scSerializable   = 0x02
+	scExternalizable = 0x04
+	scBlockData      = 0x08
+	scEnum           = 0x10
+)
+
+// Limits bound what one decoded reply may cost. The data comes from the
+// network and is untrusted: the limits turn hostile or broken input into an
+// error instead of unbounded memory or recursion.
+type Limits struct {
+	// MaxBytes is the most bytes one stream (one RMI reply) may hold.
+	MaxBytes int64
+	// MaxDepth is the deepest nesting of objects, arrays and class
+	// descriptors.
+	MaxDepth int
+	// MaxStringLen is the longest string, in bytes of modified UTF-8.
+	MaxStringLen int
+	// MaxArrayLen is the most elements of one array.
+	MaxArrayLen int
+	// MaxHandles is the most objects, strings and classes one stream may
+	// define.
+	MaxHandles int
+}
+
+// DefaultLimits suit the replies of a large JVM (a Kafka broker's MBeanInfo
+// or a big TabularData) with room to spare.
+var DefaultLimits = Limits{
+	MaxBytes:     64 << 20,
+	MaxDepth:     64,
+	MaxStringLen: 4 << 20,
+	MaxArrayLen:  1 << 20,
+	MaxHandles:   1 << 20,
+}
+
+// ErrLimit is wrapped by every error caused by a decoding limit.
+var ErrLimit = errors.New("serialization limit exceeded")
+
+// ClassDesc is a decoded class descriptor.
+type ClassDesc struct {
+	Name       string
+	SUID       int64
+	Flags      byte
+	Fields     []FieldDesc
+	Super      *ClassDesc
+	Proxy      bool
+	Interfaces []string // proxy classes only
+	Annotation []any
+}
+
+// FieldDesc is one serializable field of a class.
+type FieldDesc struct {
+	Type      byte // B C D F I J S Z L [
+	Name      string
+	ClassName string // for L and [ fields, in JVM descriptor form
+}
+
+// ClassData is the part of an object that one class of its hierarchy
+// wrote: its field values in descriptor order and the custom data its
+// writeObject method (or writeExternal) wrote, as a list of Block and
+// objects.
+type ClassData struct {
+	Class  *ClassDesc
+	Values []any
+	Custom []any
+}
+
+// Object is a decoded TC_OBJECT. Data holds one ClassData per serializable
+// class, from the topmost superclass down to Class itself.
+type Object struct {
+	Class *ClassDesc
+	Data  []ClassData
+}
+
+// Array is a decoded TC_ARRAY. Elems holds object elements; primitive
+// arrays are held in Prim as []int8 ([B is []byte), []int16, []uint16,
+// []int32, []int64, []float32, []float64 or []bool.
+type Array struct {
+	Class *ClassDesc
+	Elems []any
+	Prim  any
+}
+
+// Enum is a decoded TC_ENUM constant.
+type Enum struct {
+	Class    *ClassDesc
+	Constant string
+}
+
+// Block is block data: primitive data written by a custom writeObject.
+type Block []byte
+
+// ExceptionInStream is a TC_EXCEPTION marker: the writer failed mid-stream
+// and wrote the Throwable that aborted it.
+type ExceptionInStream struct {
+	Throwable any
+}
+
+func (e *ExceptionInStream) Error() string {
+	return "stream aborted by writer: " + throwableMessage(e.Throwable)
+}
+
+// Decoder reads Java serialization streams. One Decoder decodes one stream
+// (its handle table is per stream); call Reset before the next stream.
+type Decoder struct {
+	r       *bufio.Reader
+	limits  Limits
+	n       int64 // bytes read in this stream
+	handles []any
+	depth   int
+	buf     [8]byte
+	// blockRemain is the unread part of the current block data record when
+	// the caller reads primitives in block mode (ReadBlockByte etc.).
+	blockRemain int
+}
+
+// NewDecoder returns a decoder reading r.
+func NewDecoder(r *bufio.Reader, limits Limits) *Decoder {
+	return &Decoder{r: r, limits: limits}
+}
+
+// Reset starts a new stream: it clears handles and the byte count.
+func (d *Decoder) Reset() {
+	clear(d.handles)
+	d.handles = d.handles[:0]
+	d.n = 0
+	d.depth = 0
+	d.blockRemain = 0
+}
+
+func (d *Decoder) read(p []byte) error {
+	d.n += int64(len(p))
+	if d.limits.MaxBytes > 0 && d.n > d.limits.MaxBytes {
+		return fmt.Errorf("%w: reply longer than %d bytes", ErrLimit, d.limits.MaxBytes)
+	}
+	_, err := io.ReadFull(d.r, p)
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+func (d *Decoder) u8() (byte, error) {
+	if err := d.read(d.buf[:1]); err != nil {
+		return 0, err
+	}
+	return d.buf[0], nil
+}
+
+func (d *Decoder) peek() (byte, error) {
+	b, err := d.r.Peek(1)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, err
+	}
+	return b[0], nil
+}
+
+func (d *Decoder) u16() (uint16, error) {
+	if err := d.read(d.buf[:2]); err != nil {
+		return 0, err
+	}
+	return binary.BigEndian.Uint16(d.buf[:2]), nil
+}
+
+func (d *Decoder) u32() (uint32, error) {
+	if err := d.read(d.buf[:4]); err != nil {
+		return 0, err
+	}
+	return binary.BigEndian.Uint32(d.buf[:4]), nil
+}
+
+func (d *Decoder) u64() (uint64, error) {
+	if err := d.read(d.buf[:8]); err != nil {
+		return 0, err
+	}
+	return binary.BigEndian.Uint64(d.buf[:8]), nil
+}
+
+// bytes reads n bytes into a fresh slice, in chunks so that a lying length
+// costs no more memory than the data actually sent.
+func (d *Decoder) bytes(n int) ([]byte, error) {
+	const chunk = 64 << 10
+	if n <= chunk {
+		p := make([]byte, n)
+		return p, d.read(p)
+	}
+	p := make([]byte, 0, chunk)
+	for len(p) < n {
+		m := min(chunk, n-len(p))
+		p = append(p, make([]byte, m)...)
+		if err := d.read(p[len(p)-m:]); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// ReadHeader reads the stream magic and version.
+func (d *Decoder) ReadHeader() error {
+	m, err := d.u16()
+	if err != nil {
+		return fmt.Errorf("reading stream header: %w", err)
+	}
+	v, err := d.u16()
+	if err != nil {
+		return fmt.Errorf("reading stream header: %w", err)
+	}
+	if m != streamMagic || v != streamVersion {
+		return fmt.Errorf("bad stream header %04x %04x", m, v)
+	}
+	return nil
+}
+
+func (d *Decoder) newHandle(v any) (int, error) {
+	if d.limits.MaxHandles > 0 && len(d.handles) >= d.limits.MaxHandles {
+		return 0, fmt.Errorf("%w: more than %d handles", ErrLimit, d.limits.MaxHandles)
+	}
+	d.handles = append(d.handles, v)
+	return len(d.handles) - 1, nil
+}
+
+func (d *Decoder) enter() error {
+	d.depth++
+	if d.limits.MaxDepth > 0 && d.depth > d.limits.MaxDepth {
+		return fmt.Errorf("%w: nesting deeper than %d", ErrLimit, d.limits.MaxDepth)
+	}
+	return nil
+}
+
+func (d *Decoder) leave() { d.depth-- }
+
+// ReadContent reads one content element: an object (nil for TC_NULL) or a
+// Block of block data.
+func (d *Decoder) ReadContent() (any, error) {
+	tc, err := d.peek()
+	if err != nil {
+		return nil, err
+	}
+	switch tc {
+	case tcBlockData, tcBlockDataLong:
+		return d.readBlock()
+	}
+	return d.ReadObject()
+}
+
+func (d *Decoder) readBlock() (Block, error) {
+	tc, err := d.u8()
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	switch tc {
+	case tcBlockData:
+		b, err := d.u8()
+		if err != nil {
+			return nil, err
+		}
+		n = int(b)
+	case tcBlockDataLong:
+		v, err := d.u32()
+		if err != nil {
+			return nil, err
+		}
+		if v > math.MaxInt32 {
+			return nil, fmt.Errorf("negative block data length %d", int32(v))
+		}
+		n = int(v)
+	default:
+		return nil, fmt.Errorf("expected block data, got type code 0x%02x", tc)
+	}
+	return d.bytes(n)
+}
+
+// ReadObject reads one object (TC_NULL gives nil). Block data here is an
+// error.
+func (d *Decoder) ReadObject() (any, error) {
+	if err := d.enter(); err != nil {
+		return nil, err
+	}
+	defer d.leave()
+	for {
+		tc, err := d.u8()
+		if err != nil {
+			return nil, err
+		}
+		switch tc {
+		case tcNull:
+			return nil, nil
+		case tcReference:
+			return d.readReference()
+		case tcString:
+			n, err := d.u16()
+			if err != nil {
+				return nil, err
+			}
+			return d.readString(int(n))
+		case tcLongString:
+			n, err := d.u64()
+			if err != nil {
+				return nil, err
+			}
+			if n > math.MaxInt32 {
+				return nil, fmt.Errorf("%w: string of %d bytes", ErrLimit, n)
+			}
+			return d.readString(int(n))
+		case tcClassDesc, tcProxyClassDesc:
+			return d.readClassDescBody(tc)
+		case tcClass:
+			cd, err := d.readClassDesc()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := d.newHandle(cd); err != nil {
+				return nil, err
+			}
+			return cd, nil
+		case tcArray:
+			return d.readArray()
+		case tcEnum:
+			return d.readEnum()
+		case tcObject:
+			return d.readNewObject()
+		case tcReset:
+			d.Reset0()
+			continue
+		case tcException:
+			d.Reset0()
+			t, err := d.ReadObject()
+			if err != nil {
+				return nil, err
+			}
+			d.Reset0()
+			return nil, &ExceptionInStream{Throwable: t}
+		case tcBlockData, tcBlockDataLong:
+			return nil, fmt.Errorf("unexpected block data where an object was expected")
+		case tcEndBlockData:
+			return nil, errEndBlock
+		default:
+			return nil, fmt.Errorf("unknown type code 0x%02x", tc)
+		}
+	}
+}
+
+var errEndBlock = errors.New("unexpected end of block data")
+
+// Reset0 clears the handle table only (TC_RESET).
+func (d *Decoder) Reset0() {
+	clear(d.handles)
+	d.handles = d.handles[:0]
+}
+
+func (d *Decoder) readReference() (any, error) {
+	h, err := d.u32()
+	if err != nil {
+		return nil, err
+	}
+	i := int64(h) - baseWireHandle
+	if i < 0 || i >= int64(len(d.handles)) {
+		return nil, fmt.Errorf("invalid handle 0x%x", h)
+	}
+	return d.handles[i], nil
+}
+
+func (d *Decoder) readString(n int) (string, error) {
+	if d.limits.MaxStringLen > 0 && n > d.limits.MaxStringLen {
+		return "", fmt.Errorf("%w: string of %d bytes", ErrLimit, n)
+	}
+	b, err := d.bytes(n)
+	if err != nil {
+		return "", err
+	}
+	s, err := decodeModifiedUTF8(b)
+	if err != nil {
+		return "", err
+	}
+	if _, err := d.newHandle(s); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+// readUTF reads a u16-length modified UTF-8 string that gets no handle
+// (class and field names).
+func (d *Decoder) readUTF() (string, error) {
+	n, err := d.u16()
+	if err != nil {
+		return "", err
+	}
+	b, err := d.bytes(int(n))
+	if err != nil {
+		return "", err
+	}
+	return decodeModifiedUTF8(b)
+}
+
+// decodeModifiedUTF8 decodes Java's modified UTF-8 (NUL as C0 80,
+// supplementary characters as surrogate pairs of 3-byte sequences).
+func decodeModifiedUTF8(b []byte) (string, error) {
+	ascii := true
+	for _, c := range b {
+		if c >= 0x80 || c == 0 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return string(b), nil
+	}
+	u := make([]uint16, 0, len(b))
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c < 0x80:
+			u = append(u, uint16(c))
+			i++
+		case c&0xE0 == 0xC0:
+			if i+1 >= len(b) || b[i+1]&0xC0 != 0x80 {
+				return "", fmt.Errorf("malformed modified UTF-8 at byte %d", i)
+			}
+			u = append(u, uint16(c&0x1F)<<6|uint16(b[i+1]&0x3F))
+			i += 2
+		case c&0xF0 == 0xE0:
+			if i+2 >= len(b) || b[i+1]&0xC0 != 0x80 || b[i+2]&0xC0 != 0x80 {
+				return "", fmt.Errorf("malformed modified UTF-8 at byte %d", i)
+			}
+			u = append(u, uint16(c&0x0F)<<12|uint16(b[i+1]&0x3F)<<6|uint16(b[i+2]&0x3F))
+			i += 3
+		default:
+			return "", fmt.Errorf("malformed modified UTF-8 at byte %d", i)
+		}
+	}
+	return string(utf16.Decode(u)), nil
+}
+
+// readClassDesc reads a class descriptor position: TC_CLASSDESC,
+// TC_PROXYCLASSDESC, TC_NULL or a reference to one.
+func (d *Decoder) readClassDesc() (*ClassDesc, error) {
+	v, err := d.ReadObject()
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, nil
+	}
+	cd, ok := v.(*ClassDesc)
+	if !ok {
+		return nil, fmt.Errorf("expected a class descriptor, got %T", v)
+	}
+	return cd, nil
+}
+
+func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
+	cd := &ClassDesc{}
+	if tc == tcProxyClassDesc {
+		cd.Proxy = true
+		if _, err := d.newHandle(cd); err != nil {
+			return nil, err
+		}
+		n, err := d.u32()
+		if err != nil {
+			return nil, err
+		}
+		if n > 65535 {
+			return nil, fmt.Errorf("%w: proxy with %d interfaces", ErrLimit, n)
+		}
+		for range n {
+			s, err := d.readUTF()
+			if err != nil {
+				return nil, err
+			}
+			cd.Interfaces = append(cd.Interfaces, s)
+		}
+	} else {
+		name, err := d.readUTF()
+		if err != nil {
+			return nil, err
+		}
+		cd.Name = name
+		suid, err := d.u64()
+		if err != nil {
+			return nil, err
+		}
+		cd.SUID = int64(suid)
+		if _, err := d.newHandle(cd); err != nil {
+			return nil, err
+		}
+		if cd.Flags, err = d.u8(); err != nil {
+			return nil, err
+		}
+		n, err := d.u16()
+		if err != nil {
+			return nil, err
+		}
+		cd.Fields = make([]FieldDesc, 0, min(int(n), 256))
+		for range n {
+			var f FieldDesc
+			if f.Type, err = d.u8(); err != nil {
+				return nil, err
+			}
+			if f.Name, err = d.readUTF(); err != nil {
+				return nil, err
+			}
+			switch f.Type {
+			case 'B', 'C', 'D', 'F', 'I', 'J', 'S', 'Z':
+			case 'L', '[':
+				v, err := d.ReadObject()
+				if err != nil {
+					return nil, err
+				}
+				s, ok := v.(string)
+				if !ok {
+					return nil, fmt.Errorf("field %s of %s: class name is %T, not a string", f.Name, cd.Name, v)
+				}
+				f.ClassName = s
+			default:
+				return nil, fmt.Errorf("field %s of %s: unknown type code %q", f.Name, cd.Name, f.Type)
+			}
+			cd.Fields = append(cd.Fields, f)
+		}
+	}
+	ann, err := d.readCustom()
+	if err != nil {
+		return nil, fmt.Errorf("annotation of class %s: %w", cd.Name, err)
+	}
+	cd.Annotation = ann
+	if cd.Super, err = d.readClassDesc(); err != nil {
+		return nil, fmt.Errorf("superclass of %s: %w", cd.Name, err)
+	}
+	return cd, nil
+}
+
+// readCustom reads contents up to and including TC_ENDBLOCKDATA.
+func (d *Decoder) readCustom() ([]any, error) {
+	var out []any
+	for {
+		tc, err := d.peek()
+		if err != nil {
+			return nil, err
+		}
+		if tc == tcEndBlockData {
+			_, _ = d.u8()
+			return out, nil
+		}
+		v, err := d.ReadContent()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+		if d.limits.MaxArrayLen > 0 && len(out) > d.limits.MaxArrayLen {
+			return nil, fmt.Errorf("%w: more than %d custom data items", ErrLimit, d.limits.MaxArrayLen)
+		}
+	}
+}
+
+func (d *Decoder) readEnum() (*Enum, error) {
+	cd, err := d.readClassDesc()
+	if err != nil {
+		return nil, err
+	}
+	e := &Enum{Class: cd}
+	if _, err := d.newHandle(e); err != nil {
+		return nil, err
+	}
+	v, err := d.ReadObject()
+	if err != nil {
+		return nil, err
+	}
+	s, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("enum constant name is %T, not a string", v)
+	}
+	e.Constant = s
+	return e, nil
+}
+
+func (d *Decoder) readArray() (*Array, error) {
+	cd, err := d.readClassDesc()
+	if err != nil {
+		return nil, err
+	}
+	if cd == nil || len(cd.Name) < 2 || cd.Name[0] != '[' {
+		return nil, fmt.Errorf("array with class descriptor %v", cd)
+	}
+	a := &Array{Class: cd}
+	if _, err := d.newHandle(a); err != nil {
+		return nil, err
+	}
+	n32, err := d.u32()
+	if err != nil {
+		return nil, err
+	}
+	n := int(int32(n32))
+	if n < 0 {
+		return nil, fmt.Errorf("negative array length %d", n)
+	}
+	if d.limits.MaxArrayLen > 0 && n > d.limits.MaxArrayLen {
+		return nil, fmt.Errorf("%w: array of %d elements", ErrLimit, n)
+	}
+	// Preallocate no more than the bytes left could fill, so that a lying
+	// length costs nothing.
+	capHint := min(n, 4096)
+	switch et := cd.Name[1]; et {
+	case 'B':
+		b, err := d.bytes(n)
+		if err != nil {
+			return nil, err
+		}
+		a.Prim = b
+	case 'Z':
+		v := make([]bool, 0, capHint)
+		for range n {
+			c, err := d.u8()
+			if err != nil {
+				return nil, err
+			}
+			v = append(v, c != 0)
+		}
+		a.Prim = v
+	case 'C', 'S':
+		v := make([]int16, 0, capHint)
+		for range n {
+			c, err := d.u16()
+			if err != nil {
+				return nil, err
+			}
+			v = append(v, int16(c))
+		}
+		a.Prim = v
+	case 'I':
+		v := make([]int32, 0, capHint)
+		for range n {
+			c, err := d.u32()
+			if err != nil {
+				return nil, err
+			}
+			v = append(v, int32(c))
+		}
+		a.Prim = v
+	case 'F':
+		v := make([]float32, 0, capHint)
+		for range n {
+			c, err := d.u32()
+			if err != nil {
+				return nil, err
+			}
+			v = append(v, math.Float32frombits(c))
+		}
+		a.Prim = v
+	case 'J':
+		v := make([]int64, 0, capHint)
+		for range n {
+			c, err := d.u64()
+			if err != nil {
+				return nil, err
+			}
+			v = append(v, int64(c))
+		}
+		a.Prim = v
+	case 'D':
+		v := make([]float64, 0, capHint)
+		for range n {
+			c, err := d.u64()
+			if err != nil {
+				return nil, err
+			}
+			v = append(v, math.Float64frombits(c))
+		}
+		a.Prim = v
+	case 'L', '[':
+		a.Elems = make([]any, 0, capHint)
+		for range n {
+			v, err := d.ReadObject()
+			if err != nil {
+				return nil, err
+			}
+			a.Elems = append(a.Elems, v)
+		}
+	default:
+		return nil, fmt.Errorf("array class %q: unknown element type", cd.Name)
+	}
+	return a, nil
+}
+
+func (d *Decoder) readNewObject() (*Object, error) {
+	cd, err := d.readClassDesc()
+	if err != nil {
+		return nil, err
+	}
+	if cd == nil {
+		return nil, errors.New("object with null class descriptor")
+	}
+	o := &Object{Class: cd}
+	if _, err := d.newHandle(o); err != nil {
+		return nil, err
+	}
+	if cd.Flags&scExternalizable != 0 {
+		if cd.Flags&scBlockData == 0 {
+			return nil, fmt.Errorf("externalizable class %s in protocol version 1 format", cd.Name)
+		}
+		custom, err := d.readCustom()
+		if err != nil {
+			return nil, fmt.Errorf("external data of %s: %w", cd.Name, err)
+		}
+		o.Data = []ClassData{{Class: cd, Custom: custom}}
+		return o, nil
+	}
+	// Hierarchy top down.
+	var chain []*ClassDesc
+	for c := cd; c != nil; c = c.Super {
+		chain = append(chain, c)
+		if len(chain) > 64 {
+			return nil, fmt.Errorf("%w: class hierarchy deeper than 64", ErrLimit)
+		}
+	}
+	o.Data = make([]ClassData, 0, len(chain))
+	for i := len(chain) - 1; i >= 0; i-- {
+		c := chain[i]
+		cdata := ClassData{Class: c}
+		if c.Flags&scSerializable != 0 {
+			if len(c.Fields) > 0 {
+				cdata.Values = make([]any, len(c.Fields))
+			}
+			for j, f := range c.Fields {
+				v, err := d.readField(f.Type)
+				if err != nil {
+					return nil, fmt.Errorf("field %s.%s: %w", c.Name, f.Name, err)
+				}
+				cdata.Values[j] = v
+			}
+			if c.Flags&scWriteMethod != 0 {
+				custom, err := d.readCustom()
+				if err != nil {
+					return nil, fmt.Errorf("custom data of %s: %w", c.Name, err)
+				}
+				cdata.Custom = custom
+			}
+		}
+		o.Data = append(o.Data, cdata)
+	}
+	return o, nil
+}
+
+func (d *Decoder) readField(t byte) (any, error) {
+	switch t {
+	case 'B':
+		b, err := d.u8()
+		return int8(b), err
+	case 'Z':
+		b, err := d.u8()
+		return b != 0, err
+	case 'C':
+		v, err := d.u16()
+		return v, err
+	case 'S':
+		v, err := d.u16()
+		return int16(v), err
+	case 'I':
+		v, err := d.u32()
+		return int32(v), err
+	case 'F':
+		v, err := d.u32()
+		return math.Float32frombits(v), err
+	case 'J':
+		v, err := d.u64()
+		return int64(v), err
+	case 'D':
+		v, err := d.u64()
+		return math.Float64frombits(v), err
+	default:
+		return d.ReadObject()
+	}
+}
+
+// Field returns the value of the named field declared by the class named
+// class in o's hierarchy, or by any class when class is "".
+func (o *Object) Field(class, name string) (any, bool) {
+	for i := len(o.Data) - 1; i >= 0; i-- {
+		cd := &o.Data[i]
+		if class != "" && cd.Class.Name != class {
+			continue
+		}
+		for j, f := range cd.Class.Fields {
+			if f.Name == name && j < len(cd.Values) {
+				return cd.Values[j], true
+			}
+		}
+	}
+	return nil, false
+}
+
+// Custom returns the custom data written by the named class of o's
+// hierarchy.
+func (o *Object) Custom(class string) []any {
+	for i := range o.Data {
+		if o.Data[i].Class.Name == class {
+			return o.Data[i].Custom
+		}
+	}
+	return nil
+}
+
+// Is reports whether the object's class, or one of its superclasses, is
+// named class.
+func (o *Object) Is(class string) bool {
+	for c := o.Class; c != nil; c = c.Super {
+		if c.Name == class {
+			return true
+		}
+	}
+	return false
+}
+
+// customReader reads primitives and objects from custom data the way an
+// ObjectInputStream would: primitives from consecutive Blocks, objects
+// from the non-block items.
+type customReader struct {
+	items []any
+	cur   []byte
+}
+
+func newCustomReader(items []any) *customReader { return &customReader{items: items} }
+
+var errShortCustom = errors.New("custom data too short")
+
+func (c *customReader) fill(n int) ([]byte, error) {
+	for len(c.cur) < n {
+		if len(c.items) == 0 {
+			return nil, errShortCustom
+		}
+		b, ok := c.items[0].(Block)
+		if !ok {
+			return nil, errShortCustom
+		}
+		c.items = c.items[1:]
+		c.cur = append(c.cur[:len(c.cur):len(c.cur)], b...)
+	}
+	p := c.cur[:n]
+	c.cur = c.cur[n:]
+	return p, nil
+}
+
+func (c *customReader) u8() (byte, error) {
+	p, err := c.fill(1)
+	if err != nil {
+		return 0, err
+	}
+	return p[0], nil
+}
+
+func (c *customReader) i32() (int32, error) {
+	p, err := c.fill(4)
+	if err != nil {
+		return 0, err
+	}
+	return int32(binary.BigEndian.Uint32(p)), nil
+}
+
+func (c *customReader) i64() (int64, error) {
+	p, err := c.fill(8)
+	if err != nil {
+		return 0, err
+	}
+	return int64(binary.BigEndian.Uint64(p)), nil
+}
+
+func (c *customReader) i16() (int16, error) {
+	p, err := c.fill(2)
+	if err != nil {
+		return 0, err
+	}
+	return int16(binary.BigEndian.Uint16(p)), nil
+}
+
+func (c *customReader) utf() (string, error) {
+	p, err := c.fill(2)
+	if err != nil {
+		return "", err
+	}
+	n := int(binary.BigEndian.Uint16(p))
+	s, err := c.fill(n)
+	if err != nil {
+		return "", err
+	}
+	return decodeModifiedUTF8(s)
+}
+
+// object returns the next non-block item. Unread block bytes before it are
+// skipped, as ObjectInputStream does.
+func (c *customReader) object() (any, error) {
+	c.cur = nil
+	for len(c.items) > 0 {
+		v := c.items[0]
+		c.items = c.items[1:]
+		if _, ok := v.(Block); ok {
+			continue
+		}
+		return v, nil
+	}
+	return nil, errShortCustom
+}
