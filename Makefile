@@ -47,3 +47,21 @@ bench:
 
 ci: test
 	@git diff --exit-code -- . ':(exclude)testdata/node/package-lock.json' || (echo "tree changed by the build"; exit 1)
+
+# Container image and Kubernetes deployment (deploy/, a module of its own).
+# image builds the image from the binary built here with the Dockerfile's
+# prebuilt target, which pulls no base image; the tests build their own.
+IMAGE   ?= localhost/rosetta:$(VERSION)
+BUILDAH ?= buildah --storage-driver vfs
+.PHONY: image image-test chart-test
+
+image: build
+	cp /etc/ssl/certs/ca-certificates.crt deploy/image/ca-certificates.crt
+	$(BUILDAH) bud --isolation chroot --target prebuilt \
+		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -t $(IMAGE) .
+
+image-test:
+	cd deploy && $(GO) test -count=1 -timeout 20m ./imagetest/
+
+chart-test:
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./chartcheck/
