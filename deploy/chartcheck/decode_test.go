@@ -51,6 +51,13 @@ func decodeAll(t testing.TB, source string, data []byte) []runtime.Object {
 	return objs
 }
 
+// reporter is the part of testing.TB the checks use, so a test can
+// collect what they report.
+type reporter interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
+
 // expect says what a set of objects must contain.
 type expect struct {
 	native bool // rosetta in initContainers with restartPolicy Always
@@ -66,7 +73,7 @@ type pod struct {
 	spec   corev1.PodSpec
 }
 
-func checkObjects(t *testing.T, objs []runtime.Object, want expect) {
+func checkObjects(t reporter, objs []runtime.Object, want expect) {
 	t.Helper()
 	var pods []pod
 	configMaps := map[string]*corev1.ConfigMap{}
@@ -102,7 +109,7 @@ func checkObjects(t *testing.T, objs []runtime.Object, want expect) {
 		}
 	}
 	if len(pods) == 0 {
-		t.Fatal("no workload rendered")
+		t.Errorf("no workload rendered")
 	}
 	for _, p := range pods {
 		checkPod(t, p, configMaps, want)
@@ -116,7 +123,7 @@ func checkObjects(t *testing.T, objs []runtime.Object, want expect) {
 	}
 }
 
-func checkMeta(t *testing.T, o runtime.Object) {
+func checkMeta(t reporter, o runtime.Object) {
 	t.Helper()
 	m, ok := o.(interface {
 		GetName() string
@@ -139,7 +146,7 @@ func checkMeta(t *testing.T, o runtime.Object) {
 	}
 }
 
-func checkPod(t *testing.T, p pod, configMaps map[string]*corev1.ConfigMap, want expect) {
+func checkPod(t reporter, p pod, configMaps map[string]*corev1.ConfigMap, want expect) {
 	t.Helper()
 	var rosetta *corev1.Container
 	inInit := false
@@ -157,7 +164,8 @@ func checkPod(t *testing.T, p pod, configMaps map[string]*corev1.ConfigMap, want
 		}
 	}
 	if rosetta == nil {
-		t.Fatalf("%s: no rosetta container", p.where)
+		t.Errorf("%s: no rosetta container", p.where)
+		return
 	}
 	if inInit != want.native {
 		t.Errorf("%s: rosetta in initContainers = %v, want native sidecar = %v", p.where, inInit, want.native)
@@ -257,14 +265,16 @@ func checkPod(t *testing.T, p pod, configMaps map[string]*corev1.ConfigMap, want
 	}
 	cfg, ok := mounts["/etc/rosetta"]
 	if !ok {
-		t.Fatalf("%s: nothing mounted on /etc/rosetta", where)
+		t.Errorf("%s: nothing mounted on /etc/rosetta", where)
+		return
 	}
 	if cfg.SubPath != "" || !cfg.ReadOnly {
 		t.Errorf("%s: /etc/rosetta mount %+v: want the whole volume read-only (a subPath mount never sees ConfigMap updates)", where, cfg)
 	}
 	vol := volumes[cfg.Name]
 	if vol.ConfigMap == nil {
-		t.Fatalf("%s: /etc/rosetta is not a ConfigMap volume", where)
+		t.Errorf("%s: /etc/rosetta is not a ConfigMap volume", where)
+		return
 	}
 	cm, ok := configMaps[vol.ConfigMap.Name]
 	if !ok {
@@ -285,7 +295,7 @@ func checkPod(t *testing.T, p pod, configMaps map[string]*corev1.ConfigMap, want
 	}
 }
 
-func checkService(t *testing.T, s *corev1.Service, pods []pod) {
+func checkService(t reporter, s *corev1.Service, pods []pod) {
 	t.Helper()
 	sel := labels.SelectorFromSet(s.Spec.Selector)
 	var matched []pod
@@ -320,7 +330,7 @@ func checkService(t *testing.T, s *corev1.Service, pods []pod) {
 	}
 }
 
-func checkServiceMonitor(t *testing.T, m *monitoringv1.ServiceMonitor, services []*corev1.Service, objs []runtime.Object) {
+func checkServiceMonitor(t reporter, m *monitoringv1.ServiceMonitor, services []*corev1.Service, objs []runtime.Object) {
 	t.Helper()
 	sel := labels.SelectorFromSet(m.Spec.Selector.MatchLabels)
 	// Services may come after the monitor in the stream.
@@ -349,7 +359,7 @@ func checkServiceMonitor(t *testing.T, m *monitoringv1.ServiceMonitor, services 
 	}
 }
 
-func checkPodMonitor(t *testing.T, m *monitoringv1.PodMonitor, objs []runtime.Object) {
+func checkPodMonitor(t reporter, m *monitoringv1.PodMonitor, objs []runtime.Object) {
 	t.Helper()
 	sel := labels.SelectorFromSet(m.Spec.Selector.MatchLabels)
 	n := 0
