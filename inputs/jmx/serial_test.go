@@ -406,7 +406,7 @@ func BenchmarkDecodeAttributes(b *testing.B) {
 	msgs := splitS2C(b, readCapture(b, captureS2C))
 	var raw []byte
 	for _, m := range msgs {
-		if m.num == 53 { // java.lang:type=OperatingSystem getAttributes
+		if m.num == 58 { // java.lang:type=Threading getAttributes
 			raw = m.raw[1:]
 		}
 	}
@@ -432,5 +432,3 @@ func BenchmarkDecodeAttributes(b *testing.B) {
 		_, _ = collectionElems(v, 0)
 	}
 }
-
-

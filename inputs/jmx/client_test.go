@@ -1,0 +1,219 @@
+package jmx
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestClientRealJVM(t *testing.T) {
+	j := startJVM(t, jvmOptions{})
+	c := dialTest(t, j, nil)
+	ctx := ctxT(t)
+
+	t.Run("queryNames", func(t *testing.T) {
+		names, err := c.QueryNames(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{
+			"com.example:type=Types,name=all",
+			`com.example:type=Stats,zone=eu,app="my app"`,
+			"com.example:type=Model",
+			"java.lang:type=Memory",
+		} {
+			if !slices.Contains(names, want) {
+				t.Errorf("queryNames lacks %s (registration key order); got %v", want, names)
+			}
+		}
+		some, err := c.QueryNames(ctx, "com.example:type=Types,*")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"com.example:type=Types,name=all"}, some); diff != "" {
+			t.Errorf("pattern query (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("MBeanInfo", func(t *testing.T) {
+		info, err := c.MBeanInfo(ctx, "com.example:type=Types,name=all")
+		if err != nil {
+			t.Fatal(err)
+		}
+		byName := map[string]AttributeInfo{}
+		for _, a := range info.Attributes {
+			byName[a.Name] = a
+		}
+		if a := byName["Count"]; a.Type != "int" || !a.Readable || !a.Writable {
+			t.Errorf("Count: %+v", a)
+		}
+		if a := byName["Enabled"]; a.Type != "boolean" || !a.Is {
+			t.Errorf("Enabled: %+v", a)
+		}
+		if len(info.Attributes) != 29 {
+			t.Errorf("%d attributes, want 29", len(info.Attributes))
+		}
+		mi, err := c.MBeanInfo(ctx, "com.example:type=Model")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(mi.Attributes) != 1 || mi.Attributes[0].Name != "Size" || mi.Attributes[0].Description != "the size" {
+			t.Errorf("model MBean info %+v", mi)
+		}
+	})
+
+	t.Run("Attributes", func(t *testing.T) {
+		info, err := c.MBeanInfo(ctx, "com.example:type=Types,name=all")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, a := range info.Attributes {
+			names = append(names, a.Name)
+		}
+		attrs, err := c.Attributes(ctx, "com.example:type=Types,name=all", names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, a := range attrs {
+			got[a.Name] = javaString(a.Value)
+		}
+		want := map[string]string{
+			"ByteValue": "-7", "ShortValue": "1234", "IntValue": "-123456",
+			"LongValue": "9007199254740993", "FloatValue": "0.1", "DoubleValue": "2.5",
+			"BigDouble": "1.7E9", "TinyDouble": "1.0E-4", "NaNValue": "NaN", "BoxedInt": "17",
+			"Enabled": "true", "BoxedFalse": "false", "Text": `héllo "world"`, "NullText": "null",
+			"BigDecimal": "12345.6789", "SmallDecimal": "1.23E-7",
+			"BigInteger": "-123456789012345678901234567890",
+			"AtomicLong": "77", "AtomicInteger": "-5", "Adder": "1000",
+			"Started": "1.700000000123E9", "Mode": "STANDBY", "Count": "42",
+			"LongArray": "[J", "StringArray": "[Ljava.lang.String;", "Uuid": "java.util.UUID",
+			"Latency":    "javax.management.openmbean.CompositeDataSupport(compositeType=Latency,contents={count=1000, p50=1.5, p99=12.25})",
+			"Requests":   "",
+			"ByHostPort": "",
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("values (-want +got):\n%s", diff)
+		}
+		for _, a := range attrs {
+			if a.Name == "ByHostPort" {
+				tab := a.Value.(*Tabular)
+				if len(tab.Rows) != 1 || tab.IndexNames[0] != "key" {
+					t.Fatalf("ByHostPort %+v", tab)
+				}
+				k, ok := tab.Rows[0].Items["key"].(*Composite)
+				if !ok || javaString(k.Items["host"]) != "db1" {
+					t.Errorf("composite index %+v", tab.Rows[0].Items)
+				}
+			}
+		}
+		v, err := c.Attribute(ctx, "com.example:type=Model", "Size")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if javaString(v) != "11" {
+			t.Errorf("model Size %v", v)
+		}
+	})
+
+	t.Run("errors", func(t *testing.T) {
+		_, err := c.MBeanInfo(ctx, "com.example:type=Missing")
+		if !errors.Is(err, &RemoteError{Class: "javax.management.InstanceNotFoundException"}) {
+			t.Errorf("got %v, want InstanceNotFoundException", err)
+		}
+		// The connection is still usable after a remote exception.
+		if _, err := c.DefaultDomain(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func TestClientAuth(t *testing.T) {
+	j := startJVM(t, jvmOptions{username: "monitor", password: "s3cret"})
+	ctx := ctxT(t)
+	for _, tc := range []struct {
+		name, user, pass string
+		ok               bool
+	}{
+		{"good", "monitor", "s3cret", true},
+		{"wrong password", "monitor", "nope", false},
+		{"no credentials", "", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Dial(ctx, Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, Username: tc.user, Password: tc.pass})
+			if tc.ok {
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close(ctx)
+				if _, err := c.QueryNames(ctx, "java.lang:type=Memory"); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrAuth) {
+				t.Fatalf("got %v, want ErrAuth", err)
+			}
+			t.Log(err)
+		})
+	}
+}
+
+// TestClientLeaseRenewal holds a connection for longer than a short DGC
+// lease: without renewal the server unexports it after about 6 s.
+func TestClientLeaseRenewal(t *testing.T) {
+	j := startJVM(t, jvmOptions{props: []string{"-Djava.rmi.dgc.leaseValue=2000"}})
+	renewals := make(chan error, 100)
+	c := dialTest(t, j, func(o *Options) { o.LeaseRenewed = func(err error) { renewals <- err } })
+	if c.Lease() != 2*time.Second {
+		t.Fatalf("lease %v, want the server's 2s", c.Lease())
+	}
+	ctx := ctxT(t)
+	deadline := time.Now().Add(8 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := c.DefaultDomain(ctx); err != nil {
+			t.Fatalf("after %v: %v", 8*time.Second-time.Until(deadline), err)
+		}
+		time.Sleep(time.Second)
+	}
+	n := 0
+	for len(renewals) > 0 {
+		if err := <-renewals; err != nil {
+			t.Errorf("renewal: %v", err)
+		}
+		n++
+	}
+	if n < 4 {
+		t.Errorf("%d renewals in 8s of a 2s lease", n)
+	}
+}
+
+// TestClientStubHost: the stub advertises a host that does not resolve
+// (java.rmi.server.hostname); the override dials the configured host.
+func TestClientStubHost(t *testing.T) {
+	j := startJVM(t, jvmOptions{props: []string{"-Djava.rmi.server.hostname=wrong-host.invalid"}})
+	ctx := ctxT(t)
+	c := dialTest(t, j, nil)
+	if c.Server().Host != "wrong-host.invalid" {
+		t.Errorf("stub host %q", c.Server().Host)
+	}
+	if _, err := c.QueryNames(ctx, "java.lang:*"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Dial(ctx, Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: false, DialTimeout: 2 * time.Second})
+	if err == nil {
+		t.Fatal("dialing the advertised host succeeded")
+	}
+	t.Log(err)
+}

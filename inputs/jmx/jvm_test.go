@@ -1,0 +1,189 @@
+package jmx
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The real-JVM tests compile testdata/jmx/app with javac and start remote
+// JMX on 127.0.0.1 with jcmd ManagementAgent.start, which binds loopback
+// only. A missing JDK fails the tests.
+
+var (
+	appOnce sync.Once
+	appDir  string
+	appErr  error
+)
+
+func javaTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not found: the JMX tests need a JDK 17 (`make peers` installs openjdk-17-jdk-headless)", name)
+	}
+	return p
+}
+
+// testApp compiles the test application once per test binary.
+func testApp(t testing.TB) string {
+	t.Helper()
+	javac := javaTool(t, "javac")
+	appOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rosetta-jmx-app-")
+		if err != nil {
+			appErr = err
+			return
+		}
+		src, _ := filepath.Glob("../../testdata/jmx/app/*.java")
+		out, err := exec.Command(javac, append([]string{"-d", dir}, src...)...).CombinedOutput()
+		if err != nil {
+			appErr = fmt.Errorf("javac: %v\n%s", err, out)
+			return
+		}
+		appDir = dir
+	})
+	if appErr != nil {
+		t.Fatal(appErr)
+	}
+	return appDir
+}
+
+// jvmOptions configure one test JVM.
+type jvmOptions struct {
+	props    []string // extra -D flags
+	agent    []string // extra ManagementAgent.start options
+	port     int      // 0 picks a free port
+	username string   // with password: password authentication
+	password string
+}
+
+// testJVM is a running test application with remote JMX.
+type testJVM struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	port  int
+	done  chan struct{}
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func startJVM(t testing.TB, o jvmOptions) *testJVM {
+	t.Helper()
+	dir := testApp(t)
+	java := javaTool(t, "java")
+	jcmd := javaTool(t, "jcmd")
+	if o.port == 0 {
+		o.port = freePort(t)
+	}
+	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", dir}, o.props...)
+	args = append(args, "TestApp")
+	cmd := exec.Command(java, args...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	j := &testJVM{cmd: cmd, stdin: stdin, port: o.port, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(j.done) }()
+	t.Cleanup(j.kill)
+	ready := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "READY") {
+				ready <- nil
+				_, _ = io.Copy(io.Discard, stdout)
+				return
+			}
+		}
+		ready <- fmt.Errorf("test JVM exited before READY")
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("test JVM not ready after 60s")
+	}
+	agent := []string{strconv.Itoa(cmd.Process.Pid), "ManagementAgent.start",
+		"jmxremote.port=" + strconv.Itoa(o.port), "jmxremote.rmi.port=" + strconv.Itoa(o.port),
+		"jmxremote.host=127.0.0.1", "jmxremote.ssl=false"}
+	if o.username != "" {
+		pw := filepath.Join(t.TempDir(), "jmxremote.password")
+		acc := filepath.Join(filepath.Dir(pw), "jmxremote.access")
+		if err := os.WriteFile(pw, []byte(o.username+" "+o.password+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(acc, []byte(o.username+" readonly\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		agent = append(agent, "jmxremote.authenticate=true", "jmxremote.password.file="+pw, "jmxremote.access.file="+acc)
+	} else {
+		agent = append(agent, "jmxremote.authenticate=false")
+	}
+	agent = append(agent, o.agent...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, jcmd, agent...).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "successfully") {
+		t.Fatalf("jcmd ManagementAgent.start: %v\n%s", err, out)
+	}
+	return j
+}
+
+// kill stops the JVM at once and waits for it.
+func (j *testJVM) kill() {
+	_ = j.stdin.Close()
+	_ = j.cmd.Process.Kill()
+	select {
+	case <-j.done:
+	case <-time.After(10 * time.Second):
+	}
+}
+
+func dialTest(t testing.TB, j *testJVM, mod func(*Options)) *Client {
+	t.Helper()
+	opts := Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true}
+	if mod != nil {
+		mod(&opts)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = c.Close(ctx)
+	})
+	return c
+}
