@@ -38,7 +38,7 @@ const (
 	kindGauge
 	kindUntyped
 	kindHistogram       // classic buckets only, Rosetta's own compact histogram
-	kindNativeHistogram // client_golang histogram: native buckets, with or without classic ones
+	kindNativeHistogram // native buckets, with or without classic ones
 	kindSummary         // Rosetta's summary, client_golang's results in less memory
 	kindDistHistogram   // pre-aggregated histogram, stored as is
 	kindDistSummary     // pre-aggregated summary, stored as is
@@ -133,26 +133,7 @@ func newData(k kind, o *normalize.SeriesOptions, now int64) seriesData {
 		}
 		return newClassic(b)
 	case kindNativeHistogram:
-		opts := prometheus.HistogramOpts{
-			Name:                           "rosetta_observation",
-			Help:                           "x",
-			NativeHistogramBucketFactor:    o.NativeBucketFactor,
-			NativeHistogramMaxBucketNumber: o.NativeMaxBuckets,
-		}
-		if opts.NativeHistogramBucketFactor <= 1 {
-			opts.NativeHistogramBucketFactor = DefaultNativeBucketFactor
-		}
-		if opts.NativeHistogramMaxBucketNumber == 0 {
-			opts.NativeHistogramMaxBucketNumber = DefaultNativeMaxBuckets
-		}
-		if o.Observer == normalize.ObserverHistogram {
-			// Classic buckets beside the native ones.
-			opts.Buckets = o.Buckets
-			if len(opts.Buckets) == 0 {
-				opts.Buckets = DefaultBuckets
-			}
-		}
-		return &clientData{h: prometheus.NewHistogram(opts)}
+		return newNative(o)
 	case kindSummary:
 		return newSummary(o, now)
 	case kindDistHistogram:
@@ -218,17 +199,6 @@ func (c *classic) write(m *dto.Metric, a *arena, _ int64) {
 	h.SampleCount = a.uint64(cum)
 	h.SampleSum = a.float64(c.sum)
 	m.Histogram = h
-}
-
-// clientData wraps client_golang's histogram for native buckets.
-type clientData struct {
-	h prometheus.Histogram
-}
-
-func (c *clientData) observe(v float64, _ int64) { c.h.Observe(v) }
-
-func (c *clientData) write(m *dto.Metric, _ *arena, _ int64) {
-	_ = c.h.Write(m) // only fails for invalid exemplars, which are never set
 }
 
 // distData is a pre-aggregated distribution, replaced by each sample.
