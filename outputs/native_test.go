@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -55,11 +55,13 @@ func histogramOf(t *testing.T, w func(*dto.Metric)) *dto.Histogram {
 // when the bucket limit forces the resolution down.
 func TestNativeMatchesClientGolang(t *testing.T) {
 	dists := map[string]func(r *rand.Rand) float64{
-		"exponential":   func(r *rand.Rand) float64 { return r.ExpFloat64() },
-		"wide":          func(r *rand.Rand) float64 { return math.Exp(r.NormFloat64() * 20) },
-		"signed":        func(r *rand.Rand) float64 { return r.NormFloat64() * 1000 },
-		"integers":      func(r *rand.Rand) float64 { return float64(r.IntN(2000) - 100) },
-		"special":       func(r *rand.Rand) float64 { return []float64{0, 1e-300, -1e-300, math.Inf(1), math.Inf(-1), 1, 0.5, 2, math.MaxFloat64}[r.IntN(9)] },
+		"exponential": func(r *rand.Rand) float64 { return r.ExpFloat64() },
+		"wide":        func(r *rand.Rand) float64 { return math.Exp(r.NormFloat64() * 20) },
+		"signed":      func(r *rand.Rand) float64 { return r.NormFloat64() * 1000 },
+		"integers":    func(r *rand.Rand) float64 { return float64(r.IntN(2000) - 100) },
+		"special": func(r *rand.Rand) float64 {
+			return []float64{0, 1e-300, -1e-300, math.Inf(1), math.Inf(-1), 1, 0.5, 2, math.MaxFloat64}[r.IntN(9)]
+		},
 		"powers of two": func(r *rand.Rand) float64 { return math.Ldexp(1, r.IntN(200)-100) },
 	}
 	opts := []*normalize.SeriesOptions{
