@@ -42,6 +42,10 @@ type StoreConfig struct {
 	// mapped series never collide with the self-metrics served beside them;
 	// nil means {"rosetta_"}.
 	ReservedPrefixes []string
+	// ReservedNames are exact metric names the store refuses, e.g. the
+	// families of the Go and process collectors served beside it:
+	// FamilyNames(selfRegistry) lists them with their generated names.
+	ReservedNames []string
 	// MixedLabelNames lets one family hold series with different label
 	// names, as statsd_exporter does. By default the first series of a
 	// family fixes its label names and a series with other names is
@@ -147,6 +151,7 @@ type Store struct {
 	now         func() time.Time
 	defaultHelp string
 	reserved    []string
+	reservedSet map[string]struct{}
 	mixed       bool
 	sweepEvery  time.Duration
 	logger      *slog.Logger
@@ -253,6 +258,10 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	}
 	if s.reserved == nil {
 		s.reserved = []string{"rosetta_"}
+	}
+	s.reservedSet = make(map[string]struct{}, len(cfg.ReservedNames))
+	for _, n := range cfg.ReservedNames {
+		s.reservedSet[n] = struct{}{}
 	}
 	if s.sweepEvery <= 0 {
 		s.sweepEvery = DefaultSweepInterval
@@ -545,6 +554,10 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 			return nil
 		}
 	}
+	if _, ok := s.reservedSet[smp.Name]; ok {
+		s.conflict(ReasonReservedName, smp)
+		return nil
+	}
 	rule := ""
 	ruleLimit := 0
 	if smp.Opts != nil {
@@ -758,6 +771,28 @@ func (s *Store) collides(name string, typ dto.MetricType) bool {
 		return true
 	}
 	return false
+}
+
+// FamilyNames returns the names of g's families and the names they
+// generate (x_bucket, x_count, x_sum of histograms and summaries; x of a
+// counter x_total), for StoreConfig.ReservedNames.
+func FamilyNames(g prometheus.Gatherer) ([]string, error) {
+	mfs, err := g.Gather()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, mf := range mfs {
+		name := mf.GetName()
+		out = append(out, name)
+		for _, suf := range generated(mf.GetType()) {
+			out = append(out, name+suf)
+		}
+		if base, ok := strings.CutSuffix(name, "_total"); ok && mf.GetType() == dto.MetricType_COUNTER {
+			out = append(out, base)
+		}
+	}
+	return out, nil
 }
 
 // Run removes expired series every sweep interval until ctx ends.
