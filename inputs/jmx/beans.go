@@ -1,0 +1,324 @@
+package jmx
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Prop is one key property of an ObjectName.
+type Prop struct {
+	Key, Value string
+}
+
+// BeanName is a parsed ObjectName with its key properties in registration
+// order, as jmx_exporter's JmxMBeanPropertyCache keeps them.
+type BeanName struct {
+	Name   string // the full name as the server sent it
+	Domain string
+	Props  []Prop
+}
+
+// ParseBeanName splits an ObjectName string into its domain and its key
+// properties, keeping their order and any quotes around values.
+func ParseBeanName(s string) (BeanName, error) {
+	domain, rest, ok := strings.Cut(s, ":")
+	if !ok {
+		return BeanName{}, errors.New("object name " + quote(s) + " has no ':'")
+	}
+	b := BeanName{Name: s, Domain: domain}
+	for rest != "" {
+		k, v, ok := strings.Cut(rest, "=")
+		if !ok || k == "" {
+			return BeanName{}, errors.New("object name " + quote(s) + ": bad key property list")
+		}
+		rest = v
+		var val string
+		if strings.HasPrefix(rest, `"`) {
+			i := 1
+			for i < len(rest) && rest[i] != '"' {
+				if rest[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			if i >= len(rest) {
+				return BeanName{}, errors.New("object name " + quote(s) + ": unterminated quoted value")
+			}
+			val, rest = rest[:i+1], rest[i+1:]
+		} else {
+			i := strings.IndexByte(rest, ',')
+			if i < 0 {
+				i = len(rest)
+			}
+			val, rest = rest[:i], rest[i:]
+		}
+		b.Props = append(b.Props, Prop{Key: k, Value: val})
+		if rest != "" {
+			if rest[0] != ',' {
+				return BeanName{}, errors.New("object name " + quote(s) + ": expected ',' after a value")
+			}
+			rest = rest[1:]
+		}
+	}
+	if len(b.Props) == 0 {
+		return BeanName{}, errors.New("object name " + quote(s) + " has no key properties")
+	}
+	return b, nil
+}
+
+var nan = math.NaN()
+
+func quote(s string) string { return `"` + s + `"` }
+
+// prop returns the value of key, and "null" (Java's String.valueOf(null))
+// when it is absent.
+func propOr(props []Prop, key string) string {
+	for _, p := range props {
+		if p.Key == key {
+			return p.Value
+		}
+	}
+	return "null"
+}
+
+// Exporter turns attribute values into records with jmx_exporter's exact
+// semantics (JmxScraper.processBeanValue and the collector's recordBean and
+// defaultExport).
+type Exporter struct {
+	// LowercaseOutputName and LowercaseOutputLabelNames apply to the
+	// default names and labels, as in jmx_exporter.
+	LowercaseOutputName       bool
+	LowercaseOutputLabelNames bool
+	// Strings also emits records for String (and enum) values, with a NaN
+	// value, so that rules with a `value` template can use them. Off,
+	// only numbers and booleans become records, as only they become
+	// samples without such a rule.
+	Strings bool
+}
+
+// skipAttribute reports the attributes jmx_exporter never reads.
+func skipAttribute(bean, attr string) bool {
+	if bean == "java.lang:type=Runtime" {
+		switch attr {
+		case "SystemProperties", "ClassPath", "BootClassPath", "LibraryPath":
+			return true
+		}
+	}
+	return false
+}
+
+// skipBean reports the beans jmx_exporter never reads.
+func skipBean(bean string) bool {
+	return bean == "jdk.management.jfr:type=FlightRecorder"
+}
+
+// Bean appends the records of one bean's attributes to out. descr maps
+// attribute names to their MBeanAttributeInfo descriptions.
+func (x *Exporter) Bean(out []normalize.Record, b *BeanName, descr map[string]string, attrs []Attribute) []normalize.Record {
+	for _, a := range attrs {
+		if skipAttribute(b.Name, a.Name) {
+			continue
+		}
+		out = x.value(out, b, b.Props, nil, a.Name, descr[a.Name], a.Value, 0)
+	}
+	return out
+}
+
+func (x *Exporter) value(out []normalize.Record, b *BeanName, props []Prop, attrKeys []string, attrName, descr string, v any, depth int) []normalize.Record {
+	if depth > maxConvertDepth {
+		return out
+	}
+	switch val := v.(type) {
+	case nil:
+	case Number, bool, string:
+		out = x.record(out, b, props, attrKeys, attrName, descr, val)
+	case Date:
+		out = x.record(out, b, props, attrKeys, attrName, descr,
+			Number{Class: "java.lang.Double", Float: float64(val.Millis) / 1000.0, Text: javaString(val)})
+	case EnumValue:
+		out = x.record(out, b, props, attrKeys, attrName, descr, val.Name)
+	case *Composite:
+		keys := append(attrKeys[:len(attrKeys):len(attrKeys)], attrName)
+		for _, k := range val.Keys {
+			out = x.value(out, b, props, keys, k, val.Description, val.Items[k], depth+1)
+		}
+	case *Tabular:
+		ext := append(attrKeys[:len(attrKeys):len(attrKeys)], attrName)
+		var valueKeys []string
+		for _, k := range val.RowKeys {
+			isIndex := false
+			for _, ix := range val.IndexNames {
+				if ix == k {
+					isIndex = true
+					break
+				}
+			}
+			if !isIndex {
+				valueKeys = append(valueKeys, k)
+			}
+		}
+		for _, row := range val.Rows {
+			l2s := slices.Clone(props)
+			for _, idx := range val.IndexNames {
+				obj := row.Items[idx]
+				if obj == nil {
+					continue
+				}
+				for hasProp(l2s, idx) {
+					idx += "_"
+				}
+				if ck, ok := obj.(*Composite); ok {
+					for _, sub := range ck.Keys {
+						l2s = putProp(l2s, idx+"_"+sub, javaString(ck.Items[sub]))
+					}
+				} else {
+					l2s = putProp(l2s, idx, javaString(obj))
+				}
+			}
+			for _, vk := range valueKeys {
+				names, name := ext, vk
+				if strings.EqualFold(vk, "value") {
+					names, name = attrKeys, attrName
+				}
+				out = x.value(out, b, l2s, names, name, val.Description, row.Items[vk], depth+1)
+			}
+		}
+	}
+	// Arrays and other types are not exported, as in jmx_exporter.
+	return out
+}
+
+func hasProp(ps []Prop, k string) bool {
+	for _, p := range ps {
+		if p.Key == k {
+			return true
+		}
+	}
+	return false
+}
+
+// putProp is LinkedHashMap.put: replace in place or append.
+func putProp(ps []Prop, k, v string) []Prop {
+	for i := range ps {
+		if ps[i].Key == k {
+			ps[i].Value = v
+			return ps
+		}
+	}
+	return append(ps, Prop{Key: k, Value: v})
+}
+
+func (x *Exporter) record(out []normalize.Record, b *BeanName, props []Prop, attrKeys []string, attrName, descr string, v any) []normalize.Record {
+	var value float64
+	switch val := v.(type) {
+	case Number:
+		value = val.Float
+	case bool:
+		if val {
+			value = 1
+		}
+	case string:
+		if !x.Strings {
+			return out
+		}
+		value = nan
+	}
+	var m strings.Builder
+	m.Grow(len(b.Domain) + 64)
+	m.WriteString(b.Domain)
+	m.WriteByte('<')
+	for i, p := range props {
+		if i > 0 {
+			m.WriteString(", ")
+		}
+		m.WriteString(p.Key)
+		m.WriteByte('=')
+		m.WriteString(p.Value)
+	}
+	m.WriteString("><")
+	for i, k := range attrKeys {
+		if i > 0 {
+			m.WriteString(", ")
+		}
+		m.WriteString(k)
+	}
+	m.WriteByte('>')
+	m.WriteString(attrName)
+	m.WriteString(": ")
+	m.WriteString(javaString(v))
+
+	help := descr + " " + b.Domain + ":name=" + propOr(props, "name") + ",type=" + propOr(props, "type") + ",attribute=" + attrName
+
+	var n strings.Builder
+	n.WriteString(b.Domain)
+	if len(props) > 0 {
+		n.WriteByte('_')
+		n.WriteString(props[0].Value)
+	}
+	for _, k := range attrKeys {
+		n.WriteByte('_')
+		n.WriteString(k)
+	}
+	n.WriteByte('_')
+	n.WriteString(attrName)
+	name := SafeName(n.String())
+	if x.LowercaseOutputName {
+		name = strings.ToLower(name)
+	}
+	var labels normalize.Labels
+	if len(props) > 1 {
+		labels = make(normalize.Labels, 0, len(props)-1)
+		for _, p := range props[1:] {
+			ln := SafeName(p.Key)
+			if x.LowercaseOutputLabelNames {
+				ln = strings.ToLower(ln)
+			}
+			labels = append(labels, normalize.Label{Name: ln, Value: p.Value})
+		}
+	}
+	raw := make(normalize.Labels, len(props))
+	for i, p := range props {
+		raw[i] = normalize.Label{Name: p.Key, Value: p.Value}
+	}
+	return append(out, normalize.Record{
+		Match:         m.String(),
+		Labels:        raw,
+		Value:         value,
+		Type:          normalize.TypeUntyped,
+		Help:          help,
+		DefaultName:   name,
+		DefaultLabels: labels,
+	})
+}
+
+// SafeName is jmx_exporter's safeName: every character outside
+// [a-zA-Z0-9:_] becomes '_', runs of '_' collapse to one, and a leading
+// digit gets a '_' prefix.
+func SafeName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 1)
+	if s != "" && s[0] >= '0' && s[0] <= '9' {
+		b.WriteByte('_')
+	}
+	prevUnderscore := false
+	// Java iterates UTF-16 code units; one unsafe rune is one or two
+	// units, and either way collapses into one '_'.
+	for _, r := range s {
+		legal := r == ':' || r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+		if !legal || r == '_' {
+			if prevUnderscore {
+				continue
+			}
+			b.WriteByte('_')
+			prevUnderscore = true
+			continue
+		}
+		b.WriteRune(r)
+		prevUnderscore = false
+	}
+	return b.String()
+}

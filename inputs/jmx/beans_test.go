@@ -1,0 +1,199 @@
+package jmx
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"math/big"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestParseBeanName(t *testing.T) {
+	tests := []struct {
+		in    string
+		want  BeanName
+		error bool
+	}{
+		{in: "java.lang:type=Memory", want: BeanName{Domain: "java.lang", Props: []Prop{{"type", "Memory"}}}},
+		{in: "java.lang:name=G1 Old Gen,type=MemoryPool", want: BeanName{Domain: "java.lang", Props: []Prop{{"name", "G1 Old Gen"}, {"type", "MemoryPool"}}}},
+		{in: `com.example:type=Stats,zone=eu,app="my app"`, want: BeanName{Domain: "com.example", Props: []Prop{{"type", "Stats"}, {"zone", "eu"}, {"app", `"my app"`}}}},
+		{in: `d:k="a,b=\"c\"",x=`, want: BeanName{Domain: "d", Props: []Prop{{"k", `"a,b=\"c\""`}, {"x", ""}}}},
+		{in: "nodomain", error: true},
+		{in: "d:", error: true},
+		{in: `d:k="open`, error: true},
+	}
+	for _, tc := range tests {
+		got, err := ParseBeanName(tc.in)
+		if tc.error {
+			if err == nil {
+				t.Errorf("%q: no error", tc.in)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tc.in, err)
+			continue
+		}
+		tc.want.Name = tc.in
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%q (-want +got):\n%s", tc.in, diff)
+		}
+	}
+}
+
+func TestSafeName(t *testing.T) {
+	for in, want := range map[string]string{
+		"java.lang_Memory_HeapMemoryUsage": "java_lang_Memory_HeapMemoryUsage",
+		"a..b__c":                          "a_b_c",
+		"0abc":                             "_0abc",
+		`com.example_"my app"`:             "com_example_my_app_",
+		"ns:sub-x":                         "ns:sub_x",
+		"héllo":                            "h_llo",
+		"":                                 "",
+	} {
+		if got := SafeName(in); got != want {
+			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestJavaFloat(t *testing.T) {
+	tests := []struct {
+		f    float64
+		bits int
+		want string
+	}{
+		{1, 64, "1.0"}, {1.7e9, 64, "1.7E9"}, {1e-4, 64, "1.0E-4"}, {0.001, 64, "0.001"},
+		{1234567.0, 64, "1234567.0"}, {1e7, 64, "1.0E7"}, {-2.5, 64, "-2.5"},
+		{math.NaN(), 64, "NaN"}, {math.Inf(-1), 64, "-Infinity"}, {0, 64, "0.0"},
+		{float64(float32(0.1)), 32, "0.1"}, {1.700000000123e9, 64, "1.700000000123E9"},
+	}
+	for _, tc := range tests {
+		if got := javaFloat(tc.f, tc.bits); got != tc.want {
+			t.Errorf("javaFloat(%v, %d) = %q, want %q", tc.f, tc.bits, got, tc.want)
+		}
+	}
+}
+
+func TestBigDecimal(t *testing.T) {
+	tests := []struct {
+		unscaled string
+		scale    int32
+		want     string
+	}{
+		{"123456789", 4, "12345.6789"}, {"123", 9, "1.23E-7"}, {"123", 0, "123"},
+		{"123", -2, "1.23E+4"}, {"-5", 1, "-0.5"}, {"1", 6, "0.000001"}, {"1", 7, "1E-7"},
+	}
+	for _, tc := range tests {
+		u, _ := new(big.Int).SetString(tc.unscaled, 10)
+		if got := bigDecimal(u, tc.scale).Text; got != tc.want {
+			t.Errorf("BigDecimal(%s, %d) = %q, want %q", tc.unscaled, tc.scale, got, tc.want)
+		}
+	}
+}
+
+// formatRecords renders records one per two lines: the match string, then
+// the default series.
+func formatRecords(recs []normalize.Record) string {
+	lines := make([]string, 0, len(recs))
+	for _, r := range recs {
+		lines = append(lines, fmt.Sprintf("%s\n  %s%s %s", r.Match, r.DefaultName, r.DefaultLabels, javaFloat(r.Value, 64)))
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func TestExporterComposite(t *testing.T) {
+	num := func(f float64, s string) Number { return Number{Class: "java.lang.Long", Float: f, Text: s} }
+	lat := &Composite{TypeName: "Latency", Description: "latency", Keys: []string{"count", "p50"},
+		Items: map[string]any{"count": num(10, "10"), "p50": Number{Float: 1.5, Text: "1.5"}}}
+	byPath := &Tabular{IndexNames: []string{"key"}, RowKeys: []string{"key", "value"}, Rows: []*Composite{
+		{Keys: []string{"key", "value"}, Items: map[string]any{"key": "/a", "value": lat}},
+	}}
+	hostKey := &Composite{Keys: []string{"host", "port"}, Items: map[string]any{"host": "db1", "port": num(5432, "5432")}}
+	byHost := &Tabular{IndexNames: []string{"key"}, RowKeys: []string{"Bytes", "key"}, Rows: []*Composite{
+		{Keys: []string{"Bytes", "key"}, Items: map[string]any{"key": hostKey, "Bytes": num(4096, "4096")}},
+	}}
+	b, _ := ParseBeanName(`com.example:type=Stats,zone=eu,app="my app"`)
+	x := &Exporter{}
+	recs := x.Bean(nil, &b, nil, []Attribute{
+		{"Latency", lat}, {"LatencyByPath", byPath}, {"ByHost", byHost},
+		{"State", "RUNNING"}, {"On", true}, {"Nothing", nil}, {"Arr", ArrayValue{Class: "[J"}},
+		{"When", Date{Millis: 1500}}, {"Mode", EnumValue{Name: "A"}},
+	})
+	want := `com.example<type=Stats, zone=eu, app="my app", key=/a><LatencyByPath>count: 10
+  com_example_Stats_LatencyByPath_count{zone="eu", app=""my app"", key="/a"} 10.0
+com.example<type=Stats, zone=eu, app="my app", key=/a><LatencyByPath>p50: 1.5
+  com_example_Stats_LatencyByPath_p50{zone="eu", app=""my app"", key="/a"} 1.5
+com.example<type=Stats, zone=eu, app="my app", key_host=db1, key_port=5432><ByHost>Bytes: 4096
+  com_example_Stats_ByHost_Bytes{zone="eu", app=""my app"", key_host="db1", key_port="5432"} 4096.0
+com.example<type=Stats, zone=eu, app="my app"><>On: true
+  com_example_Stats_On{zone="eu", app=""my app""} 1.0
+com.example<type=Stats, zone=eu, app="my app"><>When: 1.5
+  com_example_Stats_When{zone="eu", app=""my app""} 1.5
+com.example<type=Stats, zone=eu, app="my app"><Latency>count: 10
+  com_example_Stats_Latency_count{zone="eu", app=""my app""} 10.0
+com.example<type=Stats, zone=eu, app="my app"><Latency>p50: 1.5
+  com_example_Stats_Latency_p50{zone="eu", app=""my app""} 1.5
+`
+	if diff := cmp.Diff(want, formatRecords(recs)); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	if recs[0].Help != "latency com.example:name=null,type=Stats,attribute=count" {
+		t.Errorf("help %q", recs[0].Help)
+	}
+
+	x.Strings, x.LowercaseOutputName, x.LowercaseOutputLabelNames = true, true, true
+	recs = x.Bean(nil, &b, nil, []Attribute{{"State", "RUNNING"}, {"Mode", EnumValue{Name: "A"}}})
+	if len(recs) != 2 || recs[0].Match != `com.example<type=Stats, zone=eu, app="my app"><>State: RUNNING` ||
+		recs[0].DefaultName != "com_example_stats_state" || !math.IsNaN(recs[0].Value) || recs[1].Match[len(recs[1].Match)-7:] != "Mode: A" {
+		t.Errorf("string records %+v", recs)
+	}
+}
+
+// TestExporterRealJVM: the records of the test application's beans, read
+// over RMI, against a golden file.
+func TestExporterRealJVM(t *testing.T) {
+	j := startJVM(t, jvmOptions{})
+	c := dialTest(t, j, nil)
+	s := &scraper{client: c, exporter: &Exporter{}, include: []string{"com.example:*"}, workers: 2}
+	recs, st, err := s.scrape(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.beans != 3 || st.infoFetched != 3 || st.attrErrors != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	got := formatRecords(recs)
+	golden := "testdata/golden/example_beans.txt"
+	if *update {
+		if err := os.MkdirAll("testdata/golden", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	// The second poll uses the MBeanInfo cache.
+	_, st, err = s.scrape(context.Background())
+	if err != nil || st.infoFetched != 0 || st.beans != 3 {
+		t.Errorf("second poll: %+v, %v", st, err)
+	}
+}

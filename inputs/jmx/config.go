@@ -1,0 +1,247 @@
+package jmx
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the `jmx` input's configuration (the block under
+// inputs[].jmx).
+type Config struct {
+	// HostPort of the RMI registry, as jmx_exporter's hostPort.
+	HostPort string `yaml:"host_port"`
+	// JMXURL is the alternative to HostPort:
+	// service:jmx:rmi:///jndi/rmi://HOST:PORT/NAME.
+	JMXURL string `yaml:"jmx_url"`
+	// Username and the password, given inline, from an environment
+	// variable or from a file (trailing newline trimmed). Never logged.
+	Username     string `yaml:"username"`
+	Password     Secret `yaml:"password"`
+	PasswordEnv  string `yaml:"password_env"`
+	PasswordFile string `yaml:"password_file"`
+	// RegistrySSL puts TLS on the registry connection (the RMI server's
+	// TLS follows its stub).
+	RegistrySSL bool `yaml:"registry_ssl"`
+	// TLS settings for TLS connections.
+	TLS TLSConfig `yaml:"tls"`
+	// OverrideStubHost dials the configured host with the port the stub
+	// advertises, instead of the stub's host (java.rmi.server.hostname).
+	OverrideStubHost bool `yaml:"override_stub_host"`
+	// Interval between polls and Timeout of one poll.
+	Interval time.Duration `yaml:"interval"`
+	Timeout  time.Duration `yaml:"timeout"`
+	// Connections is how many calls run in parallel.
+	Connections int `yaml:"connections"`
+	// IncludeObjectNames and ExcludeObjectNames are ObjectName patterns
+	// (queried on the server, as jmx_exporter does).
+	IncludeObjectNames []string `yaml:"include_object_names"`
+	ExcludeObjectNames []string `yaml:"exclude_object_names"`
+	// LowercaseOutputName and LowercaseOutputLabelNames lowercase the
+	// default names and label names.
+	LowercaseOutputName       bool `yaml:"lowercase_output_name"`
+	LowercaseOutputLabelNames bool `yaml:"lowercase_output_label_names"`
+	// MaxReplyBytes bounds one decoded reply.
+	MaxReplyBytes int64 `yaml:"max_reply_bytes"`
+}
+
+// TLSConfig configures TLS to the registry and the RMI server.
+type TLSConfig struct {
+	CAFile             string `yaml:"ca_file"`
+	CertFile           string `yaml:"cert_file"`
+	KeyFile            string `yaml:"key_file"`
+	ServerName         string `yaml:"server_name"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+// Secret is a string that never prints.
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "<secret>"
+}
+
+// MarshalYAML hides the secret.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+// DefaultConfig is the configuration every field starts from.
+var DefaultConfig = Config{
+	OverrideStubHost: true,
+	Interval:         15 * time.Second,
+	Timeout:          10 * time.Second,
+	Connections:      4,
+	MaxReplyBytes:    DefaultLimits.MaxBytes,
+}
+
+// DecodeConfig decodes node strictly (unknown keys are errors) over the
+// defaults.
+func DecodeConfig(node *yaml.Node) (*Config, error) {
+	cfg := DefaultConfig
+	if node == nil {
+		return &cfg, nil
+	}
+	// yaml.Node.Decode does not reject unknown keys: re-encode and decode
+	// with KnownFields.
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	if err := enc.Encode(node); err != nil {
+		return nil, err
+	}
+	_ = enc.Close()
+	dec := yaml.NewDecoder(&buf)
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("%d:%d: jmx input: %w", node.Line, node.Column, err)
+	}
+	return &cfg, nil
+}
+
+// Target is where a config points: registry host, port and bound name.
+type Target struct {
+	Host string
+	Port int
+	Name string
+}
+
+func (t Target) String() string { return net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) }
+
+// Target parses HostPort or JMXURL.
+func (c *Config) Target() (Target, error) {
+	if c.HostPort != "" {
+		host, port, err := splitHostPort(c.HostPort)
+		if err != nil {
+			return Target{}, fmt.Errorf("host_port %q: %w", c.HostPort, err)
+		}
+		return Target{Host: host, Port: port, Name: "jmxrmi"}, nil
+	}
+	const marker = "/jndi/rmi://"
+	if !strings.HasPrefix(c.JMXURL, "service:jmx:rmi:") {
+		return Target{}, fmt.Errorf("jmx_url %q: only service:jmx:rmi: URLs are supported", c.JMXURL)
+	}
+	i := strings.Index(c.JMXURL, marker)
+	if i < 0 {
+		return Target{}, fmt.Errorf("jmx_url %q: want service:jmx:rmi:///jndi/rmi://HOST:PORT/NAME", c.JMXURL)
+	}
+	rest := c.JMXURL[i+len(marker):]
+	hp, name, ok := strings.Cut(rest, "/")
+	if !ok || name == "" {
+		return Target{}, fmt.Errorf("jmx_url %q: no registry name after host:port", c.JMXURL)
+	}
+	host, port, err := splitHostPort(hp)
+	if err != nil {
+		return Target{}, fmt.Errorf("jmx_url %q: %w", c.JMXURL, err)
+	}
+	return Target{Host: host, Port: port, Name: name}, nil
+}
+
+func splitHostPort(hp string) (string, int, error) {
+	host, ps, err := net.SplitHostPort(hp)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(ps)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("bad port %q", ps)
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	return host, port, nil
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	var errs []error
+	switch {
+	case c.HostPort == "" && c.JMXURL == "":
+		errs = append(errs, errors.New("one of host_port and jmx_url is required"))
+	case c.HostPort != "" && c.JMXURL != "":
+		errs = append(errs, fmt.Errorf("host_port %q and jmx_url %q are mutually exclusive", c.HostPort, c.JMXURL))
+	default:
+		if _, err := c.Target(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	n := 0
+	for _, set := range []bool{c.Password != "", c.PasswordEnv != "", c.PasswordFile != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		errs = append(errs, errors.New("password, password_env and password_file are mutually exclusive"))
+	}
+	if n > 0 && c.Username == "" {
+		errs = append(errs, errors.New("a password needs a username"))
+	}
+	if c.Interval <= 0 {
+		errs = append(errs, fmt.Errorf("interval %q must be positive", c.Interval))
+	}
+	if c.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("timeout %q must be positive", c.Timeout))
+	}
+	if c.Connections < 1 || c.Connections > 64 {
+		errs = append(errs, fmt.Errorf("connections %d must be between 1 and 64", c.Connections))
+	}
+	if c.MaxReplyBytes < 1<<10 {
+		errs = append(errs, fmt.Errorf("max_reply_bytes %d must be at least 1024", c.MaxReplyBytes))
+	}
+	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
+		errs = append(errs, errors.New("tls cert_file and key_file must be set together"))
+	}
+	return errors.Join(errs...)
+}
+
+// password resolves the password from its source.
+func (c *Config) password() (string, error) {
+	switch {
+	case c.PasswordEnv != "":
+		v, ok := os.LookupEnv(c.PasswordEnv)
+		if !ok {
+			return "", fmt.Errorf("password_env: environment variable %q is not set", c.PasswordEnv)
+		}
+		return v, nil
+	case c.PasswordFile != "":
+		b, err := os.ReadFile(c.PasswordFile)
+		if err != nil {
+			return "", fmt.Errorf("password_file: %w", err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	return string(c.Password), nil
+}
+
+func (t *TLSConfig) build() (*tls.Config, error) {
+	cfg := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify} //nolint:gosec // the user's choice
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls ca_file %q: no PEM certificates", t.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if t.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls cert_file/key_file: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}

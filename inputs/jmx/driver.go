@@ -1,0 +1,323 @@
+package jmx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Factory creates `jmx` inputs.
+type Factory struct{}
+
+var _ inputs.Factory = Factory{}
+
+// NewFactory returns the `jmx` input factory.
+func NewFactory() Factory { return Factory{} }
+
+// Type implements inputs.Factory.
+func (Factory) Type() string { return "jmx" }
+
+// NewDefaultConfig implements inputs.Factory.
+func (Factory) NewDefaultConfig() inputs.Config {
+	c := DefaultConfig
+	return &c
+}
+
+// Decode implements inputs.Factory.
+func (Factory) Decode(node *yaml.Node) (inputs.Config, error) { return DecodeConfig(node) }
+
+// New implements inputs.Factory.
+func (Factory) New(set inputs.Settings, cfg inputs.Config) (inputs.Driver, error) {
+	c, ok := cfg.(*Config)
+	if !ok {
+		return nil, fmt.Errorf("jmx input %q: config is %T, not *jmx.Config", set.Name, cfg)
+	}
+	return New(set, c)
+}
+
+// Driver polls one JVM over the JMX RMI connector.
+type Driver struct {
+	name     string
+	cfg      Config
+	target   Target
+	source   string
+	logger   *slog.Logger
+	exporter Exporter
+	m        *metrics
+	now      func() time.Time
+	// dial is Dial, replaceable in tests.
+	dial func(ctx context.Context, o Options) (*Client, error)
+}
+
+var _ inputs.Driver = (*Driver)(nil)
+
+// New validates cfg and creates a driver; it does not connect.
+func New(set inputs.Settings, cfg *Config) (*Driver, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("jmx input %q: %w", set.Name, err)
+	}
+	t, _ := cfg.Target()
+	logger := set.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Driver{
+		name:   set.Name,
+		cfg:    *cfg,
+		target: t,
+		source: set.Name + "/" + t.String(),
+		logger: logger,
+		exporter: Exporter{
+			LowercaseOutputName:       cfg.LowercaseOutputName,
+			LowercaseOutputLabelNames: cfg.LowercaseOutputLabelNames,
+		},
+		now:  time.Now,
+		dial: Dial,
+	}
+	m, err := newMetrics(set.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("jmx input %q: %w", set.Name, err)
+	}
+	d.m = m
+	return d, nil
+}
+
+// Source is the name the driver's series are replaced under.
+func (d *Driver) Source() string { return d.source }
+
+func (d *Driver) options() (Options, error) {
+	pw, err := d.cfg.password()
+	if err != nil {
+		return Options{}, err
+	}
+	tcfg, err := d.cfg.TLS.build()
+	if err != nil {
+		return Options{}, err
+	}
+	target := d.target.String()
+	return Options{
+		Host:             d.target.Host,
+		Port:             d.target.Port,
+		Name:             d.target.Name,
+		Username:         d.cfg.Username,
+		Password:         pw,
+		OverrideStubHost: d.cfg.OverrideStubHost,
+		RegistrySSL:      d.cfg.RegistrySSL,
+		TLS:              tcfg,
+		MaxConns:         d.cfg.Connections,
+		DialTimeout:      d.cfg.Timeout,
+		Limits: Limits{
+			MaxBytes:     d.cfg.MaxReplyBytes,
+			MaxDepth:     DefaultLimits.MaxDepth,
+			MaxStringLen: DefaultLimits.MaxStringLen,
+			MaxArrayLen:  DefaultLimits.MaxArrayLen,
+			MaxHandles:   DefaultLimits.MaxHandles,
+		},
+		LeaseRenewed: func(err error) {
+			if err != nil {
+				d.m.pollErrors.WithLabelValues(target, "lease_renewal").Inc()
+			}
+		},
+	}, nil
+}
+
+// Backoff bounds between reconnection attempts.
+const (
+	minBackoff = time.Second
+	maxBackoff = time.Minute
+)
+
+// Run polls until ctx ends. A dead or slow JVM costs one poll timeout per
+// attempt and never blocks anything else; its series are removed while it
+// is down and come back when it returns.
+func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
+	target := d.target.String()
+	d.m.up.WithLabelValues(target).Set(0)
+	var (
+		s         *scraper
+		backoff   time.Duration
+		nextDial  time.Time
+		hadSeries bool
+	)
+	closeSession := func() {
+		if s == nil {
+			return
+		}
+		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = s.client.Close(cctx)
+		cancel()
+		s = nil
+	}
+	defer closeSession()
+	tick := time.NewTicker(d.cfg.Interval)
+	defer tick.Stop()
+	for {
+		start := d.now()
+		pctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+		var (
+			recs []normalize.Record
+			err  error
+			st   scrapeStats
+		)
+		if s == nil && !start.Before(nextDial) {
+			opts, oerr := d.options()
+			if oerr != nil {
+				err = oerr
+			} else {
+				var c *Client
+				c, err = d.dial(pctx, opts)
+				if err == nil {
+					d.m.connects.WithLabelValues(target).Inc()
+					s = &scraper{
+						client:   c,
+						exporter: &d.exporter,
+						include:  d.cfg.IncludeObjectNames,
+						exclude:  d.cfg.ExcludeObjectNames,
+						workers:  d.cfg.Connections,
+					}
+					backoff = 0
+					d.logger.Info("connected", "target", target, "endpoint", c.Endpoint(), "lease", c.Lease())
+				}
+			}
+			if err != nil {
+				backoff = min(max(2*backoff, minBackoff), maxBackoff)
+				nextDial = start.Add(backoff)
+			}
+		}
+		switch {
+		case err != nil:
+		case s == nil:
+			err = errBackoff
+		default:
+			recs, st, err = s.scrape(pctx)
+		}
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		dur := d.now().Sub(start)
+		d.m.duration.WithLabelValues(target).Set(dur.Seconds())
+		if err != nil {
+			reason := errReason(err)
+			if !errors.Is(err, errBackoff) {
+				d.m.pollErrors.WithLabelValues(target, reason).Inc()
+				d.logger.Warn("poll failed", "target", target, "reason", reason, "err", err)
+			}
+			d.m.up.WithLabelValues(target).Set(0)
+			if s != nil {
+				// A failed poll leaves the session in doubt: reconnect.
+				closeSession()
+				nextDial = d.now()
+			}
+			if hadSeries {
+				if rerr := out.Replace(ctx, d.source, nil); rerr != nil {
+					d.logger.Warn("removing series failed", "err", rerr)
+				}
+				hadSeries = false
+			}
+		} else {
+			if rerr := out.Replace(ctx, d.source, recs); rerr != nil {
+				d.logger.Warn("storing series failed", "err", rerr)
+			}
+			hadSeries = len(recs) > 0
+			d.m.up.WithLabelValues(target).Set(1)
+			d.m.lastSuccess.WithLabelValues(target).Set(float64(d.now().UnixNano()) / 1e9)
+			d.m.samples.Add(float64(len(recs)))
+			d.m.beans.WithLabelValues(target).Set(float64(st.beans))
+			d.m.attributes.WithLabelValues(target).Set(float64(st.attributes))
+			if st.attrErrors > 0 {
+				d.m.errors.WithLabelValues("attribute_read").Add(float64(st.attrErrors))
+			}
+			if st.beanErrors > 0 {
+				d.m.errors.WithLabelValues("bean_read").Add(float64(st.beanErrors))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+var errBackoff = errors.New("waiting to reconnect")
+
+// errReason classifies a poll error for rosetta_input_poll_errors_total.
+func errReason(err error) string {
+	var re *RemoteError
+	var ne net.Error
+	switch {
+	case errors.Is(err, ErrAuth):
+		return "auth"
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	case errors.Is(err, ErrLimit):
+		return "limit"
+	case errors.As(err, &re):
+		return "remote_exception"
+	case errors.As(err, &ne):
+		return "network"
+	default:
+		return "protocol"
+	}
+}
+
+type metrics struct {
+	up, duration, lastSuccess, beans, attributes *prometheus.GaugeVec
+	pollErrors, connects, errors                 *prometheus.CounterVec
+	samples                                      prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rosetta_input_up", Help: "Whether the last poll of the target succeeded (1) or not (0).",
+		}, []string{"target"}),
+		duration: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rosetta_input_poll_duration_seconds", Help: "Duration of the last poll of the target.",
+		}, []string{"target"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rosetta_input_last_success_timestamp_seconds", Help: "Unix time of the last successful poll of the target.",
+		}, []string{"target"}),
+		pollErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rosetta_input_poll_errors_total", Help: "Failed polls of the target, by reason.",
+		}, []string{"target", "reason"}),
+		samples: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rosetta_input_samples_total", Help: "Records the input emitted.",
+		}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rosetta_input_errors_total", Help: "Bad or unreadable data, by reason.",
+		}, []string{"reason"}),
+		beans: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rosetta_jmx_beans", Help: "MBeans read in the last successful poll.",
+		}, []string{"target"}),
+		attributes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rosetta_jmx_attributes", Help: "MBean attributes read in the last successful poll.",
+		}, []string{"target"}),
+		connects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rosetta_jmx_connects_total", Help: "JMX sessions established (the first and every reconnection).",
+		}, []string{"target"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.up, m.duration, m.lastSuccess, m.pollErrors, m.samples, m.errors, m.beans, m.attributes, m.connects} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("registering metrics: %w", err)
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,223 @@
+package jmx
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"sync"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// beanMeta is what the scraper caches per MBean between polls.
+type beanMeta struct {
+	name  BeanName
+	attrs []string          // readable attributes, in MBeanInfo order
+	descr map[string]string // attribute descriptions
+}
+
+// scraper reads every selected bean of one session. The MBeanInfo cache
+// lives as long as the session: names are queried every poll, and info is
+// fetched only for beans that are new.
+type scraper struct {
+	client   *Client
+	exporter *Exporter
+	include  []string // queryNames patterns; empty means all
+	exclude  []string
+	workers  int
+	cache    map[string]*beanMeta
+}
+
+// scrapeStats counts one poll.
+type scrapeStats struct {
+	beans, attributes int
+	attrErrors        int // attributes that failed individually
+	beanErrors        int // beans that failed as a whole (vanished mid-poll, info errors)
+	infoFetched       int
+}
+
+// isRemote reports errors the server threw: the session is fine, only
+// this call failed.
+func isRemote(err error) bool {
+	var re *RemoteError
+	return errors.As(err, &re)
+}
+
+func (s *scraper) names(ctx context.Context) ([]string, error) {
+	set := map[string]struct{}{}
+	inc := s.include
+	if len(inc) == 0 {
+		inc = []string{""}
+	}
+	for _, p := range inc {
+		ns, err := s.client.QueryNames(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range ns {
+			set[n] = struct{}{}
+		}
+	}
+	for _, p := range s.exclude {
+		ns, err := s.client.QueryNames(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range ns {
+			delete(set, n)
+		}
+	}
+	out := make([]string, 0, len(set))
+	for n := range set {
+		if !skipBean(n) {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// scrape reads all beans and returns their records. A transport error
+// aborts the poll (the session is dead); errors the server throws for one
+// bean or attribute are counted and skipped.
+func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error) {
+	var st scrapeStats
+	names, err := s.names(ctx)
+	if err != nil {
+		return nil, st, err
+	}
+	if s.cache == nil {
+		s.cache = map[string]*beanMeta{}
+	}
+	// Forget beans that are gone.
+	present := make(map[string]struct{}, len(names))
+	for _, n := range names {
+		present[n] = struct{}{}
+	}
+	for n := range s.cache {
+		if _, ok := present[n]; !ok {
+			delete(s.cache, n)
+		}
+	}
+
+	type result struct {
+		recs     []normalize.Record
+		meta     *beanMeta
+		fetched  bool
+		attrs    int
+		attrErrs int
+		beanErr  bool
+		fatal    error
+	}
+	results := make([]result, len(names))
+	// Cached metas are read by workers; new ones are stored after.
+	cached := make([]*beanMeta, len(names))
+	for i, n := range names {
+		cached[i] = s.cache[n]
+	}
+	work := make(chan int)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	workers := max(1, s.workers)
+	for range workers {
+		wg.Go(func() {
+			for i := range work {
+				r := &results[i]
+				m := cached[i]
+				if m == nil {
+					bn, err := ParseBeanName(names[i])
+					if err != nil {
+						r.beanErr = true
+						continue
+					}
+					info, err := s.client.MBeanInfo(ctx, names[i])
+					if err != nil {
+						if isRemote(err) {
+							r.beanErr = true
+						} else {
+							r.fatal = err
+							cancel()
+						}
+						continue
+					}
+					m = &beanMeta{name: bn, descr: make(map[string]string, len(info.Attributes))}
+					for _, a := range info.Attributes {
+						if !a.Readable || skipAttribute(names[i], a.Name) {
+							continue
+						}
+						m.attrs = append(m.attrs, a.Name)
+						m.descr[a.Name] = a.Description
+					}
+					r.meta, r.fetched = m, true
+				}
+				if len(m.attrs) == 0 {
+					continue
+				}
+				attrs, err := s.client.Attributes(ctx, names[i], m.attrs)
+				if err != nil {
+					if !isRemote(err) {
+						r.fatal = err
+						cancel()
+						continue
+					}
+					// Per-attribute fallback, as jmx_exporter does.
+					attrs = attrs[:0]
+					for _, a := range m.attrs {
+						v, err := s.client.Attribute(ctx, names[i], a)
+						if err != nil {
+							if !isRemote(err) {
+								r.fatal = err
+								cancel()
+								break
+							}
+							r.attrErrs++
+							continue
+						}
+						attrs = append(attrs, Attribute{Name: a, Value: v})
+					}
+					if r.fatal != nil {
+						continue
+					}
+				}
+				r.attrs = len(attrs)
+				r.recs = s.exporter.Bean(nil, &m.name, m.descr, attrs)
+			}
+		})
+	}
+	for i := range names {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(work)
+	wg.Wait()
+
+	var out []normalize.Record
+	for i := range results {
+		r := &results[i]
+		if r.fatal != nil {
+			return nil, st, r.fatal
+		}
+		if r.fetched {
+			s.cache[names[i]] = r.meta
+			st.infoFetched++
+		}
+		if r.beanErr {
+			st.beanErrors++
+			continue
+		}
+		st.beans++
+		st.attributes += r.attrs
+		st.attrErrors += r.attrErrs
+		out = append(out, r.recs...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, st, err
+	}
+	return out, st, nil
+}
