@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -308,4 +309,24 @@ func heapInUse() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
+}
+
+// BenchmarkWriteParallel writes batches of 100 counters from every
+// GOMAXPROCS goroutine at once, as several inputs do.
+func BenchmarkWriteParallel(b *testing.B) {
+	const n = 10000
+	s, _ := newTestStore(b, StoreConfig{})
+	smps := benchSamples(n, normalize.TypeCounter, nil)
+	s.Write(smps)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var worker atomic.Int32
+	b.RunParallel(func(pb *testing.PB) {
+		off := int(worker.Add(1)) * 2500 % n // writers start in different places
+		for pb.Next() {
+			s.Write(smps[off : off+100])
+			off = (off + 100) % n
+		}
+	})
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/sample")
 }

@@ -403,8 +403,25 @@ func (s *Store) Replace(source string, batch []normalize.Sample) {
 	}
 }
 
-// hashSeries hashes a name and sorted labels.
+// hashSeries hashes a name and sorted labels: xxhash of name, then each
+// label as separator, name, separator, value. Short series are hashed in
+// one call from a stack buffer; long ones stream the same bytes.
 func hashSeries(name string, ls normalize.Labels) uint64 {
+	n := len(name)
+	for _, l := range ls {
+		n += 2 + len(l.Name) + len(l.Value)
+	}
+	if n <= 256 {
+		var buf [256]byte
+		b := append(buf[:0], name...)
+		for _, l := range ls {
+			b = append(b, model.SeparatorByte)
+			b = append(b, l.Name...)
+			b = append(b, model.SeparatorByte)
+			b = append(b, l.Value...)
+		}
+		return xxhash.Sum64(b)
+	}
 	var d xxhash.Digest
 	d.Reset()
 	_, _ = d.WriteString(name)

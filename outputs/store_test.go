@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -782,6 +783,25 @@ func TestFamilyNames(t *testing.T) {
 	want := []string{"c_total", "c", "g", "s_seconds", "s_seconds_count", "s_seconds_sum"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("FamilyNames (-want +got):\n%s", diff)
+	}
+}
+
+func TestHashSeriesLong(t *testing.T) {
+	// The stack-buffer path and the streaming path hash the same bytes.
+	short := ls("a", "1", "b", strings.Repeat("x", 200))
+	long := ls("a", "1", "b", strings.Repeat("x", 300))
+	for _, l := range []normalize.Labels{short, long} {
+		var b []byte
+		b = append(b, "name"...)
+		for _, x := range l {
+			b = append(b, 0xff)
+			b = append(b, x.Name...)
+			b = append(b, 0xff)
+			b = append(b, x.Value...)
+		}
+		if got, want := hashSeries("name", l), xxhash.Sum64(b); got != want {
+			t.Errorf("hashSeries with %d bytes: got %x, want %x", len(b), got, want)
+		}
 	}
 }
 
