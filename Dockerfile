@@ -20,9 +20,10 @@
 # config runs one StatsD input. go-plugin puts its sockets in $TMPDIR (/tmp):
 # with a read-only root, mount a tmpfs or emptyDir there.
 
-ARG GO_VERSION=1.26
+# The image the binary is built in; any image with Go 1.26+, sh and cp.
+ARG GO_IMAGE=docker.io/library/golang:1.26-bookworm
 
-FROM docker.io/library/golang:${GO_VERSION}-bookworm AS build
+FROM ${GO_IMAGE} AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
