@@ -1,0 +1,517 @@
+package mappings
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Config is a decoded native config file (--config.file).
+type Config struct {
+	// File is the path the config was read from ("" for in-memory data).
+	File   string
+	Global GlobalConfig
+	Inputs []InputConfig
+}
+
+// GlobalConfig holds store-wide settings.
+type GlobalConfig struct {
+	// SeriesLimit is the store-wide series budget; 0 means no limit.
+	SeriesLimit int
+	// TTL is the default TTL of series whose rules set none; 0 keeps them.
+	TTL time.Duration
+}
+
+// MappingRef names one rule source of an input.
+type MappingRef struct {
+	// File is a path (relative to the config's directory), or Library the
+	// name of an embedded curated file ("library:redis").
+	File, Library string
+	// Format is a registered format name, "" to detect it.
+	Format string
+	Pos    normalize.Pos
+}
+
+// InputConfig is one input of a config, before its driver config is
+// decoded.
+type InputConfig struct {
+	Name, Type string
+	Pos        normalize.Pos
+	// Config is the raw `config:` block, decoded by the input's Factory in
+	// Build; nil when absent.
+	Config       *yaml.Node
+	MappingFiles []MappingRef
+	// Rules holds the inline defaults, rules, unmatched and lowercase
+	// options.
+	Rules normalize.RuleSetConfig
+	// hasDefaults is true when the input sets `defaults:` itself.
+	hasDefaults bool
+}
+
+// Parse decodes a native config strictly; every problem is reported at once
+// with its position in file.
+func Parse(file string, data []byte) (*Config, error) {
+	root, err := parseYAML(file, data)
+	if err != nil {
+		return nil, err
+	}
+	d := &decoder{file: file}
+	cfg := &Config{File: file}
+	names := map[string]normalize.Pos{}
+	d.fields(root, "config", func(k string, kn, v *yaml.Node) bool {
+		switch k {
+		case "global":
+			d.fields(v, "global", func(k string, kn, v *yaml.Node) bool {
+				switch k {
+				case "series_limit":
+					cfg.Global.SeriesLimit = int(d.integer(v, k, 1<<40))
+				case "ttl":
+					cfg.Global.TTL = d.duration(v, k)
+				default:
+					return false
+				}
+				return true
+			})
+		case "inputs":
+			for _, in := range d.list(v, k) {
+				ic := d.input(in)
+				if ic.Name == "" {
+					continue
+				}
+				if p, ok := names[ic.Name]; ok {
+					d.errf(in, "input %q: duplicate name (first at %s)", ic.Name, p)
+					continue
+				}
+				names[ic.Name] = ic.Pos
+				cfg.Inputs = append(cfg.Inputs, ic)
+			}
+		default:
+			return false
+		}
+		return true
+	})
+	return cfg, d.err()
+}
+
+func (d *decoder) input(n *yaml.Node) InputConfig {
+	ic := InputConfig{Pos: d.pos(n)}
+	var nameNode *yaml.Node
+	d.fields(n, "input", func(k string, kn, v *yaml.Node) bool {
+		switch k {
+		case "name":
+			ic.Name = d.str(v, k)
+			nameNode = v
+		case "type":
+			ic.Type = d.str(v, k)
+		case "config":
+			ic.Config = v
+		case "mapping_files":
+			for _, m := range d.list(v, k) {
+				ic.MappingFiles = append(ic.MappingFiles, d.mappingRef(m))
+			}
+		case "defaults":
+			ic.hasDefaults = true
+			return d.ruleSetKey(&ic.Rules, k, v)
+		default:
+			return d.ruleSetKey(&ic.Rules, k, v)
+		}
+		return true
+	})
+	if ic.Type == "" && n.Kind == yaml.MappingNode {
+		d.errf(n, "input: type is missing")
+	}
+	if ic.Name == "" {
+		ic.Name = ic.Type
+	}
+	if nameNode != nil && strings.ContainsAny(ic.Name, "/ \t\n") {
+		d.errf(nameNode, "input: invalid name %q (no slashes or spaces)", ic.Name)
+	}
+	return ic
+}
+
+func (d *decoder) mappingRef(n *yaml.Node) MappingRef {
+	ref := MappingRef{Pos: d.pos(n)}
+	if n.Kind == yaml.ScalarNode {
+		ref.File = n.Value
+	} else {
+		d.fields(n, "mapping_files", func(k string, kn, v *yaml.Node) bool {
+			switch k {
+			case "file":
+				ref.File = d.str(v, k)
+			case "format":
+				ref.Format = d.str(v, k)
+				if _, ok := lookupFormat(ref.Format); !ok && ref.Format != "" {
+					d.errf(v, "format: unknown format %q (known: %s)", ref.Format, strings.Join(Formats(), ", "))
+				}
+			default:
+				return false
+			}
+			return true
+		})
+	}
+	if lib, ok := strings.CutPrefix(ref.File, "library:"); ok {
+		ref.File, ref.Library = "", lib
+	}
+	if ref.File == "" && ref.Library == "" {
+		d.errf(n, "mapping_files: file is missing")
+	}
+	return ref
+}
+
+// Load reads and parses a native config file.
+func Load(file string) (*Config, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(file, data)
+}
+
+// LoadStatsdMapping reads a statsd_exporter mapping file
+// (--statsd.mapping-config) into a rule-set config.
+func LoadStatsdMapping(file string) (*normalize.RuleSetConfig, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read statsd mapping: %w", err)
+	}
+	return TranslateStatsd(file, data)
+}
+
+// Options are what Build needs from outside.
+type Options struct {
+	// Library holds the curated mapping files (library:NAME reads
+	// NAME.yml from it); nil disables library references.
+	Library fs.FS
+	// ReadFile reads mapping files; nil means os.ReadFile.
+	ReadFile func(string) ([]byte, error)
+	// Escape, when set, is the name escaper of every rule set.
+	Escape func(string) string
+	// CacheSize is passed to every rule set (see normalize.RuleSetConfig).
+	CacheSize int
+}
+
+// Input is one fully built input.
+type Input struct {
+	Name, Type string
+	Factory    inputs.Factory
+	Config     inputs.Config
+	Rules      *normalize.RuleSet
+	// Fingerprint identifies the input's type and driver config: equal
+	// fingerprints mean the driver need not restart on reload.
+	Fingerprint string
+	// Files are the mapping files the rules came from (for watching).
+	Files []string
+}
+
+// Build decodes every input's driver config with its factory and compiles
+// its rules. It reads mapping files but has no other side effect; every
+// error is reported at once.
+func Build(cfg *Config, reg *inputs.Registry, opts Options) ([]Input, error) {
+	var errs []error
+	out := make([]Input, 0, len(cfg.Inputs))
+	for _, ic := range cfg.Inputs {
+		in, err := buildInput(cfg, &ic, reg, opts)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, in)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options) (Input, error) {
+	in := Input{Name: ic.Name, Type: ic.Type}
+	var errs []error
+	fail := func(err error) { errs = append(errs, err) }
+	f, ok := reg.Factory(ic.Type)
+	if !ok {
+		fail(fmt.Errorf("%s: input %q: unknown type %q (known: %s)", ic.Pos, ic.Name, ic.Type, strings.Join(reg.Types(), ", ")))
+	} else {
+		in.Factory = f
+		var node *yaml.Node
+		if ic.Config != nil && !isNull(ic.Config) {
+			node = ic.Config
+		} else {
+			node = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		}
+		c, err := f.Decode(node)
+		if err == nil {
+			err = c.Validate()
+		}
+		if err != nil {
+			p := ic.Pos
+			if ic.Config != nil {
+				p = normalize.Pos{File: cfg.File, Line: ic.Config.Line, Col: ic.Config.Column}
+			}
+			fail(fmt.Errorf("%s: input %q: config: %w", p, ic.Name, err))
+		} else {
+			in.Config = c
+		}
+		h := sha256.New()
+		h.Write([]byte(ic.Type))
+		h.Write([]byte{0})
+		if ic.Config != nil {
+			var b bytes.Buffer
+			enc := yaml.NewEncoder(&b)
+			_ = enc.Encode(ic.Config)
+			h.Write(b.Bytes())
+		}
+		in.Fingerprint = hex.EncodeToString(h.Sum(nil))
+	}
+	rsc, files, err := RuleSetConfigFor(cfg, ic, opts)
+	in.Files = files
+	if err != nil {
+		fail(err)
+	} else {
+		rs, err := normalize.NewRuleSet(*rsc)
+		if err != nil {
+			fail(err)
+		}
+		in.Rules = rs
+	}
+	return in, errors.Join(errs...)
+}
+
+// RuleSetConfigFor assembles an input's rule set: its mapping files in
+// order, then its inline rules. A file's own defaults are applied to its
+// rules; the rule set's defaults (for unmatched records and inline rules)
+// are the input's `defaults`, or else those of its first mapping file.
+func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.RuleSetConfig, []string, error) {
+	out := ic.Rules
+	out.Rules = nil
+	out.Escape, out.CacheSize = opts.Escape, opts.CacheSize
+	if out.Defaults.TTL == 0 {
+		out.Defaults.TTL = cfg.Global.TTL
+	}
+	var errs []error
+	var files []string
+	for i, ref := range ic.MappingFiles {
+		file, data, err := readRef(cfg, ref, opts)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: input %q: %w", ref.Pos, ic.Name, err))
+			continue
+		}
+		if ref.Library == "" {
+			files = append(files, file)
+		}
+		fc, err := TranslateFile(file, data, ref.Format)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if i == 0 && !ic.hasDefaults {
+			ttl := out.Defaults.TTL
+			out.Defaults = fc.Defaults
+			if out.Defaults.TTL == 0 {
+				out.Defaults.TTL = ttl
+			}
+			if len(ic.MappingFiles) == 1 && len(ic.Rules.Rules) == 0 {
+				// One file alone: keep its options exactly.
+				out.Unmatched = fc.Unmatched
+				out.LowercaseOutputName = fc.LowercaseOutputName
+				out.LowercaseOutputLabelNames = fc.LowercaseOutputLabelNames
+			}
+		}
+		out.Rules = append(out.Rules, applyDefaults(fc.Rules, fc.Defaults)...)
+		if fc.Escape != nil && out.Escape == nil {
+			out.Escape = fc.Escape
+		}
+	}
+	out.Rules = append(out.Rules, ic.Rules.Rules...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, files, err
+	}
+	return &out, files, nil
+}
+
+// applyDefaults writes a file's defaults into its rules so that they keep
+// them when rules from several sources are merged.
+func applyDefaults(rules []normalize.RuleConfig, d normalize.Defaults) []normalize.RuleConfig {
+	out := make([]normalize.RuleConfig, len(rules))
+	for i, r := range rules {
+		if r.MatchType == normalize.MatchDefault {
+			r.MatchType = d.MatchType
+		}
+		if r.Observer == normalize.ObserverDefault {
+			r.Observer = d.Observer
+		}
+		if r.TTL == 0 {
+			r.TTL = d.TTL
+		}
+		switch r.Observer {
+		case normalize.ObserverHistogram, normalize.ObserverNativeHistogram:
+			h := d.Histogram
+			if r.Histogram != nil {
+				h = mergeHistogram(*r.Histogram, h)
+			}
+			if len(h.Buckets) > 0 || h.NativeBucketFactor > 0 || h.NativeMaxBuckets > 0 {
+				r.Histogram = &h
+			}
+		case normalize.ObserverSummary:
+			s := d.Summary
+			if r.Summary != nil {
+				s = mergeSummary(*r.Summary, s)
+			}
+			if len(s.Quantiles) > 0 || s.MaxAge > 0 || s.AgeBuckets > 0 || s.BufCap > 0 {
+				r.Summary = &s
+			}
+		}
+		out[i] = r
+	}
+	return out
+}
+
+func mergeHistogram(h, d normalize.HistogramOptions) normalize.HistogramOptions {
+	if len(h.Buckets) == 0 {
+		h.Buckets = d.Buckets
+	}
+	if h.NativeBucketFactor == 0 {
+		h.NativeBucketFactor = d.NativeBucketFactor
+	}
+	if h.NativeMaxBuckets == 0 {
+		h.NativeMaxBuckets = d.NativeMaxBuckets
+	}
+	return h
+}
+
+func mergeSummary(s, d normalize.SummaryOptions) normalize.SummaryOptions {
+	if len(s.Quantiles) == 0 {
+		s.Quantiles = d.Quantiles
+	}
+	if s.MaxAge == 0 {
+		s.MaxAge = d.MaxAge
+	}
+	if s.AgeBuckets == 0 {
+		s.AgeBuckets = d.AgeBuckets
+	}
+	if s.BufCap == 0 {
+		s.BufCap = d.BufCap
+	}
+	return s
+}
+
+func readRef(cfg *Config, ref MappingRef, opts Options) (string, []byte, error) {
+	if ref.Library != "" {
+		if opts.Library == nil {
+			return "", nil, fmt.Errorf("library %q: no mapping library available", ref.Library)
+		}
+		name := ref.Library
+		if path.Ext(name) == "" {
+			name += ".yml"
+		}
+		data, err := fs.ReadFile(opts.Library, name)
+		if err != nil {
+			return "", nil, fmt.Errorf("library %q: %w", ref.Library, err)
+		}
+		return "library:" + name, data, nil
+	}
+	file := ref.File
+	if !filepath.IsAbs(file) && cfg.File != "" {
+		file = filepath.Join(filepath.Dir(cfg.File), file)
+	}
+	read := opts.ReadFile
+	if read == nil {
+		read = os.ReadFile
+	}
+	data, err := read(file)
+	if err != nil {
+		return "", nil, fmt.Errorf("mapping file: %w", err)
+	}
+	return file, data, nil
+}
+
+// TranslateFile turns a mapping file of the given format ("" to detect it)
+// into rules.
+func TranslateFile(file string, data []byte, format string) (*normalize.RuleSetConfig, error) {
+	var f Format
+	if format != "" {
+		var ok bool
+		if f, ok = lookupFormat(format); !ok {
+			return nil, fmt.Errorf("%s: unknown format %q (known: %s)", file, format, strings.Join(Formats(), ", "))
+		}
+	} else {
+		root, err := parseYAML(file, data)
+		if err != nil {
+			return nil, err
+		}
+		if root == nil {
+			return &normalize.RuleSetConfig{}, nil
+		}
+		var ok bool
+		if f, ok = detectFormat(root); !ok {
+			return nil, fmt.Errorf("%s: unknown mapping file format (top-level keys %s; known formats: %s)",
+				file, strings.Join(sortedKeys(root), ", "), strings.Join(Formats(), ", "))
+		}
+	}
+	return f.Translate(file, data)
+}
+
+// Kind is what Check found a file to be.
+type Kind string
+
+// File kinds.
+const (
+	KindConfig  Kind = "config"
+	KindMapping Kind = "mapping"
+)
+
+// Check validates files the way `rosetta check` does: a file with
+// `inputs` or `global` at the top is a native config (parsed and built
+// with reg), anything else a mapping file of any known format (translated
+// and compiled). It returns what each file was taken for and every error.
+func Check(reg *inputs.Registry, opts Options, files ...string) ([]Kind, error) {
+	var errs []error
+	kinds := make([]Kind, len(files))
+	for i, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("check: %w", err))
+			continue
+		}
+		kinds[i], err = CheckData(reg, opts, file, data)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return kinds, errors.Join(errs...)
+}
+
+// CheckData is Check for one file's contents.
+func CheckData(reg *inputs.Registry, opts Options, file string, data []byte) (Kind, error) {
+	root, err := parseYAML(file, data)
+	if err != nil {
+		return "", err
+	}
+	if root != nil && (hasKey(root, "inputs") || hasKey(root, "global")) {
+		cfg, err := Parse(file, data)
+		if err != nil {
+			return KindConfig, err
+		}
+		_, err = Build(cfg, reg, opts)
+		return KindConfig, err
+	}
+	rsc, err := TranslateFile(file, data, "")
+	if err != nil {
+		return KindMapping, err
+	}
+	rsc.CacheSize = -1
+	_, err = normalize.NewRuleSet(*rsc)
+	return KindMapping, err
+}

@@ -1,0 +1,235 @@
+package mappings
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// decoder walks yaml.Nodes and collects every error with its position.
+// While a rule is decoded, errors name the rule as well.
+type decoder struct {
+	file string
+	errs []error
+	// current rule, for messages
+	ruleIndex int
+	ruleMatch string
+}
+
+func (d *decoder) pos(n *yaml.Node) normalize.Pos {
+	if n == nil {
+		return normalize.Pos{File: d.file}
+	}
+	return normalize.Pos{File: d.file, Line: n.Line, Col: n.Column}
+}
+
+func (d *decoder) errf(n *yaml.Node, format string, args ...any) {
+	d.errs = append(d.errs, &normalize.RuleError{
+		Pos: d.pos(n), Index: d.ruleIndex, Match: d.ruleMatch, Err: fmt.Errorf(format, args...),
+	})
+}
+
+func (d *decoder) err() error { return errors.Join(d.errs...) }
+
+// parse parses data into a document root (nil for an empty document).
+func parseYAML(file string, data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, nil
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return nil, nil
+	}
+	return root, nil
+}
+
+// resolve follows aliases.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	n = resolve(n)
+	return n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// fields calls fn for each key of mapping n; it reports a non-mapping node
+// and duplicate keys. fn returns false for an unknown key.
+func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *yaml.Node) bool) {
+	n = resolve(n)
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errf(n, "%s: expected a mapping, got %s", what, kindName(n))
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolve(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			d.errf(k, "%s: keys must be strings", what)
+			continue
+		}
+		if k.Value == "<<" {
+			d.errf(k, "%s: merge keys are not supported", what)
+			continue
+		}
+		if seen[k.Value] {
+			d.errf(k, "%s: duplicate key %q", what, k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		if !fn(k.Value, k, v) {
+			d.errf(k, "%s: unknown key %q", what, k.Value)
+		}
+	}
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "nothing"
+}
+
+func (d *decoder) scalar(n *yaml.Node, key string) (string, bool) {
+	if n.Kind != yaml.ScalarNode {
+		d.errf(n, "%s: expected a value, got %s", key, kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (d *decoder) str(n *yaml.Node, key string) string {
+	if isNull(n) {
+		return ""
+	}
+	s, _ := d.scalar(n, key)
+	return s
+}
+
+func (d *decoder) boolean(n *yaml.Node, key string) bool {
+	if isNull(n) {
+		return false
+	}
+	s, ok := d.scalar(n, key)
+	if !ok {
+		return false
+	}
+	var b bool
+	if err := n.Decode(&b); err != nil {
+		d.errf(n, "%s: invalid boolean %q", key, s)
+	}
+	return b
+}
+
+func (d *decoder) float(n *yaml.Node, key string) float64 {
+	s, ok := d.scalar(n, key)
+	if !ok {
+		return 0
+	}
+	f, err := parseFloat(s)
+	if err != nil {
+		d.errf(n, "%s: invalid number %q", key, s)
+	}
+	return f
+}
+
+func parseFloat(s string) (float64, error) {
+	switch strings.ToLower(s) {
+	case ".inf", "+.inf":
+		return math.Inf(1), nil
+	case "-.inf":
+		return math.Inf(-1), nil
+	case ".nan":
+		return math.NaN(), nil
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+func (d *decoder) integer(n *yaml.Node, key string, max int64) int64 {
+	s, ok := d.scalar(n, key)
+	if !ok {
+		return 0
+	}
+	v, err := strconv.ParseInt(s, 0, 64)
+	if err != nil || v < 0 || v > max {
+		d.errf(n, "%s: invalid count %q (want 0 to %d)", key, s, max)
+		return 0
+	}
+	return v
+}
+
+// duration accepts Go durations ("1m30s"), Prometheus durations ("1d") and
+// plain integers (nanoseconds, as statsd_exporter's YAML library does).
+func (d *decoder) duration(n *yaml.Node, key string) time.Duration {
+	s, ok := d.scalar(n, key)
+	if !ok || s == "" {
+		return 0
+	}
+	if v, err := time.ParseDuration(s); err == nil {
+		if v < 0 {
+			d.errf(n, "%s: invalid duration %q: must not be negative", key, s)
+		}
+		return v
+	}
+	if v, err := model.ParseDuration(s); err == nil {
+		return time.Duration(v)
+	}
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil && v >= 0 {
+		return time.Duration(v)
+	}
+	d.errf(n, "%s: invalid duration %q", key, s)
+	return 0
+}
+
+func (d *decoder) floats(n *yaml.Node, key string) []float64 {
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errf(n, "%s: expected a list of numbers, got %s", key, kindName(n))
+		return nil
+	}
+	out := make([]float64, 0, len(n.Content))
+	for _, c := range n.Content {
+		out = append(out, d.float(resolve(c), key))
+	}
+	return out
+}
+
+func (d *decoder) list(n *yaml.Node, key string) []*yaml.Node {
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errf(n, "%s: expected a list, got %s", key, kindName(n))
+		return nil
+	}
+	out := make([]*yaml.Node, len(n.Content))
+	for i, c := range n.Content {
+		out[i] = resolve(c)
+	}
+	return out
+}

@@ -1,0 +1,194 @@
+package mappings
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Format is a mapping-file format: statsd_exporter's, Rosetta's own rule
+// files, or a translator added by another file of this package (for
+// example jmx_exporter's in jmxexporter.go, registered from its init).
+type Format struct {
+	// Name is what `format:` in a config names.
+	Name string
+	// Detect reports whether a parsed YAML document (a mapping node, never
+	// nil) looks like this format; it is used when no format is given.
+	// Formats are tried in order of Priority, lowest first.
+	Detect   func(root *yaml.Node) bool
+	Priority int
+	// Translate turns a file into rules. Errors should be
+	// *normalize.RuleError values (joined) with positions in file.
+	Translate func(file string, data []byte) (*normalize.RuleSetConfig, error)
+}
+
+var (
+	formatsMu sync.RWMutex
+	formats   = map[string]Format{}
+)
+
+// RegisterFormat adds a format; it panics on a duplicate name (a
+// programming error, found by any test).
+func RegisterFormat(f Format) {
+	formatsMu.Lock()
+	defer formatsMu.Unlock()
+	if _, ok := formats[f.Name]; ok {
+		panic(fmt.Sprintf("mappings: format %q registered twice", f.Name))
+	}
+	formats[f.Name] = f
+}
+
+// Formats lists the registered format names, sorted.
+func Formats() []string {
+	formatsMu.RLock()
+	defer formatsMu.RUnlock()
+	out := make([]string, 0, len(formats))
+	for n := range formats {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func lookupFormat(name string) (Format, bool) {
+	formatsMu.RLock()
+	defer formatsMu.RUnlock()
+	f, ok := formats[name]
+	return f, ok
+}
+
+// detectFormat picks the format of a parsed document.
+func detectFormat(root *yaml.Node) (Format, bool) {
+	formatsMu.RLock()
+	fs := make([]Format, 0, len(formats))
+	for _, f := range formats {
+		fs = append(fs, f)
+	}
+	formatsMu.RUnlock()
+	sort.Slice(fs, func(i, j int) bool {
+		if fs[i].Priority != fs[j].Priority {
+			return fs[i].Priority < fs[j].Priority
+		}
+		return fs[i].Name < fs[j].Name
+	})
+	for _, f := range fs {
+		if f.Detect != nil && f.Detect(root) {
+			return f, true
+		}
+	}
+	return Format{}, false
+}
+
+// Format names.
+const (
+	FormatStatsd  = "statsd_exporter"
+	FormatRosetta = "rosetta"
+)
+
+func init() {
+	RegisterFormat(Format{Name: FormatStatsd, Priority: 0, Detect: detectStatsd, Translate: TranslateStatsd})
+	RegisterFormat(Format{Name: FormatRosetta, Priority: 100, Detect: detectRosetta, Translate: TranslateRosetta})
+}
+
+func onlyKeys(root *yaml.Node, allowed ...string) bool {
+	if root == nil || root.Kind != yaml.MappingNode {
+		return false
+	}
+	for _, k := range sortedKeys(root) {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || k == a
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func hasKey(root *yaml.Node, key string) bool {
+	for _, k := range sortedKeys(root) {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+func detectStatsd(root *yaml.Node) bool {
+	return hasKey(root, "mappings") || onlyKeys(root, "defaults")
+}
+
+var rosettaFileKeys = []string{"defaults", "rules", "unmatched", "lowercase_output_name", "lowercase_output_label_names"}
+
+func detectRosetta(root *yaml.Node) bool {
+	return onlyKeys(root, rosettaFileKeys...)
+}
+
+// TranslateStatsd reads a statsd_exporter mapping file (defaults and
+// mappings), accepting every key statsd_exporter v0.31.0 accepts.
+func TranslateStatsd(file string, data []byte) (*normalize.RuleSetConfig, error) {
+	root, err := parseYAML(file, data)
+	if err != nil {
+		return nil, err
+	}
+	d := &decoder{file: file}
+	cfg := &normalize.RuleSetConfig{Unmatched: normalize.UnmatchedKeep}
+	d.fields(root, "statsd mapping file", func(k string, kn, v *yaml.Node) bool {
+		switch k {
+		case "defaults":
+			cfg.Defaults = d.defaults(v, dialectStatsd)
+		case "mappings":
+			cfg.Rules = d.rules(v, k, dialectStatsd)
+		default:
+			return false
+		}
+		return true
+	})
+	return cfg, d.err()
+}
+
+// TranslateRosetta reads a Rosetta rule file: defaults, rules, unmatched
+// and the lowercase options, as in an input block of the config.
+func TranslateRosetta(file string, data []byte) (*normalize.RuleSetConfig, error) {
+	root, err := parseYAML(file, data)
+	if err != nil {
+		return nil, err
+	}
+	d := &decoder{file: file}
+	cfg := &normalize.RuleSetConfig{}
+	d.fields(root, "rule file", func(k string, kn, v *yaml.Node) bool {
+		return d.ruleSetKey(cfg, k, v)
+	})
+	return cfg, d.err()
+}
+
+// ruleSetKey decodes one rule-set key shared by rule files and inputs.
+func (d *decoder) ruleSetKey(cfg *normalize.RuleSetConfig, k string, v *yaml.Node) bool {
+	switch k {
+	case "defaults":
+		cfg.Defaults = d.defaults(v, dialectNative)
+	case "rules":
+		cfg.Rules = d.rules(v, k, dialectNative)
+	case "unmatched":
+		switch s := d.str(v, k); s {
+		case "keep", "":
+			cfg.Unmatched = normalize.UnmatchedKeep
+		case "drop":
+			cfg.Unmatched = normalize.UnmatchedDrop
+		default:
+			d.errf(v, "%s: invalid value %q (want keep or drop)", k, s)
+		}
+	case "lowercase_output_name":
+		cfg.LowercaseOutputName = d.boolean(v, k)
+	case "lowercase_output_label_names":
+		cfg.LowercaseOutputLabelNames = d.boolean(v, k)
+	default:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,261 @@
+package mappings
+
+import (
+	"math"
+	"sort"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// dialect selects the keys a rule may have.
+type dialect uint8
+
+const (
+	dialectNative dialect = iota // Rosetta's own rules
+	dialectStatsd                // statsd_exporter's mapping entries
+)
+
+// nativeOnly lists the rule keys statsd_exporter v0.31.0 does not accept.
+var nativeOnly = map[string]bool{"type": true, "value": true, "series_limit": true}
+
+func (d *decoder) matchType(n *yaml.Node, key string) normalize.MatchType {
+	switch s := d.str(n, key); s {
+	case "glob", "":
+		return normalize.MatchGlob
+	case "regex":
+		return normalize.MatchRegex
+	default:
+		d.errf(n, "%s: invalid match type %q (want glob or regex)", key, s)
+	}
+	return normalize.MatchDefault
+}
+
+func (d *decoder) observerType(n *yaml.Node, key string, dl dialect) normalize.ObserverType {
+	switch s := d.str(n, key); s {
+	case "summary", "":
+		// statsd_exporter: an empty observer_type means summary
+		return normalize.ObserverSummary
+	case "histogram":
+		return normalize.ObserverHistogram
+	case "native_histogram":
+		if dl == dialectNative {
+			return normalize.ObserverNativeHistogram
+		}
+		fallthrough
+	default:
+		want := "histogram or summary"
+		if dl == dialectNative {
+			want = "histogram, summary or native_histogram"
+		}
+		d.errf(n, "%s: invalid observer type %q (want %s)", key, s, want)
+	}
+	return normalize.ObserverDefault
+}
+
+func (d *decoder) histogramOptions(n *yaml.Node, key string) *normalize.HistogramOptions {
+	h := &normalize.HistogramOptions{}
+	d.fields(n, key, func(k string, kn, v *yaml.Node) bool {
+		switch k {
+		case "buckets":
+			h.Buckets = d.floats(v, k)
+		case "native_histogram_bucket_factor":
+			h.NativeBucketFactor = d.float(v, k)
+		case "native_histogram_max_buckets":
+			h.NativeMaxBuckets = uint32(d.integer(v, k, math.MaxUint32))
+		default:
+			return false
+		}
+		return true
+	})
+	return h
+}
+
+func (d *decoder) summaryOptions(n *yaml.Node, key string) *normalize.SummaryOptions {
+	s := &normalize.SummaryOptions{}
+	d.fields(n, key, func(k string, kn, v *yaml.Node) bool {
+		switch k {
+		case "quantiles":
+			for _, q := range d.list(v, k) {
+				var o normalize.Objective
+				d.fields(q, "quantiles", func(qk string, _, qv *yaml.Node) bool {
+					switch qk {
+					case "quantile":
+						o.Quantile = d.float(qv, qk)
+					case "error":
+						o.Error = d.float(qv, qk)
+					default:
+						return false
+					}
+					return true
+				})
+				s.Quantiles = append(s.Quantiles, o)
+			}
+		case "max_age":
+			s.MaxAge = d.duration(v, k)
+		case "age_buckets":
+			s.AgeBuckets = uint32(d.integer(v, k, math.MaxUint32))
+		case "buf_cap":
+			s.BufCap = uint32(d.integer(v, k, math.MaxUint32))
+		default:
+			return false
+		}
+		return true
+	})
+	return s
+}
+
+// defaults decodes a defaults block.
+func (d *decoder) defaults(n *yaml.Node, dl dialect) normalize.Defaults {
+	var def normalize.Defaults
+	d.fields(n, "defaults", func(k string, kn, v *yaml.Node) bool {
+		switch k {
+		case "observer_type":
+			def.Observer = d.observerType(v, k, dl)
+		case "match_type":
+			def.MatchType = d.matchType(v, k)
+		case "glob_disable_ordering":
+			def.GlobDisableOrdering = d.boolean(v, k)
+		case "ttl":
+			def.TTL = d.duration(v, k)
+		case "summary_options":
+			def.Summary = *d.summaryOptions(v, k)
+		case "histogram_options":
+			def.Histogram = *d.histogramOptions(v, k)
+		default:
+			return false
+		}
+		return true
+	})
+	return def
+}
+
+// rules decodes a list of rules.
+func (d *decoder) rules(n *yaml.Node, key string, dl dialect) []normalize.RuleConfig {
+	items := d.list(n, key)
+	out := make([]normalize.RuleConfig, 0, len(items))
+	for i, item := range items {
+		out = append(out, d.rule(item, i+1, dl))
+	}
+	d.ruleIndex, d.ruleMatch = 0, ""
+	return out
+}
+
+func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig {
+	r := normalize.RuleConfig{Pos: d.pos(n), Index: index}
+	d.ruleIndex, d.ruleMatch = index, ""
+	// Find the match first so that every message names the rule.
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "match" && resolve(n.Content[i+1]).Kind == yaml.ScalarNode {
+				d.ruleMatch = resolve(n.Content[i+1]).Value
+			}
+		}
+	}
+	hasName, hasAction := false, false
+	d.fields(n, "rule", func(k string, kn, v *yaml.Node) bool {
+		if dl == dialectStatsd && nativeOnly[k] {
+			return false
+		}
+		switch k {
+		case "match":
+			r.Match = d.str(v, k)
+		case "match_type":
+			r.MatchType = d.matchType(v, k)
+		case "match_metric_type":
+			switch s := d.str(v, k); s {
+			case "counter":
+				r.MatchMetricType = normalize.TypeCounter
+			case "gauge":
+				r.MatchMetricType = normalize.TypeGauge
+			case "observer":
+				r.MatchMetricType = normalize.TypeObserver
+			default:
+				d.errf(v, "%s: invalid metric type %q (want counter, gauge or observer)", k, s)
+			}
+		case "name":
+			r.Name = d.str(v, k)
+			hasName = true
+		case "labels":
+			r.Labels = d.labels(v)
+		case "honor_labels":
+			r.HonorLabels = d.boolean(v, k)
+		case "action":
+			hasAction = true
+			switch s := d.str(v, k); s {
+			case "map", "":
+				r.Action = normalize.ActionMap
+			case "drop":
+				r.Action = normalize.ActionDrop
+			default:
+				d.errf(v, "%s: invalid action %q (want map or drop)", k, s)
+			}
+		case "help":
+			r.Help = d.str(v, k)
+		case "type":
+			r.TypeSet = true
+			switch s := d.str(v, k); s {
+			case "counter":
+				r.Type = normalize.TypeCounter
+			case "gauge":
+				r.Type = normalize.TypeGauge
+			case "untyped":
+				r.Type = normalize.TypeUntyped
+			default:
+				r.TypeSet = false
+				d.errf(v, "%s: invalid type %q (want counter, gauge or untyped)", k, s)
+			}
+		case "value":
+			r.Value = d.str(v, k)
+		case "scale":
+			f := d.float(v, k)
+			r.Scale = &f
+		case "observer_type", "timer_type":
+			r.Observer = d.observerType(v, k, dl)
+		case "histogram_options":
+			r.Histogram = d.histogramOptions(v, k)
+		case "summary_options":
+			r.Summary = d.summaryOptions(v, k)
+		case "ttl":
+			r.TTL = d.duration(v, k)
+		case "series_limit":
+			r.SeriesLimit = int(d.integer(v, k, math.MaxInt32))
+		default:
+			return false
+		}
+		return true
+	})
+	_ = hasAction
+	if dl == dialectStatsd && !hasName && n.Kind == yaml.MappingNode {
+		// statsd_exporter requires a name on every mapping, drop ones too.
+		d.errf(n, "metric mapping didn't set a metric name")
+	}
+	if r.Match == "" && n.Kind == yaml.MappingNode {
+		d.errf(n, "match is missing")
+	}
+	return r
+}
+
+// labels decodes a labels mapping, keeping the file's order.
+func (d *decoder) labels(n *yaml.Node) []normalize.LabelConfig {
+	var out []normalize.LabelConfig
+	d.fields(n, "labels", func(k string, kn, v *yaml.Node) bool {
+		val, _ := d.scalar(v, "labels."+k)
+		out = append(out, normalize.LabelConfig{Name: k, Value: val, Pos: d.pos(kn)})
+		return true
+	})
+	return out
+}
+
+// sortedKeys returns the keys of a mapping node.
+func sortedKeys(n *yaml.Node) []string {
+	var ks []string
+	if n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i < len(n.Content); i += 2 {
+			ks = append(ks, n.Content[i].Value)
+		}
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,206 @@
+package normalize
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// The glob matcher is a trie over dot-separated segments: each node has
+// exact-segment children and at most one "*" child. A "*" matches one whole
+// segment, whatever it holds (also an empty one). Every node knows the
+// smallest and largest number of segments still needed to reach a rule and
+// the smallest rule index below it, so the search visits only branches that
+// can still produce a better (earlier) rule.
+
+type globNode struct {
+	exact map[string]*globNode
+	star  *globNode
+	// rules ending exactly here, ascending rule index
+	rules []int32
+	// minRule is the smallest rule index ending here or below.
+	minRule int32
+	// minRest and maxRest bound the segments after this one on any path to
+	// a rule.
+	minRest, maxRest int
+}
+
+func newGlobNode() *globNode {
+	return &globNode{minRule: math.MaxInt32, minRest: math.MaxInt, maxRest: -1}
+}
+
+// globTrie holds the glob rules for one record type class.
+type globTrie struct {
+	root    *globNode
+	ordered bool // false: glob_disable_ordering
+	empty   bool
+}
+
+func newGlobTrie(ordered bool) *globTrie {
+	return &globTrie{root: newGlobNode(), ordered: ordered, empty: true}
+}
+
+// validGlob checks a glob pattern with statsd_exporter's rules: segments
+// separated by ".", each either "*" or a name of [a-zA-Z0-9_-] (the first
+// segment must not start with a digit or a dash, later ones not with a dash).
+func validGlob(p string) error {
+	if p == "" {
+		return fmt.Errorf("empty glob")
+	}
+	for i, seg := range strings.Split(p, ".") {
+		if seg == "*" {
+			continue
+		}
+		if seg == "" {
+			return fmt.Errorf("empty segment %d", i+1)
+		}
+		for j := 0; j < len(seg); j++ {
+			c := seg[j]
+			switch {
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+			case c >= '0' && c <= '9':
+				if j == 0 && i == 0 {
+					return fmt.Errorf("first segment %q starts with a digit", seg)
+				}
+			case c == '-':
+				if j == 0 {
+					return fmt.Errorf("segment %q starts with a dash", seg)
+				}
+			case c == '*':
+				return fmt.Errorf("segment %q: \"*\" must be a whole segment", seg)
+			default:
+				return fmt.Errorf("segment %q: invalid character %q", seg, c)
+			}
+		}
+	}
+	return nil
+}
+
+// add inserts pattern for rule index idx; it returns the number of "*".
+func (t *globTrie) add(pattern string, idx int32) int {
+	t.empty = false
+	segs := strings.Split(pattern, ".")
+	n := t.root
+	stars := 0
+	for i, seg := range segs {
+		rest := len(segs) - i
+		n.minRest = min(n.minRest, rest)
+		n.maxRest = max(n.maxRest, rest)
+		n.minRule = min(n.minRule, idx)
+		var next *globNode
+		if seg == "*" {
+			stars++
+			if n.star == nil {
+				n.star = newGlobNode()
+			}
+			next = n.star
+		} else {
+			if n.exact == nil {
+				n.exact = make(map[string]*globNode)
+			}
+			next = n.exact[seg]
+			if next == nil {
+				next = newGlobNode()
+				n.exact[seg] = next
+			}
+		}
+		n = next
+	}
+	n.minRest = min(n.minRest, 0)
+	n.maxRest = max(n.maxRest, 0)
+	n.minRule = min(n.minRule, idx)
+	n.rules = append(n.rules, idx) // rules are added in ascending order
+	return stars
+}
+
+// globMatch is the scratch state of one search.
+type globMatch struct {
+	s     string
+	nseg  int
+	base  int // captures before the glob's own
+	caps  []string // captures on the current path
+	best  int32
+	bcaps []string // captures of the best match
+}
+
+// match returns the index of the matching rule (-1 for none) and appends
+// the captured segments to caps (after what caps already holds).
+func (t *globTrie) match(s string, caps []string) (int32, []string) {
+	if t.empty {
+		return -1, caps
+	}
+	m := globMatch{s: s, nseg: strings.Count(s, ".") + 1, best: math.MaxInt32}
+	var stack [16]string
+	m.caps = stack[:0]
+	m.bcaps = caps
+	m.base = len(caps)
+	if t.ordered {
+		m.searchAll(t.root, 0, 0)
+	} else {
+		m.searchFirst(t.root, 0, 0)
+	}
+	if m.best == math.MaxInt32 {
+		return -1, caps
+	}
+	return m.best, m.bcaps
+}
+
+// next returns the segment starting at pos and the position after it.
+func (m *globMatch) segment(pos int) (string, int) {
+	if i := strings.IndexByte(m.s[pos:], '.'); i >= 0 {
+		return m.s[pos : pos+i], pos + i + 1
+	}
+	return m.s[pos:], len(m.s) + 1
+}
+
+// searchAll finds the earliest rule that matches (file order wins).
+func (m *globMatch) searchAll(n *globNode, seg, pos int) {
+	rest := m.nseg - seg
+	if n.minRule >= m.best || rest < n.minRest || rest > n.maxRest {
+		return
+	}
+	if rest == 0 {
+		if len(n.rules) > 0 && n.rules[0] < m.best {
+			m.best = n.rules[0]
+			m.bcaps = append(m.bcaps[:m.base], m.caps...)
+		}
+		return
+	}
+	field, npos := m.segment(pos)
+	if c := n.exact[field]; c != nil {
+		m.searchAll(c, seg+1, npos)
+	}
+	if n.star != nil {
+		m.caps = append(m.caps, field)
+		m.searchAll(n.star, seg+1, npos)
+		m.caps = m.caps[:len(m.caps)-1]
+	}
+}
+
+// searchFirst returns at the first complete match, preferring an exact
+// segment over "*" at every level (glob_disable_ordering).
+func (m *globMatch) searchFirst(n *globNode, seg, pos int) bool {
+	rest := m.nseg - seg
+	if rest < n.minRest || rest > n.maxRest {
+		return false
+	}
+	if rest == 0 {
+		if len(n.rules) > 0 {
+			m.best = n.rules[0]
+			m.bcaps = append(m.bcaps[:m.base], m.caps...)
+			return true
+		}
+		return false
+	}
+	field, npos := m.segment(pos)
+	if c := n.exact[field]; c != nil && m.searchFirst(c, seg+1, npos) {
+		return true
+	}
+	if n.star != nil {
+		m.caps = append(m.caps, field)
+		ok := m.searchFirst(n.star, seg+1, npos)
+		m.caps = m.caps[:len(m.caps)-1]
+		return ok
+	}
+	return false
+}

@@ -1,0 +1,216 @@
+package normalize
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// PipelineSettings wire a Pipeline.
+type PipelineSettings struct {
+	// Input is the input's name (for logs; the Registerer already labels
+	// metrics with it).
+	Input      string
+	Sink       Sink
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+}
+
+// Pipeline maps the Records of one input through the current RuleSet and
+// writes the Samples to the Sink. It implements Appender and is safe for
+// concurrent use.
+type Pipeline struct {
+	set   PipelineSettings
+	rules atomic.Pointer[RuleSet]
+	pool  sync.Pool // *scratch
+
+	cacheHits, cacheMisses prometheus.Counter
+	unmapped               prometheus.Counter
+	dropped                *prometheus.CounterVec
+	droppedRule            prometheus.Counter
+	droppedUnmatched       prometheus.Counter
+	invalid                *prometheus.CounterVec
+	mapped                 prometheus.Counter
+}
+
+type scratch struct {
+	samples []Sample
+	labels  []Label
+	invalid map[string]float64
+}
+
+// NewPipeline returns a pipeline using rs (nil means no rules: everything
+// is kept under its escaped name). It registers the pipeline's metrics on
+// set.Registerer when that is not nil.
+func NewPipeline(set PipelineSettings, rs *RuleSet) *Pipeline {
+	if set.Logger == nil {
+		set.Logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Pipeline{set: set}
+	p.pool.New = func() any { return &scratch{invalid: map[string]float64{}} }
+	if rs == nil {
+		rs, _ = NewRuleSet(RuleSetConfig{})
+	}
+	p.rules.Store(rs)
+	p.cacheHits = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rosetta_rule_cache_hits_total",
+		Help: "Records whose match result came from the rule cache.",
+	})
+	p.cacheMisses = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rosetta_rule_cache_misses_total",
+		Help: "Records whose match result was computed by the rules.",
+	})
+	p.unmapped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rosetta_rule_unmapped_total",
+		Help: "Records no rule matched.",
+	})
+	p.mapped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rosetta_rule_samples_total",
+		Help: "Samples the rules produced and passed to the store.",
+	})
+	p.dropped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rosetta_rule_dropped_total",
+		Help: "Records dropped on purpose, by reason: drop_rule (a rule with action drop) or unmatched (unmatched: drop).",
+	}, []string{"reason"})
+	p.droppedRule = p.dropped.WithLabelValues("drop_rule")
+	p.droppedUnmatched = p.dropped.WithLabelValues("unmatched")
+	p.invalid = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rosetta_rule_invalid_total",
+		Help: "Records whose output would be invalid and was not stored, by reason.",
+	}, []string{"reason"})
+	if reg := set.Registerer; reg != nil {
+		reg.MustRegister(p.cacheHits, p.cacheMisses, p.unmapped, p.mapped, p.dropped, p.invalid, &ruleCollector{p: p})
+	}
+	return p
+}
+
+// SetRuleSet swaps in new rules (atomically; in-flight batches finish with
+// the old ones). A nil rs is ignored.
+func (p *Pipeline) SetRuleSet(rs *RuleSet) {
+	if rs != nil {
+		p.rules.Store(rs)
+	}
+}
+
+// RuleSet returns the rules in use.
+func (p *Pipeline) RuleSet() *RuleSet { return p.rules.Load() }
+
+// Append maps batch and writes the samples to the sink.
+func (p *Pipeline) Append(_ context.Context, batch []Record) error {
+	sc := p.mapBatch(batch)
+	if len(sc.samples) > 0 {
+		p.set.Sink.Write(sc.samples)
+	}
+	p.release(sc)
+	return nil
+}
+
+// Replace maps batch and replaces the series of source with the samples.
+func (p *Pipeline) Replace(_ context.Context, source string, batch []Record) error {
+	sc := p.mapBatch(batch)
+	p.set.Sink.Replace(source, sc.samples)
+	p.release(sc)
+	return nil
+}
+
+func (p *Pipeline) release(sc *scratch) {
+	clear(sc.samples)
+	sc.samples = sc.samples[:0]
+	clear(sc.labels)
+	sc.labels = sc.labels[:0]
+	if cap(sc.samples) > 1<<16 || cap(sc.labels) > 1<<18 {
+		return // do not keep huge buffers
+	}
+	p.pool.Put(sc)
+}
+
+func (p *Pipeline) mapBatch(batch []Record) *scratch {
+	rs := p.rules.Load()
+	sc := p.pool.Get().(*scratch)
+	now := time.Now().UnixNano()
+	var hits, misses, unmapped, dropRule, dropUnmatched int
+	for i := range batch {
+		rec := &batch[i]
+		e, hit := rs.lookup(rec.Match, rec.Type)
+		if hit {
+			hits++
+		} else {
+			misses++
+		}
+		if e.rule != nil {
+			e.rule.hits.hit(now)
+		} else {
+			unmapped++
+		}
+		sc.samples = append(sc.samples, Sample{})
+		s := &sc.samples[len(sc.samples)-1]
+		var out Outcome
+		var reason string
+		out, reason, sc.labels = rs.mapRecord(rec, e, s, sc.labels)
+		switch out {
+		case OutcomeMapped, OutcomeUnmatched:
+			continue
+		case OutcomeDropped:
+			if reason == "unmatched" {
+				dropUnmatched++
+			} else {
+				dropRule++
+			}
+		case OutcomeInvalid:
+			sc.invalid[reason]++
+		}
+		sc.samples = sc.samples[:len(sc.samples)-1]
+	}
+	if hits > 0 {
+		p.cacheHits.Add(float64(hits))
+	}
+	if misses > 0 {
+		p.cacheMisses.Add(float64(misses))
+	}
+	if unmapped > 0 {
+		p.unmapped.Add(float64(unmapped))
+	}
+	if dropRule > 0 {
+		p.droppedRule.Add(float64(dropRule))
+	}
+	if dropUnmatched > 0 {
+		p.droppedUnmatched.Add(float64(dropUnmatched))
+	}
+	if len(sc.samples) > 0 {
+		p.mapped.Add(float64(len(sc.samples)))
+	}
+	if len(sc.invalid) > 0 {
+		for reason, n := range sc.invalid {
+			p.invalid.WithLabelValues(reason).Add(n)
+		}
+		clear(sc.invalid)
+	}
+	return sc
+}
+
+// ruleCollector exposes per-rule hit counters of the current rule set.
+type ruleCollector struct{ p *Pipeline }
+
+var (
+	ruleHitsDesc = prometheus.NewDesc("rosetta_rule_hits_total",
+		"Records each rule matched since its rule set was loaded (rule is file:line).", []string{"rule"}, nil)
+	rulesDesc = prometheus.NewDesc("rosetta_rules",
+		"Rules in the rule set in use.", nil, nil)
+)
+
+func (c *ruleCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- ruleHitsDesc
+	ch <- rulesDesc
+}
+
+func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
+	rs := c.p.rules.Load()
+	ch <- prometheus.MustNewConstMetric(rulesDesc, prometheus.GaugeValue, float64(len(rs.rules)))
+	for _, r := range rs.rules {
+		ch <- prometheus.MustNewConstMetric(ruleHitsDesc, prometheus.CounterValue, float64(r.hits.n.Load()), r.id)
+	}
+}

@@ -1,0 +1,442 @@
+package normalize
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Pos is a position in a config or mapping file.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+func (p Pos) String() string {
+	switch {
+	case p.File == "" && p.Line == 0:
+		return ""
+	case p.Line == 0:
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// MatchType selects how a rule's match is interpreted.
+type MatchType uint8
+
+// Match types. MatchDefault takes the rule set's default (glob unless set).
+const (
+	MatchDefault MatchType = iota
+	MatchGlob
+	MatchRegex
+)
+
+func (m MatchType) String() string {
+	switch m {
+	case MatchGlob:
+		return "glob"
+	case MatchRegex:
+		return "regex"
+	}
+	return ""
+}
+
+// Action is what a matching rule does.
+type Action uint8
+
+// Actions.
+const (
+	ActionMap Action = iota
+	ActionDrop
+)
+
+func (a Action) String() string {
+	if a == ActionDrop {
+		return "drop"
+	}
+	return "map"
+}
+
+// HistogramOptions configure histogram observers.
+type HistogramOptions struct {
+	Buckets            []float64
+	NativeBucketFactor float64
+	NativeMaxBuckets   uint32
+}
+
+// SummaryOptions configure summary observers.
+type SummaryOptions struct {
+	Quantiles  []Objective
+	MaxAge     time.Duration
+	AgeBuckets uint32
+	BufCap     uint32
+}
+
+// LabelConfig is one label a rule sets; Name and Value may be templates.
+type LabelConfig struct {
+	Name, Value string
+	Pos         Pos
+}
+
+// RuleConfig is one rule as written in a config or mapping file, after
+// decoding. Zero values mean "not set".
+type RuleConfig struct {
+	// Pos is where the rule starts; Index its number (from 1) in its file.
+	Pos   Pos
+	Index int
+
+	Match     string
+	MatchType MatchType
+	// MatchMetricType restricts the rule to records of this type:
+	// TypeCounter, TypeGauge or TypeObserver; TypeUntyped means any.
+	MatchMetricType Type
+	// Name is the output name template; "" uses the record's default name.
+	Name   string
+	Labels []LabelConfig
+	Action Action
+	Help   string
+	// Type overrides the output type of counter, gauge and untyped records
+	// when TypeSet (TypeCounter, TypeGauge or TypeUntyped).
+	Type    Type
+	TypeSet bool
+	// Value, if set, is a template whose expansion is parsed as the value.
+	Value string
+	// Scale multiplies the value when set.
+	Scale       *float64
+	HonorLabels bool
+	Observer    ObserverType
+	Histogram   *HistogramOptions
+	Summary     *SummaryOptions
+	TTL         time.Duration
+	SeriesLimit int
+}
+
+// Defaults are the rule-set defaults (statsd_exporter's "defaults").
+type Defaults struct {
+	Observer            ObserverType
+	MatchType           MatchType
+	GlobDisableOrdering bool
+	TTL                 time.Duration
+	Summary             SummaryOptions
+	Histogram           HistogramOptions
+}
+
+// Unmatched says what happens to records no rule matches.
+type Unmatched uint8
+
+// Unmatched policies.
+const (
+	UnmatchedKeep Unmatched = iota
+	UnmatchedDrop
+)
+
+// RuleSetConfig is a complete, decoded rule set for one input.
+type RuleSetConfig struct {
+	Defaults Defaults
+	Rules    []RuleConfig
+	// Unmatched: keep (escaped match string or the record's default name)
+	// or drop.
+	Unmatched                 Unmatched
+	LowercaseOutputName       bool
+	LowercaseOutputLabelNames bool
+	// Escape turns a templated or unmatched name into a metric name; nil
+	// means EscapeMetricName.
+	Escape func(string) string
+	// CacheSize bounds the match cache (entries); 0 means
+	// DefaultCacheSize, negative disables the cache.
+	CacheSize int
+	// NoMappingDefaults leaves the defaults exactly as given. By default
+	// the statsd_exporter defaults for a loaded mapping file are filled
+	// in: DefBuckets, native histogram factor 1.1 with 256 buckets, and
+	// quantiles 0.5, 0.9, 0.99.
+	NoMappingDefaults bool
+}
+
+// DefaultCacheSize is the match cache size when none is configured.
+const DefaultCacheSize = 1 << 16
+
+// DefaultBuckets are client_golang's default histogram buckets.
+var DefaultBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+// DefaultObjectives are statsd_exporter's default summary quantiles.
+var DefaultObjectives = []Objective{{0.5, 0.05}, {0.9, 0.01}, {0.99, 0.001}}
+
+// RuleError is a problem with one rule.
+type RuleError struct {
+	Pos   Pos
+	Index int
+	Match string
+	Err   error
+}
+
+func (e *RuleError) Error() string {
+	var b strings.Builder
+	if s := e.Pos.String(); s != "" {
+		b.WriteString(s)
+		b.WriteString(": ")
+	}
+	if e.Index > 0 {
+		fmt.Fprintf(&b, "rule %d (%q): ", e.Index, e.Match)
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+func (e *RuleError) Unwrap() error { return e.Err }
+
+// compiled rule
+type rule struct {
+	id    string
+	index int32
+	cfg   RuleConfig
+	re    *regexp.Regexp
+	stars int // glob captures
+
+	name    template
+	hasName bool
+	labels  []labelTmpl
+	// labelsStatic: no label uses a capture
+	value    template
+	hasValue bool
+	opts     *SeriesOptions
+
+	hits lastHits
+}
+
+type labelTmpl struct {
+	name, value template
+}
+
+func (r *rule) isGlob() bool { return r.re == nil }
+
+func (r *rule) compileTemplate(t string) template {
+	if r.re != nil {
+		return compileRegexTemplate(t, r.re)
+	}
+	return compileGlobTemplate(t, r.stars)
+}
+
+// compileRule checks and compiles c; the glob pattern has been added to
+// the tries by the caller, which passes the star count.
+func compileRule(c RuleConfig, d *Defaults, idx int32) (*rule, []error) {
+	var errs []error
+	fail := func(pos Pos, format string, args ...any) {
+		if pos.Line == 0 {
+			pos = c.Pos
+		}
+		errs = append(errs, &RuleError{Pos: pos, Index: c.Index, Match: c.Match, Err: fmt.Errorf(format, args...)})
+	}
+	r := &rule{index: idx, cfg: c}
+	if c.MatchType == MatchDefault {
+		r.cfg.MatchType = d.MatchType
+		if r.cfg.MatchType == MatchDefault {
+			r.cfg.MatchType = MatchGlob
+		}
+	}
+	switch {
+	case c.Match == "":
+		fail(Pos{}, "match is empty")
+	case r.cfg.MatchType == MatchRegex:
+		re, err := regexp.Compile(c.Match)
+		if err != nil {
+			fail(Pos{}, "invalid regex %q: %w", c.Match, err)
+		} else {
+			r.re = re
+		}
+	default:
+		if err := validGlob(c.Match); err != nil {
+			fail(Pos{}, "invalid glob %q: %w", c.Match, err)
+		} else {
+			r.stars = 0
+			for _, seg := range strings.Split(c.Match, ".") {
+				if seg == "*" {
+					r.stars++
+				}
+			}
+		}
+	}
+	switch c.MatchMetricType {
+	case TypeUntyped, TypeCounter, TypeGauge, TypeObserver:
+	default:
+		fail(Pos{}, "invalid match_metric_type %q", c.MatchMetricType.String())
+	}
+	if c.TypeSet {
+		switch c.Type {
+		case TypeCounter, TypeGauge, TypeUntyped:
+		default:
+			fail(Pos{}, "invalid type %q (want counter, gauge or untyped)", c.Type.String())
+		}
+	}
+	if c.Name != "" {
+		r.hasName = true
+		r.name = r.compileTemplate(c.Name)
+		if !r.name.hasRefs() && !ValidMetricName(c.Name) {
+			fail(Pos{}, "invalid metric name %q", c.Name)
+		} else if r.name.hasRefs() && !validNameTemplate(c.Name) {
+			fail(Pos{}, "invalid metric name template %q", c.Name)
+		}
+	}
+	seen := map[string]bool{}
+	for _, l := range c.Labels {
+		lt := labelTmpl{name: r.compileTemplate(l.Name), value: r.compileTemplate(l.Value)}
+		if !lt.name.hasRefs() {
+			if !ValidLabelName(l.Name) {
+				fail(l.Pos, "invalid label name %q", l.Name)
+			}
+			if seen[l.Name] {
+				fail(l.Pos, "duplicate label name %q", l.Name)
+			}
+			seen[l.Name] = true
+		}
+		r.labels = append(r.labels, lt)
+	}
+	if c.Value != "" {
+		r.hasValue = true
+		r.value = r.compileTemplate(c.Value)
+		if !r.value.hasRefs() {
+			if _, err := strconv.ParseFloat(strings.TrimSpace(c.Value), 64); err != nil {
+				fail(Pos{}, "invalid value %q: not a number", c.Value)
+			}
+		}
+	}
+	if c.Scale != nil && (math.IsNaN(*c.Scale) || math.IsInf(*c.Scale, 0)) {
+		fail(Pos{}, "invalid scale %v", *c.Scale)
+	}
+	if c.SeriesLimit < 0 {
+		fail(Pos{}, "invalid series_limit %d: must not be negative", c.SeriesLimit)
+	}
+	if c.TTL < 0 {
+		fail(Pos{}, "invalid ttl %q: must not be negative", c.TTL)
+	}
+	opts, err := seriesOptions(c, d)
+	if err != nil {
+		fail(Pos{}, "%w", err)
+	}
+	r.opts = opts
+	return r, errs
+}
+
+// validNameTemplate checks a templated name the way statsd_exporter does:
+// only [a-zA-Z0-9_] and references, not starting with a digit.
+func validNameTemplate(t string) bool {
+	stripped := globRefRE.ReplaceAllString(t, "x")
+	return ValidMetricName(strings.ReplaceAll(stripped, ":", "_"))
+}
+
+// seriesOptions builds the store options of a rule (or of unmatched
+// records when c is the zero rule) the way statsd_exporter's registry
+// resolves them.
+func seriesOptions(c RuleConfig, d *Defaults) (*SeriesOptions, error) {
+	o := &SeriesOptions{TTL: c.TTL, SeriesLimit: c.SeriesLimit}
+	if o.TTL == 0 {
+		o.TTL = d.TTL
+	}
+	o.Observer = c.Observer
+	if o.Observer == ObserverDefault {
+		o.Observer = d.Observer
+	}
+	// statsd_exporter rejects mixed options only for an explicit observer
+	// type; without one it uses a summary and ignores histogram_options.
+	explicit := o.Observer != ObserverDefault
+	if !explicit {
+		o.Observer = ObserverSummary
+	}
+	switch o.Observer {
+	case ObserverHistogram, ObserverNativeHistogram:
+		if c.Summary != nil && explicit {
+			return nil, errors.New("cannot use a histogram observer and summary_options at the same time")
+		}
+		o.Buckets = d.Histogram.Buckets
+		o.NativeBucketFactor = d.Histogram.NativeBucketFactor
+		o.NativeMaxBuckets = d.Histogram.NativeMaxBuckets
+		if h := c.Histogram; h != nil {
+			if len(h.Buckets) > 0 {
+				o.Buckets = h.Buckets
+			}
+			if h.NativeBucketFactor > 0 {
+				o.NativeBucketFactor = h.NativeBucketFactor
+			}
+			if h.NativeMaxBuckets > 0 {
+				o.NativeMaxBuckets = h.NativeMaxBuckets
+			}
+		}
+		if o.Observer == ObserverNativeHistogram {
+			o.Buckets = nil
+			if o.NativeBucketFactor <= 1 {
+				o.NativeBucketFactor = 1.1
+			}
+		}
+		if err := checkBuckets(o.Buckets); err != nil {
+			return nil, err
+		}
+		if o.NativeBucketFactor != 0 && o.NativeBucketFactor <= 1 {
+			return nil, fmt.Errorf("invalid native_histogram_bucket_factor %v: must be greater than 1", o.NativeBucketFactor)
+		}
+	case ObserverSummary:
+		if c.Histogram != nil && explicit {
+			return nil, errors.New("cannot use a summary observer and histogram_options at the same time")
+		}
+		o.Objectives = d.Summary.Quantiles
+		o.MaxAge, o.AgeBuckets, o.BufCap = d.Summary.MaxAge, d.Summary.AgeBuckets, d.Summary.BufCap
+		if s := c.Summary; s != nil {
+			if len(s.Quantiles) > 0 {
+				o.Objectives = s.Quantiles
+			}
+			// statsd_exporter takes the rule's summary options as a whole
+			// once it has any, with zero fields filled from the defaults.
+			if s.MaxAge != 0 {
+				o.MaxAge = s.MaxAge
+			}
+			if s.AgeBuckets != 0 {
+				o.AgeBuckets = s.AgeBuckets
+			}
+			if s.BufCap != 0 {
+				o.BufCap = s.BufCap
+			}
+		}
+		if len(o.Objectives) == 0 {
+			o.Objectives = DefaultObjectives
+		}
+		for _, q := range o.Objectives {
+			if !(q.Quantile >= 0 && q.Quantile <= 1) {
+				return nil, fmt.Errorf("invalid quantile %v: must be between 0 and 1", q.Quantile)
+			}
+			if !(q.Error >= 0 && q.Error <= 1) {
+				return nil, fmt.Errorf("invalid quantile error %v: must be between 0 and 1", q.Error)
+			}
+		}
+		if o.MaxAge < 0 {
+			return nil, fmt.Errorf("invalid max_age %q: must not be negative", o.MaxAge)
+		}
+	default:
+		return nil, fmt.Errorf("invalid observer_type %q", o.Observer.String())
+	}
+	return o, nil
+}
+
+func checkBuckets(b []float64) error {
+	for i, v := range b {
+		if math.IsNaN(v) {
+			return fmt.Errorf("invalid bucket %v", v)
+		}
+		if i > 0 && v <= b[i-1] {
+			return fmt.Errorf("buckets must be in increasing order: %v after %v", v, b[i-1])
+		}
+	}
+	return nil
+}
+
+// ruleID is a stable, readable id: "<file>:<line>", or "rule<index>"
+// without a position.
+func ruleID(c *RuleConfig, i int) string {
+	if c.Pos.Line > 0 {
+		return fmt.Sprintf("%s:%d", filepath.Base(c.Pos.File), c.Pos.Line)
+	}
+	return fmt.Sprintf("rule%d", i+1)
+}

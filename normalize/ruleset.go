@@ -1,0 +1,477 @@
+package normalize
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// RuleSet is a compiled, immutable rule set with its match cache. It is
+// safe for concurrent use; build a new one to change rules.
+type RuleSet struct {
+	rules   []*rule
+	regexes []*rule
+	tries   [4]*globTrie // counter, gauge, observer, other
+	unmatch Unmatched
+	lcName  bool
+	lcLabel bool
+	escape  func(string) string
+	// opts for records no rule matched
+	defaultOpts *SeriesOptions
+	cache       *cache
+}
+
+// typeClass maps a record type to its trie.
+func typeClass(t Type) int {
+	switch t {
+	case TypeCounter:
+		return 0
+	case TypeGauge:
+		return 1
+	case TypeObserver:
+		return 2
+	}
+	return 3
+}
+
+// NewRuleSet compiles cfg. It reports every problem at once (errors.Join
+// of *RuleError). It has no side effects.
+func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
+	d := cfg.Defaults
+	if !cfg.NoMappingDefaults {
+		if len(d.Histogram.Buckets) == 0 {
+			d.Histogram.Buckets = DefaultBuckets
+		}
+		if d.Histogram.NativeBucketFactor == 0 {
+			d.Histogram.NativeBucketFactor = 1.1
+		}
+		if d.Histogram.NativeMaxBuckets == 0 {
+			d.Histogram.NativeMaxBuckets = 256
+		}
+		if len(d.Summary.Quantiles) == 0 {
+			d.Summary.Quantiles = DefaultObjectives
+		}
+	}
+	if d.MatchType == MatchDefault {
+		d.MatchType = MatchGlob
+	}
+	rs := &RuleSet{
+		unmatch: cfg.Unmatched,
+		lcName:  cfg.LowercaseOutputName,
+		lcLabel: cfg.LowercaseOutputLabelNames,
+		escape:  cfg.Escape,
+	}
+	if rs.escape == nil {
+		rs.escape = EscapeMetricName
+	}
+	for i := range rs.tries {
+		rs.tries[i] = newGlobTrie(!d.GlobDisableOrdering)
+	}
+	var errs []error
+	var err error
+	rs.defaultOpts, err = seriesOptions(RuleConfig{}, &d)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("defaults: %w", err))
+	}
+	ids := map[string]int{}
+	for i, c := range cfg.Rules {
+		if c.Index == 0 {
+			c.Index = i + 1
+		}
+		r, rerrs := compileRule(c, &d, int32(i))
+		errs = append(errs, rerrs...)
+		r.id = ruleID(&c, i)
+		if n := ids[r.id]; n > 0 {
+			r.id = fmt.Sprintf("%s:%d", r.id, c.Pos.Col)
+			if ids[r.id] > 0 {
+				r.id = fmt.Sprintf("%s#%d", r.id, i+1)
+			}
+		}
+		ids[r.id]++
+		r.opts.Rule = r.id
+		rs.rules = append(rs.rules, r)
+		if len(rerrs) > 0 {
+			continue
+		}
+		if r.re != nil {
+			rs.regexes = append(rs.regexes, r)
+			continue
+		}
+		if c.MatchMetricType == TypeUntyped {
+			for _, t := range rs.tries {
+				t.add(c.Match, int32(i))
+			}
+		} else {
+			rs.tries[typeClass(c.MatchMetricType)].add(c.Match, int32(i))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	size := cfg.CacheSize
+	if size == 0 {
+		size = DefaultCacheSize
+	}
+	if size > 0 {
+		rs.cache = newCache(size)
+	}
+	return rs, nil
+}
+
+// Len returns the number of rules.
+func (rs *RuleSet) Len() int { return len(rs.rules) }
+
+// entry is a cached match result for one (match string, type): everything
+// about the output that depends on the match string alone.
+type entry struct {
+	rule *rule // nil: no rule matched
+	// name is the output name: the expanded rule name, or the escaped
+	// match string when the rule has none or nothing matched. useDefault
+	// says the record's DefaultName, if any, takes its place.
+	name       string
+	useDefault bool
+	labels     Labels // the rule's labels, expanded, in rule order
+	value      float64
+	hasValue   bool
+	invalid    string // reason the output is invalid, "" if valid
+	captures   []string
+	ref        atomic.Bool // clock bit for the cache
+}
+
+// lookup returns the cached or computed entry for (s, t).
+func (rs *RuleSet) lookup(s string, t Type) (*entry, bool) {
+	if rs.cache != nil {
+		if e := rs.cache.get(s, t); e != nil {
+			return e, true
+		}
+	}
+	// The record's string may live in the input's reused buffer: keep a
+	// copy of our own.
+	s = strings.Clone(s)
+	e := rs.compute(s, t, false)
+	if rs.cache != nil {
+		rs.cache.put(s, t, e)
+	}
+	return e, false
+}
+
+// find returns the matching rule and its captures (captures[0] is $0).
+func (rs *RuleSet) find(s string, t Type) (*rule, []string) {
+	caps := make([]string, 1, 8)
+	caps[0] = s
+	if idx, caps := rs.tries[typeClass(t)].match(s, caps); idx >= 0 {
+		return rs.rules[idx], caps
+	}
+	for _, r := range rs.regexes {
+		if mt := r.cfg.MatchMetricType; mt != TypeUntyped && mt != t {
+			continue
+		}
+		m := r.re.FindStringSubmatchIndex(s)
+		if m == nil {
+			continue
+		}
+		caps = caps[:0]
+		for i := 0; i < len(m); i += 2 {
+			if m[i] < 0 {
+				caps = append(caps, "")
+			} else {
+				caps = append(caps, s[m[i]:m[i+1]])
+			}
+		}
+		return r, caps
+	}
+	return nil, nil
+}
+
+func (rs *RuleSet) compute(s string, t Type, keepCaptures bool) *entry {
+	r, caps := rs.find(s, t)
+	e := &entry{rule: r}
+	if keepCaptures {
+		e.captures = caps
+	}
+	if r == nil {
+		e.name, e.useDefault = rs.outName(s), true
+		return e
+	}
+	if r.cfg.Action == ActionDrop {
+		return e
+	}
+	var buf []byte
+	if r.hasName {
+		var n string
+		n, buf = r.name.expandString(buf, caps)
+		e.name = rs.outName(n)
+	} else {
+		e.name, e.useDefault = rs.outName(s), true
+	}
+	if e.name == "" || !ValidMetricName(e.name) {
+		e.invalid = "empty_metric_name"
+		if e.name != "" {
+			e.invalid = "invalid_metric_name"
+		}
+	}
+	if len(r.labels) > 0 {
+		e.labels = make(Labels, len(r.labels))
+		for i, lt := range r.labels {
+			var n, v string
+			n, buf = lt.name.expandString(buf, caps)
+			v, buf = lt.value.expandString(buf, caps)
+			if rs.lcLabel {
+				n = strings.ToLower(n)
+			}
+			if lt.name.hasRefs() && !ValidLabelName(n) && e.invalid == "" {
+				e.invalid = "invalid_label_name"
+			}
+			e.labels[i] = Label{Name: n, Value: v}
+		}
+	}
+	if r.hasValue {
+		var v string
+		v, _ = r.value.expandString(buf, caps)
+		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil && e.invalid == "" {
+			e.invalid = "invalid_value"
+		}
+		e.value, e.hasValue = f, true
+	}
+	return e
+}
+
+func (rs *RuleSet) outName(n string) string {
+	n = rs.escape(n)
+	if rs.lcName {
+		n = strings.ToLower(n)
+	}
+	return n
+}
+
+// Outcome classifies what the rules did with a record.
+type Outcome uint8
+
+// Outcomes.
+const (
+	OutcomeMapped    Outcome = iota // a rule matched and produced a sample
+	OutcomeUnmatched                // no rule matched; kept under the default name
+	OutcomeDropped                  // a drop rule matched, or unmatched records are dropped
+	OutcomeInvalid                  // the output would be invalid; Reason says why
+)
+
+func (o Outcome) String() string {
+	return [...]string{"mapped", "unmatched", "dropped", "invalid"}[o]
+}
+
+// mapRecord maps rec through entry e into s, appending labels to arena.
+// It returns the outcome, an invalid reason and the grown arena.
+func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (Outcome, string, []Label) {
+	r := e.rule
+	if r == nil && rs.unmatch == UnmatchedDrop {
+		return OutcomeDropped, "unmatched", arena
+	}
+	if r != nil && r.cfg.Action == ActionDrop {
+		return OutcomeDropped, "drop_rule", arena
+	}
+	if e.invalid != "" {
+		return OutcomeInvalid, e.invalid, arena
+	}
+	*s = Sample{Name: e.name, Type: rec.Type, Delta: rec.Delta, Help: rec.Help, Dist: rec.Dist, Value: rec.Value}
+	base := rec.Labels
+	if e.useDefault && rec.DefaultName != "" {
+		s.Name = rec.DefaultName
+		if rs.lcName {
+			s.Name = strings.ToLower(s.Name)
+		}
+		base = rec.DefaultLabels
+	}
+	start := len(arena)
+	if rs.lcLabel {
+		for _, l := range base {
+			arena = append(arena, Label{Name: strings.ToLower(l.Name), Value: l.Value})
+		}
+	} else {
+		arena = append(arena, base...)
+	}
+	if r == nil {
+		s.Opts = rs.defaultOpts
+	} else {
+		s.Opts = r.opts
+		own := arena[start:]
+		for _, l := range e.labels {
+			found := false
+			for i := range own {
+				if own[i].Name == l.Name {
+					found = true
+					if !r.cfg.HonorLabels {
+						own[i].Value = l.Value
+					}
+				}
+			}
+			if !found {
+				arena = append(arena, l)
+				own = arena[start:]
+			}
+		}
+		if r.cfg.Help != "" {
+			s.Help = r.cfg.Help
+		}
+		if r.cfg.TypeSet {
+			switch rec.Type {
+			case TypeUntyped, TypeCounter, TypeGauge:
+				s.Type = r.cfg.Type
+			}
+		}
+		if e.hasValue {
+			s.Value = e.value
+		}
+		if r.cfg.Scale != nil {
+			s.Value *= *r.cfg.Scale
+		}
+	}
+	s.Labels = sortLabels(arena[start:])
+	arena = arena[:start+len(s.Labels)]
+	if s.Type == TypeCounter && rec.Delta && rec.Dist == nil {
+		if s.Value < 0 {
+			return OutcomeInvalid, "illegal_negative_counter", arena[:start]
+		}
+		if math.IsNaN(s.Value) {
+			return OutcomeInvalid, "nan_counter", arena[:start]
+		}
+	}
+	if s.Name == "" {
+		return OutcomeInvalid, "empty_metric_name", arena[:start]
+	}
+	if r == nil {
+		return OutcomeUnmatched, "", arena
+	}
+	return OutcomeMapped, "", arena
+}
+
+// sortLabels sorts ls by name (stable) and removes duplicate names, keeping
+// the last value, in place.
+func sortLabels(ls Labels) Labels {
+	if len(ls) < 2 {
+		return ls
+	}
+	if len(ls) > 24 {
+		return ls.Sort()
+	}
+	for i := 1; i < len(ls); i++ {
+		for j := i; j > 0 && ls[j].Name < ls[j-1].Name; j-- {
+			ls[j], ls[j-1] = ls[j-1], ls[j]
+		}
+	}
+	out := ls[:0]
+	for i, l := range ls {
+		if i+1 < len(ls) && ls[i+1].Name == l.Name {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// Map maps one record (for tests and tools; pipelines batch). ok is false
+// when the record produces no sample.
+func (rs *RuleSet) Map(rec Record) (Sample, Outcome, string) {
+	e, _ := rs.lookup(rec.Match, rec.Type)
+	var s Sample
+	out, reason, _ := rs.mapRecord(&rec, e, &s, nil)
+	if out != OutcomeMapped && out != OutcomeUnmatched {
+		return Sample{}, out, reason
+	}
+	return s, out, reason
+}
+
+// RuleInfo describes one rule for status pages and tools.
+type RuleInfo struct {
+	ID        string
+	Pos       Pos
+	Index     int
+	Match     string
+	MatchType MatchType
+	Action    Action
+	Name      string
+}
+
+func (r *rule) info() RuleInfo {
+	return RuleInfo{ID: r.id, Pos: r.cfg.Pos, Index: r.cfg.Index, Match: r.cfg.Match,
+		MatchType: r.cfg.MatchType, Action: r.cfg.Action, Name: r.cfg.Name}
+}
+
+// RuleStats is a rule with its hit statistics.
+type RuleStats struct {
+	RuleInfo
+	Hits      uint64
+	LastMatch time.Time // zero if never
+}
+
+// Stats returns every rule, in order, with its hits since the rule set was
+// built.
+func (rs *RuleSet) Stats() []RuleStats {
+	out := make([]RuleStats, len(rs.rules))
+	for i, r := range rs.rules {
+		out[i] = RuleStats{RuleInfo: r.info(), Hits: r.hits.n.Load()}
+		if ns := r.hits.last.Load(); ns != 0 {
+			out[i].LastMatch = time.Unix(0, ns)
+		}
+	}
+	return out
+}
+
+// lastHits counts a rule's hits and the last time it matched.
+type lastHits struct {
+	n    atomic.Uint64
+	last atomic.Int64 // unix nanoseconds
+}
+
+func (h *lastHits) hit(now int64) {
+	h.n.Add(1)
+	if h.last.Load() != now {
+		h.last.Store(now)
+	}
+}
+
+// Result explains what the rule set does with one record.
+type Result struct {
+	// Rule is the rule that matched, nil if none did.
+	Rule *RuleInfo
+	// Captures are the rule's captures; Captures[0] is $0.
+	Captures []string
+	Outcome  Outcome
+	// Reason says why a record was dropped or is invalid.
+	Reason string
+	// Sample is the output when Outcome is mapped or unmatched.
+	Sample Sample
+}
+
+// Explain maps rec without touching the cache or the statistics and says
+// which rule matched, with its captures, and what came out or why nothing
+// did.
+func (rs *RuleSet) Explain(rec Record) Result {
+	e := rs.compute(rec.Match, rec.Type, true)
+	var res Result
+	if e.rule != nil {
+		info := e.rule.info()
+		res.Rule = &info
+		res.Captures = e.captures
+	}
+	var s Sample
+	res.Outcome, res.Reason, _ = rs.mapRecord(&rec, e, &s, nil)
+	switch res.Outcome {
+	case OutcomeMapped, OutcomeUnmatched:
+		res.Sample = s
+	case OutcomeDropped:
+		if res.Reason == "drop_rule" {
+			res.Reason = "dropped by rule " + e.rule.id
+		} else {
+			res.Reason = "no rule matched and unmatched records are dropped"
+		}
+	}
+	if e.rule == nil && res.Reason == "" {
+		res.Reason = "no rule matched"
+	}
+	return res
+}
