@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -72,7 +73,7 @@ type Client struct {
 	vm      vmid
 	seq     int64
 	seqMu   sync.Mutex
-	lease   time.Duration
+	lease   atomic.Int64 // time.Duration
 	stop    chan struct{}
 	done    chan struct{}
 	closeMu sync.Once
@@ -156,7 +157,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		return nil, fmt.Errorf("dgc lease for the connection: %w", err)
 	}
 	c.ackOn(ctx, c.pool, newAck)
-	c.lease = lease
+	c.lease.Store(int64(lease))
 	go c.renew()
 	return c, nil
 }
@@ -177,7 +178,7 @@ func (c *Client) Connection() RemoteRef { return c.connRef }
 func (c *Client) Endpoint() string { return c.pool.ep.addr }
 
 // Lease is the DGC lease the server granted.
-func (c *Client) Lease() time.Duration { return c.lease }
+func (c *Client) Lease() time.Duration { return time.Duration(c.lease.Load()) }
 
 func (c *Client) ackOn(ctx context.Context, p *pool, u UID) {
 	cn, err := p.get(ctx)
@@ -223,7 +224,8 @@ func (c *Client) dirty(ctx context.Context, id ObjID) (time.Duration, error) {
 
 func (c *Client) renew() {
 	defer close(c.done)
-	interval := c.lease / 2
+	lease := c.Lease()
+	interval := lease / 2
 	for {
 		t := time.NewTimer(interval)
 		select {
@@ -232,18 +234,19 @@ func (c *Client) renew() {
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), min(c.lease/4, 30*time.Second))
-		lease, err := c.dirty(ctx, c.connRef.ID)
+		ctx, cancel := context.WithTimeout(context.Background(), min(lease/4, 30*time.Second))
+		granted, err := c.dirty(ctx, c.connRef.ID)
 		cancel()
 		if c.opts.LeaseRenewed != nil {
 			c.opts.LeaseRenewed(err)
 		}
 		if err != nil {
 			// Retry sooner; the poller notices a dead session on its own.
-			interval = max(c.lease/8, 500*time.Millisecond)
+			interval = max(lease/8, 500*time.Millisecond)
 			continue
 		}
-		c.lease = lease
+		lease = granted
+		c.lease.Store(int64(lease))
 		interval = lease / 2
 	}
 }

@@ -1,0 +1,219 @@
+package jmx
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// replaceCall is one Replace the fake appender received.
+type replaceCall struct {
+	source string
+	n      int
+	match  map[string]float64
+}
+
+type fakeAppender struct {
+	mu    sync.Mutex
+	calls chan replaceCall
+}
+
+func newFakeAppender() *fakeAppender { return &fakeAppender{calls: make(chan replaceCall, 1000)} }
+
+func (f *fakeAppender) Append(context.Context, []normalize.Record) error { return nil }
+
+func (f *fakeAppender) Replace(_ context.Context, source string, batch []normalize.Record) error {
+	c := replaceCall{source: source, n: len(batch), match: map[string]float64{}}
+	for _, r := range batch {
+		c.match[r.Match] = r.Value
+	}
+	f.calls <- c
+	return nil
+}
+
+// next waits for a Replace that satisfies ok.
+func (f *fakeAppender) next(t *testing.T, what string, timeout time.Duration, ok func(replaceCall) bool) replaceCall {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case c := <-f.calls:
+			if ok(c) {
+				return c
+			}
+		case <-deadline:
+			t.Fatalf("no Replace with %s within %v", what, timeout)
+		}
+	}
+}
+
+func decodeYAML(t *testing.T, s string) (*Config, error) {
+	t.Helper()
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(s), &n); err != nil {
+		t.Fatal(err)
+	}
+	return DecodeConfig(n.Content[0])
+}
+
+func TestConfig(t *testing.T) {
+	tests := []struct {
+		name, yaml, err string
+	}{
+		{"host_port", "host_port: localhost:9999", ""},
+		{"jmx_url", "jmx_url: service:jmx:rmi:///jndi/rmi://kafka:9999/jmxrmi\nusername: u\npassword_env: PW", ""},
+		{"unknown key", "host_port: a:1\nhostPort: a:1", "field hostPort not found"},
+		{"neither", "interval: 5s", "one of host_port and jmx_url is required"},
+		{"both", "host_port: a:1\njmx_url: service:jmx:rmi:///jndi/rmi://a:1/jmxrmi", "mutually exclusive"},
+		{"bad url", "jmx_url: service:jmx:remote+http://a:1", `jmx_url "service:jmx:remote+http://a:1"`},
+		{"bad port", "host_port: a:x", `host_port "a:x"`},
+		{"password without user", "host_port: a:1\npassword: x", "a password needs a username"},
+		{"two passwords", "host_port: a:1\nusername: u\npassword: x\npassword_file: /f", "mutually exclusive"},
+		{"interval", "host_port: a:1\ninterval: 0s", `interval "0s" must be positive`},
+		{"connections", "host_port: a:1\nconnections: 0", "connections 0 must be between 1 and 64"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := decodeYAML(t, tc.yaml)
+			if err == nil {
+				err = cfg.Validate()
+			}
+			if tc.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.err)
+			}
+		})
+	}
+	cfg, _ := decodeYAML(t, "jmx_url: service:jmx:rmi:///jndi/rmi://kafka:9999/custom\npassword: hunter2\nusername: u")
+	if tg, _ := cfg.Target(); tg != (Target{Host: "kafka", Port: 9999, Name: "custom"}) {
+		t.Errorf("target %+v", tg)
+	}
+	if s := cfg.Password.String(); strings.Contains(s, "hunter2") {
+		t.Errorf("password printed: %s", s)
+	}
+}
+
+// TestDriverRealJVM: the driver polls a real JVM, the JVM is killed (its
+// series vanish, up goes to 0) and restarted on the same port (series come
+// back without restarting the driver).
+func TestDriverRealJVM(t *testing.T) {
+	j := startJVM(t, jvmOptions{})
+	reg := prometheus.NewRegistry()
+	cfg := DefaultConfig
+	cfg.HostPort = "127.0.0.1:" + itoa(j.port)
+	cfg.Interval = 300 * time.Millisecond
+	cfg.Timeout = 5 * time.Second
+	cfg.IncludeObjectNames = []string{"com.example:*", "java.lang:type=Memory"}
+	var f inputs.Factory = NewFactory()
+	drv, err := f.New(inputs.Settings{Name: "kafka", Registerer: prometheus.WrapRegistererWith(prometheus.Labels{"input": "kafka"}, reg)}, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newFakeAppender()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- drv.Run(ctx, app) }()
+	defer func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run returned %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("Run did not return after cancel")
+		}
+	}()
+
+	source := "kafka/127.0.0.1:" + itoa(j.port)
+	const count = `com.example<type=Types, name=all><>Count: 42`
+	c := app.next(t, "series", 30*time.Second, func(c replaceCall) bool { return c.n > 0 })
+	if c.source != source {
+		t.Errorf("source %q, want %q", c.source, source)
+	}
+	if v, ok := c.match[count]; !ok || v != 42 {
+		t.Errorf("%s: %v %v", count, v, ok)
+	}
+	if _, ok := c.match["java.lang<type=Memory><HeapMemoryUsage>used: "]; ok {
+		t.Error("value missing from match string")
+	}
+	found := false
+	for m := range c.match {
+		if strings.HasPrefix(m, "java.lang<type=Memory><HeapMemoryUsage>used: ") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no heap usage record")
+	}
+	if v := testutil.ToFloat64(drv.(*Driver).m.up.WithLabelValues("127.0.0.1:" + itoa(j.port))); v != 1 {
+		t.Errorf("up %v", v)
+	}
+
+	j.kill()
+	app.next(t, "an empty batch after the JVM died", 30*time.Second, func(c replaceCall) bool { return c.n == 0 })
+	if v := testutil.ToFloat64(drv.(*Driver).m.up.WithLabelValues("127.0.0.1:" + itoa(j.port))); v != 0 {
+		t.Errorf("up after kill %v", v)
+	}
+
+	j2 := startJVM(t, jvmOptions{port: j.port})
+	_ = j2
+	c = app.next(t, "series after the restart", 60*time.Second, func(c replaceCall) bool { return c.n > 0 })
+	if _, ok := c.match[count]; !ok {
+		t.Errorf("no %s after restart", count)
+	}
+	connects := testutil.ToFloat64(drv.(*Driver).m.connects.WithLabelValues("127.0.0.1:" + itoa(j.port)))
+	if connects < 2 {
+		t.Errorf("connects %v, want a reconnection", connects)
+	}
+	if n, err := testutil.GatherAndCount(reg, "rosetta_input_up", "rosetta_input_poll_errors_total", "rosetta_jmx_beans"); err != nil || n < 3 {
+		t.Errorf("self-metrics: %d series, %v", n, err)
+	}
+}
+
+// TestDriverDeadTarget: nothing listens; polls fail fast, up stays 0, and
+// Run still returns promptly on cancel.
+func TestDriverDeadTarget(t *testing.T) {
+	cfg := DefaultConfig
+	cfg.HostPort = "127.0.0.1:" + itoa(freePort(t))
+	cfg.Interval = 50 * time.Millisecond
+	cfg.Timeout = time.Second
+	reg := prometheus.NewRegistry()
+	drv, err := New(inputs.Settings{Name: "dead", Registerer: reg}, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newFakeAppender()
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := drv.Run(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("Run took %v after its context ended", el)
+	}
+	if len(app.calls) != 0 {
+		t.Errorf("%d Replace calls for a target that never had series", len(app.calls))
+	}
+	if v := testutil.ToFloat64(drv.m.pollErrors.WithLabelValues(cfg.HostPort, "refused")); v < 1 {
+		t.Errorf("refused polls %v", v)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
