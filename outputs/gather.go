@@ -25,6 +25,9 @@ func (s *Store) Gather() ([]*dto.MetricFamily, error) {
 
 	// Snapshot the families and their members in order.
 	s.famMu.Lock()
+	if s.famGone > 0 {
+		s.compactFamilies()
+	}
 	if !s.famSorted {
 		slices.SortFunc(s.famList, func(x, y *family) int { return strings.Compare(x.name, y.name) })
 		s.famSorted = true
@@ -34,8 +37,7 @@ func (s *Store) Gather() ([]*dto.MetricFamily, error) {
 	ends := make([]int, len(fams))
 	for i, f := range fams {
 		if f.removed > 0 {
-			f.members = slices.DeleteFunc(f.members, func(se *series) bool { return se.removed })
-			f.removed = 0
+			f.compactMembers()
 		}
 		if f.unsorted {
 			slices.SortFunc(f.members, func(x, y *series) int { return compareLabels(x.labels, y.labels) })

@@ -168,6 +168,7 @@ type Store struct {
 	// famList is families sorted by name when famSorted.
 	famList   []*family
 	famSorted bool
+	famGone   int // families in famList that are gone
 	count     int
 	byRule    map[string]int
 	// fullLogged records which budgets ("" for the global one) were logged
@@ -204,6 +205,19 @@ type family struct {
 	members  []*series
 	removed  int
 	unsorted bool
+	gone     bool // no longer in Store.families
+}
+
+// compactFamilies drops gone families from famList. famMu is held.
+func (s *Store) compactFamilies() {
+	s.famList = slices.DeleteFunc(s.famList, func(f *family) bool { return f.gone })
+	s.famGone = 0
+}
+
+// compactMembers drops removed series from members. Store.famMu is held.
+func (f *family) compactMembers() {
+	f.members = slices.DeleteFunc(f.members, func(se *series) bool { return se.removed })
+	f.removed = 0
 }
 
 type series struct {
@@ -673,11 +687,17 @@ func (s *Store) remove(sh *shard, se *series) {
 	se.removed = true
 	se.fam.n--
 	se.fam.removed++
-	if se.fam.n == 0 && s.families[se.fam.name] == se.fam {
-		delete(s.families, se.fam.name)
-		s.famList = slices.DeleteFunc(s.famList, func(f *family) bool { return f == se.fam })
-		se.fam.members = nil
-		se.fam.removed = 0
+	if f := se.fam; f.n == 0 && s.families[f.name] == f {
+		delete(s.families, f.name)
+		f.gone = true
+		f.members = nil
+		f.removed = 0
+		s.famGone++
+		if s.famGone > 16 && s.famGone > len(s.famList)/2 {
+			s.compactFamilies()
+		}
+	} else if f.removed > 16 && f.removed > len(f.members)/2 {
+		f.compactMembers()
 	}
 	s.count--
 	s.decRule(se.rule)

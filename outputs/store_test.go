@@ -786,6 +786,33 @@ func TestFamilyNames(t *testing.T) {
 	}
 }
 
+// TestChurnBounded creates and expires many single-series families and
+// many series of one family without any gather: the store's bookkeeping
+// stays proportional to the live series.
+func TestChurnBounded(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(0, 0)}
+	s, _ := newTestStore(t, StoreConfig{Now: clk.now, DefaultTTL: time.Second})
+	for round := range 50 {
+		batch := []normalize.Sample{{Name: "one", Labels: ls("i", "keep"), Type: normalize.TypeGauge, Opts: &normalize.SeriesOptions{TTL: time.Hour}}}
+		for i := range 200 {
+			batch = append(batch, gauge(fmt.Sprintf("churn_%d_%d", round, i), 1, false), gauge("one", 1, false, "i", fmt.Sprintf("%d_%d", round, i)))
+		}
+		s.Write(batch)
+		clk.advance(2 * time.Second)
+		if n := s.Expire(); n != 400 {
+			t.Fatalf("round %d: expired %d, want 400", round, n)
+		}
+	}
+	s.famMu.Lock()
+	defer s.famMu.Unlock()
+	if len(s.famList) > 64 || len(s.families) != 1 {
+		t.Errorf("after churn: famList %d, families %d, want few and 1", len(s.famList), len(s.families))
+	}
+	if m := len(s.families["one"].members); m > 64 {
+		t.Errorf("after churn: family one keeps %d members for 1 series", m)
+	}
+}
+
 func TestHashSeriesLong(t *testing.T) {
 	// The stack-buffer path and the streaming path hash the same bytes.
 	short := ls("a", "1", "b", strings.Repeat("x", 200))
