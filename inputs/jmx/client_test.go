@@ -2,8 +2,14 @@ package jmx
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,4 +222,55 @@ func TestClientStubHost(t *testing.T) {
 		t.Fatal("dialing the advertised host succeeded")
 	}
 	t.Log(err)
+}
+
+// makeKeystore creates a PKCS12 keystore with a self-signed certificate
+// for 127.0.0.1 and returns its path and the certificate's PEM path.
+func makeKeystore(t *testing.T) (keystore, certPEM string) {
+	t.Helper()
+	keytool := javaTool(t, "keytool")
+	dir := t.TempDir()
+	keystore = filepath.Join(dir, "ks.p12")
+	certPEM = filepath.Join(dir, "cert.pem")
+	for _, args := range [][]string{
+		{"-genkeypair", "-alias", "jmx", "-keyalg", "EC", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
+			"-validity", "2", "-keystore", keystore, "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit"},
+		{"-exportcert", "-rfc", "-alias", "jmx", "-keystore", keystore, "-storepass", "changeit", "-file", certPEM},
+	} {
+		if out, err := exec.Command(keytool, args...).CombinedOutput(); err != nil {
+			t.Fatalf("keytool %s: %v\n%s", args[0], err, out)
+		}
+	}
+	return keystore, certPEM
+}
+
+// TestClientTLS: jmxremote.ssl=true puts SslRMIClientSocketFactory in the
+// stubs (TLS to the RMI server); registry.ssl=true also on the registry.
+func TestClientTLS(t *testing.T) {
+	ks, cert := makeKeystore(t)
+	props := []string{"-Djavax.net.ssl.keyStore=" + ks, "-Djavax.net.ssl.keyStorePassword=changeit", "-Djavax.net.ssl.keyStoreType=PKCS12"}
+	tcfg := TLSConfig{CAFile: cert}
+	tlsc, err := tcfg.build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, registrySSL := range []bool{false, true} {
+		t.Run(fmt.Sprintf("registry_ssl=%v", registrySSL), func(t *testing.T) {
+			j := startJVM(t, jvmOptions{props: props, rmiPort: freePort(t), agent: []string{
+				"jmxremote.ssl=true", "jmxremote.registry.ssl=" + strconv.FormatBool(registrySSL)}})
+			c := dialTest(t, j, func(o *Options) { o.TLS = tlsc; o.RegistrySSL = registrySSL })
+			if !c.Server().SSL || !strings.Contains(c.Server().Factory, "SslRMIClientSocketFactory") {
+				t.Errorf("stub %+v: no SSL socket factory", c.Server())
+			}
+			names, err := c.QueryNames(ctxT(t), "com.example:*")
+			if err != nil || len(names) != 3 {
+				t.Fatalf("%v %v", names, err)
+			}
+			// Without the CA the handshake fails.
+			_, err = Dial(ctxT(t), Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, RegistrySSL: registrySSL, TLS: &tls.Config{}})
+			if err == nil || !strings.Contains(err.Error(), "certificate") {
+				t.Errorf("untrusted certificate: got %v", err)
+			}
+		})
+	}
 }

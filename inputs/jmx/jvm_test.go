@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +65,7 @@ type jvmOptions struct {
 	props    []string // extra -D flags
 	agent    []string // extra ManagementAgent.start options
 	port     int      // 0 picks a free port
+	rmiPort  int      // 0 means port (registry and RMI server share it)
 	username string   // with password: password authentication
 	password string
 }
@@ -132,9 +134,15 @@ func startJVM(t testing.TB, o jvmOptions) *testJVM {
 	case <-time.After(60 * time.Second):
 		t.Fatal("test JVM not ready after 60s")
 	}
+	if o.rmiPort == 0 {
+		o.rmiPort = o.port
+	}
 	agent := []string{strconv.Itoa(cmd.Process.Pid), "ManagementAgent.start",
-		"jmxremote.port=" + strconv.Itoa(o.port), "jmxremote.rmi.port=" + strconv.Itoa(o.port),
-		"jmxremote.host=127.0.0.1", "jmxremote.ssl=false"}
+		"jmxremote.port=" + strconv.Itoa(o.port), "jmxremote.rmi.port=" + strconv.Itoa(o.rmiPort),
+		"jmxremote.host=127.0.0.1"}
+	if !slices.ContainsFunc(o.agent, func(s string) bool { return strings.HasPrefix(s, "jmxremote.ssl=") }) {
+		agent = append(agent, "jmxremote.ssl=false")
+	}
 	if o.username != "" {
 		pw := filepath.Join(t.TempDir(), "jmxremote.password")
 		acc := filepath.Join(filepath.Dir(pw), "jmxremote.access")
