@@ -208,6 +208,9 @@ func checkPod(t reporter, p pod, configMaps map[string]*corev1.ConfigMap, want e
 		for _, msg := range validation.IsDNS1123Label(c.Name) {
 			t.Errorf("%s: container name %q: %s", p.where, c.Name, msg)
 		}
+		if c.Image == "" {
+			t.Errorf("%s: container %s has no image", p.where, c.Name)
+		}
 		for _, cp := range c.Ports {
 			if cp.Name == "" {
 				continue
