@@ -47,6 +47,8 @@ func testApp(t testing.TB) string {
 			return
 		}
 		src, _ := filepath.Glob("../../testdata/jmx/app/*.java")
+		ref, _ := filepath.Glob("../../testdata/jmx/ref/*.java")
+		src = append(src, ref...)
 		out, err := exec.Command(javac, append([]string{"-d", dir}, src...)...).CombinedOutput()
 		if err != nil {
 			appErr = fmt.Errorf("javac: %v\n%s", err, out)
