@@ -143,6 +143,10 @@ func NewWeb(cfg WebConfig) (*Web, error) {
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
 	for pattern, h := range cfg.Handlers {
+		switch pattern {
+		case cfg.TelemetryPath, "/-/healthy", "/-/ready", "/-/reload", "/":
+			return nil, fmt.Errorf("web: extra handler %q would replace a built-in route", pattern)
+		}
 		mux.Handle(pattern, h)
 	}
 	if cfg.TelemetryPath != "/" {

@@ -254,6 +254,9 @@ func TestWebOptions(t *testing.T) {
 	if _, err := NewWeb(WebConfig{Gatherer: g, TelemetryPath: "metrics"}); err == nil {
 		t.Error("NewWeb with a relative telemetry path: got nil error")
 	}
+	if _, err := NewWeb(WebConfig{Gatherer: g, Handlers: map[string]http.Handler{"/metrics": http.NotFoundHandler()}}); err == nil {
+		t.Error("NewWeb with an extra handler on /metrics: got nil error")
+	}
 }
 
 // TestWebConfigBasicAuth checks that --web.config.file reaches
