@@ -316,6 +316,9 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			errs = append(errs, err)
 			continue
 		}
+		if i == 0 {
+			out.StatsdGlobQuirks = fc.StatsdGlobQuirks
+		}
 		if i == 0 && !ic.hasDefaults {
 			ttl := out.Defaults.TTL
 			out.Defaults = fc.Defaults

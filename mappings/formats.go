@@ -137,7 +137,7 @@ func TranslateStatsd(file string, data []byte) (*normalize.RuleSetConfig, error)
 		return nil, err
 	}
 	d := &decoder{file: file}
-	cfg := &normalize.RuleSetConfig{Unmatched: normalize.UnmatchedKeep}
+	cfg := &normalize.RuleSetConfig{Unmatched: normalize.UnmatchedKeep, StatsdGlobQuirks: true}
 	d.fields(root, "statsd mapping file", func(k string, kn, v *yaml.Node) bool {
 		switch k {
 		case "defaults":

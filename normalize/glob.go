@@ -18,6 +18,9 @@ type globNode struct {
 	star  *globNode
 	// rules ending exactly here, ascending rule index
 	rules []int32
+	// prio is the index this node's match competes with under ordering:
+	// rules[0], except with statsd_exporter's quirks (see globTrie.quirks).
+	prio int32
 	// minRule is the smallest rule index ending here or below.
 	minRule int32
 	// minRest and maxRest bound the segments after this one on any path to
@@ -34,10 +37,15 @@ type globTrie struct {
 	root    *globNode
 	ordered bool // false: glob_disable_ordering
 	empty   bool
+	// quirks reproduces statsd_exporter's state machine exactly: a rule
+	// whose path ends on a node an earlier rule created on its way (a.*
+	// after a.*.c) never matches, and a second rule ending where an
+	// earlier one ended lends the earlier rule its (later) priority.
+	quirks bool
 }
 
-func newGlobTrie(ordered bool) *globTrie {
-	return &globTrie{root: newGlobNode(), ordered: ordered, empty: true}
+func newGlobTrie(ordered, quirks bool) *globTrie {
+	return &globTrie{root: newGlobNode(), ordered: ordered, empty: true, quirks: quirks}
 }
 
 // validGlob checks a glob pattern with statsd_exporter's rules: segments
@@ -82,6 +90,7 @@ func (t *globTrie) add(pattern string, idx int32) int {
 	segs := strings.Split(pattern, ".")
 	n := t.root
 	stars := 0
+	created := false
 	for i, seg := range segs {
 		rest := len(segs) - i
 		n.minRest = min(n.minRest, rest)
@@ -90,6 +99,7 @@ func (t *globTrie) add(pattern string, idx int32) int {
 		var next *globNode
 		if seg == "*" {
 			stars++
+			created = n.star == nil
 			if n.star == nil {
 				n.star = newGlobNode()
 			}
@@ -99,6 +109,7 @@ func (t *globTrie) add(pattern string, idx int32) int {
 				n.exact = make(map[string]*globNode)
 			}
 			next = n.exact[seg]
+			created = next == nil
 			if next == nil {
 				next = newGlobNode()
 				n.exact[seg] = next
@@ -109,7 +120,18 @@ func (t *globTrie) add(pattern string, idx int32) int {
 	n.minRest = min(n.minRest, 0)
 	n.maxRest = max(n.maxRest, 0)
 	n.minRule = min(n.minRule, idx)
-	n.rules = append(n.rules, idx) // rules are added in ascending order
+	switch {
+	case !t.quirks:
+		if len(n.rules) == 0 {
+			n.prio = idx
+		}
+		n.rules = append(n.rules, idx) // rules are added in ascending order
+	case created:
+		n.rules = append(n.rules, idx)
+		n.prio = idx
+	case len(n.rules) > 0:
+		n.prio = idx
+	}
 	return stars
 }
 
@@ -117,9 +139,11 @@ func (t *globTrie) add(pattern string, idx int32) int {
 type globMatch struct {
 	s     string
 	nseg  int
-	base  int // captures before the glob's own
+	base  int      // captures before the glob's own
 	caps  []string // captures on the current path
 	best  int32
+	// bestPrio is the priority of best (see globNode.prio)
+	bestPrio int32
 	bcaps []string // captures of the best match
 }
 
@@ -129,7 +153,7 @@ func (t *globTrie) match(s string, caps []string) (int32, []string) {
 	if t.empty {
 		return -1, caps
 	}
-	m := globMatch{s: s, nseg: strings.Count(s, ".") + 1, best: math.MaxInt32}
+	m := globMatch{s: s, nseg: strings.Count(s, ".") + 1, best: math.MaxInt32, bestPrio: math.MaxInt32}
 	var stack [16]string
 	m.caps = stack[:0]
 	m.bcaps = caps
@@ -156,11 +180,12 @@ func (m *globMatch) segment(pos int) (string, int) {
 // searchAll finds the earliest rule that matches (file order wins).
 func (m *globMatch) searchAll(n *globNode, seg, pos int) {
 	rest := m.nseg - seg
-	if n.minRule >= m.best || rest < n.minRest || rest > n.maxRest {
+	if n.minRule >= m.bestPrio || rest < n.minRest || rest > n.maxRest {
 		return
 	}
 	if rest == 0 {
-		if len(n.rules) > 0 && n.rules[0] < m.best {
+		if len(n.rules) > 0 && n.prio < m.bestPrio {
+			m.bestPrio = n.prio
 			m.best = n.rules[0]
 			m.bcaps = append(m.bcaps[:m.base], m.caps...)
 		}

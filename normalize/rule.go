@@ -151,6 +151,12 @@ type RuleSetConfig struct {
 	// CacheSize bounds the match cache (entries); 0 means
 	// DefaultCacheSize, negative disables the cache.
 	CacheSize int
+	// StatsdGlobQuirks reproduces two quirks of statsd_exporter's glob
+	// state machine, for drop-in compatibility: a glob rule whose path ends
+	// where an earlier, longer rule passed through (a.* after a.*.c) never
+	// matches; and of two rules with the same glob and metric type, the
+	// first wins but competes with the second one's position in the file.
+	StatsdGlobQuirks bool
 	// NoMappingDefaults leaves the defaults exactly as given. By default
 	// the statsd_exporter defaults for a loaded mapping file are filled
 	// in: DefBuckets, native histogram factor 1.1 with 256 buckets, and
@@ -276,9 +282,9 @@ func compileRule(c RuleConfig, d *Defaults, idx int32) (*rule, []error) {
 	if c.Name != "" {
 		r.hasName = true
 		r.name = r.compileTemplate(c.Name)
-		if !r.name.hasRefs() && !ValidMetricName(c.Name) {
+		if !strings.Contains(c.Name, "$") && !ValidMetricName(c.Name) {
 			fail(Pos{}, "invalid metric name %q", c.Name)
-		} else if r.name.hasRefs() && !validNameTemplate(c.Name) {
+		} else if strings.Contains(c.Name, "$") && !validNameTemplate(c.Name) {
 			fail(Pos{}, "invalid metric name template %q", c.Name)
 		}
 	}

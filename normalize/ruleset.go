@@ -69,7 +69,7 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		rs.escape = EscapeMetricName
 	}
 	for i := range rs.tries {
-		rs.tries[i] = newGlobTrie(!d.GlobDisableOrdering)
+		rs.tries[i] = newGlobTrie(!d.GlobDisableOrdering, cfg.StatsdGlobQuirks)
 	}
 	var errs []error
 	var err error

@@ -1,0 +1,258 @@
+package mappings
+
+import (
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/statsd_exporter/pkg/mapper"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// decision is what a mapper decides for one (name, type), in terms both
+// statsd_exporter's mapper and ours can be compared on.
+type decision struct {
+	Matched    bool
+	Drop       bool
+	Name       string
+	Labels     map[string]string
+	Help       string
+	Observer   string
+	Buckets    []float64
+	Factor     float64
+	MaxBuckets uint32
+	Quantiles  []normalize.Objective
+	TTL        string
+	Scale      float64
+}
+
+var statsdTypes = []struct {
+	m mapper.MetricType
+	t normalize.Type
+}{
+	{mapper.MetricTypeCounter, normalize.TypeCounter},
+	{mapper.MetricTypeGauge, normalize.TypeGauge},
+	{mapper.MetricTypeObserver, normalize.TypeObserver},
+}
+
+// oracle computes the decision with statsd_exporter's mapper, resolving
+// options the way its exporter and registry do.
+func oracle(m *mapper.MetricMapper, name string, mt mapper.MetricType) decision {
+	mapping, labels, present := m.GetMapping(name, mt)
+	d := decision{Matched: present, Scale: 1}
+	if mapping == nil {
+		mapping = &mapper.MetricMapping{Ttl: m.Defaults.Ttl}
+	}
+	if mapping.Action == mapper.ActionTypeDrop {
+		d.Drop = true
+		return d
+	}
+	d.Name = mapper.EscapeMetricName(name)
+	if present {
+		d.Name = mapper.EscapeMetricName(mapping.Name)
+		d.Labels = map[string]string(labels)
+		if len(d.Labels) == 0 {
+			d.Labels = nil
+		}
+	}
+	d.Help = mapping.HelpText
+	if mapping.Scale.Set {
+		d.Scale = mapping.Scale.Val
+	}
+	d.TTL = mapping.Ttl.String()
+	if mt != mapper.MetricTypeObserver {
+		return d
+	}
+	t := mapping.ObserverType
+	if t == "" {
+		t = m.Defaults.ObserverType
+	}
+	switch t {
+	case mapper.ObserverTypeHistogram:
+		d.Observer = "histogram"
+		d.Buckets = m.Defaults.HistogramOptions.Buckets
+		d.Factor = m.Defaults.HistogramOptions.NativeHistogramBucketFactor
+		d.MaxBuckets = m.Defaults.HistogramOptions.NativeHistogramMaxBuckets
+		if h := mapping.HistogramOptions; h != nil {
+			if len(h.Buckets) > 0 {
+				d.Buckets = h.Buckets
+			}
+			if h.NativeHistogramBucketFactor > 0 {
+				d.Factor = h.NativeHistogramBucketFactor
+			}
+			if h.NativeHistogramMaxBuckets > 0 {
+				d.MaxBuckets = h.NativeHistogramMaxBuckets
+			}
+		}
+	default:
+		d.Observer = "summary"
+		qs := m.Defaults.SummaryOptions.Quantiles
+		if mapping.SummaryOptions != nil && len(mapping.SummaryOptions.Quantiles) > 0 {
+			qs = mapping.SummaryOptions.Quantiles
+		}
+		for _, q := range qs {
+			d.Quantiles = append(d.Quantiles, normalize.Objective{Quantile: q.Quantile, Error: q.Error})
+		}
+	}
+	return d
+}
+
+func ours(rs *normalize.RuleSet, name string, t normalize.Type) decision {
+	res := rs.Explain(normalize.Record{Match: name, Type: t, Value: 1, Delta: t == normalize.TypeCounter})
+	d := decision{Matched: res.Rule != nil, Scale: 1}
+	if res.Outcome == normalize.OutcomeDropped {
+		d.Drop = true
+		return d
+	}
+	if res.Outcome == normalize.OutcomeInvalid {
+		d.Name = "<invalid: " + res.Reason + ">"
+		return d
+	}
+	s := res.Sample
+	d.Name = s.Name
+	for _, l := range s.Labels {
+		if d.Labels == nil {
+			d.Labels = map[string]string{}
+		}
+		d.Labels[l.Name] = l.Value
+	}
+	d.Help = s.Help
+	if s.Value != 1 {
+		d.Scale = s.Value
+	}
+	d.TTL = s.Opts.TTL.String()
+	if t != normalize.TypeObserver {
+		return d
+	}
+	switch s.Opts.Observer {
+	case normalize.ObserverHistogram:
+		d.Observer = "histogram"
+		d.Buckets, d.Factor, d.MaxBuckets = s.Opts.Buckets, s.Opts.NativeBucketFactor, s.Opts.NativeMaxBuckets
+	default:
+		d.Observer = s.Opts.Observer.String()
+		d.Quantiles = s.Opts.Objectives
+	}
+	return d
+}
+
+var vocabulary = []string{
+	"test", "dispatcher", "signup", "app", "http", "get", "POST", "200", "500", "duration", "size",
+	"db", "users", "latency", "queries", "cache", "hits", "misses", "drop", "debug", "user", "alice",
+	"login", "queue", "jobs", "depth", "svc", "api", "requests", "errors", "timeout", "jvm", "memory",
+	"heap", "used", "gc", "g1", "time", "threads", "live", "kafka", "topic", "0", "lag", "a", "b", "c",
+	"x", "y", "z", "nginx", "status", "deep", "r", "42", "regex", "foo", "bar", "timing", "auth",
+	"check_in", "drop_me", "counter_only", "gauge", "value", "hist", "foo-bar", "Ab--c", "", "ü",
+}
+
+func randomName(rng *rand.Rand) string {
+	n := 1 + rng.IntN(7)
+	segs := make([]string, n)
+	for i := range segs {
+		segs[i] = vocabulary[rng.IntN(len(vocabulary))]
+	}
+	return strings.Join(segs, ".")
+}
+
+// TestDifferentialStatsdMapper loads one statsd_exporter mapping file into
+// statsd_exporter's mapper and into ours and compares the decisions for
+// many names and every metric type.
+func TestDifferentialStatsdMapper(t *testing.T) {
+	for _, file := range []string{"testdata/statsd_mapping.yml", "testdata/statsd_unordered.yml"} {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m mapper.MetricMapper
+			if err := m.InitFromYAMLString(string(data)); err != nil {
+				t.Fatalf("statsd_exporter rejects %s: %v", file, err)
+			}
+			rsc, err := TranslateStatsd(file, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, err := normalize.NewRuleSet(*rsc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			names := []string{
+				"test.dispatcher.p.a.ok", "x.signup.google.ok", "app.http.get.200.duration", "app.db.users.latency",
+				"a.b.c", "a.x.c", "a.b.d", "x.y.w.z", "x.q.w.z", "x.y.w.v", "r.42.x", "r.x.x", "regex.a.b",
+				"timing.auth.check_in", "drop_me.now", "counter_only.a.b", "gauge.a.b.value", "hist.x",
+				"app.user.bob.login", "deep.1.2.3.4.5.6", "svc.api.requests", "jvm.gc.g1.time",
+			}
+			for range 20000 {
+				names = append(names, randomName(rng))
+			}
+			mismatches := 0
+			for _, name := range names {
+				if name == "" {
+					continue // no metric at all; both reject it
+				}
+				for _, typ := range statsdTypes {
+					want := oracle(&m, name, typ.m)
+					got := ours(rs, name, typ.t)
+					if diff := cmp.Diff(want, got); diff != "" {
+						mismatches++
+						if mismatches <= 10 {
+							t.Errorf("%s (%s): -statsd_exporter +rosetta\n%s", name, typ.m, diff)
+						}
+					}
+				}
+			}
+			if mismatches > 0 {
+				t.Errorf("%d mismatches in %d decisions", mismatches, len(names)*3)
+			}
+		})
+	}
+}
+
+func TestStatsdMappingFileIsLarge(t *testing.T) {
+	data, err := os.ReadFile("testdata/statsd_mapping.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsc, err := TranslateStatsd("statsd_mapping.yml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rsc.Rules) < 30 {
+		t.Fatalf("want at least 30 rules, got %d", len(rsc.Rules))
+	}
+	kinds := map[string]bool{}
+	for _, r := range rsc.Rules {
+		kinds[r.MatchType.String()] = true
+		if r.Action == normalize.ActionDrop {
+			kinds["drop"] = true
+		}
+		if r.HonorLabels {
+			kinds["honor_labels"] = true
+		}
+		if r.MatchMetricType != normalize.TypeUntyped {
+			kinds["match_metric_type"] = true
+		}
+		if r.Histogram != nil {
+			kinds["histogram_options"] = true
+		}
+		if r.Summary != nil {
+			kinds["summary_options"] = true
+		}
+		if r.TTL != 0 {
+			kinds["ttl"] = true
+		}
+	}
+	var got []string
+	for k := range kinds {
+		got = append(got, k)
+	}
+	slices.Sort(got)
+	want := []string{"drop", "glob", "histogram_options", "honor_labels", "match_metric_type", "regex", "summary_options", "ttl"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("features (-want +got):\n%s", diff)
+	}
+}
