@@ -330,3 +330,24 @@ func BenchmarkWriteParallel(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/sample")
 }
+
+// BenchmarkMerge compares serving the store beside the self-metrics
+// through outputs.Gatherers and through prometheus.Gatherers (which checks
+// and hashes every metric again), 100k series.
+func BenchmarkMerge(b *testing.B) {
+	s, reg := newTestStore(b, StoreConfig{})
+	s.Write(benchSamples(100000, normalize.TypeCounter, nil))
+	for name, g := range map[string]prometheus.Gatherer{
+		"outputs.Gatherers":    Gatherers{reg, s},
+		"prometheus.Gatherers": prometheus.Gatherers{reg, s},
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				if _, err := g.Gather(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
