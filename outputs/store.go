@@ -74,16 +74,16 @@ const (
 // Invalid-sample reasons, the values of
 // rosetta_store_invalid_samples_total{reason}.
 const (
-	InvalidMetricName       = "invalid_metric_name"
-	InvalidLabelName        = "invalid_label_name"
-	InvalidLabelValue       = "invalid_label_value"
-	InvalidDuplicateLabel   = "duplicate_label"
-	InvalidNegativeCounter  = "negative_counter_delta"
-	InvalidNaN              = "nan_value"
-	InvalidMissingDist      = "missing_distribution"
-	InvalidUnknownType      = "unknown_type"
-	InvalidUnknownObserver  = "unknown_observer"
-	InvalidDistributionSize = "invalid_distribution" // bucket bounds not ascending, quantiles outside [0, 1] or not ascending
+	InvalidMetricName      = "invalid_metric_name"
+	InvalidLabelName       = "invalid_label_name"
+	InvalidLabelValue      = "invalid_label_value"
+	InvalidDuplicateLabel  = "duplicate_label"
+	InvalidNegativeCounter = "negative_counter_delta"
+	InvalidNaN             = "nan_value"
+	InvalidMissingDist     = "missing_distribution"
+	InvalidUnknownType     = "unknown_type"
+	InvalidUnknownObserver = "unknown_observer"
+	InvalidDistribution    = "invalid_distribution" // bucket bounds not ascending, quantiles outside [0, 1] or not ascending
 )
 
 const numShards = 64
@@ -546,7 +546,7 @@ func checkValue(k kind, smp *normalize.Sample) string {
 		}
 	case kindDistHistogram, kindDistSummary:
 		if !validDist(smp.Dist) {
-			return InvalidDistributionSize
+			return InvalidDistribution
 		}
 	}
 	return ""
