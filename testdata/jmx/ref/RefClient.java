@@ -62,6 +62,11 @@ public class RefClient {
             System.out.print(rc.out);
         } else {
             System.out.println("best seconds " + best / 1e9);
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Paths.get("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    System.out.println("peak rss kB " + line.replaceAll("[^0-9]", ""));
+                }
+            }
         }
     }
 
