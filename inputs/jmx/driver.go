@@ -170,25 +170,17 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 			err  error
 			st   scrapeStats
 		)
+		fresh := false
 		if s == nil && !start.Before(nextDial) {
-			opts, oerr := d.options()
-			if oerr != nil {
-				err = oerr
-			} else {
-				var c *Client
-				c, err = d.dial(pctx, opts)
-				if err == nil {
-					d.m.connects.WithLabelValues(target).Inc()
-					s = &scraper{
-						client:   c,
-						exporter: &d.exporter,
-						include:  d.cfg.IncludeObjectNames,
-						exclude:  d.cfg.ExcludeObjectNames,
-						workers:  d.cfg.Connections,
-					}
-					backoff = 0
-					d.logger.Info("connected", "target", target, "endpoint", c.Endpoint(), "lease", c.Lease())
-				}
+			fresh = true
+			var c *Client
+			c, err = d.dialSession(pctx)
+			if err == nil {
+				d.m.connects.WithLabelValues(target).Inc()
+				s = d.newScraper(c)
+				backoff = 0
+				nextDial = time.Time{}
+				d.logger.Info("connected", "target", target, "endpoint", c.Endpoint(), "lease", c.Lease())
 			}
 			if err != nil {
 				backoff = min(max(2*backoff, minBackoff), maxBackoff)
@@ -201,6 +193,17 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 			err = errBackoff
 		default:
 			recs, st, err = s.scrape(pctx)
+			if err != nil && !fresh && !isRemote(err) && pctx.Err() == nil {
+				// The session went stale between polls (the JVM restarted,
+				// a connection was cut): reconnect once within this poll.
+				d.logger.Debug("session failed, reconnecting", "target", target, "err", err)
+				closeSession()
+				if c, derr := d.dialSession(pctx); derr == nil {
+					s = d.newScraper(c)
+					d.m.connects.WithLabelValues(target).Inc()
+					recs, st, err = s.scrape(pctx)
+				}
+			}
 		}
 		cancel()
 		if ctx.Err() != nil {
@@ -252,6 +255,24 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 }
 
 var errBackoff = errors.New("waiting to reconnect")
+
+func (d *Driver) dialSession(ctx context.Context) (*Client, error) {
+	opts, err := d.options()
+	if err != nil {
+		return nil, err
+	}
+	return d.dial(ctx, opts)
+}
+
+func (d *Driver) newScraper(c *Client) *scraper {
+	return &scraper{
+		client:   c,
+		exporter: &d.exporter,
+		include:  d.cfg.IncludeObjectNames,
+		exclude:  d.cfg.ExcludeObjectNames,
+		workers:  d.cfg.Connections,
+	}
+}
 
 // errReason classifies a poll error for rosetta_input_poll_errors_total.
 func errReason(err error) string {
