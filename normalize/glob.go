@@ -137,14 +137,14 @@ func (t *globTrie) add(pattern string, idx int32) int {
 
 // globMatch is the scratch state of one search.
 type globMatch struct {
-	s     string
-	nseg  int
-	base  int      // captures before the glob's own
-	caps  []string // captures on the current path
-	best  int32
+	s    string
+	nseg int
+	base int      // captures before the glob's own
+	caps []string // captures on the current path
+	best int32
 	// bestPrio is the priority of best (see globNode.prio)
 	bestPrio int32
-	bcaps []string // captures of the best match
+	bcaps    []string // captures of the best match
 }
 
 // match returns the index of the matching rule (-1 for none) and appends

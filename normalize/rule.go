@@ -292,13 +292,14 @@ func compileRule(c RuleConfig, d *Defaults, idx int32) (*rule, []error) {
 	for _, l := range c.Labels {
 		lt := labelTmpl{name: r.compileTemplate(l.Name), value: r.compileTemplate(l.Value)}
 		if !lt.name.hasRefs() {
-			if !ValidLabelName(l.Name) {
+			// a reference to no capture expands to nothing: check what is left
+			if !ValidLabelName(lt.name.text) {
 				fail(l.Pos, "invalid label name %q", l.Name)
 			}
-			if seen[l.Name] {
+			if seen[lt.name.text] {
 				fail(l.Pos, "duplicate label name %q", l.Name)
 			}
-			seen[l.Name] = true
+			seen[lt.name.text] = true
 		}
 		r.labels = append(r.labels, lt)
 	}
@@ -323,6 +324,7 @@ func compileRule(c RuleConfig, d *Defaults, idx int32) (*rule, []error) {
 	opts, err := seriesOptions(c, d)
 	if err != nil {
 		fail(Pos{}, "%w", err)
+		opts = &SeriesOptions{}
 	}
 	r.opts = opts
 	return r, errs

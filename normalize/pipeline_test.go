@@ -1,0 +1,168 @@
+package normalize
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// captureSink copies what it gets, as the real store must (the pipeline
+// reuses its buffers).
+type captureSink struct {
+	mu       sync.Mutex
+	written  []Sample
+	replaced map[string][]Sample
+}
+
+func copySamples(batch []Sample) []Sample {
+	out := make([]Sample, len(batch))
+	for i, s := range batch {
+		s.Labels = append(Labels(nil), s.Labels...)
+		out[i] = s
+	}
+	return out
+}
+
+func (c *captureSink) Write(batch []Sample) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.written = append(c.written, copySamples(batch)...)
+}
+
+func (c *captureSink) Replace(source string, batch []Sample) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.replaced == nil {
+		c.replaced = map[string][]Sample{}
+	}
+	c.replaced[source] = copySamples(batch)
+}
+
+func TestPipeline(t *testing.T) {
+	rs := mustRuleSet(t, RuleSetConfig{Rules: []RuleConfig{
+		{Pos: Pos{"m.yml", 2, 3}, Match: "a.*", Name: "a_total", Labels: []LabelConfig{{Name: "x", Value: "$1"}}},
+		{Pos: Pos{"m.yml", 5, 3}, Match: "d.*", Name: "d", Action: ActionDrop},
+	}})
+	reg := prometheus.NewPedanticRegistry()
+	var sink captureSink
+	p := NewPipeline(PipelineSettings{Input: "statsd", Sink: &sink, Registerer: reg}, rs)
+	batch := []Record{
+		{Match: "a.1", Type: TypeCounter, Value: 1, Delta: true, Labels: Labels{{"t", "v"}}},
+		{Match: "a.1", Type: TypeCounter, Value: 2, Delta: true},
+		{Match: "d.1", Type: TypeCounter, Value: 1, Delta: true},
+		{Match: "other", Type: TypeGauge, Value: 7},
+		{Match: "a.2", Type: TypeCounter, Value: -1, Delta: true},
+	}
+	if err := p.Append(t.Context(), batch); err != nil {
+		t.Fatal(err)
+	}
+	want := []Sample{
+		{Name: "a_total", Labels: Labels{{"t", "v"}, {"x", "1"}}, Value: 1, Type: TypeCounter, Delta: true},
+		{Name: "a_total", Labels: Labels{{"x", "1"}}, Value: 2, Type: TypeCounter, Delta: true},
+		{Name: "other", Value: 7, Type: TypeGauge},
+	}
+	if diff := cmp.Diff(want, sink.written, cmpopts.IgnoreFields(Sample{}, "Opts"), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("written (-want +got):\n%s", diff)
+	}
+	if err := p.Replace(t.Context(), "statsd/t1", batch[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(sink.replaced["statsd/t1"]); got != 1 {
+		t.Errorf("replaced %d samples, want 1", got)
+	}
+	expected := `
+# HELP rosetta_rule_cache_hits_total Records whose match result came from the rule cache.
+# TYPE rosetta_rule_cache_hits_total counter
+rosetta_rule_cache_hits_total 2
+# HELP rosetta_rule_cache_misses_total Records whose match result was computed by the rules.
+# TYPE rosetta_rule_cache_misses_total counter
+rosetta_rule_cache_misses_total 4
+# HELP rosetta_rule_dropped_total Records dropped on purpose, by reason: drop_rule (a rule with action drop) or unmatched (unmatched: drop).
+# TYPE rosetta_rule_dropped_total counter
+rosetta_rule_dropped_total{reason="drop_rule"} 1
+rosetta_rule_dropped_total{reason="unmatched"} 0
+# HELP rosetta_rule_hits_total Records each rule matched since its rule set was loaded (rule is file:line).
+# TYPE rosetta_rule_hits_total counter
+rosetta_rule_hits_total{rule="m.yml:2"} 4
+rosetta_rule_hits_total{rule="m.yml:5"} 1
+# HELP rosetta_rule_invalid_total Records whose output would be invalid and was not stored, by reason.
+# TYPE rosetta_rule_invalid_total counter
+rosetta_rule_invalid_total{reason="illegal_negative_counter"} 1
+# HELP rosetta_rule_samples_total Samples the rules produced and passed to the store.
+# TYPE rosetta_rule_samples_total counter
+rosetta_rule_samples_total 4
+# HELP rosetta_rule_unmapped_total Records no rule matched.
+# TYPE rosetta_rule_unmapped_total counter
+rosetta_rule_unmapped_total 1
+# HELP rosetta_rules Rules in the rule set in use.
+# TYPE rosetta_rules gauge
+rosetta_rules 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(expected)); err != nil {
+		t.Error(err)
+	}
+
+	// A new rule set takes effect at once and starts its own counters.
+	p.SetRuleSet(mustRuleSet(t, RuleSetConfig{Rules: []RuleConfig{{Match: "a.*", Name: "renamed"}}}))
+	sink.written = nil
+	_ = p.Append(t.Context(), batch[:1])
+	if len(sink.written) != 1 || sink.written[0].Name != "renamed" {
+		t.Errorf("after SetRuleSet: %+v", sink.written)
+	}
+}
+
+func TestPipelineConcurrent(t *testing.T) {
+	rs := mustRuleSet(t, RuleSetConfig{CacheSize: 64, Rules: []RuleConfig{{Match: "a.*.*", Name: "a_$1", Labels: []LabelConfig{{Name: "k", Value: "$2"}}}}})
+	var sink captureSink
+	p := NewPipeline(PipelineSettings{Sink: &sink}, rs)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			batch := make([]Record, 0, 50)
+			for i := range 500 {
+				batch = append(batch, Record{Match: fmt.Sprintf("a.n%d.k%d", i%37, g), Type: TypeCounter, Value: 1, Delta: true})
+				if len(batch) == cap(batch) {
+					_ = p.Append(t.Context(), batch)
+					batch = batch[:0]
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(sink.written) != 2000 {
+		t.Fatalf("got %d samples, want 2000", len(sink.written))
+	}
+	for _, s := range sink.written {
+		if !strings.HasPrefix(s.Name, "a_n") || len(s.Labels) != 1 || s.Labels[0].Name != "k" {
+			t.Fatalf("bad sample %+v", s)
+		}
+	}
+	if n := rs.cache.len(); n > 64 {
+		t.Errorf("cache holds %d entries, limit 64", n)
+	}
+}
+
+func TestCacheBounded(t *testing.T) {
+	c := newCache(1000)
+	for i := range 100000 {
+		c.put(fmt.Sprintf("m%d", i), TypeCounter, &entry{name: "x"})
+		if i%7 == 0 {
+			c.get("m0", TypeCounter) // keep one hot
+		}
+	}
+	if n := c.len(); n > 1000+64 {
+		t.Errorf("cache holds %d entries", n)
+	}
+	if c.get("m0", TypeCounter) == nil {
+		t.Error("hot entry evicted")
+	}
+	if c.get("m99999", TypeGauge) != nil {
+		t.Error("type is not part of the key")
+	}
+}

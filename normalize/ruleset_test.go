@@ -1,0 +1,231 @@
+package normalize
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func f64(v float64) *float64 { return &v }
+
+func mustRuleSet(t testing.TB, cfg RuleSetConfig) *RuleSet {
+	t.Helper()
+	rs, err := NewRuleSet(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func TestMap(t *testing.T) {
+	rules := []RuleConfig{
+		{Match: "app.*.requests", Name: "requests_total", Labels: []LabelConfig{{Name: "svc", Value: "$1"}, {Name: "env", Value: "prod"}}},
+		{Match: "app.*.honor", Name: "honored", HonorLabels: true, Labels: []LabelConfig{{Name: "env", Value: "rule"}}},
+		{Match: "app.drop.*", Name: "x", Action: ActionDrop},
+		{Match: "app.*.ms", Name: "latency_seconds", Scale: f64(0.001)},
+		{Match: `^jvm<type=(\w+)><>(\w+): (.*)$`, MatchType: MatchRegex, Name: "jvm_${1}_$2", Value: "$3", TypeSet: true, Type: TypeGauge,
+			Labels: []LabelConfig{{Name: "${2}_kind", Value: "x"}}},
+		{Match: `^named\.(?P<svc>\w+)`, MatchType: MatchRegex, Name: "named", Labels: []LabelConfig{{Name: "svc", Value: "${svc}"}, {Name: "all", Value: "$0"}}},
+		{Match: "noname.*", Help: "no name here"},
+		{Match: "bad.*", Name: "bad", Labels: []LabelConfig{{Name: "$1", Value: "v"}}},
+		{Match: "neg.*", Name: "neg_total"},
+		{Match: "typed.*", MatchMetricType: TypeGauge, Name: "typed_gauge"},
+		{Match: "typed.*", Name: "typed_other"},
+	}
+	rs := mustRuleSet(t, RuleSetConfig{Rules: rules})
+	tests := []struct {
+		name    string
+		rec     Record
+		want    Sample
+		outcome Outcome
+		reason  string
+	}{
+		{
+			name:    "glob capture and static label, record labels merged",
+			rec:     Record{Match: "app.api.requests", Type: TypeCounter, Value: 2, Delta: true, Labels: Labels{{"zone", "a"}, {"env", "dev"}}},
+			want:    Sample{Name: "requests_total", Type: TypeCounter, Value: 2, Delta: true, Labels: Labels{{"env", "prod"}, {"svc", "api"}, {"zone", "a"}}},
+			outcome: OutcomeMapped,
+		},
+		{
+			name:    "honor_labels keeps the record's value",
+			rec:     Record{Match: "app.x.honor", Type: TypeGauge, Value: 1, Labels: Labels{{"env", "dev"}}},
+			want:    Sample{Name: "honored", Type: TypeGauge, Value: 1, Labels: Labels{{"env", "dev"}}},
+			outcome: OutcomeMapped,
+		},
+		{
+			name:    "honor_labels without the tag uses the rule's",
+			rec:     Record{Match: "app.x.honor", Type: TypeGauge, Value: 1},
+			want:    Sample{Name: "honored", Type: TypeGauge, Value: 1, Labels: Labels{{"env", "rule"}}},
+			outcome: OutcomeMapped,
+		},
+		{name: "drop", rec: Record{Match: "app.drop.it", Type: TypeCounter, Value: 1}, outcome: OutcomeDropped, reason: "drop_rule"},
+		{
+			name:    "scale",
+			rec:     Record{Match: "app.db.ms", Type: TypeObserver, Value: 250},
+			want:    Sample{Name: "latency_seconds", Type: TypeObserver, Value: 0.25},
+			outcome: OutcomeMapped,
+		},
+		{
+			name:    "regex with value template, type override and templated label name",
+			rec:     Record{Match: "jvm<type=Memory><>HeapUsed: 1234", Type: TypeUntyped, Value: 0},
+			want:    Sample{Name: "jvm_Memory_HeapUsed", Type: TypeGauge, Value: 1234, Labels: Labels{{"HeapUsed_kind", "x"}}},
+			outcome: OutcomeMapped,
+		},
+		{
+			name:    "regex named group and $0 (the whole match, unanchored)",
+			rec:     Record{Match: "named.web.more", Type: TypeGauge, Value: 3},
+			want:    Sample{Name: "named", Type: TypeGauge, Value: 3, Labels: Labels{{"all", "named.web"}, {"svc", "web"}}},
+			outcome: OutcomeMapped,
+		},
+		{
+			name:    "rule without name uses the record's default name",
+			rec:     Record{Match: "noname.x", Type: TypeGauge, Value: 1, DefaultName: "default_name", DefaultLabels: Labels{{"k", "v"}}, Labels: Labels{{"raw", "r"}}},
+			want:    Sample{Name: "default_name", Type: TypeGauge, Value: 1, Help: "no name here", Labels: Labels{{"k", "v"}}},
+			outcome: OutcomeMapped,
+		},
+		{
+			name:    "rule without name and no default name escapes the match",
+			rec:     Record{Match: "noname.x-y", Type: TypeGauge, Value: 1},
+			want:    Sample{Name: "noname_x_y", Type: TypeGauge, Value: 1, Help: "no name here"},
+			outcome: OutcomeMapped,
+		},
+		{name: "templated label name invalid", rec: Record{Match: "bad.1x", Type: TypeGauge}, outcome: OutcomeInvalid, reason: "invalid_label_name"},
+		{name: "negative counter", rec: Record{Match: "neg.x", Type: TypeCounter, Value: -1, Delta: true}, outcome: OutcomeInvalid, reason: "illegal_negative_counter"},
+		{name: "NaN counter", rec: Record{Match: "neg.x", Type: TypeCounter, Value: math.NaN(), Delta: true}, outcome: OutcomeInvalid, reason: "nan_counter"},
+		{
+			name:    "match_metric_type picks the gauge rule",
+			rec:     Record{Match: "typed.a", Type: TypeGauge, Value: 1},
+			want:    Sample{Name: "typed_gauge", Type: TypeGauge, Value: 1},
+			outcome: OutcomeMapped,
+		},
+		{
+			name:    "match_metric_type skips for counters",
+			rec:     Record{Match: "typed.a", Type: TypeCounter, Value: 1, Delta: true},
+			want:    Sample{Name: "typed_other", Type: TypeCounter, Value: 1, Delta: true},
+			outcome: OutcomeMapped,
+		},
+		{
+			name:    "unmatched keeps the escaped name and labels",
+			rec:     Record{Match: "other.thing-1", Type: TypeGauge, Value: 5, Labels: Labels{{"b", "2"}, {"a", "1"}, {"b", "3"}}},
+			want:    Sample{Name: "other_thing_1", Type: TypeGauge, Value: 5, Labels: Labels{{"a", "1"}, {"b", "3"}}},
+			outcome: OutcomeUnmatched,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, outcome, reason := rs.Map(tt.rec)
+			if outcome != tt.outcome || reason != tt.reason {
+				t.Fatalf("outcome %v %q, want %v %q", outcome, reason, tt.outcome, tt.reason)
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(Sample{}, "Opts"), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("sample (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRuleSetOptions(t *testing.T) {
+	rs := mustRuleSet(t, RuleSetConfig{
+		Unmatched: UnmatchedDrop, LowercaseOutputName: true, LowercaseOutputLabelNames: true,
+		Escape: func(s string) string { return strings.ReplaceAll(s, ".", ":") },
+		Rules:  []RuleConfig{{Match: "A.*", Name: "Out_$1", Labels: []LabelConfig{{Name: "Key", Value: "V"}}}},
+	})
+	got, out, _ := rs.Map(Record{Match: "A.B", Type: TypeGauge, Value: 1, Labels: Labels{{"Tag", "x"}}})
+	want := Sample{Name: "out_b", Type: TypeGauge, Value: 1, Labels: Labels{{"key", "V"}, {"tag", "x"}}}
+	if out != OutcomeMapped {
+		t.Fatalf("outcome %v", out)
+	}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Sample{}, "Opts")); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, out, reason := rs.Map(Record{Match: "zzz", Type: TypeGauge}); out != OutcomeDropped || reason != "unmatched" {
+		t.Errorf("unmatched: %v %q", out, reason)
+	}
+}
+
+func TestSeriesOptions(t *testing.T) {
+	rs := mustRuleSet(t, RuleSetConfig{
+		Defaults: Defaults{Observer: ObserverHistogram, TTL: 60e9},
+		Rules: []RuleConfig{
+			{Match: "h.*", Name: "h", Histogram: &HistogramOptions{Buckets: []float64{1, 2}}, SeriesLimit: 10},
+			{Match: "s.*", Name: "s", Observer: ObserverSummary, Summary: &SummaryOptions{MaxAge: 30e9}},
+			{Match: "n.*", Name: "n", Observer: ObserverNativeHistogram, TTL: 5e9},
+		},
+	})
+	opts := func(m string) *SeriesOptions {
+		s, _, _ := rs.Map(Record{Match: m, Type: TypeObserver, Value: 1})
+		return s.Opts
+	}
+	tests := []struct {
+		match string
+		want  SeriesOptions
+	}{
+		{"h.x", SeriesOptions{Rule: "rule1", TTL: 60e9, Observer: ObserverHistogram, Buckets: []float64{1, 2}, NativeBucketFactor: 1.1, NativeMaxBuckets: 256, SeriesLimit: 10}},
+		{"s.x", SeriesOptions{Rule: "rule2", TTL: 60e9, Observer: ObserverSummary, Objectives: DefaultObjectives, MaxAge: 30e9}},
+		{"n.x", SeriesOptions{Rule: "rule3", TTL: 5e9, Observer: ObserverNativeHistogram, NativeBucketFactor: 1.1, NativeMaxBuckets: 256}},
+		{"unmatched", SeriesOptions{TTL: 60e9, Observer: ObserverHistogram, Buckets: DefaultBuckets, NativeBucketFactor: 1.1, NativeMaxBuckets: 256}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(&tt.want, opts(tt.match), cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.match, diff)
+		}
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	_, err := NewRuleSet(RuleSetConfig{Rules: []RuleConfig{
+		{Pos: Pos{"m.yml", 3, 5}, Match: "a.b*", Name: "x"},
+		{Pos: Pos{"m.yml", 6, 5}, Match: "(", MatchType: MatchRegex, Name: "x"},
+		{Pos: Pos{"m.yml", 9, 5}, Match: "ok.*", Name: "1bad"},
+		{Pos: Pos{"m.yml", 12, 5}, Match: "ok.*", Name: "x", Labels: []LabelConfig{{Name: "1abc", Value: "v", Pos: Pos{"m.yml", 14, 7}}}},
+		{Pos: Pos{"m.yml", 15, 5}, Match: "ok.*", Name: "x", Observer: ObserverHistogram, Summary: &SummaryOptions{}},
+		{Pos: Pos{"m.yml", 18, 5}, Match: "ok.*", Name: "x", Histogram: &HistogramOptions{Buckets: []float64{2, 1}}, Observer: ObserverHistogram},
+	}})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	want := []string{
+		`m.yml:3:5: rule 1 ("a.b*"): invalid glob "a.b*": segment "b*": "*" must be a whole segment`,
+		`m.yml:6:5: rule 2 ("("): invalid regex "(": error parsing regexp: missing closing ): ` + "`(`",
+		`m.yml:9:5: rule 3 ("ok.*"): invalid metric name "1bad"`,
+		`m.yml:14:7: rule 4 ("ok.*"): invalid label name "1abc"`,
+		`m.yml:15:5: rule 5 ("ok.*"): cannot use a histogram observer and summary_options at the same time`,
+		`m.yml:18:5: rule 6 ("ok.*"): buckets must be in increasing order: 1 after 2`,
+	}
+	if diff := cmp.Diff(want, strings.Split(err.Error(), "\n")); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+func TestExplainAndStats(t *testing.T) {
+	rs := mustRuleSet(t, RuleSetConfig{Rules: []RuleConfig{
+		{Pos: Pos{"/etc/m.yml", 4, 3}, Match: "a.*", Name: "a_$1"},
+		{Pos: Pos{"/etc/m.yml", 7, 3}, Match: "d.*", Name: "d", Action: ActionDrop},
+	}})
+	res := rs.Explain(Record{Match: "a.b", Type: TypeGauge, Value: 1})
+	if res.Rule == nil || res.Rule.ID != "m.yml:4" || res.Rule.Pos.String() != "/etc/m.yml:4:3" || res.Sample.Name != "a_b" {
+		t.Errorf("explain a.b: %+v", res)
+	}
+	if diff := cmp.Diff([]string{"a.b", "b"}, res.Captures); diff != "" {
+		t.Errorf("captures: %s", diff)
+	}
+	res = rs.Explain(Record{Match: "d.x", Type: TypeGauge})
+	if res.Outcome != OutcomeDropped || res.Reason != "dropped by rule m.yml:7" {
+		t.Errorf("explain d.x: %+v", res)
+	}
+	res = rs.Explain(Record{Match: "zz", Type: TypeGauge})
+	if res.Rule != nil || res.Outcome != OutcomeUnmatched || res.Reason != "no rule matched" {
+		t.Errorf("explain zz: %+v", res)
+	}
+	// Explain does not count; a pipeline does.
+	var sink captureSink
+	p := NewPipeline(PipelineSettings{Sink: &sink}, rs)
+	_ = p.Append(t.Context(), []Record{{Match: "a.b", Type: TypeGauge}, {Match: "a.c", Type: TypeGauge}, {Match: "d.x", Type: TypeGauge}})
+	st := rs.Stats()
+	if st[0].Hits != 2 || st[1].Hits != 1 || st[0].LastMatch.IsZero() {
+		t.Errorf("stats: %+v", st)
+	}
+}
