@@ -1,0 +1,169 @@
+package statsd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the `statsd` input's configuration. The keys mirror
+// statsd_exporter's --statsd.* flags (docs/statsd.md has the mapping).
+type Config struct {
+	// ListenUDP, ListenTCP and ListenUnixgram are the addresses to listen
+	// on (a socket path for unixgram); "" disables that listener.
+	ListenUDP      string `yaml:"listen_udp"`
+	ListenTCP      string `yaml:"listen_tcp"`
+	ListenUnixgram string `yaml:"listen_unixgram"`
+	// UnixSocketMode is the octal permission of the unixgram socket file.
+	UnixSocketMode string `yaml:"unixsocket_mode"`
+	// ReadBuffer is the OS receive buffer of the UDP and unixgram sockets
+	// in bytes; 0 keeps the OS default.
+	ReadBuffer int `yaml:"read_buffer"`
+	// UDPPacketQueueSize is how many received datagrams (UDP and unixgram)
+	// may wait for a parse worker; beyond it packets are dropped and
+	// counted.
+	UDPPacketQueueSize int `yaml:"udp_packet_queue_size"`
+	// Dialects of tags in names and lines.
+	ParseDogStatsDTags bool `yaml:"parse_dogstatsd_tags"`
+	ParseInfluxDBTags  bool `yaml:"parse_influxdb_tags"`
+	ParseLibratoTags   bool `yaml:"parse_librato_tags"`
+	ParseSignalFXTags  bool `yaml:"parse_signalfx_tags"`
+	// Workers is the number of parse workers draining the packet queue;
+	// 0 means GOMAXPROCS.
+	Workers int `yaml:"workers"`
+	// TCPMaxLineLength is the longest TCP line accepted, in bytes; longer
+	// lines are skipped and counted (the connection stays open).
+	TCPMaxLineLength int `yaml:"tcp_max_line_length"`
+	// TCPMaxConnections caps concurrent TCP connections; 0 means no cap.
+	TCPMaxConnections int `yaml:"tcp_max_connections"`
+	// MaxSampleRateRepeat caps how many observations one timer, histogram
+	// or distribution sample with a sample rate turns into (int(1/rate) of
+	// them, as statsd_exporter does).
+	MaxSampleRateRepeat int `yaml:"max_sample_rate_repeat"`
+}
+
+// DefaultConfig holds statsd_exporter's defaults.
+var DefaultConfig = Config{
+	ListenUDP:           ":9125",
+	ListenTCP:           ":9125",
+	UnixSocketMode:      "755",
+	UDPPacketQueueSize:  10000,
+	ParseDogStatsDTags:  true,
+	ParseInfluxDBTags:   true,
+	ParseLibratoTags:    true,
+	ParseSignalFXTags:   true,
+	TCPMaxLineLength:    65536,
+	MaxSampleRateRepeat: 1000,
+}
+
+// DecodeConfig decodes node strictly (unknown keys are errors) over
+// DefaultConfig and validates the result. A nil node gives the defaults.
+func DecodeConfig(node *yaml.Node) (*Config, error) {
+	cfg := DefaultConfig
+	if node == nil {
+		return &cfg, nil
+	}
+	// yaml.Node.Decode does not reject unknown keys: re-encode and decode
+	// with KnownFields.
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	if err := enc.Encode(node); err != nil {
+		return nil, fmt.Errorf("%d:%d: statsd input: %w", node.Line, node.Column, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("%d:%d: statsd input: %w", node.Line, node.Column, err)
+	}
+	dec := yaml.NewDecoder(&buf)
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		// Line numbers in err are relative to the re-encoded block; point
+		// at the block itself.
+		return nil, fmt.Errorf("%d:%d: statsd input: %w", node.Line, node.Column, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, positioned(node, err)
+	}
+	return &cfg, nil
+}
+
+// positioned prefixes err with the position of the key its field names,
+// or of the block.
+func positioned(node *yaml.Node, err error) error {
+	var fe *fieldError
+	if errors.As(err, &fe) && node.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			if node.Content[i].Value == fe.field {
+				v := node.Content[i+1]
+				return fmt.Errorf("%d:%d: statsd input: %w", v.Line, v.Column, err)
+			}
+		}
+	}
+	return fmt.Errorf("%d:%d: statsd input: %w", node.Line, node.Column, err)
+}
+
+type fieldError struct {
+	field string
+	msg   string
+}
+
+func (e *fieldError) Error() string { return e.field + ": " + e.msg }
+
+func fieldErr(field, format string, args ...any) error {
+	return &fieldError{field: field, msg: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks the values.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.ListenUDP == "" && c.ListenTCP == "" && c.ListenUnixgram == "" {
+		errs = append(errs, errors.New("at least one of listen_udp, listen_tcp and listen_unixgram must be set"))
+	}
+	if _, err := c.socketMode(); err != nil {
+		errs = append(errs, fieldErr("unixsocket_mode", "%q is not an octal permission such as \"755\"", c.UnixSocketMode))
+	}
+	if c.ReadBuffer < 0 {
+		errs = append(errs, fieldErr("read_buffer", "%d must not be negative", c.ReadBuffer))
+	}
+	if c.UDPPacketQueueSize < 1 {
+		errs = append(errs, fieldErr("udp_packet_queue_size", "%d must be at least 1", c.UDPPacketQueueSize))
+	}
+	if c.Workers < 0 {
+		errs = append(errs, fieldErr("workers", "%d must not be negative (0 means GOMAXPROCS)", c.Workers))
+	}
+	if c.TCPMaxLineLength < 1 || c.TCPMaxLineLength > 16<<20 {
+		errs = append(errs, fieldErr("tcp_max_line_length", "%d must be between 1 and 16777216", c.TCPMaxLineLength))
+	}
+	if c.TCPMaxConnections < 0 {
+		errs = append(errs, fieldErr("tcp_max_connections", "%d must not be negative (0 means no limit)", c.TCPMaxConnections))
+	}
+	if c.MaxSampleRateRepeat < 1 {
+		errs = append(errs, fieldErr("max_sample_rate_repeat", "%d must be at least 1", c.MaxSampleRateRepeat))
+	}
+	return errors.Join(errs...)
+}
+
+// socketMode parses UnixSocketMode as statsd_exporter does ("0"+mode in
+// base 8).
+func (c *Config) socketMode() (uint32, error) {
+	m, err := strconv.ParseUint("0"+c.UnixSocketMode, 8, 32)
+	if err != nil {
+		return 0, err
+	}
+	if m > 0o7777 {
+		return 0, fmt.Errorf("mode %q out of range", c.UnixSocketMode)
+	}
+	return uint32(m), nil
+}
+
+func (c *Config) parserOptions() parserOptions {
+	return parserOptions{
+		dogStatsD: c.ParseDogStatsDTags,
+		influxDB:  c.ParseInfluxDBTags,
+		librato:   c.ParseLibratoTags,
+		signalFX:  c.ParseSignalFXTags,
+		maxRepeat: c.MaxSampleRateRepeat,
+	}
+}

@@ -1,0 +1,545 @@
+package statsd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Factory creates StatsD inputs (type "statsd").
+type Factory struct{}
+
+// NewFactory returns the StatsD input factory.
+func NewFactory() Factory { return Factory{} }
+
+// Type implements inputs.Factory.
+func (Factory) Type() string { return "statsd" }
+
+// NewDefaultConfig implements inputs.Factory.
+func (Factory) NewDefaultConfig() inputs.Config {
+	c := DefaultConfig
+	return &c
+}
+
+// Decode implements inputs.Factory.
+func (Factory) Decode(node *yaml.Node) (inputs.Config, error) { return DecodeConfig(node) }
+
+// New implements inputs.Factory.
+func (Factory) New(set inputs.Settings, cfg inputs.Config) (inputs.Driver, error) {
+	c, ok := cfg.(*Config)
+	if !ok {
+		return nil, fmt.Errorf("statsd input %q: config is %T, not *statsd.Config", set.Name, cfg)
+	}
+	return New(set, c)
+}
+
+// Addrs are the addresses a running driver listens on (nil or "" for a
+// disabled listener).
+type Addrs struct {
+	UDP, TCP net.Addr
+	Unixgram string
+}
+
+// Driver is a StatsD input. Run may be called again after it returns.
+type Driver struct {
+	cfg     Config
+	name    string
+	log     *slog.Logger
+	m       *metrics
+	workers int
+
+	queue atomic.Pointer[chan *packet]
+	addrs atomic.Pointer[Addrs]
+	pools [len(bufClasses)]sync.Pool
+
+	// listening, if set, is called once the sockets are bound (tests).
+	listening func(Addrs)
+}
+
+// New creates a driver; it binds nothing until Run.
+func New(set inputs.Settings, cfg *Config) (*Driver, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("statsd input %q: %w", set.Name, err)
+	}
+	d := &Driver{cfg: *cfg, name: set.Name, log: set.Logger}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	d.workers = cfg.Workers
+	if d.workers == 0 {
+		d.workers = runtime.GOMAXPROCS(0)
+	}
+	for i := range d.pools {
+		size := bufClasses[i]
+		d.pools[i].New = func() any { return &packet{b: make([]byte, 0, size), class: i} }
+	}
+	var err error
+	d.m, err = newMetrics(set.Registerer, func() float64 {
+		if q := d.queue.Load(); q != nil {
+			return float64(len(*q))
+		}
+		return 0
+	})
+	if err != nil {
+		return nil, fmt.Errorf("statsd input %q: registering metrics: %w", set.Name, err)
+	}
+	return d, nil
+}
+
+// Addrs returns where the driver listens while Run is running.
+func (d *Driver) Addrs() Addrs {
+	if a := d.addrs.Load(); a != nil {
+		return *a
+	}
+	return Addrs{}
+}
+
+// maxDatagram is the largest datagram read; a bigger one (possible on
+// unixgram) is counted as truncated and dropped.
+const maxDatagram = 65535
+
+// batchTarget is how many records a worker gathers from queued packets
+// before it calls Append.
+const batchTarget = 1024
+
+// bufClasses are the sizes of pooled packet buffers.
+var bufClasses = [...]int{512, 2048, 8192, maxDatagram}
+
+// packet is a datagram in a pooled buffer.
+type packet struct {
+	b     []byte
+	class int
+}
+
+func (d *Driver) getPacket(n int) *packet {
+	c := 0
+	for bufClasses[c] < n {
+		c++
+	}
+	p := d.pools[c].Get().(*packet)
+	p.b = p.b[:n]
+	return p
+}
+
+func (d *Driver) putPacket(p *packet) { d.pools[p.class].Put(p) }
+
+// listeners are the bound sockets of one Run.
+type listeners struct {
+	udp      *net.UDPConn
+	tcp      net.Listener
+	unixgram *net.UnixConn
+	unixPath string
+}
+
+func (l *listeners) close() {
+	if l.udp != nil {
+		_ = l.udp.Close()
+	}
+	if l.tcp != nil {
+		_ = l.tcp.Close()
+	}
+	if l.unixgram != nil {
+		_ = l.unixgram.Close()
+	}
+}
+
+func (d *Driver) listen(ctx context.Context) (*listeners, error) {
+	l := &listeners{}
+	var lc net.ListenConfig
+	if a := d.cfg.ListenUDP; a != "" {
+		pc, err := lc.ListenPacket(ctx, "udp", a)
+		if err != nil {
+			return nil, fmt.Errorf("listen_udp %q: %w", a, err)
+		}
+		l.udp = pc.(*net.UDPConn)
+		if d.cfg.ReadBuffer > 0 {
+			if err := l.udp.SetReadBuffer(d.cfg.ReadBuffer); err != nil {
+				l.close()
+				return nil, fmt.Errorf("read_buffer %d on UDP: %w", d.cfg.ReadBuffer, err)
+			}
+		}
+	}
+	if a := d.cfg.ListenTCP; a != "" {
+		ln, err := lc.Listen(ctx, "tcp", a)
+		if err != nil {
+			l.close()
+			return nil, fmt.Errorf("listen_tcp %q: %w", a, err)
+		}
+		l.tcp = ln
+	}
+	if path := d.cfg.ListenUnixgram; path != "" {
+		if err := removeStaleSocket(path); err != nil {
+			l.close()
+			return nil, fmt.Errorf("listen_unixgram %q: %w", path, err)
+		}
+		conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Net: "unixgram", Name: path})
+		if err != nil {
+			l.close()
+			return nil, fmt.Errorf("listen_unixgram %q: %w", path, err)
+		}
+		l.unixgram, l.unixPath = conn, path
+		if d.cfg.ReadBuffer > 0 {
+			if err := conn.SetReadBuffer(d.cfg.ReadBuffer); err != nil {
+				l.close()
+				d.removeSocket(path)
+				return nil, fmt.Errorf("read_buffer %d on unixgram: %w", d.cfg.ReadBuffer, err)
+			}
+		}
+		// An abstract socket ("@name") has no file to chmod.
+		if path[0] != '@' {
+			mode, _ := d.cfg.socketMode() // validated
+			if err := os.Chmod(path, os.FileMode(mode)); err != nil {
+				d.log.Warn("cannot set the unixgram socket mode", "path", path, "mode", d.cfg.UnixSocketMode, "err", err)
+			}
+		}
+	}
+	return l, nil
+}
+
+// removeStaleSocket removes a socket file nobody listens on (left behind
+// by a killed process); any other existing file is an error, as in
+// statsd_exporter.
+func removeStaleSocket(path string) error {
+	if path[0] == '@' {
+		return nil
+	}
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return errors.New("a file that is not a socket exists at that path")
+	}
+	c, err := net.Dial("unixgram", path)
+	if err == nil {
+		_ = c.Close()
+		return errors.New("the socket exists and another process is listening on it")
+	}
+	return os.Remove(path)
+}
+
+func (d *Driver) removeSocket(path string) {
+	if path == "" || path[0] == '@' {
+		return
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		d.log.Warn("cannot remove the unixgram socket", "path", path, "err", err)
+	}
+}
+
+// Run listens until ctx ends, then closes the sockets and every TCP
+// connection, parses what was already received and returns nil. It
+// returns an error if a socket cannot be bound or fails.
+func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
+	l, err := d.listen(ctx)
+	if err != nil {
+		return fmt.Errorf("statsd input %q: %w", d.name, err)
+	}
+	defer d.removeSocket(l.unixPath)
+
+	q := make(chan *packet, d.cfg.UDPPacketQueueSize)
+	d.queue.Store(&q)
+	defer d.queue.Store(nil)
+
+	// Records already received are still appended after ctx ends.
+	flushCtx := context.WithoutCancel(ctx)
+	var workers sync.WaitGroup
+	for range d.workers {
+		workers.Go(func() { d.work(flushCtx, q, out) })
+	}
+
+	var (
+		readers sync.WaitGroup
+		fatal   = make(chan error, 3)
+		tcp     = &tcpConns{conns: map[net.Conn]struct{}{}}
+		addrs   Addrs
+	)
+	if l.udp != nil {
+		addrs.UDP = l.udp.LocalAddr()
+		readers.Go(func() { fatal <- d.readDatagrams(l.udp, "udp", q) })
+	}
+	if l.unixgram != nil {
+		addrs.Unixgram = l.unixPath
+		readers.Go(func() { fatal <- d.readDatagrams(l.unixgram, "unixgram", q) })
+	}
+	if l.tcp != nil {
+		addrs.TCP = l.tcp.Addr()
+		readers.Go(func() { fatal <- d.acceptTCP(flushCtx, l.tcp, tcp, out) })
+	}
+	d.addrs.Store(&addrs)
+	defer d.addrs.Store(nil)
+	d.log.Info("accepting StatsD traffic", "udp", addrs.UDP, "tcp", addrs.TCP, "unixgram", addrs.Unixgram)
+	if d.listening != nil {
+		d.listening(addrs)
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-fatal:
+	}
+	l.close()
+	tcp.closeAll()
+	readers.Wait()
+	tcp.wg.Wait()
+	close(q)
+	workers.Wait()
+	if runErr != nil {
+		return fmt.Errorf("statsd input %q: %w", d.name, runErr)
+	}
+	return nil
+}
+
+// readDatagrams copies each datagram into a pooled buffer and queues it
+// without ever waiting: a full queue drops the packet.
+func (d *Driver) readDatagrams(conn net.Conn, transport string, q chan<- *packet) error {
+	buf := make([]byte, maxDatagram+1)
+	packets := d.m.packets[transport]
+	for {
+		n, err := conn.Read(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			d.m.readErrs.WithLabelValues(transport).Inc()
+			return fmt.Errorf("reading %s: %w", transport, err)
+		}
+		packets.Inc()
+		if n > maxDatagram {
+			d.m.errors[errPacketTruncated].Inc()
+			continue
+		}
+		p := d.getPacket(n)
+		copy(p.b, buf[:n])
+		select {
+		case q <- p:
+		default:
+			d.m.drops[dropQueueFull].Inc()
+			d.putPacket(p)
+		}
+	}
+}
+
+// work parses queued packets and appends their records, gathering several
+// packets into one batch when more are waiting.
+func (d *Driver) work(ctx context.Context, q <-chan *packet, out normalize.Appender) {
+	p := d.newParser(ctx, out)
+	for pk := range q {
+		p.parsePacket(pk.b)
+		d.putPacket(pk)
+	more:
+		for len(p.recs) < batchTarget {
+			select {
+			case pk, ok := <-q:
+				if !ok {
+					break more
+				}
+				p.parsePacket(pk.b)
+				d.putPacket(pk)
+			default:
+				break more
+			}
+		}
+		p.flush()
+		d.m.flush(&p.st)
+	}
+}
+
+func (d *Driver) newParser(ctx context.Context, out normalize.Appender) *parser {
+	p := newParser(d.cfg.parserOptions())
+	p.emit = func(batch []normalize.Record) {
+		if err := out.Append(ctx, batch); err != nil {
+			d.log.Debug("append failed", "err", err)
+		}
+	}
+	return p
+}
+
+// tcpConns tracks open connections so that shutdown can close them.
+type tcpConns struct {
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func (t *tcpConns) add(c net.Conn) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.conns[c] = struct{}{}
+	t.wg.Add(1)
+	return true
+}
+
+func (t *tcpConns) remove(c net.Conn) {
+	t.mu.Lock()
+	delete(t.conns, c)
+	t.mu.Unlock()
+	t.wg.Done()
+}
+
+func (t *tcpConns) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.conns)
+}
+
+func (t *tcpConns) closeAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.closed = true
+	for c := range t.conns {
+		_ = c.Close()
+	}
+}
+
+func (d *Driver) acceptTCP(ctx context.Context, ln net.Listener, conns *tcpConns, out normalize.Appender) error {
+	var backoff time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			d.m.readErrs.WithLabelValues("tcp").Inc()
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				// Out of file descriptors and the like: wait and retry,
+				// as net/http does.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				d.log.Warn("accepting a TCP connection failed; retrying", "err", err, "backoff", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return fmt.Errorf("accepting TCP connections: %w", err)
+		}
+		backoff = 0
+		if limit := d.cfg.TCPMaxConnections; limit > 0 && conns.count() >= limit {
+			d.m.drops[dropConnectionLimit].Inc()
+			_ = c.Close()
+			continue
+		}
+		if !conns.add(c) {
+			_ = c.Close()
+			return nil
+		}
+		d.m.tcpConns.Inc()
+		d.m.tcpOpen.Inc()
+		go func() {
+			defer conns.remove(c)
+			defer d.m.tcpOpen.Dec()
+			defer c.Close()
+			d.serveTCP(ctx, c, out)
+		}()
+	}
+}
+
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+// serveTCP reads newline-delimited lines and parses each chunk of
+// complete lines on this goroutine: a slow pipeline slows this connection
+// only. A line longer than TCPMaxLineLength is skipped and counted; the
+// connection stays open.
+func (d *Driver) serveTCP(ctx context.Context, c net.Conn, out normalize.Appender) {
+	p := d.newParser(ctx, out)
+	maxLine := d.cfg.TCPMaxLineLength
+	buf := make([]byte, max(maxLine+2, 16<<10))
+	start, end := 0, 0
+	skipping := false // inside a line that is too long
+	for {
+		if end == len(buf) {
+			if start > 0 {
+				end = copy(buf, buf[start:end])
+				start = 0
+			} else {
+				// No newline in a full buffer: the line is too long.
+				if !skipping {
+					p.st.errors[errLineTooLong]++
+					p.st.lines++
+					skipping = true
+				}
+				start, end = 0, 0
+			}
+		}
+		n, err := c.Read(buf[end:])
+		end += n
+		if n > 0 {
+			chunk := buf[start:end]
+			if last := lastNewline(chunk); last >= 0 {
+				lines := chunk[:last+1]
+				if skipping {
+					i := indexNewline(lines)
+					lines = lines[i+1:]
+					skipping = false
+				}
+				d.parseTCPLines(p, lines, maxLine)
+				start += last + 1
+				p.flush()
+				d.m.flush(&p.st)
+			}
+		}
+		if err != nil {
+			if !skipping && end > start {
+				// The last line may end without a newline.
+				d.parseTCPLines(p, buf[start:end], maxLine)
+				p.flush()
+			}
+			d.m.flush(&p.st)
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				d.m.tcpErrs.Inc()
+				d.log.Debug("reading a TCP connection failed", "remote", c.RemoteAddr(), "err", err)
+			}
+			return
+		}
+	}
+}
+
+// parseTCPLines parses lines ending in "\n" (the last may lack it), with
+// "\r\n" endings accepted as bufio.Reader.ReadLine accepts them.
+func (d *Driver) parseTCPLines(p *parser, b []byte, maxLine int) {
+	for len(b) > 0 {
+		i := indexNewline(b)
+		line := b
+		if i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		p.st.lines++
+		if len(line) > maxLine {
+			p.st.errors[errLineTooLong]++
+			continue
+		}
+		p.parseLine(line)
+	}
+}
+
+func indexNewline(b []byte) int { return bytes.IndexByte(b, '\n') }
+
+func lastNewline(b []byte) int { return bytes.LastIndexByte(b, '\n') }

@@ -1,0 +1,115 @@
+package statsd
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the input's self-metrics. The Registerer from main already
+// adds input="<name>".
+type metrics struct {
+	records  prometheus.Counter
+	errors   [numReasons]prometheus.Counter
+	drops    [numDrops]prometheus.Counter
+	packets  map[string]prometheus.Counter // by transport
+	lines    prometheus.Counter
+	samples  prometheus.Counter
+	tags     prometheus.Counter
+	tcpConns prometheus.Counter
+	tcpOpen  prometheus.Gauge
+	tcpErrs  prometheus.Counter
+	readErrs *prometheus.CounterVec
+	queued   prometheus.GaugeFunc
+}
+
+func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, error) {
+	errVec := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rosetta_input_errors_total", Help: "Bad or unreadable data, by reason.",
+	}, []string{"reason"})
+	dropVec := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rosetta_input_dropped_total", Help: "Good data the input dropped, by reason.",
+	}, []string{"reason"})
+	packetVec := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rosetta_statsd_packets_total", Help: "StatsD datagrams received, by transport (statsd_exporter_udp_packets_total, statsd_exporter_unixgram_packets_total).",
+	}, []string{"transport"})
+	m := &metrics{
+		records: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rosetta_input_samples_total", Help: "Records the input emitted.",
+		}),
+		packets: map[string]prometheus.Counter{},
+		lines: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rosetta_statsd_lines_total", Help: "StatsD lines received (statsd_exporter_lines_total).",
+		}),
+		samples: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rosetta_statsd_samples_total", Help: "StatsD samples (values) parsed, before sample-rate repeats (statsd_exporter_samples_total).",
+		}),
+		tags: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rosetta_statsd_tagged_samples_total", Help: "StatsD samples that carried tags (statsd_exporter_tags_total).",
+		}),
+		tcpConns: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rosetta_statsd_tcp_connections_total", Help: "TCP connections accepted (statsd_exporter_tcp_connections_total).",
+		}),
+		tcpOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rosetta_statsd_tcp_open_connections", Help: "TCP connections open now.",
+		}),
+		tcpErrs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rosetta_statsd_tcp_connection_errors_total", Help: "TCP connections that ended with a read error (statsd_exporter_tcp_connection_errors_total).",
+		}),
+		readErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rosetta_statsd_read_errors_total", Help: "Failed reads and accepts on the listening sockets, by transport.",
+		}, []string{"transport"}),
+		queued: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "rosetta_statsd_queued_packets", Help: "Datagrams waiting in the queue for a parse worker.",
+		}, queueLen),
+	}
+	for r := range numReasons {
+		m.errors[r] = errVec.WithLabelValues(reasonNames[r])
+	}
+	for d := range numDrops {
+		m.drops[d] = dropVec.WithLabelValues(dropNames[d])
+	}
+	for _, t := range []string{"udp", "unixgram"} {
+		m.packets[t] = packetVec.WithLabelValues(t)
+		m.readErrs.WithLabelValues(t)
+	}
+	m.readErrs.WithLabelValues("tcp")
+	var errs []error
+	for _, c := range []prometheus.Collector{m.records, errVec, dropVec, packetVec, m.lines, m.samples, m.tags,
+		m.tcpConns, m.tcpOpen, m.tcpErrs, m.readErrs, m.queued} {
+		if err := reg.Register(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// flush adds a parser's counts to the metrics and zeroes them.
+func (m *metrics) flush(st *stats) {
+	if st.lines > 0 {
+		m.lines.Add(float64(st.lines))
+	}
+	if st.samples > 0 {
+		m.samples.Add(float64(st.samples))
+	}
+	if st.tags > 0 {
+		m.tags.Add(float64(st.tags))
+	}
+	if st.records > 0 {
+		m.records.Add(float64(st.records))
+	}
+	for r, n := range st.errors {
+		if n > 0 {
+			m.errors[r].Add(float64(n))
+		}
+	}
+	for d, n := range st.drops {
+		if n > 0 {
+			m.drops[d].Add(float64(n))
+		}
+	}
+	*st = stats{}
+}

@@ -1,0 +1,635 @@
+package statsd
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/prometheus/statsd_exporter/pkg/mapper"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// reason is why a line, sample or tag was rejected; it is the value of the
+// reason label of rosetta_input_errors_total. The names are
+// statsd_exporter's sample_errors reasons where it has one.
+type reason uint8
+
+const (
+	errMalformedLine reason = iota
+	errInvalidUTF8
+	errMixedTaggingStyles
+	errNotEnoughParts
+	errInvalidExtendedAggregate
+	errMalformedComponent
+	errMalformedValue
+	errNonFiniteValue
+	errInvalidSampleFactor
+	errMalformedContainerID
+	errIllegalEvent
+	errMalformedTag
+	errLineTooLong
+	errPacketTruncated
+	numReasons
+)
+
+var reasonNames = [numReasons]string{
+	errMalformedLine:            "malformed_line",
+	errInvalidUTF8:              "invalid_utf8",
+	errMixedTaggingStyles:       "mixed_tagging_styles",
+	errNotEnoughParts:           "not_enough_parts_after_colon",
+	errInvalidExtendedAggregate: "invalid_extended_aggregate_type",
+	errMalformedComponent:       "malformed_component",
+	errMalformedValue:           "malformed_value",
+	errNonFiniteValue:           "non_finite_value",
+	errInvalidSampleFactor:      "invalid_sample_factor",
+	errMalformedContainerID:     "malformed_container_id",
+	errIllegalEvent:             "illegal_event",
+	errMalformedTag:             "malformed_tag",
+	errLineTooLong:              "line_too_long",
+	errPacketTruncated:          "packet_truncated",
+}
+
+// drop is why good data was not turned into records; it is the value of the
+// reason label of rosetta_input_dropped_total.
+type drop uint8
+
+const (
+	dropQueueFull drop = iota
+	dropEvent
+	dropServiceCheck
+	dropRepeatLimit
+	dropConnectionLimit
+	numDrops
+)
+
+var dropNames = [numDrops]string{
+	dropQueueFull:       "queue_full",
+	dropEvent:           "dogstatsd_event",
+	dropServiceCheck:    "dogstatsd_service_check",
+	dropRepeatLimit:     "sample_rate_repeat_limit",
+	dropConnectionLimit: "tcp_connection_limit",
+}
+
+// stats are a parser's counts since its last flush into the self-metrics;
+// a parser belongs to one goroutine, so counting is plain arithmetic.
+type stats struct {
+	lines   uint64 // lines seen (statsd_exporter_lines_total)
+	samples uint64 // samples parsed (statsd_exporter_samples_total)
+	tags    uint64 // samples that carried tags (statsd_exporter_tags_total)
+	records uint64 // records emitted
+	errors  [numReasons]uint64
+	drops   [numDrops]uint64
+}
+
+// parserOptions select the dialects.
+type parserOptions struct {
+	dogStatsD, influxDB, librato, signalFX bool
+	// maxRepeat caps how often one observation sent with a sample rate is
+	// repeated (statsd_exporter repeats it int(1/rate) times, unbounded).
+	maxRepeat int
+}
+
+// defaultBatchMax is the most records handed to the pipeline at once.
+const defaultBatchMax = 4096
+
+// maxInterned bounds each intern table; a full table is emptied and refilled.
+const maxInterned = 1 << 15
+
+// interner returns stable strings for byte slices: a hit allocates
+// nothing, a miss copies once.
+type interner struct {
+	m map[string]string
+}
+
+func (in *interner) get(b []byte) string {
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	if in.m == nil {
+		in.m = make(map[string]string, 64)
+	} else if len(in.m) >= maxInterned {
+		clear(in.m)
+	}
+	s := string(b)
+	in.m[s] = s
+	return s
+}
+
+// getEscaped returns the label name escaped the way statsd_exporter
+// escapes tag keys.
+func (in *interner) getEscaped(b []byte) string {
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	if in.m == nil {
+		in.m = make(map[string]string, 64)
+	} else if len(in.m) >= maxInterned {
+		clear(in.m)
+	}
+	s := string(b)
+	e := mapper.EscapeMetricName(s)
+	in.m[s] = e
+	return e
+}
+
+// parser turns StatsD lines into records. It is not safe for concurrent
+// use; each worker and TCP connection has its own.
+type parser struct {
+	opts parserOptions
+
+	recs   []normalize.Record
+	labels normalize.Labels // arena the records' Labels point into
+	st     stats
+
+	strs    interner // names and label values
+	keys    interner // label names, escaped
+	scratch []byte
+
+	// emit, when set, receives a full batch in the middle of a line
+	// (sample rates can turn one line into very many records).
+	emit     func([]normalize.Record)
+	batchMax int
+
+	// per line
+	recStart   int    // len(recs) when the line started
+	lineLabels int    // len(labels) when the line started
+	rawName    []byte // the metric name, not yet interned
+	name       string // rawName interned, once a record needs it
+}
+
+func newParser(opts parserOptions) *parser {
+	if opts.maxRepeat <= 0 {
+		opts.maxRepeat = DefaultConfig.MaxSampleRateRepeat
+	}
+	return &parser{opts: opts, batchMax: defaultBatchMax}
+}
+
+// reset forgets the records and labels of the last batch.
+func (p *parser) reset() {
+	clear(p.recs)
+	p.recs = p.recs[:0]
+	clear(p.labels)
+	p.labels = p.labels[:0]
+}
+
+// parsePacket parses a datagram: lines separated by "\n", every piece
+// counted as a line, as statsd_exporter does.
+func (p *parser) parsePacket(pkt []byte) {
+	for {
+		i := bytes.IndexByte(pkt, '\n')
+		if i < 0 {
+			p.st.lines++
+			p.parseLine(pkt)
+			return
+		}
+		p.st.lines++
+		p.parseLine(pkt[:i])
+		pkt = pkt[i+1:]
+	}
+}
+
+var (
+	prefixEvent        = []byte("_e{")
+	prefixServiceCheck = []byte("_sc|")
+	pipeHash           = []byte("|#")
+)
+
+// parseLine parses one line and appends its records. It follows
+// statsd_exporter v0.31.0's line.Parser.LineToEvents step by step (so the
+// same lines give the same samples and the same error reasons), except
+// where docs/statsd.md says otherwise.
+func (p *parser) parseLine(line []byte) {
+	if len(line) == 0 {
+		return
+	}
+	if line[0] == '_' {
+		if bytes.HasPrefix(line, prefixEvent) {
+			p.st.drops[dropEvent]++
+			return
+		}
+		if bytes.HasPrefix(line, prefixServiceCheck) {
+			p.st.drops[dropServiceCheck]++
+			return
+		}
+	}
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		p.st.errors[errMalformedLine]++
+		return
+	}
+	if !utf8.Valid(line) {
+		p.st.errors[errInvalidUTF8]++
+		return
+	}
+	p.recStart = len(p.recs)
+	p.lineLabels = len(p.labels)
+	p.rawName = p.nameAndTags(line[:colon])
+	p.name = ""
+	rest := line[colon+1:]
+	dog := bytes.Contains(rest, pipeHash)
+	if dog && len(p.labels) > p.lineLabels {
+		p.st.errors[errMixedTaggingStyles]++
+		p.dropLineLabels()
+		return
+	}
+	p1 := bytes.IndexByte(rest, '|')
+	if p1 < 0 {
+		p.st.errors[errNotEnoughParts]++
+		p.dropLineLabels()
+		return
+	}
+	part0, after := rest[:p1], rest[p1+1:]
+	switch {
+	case bytes.IndexByte(part0, ':') >= 0:
+		// DogStatsD extended aggregation: "name:1:2:3|ms|...".
+		typ := after
+		if j := bytes.IndexByte(after, '|'); j >= 0 {
+			typ = after[:j]
+		}
+		if !isObserverType(typ) {
+			p.st.errors[errInvalidExtendedAggregate]++
+			p.dropLineLabels()
+			return
+		}
+		for {
+			j := bytes.IndexByte(part0, ':')
+			if j < 0 {
+				p.sample(part0, after)
+				break
+			}
+			p.sample(part0[:j], after)
+			part0 = part0[j+1:]
+		}
+	case dog:
+		// DogStatsD tags turn off multi-value lines.
+		p.sample(part0, after)
+	default:
+		// "name:1|c:2|g" carries several samples.
+		for {
+			j := bytes.IndexByte(rest, ':')
+			piece := rest
+			if j >= 0 {
+				piece = rest[:j]
+			}
+			if k := bytes.IndexByte(piece, '|'); k >= 0 {
+				p.sample(piece[:k], piece[k+1:])
+			} else {
+				p.st.samples++
+				p.st.errors[errMalformedComponent]++
+			}
+			if j < 0 {
+				break
+			}
+			rest = rest[j+1:]
+		}
+	}
+	// statsd_exporter's samples of one line share one label map, so every
+	// sample of the line carries every tag the line had, even one a later
+	// sample added (a container ID).
+	if len(p.recs) == p.recStart {
+		p.dropLineLabels()
+		return
+	}
+	if len(p.labels) > p.lineLabels {
+		ls := p.lineLabelSlice()
+		for i := p.recStart; i < len(p.recs); i++ {
+			p.recs[i].Labels = ls
+		}
+	}
+}
+
+// lineLabelSlice dedupes the line's labels and returns them, capped so
+// that appending to the slice cannot overwrite the arena.
+func (p *parser) lineLabelSlice() normalize.Labels {
+	n := len(p.labels)
+	if n-p.lineLabels > 1 {
+		p.dedupeLineLabels()
+		n = len(p.labels)
+	}
+	if n == p.lineLabels {
+		return nil
+	}
+	return p.labels[p.lineLabels:n:n]
+}
+
+// dedupeLineLabels removes repeated label names from the line's labels,
+// keeping the last value as statsd_exporter's label map does. Repeats come
+// from tags given twice and from extended-aggregation lines, whose tags
+// are parsed once per value.
+func (p *parser) dedupeLineLabels() {
+	ls := p.labels[p.lineLabels:]
+	if len(ls) > 32 {
+		out := ls.Sort()
+		clear(ls[len(out):])
+		p.labels = p.labels[:p.lineLabels+len(out)]
+		return
+	}
+	out := ls[:0]
+	for i, l := range ls {
+		dup := false
+		for _, later := range ls[i+1:] {
+			if later.Name == l.Name {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, l)
+		}
+	}
+	clear(ls[len(out):])
+	p.labels = p.labels[:p.lineLabels+len(out)]
+}
+
+// dropLineLabels forgets the labels of a line that produced nothing.
+func (p *parser) dropLineLabels() {
+	clear(p.labels[p.lineLabels:])
+	p.labels = p.labels[:p.lineLabels]
+}
+
+func isObserverType(t []byte) bool {
+	switch string(t) {
+	case "ms", "h", "d":
+		return true
+	}
+	return false
+}
+
+// nameAndTags strips SignalFx, Librato or InfluxDB tags from the name part
+// of a line, adding them as labels, and returns the bare name (which may
+// live in p.scratch until the next line).
+func (p *parser) nameAndTags(name []byte) []byte {
+	if p.opts.signalFX {
+		s := bytes.IndexByte(name, '[')
+		e := bytes.IndexByte(name, ']')
+		switch {
+		case s >= 0 && e > s:
+			p.nameTags(name[s+1 : e])
+			if e == len(name)-1 {
+				return name[:s]
+			}
+			p.scratch = append(append(p.scratch[:0], name[:s]...), name[e+1:]...)
+			return p.scratch
+		case s >= 0 && e >= 0:
+			// "]" before "[": statsd_exporter v0.31.0 panics here.
+			p.st.errors[errMalformedTag]++
+			return name
+		case (s >= 0) != (e >= 0):
+			p.st.errors[errMalformedTag]++
+			return name
+		}
+	}
+	for i, c := range name {
+		if (c == '#' && p.opts.librato) || (c == ',' && p.opts.influxDB) {
+			p.nameTags(name[i+1:])
+			return name[:i]
+		}
+	}
+	return name
+}
+
+// nameTags parses "a=b,c=d".
+func (p *parser) nameTags(s []byte) {
+	for {
+		i := bytes.IndexByte(s, ',')
+		if i < 0 {
+			break
+		}
+		p.tag(s[:i], '=')
+		s = s[i+1:]
+	}
+	if len(s) > 0 {
+		p.tag(s, '=')
+	}
+}
+
+// dogTags parses DogStatsD's "a:b,#c:d" (a leading "#" on a tag is
+// dropped).
+func (p *parser) dogTags(s []byte) {
+	for {
+		i := bytes.IndexByte(s, ',')
+		if i < 0 {
+			break
+		}
+		p.tag(trimHash(s[:i]), ':')
+		s = s[i+1:]
+	}
+	if len(s) > 0 {
+		p.tag(trimHash(s), ':')
+	}
+}
+
+func trimHash(s []byte) []byte {
+	if len(s) > 0 && s[0] == '#' {
+		return s[1:]
+	}
+	return s
+}
+
+func (p *parser) tag(t []byte, sep byte) {
+	i := bytes.IndexByte(t, sep)
+	if i <= 0 || i == len(t)-1 {
+		p.st.errors[errMalformedTag]++
+		return
+	}
+	p.labels = append(p.labels, normalize.Label{Name: p.keys.getEscaped(t[:i]), Value: p.strs.get(t[i+1:])})
+}
+
+// sample parses "value|type|option|...", the value and the rest apart.
+func (p *parser) sample(value, tail []byte) {
+	p.st.samples++
+	typ, opts := tail, []byte(nil)
+	nopts := 0
+	if j := bytes.IndexByte(tail, '|'); j >= 0 {
+		typ, opts = tail[:j], tail[j+1:]
+		nopts = bytes.Count(opts, []byte{'|'}) + 1
+	}
+	if 2+nopts > 6 {
+		p.st.errors[errMalformedComponent]++
+		return
+	}
+	relative := len(value) > 0 && (value[0] == '+' || value[0] == '-')
+	v, ok := parseFloat(value)
+	if !ok {
+		p.st.errors[errMalformedValue]++
+		return
+	}
+	repeat := int64(1)
+	if nopts > 0 {
+		for o := range bytes.SplitSeq(opts, []byte{'|'}) {
+			if len(o) == 0 {
+				p.st.errors[errMalformedComponent]++
+				return
+			}
+		}
+		for o := range bytes.SplitSeq(opts, []byte{'|'}) {
+			switch o[0] {
+			case '@':
+				rate, ok := parseFloat(o[1:])
+				if !ok {
+					// statsd_exporter counts the error and goes on with
+					// what ParseFloat returned (0 means no rate).
+					p.st.errors[errInvalidSampleFactor]++
+				}
+				if rate == 0 {
+					rate = 1
+				}
+				switch string(typ) {
+				case "c":
+					v /= rate
+				case "ms", "h", "d":
+					repeat = repeats(rate)
+				}
+			case '#':
+				if p.opts.dogStatsD {
+					p.dogTags(o[1:])
+				}
+			case 'c':
+				// DogStatsD 1.2 container ID: "|c:<id>".
+				if len(o) > 2 && o[1] == ':' {
+					p.labels = append(p.labels, normalize.Label{Name: "container_id", Value: p.strs.get(o[2:])})
+				} else {
+					p.st.errors[errMalformedContainerID]++
+					return
+				}
+			case 'T':
+				// DogStatsD 1.3 timestamp: ignored, as statsd_exporter does.
+			default:
+				p.st.errors[errInvalidSampleFactor]++
+				return
+			}
+		}
+	}
+	if len(p.labels) > p.lineLabels {
+		p.st.tags++
+	}
+	var (
+		t     normalize.Type
+		delta bool
+	)
+	switch string(typ) {
+	case "c":
+		t, delta = normalize.TypeCounter, true
+	case "g":
+		t, delta = normalize.TypeGauge, relative
+	case "ms":
+		t, v = normalize.TypeObserver, v/1000
+	case "h", "d":
+		t = normalize.TypeObserver
+	default:
+		// Unknown types and sets ("s", which statsd_exporter does not
+		// support either), once per repeat as statsd_exporter counts them.
+		p.st.errors[errIllegalEvent] += uint64(min(repeat, int64(p.opts.maxRepeat)))
+		return
+	}
+	if repeat <= 0 {
+		return
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		p.st.errors[errNonFiniteValue]++
+		return
+	}
+	if repeat > int64(p.opts.maxRepeat) {
+		p.st.drops[dropRepeatLimit] += uint64(repeat - int64(p.opts.maxRepeat))
+		repeat = int64(p.opts.maxRepeat)
+	}
+	if p.name == "" {
+		p.name = p.strs.get(p.rawName)
+	}
+	ls := p.lineLabelSlice()
+	for range repeat {
+		if len(p.recs) >= p.batchMax && p.emit != nil {
+			p.spill()
+			ls = p.lineLabelSlice()
+		}
+		p.recs = append(p.recs, normalize.Record{Match: p.name, Labels: ls, Value: v, Type: t, Delta: delta})
+	}
+	p.st.records += uint64(repeat)
+}
+
+// spill hands the full batch to emit in the middle of a line and keeps the
+// line's labels for its remaining records.
+func (p *parser) spill() {
+	p.emit(p.recs)
+	clear(p.recs)
+	p.recs = p.recs[:0]
+	n := copy(p.labels, p.labels[p.lineLabels:])
+	clear(p.labels[n:])
+	p.labels = p.labels[:n]
+	p.lineLabels, p.recStart = 0, 0
+}
+
+// flush hands the batch to emit and starts a new one.
+func (p *parser) flush() {
+	if len(p.recs) > 0 && p.emit != nil {
+		p.emit(p.recs)
+	}
+	p.reset()
+}
+
+// repeats is int(1/rate) as statsd_exporter computes it on amd64: results
+// that do not fit an int (and NaN) become its minimum, so none.
+func repeats(rate float64) int64 {
+	r := 1 / rate
+	if r >= 1 && r < math.MaxInt64 {
+		return int64(r)
+	}
+	return 0
+}
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// parseFloat parses b as strconv.ParseFloat(string(b), 64) does and
+// returns what it returns (ok is err == nil). Plain decimals of up to 15
+// digits take a fast path whose result is exact: both the digits and the
+// power of ten are exact doubles, and one IEEE division rounds correctly.
+func parseFloat(b []byte) (float64, bool) {
+	i := 0
+	neg := false
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		neg = b[0] == '-'
+		i = 1
+	}
+	var (
+		m      uint64
+		nd     int
+		frac   int
+		sawDot bool
+	)
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c >= '0' && c <= '9':
+			m = m*10 + uint64(c-'0')
+			nd++
+			if sawDot {
+				frac++
+			}
+			if nd > 15 {
+				return parseFloatSlow(b)
+			}
+		case c == '.' && !sawDot:
+			sawDot = true
+		default:
+			return parseFloatSlow(b)
+		}
+	}
+	if nd == 0 {
+		return parseFloatSlow(b)
+	}
+	f := float64(m)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
+}
+
+func parseFloatSlow(b []byte) (float64, bool) {
+	f, err := strconv.ParseFloat(string(b), 64)
+	return f, err == nil
+}

@@ -1,0 +1,307 @@
+package statsd
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+var allDialects = parserOptions{dogStatsD: true, influxDB: true, librato: true, signalFX: true, maxRepeat: 1000}
+
+// parsed is what parsing one packet produced: the records (labels copied
+// out of the arena) and the non-zero counts.
+type parsed struct {
+	Recs   []normalize.Record
+	Errors map[string]uint64
+	Drops  map[string]uint64
+	Lines  uint64
+}
+
+func parseWith(opts parserOptions, pkt string) parsed {
+	p := newParser(opts)
+	var got parsed
+	p.emit = func(b []normalize.Record) { got.Recs = append(got.Recs, cloneRecs(b)...) }
+	p.parsePacket([]byte(pkt))
+	p.flush()
+	for r, n := range p.st.errors {
+		if n > 0 {
+			if got.Errors == nil {
+				got.Errors = map[string]uint64{}
+			}
+			got.Errors[reasonNames[r]] = n
+		}
+	}
+	for d, n := range p.st.drops {
+		if n > 0 {
+			if got.Drops == nil {
+				got.Drops = map[string]uint64{}
+			}
+			got.Drops[dropNames[d]] = n
+		}
+	}
+	got.Lines = p.st.lines
+	if p.st.records != uint64(len(got.Recs)) {
+		panic("records count mismatch")
+	}
+	return got
+}
+
+func cloneRecs(b []normalize.Record) []normalize.Record {
+	out := make([]normalize.Record, len(b))
+	for i, r := range b {
+		r.Labels = slices.Clone(r.Labels)
+		out[i] = r
+	}
+	return out
+}
+
+func ctr(name string, v float64, ls ...string) normalize.Record {
+	return normalize.Record{Match: name, Value: v, Type: normalize.TypeCounter, Delta: true, Labels: lbls(ls...)}
+}
+
+func gauge(name string, v float64, delta bool, ls ...string) normalize.Record {
+	return normalize.Record{Match: name, Value: v, Type: normalize.TypeGauge, Delta: delta, Labels: lbls(ls...)}
+}
+
+func obs(name string, v float64, ls ...string) normalize.Record {
+	return normalize.Record{Match: name, Value: v, Type: normalize.TypeObserver, Labels: lbls(ls...)}
+}
+
+func lbls(kv ...string) normalize.Labels {
+	if len(kv) == 0 {
+		return nil
+	}
+	var ls normalize.Labels
+	for i := 0; i < len(kv); i += 2 {
+		ls = append(ls, normalize.Label{Name: kv[i], Value: kv[i+1]})
+	}
+	return ls
+}
+
+func repeat(r normalize.Record, n int) []normalize.Record {
+	out := make([]normalize.Record, n)
+	for i := range out {
+		out[i] = r
+	}
+	return out
+}
+
+func errs(kv ...any) map[string]uint64 {
+	m := map[string]uint64{}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i].(string)] = uint64(kv[i+1].(int))
+	}
+	return m
+}
+
+func TestParse(t *testing.T) {
+	noTags := parserOptions{maxRepeat: 1000}
+	tests := []struct {
+		name   string
+		opts   *parserOptions // nil: all dialects
+		in     string
+		recs   []normalize.Record
+		errors map[string]uint64
+		drops  map[string]uint64
+	}{
+		// Types.
+		{name: "counter", in: "foo.bar:1|c", recs: []normalize.Record{ctr("foo.bar", 1)}},
+		{name: "counter float", in: "foo:1.5|c", recs: []normalize.Record{ctr("foo", 1.5)}},
+		{name: "counter negative", in: "foo:-3|c", recs: []normalize.Record{ctr("foo", -3)}},
+		{name: "counter rate", in: "foo:1|c|@0.1", recs: []normalize.Record{ctr("foo", 10)}},
+		{name: "counter rate twice", in: "foo:1|c|@0.5|@0.5", recs: []normalize.Record{ctr("foo", 4)}},
+		{name: "gauge", in: "foo:5|g", recs: []normalize.Record{gauge("foo", 5, false)}},
+		{name: "gauge plus", in: "foo:+5|g", recs: []normalize.Record{gauge("foo", 5, true)}},
+		{name: "gauge minus", in: "foo:-5.5|g", recs: []normalize.Record{gauge("foo", -5.5, true)}},
+		{name: "gauge rate ignored", in: "foo:5|g|@0.5", recs: []normalize.Record{gauge("foo", 5, false)}},
+		{name: "timer ms to seconds", in: "foo:320|ms", recs: []normalize.Record{obs("foo", 0.32)}},
+		{name: "timer rate repeats", in: "foo:320|ms|@0.5", recs: repeat(obs("foo", 0.32), 2)},
+		{name: "timer rate 0.3 repeats 3", in: "foo:1|ms|@0.3", recs: repeat(obs("foo", 0.001), 3)},
+		{name: "histogram", in: "foo:2.5|h", recs: []normalize.Record{obs("foo", 2.5)}},
+		{name: "histogram rate", in: "foo:2|h|@0.25", recs: repeat(obs("foo", 2), 4)},
+		{name: "distribution", in: "foo:250|d", recs: []normalize.Record{obs("foo", 250)}},
+		{name: "rate above 1 gives no observation", in: "foo:250|d|@2"},
+		{name: "rate 0 means 1", in: "foo:3|c|@0", recs: []normalize.Record{ctr("foo", 3)}},
+		{name: "repeat cap", opts: &parserOptions{maxRepeat: 10}, in: "foo:1|h|@0.01",
+			recs: repeat(obs("foo", 1), 10), drops: errs("sample_rate_repeat_limit", 90)},
+		{name: "set", in: "foo:1|s", errors: errs("illegal_event", 1)},
+		{name: "unknown type", in: "foo:1|x", errors: errs("illegal_event", 1)},
+		{name: "timestamp ignored", in: "foo:1|c|T1656581400", recs: []normalize.Record{ctr("foo", 1)}},
+		{name: "exponent value", in: "foo:1e3|g", recs: []normalize.Record{gauge("foo", 1000, false)}},
+		{name: "leading dot", in: "foo:.5|g", recs: []normalize.Record{gauge("foo", 0.5, false)}},
+
+		// Dialects.
+		{name: "dogstatsd", in: "foo:1|c|#a:b,c:d", recs: []normalize.Record{ctr("foo", 1, "a", "b", "c", "d")}},
+		{name: "dogstatsd hash tags", in: "foo:1|c|#a:b,#c:d", recs: []normalize.Record{ctr("foo", 1, "a", "b", "c", "d")}},
+		{name: "dogstatsd rate and tags", in: "foo:2|c|@0.5|#env:prod", recs: []normalize.Record{ctr("foo", 4, "env", "prod")}},
+		{name: "dogstatsd tags before rate", in: "foo:1|ms|#env:prod|@0.5", recs: repeat(obs("foo", 0.001, "env", "prod"), 2)},
+		{name: "dogstatsd value with colon", in: "foo:1|c|#url:http://x", recs: []normalize.Record{ctr("foo", 1, "url", "http://x")}},
+		{name: "dogstatsd key escaped", in: "foo:1|c|#a.b-c:d", recs: []normalize.Record{ctr("foo", 1, "a_b_c", "d")}},
+		{name: "dogstatsd duplicate key keeps last", in: "foo:1|c|#a:1,a:2", recs: []normalize.Record{ctr("foo", 1, "a", "2")}},
+		{name: "dogstatsd bad tags", in: "foo:1|c|#a,b:,:c,,d:e", recs: []normalize.Record{ctr("foo", 1, "d", "e")},
+			errors: errs("malformed_tag", 4)},
+		{name: "dogstatsd disabled", opts: &noTags, in: "foo:1|c|#a:b", recs: []normalize.Record{ctr("foo", 1)}},
+		{name: "dogstatsd container id", in: "foo:1|c|#a:b|c:abc123", recs: []normalize.Record{ctr("foo", 1, "a", "b", "container_id", "abc123")}},
+		{name: "dogstatsd bad container id", in: "foo:1|c|#a:b|cx", errors: errs("malformed_container_id", 1)},
+		{name: "influxdb", in: "foo,a=b,c=d:1|c", recs: []normalize.Record{ctr("foo", 1, "a", "b", "c", "d")}},
+		{name: "influxdb trailing comma", in: "foo,a=b,:1|c", recs: []normalize.Record{ctr("foo", 1, "a", "b")}},
+		{name: "influxdb bad tag", in: "foo,a,b=c:1|c", recs: []normalize.Record{ctr("foo", 1, "b", "c")}, errors: errs("malformed_tag", 1)},
+		{name: "influxdb disabled", opts: &noTags, in: "foo,a=b:1|c", recs: []normalize.Record{ctr("foo,a=b", 1)}},
+		{name: "librato", in: "foo#a=b,c=d:1|c", recs: []normalize.Record{ctr("foo", 1, "a", "b", "c", "d")}},
+		{name: "librato disabled", opts: &noTags, in: "foo#a=b:1|c", recs: []normalize.Record{ctr("foo#a=b", 1)}},
+		{name: "signalfx", in: "foo[a=b,c=d]:1|c", recs: []normalize.Record{ctr("foo", 1, "a", "b", "c", "d")}},
+		{name: "signalfx middle", in: "foo.[a=b]bar:1|c", recs: []normalize.Record{ctr("foo.bar", 1, "a", "b")}},
+		{name: "signalfx one bracket", in: "foo[a=b:1|c", recs: []normalize.Record{ctr("foo[a=b", 1)}, errors: errs("malformed_tag", 1)},
+		{name: "signalfx reversed brackets", in: "foo]a=b[:1|c", recs: []normalize.Record{ctr("foo]a=b[", 1)}, errors: errs("malformed_tag", 1)},
+		{name: "signalfx disabled", opts: &noTags, in: "foo[a=b]:1|c", recs: []normalize.Record{ctr("foo[a=b]", 1)}},
+		{name: "mixed styles", in: "foo,a=b:1|c|#c:d", errors: errs("mixed_tagging_styles", 1)},
+		{name: "mixed styles when dogstatsd off", opts: &parserOptions{influxDB: true, maxRepeat: 1}, in: "foo,a=b:1|c|#c:d",
+			errors: errs("mixed_tagging_styles", 1)},
+
+		// Several samples per line and lines per packet.
+		{name: "multi value", in: "foo:1|c:2|g:3|ms", recs: []normalize.Record{ctr("foo", 1), gauge("foo", 2, false), obs("foo", 0.003)}},
+		{name: "multi value tags shared", in: "foo,a=b:1|c:2|g", recs: []normalize.Record{ctr("foo", 1, "a", "b"), gauge("foo", 2, false, "a", "b")}},
+		{name: "multi value splits a container id", in: "foo:1|c:2|g|c:x", recs: []normalize.Record{ctr("foo", 1)},
+			errors: errs("malformed_container_id", 1, "malformed_component", 1)},
+		{name: "multi value bad piece", in: "foo:1|c:2:3|g", recs: []normalize.Record{ctr("foo", 1), gauge("foo", 3, false)},
+			errors: errs("malformed_component", 1)},
+		{name: "dogstatsd disables multi value", in: "foo:1|c|#a:b:2", recs: []normalize.Record{ctr("foo", 1, "a", "b:2")}},
+		{name: "dogstatsd multi value is one bad sample", in: "foo:1|c|#a:b:2|g", errors: errs("invalid_sample_factor", 1)},
+		{name: "extended aggregation", in: "foo:1:2:3|ms|#a:b", recs: []normalize.Record{
+			obs("foo", 0.001, "a", "b"), obs("foo", 0.002, "a", "b"), obs("foo", 0.003, "a", "b")}},
+		{name: "extended aggregation rate", in: "foo:1:2|h|@0.5", recs: []normalize.Record{
+			obs("foo", 1), obs("foo", 1), obs("foo", 2), obs("foo", 2)}},
+		{name: "extended aggregation bad value", in: "foo:1::2|d", recs: []normalize.Record{obs("foo", 1), obs("foo", 2)},
+			errors: errs("malformed_value", 1)},
+		{name: "extended aggregation counter", in: "foo:1:2|c", errors: errs("invalid_extended_aggregate_type", 1)},
+		{name: "packet", in: "a:1|c\nb:2|g\n\nc:3|ms", recs: []normalize.Record{ctr("a", 1), gauge("b", 2, false), obs("c", 0.003)}},
+		{name: "packet bad line in the middle", in: "a:1|c\nbad\nc:3|h", recs: []normalize.Record{ctr("a", 1), obs("c", 3)},
+			errors: errs("malformed_line", 1)},
+		{name: "carriage return on UDP is part of the type", in: "a:1|c\r\n", errors: errs("illegal_event", 1)},
+
+		// Bad input.
+		{name: "empty line", in: ""},
+		{name: "no colon", in: "foo", errors: errs("malformed_line", 1)},
+		{name: "empty name", in: ":1|c", errors: errs("malformed_line", 1)},
+		{name: "invalid utf8", in: "f\xffo:1|c", errors: errs("invalid_utf8", 1)},
+		{name: "utf8 name", in: "café:1|c", recs: []normalize.Record{ctr("café", 1)}},
+		{name: "no pipe", in: "foo:1", errors: errs("not_enough_parts_after_colon", 1)},
+		{name: "bad value", in: "foo:abc|c", errors: errs("malformed_value", 1)},
+		{name: "empty value", in: "foo:|c", errors: errs("malformed_value", 1)},
+		{name: "value overflow", in: "foo:1e400|g", errors: errs("malformed_value", 1)},
+		{name: "nan", in: "foo:NaN|g", errors: errs("non_finite_value", 1)},
+		{name: "inf", in: "foo:+Inf|c", errors: errs("non_finite_value", 1)},
+		{name: "bad rate counted, sample kept", in: "foo:1|c|@abc", recs: []normalize.Record{ctr("foo", 1)},
+			errors: errs("invalid_sample_factor", 1)},
+		{name: "unknown option", in: "foo:1|c|x", errors: errs("invalid_sample_factor", 1)},
+		{name: "empty option", in: "foo:1|c||", errors: errs("malformed_component", 1)},
+		{name: "too many options", in: "foo:1|c|@1|#a:b|T1|c:x|y", errors: errs("malformed_component", 1)},
+		{name: "five options allowed", in: "foo:1|c|@1|#a:b|T1|c:x", recs: []normalize.Record{ctr("foo", 1, "a", "b", "container_id", "x")}},
+		{name: "dogstatsd event", in: "_e{5,4}:title|text|#a:b", drops: errs("dogstatsd_event", 1)},
+		{name: "dogstatsd service check", in: "_sc|redis.can_connect|0|#a:b", drops: errs("dogstatsd_service_check", 1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := allDialects
+			if tt.opts != nil {
+				opts = *tt.opts
+			}
+			got := parseWith(opts, tt.in)
+			want := parsed{Recs: tt.recs, Errors: tt.errors, Drops: tt.drops, Lines: uint64(strings.Count(tt.in, "\n") + 1)}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("parse %q (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
+
+// TestParseSpill checks that a line turning into more records than a batch
+// holds is handed over in several batches, all with the line's labels.
+func TestParseSpill(t *testing.T) {
+	p := newParser(parserOptions{dogStatsD: true, maxRepeat: 100000})
+	p.batchMax = 64
+	var batches int
+	var got []normalize.Record
+	p.emit = func(b []normalize.Record) {
+		batches++
+		if len(b) > 64 {
+			t.Errorf("batch of %d records, want at most 64", len(b))
+		}
+		got = append(got, cloneRecs(b)...)
+	}
+	p.parsePacket([]byte("x:1|c\nfoo:1:2|ms|@0.01|#a:b\ny:1|c"))
+	p.flush()
+	want := []normalize.Record{ctr("x", 1)}
+	want = append(want, repeat(obs("foo", 0.001, "a", "b"), 100)...)
+	want = append(want, repeat(obs("foo", 0.002, "a", "b"), 100)...)
+	want = append(want, ctr("y", 1))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	if batches < 4 {
+		t.Errorf("%d batches, want at least 4", batches)
+	}
+}
+
+// TestParseNoAliasing checks that records never point into the packet:
+// the reader reuses packet buffers once parsing is done.
+func TestParseNoAliasing(t *testing.T) {
+	p := newParser(allDialects)
+	var got []normalize.Record
+	p.emit = func(b []normalize.Record) { got = append(got, cloneRecs(b)...) }
+	pkt := []byte("name.one,k=v:1|c\nname.two:2|g|#t:u")
+	p.parsePacket(pkt)
+	p.flush()
+	for i := range pkt {
+		pkt[i] = 'X'
+	}
+	want := []normalize.Record{ctr("name.one", 1, "k", "v"), gauge("name.two", 2, false, "t", "u")}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records changed with the packet buffer (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseFloat(t *testing.T) {
+	for _, s := range []string{"0", "-0", "+0", "1", "-1", "+1", "1.", ".5", "-.5", "0.1", "0.3", "123.456", "999999999999999",
+		"9999999999999999", "1234567890.12345", "0.000000000000001", "1.0000000000000002", "3.14159265358979",
+		"1e3", "1E-3", "0x10", "0x1p-2", "inf", "-Inf", "NaN", "nan", "1_000", "", "-", "+", ".", "..1", "1..", "1.2.3",
+		"--1", "1e", "1e400", "-1e400", "4.9e-324", "2.2250738585072014e-308", "00000000000000001", "0.0000000000000000001",
+		"123456789012345678901234567890", " 1", "1 "} {
+		want, werr := parseFloatSlow([]byte(s))
+		got, ok := parseFloat([]byte(s))
+		if ok != werr || math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Errorf("parseFloat(%q) = %v, %v; strconv gives %v, %v", s, got, ok, want, werr)
+		}
+	}
+}
+
+func TestInterner(t *testing.T) {
+	var in interner
+	b := []byte("abc")
+	s1 := in.get(b)
+	b[0] = 'x'
+	if s1 != "abc" {
+		t.Fatalf("interned string changed with its source: %q", s1)
+	}
+	if s2 := in.get([]byte("abc")); s2 != "abc" || !sameString(s1, s2) {
+		t.Errorf("second lookup did not return the interned string")
+	}
+	for i := range maxInterned + 10 {
+		in.get([]byte(strings.Repeat("k", i%50) + string(rune('a'+i%26)) + string(rune(i))))
+	}
+	if len(in.m) > maxInterned {
+		t.Errorf("intern table has %d entries, want at most %d", len(in.m), maxInterned)
+	}
+	var keys interner
+	if got := keys.getEscaped([]byte("1a.b")); got != "_1a_b" {
+		t.Errorf("getEscaped(1a.b) = %q, want _1a_b", got)
+	}
+}
+
+func sameString(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
