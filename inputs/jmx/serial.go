@@ -840,10 +840,13 @@ func (o *Object) Custom(class string) []any {
 // Is reports whether the object's class, or one of its superclasses, is
 // named class.
 func (o *Object) Is(class string) bool {
-	for c := o.Class; c != nil; c = c.Super {
+	// A hostile stream can make a class its own superclass: bound the walk.
+	n := 0
+	for c := o.Class; c != nil && n < 64; c = c.Super {
 		if c.Name == class {
 			return true
 		}
+		n++
 	}
 	return false
 }

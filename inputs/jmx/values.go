@@ -59,12 +59,26 @@ type Unsupported struct {
 
 const maxConvertDepth = 32
 
-// Convert interprets a decoded serialization value as an attribute value.
-func Convert(v any) any { return convert(v, 0) }
+// maxConvertNodes bounds the values one Convert call builds: a stream can
+// share one object many times (a DAG), which conversion would expand into
+// a tree.
+const maxConvertNodes = 1 << 18
 
-func convert(v any, depth int) any {
-	if depth > maxConvertDepth {
-		return Unsupported{Class: "(too deep)"}
+// Convert interprets a decoded serialization value as an attribute value.
+func Convert(v any) any {
+	cv := converter{budget: maxConvertNodes}
+	return cv.convert(v, 0)
+}
+
+type converter struct {
+	budget int
+	onPath []*Object
+}
+
+func (cv *converter) convert(v any, depth int) any {
+	cv.budget--
+	if depth > maxConvertDepth || cv.budget < 0 {
+		return Unsupported{Class: "(too large)"}
 	}
 	switch x := v.(type) {
 	case nil, string:
@@ -78,7 +92,15 @@ func convert(v any, depth int) any {
 		}
 		return ArrayValue{Class: x.Class.Name, Len: n}
 	case *Object:
-		return convertObject(x, depth)
+		for _, p := range cv.onPath {
+			if p == x {
+				return Unsupported{Class: "(cycle)"}
+			}
+		}
+		cv.onPath = append(cv.onPath, x)
+		r := cv.convertObject(x, depth)
+		cv.onPath = cv.onPath[:len(cv.onPath)-1]
+		return r
 	}
 	return Unsupported{Class: className(v)}
 }
@@ -103,7 +125,7 @@ func primLen(p any) int {
 	return 0
 }
 
-func convertObject(o *Object, depth int) any {
+func (cv *converter) convertObject(o *Object, depth int) any {
 	name := o.Class.Name
 	switch name {
 	case "java.lang.Boolean":
@@ -152,11 +174,11 @@ func convertObject(o *Object, depth int) any {
 			return Date{Millis: ms}
 		}
 	case "javax.management.openmbean.CompositeDataSupport":
-		if c := compositeOf(o, depth); c != nil {
+		if c := cv.compositeOf(o, depth); c != nil {
 			return c
 		}
 	case "javax.management.openmbean.TabularDataSupport":
-		if t := tabularOf(o, depth); t != nil {
+		if t := cv.tabularOf(o, depth); t != nil {
 			return t
 		}
 	}
@@ -311,7 +333,7 @@ func compositeTypeKeys(v any) []string {
 	return keys
 }
 
-func compositeOf(o *Object, depth int) *Composite {
+func (cv *converter) compositeOf(o *Object, depth int) *Composite {
 	ct, _ := o.Field("javax.management.openmbean.CompositeDataSupport", "compositeType")
 	contents, _ := o.Field("javax.management.openmbean.CompositeDataSupport", "contents")
 	ents, ok := mapEntries(contents, 0)
@@ -326,13 +348,13 @@ func compositeOf(o *Object, depth int) *Composite {
 			continue
 		}
 		c.Keys = append(c.Keys, k)
-		c.Items[k] = convert(e[1], depth+1)
+		c.Items[k] = cv.convert(e[1], depth+1)
 	}
 	sort.Strings(c.Keys)
 	return c
 }
 
-func tabularOf(o *Object, depth int) *Tabular {
+func (cv *converter) tabularOf(o *Object, depth int) *Tabular {
 	tt, _ := o.Field("javax.management.openmbean.TabularDataSupport", "tabularType")
 	dm, _ := o.Field("javax.management.openmbean.TabularDataSupport", "dataMap")
 	tto, ok := tt.(*Object)
@@ -356,7 +378,7 @@ func tabularOf(o *Object, depth int) *Tabular {
 		return nil
 	}
 	for _, e := range ents {
-		if r, ok := convert(e[1], depth+1).(*Composite); ok {
+		if r, ok := cv.convert(e[1], depth+1).(*Composite); ok {
 			t.Rows = append(t.Rows, r)
 		}
 	}
