@@ -171,6 +171,7 @@ type Store struct {
 	famGone   int // families in famList that are gone
 	count     int
 	byRule    map[string]int
+	ruleNames map[string]*string // interned rule names
 	// fullLogged records which budgets ("" for the global one) were logged
 	// as full; any removal re-arms the log.
 	fullLogged map[string]bool
@@ -231,9 +232,10 @@ type series struct {
 	// removed is dead, guarded by Store.famMu.
 	removed bool
 	value   float64
-	last    int64 // unix nanoseconds of the last write
-	ttl     time.Duration
-	rule    string
+	// expires is when the series expires (unix nanoseconds): the last
+	// write plus the TTL; 0 never.
+	expires int64
+	rule    *string    // interned; "" when no rule
 	data    seriesData // histogram or summary state; nil for scalars
 }
 
@@ -261,6 +263,7 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 		logger:      cfg.Logger,
 		families:    map[string]*family{},
 		byRule:      map[string]int{},
+		ruleNames:   map[string]*string{},
 		fullLogged:  map[string]bool{},
 		sources:     map[string]*sourceState{},
 	}
@@ -498,18 +501,21 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 		se.fam.help.CompareAndSwap(nil, &h)
 	}
 	s.update(se, smp, now)
-	se.last = now
-	se.ttl = s.ttlOf(smp.Opts)
+	if ttl := s.ttlOf(smp.Opts); ttl > 0 {
+		se.expires = now + int64(ttl)
+	} else {
+		se.expires = 0
+	}
 	rule := ""
 	if smp.Opts != nil {
 		rule = smp.Opts.Rule
 	}
-	if rule != se.rule {
+	if rule != *se.rule {
 		s.famMu.Lock()
-		s.decRule(se.rule)
+		s.decRule(*se.rule)
 		s.byRule[rule]++
+		se.rule = s.internRule(rule)
 		s.famMu.Unlock()
-		se.rule = rule
 	}
 	return se
 }
@@ -645,7 +651,7 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 		fam:    fam,
 		labels: make(normalize.Labels, len(smp.Labels)),
 		kind:   k,
-		rule:   rule,
+		rule:   s.internRule(rule),
 	}
 	for i, l := range smp.Labels {
 		se.labels[i] = normalize.Label{Name: s.intern(l.Name), Value: strings.Clone(l.Value)}
@@ -700,11 +706,21 @@ func (s *Store) remove(sh *shard, se *series) {
 		f.compactMembers()
 	}
 	s.count--
-	s.decRule(se.rule)
+	s.decRule(*se.rule)
 	if len(s.fullLogged) > 0 {
 		clear(s.fullLogged)
 	}
 	s.famMu.Unlock()
+}
+
+// internRule returns the shared copy of a rule name. famMu is held.
+func (s *Store) internRule(rule string) *string {
+	if p, ok := s.ruleNames[rule]; ok {
+		return p
+	}
+	p := new(strings.Clone(rule))
+	s.ruleNames[*p] = p
+	return p
 }
 
 func (s *Store) intern(name string) string {
@@ -873,5 +889,5 @@ func (s *Store) Expire() int {
 }
 
 func (se *series) expired(now int64) bool {
-	return se.ttl > 0 && now-se.last > int64(se.ttl)
+	return se.expires != 0 && now > se.expires
 }
