@@ -379,7 +379,9 @@ func (s *Store) Write(batch []normalize.Sample) {
 }
 
 // Replace stores batch as the complete set of source's series: series that
-// source wrote in an earlier Replace and not in this one are removed.
+// source wrote in an earlier Replace and not in this one are removed. Calls
+// for different sources may run concurrently; calls for one source must
+// not overlap (one poller per target).
 func (s *Store) Replace(source string, batch []normalize.Sample) {
 	s.srcMu.Lock()
 	st := s.sources[source]
