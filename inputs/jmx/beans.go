@@ -123,13 +123,26 @@ func (x *Exporter) Bean(out []normalize.Record, b *BeanName, descr map[string]st
 		if skipAttribute(b.Name, a.Name) {
 			continue
 		}
-		out = x.value(out, b, b.Props, nil, a.Name, descr[a.Name], a.Value, 0)
+		w := walk{limit: len(out) + MaxRecordsPerAttribute, visits: maxConvertNodes}
+		out = x.value(out, &w, b, b.Props, nil, a.Name, descr[a.Name], a.Value, 0)
 	}
 	return out
 }
 
-func (x *Exporter) value(out []normalize.Record, b *BeanName, props []Prop, attrKeys []string, attrName, descr string, v any, depth int) []normalize.Record {
-	if depth > maxConvertDepth {
+// MaxRecordsPerAttribute bounds the records one attribute value (a huge or
+// self-sharing TabularData) may produce.
+const MaxRecordsPerAttribute = 1 << 16
+
+// walk bounds one attribute's walk: converted values may share
+// sub-values, which the walk would expand.
+type walk struct {
+	limit  int // len(out) at which to stop
+	visits int // values left to visit
+}
+
+func (x *Exporter) value(out []normalize.Record, w *walk, b *BeanName, props []Prop, attrKeys []string, attrName, descr string, v any, depth int) []normalize.Record {
+	w.visits--
+	if depth > maxConvertDepth || len(out) >= w.limit || w.visits < 0 {
 		return out
 	}
 	switch val := v.(type) {
@@ -144,7 +157,7 @@ func (x *Exporter) value(out []normalize.Record, b *BeanName, props []Prop, attr
 	case *Composite:
 		keys := append(attrKeys[:len(attrKeys):len(attrKeys)], attrName)
 		for _, k := range val.Keys {
-			out = x.value(out, b, props, keys, k, val.Description, val.Items[k], depth+1)
+			out = x.value(out, w, b, props, keys, k, val.Description, val.Items[k], depth+1)
 		}
 	case *Tabular:
 		ext := append(attrKeys[:len(attrKeys):len(attrKeys)], attrName)
@@ -184,7 +197,7 @@ func (x *Exporter) value(out []normalize.Record, b *BeanName, props []Prop, attr
 				if strings.EqualFold(vk, "value") {
 					names, name = attrKeys, attrName
 				}
-				out = x.value(out, b, l2s, names, name, val.Description, row.Items[vk], depth+1)
+				out = x.value(out, w, b, l2s, names, name, val.Description, row.Items[vk], depth+1)
 			}
 		}
 	}

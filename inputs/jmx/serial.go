@@ -68,6 +68,10 @@ var DefaultLimits = Limits{
 	MaxHandles:   1 << 20,
 }
 
+// maxFields bounds the serializable fields of one class (real classes
+// have a few dozen); it keeps field lookups cheap.
+const maxFields = 1024
+
 // ErrLimit is wrapped by every error caused by a decoding limit.
 var ErrLimit = errors.New("serialization limit exceeded")
 
@@ -528,6 +532,9 @@ func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 		n, err := d.u16()
 		if err != nil {
 			return nil, err
+		}
+		if n > maxFields {
+			return nil, fmt.Errorf("%w: class %s with %d fields", ErrLimit, cd.Name, n)
 		}
 		cd.Fields = make([]FieldDesc, 0, min(int(n), 256))
 		for range n {

@@ -395,6 +395,9 @@ func FuzzDecode(f *testing.F) {
 			}
 			c := Convert(v)
 			_ = javaString(c)
+			var x Exporter
+			bn := BeanName{Domain: "d", Props: []Prop{{"k", "v"}}}
+			_ = x.Bean(nil, &bn, nil, []Attribute{{Name: "a", Value: c}})
 			_, _ = parseStub(v)
 			_, _ = mbeanInfoOf(v)
 			_, _ = collectionElems(v, 0)

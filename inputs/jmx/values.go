@@ -62,7 +62,7 @@ const maxConvertDepth = 32
 // maxConvertNodes bounds the values one Convert call builds: a stream can
 // share one object many times (a DAG), which conversion would expand into
 // a tree.
-const maxConvertNodes = 1 << 18
+const maxConvertNodes = 1 << 16
 
 // Convert interprets a decoded serialization value as an attribute value.
 func Convert(v any) any {
@@ -73,6 +73,9 @@ func Convert(v any) any {
 type converter struct {
 	budget int
 	onPath []*Object
+	// done memoizes objects already converted: a stream may reference one
+	// object many times, and converting it once keeps the work linear.
+	done map[*Object]any
 }
 
 func (cv *converter) convert(v any, depth int) any {
@@ -97,9 +100,16 @@ func (cv *converter) convert(v any, depth int) any {
 				return Unsupported{Class: "(cycle)"}
 			}
 		}
+		if r, ok := cv.done[x]; ok {
+			return r
+		}
 		cv.onPath = append(cv.onPath, x)
 		r := cv.convertObject(x, depth)
 		cv.onPath = cv.onPath[:len(cv.onPath)-1]
+		if cv.done == nil {
+			cv.done = map[*Object]any{}
+		}
+		cv.done[x] = r
 		return r
 	}
 	return Unsupported{Class: className(v)}
@@ -405,18 +415,7 @@ func javaString(v any) string {
 		return javaFloat(float64(x.Millis)/1000.0, 64)
 	case *Composite:
 		var b strings.Builder
-		b.WriteString("javax.management.openmbean.CompositeDataSupport(compositeType=")
-		b.WriteString(x.TypeName)
-		b.WriteString(",contents={")
-		for i, k := range x.Keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(k)
-			b.WriteByte('=')
-			b.WriteString(javaString(x.Items[k]))
-		}
-		b.WriteString("})")
+		composite(&b, x, 0)
 		return b.String()
 	case ArrayValue:
 		return x.Class
@@ -424,4 +423,32 @@ func javaString(v any) string {
 		return x.Class
 	}
 	return ""
+}
+
+// maxStringForm bounds the toString of a composite: converted values may
+// share sub-values, so their text could grow exponentially.
+const maxStringForm = 64 << 10
+
+// composite writes CompositeDataSupport.toString.
+func composite(b *strings.Builder, c *Composite, depth int) {
+	b.WriteString("javax.management.openmbean.CompositeDataSupport(compositeType=")
+	b.WriteString(c.TypeName)
+	b.WriteString(",contents={")
+	for i, k := range c.Keys {
+		if b.Len() > maxStringForm || depth > maxConvertDepth {
+			b.WriteString("...")
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		if sub, ok := c.Items[k].(*Composite); ok {
+			composite(b, sub, depth+1)
+		} else {
+			b.WriteString(javaString(c.Items[k]))
+		}
+	}
+	b.WriteString("})")
 }
