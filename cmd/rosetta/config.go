@@ -1,0 +1,145 @@
+package main
+
+import (
+	_ "embed"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/inputs/statsd"
+	"github.com/rosetta-adapter/rosetta/mappings"
+	"github.com/rosetta-adapter/rosetta/mappings/library"
+)
+
+//go:embed default.yml
+var defaultConfig []byte
+
+// newInputRegistry is the one place that lists the input drivers Rosetta
+// ships.
+func newInputRegistry() (*inputs.Registry, error) {
+	return inputs.NewRegistry(
+		statsd.NewFactory(),
+	)
+}
+
+// buildOptions are the mapping build options of every load.
+func buildOptions() mappings.Options {
+	return mappings.Options{Library: library.FS}
+}
+
+// loadedConfig is a configuration built completely, ready to apply.
+type loadedConfig struct {
+	global mappings.GlobalConfig
+	specs  []inputSpec
+	// files are the config and mapping files it was read from, for watching.
+	files []string
+}
+
+// configSource returns the config to load: the --config.file, or the
+// embedded default adjusted by the --statsd.* flags.
+func configSource(f *runFlags, logger *slog.Logger) (file string, data []byte, err error) {
+	if f.configFile != "" {
+		if set := f.statsd.anySet(); len(set) > 0 && logger != nil {
+			sort.Strings(set)
+			logger.Warn("--statsd.* flags apply to the embedded default config only; configure the StatsD input in --config.file instead", "ignored", strings.Join(set, ","))
+		}
+		data, err := os.ReadFile(f.configFile)
+		if err != nil {
+			return "", nil, fmt.Errorf("reading config: %w", err)
+		}
+		return f.configFile, data, nil
+	}
+	var doc struct {
+		Inputs []map[string]any `yaml:"inputs"`
+	}
+	if err := yaml.Unmarshal(defaultConfig, &doc); err != nil {
+		return "", nil, fmt.Errorf("embedded default config: %w", err)
+	}
+	for _, in := range doc.Inputs {
+		if in["type"] != "statsd" {
+			continue
+		}
+		if cfg := f.statsd.defaultStatsdConfig(); len(cfg) > 0 {
+			in["config"] = cfg
+		}
+		if f.statsd.mappingConfig != "" {
+			in["mapping_files"] = []any{map[string]any{"file": f.statsd.mappingConfig, "format": "statsd_exporter"}}
+		}
+	}
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		return "", nil, err
+	}
+	return "<default config and flags>", out, nil
+}
+
+// loadConfig reads and builds the whole configuration; it has no side
+// effect, so a failure leaves whatever runs untouched.
+func loadConfig(f *runFlags, reg *inputs.Registry, logger *slog.Logger) (*loadedConfig, error) {
+	file, data, err := configSource(f, logger)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := mappings.Parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	opts := buildOptions()
+	if f.statsd.isSet("statsd.cache-size") {
+		opts.CacheSize = f.statsd.cacheSize
+	}
+	ins, err := mappings.Build(cfg, reg, opts)
+	if err != nil {
+		return nil, err
+	}
+	lc := &loadedConfig{global: cfg.Global}
+	if f.configFile != "" {
+		lc.files = append(lc.files, f.configFile)
+	}
+	for _, in := range ins {
+		lc.specs = append(lc.specs, inputSpec{
+			name:        in.Name,
+			typ:         in.Type,
+			factory:     in.Factory,
+			config:      in.Config,
+			fingerprint: in.Fingerprint,
+			rules:       in.Rules,
+		})
+		lc.files = append(lc.files, in.Files...)
+	}
+	return lc, nil
+}
+
+// checkRunConfig is --check-config: load everything, start nothing.
+func checkRunConfig(f *runFlags) error {
+	reg, err := newInputRegistry()
+	if err != nil {
+		return err
+	}
+	_, err = loadConfig(f, reg, nil)
+	return err
+}
+
+// runCheck is `rosetta check FILE...`.
+func runCheck(files []string, stdout, stderr io.Writer) int {
+	reg, err := newInputRegistry()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	kinds, err := mappings.Check(reg, buildOptions(), files...)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	for i, file := range files {
+		fmt.Fprintf(stdout, "%s: OK (%s)\n", file, kinds[i])
+	}
+	return 0
+}

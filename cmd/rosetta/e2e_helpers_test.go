@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// Binaries built once per test run and shared by the end-to-end tests.
+var (
+	buildOnce     sync.Once
+	buildErr      error
+	rosettaBin    string
+	statsdExpOnce sync.Once
+	statsdExpBin  string
+	statsdExpErr  error
+	binDir        string
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "rosetta-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildRosetta builds ./cmd/rosetta (this package) into a temp dir.
+func buildRosetta(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		rosettaBin = filepath.Join(binDir, "rosetta")
+		cmd := exec.Command("go", "build", "-o", rosettaBin, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("building rosetta: %w\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return rosettaBin
+}
+
+// buildStatsdExporter builds the real statsd_exporter at the version in
+// go.mod from the module cache.
+func buildStatsdExporter(t testing.TB) string {
+	t.Helper()
+	statsdExpOnce.Do(func() {
+		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/prometheus/statsd_exporter").Output()
+		if err != nil {
+			statsdExpErr = fmt.Errorf("locating statsd_exporter in the module cache: %w", err)
+			return
+		}
+		dir := strings.TrimSpace(string(out))
+		if dir == "" {
+			statsdExpErr = fmt.Errorf("statsd_exporter is not in the module cache; run 'go mod download github.com/prometheus/statsd_exporter'")
+			return
+		}
+		statsdExpBin = filepath.Join(binDir, "statsd_exporter")
+		cmd := exec.Command("go", "build", "-o", statsdExpBin, ".")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			statsdExpErr = fmt.Errorf("building statsd_exporter: %w\n%s", err, out)
+		}
+	})
+	if statsdExpErr != nil {
+		t.Fatal(statsdExpErr)
+	}
+	return statsdExpBin
+}
+
+// freePort returns a port free on 127.0.0.1 for both TCP and UDP.
+func freePort(t testing.TB) int {
+	t.Helper()
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		l.Close()
+		if err == nil {
+			u.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port")
+	return 0
+}
+
+// process is a server started by a test; it is killed at cleanup.
+type process struct {
+	cmd    *exec.Cmd
+	output *bytes.Buffer
+	mu     *sync.Mutex
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func startProcess(t testing.TB, bin string, args ...string) *process {
+	t.Helper()
+	p := &process{output: &bytes.Buffer{}, mu: &sync.Mutex{}}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Stdout = lockedWriter{p.mu, p.output}
+	p.cmd.Stderr = lockedWriter{p.mu, p.output}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+		if t.Failed() {
+			t.Logf("output of %s:\n%s", filepath.Base(bin), p.Output())
+		}
+	})
+	return p
+}
+
+func (p *process) Output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.output.String()
+}
+
+// waitHTTP polls url until it answers 200 or the deadline passes.
+func waitHTTP(t testing.TB, url string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not answer 200 within %s (last error: %v)", url, timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// scrape fetches and parses a text exposition.
+func scrape(t testing.TB, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req.Header.Set("Accept", "text/plain;version=0.0.4")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("scraping %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("scraping %s: status %d: %s", url, resp.StatusCode, body)
+	}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	mfs, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("parsing %s: %v\n%s", url, err, body)
+	}
+	return mfs
+}
+
+// metricValue returns the value of the one series of name whose labels
+// include want, and whether it exists.
+func metricValue(mfs map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
+	mf, ok := mfs[name]
+	if !ok {
+		return 0, false
+	}
+outer:
+	for _, m := range mf.GetMetric() {
+		have := map[string]string{}
+		for _, lp := range m.GetLabel() {
+			have[lp.GetName()] = lp.GetValue()
+		}
+		for k, v := range want {
+			if have[k] != v {
+				continue outer
+			}
+		}
+		switch {
+		case m.Counter != nil:
+			return m.GetCounter().GetValue(), true
+		case m.Gauge != nil:
+			return m.GetGauge().GetValue(), true
+		case m.Untyped != nil:
+			return m.GetUntyped().GetValue(), true
+		case m.Histogram != nil:
+			return float64(m.GetHistogram().GetSampleCount()), true
+		case m.Summary != nil:
+			return float64(m.GetSummary().GetSampleCount()), true
+		}
+	}
+	return 0, false
+}
+
+// sendTCP sends lines over one TCP connection and closes it.
+func sendTCP(t testing.TB, addr string, payload []byte) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dialing %s: %v", addr, err)
+	}
+	defer c.Close()
+	_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write(payload); err != nil {
+		t.Fatalf("writing to %s: %v", addr, err)
+	}
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+)
+
+func main() {
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Main parses args, runs the chosen subcommand and returns the exit code.
+// It is the only place that decides on process exit.
+func Main(args []string, stdout, stderr io.Writer) int {
+	app := kingpin.New("rosetta", "A monitoring adapter: StatsD, JMX and application stats in, one Prometheus /metrics out.")
+	app.HelpFlag.Short('h')
+	app.Version(version.Print("rosetta"))
+	app.UsageWriter(stdout)
+	app.ErrorWriter(stderr)
+	app.Terminate(nil)
+
+	f := &runFlags{}
+	f.register(app)
+	webFlags := kingpinflag.AddFlags(app, ":9102")
+	logCfg := &promslog.Config{}
+	promslogflag.AddFlags(app, logCfg)
+
+	runCmd := app.Command("run", "Run the adapter (the default).").Default()
+	checkCmd := app.Command("check", "Validate config and mapping files (Rosetta configs, statsd_exporter mapping files) and exit non-zero with positioned errors.")
+	checkFiles := checkCmd.Arg("file", "Files to check.").Required().Strings()
+	versionCmd := app.Command("version", "Print the version and exit.")
+
+	cmd, err := app.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "rosetta: %v; see --help\n", err)
+		return 2
+	}
+	if cmd == "" { // --help or --version handled by kingpin
+		return 0
+	}
+	logCfg.Writer = stderr
+	logger := promslog.New(logCfg)
+
+	switch cmd {
+	case versionCmd.FullCommand():
+		fmt.Fprintln(stdout, version.Print("rosetta"))
+		return 0
+	case checkCmd.FullCommand():
+		return runCheck(*checkFiles, stdout, stderr)
+	case runCmd.FullCommand():
+		if f.checkConfig {
+			if err := checkRunConfig(f); err != nil {
+				fmt.Fprintln(stderr, err)
+				return 1
+			}
+			fmt.Fprintln(stdout, "configuration OK")
+			return 0
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := runAdapter(ctx, logger, f, webFlags); err != nil {
+			logger.Error("rosetta stopped", "err", err)
+			return 1
+		}
+		return 0
+	}
+	return 0
+}
+
+// errUsage marks command-line mistakes.
+var errUsage = errors.New("usage")
+
+var _ = slog.LevelInfo

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/rosetta-adapter/rosetta/mappings/watch"
+	"github.com/rosetta-adapter/rosetta/outputs"
+)
+
+// runAdapter runs Rosetta until ctx ends.
+func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags *web.FlagConfig) error {
+	logger.Info("starting rosetta", "version", version.Info(), "build_context", version.BuildContext())
+	if err := f.statsd.unsupported(); err != nil {
+		return err
+	}
+
+	registry, err := newInputRegistry()
+	if err != nil {
+		return err
+	}
+	loaded, err := loadConfig(f, registry, logger)
+	if err != nil {
+		return fmt.Errorf("loading configuration: %w", err)
+	}
+
+	self := prometheus.NewRegistry()
+	self.MustRegister(
+		versioncollector.NewCollector("rosetta"),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	store, err := outputs.NewStore(outputs.StoreConfig{
+		SeriesLimit: loaded.global.SeriesLimit,
+		DefaultTTL:  loaded.global.TTL,
+		Registerer:  self,
+		Logger:      logger.With("component", "store"),
+	})
+	if err != nil {
+		return err
+	}
+	mgr := newManager(logger, store, self)
+	reloadM := newReloadMetrics(self)
+
+	// The running configuration; reloads replace it only when the new one
+	// is built completely.
+	var mu sync.Mutex
+	current := loaded
+	reload := func(ctx context.Context) error {
+		next, err := loadConfig(f, registry, logger)
+		if err != nil {
+			return err
+		}
+		if err := mgr.apply(ctx, next.specs); err != nil {
+			return err
+		}
+		store.SetSeriesLimit(next.global.SeriesLimit)
+		store.SetDefaultTTL(next.global.TTL)
+		mu.Lock()
+		current = next
+		mu.Unlock()
+		return nil
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := mgr.apply(ctx, current.specs); err != nil {
+		return err
+	}
+	reloadM.observe(nil)
+	defer mgr.stop()
+
+	requests := make(chan chan error)
+	w, err := outputs.NewWeb(outputs.WebConfig{
+		Flags:         webFlags,
+		TelemetryPath: f.telemetryPath,
+		Gatherer:      prometheus.Gatherers{self, mgr, store},
+		Registerer:    self,
+		Reload:        func(ctx context.Context) error { return requestReload(ctx, requests) },
+		Handlers:      map[string]http.Handler{},
+		Name:          "Rosetta",
+		Description:   "StatsD, JMX and application stats in; one Prometheus /metrics out.",
+		Version:       version.Info(),
+		EnablePprof:   f.pprof,
+		Logger:        logger.With("component", "web"),
+	})
+	if err != nil {
+		return err
+	}
+
+	watcher := watch.New(logger.With("component", "watch"), current.files, f.watchInterval)
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 3)
+	if f.watchInterval > 0 {
+		wg.Go(func() {
+			watcher.Run(ctx, func() {
+				if err := requestReload(ctx, requests); err == nil {
+					mu.Lock()
+					watcher.SetPaths(current.files)
+					mu.Unlock()
+				}
+			})
+		})
+	}
+	wg.Go(func() {
+		if err := store.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			errc <- fmt.Errorf("store: %w", err)
+		}
+	})
+	wg.Go(func() { reloadLoop(ctx, logger, requests, reload, reloadM) })
+	wg.Go(func() {
+		if err := w.Run(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("web server: %w", err)
+		}
+	})
+	w.SetReady(true)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case runErr = <-errc:
+	}
+	cancel()
+	wg.Wait()
+	return runErr
+}
