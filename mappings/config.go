@@ -62,14 +62,15 @@ type InputConfig struct {
 }
 
 // Parse decodes a native config strictly; every problem is reported at once
-// with its position in file.
+// with its position in file. On errors it still returns what it could
+// decode (never nil), so that Check can report build errors as well.
 func Parse(file string, data []byte) (*Config, error) {
+	cfg := &Config{File: file}
 	root, err := parseYAML(file, data)
 	if err != nil {
-		return nil, err
+		return cfg, err
 	}
 	d := &decoder{file: file}
-	cfg := &Config{File: file}
 	names := map[string]normalize.Pos{}
 	d.fields(root, "config", func(k string, kn, v *yaml.Node) bool {
 		switch k {
@@ -153,9 +154,6 @@ func (d *decoder) mappingRef(n *yaml.Node) MappingRef {
 				ref.File = d.str(v, k)
 			case "format":
 				ref.Format = d.str(v, k)
-				if _, ok := lookupFormat(ref.Format); !ok && ref.Format != "" {
-					d.errf(v, "format: unknown format %q (known: %s)", ref.Format, strings.Join(Formats(), ", "))
-				}
 			default:
 				return false
 			}
@@ -303,6 +301,10 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	var errs []error
 	var files []string
 	for i, ref := range ic.MappingFiles {
+		if _, ok := lookupFormat(ref.Format); !ok && ref.Format != "" {
+			errs = append(errs, fmt.Errorf("%s: input %q: unknown format %q (known: %s)", ref.Pos, ic.Name, ref.Format, strings.Join(Formats(), ", ")))
+			continue
+		}
 		file, data, err := readRef(cfg, ref, opts)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: input %q: %w", ref.Pos, ic.Name, err))
@@ -503,12 +505,10 @@ func CheckData(reg *inputs.Registry, opts Options, file string, data []byte) (Ki
 		return "", err
 	}
 	if root != nil && (hasKey(root, "inputs") || hasKey(root, "global")) {
-		cfg, err := Parse(file, data)
-		if err != nil {
-			return KindConfig, err
-		}
-		_, err = Build(cfg, reg, opts)
-		return KindConfig, err
+		// Build even a config with errors, to report everything at once.
+		cfg, perr := Parse(file, data)
+		_, berr := Build(cfg, reg, opts)
+		return KindConfig, errors.Join(perr, berr)
 	}
 	rsc, err := TranslateFile(file, data, "")
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,11 @@ func (d *decoder) err() error { return errors.Join(d.errs...) }
 func parseYAML(file string, data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
+		// "yaml: line 3: message" -> "file:3: message"
+		msg := err.Error()
+		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+			return nil, fmt.Errorf("%s:%s: %s", file, m[1], m[2])
+		}
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
@@ -54,6 +60,8 @@ func parseYAML(file string, data []byte) (*yaml.Node, error) {
 	}
 	return root, nil
 }
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // resolve follows aliases.
 func resolve(n *yaml.Node) *yaml.Node {

@@ -226,7 +226,11 @@ func TestStatsdMappingFileIsLarge(t *testing.T) {
 	}
 	kinds := map[string]bool{}
 	for _, r := range rsc.Rules {
-		kinds[r.MatchType.String()] = true
+		if r.MatchType == normalize.MatchRegex {
+			kinds["regex"] = true
+		} else {
+			kinds["glob"] = true
+		}
 		if r.Action == normalize.ActionDrop {
 			kinds["drop"] = true
 		}

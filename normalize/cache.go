@@ -19,15 +19,10 @@ type cache struct {
 	mask   uint64
 }
 
-type cacheKey struct {
-	s string
-	t Type
-}
-
 type cacheShard struct {
 	mu   sync.RWMutex
-	m    map[cacheKey]*entry
-	ring []cacheKey
+	m    map[uint64]*entry // by hash; the entry holds its key
+	ring []uint64
 	hand int
 	max  int
 	_    [40]byte // keep shards on separate cache lines
@@ -41,34 +36,40 @@ func newCache(size int) *cache {
 	per := (size + n - 1) / n
 	c := &cache{seed: maphash.MakeSeed(), shards: make([]cacheShard, n), mask: uint64(n - 1)}
 	for i := range c.shards {
-		c.shards[i].m = make(map[cacheKey]*entry, min(per, 1024))
+		c.shards[i].m = make(map[uint64]*entry, min(per, 1024))
 		c.shards[i].max = per
 	}
 	return c
 }
 
-func (c *cache) shard(s string, t Type) *cacheShard {
-	h := maphash.String(c.seed, s) + uint64(t)
-	return &c.shards[h&c.mask]
+func (c *cache) hash(s string, t Type) uint64 {
+	return maphash.String(c.seed, s) ^ uint64(t)*0x9e3779b97f4a7c15
 }
 
 func (c *cache) get(s string, t Type) *entry {
-	sh := c.shard(s, t)
+	h := c.hash(s, t)
+	sh := &c.shards[h&c.mask]
 	sh.mu.RLock()
-	e := sh.m[cacheKey{s, t}]
+	e := sh.m[h]
 	sh.mu.RUnlock()
-	if e != nil && !e.ref.Load() {
+	if e == nil || e.key != s || e.typ != t {
+		return nil // a 64-bit hash collision counts as a miss
+	}
+	if !e.ref.Load() {
 		e.ref.Store(true)
 	}
 	return e
 }
 
-func (c *cache) put(s string, t Type, e *entry) {
-	sh := c.shard(s, t)
-	k := cacheKey{s, t}
+// put stores e (whose key and typ are set), replacing a colliding entry.
+func (c *cache) put(e *entry) {
+	h := c.hash(e.key, e.typ)
+	sh := &c.shards[h&c.mask]
+	k := h
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if _, ok := sh.m[k]; ok {
+		sh.m[k] = e
 		return
 	}
 	if len(sh.ring) < sh.max {

@@ -151,7 +151,7 @@ func TestPipelineConcurrent(t *testing.T) {
 func TestCacheBounded(t *testing.T) {
 	c := newCache(1000)
 	for i := range 100000 {
-		c.put(fmt.Sprintf("m%d", i), TypeCounter, &entry{name: "x"})
+		c.put(&entry{key: fmt.Sprintf("m%d", i), typ: TypeCounter, name: "x"})
 		if i%7 == 0 {
 			c.get("m0", TypeCounter) // keep one hot
 		}

@@ -128,13 +128,15 @@ func (rs *RuleSet) Len() int { return len(rs.rules) }
 // entry is a cached match result for one (match string, type): everything
 // about the output that depends on the match string alone.
 type entry struct {
+	key  string
+	typ  Type
 	rule *rule // nil: no rule matched
 	// name is the output name: the expanded rule name, or the escaped
 	// match string when the rule has none or nothing matched. useDefault
 	// says the record's DefaultName, if any, takes its place.
 	name       string
 	useDefault bool
-	labels     Labels // the rule's labels, expanded, in rule order
+	labels     Labels // the rule's labels, expanded, sorted by name, unique
 	value      float64
 	hasValue   bool
 	invalid    string // reason the output is invalid, "" if valid
@@ -154,7 +156,8 @@ func (rs *RuleSet) lookup(s string, t Type) (*entry, bool) {
 	s = strings.Clone(s)
 	e := rs.compute(s, t, false)
 	if rs.cache != nil {
-		rs.cache.put(s, t, e)
+		e.key, e.typ = s, t
+		rs.cache.put(e)
 	}
 	return e, false
 }
@@ -228,6 +231,7 @@ func (rs *RuleSet) compute(s string, t Type, keepCaptures bool) *entry {
 			}
 			e.labels[i] = Label{Name: n, Value: v}
 		}
+		e.labels = e.labels.Sort()
 	}
 	if r.hasValue {
 		var v string
@@ -294,25 +298,42 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	} else {
 		arena = append(arena, base...)
 	}
+	own := sortLabels(arena[start:])
+	arena = arena[:start+len(own)]
 	if r == nil {
 		s.Opts = rs.defaultOpts
+		s.Labels = own
 	} else {
 		s.Opts = r.opts
-		own := arena[start:]
-		for _, l := range e.labels {
-			found := false
-			for i := range own {
-				if own[i].Name == l.Name {
-					found = true
-					if !r.cfg.HonorLabels {
-						own[i].Value = l.Value
+		if len(e.labels) == 0 {
+			s.Labels = own
+		} else if len(own) == 0 {
+			arena = append(arena, e.labels...)
+			s.Labels = arena[start:]
+		} else {
+			// merge two sorted lists; on equal names the rule wins unless
+			// honor_labels
+			mstart := len(arena)
+			i, j := 0, 0
+			for i < len(own) || j < len(e.labels) {
+				switch {
+				case j == len(e.labels) || i < len(own) && own[i].Name < e.labels[j].Name:
+					arena = append(arena, own[i])
+					i++
+				case i == len(own) || e.labels[j].Name < own[i].Name:
+					arena = append(arena, e.labels[j])
+					j++
+				default:
+					if r.cfg.HonorLabels {
+						arena = append(arena, own[i])
+					} else {
+						arena = append(arena, e.labels[j])
 					}
+					i++
+					j++
 				}
 			}
-			if !found {
-				arena = append(arena, l)
-				own = arena[start:]
-			}
+			s.Labels = arena[mstart:]
 		}
 		if r.cfg.Help != "" {
 			s.Help = r.cfg.Help
@@ -330,8 +351,6 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 			s.Value *= *r.cfg.Scale
 		}
 	}
-	s.Labels = sortLabels(arena[start:])
-	arena = arena[:start+len(s.Labels)]
 	if s.Type == TypeCounter && rec.Delta && rec.Dist == nil {
 		if s.Value < 0 {
 			return OutcomeInvalid, "illegal_negative_counter", arena[:start]
