@@ -13,7 +13,7 @@ LDFLAGS   := -s -w \
 	-X github.com/prometheus/common/version.BuildUser=rosetta \
 	-X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build run test test-only peers vet fmt-check generate ci bench fuzz mapping-tests
+.PHONY: all build run test test-only peers vet fmt-check generate ci bench fuzz
 
 all: build
 
@@ -44,6 +44,11 @@ generate:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# fuzz runs every fuzz target for FUZZTIME each (the seed corpora also run
+# in `make test`).
+fuzz:
+	FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 ci: test
 	@git diff --exit-code -- . ':(exclude)testdata/node/package-lock.json' || (echo "tree changed by the build"; exit 1)
