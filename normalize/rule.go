@@ -204,10 +204,9 @@ type rule struct {
 	re    *regexp.Regexp
 	stars int // glob captures
 
-	name    template
-	hasName bool
-	labels  []labelTmpl
-	// labelsStatic: no label uses a capture
+	name     template
+	hasName  bool
+	labels   []labelTmpl
 	value    template
 	hasValue bool
 	opts     *SeriesOptions

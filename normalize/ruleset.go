@@ -392,8 +392,10 @@ func sortLabels(ls Labels) Labels {
 	return out
 }
 
-// Map maps one record (for tests and tools; pipelines batch). ok is false
-// when the record produces no sample.
+// Map maps one record through the cache (for tests and tools; pipelines
+// batch and count). The sample is zero unless the outcome is mapped or
+// unmatched; reason says why a record was dropped or is invalid. It does
+// not count rule hits.
 func (rs *RuleSet) Map(rec Record) (Sample, Outcome, string) {
 	e, _ := rs.lookup(rec.Match, rec.Type)
 	var s Sample
