@@ -40,7 +40,7 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 generate:
-	$(GO) generate ./...
+	PATH="$$($(GO) env GOPATH)/bin:$$PATH" $(GO) generate ./...
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
