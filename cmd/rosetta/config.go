@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx"
 	"github.com/rosetta-adapter/rosetta/inputs/statsd"
 	"github.com/rosetta-adapter/rosetta/mappings"
 	"github.com/rosetta-adapter/rosetta/mappings/library"
@@ -25,6 +26,7 @@ var defaultConfig []byte
 func newInputRegistry() (*inputs.Registry, error) {
 	return inputs.NewRegistry(
 		statsd.NewFactory(),
+		jmx.NewFactory(),
 	)
 }
 
