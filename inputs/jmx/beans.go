@@ -293,13 +293,10 @@ func (x *Exporter) record(out []normalize.Record, b *BeanName, props []Prop, att
 			labels = append(labels, normalize.Label{Name: ln, Value: p.Value})
 		}
 	}
-	raw := make(normalize.Labels, len(props))
-	for i, p := range props {
-		raw[i] = normalize.Label{Name: p.Key, Value: p.Value}
-	}
+	// No raw Labels: a jmx_exporter rule with a name gets only its own
+	// labels; the bean's properties are in the match string.
 	return append(out, normalize.Record{
 		Match:         m.String(),
-		Labels:        raw,
 		Value:         value,
 		Type:          normalize.TypeUntyped,
 		Help:          help,

@@ -1,0 +1,416 @@
+package mappings
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs/jmx"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// FormatJMXExporter is jmx_exporter's config file: its rules become
+// regex rules over the JMX input's bean strings, its connection keys are
+// accepted (the JMX input reads them).
+const FormatJMXExporter = "jmx_exporter"
+
+func init() {
+	RegisterFormat(Format{Name: FormatJMXExporter, Priority: 50, Detect: detectJMXExporter, Translate: TranslateJMXExporter})
+}
+
+// jmxExporterKeys are the top-level keys of a jmx_exporter config
+// (collector and standalone settings; httpServer and openTelemetry are the
+// exporter's own server and are accepted and ignored).
+var jmxExporterKeys = map[string]bool{
+	"startDelaySeconds": true, "scrapeTimeoutSeconds": true, "hostPort": true, "jmxUrl": true,
+	"username": true, "password": true, "ssl": true,
+	"lowercaseOutputName": true, "lowercaseOutputLabelNames": true, "inferCounterTypeFromName": true,
+	"includeObjectNames": true, "whitelistObjectNames": true, "excludeObjectNames": true, "blacklistObjectNames": true,
+	"excludeJvmMetrics": true, "includeObjectNameAttributes": true, "excludeObjectNameAttributes": true,
+	"autoExcludeObjectNameAttributes": true, "metricCustomizers": true, "rules": true,
+	"httpServer": true, "openTelemetry": true,
+}
+
+// detectJMXExporter: only jmx_exporter keys, and at least one that is not
+// shared with other formats (every key but `rules`), or rules with
+// `pattern`.
+func detectJMXExporter(root *yaml.Node) bool {
+	if root == nil || root.Kind != yaml.MappingNode {
+		return false
+	}
+	specific := false
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k := root.Content[i].Value
+		if !jmxExporterKeys[k] {
+			return false
+		}
+		if k != "rules" {
+			specific = true
+			continue
+		}
+		if rs := resolve(root.Content[i+1]); rs != nil && rs.Kind == yaml.SequenceNode {
+			for _, r := range rs.Content {
+				if hasKey(resolve(r), "pattern") {
+					specific = true
+				}
+			}
+		}
+	}
+	return specific
+}
+
+// TranslateJMXExporter reads a jmx_exporter config unchanged and returns
+// its rules: pattern (implicitly unanchored: ^.*(?:PATTERN).*$), name,
+// value, valueFactor, labels (in sorted key order), help, type, cache;
+// lowercaseOutputName and lowercaseOutputLabelNames; names escaped with
+// jmx_exporter's safeName. With rules, what no rule matches is dropped;
+// without, everything is kept under its default name, as in jmx_exporter.
+func TranslateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, error) {
+	root, err := parseYAML(file, data)
+	if err != nil {
+		return nil, err
+	}
+	d := &decoder{file: file}
+	cfg := &normalize.RuleSetConfig{Escape: jmx.SafeName, Unmatched: normalize.UnmatchedKeep}
+	hasRules := false
+	d.fields(root, "jmx_exporter config", func(k string, kn, v *yaml.Node) bool {
+		switch k {
+		case "lowercaseOutputName":
+			cfg.LowercaseOutputName = d.boolean(v, k)
+		case "lowercaseOutputLabelNames":
+			cfg.LowercaseOutputLabelNames = d.boolean(v, k)
+		case "rules":
+			items := d.list(v, k)
+			hasRules = true
+			for i, item := range items {
+				if r, ok := d.jmxRule(item, i+1); ok {
+					cfg.Rules = append(cfg.Rules, r)
+				}
+			}
+			d.ruleIndex, d.ruleMatch = 0, ""
+		case "inferCounterTypeFromName", "metricCustomizers":
+			if !isNull(v) && !(v.Kind == yaml.ScalarNode && v.Value == "false") {
+				d.errf(kn, "%s is not supported yet", k)
+			}
+		default:
+			return jmxExporterKeys[k]
+		}
+		return true
+	})
+	if hasRules {
+		cfg.Unmatched = normalize.UnmatchedDrop
+	}
+	return cfg, d.err()
+}
+
+func (d *decoder) jmxRule(n *yaml.Node, index int) (normalize.RuleConfig, bool) {
+	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, MatchType: normalize.MatchRegex}
+	d.ruleIndex, d.ruleMatch = index, ""
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "pattern" && resolve(n.Content[i+1]).Kind == yaml.ScalarNode {
+				d.ruleMatch = resolve(n.Content[i+1]).Value
+			}
+		}
+	}
+	var (
+		pattern            string
+		patternNode        *yaml.Node
+		hasPattern, hasLbl bool
+		nameNode, helpNode *yaml.Node
+		ok                 = true
+	)
+	groups := 0
+	d.fields(n, "rule", func(k string, kn, v *yaml.Node) bool {
+		switch k {
+		case "pattern":
+			pattern, patternNode, hasPattern = d.str(v, k), v, true
+		case "name":
+			r.Name, nameNode = d.str(v, k), v
+		case "value":
+			r.Value = d.str(v, k)
+		case "valueFactor":
+			f := d.float(v, k)
+			r.Scale = &f
+		case "help":
+			r.Help, helpNode = d.str(v, k), v
+		case "type":
+			switch s := strings.ToUpper(d.str(v, k)); s {
+			case "GAUGE":
+				r.Type, r.TypeSet = normalize.TypeGauge, true
+			case "COUNTER":
+				r.Type, r.TypeSet = normalize.TypeCounter, true
+			case "UNTYPED", "UNKNOWN":
+				r.Type, r.TypeSet = normalize.TypeUntyped, true
+			default:
+				d.errf(v, "type: invalid value %q (want GAUGE, COUNTER or UNTYPED)", v.Value)
+			}
+		case "labels":
+			hasLbl = true
+			var keys []string
+			nodes := map[string][2]*yaml.Node{}
+			d.fields(v, "labels", func(lk string, lkn, lv *yaml.Node) bool {
+				keys = append(keys, lk)
+				nodes[lk] = [2]*yaml.Node{lkn, lv}
+				return true
+			})
+			sort.Strings(keys) // jmx_exporter iterates a TreeMap
+			for _, lk := range keys {
+				r.Labels = append(r.Labels, normalize.LabelConfig{Name: lk, Value: d.str(nodes[lk][1], lk), Pos: d.pos(nodes[lk][0])})
+			}
+		case "attrNameSnakeCase":
+			if d.boolean(v, k) {
+				d.errf(kn, "attrNameSnakeCase is not supported yet")
+				ok = false
+			}
+		case "cache":
+			_ = d.boolean(v, k) // the rule engine caches every rule
+		default:
+			return false
+		}
+		return true
+	})
+	if hasPattern {
+		if err := checkJavaRegex(pattern); err != nil {
+			d.errf(patternNode, "pattern: %v", err)
+			ok = false
+		}
+		r.Match = "^.*(?:" + pattern + ").*$"
+		groups = countGroups(pattern)
+	} else {
+		r.Match = "^.*$"
+	}
+	switch {
+	case r.Name == "" && (r.Help != "" || hasLbl):
+		d.errf(n, "help and labels need a name")
+		ok = false
+	case r.Name != "" && !hasPattern:
+		d.errf(nameNode, "name needs a pattern")
+		ok = false
+	}
+	var err error
+	if r.Name, err = javaTemplate(r.Name, groups, true); err != nil {
+		d.errf(nameNode, "name: %v", err)
+		ok = false
+	}
+	if r.Value, err = javaTemplate(r.Value, groups, false); err != nil {
+		d.errf(n, "value: %v", err)
+		ok = false
+	}
+	if r.Help, err = javaTemplate(r.Help, groups, false); err != nil {
+		d.errf(helpNode, "help: %v", err)
+		ok = false
+	}
+	for i := range r.Labels {
+		l := &r.Labels[i]
+		if l.Name, err = javaTemplate(l.Name, groups, true); err == nil {
+			l.Value, err = javaTemplate(l.Value, groups, false)
+		}
+		if err != nil {
+			d.errf(n, "labels: %v", err)
+			ok = false
+		}
+	}
+	return r, ok
+}
+
+// countGroups counts capturing groups of a (checked) Java pattern: every
+// "(" not escaped, not in a class, and not followed by "?" (except
+// named groups "(?<name>").
+func countGroups(p string) int {
+	n := 0
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\\':
+			i++
+		case inClass:
+			if c == ']' {
+				inClass = false
+			}
+		case c == '[':
+			inClass = true
+		case c == '(':
+			if i+1 < len(p) && p[i+1] == '?' {
+				if i+2 < len(p) && p[i+2] == '<' && i+3 < len(p) && p[i+3] != '=' && p[i+3] != '!' {
+					n++
+				}
+				continue
+			}
+			n++
+		}
+	}
+	return n
+}
+
+// javaTemplate converts a java.util.regex.Matcher replacement ($1, ${name},
+// \x for a literal x) into the rule engine's template syntax (${1},
+// ${name}, $$). Java reads as many digits after $ as still name an
+// existing group; that is resolved here against groups. For names, the
+// literal parts are made safe (unsafe characters become '_') so that the
+// template is valid; the escaper applies safeName to the whole expansion.
+func javaTemplate(t string, groups int, name bool) (string, error) {
+	if t == "" || !strings.ContainsAny(t, `$\`) {
+		if name {
+			return safeLiteral(t, true), nil
+		}
+		return t, nil
+	}
+	var b strings.Builder
+	var lit strings.Builder
+	first := true
+	flush := func() {
+		s := lit.String()
+		lit.Reset()
+		if name {
+			s = safeLiteral(s, first)
+		} else {
+			s = strings.ReplaceAll(s, "$", "$$")
+		}
+		b.WriteString(s)
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch c {
+		case '\\':
+			if i+1 >= len(t) {
+				return "", fmt.Errorf("%q: character to be escaped is missing", t)
+			}
+			i++
+			lit.WriteByte(t[i])
+		case '$':
+			if i+1 >= len(t) {
+				return "", fmt.Errorf("%q: illegal group reference: group index is missing", t)
+			}
+			if t[i+1] == '{' {
+				end := strings.IndexByte(t[i:], '}')
+				if end < 0 {
+					return "", fmt.Errorf("%q: named capturing group is missing trailing '}'", t)
+				}
+				flush()
+				first = false
+				b.WriteString(t[i : i+end+1])
+				i += end
+				continue
+			}
+			if t[i+1] < '0' || t[i+1] > '9' {
+				return "", fmt.Errorf("%q: illegal group reference", t)
+			}
+			g := int(t[i+1] - '0')
+			j := i + 2
+			for j < len(t) && t[j] >= '0' && t[j] <= '9' {
+				ng := g*10 + int(t[j]-'0')
+				if ng > groups {
+					break
+				}
+				g = ng
+				j++
+			}
+			if g > groups {
+				return "", fmt.Errorf("%q: no group %d (the pattern has %d)", t, g, groups)
+			}
+			flush()
+			first = false
+			b.WriteString("${" + strconv.Itoa(g) + "}")
+			i = j - 1
+		default:
+			lit.WriteByte(c)
+		}
+	}
+	flush()
+	return b.String(), nil
+}
+
+// safeLiteral maps characters outside [a-zA-Z0-9:_] to '_' and, at the
+// start of a name, prefixes a digit with '_'.
+func safeLiteral(s string, atStart bool) string {
+	if s == "" {
+		return s
+	}
+	var b strings.Builder
+	if atStart && s[0] >= '0' && s[0] <= '9' {
+		b.WriteByte('_')
+	}
+	for _, r := range s {
+		if r == ':' || r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// checkJavaRegex reports the first Java regex construct RE2 lacks, with
+// its column in the pattern.
+func checkJavaRegex(p string) error {
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		at := func(construct string) error {
+			return fmt.Errorf("column %d: %s is a Java regex construct RE2 does not support", i+1, construct)
+		}
+		if c == '\\' && i+1 < len(p) {
+			n := p[i+1]
+			switch {
+			case n >= '1' && n <= '9' && !inClass:
+				return at(`a backreference (\` + string(n) + `)`)
+			case n == 'k' && i+2 < len(p) && p[i+2] == '<':
+				return at(`a named backreference (\k<...>)`)
+			case n == 'p' || n == 'P':
+				if strings.HasPrefix(p[i+2:], "{java") || strings.HasPrefix(p[i+2:], "{Is") || strings.HasPrefix(p[i+2:], "{In") {
+					end := strings.IndexByte(p[i:], '}')
+					if end < 0 {
+						end = len(p) - i - 1
+					}
+					return at(`the character class ` + p[i:i+end+1])
+				}
+			case n == 'h' || n == 'H' || n == 'R' || n == 'X' || n == 'G' || n == 'Z' || n == 'e' || n == 'V' || n == 'v':
+				return at(`\` + string(n))
+			}
+			i++
+			continue
+		}
+		if inClass {
+			switch {
+			case c == ']':
+				inClass = false
+			case c == '&' && i+1 < len(p) && p[i+1] == '&':
+				return at("a character class intersection (&&)")
+			case c == '[':
+				return at("a nested character class")
+			}
+			continue
+		}
+		switch c {
+		case '[':
+			inClass = true
+			if i+1 < len(p) && p[i+1] == ']' {
+				i++ // "[]...]": a leading ] is literal
+			} else if i+2 < len(p) && p[i+1] == '^' && p[i+2] == ']' {
+				i += 2
+			}
+		case '(':
+			switch {
+			case strings.HasPrefix(p[i:], "(?="):
+				return at("a lookahead (?=...)")
+			case strings.HasPrefix(p[i:], "(?!"):
+				return at("a negative lookahead (?!...)")
+			case strings.HasPrefix(p[i:], "(?<="):
+				return at("a lookbehind (?<=...)")
+			case strings.HasPrefix(p[i:], "(?<!"):
+				return at("a negative lookbehind (?<!...)")
+			case strings.HasPrefix(p[i:], "(?>"):
+				return at("an atomic group (?>...)")
+			}
+		case '+':
+			if i > 0 && (p[i-1] == '*' || p[i-1] == '+' || p[i-1] == '?' || p[i-1] == '}') && !(i > 1 && p[i-2] == '\\') {
+				return at("a possessive quantifier (" + p[i-1:i+1] + ")")
+			}
+		}
+	}
+	return nil
+}

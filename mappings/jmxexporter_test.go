@@ -1,0 +1,155 @@
+package mappings
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosetta-adapter/rosetta/inputs/jmx"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+const kafkaStyle = `
+hostPort: localhost:9999
+lowercaseOutputName: true
+lowercaseOutputLabelNames: true
+whitelistObjectNames: ["com.example:*"]
+rules:
+  - pattern: 'com.example<type=(\w+), name=(\w+)><>(Count|IntValue): (.*)'
+    name: example_$1_$3
+    labels:
+      zbean: "$2"
+      Abc: "static"
+    help: "Example $3"
+    type: GAUGE
+  - pattern: 'com.example<type=Stats, zone=(\w+), app="(.+)"><>Uptime'
+    name: app_uptime_seconds
+    valueFactor: 0.001
+    labels:
+      app: $2
+      zone: $1
+  - pattern: 'com.example<type=Types, name=all><Latency>(p\d+): (.*)'
+    name: latency_$1
+    value: "$2"
+  - pattern: 'com.example<type=Types, name=all><>Drop'
+    name: ""
+  - pattern: 'com.example<type=Types, name=all><>(Double)Value'
+`
+
+func TestTranslateJMXExporter(t *testing.T) {
+	cfg, err := TranslateFile("jmx.yml", []byte(kafkaStyle), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.LowercaseOutputName || !cfg.LowercaseOutputLabelNames || cfg.Unmatched != normalize.UnmatchedDrop || len(cfg.Rules) != 5 {
+		t.Fatalf("config %+v", cfg)
+	}
+	r := cfg.Rules[0]
+	if r.Match != `^.*(?:com.example<type=(\w+), name=(\w+)><>(Count|IntValue): (.*)).*$` || r.Name != "example_${1}_${3}" || r.Help != "Example ${3}" {
+		t.Errorf("rule 1: %+v", r)
+	}
+	if diff := cmp.Diff([]string{"Abc", "zbean"}, []string{r.Labels[0].Name, r.Labels[1].Name}); diff != "" {
+		t.Errorf("labels not in sorted key order: %s", diff)
+	}
+	rs, err := normalize.NewRuleSet(*cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := jmx.ParseBeanName("com.example:type=Types,name=all")
+	st, _ := jmx.ParseBeanName(`com.example:type=Stats,zone=eu,app="my app"`)
+	x := &jmx.Exporter{}
+	recs := x.Bean(nil, &b, map[string]string{"Count": "the count"}, []jmx.Attribute{
+		{Name: "Count", Value: jmx.Number{Float: 42, Text: "42"}},
+		{Name: "Latency", Value: &jmx.Composite{Keys: []string{"count", "p50"}, Items: map[string]any{
+			"count": jmx.Number{Float: 7, Text: "7"}, "p50": jmx.Number{Float: 1.5, Text: "1.5"}}}},
+		{Name: "DoubleValue", Value: jmx.Number{Float: 2.5, Text: "2.5"}},
+		{Name: "Unmatched", Value: jmx.Number{Float: 1, Text: "1"}},
+	})
+	recs = x.Bean(recs, &st, nil, []jmx.Attribute{{Name: "Uptime", Value: jmx.Number{Float: 3600, Text: "3600"}}})
+	var got []string
+	for _, rec := range recs {
+		s, out, reason := rs.Map(rec)
+		if out != normalize.OutcomeMapped {
+			got = append(got, rec.Match+" -> "+out.String()+" "+reason)
+			continue
+		}
+		got = append(got, s.Name+s.Labels.String()+" "+strconv.FormatFloat(s.Value, 'g', -1, 64)+" "+s.Type.String())
+	}
+	want := []string{
+		`example_types_count{abc="static", zbean="all"} 42 gauge`,
+		`com.example<type=Types, name=all><Latency>count: 7 -> dropped unmatched`,
+		`latency_p50{} 1.5 untyped`,
+		`com_example_types_doublevalue{name="all"} 2.5 untyped`,
+		`com.example<type=Types, name=all><>Unmatched: 1 -> dropped unmatched`,
+		`app_uptime_seconds{app="my app", zone="eu"} 3.6 untyped`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("samples (-want +got):\n%s", diff)
+	}
+}
+
+func TestJMXExporterErrors(t *testing.T) {
+	tests := []struct{ yaml, want string }{
+		{"rules:\n  - pattern: 'a(?=b)'\n    name: x", `jmx.yml:2:14: rule 1 ("a(?=b)"): pattern: column 2: a lookahead (?=...) is a Java regex construct RE2 does not support`},
+		{"rules:\n  - pattern: '(a)\\1'\n    name: x", `pattern: column 4: a backreference (\1)`},
+		{"rules:\n  - pattern: 'a++'\n    name: x", `column 3: a possessive quantifier (++)`},
+		{"rules:\n  - pattern: '(?>a)'\n    name: x", `an atomic group`},
+		{"rules:\n  - pattern: '\\p{javaLowerCase}'\n    name: x", `the character class \p{javaLowerCase}`},
+		{"rules:\n  - pattern: '[a-z&&[^b]]'\n    name: x", `intersection`},
+		{"rules:\n  - name: x", `name needs a pattern`},
+		{"rules:\n  - pattern: a\n    help: h", `help and labels need a name`},
+		{"rules:\n  - pattern: a\n    name: x_$2", `no group 2`},
+		{"rules:\n  - pattern: a\n    nmae: x", `unknown key "nmae"`},
+		{"rules:\n  - pattern: a\n    type: HISTOGRAM", `invalid value "HISTOGRAM"`},
+		{"rules:\n  - pattern: a\n    attrNameSnakeCase: true", `attrNameSnakeCase is not supported yet`},
+	}
+	for _, tc := range tests {
+		_, err := TranslateFile("jmx.yml", []byte(tc.yaml), FormatJMXExporter)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+func TestJavaTemplate(t *testing.T) {
+	tests := []struct {
+		in     string
+		groups int
+		name   bool
+		want   string
+	}{
+		{"kafka_$1_$2", 2, true, "kafka_${1}_${2}"},
+		{"x_$12", 1, true, "x_${1}2"},
+		{"x_$12", 12, true, "x_${12}"},
+		{"${name}.total", 1, true, "${name}_total"},
+		{"9lives-$1", 1, true, "_9lives_${1}"},
+		{`cost \$ $1`, 1, false, "cost $$ ${1}"},
+		{"plain.name", 0, true, "plain_name"},
+	}
+	for _, tc := range tests {
+		got, err := javaTemplate(tc.in, tc.groups, tc.name)
+		if err != nil || got != tc.want {
+			t.Errorf("javaTemplate(%q, %d) = %q, %v; want %q", tc.in, tc.groups, got, err, tc.want)
+		}
+	}
+}
+
+func TestDetectJMXExporter(t *testing.T) {
+	for data, want := range map[string]string{
+		"hostPort: a:1\n":                        FormatJMXExporter,
+		"rules:\n  - pattern: x\n":               FormatJMXExporter,
+		"mappings:\n  - match: a.*\n    name: b": FormatStatsd,
+		"rules:\n  - match: a.*\n    name: b\n":  FormatRosetta,
+	} {
+		root, err := parseYAML("f.yml", []byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, ok := detectFormat(root)
+		if !ok || f.Name != want {
+			t.Errorf("%q detected as %q, want %q", data, f.Name, want)
+		}
+	}
+}
