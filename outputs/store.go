@@ -172,6 +172,7 @@ type Store struct {
 	count     int
 	byRule    map[string]int
 	ruleNames map[string]*string // interned rule names
+	overflows map[[2]string]prometheus.Counter
 	// fullLogged records which budgets ("" for the global one) were logged
 	// as full; any removal re-arms the log.
 	fullLogged map[string]bool
@@ -264,6 +265,7 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 		families:    map[string]*family{},
 		byRule:      map[string]int{},
 		ruleNames:   map[string]*string{},
+		overflows:   map[[2]string]prometheus.Counter{},
 		fullLogged:  map[string]bool{},
 		sources:     map[string]*sourceState{},
 	}
@@ -621,7 +623,7 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 		return nil
 	}
 	if limit := s.limit.Load(); limit > 0 && int64(s.count) >= limit {
-		s.m.overflow.WithLabelValues("global", rule).Inc()
+		s.overflowCounter("global", rule).Inc()
 		if !s.fullLogged[""] {
 			s.fullLogged[""] = true
 			s.logger.Warn("series budget reached; new series are dropped until some expire", "series_limit", limit)
@@ -629,7 +631,7 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 		return nil
 	}
 	if ruleLimit > 0 && s.byRule[rule] >= ruleLimit {
-		s.m.overflow.WithLabelValues("rule", rule).Inc()
+		s.overflowCounter("rule", rule).Inc()
 		if !s.fullLogged[rule] {
 			s.fullLogged[rule] = true
 			s.logger.Warn("rule series budget reached; its new series are dropped until some expire", "rule", rule, "series_limit", ruleLimit)
@@ -713,6 +715,18 @@ func (s *Store) remove(sh *shard, se *series) {
 		clear(s.fullLogged)
 	}
 	s.famMu.Unlock()
+}
+
+// overflowCounter returns the budget overflow counter of a scope and rule,
+// cached: a flood of new names hits it once per sample. famMu is held.
+func (s *Store) overflowCounter(scope, rule string) prometheus.Counter {
+	k := [2]string{scope, rule}
+	c, ok := s.overflows[k]
+	if !ok {
+		c = s.m.overflow.WithLabelValues(scope, rule)
+		s.overflows[k] = c
+	}
+	return c
 }
 
 // internRule returns the shared copy of a rule name. famMu is held.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -556,9 +557,14 @@ func TestFloodBounded(t *testing.T) {
 	var logs bytes.Buffer
 	s, reg := newTestStore(t, StoreConfig{SeriesLimit: 1000, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	batch := make([]normalize.Sample, 1000)
+	for j := range batch {
+		batch[j] = counter("", 1, true)
+	}
+	var name []byte
 	for i := range 1000 {
 		for j := range batch {
-			batch[j] = counter(fmt.Sprintf("flood_%d_%d", i, j), 1, true)
+			name = strconv.AppendInt(append(name[:0], "flood_"...), int64(i*1000+j), 10)
+			batch[j].Name = string(name)
 		}
 		s.Write(batch)
 	}
