@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,12 @@ type Config struct {
 	LowercaseOutputLabelNames bool `yaml:"lowercase_output_label_names"`
 	// MaxReplyBytes bounds one decoded reply.
 	MaxReplyBytes int64 `yaml:"max_reply_bytes"`
+	// JMXExporterConfig is a jmx_exporter config file whose connection and
+	// bean-selection keys (hostPort, jmxUrl, username, password, ssl,
+	// include/exclude object names and their old aliases,
+	// excludeJvmMetrics) fill the fields left unset here. Its rules are
+	// loaded by listing the same file under the input's mapping_files.
+	JMXExporterConfig string `yaml:"jmx_exporter_config"`
 }
 
 // TLSConfig configures TLS to the registry and the RMI server.
@@ -105,7 +112,104 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	if err := dec.Decode(&cfg); err != nil {
 		return nil, fmt.Errorf("%d:%d: jmx input: %w", node.Line, node.Column, err)
 	}
+	if cfg.JMXExporterConfig != "" {
+		if err := cfg.loadJMXExporter(cfg.JMXExporterConfig); err != nil {
+			return nil, fmt.Errorf("jmx_exporter_config %q: %w", cfg.JMXExporterConfig, err)
+		}
+	}
 	return &cfg, nil
+}
+
+// jvmDomains are what jmx_exporter's excludeJvmMetrics removes.
+var jvmDomains = []string{"com.sun.management", "java.lang", "java.nio", "java.util.logging", "javax.management",
+	"javax.management.remote", "jdk.internal", "jdk.management", "jdk.management.jfr", "sun.management"}
+
+// jmxExporterFile is the part of a jmx_exporter config the input reads.
+// Other keys (rules and the exporter's own settings) are accepted.
+type jmxExporterFile struct {
+	HostPort             string    `yaml:"hostPort"`
+	JMXURL               string    `yaml:"jmxUrl"`
+	Username             string    `yaml:"username"`
+	Password             string    `yaml:"password"`
+	SSL                  yaml.Node `yaml:"ssl"`
+	IncludeObjectNames   []string  `yaml:"includeObjectNames"`
+	WhitelistObjectNames []string  `yaml:"whitelistObjectNames"`
+	ExcludeObjectNames   []string  `yaml:"excludeObjectNames"`
+	BlacklistObjectNames []string  `yaml:"blacklistObjectNames"`
+	ExcludeJvmMetrics    bool      `yaml:"excludeJvmMetrics"`
+	LowercaseOutputName  bool      `yaml:"lowercaseOutputName"`
+	LowercaseLabelNames  bool      `yaml:"lowercaseOutputLabelNames"`
+}
+
+var envRefRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// resolveEnv replaces ${VAR} as jmx_exporter's VariableResolver does.
+func resolveEnv(s string) string {
+	return envRefRE.ReplaceAllStringFunc(s, func(m string) string {
+		return os.Getenv(m[2 : len(m)-1])
+	})
+}
+
+func (c *Config) loadJMXExporter(file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var f jmxExporterFile
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return err
+	}
+	if c.HostPort == "" && c.JMXURL == "" {
+		c.HostPort, c.JMXURL = f.HostPort, f.JMXURL
+	}
+	if c.Username == "" && f.Username != "" {
+		c.Username = resolveEnv(f.Username)
+		if c.Password == "" && c.PasswordEnv == "" && c.PasswordFile == "" {
+			c.Password = Secret(resolveEnv(f.Password))
+		}
+	}
+	switch f.SSL.Kind {
+	case 0:
+	case yaml.ScalarNode:
+		var on bool
+		if err := f.SSL.Decode(&on); err != nil {
+			return fmt.Errorf("%d:%d: ssl: %w", f.SSL.Line, f.SSL.Column, err)
+		}
+		if on && os.Getenv("RMI_REGISTRY_SSL_DISABLED") != "true" {
+			c.RegistrySSL = true
+		}
+	default:
+		var m struct {
+			Enabled bool `yaml:"enabled"`
+		}
+		if err := f.SSL.Decode(&m); err != nil {
+			return fmt.Errorf("%d:%d: ssl: %w", f.SSL.Line, f.SSL.Column, err)
+		}
+		if m.Enabled && os.Getenv("RMI_REGISTRY_SSL_DISABLED") != "true" {
+			c.RegistrySSL = true
+		}
+		// Java keystores cannot be read here: trust comes from tls.ca_file.
+	}
+	if len(c.IncludeObjectNames) == 0 {
+		c.IncludeObjectNames = append(append(c.IncludeObjectNames, f.IncludeObjectNames...), f.WhitelistObjectNames...)
+	}
+	if len(c.ExcludeObjectNames) == 0 {
+		c.ExcludeObjectNames = append(append(c.ExcludeObjectNames, f.ExcludeObjectNames...), f.BlacklistObjectNames...)
+		if f.ExcludeJvmMetrics {
+			for _, d := range jvmDomains {
+				explicit := false
+				for _, in := range c.IncludeObjectNames {
+					explicit = explicit || strings.HasPrefix(in, d+":")
+				}
+				if !explicit {
+					c.ExcludeObjectNames = append(c.ExcludeObjectNames, d+":*")
+				}
+			}
+		}
+	}
+	c.LowercaseOutputName = c.LowercaseOutputName || f.LowercaseOutputName
+	c.LowercaseOutputLabelNames = c.LowercaseOutputLabelNames || f.LowercaseLabelNames
+	return nil
 }
 
 // Target is where a config points: registry host, port and bound name.

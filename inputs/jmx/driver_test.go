@@ -2,12 +2,16 @@ package jmx
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.yaml.in/yaml/v3"
@@ -217,3 +221,45 @@ func TestDriverDeadTarget(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestConfigFromJMXExporter(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "kafka.yml")
+	t.Setenv("JMX_PW", "hunter2")
+	data := `
+hostPort: kafka:9999
+username: monitor
+password: ${JMX_PW}
+ssl: true
+whitelistObjectNames: ["kafka.server:*", "java.lang:type=Memory"]
+blacklistObjectNames: ["kafka.server:type=Fetch,*"]
+excludeJvmMetrics: true
+lowercaseOutputName: true
+rules:
+  - pattern: 'kafka.server<type=(.+)><>Value'
+    name: kafka_$1
+`
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := decodeYAML(t, "jmx_exporter_config: "+file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if tg, _ := cfg.Target(); tg.String() != "kafka:9999" || cfg.Username != "monitor" || cfg.Password != "hunter2" || !cfg.RegistrySSL || !cfg.LowercaseOutputName {
+		t.Errorf("config %+v", cfg)
+	}
+	if diff := cmp.Diff([]string{"kafka.server:*", "java.lang:type=Memory"}, cfg.IncludeObjectNames); diff != "" {
+		t.Errorf("includes: %s", diff)
+	}
+	if !slices.Contains(cfg.ExcludeObjectNames, "kafka.server:type=Fetch,*") || !slices.Contains(cfg.ExcludeObjectNames, "sun.management:*") ||
+		slices.Contains(cfg.ExcludeObjectNames, "java.lang:*") {
+		t.Errorf("excludes %v (java.lang is explicitly included)", cfg.ExcludeObjectNames)
+	}
+	if _, err := decodeYAML(t, "jmx_exporter_config: "+filepath.Join(dir, "missing.yml")); err == nil {
+		t.Error("missing file accepted")
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -377,13 +378,21 @@ func TestModifiedUTF8(t *testing.T) {
 // limits.
 func FuzzDecode(f *testing.F) {
 	msgs := splitS2C(f, readCapture(f, captureS2C))
+	// Seeds: every reply but the huge ones (minimizing an input derived
+	// from the 200 KB JFR reply takes the whole -fuzzminimizetime).
 	for _, m := range msgs {
-		if m.kind == jrmpReturn {
+		if m.kind == jrmpReturn && len(m.raw) < 32<<10 {
 			f.Add(m.raw[1:])
 		}
 	}
 	lim := Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxStringLen: 64 << 10, MaxArrayLen: 1 << 16, MaxHandles: 1 << 16}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		defer func() {
+			if el := time.Since(start); el > 3*time.Second {
+				t.Fatalf("one input took %v", el)
+			}
+		}()
 		dec := NewDecoder(bufio.NewReader(bytes.NewReader(data)), lim)
 		if dec.ReadHeader() != nil {
 			return
