@@ -47,13 +47,16 @@ func TestConfigFilesPassRosettaCheck(t *testing.T) {
 			if !ok {
 				continue
 			}
+			// Write the whole ConfigMap first: a config names its mapping
+			// files relative to itself, as in the mounted volume.
 			dir := t.TempDir()
 			for key, content := range cm.Data {
-				path := filepath.Join(dir, key)
-				if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, key), []byte(content), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				out, err := exec.Command(bin, "check", path).CombinedOutput()
+			}
+			for key := range cm.Data {
+				out, err := exec.Command(bin, "check", filepath.Join(dir, key)).CombinedOutput()
 				if err != nil {
 					t.Errorf("%s: ConfigMap %s, key %s: rosetta check: %v\n%s", source, cm.Name, key, err, out)
 				}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,8 +113,10 @@ func TestContainerSmoke(t *testing.T) {
 	img := image(ctx, t)
 	start := time.Now()
 	c := runContainer(ctx, t, eng, img, "rosetta-smoke", nil, nil)
+	started := time.Since(start)
 	ready := c.waitReady(ctx, t, start)
-	t.Logf("start to ready (podman run to /-/ready 200): %v", ready.Round(time.Millisecond))
+	t.Logf("start to ready: podman run returned after %v, /-/ready answered 200 after %v",
+		started.Round(time.Millisecond), ready.Round(time.Millisecond))
 
 	if code, body, err := httpGet(ctx, "http://"+c.web+"/-/healthy"); err != nil || code != 200 {
 		t.Errorf("/-/healthy: status %d, err %v, body %q", code, err, body)
@@ -130,15 +133,17 @@ func TestContainerSmoke(t *testing.T) {
 	// while the port forwarding settles, so it is resent until it shows;
 	// the value is then a whole number of sends.
 	eventually(t, "StatsD over UDP arrives", func() { sendUDP(t, c.udp, "smoke.udp:3|c") }, func() string {
-		if v, ok := sample(c.metrics(ctx, t), "smoke_udp_total", ""); !ok || v < 3 || v != float64(int(v/3)*3) {
-			return fmt.Sprintf("smoke_udp_total = %v (present %v)", v, ok)
+		// Unmapped StatsD names are named as statsd_exporter names them:
+		// dots become underscores, no suffix added.
+		if v, ok := sample(c.metrics(ctx, t), "smoke_udp", ""); !ok || v < 3 || v != float64(int(v/3)*3) {
+			return fmt.Sprintf("smoke_udp = %v (present %v)", v, ok)
 		}
 		return ""
 	})
 	sendTCP(t, c.tcp, "smoke.tcp:2|c", "smoke.tcp:5|c")
 	eventually(t, "StatsD over TCP arrives", nil, func() string {
-		if v, ok := sample(c.metrics(ctx, t), "smoke_tcp_total", ""); v != 7 {
-			return fmt.Sprintf("smoke_tcp_total = %v (present %v), want 7", v, ok)
+		if v, ok := sample(c.metrics(ctx, t), "smoke_tcp", ""); v != 7 {
+			return fmt.Sprintf("smoke_tcp = %v (present %v), want 7", v, ok)
 		}
 		return ""
 	})
@@ -198,8 +203,8 @@ func TestContainerSubcommands(t *testing.T) {
 	_, err = output(eng.podman(ctx, append(append(slices.Clone(base), mount...), img, "check", "/etc/rosetta/bad.yml")...))
 	if err == nil {
 		t.Error("rosetta check accepted a broken mapping file")
-	} else if !strings.Contains(err.Error(), "bad.yml:3") {
-		t.Errorf("rosetta check error does not name bad.yml:3: %v", err)
+	} else if !regexp.MustCompile(`/etc/rosetta/bad\.yml:\d+`).MatchString(err.Error()) {
+		t.Errorf("rosetta check error has no file:line position: %v", err)
 	}
 }
 
