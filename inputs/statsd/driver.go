@@ -261,8 +261,9 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 	// Records already received are still appended after ctx ends.
 	flushCtx := context.WithoutCancel(ctx)
 	var workers sync.WaitGroup
+	seq := newSequencer()
 	for range d.workers {
-		workers.Go(func() { d.work(flushCtx, q, out) })
+		workers.Go(func() { d.work(flushCtx, seq, q, out) })
 	}
 
 	var (
@@ -337,28 +338,105 @@ func (d *Driver) readDatagrams(conn net.Conn, transport string, q chan<- *packet
 	}
 }
 
-// work parses queued packets and appends their records, gathering several
-// packets into one batch when more are waiting.
-func (d *Driver) work(ctx context.Context, q <-chan *packet, out normalize.Appender) {
-	p := d.newParser(ctx, out)
-	for pk := range q {
-		p.parsePacket(pk.b)
-		d.putPacket(pk)
-	more:
-		for len(p.recs) < batchTarget {
-			select {
-			case pk, ok := <-q:
-				if !ok {
-					break more
-				}
-				p.parsePacket(pk.b)
-				d.putPacket(pk)
-			default:
+// maxTake is the most queued packets a worker takes for one batch.
+const maxTake = 64
+
+// sequencer keeps the workers' batches in arrival order: a worker takes a
+// run of consecutive packets and a ticket under one lock, parses them in
+// parallel with the other workers, and appends only when every earlier
+// ticket has appended. Parsing runs in parallel; Append calls do not
+// overlap, so a gauge set twice ends at the value sent last, as with
+// statsd_exporter's single goroutine.
+type sequencer struct {
+	take sync.Mutex
+	next uint64 // next ticket, under take
+
+	mu        sync.Mutex
+	cond      sync.Cond
+	committed uint64 // tickets fully appended, under mu
+}
+
+func newSequencer() *sequencer {
+	s := &sequencer{}
+	s.cond.L = &s.mu
+	return s
+}
+
+// takeBatch waits for a packet, takes up to maxTake queued packets into
+// buf and returns them with their ticket; ok is false when q is closed and
+// empty.
+func (s *sequencer) takeBatch(q <-chan *packet, buf []*packet) (_ []*packet, ticket uint64, ok bool) {
+	s.take.Lock()
+	defer s.take.Unlock()
+	pk, ok := <-q
+	if !ok {
+		return buf, 0, false
+	}
+	buf = append(buf, pk)
+more:
+	for len(buf) < maxTake {
+		select {
+		case pk, ok := <-q:
+			if !ok {
 				break more
 			}
+			buf = append(buf, pk)
+		default:
+			break more
 		}
-		p.flush()
+	}
+	ticket = s.next
+	s.next++
+	return buf, ticket, true
+}
+
+// wait blocks until it is ticket's turn to append.
+func (s *sequencer) wait(ticket uint64) {
+	s.mu.Lock()
+	for s.committed != ticket {
+		s.cond.Wait()
+	}
+	s.mu.Unlock()
+}
+
+// done ends ticket's turn.
+func (s *sequencer) done() {
+	s.mu.Lock()
+	s.committed++
+	s.cond.Broadcast()
+	s.mu.Unlock()
+}
+
+// work parses queued packets and appends their records in arrival order.
+func (d *Driver) work(ctx context.Context, seq *sequencer, q <-chan *packet, out normalize.Appender) {
+	var ticket uint64
+	p := newParser(d.cfg.parserOptions())
+	p.emit = func(batch []normalize.Record) {
+		// A spill in the middle of a batch appends in turn too; the turn
+		// ends after the batch's last append.
+		seq.wait(ticket)
+		if err := out.Append(ctx, batch); err != nil {
+			d.log.Debug("append failed", "err", err)
+		}
+	}
+	var (
+		pkts []*packet
+		ok   bool
+	)
+	for {
+		pkts, ticket, ok = seq.takeBatch(q, pkts[:0])
+		if !ok {
+			return
+		}
+		for i, pk := range pkts {
+			p.parsePacket(pk.b)
+			d.putPacket(pk)
+			pkts[i] = nil
+		}
 		d.m.flush(&p.st)
+		p.flush()
+		seq.wait(ticket) // when the batch had no records
+		seq.done()
 	}
 }
 
@@ -497,17 +575,17 @@ func (d *Driver) serveTCP(ctx context.Context, c net.Conn, out normalize.Appende
 				}
 				d.parseTCPLines(p, lines, maxLine)
 				start += last + 1
-				p.flush()
 				d.m.flush(&p.st)
+				p.flush()
 			}
 		}
 		if err != nil {
 			if !skipping && end > start {
 				// The last line may end without a newline.
 				d.parseTCPLines(p, buf[start:end], maxLine)
-				p.flush()
 			}
 			d.m.flush(&p.st)
+			p.flush()
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				d.m.tcpErrs.Inc()
 				d.log.Debug("reading a TCP connection failed", "remote", c.RemoteAddr(), "err", err)

@@ -1,0 +1,161 @@
+package statsd
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+var benchLines = map[string]string{
+	"plain":     "app.requests.count:1|c",
+	"dogstatsd": "app.request.duration:12.5|ms|@0.5|#env:prod,service:checkout,region:eu-west-1",
+	"influxdb":  "app.requests,env=prod,service=checkout:1|c",
+}
+
+// benchPacket is a typical client packet: 20 lines of mixed types.
+var benchPacket = func() string {
+	var b strings.Builder
+	for i := range 20 {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&b, "app.requests.count.%d:1|c|#env:prod,service:checkout\n", i)
+		case 1:
+			fmt.Fprintf(&b, "app.queue.depth.%d:%d|g|#env:prod\n", i, i*7)
+		case 2:
+			fmt.Fprintf(&b, "app.request.duration.%d:%d.25|ms|#env:prod,route:/api/v1\n", i, i)
+		default:
+			fmt.Fprintf(&b, "app.payload.size:%d|h\n", i*100)
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}()
+
+// BenchmarkParseLine is our parser per line.
+func BenchmarkParseLine(b *testing.B) {
+	for _, name := range []string{"plain", "dogstatsd", "influxdb"} {
+		line := []byte(benchLines[name])
+		b.Run(name, func(b *testing.B) {
+			p := newParser(allDialects)
+			p.emit = func([]normalize.Record) {}
+			b.ReportAllocs()
+			for b.Loop() {
+				p.parseLine(line)
+				if len(p.recs) >= 1024 {
+					p.flush()
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkUpstreamLine is statsd_exporter's pkg/line on the same lines.
+func BenchmarkUpstreamLine(b *testing.B) {
+	for _, name := range []string{"plain", "dogstatsd", "influxdb"} {
+		line := benchLines[name]
+		b.Run(name, func(b *testing.B) {
+			u := newUpstream(allDialects)
+			b.ReportAllocs()
+			for b.Loop() {
+				u.parser.LineToEvents(line, *u.sampleErrors, u.samples, u.tagErrors, u.tagsReceived, u.logger)
+			}
+		})
+	}
+}
+
+// BenchmarkParsePacket parses a 20-line packet; ns/op is per packet.
+func BenchmarkParsePacket(b *testing.B) {
+	pkt := []byte(benchPacket)
+	b.Run("rosetta", func(b *testing.B) {
+		p := newParser(allDialects)
+		p.emit = func([]normalize.Record) {}
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pkt)))
+		for b.Loop() {
+			p.parsePacket(pkt)
+			p.flush()
+		}
+	})
+	b.Run("statsd_exporter", func(b *testing.B) {
+		u := newUpstream(allDialects)
+		b.ReportAllocs()
+		b.SetBytes(int64(len(pkt)))
+		for b.Loop() {
+			// what its UDP listener does per packet
+			for _, l := range strings.Split(string(pkt), "\n") {
+				u.parser.LineToEvents(l, *u.sampleErrors, u.samples, u.tagErrors, u.tagsReceived, u.logger)
+			}
+		}
+	})
+}
+
+// countingAppender counts records and does nothing else.
+type countingAppender struct{ n atomic.Int64 }
+
+func (a *countingAppender) Append(_ context.Context, b []normalize.Record) error {
+	a.n.Add(int64(len(b)))
+	return nil
+}
+
+func (a *countingAppender) Replace(context.Context, string, []normalize.Record) error { return nil }
+
+// BenchmarkUDPPipeline sends the 20-line packet over loopback UDP through
+// the reader, the queue and the workers into a no-op Appender; ns/op is
+// per packet sent. Sending paces itself on what arrived so that the
+// result measures lossless throughput.
+func BenchmarkUDPPipeline(b *testing.B) {
+	cfg := DefaultConfig
+	cfg.ListenUDP, cfg.ListenTCP = "127.0.0.1:0", ""
+	cfg.ReadBuffer = 4 << 20
+	d, err := New(inputs.Settings{Name: "bench", Registerer: prometheus.NewRegistry()}, &cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ready := make(chan Addrs, 1)
+	d.listening = func(a Addrs) { ready <- a }
+	app := &countingAppender{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx, app) }()
+	addrs := <-ready
+	conn, err := net.Dial("udp", addrs.UDP.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	pkt := []byte(benchPacket)
+	const perPacket = 20
+	b.SetBytes(int64(len(pkt)))
+	b.ReportAllocs()
+	sent := int64(0)
+	for b.Loop() {
+		if _, err := conn.Write(pkt); err != nil {
+			b.Fatal(err)
+		}
+		sent++
+		// Keep at most 256 packets in flight.
+		for sent-app.n.Load()/perPacket > 256 {
+			time.Sleep(10 * time.Microsecond)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for app.n.Load() < sent*perPacket && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	b.StopTimer()
+	cancel()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	if lost := sent*perPacket - app.n.Load(); lost > 0 {
+		b.ReportMetric(float64(lost)/float64(sent*perPacket), "lost/record")
+	}
+}

@@ -1,0 +1,85 @@
+package statsd
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+func fuzzSeeds(f *testing.F) {
+	for _, s := range []string{
+		"foo:1|c", "foo:1|c|@0.1|#a:b,c:d", "foo,a=b:1|g", "foo#a=b:+1|g", "foo[a=b]x:1|ms|@0.5", "a:1|c\nb:2|g\n",
+		"foo:1:2:3|h|#a:b", "foo:1|c:2|g", "_e{1,1}:a|b", "_sc|x|0", "foo:1|c|c:abc|T1", "n]x[:1|c", "foo:NaN|g",
+	} {
+		f.Add([]byte(s))
+	}
+}
+
+// FuzzParse parses arbitrary packets: no panic, and every record is well
+// formed and does not alias the packet.
+func FuzzParse(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		p := newParser(parserOptions{dogStatsD: true, influxDB: true, librato: true, signalFX: true, maxRepeat: 50})
+		p.batchMax = 16
+		var recs []normalize.Record
+		p.emit = func(b []normalize.Record) {
+			if len(b) > 16 {
+				t.Fatalf("batch of %d records", len(b))
+			}
+			recs = append(recs, cloneRecs(b)...)
+		}
+		orig := bytes.Clone(pkt)
+		p.parsePacket(pkt)
+		p.flush()
+		if !bytes.Equal(orig, pkt) {
+			t.Fatal("parser modified the packet")
+		}
+		if uint64(len(recs)) != p.st.records {
+			t.Fatalf("%d records emitted, %d counted", len(recs), p.st.records)
+		}
+		if got, want := p.st.lines, uint64(bytes.Count(pkt, []byte("\n"))+1); got != want {
+			t.Fatalf("%d lines counted, want %d", got, want)
+		}
+		for i := range pkt {
+			pkt[i] ^= 0xff
+		}
+		for _, r := range recs {
+			if r.Match == "" || !utf8.ValidString(r.Match) || strings.ContainsAny(r.Match, "\n") {
+				t.Fatalf("bad name %q", r.Match)
+			}
+			if math.IsNaN(r.Value) || math.IsInf(r.Value, 0) {
+				t.Fatalf("non-finite value in %+v", r)
+			}
+			if r.Type != normalize.TypeCounter && r.Type != normalize.TypeGauge && r.Type != normalize.TypeObserver {
+				t.Fatalf("bad type in %+v", r)
+			}
+			if !bytes.Contains(orig, []byte(r.Match)) && !strings.ContainsAny(string(orig), "[]") {
+				t.Fatalf("name %q not in the packet", r.Match)
+			}
+			seen := map[string]bool{}
+			for _, l := range r.Labels {
+				if l.Name == "" || l.Value == "" || seen[l.Name] {
+					t.Fatalf("bad or repeated label in %+v", r)
+				}
+				seen[l.Name] = true
+			}
+		}
+	})
+}
+
+// FuzzDifferential compares one line with statsd_exporter's pkg/line.
+func FuzzDifferential(f *testing.F) {
+	fuzzSeeds(f)
+	u, p := newUpstream(allDialects), newParser(allDialects)
+	f.Fuzz(func(t *testing.T, l []byte) {
+		if bytes.IndexByte(l, '\n') >= 0 || len(l) > 512 {
+			return
+		}
+		diffLine(t, u, p, string(l))
+	})
+}
