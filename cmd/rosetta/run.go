@@ -40,11 +40,17 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	// Mapped series must never shadow the runtime and build families.
+	reserved, err := outputs.FamilyNames(self)
+	if err != nil {
+		return err
+	}
 	store, err := outputs.NewStore(outputs.StoreConfig{
-		SeriesLimit: loaded.global.SeriesLimit,
-		DefaultTTL:  loaded.global.TTL,
-		Registerer:  self,
-		Logger:      logger.With("component", "store"),
+		ReservedNames: reserved,
+		SeriesLimit:   loaded.global.SeriesLimit,
+		DefaultTTL:    loaded.global.TTL,
+		Registerer:    self,
+		Logger:        logger.With("component", "store"),
 	})
 	if err != nil {
 		return err
@@ -84,7 +90,7 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 	w, err := outputs.NewWeb(outputs.WebConfig{
 		Flags:         webFlags,
 		TelemetryPath: f.telemetryPath,
-		Gatherer:      prometheus.Gatherers{self, mgr, store},
+		Gatherer:      outputs.Gatherers{self, mgr, store},
 		Registerer:    self,
 		Reload:        func(ctx context.Context) error { return requestReload(ctx, requests) },
 		Handlers:      map[string]http.Handler{},
