@@ -2,103 +2,102 @@ package normalize
 
 import (
 	"hash/maphash"
-	"sync"
+	"sync/atomic"
 )
 
-// cache is a bounded map of match results keyed by (match string, type).
-// It is split into shards, each with its own lock, map and a clock ring for
-// eviction: a hit sets the entry's reference bit (only when it is clear, so
-// hot entries cost no writes), and an insert into a full shard advances the
-// hand, clearing bits, until it finds an entry not used since the last pass.
-// When far more names are in use than the cache holds, the clock degrades
-// to about random eviction instead of thrashing like an LRU list would, and
-// no goroutine is ever started.
+// cache is a bounded, lock-free map of match results keyed by (match
+// string, type). It is set-associative: a key hashes to a set of 4 slots;
+// a lookup reads at most 4 pointers (atomically, so readers never lock or
+// write shared memory beyond setting a reference bit once). An insert takes
+// an empty slot of its set or replaces an entry not used since the set's
+// reference bits were last cleared (all are cleared when all four were
+// used). When far more names are in use
+// than the cache holds, eviction stays local to a set and about random, so
+// it degrades gradually instead of thrashing, and it never starts a
+// goroutine. Entries are immutable once published.
 type cache struct {
-	seed   maphash.Seed
-	shards []cacheShard
-	mask   uint64
+	seed  maphash.Seed
+	slots []atomic.Pointer[entry]
+	mask  uint64 // sets - 1
 }
 
-type cacheShard struct {
-	mu   sync.RWMutex
-	m    map[uint64]*entry // by hash; the entry holds its key
-	ring []uint64
-	hand int
-	max  int
-	_    [40]byte // keep shards on separate cache lines
-}
+const cacheWays = 4
 
 func newCache(size int) *cache {
-	n := 1
-	for n < 64 && n*64 < size {
-		n *= 2
+	sets := 1
+	for sets*cacheWays < size {
+		sets *= 2
 	}
-	per := (size + n - 1) / n
-	c := &cache{seed: maphash.MakeSeed(), shards: make([]cacheShard, n), mask: uint64(n - 1)}
-	for i := range c.shards {
-		c.shards[i].m = make(map[uint64]*entry, min(per, 1024))
-		c.shards[i].max = per
-	}
-	return c
+	return &cache{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[entry], sets*cacheWays), mask: uint64(sets - 1)}
 }
 
 func (c *cache) hash(s string, t Type) uint64 {
 	return maphash.String(c.seed, s) ^ uint64(t)*0x9e3779b97f4a7c15
 }
 
-func (c *cache) get(s string, t Type) *entry {
-	h := c.hash(s, t)
-	sh := &c.shards[h&c.mask]
-	sh.mu.RLock()
-	e := sh.m[h]
-	sh.mu.RUnlock()
-	if e == nil || e.key != s || e.typ != t {
-		return nil // a 64-bit hash collision counts as a miss
-	}
-	if !e.ref.Load() {
-		e.ref.Store(true)
-	}
-	return e
+func (c *cache) set(h uint64) []atomic.Pointer[entry] {
+	base := (h & c.mask) * cacheWays
+	return c.slots[base : base+cacheWays : base+cacheWays]
 }
 
-// put stores e (whose key and typ are set), replacing a colliding entry.
-func (c *cache) put(e *entry) {
-	h := c.hash(e.key, e.typ)
-	sh := &c.shards[h&c.mask]
-	k := h
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if _, ok := sh.m[k]; ok {
-		sh.m[k] = e
-		return
-	}
-	if len(sh.ring) < sh.max {
-		sh.ring = append(sh.ring, k)
-		sh.m[k] = e
-		return
-	}
-	// Clock: at most one full turn clearing bits, then evict.
-	for i := 0; i < len(sh.ring); i++ {
-		old := sh.m[sh.ring[sh.hand]]
-		if old == nil || !old.ref.Load() {
-			break
+func (c *cache) get(s string, t Type) *entry {
+	h := c.hash(s, t)
+	set := c.set(h)
+	for i := range set {
+		e := set[i].Load()
+		if e != nil && e.hash == h && e.typ == t && e.key == s {
+			if !e.ref.Load() {
+				e.ref.Store(true)
+			}
+			return e
 		}
-		old.ref.Store(false)
-		sh.hand = (sh.hand + 1) % len(sh.ring)
 	}
-	delete(sh.m, sh.ring[sh.hand])
-	sh.ring[sh.hand] = k
-	sh.m[k] = e
-	sh.hand = (sh.hand + 1) % len(sh.ring)
+	return nil
+}
+
+// put publishes e (whose key and typ are set).
+func (c *cache) put(e *entry) {
+	e.hash = c.hash(e.key, e.typ)
+	set := c.set(e.hash)
+	for i := range set {
+		old := set[i].Load()
+		if old == nil {
+			if set[i].CompareAndSwap(nil, e) {
+				return
+			}
+			continue
+		}
+		if old.hash == e.hash && old.typ == e.typ && old.key == e.key {
+			set[i].Store(e) // raced with another insert of the same key
+			return
+		}
+	}
+	// Replace an entry not used since the set was last cleared, looking
+	// from a rotating start; if all were used, clear their bits and
+	// replace one.
+	start := int(e.hash >> 62)
+	for k := range set {
+		i := (start + k) % cacheWays
+		if old := set[i].Load(); old == nil || !old.ref.Load() {
+			set[i].Store(e)
+			return
+		}
+	}
+	for i := range set {
+		if old := set[i].Load(); old != nil {
+			old.ref.Store(false)
+		}
+	}
+	set[start].Store(e)
 }
 
 // len returns the number of cached entries.
 func (c *cache) len() int {
 	n := 0
-	for i := range c.shards {
-		c.shards[i].mu.RLock()
-		n += len(c.shards[i].m)
-		c.shards[i].mu.RUnlock()
+	for i := range c.slots {
+		if c.slots[i].Load() != nil {
+			n++
+		}
 	}
 	return n
 }

@@ -156,7 +156,7 @@ func TestCacheBounded(t *testing.T) {
 			c.get("m0", TypeCounter) // keep one hot
 		}
 	}
-	if n := c.len(); n > 1000+64 {
+	if n := c.len(); n > 1024 {
 		t.Errorf("cache holds %d entries", n)
 	}
 	if c.get("m0", TypeCounter) == nil {

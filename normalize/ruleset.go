@@ -130,7 +130,8 @@ func (rs *RuleSet) Len() int { return len(rs.rules) }
 type entry struct {
 	key  string
 	typ  Type
-	rule *rule // nil: no rule matched
+	hash uint64 // set by the cache
+	rule *rule  // nil: no rule matched
 	// name is the output name: the expanded rule name, or the escaped
 	// match string when the rule has none or nothing matched. useDefault
 	// says the record's DefaultName, if any, takes its place.
@@ -203,7 +204,7 @@ func (rs *RuleSet) compute(s string, t Type, keepCaptures bool) *entry {
 	if r.cfg.Action == ActionDrop {
 		return e
 	}
-	var buf []byte
+	buf := make([]byte, 0, 128)
 	if r.hasName {
 		var n string
 		n, buf = r.name.expandString(buf, caps)
@@ -231,7 +232,7 @@ func (rs *RuleSet) compute(s string, t Type, keepCaptures bool) *entry {
 			}
 			e.labels[i] = Label{Name: n, Value: v}
 		}
-		e.labels = e.labels.Sort()
+		e.labels = sortLabels(e.labels)
 	}
 	if r.hasValue {
 		var v string
