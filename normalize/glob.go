@@ -84,8 +84,9 @@ func validGlob(p string) error {
 	return nil
 }
 
-// add inserts pattern for rule index idx; it returns the number of "*".
-func (t *globTrie) add(pattern string, idx int32) int {
+// add inserts pattern for rule index idx; it returns the number of "*"
+// and whether the rule can match at all (see quirks).
+func (t *globTrie) add(pattern string, idx int32) (int, bool) {
 	t.empty = false
 	segs := strings.Split(pattern, ".")
 	n := t.root
@@ -122,17 +123,21 @@ func (t *globTrie) add(pattern string, idx int32) int {
 	n.minRule = min(n.minRule, idx)
 	switch {
 	case !t.quirks:
-		if len(n.rules) == 0 {
-			n.prio = idx
-		}
 		n.rules = append(n.rules, idx) // rules are added in ascending order
+		if len(n.rules) > 1 {
+			return stars, false // an earlier rule has the same glob
+		}
+		n.prio = idx
 	case created:
 		n.rules = append(n.rules, idx)
 		n.prio = idx
 	case len(n.rules) > 0:
 		n.prio = idx
+		return stars, false
+	default:
+		return stars, false
 	}
-	return stars
+	return stars, true
 }
 
 // globMatch is the scratch state of one search.

@@ -23,6 +23,19 @@ type RuleSet struct {
 	// opts for records no rule matched
 	defaultOpts *SeriesOptions
 	cache       *cache
+	shadowed    []*rule
+}
+
+// Shadowed returns the glob rules that can never match because an earlier
+// rule has the same glob and metric type, or because of statsd_exporter's
+// state-machine quirk (RuleSetConfig.StatsdGlobQuirks). Tools warn about
+// them.
+func (rs *RuleSet) Shadowed() []RuleInfo {
+	out := make([]RuleInfo, len(rs.shadowed))
+	for i, r := range rs.shadowed {
+		out[i] = r.info()
+	}
+	return out
 }
 
 // typeClass maps a record type to its trie.
@@ -101,12 +114,17 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 			rs.regexes = append(rs.regexes, r)
 			continue
 		}
+		live := false
 		if c.MatchMetricType == TypeUntyped {
 			for _, t := range rs.tries {
-				t.add(c.Match, int32(i))
+				_, ok := t.add(c.Match, int32(i))
+				live = live || ok
 			}
 		} else {
-			rs.tries[typeClass(c.MatchMetricType)].add(c.Match, int32(i))
+			_, live = rs.tries[typeClass(c.MatchMetricType)].add(c.Match, int32(i))
+		}
+		if !live {
+			rs.shadowed = append(rs.shadowed, r)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

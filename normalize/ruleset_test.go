@@ -229,3 +229,32 @@ func TestExplainAndStats(t *testing.T) {
 		t.Errorf("stats: %+v", st)
 	}
 }
+
+func TestShadowed(t *testing.T) {
+	rules := []RuleConfig{
+		{Match: "app.*.*.*", Name: "long"},
+		{Match: "app.*.*", Name: "short"},
+		{Match: "app.*.*.*", Name: "dup"},
+		{Match: "app.*.*.*", Name: "typed", MatchMetricType: TypeGauge},
+	}
+	for _, tt := range []struct {
+		quirks bool
+		want   []string
+	}{
+		{false, []string{"dup", "typed"}},
+		{true, []string{"short", "dup", "typed"}},
+	} {
+		rs := mustRuleSet(t, RuleSetConfig{Rules: rules, StatsdGlobQuirks: tt.quirks})
+		var got []string
+		for _, r := range rs.Shadowed() {
+			got = append(got, r.Name)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("quirks %v (-want +got):\n%s", tt.quirks, diff)
+		}
+		s, _, _ := rs.Map(Record{Match: "app.a.b", Type: TypeCounter, Delta: true})
+		if want := map[bool]string{false: "short", true: "app_a_b"}[tt.quirks]; s.Name != want {
+			t.Errorf("quirks %v: app.a.b -> %q, want %q", tt.quirks, s.Name, want)
+		}
+	}
+}
