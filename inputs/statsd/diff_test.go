@@ -163,11 +163,17 @@ func ours(p *parser, l string) outcome {
 
 // comparable reports whether a line is inside the documented common
 // ground: no DogStatsD events or service checks (Rosetta drops them,
-// statsd_exporter counts them as malformed) and no sample rate whose
+// statsd_exporter counts them as malformed), no "|card:" or "|e:" fields
+// (Rosetta ignores them, statsd_exporter rejects the sample) and no sample
+// rate whose
 // repeat count would exceed our cap (statsd_exporter repeats without
 // bound).
 func comparable(l string, maxRepeat int) bool {
 	if strings.HasPrefix(l, "_e{") || strings.HasPrefix(l, "_sc|") {
+		return false
+	}
+	// DogStatsD fields statsd_exporter rejects and Rosetta ignores.
+	if strings.Contains(l, "|card:") || strings.Contains(l, "|e:") {
 		return false
 	}
 	for i := 0; i < len(l); i++ {

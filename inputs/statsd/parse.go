@@ -194,6 +194,7 @@ var (
 	prefixEvent        = []byte("_e{")
 	prefixServiceCheck = []byte("_sc|")
 	pipeHash           = []byte("|#")
+	prefixCardinality  = []byte("card:")
 )
 
 // parseLine parses one line and appends its records. It follows
@@ -490,8 +491,18 @@ func (p *parser) sample(value, tail []byte) {
 				// DogStatsD 1.2 container ID: "|c:<id>".
 				if len(o) > 2 && o[1] == ':' {
 					p.labels = append(p.labels, normalize.Label{Name: "container_id", Value: p.strs.get(o[2:])})
+				} else if bytes.HasPrefix(o, prefixCardinality) {
+					// DogStatsD tag cardinality "|card:low": ignored
+					// (statsd_exporter rejects the sample).
 				} else {
 					p.st.errors[errMalformedContainerID]++
+					return
+				}
+			case 'e':
+				// DogStatsD external data "|e:...": ignored
+				// (statsd_exporter rejects the sample).
+				if len(o) < 2 || o[1] != ':' {
+					p.st.errors[errInvalidSampleFactor]++
 					return
 				}
 			case 'T':
