@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"unicode/utf16"
 )
 
@@ -151,6 +152,72 @@ type Decoder struct {
 	// blockRemain is the unread part of the current block data record when
 	// the caller reads primitives in block mode (ReadBlockByte etc.).
 	blockRemain int
+	// Every RMI reply repeats its class descriptors. Across the streams of
+	// one Decoder, identical descriptors (and their names) are shared
+	// instead of allocated again.
+	names   map[string]string
+	classes map[classKey]*ClassDesc
+	scratch []byte
+	// internStrings is set while field class names are read.
+	internStrings bool
+}
+
+type classKey struct {
+	name string
+	suid int64
+}
+
+// maxInterned bounds the interned names and classes of one Decoder.
+const maxInterned = 4096
+
+// intern returns the decoded string for b, shared when seen before.
+func (d *Decoder) intern(b []byte) (string, error) {
+	if s, ok := d.names[string(b)]; ok {
+		return s, nil
+	}
+	s, err := decodeModifiedUTF8(b)
+	if err != nil {
+		return "", err
+	}
+	if d.names == nil || len(d.names) >= maxInterned {
+		d.names = make(map[string]string)
+	}
+	d.names[string(b)] = s
+	return s, nil
+}
+
+// readUTFIntern is readUTF for class and field names.
+func (d *Decoder) readUTFIntern() (string, error) {
+	n, err := d.u16()
+	if err != nil {
+		return "", err
+	}
+	if cap(d.scratch) < int(n) {
+		d.scratch = make([]byte, n)
+	}
+	b := d.scratch[:n]
+	if err := d.read(b); err != nil {
+		return "", err
+	}
+	return d.intern(b)
+}
+
+// shareClass returns a cached descriptor equal to cd, or caches cd.
+func (d *Decoder) shareClass(cd *ClassDesc) *ClassDesc {
+	for _, a := range cd.Annotation {
+		if a != nil {
+			return cd
+		}
+	}
+	k := classKey{cd.Name, cd.SUID}
+	if c, ok := d.classes[k]; ok && c.Flags == cd.Flags && c.Super == cd.Super && slices.Equal(c.Fields, cd.Fields) {
+		return c
+	}
+	if d.classes == nil || len(d.classes) >= maxInterned {
+		d.classes = make(map[classKey]*ClassDesc)
+	}
+	d.classes[k] = cd
+	return cd
 }
 
 // NewDecoder returns a decoder reading r.
@@ -407,13 +474,27 @@ func (d *Decoder) readString(n int) (string, error) {
 	if d.limits.MaxStringLen > 0 && n > d.limits.MaxStringLen {
 		return "", fmt.Errorf("%w: string of %d bytes", ErrLimit, n)
 	}
-	b, err := d.bytes(n)
-	if err != nil {
-		return "", err
-	}
-	s, err := decodeModifiedUTF8(b)
-	if err != nil {
-		return "", err
+	var s string
+	if d.internStrings && n <= 256 {
+		if cap(d.scratch) < n {
+			d.scratch = make([]byte, n)
+		}
+		b := d.scratch[:n]
+		if err := d.read(b); err != nil {
+			return "", err
+		}
+		var err error
+		if s, err = d.intern(b); err != nil {
+			return "", err
+		}
+	} else {
+		b, err := d.bytes(n)
+		if err != nil {
+			return "", err
+		}
+		if s, err = decodeModifiedUTF8(b); err != nil {
+			return "", err
+		}
 	}
 	if _, err := d.newHandle(s); err != nil {
 		return "", err
@@ -493,6 +574,7 @@ func (d *Decoder) readClassDesc() (*ClassDesc, error) {
 
 func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 	cd := &ClassDesc{}
+	handle := -1
 	if tc == tcProxyClassDesc {
 		cd.Proxy = true
 		if _, err := d.newHandle(cd); err != nil {
@@ -513,7 +595,7 @@ func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 			cd.Interfaces = append(cd.Interfaces, s)
 		}
 	} else {
-		name, err := d.readUTF()
+		name, err := d.readUTFIntern()
 		if err != nil {
 			return nil, err
 		}
@@ -523,7 +605,7 @@ func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 			return nil, err
 		}
 		cd.SUID = int64(suid)
-		if _, err := d.newHandle(cd); err != nil {
+		if handle, err = d.newHandle(cd); err != nil {
 			return nil, err
 		}
 		if cd.Flags, err = d.u8(); err != nil {
@@ -542,13 +624,15 @@ func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 			if f.Type, err = d.u8(); err != nil {
 				return nil, err
 			}
-			if f.Name, err = d.readUTF(); err != nil {
+			if f.Name, err = d.readUTFIntern(); err != nil {
 				return nil, err
 			}
 			switch f.Type {
 			case 'B', 'C', 'D', 'F', 'I', 'J', 'S', 'Z':
 			case 'L', '[':
+				d.internStrings = true
 				v, err := d.ReadObject()
+				d.internStrings = false
 				if err != nil {
 					return nil, err
 				}
@@ -570,6 +654,12 @@ func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 	cd.Annotation = ann
 	if cd.Super, err = d.readClassDesc(); err != nil {
 		return nil, fmt.Errorf("superclass of %s: %w", cd.Name, err)
+	}
+	if handle >= 0 {
+		if shared := d.shareClass(cd); shared != cd {
+			d.handles[handle] = shared
+			return shared, nil
+		}
 	}
 	return cd, nil
 }
