@@ -1,7 +1,6 @@
 package mappings
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -266,10 +265,12 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 		h.Write([]byte(ic.Type))
 		h.Write([]byte{0})
 		if ic.Config != nil {
-			var b bytes.Buffer
-			enc := yaml.NewEncoder(&b)
-			_ = enc.Encode(ic.Config)
-			h.Write(b.Bytes())
+			// the decoded value, so that comments and key order do not count
+			var v any
+			if err := ic.Config.Decode(&v); err == nil {
+				b, _ := yaml.Marshal(v)
+				h.Write(b)
+			}
 		}
 		in.Fingerprint = hex.EncodeToString(h.Sum(nil))
 	}

@@ -3,6 +3,7 @@ package mappings
 import (
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -179,6 +180,18 @@ func TestDifferentialStatsdMapper(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The same file referenced from a config, as --statsd.mapping-config
+			// is, must decide the same.
+			abs, _ := filepath.Abs(file)
+			cfg, err := Parse("c.yml", []byte("inputs:\n  - type: fake\n    mapping_files: ["+abs+"]\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ins, err := Build(cfg, testRegistry(t), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			built := ins[0].Rules
 			rng := rand.New(rand.NewPCG(1, 2))
 			names := []string{
 				"test.dispatcher.p.a.ok", "x.signup.google.ok", "app.http.get.200.duration", "app.db.users.latency",
@@ -197,6 +210,9 @@ func TestDifferentialStatsdMapper(t *testing.T) {
 				for _, typ := range statsdTypes {
 					want := oracle(&m, name, typ.m)
 					got := ours(rs, name, typ.t)
+					if diff := cmp.Diff(got, ours(built, name, typ.t)); diff != "" {
+						t.Fatalf("%s (%s): rule set from a config differs (-direct +built):\n%s", name, typ.m, diff)
+					}
 					if diff := cmp.Diff(want, got); diff != "" {
 						mismatches++
 						if mismatches <= 10 {
