@@ -1,0 +1,225 @@
+package plugin
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the `plugin` input's configuration.
+type Config struct {
+	// Path is the plugin executable; Args its arguments.
+	Path string   `yaml:"path"`
+	Args []string `yaml:"args"`
+	// Env adds variables to the plugin's environment. With InheritEnv
+	// false the plugin gets only these (and go-plugin's own).
+	Env        map[string]string `yaml:"env"`
+	InheritEnv bool              `yaml:"inherit_env"`
+	// Checksum pins the executable: "sha256:<hex>". A mismatch refuses to
+	// start it.
+	Checksum string `yaml:"checksum"`
+	// AutoMTLS secures the gRPC connection with per-launch certificates
+	// (the plugin must support it; the Go SDK does).
+	AutoMTLS bool `yaml:"auto_mtls"`
+	// Config is passed to the plugin as its configuration.
+	Config yaml.Node `yaml:"config"`
+
+	// Interval and Timeout are a pull plugin's poll period and the
+	// deadline of each Collect.
+	Interval time.Duration `yaml:"interval"`
+	Timeout  time.Duration `yaml:"timeout"`
+	// HeartbeatInterval is how often a push plugin must send something;
+	// StreamTimeout is how long a silent stream may last before the plugin
+	// is deemed hung and restarted.
+	HeartbeatInterval time.Duration `yaml:"heartbeat_interval"`
+	StreamTimeout     time.Duration `yaml:"stream_timeout"`
+	// StartTimeout bounds launch, handshake, describe and configure.
+	StartTimeout time.Duration `yaml:"start_timeout"`
+	// RestartBackoff and RestartBackoffMax bound the wait before a restart
+	// (doubling from the first to the second). A session that ran for
+	// StableAfter resets the backoff.
+	RestartBackoff    time.Duration `yaml:"restart_backoff"`
+	RestartBackoffMax time.Duration `yaml:"restart_backoff_max"`
+	StableAfter       time.Duration `yaml:"stable_after"`
+	// QueueBatches is how many decoded batches of a push plugin may wait
+	// for the rule engine; beyond it batches are dropped and counted.
+	QueueBatches int `yaml:"queue_batches"`
+	// MaxBatchSamples is the batch size asked of push plugins.
+	MaxBatchSamples int `yaml:"max_batch_samples"`
+	// MaxMessageBytes caps one gRPC message from the plugin.
+	MaxMessageBytes int `yaml:"max_message_bytes"`
+	// MaxSymbols caps the plugin's string table.
+	MaxSymbols int `yaml:"max_symbols"`
+}
+
+// DefaultConfig holds the defaults.
+var DefaultConfig = Config{
+	InheritEnv:        true,
+	Interval:          15 * time.Second,
+	Timeout:           10 * time.Second,
+	HeartbeatInterval: 5 * time.Second,
+	StreamTimeout:     15 * time.Second,
+	StartTimeout:      10 * time.Second,
+	RestartBackoff:    100 * time.Millisecond,
+	RestartBackoffMax: 30 * time.Second,
+	StableAfter:       10 * time.Second,
+	QueueBatches:      64,
+	MaxBatchSamples:   1024,
+	MaxMessageBytes:   16 << 20,
+	MaxSymbols:        1 << 20,
+}
+
+// DecodeConfig decodes node strictly over DefaultConfig and validates it.
+func DecodeConfig(node *yaml.Node) (*Config, error) {
+	cfg := DefaultConfig
+	if node == nil {
+		return nil, errors.New("plugin input: path is required")
+	}
+	// yaml.Node.Decode does not reject unknown keys: re-encode and decode
+	// with KnownFields. The config block keeps its own node (and its
+	// positions) from the original.
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	if err := enc.Encode(node); err != nil {
+		return nil, fmt.Errorf("%d:%d: plugin input: %w", node.Line, node.Column, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("%d:%d: plugin input: %w", node.Line, node.Column, err)
+	}
+	dec := yaml.NewDecoder(&buf)
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("%d:%d: plugin input: %w", node.Line, node.Column, err)
+	}
+	cfg.Config = yaml.Node{}
+	if v := mapValue(node, "config"); v != nil {
+		cfg.Config = *v
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, positioned(node, err)
+	}
+	return &cfg, nil
+}
+
+func mapValue(node *yaml.Node, key string) *yaml.Node {
+	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
+		node = node.Content[0]
+	}
+	if node.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		if node.Content[i].Value == key {
+			return node.Content[i+1]
+		}
+	}
+	return nil
+}
+
+type fieldError struct {
+	field, msg string
+}
+
+func (e *fieldError) Error() string { return e.field + ": " + e.msg }
+
+func fieldErr(field, format string, args ...any) error {
+	return &fieldError{field: field, msg: fmt.Sprintf(format, args...)}
+}
+
+// positioned prefixes each error in err with the position of the key its
+// field names, or of the block.
+func positioned(node *yaml.Node, err error) error {
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	out := make([]error, 0, len(errs))
+	for _, e := range errs {
+		at := node
+		var fe *fieldError
+		if errors.As(e, &fe) {
+			if v := mapValue(node, fe.field); v != nil {
+				at = v
+			}
+		}
+		out = append(out, fmt.Errorf("%d:%d: plugin input: %w", at.Line, at.Column, e))
+	}
+	return errors.Join(out...)
+}
+
+// Validate checks the values.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Path == "" {
+		errs = append(errs, fieldErr("path", "is required"))
+	} else if !filepath.IsAbs(c.Path) && !strings.Contains(c.Path, "/") {
+		errs = append(errs, fieldErr("path", "%q must be a file path (absolute, or relative with a /), not a name to look up in PATH", c.Path))
+	}
+	if c.Checksum != "" {
+		if _, err := c.checksum(); err != nil {
+			errs = append(errs, fieldErr("checksum", "%q: %v", c.Checksum, err))
+		}
+	}
+	for k := range c.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			errs = append(errs, fieldErr("env", "%q is not a valid variable name", k))
+		}
+	}
+	positive := []struct {
+		name string
+		d    time.Duration
+	}{
+		{"interval", c.Interval}, {"timeout", c.Timeout}, {"heartbeat_interval", c.HeartbeatInterval},
+		{"stream_timeout", c.StreamTimeout}, {"start_timeout", c.StartTimeout},
+		{"restart_backoff", c.RestartBackoff}, {"restart_backoff_max", c.RestartBackoffMax},
+		{"stable_after", c.StableAfter},
+	}
+	for _, p := range positive {
+		if p.d <= 0 {
+			errs = append(errs, fieldErr(p.name, "%q must be positive", p.d.String()))
+		}
+	}
+	if c.Timeout > c.Interval && c.Interval > 0 {
+		errs = append(errs, fieldErr("timeout", "%q must not exceed interval %q", c.Timeout.String(), c.Interval.String()))
+	}
+	if c.StreamTimeout <= c.HeartbeatInterval && c.HeartbeatInterval > 0 {
+		errs = append(errs, fieldErr("stream_timeout", "%q must exceed heartbeat_interval %q", c.StreamTimeout.String(), c.HeartbeatInterval.String()))
+	}
+	if c.RestartBackoffMax < c.RestartBackoff {
+		errs = append(errs, fieldErr("restart_backoff_max", "%q must not be below restart_backoff %q", c.RestartBackoffMax.String(), c.RestartBackoff.String()))
+	}
+	if c.QueueBatches < 1 {
+		errs = append(errs, fieldErr("queue_batches", "%d must be at least 1", c.QueueBatches))
+	}
+	if c.MaxBatchSamples < 1 || c.MaxBatchSamples > 1<<20 {
+		errs = append(errs, fieldErr("max_batch_samples", "%d must be between 1 and 1048576", c.MaxBatchSamples))
+	}
+	if c.MaxMessageBytes < 64<<10 || c.MaxMessageBytes > 1<<30 {
+		errs = append(errs, fieldErr("max_message_bytes", "%d must be between 65536 and 1073741824", c.MaxMessageBytes))
+	}
+	if c.MaxSymbols < 1024 {
+		errs = append(errs, fieldErr("max_symbols", "%d must be at least 1024", c.MaxSymbols))
+	}
+	return errors.Join(errs...)
+}
+
+// checksum parses Checksum ("sha256:<64 hex digits>").
+func (c *Config) checksum() ([]byte, error) {
+	algo, hexsum, ok := strings.Cut(c.Checksum, ":")
+	if !ok || algo != "sha256" {
+		return nil, errors.New(`want "sha256:<hex>"`)
+	}
+	sum, err := hex.DecodeString(hexsum)
+	if err != nil || len(sum) != 32 {
+		return nil, errors.New("want 64 hex digits after sha256:")
+	}
+	return sum, nil
+}
