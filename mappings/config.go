@@ -519,3 +519,55 @@ func CheckData(reg *inputs.Registry, opts Options, file string, data []byte) (Ki
 	_, err = normalize.NewRuleSet(*rsc)
 	return KindMapping, err
 }
+
+// Warnings returns what `rosetta check` should point out in files that are
+// valid: rules that can never match (see normalize.RuleSet.Shadowed), each
+// as "file:line:col: rule N ("match"): ...". Files with errors give none.
+func Warnings(reg *inputs.Registry, opts Options, files ...string) []string {
+	var out []string
+	warn := func(rs *normalize.RuleSet, quirks bool) {
+		for _, r := range rs.Shadowed() {
+			why := "never matches: an earlier rule has the same glob and metric type"
+			if quirks {
+				why = "never matches: an earlier rule has the same glob and metric type, or (statsd_exporter's state machine) an earlier, longer glob passes through its last segment; move it before that rule"
+			}
+			out = append(out, (&normalize.RuleError{Pos: r.Pos, Index: r.Index, Match: r.Match, Err: errors.New(why)}).Error())
+		}
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		root, err := parseYAML(file, data)
+		if err != nil || root == nil {
+			continue
+		}
+		if hasKey(root, "inputs") || hasKey(root, "global") {
+			cfg, err := Parse(file, data)
+			if err != nil {
+				continue
+			}
+			for i := range cfg.Inputs {
+				rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[i], opts)
+				if err != nil {
+					continue
+				}
+				rsc.CacheSize = -1
+				if rs, err := normalize.NewRuleSet(*rsc); err == nil {
+					warn(rs, rsc.StatsdGlobQuirks)
+				}
+			}
+			continue
+		}
+		rsc, err := TranslateFile(file, data, "")
+		if err != nil {
+			continue
+		}
+		rsc.CacheSize = -1
+		if rs, err := normalize.NewRuleSet(*rsc); err == nil {
+			warn(rs, rsc.StatsdGlobQuirks)
+		}
+	}
+	return out
+}

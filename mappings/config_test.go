@@ -240,3 +240,13 @@ func labels(kv ...string) normalize.Labels {
 	}
 	return ls
 }
+
+func TestWarnings(t *testing.T) {
+	got := Warnings(testRegistry(t), testOptions(), "testdata/statsd_mapping.yml", "testdata/config.good.yml", "testdata/rules.bad.yml")
+	const msg = `testdata/statsd_mapping.yml:98:5: rule 15 ("app.*.*"): never matches: an earlier rule has the same glob and metric type, or (statsd_exporter's state machine) an earlier, longer glob passes through its last segment; move it before that rule`
+	// config.good.yml loads the same file first: the same warning again
+	want := []string{msg, msg}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
