@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // RuleSet is a compiled, immutable rule set with its match cache. It is
@@ -247,6 +248,9 @@ func (rs *RuleSet) compute(s string, t Type, keepCaptures bool) *entry {
 			}
 			if lt.name.hasRefs() && !ValidLabelName(n) && e.invalid == "" {
 				e.invalid = "invalid_label_name"
+			}
+			if lt.value.hasRefs() && !utf8.ValidString(v) && e.invalid == "" {
+				e.invalid = "invalid_label_value"
 			}
 			e.labels[i] = Label{Name: n, Value: v}
 		}

@@ -92,6 +92,7 @@ func TestMap(t *testing.T) {
 			want:    Sample{Name: "noname_x_y", Type: TypeGauge, Value: 1, Help: "no name here"},
 			outcome: OutcomeMapped,
 		},
+		{name: "captured label value not UTF-8", rec: Record{Match: "app.\xff.requests", Type: TypeCounter, Value: 1, Delta: true}, outcome: OutcomeInvalid, reason: "invalid_label_value"},
 		{name: "templated label name invalid", rec: Record{Match: "bad.1x", Type: TypeGauge}, outcome: OutcomeInvalid, reason: "invalid_label_name"},
 		{name: "negative counter", rec: Record{Match: "neg.x", Type: TypeCounter, Value: -1, Delta: true}, outcome: OutcomeInvalid, reason: "illegal_negative_counter"},
 		{name: "NaN counter", rec: Record{Match: "neg.x", Type: TypeCounter, Value: math.NaN(), Delta: true}, outcome: OutcomeInvalid, reason: "nan_counter"},
