@@ -84,7 +84,7 @@ func (d *Driver) launch(ctx context.Context) (s *session, err error) {
 		if t := stderrTail.String(); t != "" {
 			msg += "; plugin stderr: " + t
 		}
-		if strings.Contains(err.Error(), "Incompatible API version") || strings.Contains(err.Error(), "incompatible core API version") {
+		if strings.Contains(strings.ToLower(err.Error()), "incompatible") {
 			return nil, &startError{failStart, fmt.Errorf("%w: %s", ErrIncompatible, msg)}
 		}
 		return nil, &startError{failStart, errors.New(msg)}
@@ -176,4 +176,3 @@ func (s *session) kill(graceful bool) {
 	}
 	s.client.Kill()
 }
-

@@ -248,12 +248,6 @@ func pathAtLine(text string, line int) string {
 				}
 				if k.Line == line || v.Line == line {
 					best, found = p, true
-					if v.Line == line && (v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode) {
-						// A flow collection on this line: look inside.
-						found = false
-						walk(v, p, depth+1)
-						found = true
-					}
 					return
 				}
 				walk(v, p, depth+1)

@@ -113,4 +113,3 @@ func (s *server) Collect(ctx context.Context, _ *pluginpb.CollectRequest) (*plug
 	}
 	return b, nil
 }
-
