@@ -1,6 +1,7 @@
 package chartcheck
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -454,6 +455,35 @@ func TestStrictDecoderRejects(t *testing.T) {
 	} {
 		if _, _, err := strict.Decode([]byte(doc), nil, nil); err == nil {
 			t.Errorf("accepted:\n%s", doc)
+		}
+	}
+}
+
+// TestScrapeAnnotations checks that scrapeAnnotations puts the
+// prometheus.io annotations on the pod template beside the chart's own.
+func TestScrapeAnnotations(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		docs, err := render(t, demoChart, map[string]any{
+			"podAnnotations": map[string]any{"team": "shop"},
+			"rosetta":        map[string]any{"scrapeAnnotations": on, "ports": map[string]any{"web": 9200}},
+		}, "1.31.0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]string
+		for _, o := range decodeAll(t, "rosetta-demo", []byte(join(docs))) {
+			if d, ok := o.(*appsv1.Deployment); ok {
+				got = d.Spec.Template.Annotations
+			}
+		}
+		want := map[string]string{"team": "shop"}
+		if on {
+			want["prometheus.io/scrape"] = "true"
+			want["prometheus.io/port"] = "9200"
+			want["prometheus.io/path"] = "/metrics"
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("scrapeAnnotations %v: pod annotations %v, want %v", on, got, want)
 		}
 	}
 }

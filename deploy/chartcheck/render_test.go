@@ -171,9 +171,10 @@ var valueSets = []struct {
 	values map[string]any
 }{
 	{name: "defaults", values: map[string]any{}},
-	{name: "monitors", values: map[string]any{"rosetta": map[string]any{
-		"serviceMonitor": map[string]any{"enabled": true, "labels": map[string]any{"release": "prometheus"}},
-		"podMonitor":     map[string]any{"enabled": true, "interval": "15s", "scrapeTimeout": "10s"},
+	{name: "monitors", values: map[string]any{"podAnnotations": map[string]any{"team": "shop"}, "rosetta": map[string]any{
+		"scrapeAnnotations": true,
+		"serviceMonitor":    map[string]any{"enabled": true, "labels": map[string]any{"release": "prometheus"}},
+		"podMonitor":        map[string]any{"enabled": true, "interval": "15s", "scrapeTimeout": "10s"},
 	}}},
 	{name: "config-and-existing", values: map[string]any{"rosetta": map[string]any{
 		"config":            "inputs:\n  - name: statsd\n    type: statsd\n",

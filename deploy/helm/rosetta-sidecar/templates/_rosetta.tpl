@@ -182,6 +182,17 @@ data:
 {{- end -}}
 {{- end -}}
 
+{{/* Pod annotations for annotation-based Prometheus scraping
+(prometheus.io/scrape, port, path), when scrapeAnnotations is true; put
+them under the pod template's metadata.annotations. */}}
+{{- define "rosetta-sidecar.podAnnotations" -}}
+{{- if .values.scrapeAnnotations -}}
+prometheus.io/scrape: "true"
+prometheus.io/port: {{ .values.ports.web | quote }}
+prometheus.io/path: /metrics
+{{- end -}}
+{{- end -}}
+
 {{/* A Service port item for Rosetta's web port. */}}
 {{- define "rosetta-sidecar.servicePort" -}}
 - name: rosetta-web
