@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,13 +69,39 @@ func (c *configMapDir) update(files map[string]string) {
 // checks that the new rules serve without a restart; then swaps in a broken
 // file and checks that it is rejected while the previous rules keep serving;
 // then recovers with a good file.
+//
+// It runs twice: with the mapping file given as statsd_exporter's
+// --statsd.mapping-config flag, and named (relative to the config file) in
+// a rosetta.yml given as --config.file, which lives in the same ConfigMap.
 func TestContainerConfigMapReload(t *testing.T) {
+	const config = "inputs:\n  - name: statsd\n    type: statsd\n    mapping_files: [mapping.yml]\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string // besides mapping.yml
+		args  []string
+	}{
+		{name: "statsd flag", args: []string{"--statsd.mapping-config=/etc/rosetta/mapping.yml"}},
+		{name: "config file", files: map[string]string{"rosetta.yml": config}, args: []string{"--config.file=/etc/rosetta/rosetta.yml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := func(mapping string) map[string]string {
+				m := map[string]string{"mapping.yml": mapping}
+				for k, v := range tc.files {
+					m[k] = v
+				}
+				return m
+			}
+			testConfigMapReload(t, strings.ReplaceAll(tc.name, " ", "-"), files, tc.args)
+		})
+	}
+}
+
+func testConfigMapReload(t *testing.T, name string, files func(mapping string) map[string]string, args []string) {
 	ctx := testContext(t)
 	img := image(ctx, t)
-	cm := newConfigMapDir(t, map[string]string{"mapping.yml": mappingV(1)})
-	c := runContainer(ctx, t, eng, img, "rosetta-reload",
-		[]string{"-v", cm.dir + ":/etc/rosetta:ro"},
-		[]string{"--statsd.mapping-config=/etc/rosetta/mapping.yml"})
+	cm := newConfigMapDir(t, files(mappingV(1)))
+	c := runContainer(ctx, t, eng, img, "rosetta-reload-"+name,
+		[]string{"-v", cm.dir + ":/etc/rosetta:ro"}, args)
 	c.waitReady(ctx, t, time.Now())
 	pid := c.pid(ctx, t)
 
@@ -99,11 +126,11 @@ func TestContainerConfigMapReload(t *testing.T) {
 
 	seen("rules of the first mapping file serve", 1, "a")
 
-	cm.update(map[string]string{"mapping.yml": mappingV(2)})
+	cm.update(files(mappingV(2)))
 	seen("rules of the swapped-in mapping file serve without a restart", 2, "b")
 
 	_, _, failuresBefore := reloadState()
-	cm.update(map[string]string{"mapping.yml": "mappings:\n  - match: \"reload.*\"\n    name: [broken\n"})
+	cm.update(files("mappings:\n  - match: \"reload.*\"\n    name: [broken\n"))
 	eventually(t, "the broken mapping file is rejected", nil, func() string {
 		if s, ok, f := reloadState(); !ok || s != 0 || f <= failuresBefore {
 			return fmt.Sprintf("rosetta_config_last_reload_successful %v (present %v), failures %v (before %v)", s, ok, f, failuresBefore)
@@ -115,7 +142,7 @@ func TestContainerConfigMapReload(t *testing.T) {
 		t.Errorf("/-/ready after a rejected reload: status %d, err %v", code, err)
 	}
 
-	cm.update(map[string]string{"mapping.yml": mappingV(3)})
+	cm.update(files(mappingV(3)))
 	seen("a fixed mapping file is picked up", 3, "d")
 	if s, ok, _ := reloadState(); !ok || s != 1 {
 		t.Errorf("rosetta_config_last_reload_successful %v (present %v) after the fix, want 1", s, ok)
