@@ -89,9 +89,10 @@ func BenchmarkGlobMatch(b *testing.B) {
 	rs := benchRules(b, -1)
 	tr := rs.tries[0]
 	caps := make([]string, 0, 8)
+	path := make([]string, 0, 8)
 	b.ReportAllocs()
 	for b.Loop() {
-		idx, c := tr.match("svc42.ep3.requests.200", caps[:0])
+		idx, c := tr.match("svc42.ep3.requests.200", caps[:0], path)
 		if idx != 42 || len(c) != 2 {
 			b.Fatal(idx, c)
 		}

@@ -53,7 +53,7 @@ func FuzzGlob(f *testing.F) {
 			for i, p := range pats {
 				tr.add(p, int32(i))
 			}
-			got, caps := tr.match(name, nil)
+			got, caps := tr.match(name, nil, nil)
 			want := int32(-1)
 			var wantCaps []string
 			any := false

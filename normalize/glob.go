@@ -153,14 +153,14 @@ type globMatch struct {
 }
 
 // match returns the index of the matching rule (-1 for none) and appends
-// the captured segments to caps (after what caps already holds).
-func (t *globTrie) match(s string, caps []string) (int32, []string) {
+// the captured segments to caps (after what caps already holds); path is
+// scratch space for the search.
+func (t *globTrie) match(s string, caps, path []string) (int32, []string) {
 	if t.empty {
 		return -1, caps
 	}
 	m := globMatch{s: s, nseg: strings.Count(s, ".") + 1, best: math.MaxInt32, bestPrio: math.MaxInt32}
-	var stack [16]string
-	m.caps = stack[:0]
+	m.caps = path[:0]
 	m.bcaps = caps
 	m.base = len(caps)
 	if t.ordered {

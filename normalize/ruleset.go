@@ -184,9 +184,11 @@ func (rs *RuleSet) lookup(s string, t Type) (*entry, bool) {
 
 // find returns the matching rule and its captures (captures[0] is $0).
 func (rs *RuleSet) find(s string, t Type) (*rule, []string) {
-	caps := make([]string, 1, 8)
-	caps[0] = s
-	if idx, caps := rs.tries[typeClass(t)].match(s, caps); idx >= 0 {
+	// one allocation: captures in front, the glob search's path stack behind
+	all := make([]string, 16)
+	all[0] = s
+	caps := all[:1:8]
+	if idx, caps := rs.tries[typeClass(t)].match(s, caps, all[8:8:16]); idx >= 0 {
 		return rs.rules[idx], caps
 	}
 	for _, r := range rs.regexes {
@@ -223,10 +225,11 @@ func (rs *RuleSet) compute(s string, t Type, keepCaptures bool) *entry {
 	if r.cfg.Action == ActionDrop {
 		return e
 	}
-	buf := make([]byte, 0, 128)
+	var arr [256]byte
+	buf := arr[:0]
 	if r.hasName {
 		var n string
-		n, buf = r.name.expandString(buf, caps)
+		n = r.name.expandString(buf, caps)
 		e.name = rs.outName(n)
 	} else {
 		e.name, e.useDefault = rs.outName(s), true
@@ -241,8 +244,8 @@ func (rs *RuleSet) compute(s string, t Type, keepCaptures bool) *entry {
 		e.labels = make(Labels, len(r.labels))
 		for i, lt := range r.labels {
 			var n, v string
-			n, buf = lt.name.expandString(buf, caps)
-			v, buf = lt.value.expandString(buf, caps)
+			n = lt.name.expandString(buf, caps)
+			v = lt.value.expandString(buf, caps)
 			if rs.lcLabel {
 				n = strings.ToLower(n)
 			}
@@ -258,7 +261,7 @@ func (rs *RuleSet) compute(s string, t Type, keepCaptures bool) *entry {
 	}
 	if r.hasValue {
 		var v string
-		v, _ = r.value.expandString(buf, caps)
+		v = r.value.expandString(buf, caps)
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil && e.invalid == "" {
 			e.invalid = "invalid_value"

@@ -195,11 +195,10 @@ func (t *template) expand(dst []byte, captures []string) []byte {
 }
 
 // expandString returns the expansion, without allocating for a static
-// template.
-func (t *template) expandString(buf []byte, captures []string) (string, []byte) {
+// template; buf is scratch space.
+func (t *template) expandString(buf []byte, captures []string) string {
 	if t.static {
-		return t.text, buf
+		return t.text
 	}
-	buf = t.expand(buf[:0], captures)
-	return string(buf), buf
+	return string(t.expand(buf[:0], captures))
 }
