@@ -321,10 +321,25 @@ func checkService(t reporter, s *corev1.Service, pods []pod) {
 			continue
 		}
 		for _, p := range matched {
+			// As the EndpointSlice controller resolves a named targetPort
+			// (FindPort in k8s.io/kubernetes/pkg/api/v1/pod): ports of the
+			// containers and of native sidecars, with the same protocol.
 			found := false
+			proto := sp.Protocol
+			if proto == "" {
+				proto = corev1.ProtocolTCP
+			}
 			for _, c := range append(slices.Clone(p.spec.InitContainers), p.spec.Containers...) {
+				restartable := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+				if slices.ContainsFunc(p.spec.InitContainers, func(ic corev1.Container) bool { return ic.Name == c.Name }) && !restartable {
+					continue
+				}
 				for _, cp := range c.Ports {
-					found = found || cp.Name == name
+					cproto := cp.Protocol
+					if cproto == "" {
+						cproto = corev1.ProtocolTCP
+					}
+					found = found || (cp.Name == name && cproto == proto)
 				}
 			}
 			if !found {
