@@ -13,6 +13,7 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx"
+	"github.com/rosetta-adapter/rosetta/inputs/plugin"
 	"github.com/rosetta-adapter/rosetta/inputs/statsd"
 	"github.com/rosetta-adapter/rosetta/mappings"
 	"github.com/rosetta-adapter/rosetta/mappings/library"
@@ -27,6 +28,7 @@ func newInputRegistry() (*inputs.Registry, error) {
 	return inputs.NewRegistry(
 		statsd.NewFactory(),
 		jmx.NewFactory(),
+		plugin.NewFactory(),
 	)
 }
 
