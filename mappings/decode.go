@@ -88,14 +88,26 @@ func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *ya
 		return
 	}
 	seen := map[string]bool{}
+	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
 		if k.Kind != yaml.ScalarNode {
 			d.errf(k, "%s: keys must be strings", what)
 			continue
 		}
-		if k.Value == "<<" {
-			d.errf(k, "%s: merge keys are not supported", what)
+		if k.Value == "<<" && k.Tag == "!!merge" {
+			// YAML merge keys (statsd_exporter's YAML library reads them):
+			// the merged mappings' keys count unless given explicitly.
+			switch v.Kind {
+			case yaml.MappingNode:
+				merges = append(merges, v)
+			case yaml.SequenceNode:
+				for _, m := range v.Content {
+					merges = append(merges, resolve(m))
+				}
+			default:
+				d.errf(k, "%s: a merge key needs a mapping", what)
+			}
 			continue
 		}
 		if seen[k.Value] {
@@ -105,6 +117,22 @@ func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *ya
 		seen[k.Value] = true
 		if !fn(k.Value, k, v) {
 			d.errf(k, "%s: unknown key %q", what, k.Value)
+		}
+	}
+	for _, m := range merges {
+		if m.Kind != yaml.MappingNode {
+			d.errf(m, "%s: a merge key needs a mapping", what)
+			continue
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, v := m.Content[i], resolve(m.Content[i+1])
+			if k.Kind != yaml.ScalarNode || seen[k.Value] {
+				continue
+			}
+			seen[k.Value] = true
+			if !fn(k.Value, k, v) {
+				d.errf(k, "%s: unknown key %q", what, k.Value)
+			}
 		}
 	}
 }

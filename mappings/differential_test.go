@@ -162,7 +162,7 @@ func randomName(rng *rand.Rand) string {
 // statsd_exporter's mapper and into ours and compares the decisions for
 // many names and every metric type.
 func TestDifferentialStatsdMapper(t *testing.T) {
-	for _, file := range []string{"testdata/statsd_mapping.yml", "testdata/statsd_unordered.yml"} {
+	for _, file := range []string{"testdata/statsd_mapping.yml", "testdata/statsd_unordered.yml", "testdata/anchors.good.yml"} {
 		t.Run(file, func(t *testing.T) {
 			data, err := os.ReadFile(file)
 			if err != nil {

@@ -241,7 +241,7 @@ func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig
 func (d *decoder) labels(n *yaml.Node) []normalize.LabelConfig {
 	var out []normalize.LabelConfig
 	d.fields(n, "labels", func(k string, kn, v *yaml.Node) bool {
-		val, _ := d.scalar(v, "labels."+k)
+		val := d.str(v, "labels."+k)
 		out = append(out, normalize.LabelConfig{Name: k, Value: val, Pos: d.pos(kn)})
 		return true
 	})
