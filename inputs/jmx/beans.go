@@ -119,12 +119,18 @@ func skipBean(bean string) bool {
 // Bean appends the records of one bean's attributes to out. descr maps
 // attribute names to their MBeanAttributeInfo descriptions.
 func (x *Exporter) Bean(out []normalize.Record, b *BeanName, descr map[string]string, attrs []Attribute) []normalize.Record {
-	for _, a := range attrs {
+	return x.bean(out, b, func(_ int, a string) string { return descr[a] }, attrs)
+}
+
+// bean is Bean with the descriptions from a function of the attribute's
+// index in attrs and its name.
+func (x *Exporter) bean(out []normalize.Record, b *BeanName, descr func(int, string) string, attrs []Attribute) []normalize.Record {
+	for i, a := range attrs {
 		if skipAttribute(b.Name, a.Name) {
 			continue
 		}
 		w := walk{limit: len(out) + MaxRecordsPerAttribute, visits: maxConvertNodes}
-		out = x.value(out, &w, b, b.Props, nil, a.Name, descr[a.Name], a.Value, 0)
+		out = x.value(out, &w, b, b.Props, nil, a.Name, descr(i, a.Name), a.Value, 0)
 	}
 	return out
 }

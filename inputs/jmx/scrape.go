@@ -12,8 +12,8 @@ import (
 // beanMeta is what the scraper caches per MBean between polls.
 type beanMeta struct {
 	name  BeanName
-	attrs []string          // readable attributes, in MBeanInfo order
-	descr map[string]string // attribute descriptions
+	attrs []string // readable attributes, in MBeanInfo order
+	descr []string // their descriptions
 }
 
 // scraper reads every selected bean of one session. The MBeanInfo cache
@@ -141,13 +141,13 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 						}
 						continue
 					}
-					m = &beanMeta{name: bn, descr: make(map[string]string, len(info.Attributes))}
+					m = &beanMeta{name: bn}
 					for _, a := range info.Attributes {
 						if !a.Readable || skipAttribute(names[i], a.Name) {
 							continue
 						}
 						m.attrs = append(m.attrs, a.Name)
-						m.descr[a.Name] = a.Description
+						m.descr = append(m.descr, a.Description)
 					}
 					r.meta, r.fetched = m, true
 				}
@@ -181,7 +181,7 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 					}
 				}
 				r.attrs = len(attrs)
-				r.recs = s.exporter.Bean(nil, &m.name, m.descr, attrs)
+				r.recs = s.exporter.bean(nil, &m.name, m.describe, attrs)
 			}
 		})
 	}
@@ -197,12 +197,16 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 	close(work)
 	wg.Wait()
 
-	var out []normalize.Record
+	total := 0
+	for i := range results {
+		if results[i].fatal != nil {
+			return nil, st, results[i].fatal
+		}
+		total += len(results[i].recs)
+	}
+	out := make([]normalize.Record, 0, total)
 	for i := range results {
 		r := &results[i]
-		if r.fatal != nil {
-			return nil, st, r.fatal
-		}
 		if r.fetched {
 			s.cache[names[i]] = r.meta
 			st.infoFetched++
@@ -215,9 +219,23 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 		st.attributes += r.attrs
 		st.attrErrors += r.attrErrs
 		out = append(out, r.recs...)
+		r.recs = nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, st, err
 	}
 	return out, st, nil
+}
+
+// describe returns the description of attribute a.
+func (m *beanMeta) describe(i int, a string) string {
+	if i < len(m.attrs) && m.attrs[i] == a {
+		return m.descr[i]
+	}
+	for j, n := range m.attrs {
+		if n == a {
+			return m.descr[j]
+		}
+	}
+	return ""
 }
