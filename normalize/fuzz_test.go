@@ -58,6 +58,9 @@ func FuzzGlob(f *testing.F) {
 			var wantCaps []string
 			any := false
 			for i, p := range pats {
+				if _, ok := refGlobMatch(p, name); ok != globMatches(p, name) {
+					t.Fatalf("globMatches(%q, %q) = %v", p, name, !ok)
+				}
 				if c, ok := refGlobMatch(p, name); ok {
 					any = true
 					if want < 0 {

@@ -492,6 +492,76 @@ type Result struct {
 	Reason string
 	// Sample is the output when Outcome is mapped or unmatched.
 	Sample Sample
+	// Other lists the other rules whose match accepts the string, in file
+	// order, each with why it did not apply (a rule before it won, its
+	// match_metric_type differs, or it is shadowed).
+	Other []NearMiss
+}
+
+// NearMiss is a rule that matches a string but did not apply to a record.
+type NearMiss struct {
+	Rule RuleInfo
+	Why  string
+}
+
+// globMatches reports whether glob pattern p matches s (the definition,
+// for explanations; matching itself uses the trie).
+func globMatches(p, s string) bool {
+	for {
+		pi, si := strings.IndexByte(p, '.'), strings.IndexByte(s, '.')
+		if (pi < 0) != (si < 0) {
+			return false
+		}
+		pseg, sseg := p, s
+		if pi >= 0 {
+			pseg, sseg = p[:pi], s[:si]
+		}
+		if pseg != "*" && pseg != sseg {
+			return false
+		}
+		if pi < 0 {
+			return true
+		}
+		p, s = p[pi+1:], s[si+1:]
+	}
+}
+
+func (rs *RuleSet) nearMisses(rec *Record, matched *rule) []NearMiss {
+	var out []NearMiss
+	shadowed := map[*rule]bool{}
+	for _, r := range rs.shadowed {
+		shadowed[r] = true
+	}
+	for _, r := range rs.rules {
+		if r == matched {
+			continue
+		}
+		var ok bool
+		switch {
+		case r.re != nil:
+			ok = r.re.MatchString(rec.Match)
+		case r.cfg.MatchType == MatchGlob:
+			ok = validGlob(r.cfg.Match) == nil && globMatches(r.cfg.Match, rec.Match)
+		}
+		if !ok {
+			continue
+		}
+		var why string
+		switch mt := r.cfg.MatchMetricType; {
+		case mt != TypeUntyped && mt != rec.Type:
+			why = fmt.Sprintf("only applies to %s records, this one is %s", mt, rec.Type)
+		case shadowed[r]:
+			why = "can never match (shadowed by an earlier glob)"
+		case matched != nil && r.re != nil && matched.re == nil:
+			why = "regex rules are tried after all glob rules; " + matched.id + " matched first"
+		case matched != nil:
+			why = matched.id + " matched first"
+		default:
+			why = "did not apply"
+		}
+		out = append(out, NearMiss{Rule: r.info(), Why: why})
+	}
+	return out
 }
 
 // Explain maps rec without touching the cache or the statistics and says
@@ -520,5 +590,6 @@ func (rs *RuleSet) Explain(rec Record) Result {
 	if e.rule == nil && res.Reason == "" {
 		res.Reason = "no rule matched"
 	}
+	res.Other = rs.nearMisses(&rec, e.rule)
 	return res
 }

@@ -259,3 +259,29 @@ func TestShadowed(t *testing.T) {
 		}
 	}
 }
+
+func TestExplainNearMisses(t *testing.T) {
+	rs := mustRuleSet(t, RuleSetConfig{Rules: []RuleConfig{
+		{Pos: Pos{"m.yml", 1, 3}, Match: "a.*", Name: "counter_only", MatchMetricType: TypeCounter},
+		{Pos: Pos{"m.yml", 2, 3}, Match: "*.b", Name: "star_b"},
+		{Pos: Pos{"m.yml", 3, 3}, Match: "a.b", Name: "exact"},
+		{Pos: Pos{"m.yml", 4, 3}, Match: `^a\.`, MatchType: MatchRegex, Name: "re"},
+		{Pos: Pos{"m.yml", 5, 3}, Match: "x.*", Name: "x"},
+	}})
+	res := rs.Explain(Record{Match: "a.b", Type: TypeGauge})
+	var got []string
+	for _, o := range res.Other {
+		got = append(got, o.Rule.ID+": "+o.Why)
+	}
+	want := []string{
+		"m.yml:1: only applies to counter records, this one is gauge",
+		"m.yml:3: m.yml:2 matched first",
+		"m.yml:4: regex rules are tried after all glob rules; m.yml:2 matched first",
+	}
+	if res.Rule == nil || res.Rule.ID != "m.yml:2" {
+		t.Fatalf("matched %+v", res.Rule)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
