@@ -160,7 +160,6 @@ type entry struct {
 	value      float64
 	hasValue   bool
 	invalid    string // reason the output is invalid, "" if valid
-	captures   []string
 	ref        atomic.Bool // clock bit for the cache
 }
 
@@ -174,7 +173,7 @@ func (rs *RuleSet) lookup(s string, t Type) (*entry, bool) {
 	// The record's string may live in the input's reused buffer: keep a
 	// copy of our own.
 	s = strings.Clone(s)
-	e := rs.compute(s, t, false)
+	e := rs.compute(s, t)
 	if rs.cache != nil {
 		e.key, e.typ = s, t
 		rs.cache.put(e)
@@ -212,12 +211,9 @@ func (rs *RuleSet) find(s string, t Type) (*rule, []string) {
 	return nil, nil
 }
 
-func (rs *RuleSet) compute(s string, t Type, keepCaptures bool) *entry {
+func (rs *RuleSet) compute(s string, t Type) *entry {
 	r, caps := rs.find(s, t)
 	e := &entry{rule: r}
-	if keepCaptures {
-		e.captures = caps
-	}
 	if r == nil {
 		e.name, e.useDefault = rs.outName(s), true
 		return e
@@ -568,12 +564,12 @@ func (rs *RuleSet) nearMisses(rec *Record, matched *rule) []NearMiss {
 // which rule matched, with its captures, and what came out or why nothing
 // did.
 func (rs *RuleSet) Explain(rec Record) Result {
-	e := rs.compute(rec.Match, rec.Type, true)
+	e := rs.compute(rec.Match, rec.Type)
 	var res Result
 	if e.rule != nil {
 		info := e.rule.info()
 		res.Rule = &info
-		res.Captures = e.captures
+		_, res.Captures = rs.find(rec.Match, rec.Type)
 	}
 	var s Sample
 	res.Outcome, res.Reason, _ = rs.mapRecord(&rec, e, &s, nil)
