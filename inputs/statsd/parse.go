@@ -2,6 +2,7 @@ package statsd
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -143,9 +144,11 @@ type parser struct {
 	labels normalize.Labels // arena the records' Labels point into
 	st     stats
 
-	strs    interner // names and label values
-	keys    interner // label names, escaped
-	scratch []byte
+	strs interner // names and label values
+	keys interner // label names, escaped
+	// whole tags, by separator
+	tagsColon, tagsEq labelInterner
+	scratch           []byte
 
 	// emit, when set, receives a full batch in the middle of a line
 	// (sample rates can turn one line into very many records).
@@ -155,6 +158,7 @@ type parser struct {
 	// per line
 	recStart   int    // len(recs) when the line started
 	lineLabels int    // len(labels) when the line started
+	deduped    int    // len(labels) after the line's last dedupe
 	rawName    []byte // the metric name, not yet interned
 	name       string // rawName interned, once a record needs it
 }
@@ -193,8 +197,8 @@ func (p *parser) parsePacket(pkt []byte) {
 var (
 	prefixEvent        = []byte("_e{")
 	prefixServiceCheck = []byte("_sc|")
-	pipeHash           = []byte("|#")
 	prefixCardinality  = []byte("card:")
+	doublePipe         = []byte("||")
 )
 
 // parseLine parses one line and appends its records. It follows
@@ -220,22 +224,44 @@ func (p *parser) parseLine(line []byte) {
 		p.st.errors[errMalformedLine]++
 		return
 	}
-	if !utf8.Valid(line) {
+	name, rest := line[:colon], line[colon+1:]
+	if !isASCII(line) && !utf8.Valid(line) {
 		p.st.errors[errInvalidUTF8]++
 		return
 	}
+	// A few vectorized searches answer the structural questions.
+	sq, eq, tagAt := -1, -1, -1 // first '[', first ']', first Librato/InfluxDB delimiter
+	if p.opts.signalFX {
+		sq, eq = bytes.IndexByte(name, '['), bytes.IndexByte(name, ']')
+	}
+	if p.opts.librato {
+		tagAt = bytes.IndexByte(name, '#')
+	}
+	if p.opts.influxDB {
+		if j := bytes.IndexByte(name, ','); j >= 0 && (tagAt < 0 || j < tagAt) {
+			tagAt = j
+		}
+	}
+	var (
+		p1              = bytes.IndexByte(rest, '|')
+		colonInPart0    bool // ':' before the first '|': extended aggregation
+		dog, moreColons bool // "|#" anywhere; ':' after the first '|'
+	)
+	if p1 >= 0 {
+		colonInPart0 = bytes.IndexByte(rest[:p1], ':') >= 0
+		dog = hasPipeHash(rest[p1:])
+		moreColons = !dog && !colonInPart0 && bytes.IndexByte(rest[p1:], ':') >= 0
+	}
 	p.recStart = len(p.recs)
 	p.lineLabels = len(p.labels)
-	p.rawName = p.nameAndTags(line[:colon])
+	p.deduped = -1
+	p.rawName = p.nameAndTags(name, sq, eq, tagAt)
 	p.name = ""
-	rest := line[colon+1:]
-	dog := bytes.Contains(rest, pipeHash)
 	if dog && len(p.labels) > p.lineLabels {
 		p.st.errors[errMixedTaggingStyles]++
 		p.dropLineLabels()
 		return
 	}
-	p1 := bytes.IndexByte(rest, '|')
 	if p1 < 0 {
 		p.st.errors[errNotEnoughParts]++
 		p.dropLineLabels()
@@ -243,7 +269,7 @@ func (p *parser) parseLine(line []byte) {
 	}
 	part0, after := rest[:p1], rest[p1+1:]
 	switch {
-	case bytes.IndexByte(part0, ':') >= 0:
+	case colonInPart0:
 		// DogStatsD extended aggregation: "name:1:2:3|ms|...".
 		typ := after
 		if j := bytes.IndexByte(after, '|'); j >= 0 {
@@ -263,8 +289,8 @@ func (p *parser) parseLine(line []byte) {
 			p.sample(part0[:j], after)
 			part0 = part0[j+1:]
 		}
-	case dog:
-		// DogStatsD tags turn off multi-value lines.
+	case dog || !moreColons:
+		// One sample; DogStatsD tags turn off multi-value lines.
 		p.sample(part0, after)
 	default:
 		// "name:1|c:2|g" carries several samples.
@@ -305,8 +331,9 @@ func (p *parser) parseLine(line []byte) {
 // that appending to the slice cannot overwrite the arena.
 func (p *parser) lineLabelSlice() normalize.Labels {
 	n := len(p.labels)
-	if n-p.lineLabels > 1 {
+	if n-p.lineLabels > 1 && n != p.deduped {
 		p.dedupeLineLabels()
+		p.deduped = len(p.labels)
 		n = len(p.labels)
 	}
 	if n == p.lineLabels {
@@ -327,17 +354,30 @@ func (p *parser) dedupeLineLabels() {
 		p.labels = p.labels[:p.lineLabels+len(out)]
 		return
 	}
+	// Check first: most lines have no repeated name.
+	dups := false
+	for i := 1; i < len(ls) && !dups; i++ {
+		for j := range i {
+			if ls[i].Name == ls[j].Name {
+				dups = true
+				break
+			}
+		}
+	}
+	if !dups {
+		return
+	}
 	out := ls[:0]
-	for i, l := range ls {
+	for i := range ls {
 		dup := false
-		for _, later := range ls[i+1:] {
-			if later.Name == l.Name {
+		for j := i + 1; j < len(ls); j++ {
+			if ls[j].Name == ls[i].Name {
 				dup = true
 				break
 			}
 		}
 		if !dup {
-			out = append(out, l)
+			out = append(out, ls[i])
 		}
 	}
 	clear(ls[len(out):])
@@ -348,6 +388,36 @@ func (p *parser) dedupeLineLabels() {
 func (p *parser) dropLineLabels() {
 	clear(p.labels[p.lineLabels:])
 	p.labels = p.labels[:p.lineLabels]
+}
+
+// isASCII reports whether b has only ASCII bytes, 8 at a time.
+func isASCII(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// hasPipeHash reports whether b, which starts with '|', contains "|#".
+func hasPipeHash(b []byte) bool {
+	for i := 1; ; {
+		j := bytes.IndexByte(b[i:], '#')
+		if j < 0 {
+			return false
+		}
+		if b[i+j-1] == '|' {
+			return true
+		}
+		i += j + 1
+	}
 }
 
 func isObserverType(t []byte) bool {
@@ -361,10 +431,8 @@ func isObserverType(t []byte) bool {
 // nameAndTags strips SignalFx, Librato or InfluxDB tags from the name part
 // of a line, adding them as labels, and returns the bare name (which may
 // live in p.scratch until the next line).
-func (p *parser) nameAndTags(name []byte) []byte {
+func (p *parser) nameAndTags(name []byte, s, e, tagAt int) []byte {
 	if p.opts.signalFX {
-		s := bytes.IndexByte(name, '[')
-		e := bytes.IndexByte(name, ']')
 		switch {
 		case s >= 0 && e > s:
 			p.nameTags(name[s+1 : e])
@@ -382,11 +450,9 @@ func (p *parser) nameAndTags(name []byte) []byte {
 			return name
 		}
 	}
-	for i, c := range name {
-		if (c == '#' && p.opts.librato) || (c == ',' && p.opts.influxDB) {
-			p.nameTags(name[i+1:])
-			return name[:i]
-		}
+	if tagAt >= 0 {
+		p.nameTags(name[tagAt+1:])
+		return name[:tagAt]
 	}
 	return name
 }
@@ -429,13 +495,39 @@ func trimHash(s []byte) []byte {
 	return s
 }
 
+// tag parses one "key<sep>value" tag; a whole tag seen before costs one
+// map lookup.
 func (p *parser) tag(t []byte, sep byte) {
+	tags := &p.tagsColon
+	if sep == '=' {
+		tags = &p.tagsEq
+	}
+	if l, ok := tags.m[string(t)]; ok {
+		p.labels = append(p.labels, l)
+		return
+	}
 	i := bytes.IndexByte(t, sep)
 	if i <= 0 || i == len(t)-1 {
 		p.st.errors[errMalformedTag]++
 		return
 	}
-	p.labels = append(p.labels, normalize.Label{Name: p.keys.getEscaped(t[:i]), Value: p.strs.get(t[i+1:])})
+	l := normalize.Label{Name: p.keys.getEscaped(t[:i]), Value: p.strs.get(t[i+1:])}
+	tags.put(t, l)
+	p.labels = append(p.labels, l)
+}
+
+// labelInterner maps whole raw tags to their parsed label.
+type labelInterner struct {
+	m map[string]normalize.Label
+}
+
+func (in *labelInterner) put(t []byte, l normalize.Label) {
+	if in.m == nil {
+		in.m = make(map[string]normalize.Label, 64)
+	} else if len(in.m) >= maxInterned {
+		clear(in.m)
+	}
+	in.m[string(t)] = l
 }
 
 // sample parses "value|type|option|...", the value and the rest apart.
@@ -459,13 +551,17 @@ func (p *parser) sample(value, tail []byte) {
 	}
 	repeat := int64(1)
 	if nopts > 0 {
-		for o := range bytes.SplitSeq(opts, []byte{'|'}) {
-			if len(o) == 0 {
-				p.st.errors[errMalformedComponent]++
-				return
-			}
+		if len(opts) == 0 || opts[0] == '|' || opts[len(opts)-1] == '|' || bytes.Contains(opts, doublePipe) {
+			p.st.errors[errMalformedComponent]++
+			return
 		}
-		for o := range bytes.SplitSeq(opts, []byte{'|'}) {
+		for rest := opts; len(rest) > 0; {
+			o := rest
+			if j := bytes.IndexByte(rest, '|'); j >= 0 {
+				o, rest = rest[:j], rest[j+1:]
+			} else {
+				rest = nil
+			}
 			switch o[0] {
 			case '@':
 				rate, ok := parseFloat(o[1:])
@@ -569,7 +665,7 @@ func (p *parser) spill() {
 	n := copy(p.labels, p.labels[p.lineLabels:])
 	clear(p.labels[n:])
 	p.labels = p.labels[:n]
-	p.lineLabels, p.recStart = 0, 0
+	p.lineLabels, p.recStart, p.deduped = 0, 0, -1
 }
 
 // flush hands the batch to emit and starts a new one.
