@@ -59,6 +59,12 @@ type Config struct {
 	// excludeJvmMetrics) fill the fields left unset here. Its rules are
 	// loaded by listing the same file under the input's mapping_files.
 	JMXExporterConfig string `yaml:"jmx_exporter_config"`
+	// EmitStringValues also emits String and enum attributes as records
+	// (with a NaN value), for rules whose `value` template takes the value
+	// from the match string (info-style metrics). It is turned on by a
+	// jmx_exporter_config with such a rule. A rule without `value` that
+	// matches such a record gives a NaN sample, where jmx_exporter drops it.
+	EmitStringValues bool `yaml:"emit_string_values"`
 }
 
 // TLSConfig configures TLS to the registry and the RMI server.
@@ -139,6 +145,9 @@ type jmxExporterFile struct {
 	ExcludeJvmMetrics    bool      `yaml:"excludeJvmMetrics"`
 	LowercaseOutputName  bool      `yaml:"lowercaseOutputName"`
 	LowercaseLabelNames  bool      `yaml:"lowercaseOutputLabelNames"`
+	Rules                []struct {
+		Value string `yaml:"value"`
+	} `yaml:"rules"`
 }
 
 var envRefRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -205,6 +214,11 @@ func (c *Config) loadJMXExporter(file string) error {
 					c.ExcludeObjectNames = append(c.ExcludeObjectNames, d+":*")
 				}
 			}
+		}
+	}
+	for _, r := range f.Rules {
+		if r.Value != "" {
+			c.EmitStringValues = true
 		}
 	}
 	c.LowercaseOutputName = c.LowercaseOutputName || f.LowercaseOutputName

@@ -81,6 +81,7 @@ func New(set inputs.Settings, cfg *Config) (*Driver, error) {
 		exporter: Exporter{
 			LowercaseOutputName:       cfg.LowercaseOutputName,
 			LowercaseOutputLabelNames: cfg.LowercaseOutputLabelNames,
+			Strings:                   cfg.EmitStringValues,
 		},
 		now:  time.Now,
 		dial: Dial,

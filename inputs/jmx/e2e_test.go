@@ -81,6 +81,11 @@ rules:
     value: "$1"
   - pattern: 'java.lang<type=Memory><HeapMemoryUsage>(max)'
   - pattern: 'com.example<type=Model><>Size'
+  - pattern: 'com.example<type=Stats, zone=eu, app="my app"><>State: (\w+)'
+    name: app_state_info
+    value: 1
+    labels:
+      state: $1
 `
 	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
@@ -135,6 +140,7 @@ rules:
 	}
 	sort.Strings(got)
 	want := []string{
+		`app_state_info{state="RUNNING"} untyped 1`,
 		`app_uptime_minutes{app="my app", zone="eu"} untyped 60`,
 		`com_example_model_size{} untyped 11`,
 		`example_bytevalue{bean="all"} gauge -7`,
