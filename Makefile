@@ -13,7 +13,7 @@ LDFLAGS   := -s -w \
 	-X github.com/prometheus/common/version.BuildUser=rosetta \
 	-X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build run test test-only peers vet fmt-check generate ci bench fuzz
+.PHONY: all build run test test-only peers vet fmt-check generate ci bench bench-ingest fuzz
 
 all: build
 
@@ -44,6 +44,12 @@ generate:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# bench-ingest measures Rosetta against the real statsd_exporter (built
+# from the module cache) side by side: lossless UDP ingest, CPU per line,
+# RSS and render time at 100k series. A measurement, not a test.
+bench-ingest:
+	$(GO) run ./cmd/ingest-bench -v
 
 # fuzz runs every fuzz target for FUZZTIME each (the seed corpora also run
 # in `make test`).

@@ -1,0 +1,134 @@
+// Command ingest-bench measures Rosetta and statsd_exporter side by side on
+// the same machine, one server at a time, with the same mapping file:
+//
+//   - the highest UDP ingest rate each takes with zero loss (every line sent
+//     is counted by the server, and neither the server nor the kernel
+//     dropped anything),
+//   - CPU time per million lines,
+//   - RSS per series at 100k series,
+//   - /metrics render time at 100k series.
+//
+// It is a measurement, not a test: run it with `make bench-ingest`.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type options struct {
+	rosetta, statsdExporter string
+	mapping                 string
+	rates                   []int
+	linesPerPacket          []int
+	step                    time.Duration
+	series                  int
+	renders                 int
+	verbose                 bool
+}
+
+func main() {
+	var o options
+	var rates, lpps string
+	flag.StringVar(&o.rosetta, "rosetta", "", "rosetta binary (built from ./cmd/rosetta when empty)")
+	flag.StringVar(&o.statsdExporter, "statsd-exporter", "", "statsd_exporter binary (built from the module cache at the go.mod version when empty)")
+	flag.StringVar(&o.mapping, "mapping", "testdata/e2e/statsd-differential/mapping.yml", "statsd_exporter mapping file both servers use")
+	flag.StringVar(&rates, "rates", "25000,50000,100000,200000,400000,800000,1200000,1600000,2400000", "rising ingest rates to try, in lines per second")
+	flag.StringVar(&lpps, "lines-per-packet", "20,1", "StatsD lines per UDP packet, one ingest run per value")
+	flag.DurationVar(&o.step, "step", 3*time.Second, "duration of one rate step")
+	flag.IntVar(&o.series, "series", 100000, "series for the memory and render measurements")
+	flag.IntVar(&o.renders, "renders", 15, "scrapes per render measurement")
+	flag.BoolVar(&o.verbose, "v", false, "print every step")
+	flag.Parse()
+	var err error
+	if o.rates, err = ints(rates); err != nil {
+		fatal(err)
+	}
+	if o.linesPerPacket, err = ints(lpps); err != nil {
+		fatal(err)
+	}
+	tmp, err := os.MkdirTemp("", "ingest-bench-")
+	if err != nil {
+		fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	if o.rosetta == "" {
+		o.rosetta = filepath.Join(tmp, "rosetta")
+		if err := run("", nil, "go", "build", "-trimpath", "-o", o.rosetta, "./cmd/rosetta"); err != nil {
+			fatal(fmt.Errorf("building rosetta: %w", err))
+		}
+	}
+	if o.statsdExporter == "" {
+		o.statsdExporter = filepath.Join(tmp, "statsd_exporter")
+		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/prometheus/statsd_exporter").Output()
+		if err != nil {
+			fatal(fmt.Errorf("locating statsd_exporter: %w", err))
+		}
+		if err := run(strings.TrimSpace(string(out)), []string{"GOFLAGS=-mod=mod"}, "go", "build", "-trimpath", "-o", o.statsdExporter, "."); err != nil {
+			fatal(fmt.Errorf("building statsd_exporter: %w", err))
+		}
+	}
+	if o.mapping, err = filepath.Abs(o.mapping); err != nil {
+		fatal(err)
+	}
+
+	servers := []*serverKind{rosettaKind(o.rosetta), statsdExporterKind(o.statsdExporter)}
+	res := map[string]*result{}
+	for _, k := range servers {
+		r, err := measure(k, o)
+		if err != nil {
+			fatal(fmt.Errorf("%s: %w", k.name, err))
+		}
+		res[k.name] = r
+	}
+	report(os.Stdout, o, res)
+}
+
+func ints(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", s, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func run(dir string, env []string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return cmd.Run()
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "ingest-bench:", err)
+	os.Exit(1)
+}
+
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				model = strings.TrimSpace(strings.SplitN(l, ":", 2)[1])
+				break
+			}
+		}
+	}
+	kernel := "unknown kernel"
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		kernel = strings.TrimSpace(string(b))
+	}
+	return fmt.Sprintf("%s, %d cores, Linux %s, %s", model, runtime.NumCPU(), kernel, runtime.Version())
+}

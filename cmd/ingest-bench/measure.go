@@ -1,0 +1,320 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// step is one rate step of an ingest run.
+type step struct {
+	rate         int     // lines/s asked for
+	achieved     float64 // lines/s the sender managed
+	sent         int     // lines sent
+	counted      float64 // lines the server counted
+	serverDrops  float64
+	socketDrops  uint64
+	rcvbufErrors uint64
+	cpu          float64 // CPU seconds of the server during the step and drain
+	lossless     bool
+	senderLimit  bool
+}
+
+type ingestRun struct {
+	linesPerPacket int
+	steps          []step
+	maxLossless    int
+}
+
+type result struct {
+	runs          []ingestRun
+	idleRSS       int64
+	rss           int64 // at o.series series
+	seriesCreated int
+	renderText    []time.Duration
+	renderGzip    []time.Duration
+	bodyBytes     int
+}
+
+// trafficLines is a realistic mix of names that hit rules of the
+// differential mapping file, with DogStatsD tags on some.
+func trafficLines() []string {
+	var ls []string
+	for i := range 10 {
+		svc := fmt.Sprintf("svc%d", i)
+		ls = append(ls,
+			"api."+svc+".requests:1|c",
+			"api."+svc+".get.profile.latency:12|ms|#region:eu",
+			"api."+svc+".500.errors:1|c",
+			"db."+svc+".query.select:3|c",
+			"cache."+svc+".hits:1|c|@0.5",
+			"queue."+svc+".depth:+1|g",
+			"queue."+svc+".wait:80|ms",
+			"jobs."+svc+".duration:0.7|h",
+			"temp."+svc+".celsius:21.5|g",
+			"bytes.in."+svc+":512|c",
+			"timing."+svc+":0.05|h",
+			"unmapped."+svc+".thing:1|c|#env:prod,team:core",
+		)
+	}
+	return ls
+}
+
+// packets packs lines into UDP payloads of lpp lines each.
+func packets(lines []string, lpp, n int) [][]byte {
+	out := make([][]byte, n)
+	j := 0
+	for i := range out {
+		var b strings.Builder
+		for k := range lpp {
+			if k > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(lines[j%len(lines)])
+			j++
+		}
+		out[i] = []byte(b.String())
+	}
+	return out
+}
+
+// send sends packets to addr at rate lines/s for dur and returns the lines
+// sent and the rate achieved.
+func send(addr string, pkts [][]byte, lpp, rate int, dur time.Duration) (int, float64, error) {
+	conn, err := net.Dial("udp", addr)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	pps := float64(rate) / float64(lpp)
+	start := time.Now()
+	sent := 0
+	for {
+		el := time.Since(start)
+		if el >= dur {
+			break
+		}
+		target := int(el.Seconds() * pps)
+		for burst := 0; sent < target && burst < 4096; burst++ {
+			_, _ = conn.Write(pkts[sent%len(pkts)]) // refused datagrams are the server's loss
+			sent++
+		}
+		if sent >= target {
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	el := time.Since(start).Seconds()
+	return sent * lpp, float64(sent*lpp) / el, nil
+}
+
+// drain waits until the server's line counter stops moving.
+func drain(s *server, want float64) (float64, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	last, stable := -1.0, 0
+	for {
+		c, err := s.counters()
+		if err != nil {
+			return 0, err
+		}
+		v := c[s.kind.lines]
+		if v >= want || time.Now().After(deadline) {
+			return v, nil
+		}
+		if v == last {
+			stable++
+			if stable >= 10 { // 1s without progress
+				return v, nil
+			}
+		} else {
+			stable = 0
+		}
+		last = v
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func sumDrops(s *server, c map[string]float64) float64 {
+	var d float64
+	for _, n := range s.kind.drops {
+		d += c[n]
+	}
+	return d
+}
+
+func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
+	run := ingestRun{linesPerPacket: lpp}
+	s, err := start(k, o.mapping)
+	if err != nil {
+		return run, err
+	}
+	defer s.stop()
+	pkts := packets(trafficLines(), lpp, 4096)
+	for _, rate := range o.rates {
+		before, err := s.counters()
+		if err != nil {
+			return run, err
+		}
+		sd0, err := udpSocketDrops(s.udpPort)
+		if err != nil {
+			return run, err
+		}
+		rb0, _ := udpRcvbufErrors()
+		cpu0, _ := cpuSeconds(s.cmd.Process.Pid)
+
+		sent, achieved, err := send(s.udp, pkts, lpp, rate, o.step)
+		if err != nil {
+			return run, err
+		}
+		got, err := drain(s, before[k.lines]+float64(sent))
+		if err != nil {
+			return run, err
+		}
+		after, err := s.counters()
+		if err != nil {
+			return run, err
+		}
+		sd1, _ := udpSocketDrops(s.udpPort)
+		rb1, _ := udpRcvbufErrors()
+		cpu1, _ := cpuSeconds(s.cmd.Process.Pid)
+		st := step{
+			rate: rate, achieved: achieved, sent: sent,
+			counted:      got - before[k.lines],
+			serverDrops:  sumDrops(s, after) - sumDrops(s, before),
+			socketDrops:  sd1 - sd0,
+			rcvbufErrors: rb1 - rb0,
+			cpu:          cpu1 - cpu0,
+			senderLimit:  achieved < 0.95*float64(rate),
+		}
+		st.lossless = st.counted == float64(sent) && st.serverDrops == 0 && st.socketDrops == 0
+		run.steps = append(run.steps, st)
+		if o.verbose {
+			fmt.Fprintf(os.Stderr, "%-16s lpp=%-3d rate=%-8d achieved=%-10.0f sent=%-9d counted=%-9.0f server_drops=%-7.0f socket_drops=%-7d rcvbuf_errors=%-7d cpu=%.2fs lossless=%v\n",
+				k.name, lpp, rate, achieved, sent, st.counted, st.serverDrops, st.socketDrops, st.rcvbufErrors, st.cpu, st.lossless)
+		}
+		if st.senderLimit {
+			fmt.Fprintf(os.Stderr, "%s: the sender reached only %.0f of %d lines/s; stopping the ramp here\n", k.name, achieved, rate)
+			break
+		}
+		if !st.lossless {
+			break
+		}
+		run.maxLossless = rate
+	}
+	return run, nil
+}
+
+// seriesLines creates n distinct series through the mapping's rules: 60%
+// counters, 20% gauges, 15% histograms, 5% summaries.
+func seriesLines(n int) []byte {
+	var b strings.Builder
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range n {
+		switch p := i % 20; {
+		case p < 12:
+			fmt.Fprintf(&b, "api.svc%d.requests:%d|c\n", i, 1+r.IntN(9))
+		case p < 16:
+			fmt.Fprintf(&b, "temp.room%d.celsius:%g|g\n", i, r.Float64()*40)
+		case p < 19:
+			for range 3 {
+				fmt.Fprintf(&b, "jobs.job%d.duration:%g|h\n", i, r.Float64()*100)
+			}
+		default:
+			for range 3 {
+				fmt.Fprintf(&b, "queue.q%d.wait:%d|ms\n", i, r.IntN(1000))
+			}
+		}
+	}
+	return []byte(b.String())
+}
+
+func series(k *serverKind, o options, res *result) error {
+	s, err := start(k, o.mapping)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	time.Sleep(time.Second)
+	if res.idleRSS, err = rssBytes(s.cmd.Process.Pid); err != nil {
+		return err
+	}
+	payload := seriesLines(o.series)
+	lines := float64(strings.Count(string(payload), "\n"))
+	c, err := net.Dial("tcp", s.tcp)
+	if err != nil {
+		return err
+	}
+	if _, err := c.Write(payload); err != nil {
+		return err
+	}
+	c.Close()
+	if got, err := drain(s, lines); err != nil {
+		return err
+	} else if got < lines {
+		return fmt.Errorf("only %.0f of %.0f lines arrived over TCP", got, lines)
+	}
+	time.Sleep(2 * time.Second)
+	if res.rss, err = rssBytes(s.cmd.Process.Pid); err != nil {
+		return err
+	}
+	res.seriesCreated = o.series
+	for _, gz := range []bool{false, true} {
+		var ds []time.Duration
+		for range o.renders {
+			d, n, err := render(s.web, gz)
+			if err != nil {
+				return err
+			}
+			ds = append(ds, d)
+			if !gz {
+				res.bodyBytes = n
+			}
+		}
+		slices.Sort(ds)
+		if gz {
+			res.renderGzip = ds
+		} else {
+			res.renderText = ds
+		}
+	}
+	return nil
+}
+
+func render(web string, gz bool) (time.Duration, int, error) {
+	req, _ := http.NewRequest(http.MethodGet, "http://"+web+"/metrics", nil)
+	req.Header.Set("Accept", "text/plain;version=0.0.4")
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip")
+	} else {
+		req.Header.Set("Accept-Encoding", "identity")
+	}
+	tr := &http.Transport{DisableCompression: true}
+	start := time.Now()
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return time.Since(start), int(n), err
+}
+
+func measure(k *serverKind, o options) (*result, error) {
+	res := &result{}
+	for _, lpp := range o.linesPerPacket {
+		r, err := ingest(k, o, lpp)
+		if err != nil {
+			return nil, err
+		}
+		res.runs = append(res.runs, r)
+	}
+	if err := series(k, o, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseStatCPU(t *testing.T) {
+	// A command with spaces and a parenthesis, as /proc allows.
+	stat := "1234 (my (odd) cmd) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 8 0 100 0 0"
+	got, err := parseStatCPU(stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 3.0 {
+		t.Errorf("got %v CPU seconds, want 3 (250+50 ticks at 100 Hz)", got)
+	}
+	if _, err := parseStatCPU("garbage"); err == nil {
+		t.Error("no error for a malformed stat line")
+	}
+}
+
+func TestParseVmRSS(t *testing.T) {
+	got, err := parseVmRSS("Name:\tx\nVmPeak:\t  9 kB\nVmRSS:\t   74648 kB\n")
+	if err != nil || got != 74648<<10 {
+		t.Errorf("got %d, %v; want %d", got, err, 74648<<10)
+	}
+	if _, err := parseVmRSS("Name:\tx\n"); err == nil {
+		t.Error("no error without VmRSS")
+	}
+}
+
+func TestParseUDPDrops(t *testing.T) {
+	table := `   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+  123: 0100007F:4B3F 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 2000 2 0000000000000000 42
+  124: 0100007F:4B40 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 2001 2 0000000000000000 7
+`
+	got, err := parseUDPDrops(strings.NewReader(table), 0x4B3F)
+	if err != nil || got != 42 {
+		t.Errorf("got %d, %v; want 42", got, err)
+	}
+	if _, err := parseUDPDrops(strings.NewReader(table), 1); err == nil {
+		t.Error("no error for a port without a socket")
+	}
+}
+
+func TestParseRcvbufErrors(t *testing.T) {
+	snmp := "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\nUdp: 100 2 5 90 5 0\n"
+	got, err := parseRcvbufErrors(snmp)
+	if err != nil || got != 5 {
+		t.Errorf("got %d, %v; want 5", got, err)
+	}
+}
+
+func TestPacketsCountLines(t *testing.T) {
+	lines := trafficLines()
+	for _, lpp := range []int{1, 7, 20} {
+		pkts := packets(lines, lpp, 50)
+		for i, p := range pkts {
+			if n := strings.Count(string(p), "\n") + 1; n != lpp {
+				t.Fatalf("lpp %d: packet %d has %d lines", lpp, i, n)
+			}
+			if len(p) > 1432 && lpp > 1 {
+				t.Logf("lpp %d: packet of %d bytes exceeds a typical client's 1432", lpp, len(p))
+			}
+		}
+	}
+}
+
+func TestSeriesLinesDistinct(t *testing.T) {
+	const n = 2000
+	names := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(seriesLines(n))), "\n") {
+		names[l[:strings.IndexByte(l, ':')]] = true
+	}
+	if len(names) != n {
+		t.Errorf("%d distinct names, want %d", len(names), n)
+	}
+}
+
+func TestSumFamilies(t *testing.T) {
+	got, err := sumFamilies(strings.NewReader("# TYPE a counter\na{x=\"1\"} 2\na{x=\"2\"} 3\n# TYPE b gauge\nb 7\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["a"] != 5 || got["b"] != 7 {
+		t.Errorf("got %v", got)
+	}
+}

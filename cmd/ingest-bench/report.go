@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+func median(ds []time.Duration) time.Duration { return ds[len(ds)/2] }
+func p90(ds []time.Duration) time.Duration    { return ds[len(ds)*9/10] }
+
+// cpuPerMillion is CPU seconds per million lines at the highest rate both
+// servers took without loss in run i.
+func cpuPerMillion(r *result, i, rate int) (float64, bool) {
+	for _, st := range r.runs[i].steps {
+		if st.rate == rate && st.lossless && st.counted > 0 {
+			return st.cpu / st.counted * 1e6, true
+		}
+	}
+	return 0, false
+}
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
+}
+
+func report(w io.Writer, o options, res map[string]*result) {
+	ro, se := res["Rosetta"], res["statsd_exporter"]
+	fmt.Fprintf(w, "Machine: %s. Both servers ran one at a time on 127.0.0.1 with `%s`.\n\n", machine(), relPath(o.mapping))
+	fmt.Fprintln(w, "| measure | Rosetta | statsd_exporter | Rosetta / statsd_exporter |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for i, lpp := range o.linesPerPacket {
+		a, b := ro.runs[i].maxLossless, se.runs[i].maxLossless
+		note := ""
+		if last := ro.runs[i].steps[len(ro.runs[i].steps)-1]; last.lossless {
+			note = " (sender limit; the server's limit is higher)"
+		}
+		fmt.Fprintf(w, "| highest lossless UDP ingest, %d lines/packet (lines/s) | %d%s | %d | %s |\n", lpp, a, note, b, ratio(float64(a), float64(b)))
+		common := min(a, b)
+		if ca, ok := cpuPerMillion(ro, i, common); ok {
+			if cb, ok := cpuPerMillion(se, i, common); ok {
+				fmt.Fprintf(w, "| CPU per million lines, %d lines/packet at %d lines/s (s) | %.2f | %.2f | %s |\n", lpp, common, ca, cb, ratio(ca, cb))
+			}
+		}
+	}
+	perA := float64(ro.rss-ro.idleRSS) / float64(o.series)
+	perB := float64(se.rss-se.idleRSS) / float64(o.series)
+	fmt.Fprintf(w, "| RSS at %dk series (MiB) | %.1f | %.1f | %s |\n", o.series/1000, float64(ro.rss)/(1<<20), float64(se.rss)/(1<<20), ratio(float64(ro.rss), float64(se.rss)))
+	fmt.Fprintf(w, "| RSS per series above idle (bytes) | %.0f | %.0f | %s |\n", perA, perB, ratio(perA, perB))
+	fmt.Fprintf(w, "| `/metrics` render at %dk series, text, median / p90 (ms) | %.1f / %.1f | %.1f / %.1f | %s |\n", o.series/1000,
+		ms(median(ro.renderText)), ms(p90(ro.renderText)), ms(median(se.renderText)), ms(p90(se.renderText)), ratio(ms(median(ro.renderText)), ms(median(se.renderText))))
+	fmt.Fprintf(w, "| `/metrics` render at %dk series, gzip, median / p90 (ms) | %.1f / %.1f | %.1f / %.1f | %s |\n", o.series/1000,
+		ms(median(ro.renderGzip)), ms(p90(ro.renderGzip)), ms(median(se.renderGzip)), ms(p90(se.renderGzip)), ratio(ms(median(ro.renderGzip)), ms(median(se.renderGzip))))
+	fmt.Fprintf(w, "\nRerun: `make bench-ingest` (or `go run ./cmd/ingest-bench -v %s`).\n", strings.Join(os.Args[1:], " "))
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func relPath(p string) string {
+	if wd, err := os.Getwd(); err == nil {
+		return strings.TrimPrefix(p, wd+"/")
+	}
+	return p
+}

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// serverKind knows how to start one of the two servers and read its own
+// counters.
+type serverKind struct {
+	name string
+	bin  string
+	// lines is the counter of StatsD lines the server received and parsed.
+	lines string
+	// drops are the server's own counters of data it threw away.
+	drops []string
+	args  func(udp, tcp, web, mapping string) []string
+}
+
+func rosettaKind(bin string) *serverKind {
+	return &serverKind{
+		name:  "Rosetta",
+		bin:   bin,
+		lines: "rosetta_statsd_lines_total",
+		drops: []string{"rosetta_input_dropped_total"},
+		args: func(udp, tcp, web, mapping string) []string {
+			return []string{"--statsd.listen-udp=" + udp, "--statsd.listen-tcp=" + tcp, "--web.listen-address=" + web,
+				"--statsd.mapping-config=" + mapping, "--config.watch-interval=0", "--log.level=warn"}
+		},
+	}
+}
+
+func statsdExporterKind(bin string) *serverKind {
+	return &serverKind{
+		name:  "statsd_exporter",
+		bin:   bin,
+		lines: "statsd_exporter_lines_total",
+		drops: []string{"statsd_exporter_udp_packet_drops_total"},
+		args: func(udp, tcp, web, mapping string) []string {
+			return []string{"--statsd.listen-udp=" + udp, "--statsd.listen-tcp=" + tcp, "--web.listen-address=" + web,
+				"--statsd.mapping-config=" + mapping, "--log.level=warn"}
+		},
+	}
+}
+
+// server is a running server process.
+type server struct {
+	kind          *serverKind
+	cmd           *exec.Cmd
+	udpPort       int
+	udp, tcp, web string
+	stderr        *bytes.Buffer
+}
+
+func freePort() (int, error) {
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		l.Close()
+		if err == nil {
+			u.Close()
+			return port, nil
+		}
+	}
+	return 0, errors.New("no free port")
+}
+
+func start(k *serverKind, mapping string) (*server, error) {
+	sp, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	wp, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{kind: k, udpPort: sp, stderr: &bytes.Buffer{}}
+	s.udp = fmt.Sprintf("127.0.0.1:%d", sp)
+	s.tcp = s.udp
+	s.web = fmt.Sprintf("127.0.0.1:%d", wp)
+	s.cmd = exec.Command(k.bin, k.args(s.udp, s.tcp, s.web, mapping)...)
+	s.cmd.Stderr = s.stderr
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + s.web + "/metrics")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("not ready after 20s: %v\n%s", err, s.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+}
+
+// counters scrapes the server and returns every sample value by name,
+// summed over label sets.
+func (s *server) counters() (map[string]float64, error) {
+	resp, err := http.Get("http://" + s.web + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return sumFamilies(resp.Body)
+}
+
+func sumFamilies(r io.Reader) (map[string]float64, error) {
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	mfs, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for name, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch {
+			case m.Counter != nil:
+				out[name] += m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				out[name] += m.GetGauge().GetValue()
+			case m.Untyped != nil:
+				out[name] += m.GetUntyped().GetValue()
+			}
+		}
+	}
+	return out, nil
+}
+
+// cpuSeconds is the process's user+system CPU time.
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseStatCPU(string(b))
+}
+
+// parseStatCPU reads utime and stime (fields 14 and 15) of /proc/PID/stat,
+// whose second field (the command) may contain spaces and parentheses.
+func parseStatCPU(stat string) (float64, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, errors.New("malformed /proc/PID/stat")
+	}
+	f := strings.Fields(stat[i+1:])
+	// f[0] is field 3 (state); utime is field 14, stime 15.
+	if len(f) < 13 {
+		return 0, errors.New("short /proc/PID/stat")
+	}
+	ut, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	const clkTck = 100 // USER_HZ on Linux
+	return (ut + st) / clkTck, nil
+}
+
+// rssBytes is the process's resident set size.
+func rssBytes(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseVmRSS(string(b))
+}
+
+func parseVmRSS(status string) (int64, error) {
+	for _, l := range strings.Split(status, "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			if len(f) < 2 {
+				break
+			}
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmRSS in /proc/PID/status")
+}
+
+// udpSocketDrops returns the kernel's drop counter of the UDP socket bound
+// to port on 127.0.0.1 (/proc/net/udp, last column).
+func udpSocketDrops(port int) (uint64, error) {
+	f, err := os.Open("/proc/net/udp")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return parseUDPDrops(f, port)
+}
+
+func parseUDPDrops(r io.Reader, port int) (uint64, error) {
+	want := fmt.Sprintf(":%04X", port)
+	sc := bufio.NewScanner(r)
+	var total uint64
+	found := false
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 13 || !strings.HasSuffix(f[1], want) {
+			continue
+		}
+		n, err := strconv.ParseUint(f[len(f)-1], 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+		found = true
+	}
+	if !found {
+		return 0, fmt.Errorf("no UDP socket on port %d", port)
+	}
+	return total, sc.Err()
+}
+
+// udpRcvbufErrors is the kernel-wide Udp RcvbufErrors counter.
+func udpRcvbufErrors() (uint64, error) {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0, err
+	}
+	return parseRcvbufErrors(string(b))
+}
+
+func parseRcvbufErrors(snmp string) (uint64, error) {
+	var header []string
+	for _, l := range strings.Split(snmp, "\n") {
+		if !strings.HasPrefix(l, "Udp: ") {
+			continue
+		}
+		f := strings.Fields(l)
+		if header == nil {
+			header = f
+			continue
+		}
+		for i, h := range header {
+			if h == "RcvbufErrors" && i < len(f) {
+				return strconv.ParseUint(f[i], 10, 64)
+			}
+		}
+	}
+	return 0, errors.New("no Udp RcvbufErrors in /proc/net/snmp")
+}
