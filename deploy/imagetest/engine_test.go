@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
@@ -100,6 +101,17 @@ func buildImage(ctx context.Context, t testing.TB, e *engine, tag string) {
 		// A binary built beforehand (make build), to save a compile.
 		if err := exec.CommandContext(ctx, "cp", prebuilt, bin).Run(); err != nil {
 			t.Fatalf("copying ROSETTA_BINARY=%s: %v", prebuilt, err)
+		}
+		// The image has no libc: a dynamically linked binary cannot start.
+		f, err := elf.Open(bin)
+		if err != nil {
+			t.Fatalf("ROSETTA_BINARY=%s: %v", prebuilt, err)
+		}
+		defer f.Close()
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Fatalf("ROSETTA_BINARY=%s is dynamically linked; build it with CGO_ENABLED=0 (make build)", prebuilt)
+			}
 		}
 	} else {
 		build := exec.CommandContext(ctx, "go", "build", "-trimpath",
