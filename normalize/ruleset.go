@@ -159,7 +159,7 @@ type entry struct {
 	labels     Labels // the rule's labels, expanded, sorted by name, unique
 	value      float64
 	hasValue   bool
-	invalid    string // reason the output is invalid, "" if valid
+	invalid    string      // reason the output is invalid, "" if valid
 	ref        atomic.Bool // clock bit for the cache
 }
 
