@@ -38,19 +38,38 @@ func freePort(t *testing.T, network string) int {
 	}
 }
 
-// TestChartPodRuns runs what the Helm chart renders: the demo chart's
-// rendering for Kubernetes 1.28 (Rosetta as a plain container; the golden
-// file chartcheck keeps equal to the chart) goes to `podman kube play`
-// with its ConfigMap, args, security context, probes and volumes as they
-// are. Only the image (the one just built), the pull policy, host ports to
-// reach it, and the demo app container (its image cannot be pulled here)
-// are changed. The pod must become ready, map StatsD with the chart's
-// mapping file, and run as 65532 with a read-only root, a read-only
-// /etc/rosetta and a writable /tmp.
-func TestChartPodRuns(t *testing.T) {
+// TestPodsRun runs what the Helm chart renders and the StatsD example
+// manifest under `podman kube play`, with their ConfigMaps, args, security
+// contexts, probes and volumes as they are. The chart's rendering is the
+// one for Kubernetes 1.28 (Rosetta as a plain container; the golden file
+// chartcheck keeps equal to the chart); the manifest's native sidecar is
+// moved to the containers, since podman runs init containers to completion.
+// Only the image (the one just built), the pull policy, host ports to reach
+// it, and the application containers (their images cannot be pulled here)
+// are changed. Each pod must become ready, map StatsD with its own mapping
+// file, and run as 65532 with a read-only root, a read-only /etc/rosetta
+// and a writable /tmp.
+func TestPodsRun(t *testing.T) {
+	for _, tc := range []struct {
+		name, file     string
+		line           string // a StatsD line to send
+		series, labels string // what it must become
+	}{
+		{"chart", filepath.Join("..", "chartcheck", "testdata", "rosetta-demo-k8s-1.28.0.yaml"),
+			"demo.home.requests:1|c", "demo_requests_total", `endpoint="home"`},
+		{"statsd-app manifest", filepath.Join("..", "kubernetes", "statsd-app.yaml"),
+			"shop.cart.requests:1|c|#region:eu", "shop_requests_total", `endpoint="cart",region="eu"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testPodRuns(t, tc.file, tc.line, tc.series, tc.labels)
+		})
+	}
+}
+
+func testPodRuns(t *testing.T, file, line, series, labels string) {
 	ctx := testContext(t)
 	img := image(ctx, t)
-	data, err := os.ReadFile(filepath.Join("..", "chartcheck", "testdata", "rosetta-demo-k8s-1.28.0.yaml"))
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +77,9 @@ func TestChartPodRuns(t *testing.T) {
 	var out [][]byte
 	var podName string
 	for _, doc := range bytes.Split(data, []byte("\n---\n")) {
+		if len(bytes.TrimSpace(doc)) == 0 {
+			continue
+		}
 		var meta struct{ Kind string }
 		if err := yaml.Unmarshal(doc, &meta); err != nil {
 			t.Fatal(err)
@@ -71,6 +93,13 @@ func TestChartPodRuns(t *testing.T) {
 				t.Fatal(err)
 			}
 			spec := &d.Spec.Template.Spec
+			for _, ic := range spec.InitContainers {
+				if ic.Name == "rosetta" {
+					ic.RestartPolicy = nil
+					spec.Containers = append(spec.Containers, ic)
+				}
+			}
+			spec.InitContainers = slices.DeleteFunc(spec.InitContainers, func(c corev1.Container) bool { return c.Name == "rosetta" })
 			spec.Containers = slices.DeleteFunc(spec.Containers, func(c corev1.Container) bool { return c.Name != "rosetta" })
 			if len(spec.Containers) != 1 {
 				t.Fatalf("rendered Deployment has no rosetta container: %s", doc)
@@ -94,7 +123,7 @@ func TestChartPodRuns(t *testing.T) {
 		}
 	}
 	if len(out) != 2 || podName == "" {
-		t.Fatalf("want a ConfigMap and a Deployment in the rendering, got %d documents", len(out))
+		t.Fatalf("want a ConfigMap and a Deployment in %s, got %d documents", file, len(out))
 	}
 	dir := t.TempDir()
 	play := filepath.Join(dir, "play.yaml")
@@ -117,7 +146,7 @@ func TestChartPodRuns(t *testing.T) {
 	}
 	start := time.Now()
 	if _, err := kube(ctx, "play", play); err != nil {
-		t.Fatalf("podman kube play of the chart's rendering: %v", err)
+		t.Fatalf("podman kube play of %s: %v", file, err)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -129,9 +158,9 @@ func TestChartPodRuns(t *testing.T) {
 	c := &container{e: eng, name: podName + "-rosetta", web: fmt.Sprintf("127.0.0.1:%d", webPort), udp: fmt.Sprintf("127.0.0.1:%d", statsdPort)}
 	t.Logf("kube play to ready: %v", c.waitReady(ctx, t, start).Round(time.Millisecond))
 
-	eventually(t, "the chart's mapping file maps StatsD", func() { sendUDP(t, c.udp, "demo.home.requests:1|c") }, func() string {
-		if _, ok := sample(c.metrics(ctx, t), "demo_requests_total", `endpoint="home"`); !ok {
-			return `demo_requests_total{endpoint="home"} not served`
+	eventually(t, "the mapping file maps StatsD", func() { sendUDP(t, c.udp, line) }, func() string {
+		if _, ok := sample(c.metrics(ctx, t), series, labels); !ok {
+			return fmt.Sprintf("%s{%s} not served", series, labels)
 		}
 		return ""
 	})
