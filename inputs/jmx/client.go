@@ -76,6 +76,9 @@ type Client struct {
 	lease   atomic.Int64 // time.Duration
 	stop    chan struct{}
 	done    chan struct{}
+	// bg is cancelled by Close, so that a renewal in flight never delays it.
+	bg       context.Context
+	bgCancel context.CancelFunc
 	closeMu sync.Once
 }
 
@@ -103,6 +106,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
 	}
+	c.bg, c.bgCancel = context.WithCancel(context.Background())
 	regEP := endpoint{addr: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), tls: opts.RegistrySSL}
 	reg := &pool{ep: regEP, d: c.d, max: 1}
 	defer reg.closeAll()
@@ -234,7 +238,7 @@ func (c *Client) renew() {
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), min(lease/4, 30*time.Second))
+		ctx, cancel := context.WithTimeout(c.bg, min(lease/4, 30*time.Second))
 		granted, err := c.dirty(ctx, c.connRef.ID)
 		cancel()
 		if c.opts.LeaseRenewed != nil {
@@ -257,6 +261,7 @@ func (c *Client) Close(ctx context.Context) error {
 	var err error
 	c.closeMu.Do(func() {
 		close(c.stop)
+		c.bgCancel()
 		<-c.done
 		_, _, err = c.pool.do(ctx, c.connRef.ID, -1, hashConnClose, nil, false)
 		c.pool.closeAll()
