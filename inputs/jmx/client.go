@@ -79,7 +79,7 @@ type Client struct {
 	// bg is cancelled by Close, so that a renewal in flight never delays it.
 	bg       context.Context
 	bgCancel context.CancelFunc
-	closeMu sync.Once
+	closeMu  sync.Once
 }
 
 // Dial connects, looks up the connector server, creates a connection
