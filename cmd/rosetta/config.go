@@ -96,7 +96,11 @@ func loadConfig(f *runFlags, reg *inputs.Registry, logger *slog.Logger) (*loaded
 	}
 	opts := buildOptions()
 	if f.statsd.isSet("statsd.cache-size") {
+		// statsd_exporter's 0 disables the cache; ours is negative.
 		opts.CacheSize = f.statsd.cacheSize
+		if opts.CacheSize <= 0 {
+			opts.CacheSize = -1
+		}
 	}
 	ins, err := mappings.Build(cfg, reg, opts)
 	if err != nil {
@@ -138,6 +142,9 @@ func runCheck(files []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	kinds, err := mappings.Check(reg, buildOptions(), files...)
+	for _, w := range mappings.Warnings(reg, buildOptions(), files...) {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
