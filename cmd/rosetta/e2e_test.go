@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -230,4 +231,16 @@ func rssBytes(t *testing.T, pid int) int64 {
 	}
 	t.Fatal("no VmRSS")
 	return 0
+}
+
+// TestSIGHUPReload reloads on SIGHUP and counts it.
+func TestSIGHUPReload(t *testing.T) {
+	port := freePort(t)
+	web, p := startRosetta(t, fmt.Sprintf("--statsd.listen-tcp=127.0.0.1:%d", port), "--statsd.listen-udp=")
+	waitFor(t, web, "rosetta_config_reloads_total", map[string]string{"result": "success"}, 1)
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, web, "rosetta_config_reloads_total", map[string]string{"result": "success"}, 2)
+	waitFor(t, web, "rosetta_config_last_reload_successful", nil, 1)
 }
