@@ -13,7 +13,7 @@ LDFLAGS   := -s -w \
 	-X github.com/prometheus/common/version.BuildUser=rosetta \
 	-X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build run test test-only peers vet fmt-check generate ci bench bench-ingest fuzz
+.PHONY: all build run test test-only go-test peers vet fmt-check generate ci bench bench-ingest fuzz
 
 all: build
 
@@ -29,7 +29,9 @@ peers:
 # test: install peers, then run every test with the race detector.
 test: peers test-only
 
-test-only: vet fmt-check
+test-only: vet fmt-check go-test chart-test image-test
+
+go-test:
 	$(GO) test -race -count=1 -timeout 25m $(PKGS)
 
 vet:
