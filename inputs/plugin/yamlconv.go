@@ -246,7 +246,7 @@ func pathAtLine(text string, line int) string {
 				if path != "" {
 					p = path + "." + k.Value
 				}
-				if k.Line == line || v.Line == line {
+				if k.Line == line || (v.Line == line && leaf(v)) {
 					best, found = p, true
 					return
 				}
@@ -258,7 +258,7 @@ func pathAtLine(text string, line int) string {
 		case yaml.SequenceNode:
 			for i, c := range n.Content {
 				p := fmt.Sprintf("%s[%d]", path, i)
-				if c.Line == line && c.Kind == yaml.ScalarNode {
+				if c.Line == line && leaf(c) {
 					best, found = p, true
 					return
 				}
@@ -271,4 +271,10 @@ func pathAtLine(text string, line int) string {
 	}
 	walk(&doc, "", 0)
 	return best
+}
+
+// leaf reports whether n ends the search for a line: a scalar, an alias
+// or a flow collection, which sit on their first line.
+func leaf(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode || n.Kind == yaml.AliasNode || n.Style&yaml.FlowStyle != 0
 }
