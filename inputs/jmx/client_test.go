@@ -142,6 +142,20 @@ func TestClientRealJVM(t *testing.T) {
 		if _, err := c.DefaultDomain(ctx); err != nil {
 			t.Error(err)
 		}
+		// A value that is not serializable aborts the reply mid-stream.
+		_, err = c.Attributes(ctx, "com.example:type=Bad", []string{"Good", "Unserializable"})
+		var ab *AbortedError
+		if !errors.As(err, &ab) || !isRemote(err) || !errors.Is(err, &RemoteError{Class: "java.io.NotSerializableException"}) {
+			t.Errorf("got %v, want an aborted reply with NotSerializableException", err)
+		}
+		v, err := c.Attribute(ctx, "com.example:type=Bad", "Good")
+		if err != nil || javaString(v) != "5" {
+			t.Errorf("Good after an aborted reply: %v, %v", v, err)
+		}
+		_, err = c.Attribute(ctx, "com.example:type=Bad", "Broken")
+		if !errors.Is(err, &RemoteError{Class: "java.lang.IllegalStateException"}) {
+			t.Errorf("Broken: got %v", err)
+		}
 	})
 }
 
@@ -263,7 +277,7 @@ func TestClientTLS(t *testing.T) {
 				t.Errorf("stub %+v: no SSL socket factory", c.Server())
 			}
 			names, err := c.QueryNames(ctxT(t), "com.example:*")
-			if err != nil || len(names) != 3 {
+			if err != nil || len(names) != 4 {
 				t.Fatalf("%v %v", names, err)
 			}
 			// Without the CA the handshake fails.

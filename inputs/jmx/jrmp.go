@@ -128,6 +128,19 @@ func (e *RemoteError) Is(target error) bool {
 	return false
 }
 
+// AbortedError is a reply the server abandoned mid-stream (TC_EXCEPTION),
+// typically because a value was not serializable. It unwraps to the
+// server's exception, so it counts as a remote error for the caller; the
+// connection it came on is closed.
+type AbortedError struct {
+	Remote *RemoteError
+}
+
+func (e *AbortedError) Error() string { return "reply aborted by the server: " + e.Remote.Error() }
+
+// Unwrap returns the server's exception.
+func (e *AbortedError) Unwrap() error { return e.Remote }
+
 // remoteErrorOf interprets a decoded Throwable.
 func remoteErrorOf(v any, depth int) *RemoteError {
 	o, ok := v.(*Object)
@@ -141,10 +154,17 @@ func remoteErrorOf(v any, depth int) *RemoteError {
 	if c, ok := o.Field("java.lang.Throwable", "cause"); ok && c != nil && c != v {
 		re.Cause = remoteErrorOf(c, depth+1)
 	}
-	// RemoteException keeps its cause in the field "detail".
-	if re.Cause == nil {
-		if c, ok := o.Field("java.rmi.RemoteException", "detail"); ok && c != nil && c != v {
-			re.Cause = remoteErrorOf(c, depth+1)
+	// RemoteException keeps its cause in "detail", RuntimeMBeanException
+	// in "runtimeException", MBeanException and ReflectionException in
+	// "exception", RuntimeErrorException in "error".
+	for _, f := range []string{"detail", "runtimeException", "exception", "error"} {
+		if re.Cause != nil {
+			break
+		}
+		if c, ok := o.Field("", f); ok && c != nil && c != v {
+			if _, isObj := c.(*Object); isObj {
+				re.Cause = remoteErrorOf(c, depth+1)
+			}
 		}
 	}
 	return re
@@ -346,6 +366,13 @@ func (c *conn) call(ctx context.Context, id ObjID, op int32, hash int64, args fu
 		}
 		v, err := c.dec.ReadObject()
 		if err != nil {
+			var ex *ExceptionInStream
+			if errors.As(err, &ex) {
+				// The server failed while writing the value (a value that
+				// is not serializable): the call failed, and the
+				// connection is not to be trusted again.
+				return nil, ack, &AbortedError{Remote: remoteErrorOf(ex.Throwable, 0)}
+			}
 			return nil, ack, fmt.Errorf("decoding return value: %w", err)
 		}
 		return v, ack, nil
@@ -411,7 +438,8 @@ func (p *pool) get(ctx context.Context) (*conn, error) {
 func (p *pool) put(c *conn, err error) {
 	if err != nil {
 		var re *RemoteError
-		if !errors.As(err, &re) {
+		var ab *AbortedError
+		if !errors.As(err, &re) || errors.As(err, &ab) {
 			// Transport or decoding error: the stream state is unknown.
 			c.close()
 			return

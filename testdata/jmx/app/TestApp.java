@@ -184,6 +184,19 @@ public class TestApp {
         public double getRatio() { return v / 4.0; }
     }
 
+    public interface BadMBean {
+        int getGood();
+        Object getUnserializable();
+        int getBroken();
+    }
+
+    /** A bean whose bulk read fails (one value is not serializable). */
+    public static class Bad implements BadMBean {
+        public int getGood() { return 5; }
+        public Object getUnserializable() { return new Object(); }
+        public int getBroken() { throw new IllegalStateException("broken attribute"); }
+    }
+
     public static class Holder {
         public int getSize() { return 11; }
     }
@@ -202,6 +215,7 @@ public class TestApp {
         RequiredModelMBean model = new RequiredModelMBean(info);
         model.setManagedResource(new Holder(), "ObjectReference");
         mbs.registerMBean(model, new ObjectName("com.example:type=Model"));
+        mbs.registerMBean(new Bad(), new ObjectName("com.example:type=Bad"));
 
         int n = Integer.getInteger("beans", 0);
         for (int i = 0; i < n; i++) {
