@@ -248,6 +248,9 @@ func (d *Driver) removeSocket(path string) {
 // connection, parses what was already received and returns nil. It
 // returns an error if a socket cannot be bound or fails.
 func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
+	if ctx.Err() != nil {
+		return nil
+	}
 	l, err := d.listen(ctx)
 	if err != nil {
 		return fmt.Errorf("statsd input %q: %w", d.name, err)
@@ -580,8 +583,10 @@ func (d *Driver) serveTCP(ctx context.Context, c net.Conn, out normalize.Appende
 			}
 		}
 		if err != nil {
-			if !skipping && end > start {
-				// The last line may end without a newline.
+			if errors.Is(err, io.EOF) && !skipping && end > start {
+				// The client's last line may end without a newline. (At
+				// shutdown an unterminated line may be cut short: it is
+				// dropped.)
 				d.parseTCPLines(p, buf[start:end], maxLine)
 			}
 			d.m.flush(&p.st)
