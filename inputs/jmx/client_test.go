@@ -133,6 +133,30 @@ func TestClientRealJVM(t *testing.T) {
 		}
 	})
 
+	t.Run("limits", func(t *testing.T) {
+		// Replies over the byte limit fail their call only: the poll goes
+		// on with the other beans.
+		small := dialTest(t, j, func(o *Options) {
+			o.Limits = DefaultLimits
+			o.Limits.MaxBytes = 3000
+		})
+		s := &scraper{client: small, exporter: &Exporter{}, include: []string{"com.example:*"}, workers: 2}
+		recs, st, err := s.scrape(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.beanErrors == 0 || st.beans == 0 {
+			t.Errorf("stats %+v: want some beans over the limit and some read", st)
+		}
+		found := false
+		for _, r := range recs {
+			found = found || r.Match == "com.example<type=Model><>Size: 11"
+		}
+		if !found {
+			t.Errorf("the small Model bean was not read: %d records", len(recs))
+		}
+	})
+
 	t.Run("errors", func(t *testing.T) {
 		_, err := c.MBeanInfo(ctx, "com.example:type=Missing")
 		if !errors.Is(err, &RemoteError{Class: "javax.management.InstanceNotFoundException"}) {

@@ -36,11 +36,12 @@ type scrapeStats struct {
 	infoFetched       int
 }
 
-// isRemote reports errors the server threw: the session is fine, only
-// this call failed.
+// isRemote reports errors of one call that leave the session fine: the
+// server threw, or the reply broke a decoding limit (that connection is
+// closed, the others go on).
 func isRemote(err error) bool {
 	var re *RemoteError
-	return errors.As(err, &re)
+	return errors.As(err, &re) || errors.Is(err, ErrLimit)
 }
 
 func (s *scraper) names(ctx context.Context) ([]string, error) {
