@@ -254,6 +254,10 @@ func TestKill9(t *testing.T) {
 	d.onSession = func(pid int) { pids <- pid }
 	s := newSink()
 	run(t, d, s)
+	// Another plugin input beside it must not notice.
+	other, otherReg := newDriver(t, fmt.Sprintf("path: %s\nenv: {TESTPLUGIN_MODE: pull}\ninterval: 20ms\ntimeout: 15ms\n", bin("testplugin")))
+	otherSink := newSink()
+	run(t, other, otherSink)
 	first := <-pids
 	s.waitFor(t, 5*time.Second, "samples of the first session", func(s *sink) bool {
 		return findRecord(s.appended, "test_ticks_total", map[string]string{"pid": strconv.Itoa(first)}) != nil
@@ -289,6 +293,13 @@ func TestKill9(t *testing.T) {
 	}
 	if alive(first) {
 		t.Errorf("killed plugin %d still alive", first)
+	}
+	otherSink.mu.Lock()
+	polls := otherSink.replaces
+	otherSink.mu.Unlock()
+	otherSink.waitFor(t, 5*time.Second, "the other input's polls to go on", func(s *sink) bool { return s.replaces >= polls+3 })
+	if got := counter(t, otherReg, "rosetta_plugin_restarts_total", nil) + counter(t, otherReg, "rosetta_input_poll_errors_total", nil); got != 0 {
+		t.Errorf("other input: restarts + poll errors = %v, want 0", got)
 	}
 }
 

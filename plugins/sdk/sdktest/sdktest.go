@@ -100,3 +100,7 @@ func (h *Harness) Stream(ctx context.Context, n int) ([]normalize.Record, error)
 	}
 	return recs, nil
 }
+
+// Client is the raw gRPC client of the driver, for tests of the contract
+// itself.
+func (h *Harness) Client() pluginpb.DriverClient { return h.client }
