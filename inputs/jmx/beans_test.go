@@ -199,3 +199,44 @@ func TestExporterRealJVM(t *testing.T) {
 		t.Errorf("second poll: %+v, %v", st, err)
 	}
 }
+
+// TestScraperBeansComeAndGo: the MBeanInfo cache follows registrations.
+func TestScraperBeansComeAndGo(t *testing.T) {
+	j := startJVM(t, jvmOptions{})
+	c := dialTest(t, j, nil)
+	s := &scraper{client: c, exporter: &Exporter{}, include: []string{"com.example.dyn:*"}, workers: 2}
+	ctx := ctxT(t)
+	poll := func() ([]string, scrapeStats) {
+		t.Helper()
+		recs, st, err := s.scrape(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ms []string
+		for _, r := range recs {
+			if strings.Contains(r.Match, "Value: ") {
+				ms = append(ms, r.Match)
+			}
+		}
+		sort.Strings(ms)
+		return ms, st
+	}
+	if got, _ := poll(); len(got) != 0 {
+		t.Fatalf("records before any bean: %v", got)
+	}
+	j.command(t, "add 1")
+	j.command(t, "add 2")
+	got, st := poll()
+	if diff := cmp.Diff([]string{"com.example.dyn<type=Dyn, id=1><>Value: 1", "com.example.dyn<type=Dyn, id=2><>Value: 2"}, got); diff != "" || st.infoFetched != 2 {
+		t.Errorf("after add (fetched %d): %s", st.infoFetched, diff)
+	}
+	j.command(t, "remove 1")
+	got, st = poll()
+	if diff := cmp.Diff([]string{"com.example.dyn<type=Dyn, id=2><>Value: 2"}, got); diff != "" || st.infoFetched != 0 || len(s.cache) != 1 {
+		t.Errorf("after remove (fetched %d, cached %d): %s", st.infoFetched, len(s.cache), diff)
+	}
+	j.command(t, "add 1")
+	if _, st = poll(); st.infoFetched != 1 || st.beans != 2 {
+		t.Errorf("after re-add: %+v", st)
+	}
+}

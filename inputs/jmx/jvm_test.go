@@ -78,6 +78,7 @@ type testJVM struct {
 	stdin io.WriteCloser
 	port  int
 	done  chan struct{}
+	lines chan string // stdout lines after READY
 }
 
 func freePort(t testing.TB) int {
@@ -113,7 +114,7 @@ func startJVM(t testing.TB, o jvmOptions) *testJVM {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	j := &testJVM{cmd: cmd, stdin: stdin, port: o.port, done: make(chan struct{})}
+	j := &testJVM{cmd: cmd, stdin: stdin, port: o.port, done: make(chan struct{}), lines: make(chan string, 64)}
 	go func() { _ = cmd.Wait(); close(j.done) }()
 	t.Cleanup(j.kill)
 	ready := make(chan error, 1)
@@ -122,6 +123,12 @@ func startJVM(t testing.TB, o jvmOptions) *testJVM {
 		for sc.Scan() {
 			if strings.HasPrefix(sc.Text(), "READY") {
 				ready <- nil
+				for sc.Scan() {
+					select {
+					case j.lines <- sc.Text():
+					default:
+					}
+				}
 				_, _ = io.Copy(io.Discard, stdout)
 				return
 			}
@@ -166,6 +173,26 @@ func startJVM(t testing.TB, o jvmOptions) *testJVM {
 		t.Fatalf("jcmd ManagementAgent.start: %v\n%s", err, out)
 	}
 	return j
+}
+
+// command sends a command line to the test application and waits for its
+// acknowledgement.
+func (j *testJVM) command(t testing.TB, line string) {
+	t.Helper()
+	if _, err := io.WriteString(j.stdin, line+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case l := <-j.lines:
+			if l == "OK "+line {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("test JVM did not acknowledge %q", line)
+		}
+	}
 }
 
 // kill stops the JVM at once and waits for it.

@@ -223,8 +223,24 @@ public class TestApp {
         }
         System.out.println("READY " + ProcessHandle.current().pid());
         System.out.flush();
-        // Exit when stdin closes, so the JVM never outlives its test.
-        while (System.in.read() != -1) {
+        // Commands on stdin ("add N", "remove N") register and unregister
+        // com.example.dyn:type=Dyn,id=N. The JVM exits when stdin closes,
+        // so it never outlives its test.
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] f = line.trim().split(" ");
+            if (f.length != 2) {
+                continue;
+            }
+            ObjectName on = new ObjectName("com.example.dyn:type=Dyn,id=" + f[1]);
+            if (f[0].equals("add")) {
+                mbs.registerMBean(new Small(Long.parseLong(f[1])), on);
+            } else if (f[0].equals("remove")) {
+                mbs.unregisterMBean(on);
+            }
+            System.out.println("OK " + line);
+            System.out.flush();
         }
         System.exit(0);
     }
