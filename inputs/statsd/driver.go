@@ -547,7 +547,10 @@ func isTemporary(err error) bool {
 func (d *Driver) serveTCP(ctx context.Context, c net.Conn, out normalize.Appender) {
 	p := d.newParser(ctx, out)
 	maxLine := d.cfg.TCPMaxLineLength
-	buf := make([]byte, max(maxLine+2, 16<<10))
+	// The buffer starts small and grows up to the longest line allowed
+	// ("\r\n" included), so that idle connections cost little.
+	limit := maxLine + 2
+	buf := make([]byte, min(limit, 8<<10))
 	start, end := 0, 0
 	skipping := false // inside a line that is too long
 	for {
@@ -555,6 +558,9 @@ func (d *Driver) serveTCP(ctx context.Context, c net.Conn, out normalize.Appende
 			if start > 0 {
 				end = copy(buf, buf[start:end])
 				start = 0
+			} else if len(buf) < limit {
+				buf = append(buf, make([]byte, min(len(buf), limit-len(buf)))...)
+				buf = buf[:cap(buf)]
 			} else {
 				// No newline in a full buffer: the line is too long.
 				if !skipping {

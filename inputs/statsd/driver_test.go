@@ -636,3 +636,23 @@ func TestUDPOrder(t *testing.T) {
 		t.Errorf("only %d of %d packets arrived", gauges, n)
 	}
 }
+
+// TestTCPLongLineGrowsBuffer sends a line longer than the initial read
+// buffer but within tcp_max_line_length.
+func TestTCPLongLineGrowsBuffer(t *testing.T) {
+	r := start(t, loopbackConfig(), newFakeAppender())
+	conn, err := net.Dial("tcp", r.addrs.TCP.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	long := "long." + strings.Repeat("n", 40<<10)
+	if _, err := io.WriteString(conn, "a:1|c\n"+long+":2|g\nb:3|c\n"); err != nil {
+		t.Fatal(err)
+	}
+	got := r.app.wait(t, 3)
+	want := []normalize.Record{ctr("a", 1), gauge(long, 2, false), ctr("b", 3)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+}
