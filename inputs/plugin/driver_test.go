@@ -100,6 +100,7 @@ config:
   interval_ms: 50
   labels: {service: demo}
 `, node))
+	logs := captureLogs(t, d)
 	s := newSink()
 	run(t, d, s)
 	s.waitFor(t, 15*time.Second, "node samples", func(s *sink) bool {
@@ -124,6 +125,11 @@ config:
 	}
 	if got := counter(t, reg, "rosetta_plugin_info", map[string]string{"plugin": "nodestats", "mode": "push"}); got != 1 {
 		t.Errorf("rosetta_plugin_info = %v, want 1", got)
+	}
+	// The plugin's structured log line reached Rosetta's log at its level,
+	// with the input's name.
+	if l := logs.String(); !strings.Contains(l, `level=INFO msg="nodestats started" input=ext`) || !strings.Contains(l, "interval_ms=50") {
+		t.Errorf("plugin log line missing from:\n%s", l)
 	}
 }
 
@@ -252,6 +258,7 @@ func TestKill9(t *testing.T) {
 	d, reg := newDriver(t, fmt.Sprintf("path: %s\nenv: {TESTPLUGIN_MODE: steady}\n", bin("testplugin")))
 	pids := make(chan int, 4)
 	d.onSession = func(pid int) { pids <- pid }
+	logs := captureLogs(t, d)
 	s := newSink()
 	run(t, d, s)
 	// Another plugin input beside it must not notice.
@@ -259,6 +266,9 @@ func TestKill9(t *testing.T) {
 	otherSink := newSink()
 	run(t, other, otherSink)
 	first := <-pids
+	s.waitFor(t, 5*time.Second, "the Go plugin's log line", func(*sink) bool {
+		return strings.Contains(logs.String(), `level=WARN msg="testplugin running" input=ext`)
+	})
 	s.waitFor(t, 5*time.Second, "samples of the first session", func(s *sink) bool {
 		return findRecord(s.appended, "test_ticks_total", map[string]string{"pid": strconv.Itoa(first)}) != nil
 	})

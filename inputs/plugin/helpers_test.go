@@ -1,7 +1,9 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -268,4 +270,30 @@ func fileSHA256(t testing.TB, path string) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// captureLogs points d's logs at a buffer (and the test log).
+func captureLogs(t testing.TB, d *Driver) *syncBuffer {
+	buf := &syncBuffer{}
+	d.logger = slog.New(slog.NewTextHandler(io.MultiWriter(buf, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug})).With("input", "ext")
+	d.hclog = newHCLog(d.logger)
+	return buf
 }

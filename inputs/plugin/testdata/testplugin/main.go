@@ -56,6 +56,7 @@ func (d *driver) Configure(_ context.Context, c sdk.Config) error {
 var hosts = [...]string{"a", "b", "c", "d", "e", "f", "g", "h"}
 
 func (d *driver) Run(ctx context.Context, w *sdk.Writer) error {
+	sdk.Logger().Warn("testplugin running", "mode", d.mode)
 	switch d.mode {
 	case "count":
 		for i := 0; i < d.count; i++ {
