@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -17,6 +18,9 @@ import (
 // ConfigMap cache TTL) to update a mounted ConfigMap, so a second more is
 // noise, and reading a few small files every second costs nothing.
 const DefaultInterval = time.Second
+
+// readBufSize is the buffer a poll reads files through.
+const readBufSize = 32 << 10
 
 // state is what one poll saw of one file.
 type state struct {
@@ -45,6 +49,10 @@ type Watcher struct {
 	mu    sync.Mutex
 	paths []string
 	seen  map[string]state
+
+	// readMu serializes polls, which share buf.
+	readMu sync.Mutex
+	buf    []byte
 }
 
 // New returns a Watcher for paths (duplicates and empty strings are
@@ -92,13 +100,15 @@ func (w *Watcher) SetPaths(paths []string) {
 	w.mu.Unlock()
 
 	seen := make(map[string]state, len(clean))
+	w.readMu.Lock()
 	for _, p := range clean {
 		if s, ok := old[p]; ok {
 			seen[p] = s
 			continue
 		}
-		seen[p] = read(p)
+		seen[p] = read(p, w.readBuf())
 	}
+	w.readMu.Unlock()
 
 	w.mu.Lock()
 	w.paths = clean
@@ -115,9 +125,11 @@ func (w *Watcher) Check() (changed []string) {
 	w.mu.Unlock()
 
 	now := make(map[string]state, len(paths))
+	w.readMu.Lock()
 	for _, p := range paths {
-		now[p] = read(p)
+		now[p] = read(p, w.readBuf())
 	}
+	w.readMu.Unlock()
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -160,14 +172,31 @@ func (w *Watcher) Run(ctx context.Context, onChange func()) {
 	}
 }
 
-// read hashes the content of the file at path, following symlinks.
-func read(path string) state {
-	b, err := os.ReadFile(path)
+// readBuf returns the poll buffer; the caller holds readMu.
+func (w *Watcher) readBuf() []byte {
+	if w.buf == nil {
+		w.buf = make([]byte, readBufSize)
+	}
+	return w.buf
+}
+
+// read hashes the content of the file at path, following symlinks,
+// streaming it through buf so that a large file costs no large allocation.
+func read(path string, buf []byte) state {
+	f, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return state{missing: true}
 	case err != nil:
 		return state{err: err.Error()}
 	}
-	return state{sum: sha256.Sum256(b)}
+	defer f.Close()
+	h := sha256.New()
+	// Hide *os.File's WriteTo, which would copy through a buffer of its own.
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, buf); err != nil {
+		return state{err: err.Error()}
+	}
+	var s state
+	h.Sum(s.sum[:0])
+	return s
 }
