@@ -1,13 +1,13 @@
 package jmx
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -105,17 +105,12 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	if node == nil {
 		return &cfg, nil
 	}
-	// yaml.Node.Decode does not reject unknown keys: re-encode and decode
-	// with KnownFields.
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	if err := enc.Encode(node); err != nil {
+	// yaml.Node.Decode does not reject unknown keys: check them here, with
+	// their positions, then decode (its errors carry the document's lines).
+	if err := checkKeys(node, reflect.TypeOf(cfg), "jmx input"); err != nil {
 		return nil, err
 	}
-	_ = enc.Close()
-	dec := yaml.NewDecoder(&buf)
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
+	if err := node.Decode(&cfg); err != nil {
 		return nil, fmt.Errorf("%d:%d: jmx input: %w", node.Line, node.Column, err)
 	}
 	if cfg.JMXExporterConfig != "" {
@@ -124,6 +119,40 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 		}
 	}
 	return &cfg, nil
+}
+
+// checkKeys reports keys of mapping n that t (a struct) has no yaml field
+// for, recursing into struct-typed fields.
+func checkKeys(n *yaml.Node, t reflect.Type, what string) error {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n == nil || n.Kind != yaml.MappingNode || t.Kind() != reflect.Struct {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name != "" && name != "-" {
+			fields[name] = f.Type
+		}
+	}
+	var errs []error
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		ft, ok := fields[k.Value]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%d:%d: %s: unknown key %q", k.Line, k.Column, what, k.Value))
+			continue
+		}
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(yaml.Node{}) {
+			if err := checkKeys(n.Content[i+1], ft, what+" "+k.Value); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // jvmDomains are what jmx_exporter's excludeJvmMetrics removes.
