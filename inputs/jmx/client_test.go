@@ -2,9 +2,17 @@ package jmx
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -310,5 +318,71 @@ func TestClientTLS(t *testing.T) {
 				t.Errorf("untrusted certificate: got %v", err)
 			}
 		})
+	}
+}
+
+// writeClientCert creates a self-signed client certificate and key (PEM)
+// and a PKCS12 truststore holding the certificate, for the JVM.
+func writeClientCert(t *testing.T) (certPEM, keyPEM, truststore string) {
+	t.Helper()
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rosetta"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client.key")
+	if err := os.WriteFile(certPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyPEM, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	truststore = filepath.Join(dir, "trust.p12")
+	out, err := exec.Command(javaTool(t, "keytool"), "-importcert", "-noprompt", "-alias", "rosetta", "-file", certPEM,
+		"-keystore", truststore, "-storetype", "PKCS12", "-storepass", "changeit").CombinedOutput()
+	if err != nil {
+		t.Fatalf("keytool -importcert: %v\n%s", err, out)
+	}
+	return certPEM, keyPEM, truststore
+}
+
+// TestClientTLSClientAuth: jmxremote.ssl.need.client.auth=true; the client
+// certificate from tls.cert_file/key_file is accepted, no certificate is
+// refused.
+func TestClientTLSClientAuth(t *testing.T) {
+	ks, serverCA := makeKeystore(t)
+	cert, key, trust := writeClientCert(t)
+	j := startJVM(t, jvmOptions{
+		props: []string{"-Djavax.net.ssl.keyStore=" + ks, "-Djavax.net.ssl.keyStorePassword=changeit", "-Djavax.net.ssl.keyStoreType=PKCS12",
+			"-Djavax.net.ssl.trustStore=" + trust, "-Djavax.net.ssl.trustStorePassword=changeit", "-Djavax.net.ssl.trustStoreType=PKCS12"},
+		rmiPort: freePort(t),
+		agent:   []string{"jmxremote.ssl=true", "jmxremote.ssl.need.client.auth=true"},
+	})
+	withCert := TLSConfig{CAFile: serverCA, CertFile: cert, KeyFile: key}
+	tc, err := withCert.build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dialTest(t, j, func(o *Options) { o.TLS = tc })
+	if _, err := c.QueryNames(ctxT(t), "java.lang:type=Memory"); err != nil {
+		t.Fatal(err)
+	}
+	noCert := TLSConfig{CAFile: serverCA}
+	tc2, _ := noCert.build()
+	if _, err := Dial(ctxT(t), Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, TLS: tc2}); err == nil {
+		t.Error("a client without a certificate was accepted")
 	}
 }
