@@ -3,10 +3,10 @@ package plugin
 import (
 	"bytes"
 	"context"
-	"io"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
