@@ -31,6 +31,9 @@ func ctxT(t *testing.T) context.Context {
 }
 
 func TestClientRealJVM(t *testing.T) {
+	// Ping every connection on reuse, so that pings are exercised too.
+	defer func(d time.Duration) { pingAfter = d }(pingAfter)
+	pingAfter = 0
 	j := startJVM(t, jvmOptions{})
 	c := dialTest(t, j, nil)
 	ctx := ctxT(t)

@@ -397,8 +397,9 @@ type pool struct {
 	closed bool
 }
 
-// pingAfter is how long a connection may idle before it is pinged on reuse.
-const pingAfter = 5 * time.Second
+// pingAfter is how long a connection may idle before it is pinged on reuse
+// (a variable for tests).
+var pingAfter = 5 * time.Second
 
 // idleTimeout drops connections idle this long (the JDK's
 // sun.rmi.transport.connectionTimeout is 15 s).

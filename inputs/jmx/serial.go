@@ -149,9 +149,6 @@ type Decoder struct {
 	handles []any
 	depth   int
 	buf     [8]byte
-	// blockRemain is the unread part of the current block data record when
-	// the caller reads primitives in block mode (ReadBlockByte etc.).
-	blockRemain int
 	// Every RMI reply repeats its class descriptors. Across the streams of
 	// one Decoder, identical descriptors (and their names) are shared
 	// instead of allocated again.
@@ -231,7 +228,6 @@ func (d *Decoder) Reset() {
 	d.handles = d.handles[:0]
 	d.n = 0
 	d.depth = 0
-	d.blockRemain = 0
 }
 
 func (d *Decoder) read(p []byte) error {
@@ -430,15 +426,15 @@ func (d *Decoder) ReadObject() (any, error) {
 		case tcObject:
 			return d.readNewObject()
 		case tcReset:
-			d.Reset0()
+			d.resetHandles()
 			continue
 		case tcException:
-			d.Reset0()
+			d.resetHandles()
 			t, err := d.ReadObject()
 			if err != nil {
 				return nil, err
 			}
-			d.Reset0()
+			d.resetHandles()
 			return nil, &ExceptionInStream{Throwable: t}
 		case tcBlockData, tcBlockDataLong:
 			return nil, fmt.Errorf("unexpected block data where an object was expected")
@@ -452,8 +448,8 @@ func (d *Decoder) ReadObject() (any, error) {
 
 var errEndBlock = errors.New("unexpected end of block data")
 
-// Reset0 clears the handle table only (TC_RESET).
-func (d *Decoder) Reset0() {
+// resetHandles clears the handle table only (TC_RESET).
+func (d *Decoder) resetHandles() {
 	clear(d.handles)
 	d.handles = d.handles[:0]
 }
