@@ -232,6 +232,7 @@ func TestStartFailures(t *testing.T) {
 		name, block, want string
 	}{
 		{"missing", "path: /nonexistent/plugin\n", "/nonexistent/plugin"},
+		{"foreign cookie", fmt.Sprintf("path: %s\nenv: {TESTPLUGIN_MODE: cookie}\n", bin("testplugin")), "plugin stderr: This binary is a plugin"},
 		{"checksum mismatch", fmt.Sprintf("path: %s\nchecksum: sha256:%s\nconfig: {pids: [1]}\n", bin("procstat"), strings.Repeat("0", 64)), "checksums did not match"},
 		{"checksum match", fmt.Sprintf("path: %s\nchecksum: sha256:%s\nconfig: {pids: [1]}\n", bin("procstat"), sum), ""},
 	}

@@ -3,7 +3,8 @@
 // count: N samples as fast as possible, then idle), flood (as fast as
 // possible, forever), hang (one batch, then silence without heartbeats),
 // exit (one batch, then exit 3), protocol2 (go-plugin app protocol 2),
-// contract2 (describes itself as contract version 2), pull (a pull driver
+// contract2 (describes itself as contract version 2), cookie (another
+// host's magic cookie), pull (a pull driver
 // with three series).
 package main
 
@@ -135,6 +136,16 @@ func main() {
 	switch mode {
 	case "hang", "contract2":
 		hs := shared.Handshake
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig: hs,
+			Plugins:         shared.PluginMap(&rawServer{mode: mode}),
+			GRPCServer:      plugin.DefaultGRPCServer,
+		})
+		return
+	case "cookie":
+		// A plugin built for another host: its magic cookie differs.
+		hs := shared.Handshake
+		hs.MagicCookieKey, hs.MagicCookieValue = "OTHER_HOST_PLUGIN", "x"
 		plugin.Serve(&plugin.ServeConfig{
 			HandshakeConfig: hs,
 			Plugins:         shared.PluginMap(&rawServer{mode: mode}),
