@@ -202,6 +202,12 @@ public class TestApp {
     }
 
     public static void main(String[] args) throws Exception {
+        MBeanServer mbs = register();
+        serve(mbs);
+    }
+
+    /** Registers the test MBeans on the platform MBean server. */
+    public static MBeanServer register() throws Exception {
         MBeanServer mbs = ManagementFactory.getPlatformMBeanServer();
         mbs.registerMBean(new Types(), new ObjectName("com.example:type=Types,name=all"));
         mbs.registerMBean(new Stats(), new ObjectName("com.example:type=Stats,zone=eu,app=\"my app\""));
@@ -221,6 +227,11 @@ public class TestApp {
         for (int i = 0; i < n; i++) {
             mbs.registerMBean(new Small(i), new ObjectName("com.example.bulk:type=Small,index=" + i));
         }
+        return mbs;
+    }
+
+    /** Prints READY, then serves stdin commands until stdin closes. */
+    public static void serve(MBeanServer mbs) throws Exception {
         System.out.println("READY " + ProcessHandle.current().pid());
         System.out.flush();
         // Commands on stdin ("add N", "remove N") register and unregister
