@@ -7,7 +7,7 @@
 //   inputs:
 //     - name: node_example
 //       type: plugin
-//       plugin:
+//       config:
 //         path: /usr/bin/node
 //         args: [plugins/examples/node/nodestats.js]
 //         config:

@@ -5,7 +5,7 @@
 //	inputs:
 //	  - name: nginx_proc
 //	    type: plugin
-//	    plugin:
+//	    config:
 //	      path: /usr/libexec/rosetta/procstat
 //	      interval: 15s
 //	      config:
