@@ -122,7 +122,17 @@ func BenchmarkUDPPipeline(b *testing.B) {
 		{"20lines", benchPacket, 20},
 		{"1line", benchLines["dogstatsd"], 2}, // @0.5: two records
 	} {
-		b.Run(bc.name, func(b *testing.B) { benchUDPPipeline(b, []byte(bc.pkt), bc.lines) })
+		for _, mmsg := range []bool{true, false} {
+			reader := "recvmmsg"
+			if !mmsg {
+				reader = "read"
+			}
+			b.Run(bc.name+"/"+reader, func(b *testing.B) {
+				useRecvmmsg = mmsg
+				defer func() { useRecvmmsg = true }()
+				benchUDPPipeline(b, []byte(bc.pkt), bc.lines)
+			})
+		}
 	}
 }
 

@@ -405,7 +405,9 @@ func TestUnixgram(t *testing.T) {
 	}
 	// A datagram larger than 64 KiB is counted and dropped.
 	big := strings.Repeat("z", maxDatagram+100)
+	bigSent := true
 	if _, err := c.Write([]byte(big)); err != nil {
+		bigSent = false
 		t.Logf("sending a large datagram: %v (the kernel may refuse it)", err)
 	}
 	if _, err := c.Write([]byte("ux.c:3|g")); err != nil {
@@ -415,6 +417,9 @@ func TestUnixgram(t *testing.T) {
 	want := []normalize.Record{ctr("ux.a", 1), obs("ux.b", 2, "k", "v"), gauge("ux.c", 3, false)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	if n := testutil.ToFloat64(r.d.m.errors[errPacketTruncated]); bigSent && n != 1 {
+		t.Errorf("packet_truncated = %v after a %d-byte datagram, want 1", n, len(big))
 	}
 	if err := r.stop(); err != nil {
 		t.Fatal(err)
@@ -655,4 +660,15 @@ func TestTCPLongLineGrowsBuffer(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
 	}
+}
+
+// TestPortableReader runs the datagram tests with one read per datagram,
+// the reader used where recvmmsg(2) is not available.
+func TestPortableReader(t *testing.T) {
+	useRecvmmsg = false
+	defer func() { useRecvmmsg = true }()
+	t.Run("UDP", TestUDP)
+	t.Run("Unixgram", TestUnixgram)
+	t.Run("QueueFull", TestQueueFull)
+	t.Run("Order", TestUDPOrder)
 }
