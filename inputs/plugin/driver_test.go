@@ -477,3 +477,24 @@ func TestNoOrphans(t *testing.T) {
 		t.Fatalf("plugin %d outlived its killed host", pid)
 	}
 }
+
+// TestPullCollectError: a pull plugin whose Collect fails has its series
+// removed and the poll error counted, and is not restarted for it.
+func TestPullCollectError(t *testing.T) {
+	d, reg := newDriver(t, fmt.Sprintf("path: %s\nenv: {TESTPLUGIN_MODE: pullfail}\ninterval: 20ms\ntimeout: 15ms\n", bin("testplugin")))
+	s := newSink()
+	run(t, d, s)
+	var sawRemoval bool
+	s.waitFor(t, 10*time.Second, "a failed poll after a good one", func(s *sink) bool {
+		if s.replaces >= 2 && s.replaced["ext/testplugin"] == nil {
+			sawRemoval = true
+		}
+		return sawRemoval && s.replaces >= 4
+	})
+	if got := counter(t, reg, "rosetta_input_poll_errors_total", map[string]string{"target": "testplugin", "reason": "collect"}); got < 1 {
+		t.Errorf("poll_errors{collect} = %v, want >= 1", got)
+	}
+	if got := counter(t, reg, "rosetta_plugin_restarts_total", nil); got != 0 {
+		t.Errorf("restarts = %v, want 0", got)
+	}
+}

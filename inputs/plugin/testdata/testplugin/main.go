@@ -5,7 +5,7 @@
 // exit (one batch, then exit 3), protocol2 (go-plugin app protocol 2),
 // contract2 (describes itself as contract version 2), cookie (another
 // host's magic cookie), pull (a pull driver
-// with three series).
+// with three series), pullfail (pull, every second collect fails).
 package main
 
 import (
@@ -28,13 +28,14 @@ var (
 )
 
 type driver struct {
-	mode  string
-	count int
+	mode    string
+	count   int
+	collect int
 }
 
 func (d *driver) Info() sdk.Info {
 	m := sdk.Push
-	if d.mode == "pull" {
+	if d.mode == "pull" || d.mode == "pullfail" {
 		m = sdk.Pull
 	}
 	return sdk.Info{Name: "testplugin", Version: "0.0.1", Mode: m}
@@ -98,6 +99,10 @@ func (d *driver) Run(ctx context.Context, w *sdk.Writer) error {
 }
 
 func (d *driver) Collect(_ context.Context, w *sdk.Writer) error {
+	d.collect++
+	if d.mode == "pullfail" && d.collect%2 == 0 {
+		return fmt.Errorf("source unreachable (collect %d)", d.collect)
+	}
 	for i, h := range hosts[:3] {
 		_ = w.Add(value, float64(i), "host", h)
 	}
