@@ -28,7 +28,7 @@ func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, e
 		Name: "rosetta_input_errors_total", Help: "Bad or unreadable data, by reason.",
 	}, []string{"reason"})
 	dropVec := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "rosetta_input_dropped_total", Help: "Good data the input dropped, by reason.",
+		Name: "rosetta_input_dropped_total", Help: "Records dropped, by reason.",
 	}, []string{"reason"})
 	packetVec := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rosetta_statsd_packets_total", Help: "StatsD datagrams received, by transport (statsd_exporter_udp_packets_total, statsd_exporter_unixgram_packets_total).",
