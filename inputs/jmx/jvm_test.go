@@ -54,12 +54,24 @@ func testApp(t testing.TB) string {
 			appErr = fmt.Errorf("javac: %v\n%s", err, out)
 			return
 		}
+		// The Jolokia agent needs Debian's jolokia-core and json-simple.
+		jars := jolokiaClasspath()
+		jsrc, _ := filepath.Glob("../../testdata/jmx/jolokia/*.java")
+		out, err = exec.Command(javac, append([]string{"-nowarn", "-cp", dir + ":" + jars, "-d", dir}, jsrc...)...).CombinedOutput()
+		if err != nil {
+			appErr = fmt.Errorf("javac (Jolokia agent; `make peers` installs libjolokia-core-java and libjson-simple-java): %v\n%s", err, out)
+			return
+		}
 		appDir = dir
 	})
 	if appErr != nil {
 		t.Fatal(appErr)
 	}
 	return appDir
+}
+
+func jolokiaClasspath() string {
+	return "/usr/share/java/jolokia-core.jar:/usr/share/java/json-simple.jar"
 }
 
 // jvmOptions configure one test JVM.
@@ -70,6 +82,8 @@ type jvmOptions struct {
 	rmiPort  int      // 0 means port (registry and RMI server share it)
 	username string   // with password: password authentication
 	password string
+	// jolokiaPort > 0 also serves Jolokia on 127.0.0.1:jolokiaPort.
+	jolokiaPort int
 }
 
 // testJVM is a running test application with remote JMX.
@@ -99,8 +113,12 @@ func startJVM(t testing.TB, o jvmOptions) *testJVM {
 	if o.port == 0 {
 		o.port = freePort(t)
 	}
-	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", dir}, o.props...)
-	args = append(args, "TestApp")
+	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", dir + ":" + jolokiaClasspath()}, o.props...)
+	if o.jolokiaPort > 0 {
+		args = append(args, "JolokiaAgent", strconv.Itoa(o.jolokiaPort))
+	} else {
+		args = append(args, "TestApp")
+	}
 	cmd := exec.Command(java, args...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
