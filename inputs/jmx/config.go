@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"regexp"
@@ -24,6 +25,10 @@ type Config struct {
 	// JMXURL is the alternative to HostPort:
 	// service:jmx:rmi:///jndi/rmi://HOST:PORT/NAME.
 	JMXURL string `yaml:"jmx_url"`
+	// JolokiaURL reads over a Jolokia agent instead of RMI, e.g.
+	// http://localhost:8778/jolokia/ (username and password for basic
+	// auth, tls for https).
+	JolokiaURL string `yaml:"jolokia_url"`
 	// Username and the password, given inline, from an environment
 	// variable or from a file (trailing newline trimmed). Never logged.
 	Username     string `yaml:"username"`
@@ -197,7 +202,7 @@ func (c *Config) loadJMXExporter(file string) error {
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		return err
 	}
-	if c.HostPort == "" && c.JMXURL == "" {
+	if c.HostPort == "" && c.JMXURL == "" && c.JolokiaURL == "" {
 		c.HostPort, c.JMXURL = f.HostPort, f.JMXURL
 	}
 	if c.Username == "" && f.Username != "" {
@@ -266,6 +271,20 @@ func (t Target) String() string { return net.JoinHostPort(t.Host, strconv.Itoa(t
 
 // Target parses HostPort or JMXURL.
 func (c *Config) Target() (Target, error) {
+	if c.JolokiaURL != "" {
+		u, err := url.Parse(c.JolokiaURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Target{}, fmt.Errorf("jolokia_url %q: want http(s)://HOST:PORT/PATH", c.JolokiaURL)
+		}
+		port := 80
+		if u.Scheme == "https" {
+			port = 443
+		}
+		if p := u.Port(); p != "" {
+			port, _ = strconv.Atoi(p)
+		}
+		return Target{Host: u.Hostname(), Port: port}, nil
+	}
 	if c.HostPort != "" {
 		host, port, err := splitHostPort(c.HostPort)
 		if err != nil {
@@ -311,11 +330,17 @@ func splitHostPort(hp string) (string, int, error) {
 // Validate checks the configuration.
 func (c *Config) Validate() error {
 	var errs []error
+	set := 0
+	for _, v := range []string{c.HostPort, c.JMXURL, c.JolokiaURL} {
+		if v != "" {
+			set++
+		}
+	}
 	switch {
-	case c.HostPort == "" && c.JMXURL == "":
-		errs = append(errs, errors.New("one of host_port and jmx_url is required"))
-	case c.HostPort != "" && c.JMXURL != "":
-		errs = append(errs, fmt.Errorf("host_port %q and jmx_url %q are mutually exclusive", c.HostPort, c.JMXURL))
+	case set == 0:
+		errs = append(errs, errors.New("one of host_port, jmx_url and jolokia_url is required"))
+	case set > 1:
+		errs = append(errs, fmt.Errorf("host_port %q, jmx_url %q and jolokia_url %q are mutually exclusive", c.HostPort, c.JMXURL, c.JolokiaURL))
 	default:
 		if _, err := c.Target(); err != nil {
 			errs = append(errs, err)

@@ -146,7 +146,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 	target := d.target.String()
 	d.m.up.WithLabelValues(target).Set(0)
 	var (
-		s         *scraper
+		s         session
 		backoff   time.Duration
 		nextDial  time.Time
 		hadSeries bool
@@ -155,9 +155,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 		if s == nil {
 			return
 		}
-		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_ = s.client.Close(cctx)
-		cancel()
+		s.close()
 		s = nil
 	}
 	defer closeSession()
@@ -174,14 +172,12 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 		fresh := false
 		if s == nil && !start.Before(nextDial) {
 			fresh = true
-			var c *Client
-			c, err = d.dialSession(pctx)
+			s, err = d.dialSession(pctx)
 			if err == nil {
 				d.m.connects.WithLabelValues(target).Inc()
-				s = d.newScraper(c)
 				backoff = 0
 				nextDial = time.Time{}
-				d.logger.Info("connected", "target", target, "endpoint", c.Endpoint(), "lease", c.Lease())
+				d.logger.Info("connected", append([]any{"target", target}, s.describe()...)...)
 			}
 			if err != nil {
 				backoff = min(max(2*backoff, minBackoff), maxBackoff)
@@ -199,8 +195,8 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 				// a connection was cut): reconnect once within this poll.
 				d.logger.Debug("session failed, reconnecting", "target", target, "err", err)
 				closeSession()
-				if c, derr := d.dialSession(pctx); derr == nil {
-					s = d.newScraper(c)
+				if ns, derr := d.dialSession(pctx); derr == nil {
+					s = ns
 					d.m.connects.WithLabelValues(target).Inc()
 					recs, st, err = s.scrape(pctx)
 				}
@@ -257,12 +253,50 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 
 var errBackoff = errors.New("waiting to reconnect")
 
-func (d *Driver) dialSession(ctx context.Context) (*Client, error) {
+// session is one connected poller: RMI (a Client and its MBeanInfo
+// cache) or Jolokia.
+type session interface {
+	scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error)
+	close()
+	describe() []any // log attributes
+}
+
+func (s *scraper) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = s.client.Close(ctx)
+}
+
+func (s *scraper) describe() []any {
+	return []any{"endpoint", s.client.Endpoint(), "lease", s.client.Lease()}
+}
+
+func (s *jolokiaScraper) close() { s.client.hc.CloseIdleConnections() }
+
+func (s *jolokiaScraper) describe() []any { return []any{"jolokia", s.client.opts.URL} }
+
+func (d *Driver) dialSession(ctx context.Context) (session, error) {
+	if d.cfg.JolokiaURL != "" {
+		pw, err := d.cfg.password()
+		if err != nil {
+			return nil, err
+		}
+		tcfg, err := d.cfg.TLS.build()
+		if err != nil {
+			return nil, err
+		}
+		jc := NewJolokiaClient(JolokiaOptions{URL: d.cfg.JolokiaURL, Username: d.cfg.Username, Password: pw, TLS: tcfg, MaxReplyBytes: d.cfg.MaxReplyBytes})
+		return &jolokiaScraper{client: jc, exporter: &d.exporter, include: d.cfg.IncludeObjectNames, exclude: d.cfg.ExcludeObjectNames}, nil
+	}
 	opts, err := d.options()
 	if err != nil {
 		return nil, err
 	}
-	return d.dial(ctx, opts)
+	c, err := d.dial(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return d.newScraper(c), nil
 }
 
 func (d *Driver) newScraper(c *Client) *scraper {

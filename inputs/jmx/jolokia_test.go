@@ -1,12 +1,17 @@
 package jmx
 
 import (
+	"context"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
 // TestJolokiaMatchesRMI: the same JVM read over RMI and over Jolokia (the
@@ -73,5 +78,58 @@ func TestJolokiaPlatformBeans(t *testing.T) {
 	}
 	if diff := cmp.Diff(w, g); diff != "" {
 		t.Errorf("RMI vs Jolokia (-rmi +jolokia):\n%s", diff)
+	}
+}
+
+// TestDriverJolokiaBasicAuth: the driver over Jolokia with basic auth; a
+// wrong password is an auth error and no series.
+func TestDriverJolokiaBasicAuth(t *testing.T) {
+	jport := freePort(t)
+	startJVM(t, jvmOptions{jolokiaPort: jport, props: []string{"-Djolokia.user=monitor", "-Djolokia.password=s3cret"}})
+	for _, tc := range []struct {
+		name, password string
+		ok             bool
+	}{{"good", "s3cret", true}, {"wrong", "nope", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig
+			cfg.JolokiaURL = "http://127.0.0.1:" + strconv.Itoa(jport) + "/jolokia/"
+			cfg.Username, cfg.Password = "monitor", Secret(tc.password)
+			cfg.IncludeObjectNames = []string{"com.example:*"}
+			cfg.Interval = 200 * time.Millisecond
+			drv, err := New(inputs.Settings{Name: "jolokia"}, &cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			app := newFakeAppender()
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- drv.Run(ctx, app) }()
+			target := "127.0.0.1:" + strconv.Itoa(jport)
+			if tc.ok {
+				c := app.next(t, "series", 15*time.Second, func(c replaceCall) bool { return c.n > 0 })
+				if v, ok := c.match["com.example<type=Types, name=all><>Count: 42"]; !ok || v != 42 {
+					t.Errorf("Count: %v %v", v, ok)
+				}
+				if c.source != "jolokia/"+target {
+					t.Errorf("source %q", c.source)
+				}
+			} else {
+				deadline := time.Now().Add(15 * time.Second)
+				for testutil.ToFloat64(drv.m.pollErrors.WithLabelValues(target, "auth")) == 0 {
+					if time.Now().After(deadline) {
+						t.Fatal("no auth poll error")
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+				if len(app.calls) != 0 {
+					t.Errorf("%d Replace calls with a wrong password", len(app.calls))
+				}
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
