@@ -114,6 +114,7 @@ type process struct {
 	cmd    *exec.Cmd
 	output *bytes.Buffer
 	mu     *sync.Mutex
+	done   chan struct{} // closed when the process has exited
 }
 
 type lockedWriter struct {
@@ -129,16 +130,20 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 
 func startProcess(t testing.TB, bin string, args ...string) *process {
 	t.Helper()
-	p := &process{output: &bytes.Buffer{}, mu: &sync.Mutex{}}
+	p := &process{output: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout = lockedWriter{p.mu, p.output}
 	p.cmd.Stderr = lockedWriter{p.mu, p.output}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)
 	}
+	go func() {
+		_ = p.cmd.Wait()
+		close(p.done)
+	}()
 	t.Cleanup(func() {
 		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
+		<-p.done
 		if t.Failed() {
 			t.Logf("output of %s:\n%s", filepath.Base(bin), p.Output())
 		}
@@ -152,11 +157,28 @@ func (p *process) Output() string {
 	return p.output.String()
 }
 
+// waitReady polls url until it answers 200; it fails at once if the
+// process exits.
+func (p *process) waitReady(t testing.TB, url string, timeout time.Duration) {
+	t.Helper()
+	waitHTTPOr(t, url, timeout, p.done)
+}
+
 // waitHTTP polls url until it answers 200 or the deadline passes.
 func waitHTTP(t testing.TB, url string, timeout time.Duration) {
 	t.Helper()
+	waitHTTPOr(t, url, timeout, nil)
+}
+
+func waitHTTPOr(t testing.TB, url string, timeout time.Duration, exited <-chan struct{}) {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
+		select {
+		case <-exited:
+			t.Fatalf("the server exited before %s answered", url)
+		default:
+		}
 		resp, err := http.Get(url)
 		if err == nil {
 			resp.Body.Close()

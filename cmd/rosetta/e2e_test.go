@@ -24,7 +24,7 @@ func startRosetta(t *testing.T, args ...string) (web string, p *process) {
 	bin := buildRosetta(t)
 	web = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	p = startProcess(t, bin, append([]string{"--web.listen-address=" + web}, args...)...)
-	waitHTTP(t, "http://"+web+"/-/ready", 20*time.Second)
+	p.waitReady(t, "http://"+web+"/-/ready", 20*time.Second)
 	return web, p
 }
 
