@@ -153,3 +153,22 @@ func TestDetectJMXExporter(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTranslateJMXExporter: any file either fails with errors or gives a
+// rule set the engine compiles without panicking.
+func FuzzTranslateJMXExporter(f *testing.F) {
+	f.Add(kafkaStyle)
+	f.Add("rules:\n  - pattern: 'a(?=b)'\n    name: x_$1")
+	f.Add("rules:\n  - pattern: '(a)(b)'\n    name: ${1}_$2\n    value: $12\n    labels: {x: \\$1}")
+	f.Fuzz(func(t *testing.T, data string) {
+		cfg, err := TranslateJMXExporter("f.yml", []byte(data))
+		if err != nil {
+			return
+		}
+		rs, err := normalize.NewRuleSet(*cfg)
+		if err != nil {
+			return
+		}
+		_, _, _ = rs.Map(normalize.Record{Match: "com.example<type=Types, name=all><>Count: 42", Value: 42, DefaultName: "x"})
+	})
+}

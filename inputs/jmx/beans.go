@@ -62,6 +62,9 @@ func ParseBeanName(s string) (BeanName, error) {
 				return BeanName{}, errors.New("object name " + quote(s) + ": expected ',' after a value")
 			}
 			rest = rest[1:]
+			if rest == "" {
+				return BeanName{}, errors.New("object name " + quote(s) + ": trailing ','")
+			}
 		}
 	}
 	if len(b.Props) == 0 {
