@@ -198,6 +198,27 @@ func TestExporterRealJVM(t *testing.T) {
 	if err != nil || st.infoFetched != 0 || st.beans != 4 {
 		t.Errorf("second poll: %+v, %v", st, err)
 	}
+
+	// Attribute filters, by exact name in any key order.
+	f, err := newAttributeFilter(
+		map[string][]string{"com.example:name=all,type=Types": {"Count", "IntValue"}},
+		map[string][]string{"com.example:type=Model": {"Size"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &scraper{client: c, exporter: &Exporter{}, include: []string{"com.example:type=Types,*", "com.example:type=Model"}, workers: 2, filter: f}
+	recs, _, err = fs.scrape(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []string
+	for _, r := range recs {
+		ms = append(ms, r.Match)
+	}
+	sort.Strings(ms)
+	if diff := cmp.Diff([]string{"com.example<type=Types, name=all><>Count: 42", "com.example<type=Types, name=all><>IntValue: -123456"}, ms); diff != "" {
+		t.Errorf("filtered (-want +got):\n%s", diff)
+	}
 }
 
 // TestScraperBeansComeAndGo: the MBeanInfo cache follows registrations.

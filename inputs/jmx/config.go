@@ -10,6 +10,8 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +54,12 @@ type Config struct {
 	// (queried on the server, as jmx_exporter does).
 	IncludeObjectNames []string `yaml:"include_object_names"`
 	ExcludeObjectNames []string `yaml:"exclude_object_names"`
+	// IncludeObjectNameAttributes and ExcludeObjectNameAttributes map an
+	// exact ObjectName to the attributes to read only, or never, for it
+	// (jmx_exporter's includeObjectNameAttributes and
+	// excludeObjectNameAttributes). Names compare in canonical key order.
+	IncludeObjectNameAttributes map[string][]string `yaml:"include_object_name_attributes"`
+	ExcludeObjectNameAttributes map[string][]string `yaml:"exclude_object_name_attributes"`
 	// LowercaseOutputName and LowercaseOutputLabelNames lowercase the
 	// default names and label names.
 	LowercaseOutputName       bool `yaml:"lowercase_output_name"`
@@ -167,18 +175,20 @@ var jvmDomains = []string{"com.sun.management", "java.lang", "java.nio", "java.u
 // jmxExporterFile is the part of a jmx_exporter config the input reads.
 // Other keys (rules and the exporter's own settings) are accepted.
 type jmxExporterFile struct {
-	HostPort             string    `yaml:"hostPort"`
-	JMXURL               string    `yaml:"jmxUrl"`
-	Username             string    `yaml:"username"`
-	Password             string    `yaml:"password"`
-	SSL                  yaml.Node `yaml:"ssl"`
-	IncludeObjectNames   []string  `yaml:"includeObjectNames"`
-	WhitelistObjectNames []string  `yaml:"whitelistObjectNames"`
-	ExcludeObjectNames   []string  `yaml:"excludeObjectNames"`
-	BlacklistObjectNames []string  `yaml:"blacklistObjectNames"`
-	ExcludeJvmMetrics    bool      `yaml:"excludeJvmMetrics"`
-	LowercaseOutputName  bool      `yaml:"lowercaseOutputName"`
-	LowercaseLabelNames  bool      `yaml:"lowercaseOutputLabelNames"`
+	HostPort             string              `yaml:"hostPort"`
+	JMXURL               string              `yaml:"jmxUrl"`
+	Username             string              `yaml:"username"`
+	Password             string              `yaml:"password"`
+	SSL                  yaml.Node           `yaml:"ssl"`
+	IncludeObjectNames   []string            `yaml:"includeObjectNames"`
+	WhitelistObjectNames []string            `yaml:"whitelistObjectNames"`
+	ExcludeObjectNames   []string            `yaml:"excludeObjectNames"`
+	BlacklistObjectNames []string            `yaml:"blacklistObjectNames"`
+	ExcludeJvmMetrics    bool                `yaml:"excludeJvmMetrics"`
+	IncludeAttributes    map[string][]string `yaml:"includeObjectNameAttributes"`
+	ExcludeAttributes    map[string][]string `yaml:"excludeObjectNameAttributes"`
+	LowercaseOutputName  bool                `yaml:"lowercaseOutputName"`
+	LowercaseLabelNames  bool                `yaml:"lowercaseOutputLabelNames"`
 	Rules                []struct {
 		Value string `yaml:"value"`
 	} `yaml:"rules"`
@@ -249,6 +259,12 @@ func (c *Config) loadJMXExporter(file string) error {
 				}
 			}
 		}
+	}
+	if c.IncludeObjectNameAttributes == nil {
+		c.IncludeObjectNameAttributes = f.IncludeAttributes
+	}
+	if c.ExcludeObjectNameAttributes == nil {
+		c.ExcludeObjectNameAttributes = f.ExcludeAttributes
 	}
 	for _, r := range f.Rules {
 		if r.Value != "" {
@@ -367,6 +383,9 @@ func (c *Config) Validate() error {
 	if c.Connections < 1 || c.Connections > 64 {
 		errs = append(errs, fmt.Errorf("connections %d must be between 1 and 64", c.Connections))
 	}
+	if _, err := newAttributeFilter(c.IncludeObjectNameAttributes, c.ExcludeObjectNameAttributes); err != nil {
+		errs = append(errs, fmt.Errorf("include/exclude_object_name_attributes: %w", err))
+	}
 	if c.MaxReplyBytes < 1<<10 {
 		errs = append(errs, fmt.Errorf("max_reply_bytes %d must be at least 1024", c.MaxReplyBytes))
 	}
@@ -416,4 +435,72 @@ func (t *TLSConfig) build() (*tls.Config, error) {
 		cfg.Certificates = []tls.Certificate{cert}
 	}
 	return cfg, nil
+}
+
+// attributeFilter is the compiled include/exclude attribute maps, keyed by
+// canonical ObjectName.
+type attributeFilter struct {
+	include, exclude map[string]map[string]bool
+}
+
+func newAttributeFilter(inc, exc map[string][]string) (*attributeFilter, error) {
+	if len(inc) == 0 && len(exc) == 0 {
+		return nil, nil
+	}
+	f := &attributeFilter{include: map[string]map[string]bool{}, exclude: map[string]map[string]bool{}}
+	for _, m := range []struct {
+		src map[string][]string
+		dst map[string]map[string]bool
+	}{{inc, f.include}, {exc, f.exclude}} {
+		for name, attrs := range m.src {
+			cn, err := canonicalName(name)
+			if err != nil {
+				return nil, err
+			}
+			set := m.dst[cn]
+			if set == nil {
+				set = map[string]bool{}
+				m.dst[cn] = set
+			}
+			for _, a := range attrs {
+				set[a] = true
+			}
+		}
+	}
+	return f, nil
+}
+
+// keep reports whether attribute attr of the bean (canonical name cn) is
+// read.
+func (f *attributeFilter) keep(cn, attr string) bool {
+	if f == nil {
+		return true
+	}
+	if inc, ok := f.include[cn]; ok && !inc[attr] {
+		return false
+	}
+	return !f.exclude[cn][attr]
+}
+
+// canonicalName is the ObjectName with its key properties sorted, as
+// ObjectName.getCanonicalName gives it (for names without patterns).
+func canonicalName(s string) (string, error) {
+	b, err := ParseBeanName(s)
+	if err != nil {
+		return "", err
+	}
+	props := slices.Clone(b.Props)
+	sort.Slice(props, func(i, j int) bool { return props[i].Key < props[j].Key })
+	var sb strings.Builder
+	sb.WriteString(b.Domain)
+	sb.WriteByte(':')
+	for i, p := range props {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(p.Key)
+		sb.WriteByte('=')
+		sb.WriteString(p.Value)
+	}
+	return sb.String(), nil
 }

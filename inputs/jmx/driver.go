@@ -54,6 +54,7 @@ type Driver struct {
 	source   string
 	logger   *slog.Logger
 	exporter Exporter
+	filter   *attributeFilter
 	m        *metrics
 	now      func() time.Time
 	// dial is Dial, replaceable in tests.
@@ -86,6 +87,7 @@ func New(set inputs.Settings, cfg *Config) (*Driver, error) {
 		now:  time.Now,
 		dial: Dial,
 	}
+	d.filter, _ = newAttributeFilter(cfg.IncludeObjectNameAttributes, cfg.ExcludeObjectNameAttributes) // checked by Validate
 	m, err := newMetrics(set.Registerer)
 	if err != nil {
 		return nil, fmt.Errorf("jmx input %q: %w", set.Name, err)
@@ -286,7 +288,7 @@ func (d *Driver) dialSession(ctx context.Context) (session, error) {
 			return nil, err
 		}
 		jc := NewJolokiaClient(JolokiaOptions{URL: d.cfg.JolokiaURL, Username: d.cfg.Username, Password: pw, TLS: tcfg, MaxReplyBytes: d.cfg.MaxReplyBytes})
-		return &jolokiaScraper{client: jc, exporter: &d.exporter, include: d.cfg.IncludeObjectNames, exclude: d.cfg.ExcludeObjectNames}, nil
+		return &jolokiaScraper{client: jc, exporter: &d.exporter, include: d.cfg.IncludeObjectNames, exclude: d.cfg.ExcludeObjectNames, filter: d.filter}, nil
 	}
 	opts, err := d.options()
 	if err != nil {
@@ -306,6 +308,7 @@ func (d *Driver) newScraper(c *Client) *scraper {
 		include:  d.cfg.IncludeObjectNames,
 		exclude:  d.cfg.ExcludeObjectNames,
 		workers:  d.cfg.Connections,
+		filter:   d.filter,
 	}
 }
 

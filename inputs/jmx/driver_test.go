@@ -239,6 +239,10 @@ whitelistObjectNames: ["kafka.server:*", "java.lang:type=Memory"]
 blacklistObjectNames: ["kafka.server:type=Fetch,*"]
 excludeJvmMetrics: true
 lowercaseOutputName: true
+includeObjectNameAttributes:
+  "kafka.server:type=X,name=Y": [Count]
+excludeObjectNameAttributes:
+  "java.lang:type=Memory": [HeapMemoryUsage]
 rules:
   - pattern: 'kafka.server<type=(.+)><>Value'
     name: kafka_$1
@@ -262,6 +266,9 @@ rules:
 	if !slices.Contains(cfg.ExcludeObjectNames, "kafka.server:type=Fetch,*") || !slices.Contains(cfg.ExcludeObjectNames, "sun.management:*") ||
 		slices.Contains(cfg.ExcludeObjectNames, "java.lang:*") {
 		t.Errorf("excludes %v (java.lang is explicitly included)", cfg.ExcludeObjectNames)
+	}
+	if diff := cmp.Diff(map[string][]string{"java.lang:type=Memory": {"HeapMemoryUsage"}}, cfg.ExcludeObjectNameAttributes); diff != "" || len(cfg.IncludeObjectNameAttributes) != 1 {
+		t.Errorf("attribute filters: %s %v", diff, cfg.IncludeObjectNameAttributes)
 	}
 	if _, err := decodeYAML(t, "jmx_exporter_config: "+filepath.Join(dir, "missing.yml")); err == nil {
 		t.Error("missing file accepted")

@@ -455,6 +455,7 @@ type jolokiaScraper struct {
 	include  []string
 	exclude  []string
 	cache    map[string]*jolokiaBean
+	filter   *attributeFilter
 }
 
 func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error) {
@@ -518,8 +519,12 @@ func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrape
 				continue
 			}
 			attrs := map[string]jolokiaAttr{}
+			cn := ""
+			if s.filter != nil {
+				cn, _ = canonicalName(n)
+			}
 			for a, info := range meta[props] {
-				if !skipAttribute(n, a) {
+				if !skipAttribute(n, a) && s.filter.keep(cn, a) {
 					attrs[a] = info
 				}
 			}

@@ -26,6 +26,7 @@ type scraper struct {
 	exclude  []string
 	workers  int
 	cache    map[string]*beanMeta
+	filter   *attributeFilter
 }
 
 // scrapeStats counts one poll.
@@ -143,8 +144,12 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 						continue
 					}
 					m = &beanMeta{name: bn}
+					cn := ""
+					if s.filter != nil {
+						cn, _ = canonicalName(names[i])
+					}
 					for _, a := range info.Attributes {
-						if !a.Readable || skipAttribute(names[i], a.Name) {
+						if !a.Readable || skipAttribute(names[i], a.Name) || !s.filter.keep(cn, a.Name) {
 							continue
 						}
 						m.attrs = append(m.attrs, a.Name)
