@@ -75,7 +75,7 @@ func TranslateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, e
 	}
 	d := &decoder{file: file}
 	cfg := &normalize.RuleSetConfig{Escape: jmx.SafeName, Unmatched: normalize.UnmatchedKeep}
-	hasRules := false
+	hasRules, inferCounter := false, false
 	d.fields(root, "jmx_exporter config", func(k string, kn, v *yaml.Node) bool {
 		switch k {
 		case "lowercaseOutputName":
@@ -91,8 +91,10 @@ func TranslateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, e
 				}
 			}
 			d.ruleIndex, d.ruleMatch = 0, ""
-		case "inferCounterTypeFromName", "metricCustomizers":
-			if !isNull(v) && !(v.Kind == yaml.ScalarNode && v.Value == "false") {
+		case "inferCounterTypeFromName":
+			inferCounter = d.boolean(v, k)
+		case "metricCustomizers":
+			if !isNull(v) && !(v.Kind == yaml.SequenceNode && len(v.Content) == 0) {
 				d.errf(kn, "%s is not supported yet", k)
 			}
 		default:
@@ -102,6 +104,16 @@ func TranslateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, e
 	})
 	if hasRules {
 		cfg.Unmatched = normalize.UnmatchedDrop
+	}
+	if inferCounter {
+		// A name ending in _total is a counter unless the rule says
+		// otherwise.
+		for i := range cfg.Rules {
+			r := &cfg.Rules[i]
+			if !r.TypeSet && strings.HasSuffix(r.Name, "_total") {
+				r.Type, r.TypeSet = normalize.TypeCounter, true
+			}
+		}
 	}
 	return cfg, d.err()
 }

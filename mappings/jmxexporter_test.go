@@ -104,12 +104,27 @@ func TestJMXExporterErrors(t *testing.T) {
 		{"rules:\n  - pattern: a\n    nmae: x", `unknown key "nmae"`},
 		{"rules:\n  - pattern: a\n    type: HISTOGRAM", `invalid value "HISTOGRAM"`},
 		{"rules:\n  - pattern: a\n    attrNameSnakeCase: true", `attrNameSnakeCase is not supported yet`},
+		{"metricCustomizers:\n  - mbeanFilter: {domain: x}", `metricCustomizers is not supported yet`},
 	}
 	for _, tc := range tests {
 		_, err := TranslateFile("jmx.yml", []byte(tc.yaml), FormatJMXExporter)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want %q", tc.yaml, err, tc.want)
 		}
+	}
+}
+
+func TestJMXExporterInferCounter(t *testing.T) {
+	cfg, err := TranslateFile("jmx.yml", []byte("inferCounterTypeFromName: true\nrules:\n  - pattern: '(a)'\n    name: x_$1_total\n  - pattern: b\n    name: y_total\n    type: GAUGE\n  - pattern: c\n    name: z\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range cfg.Rules {
+		got = append(got, r.Name+" "+r.Type.String()+" "+strconv.FormatBool(r.TypeSet))
+	}
+	if diff := cmp.Diff([]string{"x_${1}_total counter true", "y_total gauge true", "z untyped false"}, got); diff != "" {
+		t.Errorf("types (-want +got):\n%s", diff)
 	}
 }
 
