@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -101,7 +102,13 @@ type Exporter struct {
 	// only numbers and booleans become records, as only they become
 	// samples without such a rule.
 	Strings bool
+	// truncated counts attributes whose walk hit MaxRecordsPerAttribute or
+	// the visit budget (records dropped); read with Truncated.
+	truncated atomic.Int64
 }
+
+// Truncated returns and resets the count of attributes cut short.
+func (x *Exporter) Truncated() int64 { return x.truncated.Swap(0) }
 
 // skipAttribute reports the attributes jmx_exporter never reads.
 func skipAttribute(bean, attr string) bool {
@@ -134,6 +141,9 @@ func (x *Exporter) bean(out []normalize.Record, b *BeanName, descr func(int, str
 		}
 		w := walk{limit: len(out) + MaxRecordsPerAttribute, visits: maxConvertNodes}
 		out = x.value(out, &w, b, b.Props, nil, a.Name, descr(i, a.Name), a.Value, 0)
+		if len(out) >= w.limit || w.visits < 0 {
+			x.truncated.Add(1)
+		}
 	}
 	return out
 }

@@ -261,3 +261,27 @@ func TestScraperBeansComeAndGo(t *testing.T) {
 		t.Errorf("after re-add: %+v", st)
 	}
 }
+
+// TestExporterTruncates: a value that shares sub-values (a DAG) would
+// expand into 2^20 records; the walk stops and counts the attribute.
+func TestExporterTruncates(t *testing.T) {
+	var v any = Number{Float: 1, Text: "1"}
+	for range 20 {
+		v = &Composite{Keys: []string{"a", "b"}, Items: map[string]any{"a": v, "b": v}}
+	}
+	b, _ := ParseBeanName("d:type=T")
+	x := &Exporter{}
+	recs := x.Bean(nil, &b, nil, []Attribute{{Name: "Big", Value: v}, {Name: "Small", Value: Number{Float: 2, Text: "2"}}})
+	if len(recs) > MaxRecordsPerAttribute+1 || len(recs) < 2 {
+		t.Errorf("%d records", len(recs))
+	}
+	if recs[len(recs)-1].Match != "d<type=T><>Small: 2" {
+		t.Errorf("the next attribute was not read: %q", recs[len(recs)-1].Match)
+	}
+	if n := x.Truncated(); n != 1 {
+		t.Errorf("truncated %d, want 1", n)
+	}
+	if n := x.Truncated(); n != 0 {
+		t.Errorf("Truncated did not reset: %d", n)
+	}
+}

@@ -244,6 +244,9 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 			if st.beanErrors > 0 {
 				d.m.errors.WithLabelValues("bean_read").Add(float64(st.beanErrors))
 			}
+			if n := d.exporter.Truncated(); n > 0 {
+				d.m.dropped.WithLabelValues("attribute_too_large").Add(float64(n))
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -336,7 +339,7 @@ func errReason(err error) string {
 
 type metrics struct {
 	up, duration, lastSuccess, beans, attributes *prometheus.GaugeVec
-	pollErrors, connects, errors                 *prometheus.CounterVec
+	pollErrors, connects, errors, dropped        *prometheus.CounterVec
 	samples                                      prometheus.Counter
 }
 
@@ -360,6 +363,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_input_errors_total", Help: "Bad or unreadable data, by reason.",
 		}, []string{"reason"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rosetta_input_dropped_total", Help: "Records dropped, by reason.",
+		}, []string{"reason"}),
 		beans: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_jmx_beans", Help: "MBeans read in the last successful poll.",
 		}, []string{"target"}),
@@ -373,7 +379,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.up, m.duration, m.lastSuccess, m.pollErrors, m.samples, m.errors, m.beans, m.attributes, m.connects} {
+	for _, c := range []prometheus.Collector{m.up, m.duration, m.lastSuccess, m.pollErrors, m.samples, m.errors, m.dropped, m.beans, m.attributes, m.connects} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering metrics: %w", err)
 		}
