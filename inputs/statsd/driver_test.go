@@ -672,3 +672,28 @@ func TestPortableReader(t *testing.T) {
 	t.Run("QueueFull", TestQueueFull)
 	t.Run("Order", TestUDPOrder)
 }
+
+func TestFactoryDecodeAndNewErrors(t *testing.T) {
+	f := NewFactory()
+	var doc yamlDoc
+	cfg, err := f.Decode(parseYAML(t, "statsd:\n  listen_udp: '127.0.0.1:0'\n  listen_tcp: ''\n  workers: 2", &doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := cfg.(*Config); c.ListenUDP != "127.0.0.1:0" || c.ListenTCP != "" || c.Workers != 2 || c.UDPPacketQueueSize != 10000 {
+		t.Errorf("decoded %+v", c)
+	}
+	reg := prometheus.NewRegistry()
+	if _, err := f.New(inputs.Settings{Name: "a", Registerer: reg}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	// A second input on the same registry collides.
+	if _, err := f.New(inputs.Settings{Name: "b", Registerer: reg}, cfg); err == nil || !strings.Contains(err.Error(), "registering metrics") {
+		t.Errorf("New with metrics already registered = %v, want an error", err)
+	}
+	bad := DefaultConfig
+	bad.UDPPacketQueueSize = 0
+	if _, err := f.New(inputs.Settings{Name: "c", Registerer: prometheus.NewRegistry()}, &bad); err == nil || !strings.Contains(err.Error(), `"c"`) {
+		t.Errorf("New with an invalid config = %v, want an error naming the input", err)
+	}
+}

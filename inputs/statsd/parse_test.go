@@ -1,6 +1,7 @@
 package statsd
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -144,6 +145,7 @@ func TestParse(t *testing.T) {
 		{name: "dogstatsd value with colon", in: "foo:1|c|#url:http://x", recs: []normalize.Record{ctr("foo", 1, "url", "http://x")}},
 		{name: "dogstatsd key escaped", in: "foo:1|c|#a.b-c:d", recs: []normalize.Record{ctr("foo", 1, "a_b_c", "d")}},
 		{name: "dogstatsd duplicate key keeps last", in: "foo:1|c|#a:1,a:2", recs: []normalize.Record{ctr("foo", 1, "a", "2")}},
+		{name: "dogstatsd many tags with repeats", in: "foo:1|c|#" + manyTags, recs: []normalize.Record{ctr("foo", 1, manyTagsWant...)}},
 		{name: "dogstatsd bad tags", in: "foo:1|c|#a,b:,:c,,d:e", recs: []normalize.Record{ctr("foo", 1, "d", "e")},
 			errors: errs("malformed_tag", 4)},
 		{name: "dogstatsd disabled", opts: &noTags, in: "foo:1|c|#a:b", recs: []normalize.Record{ctr("foo", 1)}},
@@ -308,3 +310,18 @@ func TestInterner(t *testing.T) {
 }
 
 func sameString(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
+
+// manyTags has 40 tags, t0..t19 twice (the second value wins): more than
+// the quadratic dedupe handles.
+var manyTags, manyTagsWant = func() (string, []string) {
+	var tags []string
+	var want []string
+	for i := range 20 {
+		tags = append(tags, fmt.Sprintf("t%02d:a", i))
+	}
+	for i := range 20 {
+		tags = append(tags, fmt.Sprintf("t%02d:b", i))
+		want = append(want, fmt.Sprintf("t%02d", i), "b")
+	}
+	return strings.Join(tags, ","), want
+}()
