@@ -216,6 +216,11 @@ func (d *decoder) jmxRule(n *yaml.Node, index int) (normalize.RuleConfig, bool) 
 		d.errf(helpNode, "help: %v", err)
 		ok = false
 	}
+	if strings.Contains(r.Help, "${") {
+		// The rule engine's help is literal text: rather than show "${1}",
+		// keep the record's own help (jmx_exporter's default help).
+		r.Help = ""
+	}
 	for i := range r.Labels {
 		l := &r.Labels[i]
 		if l.Name, err = javaTemplate(l.Name, groups, true); err == nil {

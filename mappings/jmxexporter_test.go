@@ -47,7 +47,9 @@ func TestTranslateJMXExporter(t *testing.T) {
 		t.Fatalf("config %+v", cfg)
 	}
 	r := cfg.Rules[0]
-	if r.Match != `^.*(?:com.example<type=(\w+), name=(\w+)><>(Count|IntValue): (.*)).*$` || r.Name != "example_${1}_${3}" || r.Help != "Example ${3}" {
+	// help with captures: the engine's help is literal, so the record's
+	// default help is kept.
+	if r.Match != `^.*(?:com.example<type=(\w+), name=(\w+)><>(Count|IntValue): (.*)).*$` || r.Name != "example_${1}_${3}" || r.Help != "" {
 		t.Errorf("rule 1: %+v", r)
 	}
 	if diff := cmp.Diff([]string{"Abc", "zbean"}, []string{r.Labels[0].Name, r.Labels[1].Name}); diff != "" {
