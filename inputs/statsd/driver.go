@@ -268,7 +268,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 	// Records already received are still appended after ctx ends.
 	flushCtx := context.WithoutCancel(ctx)
 	var workers sync.WaitGroup
-	seq := newSequencer()
+	seq := newSequencer(d.workers)
 	for range d.workers {
 		workers.Go(func() { d.work(flushCtx, seq, q, out) })
 	}
@@ -370,16 +370,23 @@ const maxTake = 64
 // overlap, so a gauge set twice ends at the value sent last, as with
 // statsd_exporter's single goroutine.
 type sequencer struct {
-	take sync.Mutex
-	next uint64 // next ticket, under take
+	// take is held by the one worker waiting on the queue (the leader).
+	// The others wait on help, which a leader signals only when it leaves
+	// packets behind, so an idle input wakes one worker per packet, not
+	// all of them.
+	take      sync.Mutex
+	next      uint64 // next ticket, under take
+	help      chan struct{}
+	closed    chan struct{}
+	closeOnce sync.Once
 
 	mu        sync.Mutex
 	cond      sync.Cond
 	committed uint64 // tickets fully appended, under mu
 }
 
-func newSequencer() *sequencer {
-	s := &sequencer{}
+func newSequencer(workers int) *sequencer {
+	s := &sequencer{help: make(chan struct{}, workers), closed: make(chan struct{})}
 	s.cond.L = &s.mu
 	return s
 }
@@ -388,10 +395,17 @@ func newSequencer() *sequencer {
 // buf and returns them with their ticket; ok is false when q is closed and
 // empty.
 func (s *sequencer) takeBatch(q <-chan *packet, buf []*packet) (_ []*packet, ticket uint64, ok bool) {
-	s.take.Lock()
-	defer s.take.Unlock()
+	for !s.take.TryLock() {
+		select {
+		case <-s.help:
+		case <-s.closed:
+			return buf, 0, false
+		}
+	}
 	pk, ok := <-q
 	if !ok {
+		s.take.Unlock()
+		s.closeOnce.Do(func() { close(s.closed) })
 		return buf, 0, false
 	}
 	buf = append(buf, pk)
@@ -409,6 +423,14 @@ more:
 	}
 	ticket = s.next
 	s.next++
+	backlog := len(q) > 0
+	s.take.Unlock()
+	if backlog {
+		select {
+		case s.help <- struct{}{}:
+		default:
+		}
+	}
 	return buf, ticket, true
 }
 
