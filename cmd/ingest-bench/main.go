@@ -32,6 +32,7 @@ type options struct {
 	series                  int
 	renders                 int
 	verbose                 bool
+	readBuffer              int
 }
 
 func main() {
@@ -46,6 +47,7 @@ func main() {
 	flag.IntVar(&o.series, "series", 100000, "series for the memory and render measurements")
 	flag.IntVar(&o.renders, "renders", 15, "scrapes per render measurement")
 	flag.BoolVar(&o.verbose, "v", false, "print every step")
+	flag.IntVar(&o.readBuffer, "read-buffer", 0, "--statsd.read-buffer for both servers (0: the OS default)")
 	flag.Parse()
 	var err error
 	if o.rates, err = ints(rates); err != nil {

@@ -29,7 +29,8 @@ type step struct {
 type ingestRun struct {
 	linesPerPacket int
 	steps          []step
-	maxLossless    int
+	maxLossless    int  // highest rate (lines/s actually achieved) taken without loss
+	senderLimited  bool // the ramp ended because the sender could go no faster
 }
 
 type result struct {
@@ -149,7 +150,7 @@ func sumDrops(s *server, c map[string]float64) float64 {
 
 func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 	run := ingestRun{linesPerPacket: lpp}
-	s, err := start(k, o.mapping)
+	s, err := start(k, o.mapping, o.readBuffer)
 	if err != nil {
 		return run, err
 	}
@@ -197,14 +198,15 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 			fmt.Fprintf(os.Stderr, "%-16s lpp=%-3d rate=%-8d achieved=%-10.0f sent=%-9d counted=%-9.0f server_drops=%-7.0f socket_drops=%-7d rcvbuf_errors=%-7d cpu=%.2fs lossless=%v\n",
 				k.name, lpp, rate, achieved, sent, st.counted, st.serverDrops, st.socketDrops, st.rcvbufErrors, st.cpu, st.lossless)
 		}
-		if st.senderLimit {
-			fmt.Fprintf(os.Stderr, "%s: the sender reached only %.0f of %d lines/s; stopping the ramp here\n", k.name, achieved, rate)
-			break
-		}
 		if !st.lossless {
 			break
 		}
-		run.maxLossless = rate
+		run.maxLossless = int(achieved)
+		if st.senderLimit {
+			fmt.Fprintf(os.Stderr, "%s: the sender reached only %.0f of %d lines/s; stopping the ramp here\n", k.name, achieved, rate)
+			run.senderLimited = true
+			break
+		}
 	}
 	return run, nil
 }
@@ -234,7 +236,7 @@ func seriesLines(n int) []byte {
 }
 
 func series(k *serverKind, o options, res *result) error {
-	s, err := start(k, o.mapping)
+	s, err := start(k, o.mapping, o.readBuffer)
 	if err != nil {
 		return err
 	}

@@ -31,17 +31,25 @@ func ratio(a, b float64) string {
 
 func report(w io.Writer, o options, res map[string]*result) {
 	ro, se := res["Rosetta"], res["statsd_exporter"]
-	fmt.Fprintf(w, "Machine: %s. Both servers ran one at a time on 127.0.0.1 with `%s`.\n\n", machine(), relPath(o.mapping))
+	buf := "the OS default socket receive buffer"
+	if o.readBuffer > 0 {
+		buf = fmt.Sprintf("`--statsd.read-buffer=%d`", o.readBuffer)
+	}
+	fmt.Fprintf(w, "Machine: %s. Both servers ran one at a time on 127.0.0.1 with `%s` and %s.\n\n", machine(), relPath(o.mapping), buf)
 	fmt.Fprintln(w, "| measure | Rosetta | statsd_exporter | Rosetta / statsd_exporter |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	for i, lpp := range o.linesPerPacket {
 		a, b := ro.runs[i].maxLossless, se.runs[i].maxLossless
 		note := ""
-		if last := ro.runs[i].steps[len(ro.runs[i].steps)-1]; last.lossless {
-			note = " (sender limit; the server's limit is higher)"
+		if ro.runs[i].senderLimited || ro.runs[i].steps[len(ro.runs[i].steps)-1].lossless {
+			note = " (sender limit: the server's own limit is higher)"
 		}
-		fmt.Fprintf(w, "| highest lossless UDP ingest, %d lines/packet (lines/s) | %d%s | %d | %s |\n", lpp, a, note, b, ratio(float64(a), float64(b)))
-		common := min(a, b)
+		noteB := ""
+		if se.runs[i].senderLimited {
+			noteB = " (sender limit)"
+		}
+		fmt.Fprintf(w, "| highest lossless UDP ingest, %d lines/packet (lines/s) | %d%s | %d%s | %s |\n", lpp, a, note, b, noteB, ratio(float64(a), float64(b)))
+		common := min(lastLosslessRate(ro.runs[i]), lastLosslessRate(se.runs[i]))
 		if ca, ok := cpuPerMillion(ro, i, common); ok {
 			if cb, ok := cpuPerMillion(se, i, common); ok {
 				fmt.Fprintf(w, "| CPU per million lines, %d lines/packet at %d lines/s (s) | %.2f | %.2f | %s |\n", lpp, common, ca, cb, ratio(ca, cb))
@@ -66,4 +74,15 @@ func relPath(p string) string {
 		return strings.TrimPrefix(p, wd+"/")
 	}
 	return p
+}
+
+// lastLosslessRate is the asked-for rate of the highest lossless step.
+func lastLosslessRate(r ingestRun) int {
+	best := 0
+	for _, st := range r.steps {
+		if st.lossless {
+			best = st.rate
+		}
+	}
+	return best
 }

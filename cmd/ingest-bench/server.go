@@ -82,7 +82,7 @@ func freePort() (int, error) {
 	return 0, errors.New("no free port")
 }
 
-func start(k *serverKind, mapping string) (*server, error) {
+func start(k *serverKind, mapping string, readBuffer int) (*server, error) {
 	sp, err := freePort()
 	if err != nil {
 		return nil, err
@@ -95,7 +95,11 @@ func start(k *serverKind, mapping string) (*server, error) {
 	s.udp = fmt.Sprintf("127.0.0.1:%d", sp)
 	s.tcp = s.udp
 	s.web = fmt.Sprintf("127.0.0.1:%d", wp)
-	s.cmd = exec.Command(k.bin, k.args(s.udp, s.tcp, s.web, mapping)...)
+	args := k.args(s.udp, s.tcp, s.web, mapping)
+	if readBuffer > 0 {
+		args = append(args, fmt.Sprintf("--statsd.read-buffer=%d", readBuffer))
+	}
+	s.cmd = exec.Command(k.bin, args...)
 	s.cmd.Stderr = s.stderr
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
