@@ -129,7 +129,7 @@ func (d *Driver) options() (Options, error) {
 		},
 		LeaseRenewed: func(err error) {
 			if err != nil {
-				d.m.pollErrors.WithLabelValues(target, "lease_renewal").Inc()
+				d.m.PollErrors.WithLabelValues(target, "lease_renewal").Inc()
 			}
 		},
 	}, nil
@@ -146,7 +146,7 @@ const (
 // is down and come back when it returns.
 func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 	target := d.target.String()
-	d.m.up.WithLabelValues(target).Set(0)
+	d.m.Up.WithLabelValues(target).Set(0)
 	var (
 		s         session
 		backoff   time.Duration
@@ -209,14 +209,14 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 			return nil
 		}
 		dur := d.now().Sub(start)
-		d.m.duration.WithLabelValues(target).Set(dur.Seconds())
+		d.m.Duration.WithLabelValues(target).Set(dur.Seconds())
 		if err != nil {
 			reason := errReason(err)
 			if !errors.Is(err, errBackoff) {
-				d.m.pollErrors.WithLabelValues(target, reason).Inc()
+				d.m.PollErrors.WithLabelValues(target, reason).Inc()
 				d.logger.Warn("poll failed", "target", target, "reason", reason, "err", err)
 			}
-			d.m.up.WithLabelValues(target).Set(0)
+			d.m.Up.WithLabelValues(target).Set(0)
 			if s != nil {
 				// A failed poll leaves the session in doubt: reconnect.
 				closeSession()
@@ -233,19 +233,19 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 				d.logger.Warn("storing series failed", "err", rerr)
 			}
 			hadSeries = len(recs) > 0
-			d.m.up.WithLabelValues(target).Set(1)
-			d.m.lastSuccess.WithLabelValues(target).Set(float64(d.now().UnixNano()) / 1e9)
-			d.m.samples.Add(float64(len(recs)))
+			d.m.Up.WithLabelValues(target).Set(1)
+			d.m.LastSuccess.WithLabelValues(target).Set(float64(d.now().UnixNano()) / 1e9)
+			d.m.Samples.Add(float64(len(recs)))
 			d.m.beans.WithLabelValues(target).Set(float64(st.beans))
 			d.m.attributes.WithLabelValues(target).Set(float64(st.attributes))
 			if st.attrErrors > 0 {
-				d.m.errors.WithLabelValues("attribute_read").Add(float64(st.attrErrors))
+				d.m.Errors.WithLabelValues("attribute_read").Add(float64(st.attrErrors))
 			}
 			if st.beanErrors > 0 {
-				d.m.errors.WithLabelValues("bean_read").Add(float64(st.beanErrors))
+				d.m.Errors.WithLabelValues("bean_read").Add(float64(st.beanErrors))
 			}
 			if n := d.exporter.Truncated(); n > 0 {
-				d.m.dropped.WithLabelValues("attribute_too_large").Add(float64(n))
+				d.m.Dropped.WithLabelValues("attribute_too_large").Add(float64(n))
 			}
 		}
 		select {
@@ -338,34 +338,24 @@ func errReason(err error) string {
 }
 
 type metrics struct {
-	up, duration, lastSuccess, beans, attributes *prometheus.GaugeVec
-	pollErrors, connects, errors, dropped        *prometheus.CounterVec
-	samples                                      prometheus.Counter
+	*inputs.Metrics
+	*inputs.PollMetrics
+	beans, attributes *prometheus.GaugeVec
+	connects          *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	common, err := inputs.NewMetrics(reg)
+	if err != nil {
+		return nil, fmt.Errorf("registering metrics: %w", err)
+	}
+	poll, err := inputs.NewPollMetrics(reg)
+	if err != nil {
+		return nil, fmt.Errorf("registering metrics: %w", err)
+	}
 	m := &metrics{
-		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_input_up", Help: "Whether the last poll of the target succeeded (1) or not (0).",
-		}, []string{"target"}),
-		duration: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_input_poll_duration_seconds", Help: "Duration of the last poll of the target.",
-		}, []string{"target"}),
-		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_input_last_success_timestamp_seconds", Help: "Unix time of the last successful poll of the target.",
-		}, []string{"target"}),
-		pollErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_input_poll_errors_total", Help: "Failed polls of the target, by reason.",
-		}, []string{"target", "reason"}),
-		samples: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_input_samples_total", Help: "Records the input emitted.",
-		}),
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_input_errors_total", Help: "Bad or unreadable data, by reason.",
-		}, []string{"reason"}),
-		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_input_dropped_total", Help: "Records dropped, by reason.",
-		}, []string{"reason"}),
+		Metrics:     common,
+		PollMetrics: poll,
 		beans: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_jmx_beans", Help: "MBeans read in the last successful poll.",
 		}, []string{"target"}),
@@ -379,7 +369,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.up, m.duration, m.lastSuccess, m.pollErrors, m.samples, m.errors, m.dropped, m.beans, m.attributes, m.connects} {
+	for _, c := range []prometheus.Collector{m.beans, m.attributes, m.connects} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering metrics: %w", err)
 		}

@@ -169,13 +169,13 @@ func TestDriverRealJVM(t *testing.T) {
 	if !found {
 		t.Error("no heap usage record")
 	}
-	if v := testutil.ToFloat64(drv.(*Driver).m.up.WithLabelValues("127.0.0.1:" + itoa(j.port))); v != 1 {
+	if v := testutil.ToFloat64(drv.(*Driver).m.Up.WithLabelValues("127.0.0.1:" + itoa(j.port))); v != 1 {
 		t.Errorf("up %v", v)
 	}
 
 	j.kill()
 	app.next(t, "an empty batch after the JVM died", 30*time.Second, func(c replaceCall) bool { return c.n == 0 })
-	if v := testutil.ToFloat64(drv.(*Driver).m.up.WithLabelValues("127.0.0.1:" + itoa(j.port))); v != 0 {
+	if v := testutil.ToFloat64(drv.(*Driver).m.Up.WithLabelValues("127.0.0.1:" + itoa(j.port))); v != 0 {
 		t.Errorf("up after kill %v", v)
 	}
 
@@ -219,7 +219,7 @@ func TestDriverDeadTarget(t *testing.T) {
 	if len(app.calls) != 0 {
 		t.Errorf("%d Replace calls for a target that never had series", len(app.calls))
 	}
-	if v := testutil.ToFloat64(drv.m.pollErrors.WithLabelValues(cfg.HostPort, "refused")); v < 1 {
+	if v := testutil.ToFloat64(drv.m.PollErrors.WithLabelValues(cfg.HostPort, "refused")); v < 1 {
 		t.Errorf("refused polls %v", v)
 	}
 }

@@ -118,7 +118,7 @@ func TestDriverJolokiaBasicAuth(t *testing.T) {
 				}
 			} else {
 				deadline := time.Now().Add(15 * time.Second)
-				for testutil.ToFloat64(drv.m.pollErrors.WithLabelValues(target, "auth")) == 0 {
+				for testutil.ToFloat64(drv.m.PollErrors.WithLabelValues(target, "auth")) == 0 {
 					if time.Now().After(deadline) {
 						t.Fatal("no auth poll error")
 					}

@@ -89,14 +89,16 @@ func New(set inputs.Settings, cfg *Config) (*Driver, error) {
 		cfg:         *cfg,
 		logger:      logger,
 		hclog:       newHCLog(logger),
-		metrics:     newMetrics(set.Registerer),
 		configPos:   position{cfg.Config.Line, cfg.Config.Column},
 		hostVersion: version.Version,
+	}
+	var err error
+	if d.metrics, err = newMetrics(set.Registerer); err != nil {
+		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
 	if cfg.Checksum != "" {
 		d.checksum, _ = cfg.checksum()
 	}
-	var err error
 	if d.configYAML, err = toYAML(&cfg.Config); err != nil {
 		return nil, fmt.Errorf("plugin input %q: config: %w", set.Name, err)
 	}
@@ -234,7 +236,7 @@ func (d *Driver) push(ctx context.Context, s *session, out normalize.Appender) (
 	wg.Go(func() {
 		for dec := range queue {
 			if err := out.Append(ctx, dec.Records); err != nil && ctx.Err() == nil {
-				d.metrics.errors.WithLabelValues("append").Inc()
+				d.metrics.Errors.WithLabelValues("append").Inc()
 			}
 			dec.Reset()
 			decodedPool.Put(dec)
@@ -286,7 +288,7 @@ func (d *Driver) push(ctx context.Context, s *session, out normalize.Appender) (
 		select {
 		case queue <- dd:
 		default:
-			d.metrics.dropped.WithLabelValues("queue_full").Add(float64(len(dd.Records)))
+			d.metrics.Dropped.WithLabelValues("queue_full").Add(float64(len(dd.Records)))
 			dd.Reset()
 			decodedPool.Put(dd)
 		}
@@ -295,15 +297,15 @@ func (d *Driver) push(ctx context.Context, s *session, out normalize.Appender) (
 
 // count records a decoded batch's self-metrics.
 func (d *Driver) count(dd *shared.Decoded) {
-	d.metrics.samples.Add(float64(len(dd.Records)))
+	d.metrics.Samples.Add(float64(len(dd.Records)))
 	for r, n := range dd.Invalid {
-		d.metrics.errors.WithLabelValues(r).Add(float64(n))
+		d.metrics.Errors.WithLabelValues(r).Add(float64(n))
 	}
 	for r, n := range dd.Errors {
-		d.metrics.errors.WithLabelValues(d.metrics.pluginReason(r)).Add(float64(n))
+		d.metrics.Errors.WithLabelValues(d.metrics.pluginReason(r)).Add(float64(n))
 	}
 	for r, n := range dd.Dropped {
-		d.metrics.dropped.WithLabelValues(d.metrics.pluginReason(r)).Add(float64(n))
+		d.metrics.Dropped.WithLabelValues(d.metrics.pluginReason(r)).Add(float64(n))
 	}
 }
 
@@ -313,7 +315,7 @@ func (d *Driver) count(dd *shared.Decoded) {
 func (d *Driver) pull(ctx context.Context, s *session, out normalize.Appender) (reason string, err error) {
 	target := s.info.Name
 	source := d.name + "/" + target
-	up := d.metrics.pollUp.WithLabelValues(target)
+	up := d.metrics.Up.WithLabelValues(target)
 	tick := time.NewTicker(d.cfg.Interval)
 	defer tick.Stop()
 	var dd shared.Decoded
@@ -322,7 +324,7 @@ func (d *Driver) pull(ctx context.Context, s *session, out normalize.Appender) (
 		cctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 		b, err := s.rpc.Collect(cctx, &pluginpb.CollectRequest{})
 		cancel()
-		d.metrics.pollDur.WithLabelValues(target).Set(time.Since(t0).Seconds())
+		d.metrics.Duration.WithLabelValues(target).Set(time.Since(t0).Seconds())
 		if err == nil {
 			dd.Reset()
 			if derr := shared.NewDecoder(shared.Limits{MaxSymbols: d.cfg.MaxSymbols}).Decode(b, &dd); derr != nil {
@@ -345,7 +347,7 @@ func (d *Driver) pull(ctx context.Context, s *session, out normalize.Appender) (
 			case status.Code(err) == codes.Unavailable:
 				reason, pollReason = failExit, "unavailable"
 			}
-			d.metrics.pollErrors.WithLabelValues(target, pollReason).Inc()
+			d.metrics.PollErrors.WithLabelValues(target, pollReason).Inc()
 			if reason != "" {
 				return reason, err
 			}
@@ -353,10 +355,10 @@ func (d *Driver) pull(ctx context.Context, s *session, out normalize.Appender) (
 		} else {
 			d.count(&dd)
 			if err := out.Replace(ctx, source, dd.Records); err != nil && ctx.Err() == nil {
-				d.metrics.errors.WithLabelValues("append").Inc()
+				d.metrics.Errors.WithLabelValues("append").Inc()
 			}
 			up.Set(1)
-			d.metrics.lastSuccess.WithLabelValues(target).Set(float64(time.Now().UnixNano()) / 1e9)
+			d.metrics.LastSuccess.WithLabelValues(target).Set(float64(time.Now().UnixNano()) / 1e9)
 		}
 		select {
 		case <-ctx.Done():

@@ -5,12 +5,12 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
 type metrics struct {
-	samples  prometheus.Counter
-	errors   *prometheus.CounterVec
-	dropped  *prometheus.CounterVec
+	*inputs.Metrics
 	restarts prometheus.Counter
 	failures *prometheus.CounterVec
 	gaps     prometheus.Counter
@@ -19,10 +19,7 @@ type metrics struct {
 	startDur prometheus.Gauge
 	info     *prometheus.GaugeVec
 	// Pull plugins.
-	pollUp      *prometheus.GaugeVec
-	pollDur     *prometheus.GaugeVec
-	lastSuccess *prometheus.GaugeVec
-	pollErrors  *prometheus.CounterVec
+	*inputs.PollMetrics
 
 	mu      sync.Mutex
 	reasons map[string]string // plugin reason -> label value
@@ -40,17 +37,18 @@ const (
 	failEnded     = "ended"     // the plugin ended its stream
 )
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	common, err := inputs.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	poll, err := inputs.NewPollMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
 	m := &metrics{
-		samples: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_input_samples_total", Help: "Records the input emitted.",
-		}),
-		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_input_errors_total", Help: "Bad or unreadable data, by reason.",
-		}, []string{"reason"}),
-		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_input_dropped_total", Help: "Records dropped, by reason.",
-		}, []string{"reason"}),
+		Metrics:     common,
+		PollMetrics: poll,
 		restarts: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_plugin_restarts_total", Help: "Times the plugin was launched again after a session ended or failed.",
 		}),
@@ -72,25 +70,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_plugin_info", Help: "The running plugin's self-description; always 1.",
 		}, []string{"plugin", "version", "mode"}),
-		pollUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_input_up", Help: "Whether the last poll of the target succeeded (1) or not (0).",
-		}, []string{"target"}),
-		pollDur: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_input_poll_duration_seconds", Help: "Duration of the last poll of the target.",
-		}, []string{"target"}),
-		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_input_last_success_timestamp_seconds", Help: "Unix time of the last successful poll of the target.",
-		}, []string{"target"}),
-		pollErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_input_poll_errors_total", Help: "Failed polls of the target, by reason.",
-		}, []string{"target", "reason"}),
 		reasons: map[string]string{},
 	}
 	if reg != nil {
-		reg.MustRegister(m.samples, m.errors, m.dropped, m.restarts, m.failures, m.gaps, m.gapSecs,
-			m.up, m.startDur, m.info, m.pollUp, m.pollDur, m.lastSuccess, m.pollErrors)
+		for _, c := range []prometheus.Collector{m.restarts, m.failures, m.gaps, m.gapSecs, m.up, m.startDur, m.info} {
+			if err := reg.Register(c); err != nil {
+				return nil, err
+			}
+		}
 	}
-	return m
+	return m, nil
 }
 
 // maxPluginReasons caps the distinct reasons a plugin can put in our

@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
 // metrics are the input's self-metrics. The Registerer from main already
@@ -24,19 +26,16 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, error) {
-	errVec := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "rosetta_input_errors_total", Help: "Bad or unreadable data, by reason.",
-	}, []string{"reason"})
-	dropVec := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "rosetta_input_dropped_total", Help: "Records dropped, by reason.",
-	}, []string{"reason"})
+	common, err := inputs.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	errVec, dropVec := common.Errors, common.Dropped
 	packetVec := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rosetta_statsd_packets_total", Help: "StatsD datagrams received, by transport (statsd_exporter_udp_packets_total, statsd_exporter_unixgram_packets_total).",
 	}, []string{"transport"})
 	m := &metrics{
-		records: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_input_samples_total", Help: "Records the input emitted.",
-		}),
+		records: common.Samples,
 		packets: map[string]prometheus.Counter{},
 		lines: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_statsd_lines_total", Help: "StatsD lines received (statsd_exporter_lines_total).",
@@ -75,7 +74,7 @@ func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, e
 	}
 	m.readErrs.WithLabelValues("tcp")
 	var errs []error
-	for _, c := range []prometheus.Collector{m.records, errVec, dropVec, packetVec, m.lines, m.samples, m.tags,
+	for _, c := range []prometheus.Collector{packetVec, m.lines, m.samples, m.tags,
 		m.tcpConns, m.tcpOpen, m.tcpErrs, m.readErrs, m.queued} {
 		if err := reg.Register(c); err != nil {
 			errs = append(errs, err)
