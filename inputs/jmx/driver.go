@@ -229,12 +229,13 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 				hadSeries = false
 			}
 		} else {
+			// Health first, as on failure: whoever sees the series sees up=1.
+			d.m.Up.WithLabelValues(target).Set(1)
+			d.m.LastSuccess.WithLabelValues(target).Set(float64(d.now().UnixNano()) / 1e9)
 			if rerr := out.Replace(ctx, d.source, recs); rerr != nil {
 				d.logger.Warn("storing series failed", "err", rerr)
 			}
 			hadSeries = len(recs) > 0
-			d.m.Up.WithLabelValues(target).Set(1)
-			d.m.LastSuccess.WithLabelValues(target).Set(float64(d.now().UnixNano()) / 1e9)
 			d.m.Samples.Add(float64(len(recs)))
 			d.m.beans.WithLabelValues(target).Set(float64(st.beans))
 			d.m.attributes.WithLabelValues(target).Set(float64(st.attributes))
