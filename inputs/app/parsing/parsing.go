@@ -1,0 +1,51 @@
+package parsing
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Parser turns one response body into records. A Parser is safe for
+// concurrent use (targets of one input poll in parallel): it keeps no state
+// between calls. It must not retain body after Parse returns; the records
+// it emits are kept by the caller, so their strings and label slices must
+// not share memory the parser reuses.
+//
+// An error means the body as a whole is unusable: the driver discards the
+// records emitted so far and marks the target down.
+type Parser interface {
+	Parse(body []byte, emit func(normalize.Record)) error
+}
+
+// ParserFunc adapts a function to Parser.
+type ParserFunc func(body []byte, emit func(normalize.Record)) error
+
+// Parse calls f.
+func (f ParserFunc) Parse(body []byte, emit func(normalize.Record)) error { return f(body, emit) }
+
+// Error is a failed poll or parse with a short reason for the self-metrics
+// (rosetta_input_poll_errors_total{reason}).
+type Error struct {
+	Reason string
+	Err    error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given reason.
+func Errorf(reason, format string, args ...any) error {
+	return &Error{Reason: reason, Err: fmt.Errorf(format, args...)}
+}
+
+// Reason returns the reason of the first *Error in err's chain, or
+// fallback.
+func Reason(err error, fallback string) string {
+	var e *Error
+	if errors.As(err, &e) && e.Reason != "" {
+		return e.Reason
+	}
+	return fallback
+}
