@@ -49,3 +49,11 @@ func Reason(err error, fallback string) string {
 	}
 	return fallback
 }
+
+// ContentTypeParser is a Parser that also uses the response's Content-Type
+// (the exposition parser tells OpenMetrics from Prometheus text by it). The
+// driver calls ParseContentType instead of Parse when a parser has it.
+type ContentTypeParser interface {
+	Parser
+	ParseContentType(body []byte, contentType string, emit func(normalize.Record)) error
+}

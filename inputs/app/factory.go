@@ -1,0 +1,81 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
+)
+
+// typeConfig is what the config of every type in this package implements.
+type typeConfig interface {
+	inputs.Config
+	ParserConfig
+	common() *Common
+	newFetcher(inputName string) (fetcher, error)
+}
+
+// factory is the inputs.Factory of one type.
+type factory struct {
+	typ        string
+	newDefault func() typeConfig
+}
+
+// Type implements inputs.Factory.
+func (f factory) Type() string { return f.typ }
+
+// NewDefaultConfig implements inputs.Factory.
+func (f factory) NewDefaultConfig() inputs.Config { return f.newDefault() }
+
+// Decode implements inputs.Factory: strict, then validated, errors
+// positioned at the key they are about.
+func (f factory) Decode(node *yaml.Node) (inputs.Config, error) {
+	cfg := f.newDefault()
+	what := f.typ + " input"
+	if node == nil {
+		return cfg, nil
+	}
+	if err := inputs.DecodeStrict(node, cfg, what); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, positioned(node, what, err)
+	}
+	return cfg, nil
+}
+
+// New implements inputs.Factory.
+func (f factory) New(set inputs.Settings, cfg inputs.Config) (inputs.Driver, error) {
+	c, ok := cfg.(typeConfig)
+	if !ok {
+		return nil, fmt.Errorf("%s input %q: config is %T", f.typ, set.Name, cfg)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s input %q: %w", f.typ, set.Name, err)
+	}
+	return newDriver(set, f.typ, c)
+}
+
+// positioned prefixes each of err's lines with the position of the key it
+// starts with ("targets[1]: ..." → the targets key), or of the block.
+func positioned(node *yaml.Node, what string, err error) error {
+	var out []error
+	for _, line := range strings.Split(err.Error(), "\n") {
+		pos := node
+		key, _, _ := strings.Cut(line, ":")
+		key, _, _ = strings.Cut(key, "[")
+		if node.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(node.Content); i += 2 {
+				if node.Content[i].Value == key {
+					pos = node.Content[i+1]
+					break
+				}
+			}
+		}
+		out = append(out, fmt.Errorf("%d:%d: %s: %s", pos.Line, pos.Column, what, line))
+	}
+	return errors.Join(out...)
+}

@@ -1,0 +1,175 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+
+	promcfg "github.com/prometheus/common/config"
+	"github.com/prometheus/common/version"
+
+	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
+)
+
+// fetcher reads one target's body into buf (reset by the caller) and
+// returns the body's content type when it has one.
+type fetcher interface {
+	fetch(ctx context.Context, target string, buf *bytes.Buffer) (contentType string, err error)
+	close()
+}
+
+// httpFetcher fetches over HTTP(S) with prometheus/common's client.
+type httpFetcher struct {
+	client  *http.Client
+	opts    *HTTPOptions
+	accept  string
+	maxBody int64
+}
+
+func newHTTPFetcher(name string, opts *HTTPOptions, accept string, maxBody int64) (*httpFetcher, error) {
+	client, err := promcfg.NewClientFromConfig(opts.Client, "rosetta_"+name)
+	if err != nil {
+		return nil, fmt.Errorf("http client: %w", err)
+	}
+	return &httpFetcher{client: client, opts: opts, accept: accept, maxBody: maxBody}, nil
+}
+
+func (f *httpFetcher) close() { f.client.CloseIdleConnections() }
+
+func (f *httpFetcher) fetch(ctx context.Context, target string, buf *bytes.Buffer) (string, error) {
+	var body io.Reader
+	if f.opts.Body != "" {
+		body = strings.NewReader(f.opts.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, f.opts.Method, target, body)
+	if err != nil {
+		return "", parsing.Errorf("request", "building request: %w", err)
+	}
+	req.Header.Set("User-Agent", "rosetta/"+version.Version)
+	if f.accept != "" {
+		req.Header.Set("Accept", f.accept)
+	}
+	for k, v := range f.opts.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return "", classify(err)
+	}
+	defer func() {
+		// Drain a little so the connection can be reused; the rest is cut.
+		_, _ = io.CopyN(io.Discard, resp.Body, 4096)
+		_ = resp.Body.Close()
+	}()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return "", parsing.Errorf("http_status", "%s %s: HTTP status %s", f.opts.Method, redact(target), resp.Status)
+	}
+	if resp.ContentLength > f.maxBody {
+		return "", tooLarge(f.maxBody)
+	}
+	if err := readLimited(buf, resp.Body, f.maxBody); err != nil {
+		return "", err
+	}
+	return resp.Header.Get("Content-Type"), nil
+}
+
+// readLimited reads r into buf, failing when it holds more than max bytes.
+func readLimited(buf *bytes.Buffer, r io.Reader, max int64) error {
+	n, err := buf.ReadFrom(io.LimitReader(r, max+1))
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return parsing.Errorf("truncated", "body truncated after %d bytes: %w", n, err)
+		}
+		return classify(fmt.Errorf("reading body: %w", err))
+	}
+	if n > max {
+		return tooLarge(max)
+	}
+	return nil
+}
+
+func tooLarge(max int64) error {
+	return parsing.Errorf("body_too_large", "body larger than max_body_size (%s)", ByteSize(max))
+}
+
+// Exchange speaks one request/response over a connected conn (its deadline
+// is set) and returns the body; it fails when the body exceeds max bytes.
+type Exchange func(conn net.Conn, max int64) ([]byte, error)
+
+// tcpFetcher runs an Exchange over a new TCP connection per poll.
+type tcpFetcher struct {
+	exchange Exchange
+	maxBody  int64
+	dialer   net.Dialer
+}
+
+func (f *tcpFetcher) close() {}
+
+func (f *tcpFetcher) fetch(ctx context.Context, target string, buf *bytes.Buffer) (string, error) {
+	conn, err := f.dialer.DialContext(ctx, "tcp", target)
+	if err != nil {
+		return "", classify(err)
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	// Close the connection when ctx ends early (shutdown), so the exchange
+	// returns at once.
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+	body, err := f.exchange(conn, f.maxBody)
+	if err != nil {
+		if parsing.Reason(err, "") != "" {
+			return "", err
+		}
+		return "", classify(err)
+	}
+	buf.Write(body)
+	return "", nil
+}
+
+// classify gives a transport error a reason.
+func classify(err error) error {
+	var pe *parsing.Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	var dnsErr *net.DNSError
+	var ne net.Error
+	reason := "network"
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
+		reason = "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		reason = "refused"
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		reason = "connection_reset"
+	case errors.As(err, &dnsErr):
+		reason = "dns"
+	case errors.As(err, &ne) && ne.Timeout():
+		reason = "timeout"
+	case strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "x509:"):
+		reason = "tls"
+	}
+	return &parsing.Error{Reason: reason, Err: err}
+}
+
+// redact hides a password in a URL for messages and labels.
+func redact(target string) string {
+	if !strings.Contains(target, "@") {
+		return target
+	}
+	if u, err := url.Parse(target); err == nil {
+		return u.Redacted()
+	}
+	return target
+}

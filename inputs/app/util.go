@@ -1,0 +1,5 @@
+package app
+
+import "errors"
+
+func joinErrs(errs ...error) error { return errors.Join(errs...) }
