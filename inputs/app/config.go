@@ -117,7 +117,7 @@ type HTTPOptions struct {
 
 // DefaultHTTPOptions are the defaults of HTTPOptions.
 var DefaultHTTPOptions = HTTPOptions{
-	Method:           "GET",
+	Method: "GET",
 	Client: promcfg.DefaultHTTPClientConfig,
 }
 

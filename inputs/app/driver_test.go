@@ -30,7 +30,9 @@ type kvTestConfig struct {
 	HTTPOptions `yaml:",inline"`
 }
 
-func (c *kvTestConfig) Validate() error { return joinErrs(c.Common.validate(false), c.HTTPOptions.validate()) }
+func (c *kvTestConfig) Validate() error {
+	return joinErrs(c.Common.validate(false), c.HTTPOptions.validate())
+}
 
 func (c *kvTestConfig) NewParser() (parsing.Parser, error) {
 	return parsing.ParserFunc(func(body []byte, emit func(normalize.Record)) error {
