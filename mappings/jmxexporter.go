@@ -174,10 +174,7 @@ func (d *decoder) jmxRule(n *yaml.Node, index int) (normalize.RuleConfig, bool) 
 				r.Labels = append(r.Labels, normalize.LabelConfig{Name: lk, Value: d.str(nodes[lk][1], lk), Pos: d.pos(nodes[lk][0])})
 			}
 		case "attrNameSnakeCase":
-			if d.boolean(v, k) {
-				d.errf(kn, "attrNameSnakeCase is not supported yet")
-				ok = false
-			}
+			r.AttrNameSnakeCase = d.boolean(v, k)
 		case "cache":
 			_ = d.boolean(v, k) // the rule engine caches every rule
 		default:
@@ -216,11 +213,7 @@ func (d *decoder) jmxRule(n *yaml.Node, index int) (normalize.RuleConfig, bool) 
 		d.errf(helpNode, "help: %v", err)
 		ok = false
 	}
-	if strings.Contains(r.Help, "${") {
-		// The rule engine's help is literal text: rather than show "${1}",
-		// keep the record's own help (jmx_exporter's default help).
-		r.Help = ""
-	}
+	r.HelpTemplate = true
 	for i := range r.Labels {
 		l := &r.Labels[i]
 		if l.Name, err = javaTemplate(l.Name, groups, true); err == nil {

@@ -47,9 +47,7 @@ func TestTranslateJMXExporter(t *testing.T) {
 		t.Fatalf("config %+v", cfg)
 	}
 	r := cfg.Rules[0]
-	// help with captures: the engine's help is literal, so the record's
-	// default help is kept.
-	if r.Match != `^.*(?:com.example<type=(\w+), name=(\w+)><>(Count|IntValue): (.*)).*$` || r.Name != "example_${1}_${3}" || r.Help != "" {
+	if r.Match != `^.*(?:com.example<type=(\w+), name=(\w+)><>(Count|IntValue): (.*)).*$` || r.Name != "example_${1}_${3}" || r.Help != "Example ${3}" || !r.HelpTemplate {
 		t.Errorf("rule 1: %+v", r)
 	}
 	if diff := cmp.Diff([]string{"Abc", "zbean"}, []string{r.Labels[0].Name, r.Labels[1].Name}); diff != "" {
@@ -78,6 +76,9 @@ func TestTranslateJMXExporter(t *testing.T) {
 			continue
 		}
 		got = append(got, s.Name+s.Labels.String()+" "+strconv.FormatFloat(s.Value, 'g', -1, 64)+" "+s.Type.String())
+		if s.Name == "example_types_count" && s.Help != "Example Count" {
+			t.Errorf("help of %s = %q, want the expanded template", s.Name, s.Help)
+		}
 	}
 	want := []string{
 		`example_types_count{abc="static", zbean="all"} 42 gauge`,
@@ -105,7 +106,6 @@ func TestJMXExporterErrors(t *testing.T) {
 		{"rules:\n  - pattern: a\n    name: x_$2", `no group 2`},
 		{"rules:\n  - pattern: a\n    nmae: x", `unknown key "nmae"`},
 		{"rules:\n  - pattern: a\n    type: HISTOGRAM", `invalid value "HISTOGRAM"`},
-		{"rules:\n  - pattern: a\n    attrNameSnakeCase: true", `attrNameSnakeCase is not supported yet`},
 		{"metricCustomizers:\n  - mbeanFilter: {domain: x}", `metricCustomizers is not supported yet`},
 	}
 	for _, tc := range tests {
@@ -188,4 +188,76 @@ func FuzzTranslateJMXExporter(f *testing.F) {
 		}
 		_, _, _ = rs.Map(normalize.Record{Match: "com.example<type=Types, name=all><>Count: 42", Value: 42, DefaultName: "x"})
 	})
+}
+
+// attrNameSnakeCase and String attributes, as jmx_exporter treats them:
+// the snake-case rule sees "heap_memory_usage", the other rule the original
+// name; a String attribute becomes a sample only through a value template.
+func TestJMXExporterSnakeCaseAndStrings(t *testing.T) {
+	const file = `
+rules:
+  - pattern: 'java.lang<type=Memory><HeapMemoryUsage>(\w+): (.*)'
+    attrNameSnakeCase: true
+    name: jvm_heap_$1_bytes
+  - pattern: 'java.lang<type=Memory><NonHeapMemoryUsage>(\w+)'
+    name: jvm_nonheap_$1_bytes
+  - pattern: 'java.lang<type=Runtime><>VmVersion: (\d+)\.(.*)'
+    name: jvm_version_info
+    value: "1"
+    labels: {major: $1}
+  - pattern: 'java.lang<type=Threading><>(thread_count|current_thread_cpu_time)'
+    attrNameSnakeCase: true
+  - pattern: 'java.lang<type=Threading><>ThreadCount'
+    name: never_reached_by_snake_case_rule_order
+  - pattern: 'java.lang<type=Runtime><>.*'
+`
+	cfg, err := TranslateFile("jmx.yml", []byte(file), FormatJMXExporter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := normalize.NewRuleSet(*cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &jmx.Exporter{Strings: true}
+	mem, _ := jmx.ParseBeanName("java.lang:type=Memory")
+	rt, _ := jmx.ParseBeanName("java.lang:type=Runtime")
+	th, _ := jmx.ParseBeanName("java.lang:type=Threading")
+	usage := func(used float64) *jmx.Composite {
+		return &jmx.Composite{Keys: []string{"used"}, Items: map[string]any{"used": jmx.Number{Float: used, Text: strconv.FormatFloat(used, 'f', -1, 64)}}}
+	}
+	recs := x.Bean(nil, &mem, nil, []jmx.Attribute{
+		{Name: "HeapMemoryUsage", Value: usage(100)},
+		{Name: "NonHeapMemoryUsage", Value: usage(50)},
+	})
+	recs = x.Bean(recs, &rt, nil, []jmx.Attribute{
+		{Name: "VmVersion", Value: "17.0.9+9"},
+		{Name: "VmVendor", Value: "Debian"},
+		{Name: "Uptime", Value: jmx.Number{Float: 5, Text: "5"}},
+	})
+	recs = x.Bean(recs, &th, nil, []jmx.Attribute{
+		{Name: "ThreadCount", Value: jmx.Number{Float: 12, Text: "12"}},
+		{Name: "PeakThreadCount", Value: jmx.Number{Float: 14, Text: "14"}},
+	})
+	var got []string
+	for _, rec := range recs {
+		s, out, reason := rs.Map(rec)
+		if out != normalize.OutcomeMapped {
+			got = append(got, rec.Match+" -> "+out.String()+" "+reason)
+			continue
+		}
+		got = append(got, s.Name+s.Labels.String()+" "+strconv.FormatFloat(s.Value, 'g', -1, 64))
+	}
+	want := []string{
+		`jvm_heap_used_bytes{} 100`,
+		`jvm_nonheap_used_bytes{} 50`,
+		`jvm_version_info{major="17"} 1`,
+		`java.lang<type=Runtime><>VmVendor: Debian -> dropped no_value`,
+		`java_lang_Runtime_Uptime{} 5`,
+		`java_lang_Threading_thread_count{} 12`,
+		`java.lang<type=Threading><>PeakThreadCount: 14 -> dropped unmatched`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("samples (-want +got):\n%s", diff)
+	}
 }

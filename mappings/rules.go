@@ -193,6 +193,7 @@ func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig
 			}
 		case "help":
 			r.Help = d.str(v, k)
+			r.HelpTemplate = dl != dialectStatsd
 		case "type":
 			r.TypeSet = true
 			switch s := d.str(v, k); s {

@@ -74,7 +74,7 @@ func NewPipeline(set PipelineSettings, rs *RuleSet) *Pipeline {
 	})
 	p.dropped = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rosetta_rule_dropped_total",
-		Help: "Records dropped on purpose, by reason: drop_rule (a rule with action drop) or unmatched (unmatched: drop).",
+		Help: "Records dropped on purpose, by reason: drop_rule (a rule with action drop), unmatched (unmatched: drop) or no_value (a reading without a number, such as a JMX String attribute, that no value template used).",
 	}, []string{"reason"})
 	p.droppedRule = p.dropped.WithLabelValues("drop_rule")
 	p.droppedUnmatched = p.dropped.WithLabelValues("unmatched")

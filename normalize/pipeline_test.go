@@ -83,7 +83,7 @@ rosetta_rule_cache_hits_total 2
 # HELP rosetta_rule_cache_misses_total Records whose match result was computed by the rules.
 # TYPE rosetta_rule_cache_misses_total counter
 rosetta_rule_cache_misses_total 4
-# HELP rosetta_rule_dropped_total Records dropped on purpose, by reason: drop_rule (a rule with action drop) or unmatched (unmatched: drop).
+# HELP rosetta_rule_dropped_total Records dropped on purpose, by reason: drop_rule (a rule with action drop), unmatched (unmatched: drop) or no_value (a reading without a number, such as a JMX String attribute, that no value template used).
 # TYPE rosetta_rule_dropped_total counter
 rosetta_rule_dropped_total{reason="drop_rule"} 1
 rosetta_rule_dropped_total{reason="unmatched"} 0

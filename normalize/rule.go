@@ -101,6 +101,13 @@ type RuleConfig struct {
 	Labels []LabelConfig
 	Action Action
 	Help   string
+	// AttrNameSnakeCase is jmx_exporter's rule option: the rule matches
+	// the bean string with the attribute name in snake case, and its
+	// default name uses that form too. Regex rules only.
+	AttrNameSnakeCase bool
+	// HelpTemplate says Help is a template like Name (Rosetta's own rules
+	// and jmx_exporter's); statsd_exporter's help is literal text.
+	HelpTemplate bool
 	// Type overrides the output type of counter, gauge and untyped records
 	// when TypeSet (TypeCounter, TypeGauge or TypeUntyped).
 	Type    Type
@@ -209,6 +216,8 @@ type rule struct {
 	labels   []labelTmpl
 	value    template
 	hasValue bool
+	help     template
+	hasHelp  bool // help has references to expand
 	opts     *SeriesOptions
 
 	hits lastHits
@@ -309,6 +318,11 @@ func compileRule(c RuleConfig, d *Defaults, idx int32) (*rule, []error) {
 			if _, err := strconv.ParseFloat(strings.TrimSpace(c.Value), 64); err != nil {
 				fail(Pos{}, "invalid value %q: not a number", c.Value)
 			}
+		}
+	}
+	if c.HelpTemplate && c.Help != "" {
+		if h := r.compileTemplate(c.Help); h.hasRefs() {
+			r.help, r.hasHelp = h, true
 		}
 	}
 	if c.Scale != nil && (math.IsNaN(*c.Scale) || math.IsInf(*c.Scale, 0)) {

@@ -159,6 +159,7 @@ type entry struct {
 	labels     Labels // the rule's labels, expanded, sorted by name, unique
 	value      float64
 	hasValue   bool
+	help       string      // the expanded help of a rule with a help template
 	invalid    string      // reason the output is invalid, "" if valid
 	ref        atomic.Bool // clock bit for the cache
 }
@@ -190,9 +191,17 @@ func (rs *RuleSet) find(s string, t Type) (*rule, []string) {
 	if idx, caps := rs.tries[typeClass(t)].match(s, caps, all[8:8:16]); idx >= 0 {
 		return rs.rules[idx], caps
 	}
+	orig, snake := s, ""
 	for _, r := range rs.regexes {
 		if mt := r.cfg.MatchMetricType; mt != TypeUntyped && mt != t {
 			continue
+		}
+		s = orig
+		if r.cfg.AttrNameSnakeCase {
+			if snake == "" {
+				snake = jmxSnakeMatch(orig)
+			}
+			s = snake
 		}
 		m := r.re.FindStringSubmatchIndex(s)
 		if m == nil {
@@ -255,6 +264,9 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 		}
 		e.labels = sortLabels(e.labels)
 	}
+	if r.hasHelp {
+		e.help = r.help.expandString(buf, caps)
+	}
 	if r.hasValue {
 		var v string
 		v = r.value.expandString(buf, caps)
@@ -300,6 +312,11 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	if r != nil && r.cfg.Action == ActionDrop {
 		return OutcomeDropped, "drop_rule", arena
 	}
+	if rec.NoValue && (r == nil || !e.hasValue) {
+		// A reading without a number (a JMX String attribute) becomes a
+		// sample only through a rule that takes its value from the match.
+		return OutcomeDropped, "no_value", arena
+	}
 	if e.invalid != "" {
 		return OutcomeInvalid, e.invalid, arena
 	}
@@ -307,6 +324,9 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	base := rec.Labels
 	if e.useDefault && rec.DefaultName != "" {
 		s.Name = rec.DefaultName
+		if r != nil && r.cfg.AttrNameSnakeCase {
+			s.Name = jmxSnakeDefaultName(s.Name, rec.Match)
+		}
 		if rs.lcName {
 			s.Name = strings.ToLower(s.Name)
 		}
@@ -357,7 +377,9 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 			}
 			s.Labels = arena[mstart:]
 		}
-		if r.cfg.Help != "" {
+		if r.hasHelp {
+			s.Help = e.help
+		} else if r.cfg.Help != "" {
 			s.Help = r.cfg.Help
 		}
 		if r.cfg.TypeSet {

@@ -285,3 +285,42 @@ func TestExplainNearMisses(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestSnakeCase(t *testing.T) {
+	for in, want := range map[string]string{
+		"HeapMemoryUsage": "heap_memory_usage",
+		"URLCount":        "urlcount",
+		"already_snake":   "already_snake",
+		"_Private":        "_private",
+		"a1B":             "a1_b",
+		"":                "",
+		"TotalCPUTime":    "total_cputime",
+	} {
+		if got := SnakeCase(in); got != want {
+			t.Errorf("SnakeCase(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHelpTemplate(t *testing.T) {
+	rs, err := NewRuleSet(RuleSetConfig{Rules: []RuleConfig{
+		{Match: "app.*.requests", Name: "app_requests_total", Help: "Requests of ${1}.", HelpTemplate: true, Labels: []LabelConfig{{Name: "app", Value: "$1"}}},
+		{Match: "db.*.queries", Name: "db_queries_total", Help: "Queries of ${1}."},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for match, want := range map[string]string{
+		"app.web.requests": "Requests of web.",
+		"db.main.queries":  "Queries of ${1}.", // statsd_exporter help is literal
+	} {
+		s, out, _ := rs.Map(Record{Match: match, Value: 1, Type: TypeCounter})
+		if out != OutcomeMapped || s.Help != want {
+			t.Errorf("%s: outcome %v, help %q; want %q", match, out, s.Help, want)
+		}
+	}
+	// A reading without a number is dropped unless a value template gives one.
+	if _, out, reason := rs.Map(Record{Match: "app.web.requests", NoValue: true}); out != OutcomeDropped || reason != "no_value" {
+		t.Errorf("NoValue record: %v %q, want dropped no_value", out, reason)
+	}
+}

@@ -122,6 +122,11 @@ type Record struct {
 	Help string
 	// Dist is set for TypeHistogram and TypeSummary.
 	Dist *Distribution
+	// NoValue says the reading has no number (a JMX String or enum
+	// attribute, read so that a rule's value template can take a number
+	// from the match string). Unless the matching rule has a value
+	// template, the record is dropped (reason no_value).
+	NoValue bool
 	// DefaultName and DefaultLabels, when DefaultName is set, give the
 	// series the record becomes when no rule matches (and unmatched records
 	// are kept) or when the matching rule has no name of its own: the

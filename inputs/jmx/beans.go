@@ -97,8 +97,9 @@ type Exporter struct {
 	// default names and labels, as in jmx_exporter.
 	LowercaseOutputName       bool
 	LowercaseOutputLabelNames bool
-	// Strings also emits records for String (and enum) values, with a NaN
-	// value, so that rules with a `value` template can use them. Off,
+	// Strings also emits records for String (and enum) values, marked
+	// NoValue, so that rules with a `value` template can use them (the
+	// engine drops them otherwise, as jmx_exporter does). Off,
 	// only numbers and booleans become records, as only they become
 	// samples without such a rule.
 	Strings bool
@@ -245,7 +246,10 @@ func putProp(ps []Prop, k, v string) []Prop {
 }
 
 func (x *Exporter) record(out []normalize.Record, b *BeanName, props []Prop, attrKeys []string, attrName, descr string, v any) []normalize.Record {
-	var value float64
+	var (
+		value   float64
+		noValue bool
+	)
 	switch val := v.(type) {
 	case Number:
 		value = val.Float
@@ -257,7 +261,7 @@ func (x *Exporter) record(out []normalize.Record, b *BeanName, props []Prop, att
 		if !x.Strings {
 			return out
 		}
-		value = nan
+		value, noValue = nan, true
 	}
 	var m strings.Builder
 	m.Grow(len(b.Domain) + 64)
@@ -317,6 +321,7 @@ func (x *Exporter) record(out []normalize.Record, b *BeanName, props []Prop, att
 	return append(out, normalize.Record{
 		Match:         m.String(),
 		Value:         value,
+		NoValue:       noValue,
 		Type:          normalize.TypeUntyped,
 		Help:          help,
 		DefaultName:   name,

@@ -73,10 +73,10 @@ type Config struct {
 	// loaded by listing the same file under the input's mapping_files.
 	JMXExporterConfig string `yaml:"jmx_exporter_config"`
 	// EmitStringValues also emits String and enum attributes as records
-	// (with a NaN value), for rules whose `value` template takes the value
+	// (marked NoValue), for rules whose `value` template takes the value
 	// from the match string (info-style metrics). It is turned on by a
-	// jmx_exporter_config with such a rule. A rule without `value` that
-	// matches such a record gives a NaN sample, where jmx_exporter drops it.
+	// jmx_exporter_config with such a rule. Any other rule drops them, as
+	// jmx_exporter does.
 	EmitStringValues bool `yaml:"emit_string_values"`
 }
 
