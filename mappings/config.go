@@ -339,6 +339,9 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 		if fc.Escape != nil && out.Escape == nil {
 			out.Escape = fc.Escape
 		}
+		if fc.DuplicateLabel != "" && out.DuplicateLabel == "" {
+			out.DuplicateLabel = fc.DuplicateLabel
+		}
 	}
 	out.Rules = append(out.Rules, ic.Rules.Rules...)
 	if err := errors.Join(errs...); err != nil {

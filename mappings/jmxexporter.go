@@ -74,7 +74,7 @@ func TranslateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, e
 		return nil, err
 	}
 	d := &decoder{file: file}
-	cfg := &normalize.RuleSetConfig{Escape: jmx.SafeName, Unmatched: normalize.UnmatchedKeep}
+	cfg := &normalize.RuleSetConfig{Escape: jmx.SafeName, Unmatched: normalize.UnmatchedKeep, DuplicateLabel: "_objectname"}
 	hasRules, inferCounter := false, false
 	d.fields(root, "jmx_exporter config", func(k string, kn, v *yaml.Node) bool {
 		switch k {

@@ -32,6 +32,7 @@ type Pipeline struct {
 	unmapped               prometheus.Counter
 	dropped                *prometheus.CounterVec
 	droppedRule            prometheus.Counter
+	droppedNoValue         prometheus.Counter
 	droppedUnmatched       prometheus.Counter
 	invalid                *prometheus.CounterVec
 	mapped                 prometheus.Counter
@@ -41,6 +42,9 @@ type scratch struct {
 	samples []Sample
 	labels  []Label
 	invalid map[string]float64
+	// recs holds, per sample, the index of its record, when the rule set
+	// de-duplicates label sets (DuplicateLabel).
+	recs []int32
 }
 
 // NewPipeline returns a pipeline using rs (nil means no rules: everything
@@ -77,6 +81,7 @@ func NewPipeline(set PipelineSettings, rs *RuleSet) *Pipeline {
 		Help: "Records dropped on purpose, by reason: drop_rule (a rule with action drop), unmatched (unmatched: drop) or no_value (a reading without a number, such as a JMX String attribute, that no value template used).",
 	}, []string{"reason"})
 	p.droppedRule = p.dropped.WithLabelValues("drop_rule")
+	p.droppedNoValue = p.dropped.WithLabelValues("no_value")
 	p.droppedUnmatched = p.dropped.WithLabelValues("unmatched")
 	p.invalid = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "rosetta_rule_invalid_total",
@@ -112,6 +117,9 @@ func (p *Pipeline) Append(_ context.Context, batch []Record) error {
 // Replace maps batch and replaces the series of source with the samples.
 func (p *Pipeline) Replace(_ context.Context, source string, batch []Record) error {
 	sc := p.mapBatch(batch)
+	if rs := p.rules.Load(); rs.dupLabel != "" {
+		dedupe(rs.dupLabel, sc, batch)
+	}
 	p.set.Sink.Replace(source, sc.samples)
 	p.release(sc)
 	return nil
@@ -122,6 +130,7 @@ func (p *Pipeline) release(sc *scratch) {
 	sc.samples = sc.samples[:0]
 	clear(sc.labels)
 	sc.labels = sc.labels[:0]
+	sc.recs = sc.recs[:0]
 	if cap(sc.samples) > 1<<16 || cap(sc.labels) > 1<<18 {
 		return // do not keep huge buffers
 	}
@@ -132,7 +141,8 @@ func (p *Pipeline) mapBatch(batch []Record) *scratch {
 	rs := p.rules.Load()
 	sc := p.pool.Get().(*scratch)
 	now := time.Now().UnixNano()
-	var hits, misses, unmapped, dropRule, dropUnmatched int
+	var hits, misses, unmapped, dropRule, dropUnmatched, dropNoValue int
+	track := rs.dupLabel != ""
 	for i := range batch {
 		rec := &batch[i]
 		e, hit := rs.lookup(rec.Match, rec.Type)
@@ -153,11 +163,17 @@ func (p *Pipeline) mapBatch(batch []Record) *scratch {
 		out, reason, sc.labels = rs.mapRecord(rec, e, s, sc.labels)
 		switch out {
 		case OutcomeMapped, OutcomeUnmatched:
+			if track {
+				sc.recs = append(sc.recs, int32(i))
+			}
 			continue
 		case OutcomeDropped:
-			if reason == "unmatched" {
+			switch reason {
+			case "unmatched":
 				dropUnmatched++
-			} else {
+			case "no_value":
+				dropNoValue++
+			default:
 				dropRule++
 			}
 		case OutcomeInvalid:
@@ -179,6 +195,9 @@ func (p *Pipeline) mapBatch(batch []Record) *scratch {
 	}
 	if dropUnmatched > 0 {
 		p.droppedUnmatched.Add(float64(dropUnmatched))
+	}
+	if dropNoValue > 0 {
+		p.droppedNoValue.Add(float64(dropNoValue))
 	}
 	if len(sc.samples) > 0 {
 		p.mapped.Add(float64(len(sc.samples)))

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -86,6 +87,7 @@ rosetta_rule_cache_misses_total 4
 # HELP rosetta_rule_dropped_total Records dropped on purpose, by reason: drop_rule (a rule with action drop), unmatched (unmatched: drop) or no_value (a reading without a number, such as a JMX String attribute, that no value template used).
 # TYPE rosetta_rule_dropped_total counter
 rosetta_rule_dropped_total{reason="drop_rule"} 1
+rosetta_rule_dropped_total{reason="no_value"} 0
 rosetta_rule_dropped_total{reason="unmatched"} 0
 # HELP rosetta_rule_hits_total Records each rule matched since its rule set was loaded (rule is file:line).
 # TYPE rosetta_rule_hits_total counter
@@ -164,5 +166,44 @@ func TestCacheBounded(t *testing.T) {
 	}
 	if c.get("m99999", TypeGauge) != nil {
 		t.Error("type is not part of the key")
+	}
+}
+
+// jmx_exporter's _objectname: only names whose label sets repeat within a
+// poll get the label, on all their samples.
+func TestPipelineDuplicateLabel(t *testing.T) {
+	rs, err := NewRuleSet(RuleSetConfig{
+		DuplicateLabel: "_objectname",
+		Rules: []RuleConfig{
+			{Match: `^app<type=(\w+), name=\w+><>Count: `, MatchType: MatchRegex, Name: "app_${1}_count"},
+			{Match: `^app<type=Other><>(\w+): `, MatchType: MatchRegex, Name: "app_other_$1"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &captureSink{}
+	p := NewPipeline(PipelineSettings{Sink: sink}, rs)
+	batch := []Record{
+		{Match: "app<type=Cache, name=a><>Count: 1", Value: 1},
+		{Match: "app<type=Cache, name=b><>Count: 2", Value: 2},
+		{Match: "app<type=Pool, name=a><>Count: 3", Value: 3},
+		{Match: "app<type=Other><>Size: 4", Value: 4},
+	}
+	if err := p.Replace(context.Background(), "jmx/x", batch); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range sink.replaced["jmx/x"] {
+		got = append(got, s.Name+s.Labels.String())
+	}
+	want := []string{
+		`app_Cache_count{_objectname="app<type=Cache, name=a><>Count"}`,
+		`app_Cache_count{_objectname="app<type=Cache, name=b><>Count"}`,
+		`app_Pool_count{}`,
+		`app_other_Size{}`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -152,6 +152,11 @@ type RuleSetConfig struct {
 	Unmatched                 Unmatched
 	LowercaseOutputName       bool
 	LowercaseOutputLabelNames bool
+	// DuplicateLabel, when set, is jmx_exporter's `_objectname`: within
+	// one poll (a Replace batch), when samples of one name do not all have
+	// distinct label sets, every sample of that name gets this label, whose
+	// value is the record's match string up to its last ':'.
+	DuplicateLabel string
 	// Escape turns a templated or unmatched name into a metric name; nil
 	// means EscapeMetricName.
 	Escape func(string) string

@@ -21,6 +21,8 @@ type RuleSet struct {
 	lcName  bool
 	lcLabel bool
 	escape  func(string) string
+	// dupLabel is RuleSetConfig.DuplicateLabel.
+	dupLabel string
 	// opts for records no rule matched
 	defaultOpts *SeriesOptions
 	cache       *cache
@@ -74,10 +76,11 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		d.MatchType = MatchGlob
 	}
 	rs := &RuleSet{
-		unmatch: cfg.Unmatched,
-		lcName:  cfg.LowercaseOutputName,
-		lcLabel: cfg.LowercaseOutputLabelNames,
-		escape:  cfg.Escape,
+		unmatch:  cfg.Unmatched,
+		lcName:   cfg.LowercaseOutputName,
+		lcLabel:  cfg.LowercaseOutputLabelNames,
+		escape:   cfg.Escape,
+		dupLabel: cfg.DuplicateLabel,
 	}
 	if rs.escape == nil {
 		rs.escape = EscapeMetricName
