@@ -21,10 +21,29 @@ var _ prometheus.Gatherer = (*Store)(nil)
 // Each family keeps its series in label order (sorted again only after a
 // series was created out of order), so a gather does not sort.
 func (s *Store) Gather() ([]*dto.MetricFamily, error) {
-	now := s.now().UnixNano()
+	fams, members, ends := s.snapshot()
+	a := newArena(len(members))
+	mfs := make([]dto.MetricFamily, len(fams))
+	out := make([]*dto.MetricFamily, 0, len(fams))
+	metrics := make([]*dto.Metric, 0, len(members))
+	s.each(fams, members, ends, a, 0, &metrics, func(i int, help string, first bool, ms []*dto.Metric) error {
+		f := fams[i]
+		mf := &mfs[i]
+		mf.Name = a.string(f.name)
+		mf.Help = a.string(help)
+		mf.Type = f.typ.Enum()
+		mf.Metric = ms[:len(ms):len(ms)]
+		out = append(out, mf)
+		return nil
+	})
+	return out, nil
+}
 
-	// Snapshot the families and their members in order.
+// snapshot returns the families in name order and their members, family
+// i's being members[ends[i-1]:ends[i]].
+func (s *Store) snapshot() (fams []*family, members []*series, ends []int) {
 	s.famMu.Lock()
+	defer s.famMu.Unlock()
 	if s.famGone > 0 {
 		s.compactFamilies()
 	}
@@ -32,9 +51,9 @@ func (s *Store) Gather() ([]*dto.MetricFamily, error) {
 		slices.SortFunc(s.famList, func(x, y *family) int { return strings.Compare(x.name, y.name) })
 		s.famSorted = true
 	}
-	fams := slices.Clone(s.famList)
-	members := make([]*series, 0, s.count)
-	ends := make([]int, len(fams))
+	fams = slices.Clone(s.famList)
+	members = make([]*series, 0, s.count)
+	ends = make([]int, len(fams))
 	for i, f := range fams {
 		if f.removed > 0 {
 			f.compactMembers()
@@ -46,16 +65,45 @@ func (s *Store) Gather() ([]*dto.MetricFamily, error) {
 		members = append(members, f.members...)
 		ends[i] = len(members)
 	}
-	s.famMu.Unlock()
+	return fams, members, ends
+}
 
-	a := newArena(len(members))
-	mfs := make([]dto.MetricFamily, len(fams))
-	out := make([]*dto.MetricFamily, 0, len(fams))
-	metrics := make([]*dto.Metric, 0, len(members))
+// each builds the metrics of the snapshot's live series into a and calls
+// fn per family with at least one, in chunks of at most chunk series (0:
+// a family at once); first says a chunk is its family's first. With chunk
+// > 0, the arena and *metrics are reset after each call, so fn must be
+// done with them when it returns; with 0 they are kept and grow. Expired
+// series are skipped and removed.
+func (s *Store) each(fams []*family, members []*series, ends []int, a *arena, chunk int, metrics *[]*dto.Metric, fn func(i int, help string, first bool, ms []*dto.Metric) error) error {
+	now := s.now().UnixNano()
 	expired := 0
+	defer func() {
+		if expired > 0 {
+			s.m.expired.Add(float64(expired))
+		}
+	}()
 	start := 0
 	for i, f := range fams {
-		first := len(metrics)
+		help := s.defaultHelp
+		if h := f.help.Load(); h != nil {
+			help = *h
+		}
+		first := true
+		from := len(*metrics)
+		flush := func() error {
+			if len(*metrics) == from {
+				return nil
+			}
+			err := fn(i, help, first, (*metrics)[from:])
+			first = false
+			if chunk > 0 {
+				clear(*metrics)
+				*metrics = (*metrics)[:0]
+				a.reset()
+			}
+			from = len(*metrics)
+			return err
+		}
 		for _, se := range members[start:ends[i]] {
 			sh := &s.shards[se.hash%numShards]
 			sh.mu.Lock()
@@ -65,29 +113,21 @@ func (s *Store) Gather() ([]*dto.MetricFamily, error) {
 				s.remove(sh, se)
 				expired++
 			default:
-				metrics = append(metrics, se.metric(a, now))
+				*metrics = append(*metrics, se.metric(a, now))
 			}
 			sh.mu.Unlock()
+			if chunk > 0 && len(*metrics)-from >= chunk {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
 		}
 		start = ends[i]
-		if len(metrics) == first {
-			continue
+		if err := flush(); err != nil {
+			return err
 		}
-		mf := &mfs[i]
-		mf.Name = a.string(f.name)
-		help := s.defaultHelp
-		if h := f.help.Load(); h != nil {
-			help = *h
-		}
-		mf.Help = a.string(help)
-		mf.Type = f.typ.Enum()
-		mf.Metric = metrics[first:len(metrics):len(metrics)]
-		out = append(out, mf)
 	}
-	if expired > 0 {
-		s.m.expired.Add(float64(expired))
-	}
-	return out, nil
+	return nil
 }
 
 // compareLabels orders label sets as prometheus.Registry orders metrics.
@@ -135,28 +175,49 @@ func (se *series) metric(a *arena, now int64) *dto.Metric {
 	return m
 }
 
-// chunk hands out elements of large slices, so that a gather makes a few
-// big allocations instead of one per value.
+// chunk hands out elements of large blocks, so that a gather makes a few
+// big allocations instead of one per value; reset makes the blocks
+// reusable (zeroed) for the next gather.
 type chunk[T any] struct {
-	buf  []T
-	size int
+	blocks [][]T
+	cur    int // the block being filled
+	size   int
 }
 
 func (c *chunk[T]) next() *T {
-	if len(c.buf) == cap(c.buf) {
-		c.buf = make([]T, 0, c.size)
-	}
-	c.buf = c.buf[:len(c.buf)+1]
-	return &c.buf[len(c.buf)-1]
+	return &c.slice(1)[0]
 }
 
+// slice returns n contiguous zero elements.
 func (c *chunk[T]) slice(n int) []T {
-	if cap(c.buf)-len(c.buf) < n {
-		c.buf = make([]T, 0, max(c.size, n))
+	for c.cur < len(c.blocks) {
+		b := c.blocks[c.cur]
+		if cap(b)-len(b) >= n {
+			l := len(b)
+			c.blocks[c.cur] = b[:l+n]
+			return b[l : l+n : l+n]
+		}
+		if len(b) == 0 {
+			break // an empty block too small for n: replace it
+		}
+		c.cur++
 	}
-	l := len(c.buf)
-	c.buf = c.buf[:l+n]
-	return c.buf[l : l+n : l+n]
+	b := make([]T, n, max(c.size, n))
+	if c.cur < len(c.blocks) {
+		c.blocks[c.cur] = b
+	} else {
+		c.blocks = append(c.blocks, b)
+	}
+	return b[:n:n]
+}
+
+// reset zeroes what was handed out and makes it available again.
+func (c *chunk[T]) reset() {
+	for i := 0; i <= c.cur && i < len(c.blocks); i++ {
+		clear(c.blocks[i])
+		c.blocks[i] = c.blocks[i][:0]
+	}
+	c.cur = 0
 }
 
 // arena allocates the parts of one gather's output.
@@ -197,6 +258,24 @@ func newArena(hint int) *arena {
 		uints:        chunk[uint64]{size: 1024},
 		strs:         chunk[string]{size: 256},
 	}
+}
+
+func (a *arena) reset() {
+	a.metrics.reset()
+	a.counters.reset()
+	a.gauges.reset()
+	a.untyped.reset()
+	a.histograms.reset()
+	a.summaries.reset()
+	a.quantiles.reset()
+	a.quantilePtrs.reset()
+	a.buckets.reset()
+	a.bucketPtrs.reset()
+	a.labels.reset()
+	a.labelPtrs.reset()
+	a.floats.reset()
+	a.uints.reset()
+	a.strs.reset()
 }
 
 func (a *arena) float64(v float64) *float64 {

@@ -111,6 +111,18 @@ func NewWeb(cfg WebConfig) (*Web, error) {
 		opts.Registry = cfg.Registerer
 	}
 	var metrics http.Handler = promhttp.HandlerFor(cfg.Gatherer, opts)
+	if store, others, ok := splitStore(cfg.Gatherer); ok {
+		// Text and OpenMetrics stream the store in chunks; promhttp
+		// serves protobuf.
+		eh := &exposeHandler{store: store, others: others, fallback: metrics, logger: w.logger}
+		if cfg.MaxRequestsInFlight > 0 {
+			eh.inFlight = make(chan struct{}, cfg.MaxRequestsInFlight)
+		}
+		metrics = eh
+		if cfg.Timeout > 0 {
+			metrics = http.TimeoutHandler(metrics, cfg.Timeout, fmt.Sprintf("Exceeded configured timeout of %v.\n", cfg.Timeout))
+		}
+	}
 	if cfg.Registerer != nil {
 		metrics = promhttp.InstrumentMetricHandler(cfg.Registerer, metrics)
 	}

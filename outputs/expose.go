@@ -1,0 +1,221 @@
+package outputs
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+)
+
+// streamChunk is how many series one encoding step of /metrics builds.
+const streamChunk = 512
+
+var (
+	arenaPool = sync.Pool{New: func() any { return newArena(streamChunk) }}
+	gzipPool  = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+	bufPool   = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+)
+
+// writeExposition writes the families of others and of the store, merged
+// in name order (others win a name clash, as in Gatherers with the store
+// last), in the text or OpenMetrics format f. The store's series are
+// encoded in chunks through one reused arena, so that a scrape of a large
+// store allocates little: the output is identical to promhttp's encoding
+// of Gatherers{others, store}.Gather(). filter, when not nil, keeps only
+// the named families (promhttp's name[] parameter).
+func writeExposition(w io.Writer, f expfmt.Format, store *Store, others prometheus.Gatherer, filter map[string]struct{}) error {
+	encode := expfmt.MetricFamilyToText
+	if f.FormatType() == expfmt.TypeOpenMetrics {
+		encode = func(w io.Writer, mf *dto.MetricFamily) (int, error) { return expfmt.MetricFamilyToOpenMetrics(w, mf) }
+	}
+	keep := func(name string) bool {
+		if filter == nil {
+			return true
+		}
+		_, ok := filter[name]
+		return ok
+	}
+	var gatherErr error
+	var otherMFs []*dto.MetricFamily
+	if others != nil {
+		otherMFs, gatherErr = others.Gather()
+	}
+	seen := make(map[string]struct{}, len(otherMFs))
+	for _, mf := range otherMFs {
+		seen[mf.GetName()] = struct{}{}
+	}
+	oi := 0
+	writeOthersBefore := func(name string, all bool) error {
+		for ; oi < len(otherMFs) && (all || otherMFs[oi].GetName() < name); oi++ {
+			if !keep(otherMFs[oi].GetName()) {
+				continue
+			}
+			if _, err := encode(w, otherMFs[oi]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+
+	fams, members, ends := store.snapshot()
+	a := arenaPool.Get().(*arena)
+	var metrics []*dto.Metric
+	var chunkBuf bytes.Buffer
+	err := store.each(fams, members, ends, a, streamChunk, &metrics, func(i int, help string, first bool, ms []*dto.Metric) error {
+		name := fams[i].name
+		if _, clash := seen[name]; clash || !keep(name) {
+			return nil
+		}
+		if err := writeOthersBefore(name, false); err != nil {
+			return err
+		}
+		mf := dto.MetricFamily{Name: &name, Type: fams[i].typ.Enum(), Metric: ms}
+		if first {
+			mf.Help = &help
+			_, err := encode(w, &mf)
+			return err
+		}
+		// A later chunk of the same family: encode it without HELP and
+		// leave out the TYPE line the encoder always writes first.
+		chunkBuf.Reset()
+		if _, err := encode(&chunkBuf, &mf); err != nil {
+			return err
+		}
+		b := chunkBuf.Bytes()
+		if j := bytes.IndexByte(b, '\n'); j >= 0 {
+			b = b[j+1:]
+		}
+		_, err := w.Write(b)
+		return err
+	})
+	a.reset()
+	arenaPool.Put(a)
+	if err != nil {
+		return err
+	}
+	if err := writeOthersBefore("", true); err != nil {
+		return err
+	}
+	if f.FormatType() == expfmt.TypeOpenMetrics {
+		if _, err := expfmt.FinalizeOpenMetrics(w); err != nil {
+			return err
+		}
+	}
+	return gatherErr
+}
+
+// exposeHandler serves /metrics for the text and OpenMetrics formats by
+// streaming the store (writeExposition), and hands every other request
+// (protobuf) to fallback, promhttp's handler over the same gatherers.
+type exposeHandler struct {
+	store    *Store
+	others   prometheus.Gatherer
+	fallback http.Handler
+	inFlight chan struct{}
+	logger   *slog.Logger
+}
+
+func (h *exposeHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	format := expfmt.NegotiateIncludingOpenMetrics(r.Header)
+	switch format.FormatType() {
+	case expfmt.TypeTextPlain, expfmt.TypeOpenMetrics:
+	default:
+		h.fallback.ServeHTTP(rw, r)
+		return
+	}
+	if h.inFlight != nil {
+		select {
+		case h.inFlight <- struct{}{}:
+			defer func() { <-h.inFlight }()
+		default:
+			http.Error(rw, fmt.Sprintf("Limit of concurrent requests reached (%d), try again later.", cap(h.inFlight)), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	var filter map[string]struct{}
+	if names := r.URL.Query()["name[]"]; len(names) > 0 {
+		filter = make(map[string]struct{}, len(names))
+		for _, n := range names {
+			filter[n] = struct{}{}
+		}
+	}
+	hdr := rw.Header()
+	hdr.Add("Vary", "Accept")
+	hdr.Add("Vary", "Accept-Encoding")
+	hdr.Set("Content-Type", string(format))
+	var out io.Writer = rw
+	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		hdr.Set("Content-Encoding", "gzip")
+		gz := gzipPool.Get().(*gzip.Writer)
+		gz.Reset(rw)
+		defer func() {
+			_ = gz.Close()
+			gzipPool.Put(gz)
+		}()
+		out = gz
+	}
+	bw := bufPool.Get().(*bufio.Writer)
+	bw.Reset(out)
+	err := writeExposition(bw, format, h.store, h.others, filter)
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	bw.Reset(nil)
+	bufPool.Put(bw)
+	if err != nil {
+		h.logger.Error("writing /metrics", "err", err)
+	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding header allows gzip.
+func acceptsGzip(header string) bool {
+	for part := range strings.SplitSeq(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		q := 1.0
+		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(k) == "q" {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				q = f
+			}
+		}
+		return q > 0
+	}
+	return false
+}
+
+// splitStore separates the store from the other gatherers of g, when g is
+// a Gatherers with exactly one *Store in it.
+func splitStore(g prometheus.Gatherer) (*Store, prometheus.Gatherer, bool) {
+	gs, ok := g.(Gatherers)
+	if !ok {
+		if s, ok := g.(*Store); ok {
+			return s, nil, true
+		}
+		return nil, nil, false
+	}
+	var store *Store
+	others := make(Gatherers, 0, len(gs))
+	for _, x := range gs {
+		if s, ok := x.(*Store); ok {
+			if store != nil {
+				return nil, nil, false
+			}
+			store = s
+			continue
+		}
+		others = append(others, x)
+	}
+	return store, others, store != nil
+}

@@ -1,0 +1,188 @@
+package outputs
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// fillMixed writes n series of every kind the store has into s, several
+// families larger than one streaming chunk among them.
+func fillMixed(t testing.TB, s *Store, n int, seed uint64) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 2))
+	hist := &normalize.SeriesOptions{Rule: "h", Observer: normalize.ObserverHistogram, Buckets: []float64{0.1, 1, 10}}
+	native := &normalize.SeriesOptions{Rule: "n", Observer: normalize.ObserverNativeHistogram, NativeBucketFactor: 1.1, NativeMaxBuckets: 100}
+	summ := &normalize.SeriesOptions{Rule: "s", Observer: normalize.ObserverSummary, Objectives: []normalize.Objective{{Quantile: 0.5, Error: 0.05}, {Quantile: 0.99, Error: 0.001}}, MaxAge: time.Minute, AgeBuckets: 2, BufCap: 100}
+	var batch []normalize.Sample
+	for i := range n {
+		id := fmt.Sprint(i)
+		switch i % 9 {
+		case 0, 1, 2:
+			batch = append(batch, counter("app_requests_total", float64(r.IntN(100)), true, "svc", id, "code", "200"))
+		case 3:
+			batch = append(batch, gauge("app_temperature_celsius", r.Float64()*40, false, "room", id))
+		case 4:
+			batch = append(batch, normalize.Sample{Name: "app_untyped", Labels: ls("i", id, "esc", "a\"b\\c\nd"), Value: math.Inf(1 - 2*(i%2)), Type: normalize.TypeUntyped})
+		case 5:
+			for range 3 {
+				batch = append(batch, observe("app_job_seconds", r.Float64()*20, hist, "job", id))
+			}
+		case 6:
+			batch = append(batch, observe("app_native_seconds", r.Float64(), native, "n", id))
+		case 7:
+			for range 3 {
+				batch = append(batch, observe("app_wait_seconds", r.Float64(), summ, "q", id))
+			}
+		case 8:
+			batch = append(batch, normalize.Sample{Name: "app_scraped_seconds", Labels: ls("x", id), Type: normalize.TypeHistogram,
+				Dist: &normalize.Distribution{Count: 7, Sum: 3.5, Buckets: []normalize.Bucket{{UpperBound: 1, Count: 3}, {UpperBound: math.Inf(1), Count: 7}}}})
+		}
+	}
+	s.Write(batch)
+}
+
+// The streamed /metrics is byte for byte what promhttp would encode from
+// Gatherers{others, store}.Gather(), in both text formats, with families
+// of others interleaved and one clashing with a store family.
+func TestWriteExpositionEqualsGather(t *testing.T) {
+	s, _ := newTestStore(t, StoreConfig{DefaultHelp: "Metric from the store."})
+	fillMixed(t, s, 5000, 1)
+	others := prometheus.NewRegistry()
+	for _, name := range []string{"aaa_first", "app_p_middle", "app_requests_total", "zzz_last"} {
+		c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: "other " + name})
+		c.Add(3)
+		others.MustRegister(c)
+	}
+	gs := Gatherers{others, s}
+	for _, f := range []expfmt.Format{
+		expfmt.NewFormat(expfmt.TypeTextPlain),
+		expfmt.NewFormat(expfmt.TypeOpenMetrics),
+	} {
+		t.Run(string(f), func(t *testing.T) {
+			var want bytes.Buffer
+			mfs, err := gs.Gather()
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc := expfmt.NewEncoder(&want, f)
+			for _, mf := range mfs {
+				if err := enc.Encode(mf); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c, ok := enc.(expfmt.Closer); ok {
+				c.Close()
+			}
+			var got bytes.Buffer
+			if err := writeExposition(&got, f, s, others, nil); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(want.Bytes(), got.Bytes()) {
+				t.Errorf("streamed output differs from promhttp's encoding (-want +got):\n%s", cmp.Diff(want.String(), got.String()))
+			}
+			if !bytes.Contains(got.Bytes(), []byte("other app_requests_total")) {
+				t.Error("the other gatherer's family did not win the name clash")
+			}
+		})
+	}
+}
+
+// The handler negotiates like promhttp: text, OpenMetrics, gzip, and
+// protobuf through the fallback.
+func TestExposeHandler(t *testing.T) {
+	s, _ := newTestStore(t, StoreConfig{})
+	fillMixed(t, s, 900, 2)
+	others := prometheus.NewRegistry()
+	others.MustRegister(prometheus.NewGauge(prometheus.GaugeOpts{Name: "rosetta_x", Help: "x"}))
+	w, err := NewWeb(WebConfig{Gatherer: Gatherers{others, s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(w.Handler())
+	defer srv.Close()
+	for _, tc := range []struct{ accept, encoding, wantType string }{
+		{"text/plain;version=0.0.4", "", "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"},
+		{"application/openmetrics-text;version=1.0.0", "gzip", "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores"},
+		{"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", "", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited; escaping=underscores"},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/metrics", nil)
+		req.Header.Set("Accept", tc.accept)
+		req.Header.Set("Accept-Encoding", tc.encoding)
+		resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := resp.Header.Get("Content-Type"); got != tc.wantType {
+			t.Errorf("%s: Content-Type %q, want %q", tc.accept, got, tc.wantType)
+		}
+		if got := resp.Header.Get("Content-Encoding"); got != tc.encoding {
+			t.Errorf("%s: Content-Encoding %q, want %q", tc.accept, got, tc.encoding)
+		}
+		if len(body) < 1000 {
+			t.Errorf("%s: body of %d bytes", tc.accept, len(body))
+		}
+	}
+	// name[] selects families.
+	resp, err := http.Get(srv.URL + "/metrics?name[]=rosetta_x&name[]=app_temperature_celsius")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if bytes.Contains(body, []byte("app_requests_total")) || !bytes.Contains(body, []byte("rosetta_x")) || !bytes.Contains(body, []byte("app_temperature_celsius{")) {
+		t.Errorf("name[] filter: got\n%s", body)
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for h, want := range map[string]bool{
+		"": false, "gzip": true, "deflate, gzip;q=0.5": true, "gzip;q=0": false, "GZIP": true, "br": false, "identity, gzip ; q=1.0": true,
+	} {
+		if got := acceptsGzip(h); got != want {
+			t.Errorf("acceptsGzip(%q) = %v", h, got)
+		}
+	}
+}
+
+// A scrape of a large store allocates a small fraction of what building
+// every metric at once (Gather) does.
+func BenchmarkExposition(b *testing.B) {
+	s, _ := newTestStore(b, StoreConfig{})
+	fillMixed(b, s, 100_000, 3)
+	f := expfmt.NewFormat(expfmt.TypeTextPlain)
+	b.Run("stream", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := writeExposition(io.Discard, f, s, nil, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("gather+encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			mfs, _ := s.Gather()
+			enc := expfmt.NewEncoder(io.Discard, f)
+			for _, mf := range mfs {
+				if err := enc.Encode(mf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
