@@ -157,6 +157,11 @@ type Decoder struct {
 	scratch []byte
 	// internStrings is set while field class names are read.
 	internStrings bool
+	// cdScratch holds one reusable class descriptor per nesting level:
+	// a descriptor is parsed into it and copied to the heap only when no
+	// identical shared one exists. cdDepth is the level in use.
+	cdScratch []*ClassDesc
+	cdDepth   int
 }
 
 type classKey struct {
@@ -203,7 +208,7 @@ func (d *Decoder) readUTFIntern() (string, error) {
 func (d *Decoder) shareClass(cd *ClassDesc) *ClassDesc {
 	for _, a := range cd.Annotation {
 		if a != nil {
-			return cd
+			return cloneClass(cd)
 		}
 	}
 	k := classKey{cd.Name, cd.SUID}
@@ -213,8 +218,17 @@ func (d *Decoder) shareClass(cd *ClassDesc) *ClassDesc {
 	if d.classes == nil || len(d.classes) >= maxInterned {
 		d.classes = make(map[classKey]*ClassDesc)
 	}
-	d.classes[k] = cd
-	return cd
+	c := cloneClass(cd)
+	d.classes[k] = c
+	return c
+}
+
+// cloneClass copies a (scratch) descriptor to the heap.
+func cloneClass(cd *ClassDesc) *ClassDesc {
+	c := new(ClassDesc)
+	*c = *cd
+	c.Fields = slices.Clone(cd.Fields)
+	return c
 }
 
 // NewDecoder returns a decoder reading r.
@@ -463,6 +477,9 @@ func (d *Decoder) readReference() (any, error) {
 	if i < 0 || i >= int64(len(d.handles)) {
 		return nil, fmt.Errorf("invalid handle 0x%x", h)
 	}
+	if cd, ok := d.handles[i].(*ClassDesc); ok && slices.Contains(d.cdScratch[:d.cdDepth], cd) {
+		return nil, fmt.Errorf("handle 0x%x refers to a class descriptor still being read", h)
+	}
 	return d.handles[i], nil
 }
 
@@ -569,8 +586,20 @@ func (d *Decoder) readClassDesc() (*ClassDesc, error) {
 }
 
 func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
-	cd := &ClassDesc{}
+	var cd *ClassDesc
 	handle := -1
+	if tc != tcProxyClassDesc {
+		// Parse into this level's scratch descriptor (see cdScratch).
+		if d.cdDepth == len(d.cdScratch) {
+			d.cdScratch = append(d.cdScratch, &ClassDesc{})
+		}
+		cd = d.cdScratch[d.cdDepth]
+		*cd = ClassDesc{Fields: cd.Fields[:0]}
+		d.cdDepth++
+		defer func() { d.cdDepth-- }()
+	} else {
+		cd = &ClassDesc{}
+	}
 	if tc == tcProxyClassDesc {
 		cd.Proxy = true
 		if _, err := d.newHandle(cd); err != nil {
@@ -614,7 +643,6 @@ func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 		if n > maxFields {
 			return nil, fmt.Errorf("%w: class %s with %d fields", ErrLimit, cd.Name, n)
 		}
-		cd.Fields = make([]FieldDesc, 0, min(int(n), 256))
 		for range n {
 			var f FieldDesc
 			if f.Type, err = d.u8(); err != nil {
@@ -652,10 +680,11 @@ func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 		return nil, fmt.Errorf("superclass of %s: %w", cd.Name, err)
 	}
 	if handle >= 0 {
-		if shared := d.shareClass(cd); shared != cd {
-			d.handles[handle] = shared
-			return shared, nil
-		}
+		// cd is the scratch descriptor: return the shared equal one, or a
+		// heap copy that becomes the shared one.
+		shared := d.shareClass(cd)
+		d.handles[handle] = shared
+		return shared, nil
 	}
 	return cd, nil
 }
@@ -836,7 +865,8 @@ func (d *Decoder) readNewObject() (*Object, error) {
 		return o, nil
 	}
 	// Hierarchy top down.
-	var chain []*ClassDesc
+	var chainBuf [8]*ClassDesc
+	chain := chainBuf[:0]
 	for c := cd; c != nil; c = c.Super {
 		chain = append(chain, c)
 		if len(chain) > 64 {
