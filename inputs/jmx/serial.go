@@ -683,7 +683,10 @@ func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 		// cd is the scratch descriptor: return the shared equal one, or a
 		// heap copy that becomes the shared one.
 		shared := d.shareClass(cd)
-		d.handles[handle] = shared
+		// A TC_RESET inside the descriptor may have cleared the handles.
+		if handle < len(d.handles) && d.handles[handle] == any(cd) {
+			d.handles[handle] = shared
+		}
 		return shared, nil
 	}
 	return cd, nil
