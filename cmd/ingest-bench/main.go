@@ -33,6 +33,9 @@ type options struct {
 	renders                 int
 	verbose                 bool
 	readBuffer              int
+	// cpuProfiles, when set, is a directory for a CPU profile of Rosetta
+	// per ingest step (Rosetta runs with --debug.pprof).
+	cpuProfiles string
 }
 
 func main() {
@@ -48,6 +51,7 @@ func main() {
 	flag.IntVar(&o.renders, "renders", 15, "scrapes per render measurement")
 	flag.BoolVar(&o.verbose, "v", false, "print every step")
 	flag.IntVar(&o.readBuffer, "read-buffer", 0, "--statsd.read-buffer for both servers (0: the OS default)")
+	flag.StringVar(&o.cpuProfiles, "cpuprofile-dir", "", "save a CPU profile of Rosetta for each ingest step in this directory")
 	flag.Parse()
 	var err error
 	if o.rates, err = ints(rates); err != nil {
@@ -81,7 +85,11 @@ func main() {
 		fatal(err)
 	}
 
-	servers := []*serverKind{rosettaKind(o.rosetta), statsdExporterKind(o.statsdExporter)}
+	rk := rosettaKind(o.rosetta)
+	if o.cpuProfiles != "" {
+		rk.profile = true
+	}
+	servers := []*serverKind{rk, statsdExporterKind(o.statsdExporter)}
 	res := map[string]*result{}
 	for _, k := range servers {
 		r, err := measure(k, o)

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/net/ipv4"
 )
 
 // step is one rate step of an ingest run.
@@ -86,13 +88,20 @@ func packets(lines []string, lpp, n int) [][]byte {
 }
 
 // send sends packets to addr at rate lines/s for dur and returns the lines
-// sent and the rate achieved.
+// sent and the rate achieved. It hands the kernel up to 64 datagrams per
+// system call (sendmmsg), so that on a small machine the sender, which
+// shares the cores with the server, runs out as late as it can.
 func send(addr string, pkts [][]byte, lpp, rate int, dur time.Duration) (int, float64, error) {
 	conn, err := net.Dial("udp", addr)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer conn.Close()
+	pc := ipv4.NewPacketConn(conn.(*net.UDPConn))
+	msgs := make([]ipv4.Message, 64)
+	for i := range msgs {
+		msgs[i].Buffers = make(net.Buffers, 1)
+	}
 	pps := float64(rate) / float64(lpp)
 	start := time.Now()
 	sent := 0
@@ -102,9 +111,19 @@ func send(addr string, pkts [][]byte, lpp, rate int, dur time.Duration) (int, fl
 			break
 		}
 		target := int(el.Seconds() * pps)
-		for burst := 0; sent < target && burst < 4096; burst++ {
-			_, _ = conn.Write(pkts[sent%len(pkts)]) // refused datagrams are the server's loss
-			sent++
+		for burst := 0; sent < target && burst < 4096; {
+			n := min(len(msgs), target-sent)
+			for i := range n {
+				msgs[i].Buffers[0] = pkts[(sent+i)%len(pkts)]
+			}
+			// Refused datagrams are the server's loss; count what the
+			// kernel took.
+			k, err := pc.WriteBatch(msgs[:n], 0)
+			if err != nil || k <= 0 {
+				k = n
+			}
+			sent += k
+			burst += k
 		}
 		if sent >= target {
 			time.Sleep(100 * time.Microsecond)
@@ -168,7 +187,19 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 		rb0, _ := udpRcvbufErrors()
 		cpu0, _ := cpuSeconds(s.cmd.Process.Pid)
 
+		var prof chan error
+		if k.profile && o.cpuProfiles != "" {
+			prof = make(chan error, 1)
+			go func() {
+				prof <- saveProfile(s.web, o.step, fmt.Sprintf("%s/rosetta-lpp%d-%d.pprof", o.cpuProfiles, lpp, rate))
+			}()
+		}
 		sent, achieved, err := send(s.udp, pkts, lpp, rate, o.step)
+		if prof != nil {
+			if perr := <-prof; perr != nil {
+				fmt.Fprintln(os.Stderr, "cpu profile:", perr)
+			}
+		}
 		if err != nil {
 			return run, err
 		}
@@ -319,4 +350,26 @@ func measure(k *serverKind, o options) (*result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// saveProfile saves a CPU profile of the server for d to file.
+func saveProfile(web string, d time.Duration, file string) error {
+	secs := max(1, int(d.Seconds()))
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", web, secs))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile: %s", resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

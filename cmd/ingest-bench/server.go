@@ -28,6 +28,8 @@ type serverKind struct {
 	// drops are the server's own counters of data it threw away.
 	drops []string
 	args  func(udp, tcp, web, mapping string) []string
+	// profile runs Rosetta with --debug.pprof, for -cpuprofile-dir.
+	profile bool
 }
 
 func rosettaKind(bin string) *serverKind {
@@ -96,6 +98,9 @@ func start(k *serverKind, mapping string, readBuffer int) (*server, error) {
 	s.tcp = s.udp
 	s.web = fmt.Sprintf("127.0.0.1:%d", wp)
 	args := k.args(s.udp, s.tcp, s.web, mapping)
+	if k.profile {
+		args = append(args, "--debug.pprof")
+	}
 	if readBuffer > 0 {
 		args = append(args, fmt.Sprintf("--statsd.read-buffer=%d", readBuffer))
 	}
