@@ -21,6 +21,7 @@ import (
 // runAdapter runs Rosetta until ctx ends.
 func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags *web.FlagConfig) error {
 	logger.Info("starting rosetta", "version", version.Info(), "build_context", version.BuildContext())
+	tuneRuntime(logger)
 	if err := f.statsd.unsupported(); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,6 +44,11 @@ func TestMain(m *testing.M) {
 }
 
 func benchChild(addr string) {
+	// The rosetta binary's garbage-collector default (cmd/rosetta
+	// runtime.go), so that the RSS measured is the one users get.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 	host, port, err := splitHostPort(addr)
 	if err != nil {
 		fmt.Println("error", err)
