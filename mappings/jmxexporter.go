@@ -94,9 +94,8 @@ func TranslateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, e
 		case "inferCounterTypeFromName":
 			inferCounter = d.boolean(v, k)
 		case "metricCustomizers":
-			if !isNull(v) && !(v.Kind == yaml.SequenceNode && len(v.Content) == 0) {
-				d.errf(kn, "%s is not supported yet", k)
-			}
+			// Read by the JMX input (jmx_exporter_config): they change
+			// what it reads, not the rules.
 		default:
 			return jmxExporterKeys[k]
 		}

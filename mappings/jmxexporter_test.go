@@ -106,7 +106,6 @@ func TestJMXExporterErrors(t *testing.T) {
 		{"rules:\n  - pattern: a\n    name: x_$2", `no group 2`},
 		{"rules:\n  - pattern: a\n    nmae: x", `unknown key "nmae"`},
 		{"rules:\n  - pattern: a\n    type: HISTOGRAM", `invalid value "HISTOGRAM"`},
-		{"metricCustomizers:\n  - mbeanFilter: {domain: x}", `metricCustomizers is not supported yet`},
 	}
 	for _, tc := range tests {
 		_, err := TranslateFile("jmx.yml", []byte(tc.yaml), FormatJMXExporter)

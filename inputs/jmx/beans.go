@@ -2,8 +2,10 @@ package jmx
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -103,6 +105,8 @@ type Exporter struct {
 	// only numbers and booleans become records, as only they become
 	// samples without such a rule.
 	Strings bool
+	// Customizers are jmx_exporter's metricCustomizers (see Config).
+	Customizers []MetricCustomizer
 	// truncated counts attributes whose walk hit MaxRecordsPerAttribute or
 	// the visit budget (records dropped); read with Truncated.
 	truncated atomic.Int64
@@ -136,6 +140,41 @@ func (x *Exporter) Bean(out []normalize.Record, b *BeanName, descr map[string]st
 // bean is Bean with the descriptions from a function of the attribute's
 // index in attrs and its name.
 func (x *Exporter) bean(out []normalize.Record, b *BeanName, descr func(int, string) string, attrs []Attribute) []normalize.Record {
+	start := len(out)
+	c := x.customizer(b)
+	var extra normalize.Labels
+	if c != nil {
+		for _, name := range c.AttributesAsLabels {
+			for _, a := range attrs {
+				if a.Name == name && a.Value != nil {
+					ln := SafeName(name)
+					if x.LowercaseOutputLabelNames {
+						ln = strings.ToLower(ln)
+					}
+					extra = append(extra, normalize.Label{Name: ln, Value: javaString(a.Value)})
+					break
+				}
+			}
+		}
+		// Extra metrics come first, as jmx_exporter reads them before the
+		// attributes.
+		for _, m := range c.ExtraMetrics {
+			w := walk{limit: len(out) + MaxRecordsPerAttribute, visits: maxConvertNodes}
+			out = x.value(out, &w, b, b.Props, nil, m.Name, m.Description, extraValue(m.Value), 0)
+		}
+	}
+	defer func() {
+		if len(extra) == 0 {
+			return
+		}
+		// The attributes' values as labels, on every series of the bean,
+		// whether a rule names it or not.
+		for i := start; i < len(out); i++ {
+			r := &out[i]
+			r.Labels = append(r.Labels[:len(r.Labels):len(r.Labels)], extra...)
+			r.DefaultLabels = append(r.DefaultLabels[:len(r.DefaultLabels):len(r.DefaultLabels)], extra...)
+		}
+	}()
 	for i, a := range attrs {
 		if skipAttribute(b.Name, a.Name) {
 			continue
@@ -355,4 +394,43 @@ func SafeName(s string) string {
 		prevUnderscore = false
 	}
 	return b.String()
+}
+
+// customizer returns the first metric customizer whose filter matches b.
+func (x *Exporter) customizer(b *BeanName) *MetricCustomizer {
+	for i := range x.Customizers {
+		c := &x.Customizers[i]
+		if c.MBeanFilter.Domain != b.Domain {
+			continue
+		}
+		ok := true
+		for k, v := range c.MBeanFilter.Properties {
+			found := false
+			for _, p := range b.Props {
+				if p.Key == k && p.Value == v {
+					found = true
+					break
+				}
+			}
+			ok = ok && found
+		}
+		if ok {
+			return c
+		}
+	}
+	return nil
+}
+
+// extraValue turns an extra metric's YAML value into what an attribute of
+// that value would be.
+func extraValue(v any) any {
+	switch v := v.(type) {
+	case int:
+		return Number{Float: float64(v), Text: strconv.Itoa(v)}
+	case float64:
+		return Number{Float: v, Text: javaFloat(v, 64)}
+	case bool, string:
+		return v
+	}
+	return fmt.Sprint(v)
 }

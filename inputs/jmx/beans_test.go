@@ -285,3 +285,38 @@ func TestExporterTruncates(t *testing.T) {
 		t.Errorf("Truncated did not reset: %d", n)
 	}
 }
+
+// jmx_exporter's metricCustomizers: attribute values as labels on every
+// series of a matching bean, and extra metrics read before the attributes.
+func TestExporterCustomizers(t *testing.T) {
+	x := &Exporter{Customizers: []MetricCustomizer{
+		{MBeanFilter: MBeanFilter{Domain: "com.example", Properties: map[string]string{"type": "Pool"}},
+			AttributesAsLabels: []string{"PoolName", "Missing"},
+			ExtraMetrics:       []ExtraMetric{{Name: "isPool", Value: true, Description: "is a pool"}, {Name: "weight", Value: 1.0}}},
+	}}
+	pool, _ := ParseBeanName("com.example:type=Pool,name=db")
+	other, _ := ParseBeanName("com.example:type=Cache,name=db")
+	recs := x.Bean(nil, &pool, nil, []Attribute{
+		{"PoolName", "main"}, {"Active", Number{Float: 3, Text: "3"}},
+	})
+	recs = x.Bean(recs, &other, nil, []Attribute{{"Size", Number{Float: 7, Text: "7"}}})
+	want := `com.example<type=Cache, name=db><>Size: 7
+  com_example_Cache_Size{name="db"} 7.0
+com.example<type=Pool, name=db><>Active: 3
+  com_example_Pool_Active{name="db", PoolName="main"} 3.0
+com.example<type=Pool, name=db><>isPool: true
+  com_example_Pool_isPool{name="db", PoolName="main"} 1.0
+com.example<type=Pool, name=db><>weight: 1.0
+  com_example_Pool_weight{name="db", PoolName="main"} 1.0
+`
+	if diff := cmp.Diff(want, formatRecords(recs)); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+	if recs[0].Help != "is a pool com.example:name=db,type=Pool,attribute=isPool" {
+		t.Errorf("help %q", recs[0].Help)
+	}
+	// A rule with a name keeps the labels too.
+	if got := recs[2].Labels; len(got) != 1 || got[0] != (normalize.Label{Name: "PoolName", Value: "main"}) {
+		t.Errorf("raw labels %v", got)
+	}
+}

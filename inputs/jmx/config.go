@@ -78,6 +78,51 @@ type Config struct {
 	// jmx_exporter_config with such a rule. Any other rule drops them, as
 	// jmx_exporter does.
 	EmitStringValues bool `yaml:"emit_string_values"`
+	// MetricCustomizers are jmx_exporter's metricCustomizers: for beans of
+	// a domain (and key properties), the values of some attributes become
+	// labels of all the bean's series, and extra constant metrics are
+	// added. The first customizer whose filter matches a bean applies.
+	MetricCustomizers []MetricCustomizer `yaml:"metric_customizers"`
+}
+
+// MetricCustomizer is one of jmx_exporter's metricCustomizers.
+type MetricCustomizer struct {
+	MBeanFilter        MBeanFilter   `yaml:"mbean_filter"`
+	AttributesAsLabels []string      `yaml:"attributes_as_labels"`
+	ExtraMetrics       []ExtraMetric `yaml:"extra_metrics"`
+}
+
+// MBeanFilter selects beans by domain and, optionally, key properties that
+// must all be present with these values.
+type MBeanFilter struct {
+	Domain     string            `yaml:"domain"`
+	Properties map[string]string `yaml:"properties"`
+}
+
+// ExtraMetric is read as if the bean had an attribute Name with Value
+// (a number, a boolean or a string) described by Description.
+type ExtraMetric struct {
+	Name        string `yaml:"name"`
+	Value       any    `yaml:"value"`
+	Description string `yaml:"description"`
+}
+
+// validateCustomizers checks what jmx_exporter checks.
+func validateCustomizers(cs []MetricCustomizer) error {
+	for i, c := range cs {
+		if c.MBeanFilter.Domain == "" {
+			return fmt.Errorf("metric customizer %d: mbean filter needs a domain", i+1)
+		}
+		if len(c.AttributesAsLabels) == 0 && len(c.ExtraMetrics) == 0 {
+			return fmt.Errorf("metric customizer %d: needs attributes as labels or extra metrics", i+1)
+		}
+		for j, m := range c.ExtraMetrics {
+			if m.Name == "" || m.Value == nil {
+				return fmt.Errorf("metric customizer %d: extra metric %d needs a name and a value", i+1, j+1)
+			}
+		}
+	}
+	return nil
 }
 
 // TLSConfig configures TLS to the registry and the RMI server.
@@ -189,7 +234,19 @@ type jmxExporterFile struct {
 	ExcludeAttributes    map[string][]string `yaml:"excludeObjectNameAttributes"`
 	LowercaseOutputName  bool                `yaml:"lowercaseOutputName"`
 	LowercaseLabelNames  bool                `yaml:"lowercaseOutputLabelNames"`
-	Rules                []struct {
+	MetricCustomizers    []struct {
+		MBeanFilter struct {
+			Domain     string            `yaml:"domain"`
+			Properties map[string]string `yaml:"properties"`
+		} `yaml:"mbeanFilter"`
+		AttributesAsLabels []string `yaml:"attributesAsLabels"`
+		ExtraMetrics       []struct {
+			Name        string `yaml:"name"`
+			Value       any    `yaml:"value"`
+			Description string `yaml:"description"`
+		} `yaml:"extraMetrics"`
+	} `yaml:"metricCustomizers"`
+	Rules []struct {
 		Value string `yaml:"value"`
 	} `yaml:"rules"`
 }
@@ -271,6 +328,21 @@ func (c *Config) loadJMXExporter(file string) error {
 			c.EmitStringValues = true
 		}
 	}
+	if c.MetricCustomizers == nil {
+		for _, mc := range f.MetricCustomizers {
+			x := MetricCustomizer{
+				MBeanFilter:        MBeanFilter{Domain: mc.MBeanFilter.Domain, Properties: mc.MBeanFilter.Properties},
+				AttributesAsLabels: mc.AttributesAsLabels,
+			}
+			for _, em := range mc.ExtraMetrics {
+				x.ExtraMetrics = append(x.ExtraMetrics, ExtraMetric{Name: em.Name, Value: em.Value, Description: em.Description})
+			}
+			c.MetricCustomizers = append(c.MetricCustomizers, x)
+		}
+		if err := validateCustomizers(c.MetricCustomizers); err != nil {
+			return fmt.Errorf("metricCustomizers: %w", err)
+		}
+	}
 	c.LowercaseOutputName = c.LowercaseOutputName || f.LowercaseOutputName
 	c.LowercaseOutputLabelNames = c.LowercaseOutputLabelNames || f.LowercaseLabelNames
 	return nil
@@ -346,6 +418,9 @@ func splitHostPort(hp string) (string, int, error) {
 // Validate checks the configuration.
 func (c *Config) Validate() error {
 	var errs []error
+	if err := validateCustomizers(c.MetricCustomizers); err != nil {
+		errs = append(errs, fmt.Errorf("metric_customizers: %w", err))
+	}
 	set := 0
 	for _, v := range []string{c.HostPort, c.JMXURL, c.JolokiaURL} {
 		if v != "" {

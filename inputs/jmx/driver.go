@@ -83,6 +83,7 @@ func New(set inputs.Settings, cfg *Config) (*Driver, error) {
 			LowercaseOutputName:       cfg.LowercaseOutputName,
 			LowercaseOutputLabelNames: cfg.LowercaseOutputLabelNames,
 			Strings:                   cfg.EmitStringValues,
+			Customizers:               cfg.MetricCustomizers,
 		},
 		now:  time.Now,
 		dial: Dial,

@@ -243,6 +243,13 @@ includeObjectNameAttributes:
   "kafka.server:type=X,name=Y": [Count]
 excludeObjectNameAttributes:
   "java.lang:type=Memory": [HeapMemoryUsage]
+metricCustomizers:
+  - mbeanFilter:
+      domain: kafka.server
+      properties: {type: app-info}
+    attributesAsLabels: [version]
+    extraMetrics:
+      - {name: isBroker, value: true, description: always 1}
 rules:
   - pattern: 'kafka.server<type=(.+)><>Value'
     name: kafka_$1
@@ -269,6 +276,11 @@ rules:
 	}
 	if diff := cmp.Diff(map[string][]string{"java.lang:type=Memory": {"HeapMemoryUsage"}}, cfg.ExcludeObjectNameAttributes); diff != "" || len(cfg.IncludeObjectNameAttributes) != 1 {
 		t.Errorf("attribute filters: %s %v", diff, cfg.IncludeObjectNameAttributes)
+	}
+	wantMC := []MetricCustomizer{{MBeanFilter: MBeanFilter{Domain: "kafka.server", Properties: map[string]string{"type": "app-info"}},
+		AttributesAsLabels: []string{"version"}, ExtraMetrics: []ExtraMetric{{Name: "isBroker", Value: true, Description: "always 1"}}}}
+	if diff := cmp.Diff(wantMC, cfg.MetricCustomizers); diff != "" {
+		t.Errorf("metric customizers (-want +got):\n%s", diff)
 	}
 	if _, err := decodeYAML(t, "jmx_exporter_config: "+filepath.Join(dir, "missing.yml")); err == nil {
 		t.Error("missing file accepted")
