@@ -1,0 +1,259 @@
+// Package expo parses another exporter's /metrics (the Prometheus text
+// format, and OpenMetrics 1.0 text) into records, keeping types, help,
+// histograms and summaries, so that rules can rename, relabel and drop
+// what a third-party exporter serves.
+package expo
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"mime"
+	"sort"
+	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Accept is the Accept header a scrape sends: the Prometheus text format
+// first (every client library serves it), OpenMetrics 1.0 as a fallback.
+const Accept = "text/plain;version=0.0.4;q=1,application/openmetrics-text;version=1.0.0;q=0.5,*/*;q=0.1"
+
+// Parser reads exposition bodies. The zero value is ready to use.
+type Parser struct{}
+
+// New returns a parser.
+func New() *Parser { return &Parser{} }
+
+// Parse reads body as the Prometheus text format, or as OpenMetrics when
+// it ends with "# EOF".
+func (p *Parser) Parse(body []byte, emit func(normalize.Record)) error {
+	return p.ParseContentType(body, "", emit)
+}
+
+// ParseContentType reads body in the format its Content-Type names.
+func (p *Parser) ParseContentType(body []byte, contentType string, emit func(normalize.Record)) error {
+	if isOpenMetrics(contentType, body) {
+		var err error
+		if body, err = openMetricsToText(body); err != nil {
+			return err
+		}
+	}
+	tp := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := tp.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		return parsing.Errorf("invalid_exposition", "%w", err)
+	}
+	names := make([]string, 0, len(mfs))
+	for n := range mfs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := records(mfs[n], emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isOpenMetrics(contentType string, body []byte) bool {
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil {
+		return mt == "application/openmetrics-text"
+	}
+	return bytes.HasSuffix(bytes.TrimRight(body, "\n"), []byte("# EOF"))
+}
+
+// records emits the records of one family.
+func records(mf *dto.MetricFamily, emit func(normalize.Record)) error {
+	name, help := mf.GetName(), mf.GetHelp()
+	for _, m := range mf.GetMetric() {
+		rec := normalize.Record{Match: name, Help: help, Labels: labelsOf(m)}
+		switch mf.GetType() {
+		case dto.MetricType_COUNTER:
+			rec.Type, rec.Value = normalize.TypeCounter, m.GetCounter().GetValue()
+		case dto.MetricType_GAUGE:
+			rec.Type, rec.Value = normalize.TypeGauge, m.GetGauge().GetValue()
+		case dto.MetricType_HISTOGRAM:
+			h := m.GetHistogram()
+			d := &normalize.Distribution{Count: h.GetSampleCount(), Sum: h.GetSampleSum()}
+			for _, b := range h.GetBucket() {
+				d.Buckets = append(d.Buckets, normalize.Bucket{UpperBound: b.GetUpperBound(), Count: b.GetCumulativeCount()})
+			}
+			if n := len(d.Buckets); n == 0 || !math.IsInf(d.Buckets[n-1].UpperBound, 1) {
+				d.Buckets = append(d.Buckets, normalize.Bucket{UpperBound: math.Inf(1), Count: d.Count})
+			}
+			rec.Type, rec.Dist = normalize.TypeHistogram, d
+		case dto.MetricType_SUMMARY:
+			s := m.GetSummary()
+			d := &normalize.Distribution{Count: s.GetSampleCount(), Sum: s.GetSampleSum()}
+			for _, q := range s.GetQuantile() {
+				d.Quantiles = append(d.Quantiles, normalize.Quantile{Quantile: q.GetQuantile(), Value: q.GetValue()})
+			}
+			rec.Type, rec.Dist = normalize.TypeSummary, d
+		default:
+			rec.Type, rec.Value = normalize.TypeUntyped, m.GetUntyped().GetValue()
+		}
+		emit(rec)
+	}
+	return nil
+}
+
+func labelsOf(m *dto.Metric) normalize.Labels {
+	lps := m.GetLabel()
+	if len(lps) == 0 {
+		return nil
+	}
+	ls := make(normalize.Labels, len(lps))
+	for i, lp := range lps {
+		ls[i] = normalize.Label{Name: lp.GetName(), Value: lp.GetValue()}
+	}
+	return ls
+}
+
+// openMetricsToText rewrites OpenMetrics 1.0 text into the Prometheus text
+// format the parser reads: "# EOF" and "# UNIT" go; counter families take
+// their samples' "_total" name; info families their "_info" name, as
+// gauges; unknown, stateset and gaugehistogram families become untyped or
+// gauges; "_created" samples, exemplars and timestamps are dropped.
+func openMetricsToText(body []byte) ([]byte, error) {
+	var out bytes.Buffer
+	out.Grow(len(body))
+	types := map[string]string{} // family name as declared -> OM type
+	lines := bytes.Split(body, []byte("\n"))
+	sawEOF := false
+	for i, raw := range lines {
+		line := string(raw)
+		if sawEOF && line != "" {
+			return nil, parsing.Errorf("invalid_exposition", "line %d: content after # EOF", i+1)
+		}
+		switch {
+		case line == "":
+			continue
+		case line == "# EOF":
+			sawEOF = true
+			continue
+		case strings.HasPrefix(line, "# "):
+			f := strings.SplitN(line, " ", 4)
+			if len(f) < 3 {
+				continue
+			}
+			kind, name := f[1], f[2]
+			rest := ""
+			if len(f) == 4 {
+				rest = f[3]
+			}
+			switch kind {
+			case "TYPE":
+				types[name] = rest
+				newName, newType := omFamily(name, rest)
+				fmt.Fprintf(&out, "# TYPE %s %s\n", newName, newType)
+			case "HELP":
+				// HELP may come before TYPE: look ahead for this family's type.
+				t := types[name]
+				if t == "" {
+					t = lookAheadType(lines[i+1:], name)
+				}
+				newName, _ := omFamily(name, t)
+				fmt.Fprintf(&out, "# HELP %s %s\n", newName, rest)
+			}
+			continue
+		case strings.HasPrefix(line, "#"):
+			continue
+		}
+		name, labels, value, err := splitSample(line)
+		if err != nil {
+			return nil, parsing.Errorf("invalid_exposition", "line %d: %w", i+1, err)
+		}
+		if base, ok := strings.CutSuffix(name, "_created"); ok {
+			switch types[base] {
+			case "counter", "histogram", "summary", "gaugehistogram":
+				continue
+			}
+		}
+		out.WriteString(name)
+		out.WriteString(labels)
+		out.WriteByte(' ')
+		out.WriteString(value)
+		out.WriteByte('\n')
+	}
+	if !sawEOF {
+		return nil, parsing.Errorf("truncated", "OpenMetrics body without # EOF (truncated?)")
+	}
+	return out.Bytes(), nil
+}
+
+func lookAheadType(lines [][]byte, name string) string {
+	prefix := "# TYPE " + name + " "
+	for _, l := range lines {
+		if s, ok := strings.CutPrefix(string(l), prefix); ok {
+			return s
+		}
+		if len(l) > 0 && l[0] != '#' {
+			break
+		}
+	}
+	return ""
+}
+
+// omFamily maps an OpenMetrics family to its Prometheus text name and type.
+func omFamily(name, typ string) (string, string) {
+	switch typ {
+	case "counter":
+		return name + "_total", "counter"
+	case "info":
+		return name + "_info", "gauge"
+	case "stateset":
+		return name, "gauge"
+	case "gauge", "histogram", "summary":
+		return name, typ
+	default: // unknown, gaugehistogram
+		return name, "untyped"
+	}
+}
+
+// splitSample splits an OpenMetrics sample line into its name, its label
+// set as written ("" or "{...}") and its value, dropping the timestamp and
+// exemplar.
+func splitSample(line string) (name, labels, value string, err error) {
+	i := strings.IndexAny(line, "{ ")
+	if i <= 0 {
+		return "", "", "", errors.New("no value")
+	}
+	name, rest := line[:i], line[i:]
+	if rest[0] == '{' {
+		end, err := labelsEnd(rest)
+		if err != nil {
+			return "", "", "", err
+		}
+		labels, rest = rest[:end], rest[end:]
+	}
+	fields := strings.Fields(rest)
+	if len(fields) == 0 {
+		return "", "", "", errors.New("no value")
+	}
+	return name, labels, fields[0], nil
+}
+
+// labelsEnd returns the index after the '}' closing s's label set,
+// skipping quoted values.
+func labelsEnd(s string) (int, error) {
+	inQuote := false
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case inQuote && c == '\\':
+			i++
+		case c == '"':
+			inQuote = !inQuote
+		case !inQuote && c == '}':
+			return i + 1, nil
+		}
+	}
+	return 0, errors.New("unterminated label set")
+}

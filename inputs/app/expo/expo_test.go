@@ -1,0 +1,169 @@
+package expo
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+func collect(t *testing.T, body, ctype string) ([]normalize.Record, error) {
+	t.Helper()
+	var recs []normalize.Record
+	err := New().ParseContentType([]byte(body), ctype, func(r normalize.Record) { recs = append(recs, r) })
+	return recs, err
+}
+
+// format renders records one per line for comparison.
+func format(recs []normalize.Record) string {
+	var b strings.Builder
+	for _, r := range recs {
+		fmt.Fprintf(&b, "%s%s %s", r.Match, r.Labels, r.Type)
+		if r.Dist != nil {
+			fmt.Fprintf(&b, " count=%d sum=%g", r.Dist.Count, r.Dist.Sum)
+			for _, bk := range r.Dist.Buckets {
+				fmt.Fprintf(&b, " le%g=%d", bk.UpperBound, bk.Count)
+			}
+			for _, q := range r.Dist.Quantiles {
+				fmt.Fprintf(&b, " q%g=%g", q.Quantile, q.Value)
+			}
+		} else {
+			fmt.Fprintf(&b, " %g", r.Value)
+		}
+		if r.Help != "" {
+			fmt.Fprintf(&b, " help=%q", r.Help)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+const textBody = `# HELP http_requests_total Requests served.
+# TYPE http_requests_total counter
+http_requests_total{code="200",path="/a b"} 1027 1395066363000
+http_requests_total{code="500",path="/"} 3
+# HELP temp_celsius Temperature.
+# TYPE temp_celsius gauge
+temp_celsius NaN
+# TYPE rpc_seconds summary
+rpc_seconds{quantile="0.5"} 0.05
+rpc_seconds{quantile="0.99"} 0.3
+rpc_seconds_sum 12.5
+rpc_seconds_count 100
+# TYPE req_bytes histogram
+req_bytes_bucket{le="100"} 3
+req_bytes_bucket{le="1000"} 7
+req_bytes_bucket{le="+Inf"} 9
+req_bytes_sum 4200
+req_bytes_count 9
+no_type_here{a="1"} -Inf
+`
+
+func TestParseText(t *testing.T) {
+	recs, err := collect(t, textBody, "text/plain; version=0.0.4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `http_requests_total{code="200", path="/a b"} counter 1027 help="Requests served."
+http_requests_total{code="500", path="/"} counter 3 help="Requests served."
+no_type_here{a="1"} untyped -Inf
+req_bytes{} histogram count=9 sum=4200 le100=3 le1000=7 le+Inf=9
+rpc_seconds{} summary count=100 sum=12.5 q0.5=0.05 q0.99=0.3
+temp_celsius{} gauge NaN help="Temperature."
+`
+	if diff := cmp.Diff(want, format(recs)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// OpenMetrics 1.0: _total counters, _created, exemplars, timestamps in
+// seconds, UNIT, info, stateset, unknown, and # EOF.
+func TestParseOpenMetrics(t *testing.T) {
+	body := `# HELP http_requests Requests served.
+# TYPE http_requests counter
+# UNIT http_requests requests
+http_requests_total{code="200"} 1027 1520879607.789 # {trace_id="KOO5S4vxi0o"} 1.0
+http_requests_created{code="200"} 1520430000.123
+# TYPE build info
+build_info{version="1.2",note="a } # b"} 1
+# TYPE state stateset
+state{state="on"} 1
+state{state="off"} 0
+# TYPE thing unknown
+thing 7
+# TYPE lat_seconds histogram
+lat_seconds_bucket{le="0.1"} 2
+lat_seconds_bucket{le="+Inf"} 4 # {id="x"} 0.2
+lat_seconds_sum 0.9
+lat_seconds_count 4
+lat_seconds_created 1520430000
+# EOF
+`
+	recs, err := collect(t, body, "application/openmetrics-text; version=1.0.0; charset=utf-8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `build_info{version="1.2", note="a } # b"} gauge 1
+http_requests_total{code="200"} counter 1027 help="Requests served."
+lat_seconds{} histogram count=4 sum=0.9 le0.1=2 le+Inf=4
+state{state="on"} gauge 1
+state{state="off"} gauge 0
+thing{} untyped 7
+`
+	if diff := cmp.Diff(want, format(recs)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// The same body without the Content-Type is recognised by its # EOF.
+	if recs2, err := collect(t, body, ""); err != nil || len(recs2) != len(recs) {
+		t.Errorf("detected OpenMetrics: %d records, %v", len(recs2), err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct{ body, ctype, reason, msg string }{
+		{"metric{a=\"1\" 1\n", "", "invalid_exposition", "line 1"},
+		{"# TYPE x counter\nx{} notanumber\n", "", "invalid_exposition", "line 2"},
+		{"# TYPE x counter\nx_total 1\n", "application/openmetrics-text; version=1.0.0", "truncated", "without # EOF"},
+		{"x 1\n# EOF\ny 2\n", "application/openmetrics-text; version=1.0.0", "invalid_exposition", "after # EOF"},
+		{"# TYPE x gauge\n# TYPE x counter\nx 1\n", "", "invalid_exposition", "second TYPE"},
+	} {
+		_, err := collect(t, tc.body, tc.ctype)
+		if err == nil || parsing.Reason(err, "") != tc.reason || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%q: error %v (reason %q), want reason %q containing %q", tc.body, err, parsing.Reason(err, ""), tc.reason, tc.msg)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(textBody), "")
+	f.Add([]byte("# TYPE a counter\na_total{x=\"1\"} 1 # {t=\"1\"} 2\n# EOF\n"), "application/openmetrics-text; version=1.0.0")
+	f.Add([]byte("a{b=\"\\\"}\"} 1\n"), "")
+	f.Fuzz(func(t *testing.T, body []byte, ctype string) {
+		var recs []normalize.Record
+		err := New().ParseContentType(body, ctype, func(r normalize.Record) { recs = append(recs, r) })
+		if err != nil {
+			if parsing.Reason(err, "") == "" {
+				t.Fatalf("error without a reason: %v", err)
+			}
+			return
+		}
+		for _, r := range recs {
+			if r.Match == "" {
+				t.Fatalf("record without a name: %+v", r)
+			}
+			if (r.Type == normalize.TypeHistogram || r.Type == normalize.TypeSummary) != (r.Dist != nil) {
+				t.Fatalf("distribution mismatch: %+v", r)
+			}
+			if r.Dist != nil && r.Type == normalize.TypeHistogram {
+				if n := len(r.Dist.Buckets); n == 0 || !math.IsInf(r.Dist.Buckets[n-1].UpperBound, 1) {
+					t.Fatalf("histogram without +Inf bucket: %+v", r.Dist)
+				}
+			}
+		}
+	})
+}
