@@ -813,9 +813,11 @@ func generated(typ dto.MetricType) []string {
 // the names of an existing family. famMu is held.
 //
 // Histograms and summaries expose x_bucket, x_count and x_sum; those names
-// must not be families of their own. OpenMetrics names a counter family
-// without its _total suffix (counter x_total has "# TYPE x counter"), so a
-// counter x_total and any family x would share metadata there.
+// must not be families of their own. A counter x_total beside a family x is
+// allowed, as client_golang's registry allows it: the Go runtime's own
+// metrics have go_memstats_alloc_bytes and go_memstats_alloc_bytes_total,
+// and an exporter's /metrics read through Rosetta must keep both (their
+// OpenMetrics metadata lines share the name x, as client_golang writes them).
 func (s *Store) collides(name string, typ dto.MetricType) bool {
 	for _, suf := range generated(typ) {
 		if _, ok := s.families[name+suf]; ok {
@@ -831,20 +833,12 @@ func (s *Store) collides(name string, typ dto.MetricType) bool {
 			return true
 		}
 	}
-	if base, ok := strings.CutSuffix(name, "_total"); ok && typ == dto.MetricType_COUNTER {
-		if _, ok := s.families[base]; ok {
-			return true
-		}
-	}
-	if other := s.families[name+"_total"]; other != nil && other.typ == dto.MetricType_COUNTER {
-		return true
-	}
 	return false
 }
 
 // FamilyNames returns the names of g's families and the names they
-// generate (x_bucket, x_count, x_sum of histograms and summaries; x of a
-// counter x_total), for StoreConfig.ReservedNames.
+// generate (x_bucket, x_count, x_sum of histograms and summaries), for
+// StoreConfig.ReservedNames.
 func FamilyNames(g prometheus.Gatherer) ([]string, error) {
 	mfs, err := g.Gather()
 	if err != nil {
@@ -856,9 +850,6 @@ func FamilyNames(g prometheus.Gatherer) ([]string, error) {
 		out = append(out, name)
 		for _, suf := range generated(mf.GetType()) {
 			out = append(out, name+suf)
-		}
-		if base, ok := strings.CutSuffix(name, "_total"); ok && mf.GetType() == dto.MetricType_COUNTER {
-			out = append(out, base)
 		}
 	}
 	return out, nil
