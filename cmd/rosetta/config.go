@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/inputs/app"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx"
 	"github.com/rosetta-adapter/rosetta/inputs/plugin"
 	"github.com/rosetta-adapter/rosetta/inputs/statsd"
@@ -25,11 +26,12 @@ var defaultConfig []byte
 // newInputRegistry is the one place that lists the input drivers Rosetta
 // ships.
 func newInputRegistry() (*inputs.Registry, error) {
-	return inputs.NewRegistry(
+	fs := []inputs.Factory{
 		statsd.NewFactory(),
 		jmx.NewFactory(),
 		plugin.NewFactory(),
-	)
+	}
+	return inputs.NewRegistry(append(fs, app.NewFactories()...)...)
 }
 
 // buildOptions are the mapping build options of every load.
