@@ -125,7 +125,7 @@ func parseApache(body []byte, emit func(normalize.Record)) error {
 			}
 			emit(normalize.Record{Match: key, Value: f, Type: t})
 		} else {
-			emit(normalize.Record{Match: key, Labels: normalize.Labels{{Name: labelName(key), Value: v}}, Value: 1, Type: normalize.TypeGauge})
+			emit(normalize.Record{Match: key, Labels: normalize.Labels{{Name: normalize.SnakeCase(labelName(key)), Value: v}}, Value: 1, Type: normalize.TypeGauge})
 		}
 		n++
 	}

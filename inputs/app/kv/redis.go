@@ -17,16 +17,16 @@ import (
 // Redis returns the parser of Redis INFO output.
 //
 // Match strings:
-//   - "key: value" with a number: the key (connected_clients), label
-//     section (clients);
+//   - "key: value" with a number: the key (connected_clients);
 //   - with a string: the key, value 1, the string in a label named after
 //     the key (role="master");
 //   - "dbN:keys=1,expires=0,avg_ttl=0": keyspace.keys, keyspace.expires,
 //     ... with label db="db0";
 //   - "cmdstat_get:calls=2,usec=15,...": cmdstat.calls, cmdstat.usec, ...
 //     with label cmd="get"; errorstat_ERR:count=1: errorstat.count with
-//     label error="ERR"; latency_percentiles_usec_get:p50=1,p99=2:
-//     latency_percentiles_usec.p50 ... with label cmd="get";
+//     label error="ERR"; latency_percentiles_usec_get:p50=1,p99.9=2:
+//     latency_percentiles_usec with labels cmd="get", percentile="50" and
+//     "99.9";
 //   - other "key:k=v,..." lines (slave0:ip=..,port=..,state=..,offset=..):
 //     key-without-digits.field (slave.offset) with a label for the index
 //     (slave="0") and the string fields (and ip, port) as labels.
@@ -59,37 +59,34 @@ var redisGroups = []struct{ prefix, group, label string }{
 }
 
 func parseRedis(body []byte, emit func(normalize.Record)) error {
-	section := ""
 	n := 0
 	for ln, line := range lines(body) {
 		line = strings.TrimRight(line, "\r")
 		if line == "" {
 			continue
 		}
-		if s, ok := strings.CutPrefix(line, "# "); ok {
-			section = strings.ToLower(strings.TrimSpace(s))
-			continue
+		if strings.HasPrefix(line, "#") {
+			continue // a section header
 		}
 		key, val, ok := strings.Cut(line, ":")
 		if !ok || key == "" {
 			return parsing.Errorf("invalid_body", "line %d: %q is not \"key:value\" (not Redis INFO output?)", ln+1, clip(line))
 		}
-		sec := normalize.Label{Name: "section", Value: section}
 		if f, err := strconv.ParseFloat(val, 64); err == nil {
 			t := normalize.TypeGauge
 			if redisCounters[key] {
 				t = normalize.TypeCounter
 			}
-			emit(normalize.Record{Match: key, Labels: normalize.Labels{sec}, Value: f, Type: t})
+			emit(normalize.Record{Match: key, Value: f, Type: t})
 			n++
 			continue
 		}
 		if strings.Contains(val, "=") {
-			n += redisFields(key, val, sec, emit)
+			n += redisFields(key, val, emit)
 			continue
 		}
 		// A string: an info-style record.
-		emit(normalize.Record{Match: key, Labels: normalize.Labels{sec, {Name: labelName(key), Value: val}}, Value: 1, Type: normalize.TypeGauge})
+		emit(normalize.Record{Match: key, Labels: normalize.Labels{{Name: labelName(key), Value: val}}, Value: 1, Type: normalize.TypeGauge})
 		n++
 	}
 	if n == 0 {
@@ -99,8 +96,8 @@ func parseRedis(body []byte, emit func(normalize.Record)) error {
 }
 
 // redisFields emits the records of a "key:k=v,k=v" line.
-func redisFields(key, val string, sec normalize.Label, emit func(normalize.Record)) int {
-	group, labels := "", normalize.Labels{sec}
+func redisFields(key, val string, emit func(normalize.Record)) int {
+	group, labels := "", normalize.Labels(nil)
 	for _, g := range redisGroups {
 		if rest, ok := strings.CutPrefix(key, g.prefix); ok {
 			group = g.group
@@ -150,7 +147,14 @@ func redisFields(key, val string, sec normalize.Label, emit func(normalize.Recor
 		}
 		// Each record gets its own copy of the labels.
 		ls := append(normalize.Labels(nil), labels...)
-		emit(normalize.Record{Match: group + "." + f.name, Labels: ls, Value: f.v, Type: t})
+		match := group + "." + f.name
+		if group == "latency_percentiles_usec" {
+			if p, ok := strings.CutPrefix(f.name, "p"); ok {
+				match = group
+				ls = append(ls, normalize.Label{Name: "percentile", Value: p})
+			}
+		}
+		emit(normalize.Record{Match: match, Labels: ls, Value: f.v, Type: t})
 	}
 	return len(nums)
 }
