@@ -49,6 +49,10 @@ var libraryCases = []struct {
 		`memcached_current_connections `,
 		`memcached_version_info{version="1.`,
 	}},
+	{"expvar", "expvar", "expvar.json", []string{
+		`go_memstats_alloc_bytes `, `go_memstats_alloc_bytes_total `, `go_memstats_heap_objects `, `go_gc_cycles_total `,
+		`go_memstats_last_gc_time_seconds `, `requests 43`, `hits{key="home"} 7`, `load 0.75`,
+	}},
 	{"nginx", "nginx", "nginx-stub-status.txt", []string{
 		`nginx_connections_active `, `nginx_connections_accepted_total `, `nginx_http_requests_total `, `nginx_connections_waiting `,
 	}},

@@ -190,7 +190,7 @@ func throughStore(t *testing.T, recs []normalize.Record) []*dto.MetricFamily {
 // replace the last poll's, and a rule renames and drops some of them.
 func TestPrometheusDriverRealExporter(t *testing.T) {
 	base := startPrometheus(t)
-	f := NewFactories()[0]
+	f := factoryOf(t, "prometheus")
 	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\ntimeout: 5s\n", base+"/metrics"))
 	rec, reg := startDriver(t, f, cfg)
 	source := "app/" + base + "/metrics"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/app/expo"
+	"github.com/rosetta-adapter/rosetta/inputs/app/jsonsel"
 	"github.com/rosetta-adapter/rosetta/inputs/app/kv"
 	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
 )
@@ -36,6 +37,49 @@ func (c *PrometheusConfig) NewParser() (parsing.Parser, error) { return expo.New
 
 func (c *PrometheusConfig) newFetcher(name string) (fetcher, error) {
 	return newHTTPFetcher(name, &c.HTTPOptions, expo.Accept, int64(c.MaxBodySize))
+}
+
+// JSONConfig is the `json` type: values selected from a JSON document.
+type JSONConfig struct {
+	httpConfig     `yaml:",inline"`
+	jsonsel.Config `yaml:",inline"`
+}
+
+// Validate implements inputs.Config.
+func (c *JSONConfig) Validate() error { return joinErrs(c.validate(), c.Config.Validate()) }
+
+// NewParser implements ParserConfig.
+func (c *JSONConfig) NewParser() (parsing.Parser, error) { return jsonsel.New(c.Config) }
+
+func (c *JSONConfig) newFetcher(name string) (fetcher, error) {
+	return newHTTPFetcher(name, &c.HTTPOptions, "application/json", int64(c.MaxBodySize))
+}
+
+// ExpvarConfig is the `expvar` type: Go's /debug/vars. Every number is
+// read (memstats.PauseNs, PauseEnd and BySize, and cmdline, are skipped);
+// library:expvar names the memstats as client_golang does.
+type ExpvarConfig struct {
+	httpConfig `yaml:",inline"`
+	// Skip adds paths not to read ("*" for any key).
+	Skip []string `yaml:"skip"`
+}
+
+// expvarSkip are the parts of /debug/vars that are not metrics.
+var expvarSkip = []string{"cmdline", "memstats.PauseNs", "memstats.PauseEnd", "memstats.BySize"}
+
+// Validate implements inputs.Config.
+func (c *ExpvarConfig) Validate() error {
+	cfg := jsonsel.Config{Skip: append(append([]string(nil), expvarSkip...), c.Skip...)}
+	return joinErrs(c.validate(), cfg.Validate())
+}
+
+// NewParser implements ParserConfig.
+func (c *ExpvarConfig) NewParser() (parsing.Parser, error) {
+	return jsonsel.New(jsonsel.Config{Skip: append(append([]string(nil), expvarSkip...), c.Skip...)})
+}
+
+func (c *ExpvarConfig) newFetcher(name string) (fetcher, error) {
+	return newHTTPFetcher(name, &c.HTTPOptions, "application/json", int64(c.MaxBodySize))
 }
 
 // NginxConfig is the `nginx` type: nginx's stub_status page.
@@ -181,6 +225,8 @@ func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
 func NewFactories() []inputs.Factory {
 	http := func() httpConfig { return httpConfig{Common: DefaultCommon, HTTPOptions: DefaultHTTPOptions} }
 	return []inputs.Factory{
+		factory{typ: "json", newDefault: func() typeConfig { return &JSONConfig{httpConfig: http()} }},
+		factory{typ: "expvar", newDefault: func() typeConfig { return &ExpvarConfig{httpConfig: http()} }},
 		factory{typ: "prometheus", newDefault: func() typeConfig { return &PrometheusConfig{http()} }},
 		factory{typ: "nginx", newDefault: func() typeConfig { return &NginxConfig{http()} }},
 		factory{typ: "apache", newDefault: func() typeConfig { return &ApacheConfig{http()} }},

@@ -1,0 +1,149 @@
+// Package jsonsel selects values from JSON documents and turns them into
+// records, in one pass over the bytes: unselected subtrees are skipped
+// without being decoded.
+//
+// A selector is a dotted path; "*" matches any object key or array index
+// and captures it as a label. The record's match string is the concrete
+// path of the value ("servers.web1.requests"), so that rules rename and
+// relabel what was selected. A selector that ends on an object or an array
+// selects every value under it. Without selectors, every value is
+// selected. A '.' inside a key becomes '_' in the match string.
+//
+// Values: numbers; true and false as 1 and 0; numeric strings ("12.5");
+// strings with a unit ("12ms", "1.5GB", "512KiB", "30%", "2h") in base
+// units (seconds, bytes, ratio); strings looked up in the selector's
+// state table (values: {running: 1}). null and other strings are skipped.
+package jsonsel
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Config is the selection of a json input.
+type Config struct {
+	// Metrics are the selectors; none selects every value.
+	Metrics []Selector `yaml:"metrics"`
+	// Skip lists paths never read (with "*" for any key or index), for
+	// large subtrees that are not wanted when everything else is.
+	Skip []string `yaml:"skip"`
+}
+
+// Selector selects values by path.
+type Selector struct {
+	// Path is dotted, "*" for any key or index ("servers.*.requests").
+	Path string `yaml:"path"`
+	// Labels name the "*" captures, in order; a capture without a name
+	// gets none.
+	Labels []string `yaml:"labels"`
+	// Type is the records' hint: counter, gauge or untyped (default).
+	Type string `yaml:"type"`
+	// Help is the records' HELP text.
+	Help string `yaml:"help"`
+	// Values maps strings to numbers (states: {running: 1, stopped: 0}).
+	Values map[string]float64 `yaml:"values"`
+	// LabelsFrom, for a selector that selects objects, adds to every
+	// value read from an object a label taken from one of the object's
+	// own string (or number) fields: {queue: name} labels the values of
+	// {"name": "orders", "depth": 17} with queue="orders". The fields
+	// used as labels are not read as values.
+	LabelsFrom map[string]string `yaml:"labels_from"`
+}
+
+type labelFrom struct{ label, field string }
+
+// compiled selector.
+type selector struct {
+	segs    []string // "*" = any
+	stars   []int    // positions of "*" in segs
+	labels  []string
+	typ     normalize.Type
+	help    string
+	values  map[string]float64
+	from    []labelFrom // LabelsFrom, sorted by label
+	skip    bool        // a Skip path
+	partial bool
+}
+
+// Validate checks c, naming the selector and field of each problem.
+func (c *Config) Validate() error {
+	_, err := compile(c)
+	return err
+}
+
+func compile(c *Config) ([]selector, error) {
+	var errs []error
+	var out []selector
+	for i, m := range c.Metrics {
+		s, err := compileSelector(m.Path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("metrics[%d]: path: %w", i, err))
+			continue
+		}
+		if len(m.Labels) > len(s.stars) {
+			errs = append(errs, fmt.Errorf("metrics[%d]: labels: %d names for %d \"*\" in %q", i, len(m.Labels), len(s.stars), m.Path))
+		}
+		for _, l := range m.Labels {
+			if l != "" && !normalize.ValidLabelName(l) {
+				errs = append(errs, fmt.Errorf("metrics[%d]: labels: %q is not a valid label name", i, l))
+			}
+		}
+		switch m.Type {
+		case "", "untyped":
+			s.typ = normalize.TypeUntyped
+		case "counter":
+			s.typ = normalize.TypeCounter
+		case "gauge":
+			s.typ = normalize.TypeGauge
+		default:
+			errs = append(errs, fmt.Errorf("metrics[%d]: type: %q is not counter, gauge or untyped", i, m.Type))
+		}
+		s.labels, s.help, s.values = m.Labels, m.Help, m.Values
+		for l, f := range m.LabelsFrom {
+			if !normalize.ValidLabelName(l) {
+				errs = append(errs, fmt.Errorf("metrics[%d]: labels_from: %q is not a valid label name", i, l))
+			}
+			if f == "" {
+				errs = append(errs, fmt.Errorf("metrics[%d]: labels_from: %q has no field", i, l))
+			}
+			s.from = append(s.from, labelFrom{label: l, field: f})
+		}
+		sort.Slice(s.from, func(a, b int) bool { return s.from[a].label < s.from[b].label })
+		out = append(out, s)
+	}
+	for i, p := range c.Skip {
+		s, err := compileSelector(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("skip[%d]: %w", i, err))
+			continue
+		}
+		s.skip = true
+		out = append(out, s)
+	}
+	if len(c.Metrics) == 0 {
+		out = append(out, selector{typ: normalize.TypeUntyped}) // everything
+	}
+	return out, errors.Join(errs...)
+}
+
+func compileSelector(path string) (selector, error) {
+	var s selector
+	if path == "" {
+		return s, errors.New("empty path")
+	}
+	path = strings.TrimPrefix(path, "$.")
+	for i, seg := range strings.Split(path, ".") {
+		if seg == "" {
+			return s, fmt.Errorf("%q has an empty segment", path)
+		}
+		if seg == "*" {
+			s.stars = append(s.stars, i)
+		}
+		s.segs = append(s.segs, seg)
+	}
+	return s, nil
+}

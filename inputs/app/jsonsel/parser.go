@@ -1,0 +1,5 @@
+package jsonsel
+
+import "github.com/rosetta-adapter/rosetta/inputs/app/parsing"
+
+var _ parsing.Parser = (*Parser)(nil)

@@ -1,0 +1,704 @@
+package jsonsel
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// maxDepth bounds nesting, so that a hostile document cannot exhaust the
+// stack.
+const maxDepth = 512
+
+// Parser selects values from JSON bodies.
+type Parser struct {
+	sels []selector
+	root []state // the states at the document's root
+	all  int     // index of the select-everything selector, or -1
+}
+
+type state struct{ sel, pos int32 }
+
+// New compiles cfg into a parser.
+func New(cfg Config) (*Parser, error) {
+	sels, err := compile(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &Parser{sels: sels, all: -1}
+	for i, s := range sels {
+		if len(s.segs) == 0 {
+			p.all = i
+			continue
+		}
+		p.root = append(p.root, state{int32(i), 0})
+	}
+	return p, nil
+}
+
+// seg is one path segment: an object key (raw bytes, unescaped if it had
+// escapes) or an array index.
+type seg struct {
+	key   []byte
+	idx   int
+	isIdx bool
+}
+
+type scanner struct {
+	p      *Parser
+	b      []byte
+	i      int
+	path   []seg
+	states []state // stack of active-state lists; see value
+	emit   func(normalize.Record)
+	num    [24]byte
+	sb     strings.Builder
+	// held: records of an object selected by a selector with LabelsFrom,
+	// held until the object ends and its label fields are known.
+	held     []normalize.Record
+	holding  int // depth of the holding object; 0 when not holding
+	fromVals []string
+}
+
+// Parse implements parsing.Parser.
+func (p *Parser) Parse(body []byte, emit func(normalize.Record)) error {
+	s := scanner{p: p, b: body, emit: emit}
+	s.path = make([]seg, 0, 16)
+	s.states = make([]state, 0, 64)
+	s.states = append(s.states, p.root...)
+	s.ws()
+	if s.i >= len(s.b) {
+		return parsing.Errorf("invalid_json", "empty document")
+	}
+	if err := s.value(0, len(p.root), p.all, 0); err != nil {
+		return err
+	}
+	s.ws()
+	if s.i != len(s.b) {
+		return s.errf("unexpected %s after the document", s.what())
+	}
+	return nil
+}
+
+func (s *scanner) errf(format string, args ...any) error {
+	if s.i >= len(s.b) {
+		return parsing.Errorf("invalid_json", "at byte %d (the end): %s", s.i, fmt.Sprintf(format, args...))
+	}
+	return parsing.Errorf("invalid_json", "at byte %d: %s", s.i, fmt.Sprintf(format, args...))
+}
+
+func (s *scanner) what() string {
+	if s.i >= len(s.b) {
+		return "end of document"
+	}
+	r, _ := utf8.DecodeRune(s.b[s.i:])
+	return strconv.QuoteRune(r)
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// value reads one value. The states active for it are
+// s.states[from:to]; sel is the selector that selected it (or an
+// ancestor), -1 when none did. With no active state and no selection the
+// value is skipped.
+func (s *scanner) value(from, to, sel, depth int) error {
+	if depth > maxDepth {
+		return s.errf("nested deeper than %d", maxDepth)
+	}
+	if s.i >= len(s.b) {
+		return s.errf("expected a value")
+	}
+	if from == to && sel < 0 {
+		return s.skip(depth)
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		return s.object(from, to, sel, depth)
+	case c == '[':
+		return s.array(from, to, sel, depth)
+	case sel < 0:
+		return s.skip(depth)
+	case c == '"':
+		raw, esc, err := s.str()
+		if err != nil {
+			return err
+		}
+		str := string(raw)
+		if esc {
+			str = unescape(raw)
+		}
+		if v, ok := s.p.sels[sel].stringValue(str); ok {
+			s.record(sel, v)
+		}
+		return nil
+	case c == 't' || c == 'f' || c == 'n':
+		lit, err := s.literal()
+		if err != nil {
+			return err
+		}
+		switch lit {
+		case "true":
+			s.record(sel, 1)
+		case "false":
+			s.record(sel, 0)
+		}
+		return nil
+	case c == '-' || c >= '0' && c <= '9':
+		start := s.i
+		if err := s.number(); err != nil {
+			return err
+		}
+		v, err := strconv.ParseFloat(string(s.b[start:s.i]), 64)
+		if err != nil && !isRange(err) {
+			return s.errf("bad number %q", s.b[start:s.i])
+		}
+		s.record(sel, v)
+		return nil
+	default:
+		return s.errf("unexpected %s", s.what())
+	}
+}
+
+func isRange(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
+}
+
+// child computes the states active for a member or element with segment
+// sg, appended to s.states; it returns the new range and the selection.
+func (s *scanner) child(from, to, sel int, sg *seg) (int, int, int, bool) {
+	start := len(s.states)
+	skip := false
+	for i := from; i < to; i++ {
+		st := s.states[i]
+		sl := &s.p.sels[st.sel]
+		if !s.segMatches(sl.segs[st.pos], sg) {
+			continue
+		}
+		if int(st.pos)+1 == len(sl.segs) {
+			if sl.skip {
+				skip = true
+			} else if sel < 0 || int(st.sel) < sel && !s.p.sels[sel].skip {
+				sel = int(st.sel)
+			}
+			continue
+		}
+		s.states = append(s.states, state{st.sel, st.pos + 1})
+	}
+	return start, len(s.states), sel, skip
+}
+
+func (s *scanner) segMatches(pat string, sg *seg) bool {
+	if pat == "*" {
+		return true
+	}
+	if sg.isIdx {
+		return string(strconv.AppendInt(s.num[:0], int64(sg.idx), 10)) == pat
+	}
+	return string(sg.key) == pat
+}
+
+func (s *scanner) object(from, to, sel, depth int) error {
+	if sel >= 0 && len(s.p.sels[sel].from) > 0 && s.holding == 0 {
+		// The selector's object: hold its records until its label fields
+		// are known.
+		s.holding = depth + 1
+		s.held = s.held[:0]
+		sl := &s.p.sels[sel]
+		if cap(s.fromVals) < len(sl.from) {
+			s.fromVals = make([]string, len(sl.from))
+		}
+		s.fromVals = s.fromVals[:len(sl.from)]
+		clear(s.fromVals)
+		err := s.objectBody(from, to, sel, depth)
+		s.holding = 0
+		if err != nil {
+			return err
+		}
+		for _, r := range s.held {
+			ls := make(normalize.Labels, 0, len(r.Labels)+len(sl.from))
+			ls = append(ls, r.Labels...)
+			for j, lf := range sl.from {
+				if s.fromVals[j] != "" {
+					ls = append(ls, normalize.Label{Name: lf.label, Value: s.fromVals[j]})
+				}
+			}
+			r.Labels = ls
+			s.emit(r)
+		}
+		return nil
+	}
+	return s.objectBody(from, to, sel, depth)
+}
+
+// labelField reports whether the member key at the holding object's level
+// is a LabelsFrom field of sel, and stores its value.
+func (s *scanner) labelField(sel int, key []byte, depth int) (bool, error) {
+	if s.holding != depth+1 || sel < 0 {
+		return false, nil
+	}
+	sl := &s.p.sels[sel]
+	for j, lf := range sl.from {
+		if string(key) != lf.field {
+			continue
+		}
+		if s.i < len(s.b) && s.b[s.i] == '"' {
+			raw, esc, err := s.str()
+			if err != nil {
+				return true, err
+			}
+			v := string(raw)
+			if esc {
+				v = unescape(raw)
+			}
+			s.fromVals[j] = v
+			return true, nil
+		}
+		start := s.i
+		if err := s.skip(depth + 1); err != nil {
+			return true, err
+		}
+		if c := s.b[start]; c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' {
+			s.fromVals[j] = string(s.b[start:s.i])
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func (s *scanner) objectBody(from, to, sel, depth int) error {
+	s.i++ // {
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == '}' {
+		s.i++
+		return nil
+	}
+	for {
+		s.ws()
+		if s.i >= len(s.b) || s.b[s.i] != '"' {
+			return s.errf("expected a key, got %s", s.what())
+		}
+		raw, esc, err := s.str()
+		if err != nil {
+			return err
+		}
+		key := raw
+		if esc {
+			key = []byte(unescape(raw))
+		}
+		s.ws()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return s.errf("expected ':' after a key, got %s", s.what())
+		}
+		s.i++
+		s.ws()
+		if ok, err := s.labelField(sel, key, depth); ok || err != nil {
+			if err != nil {
+				return err
+			}
+		} else if err := s.member(from, to, sel, depth, key); err != nil {
+			return err
+		}
+		s.ws()
+		if s.i >= len(s.b) {
+			return s.errf("unterminated object")
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return s.errf("expected ',' or '}' in an object, got %s", s.what())
+		}
+	}
+}
+
+// member reads the value of one object member.
+func (s *scanner) member(from, to, sel, depth int, key []byte) error {
+	s.path = append(s.path, seg{key: key})
+	cf, ct, csel, skip := s.child(from, to, sel, &s.path[len(s.path)-1])
+	var err error
+	if skip {
+		err = s.skip(depth + 1)
+	} else {
+		err = s.value(cf, ct, csel, depth+1)
+	}
+	s.states = s.states[:cf]
+	s.path = s.path[:len(s.path)-1]
+	return err
+}
+
+func (s *scanner) array(from, to, sel, depth int) error {
+	s.i++ // [
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == ']' {
+		s.i++
+		return nil
+	}
+	for n := 0; ; n++ {
+		s.ws()
+		s.path = append(s.path, seg{idx: n, isIdx: true})
+		cf, ct, csel, skip := s.child(from, to, sel, &s.path[len(s.path)-1])
+		var err error
+		if skip {
+			err = s.skip(depth + 1)
+		} else {
+			err = s.value(cf, ct, csel, depth+1)
+		}
+		s.states = s.states[:cf]
+		s.path = s.path[:len(s.path)-1]
+		if err != nil {
+			return err
+		}
+		s.ws()
+		if s.i >= len(s.b) {
+			return s.errf("unterminated array")
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return nil
+		default:
+			return s.errf("expected ',' or ']' in an array, got %s", s.what())
+		}
+	}
+}
+
+// skip reads over a value, checking its syntax, without keeping anything.
+func (s *scanner) skip(depth int) error {
+	if depth > maxDepth {
+		return s.errf("nested deeper than %d", maxDepth)
+	}
+	if s.i >= len(s.b) {
+		return s.errf("expected a value")
+	}
+	switch c := s.b[s.i]; {
+	case c == '{':
+		s.i++
+		s.ws()
+		if s.i < len(s.b) && s.b[s.i] == '}' {
+			s.i++
+			return nil
+		}
+		for {
+			s.ws()
+			if s.i >= len(s.b) || s.b[s.i] != '"' {
+				return s.errf("expected a key, got %s", s.what())
+			}
+			if _, _, err := s.str(); err != nil {
+				return err
+			}
+			s.ws()
+			if s.i >= len(s.b) || s.b[s.i] != ':' {
+				return s.errf("expected ':' after a key, got %s", s.what())
+			}
+			s.i++
+			s.ws()
+			if err := s.skip(depth + 1); err != nil {
+				return err
+			}
+			s.ws()
+			if s.i >= len(s.b) {
+				return s.errf("unterminated object")
+			}
+			if s.b[s.i] == '}' {
+				s.i++
+				return nil
+			}
+			if s.b[s.i] != ',' {
+				return s.errf("expected ',' or '}' in an object, got %s", s.what())
+			}
+			s.i++
+		}
+	case c == '[':
+		s.i++
+		s.ws()
+		if s.i < len(s.b) && s.b[s.i] == ']' {
+			s.i++
+			return nil
+		}
+		for {
+			s.ws()
+			if err := s.skip(depth + 1); err != nil {
+				return err
+			}
+			s.ws()
+			if s.i >= len(s.b) {
+				return s.errf("unterminated array")
+			}
+			if s.b[s.i] == ']' {
+				s.i++
+				return nil
+			}
+			if s.b[s.i] != ',' {
+				return s.errf("expected ',' or ']' in an array, got %s", s.what())
+			}
+			s.i++
+		}
+	case c == '"':
+		_, _, err := s.str()
+		return err
+	case c == 't' || c == 'f' || c == 'n':
+		_, err := s.literal()
+		return err
+	case c == '-' || c >= '0' && c <= '9':
+		return s.number()
+	default:
+		return s.errf("unexpected %s", s.what())
+	}
+}
+
+// str reads a string and returns its raw content and whether it has
+// escapes.
+func (s *scanner) str() ([]byte, bool, error) {
+	s.i++ // "
+	start := s.i
+	esc := false
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			raw := s.b[start:s.i]
+			s.i++
+			return raw, esc, nil
+		case c == '\\':
+			esc = true
+			if s.i+1 >= len(s.b) {
+				return nil, false, s.errf("unterminated string")
+			}
+			switch s.b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(s.b) || !isHex4(s.b[s.i+2:s.i+6]) {
+					return nil, false, s.errf("bad \\u escape")
+				}
+				s.i += 6
+			default:
+				return nil, false, s.errf("bad escape \\%c", s.b[s.i+1])
+			}
+		case c < 0x20:
+			return nil, false, s.errf("control character in a string")
+		default:
+			s.i++
+		}
+	}
+	return nil, false, s.errf("unterminated string")
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// unescape decodes the escapes of a checked string.
+func unescape(raw []byte) string {
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			r, _ := strconv.ParseUint(string(raw[i+1:i+5]), 16, 32)
+			i += 4
+			if utf16.IsSurrogate(rune(r)) && i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				r2, _ := strconv.ParseUint(string(raw[i+3:i+7]), 16, 32)
+				if d := utf16.DecodeRune(rune(r), rune(r2)); d != utf8.RuneError {
+					b.WriteRune(d)
+					i += 6
+					continue
+				}
+			}
+			b.WriteRune(rune(r))
+		default: // " \ /
+			b.WriteByte(raw[i])
+		}
+	}
+	return b.String()
+}
+
+func (s *scanner) literal() (string, error) {
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if len(s.b)-s.i >= len(lit) && string(s.b[s.i:s.i+len(lit)]) == lit {
+			s.i += len(lit)
+			return lit, nil
+		}
+	}
+	return "", s.errf("unexpected %s", s.what())
+}
+
+// number reads over a JSON number, checking its grammar.
+func (s *scanner) number() error {
+	start := s.i
+	if s.b[s.i] == '-' {
+		s.i++
+	}
+	digits := func() int {
+		n := 0
+		for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+			s.i++
+			n++
+		}
+		return n
+	}
+	if s.i < len(s.b) && s.b[s.i] == '0' {
+		s.i++
+	} else if digits() == 0 {
+		return s.errf("bad number %q", s.b[start:s.i])
+	}
+	if s.i < len(s.b) && s.b[s.i] == '.' {
+		s.i++
+		if digits() == 0 {
+			return s.errf("bad number %q", s.b[start:s.i])
+		}
+	}
+	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+		s.i++
+		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
+			s.i++
+		}
+		if digits() == 0 {
+			return s.errf("bad number %q", s.b[start:s.i])
+		}
+	}
+	return nil
+}
+
+// record emits the value at the current path for selector sel.
+func (s *scanner) record(sel int, v float64) {
+	sl := &s.p.sels[sel]
+	s.sb.Reset()
+	for i := range s.path {
+		if i > 0 {
+			s.sb.WriteByte('.')
+		}
+		s.writeSeg(&s.path[i])
+	}
+	rec := normalize.Record{Match: s.sb.String(), Value: v, Type: sl.typ, Help: sl.help}
+	if len(sl.labels) > 0 {
+		rec.Labels = make(normalize.Labels, 0, len(sl.labels))
+		for j, name := range sl.labels {
+			if name == "" || j >= len(sl.stars) || sl.stars[j] >= len(s.path) {
+				continue
+			}
+			rec.Labels = append(rec.Labels, normalize.Label{Name: name, Value: s.segString(&s.path[sl.stars[j]])})
+		}
+	}
+	if s.holding > 0 {
+		s.held = append(s.held, rec)
+		return
+	}
+	s.emit(rec)
+}
+
+func (s *scanner) writeSeg(sg *seg) {
+	if sg.isIdx {
+		s.sb.Write(strconv.AppendInt(s.num[:0], int64(sg.idx), 10))
+		return
+	}
+	for _, c := range sg.key {
+		if c == '.' {
+			c = '_'
+		}
+		s.sb.WriteByte(c)
+	}
+}
+
+func (s *scanner) segString(sg *seg) string {
+	if sg.isIdx {
+		return strconv.Itoa(sg.idx)
+	}
+	return string(sg.key)
+}
+
+// stringValue converts a string value: the state table, a number, a
+// number with a unit.
+func (sl *selector) stringValue(str string) (float64, bool) {
+	if v, ok := sl.values[str]; ok {
+		return v, true
+	}
+	return ParseValue(str)
+}
+
+var byteUnits = []struct {
+	suffix string
+	mult   float64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"PiB", 1 << 50},
+	{"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"PB", 1e15}, {"B", 1},
+}
+
+// ParseValue reads a number from a string: "12.5", "30%" (0.3), "1.5GB"
+// (bytes), "512KiB", "12ms", "1h30m" (seconds). ok is false for other
+// strings.
+func ParseValue(str string) (float64, bool) {
+	t := strings.TrimSpace(str)
+	if t == "" {
+		return 0, false
+	}
+	if f, err := strconv.ParseFloat(t, 64); err == nil {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			if strings.ContainsAny(t, "0123456789") {
+				return f, true
+			}
+			return 0, false // "NaN", "Inf" as words are strings here
+		}
+		return f, true
+	}
+	if n, ok := strings.CutSuffix(t, "%"); ok {
+		if f, err := strconv.ParseFloat(strings.TrimSpace(n), 64); err == nil {
+			return f / 100, true
+		}
+		return 0, false
+	}
+	for _, u := range byteUnits {
+		if n, ok := strings.CutSuffix(t, u.suffix); ok {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(n), 64); err == nil {
+				return f * u.mult, true
+			}
+		}
+	}
+	if d, err := time.ParseDuration(strings.ReplaceAll(t, " ", "")); err == nil {
+		return d.Seconds(), true
+	}
+	return 0, false
+}
