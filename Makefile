@@ -13,7 +13,7 @@ LDFLAGS   := -s -w \
 	-X github.com/prometheus/common/version.BuildUser=rosetta \
 	-X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build run test test-only go-test peers vet fmt-check generate ci bench bench-ingest fuzz
+.PHONY: all build run test test-only go-test peers vet fmt-check generate ci bench bench-ingest bench-json fuzz
 
 all: build
 
@@ -52,6 +52,15 @@ bench:
 # RSS and render time at 100k series. A measurement, not a test.
 bench-ingest:
 	$(GO) run ./cmd/ingest-bench -v
+
+# bench-json measures the json input against json_exporter, which is not on
+# the module proxy and is never committed: its source is fetched into
+# $(JSON_EXPORTER_SRC) (outside the repository) and built there.
+JSON_EXPORTER_SRC ?= /tmp/json_exporter
+bench-json:
+	test -d $(JSON_EXPORTER_SRC) || git clone --depth 1 https://github.com/prometheus-community/json_exporter $(JSON_EXPORTER_SRC)
+	cd $(JSON_EXPORTER_SRC) && $(GO) build -o json_exporter .
+	$(GO) run ./cmd/json-bench -json-exporter $(JSON_EXPORTER_SRC)/json_exporter
 
 # fuzz runs every fuzz target for FUZZTIME each (the seed corpora also run
 # in `make test`).

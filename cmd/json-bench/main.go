@@ -1,0 +1,404 @@
+// Command json-bench compares Rosetta's json input with json_exporter on the
+// same JSON document (about 1 MB) and the same selection, in one run: the
+// time of Rosetta's poll against json_exporter's probe, and the heap
+// allocations of each (go_memstats_mallocs_total and _alloc_bytes_total
+// deltas of each process, read from its own /metrics).
+//
+// json_exporter is not on the Go module proxy and is never committed here:
+// get its source and build it outside the repository, then pass the binary:
+//
+//	git clone https://github.com/prometheus-community/json_exporter /tmp/json_exporter
+//	(cd /tmp/json_exporter && go build -o json_exporter .)
+//	go run ./cmd/json-bench -json-exporter /tmp/json_exporter/json_exporter
+//
+// `make bench-json JSON_EXPORTER=/path/to/json_exporter` does the same.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+type options struct {
+	jsonExporter, rosetta string
+	probes                int
+	servers               int
+	logs                  int
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.jsonExporter, "json-exporter", os.Getenv("JSON_EXPORTER"), "json_exporter binary, built from its repository outside this one (required)")
+	flag.StringVar(&o.rosetta, "rosetta", "", "rosetta binary (built from ./cmd/rosetta when empty)")
+	flag.IntVar(&o.probes, "probes", 40, "probes (json_exporter) and polls (Rosetta) measured")
+	flag.IntVar(&o.servers, "servers", 2000, "server objects in the document (2 selected values each)")
+	flag.IntVar(&o.logs, "logs", 4700, "unselected log entries in the document (its bulk)")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "json-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// document builds the JSON document: servers with two selected numbers and
+// an unselected details object each, and a large unselected log array.
+func document(servers, logs int) []byte {
+	r := rand.New(rand.NewPCG(7, 11))
+	type server struct {
+		Name     string         `json:"name"`
+		Requests int            `json:"requests"`
+		Errors   int            `json:"errors"`
+		Details  map[string]any `json:"details"`
+	}
+	doc := struct {
+		Version string           `json:"version"`
+		Servers []server         `json:"servers"`
+		Logs    []map[string]any `json:"logs"`
+	}{Version: "1.0"}
+	for i := range servers {
+		doc.Servers = append(doc.Servers, server{
+			Name: fmt.Sprintf("web-%04d", i), Requests: r.IntN(1e6), Errors: r.IntN(100),
+			Details: map[string]any{"zone": "eu-west-1", "tags": []string{"a", "b"}, "load": r.Float64()},
+		})
+	}
+	for i := range logs {
+		doc.Logs = append(doc.Logs, map[string]any{"ts": 1700000000 + i, "level": "info", "msg": strings.Repeat("x", 60+r.IntN(60)), "fields": map[string]any{"a": i, "b": "c"}})
+	}
+	b, _ := json.Marshal(doc)
+	return b
+}
+
+const jsonExporterConfig = `modules:
+  default:
+    metrics:
+    - name: bench_server
+      type: object
+      path: '{ .servers[*] }'
+      labels:
+        name: '{ .name }'
+      values:
+        requests: '{ .requests }'
+        errors: '{ .errors }'
+`
+
+func rosettaConfig(target string) string {
+	return fmt.Sprintf(`inputs:
+  - name: bench
+    type: json
+    config:
+      targets: [%q]
+      interval: 250ms
+      timeout: 10s
+      metrics:
+        - path: servers.*
+          labels_from: {name: name}
+      skip: [servers.*.details]
+    rules:
+      - match: servers.*.requests
+        name: bench_server_requests
+      - match: servers.*.errors
+        name: bench_server_errors
+`, target)
+}
+
+func run(o options) error {
+	if o.jsonExporter == "" {
+		return errors.New("-json-exporter is required (build it from github.com/prometheus-community/json_exporter; see go doc ./cmd/json-bench)")
+	}
+	dir, err := os.MkdirTemp("", "json-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if o.rosetta == "" {
+		o.rosetta = filepath.Join(dir, "rosetta")
+		if out, err := exec.Command("go", "build", "-trimpath", "-o", o.rosetta, "./cmd/rosetta").CombinedOutput(); err != nil {
+			return fmt.Errorf("building rosetta: %v\n%s", err, out)
+		}
+	}
+	doc := document(o.servers, o.logs)
+	var served atomic.Int64
+	docSrv, docURL, err := serve(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(doc)
+		served.Add(1)
+	})
+	if err != nil {
+		return err
+	}
+	defer docSrv.Close()
+
+	// json_exporter
+	jeCfg := filepath.Join(dir, "json_exporter.yml")
+	if err := os.WriteFile(jeCfg, []byte(jsonExporterConfig), 0o600); err != nil {
+		return err
+	}
+	jeAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	je, err := start(o.jsonExporter, "--config.file="+jeCfg, "--web.listen-address="+jeAddr)
+	if err != nil {
+		return err
+	}
+	defer stop(je)
+	if err := waitUp("http://" + jeAddr + "/metrics"); err != nil {
+		return fmt.Errorf("json_exporter: %w", err)
+	}
+	probe := "http://" + jeAddr + "/probe?module=default&target=" + docURL
+	var jeSeries int
+	for range 3 { // warm up
+		body, err := get(probe)
+		if err != nil {
+			return err
+		}
+		jeSeries = strings.Count(string(body), "\nbench_server_")
+	}
+	var jeTimes []time.Duration
+	m0, err := memstats("http://" + jeAddr + "/metrics")
+	if err != nil {
+		return err
+	}
+	for range o.probes {
+		t0 := time.Now()
+		if _, err := get(probe); err != nil {
+			return err
+		}
+		jeTimes = append(jeTimes, time.Since(t0))
+	}
+	m1, err := memstats("http://" + jeAddr + "/metrics")
+	if err != nil {
+		return err
+	}
+	stop(je)
+	jeMallocs := (m1.mallocs - m0.mallocs) / float64(o.probes)
+	jeBytes := (m1.bytes - m0.bytes) / float64(o.probes)
+
+	// Rosetta
+	rCfg := filepath.Join(dir, "rosetta.yml")
+	if err := os.WriteFile(rCfg, []byte(rosettaConfig(docURL)), 0o600); err != nil {
+		return err
+	}
+	rAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	ro, err := start(o.rosetta, "--config.file="+rCfg, "--web.listen-address="+rAddr, "--log.level=warn", "--config.watch-interval=0")
+	if err != nil {
+		return err
+	}
+	defer stop(ro)
+	metricsURL := "http://" + rAddr + "/metrics"
+	if err := waitUp(metricsURL); err != nil {
+		return fmt.Errorf("rosetta: %w", err)
+	}
+	waitPolls := func(n int64) {
+		target := served.Load() + n
+		for served.Load() < target {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond) // the poll parses and stores after its fetch
+	}
+	waitPolls(3)
+	// Timing: the poll duration gauge after each poll.
+	var roTimes []time.Duration
+	durURL := metricsURL + "?name[]=rosetta_input_poll_duration_seconds"
+	for range o.probes {
+		waitPolls(1)
+		v, err := gauge(durURL, "rosetta_input_poll_duration_seconds")
+		if err != nil {
+			return err
+		}
+		roTimes = append(roTimes, time.Duration(v*float64(time.Second)))
+	}
+	// Allocations: two scrapes around the polls, no others in between.
+	memURL := metricsURL + "?name[]=go_memstats_mallocs_total&name[]=go_memstats_alloc_bytes_total"
+	r0, err := memstats(memURL)
+	if err != nil {
+		return err
+	}
+	p0 := served.Load()
+	waitPolls(int64(o.probes))
+	r1, err := memstats(memURL)
+	if err != nil {
+		return err
+	}
+	polls := float64(served.Load() - p0)
+	roMallocs := (r1.mallocs - r0.mallocs) / polls
+	roBytes := (r1.bytes - r0.bytes) / polls
+	roSeries, err := countSeries(metricsURL, "bench_server_")
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("Document: %.2f MB, %d servers selected (2 values each), %d unselected log entries; %d probes/polls each.\n\n", float64(len(doc))/1e6, o.servers, o.logs, o.probes)
+	fmt.Printf("| measure | Rosetta (json input poll) | json_exporter (probe) | ratio |\n|---|---|---|---|\n")
+	mr, mj := median(roTimes), median(jeTimes)
+	fmt.Printf("| time, median | %.1f ms | %.1f ms | %.2fx |\n", ms(mr), ms(mj), float64(mr)/float64(mj))
+	fmt.Printf("| time, p90 | %.1f ms | %.1f ms | %.2fx |\n", ms(pct(roTimes, 0.9)), ms(pct(jeTimes, 0.9)), float64(pct(roTimes, 0.9))/float64(pct(jeTimes, 0.9)))
+	fmt.Printf("| heap allocations per poll/probe | %.0f | %.0f | %.2fx |\n", roMallocs, jeMallocs, roMallocs/jeMallocs)
+	fmt.Printf("| heap bytes allocated per poll/probe | %.1f MB | %.1f MB | %.2fx |\n", roBytes/1e6, jeBytes/1e6, roBytes/jeBytes)
+	fmt.Printf("| series produced | %d | %d | |\n", roSeries, jeSeries)
+	if roSeries != jeSeries {
+		return fmt.Errorf("the two produced different numbers of series (%d, %d): the comparison is not like for like", roSeries, jeSeries)
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+func median(ds []time.Duration) time.Duration { return pct(ds, 0.5) }
+
+func pct(ds []time.Duration, p float64) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+func serve(h http.HandlerFunc) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return srv, "http://" + ln.Addr().String() + "/stats", nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func start(bin string, args ...string) (*exec.Cmd, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	return cmd, cmd.Start()
+}
+
+func stop(cmd *exec.Cmd) {
+	if cmd.ProcessState != nil {
+		return
+	}
+	_ = cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+func waitUp(url string) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := get(url); err == nil {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not come up", url)
+}
+
+var client = &http.Client{Timeout: 30 * time.Second}
+
+func get(url string) ([]byte, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s: %s", url, resp.Status, bytes.TrimSpace(b[:min(200, len(b))]))
+	}
+	return b, nil
+}
+
+type mem struct{ mallocs, bytes float64 }
+
+func families(url string) (map[string]float64, error) {
+	b, err := get(url)
+	if err != nil {
+		return nil, err
+	}
+	tp := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := tp.TextToMetricFamilies(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for n, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch {
+			case m.Counter != nil:
+				out[n] += m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				out[n] += m.GetGauge().GetValue()
+			case m.Untyped != nil:
+				out[n] += m.GetUntyped().GetValue()
+			}
+		}
+	}
+	return out, nil
+}
+
+func memstats(url string) (mem, error) {
+	f, err := families(url)
+	if err != nil {
+		return mem{}, err
+	}
+	return mem{f["go_memstats_mallocs_total"], f["go_memstats_alloc_bytes_total"]}, nil
+}
+
+func gauge(url, name string) (float64, error) {
+	f, err := families(url)
+	if err != nil {
+		return 0, err
+	}
+	v, ok := f[name]
+	if !ok {
+		return 0, fmt.Errorf("%s not in %s", name, url)
+	}
+	return v, nil
+}
+
+func countSeries(url, prefix string) (int, error) {
+	b, err := get(url)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for l := range strings.SplitSeq(string(b), "\n") {
+		if strings.HasPrefix(l, prefix) {
+			n++
+		}
+	}
+	return n, nil
+}
