@@ -178,7 +178,7 @@ func TestDriverBadTargets(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	cfg := decodeTest(t, testFactory, fmt.Sprintf("targets: [%q]\ninterval: 50ms\ntimeout: 300ms\n", srv.URL))
+	cfg := decodeTest(t, testFactory, fmt.Sprintf("targets: [%q]\ninterval: 50ms\ntimeout: 300ms\nmax_body_size: 1MiB\n", srv.URL))
 	rec, reg := startDriver(t, testFactory, cfg)
 	source := "app/" + srv.URL
 	up := func() float64 {
