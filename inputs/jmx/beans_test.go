@@ -320,3 +320,30 @@ com.example<type=Pool, name=db><>weight: 1.0
 		t.Errorf("raw labels %v", got)
 	}
 }
+
+// A bean string with its value, read back, is the record the poll made.
+func TestRecordFromBeanString(t *testing.T) {
+	b, _ := ParseBeanName(`com.example:type=Stats,zone=eu,app="my app"`)
+	x := &Exporter{}
+	lat := &Composite{Keys: []string{"count"}, Items: map[string]any{"count": Number{Float: 10, Text: "10"}}}
+	recs := x.Bean(nil, &b, map[string]string{"Up": "up"}, []Attribute{{"Up", true}, {"Latency", lat}, {"Load", Number{Float: 0.5, Text: "0.5"}}})
+	for _, want := range recs {
+		got, err := x.RecordFromBeanString(want.Match, "")
+		if err != nil {
+			t.Fatalf("%s: %v", want.Match, err)
+		}
+		want.Help, got.Help = "", "" // the description is not in a bean string
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-poll +read back):\n%s", want.Match, diff)
+		}
+	}
+	for _, bad := range []string{"nodomain", "d<a=b>Attr: 1", "d<a=b><>: 1", "d<ab><>X: 1"} {
+		if _, err := x.RecordFromBeanString(bad, ""); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	r, err := x.RecordFromBeanString("java.lang<type=Runtime><>VmVendor: Debian", "")
+	if err != nil || !r.NoValue {
+		t.Errorf("string value: %+v %v", r, err)
+	}
+}
