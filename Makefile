@@ -13,7 +13,7 @@ LDFLAGS   := -s -w \
 	-X github.com/prometheus/common/version.BuildUser=rosetta \
 	-X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build run test test-only go-test peers vet fmt-check generate ci bench bench-ingest bench-json fuzz
+.PHONY: all build run test test-only go-test mapping-tests peers vet fmt-check generate ci bench bench-ingest bench-json fuzz
 
 all: build
 
@@ -29,10 +29,15 @@ peers:
 # test: install peers, then run every test with the race detector.
 test: peers test-only
 
-test-only: vet fmt-check go-test chart-test image-test
+test-only: vet fmt-check go-test mapping-tests chart-test image-test
 
 go-test:
 	$(GO) test -race -count=1 -timeout 25m $(PKGS)
+
+# mapping-tests runs `rosetta test` over the curated library and the
+# example test files, as a user would in their own CI.
+mapping-tests:
+	$(GO) run ./cmd/rosetta test mappings/library testdata/mappingtests
 
 vet:
 	$(GO) vet $(PKGS)

@@ -602,9 +602,12 @@ func (rs *RuleSet) Explain(rec Record) Result {
 	case OutcomeMapped, OutcomeUnmatched:
 		res.Sample = s
 	case OutcomeDropped:
-		if res.Reason == "drop_rule" {
+		switch res.Reason {
+		case "drop_rule":
 			res.Reason = "dropped by rule " + e.rule.id
-		} else {
+		case "no_value":
+			res.Reason = "the reading has no number and no value template gives one"
+		default:
 			res.Reason = "no rule matched and unmatched records are dropped"
 		}
 	}

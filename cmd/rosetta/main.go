@@ -41,6 +41,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	checkCmd := app.Command("check", "Validate config and mapping files (Rosetta configs, statsd_exporter mapping files) and exit non-zero with positioned errors.")
 	checkFiles := checkCmd.Arg("file", "Files to check.").Required().Strings()
 	versionCmd := app.Command("version", "Print the version and exit.")
+	testCmd := app.Command("test", "Run mapping test files (*.test.yml, or directories of them): recorded input through the real parsers, rules and store, compared with the series expected.")
+	testUpdate := testCmd.Flag("update", "Rewrite the expect_file golden files with what comes out.").Bool()
+	testArgs := testCmd.Arg("file", "Test files or directories.").Required().Strings()
 
 	cmd, err := app.Parse(args)
 	if err != nil {
@@ -59,6 +62,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case checkCmd.FullCommand():
 		return runCheck(*checkFiles, stdout, stderr)
+	case testCmd.FullCommand():
+		return runMappingTests(*testArgs, *testUpdate, stdout, stderr)
 	case runCmd.FullCommand():
 		if f.checkConfig {
 			if err := checkRunConfig(f); err != nil {
