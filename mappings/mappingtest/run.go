@@ -304,7 +304,9 @@ func flatten(mfs []*dto.MetricFamily) (map[string]string, map[string]string) {
 			for _, lp := range m.GetLabel() {
 				ls = append(ls, normalize.Label{Name: lp.GetName(), Value: lp.GetValue()})
 			}
-			with := func(n, v string) normalize.Labels { return append(slices.Clone(ls), normalize.Label{Name: n, Value: v}) }
+			with := func(n, v string) normalize.Labels {
+				return append(slices.Clone(ls), normalize.Label{Name: n, Value: v})
+			}
 			switch {
 			case m.Histogram != nil:
 				h := m.GetHistogram()
