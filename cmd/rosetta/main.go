@@ -44,6 +44,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	testCmd := app.Command("test", "Run mapping test files (*.test.yml, or directories of them): recorded input through the real parsers, rules and store, compared with the series expected.")
 	testUpdate := testCmd.Flag("update", "Rewrite the expect_file golden files with what comes out.").Bool()
 	testArgs := testCmd.Arg("file", "Test files or directories.").Required().Strings()
+	explainCmd := app.Command("explain", "Show what the rules do with sample input (StatsD lines, JMX bean strings, a JSON document, key/value text, exposition text): the rule that matched, the series, or why not; and rules that would cover what is unmatched.")
+	ef := &explainFlags{}
+	explainCmd.Flag("mapping", "A mapping file instead: Rosetta rules, a statsd_exporter mapping file, a jmx_exporter config, or library:NAME.").StringVar(&ef.mapping)
+	explainCmd.Flag("format", "The mapping file's format (rosetta, statsd_exporter, jmx_exporter); detected when empty.").StringVar(&ef.format)
+	explainCmd.Flag("input-name", "Which input of the config.").StringVar(&ef.inputName)
+	explainCmd.Flag("input", "The input type the samples are for: statsd, jmx, json, expvar, prometheus, redis, memcached, nginx, apache, text (default: the config input's, or statsd).").StringVar(&ef.input)
+	explainCmd.Flag("input-config", "The input's config block as YAML (JSON selectors, text line rules).").StringVar(&ef.inputConfig)
+	explainCmd.Arg("file", "Samples to read; - or none for standard input.").StringVar(&ef.file)
 
 	cmd, err := app.Parse(args)
 	if err != nil {
@@ -62,6 +70,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case checkCmd.FullCommand():
 		return runCheck(*checkFiles, stdout, stderr)
+	case explainCmd.FullCommand():
+		ef.config = f.configFile // the global --config.file
+		return runExplain(ef, os.Stdin, stdout, stderr)
 	case testCmd.FullCommand():
 		return runMappingTests(*testArgs, *testUpdate, stdout, stderr)
 	case runCmd.FullCommand():
