@@ -17,9 +17,9 @@ import (
 // ExplainReport is what Explain found, for callers that check it.
 type ExplainReport struct {
 	Mapped, Unmatched, Dropped, Invalid int
-	Conflicts                          []outputs.Conflict
-	OverBudget                         float64
-	Suggestions                        []Suggestion
+	Conflicts                           []outputs.Conflict
+	OverBudget                          float64
+	Suggestions                         []Suggestion
 }
 
 // Explain writes, for each record, its match string, the rule that matched
@@ -133,4 +133,3 @@ func sampleString(s *normalize.Sample) string {
 	b.WriteString(t)
 	return b.String()
 }
-
