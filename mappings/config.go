@@ -295,7 +295,10 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.RuleSetConfig, []string, error) {
 	out := ic.Rules
 	out.Rules = nil
-	out.Escape, out.CacheSize = opts.Escape, opts.CacheSize
+	out.CacheSize = opts.CacheSize
+	if opts.Escape != nil {
+		out.Escape = opts.Escape
+	}
 	if out.Defaults.TTL == 0 {
 		out.Defaults.TTL = cfg.Global.TTL
 	}

@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rosetta-adapter/rosetta/inputs/jmx"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -123,7 +124,7 @@ func detectStatsd(root *yaml.Node) bool {
 	return hasKey(root, "mappings") || onlyKeys(root, "defaults")
 }
 
-var rosettaFileKeys = []string{"defaults", "rules", "unmatched", "lowercase_output_name", "lowercase_output_label_names"}
+var rosettaFileKeys = []string{"defaults", "rules", "unmatched", "lowercase_output_name", "lowercase_output_label_names", "name_escaping", "duplicate_label"}
 
 func detectRosetta(root *yaml.Node) bool {
 	return onlyKeys(root, rosettaFileKeys...)
@@ -187,6 +188,21 @@ func (d *decoder) ruleSetKey(cfg *normalize.RuleSetConfig, k string, v *yaml.Nod
 		cfg.LowercaseOutputName = d.boolean(v, k)
 	case "lowercase_output_label_names":
 		cfg.LowercaseOutputLabelNames = d.boolean(v, k)
+	case "name_escaping":
+		switch s := d.str(v, k); s {
+		case "statsd_exporter", "":
+			cfg.Escape = nil
+		case "jmx_exporter":
+			cfg.Escape = jmx.SafeName
+		default:
+			d.errf(v, "%s: invalid value %q (want statsd_exporter or jmx_exporter)", k, s)
+		}
+	case "duplicate_label":
+		s := d.str(v, k)
+		if s != "" && !normalize.ValidLabelName(s) {
+			d.errf(v, "%s: %q is not a valid label name", k, s)
+		}
+		cfg.DuplicateLabel = s
 	default:
 		return false
 	}

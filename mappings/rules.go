@@ -18,7 +18,7 @@ const (
 )
 
 // nativeOnly lists the rule keys statsd_exporter v0.31.0 does not accept.
-var nativeOnly = map[string]bool{"type": true, "value": true, "series_limit": true}
+var nativeOnly = map[string]bool{"type": true, "value": true, "series_limit": true, "attr_name_snake_case": true}
 
 func (d *decoder) matchType(n *yaml.Node, key string) normalize.MatchType {
 	switch s := d.str(n, key); s {
@@ -222,6 +222,8 @@ func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig
 			r.TTL = d.duration(v, k)
 		case "series_limit":
 			r.SeriesLimit = int(d.integer(v, k, math.MaxInt32))
+		case "attr_name_snake_case":
+			r.AttrNameSnakeCase = d.boolean(v, k)
 		default:
 			return false
 		}

@@ -44,6 +44,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	testCmd := app.Command("test", "Run mapping test files (*.test.yml, or directories of them): recorded input through the real parsers, rules and store, compared with the series expected.")
 	testUpdate := testCmd.Flag("update", "Rewrite the expect_file golden files with what comes out.").Bool()
 	testArgs := testCmd.Arg("file", "Test files or directories.").Required().Strings()
+	convertCmd := app.Command("convert", "Write a statsd_exporter mapping file or a jmx_exporter config as Rosetta rules with the same behaviour (to standard output).")
+	convertFormat := convertCmd.Flag("format", "The file's format (statsd_exporter, jmx_exporter, rosetta); detected when empty.").String()
+	convertFile := convertCmd.Arg("file", "The file to convert.").Required().String()
 	explainCmd := app.Command("explain", "Show what the rules do with sample input (StatsD lines, JMX bean strings, a JSON document, key/value text, exposition text): the rule that matched, the series, or why not; and rules that would cover what is unmatched.")
 	ef := &explainFlags{}
 	explainCmd.Flag("mapping", "A mapping file instead: Rosetta rules, a statsd_exporter mapping file, a jmx_exporter config, or library:NAME.").StringVar(&ef.mapping)
@@ -70,6 +73,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case checkCmd.FullCommand():
 		return runCheck(*checkFiles, stdout, stderr)
+	case convertCmd.FullCommand():
+		return runConvert(*convertFile, *convertFormat, stdout, stderr)
 	case explainCmd.FullCommand():
 		ef.config = f.configFile // the global --config.file
 		return runExplain(ef, os.Stdin, stdout, stderr)

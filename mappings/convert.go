@@ -1,0 +1,229 @@
+package mappings
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Convert reads a mapping file of any format (format "" detects it:
+// statsd_exporter mapping files, jmx_exporter configs, Rosetta rule files)
+// and writes it as a Rosetta rule file with the same behaviour. notes says
+// what the conversion changed, for the user: rules that could never match
+// in the original (statsd_exporter's glob quirks) are left out, as
+// comments.
+func Convert(file string, data []byte, format string) (out []byte, notes []string, err error) {
+	rsc, err := TranslateFile(file, data, format)
+	if err != nil {
+		return nil, nil, err
+	}
+	if format == "" {
+		root, err := parseYAML(file, data)
+		if err != nil {
+			return nil, nil, err
+		}
+		if f, ok := detectFormat(root); ok {
+			format = f.Name
+		}
+	}
+	rs, err := normalize.NewRuleSet(*rsc)
+	if err != nil {
+		return nil, nil, err
+	}
+	dead := map[int]string{}
+	if rsc.StatsdGlobQuirks {
+		for _, r := range rs.Shadowed() {
+			dead[r.Index] = r.ID
+		}
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# Converted by `rosetta convert` from %s (%s).\n", file, format)
+	if rsc.Unmatched == normalize.UnmatchedDrop {
+		b.WriteString("unmatched: drop\n")
+	}
+	if rsc.LowercaseOutputName {
+		b.WriteString("lowercase_output_name: true\n")
+	}
+	if rsc.LowercaseOutputLabelNames {
+		b.WriteString("lowercase_output_label_names: true\n")
+	}
+	if format == FormatJMXExporter {
+		b.WriteString("name_escaping: jmx_exporter\n")
+	}
+	if rsc.DuplicateLabel != "" {
+		fmt.Fprintf(&b, "duplicate_label: %s\n", rsc.DuplicateLabel)
+	}
+	writeDefaults(&b, &rsc.Defaults)
+	b.WriteString("rules:\n")
+	for i, r := range rsc.Rules {
+		idx := r.Index
+		if idx == 0 {
+			idx = i + 1
+		}
+		if id, ok := dead[idx]; ok {
+			notes = append(notes, fmt.Sprintf("%s: rule %d (%q) left out: statsd_exporter never matches it (an earlier, longer glob passes through where it ends, or it repeats an earlier glob); reorder the rules if you want it to apply", id, idx, r.Match))
+			fmt.Fprintf(&b, "  # %s (%q) left out: statsd_exporter never matches it.\n", id, r.Match)
+			continue
+		}
+		if !r.HelpTemplate && strings.Contains(r.Help, "$") {
+			notes = append(notes, fmt.Sprintf("%s: rule %d: help %q contains \"$\": Rosetta expands help like name; check it", file, idx, r.Help))
+		}
+		writeRule(&b, &r)
+	}
+	if len(rsc.Rules) == 0 {
+		b.Truncate(b.Len() - len("rules:\n"))
+		b.WriteString("rules: []\n")
+	}
+	return b.Bytes(), notes, nil
+}
+
+func q(s string) string { return strconv.Quote(s) }
+
+func fl(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+func dur(d time.Duration) string { return d.String() }
+
+func writeDefaults(b *bytes.Buffer, d *normalize.Defaults) {
+	var lines []string
+	if d.Observer != normalize.ObserverDefault {
+		lines = append(lines, "observer_type: "+d.Observer.String())
+	}
+	if d.MatchType == normalize.MatchRegex {
+		lines = append(lines, "match_type: regex")
+	}
+	if d.GlobDisableOrdering {
+		lines = append(lines, "glob_disable_ordering: true")
+	}
+	if d.TTL != 0 {
+		lines = append(lines, "ttl: "+dur(d.TTL))
+	}
+	if h := histogram(&d.Histogram); h != "" {
+		lines = append(lines, "histogram_options: "+h)
+	}
+	if s := summary(&d.Summary); s != "" {
+		lines = append(lines, "summary_options: "+s)
+	}
+	if len(lines) == 0 {
+		return
+	}
+	b.WriteString("defaults:\n")
+	for _, l := range lines {
+		b.WriteString("  " + l + "\n")
+	}
+}
+
+func histogram(h *normalize.HistogramOptions) string {
+	var parts []string
+	if len(h.Buckets) > 0 {
+		bs := make([]string, len(h.Buckets))
+		for i, v := range h.Buckets {
+			bs[i] = fl(v)
+		}
+		parts = append(parts, "buckets: ["+strings.Join(bs, ", ")+"]")
+	}
+	if h.NativeBucketFactor != 0 {
+		parts = append(parts, "native_histogram_bucket_factor: "+fl(h.NativeBucketFactor))
+	}
+	if h.NativeMaxBuckets != 0 {
+		parts = append(parts, "native_histogram_max_buckets: "+strconv.FormatUint(uint64(h.NativeMaxBuckets), 10))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func summary(s *normalize.SummaryOptions) string {
+	var parts []string
+	if len(s.Quantiles) > 0 {
+		qs := make([]string, len(s.Quantiles))
+		for i, o := range s.Quantiles {
+			qs[i] = "{quantile: " + fl(o.Quantile) + ", error: " + fl(o.Error) + "}"
+		}
+		parts = append(parts, "quantiles: ["+strings.Join(qs, ", ")+"]")
+	}
+	if s.MaxAge != 0 {
+		parts = append(parts, "max_age: "+dur(s.MaxAge))
+	}
+	if s.AgeBuckets != 0 {
+		parts = append(parts, "age_buckets: "+strconv.FormatUint(uint64(s.AgeBuckets), 10))
+	}
+	if s.BufCap != 0 {
+		parts = append(parts, "buf_cap: "+strconv.FormatUint(uint64(s.BufCap), 10))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func writeRule(b *bytes.Buffer, r *normalize.RuleConfig) {
+	fmt.Fprintf(b, "  - match: %s\n", q(r.Match))
+	w := func(k, v string) { fmt.Fprintf(b, "    %s: %s\n", k, v) }
+	if r.MatchType == normalize.MatchRegex {
+		w("match_type", "regex")
+	} else if r.MatchType == normalize.MatchGlob {
+		w("match_type", "glob")
+	}
+	switch r.MatchMetricType {
+	case normalize.TypeCounter:
+		w("match_metric_type", "counter")
+	case normalize.TypeGauge:
+		w("match_metric_type", "gauge")
+	case normalize.TypeObserver:
+		w("match_metric_type", "observer")
+	}
+	if r.Action == normalize.ActionDrop {
+		w("action", "drop")
+	}
+	if r.Name != "" {
+		w("name", q(r.Name))
+	}
+	if len(r.Labels) > 0 {
+		b.WriteString("    labels:\n")
+		for _, l := range r.Labels {
+			fmt.Fprintf(b, "      %s: %s\n", q(l.Name), q(l.Value))
+		}
+	}
+	if r.HonorLabels {
+		w("honor_labels", "true")
+	}
+	if r.Help != "" {
+		w("help", q(r.Help))
+	}
+	if r.TypeSet {
+		w("type", r.Type.String())
+	}
+	if r.Value != "" {
+		w("value", q(r.Value))
+	}
+	if r.Scale != nil {
+		w("scale", fl(*r.Scale))
+	}
+	if r.AttrNameSnakeCase {
+		w("attr_name_snake_case", "true")
+	}
+	if r.Observer != normalize.ObserverDefault {
+		w("observer_type", r.Observer.String())
+	}
+	if r.Histogram != nil {
+		if h := histogram(r.Histogram); h != "" {
+			w("histogram_options", h)
+		}
+	}
+	if r.Summary != nil {
+		if s := summary(r.Summary); s != "" {
+			w("summary_options", s)
+		}
+	}
+	if r.TTL != 0 {
+		w("ttl", dur(r.TTL))
+	}
+	if r.SeriesLimit != 0 {
+		w("series_limit", strconv.Itoa(r.SeriesLimit))
+	}
+}

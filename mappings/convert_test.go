@@ -1,0 +1,162 @@
+package mappings
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosetta-adapter/rosetta/inputs/jmx"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// decisions maps every record through rs and renders what came out, for
+// comparing two rule sets.
+func decisions(t *testing.T, rs *normalize.RuleSet, recs []normalize.Record) []string {
+	t.Helper()
+	var out []string
+	for _, r := range recs {
+		s, o, reason := rs.Map(r)
+		line := fmt.Sprintf("%s (%s) -> %s %s", r.Match, r.Type, o, reason)
+		if o == normalize.OutcomeMapped || o == normalize.OutcomeUnmatched {
+			line += fmt.Sprintf(" %s%s %g %s %q", s.Name, s.Labels, s.Value, s.Type, s.Help)
+			if s.Opts != nil {
+				line += fmt.Sprintf(" obs=%s buckets=%v q=%v ttl=%s limit=%d", s.Opts.Observer, s.Opts.Buckets, s.Opts.Objectives, s.Opts.TTL, s.Opts.SeriesLimit)
+			}
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func convertAndLoad(t *testing.T, file string, data []byte) (orig, conv *normalize.RuleSet, text []byte) {
+	t.Helper()
+	o, err := TranslateFile(file, data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if orig, err = normalize.NewRuleSet(*o); err != nil {
+		t.Fatal(err)
+	}
+	text, notes, err := Convert(file, data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := TranslateFile("converted.yml", text, "")
+	if err != nil {
+		t.Fatalf("the converted file does not load: %v\n%s", err, text)
+	}
+	if c.StatsdGlobQuirks {
+		t.Fatal("the converted file was read as a statsd_exporter file")
+	}
+	if conv, err = normalize.NewRuleSet(*c); err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	t.Logf("notes: %v", notes)
+	return orig, conv, text
+}
+
+// A statsd_exporter mapping file and its conversion make the same decisions
+// for the differential test's traffic and for names generated from its own
+// globs, with every metric type.
+func TestConvertStatsd(t *testing.T) {
+	file := "../testdata/e2e/statsd-differential/mapping.yml"
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, conv, text := convertAndLoad(t, file, data)
+	var names []string
+	traffic, err := os.ReadFile("../testdata/e2e/statsd-differential/traffic.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l := range strings.SplitSeq(string(traffic), "\n") {
+		if n, _, ok := strings.Cut(l, ":"); ok {
+			names = append(names, n)
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	segs := []string{"api", "users", "orders", "500", "a", "b", "x-y", "requests", "errors", "latency", "db", "cache", "hits", "get"}
+	for range 5000 {
+		n := 1 + r.IntN(5)
+		var parts []string
+		for range n {
+			parts = append(parts, segs[r.IntN(len(segs))])
+		}
+		names = append(names, strings.Join(parts, "."))
+	}
+	var recs []normalize.Record
+	for _, n := range names {
+		for _, typ := range []normalize.Type{normalize.TypeCounter, normalize.TypeGauge, normalize.TypeObserver} {
+			recs = append(recs, normalize.Record{Match: n, Type: typ, Value: 2, Delta: typ == normalize.TypeCounter})
+		}
+	}
+	if diff := cmp.Diff(decisions(t, orig, recs), decisions(t, conv, recs)); diff != "" {
+		t.Errorf("converted rules decide differently (-original +converted):\n%s\n--- converted:\n%s", diff, text)
+	}
+}
+
+// A jmx_exporter config and its conversion make the same decisions for the
+// test application's bean strings.
+func TestConvertJMXExporter(t *testing.T) {
+	cfg := kafkaStyle + `
+  - pattern: 'com.example<type=Stats, zone=(\w+), app="(.+)", key=(.+)><>(\w+): (.*)'
+    name: stats_$4
+    attrNameSnakeCase: true
+    help: "Stats of $2 in $1"
+    labels: {path: $3}
+  - pattern: 'com.example<type=(\w+)><>(\w+)'
+    attrNameSnakeCase: true
+`
+	orig, conv, text := convertAndLoad(t, "jmx.yml", []byte(cfg))
+	if !strings.Contains(string(text), "name_escaping: jmx_exporter") || !strings.Contains(string(text), "duplicate_label: _objectname") {
+		t.Errorf("converted jmx_exporter config lacks its naming settings:\n%s", text)
+	}
+	f, err := os.Open("../inputs/jmx/testdata/golden/example_beans.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	x := &jmx.Exporter{Strings: true}
+	var recs []normalize.Record
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		l := sc.Text()
+		if l == "" || strings.HasPrefix(l, " ") {
+			continue
+		}
+		rec, err := x.RecordFromBeanString(l, "an attribute")
+		if err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) < 20 {
+		t.Fatalf("only %d bean strings", len(recs))
+	}
+	if diff := cmp.Diff(decisions(t, orig, recs), decisions(t, conv, recs)); diff != "" {
+		t.Errorf("converted rules decide differently (-original +converted):\n%s\n--- converted:\n%s", diff, text)
+	}
+}
+
+// Rules statsd_exporter never matches are left out, with a note.
+func TestConvertStatsdQuirks(t *testing.T) {
+	data := []byte(`mappings:
+  - match: app.*.*.*
+    name: four
+  - match: app.*.*
+    name: three_never
+`)
+	text, notes, err := Convert("q.yml", data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "never matches") || strings.Contains(string(text), `name: "three_never"`) {
+		t.Errorf("notes %v\n%s", notes, text)
+	}
+}
