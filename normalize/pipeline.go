@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // PipelineSettings wire a Pipeline.
@@ -18,6 +19,9 @@ type PipelineSettings struct {
 	Sink       Sink
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
+	// Unmatched, when set, counts the match strings no rule matched (for
+	// the mappings page).
+	Unmatched *TopK
 }
 
 // Pipeline maps the Records of one input through the current RuleSet and
@@ -45,6 +49,8 @@ type scratch struct {
 	// recs holds, per sample, the index of its record, when the rule set
 	// de-duplicates label sets (DuplicateLabel).
 	recs []int32
+	// unmatched are the batch's unmatched names, for the TopK.
+	unmatched []topKey
 }
 
 // NewPipeline returns a pipeline using rs (nil means no rules: everything
@@ -155,6 +161,9 @@ func (p *Pipeline) mapBatch(batch []Record) *scratch {
 			e.rule.hits.hit(now)
 		} else {
 			unmapped++
+			if p.set.Unmatched != nil {
+				sc.unmatched = append(sc.unmatched, topKey{rec.Match, rec.Type})
+			}
 		}
 		sc.samples = append(sc.samples, Sample{})
 		s := &sc.samples[len(sc.samples)-1]
@@ -202,6 +211,11 @@ func (p *Pipeline) mapBatch(batch []Record) *scratch {
 	if len(sc.samples) > 0 {
 		p.mapped.Add(float64(len(sc.samples)))
 	}
+	if len(sc.unmatched) > 0 {
+		p.set.Unmatched.add(sc.unmatched, time.Unix(0, now))
+		clear(sc.unmatched)
+		sc.unmatched = sc.unmatched[:0]
+	}
 	if len(sc.invalid) > 0 {
 		for reason, n := range sc.invalid {
 			p.invalid.WithLabelValues(reason).Add(n)
@@ -232,4 +246,35 @@ func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, r := range rs.rules {
 		ch <- prometheus.MustNewConstMetric(ruleHitsDesc, prometheus.CounterValue, float64(r.hits.n.Load()), r.id)
 	}
+}
+
+// Unmatched returns the pipeline's tracker of unmatched names, or nil.
+func (p *Pipeline) Unmatched() *TopK { return p.set.Unmatched }
+
+// Counts returns the pipeline's record counters: "unmapped", "mapped",
+// "dropped/<reason>" and "invalid/<reason>".
+func (p *Pipeline) Counts() map[string]float64 {
+	out := map[string]float64{}
+	read := func(prefix string, c prometheus.Collector) {
+		ch := make(chan prometheus.Metric, 16)
+		go func() { c.Collect(ch); close(ch) }()
+		for m := range ch {
+			var d dto.Metric
+			if m.Write(&d) != nil {
+				continue
+			}
+			key := prefix
+			for _, l := range d.GetLabel() {
+				if l.GetName() == "reason" {
+					key += "/" + l.GetValue()
+				}
+			}
+			out[key] += d.GetCounter().GetValue()
+		}
+	}
+	read("unmapped", p.unmapped)
+	read("mapped", p.mapped)
+	read("dropped", p.dropped)
+	read("invalid", p.invalid)
+	return out
 }

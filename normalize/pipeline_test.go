@@ -207,3 +207,39 @@ func TestPipelineDuplicateLabel(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// The unmatched tracker keeps the most frequent names in bounded memory,
+// even under a flood of distinct names.
+func TestPipelineUnmatchedTopK(t *testing.T) {
+	top := NewTopK(32)
+	p := NewPipeline(PipelineSettings{Sink: &captureSink{}, Unmatched: top}, mustRuleSet(t, RuleSetConfig{Rules: []RuleConfig{{Match: "known.*", Name: "known"}}}))
+	var batch []Record
+	for i := range 10000 {
+		batch = append(batch, Record{Match: fmt.Sprintf("flood.n%d", i), Type: TypeCounter, Value: 1})
+		if i%10 == 0 {
+			batch = append(batch, Record{Match: "often.seen", Type: TypeCounter, Value: 1}, Record{Match: "known.x", Type: TypeCounter, Value: 1})
+		}
+	}
+	if err := p.Append(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	got := top.Top()
+	if len(got) != 32 {
+		t.Fatalf("%d entries, want 32", len(got))
+	}
+	// Space-saving keeps every name seen more than N/k times (11,000/32).
+	found := false
+	for _, e := range got {
+		if e.Match == "often.seen" {
+			found = e.Count >= 1000 && e.Count-e.Error <= 1000
+		}
+	}
+	if !found {
+		t.Errorf("often.seen (1,000 of 11,000) not kept with a count bracketing 1000: %+v", got)
+	}
+	for _, e := range got {
+		if strings.HasPrefix(e.Match, "known.") {
+			t.Errorf("matched name tracked: %+v", e)
+		}
+	}
+}

@@ -99,6 +99,7 @@ func (m *manager) apply(ctx context.Context, specs []inputSpec) error {
 			Sink:       m.sink,
 			Registerer: wrapped,
 			Logger:     logger,
+			Unmatched:  normalize.NewTopK(unmatchedTracked),
 		}, s.rules)
 		start = append(start, prepared{spec: s, driver: d, reg: reg, pipe: pipe})
 	}
@@ -186,6 +187,23 @@ func (m *manager) Gather() ([]*dto.MetricFamily, error) {
 	}
 	m.mu.Unlock()
 	return gs.Gather()
+}
+
+// unmatchedTracked is how many unmatched names each input's pipeline
+// tracks for the mappings page.
+const unmatchedTracked = 100
+
+// inputStates returns the running inputs' names, types and pipelines,
+// sorted by name.
+func (m *manager) inputStates() []runningInput {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]runningInput, 0, len(m.running))
+	for _, r := range m.running {
+		out = append(out, runningInput{spec: r.spec, pipeline: r.pipeline})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].spec.name < out[j].spec.name })
+	return out
 }
 
 // pipelines returns the running pipelines by input name.

@@ -94,12 +94,16 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		Gatherer:      outputs.Gatherers{self, mgr, store},
 		Registerer:    self,
 		Reload:        func(ctx context.Context) error { return requestReload(ctx, requests) },
-		Handlers:      map[string]http.Handler{},
-		Name:          "Rosetta",
-		Description:   "StatsD, JMX and application stats in; one Prometheus /metrics out.",
-		Version:       version.Info(),
-		EnablePprof:   f.pprof,
-		Logger:        logger.With("component", "web"),
+		Handlers: map[string]http.Handler{
+			"/mappings":        mappingsPage(mgr, store),
+			"/api/v1/mappings": mappingsPage(mgr, store),
+		},
+		Links:       []web.LandingLinks{{Address: "/mappings", Text: "Mappings"}},
+		Name:        "Rosetta",
+		Description: "StatsD, JMX and application stats in; one Prometheus /metrics out.",
+		Version:     version.Info(),
+		EnablePprof: f.pprof,
+		Logger:      logger.With("component", "web"),
 	})
 	if err != nil {
 		return err
