@@ -347,3 +347,43 @@ func TestRecordFromBeanString(t *testing.T) {
 		t.Errorf("string value: %+v %v", r, err)
 	}
 }
+
+// The platform MXBeans of a real JVM as bean strings with values, recorded
+// for the curated library:jvm mapping's tests (testdata/library/jvm-beans.txt,
+// written with -update). Without -update it checks that the recorded file
+// still has the beans a poll of this JVM has.
+func TestRecordJVMBeans(t *testing.T) {
+	j := startJVM(t, jvmOptions{})
+	c := dialTest(t, j, nil)
+	s := &scraper{client: c, exporter: &Exporter{}, include: []string{"java.lang:*", "java.nio:*"}, workers: 2}
+	recs, _, err := s.scrape(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, r := range recs {
+		lines = append(lines, r.Match)
+	}
+	sort.Strings(lines)
+	file := "../../testdata/library/jvm-beans.txt"
+	if *update {
+		if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	recorded := map[string]bool{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, _, ok := strings.Cut(l, ": "); ok {
+			recorded[k] = true
+		}
+	}
+	for _, l := range lines {
+		if k, _, _ := strings.Cut(l, ": "); !recorded[k] && !strings.Contains(k, "GcInfo") && !strings.Contains(k, "LastGcInfo") {
+			t.Errorf("%s is not in %s (rerun with -update)", k, file)
+		}
+	}
+}
