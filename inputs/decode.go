@@ -106,3 +106,16 @@ func checkKeys(n *yaml.Node, t reflect.Type, what string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Secret is a string from a config that never prints (passwords).
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "<secret>"
+}
+
+// MarshalYAML hides the secret.
+func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }

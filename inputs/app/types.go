@@ -117,9 +117,9 @@ type RedisConfig struct {
 	Common `yaml:",inline"`
 	// Username (Redis 6 ACLs) and the password, inline or from a file
 	// (trailing newline trimmed). Never logged.
-	Username     string `yaml:"username"`
-	Password     Secret `yaml:"password"`
-	PasswordFile string `yaml:"password_file"`
+	Username     string        `yaml:"username"`
+	Password     inputs.Secret `yaml:"password"`
+	PasswordFile string        `yaml:"password_file"`
 }
 
 // Validate implements inputs.Config.
@@ -207,19 +207,6 @@ func (c *TextConfig) newFetcher(name string) (fetcher, error) {
 		return kv.CommandExchange(conn, cmd, end, max)
 	}}, nil
 }
-
-// Secret is a string that never prints.
-type Secret string
-
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return "<secret>"
-}
-
-// MarshalYAML hides the secret.
-func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
 
 // NewFactories returns the factories of every application-stats type.
 func NewFactories() []inputs.Factory {

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/rosetta-adapter/rosetta/inputs"
 	"net"
 	"net/url"
 	"os"
@@ -135,17 +136,7 @@ type TLSConfig struct {
 }
 
 // Secret is a string that never prints.
-type Secret string
-
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return "<secret>"
-}
-
-// MarshalYAML hides the secret.
-func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+type Secret = inputs.Secret
 
 // DefaultConfig is the configuration every field starts from.
 var DefaultConfig = Config{

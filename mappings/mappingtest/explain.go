@@ -2,13 +2,11 @@ package mappingtest
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
 	"github.com/rosetta-adapter/rosetta/outputs"
@@ -69,17 +67,7 @@ func Explain(w io.Writer, src *Source, recs []normalize.Record, push bool) (*Exp
 			fmt.Fprintf(bw, "  also     %s  match %q: %s\n", o.Rule.ID, o.Rule.Match, o.Why)
 		}
 	}
-	reg := prometheus.NewRegistry()
-	store, err := outputs.NewStore(outputs.StoreConfig{Registerer: reg, SeriesLimit: src.SeriesLimit})
-	if err != nil {
-		return nil, err
-	}
-	p := normalize.NewPipeline(normalize.PipelineSettings{Sink: store}, src.Rules)
-	if push {
-		err = p.Append(context.Background(), recs)
-	} else {
-		err = p.Replace(context.Background(), "explain/x", recs)
-	}
+	store, reg, err := runStore(src, recs, push)
 	if err != nil {
 		return nil, err
 	}

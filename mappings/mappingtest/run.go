@@ -220,18 +220,7 @@ func runRecords(src *Source, recs []normalize.Record, push bool) (*outcome, erro
 		sort.Strings(*l)
 		*l = slices.Compact(*l)
 	}
-	store, err := outputs.NewStore(outputs.StoreConfig{Registerer: prometheus.NewRegistry(), SeriesLimit: src.SeriesLimit})
-	if err != nil {
-		return nil, err
-	}
-	p := normalize.NewPipeline(normalize.PipelineSettings{Sink: store}, src.Rules)
-	// Push inputs (StatsD) add up their readings; pull inputs replace
-	// their series with each poll.
-	if push {
-		err = p.Append(context.Background(), recs)
-	} else {
-		err = p.Replace(context.Background(), "test/x", recs)
-	}
+	store, _, err := runStore(src, recs, push)
 	if err != nil {
 		return nil, err
 	}
@@ -411,4 +400,23 @@ func labelsSubset(sample, series string) bool {
 		}
 	}
 	return true
+}
+
+// store maps recs with the source's rules into a fresh store (with the
+// source's series limit) and returns it with the registry of its
+// self-metrics. Push inputs (StatsD) add up their readings; pull inputs
+// replace their series as one poll.
+func runStore(src *Source, recs []normalize.Record, push bool) (*outputs.Store, *prometheus.Registry, error) {
+	reg := prometheus.NewRegistry()
+	st, err := outputs.NewStore(outputs.StoreConfig{Registerer: reg, SeriesLimit: src.SeriesLimit})
+	if err != nil {
+		return nil, nil, err
+	}
+	p := normalize.NewPipeline(normalize.PipelineSettings{Sink: st}, src.Rules)
+	if push {
+		err = p.Append(context.Background(), recs)
+	} else {
+		err = p.Replace(context.Background(), "offline/x", recs)
+	}
+	return st, reg, err
 }
