@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-
 	"github.com/rosetta-adapter/rosetta/normalize"
 	"github.com/rosetta-adapter/rosetta/outputs"
 )
