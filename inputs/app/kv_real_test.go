@@ -280,3 +280,30 @@ func factoryOf(t *testing.T, typ string) inputs.Factory {
 	t.Fatalf("no factory %q", typ)
 	return nil
 }
+
+// The text type over a TCP command, against a real memcached: the general
+// line-regex parser reads what the built-in one reads.
+func TestTextCommandRealServer(t *testing.T) {
+	addr := startMemcached(t)
+	f := factoryOf(t, "text")
+	cfg := decodeTest(t, f, fmt.Sprintf(`targets: [%q]
+interval: 200ms
+timeout: 5s
+command: "stats\r\n"
+end_line: END
+lines:
+  - regex: '^STAT (?P<key>[a-z_]+) (?P<value>[0-9.]+)\r?$'
+    type: counter
+`, addr))
+	rec, _ := startDriver(t, f, cfg)
+	source := "app/" + addr
+	waitFor(t, "text records", func() bool { return len(rec.get(source)) > 30 })
+	lines := recordLines(rec.get(source))
+	wantRecord(t, lines, `^get_hits\{\} counter 1$`)
+	wantRecord(t, lines, `^cmd_set\{\} counter 1$`)
+	for _, l := range lines {
+		if strings.HasPrefix(l, "version") {
+			t.Errorf("a non-numeric stat was read: %s", l)
+		}
+	}
+}
