@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -43,16 +44,64 @@ func (c *PrometheusConfig) newFetcher(name string) (fetcher, error) {
 type JSONConfig struct {
 	httpConfig     `yaml:",inline"`
 	jsonsel.Config `yaml:",inline"`
+	// JSONExporterConfig is a json_exporter config file whose module
+	// (Module, default "default") adds its metrics, with json_exporter's
+	// names and labels, and its headers.
+	JSONExporterConfig string `yaml:"json_exporter_config"`
+	Module             string `yaml:"module"`
+}
+
+// selection returns the selectors, the json_exporter module's included.
+func (c *JSONConfig) selection() (jsonsel.Config, map[string]string, error) {
+	sel := c.Config
+	if c.JSONExporterConfig == "" {
+		if c.Module != "" {
+			return sel, nil, errors.New("module: only with json_exporter_config")
+		}
+		return sel, nil, nil
+	}
+	extra, headers, err := loadJSONExporter(c.JSONExporterConfig, c.Module)
+	if err != nil {
+		return sel, nil, fmt.Errorf("json_exporter_config: %s: %w", c.JSONExporterConfig, err)
+	}
+	sel.Metrics = append(append([]jsonsel.Selector(nil), sel.Metrics...), extra...)
+	return sel, headers, nil
 }
 
 // Validate implements inputs.Config.
-func (c *JSONConfig) Validate() error { return joinErrs(c.validate(), c.Config.Validate()) }
+func (c *JSONConfig) Validate() error {
+	sel, _, err := c.selection()
+	if err != nil {
+		return joinErrs(c.validate(), err)
+	}
+	return joinErrs(c.validate(), sel.Validate())
+}
 
 // NewParser implements ParserConfig.
-func (c *JSONConfig) NewParser() (parsing.Parser, error) { return jsonsel.New(c.Config) }
+func (c *JSONConfig) NewParser() (parsing.Parser, error) {
+	sel, _, err := c.selection()
+	if err != nil {
+		return nil, err
+	}
+	return jsonsel.New(sel)
+}
 
 func (c *JSONConfig) newFetcher(name string) (fetcher, error) {
-	return newHTTPFetcher(name, &c.HTTPOptions, "application/json", int64(c.MaxBodySize))
+	_, headers, err := c.selection()
+	if err != nil {
+		return nil, err
+	}
+	opts := c.HTTPOptions
+	if len(headers) > 0 {
+		opts.Headers = map[string]string{}
+		for k, v := range headers {
+			opts.Headers[k] = v
+		}
+		for k, v := range c.Headers {
+			opts.Headers[k] = v
+		}
+	}
+	return newHTTPFetcher(name, &opts, "application/json", int64(c.MaxBodySize))
 }
 
 // ExpvarConfig is the `expvar` type: Go's /debug/vars. Every number is

@@ -52,9 +52,30 @@ type Selector struct {
 	// {"name": "orders", "depth": 17} with queue="orders". The fields
 	// used as labels are not read as values.
 	LabelsFrom map[string]string `yaml:"labels_from"`
+
+	// Set when the selection comes from a json_exporter config (not from
+	// YAML): the records' default name (json_exporter's metric name),
+	// and for selectors of objects, the fields read (value name → field,
+	// named DefaultName_<value name>) and constant values per object;
+	// ConstLabels are added to every record.
+	DefaultName string             `yaml:"-"`
+	Fields      map[string]string  `yaml:"-"`
+	Constants   map[string]float64 `yaml:"-"`
+	ConstLabels map[string]string  `yaml:"-"`
 }
 
 type labelFrom struct{ label, field string }
+
+type constValue struct {
+	name string
+	v    float64
+}
+
+// objectMode says the selector's objects are read as a whole: their
+// records wait for the object's end (labels from fields, constants).
+func (s *selector) objectMode() bool {
+	return len(s.from) > 0 || len(s.fields) > 0 || len(s.consts) > 0
+}
 
 // compiled selector.
 type selector struct {
@@ -66,6 +87,10 @@ type selector struct {
 	values  map[string]float64
 	from    []labelFrom // LabelsFrom, sorted by label
 	skip    bool        // a Skip path
+	defName string
+	fields  map[string]string // field -> value name
+	consts  []constValue
+	cl      normalize.Labels // ConstLabels, sorted
 	partial bool
 }
 
@@ -113,6 +138,21 @@ func compile(c *Config) ([]selector, error) {
 			s.from = append(s.from, labelFrom{label: l, field: f})
 		}
 		sort.Slice(s.from, func(a, b int) bool { return s.from[a].label < s.from[b].label })
+		s.defName = m.DefaultName
+		if len(m.Fields) > 0 {
+			s.fields = map[string]string{}
+			for name, field := range m.Fields {
+				s.fields[field] = name
+			}
+		}
+		for name, v := range m.Constants {
+			s.consts = append(s.consts, constValue{name, v})
+		}
+		sort.Slice(s.consts, func(a, b int) bool { return s.consts[a].name < s.consts[b].name })
+		for k, v := range m.ConstLabels {
+			s.cl = append(s.cl, normalize.Label{Name: k, Value: v})
+		}
+		s.cl = s.cl.Sort()
 		out = append(out, s)
 	}
 	for i, p := range c.Skip {

@@ -65,6 +65,7 @@ type scanner struct {
 	held     []normalize.Record
 	holding  int // depth of the holding object; 0 when not holding
 	fromVals []string
+	curOut   string // the value name of the field being read (Fields)
 }
 
 // Parse implements parsing.Parser.
@@ -215,7 +216,7 @@ func (s *scanner) segMatches(pat string, sg *seg) bool {
 }
 
 func (s *scanner) object(from, to, sel, depth int) error {
-	if sel >= 0 && len(s.p.sels[sel].from) > 0 && s.holding == 0 {
+	if sel >= 0 && s.p.sels[sel].objectMode() && s.holding == 0 {
 		// The selector's object: hold its records until its label fields
 		// are known.
 		s.holding = depth + 1
@@ -231,20 +232,42 @@ func (s *scanner) object(from, to, sel, depth int) error {
 		if err != nil {
 			return err
 		}
+		for _, c := range sl.consts {
+			s.curOut = c.name
+			s.path = append(s.path, seg{key: []byte(c.name)})
+			s.holding = depth + 1
+			s.record(sel, c.v)
+			s.holding = 0
+			s.path = s.path[:len(s.path)-1]
+			s.curOut = ""
+		}
 		for _, r := range s.held {
-			ls := make(normalize.Labels, 0, len(r.Labels)+len(sl.from))
+			ls := make(normalize.Labels, 0, len(r.Labels)+len(sl.from)+len(sl.cl))
 			ls = append(ls, r.Labels...)
 			for j, lf := range sl.from {
 				if s.fromVals[j] != "" {
 					ls = append(ls, normalize.Label{Name: lf.label, Value: s.fromVals[j]})
 				}
 			}
+			ls = append(ls, sl.cl...)
 			r.Labels = ls
+			if r.DefaultName != "" {
+				r.DefaultLabels = ls
+			}
 			s.emit(r)
 		}
 		return nil
 	}
 	return s.objectBody(from, to, sel, depth)
+}
+
+// fieldOf returns the value name of a member of the holding object when
+// its selector reads Fields only (only true).
+func (s *scanner) fieldOf(sel int, key []byte, depth int) (string, bool) {
+	if s.holding != depth+1 || sel < 0 || len(s.p.sels[sel].fields) == 0 {
+		return "", false
+	}
+	return s.p.sels[sel].fields[string(key)], true
 }
 
 // labelField reports whether the member key at the holding object's level
@@ -312,8 +335,18 @@ func (s *scanner) objectBody(from, to, sel, depth int) error {
 			if err != nil {
 				return err
 			}
-		} else if err := s.member(from, to, sel, depth, key); err != nil {
-			return err
+		} else if out, only := s.fieldOf(sel, key, depth); only && out == "" {
+			// A selector with Fields reads those fields only.
+			if err := s.skip(depth + 1); err != nil {
+				return err
+			}
+		} else {
+			s.curOut = out
+			err := s.member(from, to, sel, depth, key)
+			s.curOut = ""
+			if err != nil {
+				return err
+			}
 		}
 		s.ws()
 		if s.i >= len(s.b) {
@@ -623,9 +656,22 @@ func (s *scanner) record(sel int, v float64) {
 			rec.Labels = append(rec.Labels, normalize.Label{Name: name, Value: s.segString(&s.path[sl.stars[j]])})
 		}
 	}
+	if sl.defName != "" {
+		name := sl.defName
+		if s.curOut != "" {
+			name += "_" + s.curOut
+		}
+		rec.DefaultName = normalize.EscapeMetricName(name)
+	}
 	if s.holding > 0 {
 		s.held = append(s.held, rec)
 		return
+	}
+	if len(sl.cl) > 0 {
+		rec.Labels = append(rec.Labels, sl.cl...)
+	}
+	if rec.DefaultName != "" {
+		rec.DefaultLabels = rec.Labels
 	}
 	s.emit(rec)
 }
