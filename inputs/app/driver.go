@@ -165,7 +165,11 @@ func parse(p parsing.Parser, body []byte, ctype, targetLabel, target string) ([]
 		if targetLabel != "" {
 			// A fresh slice: the parser may share label backing arrays
 			// between records.
-			r.Labels = append(r.Labels[:len(r.Labels):len(r.Labels)], normalize.Label{Name: targetLabel, Value: target})
+			l := normalize.Label{Name: targetLabel, Value: target}
+			r.Labels = append(r.Labels[:len(r.Labels):len(r.Labels)], l)
+			if r.DefaultName != "" {
+				r.DefaultLabels = append(r.DefaultLabels[:len(r.DefaultLabels):len(r.DefaultLabels)], l)
+			}
 		}
 		recs = append(recs, r)
 	}

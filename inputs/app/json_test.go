@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 // The json type end to end: the selection from testdata/app/json as an
@@ -108,5 +110,33 @@ func TestJSONExporterConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.metric, err, tc.want)
 		}
+	}
+}
+
+// With several targets, json_exporter-named series get the target label
+// too, so the targets' series stay apart.
+func TestJSONExporterConfigTwoTargets(t *testing.T) {
+	doc, err := os.ReadFile("../../testdata/app/json/service.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(doc) })
+	a, b := httptest.NewServer(h), httptest.NewServer(h)
+	defer a.Close()
+	defer b.Close()
+	f := factoryOf(t, "json")
+	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q, %q]\ntarget_label: instance\ninterval: 100ms\njson_exporter_config: ../../testdata/app/json/json_exporter.yml\n", a.URL, b.URL))
+	rec, _ := startDriver(t, f, cfg)
+	waitFor(t, "both targets", func() bool { return len(rec.get("app/"+a.URL)) > 0 && len(rec.get("app/"+b.URL)) > 0 })
+	all := append(append([]normalize.Record(nil), rec.get("app/"+a.URL)...), rec.get("app/"+b.URL)...)
+	got := familySummary(throughStore(t, all))
+	n := 0
+	for _, l := range got {
+		if strings.HasPrefix(l, "queue_depth{") && strings.Contains(l, "instance=") {
+			n++
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d queue_depth series with an instance label, want 4 (2 queues × 2 targets):\n%s", n, strings.Join(got, "\n"))
 	}
 }
