@@ -354,11 +354,12 @@ func (d *Driver) pull(ctx context.Context, s *session, out normalize.Appender) (
 			d.logger.Debug("plugin collect failed", "plugin", target, "err", err)
 		} else {
 			d.count(&dd)
+			// Health first: whoever sees the series sees up 1.
+			up.Set(1)
+			d.metrics.LastSuccess.WithLabelValues(target).Set(float64(time.Now().UnixNano()) / 1e9)
 			if err := out.Replace(ctx, source, dd.Records); err != nil && ctx.Err() == nil {
 				d.metrics.Errors.WithLabelValues("append").Inc()
 			}
-			up.Set(1)
-			d.metrics.LastSuccess.WithLabelValues(target).Set(float64(time.Now().UnixNano()) / 1e9)
 		}
 		select {
 		case <-ctx.Done():
