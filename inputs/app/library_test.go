@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rosetta-adapter/rosetta/mappings"
 	"github.com/rosetta-adapter/rosetta/mappings/library"
@@ -50,8 +51,8 @@ var libraryCases = []struct {
 		`memcached_version_info{version="1.`,
 	}},
 	{"expvar", "expvar", "expvar.json", []string{
-		`go_memstats_alloc_bytes `, `go_memstats_alloc_bytes_total `, `go_memstats_heap_objects `, `go_gc_cycles_total `,
-		`go_memstats_last_gc_time_seconds `, `requests 43`, `hits{key="home"} 7`, `load 0.75`,
+		`expvar_memstats_alloc_bytes `, `expvar_memstats_alloc_bytes_total `, `expvar_memstats_heap_objects `, `expvar_gc_cycles_total `,
+		`expvar_memstats_last_gc_time_seconds `, `requests 43`, `hits{key="home"} 7`, `load 0.75`,
 	}},
 	{"nginx", "nginx", "nginx-stub-status.txt", []string{
 		`nginx_connections_active `, `nginx_connections_accepted_total `, `nginx_http_requests_total `, `nginx_connections_waiting `,
@@ -96,7 +97,14 @@ func TestLibraryMappings(t *testing.T) {
 					t.Errorf("%s%s: %s %s", r.Match, r.Labels, out, reason)
 				}
 			}
-			store, err := outputs.NewStore(outputs.StoreConfig{Registerer: prometheus.NewRegistry()})
+			// As in the binary: Rosetta's own families are reserved.
+			self := prometheus.NewRegistry()
+			self.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+			reserved, err := outputs.FamilyNames(self)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, err := outputs.NewStore(outputs.StoreConfig{Registerer: prometheus.NewRegistry(), ReservedPrefixes: []string{"rosetta_"}, ReservedNames: reserved})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,6 +126,9 @@ func TestLibraryMappings(t *testing.T) {
 			cmd.Stdin = strings.NewReader(text)
 			if out, err := cmd.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
 				t.Errorf("promtool check metrics: %v\n%s", err, out)
+			}
+			if cs := store.RecentConflicts(); len(cs) > 0 {
+				t.Errorf("the store refused series: %+v", cs)
 			}
 			if store.Len() < len(tc.want) {
 				t.Errorf("only %d series", store.Len())

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -408,7 +409,8 @@ func labelsSubset(sample, series string) bool {
 // replace their series as one poll.
 func runStore(src *Source, recs []normalize.Record, push bool) (*outputs.Store, *prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
-	st, err := outputs.NewStore(outputs.StoreConfig{Registerer: reg, SeriesLimit: src.SeriesLimit})
+	st, err := outputs.NewStore(outputs.StoreConfig{Registerer: reg, SeriesLimit: src.SeriesLimit,
+		ReservedPrefixes: []string{"rosetta_"}, ReservedNames: reservedNames()})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -419,4 +421,13 @@ func runStore(src *Source, recs []normalize.Record, push bool) (*outputs.Store, 
 		err = p.Replace(context.Background(), "offline/x", recs)
 	}
 	return st, reg, err
+}
+
+// reservedNames are the families the binary serves itself beside the store
+// (Go and process collectors), which the store refuses, as it does there.
+func reservedNames() []string {
+	self := prometheus.NewRegistry()
+	self.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	names, _ := outputs.FamilyNames(self)
+	return names
 }
