@@ -307,3 +307,72 @@ lines:
 		}
 	}
 }
+
+// startApache starts Debian's apache2 with mod_status on a free loopback
+// port and returns the /server-status?auto URL.
+func startApache(t *testing.T) string {
+	t.Helper()
+	bin := needBinary(t, "apache2", "/usr/sbin/apache2")
+	mods := "/usr/lib/apache2/modules"
+	if _, err := os.Stat(filepath.Join(mods, "mod_status.so")); err != nil {
+		t.Fatal("apache2's modules are not installed (Debian package apache2): `make peers` installs it")
+	}
+	// Apache's workers run as nobody: the server root must be readable by
+	// it (t.TempDir's parent is not).
+	dir, err := os.MkdirTemp("", "rosetta-apache-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	port := freePort(t)
+	conf := fmt.Sprintf(`ServerRoot %[1]q
+ServerName localhost
+Listen 127.0.0.1:%[2]d
+PidFile %[1]s/httpd.pid
+ErrorLog %[1]s/error.log
+LoadModule mpm_event_module %[3]s/mod_mpm_event.so
+LoadModule authz_core_module %[3]s/mod_authz_core.so
+LoadModule status_module %[3]s/mod_status.so
+User nobody
+Group nogroup
+ExtendedStatus On
+DocumentRoot %[1]q
+<Location "/server-status">
+  SetHandler server-status
+  Require all granted
+</Location>
+`, dir, port, mods)
+	file := filepath.Join(dir, "httpd.conf")
+	if err := os.WriteFile(file, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	startPeer(t, bin, "-f", file, "-DFOREGROUND")
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitHTTP(t, base+"/server-status?auto")
+	for range 5 {
+		httpGet(t, base+"/server-status") // the HTML page: accesses and bytes
+	}
+	return base + "/server-status?auto"
+}
+
+func TestApacheRealServer(t *testing.T) {
+	url := startApache(t)
+	f := factoryOf(t, "apache")
+	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\ntimeout: 5s\n", url))
+	rec, _ := startDriver(t, f, cfg)
+	source := "app/" + url
+	waitFor(t, "apache records", func() bool { return len(rec.get(source)) > 20 })
+	lines := recordLines(rec.get(source))
+	for _, re := range []string{
+		`^Total_Accesses\{\} counter [1-9]`, `^BusyWorkers\{\} gauge [1-9]`, `^IdleWorkers\{\} gauge`,
+		`^scoreboard\{state="sending"\} gauge [1-9]`, `^scoreboard\{state="open_slot"\} gauge`,
+		`^ServerVersion\{server_version="Apache/2\.4`, `^ServerMPM\{server_mpm="event"\} gauge 1$`,
+	} {
+		wantRecord(t, lines, re)
+	}
+	body, _ := httpGet(t, url)
+	saveBody(t, "apache-status.txt", body)
+}

@@ -20,8 +20,7 @@ import (
 )
 
 // libraryCase is a curated mapping file with a body recorded from the real
-// software (testdata/, rewritten by the real-server tests with -update;
-// Apache's is the documented format, Apache not being installed here).
+// software (testdata/, rewritten by the real-server tests with -update).
 var libraryCases = []struct {
 	lib, typ, body string
 	want           []string // series that must be there (exposition lines, prefix match)
@@ -58,9 +57,9 @@ var libraryCases = []struct {
 		`nginx_connections_active `, `nginx_connections_accepted_total `, `nginx_http_requests_total `, `nginx_connections_waiting `,
 	}},
 	{"apache", "apache", "apache-status.txt", []string{
-		`apache_accesses_total 1234`, `apache_sent_bytes_total 5.814272e+06`, `apache_workers{state="busy"} 1`,
-		`apache_scoreboard{state="sending"} 1`, `apache_scoreboard{state="open_slot"} 100`, `apache_version_info{server_version="Apache/2.4.57 (Debian)"} 1`,
-		`apache_reqpersec 0.342778`,
+		`apache_accesses_total `, `apache_sent_bytes_total `, `apache_workers{state="busy"} `, `apache_workers{state="idle"} `,
+		`apache_scoreboard{state="sending"} `, `apache_scoreboard{state="open_slot"} `, `apache_version_info{server_version="Apache/2.4`,
+		`apache_uptime_seconds `,
 	}},
 }
 
