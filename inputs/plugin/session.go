@@ -81,6 +81,11 @@ func (d *Driver) launch(ctx context.Context) (s *session, err error) {
 	rpcClient, err := client.Client()
 	if err != nil {
 		msg := fmt.Sprintf("plugin %s: handshake failed (Rosetta speaks plugin protocol version %d): %v", cfg.Path, shared.ContractVersion, err)
+		// go-plugin copies the process's stderr on its own goroutine: give
+		// what the plugin said before it exited a moment to arrive.
+		for deadline := time.Now().Add(time.Second); stderrTail.String() == "" && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
 		if t := stderrTail.String(); t != "" {
 			msg += "; plugin stderr: " + t
 		}
