@@ -165,6 +165,7 @@ type entry struct {
 	help       string      // the expanded help of a rule with a help template
 	invalid    string      // reason the output is invalid, "" if valid
 	ref        atomic.Bool // clock bit for the cache
+	sink       SinkRef     // the sink's memo for this result
 }
 
 // lookup returns the cached or computed entry for (s, t).
@@ -323,7 +324,7 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	if e.invalid != "" {
 		return OutcomeInvalid, e.invalid, arena
 	}
-	*s = Sample{Name: e.name, Type: rec.Type, Delta: rec.Delta, Help: rec.Help, Dist: rec.Dist, Value: rec.Value}
+	*s = Sample{Name: e.name, Type: rec.Type, Delta: rec.Delta, Help: rec.Help, Dist: rec.Dist, Value: rec.Value, Ref: &e.sink}
 	base := rec.Labels
 	if e.useDefault && rec.DefaultName != "" {
 		s.Name = rec.DefaultName

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -197,7 +198,26 @@ type Sample struct {
 	Dist   *Distribution
 	// Opts is the matched rule's options; nil means defaults.
 	Opts *SeriesOptions
+	// Ref, when not nil, is the memo of the match result the sample came
+	// from (see SinkRef).
+	Ref *SinkRef
 }
+
+// SinkRef is where a Sink may remember, for one cached match result,
+// where it stored the last sample made from it, so that the next sample
+// with the same name and labels skips the Sink's own lookup. StatsD sends
+// the same few names again and again; this saves hashing each one. The
+// rule set keeps one SinkRef per cache entry, so a reload or an eviction
+// starts afresh. Whatever a Sink finds there it must check: that it is
+// its own (several sinks may share a rule set) and that it still fits the
+// sample (one match result can carry different labels from the input).
+type SinkRef struct{ v atomic.Value }
+
+// Load returns what a Sink stored, or nil.
+func (r *SinkRef) Load() any { return r.v.Load() }
+
+// Store remembers v, which must always be of the same concrete type.
+func (r *SinkRef) Store(v any) { r.v.Store(v) }
 
 // Appender receives batches of Records from an input. It is safe for
 // concurrent use. The callee must not keep batch, or anything it points to,

@@ -196,6 +196,7 @@ type shard struct {
 }
 
 type family struct {
+	owner      *Store
 	name       string
 	typ        dto.MetricType
 	labelNames []string // nil when MixedLabelNames
@@ -480,26 +481,50 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 		s.m.invalid.WithLabelValues(reason).Inc()
 		return nil
 	}
-	h := hashSeries(smp.Name, smp.Labels)
-	sh := &s.shards[h%numShards]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-
-	se := sh.series[h]
-	for se != nil && (se.fam.name != smp.Name || !sameLabels(se.labels, smp.Labels)) {
-		se = se.next
+	// The memo of the sample's match result usually holds its series; a
+	// series' family and labels never change, so they are compared before
+	// locking, and dead (removed) is checked under the lock.
+	var (
+		sh *shard
+		se *series
+	)
+	if smp.Ref != nil {
+		if c, _ := smp.Ref.Load().(*series); c != nil && c.fam.owner == s && c.fam.name == smp.Name && sameLabels(c.labels, smp.Labels) {
+			sh = &s.shards[c.hash%numShards]
+			sh.mu.Lock()
+			if c.dead || c.kind != k && !(k.observer() && c.kind.observer()) {
+				sh.mu.Unlock()
+			} else {
+				se = c
+			}
+		}
 	}
 	if se == nil {
-		se = s.create(sh, h, k, smp, now)
+		h := hashSeries(smp.Name, smp.Labels)
+		sh = &s.shards[h%numShards]
+		sh.mu.Lock()
+		se = sh.series[h]
+		for se != nil && (se.fam.name != smp.Name || !sameLabels(se.labels, smp.Labels)) {
+			se = se.next
+		}
 		if se == nil {
+			se = s.create(sh, h, k, smp, now)
+			if se == nil {
+				sh.mu.Unlock()
+				return nil
+			}
+		} else if se.kind != k && !(k.observer() && se.kind.observer()) {
+			// Another type under the same name and labels; for observers the
+			// series keeps the aggregation it was created with.
+			sh.mu.Unlock()
+			s.conflict(ReasonType, smp)
 			return nil
 		}
-	} else if se.kind != k && !(k.observer() && se.kind.observer()) {
-		// Another type under the same name and labels; for observers the
-		// series keeps the aggregation it was created with.
-		s.conflict(ReasonType, smp)
-		return nil
+		if smp.Ref != nil {
+			smp.Ref.Store(se)
+		}
 	}
+	defer sh.mu.Unlock()
 	if smp.Help != "" && se.fam.help.Load() == nil {
 		h := strings.Clone(smp.Help)
 		se.fam.help.CompareAndSwap(nil, &h)
@@ -639,7 +664,7 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 		return nil
 	}
 	if fam == nil {
-		fam = &family{name: strings.Clone(smp.Name), typ: typ}
+		fam = &family{owner: s, name: strings.Clone(smp.Name), typ: typ}
 		if !s.mixed {
 			fam.labelNames = make([]string, len(smp.Labels))
 			for i, l := range smp.Labels {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -24,6 +25,7 @@ type step struct {
 	socketDrops  uint64
 	rcvbufErrors uint64
 	cpu          float64 // CPU seconds of the server during the step and drain
+	senderCPU    float64 // CPU seconds of this process (the sender) during the step
 	lossless     bool
 	senderLimit  bool
 }
@@ -133,6 +135,15 @@ func send(addr string, pkts [][]byte, lpp, rate int, dur time.Duration) (int, fl
 	return sent * lpp, float64(sent*lpp) / el, nil
 }
 
+// selfCPU is the user and system CPU seconds this process has used.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
 // drain waits until the server's line counter stops moving.
 func drain(s *server, want float64) (float64, error) {
 	deadline := time.Now().Add(10 * time.Second)
@@ -194,7 +205,9 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 				prof <- saveProfile(s.web, o.step, fmt.Sprintf("%s/rosetta-lpp%d-%d.pprof", o.cpuProfiles, lpp, rate))
 			}()
 		}
+		self0 := selfCPU()
 		sent, achieved, err := send(s.udp, pkts, lpp, rate, o.step)
+		senderCPU := selfCPU() - self0
 		if prof != nil {
 			if perr := <-prof; perr != nil {
 				fmt.Fprintln(os.Stderr, "cpu profile:", perr)
@@ -221,13 +234,14 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 			socketDrops:  sd1 - sd0,
 			rcvbufErrors: rb1 - rb0,
 			cpu:          cpu1 - cpu0,
+			senderCPU:    senderCPU,
 			senderLimit:  achieved < 0.95*float64(rate),
 		}
 		st.lossless = st.counted == float64(sent) && st.serverDrops == 0 && st.socketDrops == 0
 		run.steps = append(run.steps, st)
 		if o.verbose {
-			fmt.Fprintf(os.Stderr, "%-16s lpp=%-3d rate=%-8d achieved=%-10.0f sent=%-9d counted=%-9.0f server_drops=%-7.0f socket_drops=%-7d rcvbuf_errors=%-7d cpu=%.2fs lossless=%v\n",
-				k.name, lpp, rate, achieved, sent, st.counted, st.serverDrops, st.socketDrops, st.rcvbufErrors, st.cpu, st.lossless)
+			fmt.Fprintf(os.Stderr, "%-16s lpp=%-3d rate=%-8d achieved=%-10.0f sent=%-9d counted=%-9.0f server_drops=%-7.0f socket_drops=%-7d rcvbuf_errors=%-7d cpu=%.2fs sender_cpu=%.2fs lossless=%v\n",
+				k.name, lpp, rate, achieved, sent, st.counted, st.serverDrops, st.socketDrops, st.rcvbufErrors, st.cpu, st.senderCPU, st.lossless)
 		}
 		if !st.lossless {
 			break

@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/mappings"
+	"github.com/rosetta-adapter/rosetta/outputs"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -183,4 +185,74 @@ func benchUDPPipeline(b *testing.B, pkt []byte, perPacket int64) {
 	if lost := sent*perPacket - app.n.Load(); lost > 0 {
 		b.ReportMetric(float64(lost)/float64(sent*perPacket), "lost/record")
 	}
+}
+
+// harnessLines is cmd/ingest-bench's traffic: names that hit rules of the
+// differential mapping file, DogStatsD tags on some.
+func harnessLines() []string {
+	var ls []string
+	for i := range 10 {
+		svc := fmt.Sprintf("svc%d", i)
+		ls = append(ls,
+			"api."+svc+".requests:1|c",
+			"api."+svc+".get.profile.latency:12|ms|#region:eu",
+			"api."+svc+".500.errors:1|c",
+			"db."+svc+".query.select:3|c",
+			"cache."+svc+".hits:1|c|@0.5",
+			"queue."+svc+".depth:+1|g",
+			"queue."+svc+".wait:80|ms",
+			"jobs."+svc+".duration:0.7|h",
+			"temp."+svc+".celsius:21.5|g",
+			"bytes.in."+svc+":512|c",
+			"timing."+svc+":0.05|h",
+			"unmapped."+svc+".thing:1|c|#env:prod,team:core",
+		)
+	}
+	return ls
+}
+
+// BenchmarkIngestCPU is one worker's whole path without the socket: parse
+// 20-line packets of the ingest harness's traffic, map them with the
+// differential mapping file and write them to a real store. ns/line is
+// the CPU a line costs after the kernel handed it over.
+func BenchmarkIngestCPU(b *testing.B) {
+	rsc, err := mappings.LoadStatsdMapping("../../testdata/e2e/statsd-differential/mapping.yml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs, err := normalize.NewRuleSet(*rsc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := outputs.NewStore(outputs.StoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pl := normalize.NewPipeline(normalize.PipelineSettings{Input: "bench", Sink: store}, rs)
+	lines := harnessLines()
+	var pkts [][]byte
+	for i := 0; i < 256; i++ {
+		var sb strings.Builder
+		for k := range 20 {
+			if k > 0 {
+				sb.WriteByte('\n')
+			}
+			sb.WriteString(lines[(i*20+k)%len(lines)])
+		}
+		pkts = append(pkts, []byte(sb.String()))
+	}
+	p := newParser(allDialects)
+	ctx := context.Background()
+	p.emit = func(recs []normalize.Record) { _ = pl.Append(ctx, recs) }
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		p.parsePacket(pkts[n%len(pkts)])
+		n++
+		if n%maxTake == 0 {
+			p.flush()
+		}
+	}
+	p.flush()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*20), "ns/line")
 }

@@ -219,38 +219,40 @@ func (p *parser) parseLine(line []byte) {
 			return
 		}
 	}
-	colon := bytes.IndexByte(line, ':')
+	sc := scanLine(line)
+	colon := sc.colon
 	if colon <= 0 {
 		p.st.errors[errMalformedLine]++
 		return
 	}
 	name, rest := line[:colon], line[colon+1:]
-	if !isASCII(line) && !utf8.Valid(line) {
+	if sc.nonASCII && !utf8.Valid(line) {
 		p.st.errors[errInvalidUTF8]++
 		return
 	}
-	// A few vectorized searches answer the structural questions.
 	sq, eq, tagAt := -1, -1, -1 // first '[', first ']', first Librato/InfluxDB delimiter
 	if p.opts.signalFX {
-		sq, eq = bytes.IndexByte(name, '['), bytes.IndexByte(name, ']')
+		sq, eq = sc.sq, sc.eq
 	}
 	if p.opts.librato {
-		tagAt = bytes.IndexByte(name, '#')
+		tagAt = sc.hash
 	}
 	if p.opts.influxDB {
-		if j := bytes.IndexByte(name, ','); j >= 0 && (tagAt < 0 || j < tagAt) {
+		if j := sc.comma; j >= 0 && (tagAt < 0 || j < tagAt) {
 			tagAt = j
 		}
 	}
 	var (
-		p1              = bytes.IndexByte(rest, '|')
-		colonInPart0    bool // ':' before the first '|': extended aggregation
-		dog, moreColons bool // "|#" anywhere; ':' after the first '|'
+		p1              = sc.pipe - colon - 1 // first '|' in rest
+		colonInPart0    bool                  // ':' before the first '|': extended aggregation
+		dog, moreColons bool                  // "|#" anywhere; ':' after the first '|'
 	)
-	if p1 >= 0 {
-		colonInPart0 = bytes.IndexByte(rest[:p1], ':') >= 0
-		dog = hasPipeHash(rest[p1:])
-		moreColons = !dog && !colonInPart0 && bytes.IndexByte(rest[p1:], ':') >= 0
+	if sc.pipe < 0 {
+		p1 = -1
+	} else {
+		colonInPart0 = sc.colonInPart0
+		dog = sc.dog
+		moreColons = !dog && !colonInPart0 && sc.colonAfterPipe
 	}
 	p.recStart = len(p.recs)
 	p.lineLabels = len(p.labels)
@@ -388,6 +390,89 @@ func (p *parser) dedupeLineLabels() {
 func (p *parser) dropLineLabels() {
 	clear(p.labels[p.lineLabels:])
 	p.labels = p.labels[:p.lineLabels]
+}
+
+// byte classes for scanLine
+const (
+	clsColon = 1 + iota
+	clsPipe
+	clsHash
+	clsComma
+	clsOpen
+	clsClose
+	clsHigh
+)
+
+var scanClass = func() (t [256]uint8) {
+	t[':'], t['|'], t['#'], t[','], t['['], t[']'] = clsColon, clsPipe, clsHash, clsComma, clsOpen, clsClose
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = clsHigh
+	}
+	return t
+}()
+
+// lineScan is what one pass over a line finds; positions are indexes into
+// the line, -1 when absent.
+type lineScan struct {
+	colon          int  // first ':'
+	sq, eq         int  // first '[' and ']' before colon
+	hash, comma    int  // first '#' and ',' before colon
+	pipe           int  // first '|' after colon
+	colonInPart0   bool // a ':' between colon and pipe
+	colonAfterPipe bool // a ':' after pipe
+	dog            bool // "|#" after pipe (the '|' may be pipe itself)
+	nonASCII       bool
+}
+
+// scanLine answers every structural question parseLine asks in one pass
+// over the line: most bytes are in no class, and lines are short, so a
+// table lookup per byte beats a vectorized search per question.
+func scanLine(line []byte) lineScan {
+	sc := lineScan{colon: -1, sq: -1, eq: -1, hash: -1, comma: -1, pipe: -1}
+	for i, c := range line {
+		k := scanClass[c]
+		if k == 0 {
+			continue
+		}
+		switch k {
+		case clsColon:
+			switch {
+			case sc.colon < 0:
+				sc.colon = i
+			case sc.pipe < 0:
+				sc.colonInPart0 = true
+			default:
+				sc.colonAfterPipe = true
+			}
+		case clsPipe:
+			if sc.colon >= 0 && sc.pipe < 0 {
+				sc.pipe = i
+			}
+		case clsHash:
+			if sc.colon < 0 {
+				if sc.hash < 0 {
+					sc.hash = i
+				}
+			} else if sc.pipe >= 0 && i > sc.pipe && line[i-1] == '|' {
+				sc.dog = true
+			}
+		case clsComma:
+			if sc.colon < 0 && sc.comma < 0 {
+				sc.comma = i
+			}
+		case clsOpen:
+			if sc.colon < 0 && sc.sq < 0 {
+				sc.sq = i
+			}
+		case clsClose:
+			if sc.colon < 0 && sc.eq < 0 {
+				sc.eq = i
+			}
+		default:
+			sc.nonASCII = true
+		}
+	}
+	return sc
 }
 
 // isASCII reports whether b has only ASCII bytes, 8 at a time.
