@@ -14,8 +14,8 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/mappings"
-	"github.com/rosetta-adapter/rosetta/outputs"
 	"github.com/rosetta-adapter/rosetta/normalize"
+	"github.com/rosetta-adapter/rosetta/outputs"
 )
 
 var benchLines = map[string]string{
