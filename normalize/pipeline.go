@@ -120,6 +120,32 @@ func (p *Pipeline) Append(_ context.Context, batch []Record) error {
 	return nil
 }
 
+// Mapped is a batch mapped by Map and not yet written.
+type Mapped struct {
+	p  *Pipeline
+	sc *scratch
+}
+
+// Map maps batch without writing it; Commit writes the result. Together
+// they are Append in two steps, for an input that must write its batches
+// in arrival order: it can map them in parallel and write them in turn.
+// The result does not point into batch.
+func (p *Pipeline) Map(batch []Record) Mapped { return Mapped{p: p, sc: p.mapBatch(batch)} }
+
+// Commit writes the samples to the sink; m must not be used again.
+func (m Mapped) Commit() {
+	if len(m.sc.samples) > 0 {
+		m.p.set.Sink.Write(m.sc.samples)
+	}
+	m.p.release(m.sc)
+}
+
+// BatchMapper is implemented by Appenders whose Append can be split into
+// Map and Commit (a *Pipeline).
+type BatchMapper interface {
+	Map(batch []Record) Mapped
+}
+
 // Replace maps batch and replaces the series of source with the samples.
 func (p *Pipeline) Replace(_ context.Context, source string, batch []Record) error {
 	sc := p.mapBatch(batch)

@@ -33,6 +33,7 @@ type options struct {
 	renders                 int
 	verbose                 bool
 	readBuffer              int
+	gso                     bool
 	// cpuProfiles, when set, is a directory for a CPU profile of Rosetta
 	// per ingest step (Rosetta runs with --debug.pprof).
 	cpuProfiles string
@@ -44,12 +45,13 @@ func main() {
 	flag.StringVar(&o.rosetta, "rosetta", "", "rosetta binary (built from ./cmd/rosetta when empty)")
 	flag.StringVar(&o.statsdExporter, "statsd-exporter", "", "statsd_exporter binary (built from the module cache at the go.mod version when empty)")
 	flag.StringVar(&o.mapping, "mapping", "testdata/e2e/statsd-differential/mapping.yml", "statsd_exporter mapping file both servers use")
-	flag.StringVar(&rates, "rates", "25000,50000,100000,200000,400000,800000,1200000,1600000,2400000", "rising ingest rates to try, in lines per second")
+	flag.StringVar(&rates, "rates", "25000,50000,100000,200000,300000,400000,500000,600000,800000,1000000,1200000,1600000,2000000,2400000,3200000", "rising ingest rates to try, in lines per second")
 	flag.StringVar(&lpps, "lines-per-packet", "20,1", "StatsD lines per UDP packet, one ingest run per value")
 	flag.DurationVar(&o.step, "step", 3*time.Second, "duration of one rate step")
 	flag.IntVar(&o.series, "series", 100000, "series for the memory and render measurements")
 	flag.IntVar(&o.renders, "renders", 15, "scrapes per render measurement")
 	flag.BoolVar(&o.verbose, "v", false, "print every step")
+	flag.BoolVar(&o.gso, "gso", true, "send with UDP segmentation offload (UDP_SEGMENT) when packets have several lines, so that the sender takes less of the machine; -gso=false uses sendmmsg")
 	flag.IntVar(&o.readBuffer, "read-buffer", 0, "--statsd.read-buffer for both servers (0: the OS default)")
 	flag.StringVar(&o.cpuProfiles, "cpuprofile-dir", "", "save a CPU profile of Rosetta for each ingest step in this directory")
 	flag.Parse()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/net/ipv4"
 )
@@ -71,38 +73,101 @@ func trafficLines() []string {
 	return ls
 }
 
-// packets packs lines into UDP payloads of lpp lines each.
-func packets(lines []string, lpp, n int) [][]byte {
-	out := make([][]byte, n)
+// packets packs lines into UDP payloads of lpp lines each. With
+// sameSize, all have the same length (so that the sender can hand the
+// kernel many at once with UDP segmentation offload): shorter packets get
+// trailing zeros on a value ("0.7" becomes "0.7000", "12" becomes
+// "12.00"), which changes neither the values nor the line count.
+func packets(lines []string, lpp, n int, sameSize bool) [][]byte {
+	raw := make([][]string, n)
+	size := 0
 	j := 0
-	for i := range out {
-		var b strings.Builder
+	for i := range raw {
+		l := 0
 		for k := range lpp {
+			raw[i] = append(raw[i], lines[j%len(lines)])
+			l += len(lines[j%len(lines)])
 			if k > 0 {
-				b.WriteByte('\n')
+				l++
 			}
-			b.WriteString(lines[j%len(lines)])
 			j++
 		}
-		out[i] = []byte(b.String())
+		size = max(size, l)
+	}
+	out := make([][]byte, n)
+	for i, ls := range raw {
+		l := len(ls) - 1
+		for _, x := range ls {
+			l += len(x)
+		}
+		if pad := size - l; pad > 0 && sameSize {
+			ls = padValue(ls, pad)
+		}
+		out[i] = []byte(strings.Join(ls, "\n"))
 	}
 	return out
 }
 
+// padValue lengthens one line's value by pad bytes: zeros after the
+// decimal point of a line that has one, else "." and zeros.
+func padValue(ls []string, pad int) []string {
+	ls = slices.Clone(ls)
+	pick, dot := 0, false
+	for i, l := range ls {
+		v := value(l)
+		if strings.Contains(v, ".") {
+			pick, dot = i, true
+			break
+		}
+	}
+	l := ls[pick]
+	c := strings.IndexByte(l, ':')
+	end := c + 1 + len(value(l))
+	z := strings.Repeat("0", pad)
+	if !dot {
+		z = "." + z[1:]
+	}
+	ls[pick] = l[:end] + z + l[end:]
+	return ls
+}
+
+// value is a line's value: between the first ':' and the next '|'.
+func value(l string) string {
+	v := l[strings.IndexByte(l, ':')+1:]
+	return v[:strings.IndexByte(v, '|')]
+}
+
 // send sends packets to addr at rate lines/s for dur and returns the lines
-// sent and the rate achieved. It hands the kernel up to 64 datagrams per
-// system call (sendmmsg), so that on a small machine the sender, which
-// shares the cores with the server, runs out as late as it can.
-func send(addr string, pkts [][]byte, lpp, rate int, dur time.Duration) (int, float64, error) {
+// sent and the rate achieved. On a small machine the sender shares the
+// cores with the server, so it hands the kernel many datagrams per system
+// call: with gso (packets all of one size), one buffer that the kernel cuts
+// into datagrams (UDP_SEGMENT; on loopback the receiving socket gets them
+// one by one, as from separate sends), otherwise up to 64 datagrams per
+// sendmmsg.
+func send(addr string, pkts [][]byte, lpp, rate int, dur time.Duration, gso bool) (int, float64, error) {
 	conn, err := net.Dial("udp", addr)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer conn.Close()
-	pc := ipv4.NewPacketConn(conn.(*net.UDPConn))
-	msgs := make([]ipv4.Message, 64)
-	for i := range msgs {
-		msgs[i].Buffers = make(net.Buffers, 1)
+	var write func(first, n int) (int, error)
+	if gso {
+		if write, err = gsoWriter(conn.(*net.UDPConn), pkts); err != nil {
+			return 0, 0, err
+		}
+	} else {
+		pc := ipv4.NewPacketConn(conn.(*net.UDPConn))
+		msgs := make([]ipv4.Message, 64)
+		for i := range msgs {
+			msgs[i].Buffers = make(net.Buffers, 1)
+		}
+		write = func(first, n int) (int, error) {
+			n = min(n, len(msgs))
+			for i := range n {
+				msgs[i].Buffers[0] = pkts[(first+i)%len(pkts)]
+			}
+			return pc.WriteBatch(msgs[:n], 0)
+		}
 	}
 	pps := float64(rate) / float64(lpp)
 	start := time.Now()
@@ -114,15 +179,11 @@ func send(addr string, pkts [][]byte, lpp, rate int, dur time.Duration) (int, fl
 		}
 		target := int(el.Seconds() * pps)
 		for burst := 0; sent < target && burst < 4096; {
-			n := min(len(msgs), target-sent)
-			for i := range n {
-				msgs[i].Buffers[0] = pkts[(sent+i)%len(pkts)]
-			}
 			// Refused datagrams are the server's loss; count what the
 			// kernel took.
-			k, err := pc.WriteBatch(msgs[:n], 0)
+			k, err := write(sent, target-sent)
 			if err != nil || k <= 0 {
-				k = n
+				k = min(target-sent, 1)
 			}
 			sent += k
 			burst += k
@@ -133,6 +194,54 @@ func send(addr string, pkts [][]byte, lpp, rate int, dur time.Duration) (int, fl
 	}
 	el := time.Since(start).Seconds()
 	return sent * lpp, float64(sent*lpp) / el, nil
+}
+
+// gsoWriter returns a writer that sends up to 64 packets (all of one size)
+// per sendmsg with UDP_SEGMENT.
+func gsoWriter(conn *net.UDPConn, pkts [][]byte) (func(first, n int) (int, error), error) {
+	const (
+		solUDP     = 17  // SOL_UDP
+		udpSegment = 103 // UDP_SEGMENT
+	)
+	size := len(pkts[0])
+	for _, p := range pkts {
+		if len(p) != size {
+			return nil, fmt.Errorf("UDP segmentation needs packets of one size: %d and %d bytes", size, len(p))
+		}
+	}
+	perSend := min(64, 65507/size)
+	// pkts twice over, so that any run of perSend packets is contiguous
+	all := make([]byte, 0, 2*len(pkts)*size)
+	for range 2 {
+		for _, p := range pkts {
+			all = append(all, p...)
+		}
+	}
+	oob := make([]byte, syscall.CmsgSpace(2))
+	h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	h.Level, h.Type = solUDP, udpSegment
+	h.SetLen(syscall.CmsgLen(2))
+	binary.NativeEndian.PutUint16(oob[syscall.CmsgLen(0):], uint16(size))
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	return func(first, n int) (int, error) {
+		n = min(n, perSend)
+		off := (first % len(pkts)) * size
+		buf := all[off : off+n*size]
+		var serr error
+		if err := rc.Write(func(fd uintptr) bool {
+			serr = syscall.Sendmsg(int(fd), buf, oob, nil, 0)
+			return serr != syscall.EAGAIN
+		}); err != nil {
+			return 0, err
+		}
+		if serr != nil {
+			return 0, serr
+		}
+		return n, nil
+	}, nil
 }
 
 // selfCPU is the user and system CPU seconds this process has used.
@@ -185,7 +294,8 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 		return run, err
 	}
 	defer s.stop()
-	pkts := packets(trafficLines(), lpp, 4096)
+	gso := o.gso && lpp > 1
+	pkts := packets(trafficLines(), lpp, 4096, gso)
 	for _, rate := range o.rates {
 		before, err := s.counters()
 		if err != nil {
@@ -206,7 +316,7 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 			}()
 		}
 		self0 := selfCPU()
-		sent, achieved, err := send(s.udp, pkts, lpp, rate, o.step)
+		sent, achieved, err := send(s.udp, pkts, lpp, rate, o.step, gso)
 		senderCPU := selfCPU() - self0
 		if prof != nil {
 			if perr := <-prof; perr != nil {

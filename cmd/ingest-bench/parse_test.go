@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -55,7 +56,7 @@ func TestParseRcvbufErrors(t *testing.T) {
 func TestPacketsCountLines(t *testing.T) {
 	lines := trafficLines()
 	for _, lpp := range []int{1, 7, 20} {
-		pkts := packets(lines, lpp, 50)
+		pkts := packets(lines, lpp, 50, false)
 		for i, p := range pkts {
 			if n := strings.Count(string(p), "\n") + 1; n != lpp {
 				t.Fatalf("lpp %d: packet %d has %d lines", lpp, i, n)
@@ -85,5 +86,28 @@ func TestSumFamilies(t *testing.T) {
 	}
 	if got["a"] != 5 || got["b"] != 7 {
 		t.Errorf("got %v", got)
+	}
+}
+
+func TestPacketsSameSizeSameValues(t *testing.T) {
+	lines := trafficLines()
+	for _, lpp := range []int{1, 7, 20} {
+		pkts := packets(lines, lpp, 200, true)
+		for i, p := range pkts {
+			if len(p) != len(pkts[0]) {
+				t.Fatalf("lpp %d: packet %d has %d bytes, packet 0 %d", lpp, i, len(p), len(pkts[0]))
+			}
+			for k, l := range strings.Split(string(p), "\n") {
+				orig := lines[(i*lpp+k)%len(lines)]
+				a, _ := strconv.ParseFloat(value(l), 64)
+				b, _ := strconv.ParseFloat(value(orig), 64)
+				rest := func(l string) string {
+					return l[:strings.IndexByte(l, ':')] + l[strings.IndexByte(l, ':')+1+len(value(l)):]
+				}
+				if a != b || rest(l) != rest(orig) {
+					t.Fatalf("lpp %d: line %q was %q", lpp, l, orig)
+				}
+			}
+		}
 	}
 }

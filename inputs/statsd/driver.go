@@ -463,6 +463,15 @@ func (d *Driver) work(ctx context.Context, seq *sequencer, q <-chan *packet, out
 			d.log.Debug("append failed", "err", err)
 		}
 	}
+	if m, ok := out.(normalize.BatchMapper); ok {
+		// Map in parallel with the other workers; only writing waits
+		// for the turn.
+		p.emit = func(batch []normalize.Record) {
+			mapped := m.Map(batch)
+			seq.wait(ticket)
+			mapped.Commit()
+		}
+	}
 	var (
 		pkts []*packet
 		ok   bool
