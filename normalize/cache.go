@@ -1,9 +1,6 @@
 package normalize
 
-import (
-	"hash/maphash"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // cache is a bounded, lock-free map of match results keyed by (match
 // string, type). It is set-associative: a key hashes to a set of 4 slots;
@@ -16,7 +13,6 @@ import (
 // it degrades gradually instead of thrashing, and it never starts a
 // goroutine. Entries are immutable once published.
 type cache struct {
-	seed  maphash.Seed
 	slots []atomic.Pointer[entry]
 	mask  uint64 // sets - 1
 }
@@ -28,11 +24,16 @@ func newCache(size int) *cache {
 	for sets*cacheWays < size {
 		sets *= 2
 	}
-	return &cache{seed: maphash.MakeSeed(), slots: make([]atomic.Pointer[entry], sets*cacheWays), mask: uint64(sets - 1)}
+	return &cache{slots: make([]atomic.Pointer[entry], sets*cacheWays), mask: uint64(sets - 1)}
 }
 
-func (c *cache) hash(s string, t Type) uint64 {
-	return maphash.String(c.seed, s) ^ uint64(t)*0x9e3779b97f4a7c15
+// hash combines the match string's hash (MatchHash; 0 means compute it)
+// with the type.
+func (c *cache) hash(s string, sh uint64, t Type) uint64 {
+	if sh == 0 {
+		sh = matchHashString(s)
+	}
+	return sh ^ uint64(t)*0x9e3779b97f4a7c15
 }
 
 func (c *cache) set(h uint64) []atomic.Pointer[entry] {
@@ -40,8 +41,8 @@ func (c *cache) set(h uint64) []atomic.Pointer[entry] {
 	return c.slots[base : base+cacheWays : base+cacheWays]
 }
 
-func (c *cache) get(s string, t Type) *entry {
-	h := c.hash(s, t)
+func (c *cache) get(s string, sh uint64, t Type) *entry {
+	h := c.hash(s, sh, t)
 	set := c.set(h)
 	for i := range set {
 		e := set[i].Load()
@@ -57,7 +58,7 @@ func (c *cache) get(s string, t Type) *entry {
 
 // put publishes e (whose key and typ are set).
 func (c *cache) put(e *entry) {
-	e.hash = c.hash(e.key, e.typ)
+	e.hash = c.hash(e.key, 0, e.typ)
 	set := c.set(e.hash)
 	for i := range set {
 		old := set[i].Load()

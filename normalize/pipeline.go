@@ -51,6 +51,11 @@ type scratch struct {
 	recs []int32
 	// unmatched are the batch's unmatched names, for the TopK.
 	unmatched []topKey
+	// hits counts the batch's records per rule index; touched lists the
+	// rules counted, so that the shared counters are updated once per
+	// rule and batch instead of once per record.
+	hits    []uint64
+	touched []int32
 }
 
 // NewPipeline returns a pipeline using rs (nil means no rules: everything
@@ -173,18 +178,26 @@ func (p *Pipeline) mapBatch(batch []Record) *scratch {
 	rs := p.rules.Load()
 	sc := p.pool.Get().(*scratch)
 	now := time.Now().UnixNano()
+	if n := len(rs.rules); cap(sc.hits) < n {
+		sc.hits = make([]uint64, n)
+	} else {
+		sc.hits = sc.hits[:n]
+	}
 	var hits, misses, unmapped, dropRule, dropUnmatched, dropNoValue int
 	track := rs.dupLabel != ""
 	for i := range batch {
 		rec := &batch[i]
-		e, hit := rs.lookup(rec.Match, rec.Type)
+		e, hit := rs.lookup(rec.Match, rec.MatchHash, rec.Type)
 		if hit {
 			hits++
 		} else {
 			misses++
 		}
-		if e.rule != nil {
-			e.rule.hits.hit(now)
+		if r := e.rule; r != nil {
+			if sc.hits[r.index] == 0 {
+				sc.touched = append(sc.touched, r.index)
+			}
+			sc.hits[r.index]++
 		} else {
 			unmapped++
 			if p.set.Unmatched != nil {
@@ -216,6 +229,11 @@ func (p *Pipeline) mapBatch(batch []Record) *scratch {
 		}
 		sc.samples = sc.samples[:len(sc.samples)-1]
 	}
+	for _, i := range sc.touched {
+		rs.rules[i].hits.add(sc.hits[i], now)
+		sc.hits[i] = 0
+	}
+	sc.touched = sc.touched[:0]
 	if hits > 0 {
 		p.cacheHits.Add(float64(hits))
 	}

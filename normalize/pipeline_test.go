@@ -155,16 +155,16 @@ func TestCacheBounded(t *testing.T) {
 	for i := range 100000 {
 		c.put(&entry{key: fmt.Sprintf("m%d", i), typ: TypeCounter, name: "x"})
 		if i%7 == 0 {
-			c.get("m0", TypeCounter) // keep one hot
+			c.get("m0", 0, TypeCounter) // keep one hot
 		}
 	}
 	if n := c.len(); n > 1024 {
 		t.Errorf("cache holds %d entries", n)
 	}
-	if c.get("m0", TypeCounter) == nil {
+	if c.get("m0", 0, TypeCounter) == nil {
 		t.Error("hot entry evicted")
 	}
-	if c.get("m99999", TypeGauge) != nil {
+	if c.get("m99999", 0, TypeGauge) != nil {
 		t.Error("type is not part of the key")
 	}
 }

@@ -169,9 +169,9 @@ type entry struct {
 }
 
 // lookup returns the cached or computed entry for (s, t).
-func (rs *RuleSet) lookup(s string, t Type) (*entry, bool) {
+func (rs *RuleSet) lookup(s string, sh uint64, t Type) (*entry, bool) {
 	if rs.cache != nil {
-		if e := rs.cache.get(s, t); e != nil {
+		if e := rs.cache.get(s, sh, t); e != nil {
 			return e, true
 		}
 	}
@@ -445,7 +445,7 @@ func sortLabels(ls Labels) Labels {
 // unmatched; reason says why a record was dropped or is invalid. It does
 // not count rule hits.
 func (rs *RuleSet) Map(rec Record) (Sample, Outcome, string) {
-	e, _ := rs.lookup(rec.Match, rec.Type)
+	e, _ := rs.lookup(rec.Match, rec.MatchHash, rec.Type)
 	var s Sample
 	out, reason, _ := rs.mapRecord(&rec, e, &s, nil)
 	if out != OutcomeMapped && out != OutcomeUnmatched {
@@ -496,8 +496,8 @@ type lastHits struct {
 	last atomic.Int64 // unix nanoseconds
 }
 
-func (h *lastHits) hit(now int64) {
-	h.n.Add(1)
+func (h *lastHits) add(n uint64, now int64) {
+	h.n.Add(n)
 	if h.last.Load() != now {
 		h.last.Store(now)
 	}

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"context"
+	"hash/maphash"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -135,7 +136,19 @@ type Record struct {
 	// the engine escapes Match into a metric name and keeps Labels.
 	DefaultName   string
 	DefaultLabels Labels
+	// MatchHash, when not 0, is MatchHash(Match): an input that hashes
+	// its names anyway (to intern them) passes the hash on so that the
+	// rule cache does not hash the name again.
+	MatchHash uint64
 }
+
+// matchSeed seeds MatchHash for the life of the process.
+var matchSeed = maphash.MakeSeed()
+
+// MatchHash hashes a match string as the rule cache does.
+func MatchHash(b []byte) uint64 { return maphash.Bytes(matchSeed, b) }
+
+func matchHashString(s string) uint64 { return maphash.String(matchSeed, s) }
 
 // ObserverType selects how observations (TypeObserver) are aggregated.
 type ObserverType uint8

@@ -138,6 +138,9 @@ func ours(p *parser, l string) outcome {
 			if len(r.Labels) == 0 {
 				r.Labels = nil
 			}
+			if r.MatchHash == normalize.MatchHash([]byte(r.Match)) {
+				r.MatchHash = 0 // right; a wrong one shows in the diff
+			}
 			out.Recs = append(out.Recs, r)
 		}
 	}

@@ -135,6 +135,65 @@ func (in *interner) getEscaped(b []byte) string {
 	return e
 }
 
+// nameTable interns metric names with their normalize.MatchHash, which the
+// records carry on so that the rule cache does not hash the name again.
+// It is an open-addressing table that grows to maxInterned names and is
+// then emptied and refilled.
+type nameTable struct {
+	slots []nameSlot // a power of two
+	n     int
+}
+
+type nameSlot struct {
+	h    uint64
+	s    string
+	used bool
+}
+
+func (t *nameTable) get(b []byte) (string, uint64) {
+	h := normalize.MatchHash(b)
+	if t.slots == nil {
+		t.slots = make([]nameSlot, 256)
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &t.slots[i]
+		if !sl.used {
+			break
+		}
+		if sl.h == h && sl.s == string(b) {
+			return sl.s, h
+		}
+	}
+	switch {
+	case t.n >= maxInterned:
+		clear(t.slots)
+		t.n = 0
+	case 2*(t.n+1) > len(t.slots):
+		old := t.slots
+		t.slots = make([]nameSlot, 2*len(old))
+		t.n = 0
+		for _, sl := range old {
+			if sl.used {
+				t.insert(sl)
+			}
+		}
+	}
+	s := string(b)
+	t.insert(nameSlot{h: h, s: s, used: true})
+	return s, h
+}
+
+func (t *nameTable) insert(n nameSlot) {
+	mask := uint64(len(t.slots) - 1)
+	i := n.h & mask
+	for t.slots[i].used {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = n
+	t.n++
+}
+
 // parser turns StatsD lines into records. It is not safe for concurrent
 // use; each worker and TCP connection has its own.
 type parser struct {
@@ -144,7 +203,8 @@ type parser struct {
 	labels normalize.Labels // arena the records' Labels point into
 	st     stats
 
-	strs interner // names and label values
+	names nameTable
+	strs  interner // label values
 	keys interner // label names, escaped
 	// whole tags, by separator
 	tagsColon, tagsEq labelInterner
@@ -161,6 +221,7 @@ type parser struct {
 	deduped    int    // len(labels) after the line's last dedupe
 	rawName    []byte // the metric name, not yet interned
 	name       string // rawName interned, once a record needs it
+	nameHash   uint64 // normalize.MatchHash(name)
 }
 
 func newParser(opts parserOptions) *parser {
@@ -728,7 +789,7 @@ func (p *parser) sample(value, tail []byte) {
 		repeat = int64(p.opts.maxRepeat)
 	}
 	if p.name == "" {
-		p.name = p.strs.get(p.rawName)
+		p.name, p.nameHash = p.names.get(p.rawName)
 	}
 	ls := p.lineLabelSlice()
 	for range repeat {
@@ -736,7 +797,7 @@ func (p *parser) sample(value, tail []byte) {
 			p.spill()
 			ls = p.lineLabelSlice()
 		}
-		p.recs = append(p.recs, normalize.Record{Match: p.name, Labels: ls, Value: v, Type: t, Delta: delta})
+		p.recs = append(p.recs, normalize.Record{Match: p.name, MatchHash: p.nameHash, Labels: ls, Value: v, Type: t, Delta: delta})
 	}
 	p.st.records += uint64(repeat)
 }
