@@ -205,7 +205,7 @@ type parser struct {
 
 	names nameTable
 	strs  interner // label values
-	keys interner // label names, escaped
+	keys  interner // label names, escaped
 	// whole tags, by separator
 	tagsColon, tagsEq labelInterner
 	scratch           []byte
