@@ -383,6 +383,10 @@ type sequencer struct {
 	mu        sync.Mutex
 	cond      sync.Cond
 	committed uint64 // tickets fully appended, under mu
+	// pending are mapped batches handed over before their turn, by
+	// ticket; committing is set while a worker writes them. Under mu.
+	pending    map[uint64][]normalize.Mapped
+	committing bool
 }
 
 func newSequencer(workers int) *sequencer {
@@ -451,25 +455,65 @@ func (s *sequencer) done() {
 	s.mu.Unlock()
 }
 
+// maxPending bounds the mapped batches waiting for an earlier ticket (a
+// worker the OS has descheduled holds up the others' writes).
+const maxPending = 64
+
+// finish hands over ticket's mapped batches without waiting for its turn:
+// the worker whose turn it is writes them, and the worker that writes the
+// last batch due writes every later one already handed over, in ticket
+// order. So no worker sleeps waiting for another's turn, the writes keep
+// arrival order, and they never overlap.
+func (s *sequencer) finish(ticket uint64, parts []normalize.Mapped) {
+	s.mu.Lock()
+	for ticket != s.committed && len(s.pending) >= maxPending {
+		s.cond.Wait()
+	}
+	if s.pending == nil {
+		s.pending = map[uint64][]normalize.Mapped{}
+	}
+	s.pending[ticket] = parts
+	if s.committing {
+		s.mu.Unlock()
+		return
+	}
+	s.committing = true
+	for {
+		ps, ok := s.pending[s.committed]
+		if !ok {
+			break
+		}
+		delete(s.pending, s.committed)
+		s.mu.Unlock()
+		for _, m := range ps {
+			m.Commit()
+		}
+		s.mu.Lock()
+		s.committed++
+		s.cond.Broadcast()
+	}
+	s.committing = false
+	s.mu.Unlock()
+}
+
 // work parses queued packets and appends their records in arrival order.
 func (d *Driver) work(ctx context.Context, seq *sequencer, q <-chan *packet, out normalize.Appender) {
 	var ticket uint64
 	p := newParser(d.cfg.parserOptions())
-	p.emit = func(batch []normalize.Record) {
-		// A spill in the middle of a batch appends in turn too; the turn
-		// ends after the batch's last append.
-		seq.wait(ticket)
-		if err := out.Append(ctx, batch); err != nil {
-			d.log.Debug("append failed", "err", err)
-		}
-	}
-	if m, ok := out.(normalize.BatchMapper); ok {
-		// Map in parallel with the other workers; only writing waits
-		// for the turn.
+	mapper, _ := out.(normalize.BatchMapper)
+	var parts []normalize.Mapped
+	if mapper != nil {
+		// Map in parallel with the other workers; the writes are handed
+		// to the sequencer at the end of the batch.
+		p.emit = func(batch []normalize.Record) { parts = append(parts, mapper.Map(batch)) }
+	} else {
 		p.emit = func(batch []normalize.Record) {
-			mapped := m.Map(batch)
+			// A spill in the middle of a batch appends in turn too; the
+			// turn ends after the batch's last append.
 			seq.wait(ticket)
-			mapped.Commit()
+			if err := out.Append(ctx, batch); err != nil {
+				d.log.Debug("append failed", "err", err)
+			}
 		}
 	}
 	var (
@@ -488,6 +532,11 @@ func (d *Driver) work(ctx context.Context, seq *sequencer, q <-chan *packet, out
 		}
 		d.m.flush(&p.st)
 		p.flush()
+		if mapper != nil {
+			seq.finish(ticket, parts)
+			parts = make([]normalize.Mapped, 0, 1)
+			continue
+		}
 		seq.wait(ticket) // when the batch had no records
 		seq.done()
 	}
