@@ -241,6 +241,18 @@ type series struct {
 	data    seriesData // histogram or summary state; nil for scalars
 }
 
+// memo is what the store keeps in a sample's SinkRef: the series, and the
+// name and labels of the sample that found it. Those strings come from the
+// rule cache and the input's interned names, so the next sample of the
+// same match result usually carries the very same strings, and comparing
+// them is comparing pointers (Go compares a string's pointer before its
+// bytes), where comparing with the series' own copies would read them.
+type memo struct {
+	se     *series
+	name   string
+	labels normalize.Labels
+}
+
 type storeMetrics struct {
 	created, expired, replaced prometheus.Counter
 	conflicts                  *prometheus.CounterVec
@@ -489,7 +501,8 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 		se *series
 	)
 	if smp.Ref != nil {
-		if c, _ := smp.Ref.Load().(*series); c != nil && c.fam.owner == s && c.fam.name == smp.Name && sameLabels(c.labels, smp.Labels) {
+		if m, _ := smp.Ref.Load().(*memo); m != nil && m.se.fam.owner == s && m.name == smp.Name && sameLabels(m.labels, smp.Labels) {
+			c := m.se
 			sh = &s.shards[c.hash%numShards]
 			sh.mu.Lock()
 			if c.dead || c.kind != k && !(k.observer() && c.kind.observer()) {
@@ -521,7 +534,7 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 			return nil
 		}
 		if smp.Ref != nil {
-			smp.Ref.Store(se)
+			smp.Ref.Store(&memo{se: se, name: smp.Name, labels: slices.Clone(smp.Labels)})
 		}
 	}
 	defer sh.mu.Unlock()

@@ -231,11 +231,11 @@ func newParser(opts parserOptions) *parser {
 	return &parser{opts: opts, batchMax: defaultBatchMax}
 }
 
-// reset forgets the records and labels of the last batch.
+// reset forgets the records and labels of the last batch. It does not
+// zero them: they point only at interned strings, which the tables keep
+// anyway, and the next batch overwrites them.
 func (p *parser) reset() {
-	clear(p.recs)
 	p.recs = p.recs[:0]
-	clear(p.labels)
 	p.labels = p.labels[:0]
 }
 
