@@ -534,7 +534,9 @@ func (d *Driver) work(ctx context.Context, seq *sequencer, q <-chan *packet, out
 		p.flush()
 		if mapper != nil {
 			seq.finish(ticket, parts)
-			parts = make([]normalize.Mapped, 0, 1)
+			if len(parts) > 0 {
+				parts = make([]normalize.Mapped, 0, 1) // the sequencer has these
+			}
 			continue
 		}
 		seq.wait(ticket) // when the batch had no records
