@@ -697,3 +697,92 @@ func TestFactoryDecodeAndNewErrors(t *testing.T) {
 		t.Errorf("New with an invalid config = %v, want an error naming the input", err)
 	}
 }
+
+// orderSink records the samples written, in order.
+type orderSink struct {
+	mu      sync.Mutex
+	writing bool
+	samples []normalize.Sample
+	overlap bool
+}
+
+func (s *orderSink) Write(b []normalize.Sample) {
+	s.mu.Lock()
+	if s.writing {
+		s.overlap = true
+	}
+	s.writing = true
+	s.mu.Unlock()
+	time.Sleep(time.Duration(len(b)%3) * 10 * time.Microsecond) // widen any overlap
+	s.mu.Lock()
+	for _, smp := range b {
+		smp.Labels = slices.Clone(smp.Labels)
+		s.samples = append(s.samples, smp)
+	}
+	s.writing = false
+	s.mu.Unlock()
+}
+
+func (s *orderSink) Replace(string, []normalize.Sample) {}
+
+// TestUDPOrderPipeline is TestUDPOrder through a real Pipeline, whose
+// batches the workers map in parallel and hand to the sequencer: the
+// writes must still come in the order sent, and never overlap.
+func TestUDPOrderPipeline(t *testing.T) {
+	cfg := loopbackConfig()
+	cfg.Workers = 4
+	cfg.ReadBuffer = 1 << 20
+	sink := &orderSink{}
+	pl := normalize.NewPipeline(normalize.PipelineSettings{Input: "order", Sink: sink}, nil)
+	d, err := New(inputs.Settings{Name: "order", Registerer: prometheus.NewRegistry()}, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan Addrs, 1)
+	d.listening = func(a Addrs) { ready <- a }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx, pl) }()
+	addrs := <-ready
+	const n = 3000
+	pkts := make([]string, n)
+	for i := range pkts {
+		pkts[i] = fmt.Sprintf("depth:%d|g\nother:%d|c", i, i)
+	}
+	sendUDP(t, addrs.UDP.String(), pkts...)
+	sendUDP(t, addrs.UDP.String(), "end:1|c")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sink.mu.Lock()
+		k := len(sink.samples)
+		end := k > 0 && sink.samples[k-1].Name == "end"
+		sink.mu.Unlock()
+		if end || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if sink.overlap {
+		t.Error("two writes overlapped")
+	}
+	last, gauges := -1.0, 0
+	for _, smp := range sink.samples {
+		if smp.Name != "depth" {
+			continue
+		}
+		gauges++
+		if smp.Value <= last {
+			t.Fatalf("gauge value %v written after %v", smp.Value, last)
+		}
+		last = smp.Value
+	}
+	if gauges < n/2 {
+		t.Errorf("only %d of %d packets arrived", gauges, n)
+	}
+}

@@ -222,6 +222,10 @@ type parser struct {
 	rawName    []byte // the metric name, not yet interned
 	name       string // rawName interned, once a record needs it
 	nameHash   uint64 // normalize.MatchHash(name)
+	// the line's options were read once: its DogStatsD tags and container
+	// ID are in labels (see sample)
+	lineOptsSeen bool
+	lineTagErrs  uint64 // malformed tags among them
 }
 
 func newParser(opts parserOptions) *parser {
@@ -232,8 +236,9 @@ func newParser(opts parserOptions) *parser {
 }
 
 // reset forgets the records and labels of the last batch. It does not
-// zero them: they point only at interned strings, which the tables keep
-// anyway, and the next batch overwrites them.
+// zero them: they point only at interned strings and into the label
+// arena, the next batch overwrites them, and what they keep alive until
+// then is bounded by the batch size.
 func (p *parser) reset() {
 	p.recs = p.recs[:0]
 	p.labels = p.labels[:0]
@@ -318,6 +323,7 @@ func (p *parser) parseLine(line []byte) {
 	p.recStart = len(p.recs)
 	p.lineLabels = len(p.labels)
 	p.deduped = -1
+	p.lineOptsSeen, p.lineTagErrs = false, 0
 	p.rawName = p.nameAndTags(name, sq, eq, tagAt)
 	p.name = ""
 	if dog && len(p.labels) > p.lineLabels {
@@ -701,6 +707,13 @@ func (p *parser) sample(value, tail []byte) {
 			p.st.errors[errMalformedComponent]++
 			return
 		}
+		// The values of an extended-aggregation line share one tail: its
+		// tags and container ID are added for the first value only (the
+		// malformed tags counted for each, as statsd_exporter counts
+		// them), so a line of many values and many tags costs their sum,
+		// not their product.
+		again, tagsCounted := p.lineOptsSeen, false
+		p.lineOptsSeen = true
 		for rest := opts; len(rest) > 0; {
 			o := rest
 			if j := bytes.IndexByte(rest, '|'); j >= 0 {
@@ -726,13 +739,25 @@ func (p *parser) sample(value, tail []byte) {
 					repeat = repeats(rate)
 				}
 			case '#':
-				if p.opts.dogStatsD {
-					p.dogTags(o[1:])
+				if !p.opts.dogStatsD {
+					break
 				}
+				if again {
+					if !tagsCounted {
+						p.st.errors[errMalformedTag] += p.lineTagErrs
+						tagsCounted = true
+					}
+					break
+				}
+				before := p.st.errors[errMalformedTag]
+				p.dogTags(o[1:])
+				p.lineTagErrs += p.st.errors[errMalformedTag] - before
 			case 'c':
 				// DogStatsD 1.2 container ID: "|c:<id>".
 				if len(o) > 2 && o[1] == ':' {
-					p.labels = append(p.labels, normalize.Label{Name: "container_id", Value: p.strs.get(o[2:])})
+					if !again {
+						p.labels = append(p.labels, normalize.Label{Name: "container_id", Value: p.strs.get(o[2:])})
+					}
 				} else if bytes.HasPrefix(o, prefixCardinality) {
 					// DogStatsD tag cardinality "|card:low": ignored
 					// (statsd_exporter rejects the sample).

@@ -358,3 +358,42 @@ func TestNameTable(t *testing.T) {
 		t.Error("a name seen before was copied again")
 	}
 }
+
+// TestExtendedAggregationTagsOnce: the values of an extended-aggregation
+// line share their tags, which are read once, not once per value (a 36 KB
+// line of 4,000 values and 4,000 tags took 10 s when they were); the
+// malformed ones are still counted per value, as statsd_exporter counts.
+func TestExtendedAggregationTagsOnce(t *testing.T) {
+	const values, tags = 1000, 50
+	var b strings.Builder
+	b.WriteString("m:")
+	for i := range values {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		fmt.Fprintf(&b, "%d", i)
+	}
+	b.WriteString("|ms|#bad")
+	for i := range tags - 1 {
+		fmt.Fprintf(&b, ",k%d:v", i)
+	}
+	b.WriteString("|c:ctr")
+	p := newParser(allDialects)
+	p.batchMax = 1 << 20
+	p.parseLine([]byte(b.String()))
+	if len(p.recs) != values {
+		t.Fatalf("%d records, want %d", len(p.recs), values)
+	}
+	// The arena holds the line's labels once: the tags and the container.
+	if len(p.labels) != tags {
+		t.Errorf("%d labels in the arena, want %d", len(p.labels), tags)
+	}
+	for i, r := range p.recs {
+		if len(r.Labels) != tags || r.Labels.Get("k7") != "v" || r.Labels.Get("container_id") != "ctr" || r.Value != float64(i)/1000 {
+			t.Fatalf("record %d: %v %v", i, r.Value, r.Labels)
+		}
+	}
+	if got := p.st.errors[errMalformedTag]; got != values {
+		t.Errorf("malformed_tag %d, want %d (one per value)", got, values)
+	}
+}
