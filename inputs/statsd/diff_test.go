@@ -306,3 +306,44 @@ func TestDifferential(t *testing.T) {
 	}
 	t.Logf("%d lines compared, %d of them produced records", diffStats.lines, diffStats.withRecords)
 }
+
+// TestDifferentialTemplates replays lines with every kind of value in
+// place of theirs, so that the parser's line templates (template.go) meet
+// each: the same records, errors and counts as statsd_exporter's parser
+// whether a line takes the fast path or not.
+func TestDifferentialTemplates(t *testing.T) {
+	vals := []string{"1", "-2", "+3.5", "0", "1e3", "abc", "", "0.1", "-0", ".5", "1.", "NaN", "Inf", "-Inf", "0x10", "1e400",
+		"12345678901234567", "1:2", "+", "1e-400", "5e307"}
+	r := rand.New(rand.NewPCG(3, 4))
+	lines := []string{"foo:1|c", "foo:1|c|@0.1", "foo:5|g", "foo:+5|g", "foo:320|ms|@0.5", "foo:1|h|#a:b", "foo,a=b:1|c|#c:d",
+		"foo:1|c|@0.5|@0.5", "foo:1|c|c:abc", "foo:1|ms|@0.3|@0.5", "foo:1|c|#a:1,a:2", "n[a=b]x:1|d|@0.25", "foo:1|c|@1e-300"}
+	for range 3000 {
+		lines = append(lines, randomLine(r))
+	}
+	for _, opts := range []parserOptions{allDialects, {maxRepeat: 1000}, {dogStatsD: true, maxRepeat: 1000}} {
+		t.Run(fmt.Sprintf("%+v", opts), func(t *testing.T) {
+			u, p := newUpstream(opts), newParser(opts)
+			for _, l := range lines {
+				c := strings.IndexByte(l, ':')
+				if c < 0 {
+					continue
+				}
+				j := strings.IndexByte(l[c+1:], '|')
+				if j < 0 {
+					continue
+				}
+				for range 2 {
+					for _, v := range vals {
+						diffLine(t, u, p, l[:c+1]+v+l[c+1+j:])
+					}
+				}
+				if t.Failed() {
+					t.FailNow()
+				}
+			}
+			if p.tmpls.n == 0 {
+				t.Error("no line templates were made")
+			}
+		})
+	}
+}

@@ -151,6 +151,12 @@ type nameSlot struct {
 }
 
 func (t *nameTable) get(b []byte) (string, uint64) {
+	s, h, _ := t.lookup(b)
+	return s, h
+}
+
+// lookup is get that also says whether the name was there already.
+func (t *nameTable) lookup(b []byte) (string, uint64, bool) {
 	h := normalize.MatchHash(b)
 	if t.slots == nil {
 		t.slots = make([]nameSlot, 256)
@@ -162,7 +168,7 @@ func (t *nameTable) get(b []byte) (string, uint64) {
 			break
 		}
 		if sl.h == h && sl.s == string(b) {
-			return sl.s, h
+			return sl.s, h, true
 		}
 	}
 	switch {
@@ -181,7 +187,7 @@ func (t *nameTable) get(b []byte) (string, uint64) {
 	}
 	s := string(b)
 	t.insert(nameSlot{h: h, s: s, used: true})
-	return s, h
+	return s, h, false
 }
 
 func (t *nameTable) insert(n nameSlot) {
@@ -226,6 +232,17 @@ type parser struct {
 	// ID are in labels (see sample)
 	lineOptsSeen bool
 	lineTagErrs  uint64 // malformed tags among them
+
+	// line templates (see template.go)
+	tmpls     templates
+	keyBuf    []byte // the current line's template key
+	nameKnown bool    // the line's name was interned before
+	tmRate    float64 // the counter sample rate sample applied
+	tmRates   int     // how many times (a template needs at most one)
+	tmOK      bool    // sample produced records
+	tmRepeat  int64
+	tmType    normalize.Type
+	tmMS      bool // a timer: the value was divided by 1000
 }
 
 func newParser(opts parserOptions) *parser {
@@ -285,6 +302,13 @@ func (p *parser) parseLine(line []byte) {
 			return
 		}
 	}
+	// A line seen before but for its value takes the fast path.
+	key, ok := p.templateKey(line)
+	if ok && p.fromTemplate(&key) {
+		return
+	}
+	errs, drops := p.st.problems()
+	addTmpl := false
 	sc := scanLine(line)
 	colon := sc.colon
 	if colon <= 0 {
@@ -360,7 +384,13 @@ func (p *parser) parseLine(line []byte) {
 		}
 	case dog || !moreColons:
 		// One sample; DogStatsD tags turn off multi-value lines.
+		p.tmOK = false
 		p.sample(part0, after)
+		if ok && p.tmOK && p.nameKnown && p.tmRates <= 1 {
+			if e, d := p.st.problems(); e == errs && d == drops {
+				addTmpl = true
+			}
+		}
 	default:
 		// "name:1|c:2|g" carries several samples.
 		for {
@@ -393,6 +423,9 @@ func (p *parser) parseLine(line []byte) {
 		for i := p.recStart; i < len(p.recs); i++ {
 			p.recs[i].Labels = ls
 		}
+	}
+	if addTmpl {
+		p.addTemplate(&key)
 	}
 }
 
@@ -685,6 +718,7 @@ func (in *labelInterner) put(t []byte, l normalize.Label) {
 // sample parses "value|type|option|...", the value and the rest apart.
 func (p *parser) sample(value, tail []byte) {
 	p.st.samples++
+	p.tmRate, p.tmRates = 1, 0
 	typ, opts := tail, []byte(nil)
 	nopts := 0
 	if j := bytes.IndexByte(tail, '|'); j >= 0 {
@@ -735,6 +769,8 @@ func (p *parser) sample(value, tail []byte) {
 				switch string(typ) {
 				case "c":
 					v /= rate
+					p.tmRate = rate
+					p.tmRates++
 				case "ms", "h", "d":
 					repeat = repeats(rate)
 				}
@@ -814,8 +850,9 @@ func (p *parser) sample(value, tail []byte) {
 		repeat = int64(p.opts.maxRepeat)
 	}
 	if p.name == "" {
-		p.name, p.nameHash = p.names.get(p.rawName)
+		p.name, p.nameHash, p.nameKnown = p.names.lookup(p.rawName)
 	}
+	p.tmOK, p.tmRepeat, p.tmType, p.tmMS = true, repeat, t, string(typ) == "ms"
 	ls := p.lineLabelSlice()
 	for range repeat {
 		if len(p.recs) >= p.batchMax && p.emit != nil {
