@@ -187,7 +187,7 @@ func (p *Pipeline) mapBatch(batch []Record) *scratch {
 	track := rs.dupLabel != ""
 	for i := range batch {
 		rec := &batch[i]
-		e, hit := rs.lookup(rec.Match, rec.MatchHash, rec.Type)
+		e, hit := rs.lookupRecord(rec)
 		if hit {
 			hits++
 		} else {

@@ -243,3 +243,43 @@ func TestPipelineUnmatchedTopK(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchRef checks the rule set's memo on records: used for the same
+// match string and type under the same rules only.
+func TestMatchRef(t *testing.T) {
+	rs1 := mustRuleSet(t, RuleSetConfig{Rules: []RuleConfig{{Match: "a.*", Name: "one_$1"}}})
+	rs2 := mustRuleSet(t, RuleSetConfig{Rules: []RuleConfig{{Match: "a.*", Name: "two_$1"}}})
+	var sink captureSink
+	p := NewPipeline(PipelineSettings{Input: "statsd", Sink: &sink}, rs1)
+	ref := &MatchRef{}
+	write := func(match string, typ Type) string {
+		t.Helper()
+		sink.written = nil
+		if err := p.Append(t.Context(), []Record{{Match: match, Type: typ, Value: 1, Delta: typ == TypeCounter, MatchRef: ref}}); err != nil {
+			t.Fatal(err)
+		}
+		if len(sink.written) != 1 {
+			t.Fatalf("%d samples written", len(sink.written))
+		}
+		return fmt.Sprintf("%s/%s", sink.written[0].Name, sink.written[0].Type)
+	}
+	for _, c := range []struct {
+		match string
+		typ   Type
+		rs    *RuleSet
+		want  string
+	}{
+		{"a.x", TypeCounter, nil, "one_x/counter"},
+		{"a.x", TypeCounter, nil, "one_x/counter"}, // through the memo
+		{"a.y", TypeCounter, nil, "one_y/counter"}, // another name, same memo
+		{"a.y", TypeGauge, nil, "one_y/gauge"},     // another type
+		{"a.y", TypeGauge, rs2, "two_y/gauge"},     // a reload
+	} {
+		if c.rs != nil {
+			p.SetRuleSet(c.rs)
+		}
+		if got := write(c.match, c.typ); got != c.want {
+			t.Errorf("%s %s: got %s, want %s", c.match, c.typ, got, c.want)
+		}
+	}
+}

@@ -168,6 +168,25 @@ type entry struct {
 	sink       SinkRef     // the sink's memo for this result
 }
 
+// lookupRecord is lookup for a record, through its MatchRef when it has
+// one.
+func (rs *RuleSet) lookupRecord(rec *Record) (*entry, bool) {
+	ref := rec.MatchRef
+	if ref == nil {
+		return rs.lookup(rec.Match, rec.MatchHash, rec.Type)
+	}
+	// The input passes the same string each time, so comparing it is
+	// comparing a pointer.
+	if m := ref.p.Load(); m != nil && m.rs == rs && m.typ == rec.Type && m.key == rec.Match {
+		return m.e, true
+	}
+	e, hit := rs.lookup(rec.Match, rec.MatchHash, rec.Type)
+	if rs.cache != nil {
+		ref.p.Store(&matchMemo{rs: rs, key: rec.Match, typ: rec.Type, e: e})
+	}
+	return e, hit
+}
+
 // lookup returns the cached or computed entry for (s, t).
 func (rs *RuleSet) lookup(s string, sh uint64, t Type) (*entry, bool) {
 	if rs.cache != nil {

@@ -140,7 +140,26 @@ type Record struct {
 	// its names anyway (to intern them) passes the hash on so that the
 	// rule cache does not hash the name again.
 	MatchHash uint64
+	// MatchRef, when not nil, is where the rule set remembers its result
+	// for this Match and Type (see MatchRef).
+	MatchRef *MatchRef
 }
+
+// MatchRef lets an input that sends the same match string again and
+// again (a StatsD line seen before) keep the rule set's result for it, so
+// that the next record skips the rule cache. The result is used only by
+// the rule set that made it (not after a reload) and only for the same
+// Match and Type. One MatchRef per distinct match string; it is safe for
+// concurrent use.
+type MatchRef struct{ p atomic.Pointer[matchMemo] }
+
+type matchMemo struct {
+	rs  *RuleSet
+	key string
+	typ Type
+	e   *entry
+}
+
 
 // matchSeed seeds MatchHash for the life of the process.
 var matchSeed = maphash.MakeSeed()

@@ -141,6 +141,7 @@ func ours(p *parser, l string) outcome {
 			if r.MatchHash == normalize.MatchHash([]byte(r.Match)) {
 				r.MatchHash = 0 // right; a wrong one shows in the diff
 			}
+			r.MatchRef = nil // the rule set's memo, not part of the reading
 			out.Recs = append(out.Recs, r)
 		}
 	}

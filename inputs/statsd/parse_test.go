@@ -60,6 +60,7 @@ func cloneRecs(b []normalize.Record) []normalize.Record {
 		if r.MatchHash == normalize.MatchHash([]byte(r.Match)) {
 			r.MatchHash = 0 // right; a wrong one shows in the diffs
 		}
+		r.MatchRef = nil // the rule set's memo, not part of the reading
 		out[i] = r
 	}
 	return out

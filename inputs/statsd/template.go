@@ -36,6 +36,7 @@ type lineTemplate struct {
 	ms       bool    // a timer: the value is divided by 1000
 	rate     float64 // counters: the value is divided by the sample rate
 	repeat   int64
+	ref      normalize.MatchRef // the rule set's result for name
 }
 
 // templateKey locates a line's value, between the first ':' and the next
@@ -97,7 +98,7 @@ func (p *parser) fromTemplate(k *templateKey) bool {
 		if len(p.recs) >= p.batchMax && p.emit != nil {
 			p.spill()
 		}
-		p.recs = append(p.recs, normalize.Record{Match: t.name, MatchHash: t.nameHash, Labels: t.labels, Value: v, Type: t.typ, Delta: delta})
+		p.recs = append(p.recs, normalize.Record{Match: t.name, MatchHash: t.nameHash, MatchRef: &t.ref, Labels: t.labels, Value: v, Type: t.typ, Delta: delta})
 	}
 	p.st.records += uint64(t.repeat)
 	return true
