@@ -160,7 +160,6 @@ type matchMemo struct {
 	e   *entry
 }
 
-
 // matchSeed seeds MatchHash for the life of the process.
 var matchSeed = maphash.MakeSeed()
 

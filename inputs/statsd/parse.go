@@ -235,7 +235,7 @@ type parser struct {
 
 	// line templates (see template.go)
 	tmpls     templates
-	keyBuf    []byte // the current line's template key
+	keyBuf    []byte  // the current line's template key
 	nameKnown bool    // the line's name was interned before
 	tmRate    float64 // the counter sample rate sample applied
 	tmRates   int     // how many times (a template needs at most one)
