@@ -356,15 +356,23 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 		base = rec.DefaultLabels
 	}
 	start := len(arena)
-	if rs.lcLabel {
+	var own Labels
+	switch {
+	case rs.lcLabel:
 		for _, l := range base {
 			arena = append(arena, Label{Name: strings.ToLower(l.Name), Value: l.Value})
 		}
-	} else {
+		own = sortLabels(arena[start:])
+		arena = arena[:start+len(own)]
+	case sortedUnique(base):
+		// Used as they are (a Sample's labels are read, never written):
+		// StatsD line templates keep theirs sorted.
+		own = base[:len(base):len(base)]
+	default:
 		arena = append(arena, base...)
+		own = sortLabels(arena[start:])
+		arena = arena[:start+len(own)]
 	}
-	own := sortLabels(arena[start:])
-	arena = arena[:start+len(own)]
 	if r == nil {
 		s.Opts = rs.defaultOpts
 		s.Labels = own
@@ -373,8 +381,7 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 		if len(e.labels) == 0 {
 			s.Labels = own
 		} else if len(own) == 0 {
-			arena = append(arena, e.labels...)
-			s.Labels = arena[start:]
+			s.Labels = e.labels[:len(e.labels):len(e.labels)] // the entry's own, never written
 		} else {
 			// merge two sorted lists; on equal names the rule wins unless
 			// honor_labels
@@ -433,6 +440,16 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 		return OutcomeUnmatched, "", arena
 	}
 	return OutcomeMapped, "", arena
+}
+
+// sortedUnique reports whether ls is sorted by name without repeats.
+func sortedUnique(ls Labels) bool {
+	for i := 1; i < len(ls); i++ {
+		if ls[i-1].Name >= ls[i].Name {
+			return false
+		}
+	}
+	return true
 }
 
 // sortLabels sorts ls by name (stable) and removes duplicate names, keeping

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -120,6 +121,9 @@ func (p *parser) addTemplate(k *templateKey) {
 	if len(t.labels) == 0 {
 		t.labels = nil
 	}
+	// Sorted once here (they are unique already), the rule engine uses
+	// them as they are instead of copying and sorting them per record.
+	slices.SortFunc(t.labels, func(a, b normalize.Label) int { return strings.Compare(a.Name, b.Name) })
 	p.tmpls.put(t)
 }
 
