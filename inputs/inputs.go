@@ -35,7 +35,12 @@ type Settings struct {
 	// Registerer registers the input's own self-metrics. Metrics must be
 	// labelled by input name (const label input=<Name> is already applied).
 	Registerer prometheus.Registerer
-	_          struct{}
+	// Workers is how many goroutines an input may keep busy with
+	// parallel work such as parsing (0: GOMAXPROCS). The binary sets it
+	// to the CPUs it may use and GOMAXPROCS one higher, so that a socket
+	// reader never waits for a processor behind busy workers.
+	Workers int
+	_       struct{}
 }
 
 // Factory creates drivers of one type.

@@ -45,7 +45,7 @@ func main() {
 	flag.StringVar(&o.rosetta, "rosetta", "", "rosetta binary (built from ./cmd/rosetta when empty)")
 	flag.StringVar(&o.statsdExporter, "statsd-exporter", "", "statsd_exporter binary (built from the module cache at the go.mod version when empty)")
 	flag.StringVar(&o.mapping, "mapping", "testdata/e2e/statsd-differential/mapping.yml", "statsd_exporter mapping file both servers use")
-	flag.StringVar(&rates, "rates", "25000,50000,100000,200000,300000,400000,500000,600000,800000,1000000,1200000,1600000,2000000,2400000,2800000,3200000,3600000", "rising ingest rates to try, in lines per second")
+	flag.StringVar(&rates, "rates", "25000,50000,100000,200000,300000,400000,500000,600000,700000,800000,1000000,1200000,1600000,2000000,2400000,2600000,2800000,3000000,3200000,3400000,3600000,4000000", "rising ingest rates to try, in lines per second")
 	flag.StringVar(&lpps, "lines-per-packet", "20,1", "StatsD lines per UDP packet, one ingest run per value")
 	flag.DurationVar(&o.step, "step", 3*time.Second, "duration of one rate step")
 	flag.IntVar(&o.series, "series", 100000, "series for the memory and render measurements")

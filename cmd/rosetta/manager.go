@@ -42,6 +42,8 @@ type runningInput struct {
 type manager struct {
 	logger *slog.Logger
 	sink   normalize.Sink
+	// workers is inputs.Settings.Workers for every input.
+	workers int
 
 	mu      sync.Mutex
 	running map[string]*runningInput
@@ -89,7 +91,7 @@ func (m *manager) apply(ctx context.Context, specs []inputSpec) error {
 		reg := prometheus.NewRegistry()
 		wrapped := prometheus.WrapRegistererWith(prometheus.Labels{"input": s.name}, reg)
 		logger := m.logger.With("input", s.name)
-		d, err := s.factory.New(inputs.Settings{Name: s.name, Logger: logger, Registerer: wrapped}, s.config)
+		d, err := s.factory.New(inputs.Settings{Name: s.name, Logger: logger, Registerer: wrapped, Workers: m.workers}, s.config)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("input %q: %w", s.name, err))
 			continue

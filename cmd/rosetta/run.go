@@ -21,7 +21,7 @@ import (
 // runAdapter runs Rosetta until ctx ends.
 func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags *web.FlagConfig) error {
 	logger.Info("starting rosetta", "version", version.Info(), "build_context", version.BuildContext())
-	tuneRuntime(logger)
+	workers := tuneRuntime(logger)
 	if err := f.statsd.unsupported(); err != nil {
 		return err
 	}
@@ -57,6 +57,7 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		return err
 	}
 	mgr := newManager(logger, store, self)
+	mgr.workers = workers
 	reloadM := newReloadMetrics(self)
 
 	// The running configuration; reloads replace it only when the new one

@@ -81,6 +81,9 @@ func New(set inputs.Settings, cfg *Config) (*Driver, error) {
 	}
 	d.workers = cfg.Workers
 	if d.workers == 0 {
+		d.workers = set.Workers
+	}
+	if d.workers == 0 {
 		d.workers = runtime.GOMAXPROCS(0)
 	}
 	for i := range d.pools {
