@@ -68,8 +68,6 @@ type Driver struct {
 
 	// listening, if set, is called once the sockets are bound (tests).
 	listening func(Addrs)
-	// coalesce lets the datagram reader pause (see coalescer).
-	coalesce bool
 }
 
 // New creates a driver; it binds nothing until Run.
@@ -77,7 +75,7 @@ func New(set inputs.Settings, cfg *Config) (*Driver, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("statsd input %q: %w", set.Name, err)
 	}
-	d := &Driver{cfg: *cfg, name: set.Name, log: set.Logger, coalesce: true}
+	d := &Driver{cfg: *cfg, name: set.Name, log: set.Logger}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -340,21 +338,14 @@ func (d *Driver) readDatagrams(conn net.Conn, transport string, q chan<- *packet
 		}
 	}
 	if br, ok := newBatchReader(conn); ok {
-		// Linux: many datagrams per system call, and a short pause after
-		// a read that found few, while the socket buffer can hold what
-		// arrives meanwhile.
-		co := coalescer{rcvbuf: br.rcvbuf(), since: time.Now()}
+		// Linux: many datagrams per system call.
 		for {
-			n, err := br.read(enqueue)
-			if err != nil {
+			if err := br.read(enqueue); err != nil {
 				if errors.Is(err, net.ErrClosed) {
 					return nil
 				}
 				d.m.readErrs.WithLabelValues(transport).Inc()
 				return fmt.Errorf("reading %s: %w", transport, err)
-			}
-			if pause := co.after(n, time.Now()); pause > 0 && d.coalesce {
-				time.Sleep(pause)
 			}
 		}
 	}
@@ -370,51 +361,6 @@ func (d *Driver) readDatagrams(conn net.Conn, transport string, q chan<- *packet
 		}
 		enqueue(buf[:min(n, maxDatagram)], n > maxDatagram)
 	}
-}
-
-// coalescer decides when the datagram reader pauses. When datagrams
-// arrive one at a time, each read returns one and each costs a system
-// call and wake-ups, of the reader and of a worker. After a read that
-// returns fewer than coalesceBelow datagrams, the reader sleeps (Go sleeps
-// about a millisecond at least when idle), so that the next read takes
-// many — but only while the socket buffer holds twice what arrives during
-// a pause at the rate seen since the last one plus a sudden burst of
-// coalesceBurst datagrams, at truesizeEst bytes each. With the kernel's
-// default buffer (about 200 KiB) it never pauses; with 4 MiB it pauses
-// below about 800k datagrams/s. At 100k one-line datagrams/s this takes
-// about a fifth off the CPU.
-type coalescer struct {
-	rcvbuf int       // bytes, as the kernel counts them; 0: never pause
-	since  time.Time // start of the rate window
-	count  int       // datagrams read since then
-}
-
-const (
-	coalesceBelow = batchSlots / 4
-	coalescePause = 500 * time.Microsecond
-	// coalesceWorst is how long a pause may really last.
-	coalesceWorst = 2 * time.Millisecond
-	// truesizeEst is what a small datagram costs the socket buffer (its
-	// payload plus the kernel's buffer overhead).
-	truesizeEst = 2048
-	// coalesceBurst is the datagrams a pause must leave room for beyond
-	// the rate seen: a sender that suddenly speeds up.
-	coalesceBurst = 256
-)
-
-// after returns how long to pause after a read of n datagrams at now.
-func (c *coalescer) after(n int, now time.Time) time.Duration {
-	c.count += n
-	if n == 0 || n >= coalesceBelow || c.rcvbuf <= 0 {
-		return 0
-	}
-	el := now.Sub(c.since)
-	perPause := float64(c.count) * float64(coalesceWorst) / float64(max(el, time.Microsecond))
-	c.since, c.count = now, 0
-	if (perPause+coalesceBurst)*truesizeEst*2 > float64(c.rcvbuf) {
-		return 0
-	}
-	return coalescePause
 }
 
 // maxTake is the most queued packets a worker takes for one batch.

@@ -786,36 +786,3 @@ func TestUDPOrderPipeline(t *testing.T) {
 		t.Errorf("only %d of %d packets arrived", gauges, n)
 	}
 }
-
-// TestCoalescer checks when the datagram reader pauses: only after a read
-// that found few datagrams, and only while the socket buffer holds what
-// arrives during a pause at the recent rate plus a burst.
-func TestCoalescer(t *testing.T) {
-	start := time.Unix(1000, 0)
-	const big = 8 << 20 // a 4 MiB read buffer, as the kernel counts it
-	for _, c := range []struct {
-		name   string
-		rcvbuf int
-		reads  []int         // datagrams per read, one read every gap
-		gap    time.Duration // between reads
-		want   time.Duration // after the last read
-	}{
-		{"few at a low rate", big, []int{1, 1, 1}, time.Millisecond, coalescePause},
-		{"a full read", big, []int{1, batchSlots}, time.Millisecond, 0},
-		{"nothing read", big, []int{1, 0}, time.Millisecond, 0},
-		{"the kernel's default buffer", 425984, []int{1, 1}, time.Millisecond, 0},
-		{"few, but at a high rate", big, []int{batchSlots, batchSlots, batchSlots, batchSlots, 2}, 10 * time.Microsecond, 0},
-		{"no buffer size known", 0, []int{1}, time.Millisecond, 0},
-	} {
-		co := coalescer{rcvbuf: c.rcvbuf, since: start}
-		now := start
-		var got time.Duration
-		for _, n := range c.reads {
-			now = now.Add(c.gap)
-			got = co.after(n, now)
-		}
-		if got != c.want {
-			t.Errorf("%s: pause %v, want %v", c.name, got, c.want)
-		}
-	}
-}

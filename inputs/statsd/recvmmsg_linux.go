@@ -52,7 +52,7 @@ func newBatchReader(conn net.Conn) (*batchReader, bool) {
 
 // read waits for datagrams and calls fn for each; truncated is true for a
 // datagram larger than maxDatagram.
-func (b *batchReader) read(fn func(pkt []byte, truncated bool)) (int, error) {
+func (b *batchReader) read(fn func(pkt []byte, truncated bool)) error {
 	var (
 		n     int
 		errno syscall.Errno
@@ -67,13 +67,13 @@ func (b *batchReader) read(fn func(pkt []byte, truncated bool)) (int, error) {
 	})
 	runtime.KeepAlive(b)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if errno != 0 {
 		if errno == unix.EINTR {
-			return 0, nil
+			return nil
 		}
-		return 0, errno
+		return errno
 	}
 	const slot = maxDatagram + 1
 	for i := range n {
@@ -82,15 +82,5 @@ func (b *batchReader) read(fn func(pkt []byte, truncated bool)) (int, error) {
 		fn(b.buf[i*slot:i*slot+min(size, slot)], m.hdr.Flags&unix.MSG_TRUNC != 0 || size > maxDatagram)
 		m.hdr.Flags = 0
 	}
-	return n, nil
-}
-
-// rcvbuf is the socket's receive buffer as the kernel counts it (twice
-// what was asked for), or 0.
-func (b *batchReader) rcvbuf() int {
-	n := 0
-	_ = b.rc.Control(func(fd uintptr) {
-		n, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
-	})
-	return n
+	return nil
 }
