@@ -14,6 +14,9 @@ import (
 // RuleSet is a compiled, immutable rule set with its match cache. It is
 // safe for concurrent use; build a new one to change rules.
 type RuleSet struct {
+	// id tells rule sets apart in MatchRef memos, which must not keep an
+	// old rule set (and its cache) alive after a reload.
+	id      uint64
 	rules   []*rule
 	regexes []*rule
 	tries   [4]*globTrie // counter, gauge, observer, other
@@ -76,6 +79,7 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		d.MatchType = MatchGlob
 	}
 	rs := &RuleSet{
+		id:       ruleSetIDs.Add(1),
 		unmatch:  cfg.Unmatched,
 		lcName:   cfg.LowercaseOutputName,
 		lcLabel:  cfg.LowercaseOutputLabelNames,
@@ -168,6 +172,9 @@ type entry struct {
 	sink       SinkRef     // the sink's memo for this result
 }
 
+// ruleSetIDs numbers rule sets.
+var ruleSetIDs atomic.Uint64
+
 // lookupRecord is lookup for a record, through its MatchRef when it has
 // one.
 func (rs *RuleSet) lookupRecord(rec *Record) (*entry, bool) {
@@ -177,12 +184,12 @@ func (rs *RuleSet) lookupRecord(rec *Record) (*entry, bool) {
 	}
 	// The input passes the same string each time, so comparing it is
 	// comparing a pointer.
-	if m := ref.p.Load(); m != nil && m.rs == rs && m.typ == rec.Type && m.key == rec.Match {
+	if m := ref.p.Load(); m != nil && m.rs == rs.id && m.typ == rec.Type && m.key == rec.Match {
 		return m.e, true
 	}
 	e, hit := rs.lookup(rec.Match, rec.MatchHash, rec.Type)
 	if rs.cache != nil {
-		ref.p.Store(&matchMemo{rs: rs, key: rec.Match, typ: rec.Type, e: e})
+		ref.p.Store(&matchMemo{rs: rs.id, key: rec.Match, typ: rec.Type, e: e})
 	}
 	return e, hit
 }

@@ -154,7 +154,7 @@ type Record struct {
 type MatchRef struct{ p atomic.Pointer[matchMemo] }
 
 type matchMemo struct {
-	rs  *RuleSet
+	rs  uint64 // RuleSet.id; a pointer would keep an old rule set alive
 	key string
 	typ Type
 	e   *entry
