@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"runtime"
+	"weak"
 )
 
 // captureSink copies what it gets, as the real store must (the pipeline
@@ -282,4 +284,34 @@ func TestMatchRef(t *testing.T) {
 			t.Errorf("%s %s: got %s, want %s", c.match, c.typ, got, c.want)
 		}
 	}
+}
+
+// TestMatchRefDoesNotPinRuleSet: a memo left behind by an input (a line
+// template not used since) must not keep the old rule set and its cache
+// alive after a reload.
+func TestMatchRefDoesNotPinRuleSet(t *testing.T) {
+	var sink captureSink
+	ref := &MatchRef{}
+	old := mustRuleSet(t, RuleSetConfig{Rules: []RuleConfig{{Match: "a.*", Name: "one_$1"}}})
+	gone := weak.Make(old)
+	p := NewPipeline(PipelineSettings{Input: "statsd", Sink: &sink}, old)
+	if err := p.Append(t.Context(), []Record{{Match: "a.x", Type: TypeGauge, Value: 1, MatchRef: ref}}); err != nil {
+		t.Fatal(err)
+	}
+	if ref.p.Load() == nil {
+		t.Fatal("the memo was not filled")
+	}
+	p.SetRuleSet(mustRuleSet(t, RuleSetConfig{}))
+	old = nil
+	for range 5 {
+		runtime.GC()
+		if gone.Value() == nil {
+			break
+		}
+	}
+	if gone.Value() != nil {
+		t.Error("the old rule set is still alive")
+	}
+	runtime.KeepAlive(ref)
+	runtime.KeepAlive(p)
 }
