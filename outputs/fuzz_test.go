@@ -45,10 +45,19 @@ func runFuzzOnce(t *testing.T, data []byte) {
 	names, labelNames, labelValues, values, opts := fuzzNames, fuzzLabelNames, fuzzLabelValues, fuzzValues, fuzzOpts
 	{
 		clk := &fakeClock{t: time.Unix(0, 0)}
-		s, err := NewStore(StoreConfig{Now: clk.now, SeriesLimit: 20, MixedLabelNames: len(data) > 0 && data[0]&1 == 1})
+		mixed := len(data) > 0 && data[0]&1 == 1
+		s, err := NewStore(StoreConfig{Now: clk.now, SeriesLimit: 20, MixedLabelNames: mixed})
 		if err != nil {
 			t.Fatal(err)
 		}
+		// memo gets the same samples with SinkRefs (a few, shared as rule
+		// cache entries share them): its output must be the same.
+		memo, err := NewStore(StoreConfig{Now: clk.now, SeriesLimit: 20, MixedLabelNames: mixed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs := []*normalize.SinkRef{{}, {}, {}, nil}
+		var memoBatch []normalize.Sample
 		next := func() byte {
 			if len(data) == 0 {
 				return 0
@@ -79,26 +88,40 @@ func runFuzzOnce(t *testing.T, data []byte) {
 					smp.Dist = &normalize.Distribution{Count: uint64(next()), Sum: float64(next()), Buckets: []normalize.Bucket{{UpperBound: 1, Count: 1}}, Quantiles: []normalize.Quantile{{Quantile: 0.5, Value: 1}}}
 				}
 				batch = append(batch, smp)
+				smp.Ref = refs[int(next())%len(refs)]
+				memoBatch = append(memoBatch, smp)
 			case 5:
 				s.Write(batch)
-				batch = batch[:0]
+				memo.Write(memoBatch)
+				batch, memoBatch = batch[:0], memoBatch[:0]
 			case 6:
-				s.Replace(names[int(next())%2], batch)
-				batch = batch[:0]
+				src := names[int(next())%2]
+				s.Replace(src, batch)
+				memo.Replace(src, memoBatch)
+				batch, memoBatch = batch[:0], memoBatch[:0]
 			case 7:
 				clk.advance(time.Duration(next()) * 100 * time.Millisecond)
-				checkGather(t, s)
+				sameGather(t, s, memo)
 			}
 		}
 		s.Write(batch)
-		checkGather(t, s)
+		memo.Write(memoBatch)
+		sameGather(t, s, memo)
 		if s.Len() > 20 {
 			t.Errorf("%d series over the budget of 20", s.Len())
 		}
 	}
 }
 
-func checkGather(t *testing.T, s *Store) {
+// sameGather checks both stores' gathers and that they are the same.
+func sameGather(t *testing.T, a, b *Store) {
+	t.Helper()
+	if x, y := checkGather(t, a), checkGather(t, b); x != y {
+		t.Fatalf("the store with SinkRefs differs:\n%s\nwithout:\n%s", y, x)
+	}
+}
+
+func checkGather(t *testing.T, s *Store) string {
 	t.Helper()
 	mfs, err := prometheus.Gatherers{s}.Gather()
 	if err != nil {
@@ -115,4 +138,5 @@ func checkGather(t *testing.T, s *Store) {
 	if _, err := p.TextToMetricFamilies(bytes.NewReader(buf.Bytes())); err != nil {
 		t.Fatalf("text output does not parse: %v\n%s", err, buf.Bytes())
 	}
+	return buf.String()
 }
