@@ -235,11 +235,12 @@ type parser struct {
 
 	// line templates (see template.go)
 	tmpls     templates
-	keyBuf    []byte  // the current line's template key
-	nameKnown bool    // the line's name was interned before
-	tmRate    float64 // the counter sample rate sample applied
-	tmRates   int     // how many times (a template needs at most one)
-	tmOK      bool    // sample produced records
+	key       templateKey // the current line's
+	keyBuf    []byte      // backs key.key
+	nameKnown bool        // the line's name was interned before
+	tmRate    float64     // the counter sample rate sample applied
+	tmRates   int         // how many times (a template needs at most one)
+	tmOK      bool        // sample produced records
 	tmRepeat  int64
 	tmType    normalize.Type
 	tmMS      bool // a timer: the value was divided by 1000
@@ -303,8 +304,8 @@ func (p *parser) parseLine(line []byte) {
 		}
 	}
 	// A line seen before but for its value takes the fast path.
-	key, ok := p.templateKey(line)
-	if ok && p.fromTemplate(&key) {
+	ok := p.templateKey(line)
+	if ok && p.fromTemplate(&p.key) {
 		return
 	}
 	errs, drops := p.st.problems()
@@ -425,7 +426,7 @@ func (p *parser) parseLine(line []byte) {
 		}
 	}
 	if addTmpl {
-		p.addTemplate(&key)
+		p.addTemplate(&p.key)
 	}
 }
 

@@ -48,20 +48,30 @@ type templateKey struct {
 	h                 uint64
 }
 
-func (p *parser) templateKey(line []byte) (templateKey, bool) {
+// templateKey fills p.key for line and reports whether the line has a
+// value to take out.
+func (p *parser) templateKey(line []byte) bool {
 	c := bytes.IndexByte(line, ':')
 	if c <= 0 {
-		return templateKey{}, false
+		return false
 	}
-	j := bytes.IndexByte(line[c+1:], '|')
+	// The value is short: a loop finds its end sooner than a call.
+	j := -1
+	for i, b := range line[c+1:] {
+		if b == '|' {
+			j = i
+			break
+		}
+	}
 	if j < 0 {
-		return templateKey{}, false
+		return false
 	}
-	k := templateKey{name: line[:c], value: line[c+1 : c+1+j], tail: line[c+1+j:]}
+	k := &p.key
+	k.name, k.value, k.tail = line[:c], line[c+1:c+1+j], line[c+1+j:]
 	p.keyBuf = append(append(p.keyBuf[:0], k.name...), k.tail...)
 	k.key = p.keyBuf
 	k.h = maphash.Bytes(templateSeed, k.key)
-	return k, true
+	return true
 }
 
 // fromTemplate appends the records of a line whose template is known and
