@@ -117,11 +117,7 @@ func (p *Pipeline) RuleSet() *RuleSet { return p.rules.Load() }
 
 // Append maps batch and writes the samples to the sink.
 func (p *Pipeline) Append(_ context.Context, batch []Record) error {
-	sc := p.mapBatch(batch)
-	if len(sc.samples) > 0 {
-		p.set.Sink.Write(sc.samples)
-	}
-	p.release(sc)
+	p.Map(batch).Commit()
 	return nil
 }
 

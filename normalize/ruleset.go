@@ -363,20 +363,16 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 		base = rec.DefaultLabels
 	}
 	start := len(arena)
-	var own Labels
-	switch {
-	case rs.lcLabel:
+	own := base[:len(base):len(base)]
+	// Sorted, unique labels are used as they are (a Sample's labels are
+	// read, never written): StatsD line templates keep theirs sorted.
+	if rs.lcLabel || !sortedUnique(base) {
 		for _, l := range base {
-			arena = append(arena, Label{Name: strings.ToLower(l.Name), Value: l.Value})
+			if rs.lcLabel {
+				l.Name = strings.ToLower(l.Name)
+			}
+			arena = append(arena, l)
 		}
-		own = sortLabels(arena[start:])
-		arena = arena[:start+len(own)]
-	case sortedUnique(base):
-		// Used as they are (a Sample's labels are read, never written):
-		// StatsD line templates keep theirs sorted.
-		own = base[:len(base):len(base)]
-	default:
-		arena = append(arena, base...)
 		own = sortLabels(arena[start:])
 		arena = arena[:start+len(own)]
 	}

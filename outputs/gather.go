@@ -108,7 +108,7 @@ func (s *Store) each(fams []*family, members []*series, ends []int, a *arena, ch
 			sh := &s.shards[se.hash%numShards]
 			sh.mu.Lock()
 			switch {
-			case se.dead:
+			case se.dead.Load():
 			case se.expired(now):
 				s.remove(sh, se)
 				expired++

@@ -229,8 +229,9 @@ type series struct {
 	fam    *family
 	labels normalize.Labels
 	kind   kind
-	// dead is set when the series is removed; guarded by the shard mutex.
-	dead bool
+	// dead is set when the series is removed, under the shard mutex; it
+	// is atomic so that a stale SinkRef memo can be told without it.
+	dead atomic.Bool
 	// removed is dead, guarded by Store.famMu.
 	removed bool
 	value   float64
@@ -239,6 +240,13 @@ type series struct {
 	expires int64
 	rule    *string    // interned; "" when no rule
 	data    seriesData // histogram or summary state; nil for scalars
+}
+
+// compatible reports whether a sample of kind k may update a series of
+// kind have: the same kind, or any observation for an observer series
+// (which keeps the aggregation it was created with).
+func compatible(have, k kind) bool {
+	return have == k || k.observer() && have.observer()
 }
 
 // memo is what the store keeps in a sample's SinkRef: the series, and the
@@ -422,7 +430,7 @@ func (s *Store) Replace(source string, batch []normalize.Sample) {
 		delete(st.members, se)
 		sh := &s.shards[se.hash%numShards]
 		sh.mu.Lock()
-		if !se.dead {
+		if !se.dead.Load() {
 			s.remove(sh, se)
 			s.m.replaced.Inc()
 		}
@@ -499,16 +507,17 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 	var (
 		sh *shard
 		se *series
+		m  *memo
 	)
 	if smp.Ref != nil {
-		if m, _ := smp.Ref.Load().(*memo); m != nil && m.se.fam.owner == s && m.name == smp.Name && sameLabels(m.labels, smp.Labels) {
-			c := m.se
-			sh = &s.shards[c.hash%numShards]
+		m, _ = smp.Ref.Load().(*memo)
+		if m != nil && m.se.fam.owner == s && m.name == smp.Name && sameLabels(m.labels, smp.Labels) {
+			sh = &s.shards[m.se.hash%numShards]
 			sh.mu.Lock()
-			if c.dead || c.kind != k && !(k.observer() && c.kind.observer()) {
+			if m.se.dead.Load() || !compatible(m.se.kind, k) {
 				sh.mu.Unlock()
 			} else {
-				se = c
+				se = m.se
 			}
 		}
 	}
@@ -526,14 +535,15 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 				sh.mu.Unlock()
 				return nil
 			}
-		} else if se.kind != k && !(k.observer() && se.kind.observer()) {
-			// Another type under the same name and labels; for observers the
-			// series keeps the aggregation it was created with.
+		} else if !compatible(se.kind, k) {
 			sh.mu.Unlock()
 			s.conflict(ReasonType, smp)
 			return nil
 		}
-		if smp.Ref != nil {
+		// A memo that serves another label set of the same match result
+		// (input tags that vary), still alive, is kept: replacing it at
+		// each sample would allocate at each sample.
+		if smp.Ref != nil && (m == nil || m.se.fam.owner != s || m.se.dead.Load() || m.name == smp.Name && sameLabels(m.labels, smp.Labels)) {
 			smp.Ref.Store(&memo{se: se, name: smp.Name, labels: slices.Clone(smp.Labels)})
 		}
 	}
@@ -729,7 +739,7 @@ func (s *Store) remove(sh *shard, se *series) {
 			p.next = se.next
 		}
 	}
-	se.dead = true
+	se.dead.Store(true)
 	se.next = nil
 	s.famMu.Lock()
 	se.removed = true

@@ -979,6 +979,13 @@ hits{tag="y"} 10
 	if got := testutil.ToFloat64(a.m.created); got != 3 {
 		t.Errorf("rosetta_series_created_total: got %v, want 3", got)
 	}
+	// A sample with other labels does not replace a memo whose series is
+	// alive (varying tags would allocate a memo per sample).
+	before := ref.Load()
+	a.Write(with(counter("hits", 1, true, "tag", "z")))
+	if ref.Load() != before {
+		t.Error("a live memo was replaced by another label set's")
+	}
 	// A type conflict through the memo is still a conflict.
 	a.Write(with(gauge("hits", 1, false, "tag", "x")))
 	if got := testutil.ToFloat64(a.m.conflicts.WithLabelValues(ReasonType)); got != 1 {

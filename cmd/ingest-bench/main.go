@@ -26,6 +26,8 @@ import (
 type options struct {
 	rosetta, statsdExporter string
 	mapping                 string
+	traffic                 string
+	lines                   []string // read from traffic
 	rates                   []int
 	linesPerPacket          []int
 	step                    time.Duration
@@ -45,6 +47,7 @@ func main() {
 	flag.StringVar(&o.rosetta, "rosetta", "", "rosetta binary (built from ./cmd/rosetta when empty)")
 	flag.StringVar(&o.statsdExporter, "statsd-exporter", "", "statsd_exporter binary (built from the module cache at the go.mod version when empty)")
 	flag.StringVar(&o.mapping, "mapping", "testdata/e2e/statsd-differential/mapping.yml", "statsd_exporter mapping file both servers use")
+	flag.StringVar(&o.traffic, "traffic", "testdata/e2e/statsd-differential/ingest-traffic.txt", "StatsD lines to send, one per line, packed into packets in turn")
 	flag.StringVar(&rates, "rates", "25000,50000,100000,200000,300000,400000,500000,600000,700000,800000,1000000,1200000,1600000,2000000,2400000,2600000,2800000,3000000,3200000,3400000,3600000,4000000", "rising ingest rates to try, in lines per second")
 	flag.StringVar(&lpps, "lines-per-packet", "20,1", "StatsD lines per UDP packet, one ingest run per value")
 	flag.DurationVar(&o.step, "step", 3*time.Second, "duration of one rate step")
@@ -60,6 +63,9 @@ func main() {
 		fatal(err)
 	}
 	if o.linesPerPacket, err = ints(lpps); err != nil {
+		fatal(err)
+	}
+	if o.lines, err = readTraffic(o.traffic); err != nil {
 		fatal(err)
 	}
 	tmp, err := os.MkdirTemp("", "ingest-bench-")

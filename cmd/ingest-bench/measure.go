@@ -49,28 +49,23 @@ type result struct {
 	bodyBytes     int
 }
 
-// trafficLines is a realistic mix of names that hit rules of the
-// differential mapping file, with DogStatsD tags on some.
-func trafficLines() []string {
-	var ls []string
-	for i := range 10 {
-		svc := fmt.Sprintf("svc%d", i)
-		ls = append(ls,
-			"api."+svc+".requests:1|c",
-			"api."+svc+".get.profile.latency:12|ms|#region:eu",
-			"api."+svc+".500.errors:1|c",
-			"db."+svc+".query.select:3|c",
-			"cache."+svc+".hits:1|c|@0.5",
-			"queue."+svc+".depth:+1|g",
-			"queue."+svc+".wait:80|ms",
-			"jobs."+svc+".duration:0.7|h",
-			"temp."+svc+".celsius:21.5|g",
-			"bytes.in."+svc+":512|c",
-			"timing."+svc+":0.05|h",
-			"unmapped."+svc+".thing:1|c|#env:prod,team:core",
-		)
+// readTraffic reads the StatsD lines to send, one per line (empty lines
+// and lines starting with '#' skipped).
+func readTraffic(file string) ([]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
 	}
-	return ls
+	var lines []string
+	for l := range strings.Lines(string(data)) {
+		if l = strings.TrimSpace(l); l != "" && l[0] != '#' {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("%s: no StatsD lines", file)
+	}
+	return lines, nil
 }
 
 // packets packs lines into UDP payloads of lpp lines each. With
@@ -81,29 +76,19 @@ func trafficLines() []string {
 func packets(lines []string, lpp, n int, sameSize bool) [][]byte {
 	raw := make([][]string, n)
 	size := 0
-	j := 0
 	for i := range raw {
-		l := 0
 		for k := range lpp {
-			raw[i] = append(raw[i], lines[j%len(lines)])
-			l += len(lines[j%len(lines)])
-			if k > 0 {
-				l++
-			}
-			j++
+			raw[i] = append(raw[i], lines[(i*lpp+k)%len(lines)])
 		}
-		size = max(size, l)
+		size = max(size, len(strings.Join(raw[i], "\n")))
 	}
 	out := make([][]byte, n)
 	for i, ls := range raw {
-		l := len(ls) - 1
-		for _, x := range ls {
-			l += len(x)
+		p := strings.Join(ls, "\n")
+		if pad := size - len(p); pad > 0 && sameSize {
+			p = strings.Join(padValue(ls, pad), "\n")
 		}
-		if pad := size - l; pad > 0 && sameSize {
-			ls = padValue(ls, pad)
-		}
-		out[i] = []byte(strings.Join(ls, "\n"))
+		out[i] = []byte(p)
 	}
 	return out
 }
@@ -295,7 +280,7 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 	}
 	defer s.stop()
 	gso := o.gso && lpp > 1
-	pkts := packets(trafficLines(), lpp, 4096, gso)
+	pkts := packets(o.lines, lpp, 4096, gso)
 	for _, rate := range o.rates {
 		before, err := s.counters()
 		if err != nil {

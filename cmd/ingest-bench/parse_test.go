@@ -54,7 +54,7 @@ func TestParseRcvbufErrors(t *testing.T) {
 }
 
 func TestPacketsCountLines(t *testing.T) {
-	lines := trafficLines()
+	lines := testTraffic(t)
 	for _, lpp := range []int{1, 7, 20} {
 		pkts := packets(lines, lpp, 50, false)
 		for i, p := range pkts {
@@ -90,7 +90,7 @@ func TestSumFamilies(t *testing.T) {
 }
 
 func TestPacketsSameSizeSameValues(t *testing.T) {
-	lines := trafficLines()
+	lines := testTraffic(t)
 	for _, lpp := range []int{1, 7, 20} {
 		pkts := packets(lines, lpp, 200, true)
 		for i, p := range pkts {
@@ -110,4 +110,13 @@ func TestPacketsSameSizeSameValues(t *testing.T) {
 			}
 		}
 	}
+}
+
+func testTraffic(t *testing.T) []string {
+	t.Helper()
+	lines, err := readTraffic("../../testdata/e2e/statsd-differential/ingest-traffic.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines
 }

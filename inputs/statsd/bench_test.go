@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -187,30 +188,6 @@ func benchUDPPipeline(b *testing.B, pkt []byte, perPacket int64) {
 	}
 }
 
-// harnessLines is cmd/ingest-bench's traffic: names that hit rules of the
-// differential mapping file, DogStatsD tags on some.
-func harnessLines() []string {
-	var ls []string
-	for i := range 10 {
-		svc := fmt.Sprintf("svc%d", i)
-		ls = append(ls,
-			"api."+svc+".requests:1|c",
-			"api."+svc+".get.profile.latency:12|ms|#region:eu",
-			"api."+svc+".500.errors:1|c",
-			"db."+svc+".query.select:3|c",
-			"cache."+svc+".hits:1|c|@0.5",
-			"queue."+svc+".depth:+1|g",
-			"queue."+svc+".wait:80|ms",
-			"jobs."+svc+".duration:0.7|h",
-			"temp."+svc+".celsius:21.5|g",
-			"bytes.in."+svc+":512|c",
-			"timing."+svc+":0.05|h",
-			"unmapped."+svc+".thing:1|c|#env:prod,team:core",
-		)
-	}
-	return ls
-}
-
 // BenchmarkIngestCPU is one worker's whole path without the socket: parse
 // 20-line packets of the ingest harness's traffic, map them with the
 // differential mapping file and write them to a real store. ns/line is
@@ -229,7 +206,16 @@ func BenchmarkIngestCPU(b *testing.B) {
 		b.Fatal(err)
 	}
 	pl := normalize.NewPipeline(normalize.PipelineSettings{Input: "bench", Sink: store}, rs)
-	lines := harnessLines()
+	data, err := os.ReadFile("../../testdata/e2e/statsd-differential/ingest-traffic.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var lines []string // the ingest harness's traffic
+	for l := range strings.Lines(string(data)) {
+		if l = strings.TrimSpace(l); l != "" && l[0] != '#' {
+			lines = append(lines, l)
+		}
+	}
 	var pkts [][]byte
 	for i := 0; i < 256; i++ {
 		var sb strings.Builder

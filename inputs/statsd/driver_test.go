@@ -91,6 +91,14 @@ type running struct {
 // unless cfg says otherwise) and stops it when the test ends.
 func start(t *testing.T, cfg Config, app *fakeAppender) *running {
 	t.Helper()
+	r := startWith(t, cfg, app)
+	r.app = app
+	return r
+}
+
+// startWith is start with any Appender (a real Pipeline, say).
+func startWith(t *testing.T, cfg Config, app normalize.Appender) *running {
+	t.Helper()
 	reg := prometheus.NewRegistry()
 	d, err := New(inputs.Settings{Name: "test", Registerer: reg}, &cfg)
 	if err != nil {
@@ -101,7 +109,7 @@ func start(t *testing.T, cfg Config, app *fakeAppender) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx, app) }()
-	r := &running{d: d, app: app, reg: reg}
+	r := &running{d: d, reg: reg}
 	select {
 	case r.addrs = <-ready:
 	case err := <-done:
@@ -605,14 +613,7 @@ func TestUDPOrder(t *testing.T) {
 	cfg.ReadBuffer = 1 << 20
 	r := start(t, cfg, newFakeAppender())
 	const n = 2000
-	pkts := make([]string, n)
-	for i := range pkts {
-		pkts[i] = fmt.Sprintf("depth:%d|g\nother:%d|c", i, i)
-	}
-	sendUDP(t, r.addrs.UDP.String(), pkts...)
-	// Loopback UDP may drop when the socket buffer overflows; what
-	// arrived must still be in order.
-	sendUDP(t, r.addrs.UDP.String(), "end:1|c")
+	sendOrderTraffic(t, r.addrs.UDP.String(), n)
 	var got []normalize.Record
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -625,20 +626,39 @@ func TestUDPOrder(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	last := -1.0
-	gauges := 0
+	var depth []float64
 	for _, rec := range got {
-		if rec.Match != "depth" {
-			continue
+		if rec.Match == "depth" {
+			depth = append(depth, rec.Value)
 		}
-		gauges++
-		if rec.Value <= last {
-			t.Fatalf("gauge value %v arrived after %v", rec.Value, last)
-		}
-		last = rec.Value
 	}
-	if gauges < n/2 {
-		t.Errorf("only %d of %d packets arrived", gauges, n)
+	checkOrder(t, depth, n)
+}
+
+// sendOrderTraffic sends n packets that set the gauge "depth" to 0..n-1,
+// then "end:1|c".
+func sendOrderTraffic(t *testing.T, addr string, n int) {
+	t.Helper()
+	pkts := make([]string, n)
+	for i := range pkts {
+		pkts[i] = fmt.Sprintf("depth:%d|g\nother:%d|c", i, i)
+	}
+	sendUDP(t, addr, pkts...)
+	sendUDP(t, addr, "end:1|c")
+}
+
+// checkOrder checks that the values of "depth" came in the order sent.
+// Loopback UDP may drop when the socket buffer overflows, so at least
+// half of the n must have arrived, and what arrived must be in order.
+func checkOrder(t *testing.T, depth []float64, n int) {
+	t.Helper()
+	for i := 1; i < len(depth); i++ {
+		if depth[i] <= depth[i-1] {
+			t.Fatalf("gauge value %v came after %v", depth[i], depth[i-1])
+		}
+	}
+	if len(depth) < n/2 {
+		t.Errorf("only %d of %d packets arrived", len(depth), n)
 	}
 }
 
@@ -734,23 +754,9 @@ func TestUDPOrderPipeline(t *testing.T) {
 	cfg.ReadBuffer = 1 << 20
 	sink := &orderSink{}
 	pl := normalize.NewPipeline(normalize.PipelineSettings{Input: "order", Sink: sink}, nil)
-	d, err := New(inputs.Settings{Name: "order", Registerer: prometheus.NewRegistry()}, &cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan Addrs, 1)
-	d.listening = func(a Addrs) { ready <- a }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx, pl) }()
-	addrs := <-ready
+	r := startWith(t, cfg, pl)
 	const n = 3000
-	pkts := make([]string, n)
-	for i := range pkts {
-		pkts[i] = fmt.Sprintf("depth:%d|g\nother:%d|c", i, i)
-	}
-	sendUDP(t, addrs.UDP.String(), pkts...)
-	sendUDP(t, addrs.UDP.String(), "end:1|c")
+	sendOrderTraffic(t, r.addrs.UDP.String(), n)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		sink.mu.Lock()
@@ -762,8 +768,7 @@ func TestUDPOrderPipeline(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := r.stop(); err != nil {
 		t.Fatal(err)
 	}
 	sink.mu.Lock()
@@ -771,18 +776,11 @@ func TestUDPOrderPipeline(t *testing.T) {
 	if sink.overlap {
 		t.Error("two writes overlapped")
 	}
-	last, gauges := -1.0, 0
+	var depth []float64
 	for _, smp := range sink.samples {
-		if smp.Name != "depth" {
-			continue
+		if smp.Name == "depth" {
+			depth = append(depth, smp.Value)
 		}
-		gauges++
-		if smp.Value <= last {
-			t.Fatalf("gauge value %v written after %v", smp.Value, last)
-		}
-		last = smp.Value
 	}
-	if gauges < n/2 {
-		t.Errorf("only %d of %d packets arrived", gauges, n)
-	}
+	checkOrder(t, depth, n)
 }

@@ -2,7 +2,6 @@ package statsd
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -137,47 +136,59 @@ func (in *interner) getEscaped(b []byte) string {
 
 // nameTable interns metric names with their normalize.MatchHash, which the
 // records carry on so that the rule cache does not hash the name again.
-// It is an open-addressing table that grows to maxInterned names and is
-// then emptied and refilled.
-type nameTable struct {
-	slots []nameSlot // a power of two
+type nameTable struct{ t table[struct{}] }
+
+// lookup returns the interned name and its hash, and whether the name was
+// there already.
+func (nt *nameTable) lookup(b []byte) (string, uint64, bool) {
+	h := normalize.MatchHash(b)
+	if s, _, ok := nt.t.find(h, b); ok {
+		return s, h, true
+	}
+	s := string(b)
+	nt.t.add(h, s, struct{}{}, maxInterned)
+	return s, h, false
+}
+
+// table is an open-addressing map from strings, hashed by the caller, to
+// V. It grows to max entries and is then emptied and refilled.
+type table[V any] struct {
+	slots []tableSlot[V] // a power of two
 	n     int
 }
 
-type nameSlot struct {
+type tableSlot[V any] struct {
 	h    uint64
-	s    string
+	key  string
+	v    V
 	used bool
 }
 
-func (t *nameTable) get(b []byte) (string, uint64) {
-	s, h, _ := t.lookup(b)
-	return s, h
+// find returns the stored key (interned) and value for key.
+func (t *table[V]) find(h uint64, key []byte) (string, V, bool) {
+	if t.n > 0 {
+		mask := uint64(len(t.slots) - 1)
+		for i := h & mask; t.slots[i].used; i = (i + 1) & mask {
+			if sl := &t.slots[i]; sl.h == h && sl.key == string(key) {
+				return sl.key, sl.v, true
+			}
+		}
+	}
+	var zero V
+	return "", zero, false
 }
 
-// lookup is get that also says whether the name was there already.
-func (t *nameTable) lookup(b []byte) (string, uint64, bool) {
-	h := normalize.MatchHash(b)
-	if t.slots == nil {
-		t.slots = make([]nameSlot, 256)
-	}
-	mask := uint64(len(t.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		sl := &t.slots[i]
-		if !sl.used {
-			break
-		}
-		if sl.h == h && sl.s == string(b) {
-			return sl.s, h, true
-		}
-	}
+// add stores v under key, replacing what key had.
+func (t *table[V]) add(h uint64, key string, v V, max int) {
 	switch {
-	case t.n >= maxInterned:
+	case t.slots == nil:
+		t.slots = make([]tableSlot[V], 64)
+	case t.n >= max:
 		clear(t.slots)
 		t.n = 0
 	case 2*(t.n+1) > len(t.slots):
 		old := t.slots
-		t.slots = make([]nameSlot, 2*len(old))
+		t.slots = make([]tableSlot[V], 2*len(old))
 		t.n = 0
 		for _, sl := range old {
 			if sl.used {
@@ -185,16 +196,17 @@ func (t *nameTable) lookup(b []byte) (string, uint64, bool) {
 			}
 		}
 	}
-	s := string(b)
-	t.insert(nameSlot{h: h, s: s, used: true})
-	return s, h, false
+	t.insert(tableSlot[V]{h: h, key: key, v: v, used: true})
 }
 
-func (t *nameTable) insert(n nameSlot) {
+func (t *table[V]) insert(n tableSlot[V]) {
 	mask := uint64(len(t.slots) - 1)
 	i := n.h & mask
-	for t.slots[i].used {
-		i = (i + 1) & mask
+	for ; t.slots[i].used; i = (i + 1) & mask {
+		if t.slots[i].h == n.h && t.slots[i].key == n.key {
+			t.slots[i].v = n.v
+			return
+		}
 	}
 	t.slots[i] = n
 	t.n++
@@ -234,16 +246,14 @@ type parser struct {
 	lineTagErrs  uint64 // malformed tags among them
 
 	// line templates (see template.go)
-	tmpls     templates
+	tmpls     table[*lineTemplate]
 	key       templateKey // the current line's
 	keyBuf    []byte      // backs key.key
 	nameKnown bool        // the line's name was interned before
-	tmRate    float64     // the counter sample rate sample applied
-	tmRates   int         // how many times (a template needs at most one)
-	tmOK      bool        // sample produced records
-	tmRepeat  int64
-	tmType    normalize.Type
-	tmMS      bool // a timer: the value was divided by 1000
+	// what sample did to the line's one value
+	tmDiv    float64 // divided it by (a counter's sample rate, 1000 for a timer)
+	tmRates  int     // counter sample rates applied (a template needs at most one)
+	tmRepeat int64   // records made of it
 }
 
 func newParser(opts parserOptions) *parser {
@@ -308,7 +318,10 @@ func (p *parser) parseLine(line []byte) {
 	if ok && p.fromTemplate(&p.key) {
 		return
 	}
-	errs, drops := p.st.problems()
+	var errs, drops uint64
+	if ok {
+		errs, drops = p.st.problems()
+	}
 	addTmpl := false
 	sc := scanLine(line)
 	colon := sc.colon
@@ -385,9 +398,8 @@ func (p *parser) parseLine(line []byte) {
 		}
 	case dog || !moreColons:
 		// One sample; DogStatsD tags turn off multi-value lines.
-		p.tmOK = false
 		p.sample(part0, after)
-		if ok && p.tmOK && p.nameKnown && p.tmRates <= 1 {
+		if ok && p.nameKnown && p.tmRates <= 1 {
 			if e, d := p.st.problems(); e == errs && d == drops {
 				addTmpl = true
 			}
@@ -576,36 +588,6 @@ func scanLine(line []byte) lineScan {
 	return sc
 }
 
-// isASCII reports whether b has only ASCII bytes, 8 at a time.
-func isASCII(b []byte) bool {
-	for len(b) >= 8 {
-		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
-			return false
-		}
-		b = b[8:]
-	}
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// hasPipeHash reports whether b, which starts with '|', contains "|#".
-func hasPipeHash(b []byte) bool {
-	for i := 1; ; {
-		j := bytes.IndexByte(b[i:], '#')
-		if j < 0 {
-			return false
-		}
-		if b[i+j-1] == '|' {
-			return true
-		}
-		i += j + 1
-	}
-}
-
 func isObserverType(t []byte) bool {
 	switch string(t) {
 	case "ms", "h", "d":
@@ -719,7 +701,7 @@ func (in *labelInterner) put(t []byte, l normalize.Label) {
 // sample parses "value|type|option|...", the value and the rest apart.
 func (p *parser) sample(value, tail []byte) {
 	p.st.samples++
-	p.tmRate, p.tmRates = 1, 0
+	p.tmDiv, p.tmRates = 1, 0
 	typ, opts := tail, []byte(nil)
 	nopts := 0
 	if j := bytes.IndexByte(tail, '|'); j >= 0 {
@@ -770,7 +752,7 @@ func (p *parser) sample(value, tail []byte) {
 				switch string(typ) {
 				case "c":
 					v /= rate
-					p.tmRate = rate
+					p.tmDiv = rate
 					p.tmRates++
 				case "ms", "h", "d":
 					repeat = repeats(rate)
@@ -830,7 +812,7 @@ func (p *parser) sample(value, tail []byte) {
 	case "g":
 		t, delta = normalize.TypeGauge, relative
 	case "ms":
-		t, v = normalize.TypeObserver, v/1000
+		t, v, p.tmDiv = normalize.TypeObserver, v/1000, 1000
 	case "h", "d":
 		t = normalize.TypeObserver
 	default:
@@ -853,7 +835,7 @@ func (p *parser) sample(value, tail []byte) {
 	if p.name == "" {
 		p.name, p.nameHash, p.nameKnown = p.names.lookup(p.rawName)
 	}
-	p.tmOK, p.tmRepeat, p.tmType, p.tmMS = true, repeat, t, string(typ) == "ms"
+	p.tmRepeat = repeat
 	ls := p.lineLabelSlice()
 	for range repeat {
 		if len(p.recs) >= p.batchMax && p.emit != nil {

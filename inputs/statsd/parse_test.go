@@ -335,28 +335,27 @@ var manyTags, manyTagsWant = func() (string, []string) {
 // maxInterned names.
 func TestNameTable(t *testing.T) {
 	var nt nameTable
-	first := map[string]string{}
 	for i := range maxInterned + 1000 {
 		b := []byte(fmt.Sprintf("name.%d", i%(maxInterned+500)))
-		s, h := nt.get(b)
+		s, h, _ := nt.lookup(b)
 		if s != string(b) || h != normalize.MatchHash(b) {
-			t.Fatalf("get(%q) = %q, %x", b, s, h)
+			t.Fatalf("lookup(%q) = %q, %x", b, s, h)
 		}
-		if i < 1000 {
-			first[s] = s
-		}
-		if nt.n > maxInterned || 2*nt.n > len(nt.slots) {
-			t.Fatalf("%d names in %d slots", nt.n, len(nt.slots))
+		if nt.t.n > maxInterned || 2*nt.t.n > len(nt.t.slots) {
+			t.Fatalf("%d names in %d slots", nt.t.n, len(nt.t.slots))
 		}
 	}
 	// An empty name is a name too.
-	if s, h := nt.get(nil); s != "" || h != normalize.MatchHash(nil) {
+	if s, h, _ := nt.lookup(nil); s != "" || h != normalize.MatchHash(nil) {
 		t.Fatalf("empty name: %q, %x", s, h)
 	}
-	s1, _ := nt.get([]byte("again"))
-	s2, _ := nt.get([]byte("again"))
+	s1, _, known1 := nt.lookup([]byte("again"))
+	s2, _, known2 := nt.lookup([]byte("again"))
 	if unsafe.StringData(s1) != unsafe.StringData(s2) {
 		t.Error("a name seen before was copied again")
+	}
+	if known1 || !known2 {
+		t.Errorf("known: %v then %v, want false then true", known1, known2)
 	}
 }
 

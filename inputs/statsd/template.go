@@ -27,25 +27,22 @@ var templateSeed = maphash.MakeSeed()
 
 // lineTemplate is what a line came to, apart from its value.
 type lineTemplate struct {
-	h        uint64
-	key      string // the bytes before the value's ':' and from the '|' after it
-	nameLen  int    // len of the part before the ':'
 	name     string // interned match string
 	nameHash uint64
 	labels   normalize.Labels // sorted, unique; shared by the records
 	typ      normalize.Type
-	ms       bool    // a timer: the value is divided by 1000
-	rate     float64 // counters: the value is divided by the sample rate
+	div      float64 // the value is divided by it (a counter's sample rate, 1000 for a timer)
 	repeat   int64
 	ref      normalize.MatchRef // the rule set's result for name
 }
 
 // templateKey locates a line's value, between the first ':' and the next
-// '|'; key is the line without it (in the parser's scratch buffer).
+// '|'; key is the line without it, ':' kept (so where the name ends, which
+// may hold a '|', is part of the key), in the parser's scratch buffer.
 type templateKey struct {
-	name, value, tail []byte
-	key               []byte
-	h                 uint64
+	value []byte
+	key   []byte
+	h     uint64
 }
 
 // templateKey fills p.key for line and reports whether the line has a
@@ -67,8 +64,8 @@ func (p *parser) templateKey(line []byte) bool {
 		return false
 	}
 	k := &p.key
-	k.name, k.value, k.tail = line[:c], line[c+1:c+1+j], line[c+1+j:]
-	p.keyBuf = append(append(p.keyBuf[:0], k.name...), k.tail...)
+	k.value = line[c+1 : c+1+j]
+	p.keyBuf = append(append(p.keyBuf[:0], line[:c+1]...), line[c+1+j:]...)
 	k.key = p.keyBuf
 	k.h = maphash.Bytes(templateSeed, k.key)
 	return true
@@ -77,28 +74,26 @@ func (p *parser) templateKey(line []byte) bool {
 // fromTemplate appends the records of a line whose template is known and
 // whose value is a plain finite number; it reports whether it did.
 func (p *parser) fromTemplate(k *templateKey) bool {
-	t := p.tmpls.get(k)
-	if t == nil {
+	_, t, found := p.tmpls.find(k.h, k.key)
+	if !found {
 		return false
 	}
 	v, ok := parseFloat(k.value)
 	if !ok {
 		return false
 	}
-	delta := true
-	switch t.typ {
-	case normalize.TypeCounter:
-		v /= t.rate
-	case normalize.TypeGauge:
-		delta = k.value[0] == '+' || k.value[0] == '-'
-	default:
-		delta = false
-		if t.ms {
-			v /= 1000
-		}
+	if t.div != 1 {
+		v /= t.div
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return false
+	}
+	delta := false
+	switch t.typ {
+	case normalize.TypeCounter:
+		delta = true
+	case normalize.TypeGauge:
+		delta = k.value[0] == '+' || k.value[0] == '-'
 	}
 	p.st.samples++
 	if len(t.labels) > 0 {
@@ -115,83 +110,26 @@ func (p *parser) fromTemplate(k *templateKey) bool {
 	return true
 }
 
-// addTemplate remembers the line just parsed (one sample, its records at
-// p.recStart, no error and no drop).
+// addTemplate remembers the line just parsed (one sample, no error and no
+// drop); its records are at the end of p.recs.
 func (p *parser) addTemplate(k *templateKey) {
 	if len(p.recs) <= p.recStart {
 		return
 	}
 	r := &p.recs[len(p.recs)-1]
 	t := &lineTemplate{
-		h: k.h, key: string(k.key), nameLen: len(k.name),
-		name: p.name, nameHash: p.nameHash,
-		labels: slices.Clip(slices.Clone(r.Labels)),
-		typ:    p.tmType, ms: p.tmMS, rate: p.tmRate, repeat: p.tmRepeat,
+		name: p.name, nameHash: p.nameHash, typ: r.Type,
+		div: p.tmDiv, repeat: p.tmRepeat,
 	}
-	if len(t.labels) == 0 {
-		t.labels = nil
+	if len(r.Labels) > 0 {
+		// Sorted once here (they are unique already), the rule engine
+		// uses them as they are instead of copying and sorting them per
+		// record.
+		t.labels = slices.Clone(r.Labels)
+		slices.SortFunc(t.labels, func(a, b normalize.Label) int { return strings.Compare(a.Name, b.Name) })
+		t.labels = slices.Clip(t.labels)
 	}
-	// Sorted once here (they are unique already), the rule engine uses
-	// them as they are instead of copying and sorting them per record.
-	slices.SortFunc(t.labels, func(a, b normalize.Label) int { return strings.Compare(a.Name, b.Name) })
-	p.tmpls.put(t)
-}
-
-// templates is an open-addressing table of line templates.
-type templates struct {
-	slots []*lineTemplate // a power of two
-	n     int
-}
-
-func (ts *templates) get(k *templateKey) *lineTemplate {
-	if ts.n == 0 {
-		return nil
-	}
-	mask := uint64(len(ts.slots) - 1)
-	for i := k.h & mask; ; i = (i + 1) & mask {
-		t := ts.slots[i]
-		if t == nil {
-			return nil
-		}
-		// The name may hold a '|', so where it ends is part of the key.
-		if t.h == k.h && t.nameLen == len(k.name) && t.key == string(k.key) {
-			return t
-		}
-	}
-}
-
-func (ts *templates) put(t *lineTemplate) {
-	switch {
-	case ts.slots == nil:
-		ts.slots = make([]*lineTemplate, 64)
-	case ts.n >= maxTemplates:
-		clear(ts.slots)
-		ts.n = 0
-	case 2*(ts.n+1) > len(ts.slots):
-		old := ts.slots
-		ts.slots = make([]*lineTemplate, 2*len(old))
-		ts.n = 0
-		for _, o := range old {
-			if o != nil {
-				ts.insert(o)
-			}
-		}
-	}
-	ts.insert(t)
-}
-
-func (ts *templates) insert(t *lineTemplate) {
-	mask := uint64(len(ts.slots) - 1)
-	i := t.h & mask
-	for ts.slots[i] != nil {
-		if ts.slots[i].h == t.h && ts.slots[i].key == t.key && ts.slots[i].nameLen == t.nameLen {
-			ts.slots[i] = t
-			return
-		}
-		i = (i + 1) & mask
-	}
-	ts.slots[i] = t
-	ts.n++
+	p.tmpls.add(k.h, string(k.key), t, maxTemplates)
 }
 
 // problems sums the errors and the drops counted so far.
