@@ -13,7 +13,7 @@ LDFLAGS   := -s -w \
 	-X github.com/prometheus/common/version.BuildUser=rosetta \
 	-X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build run test test-only go-test mapping-tests peers vet fmt-check generate ci bench bench-ingest bench-json fuzz
+.PHONY: all build run test test-only go-test mapping-tests peers peer-check vet fmt-check generate ci bench bench-ingest bench-json fuzz
 
 all: build
 
@@ -26,10 +26,15 @@ run: build
 peers:
 	.ci/install-peers
 
+# peer-check tests the peer check itself (a package dropped from the list
+# must be named).
+peer-check:
+	.ci/check-peers-test
+
 # test: install peers, then run every test with the race detector.
 test: peers test-only
 
-test-only: vet fmt-check go-test mapping-tests chart-test image-test
+test-only: peer-check vet fmt-check go-test mapping-tests chart-test image-test
 
 go-test:
 	$(GO) test -race -count=1 -timeout 25m $(PKGS)
