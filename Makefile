@@ -13,7 +13,7 @@ LDFLAGS   := -s -w \
 	-X github.com/prometheus/common/version.BuildUser=rosetta \
 	-X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build run test test-only go-test mapping-tests peers peer-check vet fmt-check generate ci bench bench-ingest bench-json fuzz
+.PHONY: all build run test test-only go-test mapping-tests peers peer-check vet fmt-check generate ci bench bench-ingest bench-json fuzz record-jmx-golden
 
 all: build
 
@@ -71,6 +71,21 @@ bench-json:
 	test -d $(JSON_EXPORTER_SRC) || git clone --depth 1 https://github.com/prometheus-community/json_exporter $(JSON_EXPORTER_SRC)
 	cd $(JSON_EXPORTER_SRC) && $(GO) build -o json_exporter .
 	$(GO) run ./cmd/json-bench -json-exporter $(JSON_EXPORTER_SRC)/json_exporter
+
+# record-jmx-golden builds the real jmx_exporter collector from its source
+# (pinned in testdata/jmx/oracle/build.sh, cloned into $(JMX_ORACLE_DIR),
+# outside the repository, never committed; JMX_EXPORTER_REPO and
+# CLIENT_JAVA_REPO may name mirrors, JMX_ORACLE_SRC existing checkouts)
+# and records its output on the test JVMs as the golden files that
+# `make test` compares Rosetta with (inputs/jmx/oracle).
+JMX_ORACLE_DIR    ?= /tmp/rosetta-jmx-oracle
+JMX_ORACLE_SRC    ?= $(JMX_ORACLE_DIR)/src
+JMX_EXPORTER_REPO ?= https://github.com/prometheus/jmx_exporter
+CLIENT_JAVA_REPO  ?= https://github.com/prometheus/client_java
+record-jmx-golden:
+	JMX_ORACLE_SRC=$(JMX_ORACLE_SRC) JMX_EXPORTER_REPO=$(JMX_EXPORTER_REPO) CLIENT_JAVA_REPO=$(CLIENT_JAVA_REPO) \
+		testdata/jmx/oracle/build.sh $(JMX_ORACLE_DIR)
+	$(GO) test -count=1 -timeout 20m ./inputs/jmx/oracle -record=$(JMX_ORACLE_DIR)
 
 # fuzz runs every fuzz target for FUZZTIME each (the seed corpora also run
 # in `make test`).

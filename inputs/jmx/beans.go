@@ -326,7 +326,12 @@ func (x *Exporter) record(out []normalize.Record, b *BeanName, props []Prop, att
 	m.WriteString(": ")
 	m.WriteString(javaString(v))
 
-	help := descr + " " + b.Domain + ":name=" + propOr(props, "name") + ",type=" + propOr(props, "type") + ",attribute=" + attrName
+	help := b.Domain + ":name=" + propOr(props, "name") + ",type=" + propOr(props, "type") + ",attribute=" + attrName
+	if descr != "" && descr != attrName {
+		// jmx_exporter leaves out a description that only repeats the
+		// attribute's name (MXBeans describe attributes so).
+		help = descr + " " + help
+	}
 
 	var n strings.Builder
 	n.WriteString(b.Domain)

@@ -1,0 +1,315 @@
+package oracle
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// -record names the directory `testdata/jmx/oracle/build.sh` built the real
+// collector in (make record-jmx-golden): the goldens are rewritten from its
+// output before Rosetta is compared with them.
+var record = flag.String("record", "", "oracle build directory: rewrite the golden files with the real jmx_exporter collector's output")
+
+const oracleDir = "../../../testdata/jmx/oracle"
+
+// oracleCase is one comparison: a jmx_exporter config (without its
+// connection, which the test adds) run by the real collector and by
+// Rosetta on one peer JVM.
+type oracleCase struct {
+	name   string // golden file golden/<name>.txt
+	peer   string // key of peers
+	config string // configs/<config>: the jmx_exporter config
+	// library, when set, runs Rosetta with mapping_files: [library:NAME]
+	// instead of the config, which is then the jmx_exporter equivalent of
+	// the curated file (what a jmx_exporter user would write).
+	library string
+	// presence: series (name{labels}) matching one of these have values
+	// that move between reads or depend on the JVM; they are compared by
+	// presence (the golden holds "*").
+	presence []string
+}
+
+// platform matches the platform beans' default-named series (any case).
+const platform = `(?i)^(java_lang|java_nio|java_util_logging|jdk_|com_sun_management|jmimplementation)`
+
+var cases = []oracleCase{
+	{name: "testapp-default", peer: "testapp", config: "testapp-default.yml", presence: []string{platform}},
+	{name: "testapp-lowercase", peer: "testapp", config: "testapp-lowercase.yml", presence: []string{platform}},
+	{name: "testapp-rules", peer: "testapp", config: "testapp-rules.yml"},
+	{name: "testapp-filters", peer: "testapp", config: "testapp-filters.yml"},
+	{name: "testapp-examples", peer: "testapp", config: "testapp-examples.yml", presence: []string{`^jvm_`, `^java_lang_`}},
+}
+
+// ignored series are left out on both sides: a collector's LastGcInfo
+// exists only after that collector ran, which is up to the JVM.
+var ignored = regexp.MustCompile(`(?i)lastgcinfo`)
+
+// selfMetric tells Rosetta's own series (and Go's) from the exported ones.
+var selfMetric = regexp.MustCompile(`^(rosetta_|go_|process_|promhttp_)`)
+
+func TestOracle(t *testing.T) {
+	var classpath string
+	if *record != "" {
+		b, err := os.ReadFile(filepath.Join(*record, "classpath"))
+		if err != nil {
+			t.Fatalf("-record: %v (build the oracle with testdata/jmx/oracle/build.sh DIR, or make record-jmx-golden)", err)
+		}
+		classpath = strings.TrimSpace(string(b))
+	}
+	rosetta := buildRosetta(t)
+	need := map[string]bool{}
+	for _, c := range cases {
+		need[c.peer] = true
+	}
+	ports := startPeers(t, need)
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			port := ports[c.peer]
+			body, err := os.ReadFile(filepath.Join(oracleDir, "configs", c.config))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var presence []*regexp.Regexp
+			for _, p := range c.presence {
+				presence = append(presence, regexp.MustCompile(p))
+			}
+			dir := t.TempDir()
+			cfg := filepath.Join(dir, "jmx_exporter.yml")
+			conn := "hostPort: 127.0.0.1:" + strconv.Itoa(port) + "\n"
+			if err := os.WriteFile(cfg, append([]byte(conn), body...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join(oracleDir, "golden", c.name+".txt")
+			if *record != "" {
+				out := runOracle(t, classpath, cfg)
+				lines, err := canonical(out, nil, presence)
+				if err != nil {
+					t.Fatalf("the real collector's output: %v\n%s", err, out)
+				}
+				if len(lines) == 0 {
+					t.Fatalf("the real collector exported nothing")
+				}
+				if err := os.WriteFile(golden, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantText, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (record it with make record-jmx-golden)", err)
+			}
+			want := strings.Split(strings.TrimSuffix(string(wantText), "\n"), "\n")
+
+			var input string
+			if c.library != "" {
+				input = fmt.Sprintf("      host_port: 127.0.0.1:%d\n    mapping_files: [library:%s]\n", port, c.library)
+			} else {
+				input = fmt.Sprintf("      jmx_exporter_config: %s\n", cfg)
+			}
+			rcfg := filepath.Join(dir, "rosetta.yml")
+			if err := os.WriteFile(rcfg, []byte("inputs:\n  - name: jmx\n    type: jmx\n    config:\n      interval: 1h\n"+input), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			text := runRosetta(t, rosetta, rcfg)
+			got, err := canonical(text, selfMetric, presence)
+			if err != nil {
+				t.Fatalf("Rosetta's /metrics: %v\n%s", err, text)
+			}
+			if diff := lineDiff(want, got); diff != "" {
+				t.Errorf("Rosetta vs the real jmx_exporter collector (%s; -jmx_exporter +rosetta):\n%s", golden, diff)
+			}
+		})
+	}
+}
+
+// runOracle runs the real collector (testdata/jmx/oracle/Oracle.java) once.
+func runOracle(t *testing.T, classpath, cfg string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, javaTool(t, "java"), "-cp", classpath, "Oracle", cfg)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the real collector: %v\n%s", err, stderr.String())
+	}
+	return string(out)
+}
+
+// runRosetta starts the rosetta binary with cfg, waits for its first JMX
+// poll and returns /metrics.
+func runRosetta(t *testing.T, bin, cfg string) string {
+	t.Helper()
+	web := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	var log bytes.Buffer
+	cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+web)
+	cmd.Stdout = &log
+	cmd.Stderr = &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-done
+		if t.Failed() {
+			t.Logf("rosetta's log:\n%s", log.String())
+		}
+	}()
+	polled := regexp.MustCompile(`(?m)^rosetta_jmx_beans\{[^}]*\} [1-9]`)
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		select {
+		case <-done:
+			t.Fatalf("rosetta exited")
+		default:
+		}
+		if text, err := get("http://" + web + "/metrics"); err == nil && polled.MatchString(text) {
+			return text
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rosetta did not finish a JMX poll within 90s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func get(url string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req.Header.Set("Accept", "text/plain;version=0.0.4")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return string(b), err
+}
+
+// canonical parses a text exposition into comparable lines: per family in
+// name order "# HELP", "# TYPE" and its samples (labels sorted, values in
+// Go's shortest form, so that Java's 1.7E9 equals 1.7e+09), values of
+// series matching presence as "*". Families matching skip and series
+// matching ignored are left out.
+func canonical(text string, skip *regexp.Regexp, presence []*regexp.Regexp) ([]string, error) {
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	mfs, err := p.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(mfs))
+	for n := range mfs {
+		if skip == nil || !skip.MatchString(n) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		mf := mfs[n]
+		var samples []string
+		for _, m := range mf.GetMetric() {
+			var v float64
+			switch mf.GetType() {
+			case dto.MetricType_COUNTER:
+				v = m.GetCounter().GetValue()
+			case dto.MetricType_GAUGE:
+				v = m.GetGauge().GetValue()
+			case dto.MetricType_UNTYPED:
+				v = m.GetUntyped().GetValue()
+			default:
+				return nil, fmt.Errorf("family %s: unexpected type %s", n, mf.GetType())
+			}
+			ls := make([]string, 0, len(m.GetLabel()))
+			for _, l := range m.GetLabel() {
+				ls = append(ls, l.GetName()+"="+strconv.Quote(l.GetValue()))
+			}
+			sort.Strings(ls)
+			series := n
+			if len(ls) > 0 {
+				series += "{" + strings.Join(ls, ",") + "}"
+			}
+			if ignored.MatchString(series) {
+				continue
+			}
+			value := strconv.FormatFloat(v, 'g', -1, 64)
+			for _, p := range presence {
+				if p.MatchString(series) {
+					value = "*"
+					break
+				}
+			}
+			samples = append(samples, series+" "+value)
+		}
+		if len(samples) == 0 {
+			continue
+		}
+		sort.Strings(samples)
+		if mf.GetHelp() != "" {
+			out = append(out, "# HELP "+n+" "+mf.GetHelp())
+		}
+		out = append(out, "# TYPE "+n+" "+strings.ToLower(mf.GetType().String()))
+		out = append(out, samples...)
+	}
+	if len(out) == 0 && len(names) > 0 {
+		return nil, errors.New("every series was ignored")
+	}
+	return out, nil
+}
+
+// lineDiff lists the lines only in want (-) and only in got (+), in order;
+// both are sorted by family. At most 100 of each are shown.
+func lineDiff(want, got []string) string {
+	in := func(ls []string) map[string]int {
+		m := map[string]int{}
+		for _, l := range ls {
+			m[l]++
+		}
+		return m
+	}
+	var b strings.Builder
+	show := func(ls []string, other map[string]int, sign string) {
+		n := 0
+		for _, l := range ls {
+			if other[l] > 0 {
+				other[l]--
+				continue
+			}
+			if n++; n <= 100 {
+				b.WriteString(sign + l + "\n")
+			}
+		}
+		if n > 100 {
+			fmt.Fprintf(&b, "%s... %d more\n", sign, n-100)
+		}
+	}
+	show(want, in(got), "-")
+	show(got, in(want), "+")
+	return b.String()
+}
