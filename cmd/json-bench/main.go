@@ -105,7 +105,6 @@ func rosettaConfig(target string) string {
     config:
       targets: [%q]
       interval: 250ms
-      timeout: 10s
       metrics:
         - path: servers.*
           labels_from: {name: name}

@@ -22,7 +22,7 @@ type Common struct {
 	// required with more than one target.
 	TargetLabel string `yaml:"target_label"`
 	// Interval between polls and Timeout of one poll (connect, request,
-	// body and parse).
+	// body and parse); an unset Timeout is min(10s, Interval).
 	Interval time.Duration `yaml:"interval"`
 	Timeout  time.Duration `yaml:"timeout"`
 	// MaxBodySize bounds a response; a larger one fails the poll
@@ -38,6 +38,9 @@ var DefaultCommon = Common{
 }
 
 func (c *Common) common() *Common { return c }
+
+// Poll implements inputs.Poller.
+func (c *Common) Poll() (interval, timeout time.Duration) { return c.Interval, c.Timeout }
 
 // validate checks c; tcp says the targets are host:port, not URLs.
 func (c *Common) validate(tcp bool) error {
@@ -77,6 +80,8 @@ func (c *Common) validate(tcp bool) error {
 	}
 	if c.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("timeout: must be positive, not %q", c.Timeout))
+	} else if c.Interval > 0 && c.Timeout > c.Interval {
+		errs = append(errs, fmt.Errorf("timeout: %q must not exceed interval %q", c.Timeout, c.Interval))
 	}
 	if c.MaxBodySize <= 0 {
 		errs = append(errs, fmt.Errorf("max_body_size: must be positive, not %d", c.MaxBodySize))

@@ -178,7 +178,7 @@ func TestDriverBadTargets(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	cfg := decodeTest(t, testFactory, fmt.Sprintf("targets: [%q]\ninterval: 50ms\ntimeout: 300ms\nmax_body_size: 1MiB\n", srv.URL))
+	cfg := decodeTest(t, testFactory, fmt.Sprintf("targets: [%q]\ninterval: 100ms\nmax_body_size: 1MiB\n", srv.URL))
 	rec, reg := startDriver(t, testFactory, cfg)
 	source := "app/" + srv.URL
 	up := func() float64 {
@@ -218,7 +218,7 @@ func TestDriverBadTargets(t *testing.T) {
 	}
 	dead := "http://" + ln.Addr().String() + "/stats"
 	ln.Close()
-	cfg2 := decodeTest(t, testFactory, fmt.Sprintf("targets: [%q]\ninterval: 50ms\ntimeout: 300ms\n", dead))
+	cfg2 := decodeTest(t, testFactory, fmt.Sprintf("targets: [%q]\ninterval: 50ms\n", dead))
 	_, reg2 := startDriver(t, testFactory, cfg2)
 	waitFor(t, "refused counted", func() bool { return pollErrors(t, reg2, dead, "refused") > 0 })
 }
@@ -293,13 +293,15 @@ func TestDriverHangingTargetIsolated(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer ok.Close()
-	cfg := decodeTest(t, testFactory, fmt.Sprintf("targets: [%q, %q]\ntarget_label: instance\ninterval: 50ms\ntimeout: 2s\n", hang.URL, ok.URL))
-	rec, _ := startDriver(t, testFactory, cfg)
-	// Within one timeout of the hanging target, the good one polls many times.
-	waitFor(t, "good target polled 5 times", func() bool {
-		r := rec.get("app/" + ok.URL)
-		return len(r) == 1 && r[0].Value >= 5
-	})
+	cfg := decodeTest(t, testFactory, fmt.Sprintf("targets: [%q, %q]\ntarget_label: instance\ninterval: 2s\n", hang.URL, ok.URL))
+	rec, reg := startDriver(t, testFactory, cfg)
+	// The good target, listed second, is stored before the hanging one's
+	// first poll times out (timeout = interval = 2s).
+	waitFor(t, "good target polled", func() bool { return len(rec.get("app/"+ok.URL)) == 1 })
+	if n := pollErrors(t, reg, hang.URL, "timeout"); n != 0 {
+		t.Errorf("the good target waited for the hanging one's timeout (%v timeouts counted first)", n)
+	}
+	waitFor(t, "hanging target timed out", func() bool { return pollErrors(t, reg, hang.URL, "timeout") > 0 })
 	got := rec.get("app/" + ok.URL)[0]
 	want := normalize.Labels{{Name: "instance", Value: ok.URL}}
 	if diff := cmp.Diff(want, got.Labels); diff != "" {

@@ -51,7 +51,7 @@ func startExpvarApp(t *testing.T) string {
 func TestExpvarRealProgram(t *testing.T) {
 	url := startExpvarApp(t)
 	f := factoryOf(t, "expvar")
-	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\ntimeout: 5s\n", url))
+	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\n", url))
 	rec, _ := startDriver(t, f, cfg)
 	source := "app/" + url
 	waitFor(t, "expvar records", func() bool { return len(rec.get(source)) > 20 })

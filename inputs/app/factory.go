@@ -41,6 +41,8 @@ func (f factory) Decode(node *yaml.Node) (inputs.Config, error) {
 	if err := inputs.DecodeStrict(node, cfg, what); err != nil {
 		return nil, err
 	}
+	c := cfg.common()
+	inputs.DefaultTimeout(node, &c.Timeout, c.Interval)
 	if err := cfg.Validate(); err != nil {
 		return nil, positioned(node, what, err)
 	}

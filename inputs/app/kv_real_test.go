@@ -189,7 +189,7 @@ func TestRedisRealServer(t *testing.T) {
 	if err := os.WriteFile(pw, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\ntimeout: 5s\npassword_file: %q\n", addr, pw))
+	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\npassword_file: %q\n", addr, pw))
 	rec, _ := startDriver(t, f, cfg)
 	source := "app/" + addr
 	waitFor(t, "redis records", func() bool { return len(rec.get(source)) > 50 })
@@ -223,7 +223,7 @@ func TestRedisRealServer(t *testing.T) {
 	saveBody(t, "redis-info.txt", body)
 
 	// A wrong password is a clear, counted error.
-	bad := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\ntimeout: 5s\npassword: wrong\n", addr))
+	bad := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\npassword: wrong\n", addr))
 	_, reg := startDriver(t, f, bad)
 	waitFor(t, "auth error counted", func() bool { return pollErrors(t, reg, addr, "auth") > 0 })
 }
@@ -231,7 +231,7 @@ func TestRedisRealServer(t *testing.T) {
 func TestMemcachedRealServer(t *testing.T) {
 	addr := startMemcached(t)
 	f := factoryOf(t, "memcached")
-	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\ntimeout: 5s\n", addr))
+	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\n", addr))
 	rec, _ := startDriver(t, f, cfg)
 	source := "app/" + addr
 	waitFor(t, "memcached records", func() bool { return len(rec.get(source)) > 30 })
@@ -258,7 +258,7 @@ func TestMemcachedRealServer(t *testing.T) {
 func TestNginxRealServer(t *testing.T) {
 	url := startNginx(t)
 	f := factoryOf(t, "nginx")
-	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\ntimeout: 5s\n", url))
+	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\n", url))
 	rec, _ := startDriver(t, f, cfg)
 	source := "app/" + url
 	waitFor(t, "nginx records", func() bool { return len(rec.get(source)) == 7 })
@@ -288,7 +288,6 @@ func TestTextCommandRealServer(t *testing.T) {
 	f := factoryOf(t, "text")
 	cfg := decodeTest(t, f, fmt.Sprintf(`targets: [%q]
 interval: 200ms
-timeout: 5s
 command: "stats\r\n"
 end_line: END
 lines:
@@ -361,7 +360,7 @@ DocumentRoot %[1]q
 func TestApacheRealServer(t *testing.T) {
 	url := startApache(t)
 	f := factoryOf(t, "apache")
-	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\ntimeout: 5s\n", url))
+	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\n", url))
 	rec, _ := startDriver(t, f, cfg)
 	source := "app/" + url
 	waitFor(t, "apache records", func() bool { return len(rec.get(source)) > 20 })

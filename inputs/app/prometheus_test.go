@@ -191,7 +191,7 @@ func throughStore(t *testing.T, recs []normalize.Record) []*dto.MetricFamily {
 func TestPrometheusDriverRealExporter(t *testing.T) {
 	base := startPrometheus(t)
 	f := factoryOf(t, "prometheus")
-	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\ntimeout: 5s\n", base+"/metrics"))
+	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 200ms\n", base+"/metrics"))
 	rec, reg := startDriver(t, f, cfg)
 	source := "app/" + base + "/metrics"
 	waitFor(t, "a poll's records", func() bool { return len(rec.get(source)) > 100 })

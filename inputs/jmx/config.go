@@ -46,7 +46,8 @@ type Config struct {
 	// OverrideStubHost dials the configured host with the port the stub
 	// advertises, instead of the stub's host (java.rmi.server.hostname).
 	OverrideStubHost bool `yaml:"override_stub_host"`
-	// Interval between polls and Timeout of one poll.
+	// Interval between polls and Timeout of one poll; an unset Timeout is
+	// min(10s, Interval).
 	Interval time.Duration `yaml:"interval"`
 	Timeout  time.Duration `yaml:"timeout"`
 	// Connections is how many calls run in parallel.
@@ -161,6 +162,11 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	}
 	if err := node.Decode(&cfg); err != nil {
 		return nil, fmt.Errorf("%d:%d: jmx input: %w", node.Line, node.Column, err)
+	}
+	if t := inputs.DefaultTimeout(node, &cfg.Timeout, cfg.Interval); t != nil && cfg.Interval > 0 && cfg.Timeout > cfg.Interval {
+		// Checked here, where the timeout is known to be explicit (a
+		// Config built in code may poll with a longer one).
+		return nil, fmt.Errorf("%d:%d: jmx input: timeout %q must not exceed interval %q", t.Line, t.Column, cfg.Timeout, cfg.Interval)
 	}
 	if cfg.JMXExporterConfig != "" {
 		if err := cfg.loadJMXExporter(cfg.JMXExporterConfig); err != nil {
@@ -405,6 +411,9 @@ func splitHostPort(hp string) (string, int, error) {
 	}
 	return host, port, nil
 }
+
+// Poll implements inputs.Poller.
+func (c *Config) Poll() (interval, timeout time.Duration) { return c.Interval, c.Timeout }
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
 // Config is the `plugin` input's configuration.
@@ -31,7 +33,7 @@ type Config struct {
 	Config yaml.Node `yaml:"config"`
 
 	// Interval and Timeout are a pull plugin's poll period and the
-	// deadline of each Collect.
+	// deadline of each Collect; an unset Timeout is min(10s, Interval).
 	Interval time.Duration `yaml:"interval"`
 	Timeout  time.Duration `yaml:"timeout"`
 	// HeartbeatInterval is how often a push plugin must send something;
@@ -97,6 +99,7 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	if err := dec.Decode(&cfg); err != nil {
 		return nil, fmt.Errorf("%d:%d: plugin input: %w", node.Line, node.Column, err)
 	}
+	inputs.DefaultTimeout(node, &cfg.Timeout, cfg.Interval)
 	cfg.Config = yaml.Node{}
 	if v := mapValue(node, "config"); v != nil {
 		cfg.Config = *v
@@ -154,6 +157,9 @@ func positioned(node *yaml.Node, err error) error {
 	}
 	return errors.Join(out...)
 }
+
+// Poll implements inputs.Poller.
+func (c *Config) Poll() (interval, timeout time.Duration) { return c.Interval, c.Timeout }
 
 // Validate checks the values.
 func (c *Config) Validate() error {

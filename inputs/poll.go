@@ -1,0 +1,68 @@
+package inputs
+
+import (
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultPollTimeout is the timeout of one poll when the config sets none
+// and the interval is longer.
+const DefaultPollTimeout = 10 * time.Second
+
+// Poller is implemented by the configs of pull inputs: how often they
+// poll their targets and how long one poll may take.
+type Poller interface {
+	Poll() (interval, timeout time.Duration)
+}
+
+// DefaultTimeout sets *timeout to min(DefaultPollTimeout, interval) when
+// the config block node does not give a timeout key, as Prometheus clamps
+// an unset scrape timeout to the scrape interval: a short interval alone
+// must not make a config invalid. An explicit timeout is kept and its value
+// node returned (a pull input rejects one longer than its interval).
+func DefaultTimeout(node *yaml.Node, timeout *time.Duration, interval time.Duration) (explicit *yaml.Node) {
+	if v := mapValue(node, "timeout"); v != nil {
+		return v
+	}
+	*timeout = DefaultPollTimeout
+	if interval > 0 && interval < *timeout {
+		*timeout = interval
+	}
+	return nil
+}
+
+// mapValue returns the value of key in mapping n, merge keys (<<)
+// included, or nil.
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value == key && k.Kind == yaml.ScalarNode {
+			return v
+		}
+		if k.Value == "<<" {
+			for v != nil && v.Kind == yaml.AliasNode {
+				v = v.Alias
+			}
+			if v == nil {
+				continue
+			}
+			if v.Kind == yaml.SequenceNode {
+				for _, m := range v.Content {
+					if x := mapValue(m, key); x != nil {
+						return x
+					}
+				}
+			} else if x := mapValue(v, key); x != nil {
+				return x
+			}
+		}
+	}
+	return nil
+}
