@@ -39,6 +39,13 @@ test-only: peer-check vet fmt-check go-test mapping-tests chart-test image-test
 go-test:
 	$(GO) test -race -count=1 -timeout 25m $(PKGS)
 
+# test-short is the edit-test loop: every test that needs no peer (no
+# JVM, no Debian server, no binary built from source), without -race, in
+# well under a minute once built. `make test` still runs everything.
+.PHONY: test-short
+test-short:
+	$(GO) test -short -count=1 -timeout 5m $(PKGS)
+
 # mapping-tests runs `rosetta test` over the curated library and the
 # example test files, as a user would in their own CI.
 mapping-tests:

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -14,10 +15,7 @@ import (
 // promhttp's and well-named series of every type) and runs the real
 // `promtool check metrics` over it: it must have nothing to say.
 func TestPromtoolCheckMetrics(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Fatal("promtool not found (Debian package prometheus); `make peers` installs it")
-	}
+	promtool := testutil.Peer(t, "prometheus", "promtool")
 	s, reg := newTestStore(t, StoreConfig{})
 	hist := &normalize.SeriesOptions{Rule: "h", Observer: normalize.ObserverHistogram, Buckets: []float64{0.1, 1}}
 	s.Write([]normalize.Sample{

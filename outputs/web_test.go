@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -314,15 +315,7 @@ func TestWebRun(t *testing.T) {
 	}
 
 	// Two listen addresses; cancel stops both.
-	free := func() string {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		return l.Addr().String()
-	}
-	addrs = []string{free(), free()}
+	addrs = []string{testutil.FreeAddr(t), testutil.FreeAddr(t)}
 	w, err = NewWeb(WebConfig{Gatherer: g, Flags: flags})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // The live mappings page in a real browser: headless Chromium (Debian's)
@@ -18,10 +20,7 @@ import (
 // table, an unmatched name with its suggested rule and a conflict; the
 // screenshots are left in the test's directory.
 func TestMappingsPageInBrowser(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: `make peers` installs it")
-	}
+	node := testutil.Peer(t, "nodejs", "node")
 	chromium := "/usr/bin/chromium"
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatal("chromium is not installed (Debian package chromium): `make peers` installs it")
@@ -30,8 +29,8 @@ func TestMappingsPageInBrowser(t *testing.T) {
 		t.Fatal("playwright-core is not installed in testdata/node: `make peers` runs npm ci there")
 	}
 	bin := buildRosetta(t)
-	web := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	tcp := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	web := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
+	tcp := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
 	p := startProcess(t, bin, "--statsd.mapping-config=../../testdata/mappingtests/statsd-mapping.yml",
 		"--statsd.listen-udp=", "--statsd.listen-tcp="+tcp, "--web.listen-address="+web, "--config.watch-interval=0")
 	p.waitReady(t, "http://"+web+"/-/ready", 20*time.Second)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // knownDifferences lists what is deliberately different between Rosetta and
@@ -35,9 +37,6 @@ var knownDifferences = struct {
 // module cache at the version in go.mod) and to Rosetta, and compares their
 // /metrics families, types, label sets and values.
 func TestStatsdExporterDifferential(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs two servers; skipped with -short")
-	}
 	dir := filepath.Join("..", "..", "testdata", "e2e", "statsd-differential")
 	mapping, err := filepath.Abs(filepath.Join(dir, "mapping.yml"))
 	if err != nil {
@@ -48,22 +47,31 @@ func TestStatsdExporterDifferential(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	lines := 0
+	for l := range strings.SplitSeq(string(traffic), "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines++
+		}
+	}
+
 	type server struct {
 		name            string
 		bin             string
 		statsdAddr, web string
+		linesMetric     string // the server's count of lines received
 	}
 	var servers []server
-	for _, s := range []struct{ name, bin string }{
-		{"statsd_exporter", buildStatsdExporter(t)},
-		{"rosetta", buildRosetta(t)},
+	for _, s := range []struct{ name, bin, linesMetric string }{
+		{"statsd_exporter", buildStatsdExporter(t), "statsd_exporter_lines_total"},
+		{"rosetta", buildRosetta(t), "rosetta_statsd_lines_total"},
 	} {
-		sp, wp := freePort(t), freePort(t)
+		sp, wp := testutil.FreePort(t), testutil.FreePort(t)
 		srv := server{
-			name:       s.name,
-			bin:        s.bin,
-			statsdAddr: fmt.Sprintf("127.0.0.1:%d", sp),
-			web:        fmt.Sprintf("127.0.0.1:%d", wp),
+			name:        s.name,
+			bin:         s.bin,
+			statsdAddr:  fmt.Sprintf("127.0.0.1:%d", sp),
+			web:         fmt.Sprintf("127.0.0.1:%d", wp),
+			linesMetric: s.linesMetric,
 		}
 		startProcess(t, s.bin,
 			"--statsd.mapping-config="+mapping,
@@ -74,18 +82,25 @@ func TestStatsdExporterDifferential(t *testing.T) {
 		servers = append(servers, srv)
 	}
 	for _, s := range servers {
-		waitHTTP(t, "http://"+s.web+"/metrics", 20*time.Second)
+		testutil.WaitHTTP(t, "http://"+s.web+"/metrics", 20*time.Second, nil)
 	}
 	for _, s := range servers {
 		sendTCP(t, s.statsdAddr, traffic)
 	}
-	// Both expire series with a 1s TTL on a 1s tick; wait past that.
-	time.Sleep(3500 * time.Millisecond)
-
+	// Both expire series with a 1s TTL on a 1s tick: poll until both have
+	// read every line and neither shows those series any more (the
+	// traffic, sent once, leaves the other series as they are).
 	got := map[string]map[string]string{}
-	for _, s := range servers {
-		got[s.name] = flatten(t, scrape(t, "http://"+s.web+"/metrics"))
-	}
+	expired := testutil.Poll(15*time.Second, func() bool {
+		for _, s := range servers {
+			mfs := scrape(t, "http://"+s.web+"/metrics")
+			got[s.name] = flatten(t, mfs)
+			if n, _ := metricValue(mfs, s.linesMetric, nil); n < float64(lines) || len(ttlSeries(got[s.name])) > 0 {
+				return false
+			}
+		}
+		return true
+	})
 	if len(got["statsd_exporter"]) < 40 {
 		t.Fatalf("statsd_exporter exposed only %d series; the traffic did not arrive", len(got["statsd_exporter"]))
 	}
@@ -93,11 +108,24 @@ func TestStatsdExporterDifferential(t *testing.T) {
 		t.Errorf("series differ (-statsd_exporter +rosetta):\n%s", diff)
 	}
 	// The TTL rules expired their series on both sides.
-	for name := range got["rosetta"] {
-		if strings.HasPrefix(name, "session_ttl_gauge") || strings.HasPrefix(name, "late_ttl_one") {
-			t.Errorf("series %s should have expired after its 1s ttl", name)
+	if !expired {
+		for name, series := range got {
+			for _, s := range ttlSeries(series) {
+				t.Errorf("%s: series %s should have expired after its 1s ttl", name, s)
+			}
 		}
 	}
+}
+
+// ttlSeries lists the series of the traffic whose rules have a 1s TTL.
+func ttlSeries(series map[string]string) []string {
+	var out []string
+	for name := range series {
+		if strings.HasPrefix(name, "session_ttl_gauge") || strings.HasPrefix(name, "late_ttl_one") {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // flatten turns families into "name{sorted labels} field" → value strings,

@@ -18,6 +18,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // Binaries built once per test run and shared by the end-to-end tests.
@@ -46,6 +48,7 @@ func TestMain(m *testing.M) {
 // buildRosetta builds ./cmd/rosetta (this package) into a temp dir.
 func buildRosetta(t testing.TB) string {
 	t.Helper()
+	testutil.SkipShort(t, "the rosetta binary built from source")
 	buildOnce.Do(func() {
 		rosettaBin = filepath.Join(binDir, "rosetta")
 		cmd := exec.Command("go", "build", "-o", rosettaBin, ".")
@@ -64,6 +67,7 @@ func buildRosetta(t testing.TB) string {
 // go.mod from the module cache.
 func buildStatsdExporter(t testing.TB) string {
 	t.Helper()
+	testutil.SkipShort(t, "statsd_exporter built from the module cache")
 	statsdExpOnce.Do(func() {
 		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/prometheus/statsd_exporter").Output()
 		if err != nil {
@@ -87,26 +91,6 @@ func buildStatsdExporter(t testing.TB) string {
 		t.Fatal(statsdExpErr)
 	}
 	return statsdExpBin
-}
-
-// freePort returns a port free on 127.0.0.1 for both TCP and UDP.
-func freePort(t testing.TB) int {
-	t.Helper()
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		l.Close()
-		if err == nil {
-			u.Close()
-			return port
-		}
-	}
-	t.Fatal("no free port")
-	return 0
 }
 
 // process is a server started by a test; it is killed at cleanup.
@@ -161,36 +145,7 @@ func (p *process) Output() string {
 // process exits.
 func (p *process) waitReady(t testing.TB, url string, timeout time.Duration) {
 	t.Helper()
-	waitHTTPOr(t, url, timeout, p.done)
-}
-
-// waitHTTP polls url until it answers 200 or the deadline passes.
-func waitHTTP(t testing.TB, url string, timeout time.Duration) {
-	t.Helper()
-	waitHTTPOr(t, url, timeout, nil)
-}
-
-func waitHTTPOr(t testing.TB, url string, timeout time.Duration, exited <-chan struct{}) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		select {
-		case <-exited:
-			t.Fatalf("the server exited before %s answered", url)
-		default:
-		}
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not answer 200 within %s (last error: %v)", url, timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.WaitHTTP(t, url, timeout, p.done)
 }
 
 // scrape fetches and parses a text exposition.

@@ -16,13 +16,15 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // startRosetta starts the built binary with args and waits until it is ready.
 func startRosetta(t *testing.T, args ...string) (web string, p *process) {
 	t.Helper()
 	bin := buildRosetta(t)
-	web = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	web = fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
 	p = startProcess(t, bin, append([]string{"--web.listen-address=" + web}, args...)...)
 	p.waitReady(t, "http://"+web+"/-/ready", 20*time.Second)
 	return web, p
@@ -40,14 +42,11 @@ func writeFile(t *testing.T, dir, name, content string) string {
 // TestPromtoolCheckSelfMetrics runs `promtool check metrics` (Debian package
 // prometheus) over Rosetta's own metrics after some traffic.
 func TestPromtoolCheckSelfMetrics(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Fatal("promtool not found: install the Debian package prometheus (make peers)")
-	}
-	port := freePort(t)
+	promtool := testutil.Peer(t, "prometheus", "promtool")
+	port := testutil.FreePort(t)
 	web, _ := startRosetta(t, fmt.Sprintf("--statsd.listen-tcp=127.0.0.1:%d", port), fmt.Sprintf("--statsd.listen-udp=127.0.0.1:%d", port))
 	sendTCP(t, fmt.Sprintf("127.0.0.1:%d", port), []byte("a.b:1|c\nbad line\nc.d:2|g\ne:1|ms\nf:x|c\n"))
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, web, "rosetta_statsd_lines_total", nil, 5) // all five lines read
 
 	resp, err := http.Get("http://" + web + "/metrics")
 	if err != nil {
@@ -84,7 +83,7 @@ func TestPromtoolCheckSelfMetrics(t *testing.T) {
 // the old rules and says so in rosetta_config_last_reload_successful.
 func TestReload(t *testing.T) {
 	dir := t.TempDir()
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	mappingPath := writeFile(t, dir, "mapping.yml", "mappings:\n- match: \"app.*.hits\"\n  name: \"hits_total\"\n  labels:\n    app: \"$1\"\n")
 	cfg := fmt.Sprintf("inputs:\n  - name: statsd\n    type: statsd\n    config:\n      listen_udp: \"\"\n      listen_tcp: %q\n    mapping_files: [%q]\n", addr, mappingPath)
@@ -126,15 +125,13 @@ func TestReload(t *testing.T) {
 // waitFor polls /metrics until the series has the value.
 func waitFor(t *testing.T, web, name string, labels map[string]string, want float64) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
 	var got float64
 	var ok bool
-	for time.Now().Before(deadline) {
+	if testutil.Poll(5*time.Second, func() bool {
 		got, ok = metricValue(scrape(t, "http://"+web+"/metrics"), name, labels)
-		if ok && got == want {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+		return ok && got == want
+	}) {
+		return
 	}
 	t.Fatalf("%s%v: got %v (present %v), want %v", name, labels, got, ok, want)
 }
@@ -144,7 +141,7 @@ func waitFor(t *testing.T, web, name string, labels map[string]string, want floa
 // bad input is counted, and good series are unharmed.
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	const limit = 20000
 	cfg := fmt.Sprintf("global:\n  series_limit: %d\ninputs:\n  - name: statsd\n    type: statsd\n    config:\n      listen_udp: %q\n      listen_tcp: %q\n", limit, addr, addr)
@@ -235,7 +232,7 @@ func rssBytes(t *testing.T, pid int) int64 {
 
 // TestSIGHUPReload reloads on SIGHUP and counts it.
 func TestSIGHUPReload(t *testing.T) {
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	web, p := startRosetta(t, fmt.Sprintf("--statsd.listen-tcp=127.0.0.1:%d", port), "--statsd.listen-udp=")
 	waitFor(t, web, "rosetta_config_reloads_total", map[string]string{"result": "success"}, 1)
 	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {

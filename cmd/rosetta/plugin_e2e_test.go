@@ -7,16 +7,15 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // TestPluginsEndToEnd launches both example plugins (the Go procstat pull
 // plugin and the Node push plugin) through the rosetta binary and reads
 // their series, renamed by a rule, from /metrics.
 func TestPluginsEndToEnd(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node not found: make peers installs it")
-	}
+	node := testutil.Peer(t, "nodejs", "node")
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)

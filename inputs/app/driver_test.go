@@ -21,6 +21,7 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
+	rtestutil "github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -129,13 +130,7 @@ func startDriver(t *testing.T, f inputs.Factory, cfg inputs.Config) (*recorder, 
 // waitFor polls cond for up to 10s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	rtestutil.Eventually(t, 10*time.Second, what, cond)
 }
 
 func TestDriverBadTargets(t *testing.T) {

@@ -9,13 +9,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // startExpvarApp builds and starts testdata/app/expvarapp, a real Go
 // program with an expvar page, and returns its /debug/vars URL.
 func startExpvarApp(t *testing.T) string {
 	t.Helper()
-	gobin := needBinary(t, "go")
+	gobin := testutil.GoTool(t)
 	bin := filepath.Join(t.TempDir(), "expvarapp")
 	build := exec.Command(gobin, "build", "-o", bin, "../../testdata/app/expvarapp")
 	if out, err := build.CombinedOutput(); err != nil {

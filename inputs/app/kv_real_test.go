@@ -15,6 +15,7 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/app/kv"
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -25,8 +26,8 @@ var update = flag.Bool("update", false, "rewrite the recorded bodies under testd
 // commandstats and errorstats sections exist. It returns host:port.
 func startRedis(t *testing.T, password string) string {
 	t.Helper()
-	bin := needBinary(t, "redis-server")
-	port := freePort(t)
+	bin := testutil.Peer(t, "redis-server", "redis-server")
+	port := testutil.FreePort(t)
 	args := []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir()}
 	if password != "" {
 		args = append(args, "--requirepass", password)
@@ -84,8 +85,8 @@ func redisCommands(t *testing.T, addr string, cmds ...[]string) {
 
 func startMemcached(t *testing.T) string {
 	t.Helper()
-	bin := needBinary(t, "memcached")
-	port := freePort(t)
+	bin := testutil.Peer(t, "memcached", "memcached")
+	port := testutil.FreePort(t)
 	startPeer(t, bin, "-l", "127.0.0.1", "-p", fmt.Sprint(port), "-U", "0", "-m", "16", "-u", "root")
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	waitTCP(t, addr)
@@ -112,9 +113,9 @@ func startMemcached(t *testing.T) string {
 // returns the status URL.
 func startNginx(t *testing.T) string {
 	t.Helper()
-	bin := needBinary(t, "nginx", "/usr/sbin/nginx")
+	bin := testutil.Peer(t, "nginx-light", "nginx", "/usr/sbin/nginx")
 	dir := t.TempDir()
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	conf := fmt.Sprintf(`daemon off;
 master_process off;
 pid %[1]s/nginx.pid;
@@ -311,7 +312,7 @@ lines:
 // port and returns the /server-status?auto URL.
 func startApache(t *testing.T) string {
 	t.Helper()
-	bin := needBinary(t, "apache2", "/usr/sbin/apache2")
+	bin := testutil.Peer(t, "apache2", "apache2", "/usr/sbin/apache2")
 	mods := "/usr/lib/apache2/modules"
 	if _, err := os.Stat(filepath.Join(mods, "mod_status.so")); err != nil {
 		t.Fatal("apache2's modules are not installed (Debian package apache2): `make peers` installs it")
@@ -323,7 +324,7 @@ func startApache(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	conf := fmt.Sprintf(`ServerRoot %[1]q
 ServerName localhost
 Listen 127.0.0.1:%[2]d

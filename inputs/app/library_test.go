@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/mappings"
 	"github.com/rosetta-adapter/rosetta/mappings/library"
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -67,7 +68,7 @@ var libraryCases = []struct {
 // names (promtool check metrics has nothing to say), leaves nothing under
 // its raw name, and has the series a user of the usual exporter expects.
 func TestLibraryMappings(t *testing.T) {
-	promtool := needBinary(t, "promtool")
+	promtool := testutil.Peer(t, "prometheus", "promtool")
 	for _, tc := range libraryCases {
 		t.Run(tc.lib, func(t *testing.T) {
 			data, err := library.FS.ReadFile(tc.lib + ".yml")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,31 +13,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // Real peers (redis-server, memcached, nginx, prometheus) come from Debian
 // packages that `make peers` installs; a test that cannot find one fails.
-
-func needBinary(t *testing.T, name string, alternatives ...string) string {
-	t.Helper()
-	for _, n := range append([]string{name}, alternatives...) {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	t.Fatalf("%s is not installed: run `make peers` (it installs the Debian packages in .ci/packages.apt)", name)
-	return ""
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // startPeer starts a process that the test stops (and waits for) at the
 // end; its output goes to a file that is shown if the test fails.
@@ -84,18 +64,7 @@ func lastLines(s string, n int) string {
 // waitTCP waits until addr accepts connections.
 func waitTCP(t *testing.T, addr string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not come up: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.WaitTCP(t, addr, 20*time.Second)
 }
 
 // httpGet fetches url within 10s, failing the test on any error or a
@@ -123,28 +92,15 @@ func httpGet(t *testing.T, url string, header ...string) ([]byte, http.Header) {
 // waitHTTP waits until url answers 200.
 func waitHTTP(t *testing.T, url string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not become ready: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testutil.WaitHTTP(t, url, 30*time.Second, nil)
 }
 
 // startPrometheus starts the Debian prometheus server on a free loopback
 // port and returns its base URL.
 func startPrometheus(t *testing.T) string {
-	bin := needBinary(t, "prometheus")
+	bin := testutil.Peer(t, "prometheus", "prometheus")
 	dir := t.TempDir()
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	cfg := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("global: {scrape_interval: 1s}\nscrape_configs:\n  - job_name: self\n    static_configs: [{targets: ['127.0.0.1:%d']}]\n", port)), 0o600); err != nil {
 		t.Fatal(err)

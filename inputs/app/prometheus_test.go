@@ -18,6 +18,7 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/inputs/app/expo"
 	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
+	rtestutil "github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 	"github.com/rosetta-adapter/rosetta/outputs"
 )
@@ -82,12 +83,17 @@ func parseWith(t *testing.T, body []byte, ctype string) []normalize.Record {
 // series and values, histogram buckets and summary quantiles included.
 func TestPrometheusRoundTripRealExporters(t *testing.T) {
 	promBase := startPrometheus(t)
-	nePort := freePort(t)
-	startPeer(t, needBinary(t, "prometheus-node-exporter", "node_exporter"), fmt.Sprintf("--web.listen-address=127.0.0.1:%d", nePort),
+	nePort := rtestutil.FreePort(t)
+	startPeer(t, rtestutil.Peer(t, "prometheus-node-exporter", "prometheus-node-exporter", "node_exporter"), fmt.Sprintf("--web.listen-address=127.0.0.1:%d", nePort),
 		"--collector.disable-defaults", "--collector.cpu", "--collector.meminfo", "--collector.loadavg", "--collector.netdev")
 	neBase := fmt.Sprintf("http://127.0.0.1:%d", nePort)
 	waitHTTP(t, neBase+"/metrics")
-	time.Sleep(2 * time.Second) // prometheus scrapes itself: histograms and summaries fill
+	// Prometheus scrapes itself every second: wait until its histograms and
+	// summaries hold observations.
+	rtestutil.Eventually(t, 30*time.Second, "prometheus's own histograms and summaries to fill", func() bool {
+		body, _ := httpGet(t, promBase+"/metrics")
+		return observed(t, body, dto.MetricType_HISTOGRAM) && observed(t, body, dto.MetricType_SUMMARY)
+	})
 	for name, url := range map[string]string{"prometheus": promBase + "/metrics", "node_exporter": neBase + "/metrics"} {
 		t.Run(name, func(t *testing.T) {
 			body, hdr := httpGet(t, url, "Accept", expo.Accept)
@@ -162,6 +168,23 @@ func parseText(t *testing.T, body []byte) []*dto.MetricFamily {
 		out = append(out, mf)
 	}
 	return out
+}
+
+// observed reports whether a family of type typ in the text exposition
+// body has a series with observations.
+func observed(t *testing.T, body []byte, typ dto.MetricType) bool {
+	t.Helper()
+	for _, mf := range parseText(t, body) {
+		if mf.GetType() != typ {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if m.GetHistogram().GetSampleCount() > 0 || m.GetSummary().GetSampleCount() > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // throughStore maps recs with no rules into a fresh store and gathers it.

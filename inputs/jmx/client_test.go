@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 func ctxT(t *testing.T) context.Context {
@@ -305,7 +307,7 @@ func TestClientTLS(t *testing.T) {
 	}
 	for _, registrySSL := range []bool{false, true} {
 		t.Run(fmt.Sprintf("registry_ssl=%v", registrySSL), func(t *testing.T) {
-			j := startJVM(t, jvmOptions{props: props, rmiPort: freePort(t), agent: []string{
+			j := startJVM(t, jvmOptions{props: props, rmiPort: testutil.FreePort(t), agent: []string{
 				"jmxremote.ssl=true", "jmxremote.registry.ssl=" + strconv.FormatBool(registrySSL)}})
 			c := dialTest(t, j, func(o *Options) { o.TLS = tlsc; o.RegistrySSL = registrySSL })
 			if !c.Server().SSL || !strings.Contains(c.Server().Factory, "SslRMIClientSocketFactory") {
@@ -371,7 +373,7 @@ func TestClientTLSClientAuth(t *testing.T) {
 	j := startJVM(t, jvmOptions{
 		props: []string{"-Djavax.net.ssl.keyStore=" + ks, "-Djavax.net.ssl.keyStorePassword=changeit", "-Djavax.net.ssl.keyStoreType=PKCS12",
 			"-Djavax.net.ssl.trustStore=" + trust, "-Djavax.net.ssl.trustStorePassword=changeit", "-Djavax.net.ssl.trustStoreType=PKCS12"},
-		rmiPort: freePort(t),
+		rmiPort: testutil.FreePort(t),
 		agent:   []string{"jmxremote.ssl=true", "jmxremote.ssl.need.client.auth=true"},
 	})
 	withCert := TLSConfig{CAFile: serverCA, CertFile: cert, KeyFile: key}

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	rtestutil "github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -198,7 +199,7 @@ func TestDriverRealJVM(t *testing.T) {
 // Run still returns promptly on cancel.
 func TestDriverDeadTarget(t *testing.T) {
 	cfg := DefaultConfig
-	cfg.HostPort = "127.0.0.1:" + itoa(freePort(t))
+	cfg.HostPort = "127.0.0.1:" + itoa(rtestutil.FreePort(t))
 	cfg.Interval = 50 * time.Millisecond
 	cfg.Timeout = time.Second
 	reg := prometheus.NewRegistry()

@@ -14,12 +14,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	rtestutil "github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // TestJolokiaMatchesRMI: the same JVM read over RMI and over Jolokia (the
 // real jolokia-core) gives the same bean strings and default series.
 func TestJolokiaMatchesRMI(t *testing.T) {
-	jport := freePort(t)
+	jport := rtestutil.FreePort(t)
 	j := startJVM(t, jvmOptions{jolokiaPort: jport})
 	ctx := ctxT(t)
 	c := dialTest(t, j, nil)
@@ -46,7 +47,7 @@ func TestJolokiaMatchesRMI(t *testing.T) {
 // memoryUsageAfterGc) cannot be told from a composite in Jolokia's JSON,
 // so those lines are left out.
 func TestJolokiaPlatformBeans(t *testing.T) {
-	jport := freePort(t)
+	jport := rtestutil.FreePort(t)
 	j := startJVM(t, jvmOptions{jolokiaPort: jport})
 	ctx := ctxT(t)
 	// A GC first, so that LastGcInfo is set for both reads.
@@ -86,7 +87,7 @@ func TestJolokiaPlatformBeans(t *testing.T) {
 // TestDriverJolokiaBasicAuth: the driver over Jolokia with basic auth; a
 // wrong password is an auth error and no series.
 func TestDriverJolokiaBasicAuth(t *testing.T) {
-	jport := freePort(t)
+	jport := rtestutil.FreePort(t)
 	startJVM(t, jvmOptions{jolokiaPort: jport, props: []string{"-Djolokia.user=monitor", "-Djolokia.password=s3cret"}})
 	for _, tc := range []struct {
 		name, password string

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // The real-JVM tests compile testdata/jmx/app with javac and start remote
@@ -27,13 +28,10 @@ var (
 	appErr  error
 )
 
+// javaTool finds a JDK tool; the JMX tests need a JDK 17.
 func javaTool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s not found: the JMX tests need a JDK 17 (`make peers` installs openjdk-17-jdk-headless)", name)
-	}
-	return p
+	return testutil.Peer(t, "openjdk-17-jdk-headless", name)
 }
 
 // testApp compiles the test application once per test binary.
@@ -95,23 +93,13 @@ type testJVM struct {
 	lines chan string // stdout lines after READY
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func startJVM(t testing.TB, o jvmOptions) *testJVM {
 	t.Helper()
 	dir := testApp(t)
 	java := javaTool(t, "java")
 	jcmd := javaTool(t, "jcmd")
 	if o.port == 0 {
-		o.port = freePort(t)
+		o.port = testutil.FreePort(t)
 	}
 	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", dir + ":" + jolokiaClasspath()}, o.props...)
 	if o.jolokiaPort > 0 {

@@ -20,6 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -58,10 +59,7 @@ func bin(name string) string { return filepath.Join(binDir, name) }
 // nodePath finds node; tests that need it fail when it is missing.
 func nodePath(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node not found (make peers installs nodejs): %v", err)
-	}
+	p := testutil.Peer(t, "nodejs", "node")
 	if _, err := os.Stat("../../testdata/node/node_modules/@grpc/grpc-js"); err != nil {
 		t.Fatalf("testdata/node/node_modules lacks @grpc/grpc-js (make peers installs it): %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	rtestutil "github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -20,10 +21,7 @@ import (
 // with node over UDP and TCP and checks the records. It fails when node
 // or hot-shots is missing: `make peers` installs them.
 func TestHotShots(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed; `make peers` installs the test peers")
-	}
+	node := rtestutil.Peer(t, "nodejs", "node")
 	modules, err := filepath.Abs(filepath.Join("..", "..", "testdata", "node", "node_modules"))
 	if err != nil {
 		t.Fatal(err)
