@@ -35,7 +35,12 @@ type options struct {
 	renders                 int
 	verbose                 bool
 	readBuffer              int
-	gso                     bool
+	// sender is how packets are handed to the kernel: gso, mmsg or plain
+	// (see send).
+	sender string
+	// counters, when above zero, replaces the traffic file by counter
+	// lines over that many series (an application's request counters).
+	counters int
 	// cpuProfiles, when set, is a directory for a CPU profile of Rosetta
 	// per ingest step (Rosetta runs with --debug.pprof).
 	cpuProfiles string
@@ -54,7 +59,8 @@ func main() {
 	flag.IntVar(&o.series, "series", 100000, "series for the memory and render measurements")
 	flag.IntVar(&o.renders, "renders", 15, "scrapes per render measurement")
 	flag.BoolVar(&o.verbose, "v", false, "print every step")
-	flag.BoolVar(&o.gso, "gso", true, "send with UDP segmentation offload (UDP_SEGMENT) when packets have several lines, so that the sender takes less of the machine; -gso=false uses sendmmsg")
+	flag.StringVar(&o.sender, "sender", "gso", "how the sender hands packets to the kernel: gso (UDP_SEGMENT, many equal-size packets per call; the cheapest sender), mmsg (up to 64 packets per sendmmsg) or plain (one packet per sendto, as an ordinary StatsD client sends)")
+	flag.IntVar(&o.counters, "counters", 0, "when above zero, send counter lines over this many series instead of the -traffic file")
 	flag.IntVar(&o.readBuffer, "read-buffer", 0, "--statsd.read-buffer for both servers (0: the OS default)")
 	flag.StringVar(&o.cpuProfiles, "cpuprofile-dir", "", "save a CPU profile of Rosetta for each ingest step in this directory")
 	flag.Parse()
@@ -65,7 +71,14 @@ func main() {
 	if o.linesPerPacket, err = ints(lpps); err != nil {
 		fatal(err)
 	}
-	if o.lines, err = readTraffic(o.traffic); err != nil {
+	switch o.sender {
+	case "gso", "mmsg", "plain":
+	default:
+		fatal(fmt.Errorf("-sender %q: want gso, mmsg or plain", o.sender))
+	}
+	if o.counters > 0 {
+		o.lines = counterLines(o.counters)
+	} else if o.lines, err = readTraffic(o.traffic); err != nil {
 		fatal(err)
 	}
 	tmp, err := os.MkdirTemp("", "ingest-bench-")

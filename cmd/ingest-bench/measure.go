@@ -116,6 +116,21 @@ func padValue(ls []string, pad int) []string {
 	return ls
 }
 
+// counterLines is counter traffic over n series, shaped like an
+// application's request counters (a service, an endpoint, a status).
+func counterLines(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("app.svc%d.endpoint%d.status%d.requests:1|c", i%17, i/17%50, 200+i%5)
+	}
+	if n > 17*50*5 {
+		for i := range out {
+			out[i] = fmt.Sprintf("app.svc%d.endpoint%d.requests%d:1|c", i%17, i/17%50, i)
+		}
+	}
+	return out
+}
+
 // value is a line's value: between the first ':' and the next '|'.
 func value(l string) string {
 	v := l[strings.IndexByte(l, ':')+1:]
@@ -124,23 +139,32 @@ func value(l string) string {
 
 // send sends packets to addr at rate lines/s for dur and returns the lines
 // sent and the rate achieved. On a small machine the sender shares the
-// cores with the server, so it hands the kernel many datagrams per system
-// call: with gso (packets all of one size), one buffer that the kernel cuts
-// into datagrams (UDP_SEGMENT; on loopback the receiving socket gets them
-// one by one, as from separate sends), otherwise up to 64 datagrams per
-// sendmmsg.
-func send(addr string, pkts [][]byte, lpp, rate int, dur time.Duration, gso bool) (int, float64, error) {
+// cores with the server. The cheap senders hand the kernel many datagrams
+// per system call: gso (packets all of one size), one buffer that the
+// kernel cuts into datagrams (UDP_SEGMENT; on loopback the receiving socket
+// gets them one by one, as from separate sends), or mmsg, up to 64
+// datagrams per sendmmsg. plain costs what a real StatsD client costs: one
+// sendto per packet.
+func send(addr string, pkts [][]byte, lpp, rate int, dur time.Duration, sender string) (int, float64, error) {
 	conn, err := net.Dial("udp", addr)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer conn.Close()
 	var write func(first, n int) (int, error)
-	if gso {
+	switch sender {
+	case "gso":
 		if write, err = gsoWriter(conn.(*net.UDPConn), pkts); err != nil {
 			return 0, 0, err
 		}
-	} else {
+	case "plain":
+		write = func(first, _ int) (int, error) {
+			if _, err := conn.Write(pkts[first%len(pkts)]); err != nil {
+				return 0, err
+			}
+			return 1, nil
+		}
+	default:
 		pc := ipv4.NewPacketConn(conn.(*net.UDPConn))
 		msgs := make([]ipv4.Message, 64)
 		for i := range msgs {
@@ -279,8 +303,11 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 		return run, err
 	}
 	defer s.stop()
-	gso := o.gso && lpp > 1
-	pkts := packets(o.lines, lpp, 4096, gso)
+	sender := o.sender
+	if sender == "gso" && lpp == 1 {
+		sender = "mmsg" // one-line packets differ in size
+	}
+	pkts := packets(o.lines, lpp, 4096, sender == "gso")
 	for _, rate := range o.rates {
 		before, err := s.counters()
 		if err != nil {
@@ -301,7 +328,7 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 			}()
 		}
 		self0 := selfCPU()
-		sent, achieved, err := send(s.udp, pkts, lpp, rate, o.step, gso)
+		sent, achieved, err := send(s.udp, pkts, lpp, rate, o.step, sender)
 		senderCPU := selfCPU() - self0
 		if prof != nil {
 			if perr := <-prof; perr != nil {

@@ -35,7 +35,11 @@ func report(w io.Writer, o options, res map[string]*result) {
 	if o.readBuffer > 0 {
 		buf = fmt.Sprintf("`--statsd.read-buffer=%d`", o.readBuffer)
 	}
-	fmt.Fprintf(w, "Machine: %s. Both servers ran one at a time on 127.0.0.1 with `%s` and %s.\n\n", machine(), relPath(o.mapping), buf)
+	traffic := fmt.Sprintf("`%s`", relPath(o.traffic))
+	if o.counters > 0 {
+		traffic = fmt.Sprintf("counter lines over %d series", o.counters)
+	}
+	fmt.Fprintf(w, "Machine: %s. Both servers ran one at a time on 127.0.0.1 with `%s` and %s; traffic: %s, sent with the %s sender.\n\n", machine(), relPath(o.mapping), buf, traffic, o.sender)
 	fmt.Fprintln(w, "| measure | Rosetta | statsd_exporter | Rosetta / statsd_exporter |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	for i, lpp := range o.linesPerPacket {
@@ -64,7 +68,7 @@ func report(w io.Writer, o options, res map[string]*result) {
 		ms(median(ro.renderText)), ms(p90(ro.renderText)), ms(median(se.renderText)), ms(p90(se.renderText)), ratio(ms(median(ro.renderText)), ms(median(se.renderText))))
 	fmt.Fprintf(w, "| `/metrics` render at %dk series, gzip, median / p90 (ms) | %.1f / %.1f | %.1f / %.1f | %s |\n", o.series/1000,
 		ms(median(ro.renderGzip)), ms(p90(ro.renderGzip)), ms(median(se.renderGzip)), ms(p90(se.renderGzip)), ratio(ms(median(ro.renderGzip)), ms(median(se.renderGzip))))
-	fmt.Fprintf(w, "\nRerun: `make bench-ingest` (or `go run ./cmd/ingest-bench -v %s`).\n", strings.Join(os.Args[1:], " "))
+	fmt.Fprintf(w, "\nRerun: `make bench-ingest` (or `go run ./cmd/ingest-bench %s`).\n", strings.Join(os.Args[1:], " "))
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
