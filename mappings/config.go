@@ -24,6 +24,9 @@ type Config struct {
 	File   string
 	Global GlobalConfig
 	Inputs []InputConfig
+	// Outputs is the raw `outputs:` block (nil when absent), decoded by
+	// outputs/remotewrite.
+	Outputs *yaml.Node
 }
 
 // GlobalConfig holds store-wide settings.
@@ -98,6 +101,8 @@ func Parse(file string, data []byte) (*Config, error) {
 				names[ic.Name] = ic.Pos
 				cfg.Inputs = append(cfg.Inputs, ic)
 			}
+		case "outputs":
+			cfg.Outputs = v
 		default:
 			return false
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/rosetta-adapter/rosetta/inputs/statsd"
 	"github.com/rosetta-adapter/rosetta/mappings"
 	"github.com/rosetta-adapter/rosetta/mappings/library"
+	"github.com/rosetta-adapter/rosetta/outputs/remotewrite"
 )
 
 //go:embed default.yml
@@ -43,6 +44,8 @@ func buildOptions() mappings.Options {
 type loadedConfig struct {
 	global mappings.GlobalConfig
 	specs  []inputSpec
+	// remoteWrite are the outputs.remote_write endpoints.
+	remoteWrite []remotewrite.Config
 	// files are the config and mapping files it was read from, for watching.
 	files []string
 }
@@ -108,7 +111,11 @@ func loadConfig(f *runFlags, reg *inputs.Registry, logger *slog.Logger) (*loaded
 	if err != nil {
 		return nil, err
 	}
-	lc := &loadedConfig{global: cfg.Global}
+	rw, err := remotewrite.Decode(file, cfg.Outputs)
+	if err != nil {
+		return nil, err
+	}
+	lc := &loadedConfig{global: cfg.Global, remoteWrite: rw}
 	if f.configFile != "" {
 		lc.files = append(lc.files, f.configFile)
 	}

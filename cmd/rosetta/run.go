@@ -16,6 +16,7 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/mappings/watch"
 	"github.com/rosetta-adapter/rosetta/outputs"
+	"github.com/rosetta-adapter/rosetta/outputs/remotewrite"
 )
 
 // runAdapter runs Rosetta until ctx ends.
@@ -59,6 +60,8 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 	mgr := newManager(logger, store, self)
 	mgr.workers = workers
 	reloadM := newReloadMetrics(self)
+	// Remote write sends what /metrics shows.
+	rw := remotewrite.NewManager(logger.With("component", "remote_write"), outputs.Gatherers{self, mgr, store}, self)
 
 	// The running configuration; reloads replace it only when the new one
 	// is built completely.
@@ -70,6 +73,9 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 			return err
 		}
 		if err := mgr.apply(ctx, next.specs); err != nil {
+			return err
+		}
+		if err := rw.Apply(next.remoteWrite); err != nil {
 			return err
 		}
 		store.SetSeriesLimit(next.global.SeriesLimit)
@@ -85,6 +91,10 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 	if err := mgr.apply(ctx, current.specs); err != nil {
 		return err
 	}
+	if err := rw.Apply(current.remoteWrite); err != nil {
+		return err
+	}
+	defer rw.Stop()
 	reloadM.observe(nil)
 	defer mgr.stop()
 

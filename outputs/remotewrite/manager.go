@@ -1,0 +1,100 @@
+package remotewrite
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Manager runs the configured endpoints and applies new configurations:
+// an endpoint whose settings are unchanged keeps running (and its queue),
+// a changed one is replaced, a removed one stops after a bounded flush.
+type Manager struct {
+	logger *slog.Logger
+	g      prometheus.Gatherer
+	m      *metrics
+
+	mu      sync.Mutex
+	running map[string]*writer
+	// known are the names with self-metrics.
+	known map[string]bool
+}
+
+// NewManager returns a Manager sending what g gathers; its self-metrics
+// are registered with reg.
+func NewManager(logger *slog.Logger, g prometheus.Gatherer, reg prometheus.Registerer) *Manager {
+	return &Manager{logger: logger, g: g, m: newMetrics(reg), running: map[string]*writer{}, known: map[string]bool{}}
+}
+
+// Apply makes cfgs the running set. Every new or changed endpoint is
+// built before anything is stopped, so an error leaves the running set
+// untouched.
+func (m *Manager) Apply(cfgs []Config) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var (
+		start []*writer
+		keep  = map[string]bool{}
+		errs  []error
+	)
+	for _, c := range cfgs {
+		if w, ok := m.running[c.Name]; ok && w.cfg.fingerprint == c.fingerprint {
+			keep[c.Name] = true
+			continue
+		}
+		w, err := newWriter(c, m.g, m.m, m.logger)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		start = append(start, w)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for name, w := range m.running {
+		if keep[name] {
+			continue
+		}
+		w.stop()
+		delete(m.running, name)
+		m.logger.Info("remote write stopped", "remote", name)
+	}
+	names := map[string]bool{}
+	for _, c := range cfgs {
+		names[c.Name] = true
+	}
+	for _, w := range start {
+		m.m.init(w.cfg.Name)
+		m.known[w.cfg.Name] = true
+		m.running[w.cfg.Name] = w
+		w.start()
+		m.logger.Info("remote write started", "remote", w.cfg.Name, "interval", w.cfg.Interval)
+	}
+	m.forgetExcept(names)
+	return nil
+}
+
+// forgetExcept removes the self-metrics of endpoints no longer configured.
+func (m *Manager) forgetExcept(names map[string]bool) {
+	for n := range m.known {
+		if !names[n] {
+			m.m.forget(n)
+			delete(m.known, n)
+		}
+	}
+}
+
+// Stop stops every endpoint, each after its bounded flush.
+func (m *Manager) Stop() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var wg sync.WaitGroup
+	for name, w := range m.running {
+		wg.Go(w.stop)
+		delete(m.running, name)
+	}
+	wg.Wait()
+}

@@ -1,0 +1,276 @@
+// Package remotewrite sends the store's state to Prometheus remote-write
+// receivers (Prometheus, Mimir, Thanos Receive, VictoriaMetrics, Cortex)
+// every interval, with Remote-Write 1.0 (prometheus.WriteRequest, snappy)
+// through client_golang's exp/api/remote client.
+//
+// A snapshot is gathered from the same gatherer as /metrics, so what is
+// sent equals what a scrape would read. It is queued into bounded
+// per-shard rings that drop the oldest samples when full; senders drain
+// them. Ingest and /metrics never wait for a receiver: the only work they
+// share with remote write is one Gather per interval.
+package remotewrite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/exp/api/remote"
+	"github.com/prometheus/client_golang/prometheus"
+	promcfg "github.com/prometheus/common/config"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/prometheus/prompb"
+)
+
+// writer sends to one endpoint.
+type writer struct {
+	cfg    Config
+	logger *slog.Logger
+	g      prometheus.Gatherer
+	m      *metrics
+	api    *remote.API
+	shards []*ring
+	now    func() time.Time
+
+	tracker  *tracker
+	parts    [][]item
+	partLens []int
+
+	stopCollect context.CancelFunc
+	stopping    chan struct{} // closed when the senders are to drain and end
+	sendCtx     context.Context
+	cancelSend  context.CancelFunc
+	collectDone chan struct{}
+	sendersDone sync.WaitGroup
+
+	// Curried self-metrics.
+	sent, dropped, failed, retried prometheus.Counter
+	queueLen, lastSuccess          prometheus.Gauge
+}
+
+// newWriter builds a writer; it starts nothing, so a failure (a TLS file
+// that cannot be read, say) leaves whatever runs untouched.
+func newWriter(cfg Config, g prometheus.Gatherer, m *metrics, logger *slog.Logger) (*writer, error) {
+	client, err := promcfg.NewClientFromConfig(cfg.HTTPClientConfig, "remote_write",
+		promcfg.WithUserAgent("Rosetta/"+version.Version))
+	if err != nil {
+		return nil, fmt.Errorf("remote_write %q: http_client_config: %w", cfg.Name, err)
+	}
+	client.Timeout = cfg.Timeout
+	w := &writer{
+		cfg:         cfg,
+		logger:      logger.With("remote", cfg.Name),
+		g:           g,
+		m:           m,
+		now:         time.Now,
+		tracker:     newTracker(cfg.ExternalLabels, cfg.SendNativeHistograms),
+		sent:        m.samples.WithLabelValues(cfg.Name, outcomeSent),
+		dropped:     m.samples.WithLabelValues(cfg.Name, outcomeDropped),
+		failed:      m.samples.WithLabelValues(cfg.Name, outcomeFailed),
+		retried:     m.samples.WithLabelValues(cfg.Name, outcomeRetried),
+		queueLen:    m.queueLength.WithLabelValues(cfg.Name),
+		lastSuccess: m.lastSuccess.WithLabelValues(cfg.Name),
+	}
+	client.Transport = &observer{
+		next: client.Transport, name: cfg.Name, m: m,
+		retries: m.retries.WithLabelValues(cfg.Name),
+		backoff: m.backoff.WithLabelValues(cfg.Name),
+	}
+	// The URL is the full push URL, as in Prometheus's remote_write.
+	base := *cfg.url
+	p := base.EscapedPath()
+	base.Path, base.RawPath = "/", ""
+	w.api, err = remote.NewAPI(base.String(),
+		remote.WithAPIHTTPClient(client),
+		remote.WithAPIPath(p),
+		remote.WithAPIBackoff(remote.BackoffConfig{Min: cfg.Queue.MinBackoff, Max: cfg.Queue.MaxBackoff}), // MaxRetries 0: until it works or the endpoint stops
+	)
+	if err != nil {
+		return nil, fmt.Errorf("remote_write %q: %w", cfg.Name, err)
+	}
+	per := cfg.Queue.Capacity / cfg.Queue.MaxShards
+	for range cfg.Queue.MaxShards {
+		w.shards = append(w.shards, newRing(per))
+	}
+	w.parts = make([][]item, len(w.shards))
+	w.partLens = make([]int, len(w.shards))
+	return w, nil
+}
+
+// start runs the collector and the senders.
+func (w *writer) start() {
+	cctx, cancel := context.WithCancel(context.Background())
+	w.stopCollect = cancel
+	w.stopping = make(chan struct{})
+	w.sendCtx, w.cancelSend = context.WithCancel(context.Background())
+	w.collectDone = make(chan struct{})
+	go w.collect(cctx)
+	for _, r := range w.shards {
+		w.sendersDone.Go(func() { w.send(r) })
+	}
+}
+
+// stop ends the collector, lets the senders send what is queued for up to
+// the flush deadline, and counts what is left as failed.
+func (w *writer) stop() {
+	w.stopCollect()
+	<-w.collectDone
+	close(w.stopping)
+	done := make(chan struct{})
+	go func() { w.sendersDone.Wait(); close(done) }()
+	t := time.NewTimer(w.cfg.Queue.FlushDeadline)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		w.cancelSend()
+		<-done
+	}
+	w.cancelSend()
+	left := 0
+	for _, r := range w.shards {
+		left += len(r.pop(nil, r.len()))
+	}
+	if left > 0 {
+		w.failed.Add(float64(left))
+		w.logger.Warn("remote write stopped with samples unsent", "samples", left)
+	}
+	w.queueLen.Set(0)
+}
+
+func (w *writer) collect(ctx context.Context) {
+	defer close(w.collectDone)
+	t := time.NewTicker(w.cfg.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			w.snapshot()
+		}
+	}
+}
+
+// snapshot gathers the current state and queues it.
+func (w *writer) snapshot() {
+	start := w.now()
+	mfs, err := w.g.Gather()
+	if err != nil {
+		// Gatherers return what they could gather with the error.
+		w.logger.Warn("gathering for remote write", "err", err)
+	}
+	for i, l := range w.partLens {
+		// Sized like the last snapshot's, not grown by doubling.
+		w.parts[i] = make([]item, 0, l+l/8)
+	}
+	n := w.tracker.snapshot(mfs, start.UnixMilli(), w.parts)
+	dropped := 0
+	for i, r := range w.shards {
+		w.partLens[i] = len(w.parts[i])
+		dropped += r.push(w.parts[i])
+		// Not kept for the next snapshot: 15 s of idle memory cost more
+		// than one allocation per interval.
+		w.parts[i] = nil
+	}
+	if dropped > 0 {
+		w.dropped.Add(float64(dropped))
+	}
+	w.m.series.WithLabelValues(w.cfg.Name).Set(float64(n))
+	w.updateQueueLen()
+	w.m.snapshot.WithLabelValues(w.cfg.Name).Observe(time.Since(start).Seconds())
+}
+
+func (w *writer) updateQueueLen() {
+	n := 0
+	for _, r := range w.shards {
+		n += r.len()
+	}
+	w.queueLen.Set(float64(n))
+}
+
+// send drains one shard until the writer stops.
+func (w *writer) send(r *ring) {
+	var (
+		batch   []item
+		req     prompb.WriteRequest
+		samples []prompb.Sample
+		hists   []prompb.Histogram
+		labels  []prompb.Label
+		ends    []int
+		att     attempts
+		failing bool
+	)
+	ctx := context.WithValue(w.sendCtx, attemptsKey{}, &att)
+	for {
+		batch = r.pop(batch[:0], w.cfg.Queue.MaxSamplesPerSend)
+		if len(batch) == 0 {
+			select {
+			case <-r.notify:
+				continue
+			case <-w.stopping:
+				// Anything pushed before stopping was popped above.
+				if r.len() == 0 {
+					return
+				}
+				continue
+			}
+		}
+		w.updateQueueLen()
+		req.Timeseries = req.Timeseries[:0]
+		samples, hists, labels = samples[:0], hists[:0], labels[:0]
+		for _, it := range batch {
+			if it.h == nil {
+				samples = append(samples, prompb.Sample{Value: it.v, Timestamp: it.t})
+			} else {
+				hists = append(hists, *it.h)
+			}
+		}
+		ends = ends[:0]
+		for _, it := range batch {
+			labels = w.tracker.appendLabels(labels, it.ref)
+			ends = append(ends, len(labels))
+		}
+		si, hi, li := 0, 0, 0
+		for i, it := range batch {
+			ts := prompb.TimeSeries{Labels: labels[li:ends[i]:ends[i]]}
+			li = ends[i]
+			if it.h == nil {
+				ts.Samples = samples[si : si+1 : si+1]
+				si++
+			} else {
+				ts.Histograms = hists[hi : hi+1 : hi+1]
+				hi++
+			}
+			req.Timeseries = append(req.Timeseries, ts)
+		}
+		n := float64(len(batch))
+		_, err := w.api.Write(ctx, remote.WriteV1MessageType, &req, remote.WithWriteRetryCallback(func(err error) {
+			w.retried.Add(n)
+			w.m.retries.WithLabelValues(w.cfg.Name).Inc()
+			if !failing {
+				failing = true
+				w.logger.Warn("remote write failing; retrying with backoff", "err", err)
+			}
+		}))
+		clear(batch)
+		switch {
+		case err == nil:
+			w.sent.Add(n)
+			w.lastSuccess.Set(float64(w.now().UnixNano()) / 1e9)
+			if failing {
+				failing = false
+				w.logger.Info("remote write recovered")
+			}
+		case errors.Is(err, context.Canceled) && w.sendCtx.Err() != nil:
+			w.failed.Add(n)
+			return
+		default:
+			w.failed.Add(n)
+			w.logger.Error("remote write request refused; samples lost", "samples", len(batch), "err", err)
+		}
+	}
+}
