@@ -159,7 +159,7 @@ func (x *Exporter) bean(out []normalize.Record, b *BeanName, descr func(int, str
 		// Extra metrics come first, as jmx_exporter reads them before the
 		// attributes.
 		for _, m := range c.ExtraMetrics {
-			w := walk{limit: len(out) + MaxRecordsPerAttribute, visits: maxConvertNodes}
+			w := newWalk(len(out))
 			out = x.value(out, &w, b, b.Props, nil, m.Name, m.Description, extraValue(m.Value), 0)
 		}
 	}
@@ -175,13 +175,28 @@ func (x *Exporter) bean(out []normalize.Record, b *BeanName, descr func(int, str
 			r.DefaultLabels = append(r.DefaultLabels[:len(r.DefaultLabels):len(r.DefaultLabels)], extra...)
 		}
 	}()
+	// One budget for the whole bean (one reply): attributes that share one
+	// big value must not each get a budget of their own.
+	bw := newWalk(len(out))
+	bw.limit = len(out) + MaxRecordsPerBean
+	bw.visits = 4 * maxConvertNodes
 	for i, a := range attrs {
 		if skipAttribute(b.Name, a.Name) {
 			continue
 		}
-		w := walk{limit: len(out) + MaxRecordsPerAttribute, visits: maxConvertNodes}
+		if bw.exhausted(len(out)) {
+			x.truncated.Add(1)
+			continue
+		}
+		// Each attribute may use at most MaxRecordsPerAttribute of what is
+		// left, so one huge attribute does not starve the others.
+		w := bw
+		w.limit = min(bw.limit, len(out)+MaxRecordsPerAttribute)
+		w.visits = min(bw.visits, maxConvertNodes)
 		out = x.value(out, &w, b, b.Props, nil, a.Name, descr(i, a.Name), a.Value, 0)
-		if len(out) >= w.limit || w.visits < 0 {
+		bw.visits -= min(bw.visits, maxConvertNodes) - w.visits
+		bw.bytes = w.bytes
+		if w.exhausted(len(out)) {
 			x.truncated.Add(1)
 		}
 	}
@@ -189,30 +204,48 @@ func (x *Exporter) bean(out []normalize.Record, b *BeanName, descr func(int, str
 }
 
 // MaxRecordsPerAttribute bounds the records one attribute value (a huge or
-// self-sharing TabularData) may produce.
-const MaxRecordsPerAttribute = 1 << 16
+// self-sharing TabularData) may produce, and MaxRecordsPerBean those of
+// all the attributes of one bean (one reply) together.
+const (
+	MaxRecordsPerAttribute = 1 << 15
+	MaxRecordsPerBean      = 1 << 16
+)
 
-// walk bounds one attribute's walk: converted values may share
-// sub-values, which the walk would expand.
+// maxRecordBytesPerBean bounds the text (match strings and help) the
+// records of one bean may build: a long string the reply references from
+// every row would otherwise be copied into every record.
+const maxRecordBytesPerBean = 32 << 20
+
+// walk bounds one bean's walk: converted values may share sub-values,
+// which the walk would expand.
 type walk struct {
 	limit  int // len(out) at which to stop
 	visits int // values left to visit
+	bytes  int // record text left to build
 }
+
+func newWalk(start int) walk {
+	return walk{limit: start + MaxRecordsPerAttribute, visits: maxConvertNodes, bytes: maxRecordBytesPerBean}
+}
+
+// exhausted reports whether the walk has stopped (or must stop) with out
+// at length n.
+func (w *walk) exhausted(n int) bool { return n >= w.limit || w.visits < 0 || w.bytes < 0 }
 
 func (x *Exporter) value(out []normalize.Record, w *walk, b *BeanName, props []Prop, attrKeys []string, attrName, descr string, v any, depth int) []normalize.Record {
 	w.visits--
-	if depth > maxConvertDepth || len(out) >= w.limit || w.visits < 0 {
+	if depth > maxConvertDepth || w.exhausted(len(out)) {
 		return out
 	}
 	switch val := v.(type) {
 	case nil:
 	case Number, bool, string:
-		out = x.record(out, b, props, attrKeys, attrName, descr, val)
+		out = x.record(out, w, b, props, attrKeys, attrName, descr, val)
 	case Date:
-		out = x.record(out, b, props, attrKeys, attrName, descr,
+		out = x.record(out, w, b, props, attrKeys, attrName, descr,
 			Number{Class: "java.lang.Double", Float: float64(val.Millis) / 1000.0, Text: javaString(val)})
 	case EnumValue:
-		out = x.record(out, b, props, attrKeys, attrName, descr, val.Name)
+		out = x.record(out, w, b, props, attrKeys, attrName, descr, val.Name)
 	case *Composite:
 		keys := append(attrKeys[:len(attrKeys):len(attrKeys)], attrName)
 		for _, k := range val.Keys {
@@ -284,7 +317,7 @@ func putProp(ps []Prop, k, v string) []Prop {
 	return append(ps, Prop{Key: k, Value: v})
 }
 
-func (x *Exporter) record(out []normalize.Record, b *BeanName, props []Prop, attrKeys []string, attrName, descr string, v any) []normalize.Record {
+func (x *Exporter) record(out []normalize.Record, w *walk, b *BeanName, props []Prop, attrKeys []string, attrName, descr string, v any) []normalize.Record {
 	var (
 		value   float64
 		noValue bool
@@ -301,6 +334,18 @@ func (x *Exporter) record(out []normalize.Record, b *BeanName, props []Prop, att
 			return out
 		}
 		value, noValue = nan, true
+	}
+	vs := javaString(v)
+	// The record's own text: its match string and help.
+	size := 2*len(b.Domain) + len(vs) + len(descr) + 2*len(attrName) + 64
+	for _, p := range props {
+		size += len(p.Key) + len(p.Value) + 2
+	}
+	for _, k := range attrKeys {
+		size += 2*len(k) + 2
+	}
+	if w.bytes -= size; w.bytes < 0 {
+		return out
 	}
 	var m strings.Builder
 	m.Grow(len(b.Domain) + 64)
@@ -324,7 +369,7 @@ func (x *Exporter) record(out []normalize.Record, b *BeanName, props []Prop, att
 	m.WriteByte('>')
 	m.WriteString(attrName)
 	m.WriteString(": ")
-	m.WriteString(javaString(v))
+	m.WriteString(vs)
 
 	help := b.Domain + ":name=" + propOr(props, "name") + ",type=" + propOr(props, "type") + ",attribute=" + attrName
 	if descr != "" && descr != attrName {

@@ -346,30 +346,60 @@ type Attribute struct {
 // Attributes reads attributes in one call. The server silently omits the
 // ones it cannot read.
 func (c *Client) Attributes(ctx context.Context, name string, attrs []string) ([]Attribute, error) {
+	out, _, err := c.attributes(ctx, name, attrs)
+	return out, err
+}
+
+// AttrDrops counts what one getAttributes reply held that was thrown away.
+type AttrDrops struct {
+	// Unrequested counts attributes the server returned without being
+	// asked for them (or twice).
+	Unrequested int
+	// Cut counts values replaced by Unsupported because the reply's
+	// conversion budget ran out or a number was too long.
+	Cut int
+}
+
+// attributes is Attributes, also counting what was dropped. Only the
+// requested attributes are kept, each once, and all of them are converted
+// with one budget: a reply is one untrusted read, whatever it holds.
+func (c *Client) attributes(ctx context.Context, name string, attrs []string) ([]Attribute, AttrDrops, error) {
+	var drops AttrDrops
 	v, err := c.invoke(ctx, hashGetAttributes, func(e *encoder) {
 		e.objectName(name)
 		e.stringArray(attrs)
 		e.null()
 	})
 	if err != nil {
-		return nil, fmt.Errorf("getAttributes(%s): %w", name, err)
+		return nil, drops, fmt.Errorf("getAttributes(%s): %w", name, err)
 	}
 	elems, ok := collectionElems(v, 0)
 	if !ok {
-		return nil, fmt.Errorf("getAttributes(%s) returned %s", name, className(v))
+		return nil, drops, fmt.Errorf("getAttributes(%s) returned %s", name, className(v))
 	}
-	out := make([]Attribute, 0, len(elems))
+	wanted := make(map[string]bool, len(attrs))
+	for _, a := range attrs {
+		wanted[a] = true
+	}
+	cv := newConverter()
+	out := make([]Attribute, 0, min(len(elems), len(attrs)))
 	for _, e := range elems {
 		o, ok := e.(*Object)
 		if !ok || !o.Is("javax.management.Attribute") {
 			continue
 		}
 		n, _ := o.Field("javax.management.Attribute", "name")
-		val, _ := o.Field("javax.management.Attribute", "value")
 		ns, _ := n.(string)
-		out = append(out, Attribute{Name: ns, Value: Convert(val)})
+		if !wanted[ns] {
+			drops.Unrequested++
+			continue
+		}
+		wanted[ns] = false // once
+		val, _ := o.Field("javax.management.Attribute", "value")
+		out = append(out, Attribute{Name: ns, Value: cv.convert(val, 0)})
 	}
-	return out, nil
+	drops.Cut = cv.cut
+	return out, drops, nil
 }
 
 // Attribute reads one attribute.

@@ -127,6 +127,7 @@ func (d *Driver) options() (Options, error) {
 			MaxStringLen: DefaultLimits.MaxStringLen,
 			MaxArrayLen:  DefaultLimits.MaxArrayLen,
 			MaxHandles:   DefaultLimits.MaxHandles,
+			MaxSteps:     DefaultLimits.MaxSteps,
 		},
 		LeaseRenewed: func(err error) {
 			if err != nil {
@@ -249,11 +250,28 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 			if n := d.exporter.Truncated(); n > 0 {
 				d.m.Dropped.WithLabelValues("attribute_too_large").Add(float64(n))
 			}
+			d.countDrops(st)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		}
+	}
+}
+
+// countDrops counts what the reply budgets threw away in one poll.
+func (d *Driver) countDrops(st scrapeStats) {
+	for _, c := range []struct {
+		reason string
+		n      int
+	}{
+		{"reply_limit", st.limited},
+		{"attribute_unrequested", st.unrequested},
+		{"value_too_large", st.cut},
+	} {
+		if c.n > 0 {
+			d.m.Dropped.WithLabelValues(c.reason).Add(float64(c.n))
 		}
 	}
 }

@@ -71,7 +71,8 @@ func (x *Exporter) RecordFromBeanString(s, help string) (normalize.Record, error
 	if _, isStr := v.(string); isStr && !x.Strings {
 		x = &Exporter{LowercaseOutputName: x.LowercaseOutputName, LowercaseOutputLabelNames: x.LowercaseOutputLabelNames, Strings: true}
 	}
-	out := x.record(nil, &b, b.Props, keys, attr, help, v)
+	w := newWalk(0)
+	out := x.record(nil, &w, &b, b.Props, keys, attr, help, v)
 	if len(out) != 1 {
 		return normalize.Record{}, errors.New("no record")
 	}

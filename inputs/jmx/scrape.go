@@ -35,6 +35,10 @@ type scrapeStats struct {
 	attrErrors        int // attributes that failed individually
 	beanErrors        int // beans that failed as a whole (vanished mid-poll, info errors)
 	infoFetched       int
+	// Dropped by the reply budgets (rosetta_input_dropped_total):
+	limited     int // beans whose reply broke a decoding limit
+	unrequested int // attributes returned without being asked for
+	cut         int // values cut by the conversion budget
 }
 
 // isRemote reports errors of one call that leave the session fine: the
@@ -109,6 +113,8 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 		attrs    int
 		attrErrs int
 		beanErr  bool
+		limited  bool
+		drops    AttrDrops
 		fatal    error
 	}
 	results := make([]result, len(names))
@@ -137,6 +143,7 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 					if err != nil {
 						if isRemote(err) {
 							r.beanErr = true
+							r.limited = errors.Is(err, ErrLimit)
 						} else {
 							r.fatal = err
 							cancel()
@@ -160,11 +167,18 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 				if len(m.attrs) == 0 {
 					continue
 				}
-				attrs, err := s.client.Attributes(ctx, names[i], m.attrs)
+				attrs, drops, err := s.client.attributes(ctx, names[i], m.attrs)
+				r.drops = drops
 				if err != nil {
 					if !isRemote(err) {
 						r.fatal = err
 						cancel()
+						continue
+					}
+					if errors.Is(err, ErrLimit) {
+						// The reply was too costly: reading the attributes
+						// one by one would pay for it once per attribute.
+						r.beanErr, r.limited = true, true
 						continue
 					}
 					// Per-attribute fallback, as jmx_exporter does.
@@ -216,6 +230,11 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 		if r.fetched {
 			s.cache[names[i]] = r.meta
 			st.infoFetched++
+		}
+		st.unrequested += r.drops.Unrequested
+		st.cut += r.drops.Cut
+		if r.limited {
+			st.limited++
 		}
 		if r.beanErr {
 			st.beanErrors++

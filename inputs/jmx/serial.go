@@ -57,6 +57,13 @@ type Limits struct {
 	// MaxHandles is the most objects, strings and classes one stream may
 	// define.
 	MaxHandles int
+	// MaxSteps bounds the work of one stream: every value read, every
+	// class of an object's hierarchy walked and every custom data item
+	// costs a step. Bytes alone do not bound the work: a 6-byte
+	// back-reference to a class 64 superclasses deep costs 64 class walks,
+	// and a 1-byte null in an object array costs a 16-byte slot. A step
+	// holds at most a few dozen bytes of heap.
+	MaxSteps int64
 }
 
 // DefaultLimits suit the replies of a large JVM (a Kafka broker's MBeanInfo
@@ -67,6 +74,7 @@ var DefaultLimits = Limits{
 	MaxStringLen: 4 << 20,
 	MaxArrayLen:  1 << 20,
 	MaxHandles:   1 << 20,
+	MaxSteps:     1 << 21,
 }
 
 // maxFields bounds the serializable fields of one class (real classes
@@ -146,15 +154,18 @@ type Decoder struct {
 	r       *bufio.Reader
 	limits  Limits
 	n       int64 // bytes read in this stream
+	steps   int64 // steps taken in this stream (Limits.MaxSteps)
 	handles []any
 	depth   int
 	buf     [8]byte
 	// Every RMI reply repeats its class descriptors. Across the streams of
 	// one Decoder, identical descriptors (and their names) are shared
 	// instead of allocated again.
-	names   map[string]string
-	classes map[classKey]*ClassDesc
-	scratch []byte
+	names      map[string]string
+	classes    map[classKey]*ClassDesc
+	namesBytes int // estimated heap of names
+	classBytes int // estimated heap of classes
+	scratch    []byte
 	// internStrings is set while field class names are read.
 	internStrings bool
 	// cdScratch holds one reusable class descriptor per nesting level:
@@ -169,8 +180,18 @@ type classKey struct {
 	suid int64
 }
 
-// maxInterned bounds the interned names and classes of one Decoder.
-const maxInterned = 4096
+// The caches live as long as a pooled connection, across replies, so
+// they are bounded by bytes: a name is up to 64 KiB and a class holds up
+// to maxFields fields, so a count alone would let one server pin hundreds
+// of MiB per connection. When a cache reaches its bound it starts afresh.
+const (
+	// maxInternLen is the longest name interned; real class and field
+	// names are far shorter, longer ones are decoded each time.
+	maxInternLen = 256
+	// maxNamesBytes and maxClassesBytes bound the caches' estimated heap.
+	maxNamesBytes   = 1 << 20
+	maxClassesBytes = 4 << 20
+)
 
 // intern returns the decoded string for b, shared when seen before.
 func (d *Decoder) intern(b []byte) (string, error) {
@@ -178,14 +199,27 @@ func (d *Decoder) intern(b []byte) (string, error) {
 		return s, nil
 	}
 	s, err := decodeModifiedUTF8(b)
-	if err != nil {
-		return "", err
+	if err != nil || len(b) > maxInternLen {
+		return s, err
 	}
-	if d.names == nil || len(d.names) >= maxInterned {
+	// A map entry: two string headers, the key's bytes and the value's.
+	cost := 48 + len(b) + len(s)
+	if d.names == nil || d.namesBytes+cost > maxNamesBytes {
 		d.names = make(map[string]string)
+		d.namesBytes = 0
 	}
 	d.names[string(b)] = s
+	d.namesBytes += cost
 	return s, nil
+}
+
+// classCost estimates the heap a cached descriptor holds.
+func classCost(cd *ClassDesc) int {
+	n := 160 + len(cd.Name)
+	for _, f := range cd.Fields {
+		n += 40 + len(f.Name) + len(f.ClassName)
+	}
+	return n
 }
 
 // readUTFIntern is readUTF for class and field names.
@@ -215,11 +249,17 @@ func (d *Decoder) shareClass(cd *ClassDesc) *ClassDesc {
 	if c, ok := d.classes[k]; ok && c.Flags == cd.Flags && c.Super == cd.Super && slices.Equal(c.Fields, cd.Fields) {
 		return c
 	}
-	if d.classes == nil || len(d.classes) >= maxInterned {
-		d.classes = make(map[classKey]*ClassDesc)
-	}
 	c := cloneClass(cd)
+	cost := classCost(c)
+	if cost > maxClassesBytes/16 {
+		return c // too big to keep
+	}
+	if d.classes == nil || d.classBytes+cost > maxClassesBytes {
+		d.classes = make(map[classKey]*ClassDesc)
+		d.classBytes = 0
+	}
 	d.classes[k] = c
+	d.classBytes += cost
 	return c
 }
 
@@ -241,7 +281,17 @@ func (d *Decoder) Reset() {
 	clear(d.handles)
 	d.handles = d.handles[:0]
 	d.n = 0
+	d.steps = 0
 	d.depth = 0
+}
+
+// step charges n steps of work to the stream (see Limits.MaxSteps).
+func (d *Decoder) step(n int) error {
+	d.steps += int64(n)
+	if d.limits.MaxSteps > 0 && d.steps > d.limits.MaxSteps {
+		return fmt.Errorf("%w: reply needs more than %d decoding steps", ErrLimit, d.limits.MaxSteps)
+	}
+	return nil
 }
 
 func (d *Decoder) read(p []byte) error {
@@ -394,6 +444,10 @@ func (d *Decoder) readBlock() (Block, error) {
 // error.
 func (d *Decoder) ReadObject() (any, error) {
 	if err := d.enter(); err != nil {
+		return nil, err
+	}
+	if err := d.step(1); err != nil {
+		d.leave()
 		return nil, err
 	}
 	defer d.leave()
@@ -704,6 +758,9 @@ func (d *Decoder) readCustom() ([]any, error) {
 			_, _ = d.u8()
 			return out, nil
 		}
+		if err := d.step(1); err != nil {
+			return nil, err
+		}
 		v, err := d.ReadContent()
 		if err != nil {
 			return nil, err
@@ -758,6 +815,11 @@ func (d *Decoder) readArray() (*Array, error) {
 	}
 	if d.limits.MaxArrayLen > 0 && n > d.limits.MaxArrayLen {
 		return nil, fmt.Errorf("%w: array of %d elements", ErrLimit, n)
+	}
+	// Primitive elements cost their bytes; object elements are charged
+	// by ReadObject.
+	if err := d.step(1 + n/64); err != nil {
+		return nil, err
 	}
 	// Preallocate no more than the bytes left could fill, so that a lying
 	// length costs nothing.
@@ -870,18 +932,37 @@ func (d *Decoder) readNewObject() (*Object, error) {
 	// Hierarchy top down.
 	var chainBuf [8]*ClassDesc
 	chain := chainBuf[:0]
+	withData := 0
 	for c := cd; c != nil; c = c.Super {
 		chain = append(chain, c)
 		if len(chain) > 64 {
 			return nil, fmt.Errorf("%w: class hierarchy deeper than 64", ErrLimit)
 		}
+		if hasClassData(c) {
+			withData++
+		}
 	}
-	o.Data = make([]ClassData, 0, len(chain))
+	// Walking the hierarchy is work even when its classes hold nothing:
+	// a 6-byte reference to a deep class must not be free.
+	if err := d.step(len(chain)); err != nil {
+		return nil, err
+	}
+	// Only the classes that wrote something get a ClassData (Field and
+	// Custom find nothing in the others), so an object of a deep but empty
+	// hierarchy costs no more heap than a shallow one.
+	o.Data = make([]ClassData, 0, withData)
 	for i := len(chain) - 1; i >= 0; i-- {
 		c := chain[i]
+		if !hasClassData(c) {
+			continue
+		}
 		cdata := ClassData{Class: c}
 		if c.Flags&scSerializable != 0 {
 			if len(c.Fields) > 0 {
+				// A 1-byte field takes a 16-byte slot.
+				if err := d.step(len(c.Fields)); err != nil {
+					return nil, err
+				}
 				cdata.Values = make([]any, len(c.Fields))
 			}
 			for j, f := range c.Fields {
@@ -902,6 +983,12 @@ func (d *Decoder) readNewObject() (*Object, error) {
 		o.Data = append(o.Data, cdata)
 	}
 	return o, nil
+}
+
+// hasClassData reports whether an instance carries data for class c: its
+// serializable fields or what its writeObject wrote.
+func hasClassData(c *ClassDesc) bool {
+	return c.Flags&scSerializable != 0 && (len(c.Fields) > 0 || c.Flags&scWriteMethod != 0)
 }
 
 func (d *Decoder) readField(t byte) (any, error) {

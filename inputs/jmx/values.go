@@ -64,23 +64,39 @@ const maxConvertDepth = 32
 // a tree.
 const maxConvertNodes = 1 << 16
 
+// maxBigIntegerBytes bounds the magnitude of a BigInteger (or a
+// BigDecimal's unscaled value) that is converted: its decimal text costs
+// time quadratic in its length, and a metric never needs 2,400 digits.
+const maxBigIntegerBytes = 1 << 10
+
 // Convert interprets a decoded serialization value as an attribute value.
 func Convert(v any) any {
-	cv := converter{budget: maxConvertNodes}
+	cv := newConverter()
 	return cv.convert(v, 0)
 }
 
+// converter converts the values of one reply. All the values of a reply
+// share one converter, so that they share its budget and its memo: a
+// reply whose attributes all reference one big value converts it once.
 type converter struct {
 	budget int
 	onPath []*Object
 	// done memoizes objects already converted: a stream may reference one
 	// object many times, and converting it once keeps the work linear.
 	done map[*Object]any
+	// bigs memoizes BigIntegers (a BigDecimal's unscaled value too).
+	bigs map[*Object]*big.Int
+	// cut counts values replaced by Unsupported because a budget or a
+	// limit was reached.
+	cut int
 }
+
+func newConverter() *converter { return &converter{budget: maxConvertNodes} }
 
 func (cv *converter) convert(v any, depth int) any {
 	cv.budget--
 	if depth > maxConvertDepth || cv.budget < 0 {
+		cv.cut++
 		return Unsupported{Class: "(too large)"}
 	}
 	switch x := v.(type) {
@@ -164,7 +180,7 @@ func (cv *converter) convertObject(o *Object, depth int) any {
 			}
 		}
 	case "java.math.BigInteger":
-		if b := bigIntOf(o); b != nil {
+		if b := cv.bigInt(o); b != nil {
 			f, _ := new(big.Float).SetInt(b).Float64()
 			return Number{Class: name, Float: f, Text: b.String()}
 		}
@@ -173,8 +189,10 @@ func (cv *converter) convertObject(o *Object, depth int) any {
 		sc, _ := o.Field(name, "scale")
 		io, _ := iv.(*Object)
 		s, ok := sc.(int32)
-		if io != nil && ok {
-			if b := bigIntOf(io); b != nil {
+		// The text of a scale far outside the digits is as long as the
+		// scale: bound it like the magnitude.
+		if io != nil && ok && s > -8*maxBigIntegerBytes && s < 8*maxBigIntegerBytes {
+			if b := cv.bigInt(io); b != nil {
 				return bigDecimal(b, s)
 			}
 		}
@@ -216,6 +234,26 @@ func intField(o *Object, field string) (int64, bool) {
 		return n, true
 	}
 	return 0, false
+}
+
+// bigInt is bigIntOf, memoized and bounded (maxBigIntegerBytes).
+func (cv *converter) bigInt(o *Object) *big.Int {
+	if b, ok := cv.bigs[o]; ok {
+		return b
+	}
+	mg, _ := o.Field("java.math.BigInteger", "magnitude")
+	if a, ok := mg.(*Array); ok {
+		if p, ok := a.Prim.([]byte); ok && len(p) > maxBigIntegerBytes {
+			cv.cut++
+			return nil
+		}
+	}
+	b := bigIntOf(o)
+	if cv.bigs == nil {
+		cv.bigs = map[*Object]*big.Int{}
+	}
+	cv.bigs[o] = b
+	return b
 }
 
 func bigIntOf(o *Object) *big.Int {
