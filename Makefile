@@ -13,7 +13,7 @@ LDFLAGS   := -s -w \
 	-X github.com/prometheus/common/version.BuildUser=rosetta \
 	-X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build run test test-only go-test mapping-tests peers peer-check vet fmt-check generate ci bench bench-ingest bench-json fuzz record-jmx-golden
+.PHONY: all build run test test-only go-test mapping-tests peers peer-check vet fmt-check generate ci bench bench-ingest bench-json json-exporter record-json-golden check-json-examples fuzz record-jmx-golden
 
 all: build
 
@@ -74,9 +74,12 @@ bench-ingest:
 # the module proxy and is never committed: its source is fetched into
 # $(JSON_EXPORTER_SRC) (outside the repository) and built there.
 JSON_EXPORTER_SRC ?= /tmp/json_exporter
-bench-json:
-	test -d $(JSON_EXPORTER_SRC) || git clone --depth 1 https://github.com/prometheus-community/json_exporter $(JSON_EXPORTER_SRC)
+JSON_EXPORTER_REPO ?= https://github.com/prometheus-community/json_exporter
+json-exporter:
+	test -d $(JSON_EXPORTER_SRC) || git clone --depth 1 $(JSON_EXPORTER_REPO) $(JSON_EXPORTER_SRC)
 	cd $(JSON_EXPORTER_SRC) && $(GO) build -o json_exporter .
+
+bench-json: json-exporter
 	$(GO) run ./cmd/json-bench -json-exporter $(JSON_EXPORTER_SRC)/json_exporter
 
 # record-jmx-golden builds the real jmx_exporter collector from its source
@@ -93,6 +96,18 @@ record-jmx-golden:
 	JMX_ORACLE_SRC=$(JMX_ORACLE_SRC) JMX_EXPORTER_REPO=$(JMX_EXPORTER_REPO) CLIENT_JAVA_REPO=$(CLIENT_JAVA_REPO) \
 		testdata/jmx/oracle/build.sh $(JMX_ORACLE_DIR)
 	$(GO) test -count=1 -timeout 20m ./inputs/jmx/oracle -record=$(JMX_ORACLE_DIR)
+
+# record-json-golden re-records testdata/app/json/jsonexporter/*.prom: what
+# the real json_exporter (built as for bench-json) serves for each module
+# of the project's own configs there; `make test` compares Rosetta's series
+# with them offline. It also checks Rosetta against the live json_exporter.
+record-json-golden: json-exporter
+	$(GO) run ./cmd/json-oracle -json-exporter $(JSON_EXPORTER_SRC)/json_exporter record testdata/app/json/jsonexporter
+
+# check-json-examples loads every config of json_exporter's examples/
+# unchanged and compares Rosetta with json_exporter on its example data.
+check-json-examples:
+	JSON_EXPORTER_SRC=$(JSON_EXPORTER_SRC) JSON_EXPORTER_REPO=$(JSON_EXPORTER_REPO) .ci/check-json-exporter-examples
 
 # fuzz runs every fuzz target for FUZZTIME each (the seed corpora also run
 # in `make test`).

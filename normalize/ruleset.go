@@ -350,7 +350,8 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	if e.invalid != "" {
 		return OutcomeInvalid, e.invalid, arena
 	}
-	*s = Sample{Name: e.name, Type: rec.Type, Delta: rec.Delta, Help: rec.Help, Dist: rec.Dist, Value: rec.Value, Ref: &e.sink}
+	*s = Sample{Name: e.name, Type: rec.Type, Delta: rec.Delta, Help: rec.Help, Dist: rec.Dist, Value: rec.Value, Ref: &e.sink,
+		TimestampMs: rec.TimestampMs, HasTimestamp: rec.HasTimestamp}
 	base := rec.Labels
 	if e.useDefault && rec.DefaultName != "" {
 		s.Name = rec.DefaultName

@@ -143,6 +143,11 @@ type Record struct {
 	// MatchRef, when not nil, is where the rule set remembers its result
 	// for this Match and Type (see MatchRef).
 	MatchRef *MatchRef
+	// TimestampMs, when HasTimestamp, is the reading's own time in
+	// milliseconds since the epoch, exposed with the sample (json_exporter's
+	// epochtimestamp). Most readings have none: the scrape's time is theirs.
+	TimestampMs  int64
+	HasTimestamp bool
 }
 
 // MatchRef lets an input that sends the same match string again and
@@ -232,6 +237,9 @@ type Sample struct {
 	// Ref, when not nil, is the memo of the match result the sample came
 	// from (see SinkRef).
 	Ref *SinkRef
+	// TimestampMs and HasTimestamp are the Record's (scalar samples only).
+	TimestampMs  int64
+	HasTimestamp bool
 }
 
 // SinkRef is where a Sink may remember, for one cached match result,

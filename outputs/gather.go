@@ -162,6 +162,11 @@ func (se *series) metric(a *arena, now int64) *dto.Metric {
 	default:
 		se.data.write(m, a, now)
 	}
+	if se.hasTS {
+		// Rare (json_exporter's epochtimestamp): allocated, not in the arena.
+		ts := se.ts
+		m.TimestampMs = &ts
+	}
 	if len(se.labels) > 0 {
 		lps := a.labels.slice(len(se.labels))
 		m.Label = a.labelPtrs.slice(len(se.labels))

@@ -117,6 +117,7 @@ func (s *Store) update(se *series, smp *normalize.Sample, now int64) {
 		} else {
 			se.value = smp.Value
 		}
+		se.ts, se.hasTS = smp.TimestampMs, smp.HasTimestamp
 	case kindHistogram, kindNativeHistogram, kindSummary:
 		se.data.observe(smp.Value, now)
 	case kindDistHistogram, kindDistSummary:

@@ -235,6 +235,9 @@ type series struct {
 	// removed is dead, guarded by Store.famMu.
 	removed bool
 	value   float64
+	// ts is the last sample's own timestamp (ms) when hasTS.
+	ts    int64
+	hasTS bool
 	// expires is when the series expires (unix nanoseconds): the last
 	// write plus the TTL; 0 never.
 	expires int64

@@ -64,6 +64,18 @@ func (f factory) New(set inputs.Settings, cfg inputs.Config) (inputs.Driver, err
 // positioned prefixes each of err's lines with the position of the key it
 // starts with ("targets[1]: ..." → the targets key), or of the block.
 func positioned(node *yaml.Node, what string, err error) error {
+	// Errors positioned in another file (a json_exporter config) keep
+	// their own position.
+	if multi, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range multi.Unwrap() {
+			out = append(out, positioned(node, what, e))
+		}
+		return errors.Join(out...)
+	}
+	if fe, ok := err.(*jeFileError); ok {
+		return fe
+	}
 	var out []error
 	for _, line := range strings.Split(err.Error(), "\n") {
 		pos := node

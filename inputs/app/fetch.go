@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -32,6 +33,9 @@ type httpFetcher struct {
 	opts    *HTTPOptions
 	accept  string
 	maxBody int64
+	// validStatus, when set, are the statuses accepted instead of 2xx
+	// (a json_exporter module's valid_status_codes).
+	validStatus []int
 }
 
 func newHTTPFetcher(name string, opts *HTTPOptions, accept string, maxBody int64) (*httpFetcher, error) {
@@ -69,7 +73,7 @@ func (f *httpFetcher) fetch(ctx context.Context, target string, buf *bytes.Buffe
 		_, _ = io.CopyN(io.Discard, resp.Body, 4096)
 		_ = resp.Body.Close()
 	}()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	if ok := slices.Contains(f.validStatus, resp.StatusCode); !ok && (len(f.validStatus) > 0 || resp.StatusCode < 200 || resp.StatusCode > 299) {
 		return "", parsing.Errorf("http_status", "%s %s: HTTP status %s", f.opts.Method, redact(target), resp.Status)
 	}
 	if resp.ContentLength > f.maxBody {

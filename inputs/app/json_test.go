@@ -89,14 +89,29 @@ func TestJSONExporterConfig(t *testing.T) {
 	}
 }
 
+// What json_exporter cannot serve is refused with its position in the
+// json_exporter file (file:line:col, line 4 is the metric's line); what
+// it serves loads, filters and all.
 func TestJSONExporterConfigErrors(t *testing.T) {
 	dir := t.TempDir()
-	for _, tc := range []struct{ metric, want string }{
-		{"{name: a, path: '{.values[?(@.state == \"ACTIVE\")]}', type: object, values: {c: '{.count}'}}", "filter expressions"},
-		{"{name: a, path: '{..x}'}", "recursive descent"},
-		{"{name: a, path: '{.x}', labels: {l: '{.y}'}}", "labels from paths need type: object"},
-		{"{name: a, path: '{.x[*]}', type: object, values: {c: '{.a.b}'}}", "only a field of the object"},
-		{"{name: a, path: '{.x}', epochTimestamp: '{.ts}'}", "epochTimestamp is not supported"},
+	for _, tc := range []struct{ metric, at, want string }{
+		{`{name: a, path: '{.values[?(@.state == "ACTIVE")'}`, `'{.values`, `path "{.values[?(@.state == \"ACTIVE\")": unclosed array expect ]`},
+		{`{name: a, path: '{.a[}'}`, `'{.a[}`, `path "{.a[}": unterminated array`},
+		{`{name: a, path: '{.a'}`, `'{.a'`, `path "{.a": unclosed action`},
+		{`{name: a, path: '{.a}', labels: {l: 'x{.b'}}`, `'x{.b'`, `label l "x{.b": unclosed action`},
+		{`{name: a, path: '{.a}', type: object, values: {v: '{.b[x]}'}}`, `'{.b[x]}'`, `value v "{.b[x]}": invalid array index x`},
+		{`{name: a, path: '{.a}', epochtimestamp: '{.t'}`, `'{.t'`, `epochtimestamp "{.t": unclosed action`},
+		{`{name: a, path: '{.a}', type: list}`, `list`, `type: "list" is not value or object`},
+		{`{path: '{.a}'}`, `{path`, `name: a metric needs a name`},
+		{`{name: a, path: '{.a}', labels: {'bad-label': x}}`, `x}}`, `labels: "bad-label" is not a valid label name`},
+		{`{name: a, path: '{.a}', labels: {l: {nested: map}}}`, `{l:`, `labels: cannot unmarshal !!map into string`},
+		// Loaded: json_exporter serves these.
+		{`{name: a, path: '{.values[?(@.state == "ACTIVE")]}', type: object, values: {c: '{.count}'}}`, "", ""},
+		{`{name: a, path: '{..x}'}`, "", ""},
+		{`{name: a, path: '{.x}', labels: {l: 'planet-{.y}'}}`, "", ""},
+		{`{name: a, path: '{.x[*]}', type: object, values: {c: '{.a.b}'}}`, "", ""},
+		{`{name: a, path: '{.x}', epochtimestamp: '{.ts}', epochTimestamp: '{.ts}', valueconverter: {}}`, "", ""},
+		{`{name: a, path: '{.x}', valuetype: histogram}`, "", ""},
 	} {
 		file := filepath.Join(dir, "je.yml")
 		if err := os.WriteFile(file, []byte("modules:\n  default:\n    metrics:\n    - "+tc.metric+"\n"), 0o600); err != nil {
@@ -107,9 +122,70 @@ func TestJSONExporterConfigErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := factoryOf(t, "json").Decode(n.Content[0])
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: %v, want %q", tc.metric, err, tc.want)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v, want it loaded", tc.metric, err)
+			}
+			continue
 		}
+		// One position, in the json_exporter file: line 4, the column of
+		// the value the error is about.
+		want := fmt.Sprintf("%s:4:%d: module default: metrics[0]: %s", file, 7+strings.Index(tc.metric, tc.at), tc.want)
+		if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Count(err.Error(), ":4:") != 1 {
+			t.Errorf("%s:\n got %v\nwant %s", tc.metric, err, want)
+		}
+	}
+}
+
+// The scanner reads what it reads exactly as json_exporter would; the
+// rest goes to the JSONPath evaluator (the goldens in jsonoracle check
+// both against the real json_exporter).
+func TestJSONExporterFastPath(t *testing.T) {
+	const file = "../../testdata/app/json/jsonexporter/shop.yml"
+	for _, tc := range []struct {
+		module     string
+		fast, slow int
+	}{
+		{"fast", 9, 2}, // f_svc ({.services.*}) and f_not_array ({.services[*]}) overlap
+		{"filters", 0, 7},
+		{"nested", 0, 3},
+		{"paths", 2, 6},
+	} {
+		mod, err := loadJSONExporter(file, tc.module)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(mod.fast) != tc.fast || len(mod.slow) != tc.slow {
+			t.Errorf("module %s: %d fast, %d slow; want %d, %d", tc.module, len(mod.fast), len(mod.slow), tc.fast, tc.slow)
+		}
+	}
+	// Two metrics on the same objects: the scanner reads a node for one
+	// selector only, so the second is evaluated with JSONPath.
+	dir := t.TempDir()
+	cfg := "modules:\n  default:\n    metrics:\n" +
+		"    - {name: a, type: object, path: '{.q[*]}', values: {d: '{.d}'}}\n" +
+		"    - {name: b, type: object, path: '{.q[*]}', values: {e: '{.e}'}}\n" +
+		"    - {name: c, path: '{.x}'}\n"
+	if err := os.WriteFile(dir+"/je.yml", []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mod, err := loadJSONExporter(dir+"/je.yml", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mod.fast) != 1 || len(mod.slow) != 2 {
+		t.Errorf("overlapping metrics: %d fast, %d slow; want 1, 2", len(mod.fast), len(mod.slow))
+	}
+	recs, err := ParseBody(&JSONConfig{JSONExporterConfig: dir + "/je.yml"}, []byte(`{"q": [{"d": 1, "e": 2}], "x": 3}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, r := range recs {
+		got[r.DefaultName] = r.Value
+	}
+	if diff := cmp.Diff(map[string]float64{"a_d": 1, "b_e": 2, "c": 3}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 

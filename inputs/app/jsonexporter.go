@@ -4,235 +4,460 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
+	"text/template"
 
+	promcfg "github.com/prometheus/common/config"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs/app/jsonsel"
+	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
-// jsonExporterFile is the part of a json_exporter config the json input
-// reads: a module's metrics and headers.
-type jsonExporterFile struct {
-	Modules map[string]struct {
-		Headers map[string]string `yaml:"headers"`
-		Metrics []struct {
-			Name                string            `yaml:"name"`
-			Path                string            `yaml:"path"`
-			Labels              map[string]string `yaml:"labels"`
-			Type                string            `yaml:"type"`
-			ValueType           string            `yaml:"valuetype"`
-			EpochTimestamp      string            `yaml:"epochtimestamp"`
-			EpochTimestampCamel string            `yaml:"epochTimestamp"`
-			Help                string            `yaml:"help"`
-			Values              map[string]string `yaml:"values"`
-			AllowMissing        bool              `yaml:"allow_missing_key"`
-		} `yaml:"metrics"`
-		HTTPClientConfig yaml.Node `yaml:"http_client_config"`
-		Body             yaml.Node `yaml:"body"`
-		ValidStatusCodes []int     `yaml:"valid_status_codes"`
-	} `yaml:"modules"`
+// jeModule is one module of a json_exporter config as the json input uses
+// it: its metrics, split into selectors the one-pass scanner reads exactly
+// as json_exporter would (fast) and metrics evaluated with json_exporter's
+// own JSONPath package over the decoded document (slow); and its HTTP
+// settings.
+type jeModule struct {
+	fast      []jsonsel.Selector
+	fastSpecs []*jeSpec // fast[i] comes from fastSpecs[i]
+	slow      []*jeMetric
+	headers   map[string]string
+	// body is sent with POST when set (json_exporter's body.content,
+	// rendered once when templatize is set).
+	body        *string
+	client      *promcfg.HTTPClientConfig
+	validStatus []int
 }
 
-// loadJSONExporter reads module of a json_exporter config into selectors
-// whose records carry json_exporter's metric names and labels, so that the
-// series are json_exporter's without any rule. It supports the JSONPath
-// json_exporter configs use for selection — {.a.b}, {.a[*]}, {[*]},
-// {.a['k']}, {.a[0]} — labels that are text or a field of the object
-// ({.id}), and values that are a field or a number; other constructs
-// (filters, recursive descent, templates mixing text and paths, labels
-// from paths on value metrics, epochTimestamp) are errors that say so.
-func loadJSONExporter(file, module string) (sels []jsonsel.Selector, headers map[string]string, err error) {
+// jePos positions errors inside the json_exporter file.
+type jePos struct{ file, where string }
+
+func (p jePos) errf(n *yaml.Node, format string, args ...any) error {
+	return &jeFileError{fmt.Errorf("%s:%d:%d: %s%s", p.file, n.Line, n.Column, p.where, fmt.Sprintf(format, args...))}
+}
+
+// jeFileError is an error positioned in the json_exporter file: the input
+// config's position is not added to it.
+type jeFileError struct{ error }
+
+func (e *jeFileError) Unwrap() error { return e.error }
+
+// yamlMsg is a YAML decoding error without its own line numbers (the
+// error is positioned already).
+func yamlMsg(err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err.Error()
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		if _, rest, ok := strings.Cut(e, ": "); ok && strings.HasPrefix(e, "line ") {
+			e = rest
+		}
+		msgs[i] = e
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// mapping returns the value nodes of a mapping node by key (the last of a
+// repeated key, as json_exporter's YAML decoder keeps).
+func mapping(n *yaml.Node) map[string]*yaml.Node {
+	out := map[string]*yaml.Node{}
+	if n == nil || n.Kind != yaml.MappingNode {
+		return out
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		out[n.Content[i].Value] = n.Content[i+1]
+	}
+	return out
+}
+
+// loadJSONExporter reads module of the json_exporter config file as
+// json_exporter does: the keys json_exporter reads (exactly as it spells
+// them: epochtimestamp, allow_missing_key; others, such as the
+// epochTimestamp of its own example, are ignored as json_exporter ignores
+// them), JSONPath as k8s.io/client-go/util/jsonpath parses it. What
+// json_exporter cannot serve — a path jsonpath rejects, a type other than
+// value or object, an invalid metric or label name — is refused with its
+// position in file.
+func loadJSONExporter(file, module string) (*jeModule, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var f jsonExporterFile
-	if err := yaml.Unmarshal(data, &f); err != nil {
-		return nil, nil, err
+	pos := jePos{file: file}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	modsNode := mapping(root)["modules"]
 	if module == "" {
 		module = "default"
 	}
-	m, ok := f.Modules[module]
+	mods := mapping(modsNode)
+	m, ok := mods[module]
 	if !ok {
-		names := make([]string, 0, len(f.Modules))
-		for n := range f.Modules {
+		names := make([]string, 0, len(mods))
+		for n := range mods {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return nil, nil, fmt.Errorf("no module %q (modules: %s)", module, strings.Join(names, ", "))
+		return nil, fmt.Errorf("%s: no module %q (modules: %s)", file, module, strings.Join(names, ", "))
 	}
-	if m.HTTPClientConfig.Kind != 0 || m.Body.Kind != 0 || len(m.ValidStatusCodes) > 0 {
-		return nil, nil, errors.New("http_client_config, body and valid_status_codes of a module are not read: set them on the input (the same prometheus/common client settings, method and body)")
+	if m.Kind != yaml.MappingNode && !(m.Kind == yaml.ScalarNode && m.Tag == "!!null") {
+		return nil, pos.errf(m, "module %s: not a mapping", module)
 	}
+	keys := mapping(m)
+	out := &jeModule{}
 	var errs []error
-	for i, mt := range m.Metrics {
-		what := fmt.Sprintf("module %s: metrics[%d] (%s)", module, i, mt.Name)
-		if mt.Name == "" {
-			errs = append(errs, fmt.Errorf("%s: name is required", what))
-			continue
+	if n := keys["headers"]; n != nil {
+		if err := n.Decode(&out.headers); err != nil {
+			errs = append(errs, pos.errf(n, "headers: %s", yamlMsg(err)))
 		}
-		if mt.EpochTimestamp != "" || mt.EpochTimestampCamel != "" {
-			errs = append(errs, fmt.Errorf("%s: epochTimestamp is not supported (Rosetta's series carry no timestamps)", what))
+	}
+	if n := keys["http_client_config"]; n != nil && n.Tag != "!!null" {
+		var c promcfg.HTTPClientConfig
+		if err := n.Decode(&c); err != nil {
+			errs = append(errs, pos.errf(n, "http_client_config: %s", yamlMsg(err)))
+		} else {
+			out.client = &c
 		}
-		segs, err := jsonPath(mt.Path)
+	}
+	if n := keys["valid_status_codes"]; n != nil {
+		if err := n.Decode(&out.validStatus); err != nil {
+			errs = append(errs, pos.errf(n, "valid_status_codes: %s", yamlMsg(err)))
+		}
+	}
+	if n := keys["body"]; n != nil && n.Tag != "!!null" {
+		body, err := jeBody(pos, n)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: path %q: %w", what, mt.Path, err))
-			continue
+			errs = append(errs, err)
+		} else if body != "" {
+			out.body = &body
 		}
-		sel := jsonsel.Selector{Path: strings.Join(segs, "."), Help: mt.Help, DefaultName: mt.Name}
-		if mt.Help == "" {
-			sel.Help = mt.Name
+	}
+	var metrics []*jeSpec
+	if n := keys["metrics"]; n != nil && n.Tag != "!!null" {
+		if n.Kind != yaml.SequenceNode {
+			errs = append(errs, pos.errf(n, "metrics: not a list"))
 		}
-		switch mt.ValueType {
-		case "", "untyped":
-		case "gauge", "counter":
-			sel.Type = mt.ValueType
-		default:
-			errs = append(errs, fmt.Errorf("%s: valuetype %q is not gauge, counter or untyped", what, mt.ValueType))
-		}
-		object := mt.Type == "object"
-		if mt.Type != "" && mt.Type != "value" && !object {
-			errs = append(errs, fmt.Errorf("%s: type %q is not value or object", what, mt.Type))
-			continue
-		}
-		for l, v := range mt.Labels {
-			if !strings.Contains(v, "{") {
-				if sel.ConstLabels == nil {
-					sel.ConstLabels = map[string]string{}
-				}
-				sel.ConstLabels[l] = v
+		for i, mn := range n.Content {
+			mpos := jePos{file, fmt.Sprintf("module %s: metrics[%d]: ", module, i)}
+			spec, err := decodeJESpec(mpos, mn)
+			if err != nil {
+				errs = append(errs, err)
 				continue
 			}
-			field, err := fieldPath(v)
-			if err != nil || !object {
-				if err == nil {
-					err = errors.New("labels from paths need type: object here")
-				}
-				errs = append(errs, fmt.Errorf("%s: label %s %q: %w", what, l, v, err))
+			metrics = append(metrics, spec)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out.fast, out.fastSpecs, out.slow = splitJE(metrics)
+	return out, nil
+}
+
+// jeBody renders a module's body as json_exporter does for a probe
+// without query parameters: the content, or with templatize the content
+// as a Go template (on a template error json_exporter sends the content
+// as it is). Sprig's functions, which json_exporter adds, are not here:
+// a template that calls a function is refused.
+func jeBody(pos jePos, n *yaml.Node) (string, error) {
+	var b struct {
+		Content    string `yaml:"content"`
+		Templatize bool   `yaml:"templatize"`
+	}
+	if err := n.Decode(&b); err != nil {
+		return "", pos.errf(n, "body: %s", yamlMsg(err))
+	}
+	if !b.Templatize || b.Content == "" {
+		return b.Content, nil
+	}
+	tpl, err := template.New("base").Parse(b.Content)
+	if err != nil {
+		if strings.Contains(err.Error(), "function") && strings.Contains(err.Error(), "not defined") {
+			return "", pos.errf(n, "body: templatize: %v (json_exporter's Sprig functions are not available)", err)
+		}
+		return b.Content, nil
+	}
+	var sb strings.Builder
+	if err := tpl.Option("missingkey=zero").Execute(&sb, map[string][]string{}); err != nil {
+		return b.Content, nil
+	}
+	return sb.String(), nil
+}
+
+// jeSpec is one metric of a module, its templates parsed.
+type jeSpec struct {
+	name, help   string
+	object       bool
+	typ          normalize.Type
+	allowMissing bool
+	path         *jeTmpl
+	labels       []jeLabel // sorted by name
+	values       []jeValue // sorted by name (object)
+	ts           *jeTmpl   // epochtimestamp, or nil
+}
+
+type jeLabel struct {
+	name string
+	t    *jeTmpl
+}
+
+type jeValue struct {
+	name string
+	t    *jeTmpl
+}
+
+// decodeJESpec reads one metric with the keys json_exporter reads.
+func decodeJESpec(pos jePos, n *yaml.Node) (*jeSpec, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, pos.errf(n, "a metric is a mapping")
+	}
+	k := mapping(n)
+	var errs []error
+	str := func(key string) string {
+		v := k[key]
+		if v == nil {
+			return ""
+		}
+		var s string
+		if err := v.Decode(&s); err != nil {
+			errs = append(errs, pos.errf(v, "%s: %s", key, yamlMsg(err)))
+		}
+		return s
+	}
+	strMap := func(key string) (map[string]string, map[string]*yaml.Node) {
+		v := k[key]
+		if v == nil || v.Tag == "!!null" {
+			return nil, nil
+		}
+		var m map[string]string
+		if err := v.Decode(&m); err != nil {
+			errs = append(errs, pos.errf(v, "%s: %s", key, yamlMsg(err)))
+			return nil, nil
+		}
+		return m, mapping(v)
+	}
+	s := &jeSpec{}
+	s.name = str("name")
+	pathText := str("path")
+	typ := str("type")
+	valueType := str("valuetype")
+	tsText := str("epochtimestamp")
+	s.help = str("help")
+	labels, labelNodes := strMap("labels")
+	values, valueNodes := strMap("values")
+	if v := k["allow_missing_key"]; v != nil {
+		if err := v.Decode(&s.allowMissing); err != nil {
+			errs = append(errs, pos.errf(v, "allow_missing_key: %s", yamlMsg(err)))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	at := func(key string) *yaml.Node {
+		if v := k[key]; v != nil {
+			return v
+		}
+		return n
+	}
+	if s.help == "" {
+		s.help = s.name
+	}
+	if s.name == "" {
+		errs = append(errs, pos.errf(at("name"), "name: a metric needs a name (json_exporter cannot serve one without)"))
+	}
+	switch typ {
+	case "", "value":
+	case "object":
+		s.object = true
+	default:
+		errs = append(errs, pos.errf(at("type"), "type: %q is not value or object (json_exporter serves no metric of this module then)", typ))
+	}
+	switch valueType { // json_exporter reads anything else as untyped
+	case "gauge":
+		s.typ = normalize.TypeGauge
+	case "counter":
+		s.typ = normalize.TypeCounter
+	default:
+		s.typ = normalize.TypeUntyped
+	}
+	var err error
+	// The path of an object metric is printed as JSON.
+	if s.path, err = compileJE(pathText, s.allowMissing, s.object); err != nil {
+		errs = append(errs, pos.errf(at("path"), "path %q: %v", pathText, err))
+	}
+	if tsText != "" {
+		if s.ts, err = compileJE(tsText, s.allowMissing, false); err != nil {
+			errs = append(errs, pos.errf(at("epochtimestamp"), "epochtimestamp %q: %v", tsText, err))
+		}
+	}
+	for _, name := range slices.Sorted(mapsKeys(labels)) {
+		if !normalize.ValidLabelName(name) {
+			errs = append(errs, pos.errf(labelNodes[name], "labels: %q is not a valid label name (json_exporter cannot serve it)", name))
+			continue
+		}
+		// Labels never allow missing keys in json_exporter.
+		t, err := compileJE(labels[name], false, false)
+		if err != nil {
+			errs = append(errs, pos.errf(labelNodes[name], "label %s %q: %v", name, labels[name], err))
+			continue
+		}
+		s.labels = append(s.labels, jeLabel{name, t})
+	}
+	if s.object {
+		for _, name := range slices.Sorted(mapsKeys(values)) {
+			t, err := compileJE(values[name], s.allowMissing, false)
+			if err != nil {
+				errs = append(errs, pos.errf(valueNodes[name], "value %s %q: %v", name, values[name], err))
 				continue
 			}
-			if sel.LabelsFrom == nil {
-				sel.LabelsFrom = map[string]string{}
-			}
-			sel.LabelsFrom[l] = field
+			s.values = append(s.values, jeValue{name, t})
 		}
-		if object {
-			if len(mt.Values) == 0 {
-				errs = append(errs, fmt.Errorf("%s: type object needs values", what))
-			}
-			for name, v := range mt.Values {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-					if sel.Constants == nil {
-						sel.Constants = map[string]float64{}
-					}
-					sel.Constants[name] = f
-					continue
-				}
-				field, err := fieldPath(v)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: value %s %q: %w", what, name, v, err))
-					continue
-				}
-				if sel.Fields == nil {
-					sel.Fields = map[string]string{}
-				}
-				sel.Fields[name] = field
-			}
-			// Without LabelsFrom or Fields the object would not be read as a
-			// whole: a constant-only metric still is (Constants).
-		}
-		sels = append(sels, sel)
 	}
-	return sels, m.Headers, errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
-// jsonPath turns a json_exporter JSONPath into jsonsel path segments.
-func jsonPath(p string) ([]string, error) {
-	s := strings.TrimSpace(p)
-	inner, ok := strings.CutPrefix(s, "{")
-	if !ok {
-		return nil, errors.New("not a {…} JSONPath expression")
-	}
-	inner, ok = strings.CutSuffix(inner, "}")
-	if !ok {
-		return nil, errors.New("not a {…} JSONPath expression")
-	}
-	inner = strings.TrimPrefix(strings.TrimSpace(inner), "$")
-	var segs []string
-	for inner != "" {
-		switch {
-		case strings.HasPrefix(inner, ".."):
-			return nil, errors.New("recursive descent (..) is not supported")
-		case inner[0] == '.':
-			inner = inner[1:]
-			end := strings.IndexAny(inner, ".[")
-			if end < 0 {
-				end = len(inner)
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
 			}
-			key := inner[:end]
-			if key == "" {
-				return nil, errors.New("an empty key")
-			}
-			if key != "*" && !validKey(key) {
-				return nil, fmt.Errorf("key %q: only plain keys are supported", key)
-			}
-			segs = append(segs, key)
-			inner = inner[end:]
-		case inner[0] == '[':
-			end := strings.IndexByte(inner, ']')
-			if end < 0 {
-				return nil, errors.New("unterminated [")
-			}
-			sub := strings.TrimSpace(inner[1:end])
-			switch {
-			case sub == "*":
-				segs = append(segs, "*")
-			case strings.HasPrefix(sub, "?"):
-				return nil, errors.New("filter expressions [?(…)] are not supported")
-			case len(sub) >= 2 && (sub[0] == '\'' && sub[len(sub)-1] == '\'' || sub[0] == '"' && sub[len(sub)-1] == '"'):
-				key := sub[1 : len(sub)-1]
-				if strings.ContainsAny(key, ".*") || key == "" {
-					return nil, fmt.Errorf("key %q: keys with '.' or '*' are not supported", key)
-				}
-				segs = append(segs, key)
-			default:
-				if _, err := strconv.Atoi(sub); err != nil {
-					return nil, fmt.Errorf("[%s] is not supported (only [*], [N] and ['key'])", sub)
-				}
-				segs = append(segs, sub)
-			}
-			inner = inner[end+1:]
-		default:
-			return nil, fmt.Errorf("unexpected %q", inner)
 		}
 	}
-	if len(segs) == 0 {
-		return nil, errors.New("selects the whole document")
-	}
-	return segs, nil
 }
 
-func validKey(k string) bool {
-	for _, r := range k {
-		if r == ' ' || r == '(' || r == ')' || r == '?' || r == '@' || r == '\'' || r == '"' {
+// splitJE turns the metrics the scanner reads exactly as json_exporter
+// would into selectors and leaves the rest for jsonpath: a value metric
+// whose path is plain keys and whose labels are text; an object metric
+// whose path is plain keys and wildcards, whose labels are text or one
+// plain key of the object, and whose values are one plain key or a
+// constant; none with epochtimestamp; no two selecting the same nodes.
+func splitJE(specs []*jeSpec) (fast []jsonsel.Selector, fastSpecs []*jeSpec, slow []*jeMetric) {
+	type cand struct {
+		spec *jeSpec
+		sel  jsonsel.Selector
+	}
+	var cands []cand
+	for _, s := range specs {
+		if sel, ok := fastSelector(s); ok {
+			cands = append(cands, cand{s, sel})
+			continue
+		}
+		slow = append(slow, newJEMetric(s))
+	}
+	for i, c := range cands {
+		overlap := false
+		for j, o := range cands {
+			if i != j && segsOverlap(c.sel.Segs, o.sel.Segs) {
+				overlap = true
+			}
+		}
+		if overlap {
+			slow = append(slow, newJEMetric(c.spec))
+			continue
+		}
+		fast = append(fast, c.sel)
+		fastSpecs = append(fastSpecs, c.spec)
+	}
+	return fast, fastSpecs, slow
+}
+
+// segsOverlap reports whether one typed path can select a node the other
+// selects or one of its ancestors or descendants.
+func segsOverlap(a, b []jsonsel.Seg) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		x, y := a[i], b[i]
+		if x.Kind == jsonsel.SegKey && y.Kind == jsonsel.SegKey && x.Key != y.Key {
+			return false
+		}
+		if x.Kind == jsonsel.SegKey && y.Kind == jsonsel.SegAnyIndex || x.Kind == jsonsel.SegAnyIndex && y.Kind == jsonsel.SegKey {
 			return false
 		}
 	}
 	return true
 }
 
-// fieldPath turns "{.field}" into "field".
-func fieldPath(v string) (string, error) {
-	segs, err := jsonPath(v)
-	if err != nil {
-		return "", err
+// fastSelector returns the scanner selector of s when the scanner reads
+// it exactly as json_exporter would.
+func fastSelector(s *jeSpec) (jsonsel.Selector, bool) {
+	sel := jsonsel.Selector{DefaultName: s.name, Help: s.help, Exporter: true}
+	switch s.typ {
+	case normalize.TypeCounter:
+		sel.Type = "counter"
+	case normalize.TypeGauge:
+		sel.Type = "gauge"
 	}
-	if len(segs) != 1 || segs[0] == "*" {
-		return "", errors.New("only a field of the object ({.name}) is supported")
+	if s.ts != nil {
+		return sel, false
 	}
-	return segs[0], nil
+	segs, ok := s.path.plainPath(s.object)
+	if !ok {
+		return sel, false
+	}
+	sel.Segs = segs
+	used := map[string]bool{}
+	for _, l := range s.labels {
+		if text, ok := l.t.constant(); ok {
+			if sel.ConstLabels == nil {
+				sel.ConstLabels = map[string]string{}
+			}
+			sel.ConstLabels[l.name] = jsonsel.ExporterUnquote(text)
+			continue
+		}
+		key, ok := l.t.field()
+		if !ok || !s.object || used[key] {
+			return sel, false
+		}
+		used[key] = true
+		if sel.LabelsFrom == nil {
+			sel.LabelsFrom = map[string]string{}
+		}
+		sel.LabelsFrom[l.name] = key
+	}
+	if !s.object {
+		return sel, true
+	}
+	if len(s.values) == 0 {
+		return sel, false // no series at all: left to the evaluator, which makes none
+	}
+	for _, v := range s.values {
+		if text, ok := v.t.constant(); ok {
+			f, ok := jsonsel.ExporterValue(text)
+			if !ok {
+				continue // json_exporter fails to convert it for every object
+			}
+			if sel.Constants == nil {
+				sel.Constants = map[string]float64{}
+			}
+			sel.Constants[v.name] = f
+			continue
+		}
+		key, ok := v.t.field()
+		if !ok || used[key] {
+			return sel, false
+		}
+		used[key] = true
+		if sel.Fields == nil {
+			sel.Fields = map[string]string{}
+		}
+		sel.Fields[v.name] = key
+	}
+	// Without fields or constants the scanner would not read the objects
+	// as a whole.
+	return sel, len(sel.Fields) > 0 || len(sel.Constants) > 0
 }

@@ -5,7 +5,12 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+
+	promcfg "github.com/prometheus/common/config"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/app/expo"
@@ -51,8 +56,12 @@ type JSONConfig struct {
 	Module             string `yaml:"module"`
 }
 
-// selection returns the selectors, the json_exporter module's included.
-func (c *JSONConfig) selection() (jsonsel.Config, map[string]string, error) {
+// selection returns the input's own selection and the json_exporter
+// module, when there is one. The module's metrics that the scanner reads
+// exactly go into the selection; a metric whose nodes one of the input's
+// own selectors or skip paths also reads is left to the JSONPath
+// evaluator, so that the scanner reads each node for one selector only.
+func (c *JSONConfig) selection() (jsonsel.Config, *jeModule, error) {
 	sel := c.Config
 	if c.JSONExporterConfig == "" {
 		if c.Module != "" {
@@ -60,12 +69,59 @@ func (c *JSONConfig) selection() (jsonsel.Config, map[string]string, error) {
 		}
 		return sel, nil, nil
 	}
-	extra, headers, err := loadJSONExporter(c.JSONExporterConfig, c.Module)
+	mod, err := loadJSONExporter(c.JSONExporterConfig, c.Module)
 	if err != nil {
-		return sel, nil, fmt.Errorf("json_exporter_config: %s: %w", c.JSONExporterConfig, err)
+		var fe *jeFileError
+		if errors.As(err, &fe) {
+			return sel, nil, err // positioned in the json_exporter file
+		}
+		return sel, nil, fmt.Errorf("json_exporter_config: %w", err)
 	}
-	sel.Metrics = append(append([]jsonsel.Selector(nil), sel.Metrics...), extra...)
-	return sel, headers, nil
+	var own [][]jsonsel.Seg
+	for _, m := range sel.Metrics {
+		own = append(own, dottedSegs(m.Path))
+	}
+	for _, p := range sel.Skip {
+		own = append(own, dottedSegs(p))
+	}
+	sel.Metrics = slices.Clone(sel.Metrics)
+	var fast []jsonsel.Selector
+	var fastSpecs []*jeSpec
+	for i, f := range mod.fast {
+		overlap := false
+		for _, o := range own {
+			overlap = overlap || segsOverlap(f.Segs, o)
+		}
+		if overlap {
+			mod.slow = append(mod.slow, newJEMetric(mod.fastSpecs[i]))
+			continue
+		}
+		fast = append(fast, f)
+		fastSpecs = append(fastSpecs, mod.fastSpecs[i])
+	}
+	mod.fast, mod.fastSpecs = fast, fastSpecs
+	sel.Metrics = append(sel.Metrics, fast...)
+	// Without selectors of its own the input reads the module's metrics
+	// only, not every value.
+	sel.SelectNone = true
+	if mod.client != nil && !reflect.DeepEqual(c.Client, promcfg.DefaultHTTPClientConfig) {
+		return sel, nil, errors.New("json_exporter_config: the module has http_client_config and the input sets client settings too: set them in one place")
+	}
+	return sel, mod, nil
+}
+
+// dottedSegs reads a selector's dotted path as typed segments for the
+// overlap check: a numeric key may be an index, "*" anything.
+func dottedSegs(path string) []jsonsel.Seg {
+	var out []jsonsel.Seg
+	for _, k := range strings.Split(strings.TrimPrefix(path, "$."), ".") {
+		if _, err := strconv.Atoi(k); err == nil || k == "*" {
+			out = append(out, jsonsel.Seg{Kind: jsonsel.SegAny})
+			continue
+		}
+		out = append(out, jsonsel.Seg{Key: k, Kind: jsonsel.SegKey})
+	}
+	return out
 }
 
 // Validate implements inputs.Config.
@@ -79,29 +135,56 @@ func (c *JSONConfig) Validate() error {
 
 // NewParser implements ParserConfig.
 func (c *JSONConfig) NewParser() (parsing.Parser, error) {
-	sel, _, err := c.selection()
+	sel, mod, err := c.selection()
 	if err != nil {
 		return nil, err
 	}
-	return jsonsel.New(sel)
+	scan, err := jsonsel.New(sel)
+	if err != nil {
+		return nil, err
+	}
+	if mod == nil || len(mod.slow) == 0 {
+		return scan, nil
+	}
+	return newJEParser(scan, mod.slow), nil
 }
 
 func (c *JSONConfig) newFetcher(name string) (fetcher, error) {
-	_, headers, err := c.selection()
+	_, mod, err := c.selection()
 	if err != nil {
 		return nil, err
 	}
 	opts := c.HTTPOptions
-	if len(headers) > 0 {
-		opts.Headers = map[string]string{}
-		for k, v := range headers {
-			opts.Headers[k] = v
+	if mod != nil {
+		// The module's settings as json_exporter applies them; what the
+		// input sets itself wins.
+		if len(mod.headers) > 0 {
+			opts.Headers = map[string]string{}
+			for k, v := range mod.headers {
+				opts.Headers[k] = v
+			}
+			for k, v := range c.Headers {
+				opts.Headers[k] = v
+			}
 		}
-		for k, v := range c.Headers {
-			opts.Headers[k] = v
+		if mod.body != nil && opts.Body == "" {
+			opts.Body = *mod.body
+			if opts.Method == "GET" {
+				opts.Method = "POST"
+			}
+		}
+		if mod.client != nil {
+			opts.Client = *mod.client
 		}
 	}
-	return newHTTPFetcher(name, &opts, "application/json", int64(c.MaxBodySize))
+	f, err := newHTTPFetcher(name, &opts, "application/json", int64(c.MaxBodySize))
+	if err != nil {
+		return nil, err
+	}
+	if mod != nil {
+		f.validStatus = mod.validStatus
+	}
+	return f, nil
 }
 
 // ExpvarConfig is the `expvar` type: Go's /debug/vars. Every number is

@@ -31,6 +31,23 @@ type Config struct {
 	// Skip lists paths never read (with "*" for any key or index), for
 	// large subtrees that are not wanted when everything else is.
 	Skip []string `yaml:"skip"`
+
+	// SelectNone, set by code (not YAML), makes no Metrics select nothing
+	// instead of every value: the document is still read and checked.
+	SelectNone bool `yaml:"-"`
+}
+
+// Segment kinds of an Exporter selector's typed path.
+const (
+	SegKey      = 'k' // an object member only (json_exporter's .name)
+	SegAnyIndex = 'a' // any array element only ([*])
+	SegAny      = '*' // any member or element (.*)
+)
+
+// Seg is one segment of a typed path.
+type Seg struct {
+	Key  string
+	Kind byte
 }
 
 // Selector selects values by path.
@@ -62,6 +79,17 @@ type Selector struct {
 	Fields      map[string]string  `yaml:"-"`
 	Constants   map[string]float64 `yaml:"-"`
 	ConstLabels map[string]string  `yaml:"-"`
+
+	// Exporter, set by code, gives the selector json_exporter's semantics
+	// (what k8s.io/client-go/util/jsonpath prints, then json_exporter's
+	// conversion): Segs is its typed path (Path is ignored); only the
+	// node the path ends on is read — a scalar for a value metric, an
+	// object (whose direct fields are read) for an object metric;
+	// strings are unquoted and read as numbers or booleans only; number
+	// labels are formatted as Go prints a float64. The selector must not
+	// overlap another one (the caller checks).
+	Exporter bool  `yaml:"-"`
+	Segs     []Seg `yaml:"-"`
 }
 
 type labelFrom struct{ label, field string }
@@ -92,6 +120,8 @@ type selector struct {
 	consts  []constValue
 	cl      normalize.Labels // ConstLabels, sorted
 	partial bool
+	exp     bool   // Exporter
+	kinds   []byte // Exporter: kind per seg
 }
 
 // Validate checks c, naming the selector and field of each problem.
@@ -105,6 +135,9 @@ func compile(c *Config) ([]selector, error) {
 	var out []selector
 	for i, m := range c.Metrics {
 		s, err := compileSelector(m.Path)
+		if m.Exporter {
+			s, err = compileTyped(m.Segs)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("metrics[%d]: path: %w", i, err))
 			continue
@@ -139,6 +172,7 @@ func compile(c *Config) ([]selector, error) {
 		}
 		sort.Slice(s.from, func(a, b int) bool { return s.from[a].label < s.from[b].label })
 		s.defName = m.DefaultName
+		s.exp = m.Exporter
 		if len(m.Fields) > 0 {
 			s.fields = map[string]string{}
 			for name, field := range m.Fields {
@@ -164,7 +198,7 @@ func compile(c *Config) ([]selector, error) {
 		s.skip = true
 		out = append(out, s)
 	}
-	if len(c.Metrics) == 0 {
+	if len(c.Metrics) == 0 && !c.SelectNone {
 		out = append(out, selector{typ: normalize.TypeUntyped}) // everything
 	}
 	return out, errors.Join(errs...)
@@ -184,6 +218,25 @@ func compileSelector(path string) (selector, error) {
 			s.stars = append(s.stars, i)
 		}
 		s.segs = append(s.segs, seg)
+	}
+	return s, nil
+}
+
+func compileTyped(segs []Seg) (selector, error) {
+	var s selector
+	if len(segs) == 0 {
+		return s, errors.New("empty path")
+	}
+	for _, sg := range segs {
+		switch sg.Kind {
+		case SegKey:
+			s.segs = append(s.segs, sg.Key)
+		case SegAny, SegAnyIndex:
+			s.segs = append(s.segs, "*")
+		default:
+			return s, fmt.Errorf("segment kind %q", sg.Kind)
+		}
+		s.kinds = append(s.kinds, sg.Kind)
 	}
 	return s, nil
 }

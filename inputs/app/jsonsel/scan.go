@@ -1,6 +1,7 @@
 package jsonsel
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -8,6 +9,8 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"k8s.io/client-go/util/jsonpath"
 
 	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -66,6 +69,9 @@ type scanner struct {
 	holding  int // depth of the holding object; 0 when not holding
 	fromVals []string
 	curOut   string // the value name of the field being read (Fields)
+	// exact says the selection child returned ended on this very value
+	// (not on an ancestor); value reads and clears it.
+	exact bool
 }
 
 // Parse implements parsing.Parser.
@@ -119,6 +125,8 @@ func (s *scanner) ws() {
 // ancestor), -1 when none did. With no active state and no selection the
 // value is skipped.
 func (s *scanner) value(from, to, sel, depth int) error {
+	exact := s.exact
+	s.exact = false
 	if depth > maxDepth {
 		return s.errf("nested deeper than %d", maxDepth)
 	}
@@ -127,6 +135,9 @@ func (s *scanner) value(from, to, sel, depth int) error {
 	}
 	if from == to && sel < 0 {
 		return s.skip(depth)
+	}
+	if sel >= 0 && s.p.sels[sel].exp {
+		return s.exporterValue(from, to, sel, depth, exact)
 	}
 	switch c := s.b[s.i]; {
 	case c == '{':
@@ -186,10 +197,15 @@ func isRange(err error) bool {
 func (s *scanner) child(from, to, sel int, sg *seg) (int, int, int, bool) {
 	start := len(s.states)
 	skip := false
+	s.exact = false
 	for i := from; i < to; i++ {
 		st := s.states[i]
 		sl := &s.p.sels[st.sel]
-		if !s.segMatches(sl.segs[st.pos], sg) {
+		if sl.kinds != nil {
+			if !typedMatch(sl.kinds[st.pos], sl.segs[st.pos], sg) {
+				continue
+			}
+		} else if !s.segMatches(sl.segs[st.pos], sg) {
 			continue
 		}
 		if int(st.pos)+1 == len(sl.segs) {
@@ -197,6 +213,7 @@ func (s *scanner) child(from, to, sel int, sg *seg) (int, int, int, bool) {
 				skip = true
 			} else if sel < 0 || int(st.sel) < sel && !s.p.sels[sel].skip {
 				sel = int(st.sel)
+				s.exact = true
 			}
 			continue
 		}
@@ -217,54 +234,182 @@ func (s *scanner) segMatches(pat string, sg *seg) bool {
 
 func (s *scanner) object(from, to, sel, depth int) error {
 	if sel >= 0 && s.p.sels[sel].objectMode() && s.holding == 0 {
-		// The selector's object: hold its records until its label fields
-		// are known.
+		return s.hold(sel, depth, func() error { return s.objectBody(from, to, sel, depth) })
+	}
+	return s.objectBody(from, to, sel, depth)
+}
+
+// hold reads the value of selector sel's object with read, holding its
+// records until its label fields are known, then emits them and the
+// selector's constants.
+func (s *scanner) hold(sel, depth int, read func() error) error {
+	s.holding = depth + 1
+	s.held = s.held[:0]
+	sl := &s.p.sels[sel]
+	if cap(s.fromVals) < len(sl.from) {
+		s.fromVals = make([]string, len(sl.from))
+	}
+	s.fromVals = s.fromVals[:len(sl.from)]
+	clear(s.fromVals)
+	err := read()
+	s.holding = 0
+	if err != nil {
+		return err
+	}
+	for _, c := range sl.consts {
+		s.curOut = c.name
+		s.path = append(s.path, seg{key: []byte(c.name)})
 		s.holding = depth + 1
-		s.held = s.held[:0]
-		sl := &s.p.sels[sel]
-		if cap(s.fromVals) < len(sl.from) {
-			s.fromVals = make([]string, len(sl.from))
-		}
-		s.fromVals = s.fromVals[:len(sl.from)]
-		clear(s.fromVals)
-		err := s.objectBody(from, to, sel, depth)
+		s.record(sel, c.v)
 		s.holding = 0
+		s.path = s.path[:len(s.path)-1]
+		s.curOut = ""
+	}
+	for _, r := range s.held {
+		ls := make(normalize.Labels, 0, len(r.Labels)+len(sl.from)+len(sl.cl))
+		ls = append(ls, r.Labels...)
+		for j, lf := range sl.from {
+			if s.fromVals[j] != "" || sl.exp { // json_exporter's labels are never absent
+				ls = append(ls, normalize.Label{Name: lf.label, Value: s.fromVals[j]})
+			}
+		}
+		ls = append(ls, sl.cl...)
+		r.Labels = ls
+		if r.DefaultName != "" {
+			r.DefaultLabels = ls
+		}
+		s.emit(r)
+	}
+	return nil
+}
+
+func typedMatch(kind byte, pat string, sg *seg) bool {
+	switch kind {
+	case SegKey:
+		return !sg.isIdx && string(sg.key) == pat
+	case SegAnyIndex:
+		return sg.isIdx
+	}
+	return true
+}
+
+// exporterValue reads a value selected by an Exporter selector: exact
+// says the selector's path ends on it.
+func (s *scanner) exporterValue(from, to, sel, depth int, exact bool) error {
+	obj := s.p.sels[sel].objectMode()
+	c := s.b[s.i]
+	switch {
+	case c == '{' && exact && obj:
+		return s.object(from, to, sel, depth)
+	case exact && obj:
+		// json_exporter reads the values of an element that is not an
+		// object too: its fields are missing, its constants are not.
+		return s.hold(sel, depth, func() error { return s.skip(depth) })
+	case c == '{' || c == '[':
+		// printed as JSON by jsonpath: not a number
+		return s.skip(depth)
+	case !exact && (s.holding != depth || s.curOut == ""):
+		return s.skip(depth)
+	}
+	switch {
+	case c == '"':
+		raw, esc, err := s.str()
 		if err != nil {
 			return err
 		}
-		for _, c := range sl.consts {
-			s.curOut = c.name
-			s.path = append(s.path, seg{key: []byte(c.name)})
-			s.holding = depth + 1
-			s.record(sel, c.v)
-			s.holding = 0
-			s.path = s.path[:len(s.path)-1]
-			s.curOut = ""
+		str := string(raw)
+		if esc {
+			str = unescape(raw)
 		}
-		for _, r := range s.held {
-			ls := make(normalize.Labels, 0, len(r.Labels)+len(sl.from)+len(sl.cl))
-			ls = append(ls, r.Labels...)
-			for j, lf := range sl.from {
-				if s.fromVals[j] != "" {
-					ls = append(ls, normalize.Label{Name: lf.label, Value: s.fromVals[j]})
-				}
-			}
-			ls = append(ls, sl.cl...)
-			r.Labels = ls
-			if r.DefaultName != "" {
-				r.DefaultLabels = ls
-			}
-			s.emit(r)
+		if v, ok := ExporterValue(str); ok {
+			s.record(sel, v)
 		}
-		return nil
+	case c == 't' || c == 'f' || c == 'n':
+		lit, err := s.literal()
+		if err != nil {
+			return err
+		}
+		switch lit {
+		case "true":
+			s.record(sel, 1)
+		case "false":
+			s.record(sel, 0)
+		}
+	case c == '-' || c >= '0' && c <= '9':
+		start := s.i
+		if err := s.number(); err != nil {
+			return err
+		}
+		// encoding/json reads the number as ParseFloat does, jsonpath
+		// prints it with %v, json_exporter parses that back: the same
+		// float64.
+		if v, err := strconv.ParseFloat(string(s.b[start:s.i]), 64); err == nil {
+			s.record(sel, v)
+		}
+	default:
+		return s.errf("unexpected %s", s.what())
 	}
-	return s.objectBody(from, to, sel, depth)
+	return nil
+}
+
+// ExporterValue is json_exporter's conversion of what jsonpath printed to
+// a sample value: unquoted, then a float, a boolean, or "<nil>" (NaN).
+func ExporterValue(printed string) (float64, bool) {
+	return ExporterSanitize(ExporterUnquote(printed))
+}
+
+// ExporterSanitize is json_exporter's conversion of an unquoted result:
+// a float, a boolean, or "<nil>" (NaN).
+func ExporterSanitize(v string) (float64, bool) {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		return f, true
+	}
+	if b, err := strconv.ParseBool(v); err == nil {
+		if b {
+			return 1, true
+		}
+		return 0, true
+	}
+	if v == "<nil>" {
+		return math.NaN(), true
+	}
+	return 0, false
+}
+
+// ExporterUnquote unquotes what jsonpath printed as json_exporter does.
+func ExporterUnquote(printed string) string {
+	if u, err := jsonpath.UnquoteExtend(printed); err == nil {
+		return u
+	}
+	return printed
+}
+
+// exporterLabel is the label value json_exporter gives a field that is
+// not a string: raw is the field's JSON.
+func exporterLabel(raw []byte) string {
+	switch c := raw[0]; {
+	case c == '-' || c >= '0' && c <= '9':
+		f, _ := strconv.ParseFloat(string(raw), 64)
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	case c == '{' || c == '[':
+		// jsonpath prints maps and slices with json.Marshal.
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return ""
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return ""
+		}
+		return ExporterUnquote(string(b))
+	}
+	return string(raw) // true, false, null
 }
 
 // fieldOf returns the value name of a member of the holding object when
 // its selector reads Fields only (only true).
 func (s *scanner) fieldOf(sel int, key []byte, depth int) (string, bool) {
-	if s.holding != depth+1 || sel < 0 || len(s.p.sels[sel].fields) == 0 {
+	if s.holding != depth+1 || sel < 0 || len(s.p.sels[sel].fields) == 0 && !s.p.sels[sel].exp {
 		return "", false
 	}
 	return s.p.sels[sel].fields[string(key)], true
@@ -290,12 +435,19 @@ func (s *scanner) labelField(sel int, key []byte, depth int) (bool, error) {
 			if esc {
 				v = unescape(raw)
 			}
+			if sl.exp {
+				v = ExporterUnquote(v)
+			}
 			s.fromVals[j] = v
 			return true, nil
 		}
 		start := s.i
 		if err := s.skip(depth + 1); err != nil {
 			return true, err
+		}
+		if sl.exp {
+			s.fromVals[j] = exporterLabel(s.b[start:s.i])
+			return true, nil
 		}
 		if c := s.b[start]; c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' {
 			s.fromVals[j] = string(s.b[start:s.i])

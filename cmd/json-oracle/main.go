@@ -1,0 +1,267 @@
+// Command json-oracle runs the real json_exporter (built outside this
+// repository; see `make record-json-golden`) as the oracle of the json
+// input's json_exporter configs.
+//
+//	json-oracle -json-exporter BIN record DIR
+//
+// probes json_exporter, for every config DIR/CASE.yml and each of its
+// modules, on the document DIR/CASE.json and writes what /probe served to
+// DIR/CASE.MODULE.prom (the goldens `make test` compares Rosetta with).
+//
+//	json-oracle -json-exporter BIN examples REPO
+//
+// checks every config in json_exporter's REPO/examples/ (each module, on
+// each example document) against Rosetta, loaded unchanged.
+//
+// Both print Rosetta's differences and exit 1 when there are any.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs/app/jsonoracle"
+)
+
+func main() {
+	bin := flag.String("json-exporter", os.Getenv("JSON_EXPORTER"), "json_exporter binary (required)")
+	flag.Parse()
+	if *bin == "" || flag.NArg() != 2 {
+		fmt.Fprintln(os.Stderr, "usage: json-oracle -json-exporter BIN record DIR | examples REPO")
+		os.Exit(2)
+	}
+	var err error
+	switch flag.Arg(0) {
+	case "record":
+		err = record(*bin, flag.Arg(1))
+	case "examples":
+		err = examples(*bin, flag.Arg(1))
+	default:
+		err = fmt.Errorf("unknown mode %q", flag.Arg(0))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "json-oracle:", err)
+		os.Exit(1)
+	}
+}
+
+// probe is one json_exporter config, module and document.
+type probe struct {
+	config, module, doc string
+}
+
+// run starts json_exporter on config and returns a function probing a
+// module on a document file, and a stop function.
+func run(bin, config string) (func(module, doc string) (int, []byte, error), func(), error) {
+	docs := http.NewServeMux()
+	docs.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, r.URL.Query().Get("file"))
+	})
+	dl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	docSrv := &http.Server{Handler: docs, ReadHeaderTimeout: 5 * time.Second}
+	go docSrv.Serve(dl)
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.Command(bin, "--config.file="+config, "--web.listen-address="+addr, "--log.level=error")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		docSrv.Close()
+		return nil, nil, err
+	}
+	stop := func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		docSrv.Close()
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, _, err := get("http://" + addr + "/metrics"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, nil, fmt.Errorf("json_exporter did not come up on %s:\n%s", config, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	probeFn := func(module, doc string) (int, []byte, error) {
+		target := "http://" + dl.Addr().String() + "/?file=" + url.QueryEscape(doc)
+		return get("http://" + addr + "/probe?module=" + url.QueryEscape(module) + "&target=" + url.QueryEscape(target))
+	}
+	return probeFn, stop, nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+var client = &http.Client{Timeout: 30 * time.Second}
+
+func get(u string) (int, []byte, error) {
+	resp, err := client.Get(u)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// modules lists a json_exporter config's modules.
+func modules(config string) ([]string, error) {
+	b, err := os.ReadFile(config)
+	if err != nil {
+		return nil, err
+	}
+	var c struct {
+		Modules map[string]yaml.Node `yaml:"modules"`
+	}
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	var out []string
+	for m := range c.Modules {
+		out = append(out, m)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// compare probes json_exporter and reads with Rosetta; it returns the
+// exposition and Rosetta's differences ("" when equal).
+func compare(probeFn func(module, doc string) (int, []byte, error), p probe) ([]byte, string, error) {
+	status, body, err := probeFn(p.module, p.doc)
+	if err != nil {
+		return nil, "", err
+	}
+	if status != http.StatusOK {
+		return nil, "", fmt.Errorf("json_exporter /probe: HTTP %d: %s", status, bytes.TrimSpace(body))
+	}
+	want, err := jsonoracle.Exposition(body)
+	if err != nil {
+		return nil, "", fmt.Errorf("json_exporter's output: %w", err)
+	}
+	doc, err := os.ReadFile(p.doc)
+	if err != nil {
+		return nil, "", err
+	}
+	got, err := jsonoracle.Rosetta(p.config, p.module, doc)
+	if err != nil {
+		return body, "", fmt.Errorf("rosetta: %w", err)
+	}
+	return body, jsonoracle.Diff(want, got), nil
+}
+
+func record(bin, dir string) error {
+	configs, err := filepath.Glob(filepath.Join(dir, "*.yml"))
+	if err != nil {
+		return err
+	}
+	var failed []string
+	for _, config := range configs {
+		doc := strings.TrimSuffix(config, ".yml") + ".json"
+		mods, err := modules(config)
+		if err != nil {
+			return fmt.Errorf("%s: %w", config, err)
+		}
+		probeFn, stop, err := run(bin, config)
+		if err != nil {
+			return err
+		}
+		for _, m := range mods {
+			p := probe{config, m, doc}
+			body, diff, err := compare(probeFn, p)
+			if body != nil {
+				golden := strings.TrimSuffix(config, ".yml") + "." + m + ".prom"
+				if werr := os.WriteFile(golden, body, 0o644); werr != nil {
+					stop()
+					return werr
+				}
+				fmt.Printf("recorded %s\n", golden)
+			}
+			if err != nil || diff != "" {
+				failed = append(failed, fmt.Sprintf("%s module %s: %v\n%s", config, m, err, diff))
+			}
+		}
+		stop()
+	}
+	if len(failed) > 0 {
+		return errors.New("Rosetta differs (-json_exporter +rosetta):\n" + strings.Join(failed, "\n"))
+	}
+	return nil
+}
+
+func examples(bin, repo string) error {
+	dir := filepath.Join(repo, "examples")
+	configs, err := filepath.Glob(filepath.Join(dir, "*.yml"))
+	if err != nil {
+		return err
+	}
+	docs, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return err
+	}
+	var failed []string
+	checked := 0
+	for _, config := range configs {
+		mods, err := modules(config)
+		if err != nil || len(mods) == 0 {
+			fmt.Printf("%s: not a json_exporter config (no modules), skipped\n", config)
+			continue
+		}
+		probeFn, stop, err := run(bin, config)
+		if err != nil {
+			return err
+		}
+		for _, m := range mods {
+			for _, doc := range docs {
+				_, diff, err := compare(probeFn, probe{config, m, doc})
+				checked++
+				switch {
+				case err != nil:
+					failed = append(failed, fmt.Sprintf("%s module %s on %s: %v", config, m, doc, err))
+					fmt.Printf("FAIL  %s module %s on %s: %v\n", filepath.Base(config), m, filepath.Base(doc), err)
+				case diff != "":
+					failed = append(failed, fmt.Sprintf("%s module %s on %s:\n%s", config, m, doc, diff))
+					fmt.Printf("DIFF  %s module %s on %s\n", filepath.Base(config), m, filepath.Base(doc))
+				default:
+					fmt.Printf("equal %s module %s on %s\n", filepath.Base(config), m, filepath.Base(doc))
+				}
+			}
+		}
+		stop()
+	}
+	if len(failed) > 0 {
+		return errors.New("Rosetta differs (-json_exporter +rosetta):\n" + strings.Join(failed, "\n"))
+	}
+	if checked == 0 {
+		return errors.New("no example checked")
+	}
+	fmt.Printf("%d config/module/document combinations equal\n", checked)
+	return nil
+}
