@@ -28,6 +28,11 @@ func TestConfigFilesPassRosettaCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	sources["rosetta-demo"] = []byte(join(docs))
+	nodeDocs, err := render(t, nodeChart, map[string]any{}, "1.31.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources["rosetta-node"] = []byte(join(nodeDocs))
 	manifests, err := filepath.Glob("../kubernetes/*.yaml")
 	if err != nil {
 		t.Fatal(err)

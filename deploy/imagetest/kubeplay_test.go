@@ -15,6 +15,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 )
@@ -78,9 +79,19 @@ func playPod(t *testing.T, file string, editConfigMap func(*corev1.ConfigMap), e
 				editConfigMap(&cm)
 			}
 			add(&cm)
-		case "Deployment":
+		case "Deployment", "DaemonSet":
 			var d appsv1.Deployment
-			if err := yaml.UnmarshalStrict(doc, &d); err != nil {
+			if meta.Kind == "DaemonSet" {
+				// podman 4.3's kube play has no DaemonSets: one node, one
+				// pod, as a Deployment of the same pod template.
+				var ds appsv1.DaemonSet
+				if err := yaml.UnmarshalStrict(doc, &ds); err != nil {
+					t.Fatal(err)
+				}
+				d.TypeMeta = metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}
+				d.ObjectMeta = ds.ObjectMeta
+				d.Spec.Selector, d.Spec.Template = ds.Spec.Selector, ds.Spec.Template
+			} else if err := yaml.UnmarshalStrict(doc, &d); err != nil {
 				t.Fatal(err)
 			}
 			spec := &d.Spec.Template.Spec
@@ -93,7 +104,12 @@ func playPod(t *testing.T, file string, editConfigMap func(*corev1.ConfigMap), e
 			spec.InitContainers = slices.DeleteFunc(spec.InitContainers, func(c corev1.Container) bool { return c.Name == "rosetta" })
 			spec.Containers = slices.DeleteFunc(spec.Containers, func(c corev1.Container) bool { return c.Name != "rosetta" })
 			if len(spec.Containers) != 1 {
-				t.Fatalf("%s: the Deployment has no rosetta container", file)
+				// An application without Rosetta (node mode's example
+				// app): its image cannot be pulled here.
+				continue
+			}
+			if podName != "" {
+				t.Fatalf("%s: more than one workload with Rosetta", file)
 			}
 			c := &spec.Containers[0]
 			c.Image, c.ImagePullPolicy = img, corev1.PullNever
@@ -103,7 +119,7 @@ func playPod(t *testing.T, file string, editConfigMap func(*corev1.ConfigMap), e
 		}
 	}
 	if len(out) != 2 || podName == "" {
-		t.Fatalf("want a ConfigMap and a Deployment in %s, got %d documents", file, len(out))
+		t.Fatalf("want a ConfigMap and a workload with Rosetta in %s, got %d documents", file, len(out))
 	}
 	dir := t.TempDir()
 	play := filepath.Join(dir, "play.yaml")
@@ -234,6 +250,39 @@ func TestStatsDPodsRun(t *testing.T) {
 			checkConfined(ctx, t, c)
 		})
 	}
+}
+
+// TestNodeModePodRuns plays the node chart's rendering: the DaemonSet's
+// pod (as a Deployment: podman has no DaemonSets) with Rosetta as its main
+// container and the StatsD hostPort, which is where applications on the
+// node send (their node's IP, from the downward API); here the hostPort is
+// moved to a free loopback port and StatsD is sent to it from the host, as
+// from a pod through the node's IP. The example app's image cannot be
+// pulled here; chartcheck checks its wiring.
+func TestNodeModePodRuns(t *testing.T) {
+	ctx := testContext(t)
+	start := time.Now()
+	file := filepath.Join("..", "chartcheck", "testdata", "rosetta-node-k8s-1.31.0.yaml")
+	var hostPort int32
+	c := playPod(t, file, nil, func(s *corev1.PodSpec, rc *corev1.Container) {
+		for _, p := range rc.Ports {
+			if p.Name == "statsd-udp" {
+				hostPort = p.HostPort
+			}
+		}
+		publish(t)(s, rc)
+	})
+	if hostPort != 9125 {
+		t.Errorf("the chart's StatsD hostPort is %d, want 9125", hostPort)
+	}
+	t.Logf("kube play to ready: %v", c.waitReady(ctx, t, start).Round(time.Millisecond))
+	eventually(t, "StatsD through the hostPort is mapped", func() { sendUDP(t, c.udp, "demo.checkout.requests:2|c") }, func() string {
+		if _, ok := sample(c.metrics(ctx, t), "demo_requests_total", `endpoint="checkout"`); !ok {
+			return "demo_requests_total{endpoint=\"checkout\"} not served"
+		}
+		return ""
+	})
+	checkConfined(ctx, t, c)
 }
 
 // TestJVMPodRuns plays the JVM example: a real JVM (java from the JDK,

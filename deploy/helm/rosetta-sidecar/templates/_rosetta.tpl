@@ -83,9 +83,15 @@ Use in a pod spec:
     {{- if $v.ports.statsd }}
     - name: statsd-udp
       containerPort: {{ $v.ports.statsd }}
+      {{- with $v.ports.statsdHostPort }}
+      hostPort: {{ . }}
+      {{- end }}
       protocol: UDP
     - name: statsd-tcp
       containerPort: {{ $v.ports.statsd }}
+      {{- with $v.ports.statsdHostPort }}
+      hostPort: {{ . }}
+      {{- end }}
       protocol: TCP
     {{- end }}
   env:
