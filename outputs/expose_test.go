@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,15 +31,28 @@ func fillMixed(t testing.TB, s *Store, n int, seed uint64) {
 	for i := range n {
 		id := fmt.Sprint(i)
 		switch i % 9 {
+		// Some families hold several label-name sets, as DogStatsD
+		// clients that send a tag only sometimes make them.
 		case 0, 1, 2:
-			batch = append(batch, counter("app_requests_total", float64(r.IntN(100)), true, "svc", id, "code", "200"))
+			if i%27 == 0 {
+				batch = append(batch, counter("app_requests_total", float64(r.IntN(100)), true, "svc", id))
+			} else {
+				batch = append(batch, counter("app_requests_total", float64(r.IntN(100)), true, "svc", id, "code", "200"))
+			}
 		case 3:
-			batch = append(batch, gauge("app_temperature_celsius", r.Float64()*40, false, "room", id))
+			if i%2 == 0 {
+				batch = append(batch, gauge("app_temperature_celsius", r.Float64()*40, false, "room", id))
+			} else {
+				batch = append(batch, gauge("app_temperature_celsius", r.Float64()*40, false, "floor", "1", "room", id))
+			}
 		case 4:
 			batch = append(batch, normalize.Sample{Name: "app_untyped", Labels: ls("i", id, "esc", "a\"b\\c\nd"), Value: math.Inf(1 - 2*(i%2)), Type: normalize.TypeUntyped})
 		case 5:
 			for range 3 {
 				batch = append(batch, observe("app_job_seconds", r.Float64()*20, hist, "job", id))
+			}
+			if i%45 == 5 {
+				batch = append(batch, observe("app_job_seconds", r.Float64()*20, hist))
 			}
 		case 6:
 			batch = append(batch, observe("app_native_seconds", r.Float64(), native, "n", id))
@@ -97,6 +111,36 @@ func TestWriteExpositionEqualsGather(t *testing.T) {
 				t.Error("the other gatherer's family did not win the name clash")
 			}
 		})
+	}
+}
+
+// The store's own order of series (label sets of different names in one
+// family among them) is the order client_golang's registry sorts them in,
+// so Rosetta's /metrics lists them as statsd_exporter's does.
+func TestGatherOrderIsRegistryOrder(t *testing.T) {
+	s, _ := newTestStore(t, StoreConfig{})
+	fillMixed(t, s, 5000, 3)
+	text := func(g prometheus.Gatherer) string {
+		mfs, err := g.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		for _, mf := range mfs {
+			if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b.String()
+	}
+	got, want := text(s), text(prometheus.Gatherers{s})
+	if got != want {
+		t.Errorf("the store's order differs from client_golang's (-registry +store):\n%s", cmp.Diff(want, got))
+	}
+	for _, series := range []string{"app_requests_total{svc=\"0\"}", "app_job_seconds_count ", "app_temperature_celsius{floor=\"1\",room=\"3\"}"} {
+		if !strings.Contains(got, series) {
+			t.Errorf("no %s in the output", series)
+		}
 	}
 }
 

@@ -45,14 +45,13 @@ func runFuzzOnce(t *testing.T, data []byte) {
 	names, labelNames, labelValues, values, opts := fuzzNames, fuzzLabelNames, fuzzLabelValues, fuzzValues, fuzzOpts
 	{
 		clk := &fakeClock{t: time.Unix(0, 0)}
-		mixed := len(data) > 0 && data[0]&1 == 1
-		s, err := NewStore(StoreConfig{Now: clk.now, SeriesLimit: 20, MixedLabelNames: mixed})
+		s, err := NewStore(StoreConfig{Now: clk.now, SeriesLimit: 20})
 		if err != nil {
 			t.Fatal(err)
 		}
 		// memo gets the same samples with SinkRefs (a few, shared as rule
 		// cache entries share them): its output must be the same.
-		memo, err := NewStore(StoreConfig{Now: clk.now, SeriesLimit: 20, MixedLabelNames: mixed})
+		memo, err := NewStore(StoreConfig{Now: clk.now, SeriesLimit: 20})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -130,17 +130,27 @@ func (s *Store) each(fams []*family, members []*series, ends []int, a *arena, ch
 	return nil
 }
 
-// compareLabels orders label sets as prometheus.Registry orders metrics.
+// compareLabels orders label sets as prometheus.Registry orders metrics
+// (client_golang's internal MetricSorter), so that a family with several
+// label-name sets comes out in statsd_exporter's order: fewer labels
+// first, then the values position by position. Label sets that the
+// registry leaves tied (the same values under other names) are ordered by
+// their names, so the order never depends on arrival.
 func compareLabels(x, y normalize.Labels) int {
-	for i := 0; i < len(x) && i < len(y); i++ {
-		if x[i].Name != y[i].Name {
-			return strings.Compare(x[i].Name, y[i].Name)
-		}
+	if c := cmp.Compare(len(x), len(y)); c != 0 {
+		return c
+	}
+	for i := range x {
 		if c := strings.Compare(x[i].Value, y[i].Value); c != 0 {
 			return c
 		}
 	}
-	return cmp.Compare(len(x), len(y))
+	for i := range x {
+		if c := strings.Compare(x[i].Name, y[i].Name); c != 0 {
+			return c
+		}
+	}
+	return 0
 }
 
 // metric builds the dto.Metric of a series. The shard mutex is held.

@@ -13,7 +13,8 @@ import (
 
 // TestPromtoolCheckMetrics renders /metrics (the store's self-metrics,
 // promhttp's and well-named series of every type) and runs the real
-// `promtool check metrics` over it: it must have nothing to say.
+// `promtool check metrics` over it: it must have nothing to say. Families
+// with several label-name sets are among them.
 func TestPromtoolCheckMetrics(t *testing.T) {
 	promtool := testutil.Peer(t, "prometheus", "promtool")
 	s, reg := newTestStore(t, StoreConfig{})
@@ -25,8 +26,15 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 		observe("app_response_size_bytes", 512, nil),
 		{Name: "app_scraped_seconds", Type: normalize.TypeHistogram, Dist: &normalize.Distribution{Count: 2, Sum: 1, Buckets: []normalize.Bucket{{UpperBound: 1, Count: 2}}}},
 		{Name: "app_info", Labels: ls("version", "1.0"), Value: 1},
+		// Several label-name sets in one family, as DogStatsD tags sent
+		// only sometimes make them.
+		gauge("app_queue_depth", 1, false, "queue", "mail"),
+		counter("app_requests_total", 1, true),
+		observe("app_request_duration_seconds", 2, hist),
+		observe("app_request_duration_seconds", 0.05, hist, "route", "/b", "tenant", "t1"),
+		observe("app_response_size_bytes", 1024, nil, "route", "/a"),
 		// Refused, so that the conflict counters have values.
-		gauge("app_queue_depth", 1, false, "x", "y"),
+		gauge("app_requests_total", 1, false, "x", "y"),
 		counter("rosetta_x_total", 1, true),
 	})
 	w, err := NewWeb(WebConfig{Gatherer: Gatherers{reg, s}, Registerer: reg})
@@ -37,6 +45,11 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	w.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /metrics: %d", rec.Code)
+	}
+	for _, line := range []string{"app_queue_depth 4\n", "app_queue_depth{queue=\"mail\"} 1\n", "app_request_duration_seconds_count 1\n", "app_request_duration_seconds_count{route=\"/a\"} 1\n"} {
+		if !bytes.Contains(rec.Body.Bytes(), []byte(line)) {
+			t.Errorf("/metrics has no %q", line)
+		}
 	}
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = bytes.NewReader(rec.Body.Bytes())

@@ -46,11 +46,6 @@ type StoreConfig struct {
 	// families of the Go and process collectors served beside it:
 	// FamilyNames(selfRegistry) lists them with their generated names.
 	ReservedNames []string
-	// MixedLabelNames lets one family hold series with different label
-	// names, as statsd_exporter does. By default the first series of a
-	// family fixes its label names and a series with other names is
-	// dropped and counted (reason "label_names").
-	MixedLabelNames bool
 	// SweepInterval is how often Run removes expired series; 0 means
 	// DefaultSweepInterval. Gather also skips and removes them.
 	SweepInterval time.Duration
@@ -65,7 +60,6 @@ type StoreConfig struct {
 // Conflict reasons, the values of rosetta_series_conflicts_total{reason}.
 const (
 	ReasonType          = "type"           // the family (or series) exists with another type
-	ReasonLabelNames    = "label_names"    // the family exists with other label names
 	ReasonNameCollision = "name_collision" // a generated name (x_sum, x_bucket, x_total, ...) clashes with another family
 	ReasonReservedName  = "reserved_name"  // the name has a reserved prefix (rosetta_)
 	ReasonReservedLabel = "reserved_label" // "le" on a histogram, "quantile" on a summary
@@ -152,7 +146,6 @@ type Store struct {
 	defaultHelp string
 	reserved    []string
 	reservedSet map[string]struct{}
-	mixed       bool
 	sweepEvery  time.Duration
 	logger      *slog.Logger
 
@@ -195,12 +188,15 @@ type shard struct {
 	_      [40]byte // keep shards on separate cache lines
 }
 
+// family is the series of one name. It fixes the type and the help (the
+// first sample's); each series has its own label names, so a family may
+// hold x{env="prod"} beside x, as statsd_exporter serves DogStatsD tags
+// that are sent only sometimes.
 type family struct {
-	owner      *Store
-	name       string
-	typ        dto.MetricType
-	labelNames []string // nil when MixedLabelNames
-	help       atomic.Pointer[string]
+	owner *Store
+	name  string
+	typ   dto.MetricType
+	help  atomic.Pointer[string]
 	// Guarded by Store.famMu: the live series count, the members in label
 	// order (removed ones are compacted away by the next gather) and
 	// whether members needs sorting.
@@ -283,7 +279,6 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 		now:         cfg.Now,
 		defaultHelp: cfg.DefaultHelp,
 		reserved:    cfg.ReservedPrefixes,
-		mixed:       cfg.MixedLabelNames,
 		sweepEvery:  cfg.SweepInterval,
 		logger:      cfg.Logger,
 		families:    map[string]*family{},
@@ -332,7 +327,7 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 		}),
 		conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_series_conflicts_total",
-			Help: "Samples dropped because their series would conflict with another family (type, label names, generated names, reserved names).",
+			Help: "Samples dropped because their series would conflict with another family (type, generated names, reserved names, reserved labels).",
 		}, []string{"reason"}),
 		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_series_budget_overflow_total",
@@ -343,7 +338,7 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 			Help: "Samples the store refused because they are invalid, by reason.",
 		}, []string{"reason"}),
 	}
-	for _, r := range []string{ReasonType, ReasonLabelNames, ReasonNameCollision, ReasonReservedName, ReasonReservedLabel} {
+	for _, r := range []string{ReasonType, ReasonNameCollision, ReasonReservedName, ReasonReservedLabel} {
 		s.m.conflicts.WithLabelValues(r)
 	}
 	if cfg.Registerer != nil {
@@ -665,10 +660,6 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 			s.conflict(ReasonType, smp)
 			return nil
 		}
-		if fam.labelNames != nil && !sameNames(fam.labelNames, smp.Labels) {
-			s.conflict(ReasonLabelNames, smp)
-			return nil
-		}
 	} else if s.collides(smp.Name, typ) {
 		s.conflict(ReasonNameCollision, smp)
 		return nil
@@ -691,12 +682,6 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	}
 	if fam == nil {
 		fam = &family{owner: s, name: strings.Clone(smp.Name), typ: typ}
-		if !s.mixed {
-			fam.labelNames = make([]string, len(smp.Labels))
-			for i, l := range smp.Labels {
-				fam.labelNames[i] = s.intern(l.Name)
-			}
-		}
 		s.families[fam.name] = fam
 		s.famList = append(s.famList, fam)
 		s.famSorted = false
@@ -834,18 +819,6 @@ func reservedLabel(typ dto.MetricType, ls normalize.Labels) string {
 		}
 	}
 	return ""
-}
-
-func sameNames(names []string, ls normalize.Labels) bool {
-	if len(names) != len(ls) {
-		return false
-	}
-	for i := range names {
-		if names[i] != ls[i].Name {
-			return false
-		}
-	}
-	return true
 }
 
 // generated lists the suffixes of the extra sample names a family of type

@@ -107,6 +107,23 @@ func TestStatsdExporterDifferential(t *testing.T) {
 	if diff := cmp.Diff(got["statsd_exporter"], got["rosetta"]); diff != "" {
 		t.Errorf("series differ (-statsd_exporter +rosetta):\n%s", diff)
 	}
+	// Optional tags: both sides serve every label-name set of a family,
+	// for unmapped names and for mapped labels plus tags.
+	for _, key := range []string{
+		`opt_tags_count{}`, `opt_tags_count{env="prod"}`, `opt_tags_count{env="dev",region="eu"}`,
+		`opt_tags_gauge{}`, `opt_tags_gauge{env="prod"}`,
+		`opt_tags_timer{} count`, `opt_tags_timer{env="prod"} count`,
+		`api_requests_total{service="users"}`, `api_requests_total{region="eu",service="users"}`,
+		`api_requests_total{region="us",service="orders",tier="gold"}`,
+		`job_duration_seconds{job="restore"} count`, `job_duration_seconds{env="prod",job="restore"} count`,
+		`cache_hits_total{cache="sessions",kind="hit"}`, `cache_hits_total{cache="sessions",kind="hit",node="n1"}`,
+	} {
+		for _, side := range []string{"statsd_exporter", "rosetta"} {
+			if _, ok := got[side][key]; !ok {
+				t.Errorf("%s does not serve %s", side, key)
+			}
+		}
+	}
 	// The TTL rules expired their series on both sides.
 	if !expired {
 		for name, series := range got {

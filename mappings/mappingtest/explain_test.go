@@ -106,12 +106,13 @@ func TestExplain(t *testing.T) {
 	}
 }
 
-// Conflicts and the series budget show in the report.
+// Conflicts (a gauge mapped onto a counter family) and the series budget
+// show in the report.
 func TestExplainConflictsAndBudget(t *testing.T) {
 	e := testEnv(t)
 	src := loadMapping(t, e, explainMapping)
 	src.SeriesLimit = 2
-	recs, err := e.Records("statsd", []byte("api.a.requests:1|c\napi.b.requests:1|c|#region:eu\napi.c.requests:1|c\napi.d.requests:1|c\n"), nil, nil)
+	recs, err := e.Records("statsd", []byte("api.a.requests:1|c\napi.b.requests:1|g\napi.c.requests:1|c\napi.d.requests:1|c\n"), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
