@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/outputs/remotewrite/rwtest"
 )
 
@@ -32,7 +33,7 @@ func TestRemoteWriteToPrometheus(t *testing.T) {
 	defer app.Close()
 
 	dir := t.TempDir()
-	statsd := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	statsd := testutil.FreeAddr(t)
 	cfg := writeFile(t, dir, "rosetta.yml", fmt.Sprintf(`
 inputs:
   - name: statsd
