@@ -16,6 +16,9 @@ type TopK struct {
 	mu      sync.Mutex
 	k       int
 	entries map[topKey]*TopEntry
+	// version changes whenever the set of names changes (not their
+	// counts): what is derived from the names alone is cached by it.
+	version uint64
 }
 
 type topKey struct {
@@ -49,6 +52,7 @@ func (t *TopK) add(recs []topKey, now time.Time) {
 			continue
 		}
 		r.match = strings.Clone(r.match)
+		t.version++
 		if len(t.entries) < t.k {
 			t.entries[r] = &TopEntry{Match: r.match, Type: r.typ, Count: 1, Last: now}
 			continue
@@ -63,6 +67,14 @@ func (t *TopK) add(recs []topKey, now time.Time) {
 		delete(t.entries, minK)
 		t.entries[r] = &TopEntry{Match: r.match, Type: r.typ, Count: minE.Count + 1, Error: minE.Count, Last: now}
 	}
+}
+
+// Version identifies the current set of names: it changes when a name is
+// added or replaced, not when a count grows.
+func (t *TopK) Version() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.version
 }
 
 // Top returns the entries, most counted first.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -26,6 +27,9 @@ type Suggestion struct {
 	Examples []string
 }
 
+// MaxSuggestLabels is the most "*" segments (labels) a suggestion has.
+const MaxSuggestLabels = 64
+
 var (
 	literalFirst = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 	literalNext  = regexp.MustCompile(`^[a-zA-Z0-9_]+$`)
@@ -38,7 +42,10 @@ var (
 // that is the same everywhere stays. The output name joins the literal
 // segments, with _total for counters and _seconds for observations
 // (StatsD timers, which Rosetta records in seconds). Applying every
-// suggestion leaves none of the names unmatched.
+// suggestion leaves none of the names unmatched, except names whose group
+// varies in more than MaxSuggestLabels segments: a rule with that many
+// labels helps nobody, and such names are more often an attack than a
+// metric.
 func Suggest(names []Name) []Suggestion {
 	type key struct {
 		n     int
@@ -62,6 +69,10 @@ func Suggest(names []Name) []Suggestion {
 		glob := make([]string, k.n)
 		var lit []string
 		labels := map[string]string{}
+		// next is the next free suffix per label base: a name of thousands
+		// of varying segments must not search the used suffixes again for
+		// every segment (that was quadratic).
+		next := map[string]int{}
 		star := 0
 		for i := range k.n {
 			same := true
@@ -89,13 +100,16 @@ func Suggest(names []Name) []Suggestion {
 			if ln == "" || !literalFirst.MatchString(ln) {
 				ln = "label"
 			}
-			for base, n := ln, 2; ; n++ {
+			base := ln
+			for {
 				if _, dup := labels[ln]; !dup {
 					break
 				}
-				ln = fmt.Sprintf("%s%d", base, n)
+				n := max(next[base], 2)
+				next[base] = n + 1
+				ln = base + strconv.Itoa(n)
 			}
-			labels[ln] = fmt.Sprintf("$%d", star)
+			labels[ln] = "$" + strconv.Itoa(star)
 		}
 		name := nonName.ReplaceAllString(strings.ToLower(strings.Join(lit, "_")), "_")
 		if name == "" || name[0] >= '0' && name[0] <= '9' {
@@ -110,6 +124,9 @@ func Suggest(names []Name) []Suggestion {
 			if !strings.HasSuffix(name, "_seconds") {
 				name += "_seconds"
 			}
+		}
+		if star > MaxSuggestLabels {
+			continue
 		}
 		m := strings.Join(glob, ".")
 		if i, ok := seen[m+"\x00"+k.typ.String()]; ok {

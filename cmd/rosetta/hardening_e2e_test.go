@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
+)
+
+// procCPU returns the CPU time (user+system) the process pid has used, from
+// /proc/<pid>/stat (in clock ticks of 10 ms).
+func procCPU(t testing.TB, pid int) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// procRSS returns the resident set of pid.
+func procRSS(t testing.TB, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
+
+func sendUDP(t testing.TB, addr string, packets ...string) {
+	t.Helper()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, p := range packets {
+		if _, err := c.Write([]byte(p)); err != nil {
+			t.Fatalf("sending %d bytes: %v", len(p), err)
+		}
+	}
+}
+
+// TestMappingsPageAttack replays the issue 17 attack on the built binary:
+// two UDP packets with names of 8,000 segments and a 64 KB name whose
+// segments all become labels, then GETs of /api/v1/mappings. Each GET was
+// 8.5 s (and 140 s) of CPU; now the suggestions are linear and cached per
+// set of unmatched names.
+func TestMappingsPageAttack(t *testing.T) {
+	dir := t.TempDir()
+	addr := testutil.FreeAddr(t)
+	cfg := fmt.Sprintf("inputs:\n  - name: statsd\n    type: statsd\n    config:\n      listen_udp: %q\n", addr)
+	web, p := startRosetta(t, "--config.file="+writeFile(t, dir, "rosetta.yml", cfg))
+	a, b := []string{"x"}, []string{"x"}
+	for i := range 8000 {
+		a = append(a, "s"+strconv.Itoa(i))
+		b = append(b, "t"+strconv.Itoa(i))
+	}
+	long := "a" + strings.Repeat(".-", 31<<10)
+	sendUDP(t, addr, strings.Join(a, ".")+":1|c", strings.Join(b, ".")+":1|c", long+":1|g")
+	get := func() (string, time.Duration) {
+		c0 := procCPU(t, p.cmd.Process.Pid)
+		resp, err := http.Get("http://" + web + "/api/v1/mappings")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		return string(body), procCPU(t, p.cmd.Process.Pid) - c0
+	}
+	testutil.Eventually(t, 10*time.Second, "the three names unmatched", func() bool {
+		body, _ := get()
+		return strings.Contains(body, "s7999") && strings.Contains(body, "t7999") && strings.Contains(body, ".-.-")
+	})
+	const n = 10
+	var total, worst time.Duration
+	for range n {
+		_, cpu := get()
+		total += cpu
+		worst = max(worst, cpu)
+	}
+	t.Logf("%d GETs: %v CPU in all, worst %v", n, total, worst)
+	if total/n >= 50*time.Millisecond {
+		t.Errorf("a GET costs %v of CPU on average, want < 50ms", total/n)
+	}
+}
