@@ -1,83 +1,59 @@
 package mappings
 
 import (
-	"fmt"
 	"sort"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/rosetta-adapter/rosetta/inputs/jmx"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 // Format is a mapping-file format: statsd_exporter's, Rosetta's own rule
-// files, or a translator added by another file of this package (for
-// example jmx_exporter's in jmxexporter.go, registered from its init).
+// files, or another peer's translator (jmx_exporter's in jmxexporter.go).
 type Format struct {
 	// Name is what `format:` in a config names.
 	Name string
 	// Detect reports whether a parsed YAML document (a mapping node, never
 	// nil) looks like this format; it is used when no format is given.
-	// Formats are tried in order of Priority, lowest first.
-	Detect   func(root *yaml.Node) bool
-	Priority int
+	Detect func(root *yaml.Node) bool
 	// Translate turns a file into rules. Errors should be
 	// *normalize.RuleError values (joined) with positions in file.
 	Translate func(file string, data []byte) (*normalize.RuleSetConfig, error)
 }
 
-var (
-	formatsMu sync.RWMutex
-	formats   = map[string]Format{}
-)
-
-// RegisterFormat adds a format; it panics on a duplicate name (a
-// programming error, found by any test).
-func RegisterFormat(f Format) {
-	formatsMu.Lock()
-	defer formatsMu.Unlock()
-	if _, ok := formats[f.Name]; ok {
-		panic(fmt.Sprintf("mappings: format %q registered twice", f.Name))
-	}
-	formats[f.Name] = f
+// formats are every mapping-file format, in one static table as the inputs
+// registry is built in one place: a format is added here. Detection tries
+// them in this order, first match wins (Rosetta's own format accepts the
+// most, so it comes last).
+var formats = []Format{
+	{Name: FormatStatsd, Detect: detectStatsd, Translate: TranslateStatsd},
+	{Name: FormatJMXExporter, Detect: detectJMXExporter, Translate: TranslateJMXExporter},
+	{Name: FormatRosetta, Detect: detectRosetta, Translate: TranslateRosetta},
 }
 
-// Formats lists the registered format names, sorted.
+// Formats lists the format names, sorted.
 func Formats() []string {
-	formatsMu.RLock()
-	defer formatsMu.RUnlock()
 	out := make([]string, 0, len(formats))
-	for n := range formats {
-		out = append(out, n)
+	for _, f := range formats {
+		out = append(out, f.Name)
 	}
 	sort.Strings(out)
 	return out
 }
 
 func lookupFormat(name string) (Format, bool) {
-	formatsMu.RLock()
-	defer formatsMu.RUnlock()
-	f, ok := formats[name]
-	return f, ok
+	for _, f := range formats {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Format{}, false
 }
 
 // detectFormat picks the format of a parsed document.
 func detectFormat(root *yaml.Node) (Format, bool) {
-	formatsMu.RLock()
-	fs := make([]Format, 0, len(formats))
 	for _, f := range formats {
-		fs = append(fs, f)
-	}
-	formatsMu.RUnlock()
-	sort.Slice(fs, func(i, j int) bool {
-		if fs[i].Priority != fs[j].Priority {
-			return fs[i].Priority < fs[j].Priority
-		}
-		return fs[i].Name < fs[j].Name
-	})
-	for _, f := range fs {
-		if f.Detect != nil && f.Detect(root) {
+		if f.Detect(root) {
 			return f, true
 		}
 	}
@@ -89,11 +65,6 @@ const (
 	FormatStatsd  = "statsd_exporter"
 	FormatRosetta = "rosetta"
 )
-
-func init() {
-	RegisterFormat(Format{Name: FormatStatsd, Priority: 0, Detect: detectStatsd, Translate: TranslateStatsd})
-	RegisterFormat(Format{Name: FormatRosetta, Priority: 100, Detect: detectRosetta, Translate: TranslateRosetta})
-}
 
 func onlyKeys(root *yaml.Node, allowed ...string) bool {
 	if root == nil || root.Kind != yaml.MappingNode {
@@ -193,7 +164,7 @@ func (d *decoder) ruleSetKey(cfg *normalize.RuleSetConfig, k string, v *yaml.Nod
 		case "statsd_exporter", "":
 			cfg.Escape = nil
 		case "jmx_exporter":
-			cfg.Escape = jmx.SafeName
+			cfg.Escape = normalize.EscapeJMXName
 		default:
 			d.errf(v, "%s: invalid value %q (want statsd_exporter or jmx_exporter)", k, s)
 		}

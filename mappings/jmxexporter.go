@@ -8,7 +8,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/rosetta-adapter/rosetta/inputs/jmx"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -16,10 +15,6 @@ import (
 // regex rules over the JMX input's bean strings, its connection keys are
 // accepted (the JMX input reads them).
 const FormatJMXExporter = "jmx_exporter"
-
-func init() {
-	RegisterFormat(Format{Name: FormatJMXExporter, Priority: 50, Detect: detectJMXExporter, Translate: TranslateJMXExporter})
-}
 
 // jmxExporterKeys are the top-level keys of a jmx_exporter config
 // (collector and standalone settings; httpServer and openTelemetry are the
@@ -74,7 +69,7 @@ func TranslateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, e
 		return nil, err
 	}
 	d := &decoder{file: file}
-	cfg := &normalize.RuleSetConfig{Escape: jmx.SafeName, Unmatched: normalize.UnmatchedKeep, DuplicateLabel: "_objectname"}
+	cfg := &normalize.RuleSetConfig{Escape: normalize.EscapeJMXName, Unmatched: normalize.UnmatchedKeep, DuplicateLabel: "_objectname"}
 	hasRules, inferCounter := false, false
 	d.fields(root, "jmx_exporter config", func(k string, kn, v *yaml.Node) bool {
 		switch k {

@@ -54,6 +54,35 @@ func EscapeMetricName(s string) string {
 	return b.String()
 }
 
+// EscapeJMXName is jmx_exporter's safeName, which it applies to default
+// names, rule-built names and label names: every character outside
+// [a-zA-Z0-9:_] becomes '_', runs of '_' collapse to one, and a leading
+// digit gets a '_' prefix.
+func EscapeJMXName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 1)
+	if s != "" && s[0] >= '0' && s[0] <= '9' {
+		b.WriteByte('_')
+	}
+	prevUnderscore := false
+	// Java iterates UTF-16 code units; one unsafe rune is one or two
+	// units, and either way collapses into one '_'.
+	for _, r := range s {
+		legal := r == ':' || r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+		if !legal || r == '_' {
+			if prevUnderscore {
+				continue
+			}
+			b.WriteByte('_')
+			prevUnderscore = true
+			continue
+		}
+		b.WriteRune(r)
+		prevUnderscore = false
+	}
+	return b.String()
+}
+
 func validNameByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }

@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 // typeConfig is what the config of every type in this package implements.
@@ -47,6 +48,15 @@ func (f factory) Decode(node *yaml.Node) (inputs.Config, error) {
 		return nil, positioned(node, what, err)
 	}
 	return cfg, nil
+}
+
+var _ inputs.Replayer = factory{}
+
+// Replay implements inputs.Replayer: body is a response body of the type
+// (a JSON document, an expvar page, key/value text, an exposition), parsed
+// with cfg's parser options.
+func (f factory) Replay(cfg inputs.Config, body []byte) ([]normalize.Record, error) {
+	return ParseBody(cfg, body, "")
 }
 
 // New implements inputs.Factory.

@@ -147,7 +147,7 @@ func (x *Exporter) bean(out []normalize.Record, b *BeanName, descr func(int, str
 		for _, name := range c.AttributesAsLabels {
 			for _, a := range attrs {
 				if a.Name == name && a.Value != nil {
-					ln := SafeName(name)
+					ln := normalize.EscapeJMXName(name)
 					if x.LowercaseOutputLabelNames {
 						ln = strings.ToLower(ln)
 					}
@@ -390,7 +390,7 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *BeanName, props []
 	}
 	n.WriteByte('_')
 	n.WriteString(attrName)
-	name := SafeName(n.String())
+	name := normalize.EscapeJMXName(n.String())
 	if x.LowercaseOutputName {
 		name = strings.ToLower(name)
 	}
@@ -398,7 +398,7 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *BeanName, props []
 	if len(props) > 1 {
 		labels = make(normalize.Labels, 0, len(props)-1)
 		for _, p := range props[1:] {
-			ln := SafeName(p.Key)
+			ln := normalize.EscapeJMXName(p.Key)
 			if x.LowercaseOutputLabelNames {
 				ln = strings.ToLower(ln)
 			}
@@ -416,34 +416,6 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *BeanName, props []
 		DefaultName:   name,
 		DefaultLabels: labels,
 	})
-}
-
-// SafeName is jmx_exporter's safeName: every character outside
-// [a-zA-Z0-9:_] becomes '_', runs of '_' collapse to one, and a leading
-// digit gets a '_' prefix.
-func SafeName(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + 1)
-	if s != "" && s[0] >= '0' && s[0] <= '9' {
-		b.WriteByte('_')
-	}
-	prevUnderscore := false
-	// Java iterates UTF-16 code units; one unsafe rune is one or two
-	// units, and either way collapses into one '_'.
-	for _, r := range s {
-		legal := r == ':' || r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
-		if !legal || r == '_' {
-			if prevUnderscore {
-				continue
-			}
-			b.WriteByte('_')
-			prevUnderscore = true
-			continue
-		}
-		b.WriteRune(r)
-		prevUnderscore = false
-	}
-	return b.String()
 }
 
 // customizer returns the first metric customizer whose filter matches b.

@@ -51,22 +51,6 @@ func TestParseBeanName(t *testing.T) {
 	}
 }
 
-func TestSafeName(t *testing.T) {
-	for in, want := range map[string]string{
-		"java.lang_Memory_HeapMemoryUsage": "java_lang_Memory_HeapMemoryUsage",
-		"a..b__c":                          "a_b_c",
-		"0abc":                             "_0abc",
-		`com.example_"my app"`:             "com_example_my_app_",
-		"ns:sub-x":                         "ns:sub_x",
-		"héllo":                            "h_llo",
-		"":                                 "",
-	} {
-		if got := SafeName(in); got != want {
-			t.Errorf("SafeName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestJavaFloat(t *testing.T) {
 	tests := []struct {
 		f    float64

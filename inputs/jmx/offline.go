@@ -1,13 +1,44 @@
 package jmx
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
+
+var _ inputs.Replayer = Factory{}
+
+// Replay implements inputs.Replayer: body is jmx_exporter bean strings
+// with their values, one per line (blank lines and lines starting with #
+// are skipped), read with cfg's lowercasing options.
+func (Factory) Replay(cfg inputs.Config, body []byte) ([]normalize.Record, error) {
+	c, ok := cfg.(*Config)
+	if !ok {
+		return nil, fmt.Errorf("jmx input: config is %T, not *jmx.Config", cfg)
+	}
+	x := &Exporter{LowercaseOutputName: c.LowercaseOutputName, LowercaseOutputLabelNames: c.LowercaseOutputLabelNames}
+	var out []normalize.Record
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r, err := x.RecordFromBeanString(line, "")
+		if err != nil {
+			return out, fmt.Errorf("line %d: %q: %w", n, line, err)
+		}
+		out = append(out, r)
+	}
+	return out, sc.Err()
+}
 
 // RecordFromBeanString turns one jmx_exporter bean string with its value
 // ("domain<k=v, k2=v2><key1, key2>attr: value", the match string a poll

@@ -5,8 +5,21 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
+
+var _ inputs.Replayer = Factory{}
+
+// Replay implements inputs.Replayer: body is StatsD text, one line per
+// line, parsed with cfg's dialect options (ParseLines).
+func (Factory) Replay(cfg inputs.Config, body []byte) ([]normalize.Record, error) {
+	c, ok := cfg.(*Config)
+	if !ok {
+		return nil, fmt.Errorf("statsd input: config is %T, not *statsd.Config", cfg)
+	}
+	return ParseLines(body, c)
+}
 
 // ParseLines parses StatsD text offline (one line per line, as a TCP
 // listener reads it) with cfg's dialect options, exactly as the input

@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/prometheus/statsd_exporter/pkg/mapper"
-
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -118,7 +116,8 @@ func (in *interner) get(b []byte) string {
 }
 
 // getEscaped returns the label name escaped the way statsd_exporter
-// escapes tag keys.
+// escapes tag keys (normalize.EscapeMetricName is its escaper; the lines
+// are valid UTF-8 by then, where the two agree).
 func (in *interner) getEscaped(b []byte) string {
 	if s, ok := in.m[string(b)]; ok {
 		return s
@@ -129,7 +128,7 @@ func (in *interner) getEscaped(b []byte) string {
 		clear(in.m)
 	}
 	s := string(b)
-	e := mapper.EscapeMetricName(s)
+	e := normalize.EscapeMetricName(s)
 	in.m[s] = e
 	return e
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/app"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx"
+	"github.com/rosetta-adapter/rosetta/inputs/plugin"
 	"github.com/rosetta-adapter/rosetta/inputs/statsd"
 	"github.com/rosetta-adapter/rosetta/mappings"
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -18,7 +19,7 @@ import (
 
 func testEnv(t testing.TB) *Env {
 	t.Helper()
-	reg, err := inputs.NewRegistry(append([]inputs.Factory{statsd.NewFactory(), jmx.NewFactory()}, app.NewFactories()...)...)
+	reg, err := inputs.NewRegistry(append([]inputs.Factory{statsd.NewFactory(), jmx.NewFactory(), plugin.NewFactory()}, app.NewFactories()...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

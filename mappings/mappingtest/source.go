@@ -1,7 +1,6 @@
 package mappingtest
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,9 +11,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
-	"github.com/rosetta-adapter/rosetta/inputs/app"
-	"github.com/rosetta-adapter/rosetta/inputs/jmx"
-	"github.com/rosetta-adapter/rosetta/inputs/statsd"
 	"github.com/rosetta-adapter/rosetta/mappings"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -113,26 +109,23 @@ func (e *Env) read(file string) ([]byte, string, error) {
 	return data, file, err
 }
 
-// Types lists the input types Records understands.
-func (e *Env) Types() []string {
-	ts := []string{"jmx", "statsd"}
-	for _, t := range e.Registry.Types() {
-		if t != "jmx" && t != "statsd" && t != "plugin" {
-			ts = append(ts, t)
-		}
-	}
-	return ts
-}
+// Types lists the input types Records understands: those whose factory
+// in the registry is an inputs.Replayer.
+func (e *Env) Types() []string { return e.Registry.Replayers() }
 
 // Records parses body as input of type typ the way the input would. cfg is
 // the input's config (from a full config file), or nil; node, when cfg is
 // nil, is an input config block to decode (input_config in a test file).
 func (e *Env) Records(typ string, body []byte, cfg inputs.Config, node *yaml.Node) ([]normalize.Record, error) {
+	f, ok := e.Registry.Factory(typ)
+	if !ok {
+		return nil, fmt.Errorf("unknown input type %q (known: %s)", typ, strings.Join(e.Types(), ", "))
+	}
+	rp, ok := f.(inputs.Replayer)
+	if !ok {
+		return nil, fmt.Errorf("input type %q has no offline parser", typ)
+	}
 	if cfg == nil {
-		f, ok := e.Registry.Factory(typ)
-		if !ok {
-			return nil, fmt.Errorf("unknown input type %q (known: %s)", typ, strings.Join(e.Types(), ", "))
-		}
 		var err error
 		if node != nil {
 			cfg, err = f.Decode(node)
@@ -143,30 +136,7 @@ func (e *Env) Records(typ string, body []byte, cfg inputs.Config, node *yaml.Nod
 			return nil, fmt.Errorf("input_config: %w", err)
 		}
 	}
-	switch c := cfg.(type) {
-	case *statsd.Config:
-		return statsd.ParseLines(body, c)
-	case *jmx.Config:
-		x := &jmx.Exporter{LowercaseOutputName: c.LowercaseOutputName, LowercaseOutputLabelNames: c.LowercaseOutputLabelNames}
-		var out []normalize.Record
-		sc := bufio.NewScanner(strings.NewReader(string(body)))
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for n := 1; sc.Scan(); n++ {
-			line := strings.TrimSpace(sc.Text())
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			r, err := x.RecordFromBeanString(line, "")
-			if err != nil {
-				return out, fmt.Errorf("line %d: %q: %w", n, line, err)
-			}
-			out = append(out, r)
-		}
-		return out, sc.Err()
-	case app.ParserConfig:
-		return app.ParseBody(cfg, body, "")
-	}
-	return nil, fmt.Errorf("input type %q has no offline parser", typ)
+	return rp.Replay(cfg, body)
 }
 
 // resolve returns p relative to the directory of the file that names it.

@@ -1,0 +1,27 @@
+package inputs
+
+import "github.com/rosetta-adapter/rosetta/normalize"
+
+// Replayer is implemented by the factories whose inputs can be replayed
+// offline: Replay turns recorded input (a body of text in the input's own
+// recording format) into the records the live input would make with cfg, a
+// config of the factory's type. `rosetta test` and `rosetta explain` find
+// it through the registry, so a new driver (or the plugin host) becomes
+// testable offline by implementing it, without the tools knowing the
+// driver. The records own their memory. An error that comes with records
+// says what was refused; the records returned are still good.
+type Replayer interface {
+	Replay(cfg Config, body []byte) ([]normalize.Record, error)
+}
+
+// Replayers lists the registered types whose factory is a Replayer,
+// sorted.
+func (r *Registry) Replayers() []string {
+	var out []string
+	for _, t := range r.Types() {
+		if _, ok := r.factories[t].(Replayer); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
