@@ -61,6 +61,8 @@ type InputConfig struct {
 	Rules normalize.RuleSetConfig
 	// hasDefaults is true when the input sets `defaults:` itself.
 	hasDefaults bool
+	// hasUnmatched is true when the input sets `unmatched:` itself.
+	hasUnmatched bool
 }
 
 // Parse decodes a native config strictly; every problem is reported at once
@@ -129,6 +131,9 @@ func (d *decoder) input(n *yaml.Node) InputConfig {
 			}
 		case "defaults":
 			ic.hasDefaults = true
+			return d.ruleSetKey(&ic.Rules, k, v)
+		case "unmatched":
+			ic.hasUnmatched = true
 			return d.ruleSetKey(&ic.Rules, k, v)
 		default:
 			return d.ruleSetKey(&ic.Rules, k, v)
@@ -309,6 +314,11 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	}
 	var errs []error
 	var files []string
+	// Mapping files that all drop what they do not match (the curated
+	// JMX files, jmx_exporter configs) drop it together too, unless the
+	// input says otherwise: listing library:jvm beside library:kafka must
+	// not bring in every other bean under default names.
+	allDrop := len(ic.MappingFiles) > 0
 	for i, ref := range ic.MappingFiles {
 		if _, ok := lookupFormat(ref.Format); !ok && ref.Format != "" {
 			errs = append(errs, fmt.Errorf("%s: input %q: unknown format %q (known: %s)", ref.Pos, ic.Name, ref.Format, strings.Join(Formats(), ", ")))
@@ -327,6 +337,7 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			errs = append(errs, err)
 			continue
 		}
+		allDrop = allDrop && fc.Unmatched == normalize.UnmatchedDrop
 		if i == 0 {
 			out.StatsdGlobQuirks = fc.StatsdGlobQuirks
 		}
@@ -338,7 +349,9 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			}
 			if len(ic.MappingFiles) == 1 && len(ic.Rules.Rules) == 0 {
 				// One file alone: keep its options exactly.
-				out.Unmatched = fc.Unmatched
+				if !ic.hasUnmatched {
+					out.Unmatched = fc.Unmatched
+				}
 				out.LowercaseOutputName = fc.LowercaseOutputName
 				out.LowercaseOutputLabelNames = fc.LowercaseOutputLabelNames
 			}
@@ -350,6 +363,9 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 		if fc.DuplicateLabel != "" && out.DuplicateLabel == "" {
 			out.DuplicateLabel = fc.DuplicateLabel
 		}
+	}
+	if allDrop && !ic.hasUnmatched {
+		out.Unmatched = normalize.UnmatchedDrop
 	}
 	out.Rules = append(out.Rules, ic.Rules.Rules...)
 	if err := errors.Join(errs...); err != nil {

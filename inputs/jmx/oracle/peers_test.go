@@ -13,25 +13,18 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 func javaTool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s not found: the JMX oracle tests need a JDK 17 (`make peers` installs openjdk-17-jdk-headless)", name)
-	}
-	return p
+	return testutil.Peer(t, "openjdk-17-jdk-headless", name)
 }
 
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return testutil.FreePort(t)
 }
 
 // buildRosetta builds ./cmd/rosetta into a temp dir: the tests run Rosetta
@@ -39,7 +32,7 @@ func freePort(t testing.TB) int {
 func buildRosetta(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "rosetta")
-	cmd := exec.Command("go", "build", "-o", bin, "../../../cmd/rosetta")
+	cmd := exec.Command(testutil.GoTool(t), "build", "-o", bin, "../../../cmd/rosetta")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building rosetta: %v\n%s", err, out)
@@ -63,17 +56,29 @@ func jmxFlags(port int) []string {
 
 // peerStarters start one peer JVM each and return its JMX port once its
 // beans are registered; the JVM is killed when t ends.
-var peerStarters = map[string]func(t *testing.T) (int, error){
-	"testapp": startTestApp,
+var peerStarters = map[string]func(t *testing.T) (peer, error){
+	"testapp":   startTestApp,
+	"tomcat":    startTomcat,
+	"zookeeper": startZooKeeper,
+	"activemq":  startActiveMQ,
+	"jetty":     startJetty,
+	"replay":    startReplay,
+}
+
+// peer is a started JVM: its JMX port, and its service port, which appears
+// in bean names (a connector's name) and is replaced by "PORT" in the
+// series compared.
+type peer struct {
+	jmxPort, servicePort int
 }
 
 // startPeers starts the peers named in need in parallel (they are slow to
 // start on a small machine) and returns their JMX ports.
-func startPeers(t *testing.T, need map[string]bool) map[string]int {
+func startPeers(t *testing.T, need map[string]bool) map[string]peer {
 	t.Helper()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	ports := map[string]int{}
+	ports := map[string]peer{}
 	var errs []string
 	for name := range need {
 		start, ok := peerStarters[name]
@@ -83,7 +88,9 @@ func startPeers(t *testing.T, need map[string]bool) map[string]int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			t0 := time.Now()
 			port, err := start(t)
+			t.Logf("%s started in %s", name, time.Since(t0).Round(time.Millisecond))
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -189,11 +196,11 @@ func waitJMX(p *proc, port int, timeout time.Duration, ready func() error) error
 
 // startTestApp compiles and starts Rosetta's JMX test application
 // (testdata/jmx/app).
-func startTestApp(t *testing.T) (int, error) {
+func startTestApp(t *testing.T) (peer, error) {
 	dir := t.TempDir()
 	src, _ := filepath.Glob("../../../testdata/jmx/app/*.java")
 	if out, err := exec.Command(javaTool(t, "javac"), append([]string{"-d", dir}, src...)...).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("javac: %v\n%s", err, out)
+		return peer{}, fmt.Errorf("javac: %v\n%s", err, out)
 	}
 	port := freePort(t)
 	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", dir}, jmxFlags(port)...)
@@ -201,16 +208,16 @@ func startTestApp(t *testing.T) (int, error) {
 	// The test application exits when its stdin closes.
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return 0, err
+		return peer{}, err
 	}
 	t.Cleanup(func() { stdin.Close() })
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return 0, err
+		return peer{}, err
 	}
 	p, err := startProc(t, "TestApp", cmd)
 	if err != nil {
-		return 0, err
+		return peer{}, err
 	}
 	ready := make(chan struct{})
 	go func() {
@@ -226,12 +233,12 @@ func startTestApp(t *testing.T) (int, error) {
 	select {
 	case <-ready:
 	case <-p.done:
-		return 0, fmt.Errorf("TestApp exited: %s", p.output())
+		return peer{}, fmt.Errorf("TestApp exited: %s", p.output())
 	case <-time.After(60 * time.Second):
-		return 0, fmt.Errorf("TestApp not ready within 60s")
+		return peer{}, fmt.Errorf("TestApp not ready within 60s")
 	}
 	if err := waitJMX(p, port, 30*time.Second, nil); err != nil {
-		return 0, err
+		return peer{}, err
 	}
-	return port, nil
+	return peer{jmxPort: port}, nil
 }
