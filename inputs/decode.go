@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/errpos"
 )
 
 // DecodeStrict decodes node into out (a pointer to a struct that already
@@ -22,7 +24,7 @@ func DecodeStrict(node *yaml.Node, out any, what string) error {
 		return err
 	}
 	if err := node.Decode(out); err != nil {
-		return fmt.Errorf("%d:%d: %s: %w", node.Line, node.Column, what, err)
+		return errpos.At(node, "%s: %w", what, errpos.FromYAML(err))
 	}
 	return nil
 }
@@ -90,7 +92,7 @@ func checkKeys(n *yaml.Node, t reflect.Type, what string) error {
 			}
 			ft, ok := fields[k.Value]
 			if !ok {
-				errs = append(errs, fmt.Errorf("%d:%d: %s: unknown key %q", k.Line, k.Column, what, k.Value))
+				errs = append(errs, errpos.At(k, "%s: unknown key %q", what, k.Value))
 				continue
 			}
 			errs = append(errs, checkKeys(n.Content[i+1], ft, what+": "+k.Value))

@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rosetta-adapter/rosetta/errpos"
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -98,6 +99,9 @@ func Parse(file string, data []byte) (*Config, error) {
 				}
 				if p, ok := names[ic.Name]; ok {
 					d.errf(in, "input %q: duplicate name (first at %s)", ic.Name, p)
+					// Kept, so that Check reports its other errors too;
+					// Parse's error keeps the config from running.
+					cfg.Inputs = append(cfg.Inputs, ic)
 					continue
 				}
 				names[ic.Name] = ic.Pos
@@ -248,9 +252,12 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 	var errs []error
 	fail := func(err error) { errs = append(errs, err) }
 	f, ok := reg.Factory(ic.Type)
-	if !ok {
-		fail(fmt.Errorf("%s: input %q: unknown type %q (known: %s)", ic.Pos, ic.Name, ic.Type, strings.Join(reg.Types(), ", ")))
-	} else {
+	switch {
+	case ic.Type == "":
+		// Parse reported it.
+	case !ok:
+		fail(errpos.New(ic.Pos.File, ic.Pos.Line, ic.Pos.Col, fmt.Errorf("input %q: unknown type %q (known: %s)", ic.Name, ic.Type, strings.Join(reg.Types(), ", "))))
+	default:
 		in.Factory = f
 		var node *yaml.Node
 		if ic.Config != nil && !isNull(ic.Config) {
@@ -263,11 +270,13 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 			err = c.Validate()
 		}
 		if err != nil {
-			p := ic.Pos
+			// One position per error: the driver's own (a key of the
+			// block, or a line of a file it read), else the block's.
+			at := errpos.Error{File: cfg.File, Line: ic.Pos.Line, Col: ic.Pos.Col}
 			if ic.Config != nil {
-				p = normalize.Pos{File: cfg.File, Line: ic.Config.Line, Col: ic.Config.Column}
+				at.Line, at.Col = ic.Config.Line, ic.Config.Column
 			}
-			fail(fmt.Errorf("%s: input %q: config: %w", p, ic.Name, err))
+			fail(errpos.Wrap(err, at, fmt.Sprintf("input %q: config: ", ic.Name)))
 		} else {
 			in.Config = c
 		}
@@ -320,13 +329,14 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	// not bring in every other bean under default names.
 	allDrop := len(ic.MappingFiles) > 0
 	for i, ref := range ic.MappingFiles {
+		refPos := errpos.Error{File: ref.Pos.File, Line: ref.Pos.Line, Col: ref.Pos.Col}
 		if _, ok := lookupFormat(ref.Format); !ok && ref.Format != "" {
-			errs = append(errs, fmt.Errorf("%s: input %q: unknown format %q (known: %s)", ref.Pos, ic.Name, ref.Format, strings.Join(Formats(), ", ")))
+			errs = append(errs, errpos.Wrap(fmt.Errorf("unknown format %q (known: %s)", ref.Format, strings.Join(Formats(), ", ")), refPos, fmt.Sprintf("input %q: ", ic.Name)))
 			continue
 		}
 		file, data, err := readRef(cfg, ref, opts)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: input %q: %w", ref.Pos, ic.Name, err))
+			errs = append(errs, errpos.Wrap(err, refPos, fmt.Sprintf("input %q: ", ic.Name)))
 			continue
 		}
 		if ref.Library == "" {
@@ -334,7 +344,7 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 		}
 		fc, err := TranslateFile(file, data, ref.Format)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, errpos.InFile(err, file))
 			continue
 		}
 		allDrop = allDrop && fc.Unmatched == normalize.UnmatchedDrop
@@ -489,8 +499,8 @@ func TranslateFile(file string, data []byte, format string) (*normalize.RuleSetC
 		}
 		var ok bool
 		if f, ok = detectFormat(root); !ok {
-			return nil, fmt.Errorf("%s: unknown mapping file format (top-level keys %s; known formats: %s)",
-				file, strings.Join(sortedKeys(root), ", "), strings.Join(Formats(), ", "))
+			return nil, errpos.New(file, 0, 0, fmt.Errorf("unknown mapping file format (top-level keys %s; known formats: %s)",
+				strings.Join(sortedKeys(root), ", "), strings.Join(Formats(), ", ")))
 		}
 	}
 	return f.Translate(file, data)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rosetta-adapter/rosetta/errpos"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -45,11 +45,7 @@ func parseYAML(file string, data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		// "yaml: line 3: message" -> "file:3: message"
-		msg := err.Error()
-		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-			return nil, fmt.Errorf("%s:%s: %s", file, m[1], m[2])
-		}
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, errpos.InFile(errpos.FromYAML(err), file)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, nil
@@ -60,8 +56,6 @@ func parseYAML(file string, data []byte) (*yaml.Node, error) {
 	}
 	return root, nil
 }
-
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // resolve follows aliases.
 func resolve(n *yaml.Node) *yaml.Node {

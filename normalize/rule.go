@@ -194,19 +194,24 @@ type RuleError struct {
 }
 
 func (e *RuleError) Error() string {
-	var b strings.Builder
 	if s := e.Pos.String(); s != "" {
-		b.WriteString(s)
-		b.WriteString(": ")
+		return s + ": " + e.Message()
 	}
-	if e.Index > 0 {
-		fmt.Fprintf(&b, "rule %d (%q): ", e.Index, e.Match)
-	}
-	b.WriteString(e.Err.Error())
-	return b.String()
+	return e.Message()
 }
 
 func (e *RuleError) Unwrap() error { return e.Err }
+
+// Where is the rule's position (errpos.Positioned).
+func (e *RuleError) Where() (file string, line, col int) { return e.Pos.File, e.Pos.Line, e.Pos.Col }
+
+// Message is the error without its position (errpos.Positioned).
+func (e *RuleError) Message() string {
+	if e.Index > 0 {
+		return fmt.Sprintf("rule %d (%q): %s", e.Index, e.Match, e.Err.Error())
+	}
+	return e.Err.Error()
+}
 
 // compiled rule
 type rule struct {

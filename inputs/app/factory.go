@@ -7,6 +7,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rosetta-adapter/rosetta/errpos"
+
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -71,8 +73,9 @@ func (f factory) New(set inputs.Settings, cfg inputs.Config) (inputs.Driver, err
 	return newDriver(set, f.typ, c)
 }
 
-// positioned prefixes each of err's lines with the position of the key it
-// starts with ("targets[1]: ..." → the targets key), or of the block.
+// positioned gives each error in err the position of the key it starts
+// with ("targets[1]: ..." → the targets key), or of the block; an error
+// positioned in a file of its own (a json_exporter config) keeps that.
 func positioned(node *yaml.Node, what string, err error) error {
 	// Errors positioned in another file (a json_exporter config) keep
 	// their own position.
@@ -87,9 +90,9 @@ func positioned(node *yaml.Node, what string, err error) error {
 		return fe
 	}
 	var out []error
-	for _, line := range strings.Split(err.Error(), "\n") {
+	for _, e := range errpos.List(err) {
 		pos := node
-		key, _, _ := strings.Cut(line, ":")
+		key, _, _ := strings.Cut(e.Error(), ":")
 		key, _, _ = strings.Cut(key, "[")
 		if node.Kind == yaml.MappingNode {
 			for i := 0; i+1 < len(node.Content); i += 2 {
@@ -99,7 +102,7 @@ func positioned(node *yaml.Node, what string, err error) error {
 				}
 			}
 		}
-		out = append(out, fmt.Errorf("%d:%d: %s: %s", pos.Line, pos.Column, what, line))
+		out = append(out, errpos.At(pos, "%s: %w", what, e))
 	}
 	return errors.Join(out...)
 }

@@ -12,6 +12,7 @@ import (
 	promcfg "github.com/prometheus/common/config"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rosetta-adapter/rosetta/errpos"
 	"github.com/rosetta-adapter/rosetta/inputs/app/jsonsel"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -37,7 +38,7 @@ type jeModule struct {
 type jePos struct{ file, where string }
 
 func (p jePos) errf(n *yaml.Node, format string, args ...any) error {
-	return &jeFileError{fmt.Errorf("%s:%d:%d: %s%s", p.file, n.Line, n.Column, p.where, fmt.Sprintf(format, args...))}
+	return &jeFileError{errpos.New(p.file, n.Line, n.Column, fmt.Errorf("%s%s", p.where, fmt.Sprintf(format, args...)))}
 }
 
 // jeFileError is an error positioned in the json_exporter file: the input

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/errpos"
 )
 
 // Config is the `jmx` input's configuration (the block under
@@ -161,16 +163,16 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 		return nil, err
 	}
 	if err := node.Decode(&cfg); err != nil {
-		return nil, fmt.Errorf("%d:%d: jmx input: %w", node.Line, node.Column, err)
+		return nil, errpos.At(node, "jmx input: %w", errpos.FromYAML(err))
 	}
 	if t := inputs.DefaultTimeout(node, &cfg.Timeout, cfg.Interval); t != nil && cfg.Interval > 0 && cfg.Timeout > cfg.Interval {
 		// Checked here, where the timeout is known to be explicit (a
 		// Config built in code may poll with a longer one).
-		return nil, fmt.Errorf("%d:%d: jmx input: timeout %q must not exceed interval %q", t.Line, t.Column, cfg.Timeout, cfg.Interval)
+		return nil, errpos.At(t, "jmx input: timeout %q must not exceed interval %q", cfg.Timeout, cfg.Interval)
 	}
 	if cfg.JMXExporterConfig != "" {
 		if err := cfg.loadJMXExporter(cfg.JMXExporterConfig); err != nil {
-			return nil, fmt.Errorf("jmx_exporter_config %q: %w", cfg.JMXExporterConfig, err)
+			return nil, fmt.Errorf("jmx_exporter_config: %w", errpos.InFile(errpos.FromYAML(err), cfg.JMXExporterConfig))
 		}
 	}
 	return &cfg, nil
@@ -198,7 +200,7 @@ func checkKeys(n *yaml.Node, t reflect.Type, what string) error {
 		k := n.Content[i]
 		ft, ok := fields[k.Value]
 		if !ok {
-			errs = append(errs, fmt.Errorf("%d:%d: %s: unknown key %q", k.Line, k.Column, what, k.Value))
+			errs = append(errs, errpos.At(k, "%s: unknown key %q", what, k.Value))
 			continue
 		}
 		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(yaml.Node{}) {
@@ -280,7 +282,7 @@ func (c *Config) loadJMXExporter(file string) error {
 	case yaml.ScalarNode:
 		var on bool
 		if err := f.SSL.Decode(&on); err != nil {
-			return fmt.Errorf("%d:%d: ssl: %w", f.SSL.Line, f.SSL.Column, err)
+			return errpos.At(&f.SSL, "ssl: %w", err)
 		}
 		if on && os.Getenv("RMI_REGISTRY_SSL_DISABLED") != "true" {
 			c.RegistrySSL = true
@@ -290,7 +292,7 @@ func (c *Config) loadJMXExporter(file string) error {
 			Enabled bool `yaml:"enabled"`
 		}
 		if err := f.SSL.Decode(&m); err != nil {
-			return fmt.Errorf("%d:%d: ssl: %w", f.SSL.Line, f.SSL.Column, err)
+			return errpos.At(&f.SSL, "ssl: %w", err)
 		}
 		if m.Enabled && os.Getenv("RMI_REGISTRY_SSL_DISABLED") != "true" {
 			c.RegistrySSL = true

@@ -11,6 +11,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rosetta-adapter/rosetta/errpos"
+
 	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
@@ -97,7 +99,8 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	dec := yaml.NewDecoder(&buf)
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil {
-		return nil, fmt.Errorf("%d:%d: plugin input: %w", node.Line, node.Column, err)
+		// The lines are those of the re-encoded block: the block's position.
+		return nil, errpos.At(node, "plugin input: %w", err)
 	}
 	inputs.DefaultTimeout(node, &cfg.Timeout, cfg.Interval)
 	cfg.Config = yaml.Node{}
@@ -153,7 +156,7 @@ func positioned(node *yaml.Node, err error) error {
 				at = v
 			}
 		}
-		out = append(out, fmt.Errorf("%d:%d: plugin input: %w", at.Line, at.Column, e))
+		out = append(out, errpos.At(at, "plugin input: %w", e))
 	}
 	return errors.Join(out...)
 }
