@@ -79,8 +79,8 @@ func (f *runFlags) register(app *kingpin.Application) {
 	flag("statsd.event-queue-size", "Accepted for statsd_exporter compatibility; Rosetta has no event queue (samples go straight to the store).").Default("10000").UintVar(&s.eventQueueSize)
 	flag("statsd.event-flush-threshold", "Accepted for statsd_exporter compatibility; no effect.").Default("1000").IntVar(&s.eventFlushThreshold)
 	flag("statsd.event-flush-interval", "Accepted for statsd_exporter compatibility; no effect.").Default("200ms").DurationVar(&s.eventFlushInterval)
-	flag("statsd.relay.address", "Not supported by Rosetta: setting it is an error.").Default("").StringVar(&s.relayAddress)
-	flag("statsd.relay.packet-length", "Not supported by Rosetta.").Default("1400").UintVar(&s.relayPacketLength)
+	flag("statsd.relay.address", "The UDP relay target address (host:port): every StatsD line the default input accepts is forwarded there as received.").Default("").StringVar(&s.relayAddress)
+	flag("statsd.relay.packet-length", "Maximum relay output packet length to avoid fragmentation.").Default("1400").UintVar(&s.relayPacketLength)
 	flag("debug.dump-fsm", "Not supported by Rosetta: setting it is an error.").Default("").StringVar(&s.dumpFSM)
 }
 
@@ -104,9 +104,6 @@ func (s *statsdFlags) anySet() []string {
 // unsupported returns an error for statsd_exporter flags Rosetta refuses
 // rather than silently ignoring.
 func (s *statsdFlags) unsupported() error {
-	if s.relayAddress != "" {
-		return fmt.Errorf("--statsd.relay.address: relaying StatsD traffic is not supported by Rosetta; run a relay in front of it")
-	}
 	if s.dumpFSM != "" {
 		return fmt.Errorf("--debug.dump-fsm: not supported by Rosetta; use `rosetta explain` to see which rule a name matches")
 	}
@@ -133,5 +130,15 @@ func (s *statsdFlags) defaultStatsdConfig() map[string]any {
 	put("statsd.parse-influxdb-tags", "parse_influxdb_tags", s.parseInflux)
 	put("statsd.parse-librato-tags", "parse_librato_tags", s.parseLibrato)
 	put("statsd.parse-signalfx-tags", "parse_signalfx_tags", s.parseSignalFX)
+	relay := map[string]any{}
+	if s.isSet("statsd.relay.address") {
+		relay["address"] = s.relayAddress
+	}
+	if s.isSet("statsd.relay.packet-length") {
+		relay["packet_length"] = s.relayPacketLength
+	}
+	if len(relay) > 0 {
+		cfg["relay"] = relay
+	}
 	return cfg
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -43,6 +44,9 @@ type Config struct {
 	// or distribution sample with a sample rate turns into (int(1/rate) of
 	// them, as statsd_exporter does).
 	MaxSampleRateRepeat int `yaml:"max_sample_rate_repeat"`
+	// Relay forwards the accepted lines to another StatsD server
+	// (statsd_exporter's --statsd.relay.*); disabled without an address.
+	Relay RelayConfig `yaml:"relay"`
 }
 
 // DefaultConfig holds statsd_exporter's defaults.
@@ -57,6 +61,7 @@ var DefaultConfig = Config{
 	ParseSignalFXTags:   true,
 	TCPMaxLineLength:    65536,
 	MaxSampleRateRepeat: 1000,
+	Relay:               DefaultRelayConfig,
 }
 
 // DecodeConfig decodes node strictly (unknown keys are errors) over
@@ -89,19 +94,34 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	return &cfg, nil
 }
 
-// positioned prefixes err with the position of the key its field names,
-// or of the block.
+// positioned prefixes err with the position of the value its field names
+// ("relay.address" for a nested key), or of the block.
 func positioned(node *yaml.Node, err error) error {
 	var fe *fieldError
-	if errors.As(err, &fe) && node.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(node.Content); i += 2 {
-			if node.Content[i].Value == fe.field {
-				v := node.Content[i+1]
-				return fmt.Errorf("%d:%d: statsd input: %w", v.Line, v.Column, err)
+	at := node
+	if errors.As(err, &fe) {
+		for key := range strings.SplitSeq(fe.field, ".") {
+			v := mappingValue(at, key)
+			if v == nil {
+				break
 			}
+			at = v
 		}
 	}
-	return fmt.Errorf("%d:%d: statsd input: %w", node.Line, node.Column, err)
+	return fmt.Errorf("%d:%d: statsd input: %w", at.Line, at.Column, err)
+}
+
+// mappingValue returns the value of key in a mapping node, or nil.
+func mappingValue(node *yaml.Node, key string) *yaml.Node {
+	if node.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		if node.Content[i].Value == key {
+			return node.Content[i+1]
+		}
+	}
+	return nil
 }
 
 type fieldError struct {
@@ -142,6 +162,7 @@ func (c *Config) Validate() error {
 	if c.MaxSampleRateRepeat < 1 {
 		errs = append(errs, fieldErr("max_sample_rate_repeat", "%d must be at least 1", c.MaxSampleRateRepeat))
 	}
+	errs = append(errs, c.Relay.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -64,6 +64,7 @@ type Driver struct {
 
 	queue atomic.Pointer[chan *packet]
 	addrs atomic.Pointer[Addrs]
+	relay *relay // nil without a relay address
 	pools [len(bufClasses)]sync.Pool
 
 	// listening, if set, is called once the sockets are bound (tests).
@@ -99,6 +100,12 @@ func New(set inputs.Settings, cfg *Config) (*Driver, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("statsd input %q: registering metrics: %w", set.Name, err)
+	}
+	if cfg.Relay.Address != "" {
+		d.relay, err = newRelay(cfg.Relay, set.Registerer, d.log)
+		if err != nil {
+			return nil, fmt.Errorf("statsd input %q: registering relay metrics: %w", set.Name, err)
+		}
 	}
 	return d, nil
 }
@@ -270,6 +277,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 
 	// Records already received are still appended after ctx ends.
 	flushCtx := context.WithoutCancel(ctx)
+	stopRelay := d.startRelay()
 	var workers sync.WaitGroup
 	seq := newSequencer(d.workers)
 	for range d.workers {
@@ -312,6 +320,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 	tcp.wg.Wait()
 	close(q)
 	workers.Wait()
+	stopRelay() // after every parser handed over its lines
 	if runErr != nil {
 		return fmt.Errorf("statsd input %q: %w", d.name, runErr)
 	}
@@ -503,6 +512,7 @@ func (s *sequencer) finish(ticket uint64, parts []normalize.Mapped) {
 func (d *Driver) work(ctx context.Context, seq *sequencer, q <-chan *packet, out normalize.Appender) {
 	var ticket uint64
 	p := newParser(d.cfg.parserOptions())
+	p.relay = d.relayBuf()
 	mapper, _ := out.(normalize.BatchMapper)
 	var parts []normalize.Mapped
 	if mapper != nil {
@@ -549,6 +559,7 @@ func (d *Driver) work(ctx context.Context, seq *sequencer, q <-chan *packet, out
 
 func (d *Driver) newParser(ctx context.Context, out normalize.Appender) *parser {
 	p := newParser(d.cfg.parserOptions())
+	p.relay = d.relayBuf()
 	p.emit = func(batch []normalize.Record) {
 		if err := out.Append(ctx, batch); err != nil {
 			d.log.Debug("append failed", "err", err)
@@ -729,7 +740,7 @@ func (d *Driver) parseTCPLines(p *parser, b []byte, maxLine int) {
 			p.st.errors[errLineTooLong]++
 			continue
 		}
-		p.parseLine(line)
+		p.parse(line)
 	}
 }
 

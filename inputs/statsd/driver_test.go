@@ -555,9 +555,15 @@ workers: 3
 tcp_max_line_length: 1024
 tcp_max_connections: 10
 max_sample_rate_repeat: 5
+relay:
+  address: "127.0.0.1:8126"
+  packet_length: 512
+  queue_size: 100
+  flush_interval: 200ms
 `, want: func(c *Config) {
 			*c = Config{ListenUDP: "127.0.0.1:8125", ListenUnixgram: "/tmp/s.sock", UnixSocketMode: "700", ReadBuffer: 1 << 20,
-				UDPPacketQueueSize: 50, Workers: 3, TCPMaxLineLength: 1024, TCPMaxConnections: 10, MaxSampleRateRepeat: 5}
+				UDPPacketQueueSize: 50, Workers: 3, TCPMaxLineLength: 1024, TCPMaxConnections: 10, MaxSampleRateRepeat: 5,
+				Relay: RelayConfig{Address: "127.0.0.1:8126", PacketLength: 512, QueueSize: 100, FlushInterval: 200 * time.Millisecond}}
 		}},
 		{name: "unknown key", in: "listen_udpp: x", err: "field listen_udpp not found"},
 		{name: "wrong type", in: "workers: many", err: "cannot unmarshal"},

@@ -2,10 +2,14 @@ package statsd
 
 import (
 	"bytes"
+	"log/slog"
 	"math"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -81,5 +85,57 @@ func FuzzDifferential(f *testing.F) {
 			return
 		}
 		diffLine(t, u, p, string(l))
+	})
+}
+
+// FuzzRelay parses arbitrary packets with a relay: what is relayed is the
+// packet's lines as received, in order, each ending in "\n"; every line
+// that gave a record and fits a packet is among them, none that fits no
+// packet is.
+func FuzzRelay(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		const packetLength = 32
+		r, err := newRelay(RelayConfig{Address: "127.0.0.1:9", PacketLength: packetLength, QueueSize: len(pkt) + 1, FlushInterval: time.Second},
+			prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := parserOptions{dogStatsD: true, influxDB: true, librato: true, signalFX: true, maxRepeat: 50}
+		p := newParser(opts)
+		p.emit = func([]normalize.Record) {}
+		p.relay = &relayBuf{r: r}
+		p.parsePacket(pkt)
+		p.flush()
+		var relayed []byte
+		for len(r.queue) > 0 {
+			relayed = append(relayed, (<-r.queue).b...)
+		}
+		if len(relayed) > 0 && relayed[len(relayed)-1] != '\n' {
+			t.Fatalf("relayed %q does not end in a newline", relayed)
+		}
+		// Walk the packet's lines: the relayed ones must come in order.
+		single := newParser(opts)
+		single.emit = func([]normalize.Record) {}
+		rest := relayed
+		for _, line := range bytes.Split(pkt, []byte("\n")) {
+			before := single.st.records
+			single.parseLine(line)
+			single.flush()
+			gave := single.st.records > before
+			if len(line) > 0 && bytes.HasPrefix(rest, append(bytes.Clone(line), '\n')) {
+				if len(line)+1 > packetLength {
+					t.Fatalf("relayed %q, longer than a packet", line)
+				}
+				rest = rest[len(line)+1:]
+				continue
+			}
+			if gave && len(line)+1 <= packetLength {
+				t.Fatalf("line %q gave a record but was not relayed (relayed %q)", line, relayed)
+			}
+		}
+		if len(rest) > 0 {
+			t.Fatalf("relayed %q that is no line of the packet, in order", rest)
+		}
 	})
 }

@@ -81,6 +81,15 @@ type stats struct {
 	drops   [numDrops]uint64
 }
 
+// errorCount is the sum of the error counts.
+func (st *stats) errorCount() uint64 {
+	var n uint64
+	for _, e := range st.errors {
+		n += e
+	}
+	return n
+}
+
 // parserOptions select the dialects.
 type parserOptions struct {
 	dogStatsD, influxDB, librato, signalFX bool
@@ -231,6 +240,8 @@ type parser struct {
 	// (sample rates can turn one line into very many records).
 	emit     func([]normalize.Record)
 	batchMax int
+	// relay, when set, receives the lines the parser accepts.
+	relay *relayBuf
 
 	// per line
 	recStart   int    // len(recs) when the line started
@@ -278,12 +289,29 @@ func (p *parser) parsePacket(pkt []byte) {
 		i := bytes.IndexByte(pkt, '\n')
 		if i < 0 {
 			p.st.lines++
-			p.parseLine(pkt)
+			p.parse(pkt)
 			return
 		}
 		p.st.lines++
-		p.parseLine(pkt[:i])
+		p.parse(pkt[:i])
 		pkt = pkt[i+1:]
+	}
+}
+
+// parse parses one line and, with a relay, hands the line to it unless
+// the parser rejected it: a line that gave a record, or that had no error
+// (a DogStatsD event or service check, a timer whose sample rate makes no
+// observation), is relayed as received, one whose every sample was bad is
+// not.
+func (p *parser) parse(line []byte) {
+	if p.relay == nil {
+		p.parseLine(line)
+		return
+	}
+	recs, errs := p.st.records, p.st.errorCount()
+	p.parseLine(line)
+	if len(line) > 0 && (p.st.records != recs || p.st.errorCount() == errs) {
+		p.relay.add(line)
 	}
 }
 
@@ -858,12 +886,16 @@ func (p *parser) spill() {
 	p.lineLabels, p.recStart, p.deduped = 0, 0, -1
 }
 
-// flush hands the batch to emit and starts a new one.
+// flush hands the batch to emit and starts a new one, and the relayed
+// lines to the relay.
 func (p *parser) flush() {
 	if len(p.recs) > 0 && p.emit != nil {
 		p.emit(p.recs)
 	}
 	p.reset()
+	if p.relay != nil {
+		p.relay.flush()
+	}
 }
 
 // repeats is int(1/rate) as statsd_exporter computes it on amd64: results

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
+)
+
+// relayReceiver is a UDP socket on 127.0.0.1 that keeps every datagram a
+// relay sends it.
+type relayReceiver struct {
+	conn *net.UDPConn
+	pkts chan []byte
+	got  [][]byte
+}
+
+func newRelayReceiver(t *testing.T) *relayReceiver {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadBuffer(4 << 20)
+	r := &relayReceiver{conn: conn, pkts: make(chan []byte, 10000)}
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				close(r.pkts)
+				return
+			}
+			r.pkts <- bytes.Clone(buf[:n])
+		}
+	}()
+	t.Cleanup(func() { conn.Close() })
+	return r
+}
+
+// lines returns the lines received so far, after taking what arrived.
+func (r *relayReceiver) lines() []string {
+	for {
+		select {
+		case p, ok := <-r.pkts:
+			if !ok {
+				return r.split()
+			}
+			r.got = append(r.got, p)
+			continue
+		default:
+		}
+		return r.split()
+	}
+}
+
+func (r *relayReceiver) split() []string {
+	var out []string
+	for _, p := range r.got {
+		out = append(out, strings.Split(strings.TrimSuffix(string(p), "\n"), "\n")...)
+	}
+	return out
+}
+
+// TestStatsdExporterRelayDifferential runs the real statsd_exporter with
+// --statsd.relay.address and Rosetta with the same flags on the same
+// traffic (the differential test's lines plus DogStatsD events and service
+// checks, bad lines and a line too long for a packet), each relaying to
+// its own UDP socket, and compares the relayed lines as multisets. The one
+// deliberate difference: statsd_exporter relays every non-empty line, bad
+// ones included; Rosetta relays only the lines its parser accepts.
+func TestStatsdExporterRelayDifferential(t *testing.T) {
+	testutil.SkipShort(t, "statsd_exporter built from the module cache")
+	dir := filepath.Join("..", "..", "testdata", "e2e", "statsd-differential")
+	mapping, err := filepath.Abs(filepath.Join(dir, "mapping.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	traffic, err := os.ReadFile(filepath.Join(dir, "traffic.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := []string{"bad line", "f:x|c", "no.type:1", "odd.type:1|zz", "set.metric:abc|s", "nan.gauge:NaN|g", "mixed,a=b:1|c|#c:d"}
+	tooLong := "too.long:1|c|#pad:" + strings.Repeat("p", 600) // longer than the 512-byte packets
+	extra := append([]string{"_e{5,4}:title|text|#env:prod", "_sc|disk.ok|0|#host:a", "ext.agg:1:2:3|ms|#env:prod", tooLong}, bad...)
+	payload := append(bytes.Clone(traffic), []byte(strings.Join(extra, "\n")+"\n")...)
+
+	var sent []string
+	for l := range strings.SplitSeq(string(payload), "\n") {
+		if l != "" && l != tooLong {
+			sent = append(sent, l)
+		}
+	}
+
+	type side struct {
+		name, bin, statsd, web string
+		recv                   *relayReceiver
+	}
+	sides := []*side{
+		{name: "statsd_exporter", bin: buildStatsdExporter(t)},
+		{name: "rosetta", bin: buildRosetta(t)},
+	}
+	for _, s := range sides {
+		s.statsd, s.web, s.recv = testutil.FreeAddr(t), testutil.FreeAddr(t), newRelayReceiver(t)
+		startProcess(t, s.bin,
+			"--statsd.mapping-config="+mapping,
+			"--statsd.listen-udp=",
+			"--statsd.listen-tcp="+s.statsd,
+			"--web.listen-address="+s.web,
+			"--statsd.relay.address="+s.recv.conn.LocalAddr().String(),
+			"--statsd.relay.packet-length=512",
+		)
+	}
+	for _, s := range sides {
+		testutil.WaitHTTP(t, "http://"+s.web+"/metrics", 20*time.Second, nil)
+		sendTCP(t, s.statsd, payload)
+	}
+	// statsd_exporter relays every line it reads; Rosetta all but the bad
+	// ones. Both flush a packet that is not full every second.
+	want := map[string]int{"statsd_exporter": len(sent), "rosetta": len(sent) - len(bad)}
+	got := map[string][]string{}
+	testutil.Poll(20*time.Second, func() bool {
+		done := true
+		for _, s := range sides {
+			got[s.name] = s.recv.lines()
+			if len(got[s.name]) < want[s.name] {
+				done = false
+			}
+		}
+		return done
+	})
+	for _, s := range sides {
+		for _, p := range s.recv.got {
+			if len(p) > 512 {
+				t.Errorf("%s sent a packet of %d bytes, over --statsd.relay.packet-length=512", s.name, len(p))
+			}
+		}
+	}
+	exporter, rosetta := slices.Sorted(slices.Values(got["statsd_exporter"])), slices.Sorted(slices.Values(got["rosetta"]))
+	wantExporter := slices.Sorted(slices.Values(sent))
+	if diff := cmp.Diff(wantExporter, exporter); diff != "" {
+		t.Errorf("statsd_exporter relayed other lines than were sent (-sent +relayed):\n%s", diff)
+	}
+	wantRosetta := slices.DeleteFunc(slices.Clone(exporter), func(l string) bool { return slices.Contains(bad, l) })
+	if diff := cmp.Diff(wantRosetta, rosetta); diff != "" {
+		t.Errorf("relayed lines differ (-statsd_exporter without the bad lines +rosetta):\n%s", diff)
+	}
+	if len(rosetta) < 80 {
+		t.Errorf("Rosetta relayed only %d lines", len(rosetta))
+	}
+}
