@@ -75,8 +75,14 @@ func Parse(file string, data []byte) (*Config, error) {
 	if err != nil {
 		return cfg, err
 	}
+	if root == nil {
+		// A ConfigMap whose template rendered nothing must not run an
+		// adapter that does nothing.
+		return cfg, errpos.New(file, 0, 0, errors.New("the config is empty: it needs at least one input under inputs: (without --config.file the embedded default runs a StatsD input)"))
+	}
 	d := &decoder{file: file}
 	names := map[string]normalize.Pos{}
+	var inputsNode *yaml.Node
 	d.fields(root, "config", func(k string, kn, v *yaml.Node) bool {
 		switch k {
 		case "global":
@@ -92,6 +98,7 @@ func Parse(file string, data []byte) (*Config, error) {
 				return true
 			})
 		case "inputs":
+			inputsNode = kn
 			for _, in := range d.list(v, k) {
 				ic := d.input(in)
 				if ic.Name == "" {
@@ -114,6 +121,13 @@ func Parse(file string, data []byte) (*Config, error) {
 		}
 		return true
 	})
+	if len(cfg.Inputs) == 0 && len(d.errs) == 0 {
+		at := root
+		if inputsNode != nil {
+			at = inputsNode
+		}
+		d.errf(at, "config: no inputs: a config needs at least one input under inputs:")
+	}
 	return cfg, d.err()
 }
 
@@ -495,7 +509,7 @@ func TranslateFile(file string, data []byte, format string) (*normalize.RuleSetC
 			return nil, err
 		}
 		if root == nil {
-			return &normalize.RuleSetConfig{}, nil
+			return nil, errpos.New(file, 0, 0, fmt.Errorf("the file is empty: its format cannot be told (give format: %s)", strings.Join(Formats(), ", ")))
 		}
 		var ok bool
 		if f, ok = detectFormat(root); !ok {
@@ -542,7 +556,10 @@ func CheckData(reg *inputs.Registry, opts Options, file string, data []byte) (Ki
 	if err != nil {
 		return "", err
 	}
-	if root != nil && (hasKey(root, "inputs") || hasKey(root, "global")) {
+	if root == nil {
+		return "", errpos.New(file, 0, 0, errors.New("the file is empty: neither a Rosetta config nor a mapping file"))
+	}
+	if hasKey(root, "inputs") || hasKey(root, "global") {
 		// Build even a config with errors, to report everything at once.
 		cfg, perr := Parse(file, data)
 		_, berr := Build(cfg, reg, opts)
