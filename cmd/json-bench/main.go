@@ -117,6 +117,61 @@ func rosettaConfig(target string) string {
 `, target)
 }
 
+// benchCase is one selection measured on both.
+type benchCase struct {
+	title string
+	// jsonExporter is json_exporter's config; rosetta gives Rosetta's
+	// config for the document's URL and json_exporter's config file.
+	jsonExporter string
+	rosetta      func(target, jeConfig string) string
+	prefix       string // of the series counted on both
+}
+
+// filteredConfig uses a filter, nested value paths and a nested label
+// (the filter compares with 50.0: jsonpath compares a JSON number, a
+// float64, with an integer literal as incompatible types):
+// Rosetta reads the same file (json_exporter_config) and evaluates it with
+// json_exporter's JSONPath package.
+const filteredConfig = `modules:
+  default:
+    metrics:
+    - name: bench_busy
+      type: object
+      path: '{ .servers[?(@.errors >= 50.0)] }'
+      labels:
+        name: '{ .name }'
+        zone: '{ .details.zone }'
+        first_tag: '{ .details.tags[0] }'
+      values:
+        requests: '{ .requests }'
+        load: '{ .details.load }'
+`
+
+var cases = []benchCase{
+	{
+		title:        "object metric over every server, field labels and values (the scanner's fast path)",
+		jsonExporter: jsonExporterConfig,
+		rosetta:      func(target, _ string) string { return rosettaConfig(target) },
+		prefix:       "bench_server_",
+	},
+	{
+		title:        "a filter, nested value paths and nested labels (json_exporter's config loaded unchanged, JSONPath)",
+		jsonExporter: filteredConfig,
+		rosetta: func(target, jeConfig string) string {
+			return fmt.Sprintf(`inputs:
+  - name: bench
+    type: json
+    config:
+      targets: [%q]
+      interval: 250ms
+      timeout: 250ms
+      json_exporter_config: %q
+`, target, jeConfig)
+		},
+		prefix: "bench_busy_",
+	},
+}
+
 func run(o options) error {
 	if o.jsonExporter == "" {
 		return errors.New("-json-exporter is required (build it from github.com/prometheus-community/json_exporter; see go doc ./cmd/json-bench)")
@@ -143,10 +198,19 @@ func run(o options) error {
 		return err
 	}
 	defer docSrv.Close()
+	fmt.Printf("Document: %.2f MB, %d servers, %d unselected log entries; %d probes/polls each.\n", float64(len(doc))/1e6, o.servers, o.logs, o.probes)
+	for i, c := range cases {
+		if err := measure(o, dir, i, c, docURL, &served); err != nil {
+			return fmt.Errorf("%s: %w", c.title, err)
+		}
+	}
+	return nil
+}
 
+func measure(o options, dir string, i int, c benchCase, docURL string, served *atomic.Int64) error {
 	// json_exporter
-	jeCfg := filepath.Join(dir, "json_exporter.yml")
-	if err := os.WriteFile(jeCfg, []byte(jsonExporterConfig), 0o600); err != nil {
+	jeCfg := filepath.Join(dir, fmt.Sprintf("json_exporter-%d.yml", i))
+	if err := os.WriteFile(jeCfg, []byte(c.jsonExporter), 0o600); err != nil {
 		return err
 	}
 	jeAddr, err := freeAddr()
@@ -168,7 +232,7 @@ func run(o options) error {
 		if err != nil {
 			return err
 		}
-		jeSeries = strings.Count(string(body), "\nbench_server_")
+		jeSeries = strings.Count(string(body), "\n"+c.prefix)
 	}
 	var jeTimes []time.Duration
 	m0, err := memstats("http://" + jeAddr + "/metrics")
@@ -191,8 +255,8 @@ func run(o options) error {
 	jeBytes := (m1.bytes - m0.bytes) / float64(o.probes)
 
 	// Rosetta
-	rCfg := filepath.Join(dir, "rosetta.yml")
-	if err := os.WriteFile(rCfg, []byte(rosettaConfig(docURL)), 0o600); err != nil {
+	rCfg := filepath.Join(dir, fmt.Sprintf("rosetta-%d.yml", i))
+	if err := os.WriteFile(rCfg, []byte(c.rosetta(docURL, jeCfg)), 0o600); err != nil {
 		return err
 	}
 	rAddr, err := freeAddr()
@@ -242,12 +306,13 @@ func run(o options) error {
 	polls := float64(served.Load() - p0)
 	roMallocs := (r1.mallocs - r0.mallocs) / polls
 	roBytes := (r1.bytes - r0.bytes) / polls
-	roSeries, err := countSeries(metricsURL, "bench_server_")
+	roSeries, err := countSeries(metricsURL, c.prefix)
 	if err != nil {
 		return err
 	}
 
-	fmt.Printf("Document: %.2f MB, %d servers selected (2 values each), %d unselected log entries; %d probes/polls each.\n\n", float64(len(doc))/1e6, o.servers, o.logs, o.probes)
+	stop(ro)
+	fmt.Printf("\n%s:\n\n", c.title)
 	fmt.Printf("| measure | Rosetta (json input poll) | json_exporter (probe) | ratio |\n|---|---|---|---|\n")
 	mr, mj := median(roTimes), median(jeTimes)
 	fmt.Printf("| time, median | %.1f ms | %.1f ms | %.2fx |\n", ms(mr), ms(mj), float64(mr)/float64(mj))

@@ -154,27 +154,33 @@ func modules(config string) ([]string, error) {
 
 // compare probes json_exporter and reads with Rosetta; it returns the
 // exposition and Rosetta's differences ("" when equal).
-func compare(probeFn func(module, doc string) (int, []byte, error), p probe) ([]byte, string, error) {
+func compare(probeFn func(module, doc string) (int, []byte, error), p probe) ([]byte, int, string, error) {
 	status, body, err := probeFn(p.module, p.doc)
 	if err != nil {
-		return nil, "", err
+		return nil, 0, "", err
 	}
 	if status != http.StatusOK {
-		return nil, "", fmt.Errorf("json_exporter /probe: HTTP %d: %s", status, bytes.TrimSpace(body))
+		return nil, 0, "", fmt.Errorf("json_exporter /probe: HTTP %d: %s", status, bytes.TrimSpace(body))
 	}
 	want, err := jsonoracle.Exposition(body)
 	if err != nil {
-		return nil, "", fmt.Errorf("json_exporter's output: %w", err)
+		return nil, 0, "", fmt.Errorf("json_exporter's output: %w", err)
+	}
+	series := 0
+	for _, l := range want {
+		if !strings.HasPrefix(l, "# ") {
+			series++
+		}
 	}
 	doc, err := os.ReadFile(p.doc)
 	if err != nil {
-		return nil, "", err
+		return nil, 0, "", err
 	}
 	got, err := jsonoracle.Rosetta(p.config, p.module, doc)
 	if err != nil {
-		return body, "", fmt.Errorf("rosetta: %w", err)
+		return body, series, "", fmt.Errorf("rosetta: %w", err)
 	}
-	return body, jsonoracle.Diff(want, got), nil
+	return body, series, jsonoracle.Diff(want, got), nil
 }
 
 func record(bin, dir string) error {
@@ -195,7 +201,7 @@ func record(bin, dir string) error {
 		}
 		for _, m := range mods {
 			p := probe{config, m, doc}
-			body, diff, err := compare(probeFn, p)
+			body, _, diff, err := compare(probeFn, p)
 			if body != nil {
 				golden := strings.TrimSuffix(config, ".yml") + "." + m + ".prom"
 				if werr := os.WriteFile(golden, body, 0o644); werr != nil {
@@ -240,7 +246,7 @@ func examples(bin, repo string) error {
 		}
 		for _, m := range mods {
 			for _, doc := range docs {
-				_, diff, err := compare(probeFn, probe{config, m, doc})
+				_, series, diff, err := compare(probeFn, probe{config, m, doc})
 				checked++
 				switch {
 				case err != nil:
@@ -250,7 +256,7 @@ func examples(bin, repo string) error {
 					failed = append(failed, fmt.Sprintf("%s module %s on %s:\n%s", config, m, doc, diff))
 					fmt.Printf("DIFF  %s module %s on %s\n", filepath.Base(config), m, filepath.Base(doc))
 				default:
-					fmt.Printf("equal %s module %s on %s\n", filepath.Base(config), m, filepath.Base(doc))
+					fmt.Printf("equal %s module %s on %s (%d series)\n", filepath.Base(config), m, filepath.Base(doc), series)
 				}
 			}
 		}

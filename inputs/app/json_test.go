@@ -147,7 +147,7 @@ func TestJSONExporterFastPath(t *testing.T) {
 		fast, slow int
 	}{
 		{"fast", 9, 2}, // f_svc ({.services.*}) and f_not_array ({.services[*]}) overlap
-		{"filters", 0, 7},
+		{"filters", 0, 10},
 		{"nested", 0, 3},
 		{"paths", 2, 6},
 	} {

@@ -3,7 +3,10 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"strconv"
+	"unicode/utf8"
 
 	"k8s.io/client-go/util/jsonpath"
 
@@ -24,6 +27,11 @@ type jeTmpl struct {
 	// jp is reused across evaluations (it is read-only then) unless the
 	// template has range/end, whose evaluation changes the parser.
 	jp *jsonpath.JSONPath
+	// chain, for a template that is one action of plain keys ({.a.b}),
+	// lets extract look the keys up in the decoded maps directly, as the
+	// package's field evaluation does for them (FuzzJSONExporterPaths
+	// holds the two equal); everything else goes through the package.
+	chain []string
 }
 
 func compileJE(text string, allowMissing, jsonOut bool) (*jeTmpl, error) {
@@ -32,6 +40,16 @@ func compileJE(text string, allowMissing, jsonOut bool) (*jeTmpl, error) {
 		return nil, err
 	}
 	t := &jeTmpl{text: text, root: p.Root, allowMissing: allowMissing, jsonOut: jsonOut}
+	if nodes, ok := t.action(); ok && len(nodes) > 0 && !jsonOut {
+		for _, n := range nodes {
+			f, ok := n.(*jsonpath.FieldNode)
+			if !ok || f.Value == "" {
+				t.chain = nil
+				break
+			}
+			t.chain = append(t.chain, f.Value)
+		}
+	}
 	if !hasIdentifier(p.Root) {
 		t.jp = t.newJP()
 		if err := t.jp.Parse(text); err != nil {
@@ -86,7 +104,13 @@ func (t *jeTmpl) jsonPath() *jsonpath.JSONPath {
 // allowed.
 func (t *jeTmpl) extract(data any, buf *bytes.Buffer) (string, bool, error) {
 	buf.Reset()
-	if err := t.jsonPath().Execute(buf, data); err != nil {
+	var err error
+	if t.chain != nil {
+		err = t.lookup(buf, data)
+	} else {
+		err = t.execute(buf, data)
+	}
+	if err != nil {
 		return "", false, err
 	}
 	if buf.Len() == 0 && t.allowMissing {
@@ -96,6 +120,86 @@ func (t *jeTmpl) extract(data any, buf *bytes.Buffer) (string, bool, error) {
 		return res, false, nil
 	}
 	return buf.String(), false, nil
+}
+
+// execute is JSONPath.Execute: the results found by the package, printed
+// as its PrintResults prints them (without JSON output) but without going
+// through fmt for the types a decoded document holds.
+func (t *jeTmpl) execute(buf *bytes.Buffer, data any) error {
+	if t.jp == nil || t.jsonOut {
+		return t.jsonPath().Execute(buf, data)
+	}
+	res, err := t.jp.FindResults(data)
+	if err != nil {
+		return err
+	}
+	for _, rs := range res {
+		if err := printResults(buf, rs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lookup evaluates a chain of keys: each key of a map (a JSON object)
+// that has it; anything else (null, a list, a scalar, a missing key) ends
+// with no result, an error unless missing keys are allowed.
+func (t *jeTmpl) lookup(buf *bytes.Buffer, data any) error {
+	cur := data
+	for _, k := range t.chain {
+		m, ok := cur.(map[string]any)
+		if ok {
+			cur, ok = m[k]
+		}
+		if !ok {
+			if t.allowMissing {
+				return nil
+			}
+			return fmt.Errorf("%s is not found", k)
+		}
+	}
+	return printResults(buf, []reflect.Value{reflect.ValueOf(&cur).Elem()})
+}
+
+// printResults writes results as jsonpath's PrintResults does: maps,
+// slices and structs as JSON, other values as fmt.Fprint prints them
+// (a nil interface as null), separated by spaces.
+func printResults(buf *bytes.Buffer, results []reflect.Value) error {
+	for i, r := range results {
+		kind := r.Kind()
+		if kind == reflect.Interface {
+			kind = r.Elem().Kind()
+		}
+		switch kind {
+		case reflect.Map, reflect.Array, reflect.Slice, reflect.Struct:
+			b, err := json.Marshal(r.Interface())
+			if err != nil {
+				return err
+			}
+			buf.Write(b)
+		default:
+			if !r.IsValid() {
+				buf.WriteString("<no value>")
+				break
+			}
+			switch v := r.Interface().(type) {
+			case nil:
+				buf.WriteString("null")
+			case string:
+				buf.WriteString(v)
+			case float64: // fmt's %v of a float64 is strconv's shortest 'g'
+				buf.Write(strconv.AppendFloat(buf.AvailableBuffer(), v, 'g', -1, 64))
+			case bool:
+				buf.Write(strconv.AppendBool(buf.AvailableBuffer(), v))
+			default:
+				fmt.Fprint(buf, v)
+			}
+		}
+		if i != len(results)-1 {
+			buf.WriteByte(' ')
+		}
+	}
+	return nil
 }
 
 // objects is what json_exporter reads an object metric's path as: the
@@ -355,19 +459,16 @@ func (p *jeParser) Parse(body []byte, emit func(normalize.Record)) error {
 	return nil
 }
 
-// decode decodes the document as encoding/json does into an any, or, when
+// decode decodes the document as encoding/json would into an any, or, when
 // it is an object and the metrics read only some of its members, those
 // members only (the values they read are the same).
 func (p *jeParser) decode(body []byte) (any, error) {
-	var doc any
 	if p.keys == nil {
-		err := json.Unmarshal(body, &doc)
-		return doc, err
+		return decodeJSON(body)
 	}
 	members, ok := topMembers(body)
 	if !ok {
-		err := json.Unmarshal(body, &doc)
-		return doc, err
+		return decodeJSON(body)
 	}
 	m := make(map[string]any, len(p.keys))
 	for _, mb := range members {
@@ -380,8 +481,8 @@ func (p *jeParser) decode(body []byte) (any, error) {
 		if !p.keys[key] {
 			continue
 		}
-		var v any
-		if err := json.Unmarshal(mb.val, &v); err != nil {
+		v, err := decodeJSON(mb.val)
+		if err != nil {
 			return nil, err
 		}
 		m[key] = v // a repeated key: the last wins, as in encoding/json
@@ -480,4 +581,182 @@ func skipValue(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// decodeJSON decodes a value the scanner has checked (syntax, nesting)
+// into what encoding/json.Unmarshal gives an any: map[string]any (a
+// repeated key: the last), []any, float64, string, bool, nil. It is
+// several times faster than Unmarshal, which checks the syntax first and
+// decodes through reflection; FuzzDecodeJSON holds it to Unmarshal.
+func decodeJSON(b []byte) (any, error) {
+	d := decoder{b: b}
+	v, err := d.value()
+	if err != nil {
+		return nil, err
+	}
+	if d.ws(); d.i != len(d.b) {
+		return nil, fmt.Errorf("at byte %d: data after the value", d.i)
+	}
+	return v, nil
+}
+
+type decoder struct {
+	b []byte
+	i int
+}
+
+func (d *decoder) ws() {
+	for d.i < len(d.b) && (d.b[d.i] == ' ' || d.b[d.i] == '\t' || d.b[d.i] == '\n' || d.b[d.i] == '\r') {
+		d.i++
+	}
+}
+
+func (d *decoder) value() (any, error) {
+	d.ws()
+	if d.i >= len(d.b) {
+		return nil, fmt.Errorf("at byte %d: expected a value", d.i)
+	}
+	switch c := d.b[d.i]; {
+	case c == '{':
+		d.i++
+		m := map[string]any{}
+		d.ws()
+		if d.i < len(d.b) && d.b[d.i] == '}' {
+			d.i++
+			return m, nil
+		}
+		for {
+			d.ws()
+			if d.i >= len(d.b) || d.b[d.i] != '"' {
+				return nil, fmt.Errorf("at byte %d: expected a key", d.i)
+			}
+			k, err := d.str()
+			if err != nil {
+				return nil, err
+			}
+			d.ws()
+			if d.i >= len(d.b) || d.b[d.i] != ':' {
+				return nil, fmt.Errorf("at byte %d: expected ':'", d.i)
+			}
+			d.i++
+			v, err := d.value()
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
+			d.ws()
+			if d.i >= len(d.b) {
+				return nil, fmt.Errorf("at byte %d: unterminated object", d.i)
+			}
+			d.i++
+			if d.b[d.i-1] == '}' {
+				return m, nil
+			}
+			if d.b[d.i-1] != ',' {
+				return nil, fmt.Errorf("at byte %d: expected ',' or '}'", d.i-1)
+			}
+		}
+	case c == '[':
+		d.i++
+		a := make([]any, 0, 4)
+		d.ws()
+		if d.i < len(d.b) && d.b[d.i] == ']' {
+			d.i++
+			return a, nil
+		}
+		for {
+			v, err := d.value()
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+			d.ws()
+			if d.i >= len(d.b) {
+				return nil, fmt.Errorf("at byte %d: unterminated array", d.i)
+			}
+			d.i++
+			if d.b[d.i-1] == ']' {
+				return a, nil
+			}
+			if d.b[d.i-1] != ',' {
+				return nil, fmt.Errorf("at byte %d: expected ',' or ']'", d.i-1)
+			}
+		}
+	case c == '"':
+		return d.str()
+	case c == 't' && bytes.HasPrefix(d.b[d.i:], []byte("true")):
+		d.i += 4
+		return true, nil
+	case c == 'f' && bytes.HasPrefix(d.b[d.i:], []byte("false")):
+		d.i += 5
+		return false, nil
+	case c == 'n' && bytes.HasPrefix(d.b[d.i:], []byte("null")):
+		d.i += 4
+		return nil, nil
+	case c == '-' || c >= '0' && c <= '9':
+		start := d.i
+		for d.i < len(d.b) {
+			c := d.b[d.i]
+			if !(c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E') {
+				break
+			}
+			d.i++
+		}
+		f, err := strconv.ParseFloat(string(d.b[start:d.i]), 64)
+		if err != nil {
+			// encoding/json refuses a number out of float64's range
+			return nil, fmt.Errorf("at byte %d: number %s: %w", start, d.b[start:d.i], err)
+		}
+		return f, nil
+	}
+	return nil, fmt.Errorf("at byte %d: unexpected %q", d.i, d.b[d.i])
+}
+
+// str decodes a string as encoding/json does (escapes; a lone surrogate
+// or invalid UTF-8 becomes U+FFFD).
+func (d *decoder) str() (string, error) {
+	d.i++ // "
+	start := d.i
+	for d.i < len(d.b) {
+		switch c := d.b[d.i]; {
+		case c == '"':
+			s := d.b[start:d.i]
+			d.i++
+			if utf8.Valid(s) {
+				return string(s), nil
+			}
+			d.i = start
+			fallthrough // encoding/json's own replacement of invalid bytes
+		case c == '\\':
+			end, err := d.strEnd()
+			if err != nil {
+				return "", err
+			}
+			var out string
+			if err := json.Unmarshal(d.b[start-1:end], &out); err != nil {
+				return "", err
+			}
+			d.i = end
+			return out, nil
+		case c < 0x20:
+			return "", fmt.Errorf("at byte %d: control character in a string", d.i)
+		default:
+			d.i++
+		}
+	}
+	return "", fmt.Errorf("at byte %d: unterminated string", d.i)
+}
+
+// strEnd returns the index after the closing quote of the string being
+// read.
+func (d *decoder) strEnd() (int, error) {
+	for j := d.i; j < len(d.b); j++ {
+		switch d.b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, nil
+		}
+	}
+	return 0, fmt.Errorf("at byte %d: unterminated string", d.i)
 }

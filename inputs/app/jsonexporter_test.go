@@ -1,0 +1,332 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs/app/jsonsel"
+	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// jeFile writes a json_exporter config with the metrics (YAML flow
+// mappings, built with yaml.Marshal so any text is quoted right).
+func jeFile(t testing.TB, dir string, metrics ...map[string]any) string {
+	t.Helper()
+	b, err := yaml.Marshal(map[string]any{"modules": map[string]any{"default": map[string]any{"metrics": metrics}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "je.yml")
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// recordLinesJE is records as sorted "name{labels} value @ts" lines.
+func recordLinesJE(recs []normalize.Record) []string {
+	var out []string
+	for _, r := range recs {
+		ls := slices.Clone(r.DefaultLabels)
+		ls = ls.Sort()
+		v := fmt.Sprint(r.Value)
+		if math.IsNaN(r.Value) {
+			v = "NaN"
+		}
+		line := fmt.Sprintf("%s%s %s", r.DefaultName, ls, v)
+		if r.HasTimestamp {
+			line += fmt.Sprintf(" @%d", r.TimestampMs)
+		}
+		out = append(out, line)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// A filter that matches nothing gives no series and no error; so does a
+// path to nothing with allow_missing_key.
+func TestJSONExporterNoMatch(t *testing.T) {
+	dir := t.TempDir()
+	file := jeFile(t, dir,
+		map[string]any{"name": "closed", "type": "object", "path": `{.items[?(@.state == "CLOSED")]}`, "values": map[string]any{"n": "{.n}"}},
+		map[string]any{"name": "gone", "path": "{.gone}", "allow_missing_key": true},
+		map[string]any{"name": "deep", "path": "{..nowhere}"},
+	)
+	recs, err := ParseBody(&JSONConfig{JSONExporterConfig: file}, []byte(`{"items": [{"state": "OPEN", "n": 1}]}`), "")
+	if err != nil || len(recs) != 0 {
+		t.Fatalf("records %v, error %v; want none and none", recordLinesJE(recs), err)
+	}
+}
+
+// Bad documents stay bounded with the JSONPath evaluator too: a body over
+// max_body_size fails the poll before it is read on; nesting deeper than
+// the scanner's limit fails the parse before anything decodes it; nesting
+// within it is evaluated (recursive descent through all of it).
+func TestJSONExporterBounded(t *testing.T) {
+	dir := t.TempDir()
+	file := jeFile(t, dir,
+		map[string]any{"name": "deep_x", "path": "{..x}"},
+		map[string]any{"name": "filtered", "type": "object", "path": `{.a[?(@.x > 0)]}`, "values": map[string]any{"x": "{.x}"}},
+	)
+	cfg := &JSONConfig{JSONExporterConfig: file}
+
+	deep := func(n int) []byte {
+		return []byte(`{"a": ` + strings.Repeat(`[`, n) + `{"x": 7}` + strings.Repeat(`]`, n) + `}`)
+	}
+	_, err := ParseBody(cfg, deep(100000), "")
+	if parsing.Reason(err, "") != "invalid_json" || !strings.Contains(err.Error(), "nested deeper") {
+		t.Errorf("100000 levels: %v, want invalid_json nested deeper", err)
+	}
+	recs, err := ParseBody(cfg, deep(500), "")
+	if err != nil || !slices.Equal(recordLinesJE(recs), []string{"deep_x{} 7"}) {
+		t.Errorf("500 levels: %v, %v; want deep_x 7", recordLinesJE(recs), err)
+	}
+
+	// 50 MB through a real server and the driver: body_too_large with the
+	// default max_body_size (16 MiB), nothing decoded.
+	big := bytes.Repeat([]byte(`{"x": 1, "pad": "`+strings.Repeat("p", 1000)+`"},`), 50<<20/1020)
+	body := append(append([]byte(`{"a": [`), big...), []byte(`{"x": 2}]}`)...)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(w, bytes.NewReader(body)) // no Content-Length: read until the limit
+	}))
+	defer srv.Close()
+	f := factoryOf(t, "json")
+	c := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 5s\ntimeout: 5s\njson_exporter_config: %s\n", srv.URL, file))
+	rec, reg := startDriver(t, f, c)
+	waitFor(t, "body_too_large", func() bool { return pollErrors(t, reg, srv.URL, "body_too_large") > 0 })
+	if n := len(rec.get("app/" + srv.URL)); n != 0 {
+		t.Errorf("%d records from a body over the limit", n)
+	}
+}
+
+// The scanner's fast path and json_exporter's JSONPath evaluated over the
+// decoded document give the same records for every metric the fast path
+// takes.
+func FuzzJSONExporterPaths(f *testing.F) {
+	for _, seed := range []struct{ path, label, value, doc string }{
+		{"{.a}", "{.n}", "{.v}", `{"a": 1.50, "n": "x"}`},
+		{"{.a[*]}", "{.n}", "{.v}", `{"a": [{"n": 1e21, "v": "2"}, {"n": null, "v": true}, 3, null, [1]]}`},
+		{"{.a.*}", "{.n}", "{.v}", `{"a": {"k": {"n": "\"q\"", "v": "'7'"}, "l": {"n": {"b": [1, "<"]}, "v": "<nil>"}}}`},
+		{"{.a.b}", "x-{.n}", "1", `{"a": {"b": "NaN"}}`},
+		{"{[*]}", "{.n}", "{.v}", `[{"n": "a", "v": 1}, {"n": "b", "v": "12ms"}]`},
+		{"{.a[?(@.v > 1)]}", "{.n}", "{.v}", `{"a": [{"n": "a", "v": 1}, {"n": "b", "v": 2}]}`},
+		{"{..v}", "{.n}", "{.v}", `{"a": {"v": 3}}`},
+		{"{.a['b']}", "{.n}", "{.w}", `{"a": {"b": {"w": -0, "n": 100000000}}}`},
+	} {
+		f.Add(seed.path, seed.label, seed.value, seed.doc)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, path, label, value, doc string) {
+		if !utf8.ValidString(doc) || len(doc) > 1<<16 {
+			return
+		}
+		for _, object := range []bool{false, true} {
+			m := map[string]any{"name": "m", "path": path, "labels": map[string]any{"l": label}}
+			if object {
+				m["type"] = "object"
+				m["values"] = map[string]any{"v": value}
+			}
+			file := jeFile(t, dir, m)
+			mod, err := loadJSONExporter(file, "")
+			if err != nil {
+				continue // json_exporter cannot parse it either
+			}
+			// The key-chain lookup prints what the package prints.
+			if docV, err := decodeJSON([]byte(doc)); err == nil && plainJSON(doc) {
+				for _, spec := range append(slices.Clone(mod.fastSpecs), specsOf(mod.slow)...) {
+					tmpls := []*jeTmpl{spec.path}
+					for _, l := range spec.labels {
+						tmpls = append(tmpls, l.t)
+					}
+					for _, v := range spec.values {
+						tmpls = append(tmpls, v.t)
+					}
+					for _, tm := range tmpls {
+						if tm.chain == nil {
+							continue
+						}
+						var b1, b2 bytes.Buffer
+						e1 := tm.lookup(&b1, docV)
+						e2 := tm.jsonPath().Execute(&b2, docV)
+						if (e1 == nil) != (e2 == nil) || b1.String() != b2.String() {
+							t.Fatalf("%s on %s: lookup %q %v, jsonpath %q %v", tm.text, doc, b1.String(), e1, b2.String(), e2)
+						}
+					}
+				}
+			}
+			// Whatever the module, parsing never panics.
+			full, err := (&JSONConfig{JSONExporterConfig: file}).NewParser()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = full.Parse([]byte(doc), func(normalize.Record) {})
+			if len(mod.fast) == 0 || !plainJSON(doc) {
+				continue
+			}
+			scan, err := jsonsel.New(jsonsel.Config{Metrics: mod.fast, SelectNone: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			none, _ := jsonsel.New(jsonsel.Config{SelectNone: true})
+			slow := newJEParser(none, []*jeMetric{newJEMetric(mod.fastSpecs[0])})
+			var a, b []normalize.Record
+			errA := scan.Parse([]byte(doc), func(r normalize.Record) { a = append(a, r) })
+			errB := slow.Parse([]byte(doc), func(r normalize.Record) { b = append(b, r) })
+			if (errA == nil) != (errB == nil) {
+				t.Fatalf("%s on %s: scanner error %v, JSONPath error %v", path, doc, errA, errB)
+			}
+			if la, lb := recordLinesJE(a), recordLinesJE(b); !slices.Equal(la, lb) {
+				t.Fatalf("object=%v path %s label %s value %s on %s:\nscanner  %q\njsonpath %q", object, path, label, value, doc, la, lb)
+			}
+		}
+	})
+}
+
+// plainJSON reports whether doc decodes with encoding/json and has no
+// repeated keys (the scanner reads each; encoding/json keeps the last).
+func plainJSON(doc string) bool {
+	d := json.NewDecoder(strings.NewReader(doc))
+	d.UseNumber()
+	var walk func() bool
+	walk = func() bool {
+		tok, err := d.Token()
+		if err != nil {
+			return false
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for d.More() {
+				k, err := d.Token()
+				if err != nil || seen[k.(string)] {
+					return false
+				}
+				seen[k.(string)] = true
+				if !walk() {
+					return false
+				}
+			}
+			_, err = d.Token()
+			return err == nil
+		case json.Delim('['):
+			for d.More() {
+				if !walk() {
+					return false
+				}
+			}
+			_, err = d.Token()
+			return err == nil
+		case nil:
+			return true
+		}
+		if n, ok := tok.(json.Number); ok {
+			if _, err := n.Float64(); err != nil {
+				return false // out of float64's range: encoding/json refuses the document
+			}
+		}
+		return true
+	}
+	if !walk() {
+		return false
+	}
+	_, err := d.Token()
+	return err == io.EOF
+}
+
+// benchDoc is shaped like cmd/json-bench's document: servers with a
+// nested details object, and a large unselected log array.
+func benchDoc(servers, logs int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"version": "1.0", "servers": [`)
+	for i := range servers {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"name": "web-%04d", "requests": %d, "errors": %d, "details": {"zone": "eu-west-1", "tags": ["a", "b"], "load": 0.%d}}`, i, i*7919%1000000, i*31%100, i*13%1000)
+	}
+	b.WriteString(`], "logs": [`)
+	for i := range logs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"ts": %d, "level": "info", "msg": "%s", "fields": {"a": %d, "b": "c"}}`, 1700000000+i, strings.Repeat("x", 60+i%60), i)
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+// The json_exporter config of cmd/json-bench's filtered case: a filter,
+// nested value paths and nested labels, all evaluated with JSONPath.
+func BenchmarkJSONExporterFiltered(b *testing.B) {
+	file := jeFile(b, b.TempDir(), map[string]any{
+		"name": "bench_busy", "type": "object", "path": "{ .servers[?(@.errors >= 50.0)] }",
+		"labels": map[string]any{"name": "{ .name }", "zone": "{ .details.zone }", "first_tag": "{ .details.tags[0] }"},
+		"values": map[string]any{"requests": "{ .requests }", "load": "{ .details.load }"},
+	})
+	p, err := (&JSONConfig{JSONExporterConfig: file}).NewParser()
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc := benchDoc(2000, 4700)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n = 0
+		if err := p.Parse(doc, func(normalize.Record) { n++ }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n != 2000 {
+		b.Fatalf("%d records, want 2000", n)
+	}
+}
+
+// decodeJSON gives what encoding/json.Unmarshal gives, for every document
+// the scanner accepts.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"a": [1, -0, 1.5e3, "x\u00e9\ud83d\ude00\ud800", true, false, null, {}], "a": {"b": []}}`,
+		`"\u0000\n\t\\\"/"`, `1e400`, `[[[]]]`, `{"k\"ey": "\ud83d"}`, `-1.0E-7`, `"\xff"`,
+	} {
+		f.Add([]byte(s))
+	}
+	none, _ := jsonsel.New(jsonsel.Config{SelectNone: true})
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		if none.Parse(doc, func(normalize.Record) {}) != nil {
+			return
+		}
+		var want any
+		errWant := json.Unmarshal(doc, &want)
+		got, err := decodeJSON(doc)
+		if (err == nil) != (errWant == nil) {
+			t.Fatalf("%q: error %v, encoding/json %v", doc, err, errWant)
+		}
+		if err == nil && !reflect.DeepEqual(want, got) {
+			t.Fatalf("%q:\n got %#v\nwant %#v", doc, got, want)
+		}
+	})
+}
+
+func specsOf(ms []*jeMetric) []*jeSpec {
+	var out []*jeSpec
+	for _, m := range ms {
+		out = append(out, m.spec)
+	}
+	return out
+}
