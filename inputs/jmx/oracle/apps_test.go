@@ -106,7 +106,10 @@ func startTomcat(t *testing.T) (peer, error) {
 	cmd := exec.Command(home+"/bin/catalina.sh", "run")
 	cmd.Env = append(os.Environ(),
 		"CATALINA_HOME="+home, "CATALINA_BASE="+base, "CATALINA_TMPDIR="+filepath.Join(base, "temp"),
-		"CATALINA_OPTS=-Xmx128m -XX:+UseSerialGC "+strings.Join(jmxFlags(jmxPort), " "))
+		"CATALINA_OPTS=-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "+
+			// No jar scanning for TLDs: the ROOT application has none, and
+			// the scan is most of the start-up time.
+			"-Dtomcat.util.scan.StandardJarScanFilter.jarsToSkip=*.jar "+strings.Join(jmxFlags(jmxPort), " "))
 	p, err := startProc(t, "tomcat10", cmd)
 	if err != nil {
 		return peer{}, err
@@ -132,7 +135,7 @@ func startZooKeeper(t *testing.T) (peer, error) {
 	if err := os.WriteFile(cfg, []byte(zoo), 0o600); err != nil {
 		return peer{}, err
 	}
-	args := append([]string{"-Xmx128m", "-XX:+UseSerialGC", "-cp", jar}, jmxFlags(jmxPort)...)
+	args := append([]string{"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", jar}, jmxFlags(jmxPort)...)
 	args = append(args, "org.apache.zookeeper.server.ZooKeeperServerMain", cfg)
 	p, err := startProc(t, "zookeeper", exec.Command(javaTool(t, "java"), args...))
 	if err != nil {
@@ -201,7 +204,7 @@ func startActiveMQ(t *testing.T) (peer, error) {
 	if err := os.WriteFile(conf, []byte(xml), 0o600); err != nil {
 		return peer{}, err
 	}
-	args := append([]string{"-Xmx128m", "-XX:+UseSerialGC", "-Dactivemq.home=" + home, "-Dactivemq.base=" + base,
+	args := append([]string{"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dactivemq.home=" + home, "-Dactivemq.base=" + base,
 		"-Dactivemq.conf=" + filepath.Join(base, "conf"), "-Dactivemq.data=" + filepath.Join(base, "data"),
 		"-Djava.io.tmpdir=" + filepath.Join(base, "tmp")}, jmxFlags(jmxPort)...)
 	args = append(args, "-jar", home+"/bin/activemq.jar", "start", "xbean:file:"+conf)
@@ -224,7 +227,7 @@ func startJetty(t *testing.T) (peer, error) {
 	}
 	base := t.TempDir()
 	port, jmxPort := freePort(t), freePort(t)
-	args := append([]string{"-Xmx128m", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + base}, jmxFlags(jmxPort)...)
+	args := append([]string{"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + base}, jmxFlags(jmxPort)...)
 	args = append(args, "-jar", home+"/start.jar", "jetty.home="+home, "jetty.base="+base,
 		"--module=server,http,jmx,stats", "jetty.http.host=127.0.0.1", "jetty.http.port="+strconv.Itoa(port))
 	cmd := exec.Command(javaTool(t, "java"), args...)

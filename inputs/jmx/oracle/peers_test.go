@@ -27,17 +27,16 @@ func freePort(t testing.TB) int {
 	return testutil.FreePort(t)
 }
 
-// buildRosetta builds ./cmd/rosetta into a temp dir: the tests run Rosetta
-// as a user does.
-func buildRosetta(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "rosetta")
-	cmd := exec.Command(testutil.GoTool(t), "build", "-o", bin, "../../../cmd/rosetta")
+// buildRosetta builds ./cmd/rosetta into dir: the tests run Rosetta as a
+// user does.
+func buildRosetta(goTool, dir string) (string, error) {
+	bin := filepath.Join(dir, "rosetta")
+	cmd := exec.Command(goTool, "build", "-o", bin, "../../../cmd/rosetta")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building rosetta: %v\n%s", err, out)
+		return "", fmt.Errorf("building rosetta: %v\n%s", err, out)
 	}
-	return bin
+	return bin, nil
 }
 
 // jmxFlags open remote JMX on 127.0.0.1:port without authentication or
