@@ -3,7 +3,6 @@ package outputs
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -20,9 +20,16 @@ import (
 // streamChunk is how many series one encoding step of /metrics builds.
 const streamChunk = 512
 
+// gzipLevel is the compression level of a gzipped /metrics: klauspost's
+// fastest, which compresses a 100k-series text body about as well as the
+// standard library's default (1.63 vs 1.46 MB for 11.6 MB) at a fraction
+// of its CPU (BenchmarkExpositionHandler). Scrapes are local or nearby;
+// CPU in the sidecar costs more than a tenth more bytes on the wire.
+const gzipLevel = gzip.BestSpeed
+
 var (
 	arenaPool = sync.Pool{New: func() any { return newArena(streamChunk) }}
-	gzipPool  = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+	gzipPool  = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzipLevel); return w }}
 	bufPool   = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
 )
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -229,4 +230,46 @@ func BenchmarkExposition(b *testing.B) {
 			}
 		}
 	})
+}
+
+// discardResponse is an http.ResponseWriter that keeps only the byte count,
+// so that a benchmark of the handler measures encoding and compression.
+type discardResponse struct {
+	hdr http.Header
+	n   int
+}
+
+func (d *discardResponse) Header() http.Header         { return d.hdr }
+func (d *discardResponse) WriteHeader(int)             {}
+func (d *discardResponse) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
+
+// BenchmarkExpositionHandler serves /metrics for a store of 100k mixed
+// series through the handler, as a scrape does: text, OpenMetrics, and
+// both gzipped. body-bytes is the size on the wire.
+func BenchmarkExpositionHandler(b *testing.B) {
+	s, _ := newTestStore(b, StoreConfig{})
+	fillMixed(b, s, 100_000, 3)
+	h := &exposeHandler{store: s, logger: slog.New(slog.DiscardHandler)}
+	for _, c := range []struct{ name, accept, encoding string }{
+		{"text", "text/plain", ""},
+		{"text-gzip", "text/plain", "gzip"},
+		{"openmetrics", "application/openmetrics-text; version=1.0.0", ""},
+		{"openmetrics-gzip", "application/openmetrics-text; version=1.0.0", "gzip"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", "/metrics", nil)
+			req.Header.Set("Accept", c.accept)
+			if c.encoding != "" {
+				req.Header.Set("Accept-Encoding", c.encoding)
+			}
+			b.ReportAllocs()
+			var n int
+			for b.Loop() {
+				rw := &discardResponse{hdr: http.Header{}}
+				h.ServeHTTP(rw, req)
+				n = rw.n
+			}
+			b.ReportMetric(float64(n), "body-bytes")
+		})
+	}
 }
