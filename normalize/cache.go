@@ -15,6 +15,29 @@ import "sync/atomic"
 type cache struct {
 	slots []atomic.Pointer[entry]
 	mask  uint64 // sets - 1
+	// bytes is the estimated heap of the cached entries, bounded by
+	// maxBytes: entries hold their match string and output, and a count
+	// bound alone would let 64 KiB names pin gigabytes.
+	bytes    atomic.Int64
+	maxBytes int64
+}
+
+// DefaultCacheBytes bounds the estimated heap of one rule set's match
+// cache. Ordinary names (under 100 bytes) fill the 65,536 entries with a
+// third of it.
+const DefaultCacheBytes = 32 << 20
+
+// maxCachedKey is the longest match string cached: longer ones are rare
+// and would each take a large share of the budget.
+const maxCachedKey = 4096
+
+// size estimates the heap an entry holds.
+func (e *entry) size() int64 {
+	n := 200 + len(e.key) + len(e.name) + len(e.help)
+	for _, l := range e.labels {
+		n += 32 + len(l.Name) + len(l.Value)
+	}
+	return int64(n)
 }
 
 const cacheWays = 4
@@ -24,7 +47,7 @@ func newCache(size int) *cache {
 	for sets*cacheWays < size {
 		sets *= 2
 	}
-	return &cache{slots: make([]atomic.Pointer[entry], sets*cacheWays), mask: uint64(sets - 1)}
+	return &cache{slots: make([]atomic.Pointer[entry], sets*cacheWays), mask: uint64(sets - 1), maxBytes: DefaultCacheBytes}
 }
 
 // hash combines the match string's hash (MatchHash; 0 means compute it)
@@ -56,20 +79,30 @@ func (c *cache) get(s string, sh uint64, t Type) *entry {
 	return nil
 }
 
-// put publishes e (whose key and typ are set).
+// put publishes e (whose key and typ are set). An entry that would take
+// the cache over its byte bound is not cached (its result is recomputed
+// next time).
 func (c *cache) put(e *entry) {
+	if len(e.key) > maxCachedKey {
+		return
+	}
 	e.hash = c.hash(e.key, 0, e.typ)
+	size := e.size()
 	set := c.set(e.hash)
 	for i := range set {
 		old := set[i].Load()
 		if old == nil {
+			if c.bytes.Load()+size > c.maxBytes {
+				continue
+			}
 			if set[i].CompareAndSwap(nil, e) {
+				c.bytes.Add(size)
 				return
 			}
 			continue
 		}
 		if old.hash == e.hash && old.typ == e.typ && old.key == e.key {
-			set[i].Store(e) // raced with another insert of the same key
+			c.swap(&set[i], e, size) // raced with another insert of the same key
 			return
 		}
 	}
@@ -80,7 +113,7 @@ func (c *cache) put(e *entry) {
 	for k := range set {
 		i := (start + k) % cacheWays
 		if old := set[i].Load(); old == nil || !old.ref.Load() {
-			set[i].Store(e)
+			c.swap(&set[i], e, size)
 			return
 		}
 	}
@@ -89,7 +122,23 @@ func (c *cache) put(e *entry) {
 			old.ref.Store(false)
 		}
 	}
-	set[start].Store(e)
+	c.swap(&set[start], e, size)
+}
+
+// swap puts e (of size bytes) in slot, unless that takes the cache over
+// its byte bound.
+func (c *cache) swap(slot *atomic.Pointer[entry], e *entry, size int64) {
+	var oldSize int64
+	if old := slot.Load(); old != nil {
+		oldSize = old.size()
+	}
+	if size > oldSize && c.bytes.Load()+size-oldSize > c.maxBytes {
+		return
+	}
+	if old := slot.Swap(e); old != nil {
+		size -= old.size()
+	}
+	c.bytes.Add(size)
 }
 
 // len returns the number of cached entries.

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -322,5 +323,32 @@ func TestHelpTemplate(t *testing.T) {
 	// A reading without a number is dropped unless a value template gives one.
 	if _, out, reason := rs.Map(Record{Match: "app.web.requests", NoValue: true}); out != OutcomeDropped || reason != "no_value" {
 		t.Errorf("NoValue record: %v %q, want dropped no_value", out, reason)
+	}
+}
+
+// TestCacheBoundedByBytes: the match cache holds at most DefaultCacheBytes
+// of entries however long the names, and its count matches what it holds.
+func TestCacheBoundedByBytes(t *testing.T) {
+	rs, err := NewRuleSet(RuleSetConfig{Rules: []RuleConfig{{Match: "*.*", MatchType: MatchGlob, Name: "x_${1}"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat("n", maxCachedKey-16)
+	for i := range 20000 {
+		rs.lookup(pad+strconv.Itoa(i)+".b", 0, TypeCounter)
+	}
+	rs.lookup(strings.Repeat("m", 60000)+".b", 0, TypeCounter)
+	var held int64
+	for i := range rs.cache.slots {
+		if e := rs.cache.slots[i].Load(); e != nil {
+			held += e.size()
+			if len(e.key) > maxCachedKey {
+				t.Errorf("a %d-byte key was cached", len(e.key))
+			}
+		}
+	}
+	t.Logf("cache holds %d entries, %.1f MiB", rs.cache.len(), float64(held)/(1<<20))
+	if got := rs.cache.bytes.Load(); got != held || held > DefaultCacheBytes {
+		t.Errorf("cache counts %d bytes, holds %d, budget %d", got, held, DefaultCacheBytes)
 	}
 }

@@ -29,7 +29,7 @@ func procCPU(t testing.TB, pid int) time.Duration {
 	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
-// procRSS returns the resident set of pid.
+// procRSS returns the peak resident set (VmHWM) of pid.
 func procRSS(t testing.TB, pid int) int64 {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -37,7 +37,7 @@ func procRSS(t testing.TB, pid int) int64 {
 		t.Fatal(err)
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			return kb << 10
 		}
@@ -68,7 +68,9 @@ func sendUDP(t testing.TB, addr string, packets ...string) {
 func TestMappingsPageAttack(t *testing.T) {
 	dir := t.TempDir()
 	addr := testutil.FreeAddr(t)
-	cfg := fmt.Sprintf("inputs:\n  - name: statsd\n    type: statsd\n    config:\n      listen_udp: %q\n", addr)
+	// max_name_length raised so that the names reach the page (the
+	// default drops them at the input).
+	cfg := fmt.Sprintf("inputs:\n  - name: statsd\n    type: statsd\n    config:\n      listen_udp: %q\n      max_name_length: 65536\n", addr)
 	web, p := startRosetta(t, "--config.file="+writeFile(t, dir, "rosetta.yml", cfg))
 	a, b := []string{"x"}, []string{"x"}
 	for i := range 8000 {
@@ -104,5 +106,48 @@ func TestMappingsPageAttack(t *testing.T) {
 	t.Logf("%d GETs: %v CPU in all, worst %v", n, total, worst)
 	if total/n >= 50*time.Millisecond {
 		t.Errorf("a GET costs %v of CPU on average, want < 50ms", total/n)
+	}
+}
+
+// TestStatsDLongNamesMemory replays the issue 17 flood on the built binary:
+// 1,500 unique 60 KB names under a 100-series budget (over TCP, which loses
+// nothing; the UDP queue's byte budget has its own test). Tables bounded by
+// counts held them all (RSS > 200 MB); now the byte budgets hold the peak
+// RSS under 80 MB with max_name_length raised so that the names get past
+// the input, and by default they are dropped and counted at the input.
+func TestStatsDLongNamesMemory(t *testing.T) {
+	for _, tc := range []struct {
+		name, extra, reason string
+	}{
+		{"byte budgets", "      max_name_length: 65536\n", ""},
+		{"name length", "", "name_too_long"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			addr := testutil.FreeAddr(t)
+			cfg := fmt.Sprintf("global:\n  series_limit: 100\ninputs:\n  - name: statsd\n    type: statsd\n    config:\n      listen_tcp: %q\n      listen_udp: \"\"\n%s", addr, tc.extra)
+			web, p := startRosetta(t, "--config.file="+writeFile(t, dir, "rosetta.yml", cfg))
+			var b strings.Builder
+			pad := strings.Repeat("n", 60000)
+			const n = 1500
+			for i := range n {
+				fmt.Fprintf(&b, "%s%d:1|c|#k:v%d\n", pad, i, i)
+			}
+			sendTCP(t, addr, []byte(b.String()))
+			testutil.Eventually(t, 30*time.Second, "the lines read", func() bool {
+				v, _ := metricValue(scrape(t, "http://"+web+"/metrics"), "rosetta_statsd_lines_total", nil)
+				return v >= n
+			})
+			rss := procRSS(t, p.cmd.Process.Pid)
+			t.Logf("peak RSS %.1f MB after %d lines of 60 KB names", float64(rss)/1e6, n)
+			if rss > 80e6 {
+				t.Errorf("peak RSS %.1f MB, want < 80 MB", float64(rss)/1e6)
+			}
+			if tc.reason != "" {
+				if v, _ := metricValue(scrape(t, "http://"+web+"/metrics"), "rosetta_input_dropped_total", map[string]string{"reason": tc.reason}); v != n {
+					t.Errorf("dropped{reason=%q} = %v after %d lines", tc.reason, v, n)
+				}
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -39,7 +40,20 @@ type Config struct {
 	// lines are skipped and counted (the connection stays open).
 	TCPMaxLineLength int `yaml:"tcp_max_line_length"`
 	// TCPMaxConnections caps concurrent TCP connections; 0 means no cap.
+	// Each open connection holds a parser and buffers (about 100 KB), so
+	// the default is a cap.
 	TCPMaxConnections int `yaml:"tcp_max_connections"`
+	// TCPIdleTimeout closes a TCP connection that sent nothing for this
+	// long; 0 means never.
+	TCPIdleTimeout time.Duration `yaml:"tcp_idle_timeout"`
+	// UDPPacketQueueBytes bounds the bytes of the queued datagrams (their
+	// pooled buffers) as UDPPacketQueueSize bounds their count.
+	UDPPacketQueueBytes int `yaml:"udp_packet_queue_bytes"`
+	// MaxNameLength and MaxLabelValueLength are the longest metric name
+	// and tag value accepted, in bytes; a line with a longer one is
+	// dropped and counted (name_too_long, label_value_too_long).
+	MaxNameLength       int `yaml:"max_name_length"`
+	MaxLabelValueLength int `yaml:"max_label_value_length"`
 	// MaxSampleRateRepeat caps how many observations one timer, histogram
 	// or distribution sample with a sample rate turns into (int(1/rate) of
 	// them, as statsd_exporter does).
@@ -62,6 +76,12 @@ var DefaultConfig = Config{
 	TCPMaxLineLength:    65536,
 	MaxSampleRateRepeat: 1000,
 	Relay:               DefaultRelayConfig,
+	// Not statsd_exporter's (it has no such bounds): see docs/limits.md.
+	TCPMaxConnections:   1024,
+	TCPIdleTimeout:      5 * time.Minute,
+	UDPPacketQueueBytes: 32 << 20,
+	MaxNameLength:       8192,
+	MaxLabelValueLength: 8192,
 }
 
 // DecodeConfig decodes node strictly (unknown keys are errors) over
@@ -159,6 +179,18 @@ func (c *Config) Validate() error {
 	if c.TCPMaxConnections < 0 {
 		errs = append(errs, fieldErr("tcp_max_connections", "%d must not be negative (0 means no limit)", c.TCPMaxConnections))
 	}
+	if c.TCPIdleTimeout < 0 {
+		errs = append(errs, fieldErr("tcp_idle_timeout", "%v must not be negative (0 means never)", c.TCPIdleTimeout))
+	}
+	if c.UDPPacketQueueBytes < maxDatagram {
+		errs = append(errs, fieldErr("udp_packet_queue_bytes", "%d must be at least %d (one datagram)", c.UDPPacketQueueBytes, maxDatagram))
+	}
+	if c.MaxNameLength < 1 {
+		errs = append(errs, fieldErr("max_name_length", "%d must be at least 1", c.MaxNameLength))
+	}
+	if c.MaxLabelValueLength < 1 {
+		errs = append(errs, fieldErr("max_label_value_length", "%d must be at least 1", c.MaxLabelValueLength))
+	}
 	if c.MaxSampleRateRepeat < 1 {
 		errs = append(errs, fieldErr("max_sample_rate_repeat", "%d must be at least 1", c.MaxSampleRateRepeat))
 	}
@@ -186,5 +218,7 @@ func (c *Config) parserOptions() parserOptions {
 		librato:   c.ParseLibratoTags,
 		signalFX:  c.ParseSignalFXTags,
 		maxRepeat: c.MaxSampleRateRepeat,
+		maxName:   c.MaxNameLength,
+		maxValue:  c.MaxLabelValueLength,
 	}
 }

@@ -63,9 +63,12 @@ type Driver struct {
 	workers int
 
 	queue atomic.Pointer[chan *packet]
-	addrs atomic.Pointer[Addrs]
-	relay *relay // nil without a relay address
-	pools [len(bufClasses)]sync.Pool
+	// queued is the bytes of the buffers of queued (and in-parse)
+	// datagrams, bounded by UDPPacketQueueBytes.
+	queued atomic.Int64
+	addrs  atomic.Pointer[Addrs]
+	relay  *relay // nil without a relay address
+	pools  [len(bufClasses)]sync.Pool
 
 	// listening, if set, is called once the sockets are bound (tests).
 	listening func(Addrs)
@@ -135,8 +138,9 @@ var bufClasses = [...]int{512, 2048, 8192, maxDatagram}
 
 // packet is a datagram in a pooled buffer.
 type packet struct {
-	b     []byte
-	class int
+	b      []byte
+	class  int
+	queued bool // counted in Driver.queued
 }
 
 func (d *Driver) getPacket(n int) *packet {
@@ -149,7 +153,13 @@ func (d *Driver) getPacket(n int) *packet {
 	return p
 }
 
-func (d *Driver) putPacket(p *packet) { d.pools[p.class].Put(p) }
+func (d *Driver) putPacket(p *packet) {
+	if p.queued {
+		p.queued = false
+		d.queued.Add(-int64(cap(p.b)))
+	}
+	d.pools[p.class].Put(p)
+}
 
 // listeners are the bound sockets of one Run.
 type listeners struct {
@@ -338,6 +348,13 @@ func (d *Driver) readDatagrams(conn net.Conn, transport string, q chan<- *packet
 			return
 		}
 		p := d.getPacket(len(b))
+		if size := int64(cap(p.b)); d.queued.Add(size) > int64(d.cfg.UDPPacketQueueBytes) {
+			d.queued.Add(-size)
+			d.m.drops[dropQueueBytes].Inc()
+			d.putPacket(p)
+			return
+		}
+		p.queued = true
 		copy(p.b, b)
 		select {
 		case q <- p:
@@ -686,6 +703,9 @@ func (d *Driver) serveTCP(ctx context.Context, c net.Conn, out normalize.Appende
 				start, end = 0, 0
 			}
 		}
+		if idle := d.cfg.TCPIdleTimeout; idle > 0 {
+			_ = c.SetReadDeadline(time.Now().Add(idle))
+		}
 		n, err := c.Read(buf[end:])
 		end += n
 		if n > 0 {
@@ -709,6 +729,11 @@ func (d *Driver) serveTCP(ctx context.Context, c net.Conn, out normalize.Appende
 				// shutdown an unterminated line may be cut short: it is
 				// dropped.)
 				d.parseTCPLines(p, buf[start:end], maxLine)
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// Idle too long (TCPIdleTimeout): what it sent is parsed.
+				p.st.drops[dropTCPIdle]++
+				err = io.EOF
 			}
 			d.m.flush(&p.st)
 			p.flush()

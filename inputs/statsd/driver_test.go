@@ -554,6 +554,10 @@ parse_signalfx_tags: false
 workers: 3
 tcp_max_line_length: 1024
 tcp_max_connections: 10
+tcp_idle_timeout: 30s
+udp_packet_queue_bytes: 1048576
+max_name_length: 100
+max_label_value_length: 200
 max_sample_rate_repeat: 5
 relay:
   address: "127.0.0.1:8126"
@@ -563,8 +567,10 @@ relay:
 `, want: func(c *Config) {
 			*c = Config{ListenUDP: "127.0.0.1:8125", ListenUnixgram: "/tmp/s.sock", UnixSocketMode: "700", ReadBuffer: 1 << 20,
 				UDPPacketQueueSize: 50, Workers: 3, TCPMaxLineLength: 1024, TCPMaxConnections: 10, MaxSampleRateRepeat: 5,
-				Relay: RelayConfig{Address: "127.0.0.1:8126", PacketLength: 512, QueueSize: 100, FlushInterval: 200 * time.Millisecond}}
+				Relay:          RelayConfig{Address: "127.0.0.1:8126", PacketLength: 512, QueueSize: 100, FlushInterval: 200 * time.Millisecond},
+				TCPIdleTimeout: 30 * time.Second, UDPPacketQueueBytes: 1 << 20, MaxNameLength: 100, MaxLabelValueLength: 200}
 		}},
+		{name: "queue bytes below a datagram", in: "udp_packet_queue_bytes: 100", err: "udp_packet_queue_bytes: 100 must be at least 65535"},
 		{name: "unknown key", in: "listen_udpp: x", err: "field listen_udpp not found"},
 		{name: "wrong type", in: "workers: many", err: "cannot unmarshal"},
 		{name: "no listener", in: "listen_udp: ''\nlisten_tcp: ''", err: "at least one of listen_udp"},
@@ -671,7 +677,9 @@ func checkOrder(t *testing.T, depth []float64, n int) {
 // TestTCPLongLineGrowsBuffer sends a line longer than the initial read
 // buffer but within tcp_max_line_length.
 func TestTCPLongLineGrowsBuffer(t *testing.T) {
-	r := start(t, loopbackConfig(), newFakeAppender())
+	cfg := loopbackConfig()
+	cfg.MaxNameLength = 64 << 10
+	r := start(t, cfg, newFakeAppender())
 	conn, err := net.Dial("tcp", r.addrs.TCP.String())
 	if err != nil {
 		t.Fatal(err)

@@ -59,15 +59,23 @@ const (
 	dropServiceCheck
 	dropRepeatLimit
 	dropConnectionLimit
+	dropNameTooLong
+	dropLabelValueTooLong
+	dropQueueBytes
+	dropTCPIdle
 	numDrops
 )
 
 var dropNames = [numDrops]string{
-	dropQueueFull:       "queue_full",
-	dropEvent:           "dogstatsd_event",
-	dropServiceCheck:    "dogstatsd_service_check",
-	dropRepeatLimit:     "sample_rate_repeat_limit",
-	dropConnectionLimit: "tcp_connection_limit",
+	dropQueueFull:         "queue_full",
+	dropEvent:             "dogstatsd_event",
+	dropServiceCheck:      "dogstatsd_service_check",
+	dropRepeatLimit:       "sample_rate_repeat_limit",
+	dropConnectionLimit:   "tcp_connection_limit",
+	dropNameTooLong:       "name_too_long",
+	dropLabelValueTooLong: "label_value_too_long",
+	dropQueueBytes:        "queue_bytes_full",
+	dropTCPIdle:           "tcp_idle_timeout",
 }
 
 // stats are a parser's counts since its last flush into the self-metrics;
@@ -96,29 +104,57 @@ type parserOptions struct {
 	// maxRepeat caps how often one observation sent with a sample rate is
 	// repeated (statsd_exporter repeats it int(1/rate) times, unbounded).
 	maxRepeat int
+	// maxName and maxValue are the longest name and tag value accepted
+	// (0: no bound); longer ones drop the line.
+	maxName, maxValue int
 }
 
 // defaultBatchMax is the most records handed to the pipeline at once.
 const defaultBatchMax = 4096
 
-// maxInterned bounds each intern table; a full table is emptied and refilled.
-const maxInterned = 1 << 15
+// maxInterned bounds each intern table's entries, and the byte budgets
+// below bound what they hold: names and values of up to 64 KiB would make
+// a count bound alone worth gigabytes. A full table is emptied and
+// refilled. Ordinary names (under 100 bytes) reach the count bound first.
+const (
+	maxInterned = 1 << 15
+	// internOverhead is the estimated heap of one entry besides its key.
+	internOverhead = 64
+	maxNameBytes   = 4 << 20 // nameTable
+	maxValueBytes  = 2 << 20 // label values, and whole tags per separator
+	maxKeyBytes    = 1 << 20 // label names
+	// maxInternLen is the longest string interned (or templated): longer
+	// ones are rare, and each would take a large share of a budget.
+	maxInternLen = 4096
+)
 
 // interner returns stable strings for byte slices: a hit allocates
 // nothing, a miss copies once.
 type interner struct {
-	m map[string]string
+	m     map[string]string
+	bytes int
+}
+
+// room makes room for an entry of n bytes under max.
+func (in *interner) room(n, max int) {
+	cost := n + internOverhead
+	if in.m == nil {
+		in.m = make(map[string]string, 64)
+	} else if len(in.m) >= maxInterned || in.bytes+cost > max {
+		clear(in.m)
+		in.bytes = 0
+	}
+	in.bytes += cost
 }
 
 func (in *interner) get(b []byte) string {
 	if s, ok := in.m[string(b)]; ok {
 		return s
 	}
-	if in.m == nil {
-		in.m = make(map[string]string, 64)
-	} else if len(in.m) >= maxInterned {
-		clear(in.m)
+	if len(b) > maxInternLen {
+		return string(b)
 	}
+	in.room(len(b), maxValueBytes)
 	s := string(b)
 	in.m[s] = s
 	return s
@@ -131,11 +167,7 @@ func (in *interner) getEscaped(b []byte) string {
 	if s, ok := in.m[string(b)]; ok {
 		return s
 	}
-	if in.m == nil {
-		in.m = make(map[string]string, 64)
-	} else if len(in.m) >= maxInterned {
-		clear(in.m)
-	}
+	in.room(2*len(b), maxKeyBytes)
 	s := string(b)
 	e := normalize.EscapeMetricName(s)
 	in.m[s] = e
@@ -154,7 +186,9 @@ func (nt *nameTable) lookup(b []byte) (string, uint64, bool) {
 		return s, h, true
 	}
 	s := string(b)
-	nt.t.add(h, s, struct{}{}, maxInterned)
+	if len(s) <= maxInternLen {
+		nt.t.add(h, s, struct{}{}, maxInterned, len(s), maxNameBytes)
+	}
 	return s, h, false
 }
 
@@ -163,6 +197,7 @@ func (nt *nameTable) lookup(b []byte) (string, uint64, bool) {
 type table[V any] struct {
 	slots []tableSlot[V] // a power of two
 	n     int
+	bytes int // estimated heap of the entries (add's cost)
 }
 
 type tableSlot[V any] struct {
@@ -186,14 +221,17 @@ func (t *table[V]) find(h uint64, key []byte) (string, V, bool) {
 	return "", zero, false
 }
 
-// add stores v under key, replacing what key had.
-func (t *table[V]) add(h uint64, key string, v V, max int) {
+// add stores v under key, replacing what key had. cost is the bytes the
+// entry holds (besides its slot); the table is emptied when it holds max
+// entries or maxBytes.
+func (t *table[V]) add(h uint64, key string, v V, max, cost, maxBytes int) {
 	switch {
 	case t.slots == nil:
 		t.slots = make([]tableSlot[V], 64)
-	case t.n >= max:
+	case t.n >= max || t.bytes+cost > maxBytes:
 		clear(t.slots)
 		t.n = 0
+		t.bytes = 0
 	case 2*(t.n+1) > len(t.slots):
 		old := t.slots
 		t.slots = make([]tableSlot[V], 2*len(old))
@@ -204,6 +242,7 @@ func (t *table[V]) add(h uint64, key string, v V, max int) {
 			}
 		}
 	}
+	t.bytes += cost
 	t.insert(tableSlot[V]{h: h, key: key, v: v, used: true})
 }
 
@@ -248,8 +287,11 @@ type parser struct {
 	lineLabels int    // len(labels) when the line started
 	deduped    int    // len(labels) after the line's last dedupe
 	rawName    []byte // the metric name, not yet interned
-	name       string // rawName interned, once a record needs it
-	nameHash   uint64 // normalize.MatchHash(name)
+	// lineLongValue is set when a tag of the line has a value longer than
+	// maxValue: its samples are dropped.
+	lineLongValue bool
+	name          string // rawName interned, once a record needs it
+	nameHash      uint64 // normalize.MatchHash(name)
 	// the line's options were read once: its DogStatsD tags and container
 	// ID are in labels (see sample)
 	lineOptsSeen bool
@@ -389,8 +431,14 @@ func (p *parser) parseLine(line []byte) {
 	p.lineLabels = len(p.labels)
 	p.deduped = -1
 	p.lineOptsSeen, p.lineTagErrs = false, 0
+	p.lineLongValue = false
 	p.rawName = p.nameAndTags(name, sq, eq, tagAt)
 	p.name = ""
+	if p.opts.maxName > 0 && len(p.rawName) > p.opts.maxName {
+		p.st.drops[dropNameTooLong]++
+		p.dropLineLabels()
+		return
+	}
 	if dog && len(p.labels) > p.lineLabels {
 		p.st.errors[errMixedTaggingStyles]++
 		p.dropLineLabels()
@@ -706,6 +754,11 @@ func (p *parser) tag(t []byte, sep byte) {
 		p.st.errors[errMalformedTag]++
 		return
 	}
+	if p.opts.maxValue > 0 && len(t)-i-1 > p.opts.maxValue {
+		// The line is dropped (sample): keep none of it.
+		p.lineLongValue = true
+		return
+	}
 	l := normalize.Label{Name: p.keys.getEscaped(t[:i]), Value: p.strs.get(t[i+1:])}
 	tags.put(t, l)
 	p.labels = append(p.labels, l)
@@ -713,15 +766,22 @@ func (p *parser) tag(t []byte, sep byte) {
 
 // labelInterner maps whole raw tags to their parsed label.
 type labelInterner struct {
-	m map[string]normalize.Label
+	m     map[string]normalize.Label
+	bytes int
 }
 
 func (in *labelInterner) put(t []byte, l normalize.Label) {
+	if len(t) > maxInternLen {
+		return
+	}
+	cost := len(t) + internOverhead
 	if in.m == nil {
 		in.m = make(map[string]normalize.Label, 64)
-	} else if len(in.m) >= maxInterned {
+	} else if len(in.m) >= maxInterned || in.bytes+cost > maxValueBytes {
 		clear(in.m)
+		in.bytes = 0
 	}
+	in.bytes += cost
 	in.m[string(t)] = l
 }
 
@@ -858,6 +918,10 @@ func (p *parser) sample(value, tail []byte) {
 	if repeat > int64(p.opts.maxRepeat) {
 		p.st.drops[dropRepeatLimit] += uint64(repeat - int64(p.opts.maxRepeat))
 		repeat = int64(p.opts.maxRepeat)
+	}
+	if p.lineLongValue {
+		p.st.drops[dropLabelValueTooLong]++
+		return
 	}
 	if p.name == "" {
 		p.name, p.nameHash, p.nameKnown = p.names.lookup(p.rawName)

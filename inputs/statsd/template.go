@@ -20,8 +20,13 @@ import (
 // value is not a plain finite number, so errors are counted exactly as
 // before.
 
-// maxTemplates bounds each parser's templates; a full table is emptied.
-const maxTemplates = 1 << 13
+// maxTemplates and maxTemplateBytes bound each parser's templates; a full
+// table is emptied. A template holds its key (the line but its value) and
+// its labels; the name and label strings are shared with the interners.
+const (
+	maxTemplates     = 1 << 13
+	maxTemplateBytes = 4 << 20
+)
 
 var templateSeed = maphash.MakeSeed()
 
@@ -129,7 +134,11 @@ func (p *parser) addTemplate(k *templateKey) {
 		slices.SortFunc(t.labels, func(a, b normalize.Label) int { return strings.Compare(a.Name, b.Name) })
 		t.labels = slices.Clip(t.labels)
 	}
-	p.tmpls.add(k.h, string(k.key), t, maxTemplates)
+	if len(k.key) > maxInternLen {
+		return
+	}
+	cost := len(k.key) + 160 + 32*len(t.labels)
+	p.tmpls.add(k.h, string(k.key), t, maxTemplates, cost, maxTemplateBytes)
 }
 
 // problems sums the errors and the drops counted so far.
