@@ -56,6 +56,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	explainCmd.Flag("input-config", "The input's config block as YAML (JSON selectors, text line rules).").StringVar(&ef.inputConfig)
 	explainCmd.Arg("file", "Samples to read; - or none for standard input.").StringVar(&ef.file)
 
+	injectCmd := registerInject(app)
+
 	cmd, err := app.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "rosetta: %v; see --help\n", err)
@@ -68,6 +70,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	logger := promslog.New(logCfg)
 
 	switch cmd {
+	case injectCmd.cmd.FullCommand():
+		return injectCmd.run(logger)
 	case versionCmd.FullCommand():
 		fmt.Fprintln(stdout, version.Print("rosetta"))
 		return 0

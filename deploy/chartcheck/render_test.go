@@ -145,7 +145,7 @@ func lineDiff(want, got string) string {
 // charts, at the Kubernetes versions on either side of native sidecars,
 // and fails on any warning or error.
 func TestLint(t *testing.T) {
-	for _, dir := range []string{sidecarLib, demoChart, nodeChart} {
+	for _, dir := range []string{sidecarLib, demoChart, nodeChart, injectorChart} {
 		for _, kv := range []string{"1.28.0", "1.31.0"} {
 			t.Run(filepath.Base(dir)+"@"+kv, func(t *testing.T) {
 				v, err := chartutil.ParseKubeVersion(kv)

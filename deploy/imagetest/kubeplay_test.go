@@ -192,7 +192,7 @@ func statsdAddr(s *corev1.PodSpec) string {
 	return ""
 }
 
-// publish maps the pod's web and StatsD UDP ports to free loopback ports.
+// publish maps the pod's web and StatsD ports to free loopback ports.
 func publish(t *testing.T) func(*corev1.PodSpec, *corev1.Container) {
 	return func(_ *corev1.PodSpec, c *corev1.Container) {
 		for i := range c.Ports {
@@ -201,6 +201,10 @@ func publish(t *testing.T) func(*corev1.PodSpec, *corev1.Container) {
 				c.Ports[i].HostPort, c.Ports[i].HostIP = int32(freePort(t, "tcp")), "127.0.0.1"
 			case "statsd-udp":
 				c.Ports[i].HostPort, c.Ports[i].HostIP = int32(freePort(t, "udp")), "127.0.0.1"
+			case "statsd-tcp":
+				// podman's kube play publishes a container port without a
+				// hostPort on the same host port: never a fixed one here.
+				c.Ports[i].HostPort, c.Ports[i].HostIP = int32(freePort(t, "tcp")), "127.0.0.1"
 			}
 		}
 	}

@@ -1,0 +1,252 @@
+package inject
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"gomodules.xyz/jsonpatch/v2"
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// maxReview bounds an AdmissionReview body (the API server sends at most
+// a few MB for a pod).
+const maxReview = 8 << 20
+
+// Handler answers AdmissionReview (admission.k8s.io/v1) requests for pods.
+// A pod is always admitted: when Rosetta cannot be added, the reason is
+// logged, counted and returned as a warning, and the pod runs without it.
+type Handler struct {
+	opts     Options
+	logger   *slog.Logger
+	requests *prometheus.CounterVec
+}
+
+// Results of a review, the `result` label.
+const (
+	resultInjected = "injected"
+	resultSkipped  = "skipped" // not asked, or injected already
+	resultRefused  = "refused" // asked, but cannot be: bad annotation, a name or port taken
+	resultInvalid  = "invalid" // not a pod CREATE review the handler can read
+)
+
+// NewHandler returns a Handler; its self-metrics are registered with reg.
+func NewHandler(o Options, logger *slog.Logger, reg prometheus.Registerer) *Handler {
+	h := &Handler{opts: o, logger: logger, requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rosetta_inject_reviews_total",
+		Help: "Admission reviews answered, by result: injected, skipped (not asked or injected already), refused (asked, cannot be: the reason is logged), invalid.",
+	}, []string{"result"})}
+	for _, r := range []string{resultInjected, resultSkipped, resultRefused, resultInvalid} {
+		h.requests.WithLabelValues(r)
+	}
+	reg.MustRegister(h.requests)
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "POST an AdmissionReview", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxReview+1))
+	if err != nil || len(body) > maxReview {
+		h.requests.WithLabelValues(resultInvalid).Inc()
+		http.Error(w, "request body unreadable or too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	var review admissionv1.AdmissionReview
+	if err := json.Unmarshal(body, &review); err != nil || review.Request == nil {
+		h.requests.WithLabelValues(resultInvalid).Inc()
+		h.logger.Warn("not an AdmissionReview", "err", err)
+		http.Error(w, "not an AdmissionReview with a request", http.StatusBadRequest)
+		return
+	}
+	resp := h.review(review.Request)
+	out := admissionv1.AdmissionReview{TypeMeta: review.TypeMeta, Response: resp}
+	if out.APIVersion == "" {
+		out.TypeMeta = metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// review decides on one request; the pod is always allowed.
+func (h *Handler) review(req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
+	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
+	log := h.logger.With("uid", req.UID, "namespace", req.Namespace, "name", req.Name)
+	if req.Kind.Kind != "Pod" || req.Kind.Group != "" || req.Operation != admissionv1.Create {
+		h.requests.WithLabelValues(resultSkipped).Inc()
+		return resp
+	}
+	var pod corev1.Pod
+	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
+		h.requests.WithLabelValues(resultInvalid).Inc()
+		log.Warn("pod admitted without Rosetta: its object cannot be read", "err", err)
+		resp.Warnings = []string{"rosetta: the pod could not be read: " + err.Error()}
+		return resp
+	}
+	if pod.Name == "" {
+		log = log.With("generateName", pod.GenerateName)
+	}
+	patched, err := Mutate(&pod, h.opts)
+	if err != nil {
+		h.requests.WithLabelValues(resultRefused).Inc()
+		log.Warn("pod admitted without Rosetta", "reason", err)
+		resp.Warnings = []string{"rosetta not injected: " + err.Error()}
+		return resp
+	}
+	if patched == nil {
+		h.requests.WithLabelValues(resultSkipped).Inc()
+		return resp
+	}
+	after, err := json.Marshal(patched)
+	if err != nil {
+		h.requests.WithLabelValues(resultInvalid).Inc()
+		log.Error("pod admitted without Rosetta", "reason", err)
+		return resp
+	}
+	// The patch is the difference between the object as it came and the
+	// typed pod with Rosetta, so fields the types do not know survive.
+	ops, err := jsonpatch.CreatePatch(req.Object.Raw, mergeRaw(req.Object.Raw, after))
+	if err != nil {
+		h.requests.WithLabelValues(resultInvalid).Inc()
+		log.Error("pod admitted without Rosetta", "reason", fmt.Errorf("patch: %w", err))
+		return resp
+	}
+	patch, err := json.Marshal(ops)
+	if err != nil {
+		h.requests.WithLabelValues(resultInvalid).Inc()
+		log.Error("pod admitted without Rosetta", "reason", err)
+		return resp
+	}
+	pt := admissionv1.PatchTypeJSONPatch
+	resp.Patch, resp.PatchType = patch, &pt
+	h.requests.WithLabelValues(resultInjected).Inc()
+	log.Info("rosetta injected", "native_sidecar", h.opts.NativeSidecar)
+	return resp
+}
+
+// mergeRaw puts what the typed pod added (elements of
+// spec.initContainers, spec.containers and spec.volumes, by name, and
+// metadata.annotations) into the original object, so that the patch adds
+// and touches nothing else: not the defaults a typed round trip would add
+// nor the fields it would drop.
+func mergeRaw(raw, typed []byte) []byte {
+	var orig, t map[string]any
+	if json.Unmarshal(raw, &orig) != nil || json.Unmarshal(typed, &t) != nil {
+		return typed
+	}
+	ospec, _ := orig["spec"].(map[string]any)
+	tspec, _ := t["spec"].(map[string]any)
+	if ospec == nil || tspec == nil {
+		return typed
+	}
+	for _, k := range []string{"initContainers", "containers", "volumes"} {
+		tl, _ := tspec[k].([]any)
+		if tl == nil {
+			continue
+		}
+		// By name: the original's own elements as they came, the added
+		// ones from the typed pod, in the typed pod's order.
+		own := map[string]any{}
+		ol, _ := ospec[k].([]any)
+		for _, e := range ol {
+			if m, ok := e.(map[string]any); ok {
+				if n, ok := m["name"].(string); ok {
+					own[n] = e
+				}
+			}
+		}
+		merged := make([]any, 0, len(tl))
+		for _, e := range tl {
+			n, _ := e.(map[string]any)["name"].(string)
+			if o, ok := own[n]; ok {
+				e = o
+			}
+			merged = append(merged, e)
+		}
+		ospec[k] = merged
+	}
+	ometa, _ := orig["metadata"].(map[string]any)
+	tmeta, _ := t["metadata"].(map[string]any)
+	if ometa == nil {
+		ometa = map[string]any{}
+		orig["metadata"] = ometa
+	}
+	if tmeta != nil {
+		ometa["annotations"] = tmeta["annotations"]
+	}
+	out, err := json.Marshal(orig)
+	if err != nil {
+		return typed
+	}
+	return out
+}
+
+// certReloader serves the certificate in certFile/keyFile and reads them
+// again when they change (cert-manager renews by rewriting the Secret the
+// files are mounted from).
+type certReloader struct {
+	certFile, keyFile string
+	mu                sync.Mutex
+	cert              *tls.Certificate
+	mod               time.Time
+}
+
+func newCertReloader(certFile, keyFile string) (*certReloader, error) {
+	c := &certReloader{certFile: certFile, keyFile: keyFile}
+	if _, err := c.get(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *certReloader) get() (*tls.Certificate, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, err := os.Stat(c.certFile)
+	if err != nil {
+		if c.cert != nil {
+			return c.cert, nil
+		}
+		return nil, err
+	}
+	if c.cert != nil && !st.ModTime().After(c.mod) {
+		return c.cert, nil
+	}
+	cert, err := tls.LoadX509KeyPair(c.certFile, c.keyFile)
+	if err != nil {
+		if c.cert != nil {
+			return c.cert, nil // keep serving the old one; a half-written pair is retried
+		}
+		return nil, fmt.Errorf("loading the webhook certificate: %w", err)
+	}
+	c.cert, c.mod = &cert, st.ModTime()
+	return c.cert, nil
+}
+
+// TLSConfig returns a server TLS config serving certFile/keyFile, reloaded
+// when they change.
+func TLSConfig(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("the webhook needs --tls.cert-file and --tls.key-file (the API server calls it over HTTPS)")
+	}
+	c, err := newCertReloader(certFile, keyFile)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{
+		MinVersion:     tls.VersionTLS12,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return c.get() },
+	}, nil
+}
