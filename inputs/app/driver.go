@@ -155,11 +155,11 @@ func (d *Driver) poll(ctx context.Context, target string, buf *bytes.Buffer) ([]
 	if !utf8.Valid(body) {
 		return nil, parsing.Errorf("invalid_utf8", "body is not valid UTF-8 (at byte %d)", invalidAt(body))
 	}
-	return parse(d.parser, body, ctype, d.common.TargetLabel, redact(target))
+	return parse(ctx, d.parser, body, ctype, d.common.TargetLabel, redact(target))
 }
 
 // parse runs p over body and collects its records, adding the target label.
-func parse(p parsing.Parser, body []byte, ctype, targetLabel, target string) ([]normalize.Record, error) {
+func parse(ctx context.Context, p parsing.Parser, body []byte, ctype, targetLabel, target string) ([]normalize.Record, error) {
 	var recs []normalize.Record
 	emit := func(r normalize.Record) {
 		if targetLabel != "" {
@@ -174,7 +174,9 @@ func parse(p parsing.Parser, body []byte, ctype, targetLabel, target string) ([]
 		recs = append(recs, r)
 	}
 	var err error
-	if cp, ok := p.(parsing.ContentTypeParser); ok {
+	if xp, ok := p.(parsing.ContextParser); ok {
+		err = xp.ParseContext(ctx, body, ctype, emit)
+	} else if cp, ok := p.(parsing.ContentTypeParser); ok {
 		err = cp.ParseContentType(body, ctype, emit)
 	} else {
 		err = p.Parse(body, emit)
@@ -211,5 +213,5 @@ func ParseBody(cfg inputs.Config, body []byte, contentType string) ([]normalize.
 	if !utf8.Valid(body) {
 		return nil, parsing.Errorf("invalid_utf8", "body is not valid UTF-8 (at byte %d)", invalidAt(body))
 	}
-	return parse(p, body, contentType, "", "")
+	return parse(context.Background(), p, body, contentType, "", "")
 }

@@ -6,6 +6,7 @@ package expo
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -39,11 +40,20 @@ func (p *Parser) Parse(body []byte, emit func(normalize.Record)) error {
 
 // ParseContentType reads body in the format its Content-Type names.
 func (p *Parser) ParseContentType(body []byte, contentType string, emit func(normalize.Record)) error {
+	return p.ParseContext(context.Background(), body, contentType, emit)
+}
+
+// ParseContext is ParseContentType that stops with ctx's error when ctx
+// ends (the poll timeout).
+func (p *Parser) ParseContext(ctx context.Context, body []byte, contentType string, emit func(normalize.Record)) error {
 	if isOpenMetrics(contentType, body) {
 		var err error
-		if body, err = openMetricsToText(body); err != nil {
+		if body, err = openMetricsToText(ctx, body); err != nil {
 			return err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	tp := expfmt.NewTextParser(model.UTF8Validation)
 	mfs, err := tp.TextToMetricFamilies(bytes.NewReader(body))
@@ -56,6 +66,9 @@ func (p *Parser) ParseContentType(body []byte, contentType string, emit func(nor
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if err := records(mfs[n], emit); err != nil {
 			return err
 		}
@@ -122,13 +135,19 @@ func labelsOf(m *dto.Metric) normalize.Labels {
 // their samples' "_total" name; info families their "_info" name, as
 // gauges; unknown, stateset and gaugehistogram families become untyped or
 // gauges; "_created" samples, exemplars and timestamps are dropped.
-func openMetricsToText(body []byte) ([]byte, error) {
+func openMetricsToText(ctx context.Context, body []byte) ([]byte, error) {
 	var out bytes.Buffer
 	out.Grow(len(body))
 	types := map[string]string{} // family name as declared -> OM type
 	lines := bytes.Split(body, []byte("\n"))
+	ahead := typesAhead(lines)
 	sawEOF := false
 	for i, raw := range lines {
+		if i%4096 == 4095 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		line := string(raw)
 		if sawEOF && line != "" {
 			return nil, parsing.Errorf("invalid_exposition", "line %d: content after # EOF", i+1)
@@ -158,7 +177,7 @@ func openMetricsToText(body []byte) ([]byte, error) {
 				// HELP may come before TYPE: look ahead for this family's type.
 				t := types[name]
 				if t == "" {
-					t = lookAheadType(lines[i+1:], name)
+					t = ahead[i]
 				}
 				newName, _ := omFamily(name, t)
 				fmt.Fprintf(&out, "# HELP %s %s\n", newName, rest)
@@ -189,17 +208,43 @@ func openMetricsToText(body []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func lookAheadType(lines [][]byte, name string) string {
-	prefix := "# TYPE " + name + " "
-	for _, l := range lines {
-		if s, ok := strings.CutPrefix(string(l), prefix); ok {
-			return s
+// typesAhead finds, for each "# HELP" line, the type a "# TYPE" line of
+// its family declares after it in the same block of comments (before the
+// next sample), in one backward pass: looking ahead from every HELP line
+// was quadratic in a body of HELP lines only.
+func typesAhead(lines [][]byte) map[int]string {
+	out := map[int]string{}
+	var block map[string]string // TYPEs after the current line, in its block
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := lines[i]
+		if len(l) == 0 {
+			continue
 		}
-		if len(l) > 0 && l[0] != '#' {
-			break
+		if l[0] != '#' {
+			block = nil
+			continue
+		}
+		f := bytes.SplitN(l, []byte(" "), 4)
+		if len(f) < 3 || string(f[0]) != "#" {
+			continue
+		}
+		switch string(f[1]) {
+		case "TYPE":
+			if block == nil {
+				block = map[string]string{}
+			}
+			t := ""
+			if len(f) == 4 {
+				t = string(f[3])
+			}
+			block[string(f[2])] = t
+		case "HELP":
+			if t, ok := block[string(f[2])]; ok {
+				out[i] = t
+			}
 		}
 	}
-	return ""
+	return out
 }
 
 // omFamily maps an OpenMetrics family to its Prometheus text name and type.

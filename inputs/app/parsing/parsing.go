@@ -1,6 +1,7 @@
 package parsing
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -48,6 +49,12 @@ func Reason(err error, fallback string) string {
 		return e.Reason
 	}
 	return fallback
+}
+
+// ContextParser is a ContentTypeParser that stops when ctx ends (the poll
+// timeout), for formats whose parse can take long on a hostile body.
+type ContextParser interface {
+	ParseContext(ctx context.Context, body []byte, contentType string, emit func(normalize.Record)) error
 }
 
 // ContentTypeParser is a Parser that also uses the response's Content-Type
