@@ -20,10 +20,55 @@ import (
 	"github.com/rosetta-adapter/rosetta/outputs/remotewrite/rwtest"
 )
 
-// TestRemoteWriteToPrometheus runs Rosetta with a StatsD input and a JSON
-// (pull) input and outputs.remote_write to a real Prometheus that nothing
-// else feeds: the series Prometheus serves through its query API (and
-// promtool reads) equal Rosetta's /metrics.
+// shopJava is a JVM application with one MBean of constant values, so
+// that what Prometheus stores can be compared with /metrics exactly.
+const shopJava = `import java.lang.management.ManagementFactory;
+import javax.management.ObjectName;
+
+public class Shop {
+    public interface OrdersMBean { long getCount(); double getRevenue(); }
+    public static class Orders implements OrdersMBean {
+        public long getCount() { return 42; }
+        public double getRevenue() { return 1234.5; }
+    }
+    public static void main(String[] args) throws Exception {
+        ManagementFactory.getPlatformMBeanServer().registerMBean(new Orders(), new ObjectName("shop:type=Orders,region=eu"));
+        System.out.println("registered");
+        Thread.sleep(Long.MAX_VALUE);
+    }
+}
+`
+
+// startShopJVM runs Shop.java with remote JMX on a free loopback port.
+func startShopJVM(t *testing.T, dir string) int {
+	t.Helper()
+	java := testutil.Peer(t, "openjdk-17-jdk-headless", "java")
+	port := testutil.FreePort(t)
+	src := writeFile(t, dir, "Shop.java", shopJava)
+	cmd := exec.Command(java,
+		fmt.Sprintf("-Dcom.sun.management.jmxremote.port=%d", port),
+		fmt.Sprintf("-Dcom.sun.management.jmxremote.rmi.port=%d", port),
+		"-Dcom.sun.management.jmxremote.host=127.0.0.1", "-Djava.rmi.server.hostname=127.0.0.1",
+		"-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false",
+		"-Xmx64m", "-XX:TieredStopAtLevel=1", src)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	testutil.WaitTCP(t, fmt.Sprintf("127.0.0.1:%d", port), 60*time.Second)
+	return port
+}
+
+// TestRemoteWriteToPrometheus runs Rosetta with a StatsD input, a JMX
+// input reading a real JVM and a JSON (pull) input, and
+// outputs.remote_write to a real Prometheus that nothing else feeds: the
+// series Prometheus serves through its query API (and promtool reads)
+// equal Rosetta's /metrics.
 func TestRemoteWriteToPrometheus(t *testing.T) {
 	prom := rwtest.Start(t, rwtest.Options{})
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +78,7 @@ func TestRemoteWriteToPrometheus(t *testing.T) {
 	defer app.Close()
 
 	dir := t.TempDir()
+	jmxPort := startShopJVM(t, dir)
 	statsd := testutil.FreeAddr(t)
 	cfg := writeFile(t, dir, "rosetta.yml", fmt.Sprintf(`
 inputs:
@@ -47,12 +93,18 @@ inputs:
         - {path: servers.*.requests, labels: [server], type: counter}
         - {path: servers.*.state, labels: [server], values: {running: 1, stopped: 0}}
         - {path: queue.depth, type: gauge}
+  - name: shop-jvm
+    type: jmx
+    config:
+      host_port: 127.0.0.1:%d
+      interval: 200ms
+      include_object_names: ["shop:*"]
 outputs:
   remote_write:
     - url: %s
       interval: 100ms
       external_labels: {cluster: test}
-`, statsd, app.URL, prom.WriteURL()))
+`, statsd, app.URL, jmxPort, prom.WriteURL()))
 	web, _ := startRosetta(t, "--config.file="+cfg)
 	sendTCP(t, statsd, []byte("shop.orders:3|c|#region:eu\nshop.orders:2|c|#region:us\nshop.cart.size:17|g\nshop.checkout:120|ms\nshop.checkout:80|ms\n"))
 
@@ -97,8 +149,9 @@ outputs:
 				got[m.String()] = s.Value
 			}
 		}
-		// StatsD (counter, gauge, summary) and JSON series all there.
-		complete := len(names) >= 6 && slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, "requests") })
+		// StatsD (counter, gauge, summary), JSON and JMX series all there.
+		complete := slices.Contains(names, "shop_orders") && slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, "requests") }) &&
+			slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "shop_Orders") || strings.HasPrefix(n, "shop_orders_") })
 		if complete && equalSeries(want, got) {
 			break
 		}
