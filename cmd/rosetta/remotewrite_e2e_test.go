@@ -151,7 +151,9 @@ outputs:
 		}
 		// StatsD (counter, gauge, summary), JSON and JMX series all there.
 		complete := slices.Contains(names, "shop_orders") && slices.ContainsFunc(names, func(n string) bool { return strings.Contains(n, "requests") }) &&
-			slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "shop_Orders") || strings.HasPrefix(n, "shop_orders_") })
+			slices.ContainsFunc(names, func(n string) bool {
+				return strings.HasPrefix(n, "shop_Orders") || strings.HasPrefix(n, "shop_orders_")
+			})
 		if complete && equalSeries(want, got) {
 			break
 		}
