@@ -43,6 +43,10 @@ type oracleCase struct {
 	// [library:NAME] and the real collector with the jmx_exporter
 	// equivalent of that curated file (jmxExporterEquivalent).
 	library string
+	// upstream, instead of config, is a file of jmx_exporter's own
+	// examples/ (in the source the -record build fetched; never in the
+	// repository): compared live with the real collector, only with -record.
+	upstream string
 	// presence: series (name{labels}) matching one of these have values
 	// that move between reads or depend on the JVM; they are compared by
 	// presence (the golden holds "*").
@@ -71,6 +75,9 @@ var cases = []oracleCase{
 	{name: "library-zookeeper", peer: "zookeeper", library: "zookeeper", presence: []string{zkPackets}},
 	{name: "activemq", peer: "activemq", config: "activemq.yml"},
 	{name: "jetty", peer: "jetty", config: "jetty.yml"},
+	{name: "upstream-tomcat", peer: "tomcat", upstream: "tomcat.yml", presence: []string{tomcatThreads}},
+	{name: "upstream-zookeeper", peer: "zookeeper", upstream: "zookeeper.yaml", presence: []string{zkPackets}},
+	{name: "upstream-activemq", peer: "activemq", upstream: "activemq.yml"},
 	{name: "library-kafka", peer: "replay", library: "kafka"},
 	{name: "library-cassandra", peer: "replay", library: "cassandra"},
 }
@@ -140,7 +147,16 @@ func TestOracle(t *testing.T) {
 				norm = strings.NewReplacer(strconv.Itoa(pr.servicePort), "PORT").Replace
 			}
 			var body []byte
-			if c.library != "" {
+			if c.upstream != "" {
+				if *record == "" {
+					t.Skip("jmx_exporter's own examples are not in the repository: compared live by make record-jmx-golden")
+				}
+				b, err := os.ReadFile(filepath.Join(*record, "examples", c.upstream))
+				if err != nil {
+					t.Fatal(err)
+				}
+				body = b
+			} else if c.library != "" {
 				s, err := jmxExporterEquivalent(c.library)
 				if err != nil {
 					t.Fatal(err)
@@ -167,11 +183,19 @@ func TestOracle(t *testing.T) {
 			dir := t.TempDir()
 			cfg := filepath.Join(dir, "jmx_exporter.yml")
 			conn := "hostPort: 127.0.0.1:" + strconv.Itoa(port) + "\n"
-			if err := os.WriteFile(cfg, append([]byte(conn), body...), 0o600); err != nil {
+			if err := os.WriteFile(cfg, withConnection(body, conn), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			golden := filepath.Join(oracleDir, "golden", c.name+".txt")
-			if *record != "" {
+			var want []string
+			if c.upstream != "" {
+				out := runOracle(t, classpath, cfg)
+				lines, err := canonical(out, oskip, differ, presence, norm)
+				if err != nil || len(lines) == 0 {
+					t.Fatalf("the real collector's output (%v):\n%s", err, out)
+				}
+				want = lines
+			} else if *record != "" {
 				out := runOracle(t, classpath, cfg)
 				lines, err := canonical(out, oskip, differ, presence, norm)
 				if err != nil {
@@ -184,11 +208,13 @@ func TestOracle(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			wantText, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (record it with make record-jmx-golden)", err)
+			if want == nil {
+				wantText, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (record it with make record-jmx-golden)", err)
+				}
+				want = strings.Split(strings.TrimSuffix(string(wantText), "\n"), "\n")
 			}
-			want := strings.Split(strings.TrimSuffix(string(wantText), "\n"), "\n")
 
 			var input string
 			if c.library != "" {
@@ -384,4 +410,21 @@ func lineDiff(want, got []string) string {
 	show(want, in(got), "-")
 	show(got, in(want), "+")
 	return b.String()
+}
+
+// withConnection adds the connection line to a jmx_exporter config: first,
+// or after the document start marker (---) if the file has one.
+func withConnection(body []byte, conn string) []byte {
+	lines := strings.SplitAfter(string(body), "\n")
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		if strings.HasPrefix(t, "---") {
+			return []byte(strings.Join(lines[:i+1], "") + conn + strings.Join(lines[i+1:], ""))
+		}
+		break
+	}
+	return append([]byte(conn), body...)
 }

@@ -13,7 +13,7 @@
 # (libyaml-snake-java) and JSR-305 annotations (libjsr305-java), and with
 # compile-time stand-ins (stubs/) for the SSL library and the OpenTelemetry
 # tracer, which the oracle never uses. OUT_DIR/classpath receives the class
-# path to run Oracle with.
+# path to run Oracle with, OUT_DIR/examples links jmx_exporter's examples/.
 set -eu
 
 JMX_EXPORTER_COMMIT=${JMX_EXPORTER_COMMIT:-4b843c6938bb26c7535f30bc8fa2a7879157f195} # 1.6.0-POST, Aug 2026
@@ -62,4 +62,6 @@ mkdir -p "$out/classes"
 javac -nowarn -encoding UTF-8 -d "$out/classes" \
 	-cp /usr/share/java/snakeyaml.jar:/usr/share/java/jsr305.jar @"$list"
 echo "$out/classes:/usr/share/java/snakeyaml.jar" >"$out/classpath"
+# jmx_exporter's own example configs, compared live (never committed).
+ln -sfn "$src/jmx_exporter/examples" "$out/examples"
 echo "oracle built: $(wc -l <"$list") source files, class path in $out/classpath"
