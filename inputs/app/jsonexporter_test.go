@@ -330,3 +330,67 @@ func specsOf(ms []*jeMetric) []*jeSpec {
 	}
 	return out
 }
+
+// A module's headers, body, http_client_config and valid_status_codes
+// apply as in json_exporter: a POST with the body, basic auth from the
+// module, the module's header, and only the listed statuses accepted.
+func TestJSONExporterModuleHTTP(t *testing.T) {
+	var (
+		status = http.StatusAccepted
+		mu     = make(chan struct{}, 1)
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu <- struct{}{}
+		defer func() { <-mu }()
+		body, _ := io.ReadAll(r.Body)
+		u, p, ok := r.BasicAuth()
+		if r.Method != "POST" || string(body) != `{"query": "stats"}` || !ok || u != "mon" || p != "pw" || r.Header.Get("X-Team") != "core" {
+			http.Error(w, fmt.Sprintf("no: %s %q %v", r.Method, body, r.Header), http.StatusForbidden)
+			return
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(`{"n": 5}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/pw", []byte("pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`modules:
+  default:
+    headers: {X-Team: core}
+    body:
+      content: '{"query": "{{ "stats" }}"}'
+      templatize: true
+    http_client_config:
+      basic_auth: {username: mon, password_file: %s/pw}
+    valid_status_codes: [202]
+    metrics:
+    - {name: n, path: '{.n}'}
+`, dir)
+	if err := os.WriteFile(dir+"/je.yml", []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := factoryOf(t, "json")
+	c := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 100ms\njson_exporter_config: %s/je.yml\n", srv.URL, dir))
+	rec, reg := startDriver(t, f, c)
+	source := "app/" + srv.URL
+	waitFor(t, "n from the module's request", func() bool {
+		recs := rec.get(source)
+		return len(recs) == 1 && recs[0].DefaultName == "n" && recs[0].Value == 5
+	})
+	// 200 is not in valid_status_codes: the poll fails.
+	mu <- struct{}{}
+	status = http.StatusOK
+	<-mu
+	waitFor(t, "200 refused", func() bool { return pollErrors(t, reg, srv.URL, "http_status") > 0 })
+
+	// The module's client and the input's own client settings conflict.
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(fmt.Sprintf("targets: [%q]\njson_exporter_config: %s/je.yml\nbasic_auth: {username: x, password: y}\n", srv.URL, dir)), &n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Decode(n.Content[0]); err == nil || !strings.Contains(err.Error(), "set them in one place") {
+		t.Errorf("client settings in module and input: %v", err)
+	}
+}
