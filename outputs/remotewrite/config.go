@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/prometheus/client_golang/exp/api/remote"
 	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
@@ -34,8 +35,12 @@ type Config struct {
 	// SendNativeHistograms sends native histograms as native (the receiver
 	// must accept them: Prometheus needs --enable-feature=native-histograms
 	// before 3.0); their classic series are sent either way.
-	SendNativeHistograms bool        `yaml:"send_native_histograms"`
-	Queue                QueueConfig `yaml:"queue"`
+	SendNativeHistograms bool `yaml:"send_native_histograms"`
+	// ProtobufMessage is the protocol: prometheus.WriteRequest
+	// (Remote-Write 1.0, the default) or io.prometheus.write.v2.Request
+	// (2.0: interned labels, metric type and help with every series).
+	ProtobufMessage string      `yaml:"protobuf_message"`
+	Queue           QueueConfig `yaml:"queue"`
 
 	// fingerprint identifies the entry's settings across reloads.
 	fingerprint string
@@ -209,6 +214,13 @@ func (c *Config) validate() error {
 		if !model.LabelName(k).IsValidLegacy() || len(k) > 1 && k[:2] == "__" {
 			errs = append(errs, fmt.Errorf("external_labels: %q is not a valid label name", k))
 		}
+	}
+	switch c.ProtobufMessage {
+	case "":
+		c.ProtobufMessage = string(remote.WriteV1MessageType)
+	case string(remote.WriteV1MessageType), string(remote.WriteV2MessageType):
+	default:
+		errs = append(errs, fmt.Errorf("protobuf_message: %q is not %s or %s", c.ProtobufMessage, remote.WriteV1MessageType, remote.WriteV2MessageType))
 	}
 	q := &c.Queue
 	if q.MaxShards < 1 || q.MaxShards > 256 {

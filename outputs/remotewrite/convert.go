@@ -33,6 +33,13 @@ type seriesRef struct {
 	labels []string
 	hash   uint64
 	gen    uint64
+	fam    *famMeta
+}
+
+// famMeta is what Remote-Write 2.0 sends of a series' family.
+type famMeta struct {
+	typ  dto.MetricType
+	help string
 }
 
 // tracker turns gathered metric families into items and remembers which
@@ -44,6 +51,7 @@ type tracker struct {
 	gen     uint64
 	scratch []prompb.Label
 	floats  []byte
+	fam     *famMeta // of the family being converted
 	// parts and n are the current snapshot's output.
 	parts [][]item
 	n     int
@@ -71,6 +79,7 @@ func (t *tracker) snapshot(mfs []*dto.MetricFamily, ts int64, parts [][]item) in
 	var out []item
 	for _, mf := range mfs {
 		name := mf.GetName()
+		t.fam = &famMeta{typ: mf.GetType(), help: mf.GetHelp()}
 		for _, m := range mf.Metric {
 			mt := ts
 			if m.TimestampMs != nil {
@@ -228,7 +237,8 @@ func (t *tracker) ref(name string, ls []*dto.LabelPair, extra, extraValue string
 	if !ok || !sameLabels(r.labels, name, s) {
 		// A new series (or, with odds of 2^-64, a hash collision: the
 		// older series then gets no staleness marker).
-		r = &seriesRef{labels: make([]string, 0, 1+2*len(s)), hash: h}
+		// fam is set once: senders read it while later snapshots run.
+		r = &seriesRef{labels: make([]string, 0, 1+2*len(s)), hash: h, fam: t.fam}
 		r.labels = append(r.labels, name)
 		for _, l := range s {
 			r.labels = append(r.labels, l.Name, l.Value)

@@ -1,7 +1,8 @@
 // Package remotewrite sends the store's state to Prometheus remote-write
 // receivers (Prometheus, Mimir, Thanos Receive, VictoriaMetrics, Cortex)
 // every interval, with Remote-Write 1.0 (prometheus.WriteRequest, snappy)
-// through client_golang's exp/api/remote client.
+// or 2.0 (io.prometheus.write.v2.Request) through client_golang's
+// exp/api/remote client.
 //
 // A snapshot is gathered from the same gatherer as /metrics, so what is
 // sent equals what a scrape would read. It is queued into bounded
@@ -19,7 +20,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/exp/api/remote"
+	writev2 "github.com/prometheus/client_golang/exp/api/remote/genproto/v2"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/prometheus/prompb"
@@ -205,6 +208,8 @@ func (w *writer) send(r *ring) {
 		failing bool
 	)
 	ctx := context.WithValue(w.sendCtx, attemptsKey{}, &att)
+	msgType := remote.WriteMessageType(w.cfg.ProtobufMessage)
+	v2 := msgType == remote.WriteV2MessageType
 	for {
 		batch = r.pop(batch[:0], w.cfg.Queue.MaxSamplesPerSend)
 		if len(batch) == 0 {
@@ -220,35 +225,41 @@ func (w *writer) send(r *ring) {
 			}
 		}
 		w.updateQueueLen()
-		req.Timeseries = req.Timeseries[:0]
-		samples, hists, labels = samples[:0], hists[:0], labels[:0]
-		for _, it := range batch {
-			if it.h == nil {
-				samples = append(samples, prompb.Sample{Value: it.v, Timestamp: it.t})
-			} else {
-				hists = append(hists, *it.h)
+		var msg any
+		if v2 {
+			msg = w.requestV2(batch, &labels)
+		} else {
+			req.Timeseries = req.Timeseries[:0]
+			samples, hists, labels = samples[:0], hists[:0], labels[:0]
+			for _, it := range batch {
+				if it.h == nil {
+					samples = append(samples, prompb.Sample{Value: it.v, Timestamp: it.t})
+				} else {
+					hists = append(hists, *it.h)
+				}
 			}
-		}
-		ends = ends[:0]
-		for _, it := range batch {
-			labels = w.tracker.appendLabels(labels, it.ref)
-			ends = append(ends, len(labels))
-		}
-		si, hi, li := 0, 0, 0
-		for i, it := range batch {
-			ts := prompb.TimeSeries{Labels: labels[li:ends[i]:ends[i]]}
-			li = ends[i]
-			if it.h == nil {
-				ts.Samples = samples[si : si+1 : si+1]
-				si++
-			} else {
-				ts.Histograms = hists[hi : hi+1 : hi+1]
-				hi++
+			ends = ends[:0]
+			for _, it := range batch {
+				labels = w.tracker.appendLabels(labels, it.ref)
+				ends = append(ends, len(labels))
 			}
-			req.Timeseries = append(req.Timeseries, ts)
+			si, hi, li := 0, 0, 0
+			for i, it := range batch {
+				ts := prompb.TimeSeries{Labels: labels[li:ends[i]:ends[i]]}
+				li = ends[i]
+				if it.h == nil {
+					ts.Samples = samples[si : si+1 : si+1]
+					si++
+				} else {
+					ts.Histograms = hists[hi : hi+1 : hi+1]
+					hi++
+				}
+				req.Timeseries = append(req.Timeseries, ts)
+			}
+			msg = &req
 		}
 		n := float64(len(batch))
-		_, err := w.api.Write(ctx, remote.WriteV1MessageType, &req, remote.WithWriteRetryCallback(func(err error) {
+		_, err := w.api.Write(ctx, msgType, msg, remote.WithWriteRetryCallback(func(err error) {
 			w.retried.Add(n)
 			w.m.retries.WithLabelValues(w.cfg.Name).Inc()
 			if !failing {
@@ -273,4 +284,79 @@ func (w *writer) send(r *ring) {
 			w.logger.Error("remote write request refused; samples lost", "samples", len(batch), "err", err)
 		}
 	}
+}
+
+// requestV2 builds a Remote-Write 2.0 request of batch: labels, help and
+// unit interned in the request's symbol table, the family's type and help
+// with every series. labels is scratch space.
+func (w *writer) requestV2(batch []item, labels *[]prompb.Label) *writev2.Request {
+	syms := writev2.NewSymbolTable()
+	req := &writev2.Request{Timeseries: make([]*writev2.TimeSeries, 0, len(batch))}
+	var flat []string
+	for _, it := range batch {
+		*labels = w.tracker.appendLabels((*labels)[:0], it.ref)
+		flat = flat[:0]
+		for _, l := range *labels {
+			flat = append(flat, l.Name, l.Value)
+		}
+		ts := &writev2.TimeSeries{LabelsRefs: syms.SymbolizeLabels(flat, nil)}
+		if f := it.ref.fam; f != nil {
+			ts.Metadata = &writev2.Metadata{Type: v2Type(f.typ), HelpRef: syms.Symbolize(f.help)}
+		}
+		if it.h == nil {
+			ts.Samples = []*writev2.Sample{{Value: it.v, Timestamp: it.t}}
+		} else {
+			ts.Histograms = []*writev2.Histogram{histogramV2(it.h)}
+		}
+		req.Timeseries = append(req.Timeseries, ts)
+	}
+	req.Symbols = syms.Symbols()
+	return req
+}
+
+func v2Type(t dto.MetricType) writev2.Metadata_MetricType {
+	switch t {
+	case dto.MetricType_COUNTER:
+		return writev2.Metadata_METRIC_TYPE_COUNTER
+	case dto.MetricType_GAUGE:
+		return writev2.Metadata_METRIC_TYPE_GAUGE
+	case dto.MetricType_HISTOGRAM:
+		return writev2.Metadata_METRIC_TYPE_HISTOGRAM
+	case dto.MetricType_GAUGE_HISTOGRAM:
+		return writev2.Metadata_METRIC_TYPE_GAUGEHISTOGRAM
+	case dto.MetricType_SUMMARY:
+		return writev2.Metadata_METRIC_TYPE_SUMMARY
+	}
+	return writev2.Metadata_METRIC_TYPE_UNSPECIFIED
+}
+
+// histogramV2 is the 2.0 form of a native histogram (the same fields).
+func histogramV2(h *prompb.Histogram) *writev2.Histogram {
+	out := &writev2.Histogram{
+		Sum: h.Sum, Schema: h.Schema, ZeroThreshold: h.ZeroThreshold, Timestamp: h.Timestamp,
+		NegativeDeltas: h.NegativeDeltas, NegativeCounts: h.NegativeCounts,
+		PositiveDeltas: h.PositiveDeltas, PositiveCounts: h.PositiveCounts,
+		NegativeSpans: spansV2(h.NegativeSpans), PositiveSpans: spansV2(h.PositiveSpans),
+	}
+	switch c := h.Count.(type) {
+	case *prompb.Histogram_CountInt:
+		out.Count = &writev2.Histogram_CountInt{CountInt: c.CountInt}
+	case *prompb.Histogram_CountFloat:
+		out.Count = &writev2.Histogram_CountFloat{CountFloat: c.CountFloat}
+	}
+	switch z := h.ZeroCount.(type) {
+	case *prompb.Histogram_ZeroCountInt:
+		out.ZeroCount = &writev2.Histogram_ZeroCountInt{ZeroCountInt: z.ZeroCountInt}
+	case *prompb.Histogram_ZeroCountFloat:
+		out.ZeroCount = &writev2.Histogram_ZeroCountFloat{ZeroCountFloat: z.ZeroCountFloat}
+	}
+	return out
+}
+
+func spansV2(s []prompb.BucketSpan) []*writev2.BucketSpan {
+	out := make([]*writev2.BucketSpan, len(s))
+	for i, x := range s {
+		out[i] = &writev2.BucketSpan{Offset: x.Offset, Length: x.Length}
+	}
+	return out
 }
