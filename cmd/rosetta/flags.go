@@ -46,7 +46,8 @@ type statsdFlags struct {
 	set map[string]*bool
 }
 
-func (f *runFlags) register(app *kingpin.Application) {
+// register declares the flags on cmd (`rosetta run`).
+func (f *runFlags) register(app *kingpin.CmdClause) {
 	app.Flag("config.file", "Rosetta configuration file. Without it, an embedded default runs one StatsD input on :9125 (UDP and TCP), adjusted by the --statsd.* flags.").
 		Default("").StringVar(&f.configFile)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
