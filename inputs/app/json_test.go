@@ -135,6 +135,19 @@ func TestJSONExporterConfigErrors(t *testing.T) {
 			t.Errorf("%s:\n got %v\nwant %s", tc.metric, err, want)
 		}
 	}
+	// A YAML syntax error: its line in the json_exporter file, the only
+	// position.
+	file := filepath.Join(dir, "bad.yml")
+	if err := os.WriteFile(file, []byte("modules:\n  default:\n    metrics:\n    - name: a\n      path: '{.a}'\n     bad: indent\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte("targets: [http://a/]\njson_exporter_config: "+file+"\n"), &n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := factoryOf(t, "json").Decode(n.Content[0]); err == nil || err.Error() != file+":2: did not find expected key" {
+		t.Errorf("YAML syntax error: %v, want %s:2: first and no other position", err, file)
+	}
 }
 
 // The scanner reads what it reads exactly as json_exporter would; the

@@ -93,7 +93,8 @@ func loadJSONExporter(file, module string) (*jeModule, error) {
 	pos := jePos{file: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		// yaml's message names the line in file: the only position.
+		return nil, &jeFileError{errpos.InFile(errpos.FromYAML(err), file)}
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
