@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -237,7 +238,9 @@ type Input struct {
 	// Fingerprint identifies the input's type and driver config: equal
 	// fingerprints mean the driver need not restart on reload.
 	Fingerprint string
-	// Files are the mapping files the rules came from (for watching).
+	referenced  []string // files the config block names
+	// Files are the mapping files the rules came from and the files the
+	// config block names (for watching).
 	Files []string
 }
 
@@ -297,18 +300,32 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 		h := sha256.New()
 		h.Write([]byte(ic.Type))
 		h.Write([]byte{0})
+		var referenced []string
 		if ic.Config != nil {
 			// the decoded value, so that comments and key order do not count
 			var v any
 			if err := ic.Config.Decode(&v); err == nil {
 				b, _ := yaml.Marshal(v)
 				h.Write(b)
+				referenced = referencedFiles(v, nil)
+			}
+		}
+		// The files the block names (a jmx_exporter or json_exporter config,
+		// TLS and password files): a change in one must restart the input
+		// like a change in the block, and is watched like a mapping file.
+		for _, f := range referenced {
+			h.Write([]byte{0})
+			h.Write([]byte(f))
+			h.Write([]byte{0})
+			if b, err := os.ReadFile(f); err == nil {
+				h.Write(b)
 			}
 		}
 		in.Fingerprint = hex.EncodeToString(h.Sum(nil))
+		in.referenced = referenced
 	}
 	rsc, files, err := RuleSetConfigFor(cfg, ic, opts)
-	in.Files = files
+	in.Files = append(files, in.referenced...)
 	if err != nil {
 		fail(err)
 	} else {
@@ -621,6 +638,32 @@ func Warnings(reg *inputs.Registry, opts Options, files ...string) []string {
 		rsc.CacheSize = -1
 		if rs, err := normalize.NewRuleSet(*rsc); err == nil {
 			warn(rs, rsc.StatsdGlobQuirks)
+		}
+	}
+	return out
+}
+
+// referencedFiles returns the file paths a decoded config block names: the
+// values of the keys that name files (jmx_exporter_config,
+// json_exporter_config and every *_file), at any depth, in order.
+func referencedFiles(v any, out []string) []string {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if p, ok := x[k].(string); ok && p != "" && (k == "jmx_exporter_config" || k == "json_exporter_config" || strings.HasSuffix(k, "_file")) {
+				out = append(out, p)
+				continue
+			}
+			out = referencedFiles(x[k], out)
+		}
+	case []any:
+		for _, e := range x {
+			out = referencedFiles(e, out)
 		}
 	}
 	return out

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"net"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"time"
@@ -34,6 +37,7 @@ type runningInput struct {
 	spec     inputSpec
 	pipeline *normalize.Pipeline
 	reg      *prometheus.Registry
+	driver   inputs.Driver
 	cancel   context.CancelFunc
 	done     chan struct{}
 }
@@ -45,10 +49,15 @@ type manager struct {
 	// workers is inputs.Settings.Workers for every input.
 	workers int
 
+	// applyMu serializes apply and stop. mu guards running only and is
+	// held briefly: Gather and the pages take it, and must not wait while
+	// a reload stops a slow input.
+	applyMu sync.Mutex
 	mu      sync.Mutex
 	running map[string]*runningInput
 
 	restarts *prometheus.CounterVec
+	panics   *prometheus.CounterVec
 }
 
 func newManager(logger *slog.Logger, sink normalize.Sink, reg prometheus.Registerer) *manager {
@@ -61,7 +70,11 @@ func newManager(logger *slog.Logger, sink normalize.Sink, reg prometheus.Registe
 			Help: "Times an input's driver was restarted after it failed.",
 		}, []string{"input"}),
 	}
-	reg.MustRegister(m.restarts)
+	m.panics = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rosetta_input_panics_total",
+		Help: "Panics recovered in an input's driver (the input is restarted with backoff).",
+	}, []string{"input"})
+	reg.MustRegister(m.restarts, m.panics)
 	return m
 }
 
@@ -69,8 +82,11 @@ func newManager(logger *slog.Logger, sink normalize.Sink, reg prometheus.Registe
 // created before anything is stopped, so an input that cannot be created
 // fails the whole apply and leaves the old set running.
 func (m *manager) apply(ctx context.Context, specs []inputSpec) error {
+	m.applyMu.Lock()
+	defer m.applyMu.Unlock()
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	running := maps.Clone(m.running)
+	m.mu.Unlock()
 
 	type prepared struct {
 		spec   inputSpec
@@ -84,7 +100,7 @@ func (m *manager) apply(ctx context.Context, specs []inputSpec) error {
 		errs  []error
 	)
 	for _, s := range specs {
-		if r, ok := m.running[s.name]; ok && r.spec.fingerprint == s.fingerprint {
+		if r, ok := running[s.name]; ok && r.spec.fingerprint == s.fingerprint {
 			keep[s.name] = s
 			continue
 		}
@@ -108,17 +124,38 @@ func (m *manager) apply(ctx context.Context, specs []inputSpec) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-
-	// Stop inputs that are gone or changed.
-	for name, r := range m.running {
-		if _, ok := keep[name]; ok {
-			continue
+	// Listeners the new inputs need must be free, or held by an input this
+	// apply stops: else the reload fails and the old input keeps running
+	// (it used to stop the old one and then fail to bind).
+	var stopping []*runningInput
+	for name, r := range running {
+		if _, ok := keep[name]; !ok {
+			stopping = append(stopping, r)
 		}
+	}
+	for _, p := range start {
+		if err := checkListeners(p.driver, stopping); err != nil {
+			errs = append(errs, fmt.Errorf("input %q: %w", p.spec.name, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+
+	// Stop inputs that are gone or changed, without holding mu while they
+	// stop.
+	m.mu.Lock()
+	for _, r := range stopping {
+		delete(m.running, r.spec.name)
+	}
+	m.mu.Unlock()
+	for _, r := range stopping {
 		r.cancel()
 		<-r.done
-		delete(m.running, name)
-		m.logger.Info("input stopped", "input", name)
+		m.logger.Info("input stopped", "input", r.spec.name)
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	// New rules for inputs that keep running.
 	for name, s := range keep {
 		r := m.running[name]
@@ -128,10 +165,62 @@ func (m *manager) apply(ctx context.Context, specs []inputSpec) error {
 	// Start new and changed inputs.
 	for _, p := range start {
 		ictx, cancel := context.WithCancel(ctx)
-		r := &runningInput{spec: p.spec, pipeline: p.pipe, reg: p.reg, cancel: cancel, done: make(chan struct{})}
+		r := &runningInput{spec: p.spec, pipeline: p.pipe, reg: p.reg, driver: p.driver, cancel: cancel, done: make(chan struct{})}
 		m.running[p.spec.name] = r
 		go m.supervise(ictx, r, p.driver)
 		m.logger.Info("input started", "input", p.spec.name, "type", p.spec.typ)
+	}
+	return nil
+}
+
+// listenerDriver is a driver that can name the sockets it will bind.
+type listenerDriver interface {
+	// ListenAddrs returns the addresses Run binds, as network and address
+	// ("udp", "tcp", "unixgram").
+	ListenAddrs() [][2]string
+}
+
+// checkListeners tries the addresses d will bind and reports the first
+// that is taken by something other than the inputs being stopped.
+func checkListeners(d inputs.Driver, stopping []*runningInput) error {
+	ld, ok := d.(listenerDriver)
+	if !ok {
+		return nil
+	}
+	held := map[[2]string]bool{}
+	for _, r := range stopping {
+		if old, ok := r.driver.(listenerDriver); ok {
+			for _, a := range old.ListenAddrs() {
+				held[a] = true
+			}
+		}
+	}
+	for _, a := range ld.ListenAddrs() {
+		if held[a] || a[1] == "" {
+			continue
+		}
+		if err := tryBind(a[0], a[1]); err != nil {
+			return fmt.Errorf("cannot listen on %s %s: %w", a[0], a[1], err)
+		}
+	}
+	return nil
+}
+
+// tryBind binds network address and closes it at once.
+func tryBind(network, address string) error {
+	switch network {
+	case "tcp":
+		ln, err := net.Listen("tcp", address)
+		if err != nil {
+			return err
+		}
+		return ln.Close()
+	case "udp":
+		c, err := net.ListenPacket("udp", address)
+		if err != nil {
+			return err
+		}
+		return c.Close()
 	}
 	return nil
 }
@@ -143,7 +232,7 @@ func (m *manager) supervise(ctx context.Context, r *runningInput, d inputs.Drive
 	backoff := 100 * time.Millisecond
 	for {
 		startedAt := time.Now()
-		err := d.Run(ctx, r.pipeline)
+		err := m.run(ctx, r, d)
 		if ctx.Err() != nil {
 			return
 		}
@@ -164,14 +253,32 @@ func (m *manager) supervise(ctx context.Context, r *runningInput, d inputs.Drive
 	}
 }
 
+// run runs d once, turning a panic of Run into an error: it is logged with
+// its stack and counted, and supervise restarts the input with backoff.
+// (A panic in a goroutine the driver starts cannot be recovered here; the
+// drivers recover their own with inputs.Go.)
+func (m *manager) run(ctx context.Context, r *runningInput, d inputs.Driver) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			m.panics.WithLabelValues(r.spec.name).Inc()
+			m.logger.Error("input panicked", "input", r.spec.name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return d.Run(ctx, r.pipeline)
+}
+
 // stop stops every input and waits for them.
 func (m *manager) stop() {
+	m.applyMu.Lock()
+	defer m.applyMu.Unlock()
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	for name, r := range m.running {
+	all := maps.Clone(m.running)
+	clear(m.running)
+	m.mu.Unlock()
+	for _, r := range all {
 		r.cancel()
 		<-r.done
-		delete(m.running, name)
 	}
 }
 

@@ -772,3 +772,19 @@ func (d *Driver) parseTCPLines(p *parser, b []byte, maxLine int) {
 func indexNewline(b []byte) int { return bytes.IndexByte(b, '\n') }
 
 func lastNewline(b []byte) int { return bytes.LastIndexByte(b, '\n') }
+
+// ListenAddrs returns the sockets Run binds (network, address), so that a
+// reload can check they are free before it stops the running input.
+func (d *Driver) ListenAddrs() [][2]string {
+	var out [][2]string
+	if d.cfg.ListenUDP != "" {
+		out = append(out, [2]string{"udp", d.cfg.ListenUDP})
+	}
+	if d.cfg.ListenTCP != "" {
+		out = append(out, [2]string{"tcp", d.cfg.ListenTCP})
+	}
+	if d.cfg.ListenUnixgram != "" {
+		out = append(out, [2]string{"unixgram", d.cfg.ListenUnixgram})
+	}
+	return out
+}
