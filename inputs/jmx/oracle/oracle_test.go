@@ -74,7 +74,9 @@ var cases = []oracleCase{
 	{name: "zookeeper", peer: "zookeeper", config: "zookeeper.yml", presence: []string{zkPackets}},
 	{name: "library-zookeeper", peer: "zookeeper", library: "zookeeper", presence: []string{zkPackets}},
 	{name: "activemq", peer: "activemq", config: "activemq.yml"},
+	{name: "library-activemq", peer: "activemq", library: "activemq"},
 	{name: "jetty", peer: "jetty", config: "jetty.yml"},
+	{name: "library-jetty", peer: "jetty", library: "jetty", presence: []string{jettyThreads}},
 	{name: "upstream-tomcat", peer: "tomcat", upstream: "tomcat.yml", presence: []string{tomcatThreads}},
 	{name: "upstream-zookeeper", peer: "zookeeper", upstream: "zookeeper.yaml", presence: []string{zkPackets}},
 	{name: "upstream-activemq", peer: "activemq", upstream: "activemq.yml"},
@@ -92,10 +94,12 @@ const (
 )
 
 // Values of the application peers that move: Tomcat's worker threads as
-// it starts, ZooKeeper's packet counts (the readiness probe is a client).
+// it starts, ZooKeeper's packet counts (the readiness probe is a client),
+// Jetty's pool threads.
 const (
 	tomcatThreads = `(?i)^tomcat_threadpool_current`
 	zkPackets     = `(?i)^zookeeper_packets`
+	jettyThreads  = `^jetty_threadpool_(threads|idlethreads|busythreads|queuesize)\b`
 )
 
 // ignored series are left out on both sides: a collector's LastGcInfo
