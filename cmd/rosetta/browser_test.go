@@ -34,7 +34,7 @@ func TestMappingsPageInBrowser(t *testing.T) {
 	p := startProcess(t, bin, "--statsd.mapping-config=../../testdata/mappingtests/statsd-mapping.yml",
 		"--statsd.listen-udp=", "--statsd.listen-tcp="+tcp, "--web.listen-address="+web, "--config.watch-interval=0")
 	p.waitReady(t, "http://"+web+"/-/ready", 20*time.Second)
-	sendTCP(t, tcp, []byte("api.a.requests:1|c\napi.a.requests:1|c\napi.b.requests:1|c\napi.c.requests:1|c|#region:eu\nweb.about.hits:1|c\nweb.home.hits:2|c\ndebug.x:1|c\n"))
+	sendTCP(t, tcp, []byte("api.a.requests:1|c\napi.a.requests:1|c\napi.b.requests:1|c\napi.c.requests:1|g\nweb.about.hits:1|c\nweb.home.hits:2|c\ndebug.x:1|c\n"))
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := http.Get("http://" + web + "/api/v1/mappings")

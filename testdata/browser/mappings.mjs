@@ -50,9 +50,9 @@ try {
   const sugg = await page.locator('pre.suggestions').innerText();
   expect(sugg.includes('match: "web.*.hits"') && sugg.includes('name: "web_hits_total"'), `suggestions: ${sugg}`);
 
-  // A conflict with its reason.
+  // A conflict with its reason (a gauge mapped onto the counter family).
   const conf = await page.locator('table.conflicts tr', { hasText: 'api_requests_total' }).locator('td').allInnerTexts();
-  expect(conf.length > 2 && conf[2] === 'label_names', `conflict row: ${conf}`);
+  expect(conf.length > 2 && conf[2] === 'type', `conflict row: ${conf}`);
 
   await page.screenshot({ path: join(shots, 'mappings.png'), fullPage: true });
 
