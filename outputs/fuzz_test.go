@@ -3,6 +3,7 @@ package outputs
 import (
 	"bytes"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,6 +126,24 @@ func checkGather(t *testing.T, s *Store) string {
 	mfs, err := prometheus.Gatherers{s}.Gather()
 	if err != nil {
 		t.Fatalf("client_golang rejects the gather: %v", err)
+	}
+	// No two series of a family are one series to Prometheus, which
+	// ignores labels with empty values.
+	for _, mf := range mfs {
+		seen := map[string]bool{}
+		for _, m := range mf.GetMetric() {
+			var id []string
+			for _, lp := range m.GetLabel() {
+				if lp.GetValue() != "" {
+					id = append(id, lp.GetName()+"="+lp.GetValue())
+				}
+			}
+			k := strings.Join(id, "\xff")
+			if seen[k] {
+				t.Fatalf("family %s has two series with the labels {%s} to Prometheus", mf.GetName(), k)
+			}
+			seen[k] = true
+		}
 	}
 	var buf bytes.Buffer
 	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))

@@ -59,10 +59,11 @@ type StoreConfig struct {
 
 // Conflict reasons, the values of rosetta_series_conflicts_total{reason}.
 const (
-	ReasonType          = "type"           // the family (or series) exists with another type
-	ReasonNameCollision = "name_collision" // a generated name (x_sum, x_bucket, x_total, ...) clashes with another family
-	ReasonReservedName  = "reserved_name"  // the name has a reserved prefix (rosetta_)
-	ReasonReservedLabel = "reserved_label" // "le" on a histogram, "quantile" on a summary
+	ReasonType          = "type"             // the family (or series) exists with another type
+	ReasonNameCollision = "name_collision"   // a generated name (x_sum, x_bucket, x_total, ...) clashes with another family
+	ReasonReservedName  = "reserved_name"    // the name has a reserved prefix (rosetta_)
+	ReasonReservedLabel = "reserved_label"   // "le" on a histogram, "quantile" on a summary
+	ReasonDuplicate     = "duplicate_series" // differs from a series of its family only by labels with empty values, which Prometheus ignores
 )
 
 // Invalid-sample reasons, the values of
@@ -165,7 +166,10 @@ type Store struct {
 	count     int
 	byRule    map[string]int
 	ruleNames map[string]*string // interned rule names
-	overflows map[[2]string]prometheus.Counter
+	// identities are the identity indexes of the families that have had a
+	// series with a label of empty value (see identities).
+	identities map[*family]identities
+	overflows  map[[2]string]prometheus.Counter
 	// fullLogged records which budgets ("" for the global one) were logged
 	// as full; any removal re-arms the log.
 	fullLogged map[string]bool
@@ -205,6 +209,90 @@ type family struct {
 	removed  int
 	unsorted bool
 	gone     bool // no longer in Store.families
+}
+
+// identities indexes a family's live series by identityHash. Prometheus
+// drops labels with empty values, so x{a=""} beside x would be one series
+// there; a family gets an index (Store.identities) once one of its series
+// has such a label, and only then, so that families pay nothing for it.
+type identities map[uint64][]*series
+
+func hasEmptyValue(ls normalize.Labels) bool {
+	for _, l := range ls {
+		if l.Value == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// identityHash hashes a series as Prometheus identifies it: without the
+// labels whose value is empty. For a series without such labels it is
+// the series' own hash.
+func identityHash(se *series) uint64 {
+	if !hasEmptyValue(se.labels) {
+		return se.hash
+	}
+	return hashIdentity(se.fam.name, se.labels)
+}
+
+// hashIdentity is hashSeries of name and the labels with a value.
+func hashIdentity(name string, ls normalize.Labels) uint64 {
+	kept := make(normalize.Labels, 0, len(ls))
+	for _, l := range ls {
+		if l.Value != "" {
+			kept = append(kept, l)
+		}
+	}
+	return hashSeries(name, kept)
+}
+
+// sameIdentity reports whether two label sets are equal once the labels
+// with empty values are left out.
+func sameIdentity(a, b normalize.Labels) bool {
+	i, j := 0, 0
+	for {
+		for i < len(a) && a[i].Value == "" {
+			i++
+		}
+		for j < len(b) && b[j].Value == "" {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		if a[i] != b[j] {
+			return false
+		}
+		i++
+		j++
+	}
+}
+
+// indexIdentities indexes f's live members. Store.famMu is held.
+func (s *Store) indexIdentities(f *family) identities {
+	idx := make(identities, len(f.members))
+	for _, se := range f.members {
+		if !se.removed {
+			h := identityHash(se)
+			idx[h] = append(idx[h], se)
+		}
+	}
+	if s.identities == nil {
+		s.identities = map[*family]identities{}
+	}
+	s.identities[f] = idx
+	return idx
+}
+
+// sameAsLive reports whether a live series has the identity of ls.
+func (idx identities) sameAsLive(h uint64, ls normalize.Labels) bool {
+	for _, se := range idx[h] {
+		if sameIdentity(se.labels, ls) {
+			return true
+		}
+	}
+	return false
 }
 
 // compactFamilies drops gone families from famList. famMu is held.
@@ -338,7 +426,7 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 			Help: "Samples the store refused because they are invalid, by reason.",
 		}, []string{"reason"}),
 	}
-	for _, r := range []string{ReasonType, ReasonNameCollision, ReasonReservedName, ReasonReservedLabel} {
+	for _, r := range []string{ReasonType, ReasonNameCollision, ReasonReservedName, ReasonReservedLabel, ReasonDuplicate} {
 		s.m.conflicts.WithLabelValues(r)
 	}
 	if cfg.Registerer != nil {
@@ -652,12 +740,28 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 		ruleLimit = smp.Opts.SeriesLimit
 	}
 
+	idHash, emptyValue := h, hasEmptyValue(smp.Labels)
+	if emptyValue {
+		idHash = hashIdentity(smp.Name, smp.Labels)
+	}
+
 	s.famMu.Lock()
 	defer s.famMu.Unlock()
 	fam := s.families[smp.Name]
 	if fam != nil {
 		if fam.typ != typ {
 			s.conflict(ReasonType, smp)
+			return nil
+		}
+		var idx identities
+		if len(s.identities) > 0 {
+			idx = s.identities[fam]
+		}
+		if emptyValue && idx == nil {
+			idx = s.indexIdentities(fam)
+		}
+		if idx != nil && idx.sameAsLive(idHash, smp.Labels) {
+			s.conflict(ReasonDuplicate, smp)
 			return nil
 		}
 	} else if s.collides(smp.Name, typ) {
@@ -698,6 +802,15 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	}
 	se.data = newData(k, smp.Opts, now)
 	fam.n++
+	if emptyValue || len(s.identities) > 0 {
+		idx := s.identities[fam]
+		if idx == nil && emptyValue {
+			idx = s.indexIdentities(fam) // a new family: empty so far
+		}
+		if idx != nil {
+			idx[idHash] = append(idx[idHash], se)
+		}
+	}
 	if k := len(fam.members); k > 0 && compareLabels(fam.members[k-1].labels, se.labels) > 0 {
 		fam.unsorted = true
 	}
@@ -733,10 +846,19 @@ func (s *Store) remove(sh *shard, se *series) {
 	se.removed = true
 	se.fam.n--
 	se.fam.removed++
+	if idx := s.identities[se.fam]; idx != nil {
+		h := identityHash(se)
+		if ses := slices.DeleteFunc(idx[h], func(x *series) bool { return x == se }); len(ses) > 0 {
+			idx[h] = ses
+		} else {
+			delete(idx, h)
+		}
+	}
 	if f := se.fam; f.n == 0 && s.families[f.name] == f {
 		delete(s.families, f.name)
 		f.gone = true
 		f.members = nil
+		delete(s.identities, f)
 		f.removed = 0
 		s.famGone++
 		if s.famGone > 16 && s.famGone > len(s.famList)/2 {
