@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -154,12 +155,13 @@ func (r *udpReceiver) collect(t testing.TB, n int, timeout time.Duration) [][]by
 }
 
 // TestRelayToUDPReceiver runs the input with a relay to a real UDP socket
-// on 127.0.0.1 and sends good and bad lines over UDP and TCP: the receiver
-// gets exactly the good lines, as sent, in packets no longer than
-// packet_length, and the self-metrics count them.
+// on 127.0.0.1 and sends good and bad lines over UDP, TCP and unixgram:
+// the receiver gets exactly the good lines, as sent, in packets no longer
+// than packet_length, and the self-metrics count them.
 func TestRelayToUDPReceiver(t *testing.T) {
 	recv := newUDPReceiver(t)
 	cfg := loopbackConfig()
+	cfg.ListenUnixgram = filepath.Join(t.TempDir(), "statsd.sock")
 	cfg.Relay = RelayConfig{Address: recv.addr(), PacketLength: 64, QueueSize: 1000, FlushInterval: 20 * time.Millisecond}
 	r := start(t, cfg, newFakeAppender())
 
@@ -172,6 +174,7 @@ func TestRelayToUDPReceiver(t *testing.T) {
 		{long, good("last.udp:1|h"), ""},
 	}
 	tcpLines := []string{good("tcp.a:1|c"), "tcp.bad", good("tcp.b:2|g|#zone:z1"), good(strings.Repeat("n", 59) + ":1|c")}
+	unixLines := []string{good("unix.a:1|c|#env:prod"), "unix:bad|c"}
 
 	c, err := net.Dial("udp", r.addrs.UDP.String())
 	if err != nil {
@@ -183,6 +186,14 @@ func TestRelayToUDPReceiver(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	uc, err := net.Dial("unixgram", r.addrs.Unixgram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := uc.Write([]byte(strings.Join(unixLines, "\n"))); err != nil {
+		t.Fatal(err)
+	}
+	uc.Close()
 	tc, err := net.Dial("tcp", r.addrs.TCP.String())
 	if err != nil {
 		t.Fatal(err)
