@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -36,7 +37,8 @@ type WebConfig struct {
 	// (promhttp_metric_handler_requests_total, ..._requests_in_flight and
 	// ..._errors_total), as statsd_exporter's /metrics has them.
 	Registerer prometheus.Registerer
-	// Reload is called by POST /-/reload; nil answers 503.
+	// Reload is called by POST /-/reload; nil answers 403 (the lifecycle
+	// API is off unless --web.enable-lifecycle, as in statsd_exporter).
 	Reload func(context.Context) error
 	// Links are extra landing page links (e.g. /mappings); the telemetry
 	// path is always linked first.
@@ -200,12 +202,28 @@ func (w *Web) serveReload(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if w.cfg.Reload == nil {
-		http.Error(rw, "reloading is not available", http.StatusServiceUnavailable)
+		http.Error(rw, "Lifecycle API is not enabled (--web.enable-lifecycle)", http.StatusForbidden)
 		return
 	}
+	// A page on another site must not make a visitor's browser reload us:
+	// Sec-Fetch-Site or Origin must say the request is same-origin (curl
+	// and other non-browser clients send neither), and a body can only be
+	// of a type a cross-site form cannot send.
+	if err := reloadCSRF.Check(r); err != nil {
+		http.Error(rw, "cross-origin reload refused", http.StatusForbidden)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data" || mt == "text/plain" {
+			http.Error(rw, "reload refused: a form or text body (send no body, or use another Content-Type)", http.StatusUnsupportedMediaType)
+			return
+		}
+	}
 	if err := w.cfg.Reload(r.Context()); err != nil {
+		// The error quotes config text (URLs, paths, values): it goes to
+		// the log, not to whoever asked.
 		w.logger.Error("reload failed", "err", err)
-		http.Error(rw, fmt.Sprintf("failed to reload config: %s", err), http.StatusInternalServerError)
+		http.Error(rw, "failed to reload config; the error is in the log and in rosetta_config_last_reload_successful", http.StatusInternalServerError)
 		return
 	}
 	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -218,10 +236,26 @@ func (w *Web) SetReady(ready bool) { w.ready.Store(ready) }
 // Handler returns the routes, for tests and for embedding.
 func (w *Web) Handler() http.Handler { return w.handler }
 
+// reloadCSRF refuses cross-origin browser requests (net/http's checks of
+// Sec-Fetch-Site and Origin against Host).
+var reloadCSRF = http.NewCrossOriginProtection()
+
+// Server timeouts: a client must send its request within ReadTimeout, and
+// a response (a large /metrics, a 30 s CPU profile) be written within
+// WriteTimeout; idle keep-alive connections close after IdleTimeout.
+const (
+	serverReadTimeout  = 30 * time.Second
+	serverWriteTimeout = 2 * time.Minute
+	serverIdleTimeout  = 2 * time.Minute
+)
+
 func (w *Web) server() *http.Server {
 	return &http.Server{
 		Handler:           w.handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       serverReadTimeout,
+		WriteTimeout:      serverWriteTimeout,
+		IdleTimeout:       serverIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(w.logger.Handler(), slog.LevelError),
 	}
 }

@@ -224,10 +224,38 @@ func TestLifecycleEndpoints(t *testing.T) {
 	fail.Store(true)
 	run([]check{
 		{"GET", "/-/ready", 200, "Ready"},
-		{"POST", "/-/reload", 500, "mapping.yml:3:5: bad rule"},
+		{"POST", "/-/reload", 500, "failed to reload config"},
 	})
 	if got := reloads.Load(); got != 2 {
 		t.Errorf("reload called %d times, want 2", got)
+	}
+	// The failed reload's error quotes config text: it is not in the answer.
+	if _, body := do(t, "POST", base+"/-/reload", nil); strings.Contains(string(body), "mapping.yml") {
+		t.Errorf("the reload answer carries config text: %q", body)
+	}
+	// Cross-site browser requests and form bodies are refused, before the
+	// reload runs.
+	fail.Store(false)
+	n := reloads.Load()
+	for _, h := range []map[string]string{
+		{"Sec-Fetch-Site": "cross-site"},
+		{"Origin": "https://evil.example"},
+		{"Content-Type": "application/x-www-form-urlencoded"},
+		{"Content-Type": "text/plain;charset=UTF-8"},
+		{"Content-Type": "multipart/form-data; boundary=x"},
+	} {
+		if resp, body := do(t, "POST", base+"/-/reload", h); resp.StatusCode < 400 {
+			t.Errorf("POST /-/reload with %v: %d %s", h, resp.StatusCode, body)
+		}
+	}
+	if got := reloads.Load(); got != n {
+		t.Errorf("a refused request reloaded (%d times)", got-n)
+	}
+	// Same-origin browser requests and plain clients are fine.
+	for _, h := range []map[string]string{nil, {"Sec-Fetch-Site": "same-origin"}, {"Content-Type": "application/json"}} {
+		if resp, body := do(t, "POST", base+"/-/reload", h); resp.StatusCode != http.StatusOK {
+			t.Errorf("POST /-/reload with %v: %d %s", h, resp.StatusCode, body)
+		}
 	}
 	if resp, _ := do(t, "GET", base+"/", nil); strings.Contains(resp.Header.Get("Content-Type"), "plain") {
 		t.Errorf("landing page Content-Type %q", resp.Header.Get("Content-Type"))
@@ -246,8 +274,11 @@ func TestWebOptions(t *testing.T) {
 			t.Errorf("GET %s: got %d, want %d", path, resp.StatusCode, want)
 		}
 	}
-	if resp, _ := do(t, "POST", base+"/-/reload", nil); resp.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("POST /-/reload without a reload func: got %d, want 503", resp.StatusCode)
+	if resp, _ := do(t, "POST", base+"/-/reload", nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("POST /-/reload without a reload func (--web.enable-lifecycle off): got %d, want 403", resp.StatusCode)
+	}
+	if srv := w.server(); srv.ReadTimeout == 0 || srv.WriteTimeout == 0 || srv.IdleTimeout == 0 {
+		t.Errorf("server timeouts: read %v, write %v, idle %v", srv.ReadTimeout, srv.WriteTimeout, srv.IdleTimeout)
 	}
 	if _, err := NewWeb(WebConfig{}); err == nil {
 		t.Error("NewWeb without a gatherer: got nil error")

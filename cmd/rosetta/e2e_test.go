@@ -88,7 +88,7 @@ func TestReload(t *testing.T) {
 	mappingPath := writeFile(t, dir, "mapping.yml", "mappings:\n- match: \"app.*.hits\"\n  name: \"hits_total\"\n  labels:\n    app: \"$1\"\n")
 	cfg := fmt.Sprintf("inputs:\n  - name: statsd\n    type: statsd\n    config:\n      listen_udp: \"\"\n      listen_tcp: %q\n    mapping_files: [%q]\n", addr, mappingPath)
 	cfgPath := writeFile(t, dir, "rosetta.yml", cfg)
-	web, _ := startRosetta(t, "--config.file="+cfgPath)
+	web, _ := startRosetta(t, "--config.file="+cfgPath, "--web.enable-lifecycle")
 
 	sendTCP(t, addr, []byte("app.web.hits:2|c\n"))
 	waitFor(t, web, "hits_total", map[string]string{"app": "web"}, 2)

@@ -51,7 +51,7 @@ func (f *runFlags) register(app *kingpin.CmdClause) {
 	app.Flag("config.file", "Rosetta configuration file. Without it, an embedded default runs one StatsD input on :9125 (UDP and TCP), adjusted by the --statsd.* flags.").
 		Default("").StringVar(&f.configFile)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
-	app.Flag("web.enable-lifecycle", "Accepted for statsd_exporter compatibility; POST /-/reload is always enabled.").Default("false").BoolVar(&f.enableLife)
+	app.Flag("web.enable-lifecycle", "Enable POST /-/reload (off by default, as in statsd_exporter; SIGHUP and config file watching always reload).").Default("false").BoolVar(&f.enableLife)
 	app.Flag("check-config", "Check the configuration (as statsd_exporter's --check-config) and exit.").Default("false").BoolVar(&f.checkConfig)
 	app.Flag("config.watch-interval", "How often to check the config and mapping files for changes (ConfigMap updates included) and reload; 0 disables watching.").
 		Default("5s").DurationVar(&f.watchInterval)

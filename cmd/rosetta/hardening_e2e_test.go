@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -150,4 +151,31 @@ func TestStatsDLongNamesMemory(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReloadEndpointOffByDefault: without --web.enable-lifecycle, POST
+// /-/reload is refused (403) and SIGHUP still reloads.
+func TestReloadEndpointOffByDefault(t *testing.T) {
+	dir := t.TempDir()
+	addr := testutil.FreeAddr(t)
+	mapping := writeFile(t, dir, "mapping.yml", "mappings:\n- match: \"a.*\"\n  name: \"a_total\"\n  labels:\n    x: \"$1\"\n")
+	cfg := writeFile(t, dir, "rosetta.yml", fmt.Sprintf("inputs:\n  - name: statsd\n    type: statsd\n    config:\n      listen_udp: \"\"\n      listen_tcp: %q\n    mapping_files: [%q]\n", addr, mapping))
+	web, p := startRosetta(t, "--config.file="+cfg, "--config.watch-interval=0")
+	resp, err := http.Post("http://"+web+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("POST /-/reload without --web.enable-lifecycle: %d, want 403", resp.StatusCode)
+	}
+	writeFile(t, dir, "mapping.yml", "mappings:\n- match: \"a.*\"\n  name: \"b_total\"\n  labels:\n    x: \"$1\"\n")
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 10*time.Second, "the SIGHUP reload", func() bool {
+		sendTCP(t, addr, []byte("a.y:1|c\n"))
+		_, ok := metricValue(scrape(t, "http://"+web+"/metrics"), "b_total", map[string]string{"x": "y"})
+		return ok
+	})
 }

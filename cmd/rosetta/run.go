@@ -99,15 +99,22 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 	defer mgr.stop()
 
 	requests := make(chan chan error)
+	// POST /-/reload only with --web.enable-lifecycle, as statsd_exporter;
+	// SIGHUP and file watching always reload.
+	var reloadFn func(context.Context) error
+	if f.enableLife {
+		reloadFn = func(ctx context.Context) error { return requestReload(ctx, requests) }
+	}
+	page := mappingsPage(mgr, store) // one request limit for both routes
 	w, err := outputs.NewWeb(outputs.WebConfig{
 		Flags:         webFlags,
 		TelemetryPath: f.telemetryPath,
 		Gatherer:      outputs.Gatherers{self, mgr, store},
 		Registerer:    self,
-		Reload:        func(ctx context.Context) error { return requestReload(ctx, requests) },
+		Reload:        reloadFn,
 		Handlers: map[string]http.Handler{
-			"/mappings":        mappingsPage(mgr, store),
-			"/api/v1/mappings": mappingsPage(mgr, store),
+			"/mappings":        page,
+			"/api/v1/mappings": page,
 		},
 		Links:       []web.LandingLinks{{Address: "/mappings", Text: "Mappings"}},
 		Name:        "Rosetta",
