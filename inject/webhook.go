@@ -219,7 +219,7 @@ func (c *certReloader) get() (*tls.Certificate, error) {
 		if c.cert != nil {
 			return c.cert, nil
 		}
-		return nil, err
+		return nil, fmt.Errorf("the webhook certificate (--tls.cert-file): %w", err)
 	}
 	if c.cert != nil && !st.ModTime().After(c.mod) {
 		return c.cert, nil
