@@ -27,6 +27,21 @@ type Config interface {
 	Validate() error
 }
 
+// RuleFiles is implemented by a Config that names files with rules of
+// their own (the jmx input's jmx_exporter_config, a whole jmx_exporter
+// config): the input's rule set starts with their rules, before its
+// mapping_files, and a mapping_files entry naming the same file again is
+// not read twice.
+type RuleFiles interface {
+	RuleFiles() []RuleFile
+}
+
+// RuleFile is a file of rules named by an input's config: an absolute
+// path and its mapping format.
+type RuleFile struct {
+	File, Format string
+}
+
 // Settings is the wiring an input gets from main.
 type Settings struct {
 	// Name is the input's name from the config, unique in a config.

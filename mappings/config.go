@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -65,6 +66,9 @@ type InputConfig struct {
 	hasDefaults bool
 	// hasUnmatched is true when the input sets `unmatched:` itself.
 	hasUnmatched bool
+	// implied are the rule files the input's decoded config names
+	// (inputs.RuleFiles): they come before MappingFiles.
+	implied []MappingRef
 }
 
 // Parse decodes a native config strictly; every problem is reported at once
@@ -242,6 +246,9 @@ type Input struct {
 	// Files are the mapping files the rules came from and the files the
 	// config block names (for watching).
 	Files []string
+	// Warnings are what its rule files have that is accepted but not used
+	// (keys jmx_exporter ignores, for example), "file:line:col: message".
+	Warnings []string
 }
 
 // Build decodes every input's driver config with its factory and compiles
@@ -284,6 +291,7 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 		}
 		c, err := f.Decode(node)
 		if err == nil {
+			ic.implied = impliedRefs(c)
 			err = c.Validate()
 		}
 		if err != nil {
@@ -325,7 +333,13 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 		in.referenced = referenced
 	}
 	rsc, files, err := RuleSetConfigFor(cfg, ic, opts)
-	in.Files = append(files, in.referenced...)
+	in.Files = files
+	for _, f := range in.referenced {
+		if !slices.Contains(in.Files, f) {
+			in.Files = append(in.Files, f)
+		}
+	}
+	in.Warnings = ruleFileWarnings(cfg, ic, opts)
 	if err != nil {
 		fail(err)
 	} else {
@@ -338,10 +352,58 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 	return in, errors.Join(errs...)
 }
 
-// RuleSetConfigFor assembles an input's rule set: its mapping files in
+// impliedRefs are the rule files an input's decoded config names.
+func impliedRefs(c inputs.Config) []MappingRef {
+	rf, ok := c.(inputs.RuleFiles)
+	if !ok {
+		return nil
+	}
+	var out []MappingRef
+	for _, f := range rf.RuleFiles() {
+		out = append(out, MappingRef{File: f.File, Format: f.Format})
+	}
+	return out
+}
+
+// ruleRefs are the rule files of an input in order: those its config
+// names, then its mapping_files, without a file named twice (by path; a
+// library file by name).
+func ruleRefs(cfg *Config, ic *InputConfig) []MappingRef {
+	refs := slices.Clone(ic.implied)
+	seen := map[string]bool{}
+	key := func(ref MappingRef) string {
+		if ref.Library != "" {
+			return "library:" + ref.Library
+		}
+		file := ref.File
+		if !filepath.IsAbs(file) && cfg.File != "" {
+			file = filepath.Join(filepath.Dir(cfg.File), file)
+		}
+		if abs, err := filepath.Abs(file); err == nil {
+			file = abs
+		}
+		return file
+	}
+	for _, ref := range refs {
+		seen[key(ref)] = true
+	}
+	for _, ref := range ic.MappingFiles {
+		if k := key(ref); !seen[k] || len(ic.implied) == 0 {
+			seen[k] = true
+			refs = append(refs, ref)
+		}
+	}
+	return refs
+}
+
+// RuleSetConfigFor assembles an input's rule set: the rule files its
+// config names (a jmx input's jmx_exporter_config), its mapping files in
 // order, then its inline rules. A file's own defaults are applied to its
 // rules; the rule set's defaults (for unmatched records and inline rules)
-// are the input's `defaults`, or else those of its first mapping file.
+// are the input's `defaults`, or else those of its first mapping file. A
+// file the config names is the input's base: its options (unmatched,
+// lowercasing, counter inference) hold for the whole rule set, unless the
+// input sets them.
 func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.RuleSetConfig, []string, error) {
 	out := ic.Rules
 	out.Rules = nil
@@ -354,12 +416,13 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	}
 	var errs []error
 	var files []string
+	refs := ruleRefs(cfg, ic)
 	// Mapping files that all drop what they do not match (the curated
 	// JMX files, jmx_exporter configs) drop it together too, unless the
 	// input says otherwise: listing library:jvm beside library:kafka must
 	// not bring in every other bean under default names.
-	allDrop := len(ic.MappingFiles) > 0
-	for i, ref := range ic.MappingFiles {
+	allDrop := len(refs) > 0
+	for i, ref := range refs {
 		refPos := errpos.Error{File: ref.Pos.File, Line: ref.Pos.Line, Col: ref.Pos.Col}
 		if _, ok := lookupFormat(ref.Format); !ok && ref.Format != "" {
 			errs = append(errs, errpos.Wrap(fmt.Errorf("unknown format %q (known: %s)", ref.Format, strings.Join(Formats(), ", ")), refPos, fmt.Sprintf("input %q: ", ic.Name)))
@@ -388,14 +451,24 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			if out.Defaults.TTL == 0 {
 				out.Defaults.TTL = ttl
 			}
-			if len(ic.MappingFiles) == 1 && len(ic.Rules.Rules) == 0 {
+			if len(refs) == 1 && len(ic.Rules.Rules) == 0 {
 				// One file alone: keep its options exactly.
 				if !ic.hasUnmatched {
 					out.Unmatched = fc.Unmatched
 				}
 				out.LowercaseOutputName = fc.LowercaseOutputName
 				out.LowercaseOutputLabelNames = fc.LowercaseOutputLabelNames
+				out.InferCounterTypeFromName = fc.InferCounterTypeFromName
 			}
+		}
+		if i < len(ic.implied) && i == 0 {
+			// The whole config the input names: what it adds to is added.
+			if !ic.hasUnmatched {
+				out.Unmatched = fc.Unmatched
+			}
+			out.LowercaseOutputName = out.LowercaseOutputName || fc.LowercaseOutputName
+			out.LowercaseOutputLabelNames = out.LowercaseOutputLabelNames || fc.LowercaseOutputLabelNames
+			out.InferCounterTypeFromName = fc.InferCounterTypeFromName
 		}
 		out.Rules = append(out.Rules, applyDefaults(fc.Rules, fc.Defaults)...)
 		if fc.Escape != nil && out.Escape == nil {
@@ -620,7 +693,14 @@ func Warnings(reg *inputs.Registry, opts Options, files ...string) []string {
 				continue
 			}
 			for i := range cfg.Inputs {
-				rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[i], opts)
+				ic := &cfg.Inputs[i]
+				if f, ok := reg.Factory(ic.Type); ok && ic.Config != nil && !isNull(ic.Config) {
+					if c, err := f.Decode(ic.Config); err == nil {
+						ic.implied = impliedRefs(c)
+					}
+				}
+				out = append(out, ruleFileWarnings(cfg, ic, opts)...)
+				rsc, _, err := RuleSetConfigFor(cfg, ic, opts)
 				if err != nil {
 					continue
 				}
@@ -634,6 +714,9 @@ func Warnings(reg *inputs.Registry, opts Options, files ...string) []string {
 		rsc, err := TranslateFile(file, data, "")
 		if err != nil {
 			continue
+		}
+		if f, ok := detectFormat(root); ok && f.Warnings != nil {
+			out = append(out, f.Warnings(file, data)...)
 		}
 		rsc.CacheSize = -1
 		if rs, err := normalize.NewRuleSet(*rsc); err == nil {
@@ -664,6 +747,31 @@ func referencedFiles(v any, out []string) []string {
 	case []any:
 		for _, e := range x {
 			out = referencedFiles(e, out)
+		}
+	}
+	return out
+}
+
+// ruleFileWarnings are the formats' warnings for an input's rule files.
+func ruleFileWarnings(cfg *Config, ic *InputConfig, opts Options) []string {
+	var out []string
+	for _, ref := range ruleRefs(cfg, ic) {
+		file, data, err := readRef(cfg, ref, opts)
+		if err != nil {
+			continue
+		}
+		f, ok := lookupFormat(ref.Format)
+		if !ok {
+			root, err := parseYAML(file, data)
+			if err != nil || root == nil {
+				continue
+			}
+			if f, ok = detectFormat(root); !ok {
+				continue
+			}
+		}
+		if f.Warnings != nil {
+			out = append(out, f.Warnings(file, data)...)
 		}
 	}
 	return out

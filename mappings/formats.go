@@ -19,6 +19,9 @@ type Format struct {
 	// Translate turns a file into rules. Errors should be
 	// *normalize.RuleError values (joined) with positions in file.
 	Translate func(file string, data []byte) (*normalize.RuleSetConfig, error)
+	// Warnings, when set, lists what a valid file has that is accepted but
+	// not used, each as "file:line:col: message".
+	Warnings func(file string, data []byte) []string
 }
 
 // formats are every mapping-file format, in one static table as the inputs
@@ -27,7 +30,7 @@ type Format struct {
 // most, so it comes last).
 var formats = []Format{
 	{Name: FormatStatsd, Detect: detectStatsd, Translate: TranslateStatsd},
-	{Name: FormatJMXExporter, Detect: detectJMXExporter, Translate: TranslateJMXExporter},
+	{Name: FormatJMXExporter, Detect: detectJMXExporter, Translate: TranslateJMXExporter, Warnings: JMXExporterWarnings},
 	{Name: FormatRosetta, Detect: detectRosetta, Translate: TranslateRosetta},
 }
 

@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,9 +17,10 @@ import (
 // accepted (the JMX input reads them).
 const FormatJMXExporter = "jmx_exporter"
 
-// jmxExporterKeys are the top-level keys of a jmx_exporter config
-// (collector and standalone settings; httpServer and openTelemetry are the
-// exporter's own server and are accepted and ignored).
+// jmxExporterKeys are the top-level keys current jmx_exporter reads
+// (JmxCollector.loadConfig and ObjectNameAttributeFilter), and those of
+// its standalone exporter's own server (httpServer, openTelemetry), which
+// Rosetta accepts and does not use.
 var jmxExporterKeys = map[string]bool{
 	"startDelaySeconds": true, "scrapeTimeoutSeconds": true, "hostPort": true, "jmxUrl": true,
 	"username": true, "password": true, "ssl": true,
@@ -29,9 +31,16 @@ var jmxExporterKeys = map[string]bool{
 	"httpServer": true, "openTelemetry": true,
 }
 
-// detectJMXExporter: only jmx_exporter keys, and at least one that is not
-// shared with other formats (every key but `rules`), or rules with
-// `pattern`.
+// jmxExporterRuleKeys are the rule keys jmx_exporter reads.
+var jmxExporterRuleKeys = map[string]bool{
+	"pattern": true, "name": true, "value": true, "valueFactor": true, "attrNameSnakeCase": true,
+	"cache": true, "type": true, "help": true, "labels": true,
+}
+
+// detectJMXExporter: at least one key only jmx_exporter reads (every one
+// but `rules`), or rules with `pattern`; and no key of another format.
+// Keys nobody reads are allowed: jmx_exporter ignores them (hazelcast.yml
+// of its examples has a top-level attrNameSnakeCase).
 func detectJMXExporter(root *yaml.Node) bool {
 	if root == nil || root.Kind != yaml.MappingNode {
 		return false
@@ -39,81 +48,135 @@ func detectJMXExporter(root *yaml.Node) bool {
 	specific := false
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k := root.Content[i].Value
-		if !jmxExporterKeys[k] {
-			return false
-		}
-		if k != "rules" {
-			specific = true
-			continue
-		}
-		if rs := resolve(root.Content[i+1]); rs != nil && rs.Kind == yaml.SequenceNode {
-			for _, r := range rs.Content {
-				if hasKey(resolve(r), "pattern") {
-					specific = true
+		switch {
+		case k == "rules":
+			if rs := resolve(root.Content[i+1]); rs != nil && rs.Kind == yaml.SequenceNode {
+				for _, r := range rs.Content {
+					if hasKey(resolve(r), "pattern") {
+						specific = true
+					}
 				}
 			}
+		case jmxExporterKeys[k]:
+			specific = true
+		case k == "mappings" || slices.Contains(rosettaFileKeys, k):
+			return false
 		}
 	}
 	return specific
 }
 
 // TranslateJMXExporter reads a jmx_exporter config unchanged and returns
-// its rules: pattern (implicitly unanchored: ^.*(?:PATTERN).*$), name,
-// value, valueFactor, labels (in sorted key order), help, type, cache;
-// lowercaseOutputName and lowercaseOutputLabelNames; names escaped with
-// jmx_exporter's safeName. With rules, what no rule matches is dropped;
-// without, everything is kept under its default name, as in jmx_exporter.
+// its rules: pattern (Java regex semantics, implicitly unanchored:
+// ^.*(?:PATTERN).*$), name, value, valueFactor, labels (in sorted key
+// order; names may be templates), help, type, attrNameSnakeCase, cache;
+// lowercaseOutputName, lowercaseOutputLabelNames and
+// inferCounterTypeFromName; names escaped with jmx_exporter's safeName.
+// With rules, what no rule matches is dropped; without, everything is
+// kept under its default name, as in jmx_exporter. The keys that concern
+// the connection and bean selection are checked here and read by the JMX
+// input (jmx_exporter_config). Keys jmx_exporter does not read are
+// accepted, as it accepts them (see JMXExporterWarnings).
 func TranslateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, error) {
+	cfg, _, err := translateJMXExporter(file, data)
+	return cfg, err
+}
+
+// JMXExporterWarnings lists what a jmx_exporter config has that
+// jmx_exporter itself ignores, or reads in a way the file's author may not
+// expect, each as "file:line:col: message".
+func JMXExporterWarnings(file string, data []byte) []string {
+	_, w, _ := translateJMXExporter(file, data)
+	return w
+}
+
+func translateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, []string, error) {
 	root, err := parseYAML(file, data)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d := &decoder{file: file}
+	var warns []string
+	warn := func(n *yaml.Node, format string, args ...any) {
+		warns = append(warns, fmt.Sprintf("%s: %s", d.pos(n), fmt.Sprintf(format, args...)))
+	}
 	cfg := &normalize.RuleSetConfig{Escape: normalize.EscapeJMXName, Unmatched: normalize.UnmatchedKeep, DuplicateLabel: "_objectname"}
-	hasRules, inferCounter := false, false
+	hasRules := false
+	var hostPort, jmxURL *yaml.Node
 	d.fields(root, "jmx_exporter config", func(k string, kn, v *yaml.Node) bool {
 		switch k {
 		case "lowercaseOutputName":
 			cfg.LowercaseOutputName = d.boolean(v, k)
 		case "lowercaseOutputLabelNames":
 			cfg.LowercaseOutputLabelNames = d.boolean(v, k)
+		case "inferCounterTypeFromName":
+			cfg.InferCounterTypeFromName = d.boolean(v, k)
 		case "rules":
 			items := d.list(v, k)
 			hasRules = true
 			for i, item := range items {
-				if r, ok := d.jmxRule(item, i+1); ok {
+				if r, ok := d.jmxRule(item, i+1, warn); ok {
 					cfg.Rules = append(cfg.Rules, r)
 				}
 			}
 			d.ruleIndex, d.ruleMatch = 0, ""
-		case "inferCounterTypeFromName":
-			inferCounter = d.boolean(v, k)
-		case "metricCustomizers":
-			// Read by the JMX input (jmx_exporter_config): they change
-			// what it reads, not the rules.
+		case "startDelaySeconds":
+			if n := d.javaInt(v, k); n < 0 {
+				d.errf(v, "%s: must not be negative", k)
+			}
+		case "scrapeTimeoutSeconds":
+			if n := d.javaInt(v, k); n < 1 {
+				d.errf(v, "%s: must be at least 1", k)
+			}
+		case "hostPort":
+			hostPort = v
+			_ = d.str(v, k)
+		case "jmxUrl":
+			jmxURL = v
+			_ = d.str(v, k)
+		case "username", "password":
+			_ = d.str(v, k)
+		case "excludeJvmMetrics", "autoExcludeObjectNameAttributes":
+			_ = d.boolean(v, k)
+		case "includeObjectNames", "whitelistObjectNames", "excludeObjectNames", "blacklistObjectNames":
+			for _, item := range d.list(v, k) {
+				_ = d.str(item, k)
+			}
+		case "ssl", "includeObjectNameAttributes", "excludeObjectNameAttributes", "metricCustomizers":
+			// Read and checked by the JMX input (jmx_exporter_config): they
+			// change what it reads and how it connects, not the rules.
+		case "httpServer", "openTelemetry":
+			warn(kn, "%s: jmx_exporter's own HTTP server and OpenTelemetry settings are not used by Rosetta (configure its web server and outputs instead)", k)
 		default:
-			return jmxExporterKeys[k]
+			warn(kn, "unknown key %q: jmx_exporter ignores it, and so does Rosetta", k)
 		}
 		return true
 	})
+	if hostPort != nil && jmxURL != nil {
+		d.errf(jmxURL, "at most one of hostPort and jmxUrl must be provided")
+	}
 	if hasRules {
 		cfg.Unmatched = normalize.UnmatchedDrop
 	}
-	if inferCounter {
-		// A name ending in _total is a counter unless the rule says
-		// otherwise.
-		for i := range cfg.Rules {
-			r := &cfg.Rules[i]
-			if !r.TypeSet && strings.HasSuffix(r.Name, "_total") {
-				r.Type, r.TypeSet = normalize.TypeCounter, true
-			}
-		}
-	}
-	return cfg, d.err()
+	return cfg, warns, d.err()
 }
 
-func (d *decoder) jmxRule(n *yaml.Node, index int) (normalize.RuleConfig, bool) {
-	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, MatchType: normalize.MatchRegex}
+// javaInt reads what jmx_exporter casts to Integer: a YAML integer.
+func (d *decoder) javaInt(n *yaml.Node, key string) int64 {
+	s, ok := d.scalar(n, key)
+	if !ok {
+		return 0
+	}
+	i, err := strconv.ParseInt(s, 0, 32)
+	if err != nil || resolve(n).Tag != "!!int" {
+		d.errf(n, "%s: invalid number %q (want an integer)", key, s)
+		return 0
+	}
+	return i
+}
+
+func (d *decoder) jmxRule(n *yaml.Node, index int, warn func(*yaml.Node, string, ...any)) (normalize.RuleConfig, bool) {
+	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, MatchType: normalize.MatchRegex, JMXLabels: true}
 	d.ruleIndex, d.ruleMatch = index, ""
 	if n.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -135,7 +198,15 @@ func (d *decoder) jmxRule(n *yaml.Node, index int) (normalize.RuleConfig, bool) 
 		case "pattern":
 			pattern, patternNode, hasPattern = d.str(v, k), v, true
 		case "name":
+			if isNull(v) {
+				break // as if absent
+			}
 			r.Name, nameNode = d.str(v, k), v
+			if r.Name == "" {
+				// jmx_exporter stops at a rule whose name is empty: the
+				// attribute is not exported.
+				r.Action = normalize.ActionDrop
+			}
 		case "value":
 			r.Value = d.str(v, k)
 		case "valueFactor":
@@ -144,7 +215,9 @@ func (d *decoder) jmxRule(n *yaml.Node, index int) (normalize.RuleConfig, bool) 
 		case "help":
 			r.Help, helpNode = d.str(v, k), v
 		case "type":
-			switch s := strings.ToUpper(d.str(v, k)); s {
+			// jmx_exporter compares exactly: anything but GAUGE and
+			// COUNTER is UNKNOWN (untyped), "gauge" included.
+			switch s := d.str(v, k); s {
 			case "GAUGE":
 				r.Type, r.TypeSet = normalize.TypeGauge, true
 			case "COUNTER":
@@ -152,7 +225,8 @@ func (d *decoder) jmxRule(n *yaml.Node, index int) (normalize.RuleConfig, bool) 
 			case "UNTYPED", "UNKNOWN":
 				r.Type, r.TypeSet = normalize.TypeUntyped, true
 			default:
-				d.errf(v, "type: invalid value %q (want GAUGE, COUNTER or UNTYPED)", v.Value)
+				r.Type, r.TypeSet = normalize.TypeUntyped, true
+				warn(v, "rule %d: type %q: jmx_exporter knows GAUGE, COUNTER and UNTYPED (exactly so); it exports this rule's series as untyped, and so does Rosetta", index, s)
 			}
 		case "labels":
 			hasLbl = true
@@ -170,9 +244,9 @@ func (d *decoder) jmxRule(n *yaml.Node, index int) (normalize.RuleConfig, bool) 
 		case "attrNameSnakeCase":
 			r.AttrNameSnakeCase = d.boolean(v, k)
 		case "cache":
-			_ = d.boolean(v, k) // the rule engine caches every rule
+			r.CacheMatch = d.boolean(v, k)
 		default:
-			return false
+			warn(kn, "rule %d: unknown key %q: jmx_exporter ignores it, and so does Rosetta", index, k)
 		}
 		return true
 	})
@@ -187,10 +261,10 @@ func (d *decoder) jmxRule(n *yaml.Node, index int) (normalize.RuleConfig, bool) 
 		r.Match = "^.*$"
 	}
 	switch {
-	case r.Name == "" && (r.Help != "" || hasLbl):
+	case nameNode == nil && (helpNode != nil || hasLbl):
 		d.errf(n, "help and labels need a name")
 		ok = false
-	case r.Name != "" && !hasPattern:
+	case nameNode != nil && !hasPattern:
 		d.errf(nameNode, "name needs a pattern")
 		ok = false
 	}

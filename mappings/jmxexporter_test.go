@@ -104,28 +104,17 @@ func TestJMXExporterErrors(t *testing.T) {
 		{"rules:\n  - name: x", `name needs a pattern`},
 		{"rules:\n  - pattern: a\n    help: h", `help and labels need a name`},
 		{"rules:\n  - pattern: a\n    name: x_$2", `no group 2`},
-		{"rules:\n  - pattern: a\n    nmae: x", `unknown key "nmae"`},
-		{"rules:\n  - pattern: a\n    type: HISTOGRAM", `invalid value "HISTOGRAM"`},
+		{"startDelaySeconds: -1", `jmx.yml:1:20: startDelaySeconds: must not be negative`},
+		{"startDelaySeconds: 1.5", `startDelaySeconds: invalid number "1.5" (want an integer)`},
+		{"scrapeTimeoutSeconds: 0", `scrapeTimeoutSeconds: must be at least 1`},
+		{"hostPort: a:1\njmxUrl: service:jmx:rmi:///jndi/rmi://a:1/jmxrmi", `jmx.yml:2:9: at most one of hostPort and jmxUrl`},
+		{"rules:\n  - pattern: a\n    cache: maybe", `cache: invalid boolean "maybe"`},
 	}
 	for _, tc := range tests {
 		_, err := TranslateFile("jmx.yml", []byte(tc.yaml), FormatJMXExporter)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want %q", tc.yaml, err, tc.want)
 		}
-	}
-}
-
-func TestJMXExporterInferCounter(t *testing.T) {
-	cfg, err := TranslateFile("jmx.yml", []byte("inferCounterTypeFromName: true\nrules:\n  - pattern: '(a)'\n    name: x_$1_total\n  - pattern: b\n    name: y_total\n    type: GAUGE\n  - pattern: c\n    name: z\n"), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, r := range cfg.Rules {
-		got = append(got, r.Name+" "+r.Type.String()+" "+strconv.FormatBool(r.TypeSet))
-	}
-	if diff := cmp.Diff([]string{"x_${1}_total counter true", "y_total gauge true", "z untyped false"}, got); diff != "" {
-		t.Errorf("types (-want +got):\n%s", diff)
 	}
 }
 

@@ -23,13 +23,22 @@ func jmxAttrSpan(s string) (start, end int, ok bool) {
 	return start, end, true
 }
 
-// jmxSnakeMatch returns s with its attribute name in snake case.
-func jmxSnakeMatch(s string) string {
+// jmxRuleMatch returns the match string a jmx_exporter rule sees: with the
+// attribute name in snake case (attrNameSnakeCase) and the value replaced
+// by "<cache>" (cache).
+func jmxRuleMatch(s string, snake, cache bool) string {
 	start, end, ok := jmxAttrSpan(s)
 	if !ok {
 		return s
 	}
-	return s[:start] + SnakeCase(s[start:end]) + s[end:]
+	attr, value := s[start:end], s[end+2:]
+	if snake {
+		attr = SnakeCase(attr)
+	}
+	if cache {
+		value = "<cache>"
+	}
+	return s[:start] + attr + ": " + value
 }
 
 // jmxSnakeDefaultName replaces the attribute name at the end of a

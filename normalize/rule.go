@@ -105,6 +105,15 @@ type RuleConfig struct {
 	// the bean string with the attribute name in snake case, and its
 	// default name uses that form too. Regex rules only.
 	AttrNameSnakeCase bool
+	// CacheMatch is jmx_exporter's rule option `cache`: the rule matches
+	// the bean string with its value (after the attribute name's ": ")
+	// replaced by "<cache>", so that its result does not depend on the
+	// value. Regex rules only.
+	CacheMatch bool
+	// JMXLabels gives the rule's labels jmx_exporter's treatment: a label
+	// name made from captures goes through the rule set's name escaper,
+	// and a label whose name or value expands to "" is left out.
+	JMXLabels bool
 	// HelpTemplate says Help is a template like Name (Rosetta's own rules
 	// and jmx_exporter's); statsd_exporter's help is literal text.
 	HelpTemplate bool
@@ -152,6 +161,10 @@ type RuleSetConfig struct {
 	Unmatched                 Unmatched
 	LowercaseOutputName       bool
 	LowercaseOutputLabelNames bool
+	// InferCounterTypeFromName is jmx_exporter's inferCounterTypeFromName:
+	// a counter, gauge or untyped sample whose output name ends in _total
+	// becomes a counter, whatever its rule says.
+	InferCounterTypeFromName bool
 	// DuplicateLabel, when set, is jmx_exporter's `_objectname`: within
 	// one poll (a Replace batch), when samples of one name do not all have
 	// distinct label sets, every sample of that name gets this label, whose

@@ -23,7 +23,9 @@ type RuleSet struct {
 	unmatch Unmatched
 	lcName  bool
 	lcLabel bool
-	escape  func(string) string
+	// inferCounter is RuleSetConfig.InferCounterTypeFromName.
+	inferCounter bool
+	escape       func(string) string
 	// dupLabel is RuleSetConfig.DuplicateLabel.
 	dupLabel string
 	// opts for records no rule matched
@@ -79,12 +81,13 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		d.MatchType = MatchGlob
 	}
 	rs := &RuleSet{
-		id:       ruleSetIDs.Add(1),
-		unmatch:  cfg.Unmatched,
-		lcName:   cfg.LowercaseOutputName,
-		lcLabel:  cfg.LowercaseOutputLabelNames,
-		escape:   cfg.Escape,
-		dupLabel: cfg.DuplicateLabel,
+		id:           ruleSetIDs.Add(1),
+		unmatch:      cfg.Unmatched,
+		lcName:       cfg.LowercaseOutputName,
+		lcLabel:      cfg.LowercaseOutputLabelNames,
+		inferCounter: cfg.InferCounterTypeFromName,
+		escape:       cfg.Escape,
+		dupLabel:     cfg.DuplicateLabel,
 	}
 	if rs.escape == nil {
 		rs.escape = EscapeMetricName
@@ -221,18 +224,25 @@ func (rs *RuleSet) find(s string, t Type) (*rule, []string) {
 	if idx, caps := rs.tries[typeClass(t)].match(s, caps, all[8:8:16]); idx >= 0 {
 		return rs.rules[idx], caps
 	}
-	orig, snake := s, ""
+	// variants[snake|cache<<1] are the jmx_exporter rule options' views
+	// of the match string, made once each when a rule needs them.
+	var variants [4]string
+	variants[0] = s
 	for _, r := range rs.regexes {
 		if mt := r.cfg.MatchMetricType; mt != TypeUntyped && mt != t {
 			continue
 		}
-		s = orig
+		v := 0
 		if r.cfg.AttrNameSnakeCase {
-			if snake == "" {
-				snake = jmxSnakeMatch(orig)
-			}
-			s = snake
+			v |= 1
 		}
+		if r.cfg.CacheMatch {
+			v |= 2
+		}
+		if v != 0 && variants[v] == "" {
+			variants[v] = jmxRuleMatch(variants[0], v&1 != 0, v&2 != 0)
+		}
+		s = variants[v]
 		m := r.re.FindStringSubmatchIndex(s)
 		if m == nil {
 			continue
@@ -276,11 +286,19 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 		}
 	}
 	if len(r.labels) > 0 {
-		e.labels = make(Labels, len(r.labels))
-		for i, lt := range r.labels {
+		e.labels = make(Labels, 0, len(r.labels))
+		for _, lt := range r.labels {
 			var n, v string
 			n = lt.name.expandString(buf, caps)
 			v = lt.value.expandString(buf, caps)
+			if r.cfg.JMXLabels {
+				if lt.name.hasRefs() {
+					n = rs.escape(n)
+				}
+				if n == "" || v == "" {
+					continue
+				}
+			}
 			if rs.lcLabel {
 				n = strings.ToLower(n)
 			}
@@ -290,7 +308,7 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 			if lt.value.hasRefs() && !utf8.ValidString(v) && e.invalid == "" {
 				e.invalid = "invalid_label_value"
 			}
-			e.labels[i] = Label{Name: n, Value: v}
+			e.labels = append(e.labels, Label{Name: n, Value: v})
 		}
 		e.labels = sortLabels(e.labels)
 	}
@@ -427,6 +445,12 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 		}
 		if r.cfg.Scale != nil {
 			s.Value *= *r.cfg.Scale
+		}
+	}
+	if rs.inferCounter && strings.HasSuffix(s.Name, "_total") {
+		switch s.Type {
+		case TypeUntyped, TypeGauge:
+			s.Type = TypeCounter
 		}
 	}
 	if s.Type == TypeCounter && rec.Delta && rec.Dist == nil {

@@ -120,6 +120,11 @@ func loadConfig(f *runFlags, reg *inputs.Registry, logger *slog.Logger) (*loaded
 		lc.files = append(lc.files, f.configFile)
 	}
 	for _, in := range ins {
+		for _, w := range in.Warnings {
+			if logger != nil {
+				logger.Warn("config: "+w, "input", in.Name)
+			}
+		}
 		lc.specs = append(lc.specs, inputSpec{
 			name:        in.Name,
 			typ:         in.Type,

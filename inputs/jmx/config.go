@@ -9,8 +9,8 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -52,6 +52,9 @@ type Config struct {
 	// min(10s, Interval).
 	Interval time.Duration `yaml:"interval"`
 	Timeout  time.Duration `yaml:"timeout"`
+	// StartDelay postpones the first poll (jmx_exporter's
+	// startDelaySeconds: its scrapes fail until then).
+	StartDelay time.Duration `yaml:"start_delay"`
 	// Connections is how many calls run in parallel.
 	Connections int `yaml:"connections"`
 	// IncludeObjectNames and ExcludeObjectNames are ObjectName patterns
@@ -70,12 +73,17 @@ type Config struct {
 	LowercaseOutputLabelNames bool `yaml:"lowercase_output_label_names"`
 	// MaxReplyBytes bounds one decoded reply.
 	MaxReplyBytes int64 `yaml:"max_reply_bytes"`
-	// JMXExporterConfig is a jmx_exporter config file whose connection and
-	// bean-selection keys (hostPort, jmxUrl, username, password, ssl,
-	// include/exclude object names and their old aliases,
-	// excludeJvmMetrics) fill the fields left unset here. Its rules are
-	// loaded by listing the same file under the input's mapping_files.
+	// JMXExporterConfig is a whole jmx_exporter config file: its
+	// connection and bean-selection keys (hostPort, jmxUrl, username,
+	// password, ssl with its key stores, startDelaySeconds,
+	// scrapeTimeoutSeconds, include/exclude object names and their old
+	// aliases, excludeJvmMetrics, attribute filters, metricCustomizers)
+	// fill the fields left unset here, and its rules start the input's
+	// rule set (RuleFiles). A relative path is taken from the working
+	// directory.
 	JMXExporterConfig string `yaml:"jmx_exporter_config"`
+	// jmxExporterFile is JMXExporterConfig made absolute, for RuleFiles.
+	jmxExporterFile string
 	// EmitStringValues also emits String and enum attributes as records
 	// (marked NoValue), for rules whose `value` template takes the value
 	// from the match string (info-style metrics). It is turned on by a
@@ -136,6 +144,16 @@ type TLSConfig struct {
 	KeyFile            string `yaml:"key_file"`
 	ServerName         string `yaml:"server_name"`
 	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+	// KeyStore holds the client certificate and key, TrustStore the
+	// certificates trusted besides the system's (jmx_exporter's
+	// ssl.keyStore and ssl.trustStore).
+	KeyStore   KeyStore `yaml:"key_store"`
+	TrustStore KeyStore `yaml:"trust_store"`
+	// Protocols (TLSv1.2, TLSv1.3, ...) and Ciphers (standard suite
+	// names) restrict the handshake, as jmx_exporter's ssl.protocols and
+	// ssl.ciphers.
+	Protocols []string `yaml:"protocols"`
+	Ciphers   []string `yaml:"ciphers"`
 }
 
 // Secret is a string that never prints.
@@ -171,11 +189,33 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 		return nil, errpos.At(t, "jmx input: timeout %q must not exceed interval %q", cfg.Timeout, cfg.Interval)
 	}
 	if cfg.JMXExporterConfig != "" {
-		if err := cfg.loadJMXExporter(cfg.JMXExporterConfig); err != nil {
+		set := map[string]bool{}
+		if n := resolveAlias(node); n != nil && n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				set[n.Content[i].Value] = true
+			}
+		}
+		if err := cfg.loadJMXExporter(cfg.JMXExporterConfig, set); err != nil {
 			return nil, fmt.Errorf("jmx_exporter_config: %w", errpos.InFile(errpos.FromYAML(err), cfg.JMXExporterConfig))
 		}
 	}
 	return &cfg, nil
+}
+
+// RuleFiles implements inputs.RuleFiles: a jmx_exporter_config is the
+// whole jmx_exporter file, its rules included.
+func (c *Config) RuleFiles() []inputs.RuleFile {
+	if c.jmxExporterFile == "" {
+		return nil
+	}
+	return []inputs.RuleFile{{File: c.jmxExporterFile, Format: "jmx_exporter"}}
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
 }
 
 // checkKeys reports keys of mapping n that t (a struct) has no yaml field
@@ -219,6 +259,8 @@ var jvmDomains = []string{"com.sun.management", "java.lang", "java.nio", "java.u
 // jmxExporterFile is the part of a jmx_exporter config the input reads.
 // Other keys (rules and the exporter's own settings) are accepted.
 type jmxExporterFile struct {
+	StartDelaySeconds    *int                `yaml:"startDelaySeconds"`
+	ScrapeTimeoutSeconds *int                `yaml:"scrapeTimeoutSeconds"`
 	HostPort             string              `yaml:"hostPort"`
 	JMXURL               string              `yaml:"jmxUrl"`
 	Username             string              `yaml:"username"`
@@ -250,32 +292,114 @@ type jmxExporterFile struct {
 	} `yaml:"rules"`
 }
 
-var envRefRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
-// resolveEnv replaces ${VAR} as jmx_exporter's VariableResolver does.
-func resolveEnv(s string) string {
-	return envRefRE.ReplaceAllStringFunc(s, func(m string) string {
-		return os.Getenv(m[2 : len(m)-1])
-	})
+// resolveEnv is jmx_exporter's VariableResolver: a value that is, once
+// trimmed, exactly ${NAME} is the environment variable NAME, trimmed; it
+// must be set and not blank. Anything else is taken literally.
+func resolveEnv(s string) (string, error) {
+	t := strings.TrimSpace(s)
+	if t == "${}" || !strings.HasPrefix(t, "${") || !strings.HasSuffix(t, "}") {
+		return s, nil
+	}
+	name := strings.TrimSpace(t[2 : len(t)-1])
+	if name == "" {
+		return "", fmt.Errorf("invalid environment variable name %q", t)
+	}
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return "", fmt.Errorf("environment variable %q not defined", t)
+	}
+	if v = strings.TrimSpace(v); v == "" {
+		return "", fmt.Errorf("environment variable %q is empty", t)
+	}
+	return v, nil
 }
 
-func (c *Config) loadJMXExporter(file string) error {
+// jmxExporterSSL is jmx_exporter's ssl map.
+type jmxExporterSSL struct {
+	Enabled    bool                 `yaml:"enabled"`
+	KeyStore   *jmxExporterKeyStore `yaml:"keyStore"`
+	TrustStore *jmxExporterKeyStore `yaml:"trustStore"`
+	Protocols  yaml.Node            `yaml:"protocols"`
+	Ciphers    yaml.Node            `yaml:"ciphers"`
+}
+
+type jmxExporterKeyStore struct {
+	Filename string `yaml:"filename"`
+	Type     string `yaml:"type"`
+	Password string `yaml:"password"`
+}
+
+func (k *jmxExporterKeyStore) keyStore() KeyStore {
+	if k == nil {
+		return KeyStore{}
+	}
+	return KeyStore{File: k.Filename, Type: k.Type, Password: Secret(k.Password)}
+}
+
+// javaList reads jmx_exporter's protocols and ciphers: a list, or one
+// comma-separated string; items trimmed.
+func javaList(n yaml.Node, key string) ([]string, error) {
+	var out []string
+	switch n.Kind {
+	case 0:
+		return nil, nil
+	case yaml.ScalarNode:
+		for _, p := range strings.Split(n.Value, ",") {
+			out = append(out, strings.TrimSpace(p))
+		}
+	case yaml.SequenceNode:
+		for _, it := range n.Content {
+			out = append(out, strings.TrimSpace(it.Value))
+		}
+	default:
+		return nil, fmt.Errorf("%d:%d: ssl %s: expected a list or a string", n.Line, n.Column, key)
+	}
+	return out, nil
+}
+
+// loadJMXExporter reads a jmx_exporter config into the fields the input's
+// own config (whose keys are set) leaves unset.
+func (c *Config) loadJMXExporter(file string, set map[string]bool) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
+		return err
+	}
+	if c.jmxExporterFile, err = filepath.Abs(file); err != nil {
 		return err
 	}
 	var f jmxExporterFile
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		return err
 	}
+	if f.HostPort != "" && f.JMXURL != "" {
+		return errors.New("at most one of hostPort and jmxUrl must be provided")
+	}
 	if c.HostPort == "" && c.JMXURL == "" && c.JolokiaURL == "" {
 		c.HostPort, c.JMXURL = f.HostPort, f.JMXURL
 	}
 	if c.Username == "" && f.Username != "" {
-		c.Username = resolveEnv(f.Username)
-		if c.Password == "" && c.PasswordEnv == "" && c.PasswordFile == "" {
-			c.Password = Secret(resolveEnv(f.Password))
+		if c.Username, err = resolveEnv(f.Username); err != nil {
+			return fmt.Errorf("username: %w", err)
 		}
+		if c.Password == "" && c.PasswordEnv == "" && c.PasswordFile == "" {
+			pw, err := resolveEnv(f.Password)
+			if err != nil {
+				return fmt.Errorf("password: %w", err)
+			}
+			c.Password = Secret(pw)
+		}
+	}
+	if d := f.StartDelaySeconds; d != nil && !set["start_delay"] {
+		if *d < 0 {
+			return errors.New("startDelaySeconds must be non-negative")
+		}
+		c.StartDelay = time.Duration(*d) * time.Second
+	}
+	if t := f.ScrapeTimeoutSeconds; t != nil && !set["timeout"] {
+		if *t < 1 {
+			return errors.New("scrapeTimeoutSeconds must be at least 1")
+		}
+		c.Timeout = time.Duration(*t) * time.Second
 	}
 	switch f.SSL.Kind {
 	case 0:
@@ -284,20 +408,33 @@ func (c *Config) loadJMXExporter(file string) error {
 		if err := f.SSL.Decode(&on); err != nil {
 			return errpos.At(&f.SSL, "ssl: %w", err)
 		}
-		if on && os.Getenv("RMI_REGISTRY_SSL_DISABLED") != "true" {
+		if on && !strings.EqualFold(os.Getenv("RMI_REGISTRY_SSL_DISABLED"), "true") {
 			c.RegistrySSL = true
 		}
 	default:
-		var m struct {
-			Enabled bool `yaml:"enabled"`
-		}
+		var m jmxExporterSSL
 		if err := f.SSL.Decode(&m); err != nil {
 			return errpos.At(&f.SSL, "ssl: %w", err)
 		}
-		if m.Enabled && os.Getenv("RMI_REGISTRY_SSL_DISABLED") != "true" {
+		if m.Enabled && !strings.EqualFold(os.Getenv("RMI_REGISTRY_SSL_DISABLED"), "true") {
 			c.RegistrySSL = true
 		}
-		// Java keystores cannot be read here: trust comes from tls.ca_file.
+		if c.TLS.KeyStore.File == "" && c.TLS.CertFile == "" {
+			c.TLS.KeyStore = m.KeyStore.keyStore()
+		}
+		if c.TLS.TrustStore.File == "" {
+			c.TLS.TrustStore = m.TrustStore.keyStore()
+		}
+		if c.TLS.Protocols == nil {
+			if c.TLS.Protocols, err = javaList(m.Protocols, "protocols"); err != nil {
+				return err
+			}
+		}
+		if c.TLS.Ciphers == nil {
+			if c.TLS.Ciphers, err = javaList(m.Ciphers, "ciphers"); err != nil {
+				return err
+			}
+		}
 	}
 	if len(c.IncludeObjectNames) == 0 {
 		c.IncludeObjectNames = append(append(c.IncludeObjectNames, f.IncludeObjectNames...), f.WhitelistObjectNames...)
@@ -469,6 +606,16 @@ func (c *Config) Validate() error {
 	if (c.TLS.CertFile == "") != (c.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("tls cert_file and key_file must be set together"))
 	}
+	if c.TLS.CertFile != "" && c.TLS.KeyStore.File != "" {
+		errs = append(errs, errors.New("tls cert_file and key_store are mutually exclusive"))
+	}
+	if c.StartDelay < 0 {
+		errs = append(errs, fmt.Errorf("start_delay %q must not be negative", c.StartDelay))
+	}
+	// Key stores, protocols and ciphers are checked by loading them.
+	if _, err := c.TLS.build(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -493,16 +640,46 @@ func (c *Config) password() (string, error) {
 
 func (t *TLSConfig) build() (*tls.Config, error) {
 	cfg := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify} //nolint:gosec // the user's choice
+	var pool *x509.CertPool
+	if t.TrustStore.File != "" {
+		// jmx_exporter trusts the system's certificates and the trust
+		// store's.
+		certs, err := t.TrustStore.certificates()
+		if err != nil {
+			return nil, fmt.Errorf("tls trust_store: %w", err)
+		}
+		if pool, err = x509.SystemCertPool(); err != nil {
+			pool = x509.NewCertPool()
+		}
+		for _, c := range certs {
+			pool.AddCert(c)
+		}
+	}
 	if t.CAFile != "" {
 		pem, err := os.ReadFile(t.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("tls ca_file: %w", err)
 		}
-		pool := x509.NewCertPool()
+		if pool == nil {
+			pool = x509.NewCertPool()
+		}
 		if !pool.AppendCertsFromPEM(pem) {
 			return nil, fmt.Errorf("tls ca_file %q: no PEM certificates", t.CAFile)
 		}
-		cfg.RootCAs = pool
+	}
+	cfg.RootCAs = pool
+	if t.KeyStore.File != "" {
+		cert, err := t.KeyStore.certificate()
+		if err != nil {
+			return nil, fmt.Errorf("tls key_store: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	if err := applyProtocols(cfg, t.Protocols); err != nil {
+		return nil, err
+	}
+	if err := applyCiphers(cfg, t.Ciphers); err != nil {
+		return nil, err
 	}
 	if t.CertFile != "" {
 		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)

@@ -163,6 +163,16 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 		s = nil
 	}
 	defer closeSession()
+	if d.cfg.StartDelay > 0 {
+		// jmx_exporter's startDelaySeconds: nothing is read before.
+		t := time.NewTimer(d.cfg.StartDelay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
 	tick := time.NewTicker(d.cfg.Interval)
 	defer tick.Stop()
 	for {

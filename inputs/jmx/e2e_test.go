@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -158,4 +159,110 @@ rules:
 			t.Errorf("help %q", s.Help)
 		}
 	}
+}
+
+// TestJMXExporterConfigIsTheWholeFile: a jmx_exporter config named once,
+// as jmx_exporter_config, brings its rules too (as jmx_exporter reads
+// it). Listing it again under mapping_files changes nothing; rules beside
+// it add to it.
+func TestJMXExporterConfigIsTheWholeFile(t *testing.T) {
+	port := jmx.StartTestJVM(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "tomcat-like.yml")
+	data := `
+hostPort: 127.0.0.1:` + strconv.Itoa(port) + `
+lowercaseOutputName: true
+includeObjectNames: ["com.example:*"]
+rules:
+  - pattern: 'com.example<type=Types, name=(\w+)><>(Count): (.*)'
+    name: example_$2
+    labels:
+      bean: $1
+    type: GAUGE
+  - pattern: 'com.example<type=Stats, zone=(\w+), app="(.+)"><>Uptime'
+    name: app_uptime_seconds
+    labels:
+      zone: $1
+`
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := inputs.NewRegistry(jmx.NewFactory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`app_uptime_seconds{zone="eu"} untyped 3600`,
+		`example_count{bean="all"} gauge 42`,
+	}
+	tests := []struct {
+		name, extra string
+		rules       int
+		want        []string
+	}{
+		{"alone", "", 2, want},
+		{"listed again under mapping_files", "    mapping_files: [" + file + "]\n", 2, want},
+		{"rules beside it add to it", `    rules:
+      - match: 'com\.example<type=Model><>(Size): .*'
+        match_type: regex
+        name: model_${1}
+`, 3, append(slices.Clone(want), `model_size{} untyped 11`)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := filepath.Join(dir, "rosetta.yml")
+			body := "inputs:\n  - name: app\n    type: jmx\n    config:\n      jmx_exporter_config: " + file + "\n      interval: 200ms\n" + tc.extra
+			cfg, err := mappings.Parse(conf, []byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ins, err := mappings.Build(cfg, reg, mappings.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := ins[0]
+			if in.Rules.Len() != tc.rules {
+				t.Errorf("%d rules, want %d", in.Rules.Len(), tc.rules)
+			}
+			if len(in.Files) == 0 || in.Files[0] != file {
+				t.Errorf("watched files %q, want %s first", in.Files, file)
+			}
+			got := pollOnce(t, in, "app/127.0.0.1:"+strconv.Itoa(port))
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("samples (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// pollOnce runs a built input until its first non-empty poll and returns
+// its samples as sorted "name{labels} type value" lines.
+func pollOnce(t *testing.T, in mappings.Input, source string) []string {
+	t.Helper()
+	sk := &sink{last: map[string][]normalize.Sample{}, got: make(chan struct{}, 1)}
+	pipe := normalize.NewPipeline(normalize.PipelineSettings{Input: in.Name, Sink: sk}, in.Rules)
+	drv, err := in.Factory.New(inputs.Settings{Name: in.Name}, in.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- drv.Run(ctx, pipe) }()
+	select {
+	case <-sk.got:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no samples within 30s")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	sk.mu.Lock()
+	defer sk.mu.Unlock()
+	var got []string
+	for _, s := range sk.last[source] {
+		got = append(got, s.Name+s.Labels.String()+" "+s.Type.String()+" "+strconv.FormatFloat(s.Value, 'g', 6, 64))
+	}
+	sort.Strings(got)
+	return got
 }
