@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -176,7 +177,7 @@ func (d *decoder) javaInt(n *yaml.Node, key string) int64 {
 }
 
 func (d *decoder) jmxRule(n *yaml.Node, index int, warn func(*yaml.Node, string, ...any)) (normalize.RuleConfig, bool) {
-	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, MatchType: normalize.MatchRegex, JMXLabels: true}
+	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, MatchType: normalize.MatchRegex, JavaRegex: true, JMXLabels: true}
 	d.ruleIndex, d.ruleMatch = index, ""
 	if n.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -251,12 +252,13 @@ func (d *decoder) jmxRule(n *yaml.Node, index int, warn func(*yaml.Node, string,
 		return true
 	})
 	if hasPattern {
-		if err := checkJavaRegex(pattern); err != nil {
-			d.errf(patternNode, "pattern: %v", err)
+		// jmx_exporter compiles exactly this with java.util.regex.
+		r.Match = "^.*(?:" + pattern + ").*$"
+		var err error
+		if groups, err = normalize.JavaRegexGroups(r.Match); err != nil {
+			d.errf(patternNode, "pattern: %v", javaRegexError(err, pattern))
 			ok = false
 		}
-		r.Match = "^.*(?:" + pattern + ").*$"
-		groups = countGroups(pattern)
 	} else {
 		r.Match = "^.*$"
 	}
@@ -295,33 +297,15 @@ func (d *decoder) jmxRule(n *yaml.Node, index int, warn func(*yaml.Node, string,
 	return r, ok
 }
 
-// countGroups counts capturing groups of a (checked) Java pattern: every
-// "(" not escaped, not in a class, and not followed by "?" (except
-// named groups "(?<name>").
-func countGroups(p string) int {
-	n := 0
-	inClass := false
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; {
-		case c == '\\':
-			i++
-		case inClass:
-			if c == ']' {
-				inClass = false
-			}
-		case c == '[':
-			inClass = true
-		case c == '(':
-			if i+1 < len(p) && p[i+1] == '?' {
-				if i+2 < len(p) && p[i+2] == '<' && i+3 < len(p) && p[i+3] != '=' && p[i+3] != '!' {
-					n++
-				}
-				continue
-			}
-			n++
-		}
+// javaRegexError gives a pattern error its column in the pattern as
+// written (jmx_exporter's wrapper "^.*(?:" comes before it).
+func javaRegexError(err error, pattern string) error {
+	var je *normalize.JavaRegexError
+	if !errors.As(err, &je) {
+		return err
 	}
-	return n
+	col := min(max(je.Offset-len("^.*(?:"), 0), len(pattern)) + 1
+	return fmt.Errorf("column %d: %s", col, je.Desc)
 }
 
 // javaTemplate converts a java.util.regex.Matcher replacement ($1, ${name},
@@ -420,75 +404,4 @@ func safeLiteral(s string, atStart bool) string {
 		}
 	}
 	return b.String()
-}
-
-// checkJavaRegex reports the first Java regex construct RE2 lacks, with
-// its column in the pattern.
-func checkJavaRegex(p string) error {
-	inClass := false
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		at := func(construct string) error {
-			return fmt.Errorf("column %d: %s is a Java regex construct RE2 does not support", i+1, construct)
-		}
-		if c == '\\' && i+1 < len(p) {
-			n := p[i+1]
-			switch {
-			case n >= '1' && n <= '9' && !inClass:
-				return at(`a backreference (\` + string(n) + `)`)
-			case n == 'k' && i+2 < len(p) && p[i+2] == '<':
-				return at(`a named backreference (\k<...>)`)
-			case n == 'p' || n == 'P':
-				if strings.HasPrefix(p[i+2:], "{java") || strings.HasPrefix(p[i+2:], "{Is") || strings.HasPrefix(p[i+2:], "{In") {
-					end := strings.IndexByte(p[i:], '}')
-					if end < 0 {
-						end = len(p) - i - 1
-					}
-					return at(`the character class ` + p[i:i+end+1])
-				}
-			case n == 'h' || n == 'H' || n == 'R' || n == 'X' || n == 'G' || n == 'Z' || n == 'e' || n == 'V' || n == 'v':
-				return at(`\` + string(n))
-			}
-			i++
-			continue
-		}
-		if inClass {
-			switch {
-			case c == ']':
-				inClass = false
-			case c == '&' && i+1 < len(p) && p[i+1] == '&':
-				return at("a character class intersection (&&)")
-			case c == '[':
-				return at("a nested character class")
-			}
-			continue
-		}
-		switch c {
-		case '[':
-			inClass = true
-			if i+1 < len(p) && p[i+1] == ']' {
-				i++ // "[]...]": a leading ] is literal
-			} else if i+2 < len(p) && p[i+1] == '^' && p[i+2] == ']' {
-				i += 2
-			}
-		case '(':
-			switch {
-			case strings.HasPrefix(p[i:], "(?="):
-				return at("a lookahead (?=...)")
-			case strings.HasPrefix(p[i:], "(?!"):
-				return at("a negative lookahead (?!...)")
-			case strings.HasPrefix(p[i:], "(?<="):
-				return at("a lookbehind (?<=...)")
-			case strings.HasPrefix(p[i:], "(?<!"):
-				return at("a negative lookbehind (?<!...)")
-			case strings.HasPrefix(p[i:], "(?>"):
-				return at("an atomic group (?>...)")
-			}
-		case '+':
-			if i > 0 && (p[i-1] == '*' || p[i-1] == '+' || p[i-1] == '?' || p[i-1] == '}') && !(i > 1 && p[i-2] == '\\') {
-				return at("a possessive quantifier (" + p[i-1:i+1] + ")")
-			}
-		}
-	}
-	return nil
 }

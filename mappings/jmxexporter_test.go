@@ -95,12 +95,13 @@ func TestTranslateJMXExporter(t *testing.T) {
 
 func TestJMXExporterErrors(t *testing.T) {
 	tests := []struct{ yaml, want string }{
-		{"rules:\n  - pattern: 'a(?=b)'\n    name: x", `jmx.yml:2:14: rule 1 ("a(?=b)"): pattern: column 2: a lookahead (?=...) is a Java regex construct RE2 does not support`},
-		{"rules:\n  - pattern: '(a)\\1'\n    name: x", `pattern: column 4: a backreference (\1)`},
-		{"rules:\n  - pattern: 'a++'\n    name: x", `column 3: a possessive quantifier (++)`},
-		{"rules:\n  - pattern: '(?>a)'\n    name: x", `an atomic group`},
-		{"rules:\n  - pattern: '\\p{javaLowerCase}'\n    name: x", `the character class \p{javaLowerCase}`},
-		{"rules:\n  - pattern: '[a-z&&[^b]]'\n    name: x", `intersection`},
+		{"rules:\n  - pattern: 'a**'\n    name: x", `jmx.yml:2:14: rule 1 ("a**"): pattern: column 3: Dangling meta character '*'`},
+		{"rules:\n  - pattern: 'a{foo}'\n    name: x", `pattern: column 2: Illegal repetition`},
+		{"rules:\n  - pattern: '[z-a]'\n    name: x", `pattern: column 4: Illegal character range`},
+		{"rules:\n  - pattern: '(a'\n    name: x", `pattern: column 3: Unclosed group`},
+		{"rules:\n  - pattern: '\\p{Foo}'\n    name: x", `Unknown character property name {Foo}`},
+		{"rules:\n  - pattern: '(?<a>x)(?<a>y)'\n    name: x", `Named capturing group <a> is already defined`},
+		{"rules:\n  - pattern: '(?m)^a'\n    name: x", `the flag (?m) is not supported by Rosetta`},
 		{"rules:\n  - name: x", `name needs a pattern`},
 		{"rules:\n  - pattern: a\n    help: h", `help and labels need a name`},
 		{"rules:\n  - pattern: a\n    name: x_$2", `no group 2`},

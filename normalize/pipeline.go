@@ -273,11 +273,14 @@ var (
 		"Records each rule matched since its rule set was loaded (rule is file:line).", []string{"rule"}, nil)
 	rulesDesc = prometheus.NewDesc("rosetta_rules",
 		"Rules in the rule set in use.", nil, nil)
+	regexTimeoutsDesc = prometheus.NewDesc("rosetta_rule_regex_timeouts_total",
+		"Matches of a backtracking (Java) regex rule that ran out of time and were skipped, since its rule set was loaded; after 8 the rule is skipped for every new string.", []string{"rule"}, nil)
 )
 
 func (c *ruleCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- ruleHitsDesc
 	ch <- rulesDesc
+	ch <- regexTimeoutsDesc
 }
 
 func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
@@ -285,6 +288,9 @@ func (c *ruleCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(rulesDesc, prometheus.GaugeValue, float64(len(rs.rules)))
 	for _, r := range rs.rules {
 		ch <- prometheus.MustNewConstMetric(ruleHitsDesc, prometheus.CounterValue, float64(r.hits.n.Load()), r.id)
+		if r.re != nil && r.re.backtracking() {
+			ch <- prometheus.MustNewConstMetric(regexTimeoutsDesc, prometheus.CounterValue, float64(r.re.timeouts.Load()), r.id)
+		}
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -110,6 +109,9 @@ type RuleConfig struct {
 	// replaced by "<cache>", so that its result does not depend on the
 	// value. Regex rules only.
 	CacheMatch bool
+	// JavaRegex says a regex Match is a java.util.regex pattern, matched
+	// with Java's meaning (and its matches(): the whole string).
+	JavaRegex bool
 	// JMXLabels gives the rule's labels jmx_exporter's treatment: a label
 	// name made from captures goes through the rule set's name escaper,
 	// and a label whose name or value expands to "" is left out.
@@ -161,6 +163,9 @@ type RuleSetConfig struct {
 	Unmatched                 Unmatched
 	LowercaseOutputName       bool
 	LowercaseOutputLabelNames bool
+	// RegexTimeout bounds one match of a backtracking (Java) regex; 0
+	// means DefaultRegexTimeout.
+	RegexTimeout time.Duration
 	// InferCounterTypeFromName is jmx_exporter's inferCounterTypeFromName:
 	// a counter, gauge or untyped sample whose output name ends in _total
 	// becomes a counter, whatever its rule says.
@@ -231,7 +236,7 @@ type rule struct {
 	id    string
 	index int32
 	cfg   RuleConfig
-	re    *regexp.Regexp
+	re    *regex
 	stars int // glob captures
 
 	name     template
@@ -261,7 +266,7 @@ func (r *rule) compileTemplate(t string) template {
 
 // compileRule checks and compiles c; the glob pattern has been added to
 // the tries by the caller, which passes the star count.
-func compileRule(c RuleConfig, d *Defaults, idx int32) (*rule, []error) {
+func compileRule(c RuleConfig, d *Defaults, idx int32, regexTimeout time.Duration) (*rule, []error) {
 	var errs []error
 	fail := func(pos Pos, format string, args ...any) {
 		if pos.Line == 0 {
@@ -280,7 +285,13 @@ func compileRule(c RuleConfig, d *Defaults, idx int32) (*rule, []error) {
 	case c.Match == "":
 		fail(Pos{}, "match is empty")
 	case r.cfg.MatchType == MatchRegex:
-		re, err := regexp.Compile(c.Match)
+		var re *regex
+		var err error
+		if c.JavaRegex {
+			re, err = compileJava(c.Match, regexTimeout)
+		} else {
+			re, err = compileRE2(c.Match)
+		}
 		if err != nil {
 			fail(Pos{}, "invalid regex %q: %w", c.Match, err)
 		} else {

@@ -106,7 +106,7 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		if c.Index == 0 {
 			c.Index = i + 1
 		}
-		r, rerrs := compileRule(c, &d, int32(i))
+		r, rerrs := compileRule(c, &d, int32(i), cfg.RegexTimeout)
 		errs = append(errs, rerrs...)
 		r.id = ruleID(&c, i)
 		if n := ids[r.id]; n > 0 {
@@ -243,17 +243,12 @@ func (rs *RuleSet) find(s string, t Type) (*rule, []string) {
 			variants[v] = jmxRuleMatch(variants[0], v&1 != 0, v&2 != 0)
 		}
 		s = variants[v]
-		m := r.re.FindStringSubmatchIndex(s)
-		if m == nil {
+		var ok bool
+		caps, ok, _ = r.re.submatch(s, caps[:0])
+		if !ok {
+			// A backtracking match that ran out of time is skipped
+			// (counted per rule: rosetta_rule_regex_timeouts_total).
 			continue
-		}
-		caps = caps[:0]
-		for i := 0; i < len(m); i += 2 {
-			if m[i] < 0 {
-				caps = append(caps, "")
-			} else {
-				caps = append(caps, s[m[i]:m[i+1]])
-			}
 		}
 		return r, caps
 	}

@@ -73,7 +73,10 @@ func compileGlobTemplate(t string, captureCount int) template {
 // regexp.Expand syntax: $name or ${name}, where name is a group number or
 // a named group; $$ is a literal $. $0 is the whole match, an unknown name
 // expands to "".
-func compileRegexTemplate(t string, re *regexp.Regexp) template {
+func compileRegexTemplate(t string, re interface {
+	NumSubexp() int
+	SubexpNames() []string
+}) template {
 	if !strings.Contains(t, "$") {
 		return literalTemplate(t)
 	}

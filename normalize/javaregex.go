@@ -1,0 +1,1102 @@
+package normalize
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Java regular expressions (java.util.regex.Pattern, what jmx_exporter's
+// patterns are) are translated here into a pattern that means the same to
+// Go: Java's character classes (nested, intersected, negated, ASCII case
+// folding, \p{javaLowerCase}, POSIX names) are computed and written out as
+// plain ranges; `.`, `$`, \s, \h, \v, \R and (?i) get their Java meaning
+// explicitly. What RE2 can express stays on RE2; lookaround, atomic groups,
+// possessive quantifiers, backreferences and counts over 1000 need the
+// backtracking engine and are written in its (.NET) syntax. What Java
+// rejects is an error with its offset; the few Java constructs Rosetta
+// cannot reproduce are clear errors too.
+
+// JavaRegexError is a syntax error in a Java pattern.
+type JavaRegexError struct {
+	// Offset is the byte offset in the pattern where the error was found.
+	Offset int
+	Desc   string
+}
+
+func (e *JavaRegexError) Error() string {
+	return fmt.Sprintf("offset %d: %s", e.Offset, e.Desc)
+}
+
+// javaTranslation is a translated Java pattern.
+type javaTranslation struct {
+	expr string
+	// backtrack: expr is for the backtracking engine (.NET syntax);
+	// otherwise it is RE2 syntax.
+	backtrack bool
+	// names[i] is the name of group i ("" if unnamed); len(names) is the
+	// number of groups plus one.
+	names []string
+}
+
+// translateJava translates pattern p.
+func translateJava(p string) (*javaTranslation, error) {
+	// A first pass counts groups (a backreference may name a later one)
+	// and finds out whether RE2 will do.
+	t := &javaTranslator{src: p}
+	if err := t.run(); err != nil {
+		return nil, err
+	}
+	// Java's matches(): the whole input, whatever the pattern's top
+	// level alternatives are.
+	if !t.needBT {
+		return &javaTranslation{expr: `\A(?:` + t.out.String() + `)\z`, names: t.names}, nil
+	}
+	t2 := &javaTranslator{src: p, bt: true, totalGroups: len(t.names) - 1}
+	if err := t2.run(); err != nil {
+		return nil, err
+	}
+	return &javaTranslation{expr: `\A(?:` + t2.out.String() + `)\z`, backtrack: true, names: t2.names}, nil
+}
+
+// JavaRegexGroups checks a Java pattern (whether Java accepts it, and
+// whether Rosetta can reproduce what it means; the error is a
+// *JavaRegexError) and returns its number of capturing groups.
+func JavaRegexGroups(p string) (int, error) {
+	tr, err := translateJava(p)
+	if err != nil {
+		return 0, err
+	}
+	return len(tr.names) - 1, nil
+}
+
+// Java flags Rosetta handles.
+const (
+	flagI uint8 = 1 << iota // CASE_INSENSITIVE
+	flagS                   // DOTALL
+	flagX                   // COMMENTS
+	flagU                   // UNICODE_CASE
+)
+
+type javaTranslator struct {
+	src string
+	pos int
+	bt  bool // writing for the backtracking engine
+	out strings.Builder
+
+	flags        uint8
+	names        []string
+	totalGroups  int // groups in the whole pattern (second pass)
+	needBT       bool
+	inLookbehind int
+	// atomStart is where the atom a quantifier applies to starts in out.
+	atomStart int
+}
+
+func (t *javaTranslator) errAt(pos int, format string, args ...any) error {
+	return &JavaRegexError{Offset: pos, Desc: fmt.Sprintf(format, args...)}
+}
+
+// needs marks a construct only the backtracking engine has.
+func (t *javaTranslator) needs() { t.needBT = true }
+
+func (t *javaTranslator) run() error {
+	t.names = []string{""}
+	if err := t.alternation(0); err != nil {
+		return err
+	}
+	if t.pos < len(t.src) {
+		return t.errAt(t.pos, "Unmatched closing ')'")
+	}
+	return nil
+}
+
+func (t *javaTranslator) eof() bool { return t.pos >= len(t.src) }
+
+// peek returns the next character, skipping whitespace and comments in
+// COMMENTS mode (as Java's peek does everywhere).
+func (t *javaTranslator) peek() rune {
+	t.skipComments()
+	if t.eof() {
+		return -1
+	}
+	c, _ := decodeRune(t.src[t.pos:])
+	return c
+}
+
+func (t *javaTranslator) next() rune {
+	c := t.peek()
+	if c >= 0 {
+		_, n := decodeRune(t.src[t.pos:])
+		t.pos += n
+	}
+	return c
+}
+
+// raw reads the next character as it is (inside escapes and \Q...\E).
+func (t *javaTranslator) raw() rune {
+	if t.eof() {
+		return -1
+	}
+	c, n := decodeRune(t.src[t.pos:])
+	t.pos += n
+	return c
+}
+
+func (t *javaTranslator) skipComments() {
+	if t.flags&flagX == 0 {
+		return
+	}
+	for !t.eof() {
+		c := t.src[t.pos]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			t.pos++
+		case c == '#':
+			for !t.eof() && t.src[t.pos] != '\n' && t.src[t.pos] != '\r' {
+				t.pos++
+			}
+		default:
+			return
+		}
+	}
+}
+
+// alternation: sequence ('|' sequence)*, up to ')' or the end.
+func (t *javaTranslator) alternation(depth int) error {
+	saved := t.flags
+	defer func() { t.flags = saved }()
+	for {
+		if err := t.sequence(depth); err != nil {
+			return err
+		}
+		if t.peek() != '|' {
+			return nil
+		}
+		t.next()
+		t.out.WriteByte('|')
+	}
+}
+
+// sequence: atoms with their quantifiers.
+func (t *javaTranslator) sequence(depth int) error {
+	for {
+		c := t.peek()
+		switch c {
+		case -1, '|':
+			return nil
+		case ')':
+			if depth == 0 {
+				return t.errAt(t.pos, "Unmatched closing ')'")
+			}
+			return nil
+		case '*', '+', '?':
+			return t.errAt(t.pos, "Dangling meta character '%c'", c)
+		case '{':
+			return t.errAt(t.pos, "Illegal repetition")
+		}
+		t.atomStart = t.out.Len()
+		quantifiable, err := t.atom(depth)
+		if err != nil {
+			return err
+		}
+		start := t.atomStart
+		if err := t.quantifiers(start, quantifiable); err != nil {
+			return err
+		}
+	}
+}
+
+// quantifiers applies the quantifiers after an atom written from start.
+func (t *javaTranslator) quantifiers(start int, quantifiable bool) error {
+	first := true
+	for {
+		qpos := t.pos
+		c := t.peek()
+		var q string
+		bigCount := false
+		switch c {
+		case '*', '+', '?':
+			if !first {
+				return t.errAt(t.pos, "Dangling meta character '%c'", c)
+			}
+			t.next()
+			q = string(c)
+		case '{':
+			save := t.pos
+			t.next()
+			lo, hi, ok := t.curly()
+			if !ok {
+				t.pos = save
+				return t.errAt(save, "Illegal repetition")
+			}
+			if hi >= 0 && hi < lo {
+				return t.errAt(t.pos-1, "Illegal repetition range")
+			}
+			if !first {
+				// Java accepts a count after a quantifier (a*{2}) and it
+				// changes nothing: a{1,2}{3} does not match "aaa".
+				if c := t.peek(); c == '?' || c == '+' {
+					t.next()
+				}
+				continue
+			}
+			bigCount = lo > 1000 || hi > 1000
+			switch {
+			case hi == lo:
+				q = fmt.Sprintf("{%d}", lo)
+			case hi < 0:
+				q = fmt.Sprintf("{%d,}", lo)
+			default:
+				q = fmt.Sprintf("{%d,%d}", lo, hi)
+			}
+		default:
+			return nil
+		}
+		_ = qpos
+		atom := t.out.String()[start:]
+		if !quantifiable || !first {
+			// wrap lookarounds, anchors and quantified atoms
+			atom = "(?:" + atom + ")"
+		}
+		mode := ""
+		switch t.peek() {
+		case '?':
+			t.next()
+			mode = "?"
+		case '+':
+			t.next()
+			mode = "+"
+		}
+		if bigCount {
+			t.needs()
+		}
+		var b strings.Builder
+		switch {
+		case mode == "+" && t.bt:
+			b.WriteString("(?>" + atom + q + ")")
+		case mode == "+":
+			t.needs()
+			b.WriteString(atom + q)
+		default:
+			b.WriteString(atom + q + mode)
+		}
+		s := t.out.String()[:start] + b.String()
+		t.out.Reset()
+		t.out.WriteString(s)
+		first = false
+		quantifiable = false
+	}
+}
+
+// curly reads "n}", "n,}" or "n,m}" after '{'; hi is -1 for no bound.
+func (t *javaTranslator) curly() (lo, hi int, ok bool) {
+	num := func() (int, bool) {
+		start := t.pos
+		for !t.eof() && t.src[t.pos] >= '0' && t.src[t.pos] <= '9' {
+			t.pos++
+		}
+		if t.pos == start {
+			return 0, false
+		}
+		n, err := strconv.Atoi(t.src[start:t.pos])
+		return n, err == nil
+	}
+	lo, ok = num()
+	if !ok {
+		return 0, 0, false
+	}
+	hi = lo
+	if !t.eof() && t.src[t.pos] == ',' {
+		t.pos++
+		hi = -1
+		if !t.eof() && t.src[t.pos] != '}' {
+			if hi, ok = num(); !ok {
+				return 0, 0, false
+			}
+		}
+	}
+	if t.eof() || t.src[t.pos] != '}' {
+		return 0, 0, false
+	}
+	t.pos++
+	return lo, hi, true
+}
+
+// atom writes one atom; quantifiable is false for zero-width ones that
+// need a group before a quantifier.
+func (t *javaTranslator) atom(depth int) (quantifiable bool, err error) {
+	pos := t.pos
+	c := t.next()
+	switch c {
+	case '(':
+		return t.group(pos, depth)
+	case '[':
+		set, err := t.class(pos)
+		if err != nil {
+			return false, err
+		}
+		t.writeSet(set)
+		return true, nil
+	case '.':
+		if t.flags&flagS != 0 {
+			t.out.WriteString(`(?s:.)`)
+		} else {
+			t.writeSet(javaDot)
+		}
+		return true, nil
+	case '^':
+		t.out.WriteString(`^`)
+		return false, nil
+	case '$':
+		// Java: the end, or before a line terminator that ends the input.
+		if t.bt {
+			t.out.WriteString(`(?=(?:\r\n|[\n\r\x{85}\x{2028}\x{2029}])?\z)`)
+		} else if t.dollarAtEnd() {
+			// Only the implicit `.*$` (no line terminator) can follow:
+			// both meanings agree.
+			t.out.WriteString(`$`)
+		} else {
+			t.needs()
+		}
+		return false, nil
+	case '\\':
+		return t.escape(pos)
+	}
+	t.writeChar(c)
+	return true, nil
+}
+
+// dollarAtEnd reports whether the rest of the pattern after a '$' is
+// only closing parentheses (the jmx_exporter wrapper's ").*$").
+func (t *javaTranslator) dollarAtEnd() bool {
+	rest := strings.TrimLeft(t.src[t.pos:], ")")
+	return rest == "" || rest == ".*$"
+}
+
+// writeChar writes a literal character with the case flags applied.
+func (t *javaTranslator) writeChar(c rune) {
+	if t.flags&flagI != 0 {
+		t.writeSet(runeSet{{c, c}}.foldCase(t.flags&flagU != 0))
+		return
+	}
+	writeLiteral(&t.out, c)
+}
+
+func (t *javaTranslator) writeSet(s runeSet) {
+	if len(s) == 0 {
+		if t.bt {
+			t.out.WriteString(`(?!)`)
+		} else {
+			t.out.WriteString(`[^\x{0}-\x{10ffff}]`)
+		}
+		return
+	}
+	s.write(&t.out)
+}
+
+var javaDot = chars("\n", "\r", "\u0085", "\u2028", "\u2029").complement()
+
+// group handles what follows '('.
+func (t *javaTranslator) group(pos, depth int) (bool, error) {
+	kind := "("
+	quantifiable := true
+	lookbehind := false
+	if t.peek() == '?' {
+		t.next()
+		c := t.raw()
+		switch c {
+		case ':':
+			kind = "(?:"
+		case '=', '!':
+			kind = "(?" + string(c)
+			quantifiable = false
+			t.needs()
+		case '>':
+			kind = "(?>"
+			t.needs()
+		case '<':
+			c2 := t.raw()
+			switch {
+			case c2 == '=' || c2 == '!':
+				kind = "(?<" + string(c2)
+				quantifiable, lookbehind = false, true
+				t.needs()
+			case c2 >= 'a' && c2 <= 'z' || c2 >= 'A' && c2 <= 'Z':
+				start := t.pos - 1
+				for !t.eof() && isAlnum(rune(t.src[t.pos])) {
+					t.pos++
+				}
+				name := t.src[start:t.pos]
+				if t.eof() || t.src[t.pos] != '>' {
+					return false, t.errAt(t.pos, "named capturing group is missing trailing '>'")
+				}
+				t.pos++
+				for _, n := range t.names {
+					if n == name {
+						return false, t.errAt(t.pos-1, "Named capturing group <%s> is already defined", name)
+					}
+				}
+				t.names = append(t.names, name)
+				t.out.WriteByte('(')
+				return true, t.groupBody(pos, depth, false)
+			default:
+				return false, t.errAt(t.pos-1, "capturing group name does not start with a Latin letter")
+			}
+		default:
+			// inline flags: (?idmsuxU-idmsuxU) or (?flags:X)
+			t.pos--
+			on := true
+			flags := t.flags
+			for {
+				c := t.raw()
+				var f uint8
+				switch c {
+				case 'i':
+					f = flagI
+				case 's':
+					f = flagS
+				case 'x':
+					f = flagX
+				case 'u':
+					f = flagU
+				case 'm', 'd', 'U':
+					return false, t.errAt(t.pos-1, "the flag (?%c) is not supported by Rosetta (multiline, UNIX_LINES and UNICODE_CHARACTER_CLASS change what ^, $, . and \\w mean)", c)
+				case '-':
+					on = false
+					continue
+				case ')':
+					t.flags = flags // until the end of the enclosing group
+					return false, nil
+				case ':':
+					saved := t.flags
+					t.flags = flags
+					t.out.WriteString("(?:")
+					err := t.groupBody(pos, depth, false)
+					t.flags = saved
+					return true, err
+				case -1:
+					return false, t.errAt(t.pos, "Unclosed group")
+				default:
+					return false, t.errAt(t.pos-1, "Unknown inline modifier")
+				}
+				if on {
+					flags |= f
+				} else {
+					flags &^= f
+				}
+			}
+		}
+	} else {
+		t.names = append(t.names, "")
+	}
+	if kind == "(?>" && !t.bt {
+		kind = "(?:"
+	}
+	t.out.WriteString(kind)
+	return quantifiable, t.groupBody(pos, depth, lookbehind)
+}
+
+func (t *javaTranslator) groupBody(pos, depth int, lookbehind bool) error {
+	if lookbehind {
+		t.inLookbehind++
+		defer func() { t.inLookbehind-- }()
+	}
+	if err := t.alternation(depth + 1); err != nil {
+		return err
+	}
+	if t.peek() != ')' {
+		return t.errAt(t.pos, "Unclosed group")
+	}
+	t.next()
+	t.out.WriteByte(')')
+	return nil
+}
+
+// escape handles what follows '\' outside a class.
+func (t *javaTranslator) escape(pos int) (bool, error) {
+	c := t.raw()
+	switch c {
+	case -1:
+		return false, t.errAt(pos, "Unexpected internal error")
+	case 'b', 'B':
+		if !t.eof() && t.src[t.pos] == '{' {
+			return false, t.errAt(pos, `\%c{...} is not supported by Rosetta`, c)
+		}
+		if t.bt {
+			// .NET's \b knows Unicode letters; Java's (since 19) is \w's.
+			w := `[a-zA-Z0-9_]`
+			if c == 'b' {
+				t.out.WriteString(`(?:(?<=` + w + `)(?!` + w + `)|(?<!` + w + `)(?=` + w + `))`)
+			} else {
+				t.out.WriteString(`(?:(?<=` + w + `)(?=` + w + `)|(?<!` + w + `)(?!` + w + `))`)
+			}
+		} else {
+			t.out.WriteString(`\` + string(c))
+		}
+		return false, nil
+	case 'A':
+		t.out.WriteString(`\A`)
+		return false, nil
+	case 'z':
+		t.out.WriteString(`\z`)
+		return false, nil
+	case 'Z':
+		t.needs()
+		t.out.WriteString(`(?=(?:\r\n|[\n\r\x{85}\x{2028}\x{2029}])?\z)`)
+		return false, nil
+	case 'G':
+		t.needs()
+		t.out.WriteString(`\G`)
+		return false, nil
+	case 'R':
+		// not atomic: Java backtracks into \r\n (\R\n matches "\r\n")
+		t.out.WriteString(`(?:\r\n|[\n\x{b}\f\r\x{85}\x{2028}\x{2029}])`)
+		return true, nil
+	case 'X', 'N':
+		return false, t.errAt(pos, `\%c is not supported by Rosetta`, c)
+	case 'Q':
+		end := strings.Index(t.src[t.pos:], `\E`)
+		lit := t.src[t.pos:]
+		if end >= 0 {
+			lit = lit[:end]
+			t.pos += end + 2
+		} else {
+			t.pos = len(t.src)
+		}
+		if lit == "" {
+			// nothing to quantify: a following quantifier dangles
+			if c := t.peek(); c == '*' || c == '+' || c == '?' {
+				return false, t.errAt(t.pos, "Dangling meta character '%c'", c)
+			}
+			return true, nil
+		}
+		rs := []rune(lit)
+		for i, r := range rs {
+			if i == len(rs)-1 {
+				// a quantifier applies to the last character only
+				t.atomStart = t.out.Len()
+			}
+			t.writeChar(r)
+		}
+		return true, nil
+	case 'k':
+		if t.eof() || t.src[t.pos] != '<' {
+			return false, t.errAt(t.pos, "\\k is not followed by '<' for named capturing group")
+		}
+		end := strings.IndexByte(t.src[t.pos:], '>')
+		if end < 0 {
+			return false, t.errAt(t.pos, "named capturing group is missing trailing '>'")
+		}
+		name := t.src[t.pos+1 : t.pos+end]
+		t.pos += end + 1
+		if name == "" || !(name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z') {
+			return false, t.errAt(t.pos, "capturing group name does not start with a Latin letter")
+		}
+		for i, n := range t.names {
+			if n == name {
+				return true, t.backref(pos, i)
+			}
+		}
+		return false, t.errAt(t.pos, "named capturing group <%s> does not exist", name)
+	}
+	if c >= '1' && c <= '9' {
+		// Java reads more digits while they still name a group opened
+		// before this point.
+		n := int(c - '0')
+		for !t.eof() && t.src[t.pos] >= '0' && t.src[t.pos] <= '9' {
+			m := n*10 + int(t.src[t.pos]-'0')
+			if m >= len(t.names) {
+				break
+			}
+			n = m
+			t.pos++
+		}
+		return true, t.backref(pos, n)
+	}
+	set, lit, err := t.escapeChar(pos, c)
+	if err != nil {
+		return false, err
+	}
+	if set != nil {
+		if t.flags&flagI != 0 {
+			set = set.foldCase(t.flags&flagU != 0)
+		}
+		t.writeSet(set)
+	} else {
+		t.writeChar(lit)
+	}
+	return true, nil
+}
+
+func (t *javaTranslator) backref(pos, n int) error {
+	t.needs()
+	if t.inLookbehind > 0 {
+		return t.errAt(pos, "Look-behind group does not have an obvious maximum length")
+	}
+	if !t.bt {
+		return nil
+	}
+	if t.flags&flagI != 0 {
+		return t.errAt(pos, "a backreference with (?i) is not supported by Rosetta")
+	}
+	if n > t.totalGroups {
+		t.out.WriteString(`(?!)`) // no such group: never matches, as in Java
+		return nil
+	}
+	fmt.Fprintf(&t.out, `\k<%d>`, n)
+	return nil
+}
+
+// escapeChar reads an escape that is a character or a predefined class
+// (the same inside and outside a class); c follows the '\'.
+func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) {
+	switch c {
+	case 't':
+		return nil, '\t', nil
+	case 'n':
+		return nil, '\n', nil
+	case 'r':
+		return nil, '\r', nil
+	case 'f':
+		return nil, '\f', nil
+	case 'a':
+		return nil, 7, nil
+	case 'e':
+		return nil, 27, nil
+	case 'c':
+		x := t.raw()
+		if x < 0 {
+			return nil, 0, t.errAt(t.pos, "Illegal control escape sequence")
+		}
+		return nil, x ^ 64, nil
+	case '0':
+		// \0n, \0nn, \0mnn (m <= 3)
+		v, n := 0, 0
+		for n < 3 && !t.eof() && t.src[t.pos] >= '0' && t.src[t.pos] <= '7' {
+			d := int(t.src[t.pos] - '0')
+			if n == 2 && v > 037 {
+				break
+			}
+			v = v*8 + d
+			t.pos++
+			n++
+		}
+		if n == 0 {
+			return nil, 0, t.errAt(t.pos, "Illegal octal escape sequence")
+		}
+		return nil, rune(v), nil
+	case 'x':
+		if !t.eof() && t.src[t.pos] == '{' {
+			end := strings.IndexByte(t.src[t.pos:], '}')
+			if end < 0 {
+				return nil, 0, t.errAt(t.pos, "Unclosed hexadecimal escape sequence")
+			}
+			v, err := strconv.ParseUint(t.src[t.pos+1:t.pos+end], 16, 32)
+			if err != nil || end == 1 || v > unicode.MaxRune {
+				return nil, 0, t.errAt(t.pos, "Hexadecimal codepoint is too big")
+			}
+			t.pos += end + 1
+			return nil, rune(v), nil
+		}
+		return t.hex(2)
+	case 'u':
+		set, r, err := t.hex(4)
+		if err == nil && r >= 0xd800 && r < 0xdc00 && strings.HasPrefix(t.src[t.pos:], `\u`) {
+			// a surrogate pair is one character
+			save := t.pos
+			t.pos += 2
+			if _, lo, err := t.hex(4); err == nil && lo >= 0xdc00 && lo < 0xe000 {
+				return nil, (r-0xd800)<<10 + (lo - 0xdc00) + 0x10000, nil
+			}
+			t.pos = save
+		}
+		return set, r, err
+	case 'd':
+		return setDigit, 0, nil
+	case 'D':
+		return setDigit.complement(), 0, nil
+	case 's':
+		return setSpace, 0, nil
+	case 'S':
+		return setSpace.complement(), 0, nil
+	case 'w':
+		return setWord, 0, nil
+	case 'W':
+		return setWord.complement(), 0, nil
+	case 'h':
+		return setHSpace, 0, nil
+	case 'H':
+		return setHSpace.complement(), 0, nil
+	case 'v':
+		return setVSpace, 0, nil
+	case 'V':
+		return setVSpace.complement(), 0, nil
+	case 'p', 'P':
+		var name string
+		if !t.eof() && t.src[t.pos] == '{' {
+			end := strings.IndexByte(t.src[t.pos:], '}')
+			if end < 0 {
+				return nil, 0, t.errAt(t.pos, "Unclosed character family")
+			}
+			name = t.src[t.pos+1 : t.pos+end]
+			t.pos += end + 1
+		} else {
+			x := t.raw()
+			if x < 0 {
+				return nil, 0, t.errAt(t.pos, "Illegal character family")
+			}
+			name = string(x)
+		}
+		set, err := javaProperty(name)
+		if err != nil {
+			return nil, 0, t.errAt(t.pos-1, "%v", err)
+		}
+		if c == 'P' {
+			set = set.complement()
+		}
+		return set, 0, nil
+	}
+	if c < 0x80 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		return nil, 0, t.errAt(t.pos-1, "Illegal/unsupported escape sequence")
+	}
+	return nil, c, nil
+}
+
+func (t *javaTranslator) hex(n int) (runeSet, rune, error) {
+	if t.pos+n > len(t.src) {
+		return nil, 0, t.errAt(t.pos, "Illegal hexadecimal escape sequence")
+	}
+	v, err := strconv.ParseUint(t.src[t.pos:t.pos+n], 16, 32)
+	if err != nil || strings.ContainsAny(t.src[t.pos:t.pos+n], "+-") {
+		return nil, 0, t.errAt(t.pos, "Illegal hexadecimal escape sequence")
+	}
+	t.pos += n
+	return nil, rune(v), nil
+}
+
+// class reads a character class after '[' (Java's Pattern.clazz):
+// negation, nested classes (union), && (intersection), ranges, escapes.
+func (t *javaTranslator) class(start int) (runeSet, error) {
+	neg := false
+	if t.peek() == '^' {
+		t.next()
+		neg = true
+	}
+	var acc runeSet
+	has := false
+	for {
+		c := t.peek()
+		switch {
+		case c < 0:
+			return nil, t.errAt(start, "Unclosed character class")
+		case c == '[':
+			p := t.pos
+			t.next()
+			s, err := t.class(p)
+			if err != nil {
+				return nil, err
+			}
+			acc, has = acc.union(s), true
+			continue
+		case c == '&' && strings.HasPrefix(t.src[t.pos:], "&&"):
+			t.pos += 2
+			var right runeSet
+			rhas := false
+			for {
+				c := t.peek()
+				if c == ']' || c < 0 || c == '&' && strings.HasPrefix(t.src[t.pos:], "&&") {
+					break
+				}
+				var s runeSet
+				var err error
+				if c == '[' {
+					p := t.pos
+					t.next()
+					s, err = t.class(p)
+				} else {
+					s, err = t.classItem()
+				}
+				if err != nil {
+					return nil, err
+				}
+				right, rhas = right.union(s), true
+			}
+			switch {
+			case !has && rhas:
+				acc, has = right, true
+			case has && rhas:
+				acc = acc.intersect(right)
+			}
+			continue
+		case c == ']' && has:
+			t.next()
+			if neg {
+				acc = acc.complement()
+			}
+			return acc, nil
+		}
+		s, err := t.classItem()
+		if err != nil {
+			return nil, err
+		}
+		acc, has = acc.union(s), true
+	}
+}
+
+// classItem reads a character, a range or a predefined class inside a
+// class.
+func (t *javaTranslator) classItem() (runeSet, error) {
+	lo, set, err := t.classChar()
+	if err != nil || set != nil {
+		return set, err
+	}
+	if t.peek() == '-' {
+		save := t.pos
+		t.next()
+		if c := t.peek(); c == ']' || c == '[' || c < 0 {
+			t.pos = save // a '-' before the end is literal
+		} else {
+			p := t.pos
+			hi, hset, err := t.classChar()
+			if err != nil {
+				return nil, err
+			}
+			if hset != nil || hi < lo {
+				return nil, t.errAt(p, "Illegal character range")
+			}
+			return t.fold(runeSet{{lo, hi}}), nil
+		}
+	}
+	return t.fold(runeSet{{lo, lo}}), nil
+}
+
+func (t *javaTranslator) fold(s runeSet) runeSet {
+	if t.flags&flagI != 0 {
+		return s.foldCase(t.flags&flagU != 0)
+	}
+	return s
+}
+
+// classChar reads one character of a class, or a predefined class.
+func (t *javaTranslator) classChar() (rune, runeSet, error) {
+	pos := t.pos
+	c := t.next()
+	if c != '\\' {
+		return c, nil, nil
+	}
+	e := t.raw()
+	switch {
+	case e == 'Q':
+		end := strings.Index(t.src[t.pos:], `\E`)
+		lit := t.src[t.pos:]
+		if end >= 0 {
+			lit = lit[:end]
+			t.pos += end + 2
+		} else {
+			t.pos = len(t.src)
+		}
+		var s runeSet
+		for _, r := range lit {
+			s = append(s, runeRange{r, r})
+		}
+		return 0, t.fold(s.norm()), nil
+	case e == 'b' || e == 'B' || e == 'A' || e == 'z' || e == 'Z' || e == 'G' || e == 'R' || e == 'X' || e == 'N' || e == 'k' || e >= '1' && e <= '9':
+		return 0, nil, t.errAt(t.pos-1, "Illegal/unsupported escape sequence")
+	}
+	set, r, err := t.escapeChar(pos, e)
+	if err != nil {
+		return 0, nil, err
+	}
+	if set != nil {
+		return 0, t.fold(set), nil
+	}
+	return r, nil, nil
+}
+
+// Java's predefined classes (without UNICODE_CHARACTER_CLASS).
+var (
+	setDigit  = chars("0-9")
+	setSpace  = chars(" \t\n\x0b\f\r")
+	setWord   = chars("a-z", "A-Z", "_", "0-9")
+	setHSpace = chars(" \t\u00a0\u1680\u180e\u202f\u205f\u3000", "\u2000-\u200a")
+	setVSpace = chars("\n\x0b\f\r\u0085\u2028\u2029")
+)
+
+// posixClasses are Java's US-ASCII \p{Name} classes.
+var posixClasses = map[string]runeSet{
+	"Lower":  chars("a-z"),
+	"Upper":  chars("A-Z"),
+	"ASCII":  chars("\x00-\x7f"),
+	"Alpha":  chars("a-z", "A-Z"),
+	"Digit":  chars("0-9"),
+	"Alnum":  chars("a-z", "A-Z", "0-9"),
+	"Punct":  chars("!-/", ":-@", "[-`", "{-~"),
+	"Graph":  chars("!-~"),
+	"Print":  chars(" -~"),
+	"Blank":  chars(" \t"),
+	"Cntrl":  chars("\x00-\x1f", "\x7f"),
+	"XDigit": chars("0-9", "a-f", "A-F"),
+	"Space":  chars(" \t\n\x0b\f\r"),
+}
+
+// javaProperty resolves the name inside \p{...} as Java 17 does, for the
+// properties Go's tables have; the Unicode version is Go's.
+func javaProperty(name string) (runeSet, error) {
+	if s, ok := posixClasses[name]; ok {
+		return s, nil
+	}
+	if s, ok := javaCharProperty(name); ok {
+		return s, nil
+	}
+	key, value, hasKey := strings.Cut(name, "=")
+	switch {
+	case hasKey && (key == "sc" || key == "script"):
+		if s, ok := scriptSet(value); ok {
+			return s, nil
+		}
+	case hasKey && (key == "gc" || key == "general_category"):
+		if s, ok := categorySet(value); ok {
+			return s, nil
+		}
+	case hasKey && (key == "blk" || key == "block"):
+		return nil, fmt.Errorf("Unicode blocks (\\p{%s}) are not supported by Rosetta", name)
+	case hasKey:
+	case strings.HasPrefix(name, "In"):
+		return nil, fmt.Errorf("Unicode blocks (\\p{%s}) are not supported by Rosetta", name)
+	case strings.HasPrefix(name, "Is"):
+		n := name[2:]
+		if s, ok := categorySet(n); ok {
+			return s, nil
+		}
+		if s, ok := binaryProperty(n); ok {
+			return s, nil
+		}
+		if s, ok := scriptSet(n); ok {
+			return s, nil
+		}
+	default:
+		if s, ok := categorySet(name); ok {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("Unknown character property name {%s}", name)
+}
+
+// categorySet is a general category (L, Lu, ...) or Java's extras: LC
+// (cased letters), LD (letters and digits), L1 (Latin-1), all.
+func categorySet(name string) (runeSet, bool) {
+	switch name {
+	case "LC":
+		return tableSet(unicode.Lu, unicode.Ll, unicode.Lt), true
+	case "LD":
+		return tableSet(unicode.L, unicode.Nd), true
+	case "L1":
+		return chars("\x00-\u00ff"), true
+	case "all":
+		return runeSet{{0, unicode.MaxRune}}, true
+	case "Cn":
+		var assigned []*unicode.RangeTable
+		for _, t := range unicode.Categories {
+			assigned = append(assigned, t)
+		}
+		return tableSet(assigned...).complement(), true
+	case "C":
+		var assigned []*unicode.RangeTable
+		for _, t := range unicode.Categories {
+			assigned = append(assigned, t)
+		}
+		return tableSet(unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs).union(tableSet(assigned...).complement()), true
+	}
+	if t, ok := unicode.Categories[name]; ok && (len(name) == 1 || len(name) == 2) {
+		return tableSet(t), true
+	}
+	return nil, false
+}
+
+func scriptSet(name string) (runeSet, bool) {
+	for n, t := range unicode.Scripts {
+		if strings.EqualFold(n, name) {
+			return tableSet(t), true
+		}
+	}
+	return nil, false
+}
+
+// binaryProperty is \p{IsX} for the binary properties Go has tables for.
+func binaryProperty(name string) (runeSet, bool) {
+	switch strings.ToUpper(strings.ReplaceAll(name, "_", "")) {
+	case "ALPHABETIC":
+		return tableSet(unicode.L, unicode.Nl, unicode.Other_Alphabetic), true
+	case "LETTER":
+		return tableSet(unicode.L), true
+	case "IDEOGRAPHIC":
+		return tableSet(unicode.Ideographic), true
+	case "LOWERCASE":
+		return tableSet(unicode.Ll, unicode.Other_Lowercase), true
+	case "UPPERCASE":
+		return tableSet(unicode.Lu, unicode.Other_Uppercase), true
+	case "TITLECASE":
+		return tableSet(unicode.Lt), true
+	case "PUNCTUATION":
+		return tableSet(unicode.P), true
+	case "CONTROL":
+		return tableSet(unicode.Cc), true
+	case "WHITESPACE":
+		return tableSet(unicode.White_Space), true
+	case "DIGIT":
+		return tableSet(unicode.Nd), true
+	case "HEXDIGIT":
+		return tableSet(unicode.Hex_Digit), true
+	case "JOINCONTROL":
+		return tableSet(unicode.Join_Control), true
+	case "NONCHARACTERCODEPOINT":
+		return tableSet(unicode.Noncharacter_Code_Point), true
+	}
+	return nil, false
+}
+
+// javaCharProperty is \p{javaMethod}: java.lang.Character's isMethod.
+func javaCharProperty(name string) (runeSet, bool) {
+	switch name {
+	case "javaLowerCase":
+		return tableSet(unicode.Ll, unicode.Other_Lowercase), true
+	case "javaUpperCase":
+		return tableSet(unicode.Lu, unicode.Other_Uppercase), true
+	case "javaTitleCase":
+		return tableSet(unicode.Lt), true
+	case "javaDigit":
+		return tableSet(unicode.Nd), true
+	case "javaLetter":
+		return tableSet(unicode.L), true
+	case "javaLetterOrDigit":
+		return tableSet(unicode.L, unicode.Nd), true
+	case "javaAlphabetic":
+		return tableSet(unicode.L, unicode.Nl, unicode.Other_Alphabetic), true
+	case "javaIdeographic":
+		return tableSet(unicode.Ideographic), true
+	case "javaSpaceChar":
+		return tableSet(unicode.Zs, unicode.Zl, unicode.Zp), true
+	case "javaWhitespace":
+		return tableSet(unicode.Zs, unicode.Zl, unicode.Zp).intersect(chars("\u00a0", "\u2007", "\u202f").complement()).
+			union(chars("\t", "\n", "\x0b", "\f", "\r", "\x1c-\x1f")), true
+	case "javaISOControl":
+		return chars("\x00-\x1f", "\x7f-\u009f"), true
+	case "javaDefined":
+		var assigned []*unicode.RangeTable
+		for _, t := range unicode.Categories {
+			assigned = append(assigned, t)
+		}
+		return tableSet(assigned...), true
+	}
+	return nil, false
+}
+
+func decodeRune(s string) (rune, int) {
+	if s == "" {
+		return -1, 0
+	}
+	return utf8.DecodeRuneInString(s)
+}

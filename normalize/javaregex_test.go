@@ -1,0 +1,494 @@
+package normalize
+
+import (
+	"bufio"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
+)
+
+// javaOracle runs testdata/regex/JavaRegexOracle.java: java.util.regex
+// itself, the meaning Rosetta's translation must reproduce.
+type javaOracle struct {
+	mu  sync.Mutex
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+var (
+	oracleOnce sync.Once
+	oracle     *javaOracle
+	oracleErr  error
+)
+
+func startOracle(t testing.TB) *javaOracle {
+	t.Helper()
+	javac := testutil.Peer(t, "openjdk-17-jdk-headless", "javac")
+	java := testutil.Peer(t, "openjdk-17-jdk-headless", "java")
+	oracleOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rosetta-regex-oracle-")
+		if err != nil {
+			oracleErr = err
+			return
+		}
+		src, _ := filepath.Abs("../testdata/regex/JavaRegexOracle.java")
+		if out, err := exec.Command(javac, "-d", dir, src).CombinedOutput(); err != nil {
+			oracleErr = fmt.Errorf("javac: %v\n%s", err, out)
+			return
+		}
+		cmd := exec.Command(java, "-Xss8m", "-XX:TieredStopAtLevel=1", "-cp", dir, "JavaRegexOracle")
+		in, _ := cmd.StdinPipe()
+		out, _ := cmd.StdoutPipe()
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			oracleErr = err
+			return
+		}
+		oracle = &javaOracle{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<16)}
+	})
+	if oracleErr != nil {
+		t.Fatal(oracleErr)
+	}
+	return oracle
+}
+
+// javaResult is what Java says: an error, no match, or the groups (nil
+// for a group that did not take part).
+type javaResult struct {
+	err    string
+	match  bool
+	groups []*string
+}
+
+func (r javaResult) String() string {
+	switch {
+	case r.err != "":
+		return "error " + r.err
+	case !r.match:
+		return "no match"
+	}
+	var b strings.Builder
+	b.WriteString("match")
+	for _, g := range r.groups {
+		if g == nil {
+			b.WriteString(" null")
+		} else {
+			fmt.Fprintf(&b, " %q", *g)
+		}
+	}
+	return b.String()
+}
+
+func (o *javaOracle) eval(t testing.TB, pattern, input string) javaResult {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, err := fmt.Fprintf(o.in, "%s %s\n", hex.EncodeToString([]byte(pattern)), hex.EncodeToString([]byte(input))); err != nil {
+		t.Fatal(err)
+	}
+	line, err := o.out.ReadString('\n')
+	if err != nil {
+		t.Fatalf("oracle: %v", err)
+	}
+	f := strings.Split(strings.TrimRight(line, "\n"), " ")
+	switch f[0] {
+	case "ERR":
+		return javaResult{err: strings.Join(f[1:], " ")}
+	case "NO":
+		return javaResult{}
+	}
+	r := javaResult{match: true}
+	for _, g := range f[1:] {
+		if g == "-" {
+			r.groups = append(r.groups, nil)
+			continue
+		}
+		b, _ := hex.DecodeString(g)
+		s := string(b)
+		r.groups = append(r.groups, &s)
+	}
+	return r
+}
+
+// rosettaResult is what Rosetta's translation gives, in Java's terms
+// (a group that did not take part is "", as Rosetta's templates see it).
+func rosettaResult(pattern, input string) (javaResult, error) {
+	re, err := compileJava(pattern, time.Second)
+	if err != nil {
+		return javaResult{err: err.Error()}, err
+	}
+	caps, ok, err := re.submatch(input, nil)
+	if err != nil {
+		return javaResult{}, err
+	}
+	if !ok {
+		return javaResult{}, nil
+	}
+	r := javaResult{match: true}
+	for _, c := range caps[1:] {
+		r.groups = append(r.groups, &c)
+	}
+	return r, nil
+}
+
+// sameMeaning compares Java's result with Rosetta's; Java's null group is
+// Rosetta's "".
+func sameMeaning(j, r javaResult) bool {
+	if (j.err != "") != (r.err != "") || j.match != r.match {
+		return false
+	}
+	if len(j.groups) != len(r.groups) {
+		return false
+	}
+	for i, g := range j.groups {
+		want := ""
+		if g != nil {
+			want = *g
+		}
+		if *r.groups[i] != want {
+			return false
+		}
+	}
+	return true
+}
+
+// javaCases are patterns with the inputs to try each on: every construct
+// the translation handles, and what jmx_exporter's own example configs use
+// (lookahead, optional groups, classes, lazy quantifiers), in Rosetta's
+// own words.
+var javaCases = []struct {
+	pattern string
+	inputs  []string
+}{
+	{`^.*(?:kafka.server<type=(.+), name=(.+)PerSec\w*><>Count).*$`, []string{"kafka.server<type=BrokerTopicMetrics, name=BytesInPerSec><>Count: 12", "kafka.server<type=X><>Count"}},
+	{`^.*(?:db<type=(\S*)(?:, ((?!scope)\S*)=(\S*))?(?:, scope=(\S*))?, name=(\S*)><>Value).*$`, []string{
+		"db<type=Table, keyspace=ks, scope=users, name=Reads><>Value: 3",
+		"db<type=Table, scope=users, name=Reads><>Value: 3",
+		"db<type=Client, name=Connected><>Value: 1",
+	}},
+	{`(?<=a)b`, []string{"ab", "b", "cb"}},
+	{`.(?<!a)b`, []string{"ab", "cb"}},
+	{`a(?=b)\w`, []string{"ab", "ac"}},
+	{`(a+)+b`, []string{"aaab", "ab", "aaaa"}},
+	{`a++b`, []string{"aab"}},
+	{`a*+a`, []string{"aaa"}},
+	{`(?>a|ab)c`, []string{"abc", "ac"}},
+	{`a{2}+`, []string{"aa", "aaa"}},
+	{`(\w)\1`, []string{"aa", "ab"}},
+	{`(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)\10`, []string{"abcdefghijj", "abcdefghija0"}},
+	{`(a)\12`, []string{"aa2", "aa"}},
+	{`\1(a)`, []string{"a", "aa"}},
+	{`\123`, []string{"S", ""}},
+	{`(?<word>\w+)-\k<word>`, []string{"ab-ab", "ab-cd"}},
+	{`(?<first>a)(b)(?<third>c)`, []string{"abc"}},
+	{`\p{javaLowerCase}+`, []string{"abc", "aBc", "ß"}},
+	{`\p{javaUpperCase}\p{Lower}\p{Upper}\p{Alpha}\p{Punct}`, []string{"AbCd!", "abCd!"}},
+	{`\p{L}\p{Lu}\p{IsL}\p{IsLatin}\p{sc=Greek}\p{gc=Nd}`, []string{"éÉxaπ5", "éÉxaπa"}},
+	{`\P{L}\pL\PL`, []string{"1a2", "aa2"}},
+	{`[a-z&&[^aeiou]]+`, []string{"bcd", "bad"}},
+	{`[a-c[x-z]]+`, []string{"axz", "ad"}},
+	{`[^a[b]]`, []string{"b", "c"}},
+	{`[a-c[x]&&[b-z]]`, []string{"a", "x", "b"}},
+	{`[\w&&\D]+`, []string{"a_b", "a1"}},
+	{`[a&&]`, []string{"a", "b"}},
+	{`[&&a]`, []string{"a", "b"}},
+	{`[]a]+`, []string{"]a", "b"}},
+	{`[^]a]`, []string{"]", "b"}},
+	{`[a-]+[-a]`, []string{"a--a", "b"}},
+	{`[[:alpha:]]`, []string{":]", "a]", "x"}},
+	{`[\Q]-[\E]+`, []string{"]-[", "a"}},
+	{`\Qa.b*\E+`, []string{"a.b**", "axb"}},
+	{`(?i)abc[d-f]\x{e9}`, []string{"ABCDé", "abcFÉ"}},
+	{`(?iu)\x{e9}`, []string{"É", "é"}},
+	{`(?i)[^a]`, []string{"A", "b"}},
+	{`a(?i)b(?-i)c`, []string{"aBc", "aBC"}},
+	{`a(?i:b)c`, []string{"aBc", "aBC", "Abc"}},
+	{`((?i)b)c`, []string{"Bc", "BC"}},
+	{`(?x) a b # comment
+		c [d e]`, []string{"abcd", "abc ", "a b c d"}},
+	{`(?s)a.b`, []string{"a\nb", "a\rb"}},
+	{`a.b`, []string{"a\nb", "a\rb", "a\u2028b", "axb", "a\u0085b"}},
+	{`a$`, []string{"a", "a\n", "a\r\n", "ab"}},
+	{`a$\n`, []string{"a\n"}},
+	{`a\Z`, []string{"a", "a\n", "a\u2029"}},
+	{`a\z`, []string{"a", "a\n"}},
+	{`\Aa`, []string{"a"}},
+	{`\s+`, []string{" \t\n\x0b\f\r", "\u00a0"}},
+	{`\h\v\H\V`, []string{"\u00a0\u2028ab", " \nab", "a\nab"}},
+	{`\R`, []string{"\r\n", "\n", "\u2029", "x"}},
+	{`\R\n`, []string{"\r\n"}},
+	{`\w+\W\d\D`, []string{"a_1 1x", "é 1x"}},
+	{`\t\n\r\f\a\e\cA\x41\x{1F600}\u00e9\0101\011`, []string{"\t\n\r\f\a\x1b\x01A😀éA\t"}},
+	{`\uD83D\uDE00`, []string{"😀"}},
+	{`a{2,3}?b{1,}c{0}d{1000}`, []string{"aab" + strings.Repeat("d", 1000), "aaab" + strings.Repeat("d", 999)}},
+	{`a{1001,}`, []string{strings.Repeat("a", 1001), strings.Repeat("a", 1000)}},
+	{`a*{2}`, []string{"aa", ""}},
+	{`a{1,2}{3}`, []string{"aaa", "aa", "a", "aaaaaaa"}},
+	{`x{2}{0}`, []string{"xx", ""}},
+	{`a*{2}+`, []string{"aaa", ""}},
+	{`(a)?b\1?`, []string{"b", "aba"}},
+	{`(?:(a)|b)+`, []string{"ab", "ba"}},
+	{`(a|ab)(c|bcd)(d*)`, []string{"abcd"}},
+	{`(.*?)(\d+)`, []string{"abc123"}},
+	{`(?=a)*b`, []string{"b"}},
+	{`\bfoo\b`, []string{"a foo b", "afoo"}},
+	{`x\B.`, []string{"xa", "x "}},
+	{`^.*(?:a|b)|(c).*$`, []string{"a", "xb", "c", "xc"}},
+	{`^.*(?:a)(?s)(.).*$`, []string{"xa\n\n"}},
+	{`\.\*\+\?\{\}\(\)\[\]\^\$\|\\\/\-\#\ \<\>\"`, []string{`.*+?{}()[]^$|\/-# <>"`}},
+	{`}]`, []string{"}]"}},
+	{`\G`, []string{""}},
+	{`(?<!a{1,3})b`, []string{"b", "ab"}},
+	{`\p{javaWhitespace}\p{javaDigit}\p{javaLetterOrDigit}\p{javaSpaceChar}`, []string{"\x1f5a\u00a0", "\u00a05a "}},
+	{`\p{IsAlphabetic}\p{IsWhite_Space}\p{IsUppercase}\p{IsHex_Digit}`, []string{"a A0", "1 A0"}},
+	{`\p{XDigit}\p{Space}\p{Blank}\p{Cntrl}\p{Graph}\p{Print}\p{ASCII}\p{Alnum}\p{Digit}`, []string{"f\n \x01~ ~a1", "g\n \x01~ ~a1"}},
+	{`\p{LC}\p{L1}\p{all}`, []string{"aÿ\u2000", "1ÿ\u2000"}},
+	// Java refuses these.
+	{`a**`, nil},
+	{`a|b)|(c`, nil},
+	{`*a`, nil},
+	{`a{foo}`, nil},
+	{`a{,3}`, nil},
+	{`a{2,1}`, nil},
+	{`[z-a]`, nil},
+	{`[a-\d]`, nil},
+	{`\y`, nil},
+	{`(?<n_1>a)`, nil},
+	{`(?<1a>a)`, nil},
+	{`(?P<n>a)`, nil},
+	{`(?<a>x)(?<a>y)`, nil},
+	{`\k<b>(?<b>x)`, nil},
+	{`\p{Foo}`, nil},
+	{`\p{lu}`, nil},
+	{`(?<=(a)\1)x`, nil},
+	{`(`, nil},
+	{`)`, nil},
+	{`[a`, nil},
+	{`a|*`, nil},
+	{`\E`, nil},
+	{`\Q\E*`, nil},
+	{`[\b]`, nil},
+	{`a+?+`, nil},
+	{`\x{110000}`, nil},
+	{`\u12`, nil},
+	{`\0`, nil},
+	{`\c`, nil},
+}
+
+// TestJavaRegexMeansWhatJavaMeans compares the translation with
+// java.util.regex on every case: the same error-or-not, the same match,
+// the same groups.
+func TestJavaRegexMeansWhatJavaMeans(t *testing.T) {
+	o := startOracle(t)
+	for _, tc := range javaCases {
+		inputs := tc.inputs
+		if inputs == nil {
+			inputs = []string{""}
+		}
+		for _, in := range inputs {
+			j := o.eval(t, tc.pattern, in)
+			r, err := rosettaResult(tc.pattern, in)
+			if err != nil && !errors.As(err, new(*JavaRegexError)) && r.err == "" {
+				t.Errorf("%q on %q: %v", tc.pattern, in, err)
+				continue
+			}
+			if tc.inputs != nil && j.err != "" {
+				t.Errorf("%q: Java refuses it (%s): move it to the refused cases", tc.pattern, j.err)
+				continue
+			}
+			if !sameMeaning(j, r) {
+				tr, _ := translateJava(tc.pattern)
+				expr := ""
+				if tr != nil {
+					expr = tr.expr
+				}
+				t.Errorf("%q on %q:\n  java:    %s\n  rosetta: %s\n  (translated: %s)", tc.pattern, in, j, r, expr)
+			}
+		}
+	}
+}
+
+// Constructs Java accepts that Rosetta refuses, with a clear error,
+// rather than give them another meaning.
+func TestJavaRegexRefusedConstructs(t *testing.T) {
+	for p, want := range map[string]string{
+		`(?m)^a$`:                  "the flag (?m) is not supported by Rosetta",
+		`(?d)a`:                    "the flag (?d) is not supported",
+		`(?U)\w`:                   "the flag (?U) is not supported",
+		`\X`:                       `\X is not supported by Rosetta`,
+		`\N{LATIN SMALL LETTER A}`: `\N is not supported by Rosetta`,
+		`\b{g}`:                    `\b{...} is not supported by Rosetta`,
+		`\p{InGreek}`:              "Unicode blocks",
+		`(?i)(a)\1`:                "a backreference with (?i) is not supported by Rosetta",
+		`\p{javaMirrored}`:         "Unknown character property name {javaMirrored}",
+	} {
+		_, err := translateJava(p)
+		var je *JavaRegexError
+		if !errors.As(err, &je) || !strings.Contains(je.Desc, want) {
+			t.Errorf("%q: got %v, want %q", p, err, want)
+		}
+	}
+}
+
+// The engine choice: RE2 for what it can express exactly, the
+// backtracking engine only for what it cannot.
+func TestJavaRegexEngineChoice(t *testing.T) {
+	for p, backtrack := range map[string]bool{
+		`^.*(?:kafka.server<type=(.+), name=(.+)><>Count).*$`: false,
+		`^.*(?:a$).*$`:                           false,
+		`^.*(?:a$|b).*$`:                         true,
+		`^.*(?:[a-z&&[^b]]\p{javaLowerCase}).*$`: false,
+		`(?i)abc`:                                false,
+		`a(?=b)`:                                 true,
+		`a(?<=b)`:                                true,
+		`a++`:                                    true,
+		`(?>a)`:                                  true,
+		`(a)\1`:                                  true,
+		`a{1001}`:                                true,
+		`\R`:                                     false,
+		`\Z`:                                     true,
+	} {
+		tr, err := translateJava(p)
+		if err != nil {
+			t.Fatalf("%q: %v", p, err)
+		}
+		if tr.backtrack != backtrack {
+			t.Errorf("%q: backtracking %v, want %v (translated: %s)", p, tr.backtrack, backtrack, tr.expr)
+		}
+	}
+}
+
+// A catastrophic pattern on a long string costs its time limit, is
+// counted, and after a few strings its rule is not tried any more.
+func TestJavaRegexTimeLimit(t *testing.T) {
+	rs, err := NewRuleSet(RuleSetConfig{
+		RegexTimeout: 20 * time.Millisecond,
+		Rules: []RuleConfig{
+			{Match: `^.*(?:(a+)+(?=b)).*$`, MatchType: MatchRegex, JavaRegex: true, Name: "slow"},
+			{Match: `^.*(?:(a+)c).*$`, MatchType: MatchRegex, JavaRegex: true, Name: "fast_$1"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := rs.rules[0].re
+	if !slow.backtracking() {
+		t.Fatal("a lookahead needs the backtracking engine")
+	}
+	long := strings.Repeat("a", 40)
+	start := time.Now()
+	s, out, _ := rs.Map(Record{Match: long + "c"})
+	if out != OutcomeMapped || s.Name != "fast_a" {
+		t.Errorf("after a timed-out rule, the next rule applies: %v %q", out, s.Name)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("one string took %v", d)
+	}
+	if n := slow.timeouts.Load(); n != 1 {
+		t.Errorf("timeouts %d, want 1", n)
+	}
+	// The result is cached: no second timeout for the same string.
+	rs.Map(Record{Match: long + "c"})
+	if n := slow.timeouts.Load(); n != 1 {
+		t.Errorf("timeouts %d after a cached lookup, want 1", n)
+	}
+	for i := range maxRegexTimeouts + 4 {
+		rs.Map(Record{Match: long + strings.Repeat("x", i+1)})
+	}
+	if n := slow.timeouts.Load(); n != maxRegexTimeouts {
+		t.Errorf("timeouts %d, want the rule disabled after %d", n, maxRegexTimeouts)
+	}
+	if _, out, _ := rs.Map(Record{Match: "xaac"}); out != OutcomeMapped {
+		t.Errorf("a disabled rule is skipped, the others still apply")
+	}
+}
+
+// FuzzJavaRegex: the translation never panics; what it accepts compiles
+// and matches without panicking; and, with the oracle running, it means
+// what Java means (same error-or-not for what Rosetta supports, same
+// match and groups). Constructs whose meaning depends on the Java version
+// or the Unicode version (\b, properties, case folding of non-ASCII
+// letters) are left out of the comparison.
+func FuzzJavaRegex(f *testing.F) {
+	for _, tc := range javaCases {
+		in := ""
+		if len(tc.inputs) > 0 {
+			in = tc.inputs[0]
+		}
+		f.Add(tc.pattern, in)
+	}
+	o := startOracle(f)
+	f.Fuzz(func(t *testing.T, pattern, input string) {
+		if len(pattern) > 40 || len(input) > 24 {
+			return
+		}
+		tr, terr := translateJava(pattern)
+		var r javaResult
+		if terr == nil {
+			re, err := compileJava(pattern, 200*time.Millisecond)
+			if err != nil {
+				t.Fatalf("%q translated to %q but does not compile: %v", pattern, tr.expr, err)
+			}
+			caps, ok, merr := re.submatch(input, nil)
+			if merr != nil {
+				return // time limit: Java may take long too
+			}
+			if ok {
+				r.match = true
+				for _, c := range caps[1:] {
+					r.groups = append(r.groups, &c)
+				}
+			}
+		} else {
+			var je *JavaRegexError
+			if !errors.As(terr, &je) {
+				t.Fatalf("%q: error %v is not a JavaRegexError", pattern, terr)
+			}
+			if strings.Contains(je.Desc, "Rosetta") || strings.Contains(je.Desc, "Unknown character property") {
+				return // refused on purpose, or a property Go has no table for
+			}
+			r.err = je.Desc
+		}
+		if !utf8Clean(pattern) || !utf8Clean(input) || unstable(pattern, input) {
+			return
+		}
+		j := o.eval(t, pattern, input)
+		if !sameMeaning(j, r) {
+			expr := ""
+			if tr != nil {
+				expr = tr.expr
+			}
+			t.Errorf("%q on %q:\n  java:    %s\n  rosetta: %s\n  (translated: %s)", pattern, input, j, r, expr)
+		}
+	})
+}
+
+func utf8Clean(s string) bool {
+	return strings.ToValidUTF8(s, "\uFFFD") == s && !strings.ContainsRune(s, '\uFFFD') && !strings.ContainsRune(s, 0)
+}
+
+// unstable reports patterns whose Java meaning depends on the JVM or
+// Unicode version, or that Java cannot be asked about over a line.
+func unstable(pattern, input string) bool {
+	if strings.ContainsAny(pattern+input, "\n\r") || strings.Contains(pattern, `\b`) || strings.Contains(pattern, `\B`) ||
+		strings.Contains(pattern, `\p`) || strings.Contains(pattern, `\P`) {
+		return true
+	}
+	for _, c := range pattern + input {
+		if c >= 0x80 {
+			return true // case folding and classes beyond ASCII
+		}
+	}
+	return false
+}

@@ -1,0 +1,185 @@
+package normalize
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// runeSet is a set of code points as sorted, disjoint, non-adjacent
+// ranges [lo, hi]: Java character classes (nested, intersected, negated,
+// case-folded) are computed here and written out as plain ranges, which
+// RE2 and the backtracking engine read the same way.
+type runeSet []runeRange
+
+type runeRange struct{ lo, hi rune }
+
+// norm sorts and merges the ranges.
+func (s runeSet) norm() runeSet {
+	if len(s) < 2 {
+		return s
+	}
+	sort.Slice(s, func(i, j int) bool { return s[i].lo < s[j].lo })
+	out := s[:1]
+	for _, r := range s[1:] {
+		last := &out[len(out)-1]
+		if r.lo <= last.hi+1 {
+			last.hi = max(last.hi, r.hi)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (s runeSet) union(t runeSet) runeSet {
+	return append(append(runeSet(nil), s...), t...).norm()
+}
+
+func (s runeSet) complement() runeSet {
+	var out runeSet
+	next := rune(0)
+	for _, r := range s {
+		if r.lo > next {
+			out = append(out, runeRange{next, r.lo - 1})
+		}
+		next = r.hi + 1
+	}
+	if next <= unicode.MaxRune {
+		out = append(out, runeRange{next, unicode.MaxRune})
+	}
+	return out
+}
+
+func (s runeSet) intersect(t runeSet) runeSet {
+	var out runeSet
+	i, j := 0, 0
+	for i < len(s) && j < len(t) {
+		lo, hi := max(s[i].lo, t[j].lo), min(s[i].hi, t[j].hi)
+		if lo <= hi {
+			out = append(out, runeRange{lo, hi})
+		}
+		if s[i].hi < t[j].hi {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+// foldCase adds the case variants Java's CASE_INSENSITIVE matches: ASCII
+// letters only, or with UNICODE_CASE every simple case folding.
+func (s runeSet) foldCase(unicodeCase bool) runeSet {
+	out := append(runeSet(nil), s...)
+	for _, r := range s {
+		if !unicodeCase {
+			lo, hi := max(r.lo, 'A'), min(r.hi, 'Z')
+			if lo <= hi {
+				out = append(out, runeRange{lo + 32, hi + 32})
+			}
+			lo, hi = max(r.lo, 'a'), min(r.hi, 'z')
+			if lo <= hi {
+				out = append(out, runeRange{lo - 32, hi - 32})
+			}
+			continue
+		}
+		if r.hi-r.lo > 0x30000 {
+			continue // huge ranges (negations) hold their variants already, nearly
+		}
+		for c := r.lo; c <= r.hi; c++ {
+			for f := unicode.SimpleFold(c); f != c; f = unicode.SimpleFold(f) {
+				out = append(out, runeRange{f, f})
+			}
+		}
+	}
+	return out.norm()
+}
+
+func tableSet(tabs ...*unicode.RangeTable) runeSet {
+	var out runeSet
+	for _, t := range tabs {
+		for _, r := range t.R16 {
+			for c := rune(r.Lo); c <= rune(r.Hi); c += rune(r.Stride) {
+				if r.Stride == 1 {
+					out = append(out, runeRange{rune(r.Lo), rune(r.Hi)})
+					break
+				}
+				out = append(out, runeRange{c, c})
+			}
+		}
+		for _, r := range t.R32 {
+			for c := rune(r.Lo); c <= rune(r.Hi); c += rune(r.Stride) {
+				if r.Stride == 1 {
+					out = append(out, runeRange{rune(r.Lo), rune(r.Hi)})
+					break
+				}
+				out = append(out, runeRange{c, c})
+			}
+		}
+	}
+	return out.norm()
+}
+
+// chars is a set from single characters and "a-z" ranges.
+func chars(spec ...string) runeSet {
+	var out runeSet
+	for _, s := range spec {
+		rs := []rune(s)
+		if len(rs) == 3 && rs[1] == '-' {
+			out = append(out, runeRange{rs[0], rs[2]})
+			continue
+		}
+		for _, c := range rs {
+			out = append(out, runeRange{c, c})
+		}
+	}
+	return out.norm()
+}
+
+// write appends the set as a character class both engines read alike.
+func (s runeSet) write(b *strings.Builder) {
+	if len(s) == 1 && s[0].lo == s[0].hi {
+		writeLiteral(b, s[0].lo)
+		return
+	}
+	b.WriteByte('[')
+	for _, r := range s {
+		writeClassRune(b, r.lo)
+		if r.hi != r.lo {
+			if r.hi > r.lo+1 {
+				b.WriteByte('-')
+			}
+			writeClassRune(b, r.hi)
+		}
+	}
+	b.WriteByte(']')
+}
+
+func isAlnum(c rune) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func writeClassRune(b *strings.Builder, c rune) {
+	if isAlnum(c) {
+		b.WriteRune(c)
+		return
+	}
+	fmt.Fprintf(b, `\x{%x}`, c)
+}
+
+// writeLiteral writes one character matched literally.
+func writeLiteral(b *strings.Builder, c rune) {
+	switch {
+	case isAlnum(c) || c == '_' || c == ' ' || c == '<' || c == '>' || c == ',' || c == '=' || c == ':' || c == '"' || c == '\'' || c == '/' || c == '@' || c == '%' || c == '&' || c == '~' || c == '`' || c == ';' || c == '!':
+		b.WriteRune(c)
+	case c < 0x80 && c > 0x20 && c != 0x7f:
+		b.WriteByte('\\')
+		b.WriteRune(c)
+	case c >= 0xa0 && unicode.IsPrint(c) && !unicode.IsSpace(c):
+		b.WriteRune(c)
+	default:
+		fmt.Fprintf(b, `\x{%x}`, c)
+	}
+}
