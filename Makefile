@@ -13,7 +13,7 @@ LDFLAGS   := -s -w \
 	-X github.com/prometheus/common/version.BuildUser=rosetta \
 	-X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build run test test-only go-test mapping-tests peers peer-check vet fmt-check generate ci bench bench-ingest bench-json json-exporter record-json-golden check-json-examples fuzz record-jmx-golden
+.PHONY: all build run test test-only go-test mapping-tests peers peer-check vet fmt-check generate ci bench bench-ingest bench-json json-exporter record-json-golden check-json-examples check-jmx-examples fuzz record-jmx-golden
 
 all: build
 
@@ -108,6 +108,12 @@ record-json-golden: json-exporter
 # unchanged and compares Rosetta with json_exporter on its example data.
 check-json-examples:
 	JSON_EXPORTER_SRC=$(JSON_EXPORTER_SRC) JSON_EXPORTER_REPO=$(JSON_EXPORTER_REPO) .ci/check-json-exporter-examples
+
+# check-jmx-examples runs `rosetta check` on every config of jmx_exporter's
+# examples/ (fetched outside the repository; JMX_EXPORTER_SRC may name a
+# checkout).
+check-jmx-examples:
+	JMX_EXPORTER_REPO=$(JMX_EXPORTER_REPO) .ci/check-jmx-exporter-examples
 
 # fuzz runs every fuzz target for FUZZTIME each (the seed corpora also run
 # in `make test`).

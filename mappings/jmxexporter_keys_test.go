@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -248,5 +249,46 @@ rules:
 	}
 	if w := JMXExporterWarnings("x.yml", []byte(kafkaStyle)); len(w) != 0 {
 		t.Errorf("warnings for a file of known keys: %s", strings.Join(w, "\n"))
+	}
+}
+
+// TestJMXExporterConstructs maps bean strings through a config that uses
+// every key and pattern construct of jmx_exporter's example configs
+// (testdata/jmx_exporter_constructs.good.yml, Rosetta's own); the
+// outcomes are in its golden file (go test -update).
+func TestJMXExporterConstructs(t *testing.T) {
+	const file = "testdata/jmx_exporter_constructs.good.yml"
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := mapJMX(t, string(data), map[string][]jmx.Attribute{
+		"shop.app:type=DB,keyspace=users,zone=eu,name=Reads": {{Name: "Value", Value: num(3)}},
+		"shop.app:type=DB,zone=eu,name=Writes":               {{Name: "Value", Value: num(4)}},
+		"shop.app:type=DB,name=Open":                         {{Name: "Value", Value: num(5)}},
+		"shop.app:type=Orders,region=eu-west,tag1=retail":    {{Name: "PaidCount", Value: num(6)}, {Name: "Paid", Value: num(1)}},
+		"shop.app:type=Cart":                                 {{Name: "ItemsInCart", Value: num(7)}, {Name: "CheckoutTimeMs", Value: num(8)}, {Name: "Internal", Value: num(9)}, {Name: "Other", Value: num(1)}},
+		"shop.app:type=Latency,name=GetMillis":               {{Name: "Mean", Value: num(250)}},
+		"shop.app:type=Latency,name=Put":                     {{Name: "Mean", Value: num(500)}},
+		"shop.app:type=Build":                                {{Name: "Version", Value: "1.2.3"}, {Name: "Commit", Value: "abc"}},
+		`shop.app:type=Path,path=/api/v1/items~x`:            {{Name: "Hits", Value: num(10)}},
+		"shop.app:type=Pool-http-io,id=2":                    {{Name: "Size", Value: num(11)}},
+		"shop.app:type=Pool-db,id=3x":                        {{Name: "Size", Value: num(12)}},
+		"java.lang:type=OperatingSystem":                     {{Name: "ProcessCpuLoad", Value: num(0.5)}, {Name: "Arch", Value: "amd64"}},
+	})
+	sortStrings(got)
+	golden := file[:len(file)-len(".good.yml")] + ".golden"
+	text := strings.Join(got, "\n") + "\n"
+	if *update {
+		if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if diff := cmp.Diff(string(want), text); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
