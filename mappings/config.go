@@ -477,6 +477,7 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 		if fc.DuplicateLabel != "" && out.DuplicateLabel == "" {
 			out.DuplicateLabel = fc.DuplicateLabel
 		}
+		out.ClientJavaNames = out.ClientJavaNames || fc.ClientJavaNames
 	}
 	if allDrop && !ic.hasUnmatched {
 		out.Unmatched = normalize.UnmatchedDrop

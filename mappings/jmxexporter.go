@@ -101,7 +101,7 @@ func translateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, [
 	warn := func(n *yaml.Node, format string, args ...any) {
 		warns = append(warns, fmt.Sprintf("%s: %s", d.pos(n), fmt.Sprintf(format, args...)))
 	}
-	cfg := &normalize.RuleSetConfig{Escape: normalize.EscapeJMXName, Unmatched: normalize.UnmatchedKeep, DuplicateLabel: "_objectname"}
+	cfg := &normalize.RuleSetConfig{Escape: normalize.EscapeJMXName, Unmatched: normalize.UnmatchedKeep, DuplicateLabel: "_objectname", ClientJavaNames: true}
 	hasRules := false
 	var hostPort, jmxURL *yaml.Node
 	d.fields(root, "jmx_exporter config", func(k string, kn, v *yaml.Node) bool {

@@ -60,6 +60,8 @@ func TestJMXExporterKeySemantics(t *testing.T) {
 			{Name: "State", Value: "RUNNING"},
 		},
 	}
+	flags := map[string][]jmx.Attribute{"com.example:type=Pool,name=main,scope=db": append(bean["com.example:type=Pool,name=main,scope=db"],
+		jmx.Attribute{Name: "Enabled", Value: true}, jmx.Attribute{Name: "Ready", Value: false})}
 	tests := []struct {
 		name, config string
 		want         []string
@@ -124,7 +126,7 @@ rules:
 		want: []string{
 			`com.example<type=Pool, name=main, scope=db><>RequestsTotal: 40 -> dropped unmatched`,
 			`com.example<type=Pool, name=main, scope=db><>State: RUNNING -> dropped unmatched`,
-			`pool_ActiveCount_total{} 3 untyped`,
+			`pool_ActiveCount{} 3 untyped`, // client_java strips _total from what is no counter
 		},
 	}, {
 		// cache: the rule sees "<cache>" where the value was, so a
@@ -161,7 +163,7 @@ rules:
 `,
 		want: []string{
 			`a{} 3 untyped`,
-			`b{} 40 counter`,
+			`b_total{} 40 counter`, // client_java's counters end in _total
 			`com.example<type=Pool, name=main, scope=db><>State: RUNNING -> dropped unmatched`,
 		},
 	}, {
@@ -184,12 +186,55 @@ rules:
 		want: []string{
 			`com.example<type=Pool, name=main, scope=db><>ActiveCount: 3 -> dropped drop_rule`,
 			`requests_hundreds{} 0.4 untyped`,
-			`state_info{state="RUNNING"} 1 untyped`,
+			`state{state="RUNNING"} 1 untyped`, // client_java strips _info
+		},
+	}, {
+		// A Boolean is 1 or 0 whatever the valueFactor (jmx_exporter
+		// scales numbers only), unless a value template gives the value.
+		name: "booleans and valueFactor",
+		config: `rules:
+  - pattern: '<>(Enabled)'
+    name: flag_$1
+    valueFactor: 10
+  - pattern: '<>(Ready): (.*)'
+    name: flag_$1
+    value: 1
+    valueFactor: 10
+  - pattern: '<>ActiveCount'
+    name: active
+    valueFactor: 10
+`,
+		want: []string{
+			`active{} 30 untyped`,
+			`com.example<type=Pool, name=main, scope=db><>RequestsTotal: 40 -> dropped unmatched`,
+			`com.example<type=Pool, name=main, scope=db><>State: RUNNING -> dropped unmatched`,
+			`flag_Enabled{} 1 untyped`,
+			`flag_Ready{} 10 untyped`,
+		},
+	}, {
+		// client_java's names: _total, _created, _bucket and _info are
+		// stripped (repeatedly), counters get _total back.
+		name: "client_java names",
+		config: `rules:
+  - pattern: '<>ActiveCount'
+    name: a_info_bucket_created
+  - pattern: '<>RequestsTotal'
+    name: _total
+    type: COUNTER
+`,
+		want: []string{
+			`a{} 3 untyped`,
+			`com.example<type=Pool, name=main, scope=db><>State: RUNNING -> dropped unmatched`,
+			`total_total{} 40 counter`,
 		},
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := mapJMX(t, tc.config, bean)
+			beans := bean
+			if strings.Contains(tc.config, "Enabled") {
+				beans = flags
+			}
+			got := mapJMX(t, tc.config, beans)
 			sortStrings(got)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)

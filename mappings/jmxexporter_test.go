@@ -240,7 +240,7 @@ rules:
 	want := []string{
 		`jvm_heap_used_bytes{} 100`,
 		`jvm_nonheap_used_bytes{} 50`,
-		`jvm_version_info{major="17"} 1`,
+		`jvm_version{major="17"} 1`,
 		`java.lang<type=Runtime><>VmVendor: Debian -> dropped no_value`,
 		`java_lang_Runtime_Uptime{} 5`,
 		`java_lang_Threading_thread_count{} 12`,

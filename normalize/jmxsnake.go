@@ -41,6 +41,31 @@ func jmxRuleMatch(s string, snake, cache bool) string {
 	return s[:start] + attr + ": " + value
 }
 
+// clientJavaName is client_java's PrometheusNaming.sanitizeMetricName
+// (reserved suffixes stripped until none is left; a name that is only a
+// suffix loses its '_') and, for a counter, the _total its exposition
+// adds.
+func clientJavaName(name string, counter bool) string {
+	for stripped := true; stripped; {
+		stripped = false
+		for _, suf := range [...]string{"_total", "_created", "_bucket", "_info"} {
+			if name == suf {
+				name = suf[1:]
+				break
+			}
+			if strings.HasSuffix(name, suf) {
+				name = name[:len(name)-len(suf)]
+				stripped = true
+				break
+			}
+		}
+	}
+	if counter {
+		name += "_total"
+	}
+	return name
+}
+
 // jmxSnakeDefaultName replaces the attribute name at the end of a
 // jmx_exporter default name by its snake case form.
 func jmxSnakeDefaultName(name, match string) string {

@@ -163,6 +163,11 @@ type RuleSetConfig struct {
 	Unmatched                 Unmatched
 	LowercaseOutputName       bool
 	LowercaseOutputLabelNames bool
+	// ClientJavaNames names series as jmx_exporter's client_java (1.x)
+	// exposes them: the reserved suffixes _total, _created, _bucket and
+	// _info are stripped from every name (repeatedly), and a counter gets
+	// _total back.
+	ClientJavaNames bool
 	// RegexTimeout bounds one match of a backtracking (Java) regex; 0
 	// means DefaultRegexTimeout.
 	RegexTimeout time.Duration

@@ -25,7 +25,9 @@ type RuleSet struct {
 	lcLabel bool
 	// inferCounter is RuleSetConfig.InferCounterTypeFromName.
 	inferCounter bool
-	escape       func(string) string
+	// clientJavaNames is RuleSetConfig.ClientJavaNames.
+	clientJavaNames bool
+	escape          func(string) string
 	// dupLabel is RuleSetConfig.DuplicateLabel.
 	dupLabel string
 	// opts for records no rule matched
@@ -81,13 +83,14 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		d.MatchType = MatchGlob
 	}
 	rs := &RuleSet{
-		id:           ruleSetIDs.Add(1),
-		unmatch:      cfg.Unmatched,
-		lcName:       cfg.LowercaseOutputName,
-		lcLabel:      cfg.LowercaseOutputLabelNames,
-		inferCounter: cfg.InferCounterTypeFromName,
-		escape:       cfg.Escape,
-		dupLabel:     cfg.DuplicateLabel,
+		id:              ruleSetIDs.Add(1),
+		unmatch:         cfg.Unmatched,
+		lcName:          cfg.LowercaseOutputName,
+		lcLabel:         cfg.LowercaseOutputLabelNames,
+		inferCounter:    cfg.InferCounterTypeFromName,
+		clientJavaNames: cfg.ClientJavaNames,
+		escape:          cfg.Escape,
+		dupLabel:        cfg.DuplicateLabel,
 	}
 	if rs.escape == nil {
 		rs.escape = EscapeMetricName
@@ -438,7 +441,7 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 		if e.hasValue {
 			s.Value = e.value
 		}
-		if r.cfg.Scale != nil {
+		if r.cfg.Scale != nil && (e.hasValue || !rec.Unscaled) {
 			s.Value *= *r.cfg.Scale
 		}
 	}
@@ -447,6 +450,9 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 		case TypeUntyped, TypeGauge:
 			s.Type = TypeCounter
 		}
+	}
+	if rs.clientJavaNames {
+		s.Name = clientJavaName(s.Name, s.Type == TypeCounter)
 	}
 	if s.Type == TypeCounter && rec.Delta && rec.Dist == nil {
 		if s.Value < 0 {

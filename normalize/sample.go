@@ -129,6 +129,10 @@ type Record struct {
 	// from the match string). Unless the matching rule has a value
 	// template, the record is dropped (reason no_value).
 	NoValue bool
+	// Unscaled says a rule's scale does not apply to Value (a JMX
+	// Boolean, which jmx_exporter exports as 1 or 0 whatever the rule's
+	// valueFactor), unless the rule's value template gives the value.
+	Unscaled bool
 	// DefaultName and DefaultLabels, when DefaultName is set, give the
 	// series the record becomes when no rule matches (and unmatched records
 	// are kept) or when the matching rule has no name of its own: the

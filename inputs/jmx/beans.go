@@ -319,13 +319,14 @@ func putProp(ps []Prop, k, v string) []Prop {
 
 func (x *Exporter) record(out []normalize.Record, w *walk, b *BeanName, props []Prop, attrKeys []string, attrName, descr string, v any) []normalize.Record {
 	var (
-		value   float64
-		noValue bool
+		value            float64
+		noValue, boolean bool
 	)
 	switch val := v.(type) {
 	case Number:
 		value = val.Float
 	case bool:
+		boolean = true
 		if val {
 			value = 1
 		}
@@ -411,6 +412,7 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *BeanName, props []
 		Match:         m.String(),
 		Value:         value,
 		NoValue:       noValue,
+		Unscaled:      boolean, // jmx_exporter: 1 or 0, no valueFactor
 		Type:          normalize.TypeUntyped,
 		Help:          help,
 		DefaultName:   name,

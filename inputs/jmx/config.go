@@ -730,10 +730,12 @@ func (f *attributeFilter) keep(cn, attr string) bool {
 	if f == nil {
 		return true
 	}
-	if inc, ok := f.include[cn]; ok && !inc[attr] {
+	if f.exclude[cn][attr] {
 		return false
 	}
-	return !f.exclude[cn][attr]
+	// jmx_exporter: once any include is given, only the attributes named
+	// there are read, of every bean.
+	return len(f.include) == 0 || f.include[cn][attr]
 }
 
 // canonicalName is the ObjectName with its key properties sorted, as

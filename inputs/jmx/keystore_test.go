@@ -182,3 +182,34 @@ func TestJMXExporterTimingKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestAttributeFilter: jmx_exporter's ObjectNameAttributeFilter. Once an
+// include is given, only the attributes it names are read, of every bean;
+// excludes always apply.
+func TestAttributeFilter(t *testing.T) {
+	f, err := newAttributeFilter(map[string][]string{"a:type=X,name=Y": {"Count"}}, map[string][]string{"b:type=Z": {"Secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		bean, attr string
+		keep       bool
+	}{
+		{"a:name=Y,type=X", "Count", true},
+		{"a:name=Y,type=X", "Other", false},
+		{"b:type=Z", "Public", false}, // not included
+		{"b:type=Z", "Secret", false},
+	} {
+		cn, err := canonicalName(tc.bean)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.keep(cn, tc.attr); got != tc.keep {
+			t.Errorf("keep(%s, %s) = %v, want %v", tc.bean, tc.attr, got, tc.keep)
+		}
+	}
+	f, _ = newAttributeFilter(nil, map[string][]string{"b:type=Z": {"Secret"}})
+	if cn, _ := canonicalName("b:type=Z"); !f.keep(cn, "Public") || f.keep(cn, "Secret") {
+		t.Error("excludes alone must keep what they do not name")
+	}
+}
