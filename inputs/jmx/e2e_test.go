@@ -141,7 +141,7 @@ rules:
 	}
 	sort.Strings(got)
 	want := []string{
-		`app_state_info{state="RUNNING"} untyped 1`,
+		`app_state{state="RUNNING"} untyped 1`, // client_java strips _info
 		`app_uptime_minutes{app="my app", zone="eu"} untyped 60`,
 		`com_example_model_size{} untyped 11`,
 		`example_bytevalue{bean="all"} gauge -7`,
