@@ -100,7 +100,9 @@ func (e *Error) resolve() (file string, line, col int, msg string) {
 			file = f
 		}
 		if l > 0 || f != "" {
-			line, col = l, c
+			if !(f == "" && l == line && c == 0) { // keep the column a line-only error lacks
+				line, col = l, c
+			}
 		}
 		if full, m := p.Error(), p.Message(); full != m {
 			msg = strings.Replace(msg, full, m, 1)
@@ -252,11 +254,18 @@ func List(err error) []error {
 // line 3: msg" and each "line N: msg" of a *yaml.TypeError. Others are
 // returned as they are.
 func FromYAML(err error) error {
+	var p Positioned
+	if errors.As(err, &p) {
+		return err // positioned already (its yaml error, if any, inside)
+	}
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		var out []error
 		for _, s := range te.Errors {
 			out = append(out, fromLine(s))
+		}
+		if len(out) == 1 {
+			return out[0] // unjoined, so that wrappers see its position
 		}
 		return errors.Join(out...)
 	}

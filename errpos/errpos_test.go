@@ -122,3 +122,14 @@ func TestNestedWithoutFile(t *testing.T) {
 		}
 	}
 }
+
+func TestLineOnlyInsideColumn(t *testing.T) {
+	inner := &Error{Line: 3, Err: errors.New("cannot unmarshal")}
+	err := At(node(3, 6), "ssl: %w", inner)
+	if got, want := err.Error(), "3:6: ssl: cannot unmarshal"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := InFile(err, "j.yml").Error(), "j.yml:3:6: ssl: cannot unmarshal"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -342,12 +342,17 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 	in.Warnings = ruleFileWarnings(cfg, ic, opts)
 	if err != nil {
 		fail(err)
-	} else {
-		rs, err := normalize.NewRuleSet(*rsc)
-		if err != nil {
-			fail(err)
+	}
+	if rsc != nil {
+		// Compiled even after decoding errors (rules that decoded), so
+		// that check reports their errors too.
+		rs, cerr := normalize.NewRuleSet(*rsc)
+		if cerr != nil {
+			fail(cerr)
 		}
-		in.Rules = rs
+		if err == nil {
+			in.Rules = rs
+		}
 	}
 	return in, errors.Join(errs...)
 }
@@ -439,6 +444,10 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 		fc, err := TranslateFile(file, data, ref.Format)
 		if err != nil {
 			errs = append(errs, errpos.InFile(err, file))
+			if fc != nil {
+				// What decoded is still compiled (see Build).
+				out.Rules = append(out.Rules, applyDefaults(fc.Rules, fc.Defaults)...)
+			}
 			continue
 		}
 		allDrop = allDrop && fc.Unmatched == normalize.UnmatchedDrop
@@ -484,7 +493,8 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	}
 	out.Rules = append(out.Rules, ic.Rules.Rules...)
 	if err := errors.Join(errs...); err != nil {
-		return nil, files, err
+		// out holds what decoded, for reporting its errors as well.
+		return &out, files, err
 	}
 	return &out, files, nil
 }
@@ -657,12 +667,14 @@ func CheckData(reg *inputs.Registry, opts Options, file string, data []byte) (Ki
 		return KindConfig, errors.Join(perr, berr)
 	}
 	rsc, err := TranslateFile(file, data, "")
-	if err != nil {
+	if rsc == nil {
 		return KindMapping, err
 	}
+	// The rules that decoded are compiled even after errors, so that
+	// every independent error is reported.
 	rsc.CacheSize = -1
-	_, err = normalize.NewRuleSet(*rsc)
-	return KindMapping, err
+	_, cerr := normalize.NewRuleSet(*rsc)
+	return KindMapping, errors.Join(err, cerr)
 }
 
 // Warnings returns what `rosetta check` should point out in files that are

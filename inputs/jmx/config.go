@@ -183,10 +183,11 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	if err := node.Decode(&cfg); err != nil {
 		return nil, errpos.At(node, "jmx input: %w", errpos.FromYAML(err))
 	}
+	var errs []error
 	if t := inputs.DefaultTimeout(node, &cfg.Timeout, cfg.Interval); t != nil && cfg.Interval > 0 && cfg.Timeout > cfg.Interval {
 		// Checked here, where the timeout is known to be explicit (a
 		// Config built in code may poll with a longer one).
-		return nil, errpos.At(t, "jmx input: timeout %q must not exceed interval %q", cfg.Timeout, cfg.Interval)
+		errs = append(errs, errpos.At(t, "jmx input: timeout %q must not exceed interval %q", cfg.Timeout, cfg.Interval))
 	}
 	if cfg.JMXExporterConfig != "" {
 		set := map[string]bool{}
@@ -196,8 +197,11 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 			}
 		}
 		if err := cfg.loadJMXExporter(cfg.JMXExporterConfig, set); err != nil {
-			return nil, fmt.Errorf("jmx_exporter_config: %w", errpos.InFile(errpos.FromYAML(err), cfg.JMXExporterConfig))
+			errs = append(errs, fmt.Errorf("jmx_exporter_config: %w", errpos.InFile(errpos.FromYAML(err), cfg.JMXExporterConfig)))
 		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return &cfg, nil
 }
@@ -406,7 +410,7 @@ func (c *Config) loadJMXExporter(file string, set map[string]bool) error {
 	case yaml.ScalarNode:
 		var on bool
 		if err := f.SSL.Decode(&on); err != nil {
-			return errpos.At(&f.SSL, "ssl: %w", err)
+			return errpos.At(&f.SSL, "ssl: %w", errpos.FromYAML(err))
 		}
 		if on && !strings.EqualFold(os.Getenv("RMI_REGISTRY_SSL_DISABLED"), "true") {
 			c.RegistrySSL = true
@@ -414,7 +418,7 @@ func (c *Config) loadJMXExporter(file string, set map[string]bool) error {
 	default:
 		var m jmxExporterSSL
 		if err := f.SSL.Decode(&m); err != nil {
-			return errpos.At(&f.SSL, "ssl: %w", err)
+			return errpos.At(&f.SSL, "ssl: %w", errpos.FromYAML(err))
 		}
 		if m.Enabled && !strings.EqualFold(os.Getenv("RMI_REGISTRY_SSL_DISABLED"), "true") {
 			c.RegistrySSL = true
