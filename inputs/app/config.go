@@ -11,6 +11,8 @@ import (
 
 	promcfg "github.com/prometheus/common/config"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
 // Common are the settings every application-stats input has.
@@ -51,22 +53,22 @@ func (c *Common) validate(tcp bool) error {
 	seen := map[string]bool{}
 	for i, t := range c.Targets {
 		if seen[t] {
-			errs = append(errs, fmt.Errorf("targets[%d]: %q is listed twice", i, t))
+			errs = append(errs, fmt.Errorf("targets[%d]: %q is listed twice", i, inputs.RedactURL(t)))
 		}
 		seen[t] = true
 		if tcp {
 			if _, _, err := net.SplitHostPort(t); err != nil {
-				errs = append(errs, fmt.Errorf("targets[%d]: %q is not host:port: %w", i, t, err))
+				errs = append(errs, fmt.Errorf("targets[%d]: %q is not host:port: %s", i, inputs.RedactURL(t), inputs.RedactURL(err.Error())))
 			}
 			continue
 		}
 		u, err := url.Parse(t)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("targets[%d]: %q: %w", i, t, err))
+			errs = append(errs, fmt.Errorf("targets[%d]: %q: %s", i, inputs.RedactURL(t), inputs.RedactURL(err.Error())))
 			continue
 		}
 		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-			errs = append(errs, fmt.Errorf("targets[%d]: %q is not an http:// or https:// URL", i, t))
+			errs = append(errs, fmt.Errorf("targets[%d]: %q is not an http:// or https:// URL", i, inputs.RedactURL(t)))
 		}
 	}
 	if len(c.Targets) > 1 && c.TargetLabel == "" {

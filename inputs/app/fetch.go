@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -18,6 +17,8 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
 // fetcher reads one target's body into buf (reset by the caller) and
@@ -168,12 +169,4 @@ func classify(err error) error {
 }
 
 // redact hides a password in a URL for messages and labels.
-func redact(target string) string {
-	if !strings.Contains(target, "@") {
-		return target
-	}
-	if u, err := url.Parse(target); err == nil {
-		return u.Redacted()
-	}
-	return target
-}
+func redact(target string) string { return inputs.RedactURL(target) }

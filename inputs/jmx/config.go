@@ -502,7 +502,7 @@ func (c *Config) Target() (Target, error) {
 	if c.JolokiaURL != "" {
 		u, err := url.Parse(c.JolokiaURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return Target{}, fmt.Errorf("jolokia_url %q: want http(s)://HOST:PORT/PATH", c.JolokiaURL)
+			return Target{}, fmt.Errorf("jolokia_url %q: want http(s)://HOST:PORT/PATH", inputs.RedactURL(c.JolokiaURL))
 		}
 		port := 80
 		if u.Scheme == "https" {
@@ -574,7 +574,7 @@ func (c *Config) Validate() error {
 	case set == 0:
 		errs = append(errs, errors.New("one of host_port, jmx_url and jolokia_url is required"))
 	case set > 1:
-		errs = append(errs, fmt.Errorf("host_port %q, jmx_url %q and jolokia_url %q are mutually exclusive", c.HostPort, c.JMXURL, c.JolokiaURL))
+		errs = append(errs, fmt.Errorf("host_port %q, jmx_url %q and jolokia_url %q are mutually exclusive", c.HostPort, c.JMXURL, inputs.RedactURL(c.JolokiaURL)))
 	default:
 		if _, err := c.Target(); err != nil {
 			errs = append(errs, err)

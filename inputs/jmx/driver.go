@@ -308,7 +308,9 @@ func (s *scraper) describe() []any {
 
 func (s *jolokiaScraper) close() { s.client.hc.CloseIdleConnections() }
 
-func (s *jolokiaScraper) describe() []any { return []any{"jolokia", s.client.opts.URL} }
+func (s *jolokiaScraper) describe() []any {
+	return []any{"jolokia", inputs.RedactURL(s.client.opts.URL)}
+}
 
 func (d *Driver) dialSession(ctx context.Context) (session, error) {
 	if d.cfg.JolokiaURL != "" {

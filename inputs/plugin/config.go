@@ -21,8 +21,10 @@ type Config struct {
 	// Path is the plugin executable; Args its arguments.
 	Path string   `yaml:"path"`
 	Args []string `yaml:"args"`
-	// Env adds variables to the plugin's environment. With InheritEnv
-	// false the plugin gets only these (and go-plugin's own).
+	// Env adds variables to the plugin's environment. The plugin gets only
+	// these (and go-plugin's own handshake variables) unless InheritEnv is
+	// set: Rosetta's environment may hold secrets (password_env) that a
+	// plugin has no business reading.
 	Env        map[string]string `yaml:"env"`
 	InheritEnv bool              `yaml:"inherit_env"`
 	// Checksum pins the executable: "sha256:<hex>". A mismatch refuses to
@@ -64,7 +66,7 @@ type Config struct {
 
 // DefaultConfig holds the defaults.
 var DefaultConfig = Config{
-	InheritEnv:        true,
+	InheritEnv:        false,
 	Interval:          15 * time.Second,
 	Timeout:           10 * time.Second,
 	HeartbeatInterval: 5 * time.Second,

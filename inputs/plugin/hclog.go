@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log"
@@ -135,19 +136,27 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf = append(w.buf, p...)
+	// One pass over what is buffered: converting the whole rest to a
+	// string for every line made a write of many lines quadratic.
+	start := 0
 	for {
-		i := strings.IndexByte(string(w.buf), '\n')
+		i := bytes.IndexByte(w.buf[start:], '\n')
 		if i < 0 {
 			break
 		}
-		if line := strings.TrimRight(string(w.buf[:i]), "\r"); line != "" {
+		if line := strings.TrimRight(string(w.buf[start:start+i]), "\r"); line != "" {
 			w.log(line)
 		}
-		w.buf = w.buf[i+1:]
+		start += i + 1
 	}
+	n := copy(w.buf, w.buf[start:])
+	w.buf = w.buf[:n]
 	if len(w.buf) > 64<<10 {
 		w.log(string(w.buf))
 		w.buf = w.buf[:0]
+	}
+	if cap(w.buf) > 128<<10 && len(w.buf) < 4<<10 {
+		w.buf = append([]byte(nil), w.buf...) // let a burst's buffer go
 	}
 	return len(p), nil
 }
