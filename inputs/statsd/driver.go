@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -210,7 +211,8 @@ func (d *Driver) listen(ctx context.Context) (*listeners, error) {
 			l.close()
 			return nil, fmt.Errorf("listen_unixgram %q: %w", path, err)
 		}
-		conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Net: "unixgram", Name: path})
+		mode, _ := d.cfg.socketMode() // validated
+		conn, err := bindUnixgram(path, os.FileMode(mode))
 		if err != nil {
 			l.close()
 			return nil, fmt.Errorf("listen_unixgram %q: %w", path, err)
@@ -223,15 +225,39 @@ func (d *Driver) listen(ctx context.Context) (*listeners, error) {
 				return nil, fmt.Errorf("read_buffer %d on unixgram: %w", d.cfg.ReadBuffer, err)
 			}
 		}
-		// An abstract socket ("@name") has no file to chmod.
-		if path[0] != '@' {
-			mode, _ := d.cfg.socketMode() // validated
-			if err := os.Chmod(path, os.FileMode(mode)); err != nil {
-				d.log.Warn("cannot set the unixgram socket mode", "path", path, "mode", d.cfg.UnixSocketMode, "err", err)
-			}
-		}
 	}
 	return l, nil
+}
+
+// bindUnixgram binds a unixgram socket at path with mode. The socket is
+// bound and chmod-ed in a fresh private (0700) directory beside path and
+// then renamed into place, so that it never exists at path with the
+// umask's permissions (binding at path and then chmod-ing left a window in
+// which anyone the umask allowed could connect). An abstract socket
+// ("@name") has no file and no mode.
+func bindUnixgram(path string, mode os.FileMode) (*net.UnixConn, error) {
+	if path[0] == '@' {
+		return net.ListenUnixgram("unixgram", &net.UnixAddr{Net: "unixgram", Name: path})
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".statsd-sock-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "s")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Net: "unixgram", Name: tmp})
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("setting the socket mode %o: %w", mode, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 // removeStaleSocket removes a socket file nobody listens on (left behind

@@ -2,6 +2,8 @@ package statsd
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -153,4 +155,30 @@ func TestUDPQueueBytes(t *testing.T) {
 	}
 	close(app.gate)
 	itu.Eventually(t, 5*time.Second, "the queue drained", func() bool { return r.d.queued.Load() == 0 })
+}
+
+// TestUnixgramModeWithoutWindow: the socket appears at its path with its
+// configured mode already set (it is chmod-ed before it is renamed into
+// place), and a mode that cannot be set fails Run instead of a warning.
+func TestUnixgramModeWithoutWindow(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/statsd.sock"
+	cfg := DefaultConfig
+	cfg.ListenUDP, cfg.ListenTCP, cfg.ListenUnixgram, cfg.UnixSocketMode = "", "", path, "600"
+	r := start(t, cfg, newFakeAppender())
+	st, err := os.Stat(r.addrs.Unixgram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Mode().Perm(); got != 0o600 {
+		t.Errorf("socket mode %o, want 600", got)
+	}
+	left, _ := filepath.Glob(dir + "/.statsd-sock-*")
+	if len(left) != 0 {
+		t.Errorf("private bind directories left: %v", left)
+	}
+	// A directory we cannot create the private directory in: an error.
+	if _, err := bindUnixgram("/proc/statsd.sock", 0o600); err == nil {
+		t.Error("binding where the mode cannot be set succeeded")
+	}
 }

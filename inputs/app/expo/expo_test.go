@@ -1,9 +1,9 @@
 package expo
 
 import (
-	"fmt"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
 	"strings"
