@@ -1,30 +1,14 @@
 package jmx
 
 import (
-	"context"
-	"os/exec"
 	"sort"
-	"strconv"
 	"strings"
-	"testing"
-	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
-// refRecords runs the reference Java client (testdata/jmx/ref) against the
-// JVM and returns its output as two-line blocks.
-func refRecords(t *testing.T, j *testJVM, pattern string) []string {
-	t.Helper()
-	java := javaTool(t, "java")
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, java, "-cp", testApp(t), "RefClient", "127.0.0.1:"+strconv.Itoa(j.port), pattern).Output()
-	if err != nil {
-		t.Fatalf("reference client: %v", err)
-	}
-	return blocks(string(out))
-}
+// Rosetta's bean strings and default series are compared with the real
+// jmx_exporter collector's, on the same JVM, by inputs/jmx/oracle (goldens
+// recorded by make record-jmx-golden). The helpers below format records
+// for the comparisons inside this package (Jolokia against RMI).
 
 func blocks(s string) []string {
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
@@ -52,48 +36,4 @@ func withoutValues(bs []string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// TestGoldenAgainstJavaClient: for the test application, Rosetta's match
-// strings and default series equal, line for line, what the reference
-// Java JMX client computes with jmx_exporter's semantics. The test
-// application's own beans are compared with their values; platform beans,
-// whose values move between the two reads, by match string, name and
-// labels.
-func TestGoldenAgainstJavaClient(t *testing.T) {
-	j := startJVM(t, jvmOptions{})
-	c := dialTest(t, j, nil)
-
-	t.Run("application beans", func(t *testing.T) {
-		want := refRecords(t, j, "com.example:*")
-		s := &scraper{client: c, exporter: &Exporter{}, include: []string{"com.example:*"}, workers: 2}
-		recs, _, err := s.scrape(ctxT(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := blocks(formatRecords(recs))
-		if len(want) < 30 {
-			t.Fatalf("reference client printed only %d samples", len(want))
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("Rosetta vs the Java client (-java +rosetta):\n%s", diff)
-		}
-	})
-
-	t.Run("all beans", func(t *testing.T) {
-		want := withoutValues(refRecords(t, j, ""))
-		s := &scraper{client: c, exporter: &Exporter{}, workers: 4}
-		recs, _, err := s.scrape(ctxT(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := withoutValues(blocks(formatRecords(recs)))
-		if len(want) < 100 {
-			t.Fatalf("reference client printed only %d samples", len(want))
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("Rosetta vs the Java client (-java +rosetta):\n%s", diff)
-		}
-		t.Logf("%d samples equal", len(got))
-	})
 }

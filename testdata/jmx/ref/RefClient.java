@@ -22,12 +22,17 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 
 /**
- * Reference client for Rosetta's golden tests: reads every MBean over the
- * JDK's own JMX client and prints, for each sample, jmx_exporter's match
+ * Reference client for the BenchmarkPollVsJava benchmark (inputs/jmx), where
+ * jmx_exporter itself is not on the machine: reads every MBean over the
+ * JDK's own JMX client, with jmx_exporter's calls, and prints, for each
+ * sample, jmx_exporter's match
  * string and default series, following jmx_exporter's documented
  * semantics (JmxScraper.processBeanValue, recordBean, defaultExport,
  * safeName). Output: two lines per sample, "match" then
  * "  name{l="v", ...} value", with value as Double.toString.
+ *
+ * Rosetta's output is compared with the real jmx_exporter collector's by
+ * inputs/jmx/oracle, not with this client's.
  *
  * Usage: java RefClient host:port [objectNamePattern] [repeat]
  * With repeat > 1 it reads everything that many times and prints the
