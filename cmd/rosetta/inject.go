@@ -18,7 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/rosetta-adapter/rosetta/inject"
+	"github.com/rosetta-adapter/rosetta/cmd/rosetta/inject"
 )
 
 // injectCommand is `rosetta inject`: the mutating admission webhook.

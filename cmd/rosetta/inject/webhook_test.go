@@ -211,7 +211,7 @@ func marshal(t *testing.T, v any) []byte {
 // and volumes the library renders.
 func chartPod(t *testing.T) corev1.PodSpec {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "deploy", "chartcheck", "testdata", "rosetta-demo-k8s-1.31.0.yaml"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "deploy", "chartcheck", "testdata", "rosetta-demo-k8s-1.31.0.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +406,7 @@ func TestPlainContainer(t *testing.T) {
 		t.Errorf("volumes %+v", pod.Spec.Volumes)
 	}
 	// Against the chart at 1.28.
-	data, err := os.ReadFile(filepath.Join("..", "deploy", "chartcheck", "testdata", "rosetta-demo-k8s-1.28.0.yaml"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "deploy", "chartcheck", "testdata", "rosetta-demo-k8s-1.28.0.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
