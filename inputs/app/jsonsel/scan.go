@@ -274,9 +274,13 @@ func (s *scanner) hold(sel, depth int, read func() error) error {
 			}
 		}
 		ls = append(ls, sl.cl...)
+		var extra normalize.Labels // a native selector's index labels
+		if len(r.DefaultLabels) > len(r.Labels) {
+			extra = r.DefaultLabels[len(r.Labels):]
+		}
 		r.Labels = ls
 		if r.DefaultName != "" {
-			r.DefaultLabels = ls
+			r.DefaultLabels = append(ls[:len(ls):len(ls)], extra...)
 		}
 		s.emit(r)
 	}
@@ -814,6 +818,8 @@ func (s *scanner) record(sel int, v float64) {
 			name += "_" + s.curOut
 		}
 		rec.DefaultName = normalize.EscapeMetricName(name)
+	} else if !sl.exp {
+		s.defaultName(sl, &rec)
 	}
 	if s.holding > 0 {
 		s.held = append(s.held, rec)
@@ -822,10 +828,79 @@ func (s *scanner) record(sel int, v float64) {
 	if len(sl.cl) > 0 {
 		rec.Labels = append(rec.Labels, sl.cl...)
 	}
-	if rec.DefaultName != "" {
+	if rec.DefaultName != "" && rec.DefaultLabels == nil {
 		rec.DefaultLabels = rec.Labels
+	} else if rec.DefaultName != "" {
+		rec.DefaultLabels = append(rec.DefaultLabels, sl.cl...)
 	}
 	s.emit(rec)
+}
+
+// defaultName gives a record of a native selector the name and labels it
+// has when no rule matches: array indexes and the keys a "*" matched are
+// labels (the selector's label names, else index, index_2, ...), not
+// parts of the name, so that a 4,200-element array gives one family per
+// leaf path, not 4,200. When everything is selected (expvar), a key that
+// cannot be part of a metric name ("/api/users", "404": an expvar.Map's
+// keys) is a label too, key (key_2, ...).
+func (s *scanner) defaultName(sl *selector, rec *normalize.Record) {
+	var extra normalize.Labels
+	s.sb.Reset()
+	n, nk := 0, 0
+	all := s.p.all >= 0 && sl == &s.p.sels[s.p.all]
+	for i := range s.path {
+		sg := &s.path[i]
+		star := -1
+		for j, at := range sl.stars {
+			if at == i {
+				star = j
+			}
+		}
+		if all && star < 0 && !sg.isIdx && !nameSegment(sg.key) {
+			nk++
+			name := "key"
+			if nk > 1 {
+				name = "key_" + strconv.Itoa(nk)
+			}
+			extra = append(extra, normalize.Label{Name: name, Value: s.segString(sg)})
+			continue
+		}
+		if star < 0 && !sg.isIdx {
+			if s.sb.Len() > 0 {
+				s.sb.WriteByte('.')
+			}
+			s.writeSeg(sg)
+			continue
+		}
+		if star >= 0 && star < len(sl.labels) && sl.labels[star] != "" {
+			continue // in rec.Labels already
+		}
+		n++
+		name := "index"
+		if n > 1 {
+			name = "index_" + strconv.Itoa(n)
+		}
+		extra = append(extra, normalize.Label{Name: name, Value: s.segString(sg)})
+	}
+	if s.sb.Len() == 0 || len(extra) == 0 && len(rec.Labels) == 0 {
+		return // nothing is left of the name, or the match string is the name
+	}
+	rec.DefaultName = normalize.EscapeMetricName(s.sb.String())
+	rec.DefaultLabels = make(normalize.Labels, 0, len(rec.Labels)+len(extra))
+	rec.DefaultLabels = append(append(rec.DefaultLabels, rec.Labels...), extra...)
+}
+
+// nameSegment says key can be part of a metric name as it is.
+func nameSegment(key []byte) bool {
+	if len(key) == 0 {
+		return false
+	}
+	for i, c := range key {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *scanner) writeSeg(sg *seg) {
