@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -187,4 +189,77 @@ func equalSeries(want, got map[string]float64) bool {
 		}
 	}
 	return true
+}
+
+// TestRemoteWriteReload changes outputs.remote_write through POST
+// /-/reload: a changed entry sends with its new settings; an entry that
+// cannot be built (its CA file is missing) fails the reload, which then
+// changes nothing: neither the outputs nor the inputs of the same file.
+func TestRemoteWriteReload(t *testing.T) {
+	prom := rwtest.Start(t, rwtest.Options{})
+	dir := t.TempDir()
+	statsd := testutil.FreeAddr(t)
+	statsd2 := testutil.FreeAddr(t)
+	config := func(cluster, extra, input string) string {
+		return fmt.Sprintf(`
+inputs:
+  - name: statsd
+    type: statsd
+    config: {listen_udp: "", listen_tcp: %q}
+%s
+outputs:
+  remote_write:
+    - name: prom
+      url: %s
+      interval: 100ms
+      external_labels: {cluster: %s}
+%s
+`, statsd, input, prom.WriteURL(), cluster, extra)
+	}
+	cfg := writeFile(t, dir, "rosetta.yml", config("a", "", ""))
+	web, p := startRosetta(t, "--config.file="+cfg, "--web.enable-lifecycle")
+	sendTCP(t, statsd, []byte("reload.hits:5|c\n"))
+	seen := func(cluster string) bool {
+		res, err := prom.Query(context.Background(), fmt.Sprintf(`reload_hits{cluster=%q}`, cluster), time.Time{})
+		return err == nil && len(res) == 1 && res[0].Value == 5
+	}
+	testutil.Eventually(t, 30*time.Second, "cluster a in Prometheus", func() bool { return seen("a") })
+
+	reload := func() int {
+		resp, err := http.Post("http://"+web+"/-/reload", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	writeFile(t, dir, "rosetta.yml", config("b", "", ""))
+	if code := reload(); code != http.StatusOK {
+		t.Fatalf("reload: %d", code)
+	}
+	testutil.Eventually(t, 30*time.Second, "cluster b in Prometheus", func() bool { return seen("b") })
+
+	// A new input and an entry whose CA file is missing: refused whole.
+	bad := "      http_client_config: {tls_config: {ca_file: " + filepath.Join(dir, "missing-ca.pem") + "}}"
+	input := fmt.Sprintf("  - name: statsd2\n    type: statsd\n    config: {listen_udp: \"\", listen_tcp: %q}", statsd2)
+	writeFile(t, dir, "rosetta.yml", config("c", bad, input))
+	if code := reload(); code == http.StatusOK {
+		t.Fatal("a reload with an unbuildable remote_write entry succeeded")
+	}
+	if out := p.Output(); !strings.Contains(out, "missing-ca.pem") {
+		t.Errorf("the failed reload's log does not name the CA file:\n%s", out)
+	}
+	if conn, err := net.DialTimeout("tcp", statsd2, time.Second); err == nil {
+		conn.Close()
+		t.Error("the failed reload started the new input")
+	}
+	mfs := scrape(t, "http://"+web+"/metrics")
+	if v, _ := metricValue(mfs, "rosetta_config_last_reload_successful", nil); v != 0 {
+		t.Errorf("rosetta_config_last_reload_successful = %v after a failed reload", v)
+	}
+	before, _ := metricValue(mfs, "rosetta_remote_write_last_success_timestamp_seconds", map[string]string{"remote": "prom"})
+	testutil.Eventually(t, 30*time.Second, "the old endpoint keeps sending", func() bool {
+		v, _ := metricValue(scrape(t, "http://"+web+"/metrics"), "rosetta_remote_write_last_success_timestamp_seconds", map[string]string{"remote": "prom"})
+		return v > before
+	})
 }

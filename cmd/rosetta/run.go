@@ -72,12 +72,15 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		if err != nil {
 			return err
 		}
+		// Outputs are built first: a reload that fails changes nothing.
+		rwPlan, err := rw.Prepare(next.remoteWrite)
+		if err != nil {
+			return err
+		}
 		if err := mgr.apply(ctx, next.specs); err != nil {
 			return err
 		}
-		if err := rw.Apply(next.remoteWrite); err != nil {
-			return err
-		}
+		rw.Commit(rwPlan)
 		store.SetSeriesLimit(next.global.SeriesLimit)
 		store.SetDefaultTTL(next.global.TTL)
 		mu.Lock()

@@ -28,20 +28,24 @@ func NewManager(logger *slog.Logger, g prometheus.Gatherer, reg prometheus.Regis
 	return &Manager{logger: logger, g: g, m: newMetrics(reg), running: map[string]*writer{}, known: map[string]bool{}}
 }
 
-// Apply makes cfgs the running set. Every new or changed endpoint is
-// built before anything is stopped, so an error leaves the running set
-// untouched.
-func (m *Manager) Apply(cfgs []Config) error {
+// Plan is a configuration built and ready to apply with Commit; a plan
+// that is dropped leaves nothing running.
+type Plan struct {
+	cfgs  []Config
+	start []*writer
+	keep  map[string]bool
+}
+
+// Prepare builds every new or changed endpoint of cfgs and starts
+// nothing, so that a reload can fail before anything changes.
+func (m *Manager) Prepare(cfgs []Config) (*Plan, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var (
-		start []*writer
-		keep  = map[string]bool{}
-		errs  []error
-	)
+	p := &Plan{cfgs: cfgs, keep: map[string]bool{}}
+	var errs []error
 	for _, c := range cfgs {
 		if w, ok := m.running[c.Name]; ok && w.cfg.fingerprint == c.fingerprint {
-			keep[c.Name] = true
+			p.keep[c.Name] = true
 			continue
 		}
 		w, err := newWriter(c, m.g, m.m, m.logger)
@@ -49,13 +53,22 @@ func (m *Manager) Apply(cfgs []Config) error {
 			errs = append(errs, err)
 			continue
 		}
-		start = append(start, w)
+		p.start = append(p.start, w)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return err
+		return nil, err
 	}
+	return p, nil
+}
+
+// Commit makes a prepared plan the running set: an endpoint whose entry
+// is unchanged keeps running (and its queue), a changed or removed one
+// stops after its bounded flush, new ones start.
+func (m *Manager) Commit(p *Plan) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for name, w := range m.running {
-		if keep[name] {
+		if p.keep[name] {
 			continue
 		}
 		w.stop()
@@ -63,10 +76,10 @@ func (m *Manager) Apply(cfgs []Config) error {
 		m.logger.Info("remote write stopped", "remote", name)
 	}
 	names := map[string]bool{}
-	for _, c := range cfgs {
+	for _, c := range p.cfgs {
 		names[c.Name] = true
 	}
-	for _, w := range start {
+	for _, w := range p.start {
 		m.m.init(w.cfg.Name)
 		m.known[w.cfg.Name] = true
 		m.running[w.cfg.Name] = w
@@ -74,6 +87,15 @@ func (m *Manager) Apply(cfgs []Config) error {
 		m.logger.Info("remote write started", "remote", w.cfg.Name, "interval", w.cfg.Interval)
 	}
 	m.forgetExcept(names)
+}
+
+// Apply is Prepare and Commit: on an error nothing changes.
+func (m *Manager) Apply(cfgs []Config) error {
+	p, err := m.Prepare(cfgs)
+	if err != nil {
+		return err
+	}
+	m.Commit(p)
 	return nil
 }
 
