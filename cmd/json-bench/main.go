@@ -1,6 +1,8 @@
 // Command json-bench compares Rosetta's json input with json_exporter on the
-// same JSON document (about 1 MB) and the same selection, in one run: the
-// time of Rosetta's poll against json_exporter's probe, and the heap
+// same JSON document (about 1 MB) and the same selection, both running at
+// once and measured interleaved (a json_exporter probe after each Rosetta
+// poll, never at the same time): the time of Rosetta's poll against
+// json_exporter's probe, and the heap
 // allocations of each (go_memstats_mallocs_total and _alloc_bytes_total
 // deltas of each process, read from its own /metrics).
 //
@@ -104,7 +106,7 @@ func rosettaConfig(target string) string {
     type: json
     config:
       targets: [%q]
-      interval: 250ms
+      interval: 1500ms
       metrics:
         - path: servers.*
           labels_from: {name: name}
@@ -163,8 +165,8 @@ var cases = []benchCase{
     type: json
     config:
       targets: [%q]
-      interval: 250ms
-      timeout: 250ms
+      interval: 1500ms
+      timeout: 1500ms
       json_exporter_config: %q
 `, target, jeConfig)
 		},
@@ -192,7 +194,9 @@ func run(o options) error {
 	docSrv, docURL, err := serve(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(doc)
-		served.Add(1)
+		if r.URL.RawQuery == "rosetta" {
+			served.Add(1)
+		}
 	})
 	if err != nil {
 		return err
@@ -234,29 +238,10 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 		}
 		jeSeries = strings.Count(string(body), "\n"+c.prefix)
 	}
-	var jeTimes []time.Duration
-	m0, err := memstats("http://" + jeAddr + "/metrics")
-	if err != nil {
-		return err
-	}
-	for range o.probes {
-		t0 := time.Now()
-		if _, err := get(probe); err != nil {
-			return err
-		}
-		jeTimes = append(jeTimes, time.Since(t0))
-	}
-	m1, err := memstats("http://" + jeAddr + "/metrics")
-	if err != nil {
-		return err
-	}
-	stop(je)
-	jeMallocs := (m1.mallocs - m0.mallocs) / float64(o.probes)
-	jeBytes := (m1.bytes - m0.bytes) / float64(o.probes)
 
-	// Rosetta
+	// Rosetta, polling the same document (counted apart: ?rosetta).
 	rCfg := filepath.Join(dir, fmt.Sprintf("rosetta-%d.yml", i))
-	if err := os.WriteFile(rCfg, []byte(c.rosetta(docURL, jeCfg)), 0o600); err != nil {
+	if err := os.WriteFile(rCfg, []byte(c.rosetta(docURL+"?rosetta", jeCfg)), 0o600); err != nil {
 		return err
 	}
 	rAddr, err := freeAddr()
@@ -277,12 +262,27 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 		for served.Load() < target {
 			time.Sleep(5 * time.Millisecond)
 		}
-		time.Sleep(50 * time.Millisecond) // the poll parses and stores after its fetch
+		time.Sleep(150 * time.Millisecond) // the poll parses and stores after its fetch
 	}
-	waitPolls(3)
-	// Timing: the poll duration gauge after each poll.
-	var roTimes []time.Duration
+	waitPolls(2)
+
+	// Interleaved: after each Rosetta poll (its duration gauge), one
+	// json_exporter probe, timed here; Rosetta polls every 1.5 s, so the
+	// two do not run at the same time and share the machine's load alike.
+	// Allocations: each process's own counters around the loop (Rosetta's
+	// include the small filtered scrapes of its duration gauge).
 	durURL := metricsURL + "?name[]=rosetta_input_poll_duration_seconds"
+	memURL := metricsURL + "?name[]=go_memstats_mallocs_total&name[]=go_memstats_alloc_bytes_total"
+	m0, err := memstats("http://" + jeAddr + "/metrics")
+	if err != nil {
+		return err
+	}
+	r0, err := memstats(memURL)
+	if err != nil {
+		return err
+	}
+	p0 := served.Load()
+	var jeTimes, roTimes []time.Duration
 	for range o.probes {
 		waitPolls(1)
 		v, err := gauge(durURL, "rosetta_input_poll_duration_seconds")
@@ -290,26 +290,30 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 			return err
 		}
 		roTimes = append(roTimes, time.Duration(v*float64(time.Second)))
+		t0 := time.Now()
+		if _, err := get(probe); err != nil {
+			return err
+		}
+		jeTimes = append(jeTimes, time.Since(t0))
 	}
-	// Allocations: two scrapes around the polls, no others in between.
-	memURL := metricsURL + "?name[]=go_memstats_mallocs_total&name[]=go_memstats_alloc_bytes_total"
-	r0, err := memstats(memURL)
+	m1, err := memstats("http://" + jeAddr + "/metrics")
 	if err != nil {
 		return err
 	}
-	p0 := served.Load()
-	waitPolls(int64(o.probes))
 	r1, err := memstats(memURL)
 	if err != nil {
 		return err
 	}
 	polls := float64(served.Load() - p0)
+	jeMallocs := (m1.mallocs - m0.mallocs) / float64(o.probes)
+	jeBytes := (m1.bytes - m0.bytes) / float64(o.probes)
 	roMallocs := (r1.mallocs - r0.mallocs) / polls
 	roBytes := (r1.bytes - r0.bytes) / polls
 	roSeries, err := countSeries(metricsURL, c.prefix)
 	if err != nil {
 		return err
 	}
+	stop(je)
 
 	stop(ro)
 	fmt.Printf("\n%s:\n\n", c.title)

@@ -158,7 +158,19 @@ func (t *jeTmpl) lookup(buf *bytes.Buffer, data any) error {
 			return fmt.Errorf("%s is not found", k)
 		}
 	}
-	return printResults(buf, []reflect.Value{reflect.ValueOf(&cur).Elem()})
+	switch v := cur.(type) { // as printResults prints them
+	case nil:
+		buf.WriteString("null")
+	case string:
+		buf.WriteString(v)
+	case float64:
+		buf.Write(strconv.AppendFloat(buf.AvailableBuffer(), v, 'g', -1, 64))
+	case bool:
+		buf.Write(strconv.AppendBool(buf.AvailableBuffer(), v))
+	default:
+		return printResults(buf, []reflect.Value{reflect.ValueOf(&cur).Elem()})
+	}
+	return nil
 }
 
 // printResults writes results as jsonpath's PrintResults does: maps,
@@ -330,9 +342,27 @@ func (t *jeTmpl) topKeys(keys map[string]bool) bool {
 // json_exporter's collector does.
 type jeMetric struct {
 	spec *jeSpec
+	// name of a value metric; names[i] of an object metric's values[i]
+	name  string
+	names []string
 }
 
-func newJEMetric(s *jeSpec) *jeMetric { return &jeMetric{spec: s} }
+func newJEMetric(s *jeSpec) *jeMetric {
+	m := &jeMetric{spec: s, name: normalize.EscapeMetricName(s.name)}
+	for _, v := range s.values {
+		m.names = append(m.names, normalize.EscapeMetricName(s.name+"_"+v.name))
+	}
+	return m
+}
+
+// sampleContext is what the samples read from one data share: labels and
+// timestamp (json_exporter reads them for each sample; the results are
+// the same).
+type sampleContext struct {
+	labels normalize.Labels
+	ts     int64
+	hasTS  bool
+}
 
 // topKeys adds the top-level members the metric reads, or reports it may
 // read anything.
@@ -364,7 +394,7 @@ func (m *jeMetric) eval(doc any, buf *bytes.Buffer, emit func(normalize.Record))
 		if !ok {
 			return
 		}
-		m.emit(s.name, v, doc, buf, emit)
+		m.emit(m.name, v, m.context(doc, buf), emit)
 		return
 	}
 	if len(s.values) == 0 {
@@ -375,7 +405,8 @@ func (m *jeMetric) eval(doc any, buf *bytes.Buffer, emit func(normalize.Record))
 		return
 	}
 	for _, obj := range objs {
-		for _, val := range s.values {
+		var ctx *sampleContext
+		for i, val := range s.values {
 			str, missing, err := val.t.extract(obj, buf)
 			if err != nil || missing {
 				continue
@@ -384,16 +415,19 @@ func (m *jeMetric) eval(doc any, buf *bytes.Buffer, emit func(normalize.Record))
 			if !ok {
 				continue
 			}
-			m.emit(s.name+"_"+val.name, v, obj, buf, emit)
+			if ctx == nil {
+				ctx = m.context(obj, buf)
+			}
+			m.emit(m.names[i], v, ctx, emit)
 		}
 	}
 }
 
-// emit emits one sample of the metric: labels and timestamp read from
-// data (the document, or the object of an object metric).
-func (m *jeMetric) emit(name string, v float64, data any, buf *bytes.Buffer, emit func(normalize.Record)) {
+// context reads the labels and timestamp of the samples from data (the
+// document, or the object of an object metric).
+func (m *jeMetric) context(data any, buf *bytes.Buffer) *sampleContext {
 	s := m.spec
-	var ls normalize.Labels
+	c := &sampleContext{labels: make(normalize.Labels, 0, len(s.labels))}
 	for _, l := range s.labels {
 		// A label json_exporter cannot read is empty, not absent: every
 		// series of a metric has the same label names.
@@ -401,18 +435,25 @@ func (m *jeMetric) emit(name string, v float64, data any, buf *bytes.Buffer, emi
 		if err != nil {
 			str = ""
 		}
-		ls = append(ls, normalize.Label{Name: l.name, Value: str})
+		c.labels = append(c.labels, normalize.Label{Name: l.name, Value: str})
 	}
-	name = normalize.EscapeMetricName(name)
-	rec := normalize.Record{Match: name, DefaultName: name, Labels: ls, DefaultLabels: ls, Value: v, Type: s.typ, Help: s.help}
 	if s.ts != nil {
 		if str, missing, err := s.ts.extract(data, buf); err == nil && !missing {
 			if ms, err := strconv.ParseInt(str, 10, 64); err == nil {
-				rec.TimestampMs, rec.HasTimestamp = ms, true
+				c.ts, c.hasTS = ms, true
 			}
 		}
 	}
-	emit(rec)
+	return c
+}
+
+// emit emits one sample of the metric. Its labels are shared with the
+// other samples of the same data and never written.
+func (m *jeMetric) emit(name string, v float64, c *sampleContext, emit func(normalize.Record)) {
+	s := m.spec
+	ls := c.labels[:len(c.labels):len(c.labels)]
+	emit(normalize.Record{Match: name, DefaultName: name, Labels: ls, DefaultLabels: ls, Value: v, Type: s.typ, Help: s.help,
+		TimestampMs: c.ts, HasTimestamp: c.hasTS})
 }
 
 // jeParser reads a json input's body: the scanner for the input's own
@@ -603,6 +644,9 @@ func decodeJSON(b []byte) (any, error) {
 type decoder struct {
 	b []byte
 	i int
+	// keys interns object keys: the objects of one array mostly repeat
+	// the same few.
+	keys map[string]string
 }
 
 func (d *decoder) ws() {
@@ -630,7 +674,7 @@ func (d *decoder) value() (any, error) {
 			if d.i >= len(d.b) || d.b[d.i] != '"' {
 				return nil, fmt.Errorf("at byte %d: expected a key", d.i)
 			}
-			k, err := d.str()
+			k, err := d.key()
 			if err != nil {
 				return nil, err
 			}
@@ -745,6 +789,32 @@ func (d *decoder) str() (string, error) {
 		}
 	}
 	return "", fmt.Errorf("at byte %d: unterminated string", d.i)
+}
+
+// key reads an object key, interned when it is plain.
+func (d *decoder) key() (string, error) {
+	for j := d.i + 1; j < len(d.b); j++ {
+		c := d.b[j]
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break // escapes, control characters, non-ASCII: as any string
+		}
+		if c == '"' {
+			raw := d.b[d.i+1 : j]
+			d.i = j + 1
+			if k, ok := d.keys[string(raw)]; ok {
+				return k, nil
+			}
+			k := string(raw)
+			if d.keys == nil {
+				d.keys = map[string]string{}
+			}
+			if len(d.keys) < 4096 {
+				d.keys[k] = k
+			}
+			return k, nil
+		}
+	}
+	return d.str()
 }
 
 // strEnd returns the index after the closing quote of the string being
