@@ -93,11 +93,11 @@ const (
 	enumReason = "the real collector, over remote JMX, cannot load the application's enum class"
 )
 
-// Values of the application peers that move: Tomcat's worker threads as
-// it starts, ZooKeeper's packet counts (the readiness probe is a client),
-// Jetty's pool threads.
+// Values of the application peers that move: Tomcat's worker threads and
+// connections (the readiness probe connects), ZooKeeper's packet counts
+// (the probe is a client), Jetty's pool threads.
 const (
-	tomcatThreads = `(?i)^tomcat_threadpool_current`
+	tomcatThreads = `(?i)^tomcat_threadpool_(current|connectioncount)`
 	zkPackets     = `(?i)^zookeeper_packets`
 	jettyThreads  = `^jetty_threadpool_(threads|idlethreads|busythreads|queuesize)\b`
 )
