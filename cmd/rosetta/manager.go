@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"net"
-	"runtime/debug"
 	"sort"
 	"sync"
 	"time"
@@ -255,17 +254,18 @@ func (m *manager) supervise(ctx context.Context, r *runningInput, d inputs.Drive
 
 // run runs d once, turning a panic of Run into an error: it is logged with
 // its stack and counted, and supervise restarts the input with backoff.
-// (A panic in a goroutine the driver starts cannot be recovered here; the
-// drivers recover their own with inputs.Go.)
+// (A panic in a goroutine the driver starts cannot be recovered here:
+// drivers wrap their goroutines in inputs.Safe and return the PanicError.)
 func (m *manager) run(ctx context.Context, r *runningInput, d inputs.Driver) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			m.panics.WithLabelValues(r.spec.name).Inc()
-			m.logger.Error("input panicked", "input", r.spec.name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			err = fmt.Errorf("panic: %v", p)
-		}
-	}()
-	return d.Run(ctx, r.pipeline)
+	err = inputs.Safe(func() error { return d.Run(ctx, r.pipeline) })
+	// A panic in Run, or one a driver recovered in a goroutine Run needs
+	// and returned.
+	var pe *inputs.PanicError
+	if errors.As(err, &pe) {
+		m.panics.WithLabelValues(r.spec.name).Inc()
+		m.logger.Error("input panicked", "input", r.spec.name, "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
+	}
+	return err
 }
 
 // stop stops every input and waits for them.

@@ -240,3 +240,33 @@ func TestReloadFingerprintsReferencedFiles(t *testing.T) {
 		t.Error("a changed jmx_exporter_config kept the fingerprint: the reload would keep the old file")
 	}
 }
+
+// TestInputGoroutinePanicIsCounted: a driver that recovers a panic in a
+// goroutine it started (inputs.Safe) and returns it gets it counted and is
+// restarted like a panic in Run.
+func TestInputGoroutinePanicIsCounted(t *testing.T) {
+	m, _ := testManager(t)
+	var runs atomic.Int32
+	f := fakeFactory{run: func(ctx context.Context) error {
+		if runs.Add(1) > 1 {
+			<-ctx.Done()
+			return nil
+		}
+		errc := make(chan error, 1)
+		go func() {
+			errc <- inputs.Safe(func() error {
+				var s []int
+				_ = s[3] // index out of range
+				return nil
+			})
+		}()
+		return <-errc
+	}}
+	if err := m.apply(context.Background(), []inputSpec{spec(t, "g", f, fakeConfig{}, "1")}); err != nil {
+		t.Fatal(err)
+	}
+	itu.Eventually(t, 10*time.Second, "the restart after the goroutine's panic", func() bool { return runs.Load() == 2 })
+	if n := testutil.ToFloat64(m.panics.WithLabelValues("g")); n != 1 {
+		t.Errorf("rosetta_input_panics_total = %v, want 1", n)
+	}
+}

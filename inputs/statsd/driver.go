@@ -328,15 +328,17 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 	)
 	if l.udp != nil {
 		addrs.UDP = l.udp.LocalAddr()
-		readers.Go(func() { fatal <- d.readDatagrams(l.udp, "udp", q) })
+		readers.Go(func() { fatal <- inputs.Safe(func() error { return d.readDatagrams(l.udp, "udp", q) }) })
 	}
 	if l.unixgram != nil {
 		addrs.Unixgram = l.unixPath
-		readers.Go(func() { fatal <- d.readDatagrams(l.unixgram, "unixgram", q) })
+		readers.Go(func() {
+			fatal <- inputs.Safe(func() error { return d.readDatagrams(l.unixgram, "unixgram", q) })
+		})
 	}
 	if l.tcp != nil {
 		addrs.TCP = l.tcp.Addr()
-		readers.Go(func() { fatal <- d.acceptTCP(flushCtx, l.tcp, tcp, out) })
+		readers.Go(func() { fatal <- inputs.Safe(func() error { return d.acceptTCP(flushCtx, l.tcp, tcp, out) }) })
 	}
 	d.addrs.Store(&addrs)
 	defer d.addrs.Store(nil)
@@ -688,7 +690,14 @@ func (d *Driver) acceptTCP(ctx context.Context, ln net.Listener, conns *tcpConns
 			defer conns.remove(c)
 			defer d.m.tcpOpen.Dec()
 			defer c.Close()
-			d.serveTCP(ctx, c, out)
+			// A panic in one connection ends that connection only; it is
+			// logged with its stack and counted as a connection error.
+			err := inputs.Safe(func() error { d.serveTCP(ctx, c, out); return nil })
+			var pe *inputs.PanicError
+			if errors.As(err, &pe) {
+				d.m.tcpErrs.Inc()
+				d.log.Error("a TCP connection's handler panicked; connection closed", "remote", c.RemoteAddr(), "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
+			}
 		}()
 	}
 }
