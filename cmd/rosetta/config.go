@@ -144,8 +144,12 @@ func checkRunConfig(f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	_, err = loadConfig(f, reg, nil)
-	return err
+	lc, err := loadConfig(f, reg, nil)
+	if err != nil {
+		return err
+	}
+	// What only building finds (a CA file that cannot be read, say).
+	return remotewrite.Check(lc.remoteWrite)
 }
 
 // runCheck is `rosetta check FILE...`.

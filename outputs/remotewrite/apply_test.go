@@ -3,6 +3,7 @@ package remotewrite
 import (
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,5 +74,17 @@ func TestApply(t *testing.T) {
 	}
 	if v := selfValue(t, self, "rosetta_remote_write_samples_total", nil); v != 0 {
 		t.Errorf("self-metrics of a removed endpoint remain: %v", v)
+	}
+}
+
+// TestCheck finds what only building an endpoint finds.
+func TestCheck(t *testing.T) {
+	good := decodeOne(t, "remote_write:\n  - url: http://127.0.0.1:1/push\n")
+	if err := Check([]Config{good}); err != nil {
+		t.Errorf("good config: %v", err)
+	}
+	bad := decodeOne(t, "remote_write:\n  - url: http://127.0.0.1:1/push\n    http_client_config: {tls_config: {ca_file: /nonexistent/ca.pem}}\n")
+	if err := Check([]Config{bad}); err == nil || !strings.Contains(err.Error(), "/nonexistent/ca.pem") {
+		t.Errorf("missing CA file: %v", err)
 	}
 }

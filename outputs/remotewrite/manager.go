@@ -120,3 +120,12 @@ func (m *Manager) Stop() {
 	}
 	wg.Wait()
 }
+
+// Check builds the endpoints of cfgs as Prepare does (HTTP clients, TLS
+// files read) and discards them: --check-config's test of what decoding
+// alone cannot tell.
+func Check(cfgs []Config) error {
+	m := NewManager(slog.New(slog.DiscardHandler), prometheus.Gatherers{}, prometheus.NewRegistry())
+	_, err := m.Prepare(cfgs)
+	return err
+}
