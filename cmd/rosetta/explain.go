@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -13,6 +14,8 @@ import (
 type explainFlags struct {
 	config, mapping, format, inputName, input, inputConfig string
 	file                                                   string
+	live                                                   bool
+	duration                                               time.Duration
 }
 
 // runExplain is `rosetta explain`.

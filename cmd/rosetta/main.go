@@ -47,6 +47,8 @@ type cli struct {
 	explainF   *explainFlags
 	inject     *injectCommand
 	injectLog  *promslog.Config
+	record     *kingpin.CmdClause
+	recordF    *liveFlags
 	completion *kingpin.CmdClause
 	shell      *string
 }
@@ -106,7 +108,16 @@ func newCLI(stdout, stderr io.Writer) *cli {
 	c.explain.Flag("input-name", "Which input of the config.").StringVar(&ef.inputName)
 	c.explain.Flag("input", "The input type the samples are for: statsd, jmx, json, expvar, prometheus, redis, memcached, nginx, apache, text (default: the config input's, or statsd).").StringVar(&ef.input)
 	c.explain.Flag("input-config", "The input's config block as YAML (JSON selectors, text line rules).").StringVar(&ef.inputConfig)
+	c.explain.Flag("live", "Poll the real targets of the config's input (--config.file, --input-name) once, instead of reading samples: JMX over RMI or Jolokia, JSON, expvar, text, exposition; StatsD listens for --duration.").BoolVar(&ef.live)
+	c.explain.Flag("duration", "With --live on a StatsD input: how long to listen.").Default("10s").DurationVar(&ef.duration)
 	c.explain.Arg("file", "Samples to read; - or none for standard input.").StringVar(&ef.file)
+
+	c.record = app.Command("record", "Poll the real targets of a config's input once and write what they gave as a mapping test file (input recorded, expect filled with the series it gives now), ready for rosetta test.")
+	c.recordF = &liveFlags{}
+	c.record.Flag("config.file", "The Rosetta config.").Required().StringVar(&c.recordF.config)
+	c.record.Flag("input-name", "Which input of the config (may be left out when it has one).").StringVar(&c.recordF.inputName)
+	c.record.Flag("duration", "For a StatsD input: how long to listen.").Default("10s").DurationVar(&c.recordF.duration)
+	c.record.Flag("output", "The test file to write (*.test.yml); - for standard output.").Short('o').Default("-").StringVar(&c.recordF.output)
 
 	c.inject = registerInject(app)
 	c.injectLog = addLogFlags(c.inject.cmd)
@@ -149,7 +160,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case c.convert.FullCommand():
 		return runConvert(*c.convFile, *c.convFormat, stdout, stderr)
 	case c.explain.FullCommand():
+		if ef := c.explainF; ef.live {
+			if ef.file != "" || ef.mapping != "" {
+				fmt.Fprintln(stderr, "rosetta explain --live: reads the config's input, not samples or --mapping")
+				return 2
+			}
+			return runExplainLive(&liveFlags{config: ef.config, inputName: ef.inputName, duration: ef.duration}, stdout, stderr)
+		}
 		return runExplain(c.explainF, os.Stdin, stdout, stderr)
+	case c.record.FullCommand():
+		return runRecord(c.recordF, stdout, stderr)
 	case c.test.FullCommand():
 		return runMappingTests(*c.testArgs, *c.testUpdate, stdout, stderr)
 	case c.completion.FullCommand():

@@ -431,3 +431,14 @@ func reservedNames() []string {
 	names, _ := outputs.FamilyNames(self)
 	return names
 }
+
+// Exposition is the text the store serves after recs went through src's
+// rules: what a test case's expect holds when it passes (rosetta record
+// writes it).
+func Exposition(src *Source, recs []normalize.Record, push bool) ([]byte, error) {
+	o, err := runRecords(src, recs, push)
+	if err != nil {
+		return nil, err
+	}
+	return o.text, nil
+}

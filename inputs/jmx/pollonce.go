@@ -1,0 +1,45 @@
+package jmx
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
+)
+
+var _ inputs.OnePoller = Factory{}
+
+// PollOnce implements inputs.OnePoller: one poll of the JVM (over RMI or
+// Jolokia), as bean strings with their values, one per line — the match
+// strings the rules see, in the format Replay reads.
+func (Factory) PollOnce(ctx context.Context, cfg inputs.Config) ([]inputs.Recording, error) {
+	c, ok := cfg.(*Config)
+	if !ok {
+		return nil, fmt.Errorf("jmx input: config is %T, not *jmx.Config", cfg)
+	}
+	d, err := New(inputs.Settings{Name: "poll", Registerer: prometheus.NewRegistry()}, c)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	defer cancel()
+	target := d.target.String()
+	s, err := d.dialSession(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	defer s.close()
+	recs, _, err := s.scrape(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	var b strings.Builder
+	for _, r := range recs {
+		b.WriteString(r.Match)
+		b.WriteByte('\n')
+	}
+	return []inputs.Recording{{Target: target, Body: []byte(b.String())}}, nil
+}
