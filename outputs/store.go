@@ -181,7 +181,8 @@ type Store struct {
 	recent   []Conflict // ring of the last recentConflicts conflicts
 	recentAt int
 
-	names sync.Map // label name interning: string -> string
+	names      sync.Map     // label name interning: string -> string
+	namesBytes atomic.Int64 // estimated heap of names
 
 	m storeMetrics
 }
@@ -897,11 +898,20 @@ func (s *Store) internRule(rule string) *string {
 	return p
 }
 
+// The label-name intern map only shares strings; under churn (names that
+// come and go) it would keep every name ever seen, so it is emptied when
+// it holds maxInternedNameBytes.
+const maxInternedNameBytes = 1 << 20
+
 func (s *Store) intern(name string) string {
 	if v, ok := s.names.Load(name); ok {
 		return v.(string)
 	}
 	c := strings.Clone(name)
+	if s.namesBytes.Add(int64(len(c)+64)) > maxInternedNameBytes {
+		s.names.Clear()
+		s.namesBytes.Store(int64(len(c) + 64))
+	}
 	v, _ := s.names.LoadOrStore(c, c)
 	return v.(string)
 }

@@ -1031,3 +1031,24 @@ func TestDuplicateIdentityAfterRemoval(t *testing.T) {
 		t.Errorf("duplicate conflicts: %v, want 2", got)
 	}
 }
+
+// TestInternedNamesShrink: label names that churn (5,000 series of long,
+// unique label names) do not pile up in the intern map.
+func TestInternedNamesShrink(t *testing.T) {
+	s, err := NewStore(StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat("n", 4000)
+	for i := range 5000 {
+		s.intern(pad + strconv.Itoa(i))
+	}
+	n, size := 0, 0
+	s.names.Range(func(k, _ any) bool { n++; size += len(k.(string)); return true })
+	if size > maxInternedNameBytes {
+		t.Errorf("intern map holds %d names, %d bytes (bound %d)", n, size, maxInternedNameBytes)
+	}
+	if got := s.intern("short"); got != "short" {
+		t.Errorf("intern = %q", got)
+	}
+}
