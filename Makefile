@@ -34,7 +34,7 @@ peer-check:
 # test: install peers, then run every test with the race detector.
 test: peers test-only
 
-test-only: peer-check vet fmt-check go-test mapping-tests chart-test image-test
+test-only: peer-check vet fmt-check lint go-test mapping-tests chart-test image-test
 
 go-test:
 	$(GO) test -race -count=1 -timeout 25m $(PKGS)
@@ -42,6 +42,12 @@ go-test:
 # test-short is the edit-test loop: every test that needs no peer (no
 # JVM, no Debian server, no binary built from source), without -race, in
 # well under a minute once built. `make test` still runs everything.
+.PHONY: lint
+# lint runs golangci-lint with .golangci.yml (the version is pinned in
+# .ci/tools.go.txt; `make peers` installs it).
+lint:
+	PATH="$$($(GO) env GOPATH)/bin:$$PATH" golangci-lint run ./...
+
 .PHONY: test-short
 test-short:
 	$(GO) test -short -count=1 -timeout 5m $(PKGS)

@@ -84,13 +84,12 @@ func validGlob(p string) error {
 	return nil
 }
 
-// add inserts pattern for rule index idx; it returns the number of "*"
-// and whether the rule can match at all (see quirks).
-func (t *globTrie) add(pattern string, idx int32) (int, bool) {
+// add inserts pattern for rule index idx; it returns whether the rule can
+// match at all (see quirks).
+func (t *globTrie) add(pattern string, idx int32) bool {
 	t.empty = false
 	segs := strings.Split(pattern, ".")
 	n := t.root
-	stars := 0
 	created := false
 	for i, seg := range segs {
 		rest := len(segs) - i
@@ -99,7 +98,6 @@ func (t *globTrie) add(pattern string, idx int32) (int, bool) {
 		n.minRule = min(n.minRule, idx)
 		var next *globNode
 		if seg == "*" {
-			stars++
 			created = n.star == nil
 			if n.star == nil {
 				n.star = newGlobNode()
@@ -125,7 +123,7 @@ func (t *globTrie) add(pattern string, idx int32) (int, bool) {
 	case !t.quirks:
 		n.rules = append(n.rules, idx) // rules are added in ascending order
 		if len(n.rules) > 1 {
-			return stars, false // an earlier rule has the same glob
+			return false // an earlier rule has the same glob
 		}
 		n.prio = idx
 	case created:
@@ -133,11 +131,11 @@ func (t *globTrie) add(pattern string, idx int32) (int, bool) {
 		n.prio = idx
 	case len(n.rules) > 0:
 		n.prio = idx
-		return stars, false
+		return false
 	default:
-		return stars, false
+		return false
 	}
-	return stars, true
+	return true
 }
 
 // globMatch is the scratch state of one search.

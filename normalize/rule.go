@@ -260,8 +260,6 @@ type labelTmpl struct {
 	name, value template
 }
 
-func (r *rule) isGlob() bool { return r.re == nil }
-
 func (r *rule) compileTemplate(t string) template {
 	if r.re != nil {
 		return compileRegexTemplate(t, r.re)

@@ -131,11 +131,11 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		live := false
 		if c.MatchMetricType == TypeUntyped {
 			for _, t := range rs.tries {
-				_, ok := t.add(c.Match, int32(i))
+				ok := t.add(c.Match, int32(i))
 				live = live || ok
 			}
 		} else {
-			_, live = rs.tries[typeClass(c.MatchMetricType)].add(c.Match, int32(i))
+			live = rs.tries[typeClass(c.MatchMetricType)].add(c.Match, int32(i))
 		}
 		if !live {
 			rs.shadowed = append(rs.shadowed, r)
@@ -271,8 +271,7 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 	var arr [256]byte
 	buf := arr[:0]
 	if r.hasName {
-		var n string
-		n = r.name.expandString(buf, caps)
+		n := r.name.expandString(buf, caps)
 		e.name = rs.outName(n)
 	} else {
 		e.name, e.useDefault = rs.outName(s), true
@@ -314,8 +313,7 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 		e.help = r.help.expandString(buf, caps)
 	}
 	if r.hasValue {
-		var v string
-		v = r.value.expandString(buf, caps)
+		v := r.value.expandString(buf, caps)
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil && e.invalid == "" {
 			e.invalid = "invalid_value"

@@ -257,10 +257,6 @@ func render(b *testing.B, g prometheus.Gatherer) {
 // beyond running the measurement once per iteration.
 func BenchmarkMemoryPerSeries(b *testing.B) {
 	const n = 100000
-	type builder struct {
-		name string
-		f    func() any
-	}
 	hist := &normalize.SeriesOptions{Rule: "h", Observer: normalize.ObserverHistogram}
 	nativeHist := &normalize.SeriesOptions{Rule: "h", Observer: normalize.ObserverHistogram, NativeBucketFactor: 1.1, NativeMaxBuckets: 256}
 	nativeMapping := &mapper.MetricMapping{ObserverType: mapper.ObserverTypeHistogram, HistogramOptions: &mapper.HistogramOptions{}}

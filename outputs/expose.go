@@ -132,8 +132,12 @@ type exposeHandler struct {
 	logger   *slog.Logger
 }
 
+// acceptedFormats are the formats /metrics negotiates: text and
+// OpenMetrics, as promhttp offers them.
+var acceptedFormats = expfmt.DefaultOpenMetricsAcceptedFormats()
+
 func (h *exposeHandler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	format := expfmt.NegotiateIncludingOpenMetrics(r.Header)
+	format := expfmt.NegotiateAccept(r.Header, acceptedFormats...)
 	switch format.FormatType() {
 	case expfmt.TypeTextPlain, expfmt.TypeOpenMetrics:
 	default:

@@ -99,7 +99,7 @@ func TestWriteExpositionEqualsGather(t *testing.T) {
 				}
 			}
 			if c, ok := enc.(expfmt.Closer); ok {
-				c.Close()
+				_ = c.Close()
 			}
 			var got bytes.Buffer
 			if err := writeExposition(&got, f, s, others, nil); err != nil {

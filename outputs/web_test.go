@@ -181,7 +181,7 @@ func TestLifecycleEndpoints(t *testing.T) {
 			return nil
 		},
 		Links:    []web.LandingLinks{{Address: "/mappings", Text: "Mappings"}},
-		Handlers: map[string]http.Handler{"/mappings": http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) { io.WriteString(rw, "rules") })},
+		Handlers: map[string]http.Handler{"/mappings": http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(rw, "rules") })},
 		Version:  "1.2.3",
 	})
 	if err != nil {

@@ -227,7 +227,7 @@ func gsoWriter(conn *net.UDPConn, pkts [][]byte) (func(first, n int) (int, error
 		}
 	}
 	oob := make([]byte, syscall.CmsgSpace(2))
-	h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
+	h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0])) //nolint:gosec // G103: the UDP_SEGMENT control message is built in place, as the kernel reads it
 	h.Level, h.Type = solUDP, udpSegment
 	h.SetLen(syscall.CmsgLen(2))
 	binary.NativeEndian.PutUint16(oob[syscall.CmsgLen(0):], uint16(size))
@@ -382,7 +382,7 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 // counters, 20% gauges, 15% histograms, 5% summaries.
 func seriesLines(n int) []byte {
 	var b strings.Builder
-	r := rand.New(rand.NewPCG(1, 2))
+	r := rand.New(rand.NewPCG(1, 2)) //nolint:gosec // G404: reproducible load, not secrets
 	for i := range n {
 		switch p := i % 20; {
 		case p < 12:

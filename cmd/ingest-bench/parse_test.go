@@ -22,11 +22,11 @@ func TestParseStatCPU(t *testing.T) {
 }
 
 func TestParseVmRSS(t *testing.T) {
-	got, err := parseVmRSS("Name:\tx\nVmPeak:\t  9 kB\nVmRSS:\t   74648 kB\n")
+	got, err := parseVMRSS("Name:\tx\nVmPeak:\t  9 kB\nVmRSS:\t   74648 kB\n")
 	if err != nil || got != 74648<<10 {
 		t.Errorf("got %d, %v; want %d", got, err, 74648<<10)
 	}
-	if _, err := parseVmRSS("Name:\tx\n"); err == nil {
+	if _, err := parseVMRSS("Name:\tx\n"); err == nil {
 		t.Error("no error without VmRSS")
 	}
 }

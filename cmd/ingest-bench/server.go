@@ -113,7 +113,7 @@ func start(k *serverKind, mapping string, readBuffer int) (*server, error) {
 	for {
 		resp, err := http.Get("http://" + s.web + "/metrics")
 		if err == nil {
-			io.Copy(io.Discard, resp.Body)
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return s, nil
@@ -201,10 +201,10 @@ func rssBytes(pid int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return parseVmRSS(string(b))
+	return parseVMRSS(string(b))
 }
 
-func parseVmRSS(status string) (int64, error) {
+func parseVMRSS(status string) (int64, error) {
 	for _, l := range strings.Split(status, "\n") {
 		if strings.HasPrefix(l, "VmRSS:") {
 			f := strings.Fields(l)

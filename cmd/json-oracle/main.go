@@ -69,18 +69,19 @@ type probe struct {
 func run(bin, config string) (func(module, doc string) (int, []byte, error), func(), error) {
 	docs := http.NewServeMux()
 	docs.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, r.URL.Query().Get("file"))
+		http.ServeFile(w, r, r.URL.Query().Get("file")) //nolint:gosec // G703: a loopback server for json_exporter, serving the documents this tool names
 	})
 	dl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, nil, err
 	}
 	docSrv := &http.Server{Handler: docs, ReadHeaderTimeout: 5 * time.Second}
-	go docSrv.Serve(dl)
+	go func() { _ = docSrv.Serve(dl) }() // ends with ErrServerClosed at Close
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, nil, err
 	}
+	//nolint:gosec // G702: runs the json_exporter this tool was given
 	cmd := exec.Command(bin, "--config.file="+config, "--web.listen-address="+addr, "--log.level=error")
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -204,7 +205,7 @@ func record(bin, dir string) error {
 			body, _, diff, err := compare(probeFn, p)
 			if body != nil {
 				golden := strings.TrimSuffix(config, ".yml") + "." + m + ".prom"
-				if werr := os.WriteFile(golden, body, 0o644); werr != nil {
+				if werr := os.WriteFile(golden, body, 0o644); werr != nil { //nolint:gosec // G306: goldens are committed files
 					stop()
 					return werr
 				}

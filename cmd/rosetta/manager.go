@@ -314,14 +314,3 @@ func (m *manager) inputStates() []runningInput {
 	sort.Slice(out, func(i, j int) bool { return out[i].spec.name < out[j].spec.name })
 	return out
 }
-
-// pipelines returns the running pipelines by input name.
-func (m *manager) pipelines() map[string]*normalize.Pipeline {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make(map[string]*normalize.Pipeline, len(m.running))
-	for n, r := range m.running {
-		out[n] = r.pipeline
-	}
-	return out
-}

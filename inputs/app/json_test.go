@@ -38,7 +38,7 @@ func TestJSONInput(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(doc)
+		_, _ = w.Write(doc)
 	}))
 	defer srv.Close()
 	dir := t.TempDir()
@@ -72,7 +72,7 @@ func TestJSONExporterConfig(t *testing.T) {
 	var headers http.Header
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		headers = r.Header.Clone()
-		w.Write(doc)
+		_, _ = w.Write(doc)
 	}))
 	defer srv.Close()
 	f := factoryOf(t, "json")
@@ -209,7 +209,7 @@ func TestJSONExporterConfigTwoTargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(doc) })
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(doc) })
 	a, b := httptest.NewServer(h), httptest.NewServer(h)
 	defer a.Close()
 	defer b.Close()

@@ -22,7 +22,7 @@ import (
 
 // startPeer starts a process that the test stops (and waits for) at the
 // end; its output goes to a file that is shown if the test fails.
-func startPeer(t *testing.T, bin string, args ...string) *exec.Cmd {
+func startPeer(t *testing.T, bin string, args ...string) {
 	t.Helper()
 	logf, err := os.Create(filepath.Join(t.TempDir(), filepath.Base(bin)+".log"))
 	if err != nil {
@@ -50,7 +50,6 @@ func startPeer(t *testing.T, bin string, args ...string) *exec.Cmd {
 		}
 		logf.Close()
 	})
-	return cmd
 }
 
 func lastLines(s string, n int) string {

@@ -61,7 +61,7 @@ func benchChild(addr string) {
 		fmt.Println("error", err)
 		return
 	}
-	defer c.Close(ctx)
+	defer func() { _ = c.Close(ctx) }()
 	s := &scraper{client: c, exporter: &Exporter{}, workers: 4}
 	best := time.Duration(1 << 62)
 	for range 7 { // the first poll fills the MBeanInfo cache
@@ -97,7 +97,7 @@ func BenchmarkPollVsJava(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer c.Close(ctx)
+			defer func() { _ = c.Close(ctx) }()
 			s := &scraper{client: c, exporter: &Exporter{}, workers: 4}
 			recs, st, err := s.scrape(ctx) // warm the MBeanInfo cache
 			if err != nil {

@@ -174,8 +174,10 @@ func (c *Client) endpointOf(r RemoteRef) endpoint {
 	return endpoint{addr: net.JoinHostPort(host, strconv.Itoa(r.Port)), tls: r.SSL}
 }
 
-// Server and Connection return the references the session uses.
-func (c *Client) Server() RemoteRef     { return c.server }
+// Server returns the reference of the RMI server the session uses.
+func (c *Client) Server() RemoteRef { return c.server }
+
+// Connection returns the reference of the session's RMIConnection.
 func (c *Client) Connection() RemoteRef { return c.connRef }
 
 // Endpoint is the address calls go to.

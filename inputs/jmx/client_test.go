@@ -213,7 +213,7 @@ func TestClientAuth(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer c.Close(ctx)
+				defer func() { _ = c.Close(ctx) }()
 				if _, err := c.QueryNames(ctx, "java.lang:type=Memory"); err != nil {
 					t.Fatal(err)
 				}

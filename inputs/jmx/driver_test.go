@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +28,6 @@ type replaceCall struct {
 }
 
 type fakeAppender struct {
-	mu    sync.Mutex
 	calls chan replaceCall
 }
 

@@ -132,14 +132,15 @@ func (c *JolokiaClient) Search(ctx context.Context, pattern string) ([]string, e
 	return names, nil
 }
 
-type jolokiaAttr struct {
+// JolokiaAttr is an attribute's metadata in a Jolokia list reply.
+type JolokiaAttr struct {
 	Type string `json:"type"`
 	Desc string `json:"desc"`
 }
 
 // List returns the attribute metadata of the beans of domain, keyed by
 // key property list (registration order) and attribute name.
-func (c *JolokiaClient) List(ctx context.Context, domain string) (map[string]map[string]jolokiaAttr, error) {
+func (c *JolokiaClient) List(ctx context.Context, domain string) (map[string]map[string]JolokiaAttr, error) {
 	path := strings.ReplaceAll(domain, "!", "!!")
 	path = strings.ReplaceAll(path, "/", "!/")
 	rs, err := c.post(ctx, []map[string]any{{"type": "list", "path": path}})
@@ -150,12 +151,12 @@ func (c *JolokiaClient) List(ctx context.Context, domain string) (map[string]map
 		return nil, fmt.Errorf("list %q: %s", domain, rs[0].Error)
 	}
 	var raw map[string]struct {
-		Attr map[string]jolokiaAttr `json:"attr"`
+		Attr map[string]JolokiaAttr `json:"attr"`
 	}
 	if err := json.Unmarshal(rs[0].Value, &raw); err != nil {
 		return nil, fmt.Errorf("list %q: %w", domain, err)
 	}
-	out := make(map[string]map[string]jolokiaAttr, len(raw))
+	out := make(map[string]map[string]JolokiaAttr, len(raw))
 	for k, v := range raw {
 		out[k] = v.Attr
 	}
@@ -165,7 +166,7 @@ func (c *JolokiaClient) List(ctx context.Context, domain string) (map[string]map
 // jolokiaBean is one bean to read.
 type jolokiaBean struct {
 	name  BeanName
-	attrs map[string]jolokiaAttr
+	attrs map[string]JolokiaAttr
 }
 
 // pathTypes are read through one property: an atomic's "plain" (serializing
@@ -518,7 +519,7 @@ func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrape
 				st.beanErrors++
 				continue
 			}
-			attrs := map[string]jolokiaAttr{}
+			attrs := map[string]JolokiaAttr{}
 			cn := ""
 			if s.filter != nil {
 				cn, _ = canonicalName(n)

@@ -62,7 +62,9 @@ func BenchmarkStreamThroughput(b *testing.B) {
 			}
 			elapsed := time.Since(start)
 			cancel()
-			<-done
+			if err := <-done; err != nil {
+				b.Errorf("Run: %v", err)
+			}
 			b.ReportMetric(float64(n)/elapsed.Seconds(), "samples/s")
 			b.ReportMetric(float64(elapsed.Nanoseconds())/float64(n), "ns/sample")
 		})

@@ -230,7 +230,7 @@ func (c *Config) checksum() ([]byte, error) {
 	}
 	sum, err := hex.DecodeString(hexsum)
 	if err != nil || len(sum) != 32 {
-		return nil, errors.New("want 64 hex digits after sha256:")
+		return nil, errors.New(`want 64 hex digits after "sha256:"`)
 	}
 	return sum, nil
 }

@@ -130,10 +130,6 @@ var useRecvmmsg = true
 // unixgram) is counted as truncated and dropped.
 const maxDatagram = 65535
 
-// batchTarget is how many records a worker gathers from queued packets
-// before it calls Append.
-const batchTarget = 1024
-
 // bufClasses are the sizes of pooled packet buffers.
 var bufClasses = [...]int{512, 2048, 8192, maxDatagram}
 

@@ -446,7 +446,7 @@ func TestUnixgramStaleSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Close()
+	_ = c.Close()
 	cfg := DefaultConfig
 	cfg.ListenUDP, cfg.ListenTCP, cfg.ListenUnixgram = "", "", stale
 	r := start(t, cfg, newFakeAppender())

@@ -864,10 +864,10 @@ func (p *parser) sample(value, tail []byte) {
 					if !again {
 						p.labels = append(p.labels, normalize.Label{Name: "container_id", Value: p.strs.get(o[2:])})
 					}
-				} else if bytes.HasPrefix(o, prefixCardinality) {
-					// DogStatsD tag cardinality "|card:low": ignored
-					// (statsd_exporter rejects the sample).
-				} else {
+				} else if !bytes.HasPrefix(o, prefixCardinality) {
+					// DogStatsD tag cardinality "|card:low" is ignored
+					// (statsd_exporter rejects the sample); anything else
+					// is a malformed container ID.
 					p.st.errors[errMalformedContainerID]++
 					return
 				}

@@ -58,6 +58,7 @@ func (b *batchReader) read(fn func(pkt []byte, truncated bool)) error {
 		errno syscall.Errno
 	)
 	err := b.rc.Read(func(fd uintptr) bool {
+		//nolint:gosec // G103: recvmmsg takes the address of the message array, which lives as long as b
 		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.msgs[0])), batchSlots, unix.MSG_DONTWAIT, 0, 0)
 		if e == unix.EAGAIN || e == unix.EWOULDBLOCK {
 			return false // wait until readable

@@ -65,9 +65,9 @@ const explainMapping = `mappings:
     name: "dropped"
 `
 
-func loadMapping(t testing.TB, e *Env, content string) *Source {
+func loadMapping(t testing.TB) *Source {
 	t.Helper()
-	rsc, err := mappings.TranslateFile("m.yml", []byte(content), "")
+	rsc, err := mappings.TranslateFile("m.yml", []byte(explainMapping), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func loadMapping(t testing.TB, e *Env, content string) *Source {
 
 func TestExplain(t *testing.T) {
 	e := testEnv(t)
-	src := loadMapping(t, e, explainMapping)
+	src := loadMapping(t)
 	recs, err := e.Records("statsd", []byte("api.cart.requests:2|c\napi.cart.pay.latency:250|ms\ndebug.x:1|c\nweb.home.hits:1|c\nweb.about.hits:1|c\n"), nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestExplain(t *testing.T) {
 // show in the report.
 func TestExplainConflictsAndBudget(t *testing.T) {
 	e := testEnv(t)
-	src := loadMapping(t, e, explainMapping)
+	src := loadMapping(t)
 	src.SeriesLimit = 2
 	recs, err := e.Records("statsd", []byte("api.a.requests:1|c\napi.b.requests:1|g\napi.c.requests:1|c\napi.d.requests:1|c\n"), nil, nil)
 	if err != nil {
@@ -142,7 +142,7 @@ func TestSuggestionsCoverEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 		recs = append(recs, more...)
-		src := loadMapping(t, e, explainMapping)
+		src := loadMapping(t)
 		var names []Name
 		for _, r := range recs {
 			if x := src.Rules.Explain(r); x.Rule == nil {
@@ -166,7 +166,7 @@ func TestSuggestionsCoverEverything(t *testing.T) {
 // explain each, store, suggestions. Its ns/op is the report's time.
 func BenchmarkExplain10k(b *testing.B) {
 	e := testEnv(b)
-	src := loadMapping(b, e, explainMapping)
+	src := loadMapping(b)
 	body := statsdLines(10000, 1)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -144,7 +144,7 @@ func (e *Env) runCase(path string, src *Source, c *Case, update bool) (Result, e
 	case c.ExpectFile != "":
 		file := resolve(path, c.ExpectFile)
 		if update {
-			if err := os.WriteFile(file, run.text, 0o644); err != nil {
+			if err := os.WriteFile(file, run.text, 0o644); err != nil { //nolint:gosec // G306: expect files are committed test data
 				return res, err
 			}
 			res.Updated = true

@@ -211,7 +211,7 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("remote_timeout: %s must be positive", c.Timeout))
 	}
 	for k := range c.ExternalLabels {
-		if !model.LabelName(k).IsValidLegacy() || len(k) > 1 && k[:2] == "__" {
+		if !model.LegacyValidation.IsValidLabelName(k) || len(k) > 1 && k[:2] == "__" {
 			errs = append(errs, fmt.Errorf("external_labels: %q is not a valid label name", k))
 		}
 	}

@@ -86,7 +86,7 @@ func (s *server) Stream(req *pluginpb.StreamRequest, stream pluginpb.Driver_Stre
 			if err := w.tick(now, heartbeat); err != nil {
 				// The stream is gone; stop the driver and wait for it.
 				cancel()
-				<-done
+				<-done //nolint:errcheck // the stream's error is the one to return
 				return err
 			}
 		}

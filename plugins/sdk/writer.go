@@ -42,8 +42,8 @@ type Family struct {
 	Quantiles []float64
 }
 
-// NewCounter, NewGauge, NewObserver, NewHistogram and NewSummary return
-// families of their type.
+// NewCounter returns a counter family; NewGauge, NewObserver, NewHistogram
+// and NewSummary return families of their type.
 func NewCounter(name, help string) *Family { return &Family{Name: name, Type: Counter, Help: help} }
 
 // NewGauge returns a gauge family.

@@ -89,8 +89,10 @@ func (d *Decoder) Reset() {
 	d.families = d.families[:0]
 }
 
-// Symbols and Families report the table sizes.
-func (d *Decoder) Symbols() int  { return len(d.symbols) }
+// Symbols reports the size of the symbol table.
+func (d *Decoder) Symbols() int { return len(d.symbols) }
+
+// Families reports the size of the family table.
 func (d *Decoder) Families() int { return len(d.families) }
 
 // Decoded is the result of decoding one batch. Records and their labels

@@ -119,9 +119,8 @@ type selector struct {
 	fields  map[string]string // field -> value name
 	consts  []constValue
 	cl      normalize.Labels // ConstLabels, sorted
-	partial bool
-	exp     bool   // Exporter
-	kinds   []byte // Exporter: kind per seg
+	exp     bool             // Exporter
+	kinds   []byte           // Exporter: kind per seg
 }
 
 // Validate checks c, naming the selector and field of each problem.

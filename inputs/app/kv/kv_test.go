@@ -12,7 +12,7 @@ import (
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
-func collect(t testing.TB, p parsing.Parser, body string) ([]string, error) {
+func collect(p parsing.Parser, body string) ([]string, error) {
 	var out []string
 	err := p.Parse([]byte(body), func(r normalize.Record) {
 		out = append(out, fmt.Sprintf("%s%s %s %g", r.Match, r.Labels, r.Type, r.Value))
@@ -58,7 +58,7 @@ func TestParsers(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := collect(t, tc.p, tc.body)
+			got, err := collect(tc.p, tc.body)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +84,7 @@ func TestParserErrors(t *testing.T) {
 		{"apache", Apache(), "ok\nnot a pair\n", "is not \"Key: value\""},
 		{"text strict", mustText(t, TextConfig{Strict: true, Lines: []LineRule{{Regex: `^(?P<key>\w+) (?P<value>\d+)$`}}}), "a 1\nb c\n", "line 2"},
 	} {
-		_, err := collect(t, tc.p, tc.body)
+		_, err := collect(tc.p, tc.body)
 		if err == nil || parsing.Reason(err, "") != "invalid_body" || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want invalid_body containing %q", tc.name, err, tc.want)
 		}
