@@ -104,7 +104,9 @@ func TestVersionFromGoBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString("\nlocal change\n")
+	if _, err := f.WriteString("\nlocal change\n"); err != nil {
+		t.Fatal(err)
+	}
 	f.Close()
 	build()
 	out = run(src, nil, bin, "version")
