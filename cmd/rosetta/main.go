@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -289,8 +288,5 @@ func (c *cli) completionScript(shell string, w io.Writer) error {
 	c.app.UsageWriter(w)
 	return c.app.UsageForContextWithTemplate(ctx, 0, completionTemplates[shell])
 }
-
-// errUsage marks command-line mistakes.
-var errUsage = errors.New("usage")
 
 var _ = slog.LevelInfo
