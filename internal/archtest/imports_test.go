@@ -29,6 +29,7 @@ var rules = []rule{
 	{"cmd/...", []string{"..."}, "the binaries wire everything together"},
 	{"internal/testutil", nil, "test helpers import nothing of ours"},
 	{"internal/archtest", nil, "the rule check imports nothing of ours"},
+	{"inject", nil, "the Kubernetes admission webhook is its own job; it knows no input or output"},
 	{"normalize", nil, "the data model and rule engine are the core every layer uses"},
 	{"errpos", nil, "positioned config errors: a leaf any config decoder may use"},
 	{"inputs", []string{"normalize", "errpos"}, "the driver interface and registry know only the data model"},
