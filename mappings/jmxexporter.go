@@ -32,12 +32,6 @@ var jmxExporterKeys = map[string]bool{
 	"httpServer": true, "openTelemetry": true,
 }
 
-// jmxExporterRuleKeys are the rule keys jmx_exporter reads.
-var jmxExporterRuleKeys = map[string]bool{
-	"pattern": true, "name": true, "value": true, "valueFactor": true, "attrNameSnakeCase": true,
-	"cache": true, "type": true, "help": true, "labels": true,
-}
-
 // detectJMXExporter: at least one key only jmx_exporter reads (every one
 // but `rules`), or rules with `pattern`; and no key of another format.
 // Keys nobody reads are allowed: jmx_exporter ignores them (hazelcast.yml

@@ -499,7 +499,7 @@ func (t *javaTranslator) group(pos, depth int) (bool, error) {
 	return quantifiable, t.groupBody(pos, depth, lookbehind)
 }
 
-func (t *javaTranslator) groupBody(pos, depth int, lookbehind bool) error {
+func (t *javaTranslator) groupBody(pos, depth int, lookbehind bool) error { //nolint:unparam // pos: every reader takes the position it starts at
 	if lookbehind {
 		t.inLookbehind++
 		defer func() { t.inLookbehind-- }()
@@ -652,7 +652,7 @@ func (t *javaTranslator) backref(pos, n int) error {
 
 // escapeChar reads an escape that is a character or a predefined class
 // (the same inside and outside a class); c follows the '\'.
-func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) {
+func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) { //nolint:unparam // pos: every reader takes the position it starts at
 	switch c {
 	case 't':
 		return nil, '\t', nil
@@ -962,10 +962,10 @@ func javaProperty(name string) (runeSet, error) {
 			return s, nil
 		}
 	case hasKey && (key == "blk" || key == "block"):
-		return nil, fmt.Errorf("Unicode blocks (\\p{%s}) are not supported by Rosetta", name)
+		return nil, fmt.Errorf("Unicode blocks (\\p{%s}) are not supported by Rosetta", name) //nolint:staticcheck // ST1005: "Unicode" is a name
 	case hasKey:
 	case strings.HasPrefix(name, "In"):
-		return nil, fmt.Errorf("Unicode blocks (\\p{%s}) are not supported by Rosetta", name)
+		return nil, fmt.Errorf("Unicode blocks (\\p{%s}) are not supported by Rosetta", name) //nolint:staticcheck // ST1005: "Unicode" is a name
 	case strings.HasPrefix(name, "Is"):
 		n := name[2:]
 		if s, ok := categorySet(n); ok {
@@ -982,7 +982,7 @@ func javaProperty(name string) (runeSet, error) {
 			return s, nil
 		}
 	}
-	return nil, fmt.Errorf("Unknown character property name {%s}", name)
+	return nil, fmt.Errorf("Unknown character property name {%s}", name) //nolint:staticcheck // ST1005: Java's PatternSyntaxException message
 }
 
 // categorySet is a general category (L, Lu, ...) or Java's extras: LC
