@@ -77,7 +77,7 @@ func TestMetricsTLSAndBasicAuth(t *testing.T) {
 		t.Helper()
 		out, _ := exec.Command(curl, append([]string{"-sS", "-o", filepath.Join(dir, "body"), "-w", "%{http_code}", "--max-time", "10"}, args...)...).Output()
 		b, _ := os.ReadFile(filepath.Join(dir, "body"))
-		os.Remove(filepath.Join(dir, "body"))
+		_ = os.Remove(filepath.Join(dir, "body"))
 		return string(out), string(b)
 	}
 	url := "https://" + web + "/metrics"

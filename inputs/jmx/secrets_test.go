@@ -64,7 +64,7 @@ func TestJolokiaPasswordNotLogged(t *testing.T) {
 	calls.Wait()
 	itu.Eventually(t, 5*time.Second, "a logged poll", func() bool { return strings.Contains(logs.String(), "admin") })
 	cancel()
-	<-done
+	<-done //nolint:errcheck // the run's result is not what this test checks
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
