@@ -19,7 +19,7 @@ import (
 // liveFlags are those of explain --live and record.
 type liveFlags struct {
 	config, inputName string
-	duration          time.Duration // how long a push input (StatsD) listens
+	duration          time.Duration // how long a push input (StatsD, a push plugin) listens
 	output            string        // record: the test file to write
 }
 
@@ -46,7 +46,9 @@ func livePoll(f *liveFlags) (*mappingEnvLive, error) {
 		return nil, fmt.Errorf("input type %q cannot be polled on demand", src.InputType)
 	}
 	ctx := context.Background()
-	if src.InputType == "statsd" {
+	if src.InputType == "statsd" || src.InputType == "plugin" {
+		// A push input (StatsD, a push plugin) is listened to this long;
+		// a pull plugin answers within it.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.duration)
 		defer cancel()

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -130,6 +131,47 @@ func TestExplainLiveAndRecord(t *testing.T) {
         type: gauge
 `, srv.URL),
 			explainWants: []string{"servers.1.load", `servers_load{index="1"} 1.5`, "queue.depth", "app_queue_depth{} 7"}})
+	})
+
+	t.Run("plugin", func(t *testing.T) {
+		node := testutil.Peer(t, "nodejs", "node")
+		root, err := filepath.Abs(filepath.Join("..", ".."))
+		if err != nil {
+			t.Fatal(err)
+		}
+		procstat := filepath.Join(dir, "procstat")
+		build := exec.Command(testutil.GoTool(t), "build", "-o", procstat, "./plugins/examples/procstat")
+		build.Dir = root
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("building procstat: %v\n%s", err, out)
+		}
+		// A pull plugin: one Collect.
+		runLiveCase(t, dir, liveCase{name: "procstat", input: "procs", config: fmt.Sprintf(`inputs:
+  - name: procs
+    type: plugin
+    config:
+      path: %q
+      config:
+        pids: [%d]
+    rules:
+      - match: '^process_(.+)$'
+        match_type: regex
+        name: 'watched_process_${1}'
+`, procstat, os.Getpid()),
+			explainWants: []string{"process_resident_memory_bytes", "watched_process_resident_memory_bytes"}})
+		// A push plugin: what it streams for --duration.
+		if _, err := os.Stat(filepath.Join(root, "testdata", "node", "node_modules", "@grpc", "grpc-js")); err != nil {
+			t.Fatal("@grpc/grpc-js missing in testdata/node/node_modules: make peers installs it")
+		}
+		runLiveCase(t, dir, liveCase{name: "nodestats", input: "nodestats", args: []string{"--duration", "2s"}, config: fmt.Sprintf(`inputs:
+  - name: nodestats
+    type: plugin
+    config:
+      path: %q
+      args: [%q]
+      config: {interval_ms: 100, labels: {service: demo}}
+`, node, filepath.Join(root, "plugins", "examples", "node", "nodestats.js")),
+			explainWants: []string{"nodejs_heap_used_bytes", `service="demo"`}})
 	})
 
 	t.Run("statsd", func(t *testing.T) {
