@@ -80,6 +80,8 @@ var cases = []oracleCase{
 	{name: "upstream-tomcat", peer: "tomcat", upstream: "tomcat.yml", presence: []string{tomcatThreads}},
 	{name: "upstream-zookeeper", peer: "zookeeper", upstream: "zookeeper.yaml", presence: []string{zkPackets}},
 	{name: "upstream-activemq", peer: "activemq", upstream: "activemq.yml"},
+	{name: "upstream-kafka", peer: "replay", upstream: "kafka-2_0_0.yml"},
+	{name: "upstream-cassandra", peer: "replay", upstream: "cassandra.yml"},
 	{name: "library-kafka", peer: "replay", library: "kafka"},
 	{name: "library-cassandra", peer: "replay", library: "cassandra"},
 }
@@ -235,6 +237,13 @@ func TestOracle(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Rosetta's /metrics: %v\n%s", err, text)
 			}
+			n := 0
+			for _, l := range want {
+				if !strings.HasPrefix(l, "#") {
+					n++
+				}
+			}
+			t.Logf("%d series of the real collector compared", n)
 			if diff := lineDiff(want, got); diff != "" {
 				t.Errorf("Rosetta vs the real jmx_exporter collector (%s; -jmx_exporter +rosetta):\n%s", golden, diff)
 			}
