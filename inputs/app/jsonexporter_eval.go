@@ -482,13 +482,23 @@ func newJEParser(scan *jsonsel.Parser, slow []*jeMetric) *jeParser {
 // body: it checks the syntax and bounds the nesting, so that the decoding
 // after it sees only documents that are valid and bounded.
 func (p *jeParser) Parse(body []byte, emit func(normalize.Record)) error {
-	if err := p.scan.Parse(body, emit); err != nil {
+	// The scanner hands over the top-level members the metrics read.
+	var members []member
+	var top func(key, value []byte)
+	if p.keys != nil {
+		top = func(key, value []byte) {
+			if p.keys[string(key)] {
+				members = append(members, member{key: string(key), val: value})
+			}
+		}
+	}
+	if err := p.scan.ParseTop(body, emit, top); err != nil {
 		return err
 	}
 	if len(p.slow) == 0 {
 		return nil
 	}
-	doc, err := p.decode(body)
+	doc, err := p.decode(body, members)
 	if err != nil {
 		// json_exporter serves no metric of a document it cannot decode.
 		return parsing.Errorf("invalid_json", "decoding for JSONPath: %w", err)
@@ -503,125 +513,29 @@ func (p *jeParser) Parse(body []byte, emit func(normalize.Record)) error {
 // decode decodes the document as encoding/json would into an any, or, when
 // it is an object and the metrics read only some of its members, those
 // members only (the values they read are the same).
-func (p *jeParser) decode(body []byte) (any, error) {
-	if p.keys == nil {
-		return decodeJSON(body)
+func (p *jeParser) decode(body []byte, members []member) (any, error) {
+	i := 0
+	for i < len(body) && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r') {
+		i++
 	}
-	members, ok := topMembers(body)
-	if !ok {
+	if p.keys == nil || i >= len(body) || body[i] != '{' {
 		return decodeJSON(body)
 	}
 	m := make(map[string]any, len(p.keys))
 	for _, mb := range members {
-		key := string(mb.key)
-		if mb.esc {
-			if err := json.Unmarshal(mb.rawKey, &key); err != nil {
-				return nil, err
-			}
-		}
-		if !p.keys[key] {
-			continue
-		}
 		v, err := decodeJSON(mb.val)
 		if err != nil {
 			return nil, err
 		}
-		m[key] = v // a repeated key: the last wins, as in encoding/json
+		m[mb.key] = v // a repeated key: the last wins, as in encoding/json
 	}
 	return m, nil
 }
 
+// member is a top-level member of the document the metrics read.
 type member struct {
-	key, rawKey, val []byte
-	esc              bool
-}
-
-// topMembers splits a document the scanner has checked into its
-// top-level members; ok is false when it is not an object.
-func topMembers(b []byte) ([]member, bool) {
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return nil, false
-	}
-	i++
-	var out []member
-	for {
-		i = skipWS(b, i)
-		if i >= len(b) || b[i] == '}' {
-			return out, true
-		}
-		if b[i] == ',' {
-			i = skipWS(b, i+1)
-		}
-		ks := i
-		var esc bool
-		i, esc = skipString(b, i)
-		mb := member{key: b[ks+1 : i-1], rawKey: b[ks:i], esc: esc}
-		i = skipWS(b, i)
-		i = skipWS(b, i+1) // ':'
-		vs := i
-		i = skipValue(b, i)
-		mb.val = b[vs:i]
-		out = append(out, mb)
-	}
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index after the string at i and whether it has
-// escapes.
-func skipString(b []byte, i int) (int, bool) {
-	esc := false
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			esc = true
-			i++
-		case '"':
-			return i + 1, esc
-		}
-	}
-	return i, esc
-}
-
-// skipValue returns the index after the (checked) value at i.
-func skipValue(b []byte, i int) int {
-	depth := 0
-	for i < len(b) {
-		switch c := b[i]; c {
-		case '"':
-			i, _ = skipString(b, i)
-			if depth == 0 {
-				return i
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
-			if depth < 0 {
-				return i
-			}
-		case ',':
-			if depth == 0 {
-				return i
-			}
-		case ' ', '\t', '\n', '\r':
-			if depth == 0 {
-				return i
-			}
-		}
-		i++
-	}
-	return i
+	key string
+	val []byte
 }
 
 // decodeJSON decodes a value the scanner has checked (syntax, nesting)

@@ -72,11 +72,19 @@ type scanner struct {
 	// exact says the selection child returned ended on this very value
 	// (not on an ancestor); value reads and clears it.
 	exact bool
+	top   func(key, value []byte) // see ParseTop
 }
 
 // Parse implements parsing.Parser.
 func (p *Parser) Parse(body []byte, emit func(normalize.Record)) error {
-	s := scanner{p: p, b: body, emit: emit}
+	return p.ParseTop(body, emit, nil)
+}
+
+// ParseTop is Parse that also calls top, when not nil, with each member of
+// a document that is an object: its key (unescaped) and its value's
+// bytes, valid during the call.
+func (p *Parser) ParseTop(body []byte, emit func(normalize.Record), top func(key, value []byte)) error {
+	s := scanner{p: p, b: body, emit: emit, top: top}
 	s.path = make([]seg, 0, 16)
 	s.states = make([]state, 0, 64)
 	s.states = append(s.states, p.root...)
@@ -133,7 +141,7 @@ func (s *scanner) value(from, to, sel, depth int) error {
 	if s.i >= len(s.b) {
 		return s.errf("expected a value")
 	}
-	if from == to && sel < 0 {
+	if from == to && sel < 0 && (depth > 0 || s.top == nil) {
 		return s.skip(depth)
 	}
 	if sel >= 0 && s.p.sels[sel].exp {
@@ -487,6 +495,7 @@ func (s *scanner) objectBody(from, to, sel, depth int) error {
 		}
 		s.i++
 		s.ws()
+		vstart := s.i
 		if ok, err := s.labelField(sel, key, depth); ok || err != nil {
 			if err != nil {
 				return err
@@ -503,6 +512,9 @@ func (s *scanner) objectBody(from, to, sel, depth int) error {
 			if err != nil {
 				return err
 			}
+		}
+		if depth == 0 && s.top != nil {
+			s.top(key, s.b[vstart:s.i])
 		}
 		s.ws()
 		if s.i >= len(s.b) {
