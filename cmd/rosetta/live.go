@@ -155,12 +155,15 @@ func runRecord(f *liveFlags, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	enc.Close()
+	if err := enc.Close(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
 	if f.output == "" || f.output == "-" {
-		io.WriteString(stdout, b.String())
+		_, _ = io.WriteString(stdout, b.String())
 		return 0
 	}
-	if err := os.WriteFile(f.output, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(f.output, []byte(b.String()), 0o644); err != nil { //nolint:gosec // G306: a test file the user commits
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
