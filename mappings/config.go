@@ -614,6 +614,9 @@ func TranslateFile(file string, data []byte, format string) (*normalize.RuleSetC
 		}
 		var ok bool
 		if f, ok = detectFormat(root); !ok {
+			if hasKey(root, "modules") {
+				return nil, errpos.New(file, 0, 0, errors.New("a json_exporter config, not a mapping file: name it in a json input (json_exporter_config: FILE, module: NAME), whose check reports its errors"))
+			}
 			return nil, errpos.New(file, 0, 0, fmt.Errorf("unknown mapping file format (top-level keys %s; known formats: %s)",
 				strings.Join(sortedKeys(root), ", "), strings.Join(Formats(), ", ")))
 		}
