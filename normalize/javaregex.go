@@ -91,8 +91,11 @@ type javaTranslator struct {
 	totalGroups  int // groups in the whole pattern (second pass)
 	needBT       bool
 	inLookbehind int
-	// atomStart is where the atom a quantifier applies to starts in out.
-	atomStart int
+	// quoteStart is where the last character of a \Q...\E starts in
+	// out (a quantifier applies to it alone), -1 for other atoms.
+	quoteStart int
+	// noAtom: what was read is no atom (inline flags).
+	noAtom bool
 }
 
 func (t *javaTranslator) errAt(pos int, format string, args ...any) error {
@@ -197,26 +200,47 @@ func (t *javaTranslator) sequence(depth int) error {
 		case '{':
 			return t.errAt(t.pos, "Illegal repetition")
 		}
-		t.atomStart = t.out.Len()
+		start, groups := t.out.Len(), len(t.names)
+		t.noAtom = false
+		t.quoteStart = -1
 		quantifiable, err := t.atom(depth)
 		if err != nil {
 			return err
 		}
-		start := t.atomStart
-		if err := t.quantifiers(start, quantifiable); err != nil {
+		if t.quoteStart >= 0 {
+			// set by this atom (a nested sequence resets it after use)
+			start = t.quoteStart
+			t.quoteStart = -1
+		}
+		if t.noAtom {
+			// inline flags are no atom: a quantifier after them dangles
+			switch c := t.peek(); c {
+			case '*', '+', '?':
+				return t.errAt(t.pos, "Dangling meta character '%c'", c)
+			case '{':
+				return t.errAt(t.pos, "Illegal repetition")
+			}
+			continue
+		}
+		if err := t.quantifiers(start, groups, quantifiable); err != nil {
 			return err
 		}
 	}
 }
 
 // quantifiers applies the quantifiers after an atom written from start.
-func (t *javaTranslator) quantifiers(start int, quantifiable bool) error {
+func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool) error {
 	first := true
 	for {
 		qpos := t.pos
 		c := t.peek()
 		var q string
 		bigCount := false
+		// repeats: more than one iteration. The captures of a group
+		// repeated that way (the last iteration's, empty ones included)
+		// are a backtracking engine's, not RE2's: (a*)*0 on "aa0" gives
+		// "" in Java, "aa" in RE2.
+		repeats := false
 		switch c {
 		case '*', '+', '?':
 			if !first {
@@ -224,6 +248,7 @@ func (t *javaTranslator) quantifiers(start int, quantifiable bool) error {
 			}
 			t.next()
 			q = string(c)
+			repeats = c != '?'
 		case '{':
 			save := t.pos
 			t.next()
@@ -244,6 +269,7 @@ func (t *javaTranslator) quantifiers(start int, quantifiable bool) error {
 				continue
 			}
 			bigCount = lo > 1000 || hi > 1000
+			repeats = lo > 1 || hi != 1
 			switch {
 			case hi == lo:
 				q = fmt.Sprintf("{%d}", lo)
@@ -270,7 +296,7 @@ func (t *javaTranslator) quantifiers(start int, quantifiable bool) error {
 			t.next()
 			mode = "+"
 		}
-		if bigCount {
+		if bigCount || repeats && len(t.names) > groups {
 			t.needs()
 		}
 		var b strings.Builder
@@ -462,13 +488,14 @@ func (t *javaTranslator) group(pos, depth int) (bool, error) {
 					f = flagX
 				case 'u':
 					f = flagU
-				case 'm', 'd', 'U':
-					return false, t.errAt(t.pos-1, "the flag (?%c) is not supported by Rosetta (multiline, UNIX_LINES and UNICODE_CHARACTER_CLASS change what ^, $, . and \\w mean)", c)
+				case 'm', 'd', 'U', 'c':
+					return false, t.errAt(t.pos-1, "the flag (?%c) is not supported by Rosetta (multiline, UNIX_LINES, UNICODE_CHARACTER_CLASS and CANON_EQ change what ^, $, . and \\w mean)", c)
 				case '-':
 					on = false
 					continue
 				case ')':
 					t.flags = flags // until the end of the enclosing group
+					t.noAtom = true
 					return false, nil
 				case ':':
 					saved := t.flags
@@ -577,7 +604,7 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 		for i, r := range rs {
 			if i == len(rs)-1 {
 				// a quantifier applies to the last character only
-				t.atomStart = t.out.Len()
+				t.quoteStart = t.out.Len()
 			}
 			t.writeChar(r)
 		}
@@ -807,7 +834,7 @@ func (t *javaTranslator) class(start int) (runeSet, error) {
 			rhas := false
 			for {
 				c := t.peek()
-				if c == ']' || c < 0 || c == '&' && strings.HasPrefix(t.src[t.pos:], "&&") {
+				if c == ']' || c < 0 || c == '&' { // Java stops at any '&'
 					break
 				}
 				var s runeSet
@@ -825,6 +852,8 @@ func (t *javaTranslator) class(start int) (runeSet, error) {
 				right, rhas = right.union(s), true
 			}
 			switch {
+			case !has && !rhas:
+				return nil, t.errAt(t.pos, "Bad class syntax")
 			case !has && rhas:
 				acc, has = right, true
 			case has && rhas:
