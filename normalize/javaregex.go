@@ -43,6 +43,7 @@ type javaTranslation struct {
 
 // translateJava translates pattern p.
 func translateJava(p string) (*javaTranslation, error) {
+	p = removeQEQuoting(p)
 	// A first pass counts groups (a backreference may name a later one)
 	// and finds out whether RE2 will do.
 	t := &javaTranslator{src: p}
@@ -59,6 +60,45 @@ func translateJava(p string) (*javaTranslation, error) {
 		return nil, err
 	}
 	return &javaTranslation{expr: `\A(?:` + t2.out.String() + `)\z`, backtrack: true, names: t2.names}, nil
+}
+
+// removeQEQuoting does what Java does before it parses a pattern: the
+// text between \Q and \E (or the end) becomes escaped characters, so that
+// {\Q\E0} is {0} and 0\Q\E* is 0*.
+func removeQEQuoting(p string) string {
+	if !strings.Contains(p, `\Q`) {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c != '\\' || i+1 >= len(p) {
+			b.WriteByte(c)
+			continue
+		}
+		if p[i+1] != 'Q' {
+			b.WriteByte(c)
+			b.WriteByte(p[i+1])
+			i++
+			continue
+		}
+		i += 2
+		for begin := true; i < len(p); i, begin = i+1, false {
+			if p[i] == '\\' && i+1 < len(p) && p[i+1] == 'E' {
+				i++
+				break
+			}
+			switch c := p[i]; {
+			case c >= '0' && c <= '9' && begin:
+				// as Java: not to extend an escape before the quote
+				b.WriteString(`\x3`)
+			case c < 0x80 && !isAlnum(rune(c)):
+				b.WriteByte('\\')
+			}
+			b.WriteByte(p[i])
+		}
+	}
+	return b.String()
 }
 
 // JavaRegexGroups checks a Java pattern (whether Java accepts it, and
@@ -94,8 +134,9 @@ type javaTranslator struct {
 	// quoteStart is where the last character of a \Q...\E starts in
 	// out (a quantifier applies to it alone), -1 for other atoms.
 	quoteStart int
-	// noAtom: what was read is no atom (inline flags).
-	noAtom bool
+	// noAtom: what was read is no atom (inline flags); emptyQuote: it
+	// was an empty \Q\E.
+	noAtom, emptyQuote bool
 }
 
 func (t *javaTranslator) errAt(pos int, format string, args ...any) error {
@@ -185,6 +226,8 @@ func (t *javaTranslator) alternation(depth int) error {
 
 // sequence: atoms with their quantifiers.
 func (t *javaTranslator) sequence(depth int) error {
+	// the previous atom, for a quantifier after an empty \Q\E
+	prevStart, prevGroups, prevQuantifiable := -1, 0, false
 	for {
 		c := t.peek()
 		switch c {
@@ -197,11 +240,15 @@ func (t *javaTranslator) sequence(depth int) error {
 			return nil
 		case '*', '+', '?':
 			return t.errAt(t.pos, "Dangling meta character '%c'", c)
-		case '{':
-			return t.errAt(t.pos, "Illegal repetition")
+		}
+		if c == '{' {
+			if err := t.emptyCount(); err != nil {
+				return err
+			}
+			continue
 		}
 		start, groups := t.out.Len(), len(t.names)
-		t.noAtom = false
+		t.noAtom, t.emptyQuote = false, false
 		t.quoteStart = -1
 		quantifiable, err := t.atom(depth)
 		if err != nil {
@@ -213,19 +260,54 @@ func (t *javaTranslator) sequence(depth int) error {
 			t.quoteStart = -1
 		}
 		if t.noAtom {
+			t.noAtom = false // not seen by an enclosing sequence
 			// inline flags are no atom: a quantifier after them dangles
 			switch c := t.peek(); c {
 			case '*', '+', '?':
 				return t.errAt(t.pos, "Dangling meta character '%c'", c)
-			case '{':
-				return t.errAt(t.pos, "Illegal repetition")
 			}
 			continue
 		}
+		if t.emptyQuote {
+			t.emptyQuote = false
+			if c := t.peek(); c == '*' || c == '+' || c == '?' || c == '{' && prevStart >= 0 {
+				if prevStart < 0 {
+					return t.errAt(t.pos, "Dangling meta character '%c'", c)
+				}
+				if err := t.quantifiers(prevStart, prevGroups, prevQuantifiable); err != nil {
+					return err
+				}
+				prevStart = -1 // quantified: another quantifier dangles
+			}
+			continue
+		}
+		before := t.out.Len()
 		if err := t.quantifiers(start, groups, quantifiable); err != nil {
 			return err
 		}
+		prevStart, prevGroups, prevQuantifiable = start, groups, quantifiable
+		if t.out.Len() != before {
+			prevStart = -1
+		}
 	}
+}
+
+// emptyCount reads a count where an atom starts: Java repeats nothing
+// ({0} and {2} match ""), or refuses what is no count.
+func (t *javaTranslator) emptyCount() error {
+	save := t.pos
+	t.next()
+	lo, hi, ok := t.curly()
+	if !ok {
+		return t.errAt(save, "Illegal repetition")
+	}
+	if hi >= 0 && hi < lo {
+		return t.errAt(t.pos-1, "Illegal repetition range")
+	}
+	if c := t.peek(); c == '?' || c == '+' {
+		t.next()
+	}
+	return nil
 }
 
 // quantifiers applies the quantifiers after an atom written from start.
@@ -477,6 +559,13 @@ func (t *javaTranslator) group(pos, depth int) (bool, error) {
 			on := true
 			flags := t.flags
 			for {
+				if flags&flagX != 0 {
+					// Java applies each flag at once: (?x ) skips the space
+					saved := t.flags
+					t.flags = flags
+					t.skipComments()
+					t.flags = saved
+				}
 				c := t.raw()
 				var f uint8
 				switch c {
@@ -491,6 +580,9 @@ func (t *javaTranslator) group(pos, depth int) (bool, error) {
 				case 'm', 'd', 'U', 'c':
 					return false, t.errAt(t.pos-1, "the flag (?%c) is not supported by Rosetta (multiline, UNIX_LINES, UNICODE_CHARACTER_CLASS and CANON_EQ change what ^, $, . and \\w mean)", c)
 				case '-':
+					if !on {
+						return false, t.errAt(t.pos-1, "Unknown inline modifier")
+					}
 					on = false
 					continue
 				case ')':
@@ -594,10 +686,9 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 			t.pos = len(t.src)
 		}
 		if lit == "" {
-			// nothing to quantify: a following quantifier dangles
-			if c := t.peek(); c == '*' || c == '+' || c == '?' {
-				return false, t.errAt(t.pos, "Dangling meta character '%c'", c)
-			}
+			// Java removes \Q\E before parsing: a quantifier after it
+			// applies to the atom before (0\Q\E* is 0*)
+			t.emptyQuote = true
 			return true, nil
 		}
 		rs := []rune(lit)
@@ -702,7 +793,11 @@ func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) { //
 	case '0':
 		// \0n, \0nn, \0mnn (m <= 3)
 		v, n := 0, 0
-		for n < 3 && !t.eof() && t.src[t.pos] >= '0' && t.src[t.pos] <= '7' {
+		for n < 3 && !t.eof() {
+			t.skipComments() // Java reads the digits past (?x) spaces
+			if t.eof() || t.src[t.pos] < '0' || t.src[t.pos] > '7' {
+				break
+			}
 			d := int(t.src[t.pos] - '0')
 			if n == 2 && v > 037 {
 				break
