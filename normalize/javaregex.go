@@ -363,7 +363,6 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool) error
 		default:
 			return nil
 		}
-		_ = qpos
 		atom := t.out.String()[start:]
 		if !quantifiable || !first {
 			// wrap lookarounds, anchors and quantified atoms
@@ -380,6 +379,9 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool) error
 		}
 		if bigCount || repeats && len(t.names) > groups {
 			t.needs()
+		}
+		if mode == "+" && t.inLookbehind > 0 && (c == '*' || c == '+' || strings.HasSuffix(q, ",}")) {
+			return t.errAt(qpos, "Look-behind group does not have an obvious maximum length")
 		}
 		var b strings.Builder
 		switch {
