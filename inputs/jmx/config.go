@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -175,13 +174,8 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	if node == nil {
 		return &cfg, nil
 	}
-	// yaml.Node.Decode does not reject unknown keys: check them here, with
-	// their positions, then decode (its errors carry the document's lines).
-	if err := checkKeys(node, reflect.TypeOf(cfg), "jmx input"); err != nil {
+	if err := inputs.DecodeStrict(node, &cfg, "jmx input"); err != nil {
 		return nil, err
-	}
-	if err := node.Decode(&cfg); err != nil {
-		return nil, errpos.At(node, "jmx input: %w", errpos.FromYAML(err))
 	}
 	var errs []error
 	if t := inputs.DefaultTimeout(node, &cfg.Timeout, cfg.Interval); t != nil && cfg.Interval > 0 && cfg.Timeout > cfg.Interval {
@@ -220,40 +214,6 @@ func resolveAlias(n *yaml.Node) *yaml.Node {
 		n = n.Alias
 	}
 	return n
-}
-
-// checkKeys reports keys of mapping n that t (a struct) has no yaml field
-// for, recursing into struct-typed fields.
-func checkKeys(n *yaml.Node, t reflect.Type, what string) error {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	if n == nil || n.Kind != yaml.MappingNode || t.Kind() != reflect.Struct {
-		return nil
-	}
-	fields := map[string]reflect.Type{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name != "" && name != "-" {
-			fields[name] = f.Type
-		}
-	}
-	var errs []error
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		ft, ok := fields[k.Value]
-		if !ok {
-			errs = append(errs, errpos.At(k, "%s: unknown key %q", what, k.Value))
-			continue
-		}
-		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(yaml.Node{}) {
-			if err := checkKeys(n.Content[i+1], ft, what+" "+k.Value); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // jvmDomains are what jmx_exporter's excludeJvmMetrics removes.

@@ -76,7 +76,7 @@ func TestConfig(t *testing.T) {
 		{"host_port", "host_port: localhost:9999", ""},
 		{"jmx_url", "jmx_url: service:jmx:rmi:///jndi/rmi://kafka:9999/jmxrmi\nusername: u\npassword_env: PW", ""},
 		{"unknown key", "host_port: a:1\nhostPort: a:1", `2:1: jmx input: unknown key "hostPort"`},
-		{"unknown tls key", "host_port: a:1\ntls:\n  ca: x", `3:3: jmx input tls: unknown key "ca"`},
+		{"unknown tls key", "host_port: a:1\ntls:\n  ca: x", `3:3: jmx input: tls: unknown key "ca"`},
 		{"bad duration", "host_port: a:1\ninterval: soon", "line 2"},
 		{"neither", "interval: 5s", "one of host_port, jmx_url and jolokia_url is required"},
 		{"jolokia", "jolokia_url: http://localhost:8778/jolokia/", ""},

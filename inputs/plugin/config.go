@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -87,22 +86,10 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	if node == nil {
 		return nil, errors.New("plugin input: path is required")
 	}
-	// yaml.Node.Decode does not reject unknown keys: re-encode and decode
-	// with KnownFields. The config block keeps its own node (and its
-	// positions) from the original.
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	if err := enc.Encode(node); err != nil {
-		return nil, fmt.Errorf("%d:%d: plugin input: %w", node.Line, node.Column, err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("%d:%d: plugin input: %w", node.Line, node.Column, err)
-	}
-	dec := yaml.NewDecoder(&buf)
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
-		// The lines are those of the re-encoded block: the block's position.
-		return nil, errpos.At(node, "plugin input: %w", err)
+	// Strict and positioned: an unknown key is reported at its own
+	// line:col. The config block keeps its own node (and its positions).
+	if err := inputs.DecodeStrict(node, &cfg, "plugin input"); err != nil {
+		return nil, err
 	}
 	inputs.DefaultTimeout(node, &cfg.Timeout, cfg.Interval)
 	cfg.Config = yaml.Node{}

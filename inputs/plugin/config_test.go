@@ -53,7 +53,7 @@ func TestDecodeConfigErrors(t *testing.T) {
 	}{
 		{"args: [x]\n", []string{`1:1: plugin input: path: is required`}},
 		{"path: node\n", []string{`1:7: plugin input: path: "node" must be a file path`}},
-		{"path: /x\nintervall: 1s\n", []string{`field intervall not found`}},
+		{"path: /x\nintervall: 1s\n", []string{`2:1: plugin input: unknown key "intervall"`}},
 		{"path: /x\nchecksum: md5:00\n", []string{`2:11: plugin input: checksum: "md5:00": want "sha256:<hex>"`}},
 		{"path: /x\nchecksum: sha256:zz\n", []string{`want 64 hex digits`}},
 		{"path: /x\ninterval: 1s\ntimeout: 2s\n", []string{`3:10: plugin input: timeout: "2s" must not exceed interval "1s"`}},

@@ -78,14 +78,14 @@ func TestRosettaConfig(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	// A typo in the plugin input's block is reported with its position.
+	// A typo in the plugin input's block is reported at the key itself.
 	bad := strings.Replace(src, "      interval: 100ms", "      intervall: 100ms", 1)
 	cfg, err = mappings.Parse("rosetta.yml", []byte(bad))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = mappings.Build(cfg, reg, mappings.Options{})
-	if err == nil || !strings.Contains(err.Error(), "rosetta.yml:5:7") || !strings.Contains(err.Error(), "field intervall not found") {
+	if err == nil || !strings.Contains(err.Error(), "rosetta.yml:6:7") || !strings.Contains(err.Error(), `unknown key "intervall"`) {
 		t.Errorf("Build of a config with a typo: %v", err)
 	}
 }

@@ -1,7 +1,6 @@
 package statsd
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
 // Config is the `statsd` input's configuration. The keys mirror
@@ -91,22 +92,10 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	if node == nil {
 		return &cfg, nil
 	}
-	// yaml.Node.Decode does not reject unknown keys: re-encode and decode
-	// with KnownFields.
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	if err := enc.Encode(node); err != nil {
-		return nil, fmt.Errorf("%d:%d: statsd input: %w", node.Line, node.Column, err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("%d:%d: statsd input: %w", node.Line, node.Column, err)
-	}
-	dec := yaml.NewDecoder(&buf)
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
-		// Line numbers in err are relative to the re-encoded block; point
-		// at the block itself.
-		return nil, fmt.Errorf("%d:%d: statsd input: %w", node.Line, node.Column, err)
+	// Strict and positioned: an unknown key is reported at its own
+	// line:col.
+	if err := inputs.DecodeStrict(node, &cfg, "statsd input"); err != nil {
+		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, positioned(node, err)

@@ -571,7 +571,7 @@ relay:
 				TCPIdleTimeout: 30 * time.Second, UDPPacketQueueBytes: 1 << 20, MaxNameLength: 100, MaxLabelValueLength: 200}
 		}},
 		{name: "queue bytes below a datagram", in: "udp_packet_queue_bytes: 100", err: "udp_packet_queue_bytes: 100 must be at least 65535"},
-		{name: "unknown key", in: "listen_udpp: x", err: "field listen_udpp not found"},
+		{name: "unknown key", in: "listen_udpp: x", err: `2:3: statsd input: unknown key "listen_udpp"`},
 		{name: "wrong type", in: "workers: many", err: "cannot unmarshal"},
 		{name: "no listener", in: "listen_udp: ''\nlisten_tcp: ''", err: "at least one of listen_udp"},
 		{name: "bad mode", in: "unixsocket_mode: '9x'", err: `2:20: statsd input: unixsocket_mode: "9x" is not an octal permission`},

@@ -310,7 +310,7 @@ func TestRelayConfig(t *testing.T) {
 		{yaml: "relay:\n  address: 'h:0'", err: `2:12: statsd input: relay.address: "h:0": port "0" is not a number from 1 to 65535`},
 		{yaml: "relay:\n  address: 'h:1'\n  packet_length: 1", err: `3:18: statsd input: relay.packet_length: 1 must be between 2 and 65507`},
 		{yaml: "relay:\n  address: 'h:1'\n  queue_size: 0", err: `3:15: statsd input: relay.queue_size: 0 must be at least 1`},
-		{yaml: "relay:\n  address: 'h:1'\n  bogus: 0", err: `field bogus not found`},
+		{yaml: "relay:\n  address: 'h:1'\n  bogus: 0", err: `3:3: statsd input: relay: unknown key "bogus"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.yaml, func(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rosetta-adapter/rosetta/errpos"
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/normalize"
 	"github.com/rosetta-adapter/rosetta/outputs"
@@ -64,11 +65,17 @@ func (e *Env) Run(path string, update bool) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, errpos.InFile(errpos.FromYAML(err), path)
+	}
 	var f File
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if len(doc.Content) > 0 {
+		// The input configs' strict decoder: an unknown key is an error
+		// at its file:line:col.
+		if err := inputs.DecodeStrict(doc.Content[0], &f, "test file"); err != nil {
+			return nil, errpos.InFile(err, path)
+		}
 	}
 	if f.Config == "" {
 		return nil, fmt.Errorf("%s: config: the file to test is required", path)

@@ -24,6 +24,12 @@ type Config struct {
 // Decode decodes the block strictly into v (unknown keys are errors) with
 // go.yaml.in/yaml/v3 and returns ConfigErrors with the positions of what is
 // wrong. An empty block leaves v unchanged.
+//
+// This is the SDK's own copy of strict decoding: Rosetta's inputs use
+// inputs.DecodeStrict, but a plugin imports only the SDK and the contract
+// (the import rules keep the SDK free of Rosetta's internals), and the
+// block arrives as text, so KnownFields on a fresh decoder is strict here
+// and its line numbers are the block's own.
 func (c Config) Decode(v any) error {
 	if strings.TrimSpace(c.YAML) == "" {
 		return nil
