@@ -909,19 +909,35 @@ func (t *javaTranslator) class(start int) (runeSet, error) {
 		t.next()
 		neg = true
 	}
+	acc, _, err := t.classBody(start, true)
+	if err != nil {
+		return nil, err
+	}
+	if neg {
+		acc = acc.complement()
+	}
+	return acc, nil
+}
+
+// classBody reads the inside of a class up to its ']', which it consumes
+// when consume is set (Java's clazz(consume)): a ']' first is a literal,
+// nested classes are unions, "&&" intersects with the rest of the class
+// (nested classes and items, up to a single '&' right after the "&&"),
+// a single '&' is a literal.
+func (t *javaTranslator) classBody(start int, consume bool) (runeSet, bool, error) {
 	var acc runeSet
 	has := false
 	for {
 		c := t.peek()
 		switch {
 		case c < 0:
-			return nil, t.errAt(start, "Unclosed character class")
+			return nil, false, t.errAt(start, "Unclosed character class")
 		case c == '[':
 			p := t.pos
 			t.next()
 			s, err := t.class(p)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			acc, has = acc.union(s), true
 			continue
@@ -931,42 +947,48 @@ func (t *javaTranslator) class(start int) (runeSet, error) {
 			rhas := false
 			for {
 				c := t.peek()
-				if c == ']' || c < 0 || c == '&' { // Java stops at any '&'
+				if c == ']' || c < 0 || c == '&' {
 					break
 				}
-				var s runeSet
-				var err error
 				if c == '[' {
 					p := t.pos
 					t.next()
-					s, err = t.class(p)
-				} else {
-					s, err = t.classItem()
+					s, err := t.class(p)
+					if err != nil {
+						return nil, false, err
+					}
+					if rhas {
+						s = right.union(s)
+					}
+					right, rhas = s, true
+					continue
 				}
+				s, h, err := t.classBody(start, false)
 				if err != nil {
-					return nil, err
+					return nil, false, err
 				}
-				right, rhas = right.union(s), true
+				if h {
+					right, rhas = right.union(s), true
+				}
 			}
 			switch {
 			case !has && !rhas:
-				return nil, t.errAt(t.pos, "Bad class syntax")
+				return nil, false, t.errAt(t.pos, "Bad class syntax")
 			case !has && rhas:
 				acc, has = right, true
 			case has && rhas:
 				acc = acc.intersect(right)
 			}
 			continue
-		case c == ']' && has:
-			t.next()
-			if neg {
-				acc = acc.complement()
+		case c == ']' && (has || !consume):
+			if consume {
+				t.next()
 			}
-			return acc, nil
+			return acc, has, nil
 		}
 		s, err := t.classItem()
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		acc, has = acc.union(s), true
 	}

@@ -19,7 +19,7 @@ func (discard) Replace(string, []normalize.Sample) {}
 // pollRules are jmx_exporter rules over the test JVM's beans, in two
 // flavours: patterns RE2 expresses, and the same rules with a lookahead or
 // lookbehind each, which run on the backtracking engine. Both give the
-// same series.
+// same series but two (the lookaheads leave out the committed sizes).
 var pollRules = map[string]string{
 	"re2": `lowercaseOutputName: true
 rules:
