@@ -292,6 +292,10 @@ func (t *javaTranslator) sequence(depth int) error {
 	}
 }
 
+// maxJavaCount bounds {n,m}: Java takes any int, the backtracking engine
+// less, and such counts are no real pattern.
+const maxJavaCount = 100000
+
 // emptyCount reads a count where an atom starts: Java repeats nothing
 // ({0} and {2} match ""), or refuses what is no count.
 func (t *javaTranslator) emptyCount() error {
@@ -338,6 +342,9 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool) error
 			if !ok {
 				t.pos = save
 				return t.errAt(save, "Illegal repetition")
+			}
+			if lo > maxJavaCount || hi > maxJavaCount {
+				return t.errAt(save, "a count over %d is not supported by Rosetta", maxJavaCount)
 			}
 			if hi >= 0 && hi < lo {
 				return t.errAt(t.pos-1, "Illegal repetition range")
