@@ -387,7 +387,10 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool) error
 		if bigCount || repeats && len(t.names) > groups {
 			t.needs()
 		}
-		if mode == "+" && t.inLookbehind > 0 && (c == '*' || c == '+' || strings.HasSuffix(q, ",}")) {
+		unbounded := c == '*' || c == '+' || strings.HasSuffix(q, ",}")
+		if t.inLookbehind > 0 && unbounded && (mode == "+" || strings.HasPrefix(atom, "(")) {
+			// Java bounds what a lookbehind may match: a repeated group or
+			// a possessive repetition has no "obvious maximum length"
 			return t.errAt(qpos, "Look-behind group does not have an obvious maximum length")
 		}
 		var b strings.Builder
