@@ -388,7 +388,8 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool) error
 			t.needs()
 		}
 		unbounded := c == '*' || c == '+' || strings.HasSuffix(q, ",}")
-		if t.inLookbehind > 0 && unbounded && (mode == "+" || strings.HasPrefix(atom, "(")) {
+		emptyGroup := atom == "()" || atom == "(?:)" || atom == "(?:())" || atom == "(?:(?:))"
+		if t.inLookbehind > 0 && unbounded && !emptyGroup && (mode == "+" || strings.HasPrefix(atom, "(")) {
 			// Java bounds what a lookbehind may match: a repeated group or
 			// a possessive repetition has no "obvious maximum length"
 			return t.errAt(qpos, "Look-behind group does not have an obvious maximum length")
