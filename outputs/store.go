@@ -3,7 +3,6 @@ package outputs
 import (
 	"context"
 	"log/slog"
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -57,88 +56,7 @@ type StoreConfig struct {
 	Logger *slog.Logger
 }
 
-// Conflict reasons, the values of rosetta_series_conflicts_total{reason}.
-const (
-	ReasonType          = "type"             // the family (or series) exists with another type
-	ReasonNameCollision = "name_collision"   // a generated name (x_sum, x_bucket, x_total, ...) clashes with another family
-	ReasonReservedName  = "reserved_name"    // the name has a reserved prefix (rosetta_)
-	ReasonReservedLabel = "reserved_label"   // "le" on a histogram, "quantile" on a summary
-	ReasonDuplicate     = "duplicate_series" // differs from a series of its family only by labels with empty values, which Prometheus ignores
-)
-
-// Invalid-sample reasons, the values of
-// rosetta_store_invalid_samples_total{reason}.
-const (
-	InvalidMetricName      = "invalid_metric_name"
-	InvalidLabelName       = "invalid_label_name"
-	InvalidLabelValue      = "invalid_label_value"
-	InvalidDuplicateLabel  = "duplicate_label"
-	InvalidNegativeCounter = "negative_counter_delta"
-	InvalidNaN             = "nan_value"
-	InvalidMissingDist     = "missing_distribution"
-	InvalidUnknownType     = "unknown_type"
-	InvalidUnknownObserver = "unknown_observer"
-	InvalidDistribution    = "invalid_distribution" // bucket bounds not ascending, quantiles outside [0, 1] or not ascending
-)
-
 const numShards = 64
-
-// recentConflicts is how many conflicts RecentConflicts remembers.
-const recentConflicts = 32
-
-// Conflict describes samples the store dropped because of a conflict.
-type Conflict struct {
-	Reason string // one of the Reason constants
-	Name   string
-	Labels string // as {a="1", b="2"}
-	Type   string // the sample's type
-	Rule   string // the rule that produced the sample
-	Count  int    // consecutive conflicts of this name and reason
-	Last   time.Time
-}
-
-// conflict counts and remembers a conflicting sample.
-func (s *Store) conflict(reason string, smp *normalize.Sample) {
-	s.m.conflicts.WithLabelValues(reason).Inc()
-	now := s.now()
-	s.recentMu.Lock()
-	defer s.recentMu.Unlock()
-	if n := len(s.recent); n > 0 {
-		last := &s.recent[(s.recentAt+n-1)%n]
-		if len(s.recent) < recentConflicts {
-			last = &s.recent[n-1]
-		}
-		if last.Name == smp.Name && last.Reason == reason {
-			last.Count++
-			last.Last = now
-			return
-		}
-	}
-	c := Conflict{Reason: reason, Name: strings.Clone(smp.Name), Labels: smp.Labels.String(), Type: smp.Type.String(), Count: 1, Last: now}
-	if smp.Opts != nil {
-		c.Rule = smp.Opts.Rule
-	}
-	if len(s.recent) < recentConflicts {
-		s.recent = append(s.recent, c)
-		return
-	}
-	s.recent[s.recentAt] = c
-	s.recentAt = (s.recentAt + 1) % recentConflicts
-}
-
-// RecentConflicts returns the last conflicts, oldest first, for a status
-// page: the self-metrics count conflicts by reason only, to keep their
-// cardinality bounded.
-func (s *Store) RecentConflicts() []Conflict {
-	s.recentMu.Lock()
-	defer s.recentMu.Unlock()
-	out := make([]Conflict, 0, len(s.recent))
-	if len(s.recent) < recentConflicts {
-		return append(out, s.recent...)
-	}
-	out = append(out, s.recent[s.recentAt:]...)
-	return append(out, s.recent[:s.recentAt]...)
-}
 
 // Store holds the series. It is safe for concurrent use: inputs write while
 // /metrics gathers.
@@ -666,52 +584,6 @@ func (s *Store) ttlOf(o *normalize.SeriesOptions) time.Duration {
 	return time.Duration(s.defaultTTL.Load())
 }
 
-func (s *Store) decRule(rule string) {
-	if s.byRule[rule] <= 1 {
-		delete(s.byRule, rule)
-	} else {
-		s.byRule[rule]--
-	}
-}
-
-func checkValue(k kind, smp *normalize.Sample) string {
-	switch k {
-	case kindCounter:
-		if smp.Delta {
-			if math.IsNaN(smp.Value) {
-				return InvalidNaN
-			}
-			if smp.Value < 0 {
-				return InvalidNegativeCounter
-			}
-		}
-	case kindHistogram, kindNativeHistogram, kindSummary:
-		if math.IsNaN(smp.Value) {
-			return InvalidNaN
-		}
-	case kindDistHistogram, kindDistSummary:
-		if !validDist(smp.Dist) {
-			return InvalidDistribution
-		}
-	}
-	return ""
-}
-
-// validDist checks that bucket bounds ascend and quantiles are in [0, 1].
-func validDist(d *normalize.Distribution) bool {
-	for i, b := range d.Buckets {
-		if math.IsNaN(b.UpperBound) || i > 0 && b.UpperBound <= d.Buckets[i-1].UpperBound {
-			return false
-		}
-	}
-	for i, q := range d.Quantiles {
-		if !(q.Quantile >= 0 && q.Quantile <= 1) || i > 0 && q.Quantile <= d.Quantiles[i-1].Quantile {
-			return false
-		}
-	}
-	return true
-}
-
 // create makes a new series after the validity, conflict and budget checks.
 // The shard mutex is held.
 func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now int64) *series {
@@ -876,18 +748,6 @@ func (s *Store) remove(sh *shard, se *series) {
 	s.famMu.Unlock()
 }
 
-// overflowCounter returns the budget overflow counter of a scope and rule,
-// cached: a flood of new names hits it once per sample. famMu is held.
-func (s *Store) overflowCounter(scope, rule string) prometheus.Counter {
-	k := [2]string{scope, rule}
-	c, ok := s.overflows[k]
-	if !ok {
-		c = s.m.overflow.WithLabelValues(scope, rule)
-		s.overflows[k] = c
-	}
-	return c
-}
-
 // internRule returns the shared copy of a rule name. famMu is held.
 func (s *Store) internRule(rule string) *string {
 	if p, ok := s.ruleNames[rule]; ok {
@@ -914,82 +774,6 @@ func (s *Store) intern(name string) string {
 	}
 	v, _ := s.names.LoadOrStore(c, c)
 	return v.(string)
-}
-
-// validate checks a new series' name and labels.
-func (s *Store) validate(smp *normalize.Sample) string {
-	if !model.LegacyValidation.IsValidMetricName(smp.Name) {
-		return InvalidMetricName
-	}
-	for i, l := range smp.Labels {
-		if !model.LegacyValidation.IsValidLabelName(l.Name) || strings.HasPrefix(l.Name, "__") {
-			return InvalidLabelName
-		}
-		if i > 0 && smp.Labels[i-1].Name >= l.Name {
-			return InvalidDuplicateLabel // also catches unsorted labels
-		}
-		if !model.LabelValue(l.Value).IsValid() {
-			return InvalidLabelValue
-		}
-	}
-	return ""
-}
-
-func reservedLabel(typ dto.MetricType, ls normalize.Labels) string {
-	var reserved string
-	switch typ {
-	case dto.MetricType_HISTOGRAM:
-		reserved = model.BucketLabel
-	case dto.MetricType_SUMMARY:
-		reserved = model.QuantileLabel
-	default:
-		return ""
-	}
-	for _, l := range ls {
-		if l.Name == reserved {
-			return ReasonReservedLabel
-		}
-	}
-	return ""
-}
-
-// generated lists the suffixes of the extra sample names a family of type
-// typ exposes.
-func generated(typ dto.MetricType) []string {
-	switch typ {
-	case dto.MetricType_HISTOGRAM:
-		return []string{"_bucket", "_count", "_sum"}
-	case dto.MetricType_SUMMARY:
-		return []string{"_count", "_sum"}
-	}
-	return nil
-}
-
-// collides reports whether a new family name of type typ would clash with
-// the names of an existing family. famMu is held.
-//
-// Histograms and summaries expose x_bucket, x_count and x_sum; those names
-// must not be families of their own. A counter x_total beside a family x is
-// allowed, as client_golang's registry allows it: the Go runtime's own
-// metrics have go_memstats_alloc_bytes and go_memstats_alloc_bytes_total,
-// and an exporter's /metrics read through Rosetta must keep both (their
-// OpenMetrics metadata lines share the name x, as client_golang writes them).
-func (s *Store) collides(name string, typ dto.MetricType) bool {
-	for _, suf := range generated(typ) {
-		if _, ok := s.families[name+suf]; ok {
-			return true
-		}
-	}
-	for _, suf := range [...]string{"_bucket", "_count", "_sum"} {
-		base, ok := strings.CutSuffix(name, suf)
-		if !ok {
-			continue
-		}
-		if other := s.families[base]; other != nil && slices.Contains(generated(other.typ), suf) {
-			return true
-		}
-	}
-	return false
 }
 
 // FamilyNames returns the names of g's families and the names they
