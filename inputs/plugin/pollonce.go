@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
@@ -25,6 +27,12 @@ func (Factory) PollOnce(ctx context.Context, cfg inputs.Config) ([]inputs.Record
 	if !ok {
 		return nil, fmt.Errorf("plugin input: config is %T, not *plugin.Config", cfg)
 	}
+	// ctx's deadline is the time to listen to a push plugin: it starts
+	// when the plugin is up, not before its launch.
+	listen := time.Duration(-1)
+	if dl, ok := ctx.Deadline(); ok {
+		listen = time.Until(dl)
+	}
 	d, err := New(inputs.Settings{Name: "poll", Registerer: prometheus.NewRegistry()}, c)
 	if err != nil {
 		return nil, err
@@ -36,6 +44,11 @@ func (Factory) PollOnce(ctx context.Context, cfg inputs.Config) ([]inputs.Record
 		return nil, err
 	}
 	defer s.kill(true)
+	if listen >= 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), listen)
+		defer cancel()
+	}
 	var body bytes.Buffer
 	write := func(b *pluginpb.Batch) error {
 		line, err := protojson.MarshalOptions{}.Marshal(b)
@@ -68,8 +81,8 @@ func (Factory) PollOnce(ctx context.Context, cfg inputs.Config) ([]inputs.Record
 	for {
 		var b pluginpb.Batch
 		if err := stream.RecvMsg(&b); err != nil {
-			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
-				break // the listening time is over
+			if ctx.Err() != nil || errors.Is(err, context.Canceled) || status.Code(err) == codes.DeadlineExceeded || status.Code(err) == codes.Canceled {
+				break // the listening time is over (gRPC's timer may say so first)
 			}
 			return nil, fmt.Errorf("plugin %q: stream: %w", s.info.Name, err)
 		}
