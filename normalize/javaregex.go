@@ -323,17 +323,20 @@ func lookbehindUnbounded(body string) bool {
 				}
 			}
 		case '*', '+':
+			if strings.HasSuffix(body[:i], "()") {
+				continue // an empty group repeats nothing
+			}
 			if i > 0 && (body[i-1] == '*' || body[i-1] == '+' || body[i-1] == '?' || body[i-1] == '}') && body[i] == '+' {
 				continue // possessive mark
 			}
 			unbounded = true
 		case '{':
-			if j := strings.IndexByte(body[i:], '}'); j > 0 && strings.HasSuffix(body[i:i+j], ",") {
+			if j := strings.IndexByte(body[i:], '}'); j > 0 && strings.HasSuffix(body[i:i+j], ",") && !strings.HasSuffix(body[:i], "()") {
 				unbounded = true
 			}
 		}
 	}
-	return unbounded && !simpleRepeat.MatchString(body) && !strings.HasPrefix(body, "()")
+	return unbounded && !simpleRepeat.MatchString(body)
 }
 
 // emptyCount reads a count where an atom starts: Java repeats nothing
