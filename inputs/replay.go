@@ -1,6 +1,10 @@
 package inputs
 
-import "github.com/rosetta-adapter/rosetta/normalize"
+import (
+	"fmt"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
 
 // Replayer is implemented by the factories whose inputs can be replayed
 // offline: Replay turns recorded input (a body of text in the input's own
@@ -24,4 +28,15 @@ func (r *Registry) Replayers() []string {
 		}
 	}
 	return out
+}
+
+// ConfigAs returns cfg as the driver's *C, or an error naming the input
+// type and the config it got instead (a programming error: the registry
+// hands each factory configs it made).
+func ConfigAs[C any](typ string, cfg Config) (*C, error) {
+	c, ok := any(cfg).(*C)
+	if !ok {
+		return nil, fmt.Errorf("%s input: config is %T, not %T", typ, cfg, c)
+	}
+	return c, nil
 }

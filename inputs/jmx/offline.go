@@ -18,9 +18,9 @@ var _ inputs.Replayer = Factory{}
 // with their values, one per line (blank lines and lines starting with #
 // are skipped), read with cfg's lowercasing options.
 func (Factory) Replay(cfg inputs.Config, body []byte) ([]normalize.Record, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("jmx input: config is %T, not *jmx.Config", cfg)
+	c, err := inputs.ConfigAs[Config]("jmx", cfg)
+	if err != nil {
+		return nil, err
 	}
 	x := &Exporter{LowercaseOutputName: c.LowercaseOutputName, LowercaseOutputLabelNames: c.LowercaseOutputLabelNames}
 	var out []normalize.Record

@@ -23,9 +23,9 @@ var _ inputs.Replayer = Factory{}
 // under cfg's limits, exactly as the host decodes a live stream. Blank
 // lines and lines starting with # are skipped.
 func (Factory) Replay(cfg inputs.Config, body []byte) ([]normalize.Record, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("plugin input: config is %T, not *plugin.Config", cfg)
+	c, err := inputs.ConfigAs[Config]("plugin", cfg)
+	if err != nil {
+		return nil, err
 	}
 	dec := shared.NewDecoder(shared.Limits{MaxSymbols: c.MaxSymbols})
 	var (

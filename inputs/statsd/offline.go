@@ -14,9 +14,9 @@ var _ inputs.Replayer = Factory{}
 // Replay implements inputs.Replayer: body is StatsD text, one line per
 // line, parsed with cfg's dialect options (ParseLines).
 func (Factory) Replay(cfg inputs.Config, body []byte) ([]normalize.Record, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("statsd input: config is %T, not *statsd.Config", cfg)
+	c, err := inputs.ConfigAs[Config]("statsd", cfg)
+	if err != nil {
+		return nil, err
 	}
 	return ParseLines(body, c)
 }
