@@ -2,7 +2,6 @@ package normalize
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -296,48 +295,6 @@ func (t *javaTranslator) sequence(depth int) error {
 // maxJavaCount bounds {n,m}: Java takes any int, the backtracking engine
 // less, and such counts are no real pattern.
 const maxJavaCount = 100000
-
-// simpleRepeat is a lookbehind body Java accepts unbounded: one
-// character, escape or class, repeated.
-var simpleRepeat = regexp.MustCompile(`^(?:\\.|\[[^\]]*\]|[^()|\\\[])(?:\*|\+|\{\d+,\})[?+]?$`)
-
-// lookbehindUnbounded reports what Java refuses in a lookbehind: an
-// unbounded repetition in anything but a single repeated character.
-func lookbehindUnbounded(body string) bool {
-	unbounded := false
-	for i := 0; i < len(body); i++ {
-		switch body[i] {
-		case '\\':
-			i++
-		case '[':
-			depth := 0
-			for ; i < len(body); i++ {
-				if body[i] == '\\' {
-					i++
-				} else if body[i] == '[' {
-					depth++
-				} else if body[i] == ']' {
-					if depth--; depth == 0 {
-						break
-					}
-				}
-			}
-		case '*', '+':
-			if strings.HasSuffix(body[:i], "()") {
-				continue // an empty group repeats nothing
-			}
-			if i > 0 && (body[i-1] == '*' || body[i-1] == '+' || body[i-1] == '?' || body[i-1] == '}') && body[i] == '+' {
-				continue // possessive mark
-			}
-			unbounded = true
-		case '{':
-			if j := strings.IndexByte(body[i:], '}'); j > 0 && strings.HasSuffix(body[i:i+j], ",") && !strings.HasSuffix(body[:i], "()") {
-				unbounded = true
-			}
-		}
-	}
-	return unbounded && !simpleRepeat.MatchString(body)
-}
 
 // emptyCount reads a count where an atom starts: Java repeats nothing
 // ({0} and {2} match ""), or refuses what is no count.
@@ -671,14 +628,7 @@ func (t *javaTranslator) group(pos, depth int) (bool, error) {
 		kind = "(?:"
 	}
 	t.out.WriteString(kind)
-	bodyStart := t.pos
-	if err := t.groupBody(pos, depth, lookbehind); err != nil {
-		return false, err
-	}
-	if lookbehind && lookbehindUnbounded(t.src[bodyStart:t.pos-1]) {
-		return false, t.errAt(t.pos-1, "Look-behind group does not have an obvious maximum length")
-	}
-	return quantifiable, nil
+	return quantifiable, t.groupBody(pos, depth, lookbehind)
 }
 
 func (t *javaTranslator) groupBody(pos, depth int, lookbehind bool) error { //nolint:unparam // pos: every reader takes the position it starts at
