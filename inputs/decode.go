@@ -9,7 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/rosetta-adapter/rosetta/errpos"
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
 )
 
 // DecodeStrict decodes node into out (a pointer to a struct that already

@@ -16,8 +16,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/rosetta-adapter/rosetta/errpos"
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 

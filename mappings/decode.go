@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/rosetta-adapter/rosetta/errpos"
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 

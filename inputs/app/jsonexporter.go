@@ -12,8 +12,8 @@ import (
 	promcfg "github.com/prometheus/common/config"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/rosetta-adapter/rosetta/errpos"
 	"github.com/rosetta-adapter/rosetta/inputs/app/jsonsel"
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 

@@ -18,7 +18,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/rosetta-adapter/rosetta/errpos"
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
 )
 
 // Config is the `jmx` input's configuration (the block under

@@ -10,7 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/rosetta-adapter/rosetta/errpos"
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 )

@@ -19,8 +19,8 @@ import (
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/rosetta-adapter/rosetta/errpos"
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
 	"github.com/rosetta-adapter/rosetta/normalize"
 	"github.com/rosetta-adapter/rosetta/outputs"
 )
