@@ -246,8 +246,10 @@ outputs:
 	if code := reload(); code == http.StatusOK {
 		t.Fatal("a reload with an unbuildable remote_write entry succeeded")
 	}
-	if out := p.Output(); !strings.Contains(out, "missing-ca.pem") {
-		t.Errorf("the failed reload's log does not name the CA file:\n%s", out)
+	// The log line and the answer are written at once; the line reaches
+	// the test through the process's stderr pipe a little later.
+	if !testutil.Poll(5*time.Second, func() bool { return strings.Contains(p.Output(), "missing-ca.pem") }) {
+		t.Errorf("the failed reload's log does not name the CA file:\n%s", p.Output())
 	}
 	if conn, err := net.DialTimeout("tcp", statsd2, time.Second); err == nil {
 		conn.Close()
