@@ -279,7 +279,7 @@ type parser struct {
 	// (sample rates can turn one line into very many records).
 	emit     func([]normalize.Record)
 	batchMax int
-	// relay, when set, receives the lines the parser accepts.
+	// relay, when set, receives every non-empty line.
 	relay *relayBuf
 
 	// per line
@@ -340,21 +340,14 @@ func (p *parser) parsePacket(pkt []byte) {
 	}
 }
 
-// parse parses one line and, with a relay, hands the line to it unless
-// the parser rejected it: a line that gave a record, or that had no error
-// (a DogStatsD event or service check, a timer whose sample rate makes no
-// observation), is relayed as received, one whose every sample was bad is
-// not.
+// parse parses one line and, with a relay, hands every non-empty line to
+// it as received, as statsd_exporter relays: the target may read lines
+// this parser does not (sets for a Datadog agent, say).
 func (p *parser) parse(line []byte) {
-	if p.relay == nil {
-		p.parseLine(line)
-		return
-	}
-	recs, errs := p.st.records, p.st.errorCount()
-	p.parseLine(line)
-	if len(line) > 0 && (p.st.records != recs || p.st.errorCount() == errs) {
+	if p.relay != nil && len(line) > 0 {
 		p.relay.add(line)
 	}
+	p.parseLine(line)
 }
 
 var (
