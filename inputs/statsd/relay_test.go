@@ -43,9 +43,9 @@ func TestRelayWhichLines(t *testing.T) {
 		{"a.b:x|c", true},
 		{"a.b:1", true},
 		{"a.b:1|q", true},
-		{"a.b:1|s", true},  // sets are not read here, but the target may
+		{"a.b:1|s", true}, // sets are not read here, but the target may
 		{"a.b:NaN|g", true},
-		{"a.b:1|c|@x|#a:b", true},   // statsd_exporter counts the bad rate and keeps the sample
+		{"a.b:1|c|@x|#a:b", true},  // statsd_exporter counts the bad rate and keeps the sample
 		{"a.b,x=1:1|c|#y:2", true}, // mixed tagging styles
 		{"\xff:1|c", true},
 		{"", false},
