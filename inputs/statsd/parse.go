@@ -89,15 +89,6 @@ type stats struct {
 	drops   [numDrops]uint64
 }
 
-// errorCount is the sum of the error counts.
-func (st *stats) errorCount() uint64 {
-	var n uint64
-	for _, e := range st.errors {
-		n += e
-	}
-	return n
-}
-
 // parserOptions select the dialects.
 type parserOptions struct {
 	dogStatsD, influxDB, librato, signalFX bool
