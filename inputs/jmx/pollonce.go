@@ -16,9 +16,9 @@ var _ inputs.OnePoller = Factory{}
 // Jolokia), as bean strings with their values, one per line — the match
 // strings the rules see, in the format Replay reads.
 func (Factory) PollOnce(ctx context.Context, cfg inputs.Config) ([]inputs.Recording, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("jmx input: config is %T, not *jmx.Config", cfg)
+	c, err := inputs.ConfigAs[Config]("jmx", cfg)
+	if err != nil {
+		return nil, err
 	}
 	d, err := New(inputs.Settings{Name: "poll", Registerer: prometheus.NewRegistry()}, c)
 	if err != nil {

@@ -23,9 +23,9 @@ var _ inputs.OnePoller = Factory{}
 // push plugin streams until ctx ends — and stopped; the batches are
 // written one per line in protobuf JSON, the format Replay reads.
 func (Factory) PollOnce(ctx context.Context, cfg inputs.Config) ([]inputs.Recording, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("plugin input: config is %T, not *plugin.Config", cfg)
+	c, err := inputs.ConfigAs[Config]("plugin", cfg)
+	if err != nil {
+		return nil, err
 	}
 	// ctx's deadline is the time to listen to a push plugin: it starts
 	// when the plugin is up, not before its launch.

@@ -20,9 +20,9 @@ var _ inputs.OnePoller = Factory{}
 // received, in arrival order — StatsD text as Replay reads it. The input
 // itself must not be running on those addresses.
 func (Factory) PollOnce(ctx context.Context, cfg inputs.Config) ([]inputs.Recording, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("statsd input: config is %T, not *statsd.Config", cfg)
+	c, err := inputs.ConfigAs[Config]("statsd", cfg)
+	if err != nil {
+		return nil, err
 	}
 	if c.ListenUDP == "" && c.ListenTCP == "" {
 		return nil, errors.New("statsd input: no listen_udp or listen_tcp to listen on")
