@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -82,7 +82,7 @@ func (f *runFlags) register(app *kingpin.CmdClause) {
 	flag("statsd.event-flush-interval", "Accepted for statsd_exporter compatibility; no effect.").Default("200ms").DurationVar(&s.eventFlushInterval)
 	flag("statsd.relay.address", "The UDP relay target address (host:port): every StatsD line the default input accepts is forwarded there as received.").Default("").StringVar(&s.relayAddress)
 	flag("statsd.relay.packet-length", "Maximum relay output packet length to avoid fragmentation.").Default("1400").UintVar(&s.relayPacketLength)
-	flag("debug.dump-fsm", "Not supported by Rosetta: setting it is an error.").Default("").StringVar(&s.dumpFSM)
+	flag("debug.dump-fsm", "Accepted for statsd_exporter compatibility; Rosetta has no FSM to dump (its glob rules are a trie): a warning is logged. `rosetta explain` shows which rule a name matches.").Default("").StringVar(&s.dumpFSM)
 }
 
 // isSet reports whether the user gave the flag.
@@ -102,13 +102,12 @@ func (s *statsdFlags) anySet() []string {
 	return names
 }
 
-// unsupported returns an error for statsd_exporter flags Rosetta refuses
-// rather than silently ignoring.
-func (s *statsdFlags) unsupported() error {
+// warnUnsupported logs the statsd_exporter flags Rosetta accepts but has
+// nothing to do for, so that a statsd_exporter command line starts unchanged.
+func (s *statsdFlags) warnUnsupported(logger *slog.Logger) {
 	if s.dumpFSM != "" {
-		return fmt.Errorf("--debug.dump-fsm: not supported by Rosetta; use `rosetta explain` to see which rule a name matches")
+		logger.Warn("--debug.dump-fsm has no effect: Rosetta's glob rules are a trie, not statsd_exporter's FSM; `rosetta explain` shows which rule a name matches", "file", s.dumpFSM)
 	}
-	return nil
 }
 
 // defaultStatsdConfig returns the config block of the default StatsD input

@@ -23,9 +23,7 @@ import (
 func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags *web.FlagConfig) error {
 	logger.Info("starting rosetta", "version", version.Info(), "build_context", version.BuildContext())
 	workers := tuneRuntime(logger)
-	if err := f.statsd.unsupported(); err != nil {
-		return err
-	}
+	f.statsd.warnUnsupported(logger)
 
 	registry, err := newInputRegistry()
 	if err != nil {
