@@ -44,6 +44,15 @@ type options struct {
 	// cpuProfiles, when set, is a directory for a CPU profile of Rosetta
 	// per ingest step (Rosetta runs with --debug.pprof).
 	cpuProfiles string
+	// seriesMix is the traffic of the memory and render measurements
+	// (mix.go).
+	seriesMix string
+	// only limits the run to the ingest ramps or to the series
+	// measurements ("" runs both).
+	only string
+	// jsonOut, when set, is a file for the results as JSON (for
+	// cmd/bench-report).
+	jsonOut string
 }
 
 func main() {
@@ -63,7 +72,15 @@ func main() {
 	flag.IntVar(&o.counters, "counters", 0, "when above zero, send counter lines over this many series instead of the -traffic file")
 	flag.IntVar(&o.readBuffer, "read-buffer", 0, "--statsd.read-buffer for both servers (0: the OS default)")
 	flag.StringVar(&o.cpuProfiles, "cpuprofile-dir", "", "save a CPU profile of Rosetta for each ingest step in this directory")
+	flag.StringVar(&o.seriesMix, "series-mix", mixMapped, "traffic of the RSS and render measurements: mapped (through the mapping file: counters, gauges, histograms, summaries) or issue15 (no mapping file: 60% counters, 20% gauges, 20% timers as summaries, a third tagged)")
+	flag.StringVar(&o.only, "only", "", "run only the ingest ramps (ingest) or only the RSS and render measurements (series)")
+	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	flag.Parse()
+	switch o.only {
+	case "", "ingest", "series":
+	default:
+		fatal(fmt.Errorf("-only %q: want ingest or series", o.only))
+	}
 	var err error
 	if o.rates, err = ints(rates); err != nil {
 		fatal(err)
@@ -120,6 +137,11 @@ func main() {
 		res[k.name] = r
 	}
 	report(os.Stdout, o, res)
+	if o.jsonOut != "" {
+		if err := writeJSON(o.jsonOut, o, res); err != nil {
+			fatal(err)
+		}
+	}
 }
 
 func ints(s string) ([]int, error) {

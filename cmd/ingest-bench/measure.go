@@ -403,7 +403,11 @@ func seriesLines(n int) []byte {
 }
 
 func series(k *serverKind, o options, res *result) error {
-	s, err := start(k, o.mapping, o.readBuffer)
+	payload, mapping, err := mixLines(o.seriesMix, o.series, o.mapping)
+	if err != nil {
+		return err
+	}
+	s, err := start(k, mapping, o.readBuffer)
 	if err != nil {
 		return err
 	}
@@ -412,7 +416,6 @@ func series(k *serverKind, o options, res *result) error {
 	if res.idleRSS, err = rssBytes(s.cmd.Process.Pid); err != nil {
 		return err
 	}
-	payload := seriesLines(o.series)
 	lines := float64(strings.Count(string(payload), "\n"))
 	c, err := net.Dial("tcp", s.tcp)
 	if err != nil {
@@ -475,12 +478,18 @@ func render(web string, gz bool) (time.Duration, int, error) {
 
 func measure(k *serverKind, o options) (*result, error) {
 	res := &result{}
+	if o.only == "series" {
+		return res, series(k, o, res)
+	}
 	for _, lpp := range o.linesPerPacket {
 		r, err := ingest(k, o, lpp)
 		if err != nil {
 			return nil, err
 		}
 		res.runs = append(res.runs, r)
+	}
+	if o.only == "ingest" {
+		return res, nil
 	}
 	if err := series(k, o, res); err != nil {
 		return nil, err

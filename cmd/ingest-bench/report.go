@@ -43,6 +43,9 @@ func report(w io.Writer, o options, res map[string]*result) {
 	fmt.Fprintln(w, "| measure | Rosetta | statsd_exporter | Rosetta / statsd_exporter |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	for i, lpp := range o.linesPerPacket {
+		if i >= len(ro.runs) || i >= len(se.runs) { // -only series
+			break
+		}
 		a, b := ro.runs[i].maxLossless, se.runs[i].maxLossless
 		note := ""
 		if ro.runs[i].senderLimited || ro.runs[i].steps[len(ro.runs[i].steps)-1].lossless {
@@ -59,6 +62,10 @@ func report(w io.Writer, o options, res map[string]*result) {
 				fmt.Fprintf(w, "| CPU per million lines, %d lines/packet at %d lines/s (s) | %.2f | %.2f | %s |\n", lpp, common, ca, cb, ratio(ca, cb))
 			}
 		}
+	}
+	if o.only == "ingest" {
+		fmt.Fprintf(w, "\nRerun: `go run ./cmd/ingest-bench %s`.\n", strings.Join(os.Args[1:], " "))
+		return
 	}
 	perA := float64(ro.rss-ro.idleRSS) / float64(o.series)
 	perB := float64(se.rss-se.idleRSS) / float64(o.series)

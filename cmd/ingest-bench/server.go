@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,6 +99,9 @@ func start(k *serverKind, mapping string, readBuffer int) (*server, error) {
 	s.tcp = s.udp
 	s.web = fmt.Sprintf("127.0.0.1:%d", wp)
 	args := k.args(s.udp, s.tcp, s.web, mapping)
+	if mapping == "" { // no mapping file: the servers' defaults
+		args = slices.DeleteFunc(args, func(a string) bool { return strings.HasPrefix(a, "--statsd.mapping-config=") })
+	}
 	if k.profile {
 		args = append(args, "--debug.pprof")
 	}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+)
+
+// jsonResult is one server's results in the -json file, which
+// cmd/bench-report reads.
+type jsonResult struct {
+	Ingest []jsonIngest `json:"ingest,omitempty"`
+	// IdleRSS and RSS are bytes before and after the series were created;
+	// RSSPerSeries is their difference per series.
+	IdleRSS      int64   `json:"idle_rss,omitempty"`
+	RSS          int64   `json:"rss,omitempty"`
+	RSSPerSeries float64 `json:"rss_per_series,omitempty"`
+	// RenderText and RenderGzip are every /metrics render time (seconds),
+	// sorted.
+	RenderText []float64 `json:"render_text,omitempty"`
+	RenderGzip []float64 `json:"render_gzip,omitempty"`
+	BodyBytes  int       `json:"body_bytes,omitempty"`
+}
+
+type jsonIngest struct {
+	LinesPerPacket int  `json:"lines_per_packet"`
+	MaxLossless    int  `json:"max_lossless"`
+	SenderLimited  bool `json:"sender_limited"`
+	// LastLosslessRate is the asked-for rate of the highest lossless step
+	// and FirstLossRate the rate of the first step with loss (0: none).
+	LastLosslessRate int `json:"last_lossless_rate"`
+	FirstLossRate    int `json:"first_loss_rate"`
+	// CPUPerMillion is CPU seconds per million lines by the asked-for
+	// rate of each lossless step.
+	CPUPerMillion map[int]float64 `json:"cpu_per_million"`
+}
+
+type jsonReport struct {
+	Machine   string                 `json:"machine"`
+	Sender    string                 `json:"sender"`
+	Series    int                    `json:"series"`
+	SeriesMix string                 `json:"series_mix"`
+	Servers   map[string]*jsonResult `json:"servers"`
+}
+
+func writeJSON(file string, o options, res map[string]*result) error {
+	rep := jsonReport{Machine: machine(), Sender: o.sender, Series: o.series, SeriesMix: o.seriesMix, Servers: map[string]*jsonResult{}}
+	for name, r := range res {
+		jr := &jsonResult{IdleRSS: r.idleRSS, RSS: r.rss, BodyBytes: r.bodyBytes}
+		if r.seriesCreated > 0 {
+			jr.RSSPerSeries = float64(r.rss-r.idleRSS) / float64(r.seriesCreated)
+		}
+		for _, d := range r.renderText {
+			jr.RenderText = append(jr.RenderText, d.Seconds())
+		}
+		for _, d := range r.renderGzip {
+			jr.RenderGzip = append(jr.RenderGzip, d.Seconds())
+		}
+		for _, run := range r.runs {
+			ji := jsonIngest{LinesPerPacket: run.linesPerPacket, MaxLossless: run.maxLossless, SenderLimited: run.senderLimited,
+				LastLosslessRate: lastLosslessRate(run), CPUPerMillion: map[int]float64{}}
+			for _, st := range run.steps {
+				if !st.lossless {
+					ji.FirstLossRate = st.rate
+					continue
+				}
+				if st.counted > 0 {
+					ji.CPUPerMillion[st.rate] = st.cpu / st.counted * 1e6
+				}
+			}
+			jr.Ingest = append(jr.Ingest, ji)
+		}
+		rep.Servers[name] = jr
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, append(b, '\n'), 0o600)
+}
