@@ -282,17 +282,7 @@ func BenchmarkJSONExporterFiltered(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	doc := benchDoc(2000, 4700)
-	b.SetBytes(int64(len(doc)))
-	b.ReportAllocs()
-	n := 0
-	for b.Loop() {
-		n = 0
-		if err := p.Parse(doc, func(normalize.Record) { n++ }); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if n != 2000 {
+	if n := benchParse(b, p, benchDoc(2000, 4700)); n != 2000 {
 		b.Fatalf("%d records, want 2000", n)
 	}
 }

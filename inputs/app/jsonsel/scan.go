@@ -1,6 +1,7 @@
 package jsonsel
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -62,7 +63,14 @@ type scanner struct {
 	states []state // stack of active-state lists; see value
 	emit   func(normalize.Record)
 	num    [24]byte
-	sb     strings.Builder
+	// Scratch reused by record: the match string's bytes and where each
+	// segment starts in it, the default name's bytes, labels.
+	mb, nb       []byte
+	offs         []int
+	named, extra normalize.Labels
+	// arena holds the labels of held records until hold emits them.
+	arena normalize.Labels
+	names map[string]string // default names by their unescaped bytes
 	// held: records of an object selected by a selector with LabelsFrom,
 	// held until the object ends and its label fields are known.
 	held     []normalize.Record
@@ -154,6 +162,20 @@ func (s *scanner) value(from, to, sel, depth int) error {
 		return s.array(from, to, sel, depth)
 	case sel < 0:
 		return s.skip(depth)
+	}
+	return s.scalar(sel)
+}
+
+// scalar reads a string, true, false, null or a number selected by sel
+// and records its value. The selector's conversion policy decides what
+// becomes a value: a native selector reads numeric, unit and state
+// strings (stringValue) and keeps a number beyond float64's range (as
+// ParseFloat rounds it); a json_exporter selector reads strings as
+// json_exporter reads what jsonpath printed (ExporterValue) and skips such
+// a number, whose float parse fails there.
+func (s *scanner) scalar(sel int) error {
+	sl := &s.p.sels[sel]
+	switch c := s.b[s.i]; {
 	case c == '"':
 		raw, esc, err := s.str()
 		if err != nil {
@@ -163,7 +185,14 @@ func (s *scanner) value(from, to, sel, depth int) error {
 		if esc {
 			str = unescape(raw)
 		}
-		if v, ok := s.p.sels[sel].stringValue(str); ok {
+		var v float64
+		var ok bool
+		if sl.exp {
+			v, ok = ExporterValue(str)
+		} else {
+			v, ok = sl.stringValue(str)
+		}
+		if ok {
 			s.record(sel, v)
 		}
 		return nil
@@ -184,9 +213,15 @@ func (s *scanner) value(from, to, sel, depth int) error {
 		if err := s.number(); err != nil {
 			return err
 		}
+		// For json_exporter, encoding/json reads the number as ParseFloat
+		// does, jsonpath prints it with %v and json_exporter parses that
+		// back: the same float64.
 		v, err := strconv.ParseFloat(string(s.b[start:s.i]), 64)
-		if err != nil && !isRange(err) {
+		switch {
+		case err != nil && !isRange(err):
 			return s.errf("bad number %q", s.b[start:s.i])
+		case err != nil && sl.exp:
+			return nil
 		}
 		s.record(sel, v)
 		return nil
@@ -274,7 +309,13 @@ func (s *scanner) hold(sel, depth int, read func() error) error {
 		s.curOut = ""
 	}
 	for _, r := range s.held {
-		ls := make(normalize.Labels, 0, len(r.Labels)+len(sl.from)+len(sl.cl))
+		var extra normalize.Labels // a native selector's default name's own labels
+		if len(r.DefaultLabels) > len(r.Labels) {
+			extra = r.DefaultLabels[len(r.Labels):]
+		}
+		// Labels: the record's, the object's, the constants; default
+		// labels: the same and extra, in the same allocation.
+		ls := make(normalize.Labels, 0, len(r.Labels)+len(sl.from)+len(sl.cl)+len(extra))
 		ls = append(ls, r.Labels...)
 		for j, lf := range sl.from {
 			if s.fromVals[j] != "" || sl.exp { // json_exporter's labels are never absent
@@ -282,16 +323,13 @@ func (s *scanner) hold(sel, depth int, read func() error) error {
 			}
 		}
 		ls = append(ls, sl.cl...)
-		var extra normalize.Labels // a native selector's index labels
-		if len(r.DefaultLabels) > len(r.Labels) {
-			extra = r.DefaultLabels[len(r.Labels):]
-		}
-		r.Labels = ls
+		r.Labels = ls[:len(ls):len(ls)]
 		if r.DefaultName != "" {
-			r.DefaultLabels = append(ls[:len(ls):len(ls)], extra...)
+			r.DefaultLabels = append(ls, extra...)
 		}
 		s.emit(r)
 	}
+	s.arena = s.arena[:0]
 	return nil
 }
 
@@ -323,45 +361,7 @@ func (s *scanner) exporterValue(from, to, sel, depth int, exact bool) error {
 	case !exact && (s.holding != depth || s.curOut == ""):
 		return s.skip(depth)
 	}
-	switch {
-	case c == '"':
-		raw, esc, err := s.str()
-		if err != nil {
-			return err
-		}
-		str := string(raw)
-		if esc {
-			str = unescape(raw)
-		}
-		if v, ok := ExporterValue(str); ok {
-			s.record(sel, v)
-		}
-	case c == 't' || c == 'f' || c == 'n':
-		lit, err := s.literal()
-		if err != nil {
-			return err
-		}
-		switch lit {
-		case "true":
-			s.record(sel, 1)
-		case "false":
-			s.record(sel, 0)
-		}
-	case c == '-' || c >= '0' && c <= '9':
-		start := s.i
-		if err := s.number(); err != nil {
-			return err
-		}
-		// encoding/json reads the number as ParseFloat does, jsonpath
-		// prints it with %v, json_exporter parses that back: the same
-		// float64.
-		if v, err := strconv.ParseFloat(string(s.b[start:s.i]), 64); err == nil {
-			s.record(sel, v)
-		}
-	default:
-		return s.errf("unexpected %s", s.what())
-	}
-	return nil
+	return s.scalar(sel)
 }
 
 // ExporterValue is json_exporter's conversion of what jsonpath printed to
@@ -805,25 +805,33 @@ func (s *scanner) number() error {
 }
 
 // record emits the value at the current path for selector sel.
+//
+// It runs once per value of a document that may hold tens of thousands:
+// the match string is built in a reused buffer, label values are cut from
+// it, the default name (the same for every element of an array) is
+// looked up, not rebuilt, and a record's labels and default labels share
+// one allocation.
 func (s *scanner) record(sel int, v float64) {
 	sl := &s.p.sels[sel]
-	s.sb.Reset()
+	s.mb, s.offs = s.mb[:0], s.offs[:0]
 	for i := range s.path {
 		if i > 0 {
-			s.sb.WriteByte('.')
+			s.mb = append(s.mb, '.')
 		}
-		s.writeSeg(&s.path[i])
+		s.offs = append(s.offs, len(s.mb))
+		s.mb = appendSeg(s.mb, &s.path[i])
 	}
-	rec := normalize.Record{Match: s.sb.String(), Value: v, Type: sl.typ, Help: sl.help}
-	if len(sl.labels) > 0 {
-		rec.Labels = make(normalize.Labels, 0, len(sl.labels))
-		for j, name := range sl.labels {
-			if name == "" || j >= len(sl.stars) || sl.stars[j] >= len(s.path) {
-				continue
-			}
-			rec.Labels = append(rec.Labels, normalize.Label{Name: name, Value: s.segString(&s.path[sl.stars[j]])})
+	s.offs = append(s.offs, len(s.mb)+1) // where a next segment would start
+	rec := normalize.Record{Match: string(s.mb), Value: v, Type: sl.typ, Help: sl.help}
+	named := s.named[:0]
+	for j, name := range sl.labels {
+		if name == "" || j >= len(sl.stars) || sl.stars[j] >= len(s.path) {
+			continue
 		}
+		named = append(named, normalize.Label{Name: name, Value: s.segValue(rec.Match, sl.stars[j])})
 	}
+	s.named = named
+	extra, own := s.extra[:0], false // own: a default name with labels of its own
 	if sl.defName != "" {
 		name := sl.defName
 		if s.curOut != "" {
@@ -831,33 +839,58 @@ func (s *scanner) record(sel int, v float64) {
 		}
 		rec.DefaultName = normalize.EscapeMetricName(name)
 	} else if !sl.exp {
-		s.defaultName(sl, &rec)
+		rec.DefaultName, extra = s.defaultName(sl, rec.Match, len(named) > 0, extra)
+		own = rec.DefaultName != ""
 	}
+	s.extra = extra
 	if s.holding > 0 {
+		// hold adds the object's labels: keep the named labels, then the
+		// default name's own, in one run of the arena.
+		at := len(s.arena)
+		s.arena = append(append(s.arena, named...), extra...)
+		if len(sl.labels) > 0 {
+			rec.Labels = s.arena[at : at+len(named) : at+len(named)]
+		}
+		if own {
+			rec.DefaultLabels = s.arena[at:len(s.arena):len(s.arena)]
+		}
 		s.held = append(s.held, rec)
 		return
 	}
-	if len(sl.cl) > 0 {
-		rec.Labels = append(rec.Labels, sl.cl...)
+	// Labels: named, constants; default labels: named, extra, constants.
+	nl := len(named) + len(sl.cl)
+	nd := 0
+	if own {
+		nd = len(named) + len(extra) + len(sl.cl)
 	}
-	if rec.DefaultName != "" && rec.DefaultLabels == nil {
+	if nl+nd > 0 || len(sl.labels) > 0 {
+		buf := make(normalize.Labels, 0, nl+nd)
+		buf = append(append(buf, named...), sl.cl...)
+		if len(sl.labels) > 0 || len(sl.cl) > 0 {
+			rec.Labels = buf[:nl:nl]
+		}
+		if own {
+			buf = append(append(append(buf, named...), extra...), sl.cl...)
+			rec.DefaultLabels = buf[nl : nl+nd : nl+nd]
+		}
+	}
+	if rec.DefaultName != "" && !own {
 		rec.DefaultLabels = rec.Labels
-	} else if rec.DefaultName != "" {
-		rec.DefaultLabels = append(rec.DefaultLabels, sl.cl...)
 	}
 	s.emit(rec)
 }
 
-// defaultName gives a record of a native selector the name and labels it
-// has when no rule matches: array indexes and the keys a "*" matched are
-// labels (the selector's label names, else index, index_2, ...), not
-// parts of the name, so that a 4,200-element array gives one family per
-// leaf path, not 4,200. When everything is selected (expvar), a key that
-// cannot be part of a metric name ("/api/users", "404": an expvar.Map's
-// keys) is a label too, key (key_2, ...).
-func (s *scanner) defaultName(sl *selector, rec *normalize.Record) {
-	var extra normalize.Labels
-	s.sb.Reset()
+// defaultName returns the name a record of a native selector has when no
+// rule matches, appending to extra the labels it has beyond the
+// selector's named ones (hasNamed: there are some): array indexes and the
+// keys a "*" matched are labels (the selector's label names, else index,
+// index_2, ...), not parts of the name, so that a 4,200-element array
+// gives one family per leaf path, not 4,200. When everything is selected
+// (expvar), a key that cannot be part of a metric name ("/api/users",
+// "404": an expvar.Map's keys) is a label too, key (key_2, ...). The name
+// is "" when nothing is left of it, or when the match string is the name.
+func (s *scanner) defaultName(sl *selector, match string, hasNamed bool, extra normalize.Labels) (string, normalize.Labels) {
+	s.nb = s.nb[:0]
 	n, nk := 0, 0
 	all := s.p.all >= 0 && sl == &s.p.sels[s.p.all]
 	for i := range s.path {
@@ -870,37 +903,54 @@ func (s *scanner) defaultName(sl *selector, rec *normalize.Record) {
 		}
 		if all && star < 0 && !sg.isIdx && !nameSegment(sg.key) {
 			nk++
-			name := "key"
-			if nk > 1 {
-				name = "key_" + strconv.Itoa(nk)
-			}
-			extra = append(extra, normalize.Label{Name: name, Value: s.segString(sg)})
+			extra = append(extra, normalize.Label{Name: numbered("key", nk), Value: s.segValue(match, i)})
 			continue
 		}
 		if star < 0 && !sg.isIdx {
-			if s.sb.Len() > 0 {
-				s.sb.WriteByte('.')
+			if len(s.nb) > 0 {
+				s.nb = append(s.nb, '.')
 			}
-			s.writeSeg(sg)
+			s.nb = appendSeg(s.nb, sg)
 			continue
 		}
 		if star >= 0 && star < len(sl.labels) && sl.labels[star] != "" {
-			continue // in rec.Labels already
+			continue // a named label already
 		}
 		n++
-		name := "index"
-		if n > 1 {
-			name = "index_" + strconv.Itoa(n)
+		extra = append(extra, normalize.Label{Name: numbered("index", n), Value: s.segValue(match, i)})
+	}
+	if len(s.nb) == 0 || len(extra) == 0 && !hasNamed {
+		return "", extra[:0]
+	}
+	name, ok := s.names[string(s.nb)]
+	if !ok {
+		if s.names == nil {
+			s.names = make(map[string]string)
 		}
-		extra = append(extra, normalize.Label{Name: name, Value: s.segString(sg)})
+		name = normalize.EscapeMetricName(string(s.nb))
+		s.names[string(s.nb)] = name
 	}
-	if s.sb.Len() == 0 || len(extra) == 0 && len(rec.Labels) == 0 {
-		return // nothing is left of the name, or the match string is the name
-	}
-	rec.DefaultName = normalize.EscapeMetricName(s.sb.String())
-	rec.DefaultLabels = make(normalize.Labels, 0, len(rec.Labels)+len(extra))
-	rec.DefaultLabels = append(append(rec.DefaultLabels, rec.Labels...), extra...)
+	return name, extra
 }
+
+// numbered is base for n = 1, else base_n: the names of the labels a
+// default name's indexes and keys become (precomputed for the usual
+// depths: no concatenation per record).
+func numbered(base string, n int) string {
+	names := &indexNames
+	if base == "key" {
+		names = &keyNames
+	}
+	if n <= len(names) {
+		return names[n-1]
+	}
+	return base + "_" + strconv.Itoa(n)
+}
+
+var (
+	indexNames = [...]string{"index", "index_2", "index_3", "index_4", "index_5", "index_6", "index_7", "index_8"}
+	keyNames   = [...]string{"key", "key_2", "key_3", "key_4", "key_5", "key_6", "key_7", "key_8"}
+)
 
 // nameSegment says key can be part of a metric name as it is.
 func nameSegment(key []byte) bool {
@@ -915,24 +965,29 @@ func nameSegment(key []byte) bool {
 	return true
 }
 
-func (s *scanner) writeSeg(sg *seg) {
+// appendSeg appends sg as the match string writes it: an index in
+// decimal, a key with '.' as '_'.
+func appendSeg(b []byte, sg *seg) []byte {
 	if sg.isIdx {
-		s.sb.Write(strconv.AppendInt(s.num[:0], int64(sg.idx), 10))
-		return
+		return strconv.AppendInt(b, int64(sg.idx), 10)
 	}
 	for _, c := range sg.key {
 		if c == '.' {
 			c = '_'
 		}
-		s.sb.WriteByte(c)
+		b = append(b, c)
 	}
+	return b
 }
 
-func (s *scanner) segString(sg *seg) string {
-	if sg.isIdx {
-		return strconv.Itoa(sg.idx)
+// segValue is the label value of path segment i of the record whose
+// match string record has just built: cut from the match string where
+// the segment stands there as it is.
+func (s *scanner) segValue(match string, i int) string {
+	if sg := &s.path[i]; !sg.isIdx && bytes.IndexByte(sg.key, '.') >= 0 {
+		return string(sg.key) // '_' in the match string
 	}
-	return string(sg.key)
+	return match[s.offs[i] : s.offs[i+1]-1]
 }
 
 // stringValue converts a string value: the state table, a number, a
