@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -64,12 +65,32 @@ type probe struct {
 	config, module, doc string
 }
 
+// request is what json_exporter sent to the document server for a probe.
+type request struct {
+	target, method, body string
+}
+
+// probeFunc probes a module on a document file; it returns /probe's
+// status and body and the request json_exporter sent for the document.
+type probeFunc func(module, doc string) (int, []byte, request, error)
+
 // run starts json_exporter on config and returns a function probing a
-// module on a document file, and a stop function.
-func run(bin, config string) (func(module, doc string) (int, []byte, error), func(), error) {
+// module on a document file (served from config's directory, named by
+// its base name, so that the target a module's body template sees is the
+// same in every run but for the port), and a stop function.
+func run(bin, config string) (probeFunc, func(), error) {
+	root := filepath.Dir(config)
+	var (
+		mu   sync.Mutex
+		last request
+	)
 	docs := http.NewServeMux()
 	docs.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, r.URL.Query().Get("file")) //nolint:gosec // G703: a loopback server for json_exporter, serving the documents this tool names
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		last = request{method: r.Method, body: string(b)}
+		mu.Unlock()
+		http.ServeFile(w, r, filepath.Join(root, filepath.Base(r.URL.Query().Get("file")))) //nolint:gosec // G703: a loopback server for json_exporter, serving the documents this tool names
 	})
 	dl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -105,9 +126,17 @@ func run(bin, config string) (func(module, doc string) (int, []byte, error), fun
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	probeFn := func(module, doc string) (int, []byte, error) {
-		target := "http://" + dl.Addr().String() + "/?file=" + url.QueryEscape(doc)
-		return get("http://" + addr + "/probe?module=" + url.QueryEscape(module) + "&target=" + url.QueryEscape(target))
+	probeFn := func(module, doc string) (int, []byte, request, error) {
+		target := jsonoracle.DocTarget(dl.Addr().String(), doc)
+		mu.Lock()
+		last = request{}
+		mu.Unlock()
+		status, body, err := get("http://" + addr + "/probe?module=" + url.QueryEscape(module) + "&target=" + url.QueryEscape(target))
+		mu.Lock()
+		req := last
+		mu.Unlock()
+		req.target = target
+		return status, body, req, err
 	}
 	return probeFn, stop, nil
 }
@@ -154,18 +183,35 @@ func modules(config string) ([]string, error) {
 }
 
 // compare probes json_exporter and reads with Rosetta; it returns the
-// exposition and Rosetta's differences ("" when equal).
-func compare(probeFn func(module, doc string) (int, []byte, error), p probe) ([]byte, int, string, error) {
-	status, body, err := probeFn(p.module, p.doc)
+// exposition, the request json_exporter sent for the document, and
+// Rosetta's differences ("" when equal): in the series, and in the request
+// (method and body: a module's rendered body template).
+func compare(probeFn probeFunc, p probe) ([]byte, request, int, string, error) {
+	body, req, series, diff, err := compareSeries(probeFn, p)
+	if err != nil || req.method == "" {
+		return body, req, series, diff, err
+	}
+	method, sent, err := jsonoracle.RosettaRequest(p.config, p.module, req.target)
 	if err != nil {
-		return nil, 0, "", err
+		return body, req, series, diff, fmt.Errorf("rosetta: %w", err)
+	}
+	if method != req.method || sent != req.body {
+		diff += fmt.Sprintf("- request %s %q\n+ request %s %q\n", req.method, req.body, method, sent)
+	}
+	return body, req, series, diff, nil
+}
+
+func compareSeries(probeFn probeFunc, p probe) ([]byte, request, int, string, error) {
+	status, body, req, err := probeFn(p.module, p.doc)
+	if err != nil {
+		return nil, req, 0, "", err
 	}
 	if status != http.StatusOK {
-		return nil, 0, "", fmt.Errorf("json_exporter /probe: HTTP %d: %s", status, bytes.TrimSpace(body))
+		return nil, req, 0, "", fmt.Errorf("json_exporter /probe: HTTP %d: %s", status, bytes.TrimSpace(body))
 	}
 	want, err := jsonoracle.Exposition(body)
 	if err != nil {
-		return nil, 0, "", fmt.Errorf("json_exporter's output: %w", err)
+		return nil, req, 0, "", fmt.Errorf("json_exporter's output: %w", err)
 	}
 	series := 0
 	for _, l := range want {
@@ -175,13 +221,13 @@ func compare(probeFn func(module, doc string) (int, []byte, error), p probe) ([]
 	}
 	doc, err := os.ReadFile(p.doc)
 	if err != nil {
-		return nil, 0, "", err
+		return nil, req, 0, "", err
 	}
 	got, err := jsonoracle.Rosetta(p.config, p.module, doc)
 	if err != nil {
-		return body, series, "", fmt.Errorf("rosetta: %w", err)
+		return body, req, series, "", fmt.Errorf("rosetta: %w", err)
 	}
-	return body, series, jsonoracle.Diff(want, got), nil
+	return body, req, series, jsonoracle.Diff(want, got), nil
 }
 
 func record(bin, dir string) error {
@@ -202,14 +248,25 @@ func record(bin, dir string) error {
 		}
 		for _, m := range mods {
 			p := probe{config, m, doc}
-			body, _, diff, err := compare(probeFn, p)
+			body, req, _, diff, err := compare(probeFn, p)
+			base := strings.TrimSuffix(config, ".yml") + "." + m
 			if body != nil {
-				golden := strings.TrimSuffix(config, ".yml") + "." + m + ".prom"
-				if werr := os.WriteFile(golden, body, 0o644); werr != nil { //nolint:gosec // G306: goldens are committed files
+				if werr := writeGolden(base+".prom", body); werr != nil {
 					stop()
 					return werr
 				}
-				fmt.Printf("recorded %s\n", golden)
+			}
+			// The request json_exporter sent, when it was not a plain GET
+			// (a module's body), as METHOD\nBODY.
+			if werr := os.Remove(base + ".request"); werr != nil && !errors.Is(werr, os.ErrNotExist) {
+				stop()
+				return werr
+			}
+			if req.method != "" && (req.method != http.MethodGet || req.body != "") {
+				if werr := writeGolden(base+".request", []byte(req.method+"\n"+req.body)); werr != nil {
+					stop()
+					return werr
+				}
 			}
 			if err != nil || diff != "" {
 				failed = append(failed, fmt.Sprintf("%s module %s: %v\n%s", config, m, err, diff))
@@ -220,6 +277,14 @@ func record(bin, dir string) error {
 	if len(failed) > 0 {
 		return errors.New("Rosetta differs (-json_exporter +rosetta):\n" + strings.Join(failed, "\n"))
 	}
+	return nil
+}
+
+func writeGolden(name string, b []byte) error {
+	if err := os.WriteFile(name, b, 0o644); err != nil { //nolint:gosec // G306: goldens are committed files
+		return err
+	}
+	fmt.Printf("recorded %s\n", name)
 	return nil
 }
 
@@ -247,7 +312,7 @@ func examples(bin, repo string) error {
 		}
 		for _, m := range mods {
 			for _, doc := range docs {
-				_, series, diff, err := compare(probeFn, probe{config, m, doc})
+				_, _, series, diff, err := compare(probeFn, probe{config, m, doc})
 				checked++
 				switch {
 				case err != nil:

@@ -37,6 +37,9 @@ type httpFetcher struct {
 	// validStatus, when set, are the statuses accepted instead of 2xx
 	// (a json_exporter module's valid_status_codes).
 	validStatus []int
+	// body, when set, renders the request body for a target (a
+	// json_exporter module's body) instead of opts.Body.
+	body func(target string) string
 }
 
 func newHTTPFetcher(name string, opts *HTTPOptions, accept string, maxBody int64) (*httpFetcher, error) {
@@ -49,14 +52,19 @@ func newHTTPFetcher(name string, opts *HTTPOptions, accept string, maxBody int64
 
 func (f *httpFetcher) close() { f.client.CloseIdleConnections() }
 
-func (f *httpFetcher) fetch(ctx context.Context, target string, buf *bytes.Buffer) (string, error) {
+// request builds the request to target.
+func (f *httpFetcher) request(ctx context.Context, target string) (*http.Request, error) {
+	text := f.opts.Body
+	if f.body != nil {
+		text = f.body(target)
+	}
 	var body io.Reader
-	if f.opts.Body != "" {
-		body = strings.NewReader(f.opts.Body)
+	if text != "" {
+		body = strings.NewReader(text)
 	}
 	req, err := http.NewRequestWithContext(ctx, f.opts.Method, target, body)
 	if err != nil {
-		return "", parsing.Errorf("request", "building request: %w", err)
+		return nil, parsing.Errorf("request", "building request: %w", err)
 	}
 	req.Header.Set("User-Agent", "rosetta/"+version.Version)
 	if f.accept != "" {
@@ -64,6 +72,14 @@ func (f *httpFetcher) fetch(ctx context.Context, target string, buf *bytes.Buffe
 	}
 	for k, v := range f.opts.Headers {
 		req.Header.Set(k, v)
+	}
+	return req, nil
+}
+
+func (f *httpFetcher) fetch(ctx context.Context, target string, buf *bytes.Buffer) (string, error) {
+	req, err := f.request(ctx, target)
+	if err != nil {
+		return "", err
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
@@ -170,3 +186,34 @@ func classify(err error) error {
 
 // redact hides a password in a URL for messages and labels.
 func redact(target string) string { return inputs.RedactURL(target) }
+
+// Request returns the method and body of the HTTP request an input of an
+// HTTP type (cfg) sends to target, built as a poll builds it: the
+// comparison of a json_exporter module's rendered body with what
+// json_exporter sent (inputs/app/jsonoracle).
+func Request(cfg inputs.Config, target string) (method, body string, err error) {
+	c, ok := cfg.(typeConfig)
+	if !ok {
+		return "", "", fmt.Errorf("config is %T", cfg)
+	}
+	fe, err := c.newFetcher("request")
+	if err != nil {
+		return "", "", err
+	}
+	defer fe.close()
+	hf, ok := fe.(*httpFetcher)
+	if !ok {
+		return "", "", fmt.Errorf("%T does not fetch over HTTP", cfg)
+	}
+	req, err := hf.request(context.Background(), target)
+	if err != nil {
+		return "", "", err
+	}
+	var b []byte
+	if req.Body != nil {
+		if b, err = io.ReadAll(req.Body); err != nil {
+			return "", "", err
+		}
+	}
+	return req.Method, string(b), nil
+}

@@ -3,11 +3,15 @@ package app
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
+
+	"github.com/Masterminds/sprig/v3"
 
 	promcfg "github.com/prometheus/common/config"
 	"go.yaml.in/yaml/v3"
@@ -27,9 +31,8 @@ type jeModule struct {
 	fastSpecs []*jeSpec // fast[i] comes from fastSpecs[i]
 	slow      []*jeMetric
 	headers   map[string]string
-	// body is sent with POST when set (json_exporter's body.content,
-	// rendered once when templatize is set).
-	body        *string
+	body      *jeBody // sent with POST when set
+
 	client      *promcfg.HTTPClientConfig
 	validStatus []int
 }
@@ -101,6 +104,7 @@ func loadJSONExporter(file, module string) (*jeModule, error) {
 		root = root.Content[0]
 	}
 	modsNode := mapping(root)["modules"]
+	queryModule := module // what a probe's ?module= would say
 	if module == "" {
 		module = "default"
 	}
@@ -139,12 +143,11 @@ func loadJSONExporter(file, module string) (*jeModule, error) {
 		}
 	}
 	if n := keys["body"]; n != nil && n.Tag != "!!null" {
-		body, err := jeBody(pos, n)
+		body, err := newJEBody(pos, n, queryModule)
 		if err != nil {
 			errs = append(errs, err)
-		} else if body != "" {
-			out.body = &body
 		}
+		out.body = body
 	}
 	var metrics []*jeSpec
 	if n := keys["metrics"]; n != nil && n.Tag != "!!null" {
@@ -168,34 +171,59 @@ func loadJSONExporter(file, module string) (*jeModule, error) {
 	return out, nil
 }
 
-// jeBody renders a module's body as json_exporter does for a probe
-// without query parameters: the content, or with templatize the content
-// as a Go template (on a template error json_exporter sends the content
-// as it is). Sprig's functions, which json_exporter adds, are not here:
-// a template that calls a function is refused.
-func jeBody(pos jePos, n *yaml.Node) (string, error) {
+// jeBody is a module's body, sent with POST: json_exporter's body.content,
+// with templatize a Go template with Sprig's functions (sprig.TxtFuncMap,
+// json_exporter's own), rendered for every request, as json_exporter
+// renders it for every probe (so that now, uuidv4 and env mean there what
+// they mean here), with the probe's query values: target, and module when
+// the input names one (a Prometheus scrape of json_exporter passes them as
+// ?module=...&target=...). A template that does not parse or fails to
+// execute is sent as written, as json_exporter sends it (it logs the
+// error).
+type jeBody struct {
+	content string
+	tpl     *template.Template // nil: content as written
+	module  string             // the input's module, "" when it names none
+}
+
+func newJEBody(pos jePos, n *yaml.Node, module string) (*jeBody, error) {
 	var b struct {
 		Content    string `yaml:"content"`
 		Templatize bool   `yaml:"templatize"`
 	}
 	if err := n.Decode(&b); err != nil {
-		return "", pos.errf(n, "body: %s", yamlMsg(err))
+		return nil, pos.errf(n, "body: %s", yamlMsg(err))
 	}
-	if !b.Templatize || b.Content == "" {
-		return b.Content, nil
+	if b.Content == "" {
+		return nil, nil // json_exporter: GET without a body
 	}
-	tpl, err := template.New("base").Parse(b.Content)
-	if err != nil {
-		if strings.Contains(err.Error(), "function") && strings.Contains(err.Error(), "not defined") {
-			return "", pos.errf(n, "body: templatize: %v (json_exporter's Sprig functions are not available)", err)
+	out := &jeBody{content: b.Content, module: module}
+	if b.Templatize {
+		if tpl, err := template.New("base").Funcs(sprigFuncs()).Parse(b.Content); err == nil {
+			out.tpl = tpl.Option("missingkey=zero")
 		}
-		return b.Content, nil
+	}
+	return out, nil
+}
+
+// sprigFuncs is Sprig's text function map, built once (it is a fresh map
+// of about 200 entries on every call).
+var sprigFuncs = sync.OnceValue(sprig.TxtFuncMap)
+
+// render returns the body of a request to target.
+func (b *jeBody) render(target string) string {
+	if b.tpl == nil {
+		return b.content
+	}
+	values := url.Values{"target": {target}}
+	if b.module != "" {
+		values.Set("module", b.module)
 	}
 	var sb strings.Builder
-	if err := tpl.Option("missingkey=zero").Execute(&sb, map[string][]string{}); err != nil {
-		return b.Content, nil
+	if err := b.tpl.Execute(&sb, values); err != nil {
+		return b.content
 	}
-	return sb.String(), nil
+	return sb.String()
 }
 
 // jeSpec is one metric of a module, its templates parsed.

@@ -322,19 +322,29 @@ func specsOf(ms []*jeMetric) []*jeSpec {
 }
 
 // A module's headers, body, http_client_config and valid_status_codes
-// apply as in json_exporter: a POST with the body, basic auth from the
-// module, the module's header, and only the listed statuses accepted.
+// apply as in json_exporter: a POST with the body (a template with Sprig's
+// functions and the probe's target, rendered for every request), basic
+// auth from the module, the module's header, and only the listed statuses
+// accepted.
 func TestJSONExporterModuleHTTP(t *testing.T) {
 	var (
 		status = http.StatusAccepted
 		mu     = make(chan struct{}, 1)
+		nonces = map[string]bool{}
+		srvURL string
 	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu <- struct{}{}
 		defer func() { <-mu }()
 		body, _ := io.ReadAll(r.Body)
 		u, p, ok := r.BasicAuth()
-		if r.Method != "POST" || string(body) != `{"query": "stats"}` || !ok || u != "mon" || p != "pw" || r.Header.Get("X-Team") != "core" {
+		query, nonce, _ := strings.Cut(string(body), " ")
+		if nonces[nonce] {
+			http.Error(w, "body rendered once, not for every request", http.StatusConflict)
+			return
+		}
+		nonces[nonce] = true
+		if r.Method != "POST" || query != `{"query":"STATS","target":"`+srvURL+`"}` || len(nonce) != 16 || !ok || u != "mon" || p != "pw" || r.Header.Get("X-Team") != "core" {
 			http.Error(w, fmt.Sprintf("no: %s %q %v", r.Method, body, r.Header), http.StatusForbidden)
 			return
 		}
@@ -342,6 +352,7 @@ func TestJSONExporterModuleHTTP(t *testing.T) {
 		_, _ = w.Write([]byte(`{"n": 5}`))
 	}))
 	defer srv.Close()
+	srvURL = srv.URL
 	dir := t.TempDir()
 	if err := os.WriteFile(dir+"/pw", []byte("pw\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -350,7 +361,7 @@ func TestJSONExporterModuleHTTP(t *testing.T) {
   default:
     headers: {X-Team: core}
     body:
-      content: '{"query": "{{ "stats" }}"}'
+      content: '{{ dict "query" ("stats" | upper) "target" (index .target 0) | toJson }} {{ randAlphaNum 16 }}'
       templatize: true
     http_client_config:
       basic_auth: {username: mon, password_file: %s/pw}
@@ -369,6 +380,16 @@ func TestJSONExporterModuleHTTP(t *testing.T) {
 		recs := rec.get(source)
 		return len(recs) == 1 && recs[0].DefaultName == "n" && recs[0].Value == 5
 	})
+	// The body is rendered for every request, as json_exporter renders it
+	// for every probe: each poll sends a new nonce.
+	waitFor(t, "three polls with three bodies", func() bool {
+		mu <- struct{}{}
+		defer func() { <-mu }()
+		return len(nonces) >= 3
+	})
+	if n := pollErrors(t, reg, srv.URL, "http_status"); n != 0 {
+		t.Fatalf("%v polls refused before the status changed", n)
+	}
 	// 200 is not in valid_status_codes: the poll fails.
 	mu <- struct{}{}
 	status = http.StatusOK

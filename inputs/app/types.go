@@ -168,7 +168,6 @@ func (c *JSONConfig) newFetcher(name string) (fetcher, error) {
 			}
 		}
 		if mod.body != nil && opts.Body == "" {
-			opts.Body = *mod.body
 			if opts.Method == "GET" {
 				opts.Method = "POST"
 			}
@@ -183,6 +182,9 @@ func (c *JSONConfig) newFetcher(name string) (fetcher, error) {
 	}
 	if mod != nil {
 		f.validStatus = mod.validStatus
+		if mod.body != nil && opts.Body == "" {
+			f.body = mod.body.render
+		}
 	}
 	return f, nil
 }

@@ -54,3 +54,47 @@ func TestGoldens(t *testing.T) {
 		})
 	}
 }
+
+// The request Rosetta sends for each module equals the one the real
+// json_exporter sent for a probe of that module (CASE.MODULE.request:
+// method, newline, body; none for a plain GET): a module's body, with
+// templatize a template with Sprig's functions and the probe's query
+// values, rendered as json_exporter renders it.
+func TestRequestGoldens(t *testing.T) {
+	const dir = "../../../testdata/app/json/jsonexporter"
+	goldens, err := filepath.Glob(filepath.Join(dir, "*.prom"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := 0
+	for _, g := range goldens {
+		base := strings.TrimSuffix(filepath.Base(g), ".prom")
+		parts := strings.Split(base, ".")
+		t.Run(base, func(t *testing.T) {
+			wantMethod, wantBody := "GET", ""
+			b, err := os.ReadFile(filepath.Join(dir, base+".request"))
+			switch {
+			case err == nil:
+				m, body, ok := strings.Cut(string(b), "\n")
+				if !ok {
+					t.Fatalf("%s.request: no newline after the method", base)
+				}
+				wantMethod, wantBody = m, body
+				posts++
+			case !os.IsNotExist(err):
+				t.Fatal(err)
+			}
+			target := DocTarget("127.0.0.1:9", parts[0]+".json")
+			method, body, err := RosettaRequest(filepath.Join(dir, parts[0]+".yml"), parts[1], target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if method != wantMethod || body != wantBody {
+				t.Errorf("Rosetta sends %s %q\njson_exporter sent %s %q", method, body, wantMethod, wantBody)
+			}
+		})
+	}
+	if posts < 5 {
+		t.Errorf("%d .request goldens, want one per module of bodies.yml", posts)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -34,18 +36,7 @@ import (
 // module of the json_exporter config file, through the rule engine (no
 // rules) and the store.
 func Rosetta(file, module string, doc []byte) ([]string, error) {
-	var f inputs.Factory
-	for _, x := range app.NewFactories() {
-		if x.Type() == "json" {
-			f = x
-		}
-	}
-	var n yaml.Node
-	src := fmt.Sprintf("targets: [\"http://127.0.0.1/\"]\njson_exporter_config: %q\nmodule: %q\n", file, module)
-	if err := yaml.Unmarshal([]byte(src), &n); err != nil {
-		return nil, err
-	}
-	cfg, err := f.Decode(n.Content[0])
+	cfg, err := config(file, module, "http://127.0.0.1/")
 	if err != nil {
 		return nil, err
 	}
@@ -66,6 +57,42 @@ func Rosetta(file, module string, doc []byte) ([]string, error) {
 		return nil, err
 	}
 	return Canonical(mfs), nil
+}
+
+// RosettaRequest returns the method and body of the request the json
+// input sends to target with module of the json_exporter config file (a
+// module's body, its template rendered for target as json_exporter renders
+// it for a probe of module and target).
+func RosettaRequest(file, module, target string) (method, body string, err error) {
+	cfg, err := config(file, module, target)
+	if err != nil {
+		return "", "", err
+	}
+	return app.Request(cfg, target)
+}
+
+// DocTarget is the URL json_exporter is given as the target to read the
+// document file doc from the oracle's document server at addr (which
+// serves the files beside the config by base name).
+func DocTarget(addr, doc string) string {
+	return "http://" + addr + "/?file=" + url.QueryEscape(filepath.Base(doc))
+}
+
+// config is the json input's config for module of the json_exporter
+// config file and one target.
+func config(file, module, target string) (inputs.Config, error) {
+	var f inputs.Factory
+	for _, x := range app.NewFactories() {
+		if x.Type() == "json" {
+			f = x
+		}
+	}
+	var n yaml.Node
+	src := fmt.Sprintf("targets: [%q]\njson_exporter_config: %q\nmodule: %q\n", target, file, module)
+	if err := yaml.Unmarshal([]byte(src), &n); err != nil {
+		return nil, err
+	}
+	return f.Decode(n.Content[0])
 }
 
 // Exposition returns the canonical series of a text exposition (what
