@@ -13,7 +13,7 @@ LDFLAGS   := -s -w \
 	-X github.com/prometheus/common/version.BuildUser=rosetta \
 	-X github.com/prometheus/common/version.BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 
-.PHONY: all build run test test-only go-test mapping-tests peers peer-check vet fmt-check generate ci bench bench-ingest bench-json json-exporter record-json-golden check-json-examples check-jmx-examples fuzz record-jmx-golden
+.PHONY: all build run test test-only go-test mapping-tests peers peer-check vet fmt-check generate ci bench bench-ingest bench-jmx bench-json json-exporter record-json-golden check-json-examples check-jmx-examples fuzz record-jmx-golden
 
 all: build
 
@@ -75,6 +75,12 @@ bench:
 # RSS and render time at 100k series. A measurement, not a test.
 bench-ingest:
 	$(GO) run ./cmd/ingest-bench -v
+
+# bench-jmx measures the rosetta binary polling a real JVM (5,000 beans,
+# 20k attributes) against the JDK's JMX client and Jolokia's in-JVM bulk
+# read, interleaved: peak RSS and poll time. A measurement, not a test.
+bench-jmx:
+	$(GO) run ./cmd/jmx-bench
 
 # bench-json measures the json input against json_exporter, which is not on
 # the module proxy and is never committed: its source is fetched into

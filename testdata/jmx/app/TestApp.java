@@ -28,7 +28,8 @@ import javax.management.openmbean.TabularType;
  * Rosetta's JMX test application: registers MBeans with every attribute
  * type the JMX input interprets, beside the platform MBeans, prints READY
  * and waits. Remote JMX is started by the test with jcmd. -Dbeans=N adds
- * N small beans (performance runs).
+ * N small beans (performance runs), with two attributes each, or four with
+ * -DbeanAttributes=4.
  */
 public class TestApp {
     public enum Mode { ACTIVE, STANDBY }
@@ -184,6 +185,23 @@ public class TestApp {
         public double getRatio() { return v / 4.0; }
     }
 
+    public interface WideMBean {
+        long getValue();
+        double getRatio();
+        int getCount();
+        boolean isActive();
+    }
+
+    /** A small bean with four attributes (-DbeanAttributes=4). */
+    public static class Wide implements WideMBean {
+        private final long v;
+        Wide(long v) { this.v = v; }
+        public long getValue() { return v; }
+        public double getRatio() { return v / 4.0; }
+        public int getCount() { return (int) (v % 1000); }
+        public boolean isActive() { return v % 2 == 0; }
+    }
+
     public interface BadMBean {
         int getGood();
         Object getUnserializable();
@@ -224,8 +242,14 @@ public class TestApp {
         mbs.registerMBean(new Bad(), new ObjectName("com.example:type=Bad"));
 
         int n = Integer.getInteger("beans", 0);
+        boolean wide = Integer.getInteger("beanAttributes", 2) == 4;
         for (int i = 0; i < n; i++) {
-            mbs.registerMBean(new Small(i), new ObjectName("com.example.bulk:type=Small,index=" + i));
+            ObjectName on = new ObjectName("com.example.bulk:type=Small,index=" + i);
+            if (wide) {
+                mbs.registerMBean(new Wide(i), on);
+            } else {
+                mbs.registerMBean(new Small(i), on);
+            }
         }
         return mbs;
     }

@@ -36,7 +36,9 @@ import javax.management.remote.JMXServiceURL;
  *
  * Usage: java RefClient host:port [objectNamePattern] [repeat]
  * With repeat > 1 it reads everything that many times and prints the
- * timing only (performance runs).
+ * timing only (performance runs). With repeat "stdin" it polls once per
+ * line read from stdin (a harness interleaving it with other pollers),
+ * printing each poll's line, and ends at EOF.
  */
 public class RefClient {
     private static final Pattern PROPERTY_PATTERN = Pattern.compile(
@@ -46,7 +48,9 @@ public class RefClient {
 
     public static void main(String[] args) throws Exception {
         String pattern = args.length > 1 ? args[1] : null;
-        int repeat = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+        boolean onStdin = args.length > 2 && args[2].equals("stdin");
+        int repeat = onStdin ? Integer.MAX_VALUE : args.length > 2 ? Integer.parseInt(args[2]) : 1;
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
         JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://" + args[0] + "/jmxrmi");
         RefClient rc = new RefClient();
         rc.print = repeat <= 1;
@@ -54,12 +58,16 @@ public class RefClient {
         try (JMXConnector c = JMXConnectorFactory.connect(url)) {
             MBeanServerConnection conn = c.getMBeanServerConnection();
             for (int i = 0; i < Math.max(1, repeat); i++) {
+                if (onStdin && in.readLine() == null) {
+                    break;
+                }
                 long t0 = System.nanoTime();
                 int n = rc.scrape(conn, pattern == null || pattern.isEmpty() ? null : new ObjectName(pattern));
                 long dt = System.nanoTime() - t0;
                 best = Math.min(best, dt);
                 if (!rc.print) {
                     System.out.println("poll " + i + " beans " + n + " seconds " + dt / 1e9);
+                    System.out.flush();
                 }
             }
         }

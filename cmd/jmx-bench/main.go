@@ -1,0 +1,592 @@
+// Command jmx-bench measures the rosetta binary polling a real JVM over
+// remote JMX against the JDK's own JMX client and against Jolokia's
+// in-JVM bulk read of the same beans (issue 15, the JMX rows).
+//
+// One test JVM (testdata/jmx/app with -Dbeans=N small beans of 2 or 4
+// attributes, served by testdata/jmx/jolokia's agent, remote JMX on
+// 127.0.0.1 through jcmd ManagementAgent.start) is read by:
+//
+//   - the rosetta binary (built from ./cmd/rosetta as `make build` does,
+//     or -rosetta), one `jmx` input without rules (jmx_exporter's default
+//     export), its own store and /metrics, polling every -interval: poll
+//     time from its self-metric rosetta_input_poll_duration_seconds,
+//     peak RSS from /proc (VmHWM, and RssAnon/RssFile sampled every
+//     20 ms); after each poll /metrics is scraped once in full, as
+//     Prometheus would;
+//   - the JDK client (testdata/jmx/ref RefClient: jmx_exporter's calls,
+//     getMBeanInfo and getAttributes per bean, on one connection), one
+//     poll per round in one long-lived process; its poll time and VmHWM;
+//   - Jolokia: one HTTP bulk read of every attribute of every bean
+//     ({"type":"read","mbean":"*:*"}), the JVM reading its own beans and
+//     serializing them to JSON: the floor any remote poller compares with.
+//
+// The three are interleaved, never at the same time: after each of
+// Rosetta's polls the JDK client polls once, then Jolokia reads once, so
+// the machine's load falls on all three alike. The first round warms
+// caches and JITs and is not counted. Run:
+//
+//	make bench-jmx
+//	go run ./cmd/jmx-bench -beans 5000 -attributes 4 -polls 10
+//
+// It prints a markdown table and, last, one RESULT line for scripts.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+type options struct {
+	rosetta    string
+	beans      int
+	attributes int
+	polls      int
+	interval   time.Duration
+	profile    string
+	env        string
+	benchfmt   bool
+	jvmHeap    string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.rosetta, "rosetta", "", "rosetta binary (built from ./cmd/rosetta as `make build` does when empty)")
+	flag.IntVar(&o.beans, "beans", 5000, "small beans registered besides the test application's and the platform's")
+	flag.IntVar(&o.attributes, "attributes", 4, "attributes per small bean: 2 or 4")
+	flag.IntVar(&o.polls, "polls", 10, "rounds measured (one more, not counted, warms up)")
+	flag.DurationVar(&o.interval, "interval", 8*time.Second, "Rosetta's poll interval; a round (JDK client, Jolokia) must fit between two polls")
+	flag.StringVar(&o.profile, "profile", "", "directory: serve pprof on Rosetta and save a CPU profile of the measured rounds and a heap profile at the end")
+	flag.StringVar(&o.env, "env", "", "extra environment for Rosetta, comma separated (GOGC=100,GOMEMLIMIT=40MiB)")
+	flag.BoolVar(&o.benchfmt, "benchfmt", false, "also print Go benchmark lines per round (for benchstat)")
+	flag.StringVar(&o.jvmHeap, "jvm-heap", "256m", "the test JVM's -Xmx")
+	flag.Parse()
+	if o.attributes != 2 && o.attributes != 4 {
+		fmt.Fprintln(os.Stderr, "jmx-bench: -attributes must be 2 or 4")
+		os.Exit(2)
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "jmx-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// round is one interleaved measurement.
+type round struct {
+	rosetta, jdk, jolokia time.Duration
+	scrape                time.Duration // Rosetta's /metrics, in full
+	overlap               bool          // the JDK client or Jolokia ran into Rosetta's next poll
+}
+
+func run(o options) error {
+	dir, err := os.MkdirTemp("", "jmx-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	java, err := exec.LookPath("java")
+	if err != nil {
+		return fmt.Errorf("a JDK 17 is needed (make peers installs openjdk-17-jdk-headless): %w", err)
+	}
+	load0 := loadavg()
+	if o.rosetta == "" {
+		o.rosetta = filepath.Join(dir, "rosetta")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", o.rosetta, "./cmd/rosetta")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("building rosetta: %v\n%s", err, out)
+		}
+	}
+	classes, err := compileJava(dir)
+	if err != nil {
+		return err
+	}
+
+	// The test JVM: Jolokia agent and the test beans, then remote JMX.
+	jmxPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	jolPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	jvm := exec.Command(java, "-Xmx"+o.jvmHeap, "-XX:+UseSerialGC", "-cp", classes,
+		"-Dbeans="+strconv.Itoa(o.beans), "-DbeanAttributes="+strconv.Itoa(o.attributes),
+		"JolokiaAgent", strconv.Itoa(jolPort))
+	jvmIn, err := jvm.StdinPipe() // the JVM exits when its stdin closes
+	if err != nil {
+		return err
+	}
+	jvmOut, err := jvm.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	jvm.Stderr = os.Stderr
+	if err := jvm.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = jvmIn.Close(); stop(jvm) }()
+	if err := waitLine(jvmOut, "READY", 2*time.Minute); err != nil {
+		return fmt.Errorf("test JVM: %w", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, jvmOut) }()
+	if out, err := exec.Command(filepath.Join(filepath.Dir(java), "jcmd"), strconv.Itoa(jvm.Process.Pid), "ManagementAgent.start",
+		"jmxremote.port="+strconv.Itoa(jmxPort), "jmxremote.rmi.port="+strconv.Itoa(jmxPort), "jmxremote.host=127.0.0.1",
+		"jmxremote.ssl=false", "jmxremote.authenticate=false").CombinedOutput(); err != nil || !bytes.Contains(out, []byte("successfully")) {
+		return fmt.Errorf("jcmd ManagementAgent.start: %v\n%s", err, out)
+	}
+	jmxAddr := "127.0.0.1:" + strconv.Itoa(jmxPort)
+
+	// The JDK client, one poll per line on its stdin.
+	ref := exec.Command(java, "-cp", classes, "RefClient", jmxAddr, "", "stdin")
+	refIn, err := ref.StdinPipe()
+	if err != nil {
+		return err
+	}
+	refOutPipe, err := ref.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	ref.Stderr = os.Stderr
+	if err := ref.Start(); err != nil {
+		return err
+	}
+	defer stop(ref)
+	refOut := bufio.NewScanner(refOutPipe)
+
+	// Rosetta.
+	webPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	cfg := filepath.Join(dir, "rosetta.yml")
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, `inputs:
+  - name: bench
+    type: jmx
+    config:
+      host_port: %q
+      interval: %s
+`, jmxAddr, o.interval), 0o600); err != nil {
+		return err
+	}
+	web := "127.0.0.1:" + strconv.Itoa(webPort)
+	args := []string{"--config.file=" + cfg, "--web.listen-address=" + web}
+	if o.profile != "" {
+		args = append(args, "--debug.pprof")
+		if err := os.MkdirAll(o.profile, 0o750); err != nil {
+			return err
+		}
+	}
+	ros := exec.Command(o.rosetta, args...)
+	ros.Env = os.Environ()
+	if o.env != "" {
+		ros.Env = append(ros.Env, strings.Split(o.env, ",")...)
+	}
+	var rosLog bytes.Buffer
+	ros.Stdout, ros.Stderr = &rosLog, &rosLog
+	if err := ros.Start(); err != nil {
+		return err
+	}
+	defer stop(ros)
+	sampler := startSampler(ros.Process.Pid)
+	defer sampler.stop()
+
+	metricsURL := "http://" + web + "/metrics"
+	pollURL := metricsURL + "?name[]=rosetta_input_poll_duration_seconds&name[]=rosetta_input_last_success_timestamp_seconds&name[]=rosetta_input_up&name[]=rosetta_jmx_beans&name[]=rosetta_jmx_attributes"
+	jolURL := "http://127.0.0.1:" + strconv.Itoa(jolPort) + "/jolokia/?ignoreErrors=true"
+
+	var (
+		rounds   []round
+		lastTS   float64
+		beans    float64
+		attrs    float64
+		series   int
+		jdkBeans int
+		jolBytes int
+		cpuDone  chan error
+	)
+	for i := 0; i <= o.polls; i++ {
+		if i == 1 && o.profile != "" {
+			cpuDone = make(chan error, 1)
+			secs := int((time.Duration(o.polls)*o.interval + o.interval/2) / time.Second)
+			go func() {
+				cpuDone <- save("http://"+web+fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(o.profile, "cpu.pprof"))
+			}()
+		}
+		// Rosetta's next poll.
+		var r round
+		deadline := time.Now().Add(o.interval + 2*time.Minute)
+		var vals map[string]float64
+		for {
+			if ros.ProcessState != nil || time.Now().After(deadline) {
+				return fmt.Errorf("rosetta did not complete a poll in time; its log:\n%s", rosLog.String())
+			}
+			vals, err = metricValues(pollURL)
+			if err == nil && vals["rosetta_input_last_success_timestamp_seconds"] != lastTS && vals["rosetta_input_last_success_timestamp_seconds"] > 0 {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		lastTS = vals["rosetta_input_last_success_timestamp_seconds"]
+		if vals["rosetta_input_up"] != 1 {
+			return fmt.Errorf("rosetta: up is %v after a poll; its log:\n%s", vals["rosetta_input_up"], rosLog.String())
+		}
+		r.rosetta = time.Duration(vals["rosetta_input_poll_duration_seconds"] * 1e9)
+		beans, attrs = vals["rosetta_jmx_beans"], vals["rosetta_jmx_attributes"]
+		pollStart := time.Unix(0, int64(lastTS*1e9)).Add(-r.rosetta)
+		nextPoll := pollStart.Add(o.interval)
+
+		// Prometheus scrapes it.
+		t0 := time.Now()
+		body, err := get(metricsURL)
+		if err != nil {
+			return err
+		}
+		r.scrape = time.Since(t0)
+		series = 0
+		for line := range bytes.SplitSeq(body, []byte("\n")) {
+			if len(line) > 0 && line[0] != '#' {
+				series++
+			}
+		}
+
+		// The JDK client polls once.
+		if _, err := io.WriteString(refIn, "poll\n"); err != nil {
+			return fmt.Errorf("JDK client: %w", err)
+		}
+		if !refOut.Scan() {
+			return fmt.Errorf("JDK client ended: %v", refOut.Err())
+		}
+		f := strings.Fields(refOut.Text()) // poll i beans n seconds s
+		if len(f) != 6 || f[0] != "poll" {
+			return fmt.Errorf("JDK client: unexpected %q", refOut.Text())
+		}
+		jdkBeans, _ = strconv.Atoi(f[3])
+		s, _ := strconv.ParseFloat(f[5], 64)
+		r.jdk = time.Duration(s * 1e9)
+
+		// Jolokia reads every bean in the JVM.
+		t0 = time.Now()
+		n, err := post(jolURL, `{"type":"read","mbean":"*:*"}`)
+		if err != nil {
+			return fmt.Errorf("bulk read from Jolokia: %w", err)
+		}
+		r.jolokia = time.Since(t0)
+		jolBytes = n
+		r.overlap = time.Now().After(nextPoll)
+		if i > 0 {
+			rounds = append(rounds, r)
+			if o.benchfmt {
+				fmt.Printf("BenchmarkJMX/rosetta 1 %d ns/op\nBenchmarkJMX/jdk 1 %d ns/op\nBenchmarkJMX/jolokia 1 %d ns/op\n", r.rosetta, r.jdk, r.jolokia)
+			}
+		}
+		fmt.Fprintf(os.Stderr, "round %d: rosetta %v (scrape %v), JDK client %v, Jolokia %v, overlap %v\n", i, r.rosetta, r.scrape, r.jdk, r.jolokia, r.overlap)
+	}
+	peak := sampler.stop()
+	if cpuDone != nil {
+		if err := <-cpuDone; err != nil {
+			return err
+		}
+	}
+	if o.profile != "" {
+		if err := save("http://"+web+"/debug/pprof/heap", filepath.Join(o.profile, "heap.pprof")); err != nil {
+			return err
+		}
+	}
+	_ = refIn.Close() // RefClient prints its best time and VmHWM at EOF
+	var jdkPeakKiB float64
+	for refOut.Scan() {
+		if v, ok := strings.CutPrefix(refOut.Text(), "peak rss kB "); ok {
+			jdkPeakKiB, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	if jdkPeakKiB == 0 {
+		return errors.New("JDK client: no peak RSS reported")
+	}
+	load1 := loadavg()
+
+	med := func(get func(round) time.Duration) time.Duration {
+		ds := make([]time.Duration, len(rounds))
+		for i, r := range rounds {
+			ds[i] = get(r)
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2]
+	}
+	rosMed := med(func(r round) time.Duration { return r.rosetta })
+	jdkMed := med(func(r round) time.Duration { return r.jdk })
+	jolMed := med(func(r round) time.Duration { return r.jolokia })
+	scrMed := med(func(r round) time.Duration { return r.scrape })
+	overlaps := 0
+	for _, r := range rounds {
+		if r.overlap {
+			overlaps++
+		}
+	}
+	rosMiB, jdkMiB := peak.hwm/1024, jdkPeakKiB/1024
+	fmt.Printf("## JMX: %d beans (%d small beans of %d attributes), %.0f attributes read by Rosetta, %d series\n\n", int(beans), o.beans, o.attributes, attrs, series)
+	fmt.Printf("%s; %d measured rounds after 1 warm-up, interleaved (Rosetta polls, then the JDK client, then Jolokia; %d rounds overlapped Rosetta's next poll); Rosetta interval %s; load average %s at start, %s at end\n\n",
+		machine(), len(rounds), overlaps, o.interval, load0, load1)
+	fmt.Println("| measure | Rosetta (binary, store, /metrics) | JDK JMX client | ratio | Jolokia bulk read (in the JVM) | Rosetta / Jolokia | target |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Printf("| peak RSS while polling (VmHWM) | %.1f MiB (anon %.1f + file %.1f at the anon peak) | %.1f MiB | %.3fx | — | — | ≤ 0.1x |\n",
+		rosMiB, peak.anon/1024, peak.fileAtAnon/1024, jdkMiB, rosMiB/jdkMiB)
+	fmt.Printf("| poll time, median | %.3f s | %.3f s | %.3fx | %.3f s | %.2fx | ≤ 0.15x, ≤ 2x Jolokia |\n",
+		rosMed.Seconds(), jdkMed.Seconds(), rosMed.Seconds()/jdkMed.Seconds(), jolMed.Seconds(), rosMed.Seconds()/jolMed.Seconds())
+	fmt.Printf("\nRosetta's /metrics in full: median %.3f s. JDK client beans per poll: %d. Jolokia reply: %d bytes.\n", scrMed.Seconds(), jdkBeans, jolBytes)
+	fmt.Printf("\nRESULT jmx beans=%d attributes=%.0f series=%d rosetta_peak_rss_mib=%.1f rosetta_peak_anon_mib=%.1f jdk_peak_rss_mib=%.1f rss_ratio=%.3f rosetta_poll_s=%.3f jdk_poll_s=%.3f jolokia_poll_s=%.3f time_ratio=%.3f jolokia_ratio=%.2f overlaps=%d load_start=%q load_end=%q\n",
+		int(beans), attrs, series, rosMiB, peak.anon/1024, jdkMiB, rosMiB/jdkMiB, rosMed.Seconds(), jdkMed.Seconds(), jolMed.Seconds(),
+		rosMed.Seconds()/jdkMed.Seconds(), rosMed.Seconds()/jolMed.Seconds(), overlaps, load0, load1)
+	return nil
+}
+
+// compileJava compiles the test application, the JDK reference client
+// and the Jolokia agent (Debian's jolokia-core and json-simple).
+func compileJava(dir string) (string, error) {
+	classes := filepath.Join(dir, "classes")
+	src, _ := filepath.Glob("testdata/jmx/app/*.java")
+	ref, _ := filepath.Glob("testdata/jmx/ref/*.java")
+	jol, _ := filepath.Glob("testdata/jmx/jolokia/*.java")
+	if len(src) == 0 || len(ref) == 0 || len(jol) == 0 {
+		return "", errors.New("testdata/jmx not found: run from the repository's root")
+	}
+	cp := classes + ":/usr/share/java/jolokia-core.jar:/usr/share/java/json-simple.jar"
+	args := append([]string{"-nowarn", "-cp", cp, "-d", classes}, append(append(src, ref...), jol...)...)
+	if out, err := exec.Command("javac", args...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("javac (make peers installs openjdk-17-jdk-headless, libjolokia-core-java, libjson-simple-java): %v\n%s", err, out)
+	}
+	return cp, nil
+}
+
+// sampler records a process's peak RSS: VmHWM at the end, and RssAnon
+// (with RssFile at that moment) sampled every 20 ms.
+type sampler struct {
+	pid  int
+	done chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+	mu   sync.Mutex
+	p    peakRSS
+}
+
+type peakRSS struct{ hwm, anon, fileAtAnon float64 } // KiB
+
+func startSampler(pid int) *sampler {
+	s := &sampler{pid: pid, done: make(chan struct{})}
+	s.wg.Go(func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			s.sample()
+			select {
+			case <-s.done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return s
+}
+
+func (s *sampler) sample() {
+	st, err := procStatus(s.pid)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.p.hwm = max(s.p.hwm, st["VmHWM"])
+	if st["RssAnon"] > s.p.anon {
+		s.p.anon, s.p.fileAtAnon = st["RssAnon"], st["RssFile"]
+	}
+}
+
+func (s *sampler) stop() peakRSS {
+	s.once.Do(func() {
+		s.sample()
+		close(s.done)
+		s.wg.Wait()
+	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.p
+}
+
+// procStatus reads the kB fields of /proc/PID/status.
+func procStatus(pid int) (map[string]float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || !strings.HasSuffix(v, " kB") {
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(v, " kB")), 64)
+		if err == nil {
+			out[k] = f
+		}
+	}
+	return out, nil
+}
+
+// metricValues reads the unlabelled-or-single-series values of a text
+// exposition: name -> value (the last series of a name wins).
+func metricValues(url string) (map[string]float64, error) {
+	b, err := get(url)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		name := line[:i]
+		if j := strings.IndexByte(name, '{'); j >= 0 {
+			name = name[:j]
+		}
+		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
+			out[name] = v
+		}
+	}
+	return out, nil
+}
+
+var client = &http.Client{Timeout: 2 * time.Minute}
+
+func get(url string) ([]byte, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return b, err
+}
+
+// post sends body and reads the whole reply, returning its length; the
+// reply must be Jolokia's success.
+func post(url, body string) (int, error) {
+	resp, err := client.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(b, []byte(`"status":200`)) {
+		return 0, fmt.Errorf("POST %s: %s: %.300s", url, resp.Status, b)
+	}
+	return len(b), nil
+}
+
+func save(url, file string) error {
+	b, err := get(url)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, b, 0o600)
+}
+
+func waitLine(r io.Reader, prefix string, timeout time.Duration) error {
+	found := make(chan error, 1)
+	go func() {
+		br := bufio.NewReader(r)
+		for {
+			line, err := br.ReadString('\n')
+			if strings.HasPrefix(line, prefix) {
+				found <- nil
+				return
+			}
+			if err != nil {
+				found <- fmt.Errorf("exited before %s", prefix)
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-found:
+		return err
+	case <-time.After(timeout):
+		return fmt.Errorf("no %s after %s", prefix, timeout)
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func stop(cmd *exec.Cmd) {
+	if cmd.Process == nil || cmd.ProcessState != nil {
+		return
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// machine describes the CPU, cores, kernel, Go and Java.
+func machine() string {
+	cpu := "?"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	kernel := "?"
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		kernel = strings.TrimSpace(string(b))
+	}
+	jv := "?"
+	if out, err := exec.CommandContext(context.Background(), "java", "-version").CombinedOutput(); err == nil {
+		jv = strings.SplitN(string(out), "\n", 2)[0]
+	}
+	return fmt.Sprintf("%s, %d cores, Linux %s, %s, %s", cpu, runtime.NumCPU(), kernel, runtime.Version(), jv)
+}
