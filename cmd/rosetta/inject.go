@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/rosetta-adapter/rosetta/cmd/rosetta/inject"
 )
@@ -37,7 +36,7 @@ func registerInject(app *kingpin.Application) *injectCommand {
 	c.cmd.Flag("tls.cert-file", "The webhook's certificate (PEM), reloaded when it changes.").Required().StringVar(&c.certFile)
 	c.cmd.Flag("tls.key-file", "The certificate's key (PEM).").Required().StringVar(&c.keyFile)
 	c.cmd.Flag("inject.image", "Rosetta's image for injected pods.").Default(d.Image).StringVar(&c.image)
-	c.cmd.Flag("inject.image-pull-policy", "Its pull policy.").Default(string(d.PullPolicy)).EnumVar(&c.pullPolicy, "Always", "IfNotPresent", "Never")
+	c.cmd.Flag("inject.image-pull-policy", "Its pull policy.").Default(d.PullPolicy).EnumVar(&c.pullPolicy, "Always", "IfNotPresent", "Never")
 	c.cmd.Flag("inject.native-sidecar", "Add Rosetta as a native sidecar (an init container with restartPolicy Always; Kubernetes 1.29+); --no-inject.native-sidecar for a plain container.").Default("true").BoolVar(&c.native)
 	return c
 }
@@ -59,7 +58,7 @@ func (c *injectCommand) serve(ctx context.Context, logger *slog.Logger, l net.Li
 		return err
 	}
 	o := inject.DefaultOptions
-	o.Image, o.PullPolicy, o.NativeSidecar = c.image, corev1.PullPolicy(c.pullPolicy), c.native
+	o.Image, o.PullPolicy, o.NativeSidecar = c.image, c.pullPolicy, c.native
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()

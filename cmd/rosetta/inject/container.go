@@ -6,13 +6,10 @@
 package inject
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
-
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Annotations a pod sets.
@@ -46,8 +43,8 @@ const (
 type Options struct {
 	// Image is Rosetta's image.
 	Image string
-	// PullPolicy is its pull policy.
-	PullPolicy corev1.PullPolicy
+	// PullPolicy is its pull policy: Always, IfNotPresent or Never.
+	PullPolicy string
 	// NativeSidecar puts Rosetta in initContainers with restartPolicy
 	// Always (Kubernetes 1.29 and later), else in containers.
 	NativeSidecar bool
@@ -60,7 +57,7 @@ type Options struct {
 // DefaultOptions are the library chart's defaults.
 var DefaultOptions = Options{
 	Image:         "ghcr.io/rosetta-adapter/rosetta:latest",
-	PullPolicy:    corev1.PullIfNotPresent,
+	PullPolicy:    "IfNotPresent",
 	NativeSidecar: true,
 	Web:           9102,
 	Statsd:        9125,
@@ -129,8 +126,8 @@ func parseAnnotations(ann map[string]string, o Options) (r request, ok bool, err
 
 // container is Rosetta's container as the rosetta-sidecar library renders
 // it with its default values.
-func container(r request, o Options) corev1.Container {
-	c := corev1.Container{
+func newContainer(r request, o Options) container {
+	c := container{
 		Name:            containerName,
 		Image:           o.Image,
 		ImagePullPolicy: o.PullPolicy,
@@ -139,36 +136,36 @@ func container(r request, o Options) corev1.Container {
 			"--log.level=" + o.LogLevel,
 			"--log.format=" + o.LogFormat,
 		},
-		Ports: []corev1.ContainerPort{{Name: "rosetta-web", ContainerPort: r.web, Protocol: corev1.ProtocolTCP}},
-		Env: []corev1.EnvVar{
+		Ports: []containerPort{{Name: "rosetta-web", ContainerPort: r.web, Protocol: protocolTCP}},
+		Env: []envVar{
 			{Name: "TMPDIR", Value: "/tmp"},
-			{Name: "GOMEMLIMIT", ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{
-				Resource: "limits.memory", Divisor: resource.MustParse("1"),
+			{Name: "GOMEMLIMIT", ValueFrom: &envVarSource{ResourceFieldRef: &resourceFieldSelector{
+				Resource: "limits.memory", Divisor: "1",
 			}}},
 		},
-		Resources: corev1.ResourceRequirements{
-			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("32Mi")},
-			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
+		Resources: resources{
+			Requests: map[string]string{"cpu": "10m", "memory": "32Mi"},
+			Limits:   map[string]string{"memory": "128Mi"},
 		},
-		SecurityContext: &corev1.SecurityContext{
+		SecurityContext: &securityContext{
 			RunAsNonRoot:             new(true),
 			RunAsUser:                new(int64(65532)),
 			RunAsGroup:               new(int64(65532)),
 			ReadOnlyRootFilesystem:   new(true),
 			AllowPrivilegeEscalation: new(false),
-			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+			Capabilities:             &capabilities{Drop: []string{"ALL"}},
+			SeccompProfile:           &seccompProfile{Type: "RuntimeDefault"},
 		},
-		LivenessProbe:  probe("/-/healthy", 10, 3, 3),
-		ReadinessProbe: probe("/-/ready", 5, 3, 3),
-		StartupProbe:   probe("/-/ready", 1, 3, 60),
-		VolumeMounts: []corev1.VolumeMount{
+		LivenessProbe:  newProbe("/-/healthy", 10, 3, 3),
+		ReadinessProbe: newProbe("/-/ready", 5, 3, 3),
+		StartupProbe:   newProbe("/-/ready", 1, 3, 60),
+		VolumeMounts: []volumeMount{
 			{Name: configVolume, MountPath: "/etc/rosetta", ReadOnly: true},
 			{Name: tmpVolume, MountPath: "/tmp"},
 		},
 	}
 	if o.NativeSidecar {
-		c.RestartPolicy = new(corev1.ContainerRestartPolicyAlways)
+		c.RestartPolicy = new("Always")
 	}
 	switch {
 	case r.configFile != "":
@@ -178,8 +175,8 @@ func container(r request, o Options) corev1.Container {
 	}
 	if r.statsd != 0 {
 		c.Ports = append(c.Ports,
-			corev1.ContainerPort{Name: "statsd-udp", ContainerPort: r.statsd, Protocol: corev1.ProtocolUDP},
-			corev1.ContainerPort{Name: "statsd-tcp", ContainerPort: r.statsd, Protocol: corev1.ProtocolTCP})
+			containerPort{Name: "statsd-udp", ContainerPort: r.statsd, Protocol: protocolUDP},
+			containerPort{Name: "statsd-tcp", ContainerPort: r.statsd, Protocol: protocolTCP})
 	}
 	if r.configMap == "" {
 		// The embedded default config: nothing to mount.
@@ -188,9 +185,9 @@ func container(r request, o Options) corev1.Container {
 	return c
 }
 
-func probe(path string, period, timeout, failures int32) *corev1.Probe {
-	return &corev1.Probe{
-		ProbeHandler:     corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString("rosetta-web")}},
+func newProbe(path string, period, timeout, failures int32) *probe {
+	return &probe{
+		HTTPGet:          &httpGetAction{Path: path, Port: "rosetta-web"},
 		PeriodSeconds:    period,
 		TimeoutSeconds:   timeout,
 		FailureThreshold: failures,
@@ -198,40 +195,39 @@ func probe(path string, period, timeout, failures int32) *corev1.Probe {
 }
 
 // volumes are the pod volumes the container needs.
-func volumes(r request) []corev1.Volume {
-	var vs []corev1.Volume
+func volumes(r request) []volume {
+	var vs []volume
 	if r.configMap != "" {
-		vs = append(vs, corev1.Volume{Name: configVolume, VolumeSource: corev1.VolumeSource{
-			ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: r.configMap}},
-		}})
+		vs = append(vs, volume{Name: configVolume, ConfigMap: &configMapVolumeSource{Name: r.configMap}})
 	}
-	size := resource.MustParse("64Mi")
-	return append(vs, corev1.Volume{Name: tmpVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: &size}}})
+	return append(vs, volume{Name: tmpVolume, EmptyDir: &emptyDirVolumeSource{SizeLimit: "64Mi"}})
 }
 
-// Mutate returns pod with Rosetta added, or nil when it is not to be
-// changed: it does not ask, or has Rosetta already. err says why a pod
-// that asks cannot get it (a bad annotation, a name or port taken).
-func Mutate(pod *corev1.Pod, o Options) (*corev1.Pod, error) {
-	r, ok, err := parseAnnotations(pod.Annotations, o)
+// Mutate returns pod's object (pod.Raw) with Rosetta added, or nil when it
+// is not to be changed: it does not ask, or has Rosetta already. err says
+// why a pod that asks cannot get it (a bad annotation, a name or port
+// taken). What the object has besides what is added stays as it came,
+// fields the webhook does not know included.
+func Mutate(pod *Pod, o Options) ([]byte, error) {
+	r, ok, err := parseAnnotations(pod.Metadata.Annotations, o)
 	if err != nil || !ok {
 		return nil, err
 	}
 	spec := &pod.Spec
-	all := append(append([]corev1.Container{}, spec.InitContainers...), spec.Containers...)
+	all := append(append([]containerView{}, spec.InitContainers...), spec.Containers...)
 	for _, c := range all {
 		if c.Name == containerName {
 			return nil, nil // injected already (or added by the chart)
 		}
 	}
-	c := container(r, o)
+	c := newContainer(r, o)
 	for _, other := range all {
 		for _, p := range other.Ports {
 			for _, mine := range c.Ports {
 				if p.Name != "" && p.Name == mine.Name {
 					return nil, fmt.Errorf("container %s already has a port named %s", other.Name, p.Name)
 				}
-				if p.ContainerPort == mine.ContainerPort && p.Protocol == mine.Protocol || p.ContainerPort == mine.ContainerPort && p.Protocol == "" && mine.Protocol == corev1.ProtocolTCP {
+				if p.ContainerPort == mine.ContainerPort && p.Protocol == mine.Protocol || p.ContainerPort == mine.ContainerPort && p.Protocol == "" && mine.Protocol == protocolTCP {
 					return nil, fmt.Errorf("container %s already uses port %d/%s; set %s", other.Name, p.ContainerPort, mine.Protocol, AnnotationPorts)
 				}
 			}
@@ -245,17 +241,47 @@ func Mutate(pod *corev1.Pod, o Options) (*corev1.Pod, error) {
 			}
 		}
 	}
-	out := pod.DeepCopy()
-	if o.NativeSidecar {
+	return addTo(pod.Raw, c, vs, o.NativeSidecar)
+}
+
+// addTo adds c (first of spec.initContainers when native, else last of
+// spec.containers), the volumes vs and the status annotation to the pod
+// object raw, and leaves everything else as it came.
+func addTo(raw []byte, c container, vs []volume, native bool) ([]byte, error) {
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, err
+	}
+	spec, ok := obj["spec"].(map[string]any)
+	if !ok {
+		spec = map[string]any{}
+		obj["spec"] = spec
+	}
+	list := func(k string) []any {
+		l, _ := spec[k].([]any)
+		return l
+	}
+	if native {
 		// First, so that it is up before the other init containers run.
-		out.Spec.InitContainers = append([]corev1.Container{c}, out.Spec.InitContainers...)
+		spec["initContainers"] = append([]any{c}, list("initContainers")...)
 	} else {
-		out.Spec.Containers = append(out.Spec.Containers, c)
+		spec["containers"] = append(list("containers"), c)
 	}
-	out.Spec.Volumes = append(out.Spec.Volumes, vs...)
-	if out.Annotations == nil {
-		out.Annotations = map[string]string{}
+	vl := list("volumes")
+	for _, v := range vs {
+		vl = append(vl, v)
 	}
-	out.Annotations[AnnotationStatus] = "injected"
-	return out, nil
+	spec["volumes"] = vl
+	meta, ok := obj["metadata"].(map[string]any)
+	if !ok {
+		meta = map[string]any{}
+		obj["metadata"] = meta
+	}
+	ann, ok := meta["annotations"].(map[string]any)
+	if !ok {
+		ann = map[string]any{}
+		meta["annotations"] = ann
+	}
+	ann[AnnotationStatus] = "injected"
+	return json.Marshal(obj)
 }

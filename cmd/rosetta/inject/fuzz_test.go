@@ -8,10 +8,7 @@ import (
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/prometheus/client_golang/prometheus"
-	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // FuzzReview feeds arbitrary pod objects and annotation values to the
@@ -33,8 +30,8 @@ func FuzzReview(f *testing.F) {
 			meta["annotations"] = map[string]any{AnnotationInject: "true", AnnotationPorts: ports, AnnotationConfig: cm, AnnotationStatsdMapping: mapping}
 			raw, _ = json.Marshal(obj)
 		}
-		resp := h.review(&admissionv1.AdmissionRequest{UID: "f", Kind: metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
-			Operation: admissionv1.Create, Object: runtime.RawExtension{Raw: raw}})
+		resp := h.review(&admissionRequest{UID: "f", Kind: groupVersionKind{Version: "v1", Kind: "Pod"},
+			Operation: opCreate, Object: raw})
 		if !resp.Allowed {
 			t.Fatal("not admitted")
 		}

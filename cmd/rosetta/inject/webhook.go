@@ -14,9 +14,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"gomodules.xyz/jsonpatch/v2"
-	admissionv1 "k8s.io/api/admission/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // maxReview bounds an AdmissionReview body (the API server sends at most
@@ -64,7 +61,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "request body unreadable or too large", http.StatusRequestEntityTooLarge)
 		return
 	}
-	var review admissionv1.AdmissionReview
+	var review admissionReview
 	if err := json.Unmarshal(body, &review); err != nil || review.Request == nil {
 		h.requests.WithLabelValues(resultInvalid).Inc()
 		h.logger.Warn("not an AdmissionReview", "err", err)
@@ -72,52 +69,46 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := h.review(review.Request)
-	out := admissionv1.AdmissionReview{TypeMeta: review.TypeMeta, Response: resp}
+	out := admissionReview{APIVersion: review.APIVersion, Kind: review.Kind, Response: resp}
 	if out.APIVersion == "" {
-		out.TypeMeta = metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"}
+		out.APIVersion, out.Kind = "admission.k8s.io/v1", "AdmissionReview"
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }
 
 // review decides on one request; the pod is always allowed.
-func (h *Handler) review(req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
-	resp := &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
+func (h *Handler) review(req *admissionRequest) *admissionResponse {
+	resp := &admissionResponse{UID: req.UID, Allowed: true}
 	log := h.logger.With("uid", req.UID, "namespace", req.Namespace, "name", req.Name)
-	if req.Kind.Kind != "Pod" || req.Kind.Group != "" || req.Operation != admissionv1.Create {
+	if req.Kind.Kind != "Pod" || req.Kind.Group != "" || req.Operation != opCreate {
 		h.requests.WithLabelValues(resultSkipped).Inc()
 		return resp
 	}
-	var pod corev1.Pod
-	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
+	pod, err := ReadPod(req.Object)
+	if err != nil {
 		h.requests.WithLabelValues(resultInvalid).Inc()
 		log.Warn("pod admitted without Rosetta: its object cannot be read", "err", err)
 		resp.Warnings = []string{"rosetta: the pod could not be read: " + err.Error()}
 		return resp
 	}
-	if pod.Name == "" {
-		log = log.With("generateName", pod.GenerateName)
+	if pod.Metadata.Name == "" {
+		log = log.With("generateName", pod.Metadata.GenerateName)
 	}
-	patched, err := Mutate(&pod, h.opts)
+	after, err := Mutate(pod, h.opts)
 	if err != nil {
 		h.requests.WithLabelValues(resultRefused).Inc()
 		log.Warn("pod admitted without Rosetta", "reason", err)
 		resp.Warnings = []string{"rosetta not injected: " + err.Error()}
 		return resp
 	}
-	if patched == nil {
+	if after == nil {
 		h.requests.WithLabelValues(resultSkipped).Inc()
 		return resp
 	}
-	after, err := json.Marshal(patched)
-	if err != nil {
-		h.requests.WithLabelValues(resultInvalid).Inc()
-		log.Error("pod admitted without Rosetta", "reason", err)
-		return resp
-	}
 	// The patch is the difference between the object as it came and the
-	// typed pod with Rosetta, so fields the types do not know survive.
-	ops, err := jsonpatch.CreatePatch(req.Object.Raw, mergeRaw(req.Object.Raw, after))
+	// object with Rosetta, which differ only in what is added.
+	ops, err := jsonpatch.CreatePatch(req.Object, after)
 	if err != nil {
 		h.requests.WithLabelValues(resultInvalid).Inc()
 		log.Error("pod admitted without Rosetta", "reason", fmt.Errorf("patch: %w", err))
@@ -129,68 +120,11 @@ func (h *Handler) review(req *admissionv1.AdmissionRequest) *admissionv1.Admissi
 		log.Error("pod admitted without Rosetta", "reason", err)
 		return resp
 	}
-	pt := admissionv1.PatchTypeJSONPatch
+	pt := patchTypeJSONPatch
 	resp.Patch, resp.PatchType = patch, &pt
 	h.requests.WithLabelValues(resultInjected).Inc()
 	log.Info("rosetta injected", "native_sidecar", h.opts.NativeSidecar)
 	return resp
-}
-
-// mergeRaw puts what the typed pod added (elements of
-// spec.initContainers, spec.containers and spec.volumes, by name, and
-// metadata.annotations) into the original object, so that the patch adds
-// and touches nothing else: not the defaults a typed round trip would add
-// nor the fields it would drop.
-func mergeRaw(raw, typed []byte) []byte {
-	var orig, t map[string]any
-	if json.Unmarshal(raw, &orig) != nil || json.Unmarshal(typed, &t) != nil {
-		return typed
-	}
-	ospec, _ := orig["spec"].(map[string]any)
-	tspec, _ := t["spec"].(map[string]any)
-	if ospec == nil || tspec == nil {
-		return typed
-	}
-	for _, k := range []string{"initContainers", "containers", "volumes"} {
-		tl, _ := tspec[k].([]any)
-		if tl == nil {
-			continue
-		}
-		// By name: the original's own elements as they came, the added
-		// ones from the typed pod, in the typed pod's order.
-		own := map[string]any{}
-		ol, _ := ospec[k].([]any)
-		for _, e := range ol {
-			if m, ok := e.(map[string]any); ok {
-				if n, ok := m["name"].(string); ok {
-					own[n] = e
-				}
-			}
-		}
-		merged := make([]any, 0, len(tl))
-		for _, e := range tl {
-			n, _ := e.(map[string]any)["name"].(string)
-			if o, ok := own[n]; ok {
-				e = o
-			}
-			merged = append(merged, e)
-		}
-		ospec[k] = merged
-	}
-	ometa, _ := orig["metadata"].(map[string]any)
-	tmeta, _ := t["metadata"].(map[string]any)
-	if ometa == nil {
-		ometa = map[string]any{}
-		orig["metadata"] = ometa
-	}
-	if tmeta != nil {
-		ometa["annotations"] = tmeta["annotations"]
-	}
-	out, err := json.Marshal(orig)
-	if err != nil {
-		return typed
-	}
-	return out
 }
 
 // certReloader serves the certificate in certFile/keyFile and reads them

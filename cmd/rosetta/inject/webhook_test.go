@@ -10,7 +10,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -386,7 +385,7 @@ func names(cs []corev1.Container) []string {
 func TestPlainContainer(t *testing.T) {
 	o := DefaultOptions
 	o.NativeSidecar = false
-	pod, err := Mutate(appPod(map[string]string{AnnotationInject: "true", AnnotationPorts: "web=9200, statsd=0"}), o)
+	pod, err := mutate(t, appPod(map[string]string{AnnotationInject: "true", AnnotationPorts: "web=9200, statsd=0"}), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +413,7 @@ func TestPlainContainer(t *testing.T) {
 		t.Fatal("the 1.28 rendering has no rosetta container")
 	}
 	o.Image = "ghcr.io/rosetta-adapter/rosetta:0.1.0"
-	pod, err = Mutate(appPod(map[string]string{AnnotationInject: "true", AnnotationConfig: "shop-rosetta-demo-rosetta", AnnotationStatsdMapping: "mapping.yml"}), o)
+	pod, err = mutate(t, appPod(map[string]string{AnnotationInject: "true", AnnotationConfig: "shop-rosetta-demo-rosetta", AnnotationStatsdMapping: "mapping.yml"}), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,4 +432,70 @@ func TestPlainContainer(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint
+// mutate runs Mutate on pod's JSON and decodes the result strictly
+// against the API types.
+func mutate(t *testing.T, pod *corev1.Pod, o Options) (*corev1.Pod, error) {
+	t.Helper()
+	p, err := ReadPod(marshal(t, pod))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Mutate(p, o)
+	if err != nil || out == nil {
+		return nil, err
+	}
+	return strictPod(t, out), nil
+}
+
+// TestPodRead: the webhook reads only what it needs of a pod (annotations,
+// container names and ports, volume names), so a pod with fields of every
+// kind around them (an integer probe port, numeric quantities, env from a
+// secret, fields of future versions) gets Rosetta, and what it had comes
+// through the patch unchanged; a request without an object is invalid.
+func TestPodRead(t *testing.T) {
+	s := startServer(t, DefaultOptions)
+	raw := []byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"app":"shop"},"annotations":{"rosetta.dev/inject":"true","other":"x"}},
+		"spec":{"containers":[{"name":"app","image":"busybox","ports":[{"containerPort":8080}],
+		"livenessProbe":{"httpGet":{"path":"/","port":8080}},"resources":{"limits":{"cpu":1,"memory":"1Gi"}},
+		"env":[{"name":"PW","valueFrom":{"secretKeyRef":{"name":"s","key":"k"}}}]}],
+		"volumes":[{"name":"data","hostPath":{"path":"/data"}}],"nodeSelector":{"disk":"ssd"}}}`)
+	resp := s.send(t, podKind, admissionv1.Create, raw)
+	pod, out := apply(t, raw, resp)
+	if len(pod.Spec.InitContainers) != 1 || pod.Spec.InitContainers[0].Name != containerName || pod.Annotations[AnnotationStatus] != "injected" || pod.Annotations["other"] != "x" {
+		t.Fatalf("not injected: %s", out)
+	}
+	var before, after map[string]any
+	if err := json.Unmarshal(raw, &before); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(out, &after); err != nil {
+		t.Fatal(err)
+	}
+	// Take out what was added: the rest equals what came.
+	spec := after["spec"].(map[string]any)
+	delete(spec, "initContainers")
+	vols := spec["volumes"].([]any)
+	spec["volumes"] = vols[:1]
+	delete(after["metadata"].(map[string]any)["annotations"].(map[string]any), AnnotationStatus)
+	if d := cmp.Diff(before, after); d != "" {
+		t.Errorf("the pod's own fields changed (-before +after):\n%s", d)
+	}
+
+	for _, obj := range []string{`null`, ``} {
+		body := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE"` +
+			map[bool]string{true: `,"object":` + obj, false: ``}[obj != ""] + `}}`
+		r, err := s.client.Post(s.url, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var review admissionv1.AdmissionReview
+		err = json.NewDecoder(r.Body).Decode(&review)
+		r.Body.Close()
+		if err != nil || review.Response == nil || !review.Response.Allowed || review.Response.Patch != nil || len(review.Response.Warnings) != 1 {
+			t.Errorf("object %q: response %+v (%v): want allowed, no patch, a warning", obj, review.Response, err)
+		}
+	}
+	if got := testutil.ToFloat64(mustCounter(t, s.reg, resultInvalid)); got != 2 {
+		t.Errorf("reviews{result=\"invalid\"} = %v, want 2", got)
+	}
+}
