@@ -149,13 +149,62 @@ type BatchMapper interface {
 
 // Replace maps batch and replaces the series of source with the samples.
 func (p *Pipeline) Replace(_ context.Context, source string, batch []Record) error {
-	sc := p.mapBatch(batch)
-	if rs := p.rules.Load(); rs.dupLabel != "" {
+	p.replaceWith(p.rules.Load(), source, batch)
+	return nil
+}
+
+func (p *Pipeline) replaceWith(rs *RuleSet, source string, batch []Record) {
+	sc := p.mapWith(rs, batch)
+	if rs.dupLabel != "" {
 		dedupe(rs.dupLabel, sc, batch)
 	}
 	p.set.Sink.Replace(source, sc.samples)
 	p.release(sc)
-	return nil
+}
+
+// BeginReplace is Replace in parts: a pull input adds a poll's records as
+// it reads them (Add) instead of holding them all, and End makes what
+// was added the complete set of source's series, so that a large poll
+// never holds all its records and samples at once. The rules in use at
+// BeginReplace map every part. When the sink cannot take parts, or the
+// rules need the whole poll at once (jmx_exporter's duplicate-series
+// handling), the parts are kept and mapped at End, as Replace does.
+func (p *Pipeline) BeginReplace(_ context.Context, source string) RecordReplacement {
+	rs := p.rules.Load()
+	if sink, ok := p.set.Sink.(ReplaceSink); ok && rs.dupLabel == "" {
+		return &streamReplacement{p: p, rs: rs, sink: sink.BeginReplace(source)}
+	}
+	return &heldReplacement{p: p, rs: rs, source: source}
+}
+
+// streamReplacement maps and writes each part as it comes.
+type streamReplacement struct {
+	p    *Pipeline
+	rs   *RuleSet
+	sink SinkReplacement
+}
+
+func (r *streamReplacement) Add(batch []Record) {
+	sc := r.p.mapWith(r.rs, batch)
+	r.sink.Write(sc.samples)
+	r.p.release(sc)
+}
+
+func (r *streamReplacement) End() { r.sink.End() }
+
+// heldReplacement keeps the parts for one Replace at End.
+type heldReplacement struct {
+	p      *Pipeline
+	rs     *RuleSet
+	source string
+	recs   []Record
+}
+
+func (r *heldReplacement) Add(batch []Record) { r.recs = append(r.recs, batch...) }
+
+func (r *heldReplacement) End() {
+	r.p.replaceWith(r.rs, r.source, r.recs)
+	r.recs = nil
 }
 
 func (p *Pipeline) release(sc *scratch) {
@@ -170,8 +219,9 @@ func (p *Pipeline) release(sc *scratch) {
 	p.pool.Put(sc)
 }
 
-func (p *Pipeline) mapBatch(batch []Record) *scratch {
-	rs := p.rules.Load()
+func (p *Pipeline) mapBatch(batch []Record) *scratch { return p.mapWith(p.rules.Load(), batch) }
+
+func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 	sc := p.pool.Get().(*scratch)
 	now := time.Now().UnixNano()
 	if n := len(rs.rules); cap(sc.hits) < n {

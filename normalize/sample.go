@@ -276,9 +276,41 @@ type Appender interface {
 	Replace(ctx context.Context, source string, batch []Record) error
 }
 
+// Replacer is implemented by Appenders that take a Replace in parts (a
+// *Pipeline): a pull input with a large poll adds its records as it reads
+// them.
+type Replacer interface {
+	BeginReplace(ctx context.Context, source string) RecordReplacement
+}
+
+// RecordReplacement is one Replace in parts. Add maps a part of the poll's
+// records and stores it; the caller may reuse batch, but the strings its
+// records point to must stay as they are until End. End makes the records
+// added the complete set of the source's series, as Replace does with one
+// batch; it must be called once. Replaces of one source must not overlap
+// (one poller per target).
+type RecordReplacement interface {
+	Add(batch []Record)
+	End()
+}
+
 // Sink receives mapped Samples; the store in package outputs implements it.
 // The same ownership rule as Appender applies.
 type Sink interface {
 	Write(batch []Sample)
 	Replace(source string, batch []Sample)
+}
+
+// ReplaceSink is a Sink that also takes a Replace in parts (the store).
+type ReplaceSink interface {
+	Sink
+	// BeginReplace starts a Replace of source's series; the samples
+	// written to the replacement until its End are the complete set.
+	BeginReplace(source string) SinkReplacement
+}
+
+// SinkReplacement is one Replace in parts; End must be called once.
+type SinkReplacement interface {
+	Write(batch []Sample)
+	End()
 }

@@ -411,6 +411,28 @@ func (s *Store) Write(batch []normalize.Sample) {
 // for different sources may run concurrently; calls for one source must
 // not overlap (one poller per target).
 func (s *Store) Replace(source string, batch []normalize.Sample) {
+	r := s.beginReplace(source)
+	r.Write(batch)
+	r.End()
+}
+
+// BeginReplace is Replace in parts, for a poller that writes a poll's
+// samples as they come instead of holding them all: the series written
+// through the returned replacement until its End are the complete set of
+// source's series. Until End, calls for source wait (one poller per
+// target).
+func (s *Store) BeginReplace(source string) normalize.SinkReplacement {
+	return s.beginReplace(source)
+}
+
+// replacement is one Replace in progress; it holds its source's lock.
+type replacement struct {
+	s      *Store
+	source string
+	st     *sourceState
+}
+
+func (s *Store) beginReplace(source string) *replacement {
 	s.srcMu.Lock()
 	st := s.sources[source]
 	if st == nil {
@@ -418,16 +440,27 @@ func (s *Store) Replace(source string, batch []normalize.Sample) {
 		s.sources[source] = st
 	}
 	s.srcMu.Unlock()
-
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	st.gen++
+	return &replacement{s: s, source: source, st: st}
+}
+
+// Write stores a part of the samples. It keeps nothing batch points to.
+func (r *replacement) Write(batch []normalize.Sample) {
+	s, st := r.s, r.st
 	now := s.now().UnixNano()
 	for i := range batch {
 		if se := s.write(&batch[i], now); se != nil {
 			st.members[se] = st.gen
 		}
 	}
+}
+
+// End removes the series of the source that were not written since the
+// replacement began, and releases the source.
+func (r *replacement) End() {
+	s, st := r.s, r.st
+	defer st.mu.Unlock()
 	for se, g := range st.members {
 		if g == st.gen {
 			continue
@@ -443,8 +476,8 @@ func (s *Store) Replace(source string, batch []normalize.Sample) {
 	}
 	if len(st.members) == 0 {
 		s.srcMu.Lock()
-		if s.sources[source] == st {
-			delete(s.sources, source)
+		if s.sources[r.source] == st {
+			delete(s.sources, r.source)
 		}
 		s.srcMu.Unlock()
 	}
