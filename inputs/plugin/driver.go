@@ -12,7 +12,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/common/version"
-	"go.yaml.in/yaml/v3"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -26,33 +25,16 @@ import (
 const Type = "plugin"
 
 // Factory creates plugin drivers.
-type Factory struct{}
+type Factory struct {
+	inputs.FactoryOf[Config, *Config, *Driver]
+}
 
 // NewFactory returns the plugin input factory.
-func NewFactory() Factory { return Factory{} }
+func NewFactory() Factory {
+	return Factory{inputs.NewFactoryOf(Type, &DefaultConfig, DecodeConfig, New)}
+}
 
 var _ inputs.Factory = Factory{}
-
-// Type implements inputs.Factory.
-func (Factory) Type() string { return Type }
-
-// NewDefaultConfig implements inputs.Factory.
-func (Factory) NewDefaultConfig() inputs.Config {
-	c := DefaultConfig
-	return &c
-}
-
-// Decode implements inputs.Factory.
-func (Factory) Decode(node *yaml.Node) (inputs.Config, error) { return DecodeConfig(node) }
-
-// New implements inputs.Factory.
-func (Factory) New(set inputs.Settings, cfg inputs.Config) (inputs.Driver, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("plugin input: config of type %T", cfg)
-	}
-	return New(set, c)
-}
 
 // Driver runs and supervises one plugin.
 type Driver struct {

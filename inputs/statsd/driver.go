@@ -12,38 +12,21 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 // Factory creates StatsD inputs (type "statsd").
-type Factory struct{}
+type Factory struct {
+	inputs.FactoryOf[Config, *Config, *Driver]
+}
 
 // NewFactory returns the StatsD input factory.
-func NewFactory() Factory { return Factory{} }
-
-// Type implements inputs.Factory.
-func (Factory) Type() string { return "statsd" }
-
-// NewDefaultConfig implements inputs.Factory.
-func (Factory) NewDefaultConfig() inputs.Config {
-	c := DefaultConfig
-	return &c
+func NewFactory() Factory {
+	return Factory{inputs.NewFactoryOf("statsd", &DefaultConfig, DecodeConfig, New)}
 }
 
-// Decode implements inputs.Factory.
-func (Factory) Decode(node *yaml.Node) (inputs.Config, error) { return DecodeConfig(node) }
-
-// New implements inputs.Factory.
-func (Factory) New(set inputs.Settings, cfg inputs.Config) (inputs.Driver, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("statsd input %q: config is %T, not *statsd.Config", set.Name, cfg)
-	}
-	return New(set, c)
-}
+var _ inputs.Factory = Factory{}
 
 // Addrs are the addresses a running driver listens on (nil or "" for a
 // disabled listener).

@@ -1,0 +1,65 @@
+package inputs
+
+import (
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FactoryOf implements the Factory methods that a driver with config type
+// C and driver type D would otherwise write out again: Type,
+// NewDefaultConfig (a copy of its defaults), Decode, and New with the
+// config type check, whose error names the input. A driver's Factory
+// embeds one (made by NewFactoryOf) and adds what is its own (Replay,
+// PollOnce). P is *C; Go infers it.
+type FactoryOf[C any, P interface {
+	*C
+	Config
+}, D Driver] struct {
+	typ       string
+	defaults  *C
+	decode    func(*yaml.Node) (*C, error)
+	newDriver func(Settings, *C) (D, error)
+}
+
+// NewFactoryOf returns the Factory of input type typ: defaults is read at
+// each NewDefaultConfig (the package's DefaultConfig variable), decode
+// decodes a config block strictly from the defaults, newDriver makes a
+// driver of a config.
+func NewFactoryOf[C any, P interface {
+	*C
+	Config
+}, D Driver](typ string, defaults *C, decode func(*yaml.Node) (*C, error), newDriver func(Settings, *C) (D, error)) FactoryOf[C, P, D] {
+	return FactoryOf[C, P, D]{typ: typ, defaults: defaults, decode: decode, newDriver: newDriver}
+}
+
+// Type implements Factory.
+func (f FactoryOf[C, P, D]) Type() string { return f.typ }
+
+// NewDefaultConfig implements Factory.
+func (f FactoryOf[C, P, D]) NewDefaultConfig() Config {
+	c := *f.defaults
+	return P(&c)
+}
+
+// Decode implements Factory.
+func (f FactoryOf[C, P, D]) Decode(node *yaml.Node) (Config, error) {
+	c, err := f.decode(node)
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return P(c), nil
+}
+
+// New implements Factory.
+func (f FactoryOf[C, P, D]) New(set Settings, cfg Config) (Driver, error) {
+	c, ok := cfg.(P)
+	if !ok {
+		return nil, fmt.Errorf("%s input %q: config is %T, not %T", f.typ, set.Name, cfg, c)
+	}
+	d, err := f.newDriver(set, (*C)(c))
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return d, nil
+}

@@ -1,0 +1,69 @@
+package inputs
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+type testConfig struct{ N int }
+
+func (*testConfig) Validate() error { return nil }
+
+type testDriver struct{ n int }
+
+func (*testDriver) Run(context.Context, normalize.Appender) error { return nil }
+
+type otherConfig struct{}
+
+func (*otherConfig) Validate() error { return nil }
+
+// FactoryOf: defaults copied per call, decode and new errors passed on
+// without a typed nil in the interface, the config type check naming the
+// input.
+func TestFactoryOf(t *testing.T) {
+	defaults := testConfig{N: 7}
+	errBad := errors.New("bad")
+	f := NewFactoryOf("test", &defaults,
+		func(n *yaml.Node) (*testConfig, error) {
+			if n == nil {
+				return nil, errBad
+			}
+			return &testConfig{N: len(n.Content)}, nil
+		},
+		func(_ Settings, c *testConfig) (*testDriver, error) {
+			if c.N < 0 {
+				return nil, errBad
+			}
+			return &testDriver{c.N}, nil
+		})
+	var _ Factory = f
+	if f.Type() != "test" {
+		t.Errorf("Type() = %q", f.Type())
+	}
+	c1, c2 := f.NewDefaultConfig().(*testConfig), f.NewDefaultConfig().(*testConfig)
+	if c1 == c2 || c1.N != 7 {
+		t.Errorf("NewDefaultConfig: %p %p %+v: want fresh copies of the defaults", c1, c2, c1)
+	}
+	if cfg, err := f.Decode(nil); cfg != nil || !errors.Is(err, errBad) {
+		t.Errorf("Decode(nil) = %#v, %v: want a nil Config and the error", cfg, err)
+	}
+	if cfg, err := f.Decode(&yaml.Node{Content: make([]*yaml.Node, 2)}); err != nil || cfg.(*testConfig).N != 2 {
+		t.Errorf("Decode = %#v, %v", cfg, err)
+	}
+	if d, err := f.New(Settings{Name: "a"}, &testConfig{N: -1}); d != nil || !errors.Is(err, errBad) {
+		t.Errorf("New(failing) = %#v, %v: want a nil Driver and the error", d, err)
+	}
+	if d, err := f.New(Settings{Name: "a"}, &testConfig{N: 3}); err != nil || d.(*testDriver).n != 3 {
+		t.Errorf("New = %#v, %v", d, err)
+	}
+	_, err := f.New(Settings{Name: "web"}, &otherConfig{})
+	if err == nil || !strings.Contains(err.Error(), `test input "web": config is *inputs.otherConfig, not *inputs.testConfig`) {
+		t.Errorf("New(wrong config type) error = %v", err)
+	}
+}
