@@ -8,7 +8,6 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/prometheus/prompb"
 )
 
 // staleNaN is Prometheus's staleness marker: a series that was sent and
@@ -21,7 +20,7 @@ type item struct {
 	ref *seriesRef
 	t   int64
 	v   float64
-	h   *prompb.Histogram
+	h   *histogram
 }
 
 // seriesRef is a series that was sent; its labels are built once and
@@ -45,11 +44,11 @@ type famMeta struct {
 // tracker turns gathered metric families into items and remembers which
 // series it sent, for the staleness markers.
 type tracker struct {
-	ext     []prompb.Label // external labels, sorted by name
+	ext     []label // external labels, sorted by name
 	native  bool
 	refs    map[uint64]*seriesRef
 	gen     uint64
-	scratch []prompb.Label
+	scratch []label
 	floats  []byte
 	fam     *famMeta // of the family being converted
 	// parts and n are the current snapshot's output.
@@ -60,9 +59,9 @@ type tracker struct {
 func newTracker(ext map[string]string, native bool) *tracker {
 	t := &tracker{native: native, refs: map[uint64]*seriesRef{}}
 	for k, v := range ext {
-		t.ext = append(t.ext, prompb.Label{Name: k, Value: v})
+		t.ext = append(t.ext, label{Name: k, Value: v})
 	}
-	slices.SortFunc(t.ext, func(a, b prompb.Label) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(t.ext, func(a, b label) int { return strings.Compare(a.Name, b.Name) })
 	return t
 }
 
@@ -159,33 +158,34 @@ func isNative(h *dto.Histogram) bool {
 		len(h.PositiveSpan) > 0 || len(h.NegativeSpan) > 0)
 }
 
-func nativeHistogram(h *dto.Histogram, ts int64) *prompb.Histogram {
-	p := &prompb.Histogram{
-		Sum:           h.GetSampleSum(),
-		Schema:        h.GetSchema(),
-		ZeroThreshold: h.GetZeroThreshold(),
-		Timestamp:     ts,
-		PositiveSpans: spans(h.PositiveSpan),
-		NegativeSpans: spans(h.NegativeSpan),
+func nativeHistogram(h *dto.Histogram, ts int64) *histogram {
+	p := &histogram{
+		sum:           h.GetSampleSum(),
+		schema:        h.GetSchema(),
+		zeroThreshold: h.GetZeroThreshold(),
+		timestamp:     ts,
+		positiveSpans: spans(h.PositiveSpan),
+		negativeSpans: spans(h.NegativeSpan),
 	}
 	if h.SampleCountFloat != nil || h.ZeroCountFloat != nil || len(h.PositiveCount) > 0 || len(h.NegativeCount) > 0 {
-		p.Count = &prompb.Histogram_CountFloat{CountFloat: h.GetSampleCountFloat()}
-		p.ZeroCount = &prompb.Histogram_ZeroCountFloat{ZeroCountFloat: h.GetZeroCountFloat()}
-		p.PositiveCounts = h.PositiveCount
-		p.NegativeCounts = h.NegativeCount
+		p.float = true
+		p.countFloat = h.GetSampleCountFloat()
+		p.zeroCountFloat = h.GetZeroCountFloat()
+		p.positiveCounts = h.PositiveCount
+		p.negativeCounts = h.NegativeCount
 		return p
 	}
-	p.Count = &prompb.Histogram_CountInt{CountInt: h.GetSampleCount()}
-	p.ZeroCount = &prompb.Histogram_ZeroCountInt{ZeroCountInt: h.GetZeroCount()}
-	p.PositiveDeltas = h.PositiveDelta
-	p.NegativeDeltas = h.NegativeDelta
+	p.countInt = h.GetSampleCount()
+	p.zeroCountInt = h.GetZeroCount()
+	p.positiveDeltas = h.PositiveDelta
+	p.negativeDeltas = h.NegativeDelta
 	return p
 }
 
-func spans(s []*dto.BucketSpan) []prompb.BucketSpan {
-	out := make([]prompb.BucketSpan, len(s))
+func spans(s []*dto.BucketSpan) []bucketSpan {
+	out := make([]bucketSpan, len(s))
 	for i, x := range s {
-		out[i] = prompb.BucketSpan{Offset: x.GetOffset(), Length: x.GetLength()}
+		out[i] = bucketSpan{Offset: x.GetOffset(), Length: x.GetLength()}
 	}
 	return out
 }
@@ -214,10 +214,10 @@ func (t *tracker) add(out []item, name string, ls []*dto.LabelPair, extra, extra
 func (t *tracker) ref(name string, ls []*dto.LabelPair, extra, extraValue string) *seriesRef {
 	s := t.scratch[:0]
 	for _, l := range ls {
-		s = append(s, prompb.Label{Name: l.GetName(), Value: l.GetValue()})
+		s = append(s, label{Name: l.GetName(), Value: l.GetValue()})
 	}
 	if extra != "" {
-		s = append(s, prompb.Label{Name: extra, Value: extraValue})
+		s = append(s, label{Name: extra, Value: extraValue})
 	}
 	if !slices.IsSortedFunc(s, cmpLabel) {
 		slices.SortFunc(s, cmpLabel)
@@ -252,17 +252,17 @@ func (t *tracker) ref(name string, ls []*dto.LabelPair, extra, extraValue string
 // appendLabels appends the labels of r to dst as a receiver wants them:
 // __name__, the series' own and the external ones it does not have,
 // sorted by name.
-func (t *tracker) appendLabels(dst []prompb.Label, r *seriesRef) []prompb.Label {
+func (t *tracker) appendLabels(dst []label, r *seriesRef) []label {
 	start := len(dst)
-	dst = append(dst, prompb.Label{Name: "__name__", Value: r.labels[0]})
+	dst = append(dst, label{Name: "__name__", Value: r.labels[0]})
 	own := r.labels[1:]
 	for i := 0; i+1 < len(own); i += 2 {
-		dst = append(dst, prompb.Label{Name: own[i], Value: own[i+1]})
+		dst = append(dst, label{Name: own[i], Value: own[i+1]})
 	}
 	n := len(dst)
 	for _, e := range t.ext {
 		if !hasLabel(dst[start:n], e.Name) {
-			dst = append(dst, prompb.Label{Name: e.Name, Value: e.Value})
+			dst = append(dst, label{Name: e.Name, Value: e.Value})
 		}
 	}
 	if !slices.IsSortedFunc(dst[start:], cmpLabel) {
@@ -273,7 +273,7 @@ func (t *tracker) appendLabels(dst []prompb.Label, r *seriesRef) []prompb.Label 
 
 var sep = []byte{0xff}
 
-func hasLabel(ls []prompb.Label, name string) bool {
+func hasLabel(ls []label, name string) bool {
 	for _, l := range ls {
 		if l.Name == name {
 			return true
@@ -282,9 +282,9 @@ func hasLabel(ls []prompb.Label, name string) bool {
 	return false
 }
 
-func cmpLabel(a, b prompb.Label) int { return strings.Compare(a.Name, b.Name) }
+func cmpLabel(a, b label) int { return strings.Compare(a.Name, b.Name) }
 
-func sameLabels(flat []string, name string, ls []prompb.Label) bool {
+func sameLabels(flat []string, name string, ls []label) bool {
 	if len(flat) != 1+2*len(ls) || flat[0] != name {
 		return false
 	}

@@ -1,8 +1,8 @@
 // Package remotewrite sends the store's state to Prometheus remote-write
 // receivers (Prometheus, Mimir, Thanos Receive, VictoriaMetrics, Cortex)
-// every interval, with Remote-Write 1.0 (prometheus.WriteRequest, snappy)
-// or 2.0 (io.prometheus.write.v2.Request) through client_golang's
-// exp/api/remote client.
+// every interval, with Remote-Write 1.0 (prometheus.WriteRequest, snappy;
+// encoded in wire.go) or 2.0 (io.prometheus.write.v2.Request) through
+// client_golang's exp/api/remote client.
 //
 // A snapshot is gathered from the same gatherer as /metrics, so what is
 // sent equals what a scrape would read. It is queued into bounded
@@ -25,7 +25,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/version"
-	"github.com/prometheus/prometheus/prompb"
 )
 
 // writer sends to one endpoint.
@@ -199,11 +198,8 @@ func (w *writer) updateQueueLen() {
 func (w *writer) send(r *ring) {
 	var (
 		batch   []item
-		req     prompb.WriteRequest
-		samples []prompb.Sample
-		hists   []prompb.Histogram
-		labels  []prompb.Label
-		ends    []int
+		req     []byte // a Remote-Write 1.0 request
+		labels  []label
 		att     attempts
 		failing bool
 	)
@@ -216,7 +212,7 @@ func (w *writer) send(r *ring) {
 			// Idle until the next snapshot: the request buffers go, as
 			// the ring's did (a few MB at 2000 samples per send and 4
 			// shards, kept 15 s for nothing otherwise).
-			batch, req.Timeseries, samples, hists, labels, ends = nil, nil, nil, nil, nil, nil
+			batch, req, labels = nil, nil, nil
 			select {
 			case <-r.notify:
 				continue
@@ -233,34 +229,12 @@ func (w *writer) send(r *ring) {
 		if v2 {
 			msg = w.requestV2(batch, &labels)
 		} else {
-			req.Timeseries = req.Timeseries[:0]
-			samples, hists, labels = samples[:0], hists[:0], labels[:0]
-			for _, it := range batch {
-				if it.h == nil {
-					samples = append(samples, prompb.Sample{Value: it.v, Timestamp: it.t})
-				} else {
-					hists = append(hists, *it.h)
-				}
+			req = req[:0]
+			for i := range batch {
+				labels = w.tracker.appendLabels(labels[:0], batch[i].ref)
+				req = appendTimeSeries(req, labels, &batch[i])
 			}
-			ends = ends[:0]
-			for _, it := range batch {
-				labels = w.tracker.appendLabels(labels, it.ref)
-				ends = append(ends, len(labels))
-			}
-			si, hi, li := 0, 0, 0
-			for i, it := range batch {
-				ts := prompb.TimeSeries{Labels: labels[li:ends[i]:ends[i]]}
-				li = ends[i]
-				if it.h == nil {
-					ts.Samples = samples[si : si+1 : si+1]
-					si++
-				} else {
-					ts.Histograms = hists[hi : hi+1 : hi+1]
-					hi++
-				}
-				req.Timeseries = append(req.Timeseries, ts)
-			}
-			msg = &req
+			msg = encoded(req)
 		}
 		n := float64(len(batch))
 		_, err := w.api.Write(ctx, msgType, msg, remote.WithWriteRetryCallback(func(err error) {
@@ -293,7 +267,7 @@ func (w *writer) send(r *ring) {
 // requestV2 builds a Remote-Write 2.0 request of batch: labels, help and
 // unit interned in the request's symbol table, the family's type and help
 // with every series. labels is scratch space.
-func (w *writer) requestV2(batch []item, labels *[]prompb.Label) *writev2.Request {
+func (w *writer) requestV2(batch []item, labels *[]label) *writev2.Request {
 	syms := writev2.NewSymbolTable()
 	req := &writev2.Request{Timeseries: make([]*writev2.TimeSeries, 0, len(batch))}
 	var flat []string
@@ -335,29 +309,24 @@ func v2Type(t dto.MetricType) writev2.Metadata_MetricType {
 }
 
 // histogramV2 is the 2.0 form of a native histogram (the same fields).
-func histogramV2(h *prompb.Histogram) *writev2.Histogram {
+func histogramV2(h *histogram) *writev2.Histogram {
 	out := &writev2.Histogram{
-		Sum: h.Sum, Schema: h.Schema, ZeroThreshold: h.ZeroThreshold, Timestamp: h.Timestamp,
-		NegativeDeltas: h.NegativeDeltas, NegativeCounts: h.NegativeCounts,
-		PositiveDeltas: h.PositiveDeltas, PositiveCounts: h.PositiveCounts,
-		NegativeSpans: spansV2(h.NegativeSpans), PositiveSpans: spansV2(h.PositiveSpans),
+		Sum: h.sum, Schema: h.schema, ZeroThreshold: h.zeroThreshold, Timestamp: h.timestamp,
+		NegativeDeltas: h.negativeDeltas, NegativeCounts: h.negativeCounts,
+		PositiveDeltas: h.positiveDeltas, PositiveCounts: h.positiveCounts,
+		NegativeSpans: spansV2(h.negativeSpans), PositiveSpans: spansV2(h.positiveSpans),
 	}
-	switch c := h.Count.(type) {
-	case *prompb.Histogram_CountInt:
-		out.Count = &writev2.Histogram_CountInt{CountInt: c.CountInt}
-	case *prompb.Histogram_CountFloat:
-		out.Count = &writev2.Histogram_CountFloat{CountFloat: c.CountFloat}
-	}
-	switch z := h.ZeroCount.(type) {
-	case *prompb.Histogram_ZeroCountInt:
-		out.ZeroCount = &writev2.Histogram_ZeroCountInt{ZeroCountInt: z.ZeroCountInt}
-	case *prompb.Histogram_ZeroCountFloat:
-		out.ZeroCount = &writev2.Histogram_ZeroCountFloat{ZeroCountFloat: z.ZeroCountFloat}
+	if h.float {
+		out.Count = &writev2.Histogram_CountFloat{CountFloat: h.countFloat}
+		out.ZeroCount = &writev2.Histogram_ZeroCountFloat{ZeroCountFloat: h.zeroCountFloat}
+	} else {
+		out.Count = &writev2.Histogram_CountInt{CountInt: h.countInt}
+		out.ZeroCount = &writev2.Histogram_ZeroCountInt{ZeroCountInt: h.zeroCountInt}
 	}
 	return out
 }
 
-func spansV2(s []prompb.BucketSpan) []*writev2.BucketSpan {
+func spansV2(s []bucketSpan) []*writev2.BucketSpan {
 	out := make([]*writev2.BucketSpan, len(s))
 	for i, x := range s {
 		out[i] = &writev2.BucketSpan{Offset: x.Offset, Length: x.Length}
