@@ -193,19 +193,7 @@ func benchUDPPipeline(b *testing.B, pkt []byte, perPacket int64) {
 // differential mapping file and write them to a real store. ns/line is
 // the CPU a line costs after the kernel handed it over.
 func BenchmarkIngestCPU(b *testing.B) {
-	rsc, err := mappings.LoadStatsdMapping("../../testdata/e2e/statsd-differential/mapping.yml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	rs, err := normalize.NewRuleSet(*rsc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	store, err := outputs.NewStore(outputs.StoreConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	pl := normalize.NewPipeline(normalize.PipelineSettings{Input: "bench", Sink: store}, rs)
+	pl := benchPipeline(b, nil)
 	data, err := os.ReadFile("../../testdata/e2e/statsd-differential/ingest-traffic.txt")
 	if err != nil {
 		b.Fatal(err)
@@ -241,4 +229,69 @@ func BenchmarkIngestCPU(b *testing.B) {
 	}
 	p.flush()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*20), "ns/line")
+}
+
+// benchPipeline is the differential mapping file's rules in front of a
+// real store; unmatched, when set, tracks the unmatched names as the
+// rosetta binary does.
+func benchPipeline(b *testing.B, unmatched *normalize.TopK) *normalize.Pipeline {
+	b.Helper()
+	rsc, err := mappings.LoadStatsdMapping("../../testdata/e2e/statsd-differential/mapping.yml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs, err := normalize.NewRuleSet(*rsc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := outputs.NewStore(outputs.StoreConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return normalize.NewPipeline(normalize.PipelineSettings{Input: "bench", Sink: store, Unmatched: unmatched}, rs)
+}
+
+// BenchmarkIngestCPUCounters is BenchmarkIngestCPU with the traffic of
+// `ingest-bench -sender plain -counters N -lines-per-packet 37`: counter
+// lines over N distinct series (an application's request counters, which
+// no rule of the mapping file matches), about 1,400 bytes per packet, and
+// the unmatched names tracked as the rosetta binary tracks them (100).
+// With more series than a table holds, what thrashes shows here.
+func BenchmarkIngestCPUCounters(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("series=%d", n), func(b *testing.B) {
+			pl := benchPipeline(b, normalize.NewTopK(100))
+			const perPacket = 37
+			pkts := make([][]byte, 0, n/perPacket+1)
+			for i := 0; i < n; i += perPacket {
+				var sb strings.Builder
+				for k := i; k < min(n, i+perPacket); k++ {
+					if k > i {
+						sb.WriteByte('\n')
+					}
+					fmt.Fprintf(&sb, "app.svc%d.endpoint%d.requests%d:1|c", k%17, k/17%50, k)
+				}
+				pkts = append(pkts, []byte(sb.String()))
+			}
+			p := newParser(allDialects)
+			ctx := context.Background()
+			p.emit = func(recs []normalize.Record) { _ = pl.Append(ctx, recs) }
+			b.ReportAllocs()
+			lines := 0
+			cpu0 := processCPU()
+			for b.Loop() {
+				pk := pkts[lines/perPacket%len(pkts)]
+				p.parsePacket(pk)
+				lines += perPacket
+				if lines/perPacket%maxTake == 0 {
+					p.flush()
+				}
+			}
+			p.flush()
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(lines), "ns/line")
+			if cpu := processCPU() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(cpu)/float64(lines), "cpu-ns/line")
+			}
+		})
+	}
 }

@@ -2,8 +2,10 @@ package statsd
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
@@ -331,19 +333,22 @@ var manyTags, manyTagsWant = func() (string, []string) {
 }()
 
 // TestNameTable checks the name interner: the same string and the right
-// hash for a name seen before, through growth and the reset at
-// maxInterned names.
+// hash for a name seen before, through growth and new generations.
 func TestNameTable(t *testing.T) {
 	var nt nameTable
-	for i := range maxInterned + 1000 {
-		b := []byte(fmt.Sprintf("name.%d", i%(maxInterned+500)))
+	const distinct = 60000 // more than a generation holds
+	for i := range distinct + 1000 {
+		b := []byte(fmt.Sprintf("name.%d", i%distinct))
 		s, h, _ := nt.lookup(b)
 		if s != string(b) || h != normalize.MatchHash(b) {
 			t.Fatalf("lookup(%q) = %q, %x", b, s, h)
 		}
-		if nt.t.n > maxInterned || 2*nt.t.n > len(nt.t.slots) {
-			t.Fatalf("%d names in %d slots", nt.t.n, len(nt.t.slots))
+		if cur := nt.t.n - nt.t.oldN; 2*cur > len(nt.t.slots) || nt.t.bytes > maxNameBytes {
+			t.Fatalf("%d names in %d slots, %d bytes", cur, len(nt.t.slots), nt.t.bytes)
 		}
+	}
+	if nt.t.oldN == 0 {
+		t.Error("no new generation was started")
 	}
 	// An empty name is a name too.
 	if s, h, _ := nt.lookup(nil); s != "" || h != normalize.MatchHash(nil) {
@@ -395,5 +400,63 @@ func TestExtendedAggregationTagsOnce(t *testing.T) {
 	}
 	if got := p.st.errors[errMalformedTag]; got != values {
 		t.Errorf("malformed_tag %d, want %d (one per value)", got, values)
+	}
+}
+
+// TestTableGenerations: with more keys in use than a generation holds,
+// the table serves what fits instead of missing every time (as emptying a
+// full table did when the keys came in turn), keeps the keys still in use
+// across generations, forgets the ones no longer used within two, and
+// stays within its byte budget.
+func TestTableGenerations(t *testing.T) {
+	const cost, budget = 100, 100 * 100 // 50 entries per generation
+	key := func(i int) []byte { return []byte("key." + strconv.Itoa(i)) }
+	for _, tc := range []struct {
+		name    string
+		keys    int // used in turn
+		rounds  int
+		minHits float64 // share of lookups in the last round that hit
+	}{
+		{"fits in a generation", 40, 5, 1},
+		{"fits in two generations", 70, 5, 0.7},
+		{"twice what fits", 200, 5, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var tb table[int]
+			hits := 0
+			for r := range tc.rounds {
+				hits = 0
+				for i := range tc.keys {
+					k := key(i)
+					h := maphash.Bytes(templateSeed, k)
+					if s, v, ok := tb.find(h, k); ok {
+						if s != string(k) || v != i {
+							t.Fatalf("find(%s) = %q, %d", k, s, v)
+						}
+						hits++
+					} else {
+						tb.add(h, string(k), i, cost, budget)
+					}
+					if tb.bytes > budget || tb.n*cost > budget {
+						t.Fatalf("round %d: %d entries, %d bytes over the budget %d", r, tb.n, tb.bytes, budget)
+					}
+				}
+			}
+			t.Logf("last round: %d of %d lookups hit", hits, tc.keys)
+			if got := float64(hits) / float64(tc.keys); got < tc.minHits {
+				t.Errorf("last round: %.2f of lookups hit, want at least %.2f", got, tc.minHits)
+			}
+			// Keys no longer used are gone within two generations.
+			for i := range 2 * budget / cost {
+				k := key(1000 + i)
+				tb.add(maphash.Bytes(templateSeed, k), string(k), i, cost, budget)
+			}
+			for i := range tc.keys {
+				k := key(i)
+				if _, _, ok := tb.find(maphash.Bytes(templateSeed, k), k); ok {
+					t.Fatalf("%s still found after two generations without it", k)
+				}
+			}
+		})
 	}
 }
