@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"strings"
 )
 
 // jsonResult is one server's results in the -json file, which
@@ -22,9 +23,10 @@ type jsonResult struct {
 }
 
 type jsonIngest struct {
-	LinesPerPacket int  `json:"lines_per_packet"`
-	MaxLossless    int  `json:"max_lossless"`
-	SenderLimited  bool `json:"sender_limited"`
+	Sender         string `json:"sender"`
+	LinesPerPacket int    `json:"lines_per_packet"`
+	MaxLossless    int    `json:"max_lossless"`
+	SenderLimited  bool   `json:"sender_limited"`
 	// LastLosslessRate is the asked-for rate of the highest lossless step
 	// and FirstLossRate the rate of the first step with loss (0: none).
 	LastLosslessRate int `json:"last_lossless_rate"`
@@ -43,7 +45,7 @@ type jsonReport struct {
 }
 
 func writeJSON(file string, o options, res map[string]*result) error {
-	rep := jsonReport{Machine: machine(), Sender: o.sender, Series: o.series, SeriesMix: o.seriesMix, Servers: map[string]*jsonResult{}}
+	rep := jsonReport{Machine: machine(), Sender: strings.Join(o.senders, ","), Series: o.series, SeriesMix: o.seriesMix, Servers: map[string]*jsonResult{}}
 	for name, r := range res {
 		jr := &jsonResult{IdleRSS: r.idleRSS, RSS: r.rss, BodyBytes: r.bodyBytes}
 		if r.seriesCreated > 0 {
@@ -56,7 +58,7 @@ func writeJSON(file string, o options, res map[string]*result) error {
 			jr.RenderGzip = append(jr.RenderGzip, d.Seconds())
 		}
 		for _, run := range r.runs {
-			ji := jsonIngest{LinesPerPacket: run.linesPerPacket, MaxLossless: run.maxLossless, SenderLimited: run.senderLimited,
+			ji := jsonIngest{Sender: run.sender, LinesPerPacket: run.linesPerPacket, MaxLossless: run.maxLossless, SenderLimited: run.senderLimited,
 				LastLosslessRate: lastLosslessRate(run), CPUPerMillion: map[int]float64{}}
 			for _, st := range run.steps {
 				if !st.lossless {

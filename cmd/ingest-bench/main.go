@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,9 +36,14 @@ type options struct {
 	renders                 int
 	verbose                 bool
 	readBuffer              int
-	// sender is how packets are handed to the kernel: gso, mmsg or plain
-	// (see send).
-	sender string
+	// senders are how packets are handed to the kernel: gso, mmsg or
+	// plain (see send); one ingest run per sender and lines per packet.
+	senders []string
+	// cpuRate is the fixed rate (lines/s) at which CPU per million lines
+	// is compared (a step of the ramp: added to rates when missing).
+	cpuRate int
+	// loadStart is the load average when the run started.
+	loadStart string
 	// counters, when above zero, replaces the traffic file by counter
 	// lines over that many series (an application's request counters).
 	counters int
@@ -68,7 +74,9 @@ func main() {
 	flag.IntVar(&o.series, "series", 100000, "series for the memory and render measurements")
 	flag.IntVar(&o.renders, "renders", 15, "scrapes per render measurement")
 	flag.BoolVar(&o.verbose, "v", false, "print every step")
-	flag.StringVar(&o.sender, "sender", "gso", "how the sender hands packets to the kernel: gso (UDP_SEGMENT, many equal-size packets per call; the cheapest sender), mmsg (up to 64 packets per sendmmsg) or plain (one packet per sendto, as an ordinary StatsD client sends)")
+	var senders string
+	flag.StringVar(&senders, "sender", "gso", "how the sender hands packets to the kernel, a comma-separated list (one ingest run each): gso (UDP_SEGMENT, many equal-size packets per call; the cheapest sender), mmsg (up to 64 packets per sendmmsg) or plain (one packet per sendto, as an ordinary StatsD client sends)")
+	flag.IntVar(&o.cpuRate, "cpu-rate", 200000, "fixed rate (lines/s) at which both servers' CPU per million lines is reported (a ramp step; added to -rates when missing)")
 	flag.IntVar(&o.counters, "counters", 0, "when above zero, send counter lines over this many series instead of the -traffic file")
 	flag.IntVar(&o.readBuffer, "read-buffer", 0, "--statsd.read-buffer for both servers (0: the OS default)")
 	flag.StringVar(&o.cpuProfiles, "cpuprofile-dir", "", "save a CPU profile of Rosetta for each ingest step in this directory")
@@ -88,16 +96,24 @@ func main() {
 	if o.linesPerPacket, err = ints(lpps); err != nil {
 		fatal(err)
 	}
-	switch o.sender {
-	case "gso", "mmsg", "plain":
-	default:
-		fatal(fmt.Errorf("-sender %q: want gso, mmsg or plain", o.sender))
+	for _, sn := range strings.Split(senders, ",") {
+		switch sn = strings.TrimSpace(sn); sn {
+		case "gso", "mmsg", "plain":
+			o.senders = append(o.senders, sn)
+		default:
+			fatal(fmt.Errorf("-sender %q: want gso, mmsg or plain", sn))
+		}
+	}
+	if o.cpuRate > 0 && !slices.Contains(o.rates, o.cpuRate) {
+		o.rates = append(o.rates, o.cpuRate)
+		slices.Sort(o.rates)
 	}
 	if o.counters > 0 {
 		o.lines = counterLines(o.counters)
 	} else if o.lines, err = readTraffic(o.traffic); err != nil {
 		fatal(err)
 	}
+	o.loadStart = loadAverage()
 	tmp, err := os.MkdirTemp("", "ingest-bench-")
 	if err != nil {
 		fatal(err)

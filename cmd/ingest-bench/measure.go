@@ -33,6 +33,7 @@ type step struct {
 }
 
 type ingestRun struct {
+	sender         string
 	linesPerPacket int
 	steps          []step
 	maxLossless    int  // highest rate (lines/s actually achieved) taken without loss
@@ -296,14 +297,13 @@ func sumDrops(s *server, c map[string]float64) float64 {
 	return d
 }
 
-func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
-	run := ingestRun{linesPerPacket: lpp}
+func ingest(k *serverKind, o options, sender string, lpp int) (ingestRun, error) {
+	run := ingestRun{sender: sender, linesPerPacket: lpp}
 	s, err := start(k, o.mapping, o.readBuffer)
 	if err != nil {
 		return run, err
 	}
 	defer s.stop()
-	sender := o.sender
 	if sender == "gso" && lpp == 1 {
 		sender = "mmsg" // one-line packets differ in size
 	}
@@ -324,7 +324,7 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 		if k.profile && o.cpuProfiles != "" {
 			prof = make(chan error, 1)
 			go func() {
-				prof <- saveProfile(s.web, o.step, fmt.Sprintf("%s/rosetta-lpp%d-%d.pprof", o.cpuProfiles, lpp, rate))
+				prof <- saveProfile(s.web, o.step, fmt.Sprintf("%s/rosetta-%s-lpp%d-%d.pprof", o.cpuProfiles, sender, lpp, rate))
 			}()
 		}
 		self0 := selfCPU()
@@ -362,8 +362,8 @@ func ingest(k *serverKind, o options, lpp int) (ingestRun, error) {
 		st.lossless = st.counted == float64(sent) && st.serverDrops == 0 && st.socketDrops == 0
 		run.steps = append(run.steps, st)
 		if o.verbose {
-			fmt.Fprintf(os.Stderr, "%-16s lpp=%-3d rate=%-8d achieved=%-10.0f sent=%-9d counted=%-9.0f server_drops=%-7.0f socket_drops=%-7d rcvbuf_errors=%-7d cpu=%.2fs sender_cpu=%.2fs lossless=%v\n",
-				k.name, lpp, rate, achieved, sent, st.counted, st.serverDrops, st.socketDrops, st.rcvbufErrors, st.cpu, st.senderCPU, st.lossless)
+			fmt.Fprintf(os.Stderr, "%-16s sender=%-5s lpp=%-3d rate=%-8d achieved=%-10.0f sent=%-9d counted=%-9.0f server_drops=%-7.0f socket_drops=%-7d rcvbuf_errors=%-7d cpu=%.2fs sender_cpu=%.2fs lossless=%v\n",
+				k.name, sender, lpp, rate, achieved, sent, st.counted, st.serverDrops, st.socketDrops, st.rcvbufErrors, st.cpu, st.senderCPU, st.lossless)
 		}
 		if !st.lossless {
 			break
@@ -481,12 +481,14 @@ func measure(k *serverKind, o options) (*result, error) {
 	if o.only == "series" {
 		return res, series(k, o, res)
 	}
-	for _, lpp := range o.linesPerPacket {
-		r, err := ingest(k, o, lpp)
-		if err != nil {
-			return nil, err
+	for _, sender := range o.senders {
+		for _, lpp := range o.linesPerPacket {
+			r, err := ingest(k, o, sender, lpp)
+			if err != nil {
+				return nil, err
+			}
+			res.runs = append(res.runs, r)
 		}
-		res.runs = append(res.runs, r)
 	}
 	if o.only == "ingest" {
 		return res, nil

@@ -39,30 +39,51 @@ func report(w io.Writer, o options, res map[string]*result) {
 	if o.counters > 0 {
 		traffic = fmt.Sprintf("counter lines over %d series", o.counters)
 	}
-	fmt.Fprintf(w, "Machine: %s. Both servers ran one at a time on 127.0.0.1 with `%s` and %s; traffic: %s, sent with the %s sender.\n\n", machine(), relPath(o.mapping), buf, traffic, o.sender)
+	fmt.Fprintf(w, "Machine: %s; load average %s at the start, %s at the end. Both servers ran one at a time on 127.0.0.1 with `%s` and %s; traffic: %s, sent with the %s sender%s.\n\n",
+		machine(), o.loadStart, loadAverage(), relPath(o.mapping), buf, traffic, strings.Join(o.senders, " and the "), plural(len(o.senders)))
 	fmt.Fprintln(w, "| measure | Rosetta | statsd_exporter | Rosetta / statsd_exporter |")
 	fmt.Fprintln(w, "|---|---|---|---|")
-	for i, lpp := range o.linesPerPacket {
-		if i >= len(ro.runs) || i >= len(se.runs) { // -only series
-			break
-		}
-		a, b := ro.runs[i].maxLossless, se.runs[i].maxLossless
+	var results []string
+	for i := range min(len(ro.runs), len(se.runs)) { // none with -only series
+		rr, sr := ro.runs[i], se.runs[i]
+		what := fmt.Sprintf("%s sender, %d lines/packet", rr.sender, rr.linesPerPacket)
+		a, b := rr.maxLossless, sr.maxLossless
 		note := ""
-		if ro.runs[i].senderLimited || ro.runs[i].steps[len(ro.runs[i].steps)-1].lossless {
+		if rr.senderLimited || rr.steps[len(rr.steps)-1].lossless {
 			note = " (sender limit: the server's own limit is higher)"
 		}
 		noteB := ""
-		if se.runs[i].senderLimited {
+		if sr.senderLimited {
 			noteB = " (sender limit)"
 		}
-		fmt.Fprintf(w, "| highest lossless UDP ingest, %d lines/packet (lines/s) | %d%s | %d%s | %s |\n", lpp, a, note, b, noteB, ratio(float64(a), float64(b)))
-		common := min(lastLosslessRate(ro.runs[i]), lastLosslessRate(se.runs[i]))
-		if ca, ok := cpuPerMillion(ro, i, common); ok {
-			if cb, ok := cpuPerMillion(se, i, common); ok {
-				fmt.Fprintf(w, "| CPU per million lines, %d lines/packet at %d lines/s (s) | %.2f | %.2f | %s |\n", lpp, common, ca, cb, ratio(ca, cb))
+		fmt.Fprintf(w, "| highest lossless UDP ingest, %s (lines/s) | %d%s | %d%s | %s |\n", what, a, note, b, noteB, ratio(float64(a), float64(b)))
+		common := min(lastLosslessRate(rr), lastLosslessRate(sr))
+		// CPU at the fixed rate, and at the highest rate both took
+		rates := []int{o.cpuRate}
+		if common > 0 && common != o.cpuRate {
+			rates = append(rates, common)
+		}
+		for _, rate := range rates {
+			ca, okA := cpuPerMillion(ro, i, rate)
+			cb, okB := cpuPerMillion(se, i, rate)
+			if okA || okB {
+				r := "n/a"
+				if okA && okB {
+					r = ratio(ca, cb)
+				}
+				fmt.Fprintf(w, "| CPU per million lines, %s, at %d lines/s (s) | %s | %s | %s |\n", what, rate, optional(ca, okA), optional(cb, okB), r)
+			}
+			if rate == o.cpuRate {
+				results = append(results, fmt.Sprintf("RESULT ingest sender=%s lpp=%d rosetta_lossless=%d exporter_lossless=%d lossless_ratio=%.2f cpu_rate=%d rosetta_cpu_s_per_m=%s exporter_cpu_s_per_m=%s",
+					rr.sender, rr.linesPerPacket, a, b, float64(a)/max(1, float64(b)), rate, optional(ca, okA), optional(cb, okB)))
 			}
 		}
 	}
+	defer func() {
+		for _, r := range results {
+			fmt.Fprintf(w, "%s load_start=%q load_end=%q\n", r, o.loadStart, loadAverage())
+		}
+	}()
 	if o.only == "ingest" {
 		fmt.Fprintf(w, "\nRerun: `go run ./cmd/ingest-bench %s`.\n", strings.Join(os.Args[1:], " "))
 		return
@@ -96,4 +117,33 @@ func lastLosslessRate(r ingestRun) int {
 		}
 	}
 	return best
+}
+
+func plural(n int) string {
+	if n > 1 {
+		return "s"
+	}
+	return ""
+}
+
+// optional formats a CPU figure, or "n/a" when the step was not lossless.
+func optional(v float64, ok bool) string {
+	if !ok {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+// loadAverage is /proc/loadavg's three load averages: numbers measured
+// on a loaded machine need them beside.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
