@@ -114,7 +114,13 @@ func (s *Store) each(fams []*family, members []*series, ends []int, a *arena, ch
 				s.remove(sh, se)
 				expired++
 			default:
-				*metrics = append(*metrics, se.metric(a, now))
+				m := se.metric(a, now)
+				if se.hasTS {
+					// Rare (json_exporter's epochtimestamp): allocated, not in the arena.
+					ts := sh.ts[se]
+					m.TimestampMs = &ts
+				}
+				*metrics = append(*metrics, m)
 			}
 			sh.mu.Unlock()
 			if chunk > 0 && len(*metrics)-from >= chunk {
@@ -172,11 +178,6 @@ func (se *series) metric(a *arena, now int64) *dto.Metric {
 		m.Untyped = u
 	default:
 		se.data.write(m, a, now)
-	}
-	if se.hasTS {
-		// Rare (json_exporter's epochtimestamp): allocated, not in the arena.
-		ts := se.ts
-		m.TimestampMs = &ts
 	}
 	if len(se.labels) > 0 {
 		lps := a.labels.slice(len(se.labels))

@@ -109,7 +109,7 @@ type seriesData interface {
 }
 
 // update applies a sample to its series. The shard mutex is held.
-func (s *Store) update(se *series, smp *normalize.Sample, now int64) {
+func (s *Store) update(sh *shard, se *series, smp *normalize.Sample, now int64) {
 	switch se.kind {
 	case kindCounter, kindGauge, kindUntyped:
 		if smp.Delta {
@@ -117,7 +117,17 @@ func (s *Store) update(se *series, smp *normalize.Sample, now int64) {
 		} else {
 			se.value = smp.Value
 		}
-		se.ts, se.hasTS = smp.TimestampMs, smp.HasTimestamp
+		switch {
+		case smp.HasTimestamp:
+			if sh.ts == nil {
+				sh.ts = map[*series]int64{}
+			}
+			sh.ts[se] = smp.TimestampMs
+			se.hasTS = true
+		case se.hasTS:
+			delete(sh.ts, se)
+			se.hasTS = false
+		}
 	case kindHistogram, kindNativeHistogram, kindSummary:
 		se.data.observe(smp.Value, now)
 	case kindDistHistogram, kindDistSummary:

@@ -108,7 +108,11 @@ type Store struct {
 type shard struct {
 	mu     sync.Mutex
 	series map[uint64]*series
-	_      [40]byte // keep shards on separate cache lines
+	// ts holds the last sample's own timestamp (ms) of the shard's series
+	// that have one (series.hasTS): json_exporter's epochtimestamp, rare
+	// enough that 8 bytes on every series would cost more than a map.
+	ts map[*series]int64
+	_  [32]byte // keep shards on separate cache lines
 }
 
 // family is the series of one name. It fixes the type and the help (the
@@ -118,14 +122,16 @@ type shard struct {
 type family struct {
 	owner *Store
 	name  string
-	typ   dto.MetricType
 	help  atomic.Pointer[string]
 	// Guarded by Store.famMu: the live series count, the members in label
 	// order (removed ones are compacted away by the next gather) and
-	// whether members needs sorting.
-	n        int
+	// whether members needs sorting. (Field order and int32 counts keep
+	// the struct in an 80-byte allocation: StatsD without tags makes a
+	// family per series.)
 	members  []*series
-	removed  int
+	n        int32
+	removed  int32
+	typ      dto.MetricType
 	unsorted bool
 	gone     bool // no longer in Store.families
 }
@@ -231,16 +237,15 @@ type series struct {
 	next   *series // hash collision chain
 	fam    *family
 	labels normalize.Labels
-	kind   kind
 	// dead is set when the series is removed, under the shard mutex; it
 	// is atomic so that a stale SinkRef memo can be told without it.
 	dead atomic.Bool
+	kind kind
 	// removed is dead, guarded by Store.famMu.
 	removed bool
-	value   float64
-	// ts is the last sample's own timestamp (ms) when hasTS.
-	ts    int64
+	// hasTS says the shard's ts map has the last sample's own timestamp.
 	hasTS bool
+	value float64
 	// expires is when the series expires (unix nanoseconds): the last
 	// write plus the TTL; 0 never.
 	expires int64
@@ -590,7 +595,7 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 		h := strings.Clone(smp.Help)
 		se.fam.help.CompareAndSwap(nil, &h)
 	}
-	s.update(se, smp, now)
+	s.update(sh, se, smp, now)
 	if ttl := s.ttlOf(smp.Opts); ttl > 0 {
 		se.expires = now + int64(ttl)
 	} else {
@@ -703,8 +708,20 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 		kind:   k,
 		rule:   s.internRule(rule),
 	}
+	// The family's last member often has the same value for a label
+	// (DogStatsD tags: env, host): share its string instead of a copy.
+	var prev normalize.Labels
+	if k := len(fam.members); k > 0 {
+		prev = fam.members[k-1].labels
+	}
 	for i, l := range smp.Labels {
-		se.labels[i] = normalize.Label{Name: s.intern(l.Name), Value: strings.Clone(l.Value)}
+		v := l.Value
+		if i < len(prev) && prev[i].Value == v && prev[i].Name == l.Name {
+			v = prev[i].Value
+		} else {
+			v = strings.Clone(v)
+		}
+		se.labels[i] = normalize.Label{Name: s.intern(l.Name), Value: v}
 	}
 	se.data = newData(k, smp.Opts, now)
 	fam.n++
@@ -748,6 +765,10 @@ func (s *Store) remove(sh *shard, se *series) {
 	}
 	se.dead.Store(true)
 	se.next = nil
+	if se.hasTS {
+		delete(sh.ts, se)
+		se.hasTS = false
+	}
 	s.famMu.Lock()
 	se.removed = true
 	se.fam.n--
@@ -770,7 +791,7 @@ func (s *Store) remove(sh *shard, se *series) {
 		if s.famGone > 16 && s.famGone > len(s.famList)/2 {
 			s.compactFamilies()
 		}
-	} else if f.removed > 16 && f.removed > len(f.members)/2 {
+	} else if f.removed > 16 && int(f.removed) > len(f.members)/2 {
 		f.compactMembers()
 	}
 	s.count--

@@ -24,28 +24,43 @@ const perksBuffer = 500
 // window of MaxAge in AgeBuckets streams of beorn7/perks targeted quantiles)
 // at a fraction of its memory: client_golang allocates two BufCap buffers
 // and AgeBuckets perks streams of 500 samples each up front (about 70 KB
-// per series with statsd_exporter's defaults); this keeps each stream as a
-// plain slice of the values inserted since its reset and only turns it into
-// a perks stream when it reaches perks' buffer size, which is the moment
-// perks itself starts compressing. Until then perks answers a query exactly
-// from its buffer (nearest rank), and so does this.
+// per series with statsd_exporter's defaults).
+//
+// The age buckets are reset in turn, and the head (the one queried) is
+// always the one reset longest ago, so every other bucket holds a suffix of
+// the head's values: the bucket k places after the head holds
+// raw[offs[k-1]:]. A summary therefore keeps the head's values once, with
+// an offset per other bucket, until the head has perksBuffer values; until
+// then perks answers a query exactly from its buffer (nearest rank), and so
+// does this. At perksBuffer values (the moment perks itself starts
+// compressing) the summary switches for good to one stream per bucket
+// (streams), each a perks stream once it reaches perksBuffer values.
 //
 // client_golang buffers observations and inserts them into the streams on
 // a flush (full buffer, scrape, or the first observation after a rotation
 // time); the streams see the same values in the same order either way, so
 // inserting at once changes no result. BufCap therefore has no effect here.
 type summary struct {
-	targets   map[float64]float64 // shared per options, read-only
-	quantiles []float64           // sorted, shared, read-only
+	shape *summaryShape // shared per options, read-only
 
-	streams   []sumStream
-	head      int
-	streamDur int64 // nanoseconds
-	headExp   int64 // when the head stream is reset next
-	hotExp    int64 // client_golang's hotBufExpTime
+	raw  []float64 // the head bucket's values, while streams is nil
+	offs []uint16  // where each later bucket's values start in raw
+	// streams are the buckets once the head reached perksBuffer values,
+	// indexed from head.
+	streams *[]sumStream
+	head    int   // index of the head bucket, for streams
+	exp     int64 // when the head bucket is reset next (unix ns)
 
 	count uint64
 	sum   float64
+}
+
+// summaryShape is what summaries with the same options share.
+type summaryShape struct {
+	targets    map[float64]float64
+	quantiles  []float64 // sorted
+	ageBuckets int       // 0 when there are no quantiles: nothing is kept
+	streamDur  int64     // nanoseconds
 }
 
 // sumStream is one age bucket: raw values, or a perks stream once it has
@@ -70,101 +85,163 @@ func newSummary(o *normalize.SeriesOptions, now int64) *summary {
 			ageBuckets = o.AgeBuckets
 		}
 	}
-	targets, qs := objectivesOf(objs)
-	dur := int64(maxAge / time.Duration(ageBuckets))
-	if dur <= 0 {
-		dur = 1
-	}
-	s := &summary{
-		targets:   targets,
-		quantiles: qs,
-		streamDur: dur,
-		headExp:   now + dur,
-		hotExp:    now + dur,
-	}
-	if len(qs) > 0 {
-		s.streams = make([]sumStream, ageBuckets)
+	sh := shapeOf(objs, maxAge, ageBuckets)
+	s := &summary{shape: sh, exp: now + sh.streamDur}
+	if sh.ageBuckets > 1 {
+		s.offs = make([]uint16, sh.ageBuckets-1)
 	}
 	return s
 }
 
-// objectivesCache maps objectives (as text) to their objectivesEntry.
-var objectivesCache sync.Map
+// shapes maps options (as text) to their *summaryShape.
+var shapes sync.Map
 
-type objectivesEntry struct {
-	targets   map[float64]float64
-	quantiles []float64
-}
-
-// objectivesOf returns the targets map and sorted quantiles of objs,
-// cached so that series with the same objectives share them.
-func objectivesOf(objs []normalize.Objective) (map[float64]float64, []float64) {
-	kb := make([]byte, 0, 32*len(objs))
+// shapeOf returns the shape of summaries with these options, cached so
+// that series with the same options share it.
+func shapeOf(objs []normalize.Objective, maxAge time.Duration, ageBuckets uint32) *summaryShape {
+	kb := make([]byte, 0, 32*len(objs)+32)
 	for _, q := range objs {
 		kb = strconv.AppendFloat(kb, q.Quantile, 'g', -1, 64)
 		kb = append(kb, ':')
 		kb = strconv.AppendFloat(kb, q.Error, 'g', -1, 64)
 		kb = append(kb, ',')
 	}
+	kb = strconv.AppendInt(kb, int64(maxAge), 10)
+	kb = append(kb, '/')
+	kb = strconv.AppendUint(kb, uint64(ageBuckets), 10)
 	key := string(kb)
-	if v, ok := objectivesCache.Load(key); ok {
-		c := v.(objectivesEntry)
-		return c.targets, c.quantiles
+	if v, ok := shapes.Load(key); ok {
+		return v.(*summaryShape)
 	}
-	targets := make(map[float64]float64, len(objs))
+	sh := &summaryShape{targets: make(map[float64]float64, len(objs))}
 	for _, q := range objs {
-		targets[q.Quantile] = q.Error
+		sh.targets[q.Quantile] = q.Error
 	}
-	qs := make([]float64, 0, len(targets))
-	for q := range targets {
-		qs = append(qs, q)
+	for q := range sh.targets {
+		sh.quantiles = append(sh.quantiles, q)
 	}
-	sort.Float64s(qs)
-	objectivesCache.Store(key, objectivesEntry{targets, qs})
-	return targets, qs
+	sort.Float64s(sh.quantiles)
+	if len(sh.quantiles) > 0 {
+		sh.ageBuckets = int(ageBuckets)
+	}
+	sh.streamDur = int64(maxAge / time.Duration(ageBuckets))
+	if sh.streamDur <= 0 {
+		sh.streamDur = 1
+	}
+	v, _ := shapes.LoadOrStore(key, sh)
+	return v.(*summaryShape)
 }
 
-// advance rotates the streams as client_golang's swapBufs and
-// maybeRotateStreams do.
+// advance rotates the buckets as client_golang's swapBufs and
+// maybeRotateStreams do: every streamDur the head bucket is reset and the
+// next one becomes the head.
 func (s *summary) advance(now int64) {
-	for now > s.hotExp {
-		s.hotExp += s.streamDur
+	if now <= s.exp {
+		return
 	}
-	for s.hotExp != s.headExp && len(s.streams) > 0 {
-		st := &s.streams[s.head]
+	dur := s.shape.streamDur
+	n := (now-s.exp-1)/dur + 1 // rotations due
+	s.exp += n * dur
+	if s.shape.ageBuckets == 0 {
+		return
+	}
+	if n >= int64(s.shape.ageBuckets) { // every bucket reset
+		n = int64(s.shape.ageBuckets)
+	}
+	for range n {
+		s.rotate()
+	}
+}
+
+// rotate resets the head bucket and makes the next one the head.
+func (s *summary) rotate() {
+	if s.streams != nil {
+		st := &(*s.streams)[s.head]
 		st.perks = nil
 		if cap(st.raw) > 64 {
 			st.raw = nil
 		} else {
 			st.raw = st.raw[:0]
 		}
-		s.head = (s.head + 1) % len(s.streams)
-		s.headExp += s.streamDur
+		s.head = (s.head + 1) % len(*s.streams)
+		return
 	}
-	if len(s.streams) == 0 {
-		s.headExp = s.hotExp
+	// The next bucket's values become the head's; the reset bucket is the
+	// last, empty.
+	drop := len(s.raw)
+	if len(s.offs) > 0 {
+		drop = int(s.offs[0])
+		copy(s.offs, s.offs[1:])
+		for k := range s.offs[:len(s.offs)-1] {
+			s.offs[k] -= uint16(drop)
+		}
+		s.offs[len(s.offs)-1] = uint16(len(s.raw) - drop)
+	}
+	switch rest := len(s.raw) - drop; {
+	case rest == 0 && cap(s.raw) > 64:
+		s.raw = nil
+	case cap(s.raw) > 64 && rest <= cap(s.raw)/4:
+		s.raw = slices.Clone(s.raw[drop:])
+	default:
+		s.raw = s.raw[:copy(s.raw, s.raw[drop:])]
 	}
 }
 
 func (s *summary) observe(v float64, now int64) {
 	s.advance(now)
-	for i := range s.streams {
-		st := &s.streams[i]
-		if st.perks != nil {
-			st.perks.Insert(v)
-			continue
-		}
-		st.raw = append(st.raw, v)
-		if len(st.raw) == perksBuffer {
-			st.perks = quantile.NewTargeted(s.targets)
-			for _, x := range st.raw {
-				st.perks.Insert(x)
-			}
-			st.raw = nil
-		}
-	}
 	s.count++
 	s.sum += v
+	if s.shape.ageBuckets == 0 {
+		return
+	}
+	if s.streams != nil {
+		for i := range *s.streams {
+			st := &(*s.streams)[i]
+			if st.perks != nil {
+				st.perks.Insert(v)
+				continue
+			}
+			st.raw = append(st.raw, v)
+			if len(st.raw) == perksBuffer {
+				st.perks = s.perks(st.raw)
+				st.raw = nil
+			}
+		}
+		return
+	}
+	s.raw = append(s.raw, v)
+	if len(s.raw) == perksBuffer {
+		s.split()
+	}
+}
+
+// split turns the shared values into one stream per bucket: the head's
+// perksBuffer values into a perks stream, as perks does at that count.
+func (s *summary) split() {
+	streams := make([]sumStream, s.shape.ageBuckets)
+	for k := range streams {
+		from := 0
+		if k > 0 {
+			from = int(s.offs[k-1])
+		}
+		vs := s.raw[from:]
+		st := &streams[(s.head+k)%len(streams)]
+		if len(vs) == perksBuffer {
+			st.perks = s.perks(vs)
+		} else if len(vs) > 0 {
+			st.raw = slices.Clone(vs)
+		}
+	}
+	s.streams = &streams
+	s.raw, s.offs = nil, nil
+}
+
+func (s *summary) perks(vs []float64) *quantile.Stream {
+	p := quantile.NewTargeted(s.shape.targets)
+	for _, x := range vs {
+		p.Insert(x)
+	}
+	return p
 }
 
 func (s *summary) write(m *dto.Metric, a *arena, now int64) {
@@ -172,20 +249,23 @@ func (s *summary) write(m *dto.Metric, a *arena, now int64) {
 	sm := a.summaries.next()
 	sm.SampleCount = a.uint64(s.count)
 	sm.SampleSum = a.float64(s.sum)
-	if len(s.quantiles) > 0 {
-		sm.Quantile = a.quantilePtrs.slice(len(s.quantiles))
-		qs := a.quantiles.slice(len(s.quantiles))
-		head := &s.streams[s.head]
+	if qs := s.shape.quantiles; len(qs) > 0 {
+		sm.Quantile = a.quantilePtrs.slice(len(qs))
+		out := a.quantiles.slice(len(qs))
+		head, p := s.raw, (*quantile.Stream)(nil)
+		if s.streams != nil {
+			head, p = (*s.streams)[s.head].raw, (*s.streams)[s.head].perks
+		}
 		var sorted []float64
-		if head.perks == nil && len(head.raw) > 0 {
-			sorted = slices.Clone(head.raw)
+		if p == nil && len(head) > 0 {
+			sorted = slices.Clone(head)
 			slices.Sort(sorted)
 		}
-		for i, q := range s.quantiles {
+		for i, q := range qs {
 			v := math.NaN()
 			switch {
-			case head.perks != nil:
-				v = head.perks.Query(q)
+			case p != nil:
+				v = p.Query(q)
 			case len(sorted) > 0:
 				// perks' answer before its first flush.
 				j := int(math.Ceil(float64(len(sorted)) * q))
@@ -194,9 +274,9 @@ func (s *summary) write(m *dto.Metric, a *arena, now int64) {
 				}
 				v = sorted[j]
 			}
-			qs[i].Quantile = a.float64(q)
-			qs[i].Value = a.float64(v)
-			sm.Quantile[i] = &qs[i]
+			out[i].Quantile = a.float64(q)
+			out[i].Value = a.float64(v)
+			sm.Quantile[i] = &out[i]
 		}
 	}
 	m.Summary = sm

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/beorn7/perks/quantile"
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -104,13 +106,114 @@ func TestSummaryWindow(t *testing.T) {
 // defaults; a summary with quantiles only comes from the options.
 func TestSummaryDefaults(t *testing.T) {
 	sm := newSummary(nil, 0)
-	if diff := cmp.Diff([]float64{0.5, 0.9, 0.99}, sm.quantiles); diff != "" {
+	if diff := cmp.Diff([]float64{0.5, 0.9, 0.99}, sm.shape.quantiles); diff != "" {
 		t.Errorf("default quantiles (-want +got):\n%s", diff)
 	}
-	if got := len(sm.streams); got != prometheus.DefAgeBuckets {
+	if got := sm.shape.ageBuckets; got != prometheus.DefAgeBuckets {
 		t.Errorf("age buckets: got %d, want %d", got, prometheus.DefAgeBuckets)
 	}
-	if got, want := time.Duration(sm.streamDur), prometheus.DefMaxAge/prometheus.DefAgeBuckets; got != want {
+	if got, want := time.Duration(sm.shape.streamDur), prometheus.DefMaxAge/prometheus.DefAgeBuckets; got != want {
 		t.Errorf("stream duration: got %v, want %v", got, want)
+	}
+}
+
+// refSummary is the plain model of client_golang's sliding window that the
+// compact summary must agree with: one list of values per age bucket, each
+// a perks stream from perksBuffer values on, the head reset and the next
+// one made head every streamDur.
+type refSummary struct {
+	targets map[float64]float64
+	buckets [][]float64
+	perks   []*quantile.Stream
+	head    int
+	exp     int64
+	dur     int64
+}
+
+func (r *refSummary) advance(now int64) {
+	for now > r.exp {
+		r.buckets[r.head], r.perks[r.head] = nil, nil
+		r.head = (r.head + 1) % len(r.buckets)
+		r.exp += r.dur
+	}
+}
+
+func (r *refSummary) observe(v float64, now int64) {
+	r.advance(now)
+	for i := range r.buckets {
+		if r.perks[i] != nil {
+			r.perks[i].Insert(v)
+			continue
+		}
+		r.buckets[i] = append(r.buckets[i], v)
+		if len(r.buckets[i]) == perksBuffer {
+			r.perks[i] = quantile.NewTargeted(r.targets)
+			for _, x := range r.buckets[i] {
+				r.perks[i].Insert(x)
+			}
+			r.buckets[i] = nil
+		}
+	}
+}
+
+func (r *refSummary) query(q float64, now int64) float64 {
+	r.advance(now)
+	if p := r.perks[r.head]; p != nil {
+		return p.Query(q)
+	}
+	vs := slices.Sorted(slices.Values(r.buckets[r.head]))
+	if len(vs) == 0 {
+		return math.NaN()
+	}
+	return vs[max(int(math.Ceil(float64(len(vs))*q))-1, 0)]
+}
+
+// TestSummaryBucketsMatchModel drives the compact summary and the plain
+// model through the same observations and clock, with quiet spells shorter
+// and longer than a bucket and than the whole window, and rates below and
+// above perks' buffer per bucket, and compares every quantile at every
+// scrape.
+func TestSummaryBucketsMatchModel(t *testing.T) {
+	const minute = int64(time.Minute)
+	objs := []normalize.Objective{{Quantile: 0.5, Error: 0.05}, {Quantile: 0.9, Error: 0.01}, {Quantile: 0.99, Error: 0.001}}
+	for _, tc := range []struct {
+		name       string
+		buckets    uint32
+		perMinute  int   // observations per simulated minute
+		gapMinutes []int // quiet spells, in turn
+	}{
+		{"sparse", 5, 3, []int{0, 1, 3}},
+		{"long gaps", 5, 7, []int{0, 11, 25, 2}},
+		{"one bucket", 1, 20, []int{0, 4, 9}},
+		{"two buckets", 2, 40, []int{0, 3}},
+		{"busy", 5, 180, []int{0, 1, 0}},
+		{"crosses perks' buffer", 3, 260, []int{0, 2, 7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &normalize.SeriesOptions{Observer: normalize.ObserverSummary, Objectives: objs, MaxAge: 10 * time.Minute, AgeBuckets: tc.buckets}
+			mine := newSummary(o, 0)
+			dur := int64(10*time.Minute) / int64(tc.buckets)
+			ref := &refSummary{targets: mine.shape.targets, buckets: make([][]float64, tc.buckets), perks: make([]*quantile.Stream, tc.buckets), exp: dur, dur: dur}
+			rng := rand.New(rand.NewPCG(uint64(tc.perMinute), uint64(tc.buckets)))
+			now := int64(0)
+			for minuteNo := range 60 {
+				now += int64(tc.gapMinutes[minuteNo%len(tc.gapMinutes)]) * minute
+				for i := range tc.perMinute {
+					v := math.Round(rng.ExpFloat64()*1000) / 10
+					at := now + int64(i)*minute/int64(tc.perMinute)
+					mine.observe(v, at)
+					ref.observe(v, at)
+				}
+				now += minute
+				var got dto.Metric
+				mine.write(&got, newArena(1), now)
+				for i, q := range got.Summary.Quantile {
+					want := ref.query(objs[i].Quantile, now)
+					if g := q.GetValue(); g != want && !(math.IsNaN(g) && math.IsNaN(want)) {
+						t.Fatalf("minute %d, q%g: got %v, want %v", minuteNo, q.GetQuantile(), g, want)
+					}
+				}
+			}
+		})
 	}
 }
