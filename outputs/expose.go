@@ -62,12 +62,13 @@ func writeExposition(w io.Writer, f expfmt.Format, store *Store, others promethe
 		seen[mf.GetName()] = struct{}{}
 	}
 	oi := 0
+	out := w // where the other families go: w, or the text renderer's buffer
 	writeOthersBefore := func(name string, all bool) error {
 		for ; oi < len(otherMFs) && (all || otherMFs[oi].GetName() < name); oi++ {
 			if !keep(otherMFs[oi].GetName()) {
 				continue
 			}
-			if _, err := encode(w, otherMFs[oi]); err != nil {
+			if _, err := encode(out, otherMFs[oi]); err != nil {
 				return err
 			}
 		}
@@ -76,6 +77,28 @@ func writeExposition(w io.Writer, f expfmt.Format, store *Store, others promethe
 
 	fams, members, ends := store.snapshot()
 	a := arenaPool.Get().(*arena)
+	if f.FormatType() == expfmt.TypeTextPlain {
+		t := &textWriter{w: w, a: a, buf: make([]byte, 0, textFlush+4096)}
+		out = t
+		err := writeText(t, store, fams, members, ends, func(name string) (bool, error) {
+			if _, clash := seen[name]; clash || !keep(name) {
+				return false, nil
+			}
+			return true, writeOthersBefore(name, false)
+		})
+		a.reset()
+		arenaPool.Put(a)
+		if err == nil {
+			err = writeOthersBefore("", true)
+		}
+		if err == nil {
+			err = t.flush(true)
+		}
+		if err != nil {
+			return err
+		}
+		return gatherErr
+	}
 	var metrics []*dto.Metric
 	var chunkBuf bytes.Buffer
 	err := store.each(fams, members, ends, a, streamChunk, &metrics, func(i int, help string, first bool, ms []*dto.Metric) error {
@@ -119,6 +142,64 @@ func writeExposition(w io.Writer, f expfmt.Format, store *Store, others promethe
 		}
 	}
 	return gatherErr
+}
+
+// writeText writes the snapshot's live series in the text format
+// (textWriter), family by family. Before a family's first live series it
+// calls begin, which says whether to write the family (and writes what
+// must come before it); expired series are skipped and removed, as in
+// Store.each.
+func writeText(t *textWriter, s *Store, fams []*family, members []*series, ends []int, begin func(name string) (bool, error)) error {
+	now := s.now().UnixNano()
+	expired := 0
+	defer func() {
+		if expired > 0 {
+			s.m.expired.Add(float64(expired))
+		}
+	}()
+	start := 0
+	for i, f := range fams {
+		started, write := false, false
+		for _, se := range members[start:ends[i]] {
+			sh := &s.shards[se.hash%numShards]
+			sh.mu.Lock()
+			switch {
+			case se.dead.Load():
+			case se.expired(now):
+				s.remove(sh, se)
+				expired++
+			default:
+				if !started {
+					started = true
+					var err error
+					if write, err = begin(f.name); err != nil {
+						sh.mu.Unlock()
+						return err
+					}
+					if write {
+						help := s.defaultHelp
+						if h := f.help.Load(); h != nil {
+							help = *h
+						}
+						t.header(f.name, help, f.typ)
+					}
+				}
+				if write {
+					var ts int64
+					if se.hasTS {
+						ts = sh.ts[se]
+					}
+					t.series(f.name, se, ts, now)
+				}
+			}
+			sh.mu.Unlock()
+			if err := t.flush(false); err != nil {
+				return err
+			}
+		}
+		start = ends[i]
+	}
+	return nil
 }
 
 // exposeHandler serves /metrics for the text and OpenMetrics formats by

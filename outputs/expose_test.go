@@ -263,13 +263,71 @@ func BenchmarkExpositionHandler(b *testing.B) {
 				req.Header.Set("Accept-Encoding", c.encoding)
 			}
 			b.ReportAllocs()
-			var n int
+			var n, iters int
+			cpu := cpuTime() // on a shared machine, steadier than wall time
 			for b.Loop() {
 				rw := &discardResponse{hdr: http.Header{}}
 				h.ServeHTTP(rw, req)
 				n = rw.n
+				iters++
 			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(iters), "cpu-ns/op")
 			b.ReportMetric(float64(n), "body-bytes")
 		})
+	}
+}
+
+// TestTextEdgeValues renders values and strings whose formatting has
+// special cases in expfmt (0, -0, ±1, exponents, NaN, infinities, counts
+// written as floats, escapes in help and label values, own timestamps,
+// series without labels beside ones with) and expects promhttp's bytes.
+func TestTextEdgeValues(t *testing.T) {
+	s, _ := newTestStore(t, StoreConfig{DefaultHelp: `back\slash and
+newline "quoted"`})
+	summ := &normalize.SeriesOptions{Rule: "s", Observer: normalize.ObserverSummary}
+	hist := &normalize.SeriesOptions{Rule: "h", Observer: normalize.ObserverHistogram, Buckets: []float64{-1, 0, 1e-7, 1e21}}
+	var batch []normalize.Sample
+	for i, v := range []float64{0, math.Copysign(0, -1), 1, -1, 1e6, 999999, -999999, 100000, -1e6 + 0.5, 1e21, 1.5e-7, 123456789.125, math.NaN(), math.Inf(1), math.Inf(-1)} {
+		id := fmt.Sprint(i)
+		batch = append(batch,
+			gauge("edge_gauge", v, false, "i", id, "v", "q\"uo\\te\nd"),
+			normalize.Sample{Name: "edge_untyped", Labels: ls("i", id), Value: v, Type: normalize.TypeUntyped, TimestampMs: int64(i) * -1000, HasTimestamp: i%2 == 0},
+		)
+		if !math.IsNaN(v) {
+			batch = append(batch, observe("edge_summary", v, summ, "i", id), observe("edge_hist", v, hist, "i", id))
+		}
+	}
+	batch = append(batch, gauge("edge_gauge", 2, false), counter("edge_total", 1e6, true))
+	for range 1_000_000 / 1000 {
+		batch = append(batch, counter("edge_total", 1000, true))
+	}
+	for i := range 1200 {
+		batch = append(batch, observe("edge_summary", float64(i%7), summ))
+	}
+	batch = append(batch, normalize.Sample{Name: "edge_dist", Type: normalize.TypeSummary, Dist: &normalize.Distribution{Count: 1 << 60, Sum: -0.5,
+		Quantiles: []normalize.Quantile{{Quantile: 0.25, Value: math.NaN()}, {Quantile: 1, Value: 3}}}})
+	s.Write(batch)
+	f := expfmt.NewFormat(expfmt.TypeTextPlain)
+	var want bytes.Buffer
+	mfs, err := s.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if _, err := expfmt.MetricFamilyToText(&want, mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got bytes.Buffer
+	if err := writeExposition(&got, f, s, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want.Bytes(), got.Bytes()) {
+		t.Errorf("text differs from expfmt's (-want +got):\n%s", cmp.Diff(want.String(), got.String()))
+	}
+	for _, sub := range []string{`back\\slash and\nnewline "quoted"`, `v="q\"uo\\te\nd"`, "edge_total 2e+06\n", "edge_untyped{i=\"2\"} 1 -2000\n", `edge_summary_count 1200`, "edge_dist_count 1.152921504606847e+18\n"} {
+		if !strings.Contains(got.String(), sub) {
+			t.Errorf("output lacks %q", sub)
+		}
 	}
 }
