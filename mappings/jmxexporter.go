@@ -288,7 +288,74 @@ func (d *decoder) jmxRule(n *yaml.Node, index int, warn func(*yaml.Node, string,
 			ok = false
 		}
 	}
+	if ok && hasPattern {
+		warnStale(r, patternNode, index, warn)
+	}
 	return r, ok
+}
+
+// warnStale warns when a rule's templates use a group whose value
+// java.util.regex may keep from a failed attempt (a group inside a
+// lookaround, an atomic group or a possessive or fixed-length repeated
+// group, normalize.JavaRegexStaleGroups): there jmx_exporter's series
+// may differ from Rosetta's.
+func warnStale(r normalize.RuleConfig, patternNode *yaml.Node, index int, warn func(*yaml.Node, string, ...any)) {
+	stale, names, err := normalize.JavaRegexStaleGroups(r.Match)
+	if err != nil || len(stale) == 0 {
+		return
+	}
+	isStale := map[string]bool{}
+	for _, g := range stale {
+		isStale[strconv.Itoa(g)] = true
+		if names[g] != "" {
+			isStale[names[g]] = true
+		}
+	}
+	tmpls := []string{r.Name, r.Value, r.Help}
+	for _, l := range r.Labels {
+		tmpls = append(tmpls, l.Name, l.Value)
+	}
+	var used []string
+	for _, t := range tmpls {
+		for _, g := range templateGroups(t) {
+			if isStale[g] && !slices.Contains(used, g) {
+				used = append(used, g)
+			}
+		}
+	}
+	if len(used) > 0 {
+		slices.Sort(used)
+		for i, g := range used {
+			if g[0] >= '0' && g[0] <= '9' {
+				used[i] = "$" + g
+			} else {
+				used[i] = "${" + g + "}"
+			}
+		}
+		warn(patternNode, "rule %d: %s: a group inside a lookaround, an atomic group or a repeated fixed-length group; java.util.regex keeps such a group's value from an attempt that failed (((a))*a on \"a\" gives group 2 \"a\"), Rosetta does not, so this rule's series may differ from jmx_exporter's", index, strings.Join(used, ", "))
+	}
+}
+
+// templateGroups returns the groups a translated template reads (${1},
+// ${name}; $$ is a dollar).
+func templateGroups(t string) []string {
+	var out []string
+	for i := 0; i+1 < len(t); i++ {
+		if t[i] != '$' {
+			continue
+		}
+		if t[i+1] == '$' {
+			i++
+			continue
+		}
+		if t[i+1] == '{' {
+			if end := strings.IndexByte(t[i:], '}'); end > 0 {
+				out = append(out, t[i+2:i+end])
+				i += end
+			}
+		}
+	}
+	return out
 }
 
 // javaRegexError gives a pattern error its column in the pattern as

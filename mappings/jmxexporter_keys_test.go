@@ -264,6 +264,11 @@ rules:
     name: x_$1_$2
     typo: 1
     type: HISTOGRAM
+  - pattern: 'com.example<type=(?:(\w))+(?=(\w+)>)(\w+)><>(?<attr>\w+)'
+    name: y_$3
+    labels: {first: $1, ahead: $2, attr: '${attr}'}
+  - pattern: 'com.example<type=(?:(\w))+(?=(\w+)>)(\w+)><>(\w+)'
+    name: z_$3_$4
 `
 	if _, err := TranslateFile("jmx.yml", []byte(data), ""); err != nil {
 		t.Fatalf("a file with keys jmx_exporter ignores must load: %v", err)
@@ -273,6 +278,7 @@ rules:
 		`jmx.yml:4:1: httpServer: jmx_exporter's own HTTP server and OpenTelemetry settings are not used by Rosetta (configure its web server and outputs instead)`,
 		`jmx.yml:9:5: rule 1: unknown key "typo": jmx_exporter ignores it, and so does Rosetta`,
 		`jmx.yml:10:11: rule 1: type "HISTOGRAM": jmx_exporter knows GAUGE, COUNTER and UNTYPED (exactly so); it exports this rule's series as untyped, and so does Rosetta`,
+		`jmx.yml:11:14: rule 2: $1, $2: a group inside a lookaround, an atomic group or a repeated fixed-length group; java.util.regex keeps such a group's value from an attempt that failed (((a))*a on "a" gives group 2 "a"), Rosetta does not, so this rule's series may differ from jmx_exporter's`,
 	}
 	if diff := cmp.Diff(want, JMXExporterWarnings("jmx.yml", []byte(data))); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode"
@@ -39,6 +40,9 @@ type javaTranslation struct {
 	// names[i] is the name of group i ("" if unnamed); len(names) is the
 	// number of groups plus one.
 	names []string
+	// stale lists the groups (ascending) whose value Java may keep from
+	// an attempt that failed: see javaTranslator.stale.
+	stale []int
 }
 
 // translateJava translates pattern p.
@@ -53,13 +57,13 @@ func translateJava(p string) (*javaTranslation, error) {
 	// Java's matches(): the whole input, whatever the pattern's top
 	// level alternatives are.
 	if !t.needBT {
-		return &javaTranslation{expr: `\A(?:` + t.out.String() + `)\z`, names: t.names}, nil
+		return &javaTranslation{expr: `\A(?:` + t.out.String() + `)\z`, names: t.names, stale: t.staleGroups()}, nil
 	}
 	t2 := &javaTranslator{src: p, bt: true, totalGroups: len(t.names) - 1}
 	if err := t2.run(); err != nil {
 		return nil, err
 	}
-	return &javaTranslation{expr: `\A(?:` + t2.out.String() + `)\z`, backtrack: true, names: t2.names}, nil
+	return &javaTranslation{expr: `\A(?:` + t2.out.String() + `)\z`, backtrack: true, names: t2.names, stale: t2.staleGroups()}, nil
 }
 
 // removeQEQuoting does what Java does before it parses a pattern: the
@@ -112,6 +116,24 @@ func JavaRegexGroups(p string) (int, error) {
 	return len(tr.names) - 1, nil
 }
 
+// JavaRegexStaleGroups returns the groups of a Java pattern whose value
+// java.util.regex may keep from an attempt that failed, where Rosetta's
+// engines (like Perl's and .NET's) forget it: groups inside a lookaround
+// or an atomic group, inside a group repeated possessively, or inside a
+// fixed-length group repeated by *, + or {n,m}. Java matches those as
+// sub-matches whose captures backtracking does not undo: (?:((a))*a) on
+// "a" gives group 2 "a" in Java (from the iteration given back), "" here.
+// The match itself and every other group are the same.
+//
+// It also returns the group names (names[i] of group i, "" if unnamed).
+func JavaRegexStaleGroups(p string) (stale []int, names []string, err error) {
+	tr, err := translateJava(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tr.stale, tr.names, nil
+}
+
 // Java flags Rosetta handles.
 const (
 	flagI uint8 = 1 << iota // CASE_INSENSITIVE
@@ -137,6 +159,68 @@ type javaTranslator struct {
 	// noAtom: what was read is no atom (inline flags); emptyQuote: it
 	// was an empty \Q\E.
 	noAtom, emptyQuote bool
+
+	// Java's captures in sub-matches. java.util.regex matches the body
+	// of a lookaround, of an atomic group, of a possessive repetition of
+	// a group and of a repeated group Java deems deterministic (its
+	// GroupCurly: no alternation, no ?, no variable count) as a
+	// sub-match ending in its own accept node; the groups such a body
+	// sets stay set when the match later backtracks past it, where
+	// backtracking engines unset them. stale marks those groups.
+	stale map[int]bool
+	// lastGroup describes the atom just read when it is a group, for
+	// its quantifier.
+	lastGroup javaGroupInfo
+
+	// ti is Java's TreeInfo of what was read so far in the current
+	// sequence (see javaTreeInfo); leaf is the kind of the atom just
+	// read when it is no group.
+	ti   javaTreeInfo
+	leaf javaLeaf
+	// quoteLen is the number of characters of the last \Q...\E atom.
+	quoteLen int
+	// lookbehinds counts the lookbehinds written forwards (their names).
+	lookbehinds int
+}
+
+// javaLeaf is the kind of node Java makes of an atom that is no group.
+type javaLeaf int
+
+const (
+	leafChar    javaLeaf = iota // a CharProperty: one character or class
+	leafZero                    // an anchor or boundary
+	leafLineEnd                 // \R
+	leafBackref                 // a backreference (no maximum)
+	leafQuote                   // \Q...\E: a literal, then its last character
+)
+
+// javaGroupInfo is a group atom: whether it is one, the first group
+// number inside it (its own number is innerFrom-1 when it captures), and
+// whether it is a lookaround or atomic group.
+type javaGroupInfo struct {
+	valid, capturing, assertion bool
+	innerFrom                   int
+}
+
+// staleGroups returns t.stale sorted.
+func (t *javaTranslator) staleGroups() []int {
+	var out []int
+	for g := 1; g < len(t.names); g++ {
+		if t.stale[g] {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// markStale marks groups from..to-1.
+func (t *javaTranslator) markStale(from, to int) {
+	for g := from; g < to; g++ {
+		if t.stale == nil {
+			t.stale = map[int]bool{}
+		}
+		t.stale[g] = true
+	}
 }
 
 func (t *javaTranslator) errAt(pos int, format string, args ...any) error {
@@ -148,6 +232,7 @@ func (t *javaTranslator) needs() { t.needBT = true }
 
 func (t *javaTranslator) run() error {
 	t.names = []string{""}
+	t.ti = newJavaTreeInfo()
 	if err := t.alternation(0); err != nil {
 		return err
 	}
@@ -212,22 +297,40 @@ func (t *javaTranslator) skipComments() {
 func (t *javaTranslator) alternation(depth int) error {
 	saved := t.flags
 	defer func() { t.flags = saved }()
+	// Java studies each alternative of a branch on its own; a single
+	// one continues the enclosing sequence.
+	pre := t.ti
+	var alts []javaTreeInfo
 	for {
+		t.ti = newJavaTreeInfo()
 		if err := t.sequence(depth); err != nil {
 			return err
 		}
+		alts = append(alts, t.ti)
 		if t.peek() != '|' {
-			return nil
+			break
 		}
 		t.next()
 		t.out.WriteByte('|')
 	}
+	if len(alts) == 1 {
+		t.ti = pre.then(alts[0])
+	} else {
+		t.ti = pre.then(javaBranch(alts))
+	}
+	return nil
 }
 
 // sequence: atoms with their quantifiers.
 func (t *javaTranslator) sequence(depth int) error {
 	// the previous atom, for a quantifier after an empty \Q\E
 	prevStart, prevGroups, prevQuantifiable := -1, 0, false
+	var (
+		prevPre, prevAtom javaTreeInfo
+		prevGroup         javaGroupInfo
+		prevLeaf          javaLeaf
+		prevQuoteLen      int
+	)
 	for {
 		c := t.peek()
 		switch c {
@@ -250,10 +353,19 @@ func (t *javaTranslator) sequence(depth int) error {
 		start, groups := t.out.Len(), len(t.names)
 		t.noAtom, t.emptyQuote = false, false
 		t.quoteStart = -1
+		t.lastGroup = javaGroupInfo{}
+		pre := t.ti
+		t.ti = newJavaTreeInfo()
+		t.leaf = leafChar
 		quantifiable, err := t.atom(depth)
 		if err != nil {
 			return err
 		}
+		atomInfo := t.ti // a group's body
+		if !t.lastGroup.valid {
+			atomInfo = t.leafInfo()
+		}
+		t.ti = pre
 		if t.quoteStart >= 0 {
 			// set by this atom (a nested sequence resets it after use)
 			start = t.quoteStart
@@ -274,18 +386,24 @@ func (t *javaTranslator) sequence(depth int) error {
 				if prevStart < 0 {
 					return t.errAt(t.pos, "Dangling meta character '%c'", c)
 				}
-				if err := t.quantifiers(prevStart, prevGroups, prevQuantifiable); err != nil {
+				t.lastGroup, t.leaf, t.quoteLen = prevGroup, prevLeaf, prevQuoteLen
+				contrib, err := t.quantifiers(prevStart, prevGroups, prevQuantifiable, prevAtom)
+				if err != nil {
 					return err
 				}
+				t.ti = prevPre.then(contrib)
 				prevStart = -1 // quantified: another quantifier dangles
 			}
 			continue
 		}
 		before := t.out.Len()
-		if err := t.quantifiers(start, groups, quantifiable); err != nil {
+		contrib, err := t.quantifiers(start, groups, quantifiable, atomInfo)
+		if err != nil {
 			return err
 		}
+		t.ti = pre.then(contrib)
 		prevStart, prevGroups, prevQuantifiable = start, groups, quantifiable
+		prevPre, prevAtom, prevGroup, prevLeaf, prevQuoteLen = pre, atomInfo, t.lastGroup, t.leaf, t.quoteLen
 		if t.out.Len() != before {
 			prevStart = -1
 		}
@@ -314,14 +432,17 @@ func (t *javaTranslator) emptyCount() error {
 	return nil
 }
 
-// quantifiers applies the quantifiers after an atom written from start.
-func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool) error {
+// quantifiers applies the quantifiers after an atom written from start;
+// it returns the TreeInfo of the atom (atom) with its quantifier.
+func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool, atom javaTreeInfo) (javaTreeInfo, error) {
 	first := true
+	contrib := atom
 	for {
-		qpos := t.pos
 		c := t.peek()
+		lo, hi := 0, -1 // the counts, hi -1 for no bound
 		var q string
 		bigCount := false
+		atomInfo := atom
 		// repeats: more than one iteration. The captures of a group
 		// repeated that way (the last iteration's, empty ones included)
 		// are a backtracking engine's, not RE2's: (a*)*0 on "aa0" gives
@@ -330,24 +451,31 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool) error
 		switch c {
 		case '*', '+', '?':
 			if !first {
-				return t.errAt(t.pos, "Dangling meta character '%c'", c)
+				return contrib, t.errAt(t.pos, "Dangling meta character '%c'", c)
 			}
 			t.next()
 			q = string(c)
 			repeats = c != '?'
+			switch c {
+			case '+':
+				lo = 1
+			case '?':
+				hi = 1
+			}
 		case '{':
 			save := t.pos
 			t.next()
-			lo, hi, ok := t.curly()
+			var ok bool
+			lo, hi, ok = t.curly()
 			if !ok {
 				t.pos = save
-				return t.errAt(save, "Illegal repetition")
+				return contrib, t.errAt(save, "Illegal repetition")
 			}
 			if lo > maxJavaCount || hi > maxJavaCount {
-				return t.errAt(save, "a count over %d is not supported by Rosetta", maxJavaCount)
+				return contrib, t.errAt(save, "a count over %d is not supported by Rosetta", maxJavaCount)
 			}
 			if hi >= 0 && hi < lo {
-				return t.errAt(t.pos-1, "Illegal repetition range")
+				return contrib, t.errAt(t.pos-1, "Illegal repetition range")
 			}
 			if !first {
 				// Java accepts a count after a quantifier (a*{2}) and it
@@ -368,7 +496,7 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool) error
 				q = fmt.Sprintf("{%d,%d}", lo, hi)
 			}
 		default:
-			return nil
+			return contrib, nil
 		}
 		atom := t.out.String()[start:]
 		if !quantifiable || !first {
@@ -387,12 +515,24 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool) error
 		if bigCount || repeats && len(t.names) > groups {
 			t.needs()
 		}
-		unbounded := c == '*' || c == '+' || strings.HasSuffix(q, ",}")
-		emptyGroup := atom == "()" || atom == "(?:)" || atom == "(?:())" || atom == "(?:(?:))"
-		if t.inLookbehind > 0 && unbounded && !emptyGroup && (mode == "+" || strings.HasPrefix(atom, "(")) {
-			// Java bounds what a lookbehind may match: a repeated group or
-			// a possessive repetition has no "obvious maximum length"
-			return t.errAt(qpos, "Look-behind group does not have an obvious maximum length")
+		if first {
+			contrib = t.javaQuantified(atomInfo, lo, hi, mode)
+		}
+		if g := t.lastGroup; first && g.valid && !g.assertion {
+			switch {
+			case mode == "+":
+				// a possessive group: Java's Curly or Ques matches it
+				// as a sub-match, its own capture included
+				from := g.innerFrom
+				if g.capturing {
+					from--
+				}
+				t.markStale(from, len(t.names))
+			case (lo != 0 || hi != 1) && atomInfo.resolved().det:
+				// GroupCurly: the group's own capture is restored when
+				// it backs off, the groups inside it are not
+				t.markStale(g.innerFrom, len(t.names))
+			}
 		}
 		var b strings.Builder
 		switch {
@@ -410,6 +550,67 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool) error
 		first = false
 		quantifiable = false
 	}
+}
+
+// javaQuantified is the TreeInfo of the atom just read (atom) repeated lo
+// to hi (-1: unbounded) times, with mode ("", "?" lazy, "+"
+// possessive), as Java builds the node: a Ques for {0,1} (a Branch
+// for a group), a GroupCurly or a Loop for a group, a
+// CharPropertyGreedy for a character repeated greedily without bound,
+// a Curly otherwise.
+func (t *javaTranslator) javaQuantified(atom javaTreeInfo, lo, hi int, mode string) javaTreeInfo {
+	var prefix *javaTreeInfo
+	if !t.lastGroup.valid && t.leaf == leafQuote && t.quoteLen > 1 {
+		// the quantifier applies to the last character only
+		p := javaFixed(t.quoteLen-1, t.quoteLen-1)
+		prefix, atom = &p, javaFixed(1, 1)
+	}
+	group := t.lastGroup.valid && !t.lastGroup.assertion
+	cmax := hi
+	if hi < 0 {
+		cmax = javaMaxReps
+	}
+	var out javaTreeInfo
+	switch {
+	case lo == 0 && hi == 1 && group && mode != "+":
+		out = javaBranch([]javaTreeInfo{atom, newJavaTreeInfo()})
+	case lo == 0 && hi == 1:
+		out = atom.ques()
+	case group && mode != "+":
+		if atom.resolved().det {
+			out = atom.curly(lo, cmax)
+		} else {
+			out = javaLoop()
+		}
+	case !t.lastGroup.valid && (t.leaf == leafChar || t.leaf == leafQuote) && mode == "" && hi < 0:
+		out = javaGreedyChar(lo)
+	default:
+		out = atom.curly(lo, cmax)
+	}
+	if mode == "+" {
+		out.forward = true
+	}
+	if prefix != nil {
+		out = prefix.then(out)
+	}
+	return out
+}
+
+// leafInfo is the TreeInfo of the atom just read when it is no group.
+func (t *javaTranslator) leafInfo() javaTreeInfo {
+	switch t.leaf {
+	case leafZero:
+		return newJavaTreeInfo()
+	case leafLineEnd:
+		return javaFixed(1, 2)
+	case leafBackref:
+		ti := newJavaTreeInfo()
+		ti.valid = false
+		return ti
+	case leafQuote:
+		return javaFixed(t.quoteLen, t.quoteLen)
+	}
+	return javaFixed(1, 1)
 }
 
 // curly reads "n}", "n,}" or "n,m}" after '{'; hi is -1 for no bound.
@@ -469,9 +670,11 @@ func (t *javaTranslator) atom(depth int) (quantifiable bool, err error) {
 		}
 		return true, nil
 	case '^':
+		t.leaf = leafZero
 		t.out.WriteString(`^`)
 		return false, nil
 	case '$':
+		t.leaf = leafZero
 		// Java: the end, or before a line terminator that ends the input.
 		if t.bt {
 			t.out.WriteString(`(?=(?:\r\n|[\n\r\x{85}\x{2028}\x{2029}])?\z)`)
@@ -561,8 +764,9 @@ func (t *javaTranslator) group(pos, depth int) (bool, error) {
 					}
 				}
 				t.names = append(t.names, name)
+				outStart := t.out.Len()
 				t.out.WriteByte('(')
-				return true, t.groupBody(pos, depth, false)
+				return true, t.trackGroup("(", outStart, func() error { return t.groupBody(pos, depth, false) })
 			default:
 				return false, t.errAt(t.pos-1, "capturing group name does not start with a Latin letter")
 			}
@@ -605,8 +809,9 @@ func (t *javaTranslator) group(pos, depth int) (bool, error) {
 				case ':':
 					saved := t.flags
 					t.flags = flags
+					start := t.out.Len()
 					t.out.WriteString("(?:")
-					err := t.groupBody(pos, depth, false)
+					err := t.trackGroup("(?:", start, func() error { return t.groupBody(pos, depth, false) })
 					t.flags = saved
 					return true, err
 				case -1:
@@ -624,11 +829,110 @@ func (t *javaTranslator) group(pos, depth int) (bool, error) {
 	} else {
 		t.names = append(t.names, "")
 	}
+	javaKind := kind
 	if kind == "(?>" && !t.bt {
 		kind = "(?:"
 	}
+	start := t.out.Len()
 	t.out.WriteString(kind)
-	return quantifiable, t.groupBody(pos, depth, lookbehind)
+	return quantifiable, t.trackGroup(javaKind, start, func() error {
+		return t.groupBody(pos, depth, lookbehind)
+	})
+}
+
+// trackGroup reads the body of a group of kind ("(", "(?:", "(?=",
+// "(?<!", ...; written to t.out from start) and records it in
+// t.lastGroup, its TreeInfo in t.ti. The body of an assertion (a
+// lookaround or atomic group) is a Java sub-match: the groups in it are
+// stale. A lookaround is not studied by Java as part of what encloses
+// it; a lookbehind is studied on its own, for its length bounds.
+func (t *javaTranslator) trackGroup(kind string, start int, body func() error) error {
+	inner := len(t.names)
+	assertion := kind != "(" && kind != "(?:"
+	err := body()
+	if assertion {
+		t.markStale(inner, len(t.names))
+	}
+	t.lastGroup = javaGroupInfo{valid: true, capturing: kind == "(", assertion: assertion, innerFrom: inner}
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case "(?>":
+		t.ti.forward = true
+	case "(?=", "(?!":
+		t.ti = newJavaTreeInfo()
+	case "(?<=", "(?<!":
+		bounds := t.ti.resolved()
+		t.ti = newJavaTreeInfo()
+		return t.lookbehindBounds(kind == "(?<=", start, bounds)
+	}
+	return nil
+}
+
+// lookbehindBounds reproduces the bounds and direction of a Java
+// lookbehind whose body has TreeInfo ti (written to t.out from start;
+// its ')' just read). Java refuses a body without a maximum length;
+// otherwise it tries the start positions from i-min down to i-max (min
+// and max computed in int arithmetic that may have wrapped around) and
+// matches the body forwards from each, checking that it ends at i. The
+// backtracking engine's lookbehind matches right to left from i over
+// any length: the same when max is the body's true maximum (or at least
+// 2^30, longer than any bean string) and the body has no possessive or
+// atomic part. Otherwise the body is written as Java runs it: the text
+// after i captured, then a lookahead from each start position in the
+// window that must end where that text starts:
+// (?=(?<r>[\s\S]*))(?<=(?=BODY\k<r>\z)[\s\S]{min,max}).
+func (t *javaTranslator) lookbehindBounds(positive bool, start int, ti javaTreeInfo) error {
+	pos := t.pos - 2 // Java reports on the last character of the body
+	if !ti.valid {
+		return t.errAt(pos, "Look-behind group does not have an obvious maximum length")
+	}
+	const huge = 1 << 30
+	lo, hi := max(int64(ti.min), 0), int64(ti.max)
+	bounded, never := true, false
+	switch {
+	case hi == math.MinInt32 || hi >= huge:
+		// Java's i-max overflows for every position, or lies before
+		// the start: no bound
+		bounded = false
+	case hi < 0 && hi > math.MinInt32+huge:
+		never = true // i-max lies after i
+	case hi < 0:
+		return t.errAt(pos, "a lookbehind whose maximum length Java computes as %d (an int overflow) is not supported by Rosetta", hi)
+	case hi < lo:
+		never = true
+	}
+	if !t.bt {
+		return nil
+	}
+	text := t.out.String()
+	body, s := text[start:], text[:start]
+	switch {
+	case never:
+		// Keep the body (its groups keep their numbers) where it is
+		// never evaluated, or cannot change the outcome.
+		if positive {
+			s += "(?:(?!)" + body + ")"
+		} else {
+			s += "(?:|" + body + ")"
+		}
+	case ti.forward || bounded && (ti.inf || hi != ti.trueMax):
+		t.lookbehinds++
+		name := fmt.Sprintf("rosettalb%d", t.lookbehinds)
+		window := fmt.Sprintf("{%d,}", lo)
+		if bounded {
+			window = fmt.Sprintf("{%d,%d}", lo, hi)
+		}
+		inner := body[len("(?<="):]
+		inner = inner[:len(inner)-1]
+		s += `(?=(?<` + name + `>[\s\S]*))` + body[:len("(?<=")] + `(?=` + inner + `\k<` + name + `>\z)[\s\S]` + window + `)`
+	default:
+		return nil
+	}
+	t.out.Reset()
+	t.out.WriteString(s)
+	return nil
 }
 
 func (t *javaTranslator) groupBody(pos, depth int, lookbehind bool) error { //nolint:unparam // pos: every reader takes the position it starts at
@@ -653,6 +957,12 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 	switch c {
 	case -1:
 		return false, t.errAt(pos, "Unexpected internal error")
+	case 'b', 'B', 'A', 'z', 'Z', 'G':
+		t.leaf = leafZero
+	case 'R':
+		t.leaf = leafLineEnd
+	}
+	switch c {
 	case 'b', 'B':
 		if !t.eof() && t.src[t.pos] == '{' {
 			return false, t.errAt(pos, `\%c{...} is not supported by Rosetta`, c)
@@ -705,6 +1015,7 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 			return true, nil
 		}
 		rs := []rune(lit)
+		t.leaf, t.quoteLen = leafQuote, len(rs)
 		for i, r := range rs {
 			if i == len(rs)-1 {
 				// a quantifier applies to the last character only
@@ -764,9 +1075,7 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 
 func (t *javaTranslator) backref(pos, n int) error {
 	t.needs()
-	if t.inLookbehind > 0 {
-		return t.errAt(pos, "Look-behind group does not have an obvious maximum length")
-	}
+	t.leaf = leafBackref // a lookbehind holding it has no maximum
 	if !t.bt {
 		return nil
 	}
@@ -798,9 +1107,14 @@ func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) { //
 	case 'e':
 		return nil, 27, nil
 	case 'c':
+		if t.eof() {
+			return nil, 0, t.errAt(t.pos, "Illegal control escape sequence")
+		}
+		// Java reads past (?x) spaces, and reads 0 past the end
+		t.skipComments()
 		x := t.raw()
 		if x < 0 {
-			return nil, 0, t.errAt(t.pos, "Illegal control escape sequence")
+			x = 0
 		}
 		return nil, x ^ 64, nil
 	case '0':
@@ -824,27 +1138,51 @@ func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) { //
 		}
 		return nil, rune(v), nil
 	case 'x':
+		// Java reads each character past (?x) spaces and comments.
+		save := t.pos
+		t.skipComments()
 		if !t.eof() && t.src[t.pos] == '{' {
-			end := strings.IndexByte(t.src[t.pos:], '}')
-			if end < 0 {
+			t.pos++
+			t.skipComments()
+			if t.eof() || !isHexDigit(t.src[t.pos]) {
+				return nil, 0, t.errAt(t.pos, "Illegal hexadecimal escape sequence")
+			}
+			v := rune(0)
+			for {
+				t.skipComments()
+				if t.eof() || !isHexDigit(t.src[t.pos]) {
+					break
+				}
+				d, _ := strconv.ParseUint(t.src[t.pos:t.pos+1], 16, 8)
+				v = v<<4 + rune(d)
+				t.pos++
+				if v > unicode.MaxRune {
+					return nil, 0, t.errAt(t.pos-1, "Hexadecimal codepoint is too big")
+				}
+			}
+			if t.eof() || t.src[t.pos] != '}' {
 				return nil, 0, t.errAt(t.pos, "Unclosed hexadecimal escape sequence")
 			}
-			v, err := strconv.ParseUint(t.src[t.pos+1:t.pos+end], 16, 32)
-			if err != nil || end == 1 || v > unicode.MaxRune {
-				return nil, 0, t.errAt(t.pos, "Hexadecimal codepoint is too big")
-			}
-			t.pos += end + 1
-			return nil, rune(v), nil
+			t.pos++
+			return nil, v, nil
 		}
-		return t.hex(2)
+		t.pos = save
+		return t.hex(2, "Illegal hexadecimal escape sequence")
 	case 'u':
-		set, r, err := t.hex(4)
-		if err == nil && r >= 0xd800 && r < 0xdc00 && strings.HasPrefix(t.src[t.pos:], `\u`) {
+		set, r, err := t.hex(4, "Illegal Unicode escape sequence")
+		if err == nil && r >= 0xd800 && r < 0xdc00 {
 			// a surrogate pair is one character
 			save := t.pos
-			t.pos += 2
-			if _, lo, err := t.hex(4); err == nil && lo >= 0xdc00 && lo < 0xe000 {
-				return nil, (r-0xd800)<<10 + (lo - 0xdc00) + 0x10000, nil
+			t.skipComments()
+			if !t.eof() && t.src[t.pos] == '\\' {
+				t.pos++
+				t.skipComments()
+				if !t.eof() && t.src[t.pos] == 'u' {
+					t.pos++
+					if _, lo, err := t.hex(4, ""); err == nil && lo >= 0xdc00 && lo < 0xe000 {
+						return nil, (r-0xd800)<<10 + (lo - 0xdc00) + 0x10000, nil
+					}
+				}
 			}
 			t.pos = save
 		}
@@ -900,16 +1238,24 @@ func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) { //
 	return nil, c, nil
 }
 
-func (t *javaTranslator) hex(n int) (runeSet, rune, error) {
-	if t.pos+n > len(t.src) {
-		return nil, 0, t.errAt(t.pos, "Illegal hexadecimal escape sequence")
+// hex reads n hexadecimal digits, each past (?x) spaces and comments as
+// Java's read() does; msg is the error.
+func (t *javaTranslator) hex(n int, msg string) (runeSet, rune, error) {
+	v := rune(0)
+	for range n {
+		t.skipComments()
+		if t.eof() || !isHexDigit(t.src[t.pos]) {
+			return nil, 0, t.errAt(t.pos, "%s", msg)
+		}
+		d, _ := strconv.ParseUint(t.src[t.pos:t.pos+1], 16, 8)
+		v = v<<4 + rune(d)
+		t.pos++
 	}
-	v, err := strconv.ParseUint(t.src[t.pos:t.pos+n], 16, 32)
-	if err != nil || strings.ContainsAny(t.src[t.pos:t.pos+n], "+-") {
-		return nil, 0, t.errAt(t.pos, "Illegal hexadecimal escape sequence")
-	}
-	t.pos += n
-	return nil, rune(v), nil
+	return nil, v, nil
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 // class reads a character class after '[' (Java's Pattern.clazz):
