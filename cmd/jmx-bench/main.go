@@ -90,6 +90,11 @@ func main() {
 type round struct {
 	rosetta, jdk, jolokia time.Duration
 	scrape                time.Duration // Rosetta's /metrics, in full
+	// CPU time: Rosetta's from the end of its previous poll to the end
+	// of this one (one poll, one scrape, idle), and the JVM's from the
+	// end of the previous round to the end of Rosetta's poll (serving
+	// only that poll, unless the round overlapped).
+	rosettaCPU, jvmCPU time.Duration
 	overlap               bool          // the JDK client or Jolokia ran into Rosetta's next poll
 }
 
@@ -220,6 +225,7 @@ func run(o options) error {
 		jdkBeans int
 		jolBytes int
 		cpuDone  chan error
+		lastCPU  time.Duration
 	)
 	for i := 0; i <= o.polls; i++ {
 		if i == 1 && o.profile != "" {
@@ -231,6 +237,7 @@ func run(o options) error {
 		}
 		// Rosetta's next poll.
 		var r round
+		jvmCPU0 := cpuTime(jvm.Process.Pid)
 		deadline := time.Now().Add(o.interval + 2*time.Minute)
 		var vals map[string]float64
 		for {
@@ -243,6 +250,9 @@ func run(o options) error {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+		r.jvmCPU = cpuTime(jvm.Process.Pid) - jvmCPU0
+		rosCPU := cpuTime(ros.Process.Pid)
+		r.rosettaCPU, lastCPU = rosCPU-lastCPU, rosCPU
 		lastTS = vals["rosetta_input_last_success_timestamp_seconds"]
 		if vals["rosetta_input_up"] != 1 {
 			return fmt.Errorf("rosetta: up is %v after a poll; its log:\n%s", vals["rosetta_input_up"], rosLog.String())
@@ -293,10 +303,12 @@ func run(o options) error {
 		if i > 0 {
 			rounds = append(rounds, r)
 			if o.benchfmt {
-				fmt.Printf("BenchmarkJMX/rosetta 1 %d ns/op\nBenchmarkJMX/jdk 1 %d ns/op\nBenchmarkJMX/jolokia 1 %d ns/op\n", r.rosetta, r.jdk, r.jolokia)
+				fmt.Printf("BenchmarkJMX/rosetta 1 %d ns/op %d cpu-ns/op %d jvm-cpu-ns/op\nBenchmarkJMX/jdk 1 %d ns/op\nBenchmarkJMX/jolokia 1 %d ns/op\n",
+					r.rosetta, r.rosettaCPU, r.jvmCPU, r.jdk, r.jolokia)
 			}
 		}
-		fmt.Fprintf(os.Stderr, "round %d: rosetta %v (scrape %v), JDK client %v, Jolokia %v, overlap %v\n", i, r.rosetta, r.scrape, r.jdk, r.jolokia, r.overlap)
+		fmt.Fprintf(os.Stderr, "round %d: rosetta %v (CPU %v, JVM CPU %v; scrape %v), JDK client %v, Jolokia %v, overlap %v\n",
+			i, r.rosetta, r.rosettaCPU, r.jvmCPU, r.scrape, r.jdk, r.jolokia, r.overlap)
 	}
 	peak := sampler.stop()
 	if cpuDone != nil {
@@ -333,6 +345,18 @@ func run(o options) error {
 	jdkMed := med(func(r round) time.Duration { return r.jdk })
 	jolMed := med(func(r round) time.Duration { return r.jolokia })
 	scrMed := med(func(r round) time.Duration { return r.scrape })
+	cpuMed := med(func(r round) time.Duration { return r.rosettaCPU })
+	var jvmCPUs []time.Duration // rounds that did not overlap
+	for _, r := range rounds {
+		if !r.overlap {
+			jvmCPUs = append(jvmCPUs, r.jvmCPU)
+		}
+	}
+	slices.Sort(jvmCPUs)
+	jvmMed := time.Duration(-1)
+	if len(jvmCPUs) > 0 {
+		jvmMed = jvmCPUs[len(jvmCPUs)/2]
+	}
 	overlaps := 0
 	for _, r := range rounds {
 		if r.overlap {
@@ -349,10 +373,11 @@ func run(o options) error {
 		rosMiB, peak.anon/1024, peak.fileAtAnon/1024, jdkMiB, rosMiB/jdkMiB)
 	fmt.Printf("| poll time, median | %.3f s | %.3f s | %.3fx | %.3f s | %.2fx | ≤ 0.15x, ≤ 2x Jolokia |\n",
 		rosMed.Seconds(), jdkMed.Seconds(), rosMed.Seconds()/jdkMed.Seconds(), jolMed.Seconds(), rosMed.Seconds()/jolMed.Seconds())
-	fmt.Printf("\nRosetta's /metrics in full: median %.3f s. JDK client beans per poll: %d. Jolokia reply: %d bytes.\n", scrMed.Seconds(), jdkBeans, jolBytes)
-	fmt.Printf("\nRESULT jmx beans=%d attributes=%.0f series=%d rosetta_peak_rss_mib=%.1f rosetta_peak_anon_mib=%.1f jdk_peak_rss_mib=%.1f rss_ratio=%.3f rosetta_poll_s=%.3f jdk_poll_s=%.3f jolokia_poll_s=%.3f time_ratio=%.3f jolokia_ratio=%.2f overlaps=%d load_start=%q load_end=%q\n",
+	fmt.Printf("\nRosetta's /metrics in full: median %.3f s. CPU per round, median: Rosetta %.3f s (poll and scrape), the JVM serving Rosetta's poll %.3f s. JDK client beans per poll: %d. Jolokia reply: %d bytes.\n",
+		scrMed.Seconds(), cpuMed.Seconds(), jvmMed.Seconds(), jdkBeans, jolBytes)
+	fmt.Printf("\nRESULT jmx beans=%d attributes=%.0f series=%d rosetta_peak_rss_mib=%.1f rosetta_peak_anon_mib=%.1f jdk_peak_rss_mib=%.1f rss_ratio=%.3f rosetta_poll_s=%.3f jdk_poll_s=%.3f jolokia_poll_s=%.3f time_ratio=%.3f jolokia_ratio=%.2f rosetta_cpu_s=%.3f jvm_cpu_s=%.3f overlaps=%d load_start=%q load_end=%q\n",
 		int(beans), attrs, series, rosMiB, peak.anon/1024, jdkMiB, rosMiB/jdkMiB, rosMed.Seconds(), jdkMed.Seconds(), jolMed.Seconds(),
-		rosMed.Seconds()/jdkMed.Seconds(), rosMed.Seconds()/jolMed.Seconds(), overlaps, load0, load1)
+		rosMed.Seconds()/jdkMed.Seconds(), rosMed.Seconds()/jolMed.Seconds(), cpuMed.Seconds(), jvmMed.Seconds(), overlaps, load0, load1)
 	return nil
 }
 
@@ -555,6 +580,27 @@ func stop(cmd *exec.Cmd) {
 	}
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
+}
+
+// cpuTime is a process's user and system CPU time so far.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command (which may hold spaces): state is the 3rd
+	// field, utime and stime the 14th and 15th.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * time.Second / 100 // USER_HZ
 }
 
 func loadavg() string {
