@@ -252,18 +252,33 @@ func (m *manager) supervise(ctx context.Context, r *runningInput, d inputs.Drive
 	}
 }
 
-// run runs d once, turning a panic of Run into an error: it is logged with
-// its stack and counted, and supervise restarts the input with backoff.
-// (A panic in a goroutine the driver starts cannot be recovered here:
-// drivers wrap their goroutines in inputs.Safe and return the PanicError.)
-func (m *manager) run(ctx context.Context, r *runningInput, d inputs.Driver) (err error) {
-	err = inputs.Safe(func() error { return d.Run(ctx, r.pipeline) })
-	// A panic in Run, or one a driver recovered in a goroutine Run needs
-	// and returned.
-	var pe *inputs.PanicError
-	if errors.As(err, &pe) {
+// run runs d once. A panic in Run, or in any goroutine the driver started
+// with inputs.Go (or guarded with inputs.Recover), is logged with its
+// stack and counted; a goroutine's panic also ends this run (its context
+// is cancelled), and supervise restarts the input with backoff.
+func (m *manager) run(ctx context.Context, r *runningInput, d inputs.Driver) error {
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	report := func(pe *inputs.PanicError) {
 		m.panics.WithLabelValues(r.spec.name).Inc()
 		m.logger.Error("input panicked", "input", r.spec.name, "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
+	}
+	rctx = inputs.WithPanicHandler(rctx, func(pe *inputs.PanicError) {
+		report(pe)
+		cancel(pe)
+	})
+	err := inputs.Safe(func() error { return d.Run(rctx, r.pipeline) })
+	var pe *inputs.PanicError
+	if errors.As(err, &pe) {
+		// A panic in Run itself, or one a driver recovered and returned.
+		report(pe)
+		return err
+	}
+	if errors.As(context.Cause(rctx), &pe) {
+		if err != nil {
+			return fmt.Errorf("%w (after %w)", err, pe)
+		}
+		return pe
 	}
 	return err
 }

@@ -77,7 +77,9 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 	defer d.fetcher.close()
 	var wg sync.WaitGroup
 	for i, t := range d.common.Targets {
-		wg.Go(func() { d.runTarget(ctx, i, t, out) })
+		// A panic in a target's poll (a parser bug hit by a body) is
+		// reported to the manager, which restarts the input.
+		inputs.Go(ctx, &wg, func() { d.runTarget(ctx, i, t, out) })
 	}
 	wg.Wait()
 	return nil
@@ -152,6 +154,7 @@ func (d *Driver) poll(ctx context.Context, target string, buf *bytes.Buffer) ([]
 		return nil, err
 	}
 	body := buf.Bytes()
+	inputs.Fault(d.name, "app.parse")
 	if !utf8.Valid(body) {
 		return nil, parsing.Errorf("invalid_utf8", "body is not valid UTF-8 (at byte %d)", invalidAt(body))
 	}

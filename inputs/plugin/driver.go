@@ -215,8 +215,9 @@ func (d *Driver) push(ctx context.Context, s *session, out normalize.Appender) (
 
 	queue := make(chan *shared.Decoded, d.cfg.QueueBatches)
 	var wg sync.WaitGroup
-	wg.Go(func() {
+	inputs.Go(ctx, &wg, func() {
 		for dec := range queue {
+			inputs.Fault(d.name, "plugin.append")
 			if err := out.Append(ctx, dec.Records); err != nil && ctx.Err() == nil {
 				d.metrics.Errors.WithLabelValues("append").Inc()
 			}

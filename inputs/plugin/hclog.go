@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
 // slogHCLog adapts Rosetta's slog logger to the hclog.Logger go-plugin
@@ -130,9 +132,15 @@ type lineWriter struct {
 	mu  sync.Mutex
 	buf []byte
 	log func(string)
+	// ctx, if set, gets a panic in Write reported (inputs.Recover): the
+	// writer runs on a goroutine of go-plugin's.
+	ctx context.Context
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
+	if w.ctx != nil {
+		defer inputs.Recover(w.ctx)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf = append(w.buf, p...)

@@ -62,8 +62,9 @@ func (d *Driver) launch(ctx context.Context) (s *session, err error) {
 		SkipHostEnv:      !cfg.InheritEnv,
 		StartTimeout:     cfg.StartTimeout,
 		Stderr:           stderrTail,
-		SyncStdout:       &lineWriter{log: func(l string) { d.logger.Info(l, "stream", "stdout") }},
-		SyncStderr:       &lineWriter{log: func(l string) { d.logger.Info(l, "stream", "stderr") }},
+		// go-plugin's copiers call these: a panic in them is the input's.
+		SyncStdout: &lineWriter{ctx: ctx, log: func(l string) { d.logger.Info(l, "stream", "stdout") }},
+		SyncStderr: &lineWriter{ctx: ctx, log: func(l string) { d.logger.Info(l, "stream", "stderr") }},
 		GRPCDialOptions: []grpc.DialOption{
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxMessageBytes)),
 		},

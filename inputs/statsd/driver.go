@@ -289,11 +289,14 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 
 	// Records already received are still appended after ctx ends.
 	flushCtx := context.WithoutCancel(ctx)
-	stopRelay := d.startRelay()
+	stopRelay := d.startRelay(ctx)
+	// Every goroutine is started with inputs.Go: a panic in one (a parser
+	// bug hit by a packet) is reported to the manager, which cancels ctx
+	// and restarts the input; the others shut down as on any stop.
 	var workers sync.WaitGroup
 	seq := newSequencer(d.workers)
 	for range d.workers {
-		workers.Go(func() { d.work(flushCtx, seq, q, out) })
+		inputs.Go(flushCtx, &workers, func() { d.work(flushCtx, seq, q, out) })
 	}
 
 	var (
@@ -304,17 +307,15 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 	)
 	if l.udp != nil {
 		addrs.UDP = l.udp.LocalAddr()
-		readers.Go(func() { fatal <- inputs.Safe(func() error { return d.readDatagrams(l.udp, "udp", q) }) })
+		inputs.Go(ctx, &readers, func() { fatal <- d.readDatagrams(l.udp, "udp", q) })
 	}
 	if l.unixgram != nil {
 		addrs.Unixgram = l.unixPath
-		readers.Go(func() {
-			fatal <- inputs.Safe(func() error { return d.readDatagrams(l.unixgram, "unixgram", q) })
-		})
+		inputs.Go(ctx, &readers, func() { fatal <- d.readDatagrams(l.unixgram, "unixgram", q) })
 	}
 	if l.tcp != nil {
 		addrs.TCP = l.tcp.Addr()
-		readers.Go(func() { fatal <- inputs.Safe(func() error { return d.acceptTCP(flushCtx, l.tcp, tcp, out) }) })
+		inputs.Go(ctx, &readers, func() { fatal <- d.acceptTCP(flushCtx, l.tcp, tcp, out) })
 	}
 	d.addrs.Store(&addrs)
 	defer d.addrs.Store(nil)
@@ -324,9 +325,17 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 	}
 
 	var runErr error
-	select {
-	case <-ctx.Done():
-	case runErr = <-fatal:
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			break wait
+		case runErr = <-fatal:
+			if runErr != nil {
+				break wait
+			}
+			// A reader that ended without error: its socket was closed.
+		}
 	}
 	l.close()
 	tcp.closeAll()
@@ -334,6 +343,12 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 	tcp.wg.Wait()
 	close(q)
 	workers.Wait()
+	seq.drain()
+	// Packets left when every worker ended early (after panics) go back,
+	// so that the queued-bytes budget stays right for the next Run.
+	for pk := range q {
+		d.putPacket(pk)
+	}
 	stopRelay() // after every parser handed over its lines
 	if runErr != nil {
 		return fmt.Errorf("statsd input %q: %w", d.name, runErr)
@@ -345,6 +360,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 // without ever waiting: a full queue drops the packet.
 func (d *Driver) readDatagrams(conn net.Conn, transport string, q chan<- *packet) error {
 	packets := d.m.packets[transport]
+	point := "statsd." + transport
 	enqueue := func(b []byte, truncated bool) {
 		packets.Inc()
 		if truncated {
@@ -370,6 +386,7 @@ func (d *Driver) readDatagrams(conn net.Conn, transport string, q chan<- *packet
 	if br, ok := newBatchReader(conn); ok {
 		// Linux: many datagrams per system call.
 		for {
+			inputs.Fault(d.name, point)
 			if err := br.read(enqueue); err != nil {
 				if errors.Is(err, net.ErrClosed) {
 					return nil
@@ -381,6 +398,7 @@ func (d *Driver) readDatagrams(conn net.Conn, transport string, q chan<- *packet
 	}
 	buf := make([]byte, maxDatagram+1)
 	for {
+		inputs.Fault(d.name, point)
 		n, err := conn.Read(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
@@ -421,11 +439,28 @@ func (d *Driver) work(ctx context.Context, seq *sequencer, q <-chan *packet, out
 		pkts []*packet
 		ok   bool
 	)
+	ended := false
+	defer func() {
+		if ended {
+			return
+		}
+		// Panicking (on to inputs.Go, which reports it and the input
+		// restarts): hand back the packets this worker held and let the
+		// other workers finish without waiting for its turn.
+		seq.abort()
+		for _, pk := range pkts {
+			if pk != nil {
+				d.putPacket(pk)
+			}
+		}
+	}()
 	for {
 		pkts, ticket, ok = seq.takeBatch(q, pkts[:0])
 		if !ok {
+			ended = true
 			return
 		}
+		inputs.Fault(d.name, "statsd.parse")
 		for i, pk := range pkts {
 			p.parsePacket(pk.b)
 			d.putPacket(pk)

@@ -1,6 +1,7 @@
 package statsd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
 // RelayConfig is the `relay` block of the StatsD input: every line the
@@ -308,16 +311,16 @@ func (rb *relayBuf) flush() {
 
 // startRelay starts the relay's sender for one Run; the returned function
 // stops it after sending what is queued.
-func (d *Driver) startRelay() func() {
+func (d *Driver) startRelay(ctx context.Context) func() {
 	if d.relay == nil {
 		return func() {}
 	}
 	stop := make(chan struct{})
 	done := make(chan struct{})
-	go func() {
+	inputs.Go(ctx, nil, func() {
 		defer close(done)
 		d.relay.run(stop)
-	}()
+	})
 	return func() {
 		close(stop)
 		<-done

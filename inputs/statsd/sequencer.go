@@ -1,6 +1,7 @@
 package statsd
 
 import (
+	"math"
 	"sync"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -30,6 +31,10 @@ type sequencer struct {
 	// ticket; committing is set while a worker writes them. Under mu.
 	pending    map[uint64][]normalize.Mapped
 	committing bool
+	// aborted is set when a worker panicked holding a ticket: order no
+	// longer holds, and nobody waits for a turn that never comes (the
+	// input is being restarted). Under mu.
+	aborted bool
 }
 
 func newSequencer(workers int) *sequencer {
@@ -84,10 +89,26 @@ more:
 // wait blocks until it is ticket's turn to append.
 func (s *sequencer) wait(ticket uint64) {
 	s.mu.Lock()
-	for s.committed != ticket {
+	for s.committed != ticket && !s.aborted {
 		s.cond.Wait()
 	}
 	s.mu.Unlock()
+}
+
+// abort gives up the order for the rest of the Run: a worker panicked,
+// and its ticket will never be done. What the others still hand over is
+// written as it comes, one writer at a time.
+func (s *sequencer) abort() {
+	s.mu.Lock()
+	s.aborted = true
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	// The panicking worker may have been the leader: wake one waiting
+	// worker to take the queue (and see it closed, at the end).
+	select {
+	case s.help <- struct{}{}:
+	default:
+	}
 }
 
 // done ends ticket's turn.
@@ -109,7 +130,7 @@ const maxPending = 64
 // arrival order, and they never overlap.
 func (s *sequencer) finish(ticket uint64, parts []normalize.Mapped) {
 	s.mu.Lock()
-	for ticket != s.committed && len(s.pending) >= maxPending {
+	for ticket != s.committed && len(s.pending) >= maxPending && !s.aborted {
 		s.cond.Wait()
 	}
 	if s.pending == nil {
@@ -120,21 +141,61 @@ func (s *sequencer) finish(ticket uint64, parts []normalize.Mapped) {
 		s.mu.Unlock()
 		return
 	}
+	s.commitPending()
+}
+
+// commitPending writes the pending batches due, in ticket order (any
+// order once aborted). It is called with mu held and returns with it
+// released. A panic in a write aborts the order, so the other workers
+// neither wait for that turn nor for this writer.
+func (s *sequencer) commitPending() {
 	s.committing = true
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		s.mu.Lock()
+		s.committing = false
+		s.aborted = true
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	}()
 	for {
-		ps, ok := s.pending[s.committed]
+		t := s.committed
+		ps, ok := s.pending[t]
+		if !ok && s.aborted && len(s.pending) > 0 {
+			// The earliest handed over: a later turn's batches may be
+			// missing for good.
+			t = math.MaxUint64
+			for k := range s.pending {
+				t = min(t, k)
+			}
+			ps, ok = s.pending[t], true
+		}
 		if !ok {
 			break
 		}
-		delete(s.pending, s.committed)
+		delete(s.pending, t)
 		s.mu.Unlock()
 		for _, m := range ps {
 			m.Commit()
 		}
 		s.mu.Lock()
-		s.committed++
+		if t == s.committed {
+			s.committed++
+		}
 		s.cond.Broadcast()
 	}
 	s.committing = false
+	finished = true
 	s.mu.Unlock()
+}
+
+// drain writes what is still pending after every worker ended: batches
+// handed over after a turn that never came (its worker panicked).
+func (s *sequencer) drain() {
+	s.mu.Lock()
+	s.aborted = true
+	s.commitPending()
 }

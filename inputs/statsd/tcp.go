@@ -77,6 +77,7 @@ func (d *Driver) acceptTCP(ctx context.Context, ln net.Listener, conns *tcpConns
 			return fmt.Errorf("accepting TCP connections: %w", err)
 		}
 		backoff = 0
+		inputs.Fault(d.name, "statsd.accept")
 		if limit := d.cfg.TCPMaxConnections; limit > 0 && conns.count() >= limit {
 			d.m.drops[dropConnectionLimit].Inc()
 			_ = c.Close()
@@ -88,19 +89,14 @@ func (d *Driver) acceptTCP(ctx context.Context, ln net.Listener, conns *tcpConns
 		}
 		d.m.tcpConns.Inc()
 		d.m.tcpOpen.Inc()
-		go func() {
+		// A panic in a connection's handler closes the connection and is
+		// reported like any in the input (counted, the input restarted).
+		inputs.Go(ctx, nil, func() {
 			defer conns.remove(c)
 			defer d.m.tcpOpen.Dec()
 			defer c.Close()
-			// A panic in one connection ends that connection only; it is
-			// logged with its stack and counted as a connection error.
-			err := inputs.Safe(func() error { d.serveTCP(ctx, c, out); return nil })
-			var pe *inputs.PanicError
-			if errors.As(err, &pe) {
-				d.m.tcpErrs.Inc()
-				d.log.Error("a TCP connection's handler panicked; connection closed", "remote", c.RemoteAddr(), "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
-			}
-		}()
+			d.serveTCP(ctx, c, out)
+		})
 	}
 }
 
@@ -154,6 +150,7 @@ func (d *Driver) serveTCP(ctx context.Context, c net.Conn, out normalize.Appende
 					lines = lines[i+1:]
 					skipping = false
 				}
+				inputs.Fault(d.name, "statsd.tcp")
 				d.parseTCPLines(p, lines, maxLine)
 				start += last + 1
 				d.m.flush(&p.st)

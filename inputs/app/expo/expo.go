@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"mime"
 	"sort"
@@ -43,21 +44,35 @@ func (p *Parser) ParseContentType(body []byte, contentType string, emit func(nor
 	return p.ParseContext(context.Background(), body, contentType, emit)
 }
 
-// ParseContext is ParseContentType that stops with ctx's error when ctx
-// ends (the poll timeout).
+// MaxLines is the most lines one body may have (a Prometheus text or
+// OpenMetrics body: one line per sample, HELP or TYPE). The parser holds
+// every sample of a body before it emits one, at a few hundred bytes
+// each, so lines, not bytes, are what bound its memory: a 16 MiB body of
+// "a 1" lines is four million samples. A body with more fails the poll
+// (reason "too_many_lines") before any parse work.
+const MaxLines = 1 << 20
+
+// ParseContext is ParseContentType that stops when ctx ends (the poll
+// timeout) at any point of the parse, the Prometheus library's own
+// included: it reads the body through a reader that fails once ctx has
+// ended. The error's reason is "timeout".
 func (p *Parser) ParseContext(ctx context.Context, body []byte, contentType string, emit func(normalize.Record)) error {
+	if n := bytes.Count(body, []byte{'\n'}); n > MaxLines {
+		return parsing.Errorf("too_many_lines", "the body has %d lines, more than the %d allowed", n, MaxLines)
+	}
 	if isOpenMetrics(contentType, body) {
 		var err error
 		if body, err = openMetricsToText(ctx, body); err != nil {
-			return err
+			return stopped(ctx, err, 0, len(body))
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	r := &ctxReader{ctx: ctx, b: body}
 	tp := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := tp.TextToMetricFamilies(bytes.NewReader(body))
+	mfs, err := tp.TextToMetricFamilies(r)
 	if err != nil {
+		if ctx.Err() != nil {
+			return stopped(ctx, ctx.Err(), r.read, len(body))
+		}
 		return parsing.Errorf("invalid_exposition", "%w", err)
 	}
 	names := make([]string, 0, len(mfs))
@@ -67,13 +82,47 @@ func (p *Parser) ParseContext(ctx context.Context, body []byte, contentType stri
 	sort.Strings(names)
 	for _, n := range names {
 		if err := ctx.Err(); err != nil {
-			return err
+			return stopped(ctx, err, len(body), len(body))
 		}
 		if err := records(mfs[n], emit); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// stopped gives an error of a parse ctx ended its reason: "timeout" for
+// the poll's deadline.
+func stopped(ctx context.Context, err error, read, size int) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	reason := "canceled"
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		reason = "timeout"
+	}
+	return parsing.Errorf(reason, "parse stopped after %d of %d bytes: %w", read, size, ctx.Err())
+}
+
+// ctxReader hands the parser the body and fails once ctx has ended. The
+// parser reads through a 4 KiB buffer, so it stops within 4 KiB of
+// text after the deadline however long the body.
+type ctxReader struct {
+	ctx  context.Context
+	b    []byte
+	read int
+}
+
+func (r *ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if r.read == len(r.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b[r.read:])
+	r.read += n
+	return n, nil
 }
 
 func isOpenMetrics(contentType string, body []byte) bool {

@@ -1,6 +1,7 @@
 package expo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -227,8 +228,8 @@ func TestHelpOnlyBodyIsLinear(t *testing.T) {
 	}
 }
 
-// TestParseStopsAtDeadline: the poll's context ends the parse.
-func TestParseStopsAtDeadline(t *testing.T) {
+// TestParseStopsWhenCanceled: the poll's context ends the parse.
+func TestParseStopsWhenCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := New().ParseContext(ctx, helpOnly(1<<20), "", func(normalize.Record) {})
@@ -244,5 +245,88 @@ func BenchmarkHelpOnly(b *testing.B) {
 		if err := New().ParseContentType(body, "", func(normalize.Record) {}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// deadlineAfter is a context whose deadline passes after its Err has been
+// asked n times: the parse's checks, counted, stand in for the clock.
+type deadlineAfter struct {
+	context.Context
+	n int
+}
+
+func (c *deadlineAfter) Err() error {
+	if c.n <= 0 {
+		return context.DeadlineExceeded
+	}
+	c.n--
+	return nil
+}
+
+func (c *deadlineAfter) Done() <-chan struct{} { return nil }
+
+// TestParseStopsAtDeadline (issue 17): the poll timeout stops a parse that
+// is inside the Prometheus library's text parser, a few KiB after the
+// deadline, whatever the size of the body (the text parser used to read
+// it all); the error's reason is "timeout". OpenMetrics bodies stop in
+// the rewrite before it, or in the parser.
+func TestParseStopsAtDeadline(t *testing.T) {
+	var text strings.Builder
+	for i := 0; text.Len() < 2<<20; i++ {
+		fmt.Fprintf(&text, "m{i=\"%d\"} %d\n", i, i)
+	}
+	body := []byte(text.String())
+	om := append([]byte("# TYPE m gauge\n"), body...)
+	om = append(om, "# EOF\n"...)
+	// The rewrite checks once per 4096 lines.
+	rewriteChecks := bytes.Count(om, []byte{'\n'}) / 4096
+	for _, tc := range []struct {
+		name  string
+		body  []byte
+		ctype string
+		after int
+	}{
+		{"text, deadline at the start", body, "", 0},
+		{"text, deadline inside the library's parser", body, "", 10},
+		{"OpenMetrics, deadline in the rewrite", om, "application/openmetrics-text; version=1.0.0", 2},
+		{"OpenMetrics, deadline inside the library's parser", om, "application/openmetrics-text; version=1.0.0", rewriteChecks + 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emitted := 0
+			err := New().ParseContext(&deadlineAfter{context.Background(), tc.after}, tc.body, tc.ctype, func(normalize.Record) { emitted++ })
+			if parsing.Reason(err, "") != "timeout" || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("error %v (reason %q), want a timeout", err, parsing.Reason(err, ""))
+			}
+			if emitted != 0 {
+				t.Errorf("%d records emitted by a parse that failed", emitted)
+			}
+			// The text parser reads 4 KiB at a time and checks at each read.
+			var read, size int
+			if _, err := fmt.Sscanf(err.Error(), "parse stopped after %d of %d bytes", &read, &size); err != nil {
+				t.Fatalf("%q: %v", err.Error(), err)
+			}
+			if read > 11*4096 {
+				t.Errorf("%d of %d bytes read after %d checks: the deadline did not stop the read", read, size, tc.after)
+			}
+		})
+	}
+	// Without a deadline the same body parses.
+	n := 0
+	if err := New().ParseContext(context.Background(), body, "", func(normalize.Record) { n++ }); err != nil || n == 0 {
+		t.Fatalf("%d records, %v", n, err)
+	}
+}
+
+// TestTooManyLines: a body of more lines than MaxLines fails before any
+// parse work, with its reason.
+func TestTooManyLines(t *testing.T) {
+	body := []byte(strings.Repeat("a 1\n", MaxLines+1))
+	err := New().ParseContext(context.Background(), body, "", func(normalize.Record) { t.Fatal("record emitted") })
+	if parsing.Reason(err, "") != "too_many_lines" {
+		t.Fatalf("error %v, want too_many_lines", err)
+	}
+	comments := []byte(strings.Repeat("#\n", MaxLines))
+	if err := New().ParseContext(context.Background(), comments, "", func(normalize.Record) {}); err != nil {
+		t.Fatalf("%d lines: %v", MaxLines, err)
 	}
 }
