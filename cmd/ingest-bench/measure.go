@@ -265,7 +265,13 @@ func selfCPU() float64 {
 
 // drain waits until the server's line counter stops moving.
 func drain(s *server, want float64) (float64, error) {
-	deadline := time.Now().Add(10 * time.Second)
+	return drainFor(s, want, 10*time.Second, 10)
+}
+
+// drainFor is drain with a deadline and a patience (polls without
+// progress, 100 ms apart, each a full scrape).
+func drainFor(s *server, want float64, limit time.Duration, patience int) (float64, error) {
+	deadline := time.Now().Add(limit)
 	last, stable := -1.0, 0
 	for {
 		c, err := s.counters()
@@ -278,7 +284,7 @@ func drain(s *server, want float64) (float64, error) {
 		}
 		if v == last {
 			stable++
-			if stable >= 10 { // 1s without progress
+			if stable >= patience {
 				return v, nil
 			}
 		} else {
@@ -425,7 +431,9 @@ func series(k *serverKind, o options, res *result) error {
 		return err
 	}
 	c.Close()
-	if got, err := drain(s, lines); err != nil {
+	// Creating 100k series on a loaded machine takes a while, and every
+	// poll is a scrape of all of them: be patient.
+	if got, err := drainFor(s, lines, 2*time.Minute, 30); err != nil {
 		return err
 	} else if got < lines {
 		return fmt.Errorf("only %.0f of %.0f lines arrived over TCP", got, lines)

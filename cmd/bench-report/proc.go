@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// setProcessGroup starts cmd in a process group of its own and makes its
+// cancellation kill the whole group (go run, the harness, its servers).
+func setProcessGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+}
+
+// measureIdle starts bin (Rosetta or statsd_exporter: the same flags) with
+// its default config on free 127.0.0.1 ports, waits 10 s, and returns its
+// RSS and the context switches per second of all its threads over secs
+// seconds. It stands in for .ci/bench-idle when that is absent.
+func measureIdle(bin string, secs int) (idleResult, error) {
+	var ports [3]int
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return idleResult{}, err
+		}
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+	}
+	cmd := exec.Command(bin, fmt.Sprintf("--web.listen-address=127.0.0.1:%d", ports[0]),
+		fmt.Sprintf("--statsd.listen-udp=127.0.0.1:%d", ports[1]), fmt.Sprintf("--statsd.listen-tcp=127.0.0.1:%d", ports[2]))
+	if err := cmd.Start(); err != nil {
+		return idleResult{}, err
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", ports[0]))
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			return idleResult{}, fmt.Errorf("%s did not listen within 30s", bin)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(10 * time.Second)
+	pid := cmd.Process.Pid
+	c0, err := contextSwitches(pid)
+	if err != nil {
+		return idleResult{}, err
+	}
+	time.Sleep(time.Duration(secs) * time.Second)
+	c1, err1 := contextSwitches(pid)
+	rss, err2 := statusField(pid, "VmRSS")
+	if err := errors.Join(err1, err2); err != nil {
+		return idleResult{}, err
+	}
+	return idleResult{rssMiB: float64(rss) / 1024, wakeups: float64(c1-c0) / float64(secs)}, nil
+}
+
+// contextSwitches sums the voluntary and involuntary context switches of
+// every thread of pid.
+func contextSwitches(pid int) (int64, error) {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	if err != nil || len(tasks) == 0 {
+		return 0, fmt.Errorf("no threads of %d", pid)
+	}
+	var n int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(t + "/status")
+		if err != nil {
+			continue // the thread ended
+		}
+		for l := range strings.Lines(string(b)) {
+			if k, v, ok := strings.Cut(l, ":"); ok && (k == "voluntary_ctxt_switches" || k == "nonvoluntary_ctxt_switches") {
+				x, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				if err != nil {
+					return 0, err
+				}
+				n += x
+			}
+		}
+	}
+	return n, nil
+}
+
+// statusField is a kB field of /proc/PID/status.
+func statusField(pid int, name string) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for l := range strings.Lines(string(b)) {
+		if k, v, ok := strings.Cut(l, ":"); ok && k == name {
+			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", name, pid)
+}
