@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"slices"
 	"sort"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -18,12 +19,25 @@ const (
 	nativeSchemaMin = -4
 )
 
-// nativeBounds[s] holds, for schema s > 0, the 2^s lower bucket boundaries
-// in [0.5, 1) of one power of two: 2^(j/2^s)/2, rounded down to a float64
-// so that a value just above an irrational boundary falls in the bucket
-// above it (buckets include their upper boundary).
-var nativeBounds = func() [nativeSchemaMax + 1][]float64 {
-	var out [nativeSchemaMax + 1][]float64
+// nativeBounds()[s] holds, for schema s > 0, the 2^s lower bucket
+// boundaries in [0.5, 1) of one power of two: 2^(j/2^s)/2, rounded down
+// to a float64 so that a value just above an irrational boundary falls in
+// the bucket above it (buckets include their upper boundary). Computed on
+// first use, not at start: the 510 big.Float steps allocate 110 KB that a
+// process without native histograms never needs (issue #15).
+func nativeBounds() *[nativeSchemaMax + 1][]float64 {
+	if t := nativeBoundsTab.Load(); t != nil {
+		return t
+	}
+	// Goroutines racing here compute equal tables; any one is kept.
+	nativeBoundsTab.CompareAndSwap(nil, computeNativeBounds())
+	return nativeBoundsTab.Load()
+}
+
+var nativeBoundsTab atomic.Pointer[[nativeSchemaMax + 1][]float64]
+
+func computeNativeBounds() *[nativeSchemaMax + 1][]float64 {
+	out := new([nativeSchemaMax + 1][]float64)
 	const prec = 256
 	for s := 1; s <= nativeSchemaMax; s++ {
 		root := new(big.Float).SetPrec(prec).SetInt64(2)
@@ -43,7 +57,7 @@ var nativeBounds = func() [nativeSchemaMax + 1][]float64 {
 		out[s] = bs
 	}
 	return out
-}()
+}
 
 // pickNativeSchema returns the highest resolution whose bucket growth
 // factor does not exceed factor (client_golang's rule).
@@ -68,7 +82,7 @@ func nativeKey(v float64, s int32) int {
 	frac, exp := math.Frexp(math.Abs(v))
 	var key int
 	if s > 0 {
-		bs := nativeBounds[s]
+		bs := nativeBounds()[s]
 		key = sort.SearchFloat64s(bs, frac) + (exp-1)*len(bs)
 	} else {
 		key = exp

@@ -104,7 +104,7 @@ func TestNativeMatchesClientGolang(t *testing.T) {
 // (TestNativeMatchesClientGolang).
 func TestNativeBoundaries(t *testing.T) {
 	for s := int32(1); s <= nativeSchemaMax; s++ {
-		bs := nativeBounds[s]
+		bs := nativeBounds()[s]
 		for j, b := range bs {
 			// Exact check: b <= 2^(j/2^s)/2 < nextafter(b), i.e.
 			// (2b)^(2^s) <= 2^j < (2 next)^(2^s).

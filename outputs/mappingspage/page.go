@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -81,31 +82,35 @@ type Source func() Status
 //go:embed page.html
 var pageHTML string
 
-var page = template.Must(template.New("mappings").Funcs(template.FuncMap{
-	"ago": func(t *time.Time, now time.Time) string {
-		if t == nil || t.IsZero() {
-			return "never"
-		}
-		return now.Sub(*t).Truncate(time.Second).String() + " ago"
-	},
-	"agoT": func(t time.Time, now time.Time) string {
-		if t.IsZero() {
-			return "never"
-		}
-		return now.Sub(t).Truncate(time.Second).String() + " ago"
-	},
-	"drops": func(c map[string]float64) []string {
-		var out []string
-		for k, v := range c {
-			if v > 0 && (strings.HasPrefix(k, "dropped/") || strings.HasPrefix(k, "invalid/")) {
-				out = append(out, k+": "+strconvF(v))
+// page is parsed on the first request, not at start: most processes never
+// serve it (issue #15).
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("mappings").Funcs(template.FuncMap{
+		"ago": func(t *time.Time, now time.Time) string {
+			if t == nil || t.IsZero() {
+				return "never"
 			}
-		}
-		sort.Strings(out)
-		return out
-	},
-	"num": strconvF,
-}).Parse(pageHTML))
+			return now.Sub(*t).Truncate(time.Second).String() + " ago"
+		},
+		"agoT": func(t time.Time, now time.Time) string {
+			if t.IsZero() {
+				return "never"
+			}
+			return now.Sub(t).Truncate(time.Second).String() + " ago"
+		},
+		"drops": func(c map[string]float64) []string {
+			var out []string
+			for k, v := range c {
+				if v > 0 && (strings.HasPrefix(k, "dropped/") || strings.HasPrefix(k, "invalid/")) {
+					out = append(out, k+": "+strconvF(v))
+				}
+			}
+			sort.Strings(out)
+			return out
+		},
+		"num": strconvF,
+	}).Parse(pageHTML))
+})
 
 // Handler serves /mappings (HTML) and /api/v1/mappings (JSON) from src.
 func Handler(src Source) http.Handler {
@@ -122,7 +127,7 @@ func Handler(src Source) http.Handler {
 			st.Inputs = keep
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = page.Execute(w, st)
+		_ = page().Execute(w, st)
 	})
 	mux.HandleFunc("GET /api/v1/mappings", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
