@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -71,35 +72,36 @@ func NewPipeline(set PipelineSettings, rs *RuleSet) *Pipeline {
 		rs, _ = NewRuleSet(RuleSetConfig{})
 	}
 	p.rules.Store(rs)
-	p.cacheHits = prometheus.NewCounter(prometheus.CounterOpts{
+	f := promauto.With(set.Registerer)
+	p.cacheHits = f.NewCounter(prometheus.CounterOpts{
 		Name: "rosetta_rule_cache_hits_total",
 		Help: "Records whose match result came from the rule cache.",
 	})
-	p.cacheMisses = prometheus.NewCounter(prometheus.CounterOpts{
+	p.cacheMisses = f.NewCounter(prometheus.CounterOpts{
 		Name: "rosetta_rule_cache_misses_total",
 		Help: "Records whose match result was computed by the rules.",
 	})
-	p.unmapped = prometheus.NewCounter(prometheus.CounterOpts{
+	p.unmapped = f.NewCounter(prometheus.CounterOpts{
 		Name: "rosetta_rule_unmapped_total",
 		Help: "Records no rule matched.",
 	})
-	p.mapped = prometheus.NewCounter(prometheus.CounterOpts{
+	p.mapped = f.NewCounter(prometheus.CounterOpts{
 		Name: "rosetta_rule_samples_total",
 		Help: "Samples the rules produced and passed to the store.",
 	})
-	p.dropped = prometheus.NewCounterVec(prometheus.CounterOpts{
+	p.dropped = f.NewCounterVec(prometheus.CounterOpts{
 		Name: "rosetta_rule_dropped_total",
 		Help: "Records dropped on purpose, by reason: drop_rule (a rule with action drop), unmatched (unmatched: drop) or no_value (a reading without a number, such as a JMX String attribute, that no value template used).",
 	}, []string{"reason"})
 	p.droppedRule = p.dropped.WithLabelValues("drop_rule")
 	p.droppedNoValue = p.dropped.WithLabelValues("no_value")
 	p.droppedUnmatched = p.dropped.WithLabelValues("unmatched")
-	p.invalid = prometheus.NewCounterVec(prometheus.CounterOpts{
+	p.invalid = f.NewCounterVec(prometheus.CounterOpts{
 		Name: "rosetta_rule_invalid_total",
 		Help: "Records whose output would be invalid and was not stored, by reason.",
 	}, []string{"reason"})
 	if reg := set.Registerer; reg != nil {
-		reg.MustRegister(p.cacheHits, p.cacheMisses, p.unmapped, p.mapped, p.dropped, p.invalid, &ruleCollector{p: p})
+		reg.MustRegister(&ruleCollector{p: p})
 	}
 	return p
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
 
@@ -324,28 +325,29 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	for i := range s.shards {
 		s.shards[i].series = map[uint64]*series{}
 	}
+	f := promauto.With(cfg.Registerer)
 	s.m = storeMetrics{
-		created: prometheus.NewCounter(prometheus.CounterOpts{
+		created: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_series_created_total",
 			Help: "Series created in the store.",
 		}),
-		expired: prometheus.NewCounter(prometheus.CounterOpts{
+		expired: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_series_expired_total",
 			Help: "Series removed from the store because they were idle for longer than their TTL.",
 		}),
-		replaced: prometheus.NewCounter(prometheus.CounterOpts{
+		replaced: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_series_replaced_total",
 			Help: "Series removed from the store because their pull source no longer produced them.",
 		}),
-		conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{
+		conflicts: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_series_conflicts_total",
 			Help: "Samples dropped because their series would conflict with another family (type, generated names, reserved names, reserved labels).",
 		}, []string{"reason"}),
-		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{
+		overflow: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_series_budget_overflow_total",
 			Help: "Samples dropped because they would create a series over the global (scope=global) or per-rule (scope=rule) series budget.",
 		}, []string{"scope", "rule"}),
-		invalid: prometheus.NewCounterVec(prometheus.CounterOpts{
+		invalid: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_store_invalid_samples_total",
 			Help: "Samples the store refused because they are invalid, by reason.",
 		}, []string{"reason"}),
@@ -353,24 +355,14 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	for _, r := range []string{ReasonType, ReasonNameCollision, ReasonReservedName, ReasonReservedLabel, ReasonDuplicate} {
 		s.m.conflicts.WithLabelValues(r)
 	}
-	if cfg.Registerer != nil {
-		cs := []prometheus.Collector{
-			s.m.created, s.m.expired, s.m.replaced, s.m.conflicts, s.m.overflow, s.m.invalid,
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-				Name: "rosetta_series",
-				Help: "Series currently in the store.",
-			}, func() float64 { return float64(s.Len()) }),
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-				Name: "rosetta_series_limit",
-				Help: "The global series budget (global.series_limit); 0 means none.",
-			}, func() float64 { return float64(s.limit.Load()) }),
-		}
-		for _, c := range cs {
-			if err := cfg.Registerer.Register(c); err != nil {
-				return nil, err
-			}
-		}
-	}
+	f.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rosetta_series",
+		Help: "Series currently in the store.",
+	}, func() float64 { return float64(s.Len()) })
+	f.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rosetta_series_limit",
+		Help: "The global series budget (global.series_limit); 0 means none.",
+	}, func() float64 { return float64(s.limit.Load()) })
 	return s, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
@@ -60,20 +61,20 @@ type manager struct {
 }
 
 func newManager(logger *slog.Logger, sink normalize.Sink, reg prometheus.Registerer) *manager {
+	f := promauto.With(reg)
 	m := &manager{
 		logger:  logger,
 		sink:    sink,
 		running: map[string]*runningInput{},
-		restarts: prometheus.NewCounterVec(prometheus.CounterOpts{
+		restarts: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_input_restarts_total",
 			Help: "Times an input's driver was restarted after it failed.",
 		}, []string{"input"}),
 	}
-	m.panics = prometheus.NewCounterVec(prometheus.CounterOpts{
+	m.panics = f.NewCounterVec(prometheus.CounterOpts{
 		Name: "rosetta_input_panics_total",
 		Help: "Panics recovered in an input's driver (the input is restarted with backoff).",
 	}, []string{"input"})
-	reg.MustRegister(m.restarts, m.panics)
 	return m
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // reloadMetrics are the config reload self-metrics.
@@ -19,23 +20,23 @@ type reloadMetrics struct {
 }
 
 func newReloadMetrics(reg prometheus.Registerer) *reloadMetrics {
+	f := promauto.With(reg)
 	m := &reloadMetrics{
-		lastSuccessful: prometheus.NewGauge(prometheus.GaugeOpts{
+		lastSuccessful: f.NewGauge(prometheus.GaugeOpts{
 			Name: "rosetta_config_last_reload_successful",
 			Help: "Whether the last configuration reload attempt was successful.",
 		}),
-		lastSuccessTS: prometheus.NewGauge(prometheus.GaugeOpts{
+		lastSuccessTS: f.NewGauge(prometheus.GaugeOpts{
 			Name: "rosetta_config_last_reload_success_timestamp_seconds",
 			Help: "Timestamp of the last successful configuration reload.",
 		}),
-		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+		reloads: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_config_reloads_total",
 			Help: "Configuration reload attempts, by result.",
 		}, []string{"result"}),
 	}
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")
-	reg.MustRegister(m.lastSuccessful, m.lastSuccessTS, m.reloads)
 	return m
 }
 

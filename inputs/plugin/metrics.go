@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 )
@@ -46,38 +47,32 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	f := promauto.With(reg)
 	m := &metrics{
 		Metrics:     common,
 		PollMetrics: poll,
-		restarts: prometheus.NewCounter(prometheus.CounterOpts{
+		restarts: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_plugin_restarts_total", Help: "Times the plugin was launched again after a session ended or failed.",
 		}),
-		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+		failures: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_plugin_failures_total", Help: "Plugin sessions that failed or ended, by reason.",
 		}, []string{"reason"}),
-		gaps: prometheus.NewCounter(prometheus.CounterOpts{
+		gaps: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_plugin_gaps_total", Help: "Interruptions of a running plugin session (crash, exit, stall) that left a gap in its data.",
 		}),
-		gapSecs: prometheus.NewCounter(prometheus.CounterOpts{
+		gapSecs: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_plugin_gap_seconds_total", Help: "Time without a running plugin session after an interruption, until the next session was ready.",
 		}),
-		up: prometheus.NewGauge(prometheus.GaugeOpts{
+		up: f.NewGauge(prometheus.GaugeOpts{
 			Name: "rosetta_plugin_up", Help: "Whether a plugin session is running (1) or not (0).",
 		}),
-		startDur: prometheus.NewGauge(prometheus.GaugeOpts{
+		startDur: f.NewGauge(prometheus.GaugeOpts{
 			Name: "rosetta_plugin_start_duration_seconds", Help: "Time the last successful start took: launch, handshake, describe and configure.",
 		}),
-		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		info: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_plugin_info", Help: "The running plugin's self-description; always 1.",
 		}, []string{"plugin", "version", "mode"}),
 		reasons: map[string]string{},
-	}
-	if reg != nil {
-		for _, c := range []prometheus.Collector{m.restarts, m.failures, m.gaps, m.gapSecs, m.up, m.startDur, m.info} {
-			if err := reg.Register(c); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return m, nil
 }

@@ -86,10 +86,7 @@ func New(set inputs.Settings, cfg *Config) (*Driver, error) {
 		return nil, fmt.Errorf("statsd input %q: registering metrics: %w", set.Name, err)
 	}
 	if cfg.Relay.Address != "" {
-		d.relay, err = newRelay(cfg.Relay, set.Registerer, d.log)
-		if err != nil {
-			return nil, fmt.Errorf("statsd input %q: registering relay metrics: %w", set.Name, err)
-		}
+		d.relay = newRelay(cfg.Relay, set.Registerer, d.log)
 	}
 	return d, nil
 }

@@ -1,9 +1,8 @@
 package statsd
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 )
@@ -31,34 +30,35 @@ func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, e
 		return nil, err
 	}
 	errVec, dropVec := common.Errors, common.Dropped
-	packetVec := prometheus.NewCounterVec(prometheus.CounterOpts{
+	f := promauto.With(reg)
+	packetVec := f.NewCounterVec(prometheus.CounterOpts{
 		Name: "rosetta_statsd_packets_total", Help: "StatsD datagrams received, by transport (statsd_exporter_udp_packets_total, statsd_exporter_unixgram_packets_total).",
 	}, []string{"transport"})
 	m := &metrics{
 		records: common.Samples,
 		packets: map[string]prometheus.Counter{},
-		lines: prometheus.NewCounter(prometheus.CounterOpts{
+		lines: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_statsd_lines_total", Help: "StatsD lines received (statsd_exporter_lines_total).",
 		}),
-		samples: prometheus.NewCounter(prometheus.CounterOpts{
+		samples: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_statsd_samples_total", Help: "StatsD samples (values) parsed, before sample-rate repeats (statsd_exporter_samples_total).",
 		}),
-		tags: prometheus.NewCounter(prometheus.CounterOpts{
+		tags: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_statsd_tagged_samples_total", Help: "StatsD samples that carried tags (statsd_exporter_tags_total).",
 		}),
-		tcpConns: prometheus.NewCounter(prometheus.CounterOpts{
+		tcpConns: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_statsd_tcp_connections_total", Help: "TCP connections accepted (statsd_exporter_tcp_connections_total).",
 		}),
-		tcpOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+		tcpOpen: f.NewGauge(prometheus.GaugeOpts{
 			Name: "rosetta_statsd_tcp_open_connections", Help: "TCP connections open now.",
 		}),
-		tcpErrs: prometheus.NewCounter(prometheus.CounterOpts{
+		tcpErrs: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_statsd_tcp_connection_errors_total", Help: "TCP connections that ended with a read error (statsd_exporter_tcp_connection_errors_total).",
 		}),
-		readErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
+		readErrs: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_statsd_read_errors_total", Help: "Failed reads and accepts on the listening sockets, by transport.",
 		}, []string{"transport"}),
-		queued: prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		queued: f.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "rosetta_statsd_queued_packets", Help: "Datagrams waiting in the queue for a parse worker.",
 		}, queueLen),
 	}
@@ -73,16 +73,6 @@ func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, e
 		m.readErrs.WithLabelValues(t)
 	}
 	m.readErrs.WithLabelValues("tcp")
-	var errs []error
-	for _, c := range []prometheus.Collector{packetVec, m.lines, m.samples, m.tags,
-		m.tcpConns, m.tcpOpen, m.tcpErrs, m.readErrs, m.queued} {
-		if err := reg.Register(c); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
 	return m, nil
 }
 

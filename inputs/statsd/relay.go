@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 )
@@ -78,36 +79,28 @@ type relayMetrics struct {
 	queueFull, tooLong     prometheus.Counter
 }
 
-func newRelayMetrics(reg prometheus.Registerer, queued func() float64) (*relayMetrics, error) {
-	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
+func newRelayMetrics(reg prometheus.Registerer, queued func() float64) *relayMetrics {
+	f := promauto.With(reg)
+	dropped := f.NewCounterVec(prometheus.CounterOpts{
 		Name: "rosetta_statsd_relay_dropped_lines_total", Help: "StatsD lines not relayed, by reason: queue_full (the relay queue was full), too_long (the line does not fit in a relay packet; statsd_exporter_relay_long_lines_total).",
 	}, []string{"reason"})
 	m := &relayMetrics{
-		lines: prometheus.NewCounter(prometheus.CounterOpts{
+		lines: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_statsd_relay_lines_total", Help: "StatsD lines sent to the relay address.",
 		}),
-		packets: prometheus.NewCounter(prometheus.CounterOpts{
+		packets: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_statsd_relay_packets_total", Help: "UDP packets sent to the relay address (statsd_exporter_relay_packets_total).",
 		}),
-		failed: prometheus.NewCounter(prometheus.CounterOpts{
+		failed: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_statsd_relay_failed_lines_total", Help: "StatsD lines in relay packets that could not be sent (address not resolved, send error).",
 		}),
 		queueFull: dropped.WithLabelValues(relayDropQueueFull),
 		tooLong:   dropped.WithLabelValues(relayDropTooLong),
 	}
-	queuedGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	f.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "rosetta_statsd_relay_queued_lines", Help: "StatsD lines waiting to be relayed.",
 	}, queued)
-	var errs []error
-	for _, c := range []prometheus.Collector{m.lines, m.packets, m.failed, dropped, queuedGauge} {
-		if err := reg.Register(c); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return m
 }
 
 // relayBatch is lines of one parser, each ending in "\n", on their way to
@@ -133,15 +126,11 @@ type relay struct {
 	pool   sync.Pool
 }
 
-func newRelay(cfg RelayConfig, reg prometheus.Registerer, log *slog.Logger) (*relay, error) {
+func newRelay(cfg RelayConfig, reg prometheus.Registerer, log *slog.Logger) *relay {
 	r := &relay{cfg: cfg, log: log, queue: make(chan *relayBatch, cfg.QueueSize)}
 	r.pool.New = func() any { return &relayBatch{b: make([]byte, 0, 2048)} }
-	var err error
-	r.m, err = newRelayMetrics(reg, func() float64 { return float64(r.queued.Load()) })
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
+	r.m = newRelayMetrics(reg, func() float64 { return float64(r.queued.Load()) })
+	return r
 }
 
 // enqueue hands a batch to the sender, or drops it when the queue holds

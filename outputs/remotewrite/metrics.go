@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // metrics are the remote write self-metrics, one set for all endpoints,
@@ -31,42 +32,42 @@ const (
 )
 
 func newMetrics(reg prometheus.Registerer) *metrics {
+	f := promauto.With(reg)
 	m := &metrics{
-		samples: prometheus.NewCounterVec(prometheus.CounterOpts{
+		samples: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_remote_write_samples_total",
 			Help: "Samples (a native histogram counts as one) by what became of them: sent, dropped from a full queue, failed (refused or unsent at stop), retried.",
 		}, []string{"remote", "outcome"}),
-		queueLength: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		queueLength: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_remote_write_queue_length",
 			Help: "Samples waiting to be sent.",
 		}, []string{"remote"}),
-		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		lastSuccess: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_remote_write_last_success_timestamp_seconds",
 			Help: "When a request was last accepted by the receiver.",
 		}, []string{"remote"}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+		requests: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_remote_write_requests_total",
 			Help: "HTTP requests to the receiver by status code (\"error\": no response).",
 		}, []string{"remote", "code"}),
-		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+		retries: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_remote_write_retries_total",
 			Help: "Requests retried after a network error, a 5xx or a 429.",
 		}, []string{"remote"}),
-		backoff: prometheus.NewCounterVec(prometheus.CounterOpts{
+		backoff: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_remote_write_backoff_seconds_total",
 			Help: "Time senders waited between a failed request and its retry (backoff plus the receiver's Retry-After).",
 		}, []string{"remote"}),
-		series: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		series: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_remote_write_snapshot_series",
 			Help: "Samples in the last snapshot of the store (stale markers included).",
 		}, []string{"remote"}),
-		snapshot: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		snapshot: f.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "rosetta_remote_write_snapshot_duration_seconds",
 			Help:    "Time to gather and queue one snapshot.",
 			Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"remote"}),
 	}
-	reg.MustRegister(m.samples, m.queueLength, m.lastSuccess, m.requests, m.retries, m.backoff, m.series, m.snapshot)
 	return m
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"gomodules.xyz/jsonpatch/v2"
 )
 
@@ -39,14 +40,13 @@ const (
 
 // NewHandler returns a Handler; its self-metrics are registered with reg.
 func NewHandler(o Options, logger *slog.Logger, reg prometheus.Registerer) *Handler {
-	h := &Handler{opts: o, logger: logger, requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+	h := &Handler{opts: o, logger: logger, requests: promauto.With(reg).NewCounterVec(prometheus.CounterOpts{
 		Name: "rosetta_inject_reviews_total",
 		Help: "Admission reviews answered, by result: injected, skipped (not asked or injected already), refused (asked, cannot be: the reason is logged), invalid.",
 	}, []string{"result"})}
 	for _, r := range []string{resultInjected, resultSkipped, resultRefused, resultInvalid} {
 		h.requests.WithLabelValues(r)
 	}
-	reg.MustRegister(h.requests)
 	return h
 }
 
