@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,61 +13,6 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
-
-// relayReceiver is a UDP socket on 127.0.0.1 that keeps every datagram a
-// relay sends it.
-type relayReceiver struct {
-	conn *net.UDPConn
-	pkts chan []byte
-	got  [][]byte
-}
-
-func newRelayReceiver(t *testing.T) *relayReceiver {
-	t.Helper()
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.SetReadBuffer(4 << 20)
-	r := &relayReceiver{conn: conn, pkts: make(chan []byte, 10000)}
-	go func() {
-		buf := make([]byte, 65536)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				close(r.pkts)
-				return
-			}
-			r.pkts <- bytes.Clone(buf[:n])
-		}
-	}()
-	t.Cleanup(func() { conn.Close() })
-	return r
-}
-
-// lines returns the lines received so far, after taking what arrived.
-func (r *relayReceiver) lines() []string {
-	for {
-		select {
-		case p, ok := <-r.pkts:
-			if !ok {
-				return r.split()
-			}
-			r.got = append(r.got, p)
-			continue
-		default:
-		}
-		return r.split()
-	}
-}
-
-func (r *relayReceiver) split() []string {
-	var out []string
-	for _, p := range r.got {
-		out = append(out, strings.Split(strings.TrimSuffix(string(p), "\n"), "\n")...)
-	}
-	return out
-}
 
 // TestStatsdExporterRelayDifferential runs the real statsd_exporter with
 // --statsd.relay.address and Rosetta with the same flags on the same
@@ -101,20 +45,20 @@ func TestStatsdExporterRelayDifferential(t *testing.T) {
 
 	type side struct {
 		name, bin, statsd, web string
-		recv                   *relayReceiver
+		recv                   *testutil.UDPReceiver
 	}
 	sides := []*side{
 		{name: "statsd_exporter", bin: buildStatsdExporter(t)},
 		{name: "rosetta", bin: buildRosetta(t)},
 	}
 	for _, s := range sides {
-		s.statsd, s.web, s.recv = testutil.FreeAddr(t), testutil.FreeAddr(t), newRelayReceiver(t)
+		s.statsd, s.web, s.recv = testutil.FreeAddr(t), testutil.FreeAddr(t), testutil.NewUDPReceiver(t)
 		startProcess(t, s.bin,
 			"--statsd.mapping-config="+mapping,
 			"--statsd.listen-udp=",
 			"--statsd.listen-tcp="+s.statsd,
 			"--web.listen-address="+s.web,
-			"--statsd.relay.address="+s.recv.conn.LocalAddr().String(),
+			"--statsd.relay.address="+s.recv.Addr(),
 			"--statsd.relay.packet-length=512",
 		)
 	}
@@ -129,7 +73,7 @@ func TestStatsdExporterRelayDifferential(t *testing.T) {
 	testutil.Poll(20*time.Second, func() bool {
 		done := true
 		for _, s := range sides {
-			got[s.name] = s.recv.lines()
+			got[s.name] = s.recv.Lines()
 			if len(got[s.name]) < want[s.name] {
 				done = false
 			}
@@ -137,7 +81,7 @@ func TestStatsdExporterRelayDifferential(t *testing.T) {
 		return done
 	})
 	for _, s := range sides {
-		for _, p := range s.recv.got {
+		for _, p := range s.recv.Packets() {
 			if len(p) > 512 {
 				t.Errorf("%s sent a packet of %d bytes, over --statsd.relay.packet-length=512", s.name, len(p))
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.yaml.in/yaml/v3"
 
+	rtestutil "github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -77,10 +78,7 @@ func TestRelayWhichLines(t *testing.T) {
 func testRelay(t *testing.T, cfg RelayConfig) (*relay, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	r, err := newRelay(cfg, reg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRelay(cfg, reg, slog.New(slog.DiscardHandler))
 	return r, reg
 }
 
@@ -102,67 +100,15 @@ func TestRelayQueueFull(t *testing.T) {
 	}
 }
 
-// udpReceiver collects the datagrams sent to a 127.0.0.1 socket.
-type udpReceiver struct {
-	conn *net.UDPConn
-	pkts chan []byte
-}
-
-func newUDPReceiver(t testing.TB) *udpReceiver {
-	t.Helper()
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := conn.SetReadBuffer(4 << 20); err != nil {
-		t.Logf("read buffer: %v", err)
-	}
-	r := &udpReceiver{conn: conn, pkts: make(chan []byte, 100000)}
-	go func() {
-		buf := make([]byte, 70000)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				close(r.pkts)
-				return
-			}
-			r.pkts <- bytes.Clone(buf[:n])
-		}
-	}()
-	t.Cleanup(func() { conn.Close() })
-	return r
-}
-
-func (r *udpReceiver) addr() string { return r.conn.LocalAddr().String() }
-
-// collect returns the packets received until they hold n lines, or fails
-// after timeout.
-func (r *udpReceiver) collect(t testing.TB, n int, timeout time.Duration) [][]byte {
-	t.Helper()
-	var pkts [][]byte
-	lines := 0
-	deadline := time.After(timeout)
-	for lines < n {
-		select {
-		case p := <-r.pkts:
-			pkts = append(pkts, p)
-			lines += bytes.Count(p, []byte("\n"))
-		case <-deadline:
-			t.Fatalf("received %d lines in %d packets, want %d lines:\n%s", lines, len(pkts), n, bytes.Join(pkts, nil))
-		}
-	}
-	return pkts
-}
-
 // TestRelayToUDPReceiver runs the input with a relay to a real UDP socket
 // on 127.0.0.1 and sends good and bad lines over UDP, TCP and unixgram:
 // the receiver gets every non-empty line that fits a packet, as sent, in packets no longer
 // than packet_length, and the self-metrics count them.
 func TestRelayToUDPReceiver(t *testing.T) {
-	recv := newUDPReceiver(t)
+	recv := rtestutil.NewUDPReceiver(t)
 	cfg := loopbackConfig()
 	cfg.ListenUnixgram = filepath.Join(t.TempDir(), "statsd.sock")
-	cfg.Relay = RelayConfig{Address: recv.addr(), PacketLength: 64, QueueSize: 1000, FlushInterval: 20 * time.Millisecond}
+	cfg.Relay = RelayConfig{Address: recv.Addr(), PacketLength: 64, QueueSize: 1000, FlushInterval: 20 * time.Millisecond}
 	r := start(t, cfg, newFakeAppender())
 
 	var want []string
@@ -203,7 +149,7 @@ func TestRelayToUDPReceiver(t *testing.T) {
 	}
 	tc.Close()
 
-	pkts := recv.collect(t, len(want), 10*time.Second)
+	pkts := recv.Collect(t, len(want), 10*time.Second)
 	var got []string
 	for _, p := range pkts {
 		if len(p) > 64 {
@@ -250,8 +196,8 @@ rosetta_statsd_relay_packets_total %d
 // Packets are packed as statsd_exporter packs them: up to packet_length
 // bytes, a line that would overflow starting the next packet.
 func TestRelayPacking(t *testing.T) {
-	recv := newUDPReceiver(t)
-	r, _ := testRelay(t, RelayConfig{Address: recv.addr(), PacketLength: 20, QueueSize: 100, FlushInterval: time.Hour})
+	recv := rtestutil.NewUDPReceiver(t)
+	r, _ := testRelay(t, RelayConfig{Address: recv.Addr(), PacketLength: 20, QueueSize: 100, FlushInterval: time.Hour})
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() { r.run(stop); close(done) }()
@@ -262,7 +208,7 @@ func TestRelayPacking(t *testing.T) {
 	rb.flush()
 	close(stop) // sends what is queued, then the partial packet
 	<-done
-	pkts := recv.collect(t, 7, 5*time.Second)
+	pkts := recv.Collect(t, 7, 5*time.Second)
 	var got []string
 	for _, p := range pkts {
 		got = append(got, string(p))
@@ -344,11 +290,8 @@ func BenchmarkParsePacketRelay(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer recv.Close()
-	r, err := newRelay(RelayConfig{Address: recv.LocalAddr().String(), PacketLength: 1400, QueueSize: 10000, FlushInterval: time.Second},
+	r := newRelay(RelayConfig{Address: recv.LocalAddr().String(), PacketLength: 1400, QueueSize: 10000, FlushInterval: time.Second},
 		prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() { r.run(stop); close(done) }()
 	pkt := []byte(benchPacket)

@@ -1,10 +1,13 @@
 package testutil
 
 import (
+	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -74,4 +77,54 @@ func TestWaitHTTP(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, func() { close(ready) })
 	WaitHTTP(t, srv.URL, 10*time.Second, nil)
 	WaitTCP(t, srv.Listener.Addr().String(), 10*time.Second)
+}
+
+// The certificate serves TLS on 127.0.0.1 to a client trusting only the
+// returned pool, and is accepted as a client certificate by a server
+// trusting it.
+func TestSelfSigned(t *testing.T) {
+	certFile, keyFile, pool := SelfSigned(t, t.TempDir(), "c.pem", "k.pem", "example.test")
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TLS.PeerCertificates) != 1 {
+			http.Error(w, "want one client certificate", http.StatusForbidden)
+		}
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}
+	srv.StartTLS()
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}}
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(resp.Body)
+		t.Errorf("%s: %s", resp.Status, body)
+	}
+}
+
+// Datagrams sent to the receiver come back as packets and lines.
+func TestUDPReceiver(t *testing.T) {
+	r := NewUDPReceiver(t)
+	c, err := net.Dial("udp", r.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, p := range []string{"a:1|c\nb:2|g\n", "c:3|ms\n"} {
+		if _, err := c.Write([]byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pkts := r.Collect(t, 3, 10*time.Second); len(pkts) != 2 {
+		t.Errorf("Collect: %d packets, want 2", len(pkts))
+	}
+	if got := strings.Join(r.Lines(), " "); got != "a:1|c b:2|g c:3|ms" {
+		t.Errorf("Lines() = %q", got)
+	}
 }
