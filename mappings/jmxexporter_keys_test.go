@@ -9,13 +9,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rosetta-adapter/rosetta/inputs/jmx"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 // mapJMX runs bean readings through a jmx_exporter config's rules and
 // returns one line per record: "name{labels} value type", or what
 // happened to it.
-func mapJMX(t *testing.T, config string, beans map[string][]jmx.Attribute) []string {
+func mapJMX(t *testing.T, config string, beans map[string][]mbean.Attribute) []string {
 	t.Helper()
 	cfg, err := TranslateFile("jmx.yml", []byte(config), "")
 	if err != nil {
@@ -28,7 +29,7 @@ func mapJMX(t *testing.T, config string, beans map[string][]jmx.Attribute) []str
 	x := &jmx.Exporter{LowercaseOutputName: cfg.LowercaseOutputName, LowercaseOutputLabelNames: cfg.LowercaseOutputLabelNames, Strings: true}
 	var recs []normalize.Record
 	for name, attrs := range beans {
-		b, err := jmx.ParseBeanName(name)
+		b, err := mbean.ParseBeanName(name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,22 +47,22 @@ func mapJMX(t *testing.T, config string, beans map[string][]jmx.Attribute) []str
 	return got
 }
 
-func num(v float64) jmx.Number {
-	return jmx.Number{Float: v, Text: strconv.FormatFloat(v, 'f', -1, 64)}
+func num(v float64) mbean.Number {
+	return mbean.Number{Float: v, Text: strconv.FormatFloat(v, 'f', -1, 64)}
 }
 
 // Every rule key and rule-set key jmx_exporter reads, with its semantics
 // (JmxCollector.loadConfig and Receiver.recordBean).
 func TestJMXExporterKeySemantics(t *testing.T) {
-	bean := map[string][]jmx.Attribute{
+	bean := map[string][]mbean.Attribute{
 		"com.example:type=Pool,name=main,scope=db": {
 			{Name: "ActiveCount", Value: num(3)},
 			{Name: "RequestsTotal", Value: num(40)},
 			{Name: "State", Value: "RUNNING"},
 		},
 	}
-	flags := map[string][]jmx.Attribute{"com.example:type=Pool,name=main,scope=db": append(bean["com.example:type=Pool,name=main,scope=db"],
-		jmx.Attribute{Name: "Enabled", Value: true}, jmx.Attribute{Name: "Ready", Value: false})}
+	flags := map[string][]mbean.Attribute{"com.example:type=Pool,name=main,scope=db": append(bean["com.example:type=Pool,name=main,scope=db"],
+		mbean.Attribute{Name: "Enabled", Value: true}, mbean.Attribute{Name: "Ready", Value: false})}
 	tests := []struct {
 		name, config string
 		want         []string
@@ -313,7 +314,7 @@ func TestJMXExporterConstructs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := mapJMX(t, string(data), map[string][]jmx.Attribute{
+	got := mapJMX(t, string(data), map[string][]mbean.Attribute{
 		"shop.app:type=DB,keyspace=users,zone=eu,name=Reads": {{Name: "Value", Value: num(3)}},
 		"shop.app:type=DB,zone=eu,name=Writes":               {{Name: "Value", Value: num(4)}},
 		"shop.app:type=DB,name=Open":                         {{Name: "Value", Value: num(5)}},

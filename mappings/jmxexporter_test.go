@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rosetta-adapter/rosetta/inputs/jmx"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -57,17 +58,17 @@ func TestTranslateJMXExporter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := jmx.ParseBeanName("com.example:type=Types,name=all")
-	st, _ := jmx.ParseBeanName(`com.example:type=Stats,zone=eu,app="my app"`)
+	b, _ := mbean.ParseBeanName("com.example:type=Types,name=all")
+	st, _ := mbean.ParseBeanName(`com.example:type=Stats,zone=eu,app="my app"`)
 	x := &jmx.Exporter{}
-	recs := x.Bean(nil, &b, map[string]string{"Count": "the count"}, []jmx.Attribute{
-		{Name: "Count", Value: jmx.Number{Float: 42, Text: "42"}},
-		{Name: "Latency", Value: &jmx.Composite{Keys: []string{"count", "p50"}, Items: map[string]any{
-			"count": jmx.Number{Float: 7, Text: "7"}, "p50": jmx.Number{Float: 1.5, Text: "1.5"}}}},
-		{Name: "DoubleValue", Value: jmx.Number{Float: 2.5, Text: "2.5"}},
-		{Name: "Unmatched", Value: jmx.Number{Float: 1, Text: "1"}},
+	recs := x.Bean(nil, &b, map[string]string{"Count": "the count"}, []mbean.Attribute{
+		{Name: "Count", Value: mbean.Number{Float: 42, Text: "42"}},
+		{Name: "Latency", Value: &mbean.Composite{Keys: []string{"count", "p50"}, Items: map[string]any{
+			"count": mbean.Number{Float: 7, Text: "7"}, "p50": mbean.Number{Float: 1.5, Text: "1.5"}}}},
+		{Name: "DoubleValue", Value: mbean.Number{Float: 2.5, Text: "2.5"}},
+		{Name: "Unmatched", Value: mbean.Number{Float: 1, Text: "1"}},
 	})
-	recs = x.Bean(recs, &st, nil, []jmx.Attribute{{Name: "Uptime", Value: jmx.Number{Float: 3600, Text: "3600"}}})
+	recs = x.Bean(recs, &st, nil, []mbean.Attribute{{Name: "Uptime", Value: mbean.Number{Float: 3600, Text: "3600"}}})
 	var got []string
 	for _, rec := range recs {
 		s, out, reason := rs.Map(rec)
@@ -209,24 +210,24 @@ rules:
 		t.Fatal(err)
 	}
 	x := &jmx.Exporter{Strings: true}
-	mem, _ := jmx.ParseBeanName("java.lang:type=Memory")
-	rt, _ := jmx.ParseBeanName("java.lang:type=Runtime")
-	th, _ := jmx.ParseBeanName("java.lang:type=Threading")
-	usage := func(used float64) *jmx.Composite {
-		return &jmx.Composite{Keys: []string{"used"}, Items: map[string]any{"used": jmx.Number{Float: used, Text: strconv.FormatFloat(used, 'f', -1, 64)}}}
+	mem, _ := mbean.ParseBeanName("java.lang:type=Memory")
+	rt, _ := mbean.ParseBeanName("java.lang:type=Runtime")
+	th, _ := mbean.ParseBeanName("java.lang:type=Threading")
+	usage := func(used float64) *mbean.Composite {
+		return &mbean.Composite{Keys: []string{"used"}, Items: map[string]any{"used": mbean.Number{Float: used, Text: strconv.FormatFloat(used, 'f', -1, 64)}}}
 	}
-	recs := x.Bean(nil, &mem, nil, []jmx.Attribute{
+	recs := x.Bean(nil, &mem, nil, []mbean.Attribute{
 		{Name: "HeapMemoryUsage", Value: usage(100)},
 		{Name: "NonHeapMemoryUsage", Value: usage(50)},
 	})
-	recs = x.Bean(recs, &rt, nil, []jmx.Attribute{
+	recs = x.Bean(recs, &rt, nil, []mbean.Attribute{
 		{Name: "VmVersion", Value: "17.0.9+9"},
 		{Name: "VmVendor", Value: "Debian"},
-		{Name: "Uptime", Value: jmx.Number{Float: 5, Text: "5"}},
+		{Name: "Uptime", Value: mbean.Number{Float: 5, Text: "5"}},
 	})
-	recs = x.Bean(recs, &th, nil, []jmx.Attribute{
-		{Name: "ThreadCount", Value: jmx.Number{Float: 12, Text: "12"}},
-		{Name: "PeakThreadCount", Value: jmx.Number{Float: 14, Text: "14"}},
+	recs = x.Bean(recs, &th, nil, []mbean.Attribute{
+		{Name: "ThreadCount", Value: mbean.Number{Float: 12, Text: "12"}},
+		{Name: "PeakThreadCount", Value: mbean.Number{Float: 14, Text: "14"}},
 	})
 	var got []string
 	for _, rec := range recs {

@@ -1,7 +1,6 @@
 package jmx
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -9,80 +8,15 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
-// Prop is one key property of an ObjectName.
-type Prop struct {
-	Key, Value string
-}
-
-// BeanName is a parsed ObjectName with its key properties in registration
-// order, as jmx_exporter's JmxMBeanPropertyCache keeps them.
-type BeanName struct {
-	Name   string // the full name as the server sent it
-	Domain string
-	Props  []Prop
-}
-
-// ParseBeanName splits an ObjectName string into its domain and its key
-// properties, keeping their order and any quotes around values.
-func ParseBeanName(s string) (BeanName, error) {
-	domain, rest, ok := strings.Cut(s, ":")
-	if !ok {
-		return BeanName{}, errors.New("object name " + quote(s) + " has no ':'")
-	}
-	b := BeanName{Name: s, Domain: domain}
-	for rest != "" {
-		k, v, ok := strings.Cut(rest, "=")
-		if !ok || k == "" {
-			return BeanName{}, errors.New("object name " + quote(s) + ": bad key property list")
-		}
-		rest = v
-		var val string
-		if strings.HasPrefix(rest, `"`) {
-			i := 1
-			for i < len(rest) && rest[i] != '"' {
-				if rest[i] == '\\' {
-					i++
-				}
-				i++
-			}
-			if i >= len(rest) {
-				return BeanName{}, errors.New("object name " + quote(s) + ": unterminated quoted value")
-			}
-			val, rest = rest[:i+1], rest[i+1:]
-		} else {
-			i := strings.IndexByte(rest, ',')
-			if i < 0 {
-				i = len(rest)
-			}
-			val, rest = rest[:i], rest[i:]
-		}
-		b.Props = append(b.Props, Prop{Key: k, Value: val})
-		if rest != "" {
-			if rest[0] != ',' {
-				return BeanName{}, errors.New("object name " + quote(s) + ": expected ',' after a value")
-			}
-			rest = rest[1:]
-			if rest == "" {
-				return BeanName{}, errors.New("object name " + quote(s) + ": trailing ','")
-			}
-		}
-	}
-	if len(b.Props) == 0 {
-		return BeanName{}, errors.New("object name " + quote(s) + " has no key properties")
-	}
-	return b, nil
-}
-
 var nan = math.NaN()
-
-func quote(s string) string { return `"` + s + `"` }
 
 // prop returns the value of key, and "null" (Java's String.valueOf(null))
 // when it is absent.
-func propOr(props []Prop, key string) string {
+func propOr(props []mbean.Prop, key string) string {
 	for _, p := range props {
 		if p.Key == key {
 			return p.Value
@@ -133,13 +67,13 @@ func skipBean(bean string) bool {
 
 // Bean appends the records of one bean's attributes to out. descr maps
 // attribute names to their MBeanAttributeInfo descriptions.
-func (x *Exporter) Bean(out []normalize.Record, b *BeanName, descr map[string]string, attrs []Attribute) []normalize.Record {
+func (x *Exporter) Bean(out []normalize.Record, b *mbean.BeanName, descr map[string]string, attrs []mbean.Attribute) []normalize.Record {
 	return x.bean(out, b, func(_ int, a string) string { return descr[a] }, attrs)
 }
 
 // bean is Bean with the descriptions from a function of the attribute's
 // index in attrs and its name.
-func (x *Exporter) bean(out []normalize.Record, b *BeanName, descr func(int, string) string, attrs []Attribute) []normalize.Record {
+func (x *Exporter) bean(out []normalize.Record, b *mbean.BeanName, descr func(int, string) string, attrs []mbean.Attribute) []normalize.Record {
 	start := len(out)
 	c := x.customizer(b)
 	var extra normalize.Labels
@@ -151,7 +85,7 @@ func (x *Exporter) bean(out []normalize.Record, b *BeanName, descr func(int, str
 					if x.LowercaseOutputLabelNames {
 						ln = strings.ToLower(ln)
 					}
-					extra = append(extra, normalize.Label{Name: ln, Value: javaString(a.Value)})
+					extra = append(extra, normalize.Label{Name: ln, Value: mbean.JavaString(a.Value)})
 					break
 				}
 			}
@@ -179,7 +113,7 @@ func (x *Exporter) bean(out []normalize.Record, b *BeanName, descr func(int, str
 	// big value must not each get a budget of their own.
 	bw := newWalk(len(out))
 	bw.limit = len(out) + MaxRecordsPerBean
-	bw.visits = 4 * maxConvertNodes
+	bw.visits = 4 * mbean.MaxConvertNodes
 	for i, a := range attrs {
 		if skipAttribute(b.Name, a.Name) {
 			continue
@@ -192,9 +126,9 @@ func (x *Exporter) bean(out []normalize.Record, b *BeanName, descr func(int, str
 		// left, so one huge attribute does not starve the others.
 		w := bw
 		w.limit = min(bw.limit, len(out)+MaxRecordsPerAttribute)
-		w.visits = min(bw.visits, maxConvertNodes)
+		w.visits = min(bw.visits, mbean.MaxConvertNodes)
 		out = x.value(out, &w, b, b.Props, nil, a.Name, descr(i, a.Name), a.Value, 0)
-		bw.visits -= min(bw.visits, maxConvertNodes) - w.visits
+		bw.visits -= min(bw.visits, mbean.MaxConvertNodes) - w.visits
 		bw.bytes = w.bytes
 		if w.exhausted(len(out)) {
 			x.truncated.Add(1)
@@ -225,33 +159,33 @@ type walk struct {
 }
 
 func newWalk(start int) walk {
-	return walk{limit: start + MaxRecordsPerAttribute, visits: maxConvertNodes, bytes: maxRecordBytesPerBean}
+	return walk{limit: start + MaxRecordsPerAttribute, visits: mbean.MaxConvertNodes, bytes: maxRecordBytesPerBean}
 }
 
 // exhausted reports whether the walk has stopped (or must stop) with out
 // at length n.
 func (w *walk) exhausted(n int) bool { return n >= w.limit || w.visits < 0 || w.bytes < 0 }
 
-func (x *Exporter) value(out []normalize.Record, w *walk, b *BeanName, props []Prop, attrKeys []string, attrName, descr string, v any, depth int) []normalize.Record {
+func (x *Exporter) value(out []normalize.Record, w *walk, b *mbean.BeanName, props []mbean.Prop, attrKeys []string, attrName, descr string, v any, depth int) []normalize.Record {
 	w.visits--
-	if depth > maxConvertDepth || w.exhausted(len(out)) {
+	if depth > mbean.MaxConvertDepth || w.exhausted(len(out)) {
 		return out
 	}
 	switch val := v.(type) {
 	case nil:
-	case Number, bool, string:
+	case mbean.Number, bool, string:
 		out = x.record(out, w, b, props, attrKeys, attrName, descr, val)
-	case Date:
+	case mbean.Date:
 		out = x.record(out, w, b, props, attrKeys, attrName, descr,
-			Number{Class: "java.lang.Double", Float: float64(val.Millis) / 1000.0, Text: javaString(val)})
-	case EnumValue:
+			mbean.Number{Class: "java.lang.Double", Float: float64(val.Millis) / 1000.0, Text: mbean.JavaString(val)})
+	case mbean.EnumValue:
 		out = x.record(out, w, b, props, attrKeys, attrName, descr, val.Name)
-	case *Composite:
+	case *mbean.Composite:
 		keys := append(attrKeys[:len(attrKeys):len(attrKeys)], attrName)
 		for _, k := range val.Keys {
 			out = x.value(out, w, b, props, keys, k, val.Description, val.Items[k], depth+1)
 		}
-	case *Tabular:
+	case *mbean.Tabular:
 		ext := append(attrKeys[:len(attrKeys):len(attrKeys)], attrName)
 		var valueKeys []string
 		for _, k := range val.RowKeys {
@@ -276,12 +210,12 @@ func (x *Exporter) value(out []normalize.Record, w *walk, b *BeanName, props []P
 				for hasProp(l2s, idx) {
 					idx += "_"
 				}
-				if ck, ok := obj.(*Composite); ok {
+				if ck, ok := obj.(*mbean.Composite); ok {
 					for _, sub := range ck.Keys {
-						l2s = putProp(l2s, idx+"_"+sub, javaString(ck.Items[sub]))
+						l2s = putProp(l2s, idx+"_"+sub, mbean.JavaString(ck.Items[sub]))
 					}
 				} else {
-					l2s = putProp(l2s, idx, javaString(obj))
+					l2s = putProp(l2s, idx, mbean.JavaString(obj))
 				}
 			}
 			for _, vk := range valueKeys {
@@ -297,7 +231,7 @@ func (x *Exporter) value(out []normalize.Record, w *walk, b *BeanName, props []P
 	return out
 }
 
-func hasProp(ps []Prop, k string) bool {
+func hasProp(ps []mbean.Prop, k string) bool {
 	for _, p := range ps {
 		if p.Key == k {
 			return true
@@ -307,23 +241,23 @@ func hasProp(ps []Prop, k string) bool {
 }
 
 // putProp is LinkedHashMap.put: replace in place or append.
-func putProp(ps []Prop, k, v string) []Prop {
+func putProp(ps []mbean.Prop, k, v string) []mbean.Prop {
 	for i := range ps {
 		if ps[i].Key == k {
 			ps[i].Value = v
 			return ps
 		}
 	}
-	return append(ps, Prop{Key: k, Value: v})
+	return append(ps, mbean.Prop{Key: k, Value: v})
 }
 
-func (x *Exporter) record(out []normalize.Record, w *walk, b *BeanName, props []Prop, attrKeys []string, attrName, descr string, v any) []normalize.Record {
+func (x *Exporter) record(out []normalize.Record, w *walk, b *mbean.BeanName, props []mbean.Prop, attrKeys []string, attrName, descr string, v any) []normalize.Record {
 	var (
 		value            float64
 		noValue, boolean bool
 	)
 	switch val := v.(type) {
-	case Number:
+	case mbean.Number:
 		value = val.Float
 	case bool:
 		boolean = true
@@ -336,7 +270,7 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *BeanName, props []
 		}
 		value, noValue = nan, true
 	}
-	vs := javaString(v)
+	vs := mbean.JavaString(v)
 	// The record's own text: its match string and help.
 	size := 2*len(b.Domain) + len(vs) + len(descr) + 2*len(attrName) + 64
 	for _, p := range props {
@@ -421,7 +355,7 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *BeanName, props []
 }
 
 // customizer returns the first metric customizer whose filter matches b.
-func (x *Exporter) customizer(b *BeanName) *MetricCustomizer {
+func (x *Exporter) customizer(b *mbean.BeanName) *MetricCustomizer {
 	for i := range x.Customizers {
 		c := &x.Customizers[i]
 		if c.MBeanFilter.Domain != b.Domain {
@@ -450,9 +384,9 @@ func (x *Exporter) customizer(b *BeanName) *MetricCustomizer {
 func extraValue(v any) any {
 	switch v := v.(type) {
 	case int:
-		return Number{Float: float64(v), Text: strconv.Itoa(v)}
+		return mbean.Number{Float: float64(v), Text: strconv.Itoa(v)}
 	case float64:
-		return Number{Float: v, Text: javaFloat(v, 64)}
+		return mbean.Number{Float: v, Text: mbean.JavaFloat(v, 64)}
 	case bool, string:
 		return v
 	}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"math/big"
 	"os"
 	"sort"
 	"strings"
@@ -13,107 +12,42 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-func TestParseBeanName(t *testing.T) {
-	tests := []struct {
-		in    string
-		want  BeanName
-		error bool
-	}{
-		{in: "java.lang:type=Memory", want: BeanName{Domain: "java.lang", Props: []Prop{{"type", "Memory"}}}},
-		{in: "java.lang:name=G1 Old Gen,type=MemoryPool", want: BeanName{Domain: "java.lang", Props: []Prop{{"name", "G1 Old Gen"}, {"type", "MemoryPool"}}}},
-		{in: `com.example:type=Stats,zone=eu,app="my app"`, want: BeanName{Domain: "com.example", Props: []Prop{{"type", "Stats"}, {"zone", "eu"}, {"app", `"my app"`}}}},
-		{in: `d:k="a,b=\"c\"",x=`, want: BeanName{Domain: "d", Props: []Prop{{"k", `"a,b=\"c\""`}, {"x", ""}}}},
-		{in: "nodomain", error: true},
-		{in: "d:", error: true},
-		{in: `d:k="open`, error: true},
-	}
-	for _, tc := range tests {
-		got, err := ParseBeanName(tc.in)
-		if tc.error {
-			if err == nil {
-				t.Errorf("%q: no error", tc.in)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%q: %v", tc.in, err)
-			continue
-		}
-		tc.want.Name = tc.in
-		if diff := cmp.Diff(tc.want, got); diff != "" {
-			t.Errorf("%q (-want +got):\n%s", tc.in, diff)
-		}
-	}
-}
-
-func TestJavaFloat(t *testing.T) {
-	tests := []struct {
-		f    float64
-		bits int
-		want string
-	}{
-		{1, 64, "1.0"}, {1.7e9, 64, "1.7E9"}, {1e-4, 64, "1.0E-4"}, {0.001, 64, "0.001"},
-		{1234567.0, 64, "1234567.0"}, {1e7, 64, "1.0E7"}, {-2.5, 64, "-2.5"},
-		{math.NaN(), 64, "NaN"}, {math.Inf(-1), 64, "-Infinity"}, {0, 64, "0.0"},
-		{float64(float32(0.1)), 32, "0.1"}, {1.700000000123e9, 64, "1.700000000123E9"},
-	}
-	for _, tc := range tests {
-		if got := javaFloat(tc.f, tc.bits); got != tc.want {
-			t.Errorf("javaFloat(%v, %d) = %q, want %q", tc.f, tc.bits, got, tc.want)
-		}
-	}
-}
-
-func TestBigDecimal(t *testing.T) {
-	tests := []struct {
-		unscaled string
-		scale    int32
-		want     string
-	}{
-		{"123456789", 4, "12345.6789"}, {"123", 9, "1.23E-7"}, {"123", 0, "123"},
-		{"123", -2, "1.23E+4"}, {"-5", 1, "-0.5"}, {"1", 6, "0.000001"}, {"1", 7, "1E-7"},
-	}
-	for _, tc := range tests {
-		u, _ := new(big.Int).SetString(tc.unscaled, 10)
-		if got := bigDecimal(u, tc.scale).Text; got != tc.want {
-			t.Errorf("BigDecimal(%s, %d) = %q, want %q", tc.unscaled, tc.scale, got, tc.want)
-		}
-	}
-}
 
 // formatRecords renders records one per two lines: the match string, then
 // the default series.
 func formatRecords(recs []normalize.Record) string {
 	lines := make([]string, 0, len(recs))
 	for _, r := range recs {
-		lines = append(lines, fmt.Sprintf("%s\n  %s%s %s", r.Match, r.DefaultName, r.DefaultLabels, javaFloat(r.Value, 64)))
+		lines = append(lines, fmt.Sprintf("%s\n  %s%s %s", r.Match, r.DefaultName, r.DefaultLabels, mbean.JavaFloat(r.Value, 64)))
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n") + "\n"
 }
 
 func TestExporterComposite(t *testing.T) {
-	num := func(f float64, s string) Number { return Number{Class: "java.lang.Long", Float: f, Text: s} }
-	lat := &Composite{TypeName: "Latency", Description: "latency", Keys: []string{"count", "p50"},
-		Items: map[string]any{"count": num(10, "10"), "p50": Number{Float: 1.5, Text: "1.5"}}}
-	byPath := &Tabular{IndexNames: []string{"key"}, RowKeys: []string{"key", "value"}, Rows: []*Composite{
+	num := func(f float64, s string) mbean.Number {
+		return mbean.Number{Class: "java.lang.Long", Float: f, Text: s}
+	}
+	lat := &mbean.Composite{TypeName: "Latency", Description: "latency", Keys: []string{"count", "p50"},
+		Items: map[string]any{"count": num(10, "10"), "p50": mbean.Number{Float: 1.5, Text: "1.5"}}}
+	byPath := &mbean.Tabular{IndexNames: []string{"key"}, RowKeys: []string{"key", "value"}, Rows: []*mbean.Composite{
 		{Keys: []string{"key", "value"}, Items: map[string]any{"key": "/a", "value": lat}},
 	}}
-	hostKey := &Composite{Keys: []string{"host", "port"}, Items: map[string]any{"host": "db1", "port": num(5432, "5432")}}
-	byHost := &Tabular{IndexNames: []string{"key"}, RowKeys: []string{"Bytes", "key"}, Rows: []*Composite{
+	hostKey := &mbean.Composite{Keys: []string{"host", "port"}, Items: map[string]any{"host": "db1", "port": num(5432, "5432")}}
+	byHost := &mbean.Tabular{IndexNames: []string{"key"}, RowKeys: []string{"Bytes", "key"}, Rows: []*mbean.Composite{
 		{Keys: []string{"Bytes", "key"}, Items: map[string]any{"key": hostKey, "Bytes": num(4096, "4096")}},
 	}}
-	b, _ := ParseBeanName(`com.example:type=Stats,zone=eu,app="my app"`)
+	b, _ := mbean.ParseBeanName(`com.example:type=Stats,zone=eu,app="my app"`)
 	x := &Exporter{}
-	recs := x.Bean(nil, &b, nil, []Attribute{
-		{"Latency", lat}, {"LatencyByPath", byPath}, {"ByHost", byHost},
-		{"State", "RUNNING"}, {"On", true}, {"Nothing", nil}, {"Arr", ArrayValue{Class: "[J"}},
-		{"When", Date{Millis: 1500}}, {"Mode", EnumValue{Name: "A"}},
+	recs := x.Bean(nil, &b, nil, []mbean.Attribute{
+		{Name: "Latency", Value: lat}, {Name: "LatencyByPath", Value: byPath}, {Name: "ByHost", Value: byHost},
+		{Name: "State", Value: "RUNNING"}, {Name: "On", Value: true}, {Name: "Nothing", Value: nil}, {Name: "Arr", Value: mbean.ArrayValue{Class: "[J"}},
+		{Name: "When", Value: mbean.Date{Millis: 1500}}, {Name: "Mode", Value: mbean.EnumValue{Name: "A"}},
 	})
 	want := `com.example<type=Stats, zone=eu, app="my app", key=/a><LatencyByPath>count: 10
   com_example_Stats_LatencyByPath_count{zone="eu", app=""my app"", key="/a"} 10.0
@@ -138,7 +72,7 @@ com.example<type=Stats, zone=eu, app="my app"><Latency>p50: 1.5
 	}
 
 	x.Strings, x.LowercaseOutputName, x.LowercaseOutputLabelNames = true, true, true
-	recs = x.Bean(nil, &b, nil, []Attribute{{"State", "RUNNING"}, {"Mode", EnumValue{Name: "A"}}})
+	recs = x.Bean(nil, &b, nil, []mbean.Attribute{{Name: "State", Value: "RUNNING"}, {Name: "Mode", Value: mbean.EnumValue{Name: "A"}}})
 	if len(recs) != 2 || recs[0].Match != `com.example<type=Stats, zone=eu, app="my app"><>State: RUNNING` ||
 		recs[0].DefaultName != "com_example_stats_state" || !math.IsNaN(recs[0].Value) || recs[1].Match[len(recs[1].Match)-7:] != "Mode: A" {
 		t.Errorf("string records %+v", recs)
@@ -249,13 +183,13 @@ func TestScraperBeansComeAndGo(t *testing.T) {
 // TestExporterTruncates: a value that shares sub-values (a DAG) would
 // expand into 2^20 records; the walk stops and counts the attribute.
 func TestExporterTruncates(t *testing.T) {
-	var v any = Number{Float: 1, Text: "1"}
+	var v any = mbean.Number{Float: 1, Text: "1"}
 	for range 20 {
-		v = &Composite{Keys: []string{"a", "b"}, Items: map[string]any{"a": v, "b": v}}
+		v = &mbean.Composite{Keys: []string{"a", "b"}, Items: map[string]any{"a": v, "b": v}}
 	}
-	b, _ := ParseBeanName("d:type=T")
+	b, _ := mbean.ParseBeanName("d:type=T")
 	x := &Exporter{}
-	recs := x.Bean(nil, &b, nil, []Attribute{{Name: "Big", Value: v}, {Name: "Small", Value: Number{Float: 2, Text: "2"}}})
+	recs := x.Bean(nil, &b, nil, []mbean.Attribute{{Name: "Big", Value: v}, {Name: "Small", Value: mbean.Number{Float: 2, Text: "2"}}})
 	if len(recs) > MaxRecordsPerAttribute+1 || len(recs) < 2 {
 		t.Errorf("%d records", len(recs))
 	}
@@ -278,12 +212,12 @@ func TestExporterCustomizers(t *testing.T) {
 			AttributesAsLabels: []string{"PoolName", "Missing"},
 			ExtraMetrics:       []ExtraMetric{{Name: "isPool", Value: true, Description: "is a pool"}, {Name: "weight", Value: 1.0}}},
 	}}
-	pool, _ := ParseBeanName("com.example:type=Pool,name=db")
-	other, _ := ParseBeanName("com.example:type=Cache,name=db")
-	recs := x.Bean(nil, &pool, nil, []Attribute{
-		{"PoolName", "main"}, {"Active", Number{Float: 3, Text: "3"}},
+	pool, _ := mbean.ParseBeanName("com.example:type=Pool,name=db")
+	other, _ := mbean.ParseBeanName("com.example:type=Cache,name=db")
+	recs := x.Bean(nil, &pool, nil, []mbean.Attribute{
+		{Name: "PoolName", Value: "main"}, {Name: "Active", Value: mbean.Number{Float: 3, Text: "3"}},
 	})
-	recs = x.Bean(recs, &other, nil, []Attribute{{"Size", Number{Float: 7, Text: "7"}}})
+	recs = x.Bean(recs, &other, nil, []mbean.Attribute{{Name: "Size", Value: mbean.Number{Float: 7, Text: "7"}}})
 	want := `com.example<type=Cache, name=db><>Size: 7
   com_example_Cache_Size{name="db"} 7.0
 com.example<type=Pool, name=db><>Active: 3
@@ -307,10 +241,10 @@ com.example<type=Pool, name=db><>weight: 1.0
 
 // A bean string with its value, read back, is the record the poll made.
 func TestRecordFromBeanString(t *testing.T) {
-	b, _ := ParseBeanName(`com.example:type=Stats,zone=eu,app="my app"`)
+	b, _ := mbean.ParseBeanName(`com.example:type=Stats,zone=eu,app="my app"`)
 	x := &Exporter{}
-	lat := &Composite{Keys: []string{"count"}, Items: map[string]any{"count": Number{Float: 10, Text: "10"}}}
-	recs := x.Bean(nil, &b, map[string]string{"Up": "up"}, []Attribute{{"Up", true}, {"Latency", lat}, {"Load", Number{Float: 0.5, Text: "0.5"}}})
+	lat := &mbean.Composite{Keys: []string{"count"}, Items: map[string]any{"count": mbean.Number{Float: 10, Text: "10"}}}
+	recs := x.Bean(nil, &b, map[string]string{"Up": "up"}, []mbean.Attribute{{Name: "Up", Value: true}, {Name: "Latency", Value: lat}, {Name: "Load", Value: mbean.Number{Float: 0.5, Text: "0.5"}}})
 	for _, want := range recs {
 		got, err := x.RecordFromBeanString(want.Match, "")
 		if err != nil {

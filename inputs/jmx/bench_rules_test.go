@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 	"github.com/rosetta-adapter/rosetta/mappings"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -62,7 +64,7 @@ func BenchmarkPollRules(b *testing.B) {
 	j := startJVM(b, jvmOptions{props: []string{"-Dbeans=5000", "-Xmx256m"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	c, err := Dial(ctx, Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, MaxConns: 4})
+	c, err := rmi.Dial(ctx, rmi.Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, MaxConns: 4})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -110,9 +112,9 @@ func BenchmarkRulesCold(b *testing.B) {
 	var recs []normalize.Record
 	x := &Exporter{}
 	for i := range 5000 {
-		bn, _ := ParseBeanName("com.example.bulk:type=Small,index=" + strconv.Itoa(i))
-		recs = x.Bean(recs, &bn, nil, []Attribute{{Name: "Value", Value: Number{Float: float64(i), Text: strconv.Itoa(i)}},
-			{Name: "Ratio", Value: Number{Float: float64(i) / 4, Text: strconv.FormatFloat(float64(i)/4, 'f', -1, 64)}}})
+		bn, _ := mbean.ParseBeanName("com.example.bulk:type=Small,index=" + strconv.Itoa(i))
+		recs = x.Bean(recs, &bn, nil, []mbean.Attribute{{Name: "Value", Value: mbean.Number{Float: float64(i), Text: strconv.Itoa(i)}},
+			{Name: "Ratio", Value: mbean.Number{Float: float64(i) / 4, Text: strconv.FormatFloat(float64(i)/4, 'f', -1, 64)}}})
 	}
 	for _, name := range []string{"re2", "backtracking"} {
 		b.Run("rules="+name, func(b *testing.B) {

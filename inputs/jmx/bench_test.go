@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
 )
 
 // peakRSSKiB reads VmHWM of the current process (0 when unknown).
@@ -56,7 +58,7 @@ func benchChild(addr string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	c, err := Dial(ctx, Options{Host: host, Port: port, OverrideStubHost: true, MaxConns: 4})
+	c, err := rmi.Dial(ctx, rmi.Options{Host: host, Port: port, OverrideStubHost: true, MaxConns: 4})
 	if err != nil {
 		fmt.Println("error", err)
 		return
@@ -93,7 +95,7 @@ func BenchmarkPollVsJava(b *testing.B) {
 			j := startJVM(b, jvmOptions{props: []string{"-Dbeans=" + strconv.Itoa(extra), "-Xmx256m"}})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
-			c, err := Dial(ctx, Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, MaxConns: 4})
+			c, err := rmi.Dial(ctx, rmi.Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, MaxConns: 4})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -23,6 +23,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
@@ -34,8 +37,8 @@ func ctxT(t *testing.T) context.Context {
 
 func TestClientRealJVM(t *testing.T) {
 	// Ping every connection on reuse, so that pings are exercised too.
-	defer func(d time.Duration) { pingAfter = d }(pingAfter)
-	pingAfter = 0
+	defer func(d time.Duration) { rmi.PingAfter = d }(rmi.PingAfter)
+	rmi.PingAfter = 0
 	j := startJVM(t, jvmOptions{})
 	c := dialTest(t, j, nil)
 	ctx := ctxT(t)
@@ -69,7 +72,7 @@ func TestClientRealJVM(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		byName := map[string]AttributeInfo{}
+		byName := map[string]rmi.AttributeInfo{}
 		for _, a := range info.Attributes {
 			byName[a.Name] = a
 		}
@@ -106,7 +109,7 @@ func TestClientRealJVM(t *testing.T) {
 		}
 		got := map[string]string{}
 		for _, a := range attrs {
-			got[a.Name] = javaString(a.Value)
+			got[a.Name] = mbean.JavaString(a.Value)
 		}
 		want := map[string]string{
 			"ByteValue": "-7", "ShortValue": "1234", "IntValue": "-123456",
@@ -127,12 +130,12 @@ func TestClientRealJVM(t *testing.T) {
 		}
 		for _, a := range attrs {
 			if a.Name == "ByHostPort" {
-				tab := a.Value.(*Tabular)
+				tab := a.Value.(*mbean.Tabular)
 				if len(tab.Rows) != 1 || tab.IndexNames[0] != "key" {
 					t.Fatalf("ByHostPort %+v", tab)
 				}
-				k, ok := tab.Rows[0].Items["key"].(*Composite)
-				if !ok || javaString(k.Items["host"]) != "db1" {
+				k, ok := tab.Rows[0].Items["key"].(*mbean.Composite)
+				if !ok || mbean.JavaString(k.Items["host"]) != "db1" {
 					t.Errorf("composite index %+v", tab.Rows[0].Items)
 				}
 			}
@@ -141,7 +144,7 @@ func TestClientRealJVM(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if javaString(v) != "11" {
+		if mbean.JavaString(v) != "11" {
 			t.Errorf("model Size %v", v)
 		}
 	})
@@ -149,8 +152,8 @@ func TestClientRealJVM(t *testing.T) {
 	t.Run("limits", func(t *testing.T) {
 		// Replies over the byte limit fail their call only: the poll goes
 		// on with the other beans.
-		small := dialTest(t, j, func(o *Options) {
-			o.Limits = DefaultLimits
+		small := dialTest(t, j, func(o *rmi.Options) {
+			o.Limits = javaser.DefaultLimits
 			o.Limits.MaxBytes = 3000
 		})
 		s := &scraper{client: small, exporter: &Exporter{}, include: []string{"com.example:*"}, workers: 2}
@@ -172,7 +175,7 @@ func TestClientRealJVM(t *testing.T) {
 
 	t.Run("errors", func(t *testing.T) {
 		_, err := c.MBeanInfo(ctx, "com.example:type=Missing")
-		if !errors.Is(err, &RemoteError{Class: "javax.management.InstanceNotFoundException"}) {
+		if !errors.Is(err, &javaser.RemoteError{Class: "javax.management.InstanceNotFoundException"}) {
 			t.Errorf("got %v, want InstanceNotFoundException", err)
 		}
 		// The connection is still usable after a remote exception.
@@ -181,16 +184,16 @@ func TestClientRealJVM(t *testing.T) {
 		}
 		// A value that is not serializable aborts the reply mid-stream.
 		_, err = c.Attributes(ctx, "com.example:type=Bad", []string{"Good", "Unserializable"})
-		var ab *AbortedError
-		if !errors.As(err, &ab) || !isRemote(err) || !errors.Is(err, &RemoteError{Class: "java.io.NotSerializableException"}) {
+		var ab *rmi.AbortedError
+		if !errors.As(err, &ab) || !isRemote(err) || !errors.Is(err, &javaser.RemoteError{Class: "java.io.NotSerializableException"}) {
 			t.Errorf("got %v, want an aborted reply with NotSerializableException", err)
 		}
 		v, err := c.Attribute(ctx, "com.example:type=Bad", "Good")
-		if err != nil || javaString(v) != "5" {
+		if err != nil || mbean.JavaString(v) != "5" {
 			t.Errorf("Good after an aborted reply: %v, %v", v, err)
 		}
 		_, err = c.Attribute(ctx, "com.example:type=Bad", "Broken")
-		if !errors.Is(err, &RemoteError{Class: "java.lang.IllegalStateException"}) {
+		if !errors.Is(err, &javaser.RemoteError{Class: "java.lang.IllegalStateException"}) {
 			t.Errorf("Broken: got %v", err)
 		}
 	})
@@ -208,7 +211,7 @@ func TestClientAuth(t *testing.T) {
 		{"no credentials", "", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Dial(ctx, Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, Username: tc.user, Password: tc.pass})
+			c, err := rmi.Dial(ctx, rmi.Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, Username: tc.user, Password: tc.pass})
 			if tc.ok {
 				if err != nil {
 					t.Fatal(err)
@@ -219,7 +222,7 @@ func TestClientAuth(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrAuth) {
+			if !errors.Is(err, mbean.ErrAuth) {
 				t.Fatalf("got %v, want ErrAuth", err)
 			}
 			t.Log(err)
@@ -232,7 +235,7 @@ func TestClientAuth(t *testing.T) {
 func TestClientLeaseRenewal(t *testing.T) {
 	j := startJVM(t, jvmOptions{props: []string{"-Djava.rmi.dgc.leaseValue=2000"}})
 	renewals := make(chan error, 100)
-	c := dialTest(t, j, func(o *Options) { o.LeaseRenewed = func(err error) { renewals <- err } })
+	c := dialTest(t, j, func(o *rmi.Options) { o.LeaseRenewed = func(err error) { renewals <- err } })
 	if c.Lease() != 2*time.Second {
 		t.Fatalf("lease %v, want the server's 2s", c.Lease())
 	}
@@ -268,7 +271,7 @@ func TestClientStubHost(t *testing.T) {
 	if _, err := c.QueryNames(ctx, "java.lang:*"); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Dial(ctx, Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: false, DialTimeout: 2 * time.Second})
+	_, err := rmi.Dial(ctx, rmi.Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: false, DialTimeout: 2 * time.Second})
 	if err == nil {
 		t.Fatal("dialing the advertised host succeeded")
 	}
@@ -309,7 +312,7 @@ func TestClientTLS(t *testing.T) {
 		t.Run(fmt.Sprintf("registry_ssl=%v", registrySSL), func(t *testing.T) {
 			j := startJVM(t, jvmOptions{props: props, rmiPort: testutil.FreePort(t), agent: []string{
 				"jmxremote.ssl=true", "jmxremote.registry.ssl=" + strconv.FormatBool(registrySSL)}})
-			c := dialTest(t, j, func(o *Options) { o.TLS = tlsc; o.RegistrySSL = registrySSL })
+			c := dialTest(t, j, func(o *rmi.Options) { o.TLS = tlsc; o.RegistrySSL = registrySSL })
 			if !c.Server().SSL || !strings.Contains(c.Server().Factory, "SslRMIClientSocketFactory") {
 				t.Errorf("stub %+v: no SSL socket factory", c.Server())
 			}
@@ -318,7 +321,7 @@ func TestClientTLS(t *testing.T) {
 				t.Fatalf("%v %v", names, err)
 			}
 			// Without the CA the handshake fails.
-			_, err = Dial(ctxT(t), Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, RegistrySSL: registrySSL, TLS: &tls.Config{}})
+			_, err = rmi.Dial(ctxT(t), rmi.Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, RegistrySSL: registrySSL, TLS: &tls.Config{}})
 			if err == nil || !strings.Contains(err.Error(), "certificate") {
 				t.Errorf("untrusted certificate: got %v", err)
 			}
@@ -381,13 +384,13 @@ func TestClientTLSClientAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := dialTest(t, j, func(o *Options) { o.TLS = tc })
+	c := dialTest(t, j, func(o *rmi.Options) { o.TLS = tc })
 	if _, err := c.QueryNames(ctxT(t), "java.lang:type=Memory"); err != nil {
 		t.Fatal(err)
 	}
 	noCert := TLSConfig{CAFile: serverCA}
 	tc2, _ := noCert.build()
-	if _, err := Dial(ctxT(t), Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, TLS: tc2}); err == nil {
+	if _, err := rmi.Dial(ctxT(t), rmi.Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, TLS: tc2}); err == nil {
 		t.Error("a client without a certificate was accepted")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/rosetta-adapter/rosetta/inputs"
 	"net"
 	"net/url"
 	"os"
@@ -15,6 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 
 	"go.yaml.in/yaml/v3"
 
@@ -164,7 +167,7 @@ var DefaultConfig = Config{
 	Interval:         15 * time.Second,
 	Timeout:          10 * time.Second,
 	Connections:      4,
-	MaxReplyBytes:    DefaultLimits.MaxBytes,
+	MaxReplyBytes:    javaser.DefaultLimits.MaxBytes,
 }
 
 // DecodeConfig decodes node strictly (unknown keys are errors) over the
@@ -705,7 +708,7 @@ func (f *attributeFilter) keep(cn, attr string) bool {
 // canonicalName is the ObjectName with its key properties sorted, as
 // ObjectName.getCanonicalName gives it (for names without patterns).
 func canonicalName(s string) (string, error) {
-	b, err := ParseBeanName(s)
+	b, err := mbean.ParseBeanName(s)
 	if err != nil {
 		return "", err
 	}

@@ -1,14 +1,23 @@
 // Package jmx is the `jmx` input: a native client for the standard JMX RMI
 // connector (JRMP, the RMI registry, DGC leases and RMIConnection calls,
-// with a class-agnostic Java serialization decoder), and jmx_exporter's
-// bean strings and default names, so that jmx_exporter rules apply
-// unchanged. No JVM is needed on Rosetta's side.
+// with a class-agnostic Java serialization decoder) or Jolokia, and
+// jmx_exporter's bean strings and default names, so that jmx_exporter
+// rules apply unchanged. No JVM is needed on Rosetta's side.
 //
-// Layers, bottom up: serial.go decodes Java serialization streams under
-// hard limits; encode.go writes the few arguments a client sends; jrmp.go
-// speaks JRMP (handshake, calls, returns, pings, DGC acks) over pooled
-// connections; client.go is the JMX session (Dial, QueryNames, MBeanInfo,
-// Attributes, Attribute, Close) with its lease renewal; values.go turns
-// decoded objects into attribute values; beans.go builds jmx_exporter's
-// match strings and default series; scrape.go and driver.go poll.
+// Layers, bottom up, each a package of one job:
+//   - internal/javaser decodes Java serialization streams under hard
+//     limits and writes the few arguments a client sends;
+//   - internal/rmi speaks JRMP over pooled connections and is the JMX
+//     session (Dial, QueryNames, MBeanInfo, Attributes, Close) with its
+//     lease renewal, converting decoded objects to attribute values;
+//   - internal/jolokia reads the same over Jolokia's HTTP/JSON protocol;
+//   - mbean is what both transports produce: object names, attribute
+//     values and their Java text forms.
+//
+// This package is the driver on top: config.go (with jmx_exporter's
+// connection keys and keystore.go), beans.go (jmx_exporter's match
+// strings and default series from attribute values), scrape.go and
+// scrape_jolokia.go (one poll over either transport), driver.go (the
+// Factory, the poll loop and its self-metrics), offline.go and
+// pollonce.go (rosetta test).
 package jmx

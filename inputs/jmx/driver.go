@@ -14,6 +14,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/jolokia"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -58,7 +62,7 @@ type Driver struct {
 	m        *metrics
 	now      func() time.Time
 	// dial is Dial, replaceable in tests.
-	dial func(ctx context.Context, o Options) (*Client, error)
+	dial func(ctx context.Context, o rmi.Options) (*rmi.Client, error)
 }
 
 var _ inputs.Driver = (*Driver)(nil)
@@ -86,7 +90,7 @@ func New(set inputs.Settings, cfg *Config) (*Driver, error) {
 			Customizers:               cfg.MetricCustomizers,
 		},
 		now:  time.Now,
-		dial: Dial,
+		dial: rmi.Dial,
 	}
 	d.filter, _ = newAttributeFilter(cfg.IncludeObjectNameAttributes, cfg.ExcludeObjectNameAttributes) // checked by Validate
 	m, err := newMetrics(set.Registerer)
@@ -100,17 +104,17 @@ func New(set inputs.Settings, cfg *Config) (*Driver, error) {
 // Source is the name the driver's series are replaced under.
 func (d *Driver) Source() string { return d.source }
 
-func (d *Driver) options() (Options, error) {
+func (d *Driver) options() (rmi.Options, error) {
 	pw, err := d.cfg.password()
 	if err != nil {
-		return Options{}, err
+		return rmi.Options{}, err
 	}
 	tcfg, err := d.cfg.TLS.build()
 	if err != nil {
-		return Options{}, err
+		return rmi.Options{}, err
 	}
 	target := d.target.String()
-	return Options{
+	return rmi.Options{
 		Host:             d.target.Host,
 		Port:             d.target.Port,
 		Name:             d.target.Name,
@@ -121,13 +125,13 @@ func (d *Driver) options() (Options, error) {
 		TLS:              tcfg,
 		MaxConns:         d.cfg.Connections,
 		DialTimeout:      d.cfg.Timeout,
-		Limits: Limits{
+		Limits: javaser.Limits{
 			MaxBytes:     d.cfg.MaxReplyBytes,
-			MaxDepth:     DefaultLimits.MaxDepth,
-			MaxStringLen: DefaultLimits.MaxStringLen,
-			MaxArrayLen:  DefaultLimits.MaxArrayLen,
-			MaxHandles:   DefaultLimits.MaxHandles,
-			MaxSteps:     DefaultLimits.MaxSteps,
+			MaxDepth:     javaser.DefaultLimits.MaxDepth,
+			MaxStringLen: javaser.DefaultLimits.MaxStringLen,
+			MaxArrayLen:  javaser.DefaultLimits.MaxArrayLen,
+			MaxHandles:   javaser.DefaultLimits.MaxHandles,
+			MaxSteps:     javaser.DefaultLimits.MaxSteps,
 		},
 		LeaseRenewed: func(err error) {
 			if err != nil {
@@ -306,10 +310,10 @@ func (s *scraper) describe() []any {
 	return []any{"endpoint", s.client.Endpoint(), "lease", s.client.Lease()}
 }
 
-func (s *jolokiaScraper) close() { s.client.hc.CloseIdleConnections() }
+func (s *jolokiaScraper) close() { s.client.CloseIdleConnections() }
 
 func (s *jolokiaScraper) describe() []any {
-	return []any{"jolokia", inputs.RedactURL(s.client.opts.URL)}
+	return []any{"jolokia", inputs.RedactURL(s.client.URL())}
 }
 
 func (d *Driver) dialSession(ctx context.Context) (session, error) {
@@ -322,7 +326,7 @@ func (d *Driver) dialSession(ctx context.Context) (session, error) {
 		if err != nil {
 			return nil, err
 		}
-		jc := NewJolokiaClient(JolokiaOptions{URL: d.cfg.JolokiaURL, Username: d.cfg.Username, Password: pw, TLS: tcfg, MaxReplyBytes: d.cfg.MaxReplyBytes})
+		jc := jolokia.NewClient(jolokia.Options{URL: d.cfg.JolokiaURL, Username: d.cfg.Username, Password: pw, TLS: tcfg, MaxReplyBytes: d.cfg.MaxReplyBytes})
 		return &jolokiaScraper{client: jc, exporter: &d.exporter, include: d.cfg.IncludeObjectNames, exclude: d.cfg.ExcludeObjectNames, filter: d.filter}, nil
 	}
 	opts, err := d.options()
@@ -336,7 +340,7 @@ func (d *Driver) dialSession(ctx context.Context) (session, error) {
 	return d.newScraper(c), nil
 }
 
-func (d *Driver) newScraper(c *Client) *scraper {
+func (d *Driver) newScraper(c *rmi.Client) *scraper {
 	return &scraper{
 		client:   c,
 		exporter: &d.exporter,
@@ -349,16 +353,16 @@ func (d *Driver) newScraper(c *Client) *scraper {
 
 // errReason classifies a poll error for rosetta_input_poll_errors_total.
 func errReason(err error) string {
-	var re *RemoteError
+	var re *javaser.RemoteError
 	var ne net.Error
 	switch {
-	case errors.Is(err, ErrAuth):
+	case errors.Is(err, mbean.ErrAuth):
 		return "auth"
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
 		return "timeout"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "refused"
-	case errors.Is(err, ErrLimit):
+	case errors.Is(err, javaser.ErrLimit):
 		return "limit"
 	case errors.As(err, &re):
 		return "remote_exception"

@@ -18,6 +18,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 )
 
 // A hostile JMX server written in Go: it speaks enough JRMP and Java
@@ -41,16 +44,16 @@ func (w *wire) utf(s string) { w.u16(uint16(len(s))); w.b = append(w.b, s...) }
 
 func (w *wire) handle() int { w.handles++; return w.handles - 1 }
 
-func (w *wire) ref(h int) { w.u8(tcReference); w.u32(uint32(baseWireHandle + h)) }
+func (w *wire) ref(h int) { w.u8(javaser.TCReference); w.u32(uint32(javaser.BaseWireHandle + h)) }
 
 // str writes a new String and returns its handle.
 func (w *wire) str(s string) int {
-	w.u8(tcString)
+	w.u8(javaser.TCString)
 	w.utf(s)
 	return w.handle()
 }
 
-func (w *wire) null() { w.u8(tcNull) }
+func (w *wire) null() { w.u8(javaser.TCNull) }
 
 type wclass struct {
 	flags  byte
@@ -66,41 +69,41 @@ type wfield struct {
 // wireClasses are the classes the hostile server writes, with the fields
 // the client reads (a real JVM writes more; the client ignores them).
 var wireClasses = map[string]wclass{
-	"javax.management.remote.rmi.RMIServerImpl_Stub":     {flags: scSerializable, super: "java.rmi.server.RemoteStub"},
-	"javax.management.remote.rmi.RMIConnectionImpl_Stub": {flags: scSerializable, super: "java.rmi.server.RemoteStub"},
-	"java.rmi.server.RemoteStub":                         {flags: scSerializable, super: "java.rmi.server.RemoteObject"},
-	"java.rmi.server.RemoteObject":                       {flags: scSerializable | scWriteMethod},
-	"java.rmi.dgc.Lease": {flags: scSerializable, fields: []wfield{
+	"javax.management.remote.rmi.RMIServerImpl_Stub":     {flags: javaser.SCSerializable, super: "java.rmi.server.RemoteStub"},
+	"javax.management.remote.rmi.RMIConnectionImpl_Stub": {flags: javaser.SCSerializable, super: "java.rmi.server.RemoteStub"},
+	"java.rmi.server.RemoteStub":                         {flags: javaser.SCSerializable, super: "java.rmi.server.RemoteObject"},
+	"java.rmi.server.RemoteObject":                       {flags: javaser.SCSerializable | javaser.SCWriteMethod},
+	"java.rmi.dgc.Lease": {flags: javaser.SCSerializable, fields: []wfield{
 		{'J', "value", ""}, {'L', "vmid", "Ljava/rmi/dgc/VMID;"}}},
-	"[Ljava.lang.Object;":         {flags: scSerializable},
-	"javax.management.ObjectName": {flags: scSerializable | scWriteMethod},
-	"javax.management.MBeanInfo": {flags: scSerializable, fields: []wfield{
+	"[Ljava.lang.Object;":         {flags: javaser.SCSerializable},
+	"javax.management.ObjectName": {flags: javaser.SCSerializable | javaser.SCWriteMethod},
+	"javax.management.MBeanInfo": {flags: javaser.SCSerializable, fields: []wfield{
 		{'[', "attributes", "[Ljavax/management/MBeanAttributeInfo;"},
 		{'L', "className", "Ljava/lang/String;"}, {'L', "description", "Ljava/lang/String;"}}},
-	"[Ljavax.management.MBeanAttributeInfo;": {flags: scSerializable},
-	"javax.management.MBeanFeatureInfo": {flags: scSerializable, fields: []wfield{
+	"[Ljavax.management.MBeanAttributeInfo;": {flags: javaser.SCSerializable},
+	"javax.management.MBeanFeatureInfo": {flags: javaser.SCSerializable, fields: []wfield{
 		{'L', "description", "Ljava/lang/String;"}, {'L', "name", "Ljava/lang/String;"}}},
-	"javax.management.MBeanAttributeInfo": {flags: scSerializable, super: "javax.management.MBeanFeatureInfo", fields: []wfield{
+	"javax.management.MBeanAttributeInfo": {flags: javaser.SCSerializable, super: "javax.management.MBeanFeatureInfo", fields: []wfield{
 		{'Z', "is", ""}, {'Z', "isRead", ""}, {'Z', "isWrite", ""}, {'L', "attributeType", "Ljava/lang/String;"}}},
-	"javax.management.Attribute": {flags: scSerializable, fields: []wfield{
+	"javax.management.Attribute": {flags: javaser.SCSerializable, fields: []wfield{
 		{'L', "name", "Ljava/lang/String;"}, {'L', "value", "Ljava/lang/Object;"}}},
-	"java.lang.Number": {flags: scSerializable},
-	"java.lang.Long":   {flags: scSerializable, super: "java.lang.Number", fields: []wfield{{'J', "value", ""}}},
-	"java.math.BigInteger": {flags: scSerializable, super: "java.lang.Number", fields: []wfield{
+	"java.lang.Number": {flags: javaser.SCSerializable},
+	"java.lang.Long":   {flags: javaser.SCSerializable, super: "java.lang.Number", fields: []wfield{{'J', "value", ""}}},
+	"java.math.BigInteger": {flags: javaser.SCSerializable, super: "java.lang.Number", fields: []wfield{
 		{'I', "signum", ""}, {'[', "magnitude", "[B"}}},
-	"java.math.BigDecimal": {flags: scSerializable, super: "java.lang.Number", fields: []wfield{
+	"java.math.BigDecimal": {flags: javaser.SCSerializable, super: "java.lang.Number", fields: []wfield{
 		{'I', "scale", ""}, {'L', "intVal", "Ljava/math/BigInteger;"}}},
-	"[B":                {flags: scSerializable},
-	"java.util.HashMap": {flags: scSerializable | scWriteMethod},
-	"javax.management.openmbean.OpenType": {flags: scSerializable, fields: []wfield{
+	"[B":                {flags: javaser.SCSerializable},
+	"java.util.HashMap": {flags: javaser.SCSerializable | javaser.SCWriteMethod},
+	"javax.management.openmbean.OpenType": {flags: javaser.SCSerializable, fields: []wfield{
 		{'L', "className", "Ljava/lang/String;"}, {'L', "description", "Ljava/lang/String;"}, {'L', "typeName", "Ljava/lang/String;"}}},
-	"javax.management.openmbean.CompositeType": {flags: scSerializable, super: "javax.management.openmbean.OpenType", fields: []wfield{
+	"javax.management.openmbean.CompositeType": {flags: javaser.SCSerializable, super: "javax.management.openmbean.OpenType", fields: []wfield{
 		{'L', "nameToType", "Ljava/util/TreeMap;"}}},
-	"javax.management.openmbean.TabularType": {flags: scSerializable, super: "javax.management.openmbean.OpenType", fields: []wfield{
+	"javax.management.openmbean.TabularType": {flags: javaser.SCSerializable, super: "javax.management.openmbean.OpenType", fields: []wfield{
 		{'L', "indexNames", "Ljava/util/List;"}, {'L', "rowType", "Ljavax/management/openmbean/CompositeType;"}}},
-	"javax.management.openmbean.CompositeDataSupport": {flags: scSerializable, fields: []wfield{
+	"javax.management.openmbean.CompositeDataSupport": {flags: javaser.SCSerializable, fields: []wfield{
 		{'L', "compositeType", "Ljavax/management/openmbean/CompositeType;"}, {'L', "contents", "Ljava/util/SortedMap;"}}},
-	"javax.management.openmbean.TabularDataSupport": {flags: scSerializable, fields: []wfield{
+	"javax.management.openmbean.TabularDataSupport": {flags: javaser.SCSerializable, fields: []wfield{
 		{'L', "dataMap", "Ljava/util/Map;"}, {'L', "tabularType", "Ljavax/management/openmbean/TabularType;"}}},
 }
 
@@ -117,7 +120,7 @@ func (w *wire) class(name string, extra map[string]wclass) {
 			panic("unknown class " + name)
 		}
 	}
-	w.u8(tcClassDesc)
+	w.u8(javaser.TCClassDesc)
 	w.utf(name)
 	w.u64(1)
 	h := w.handle()
@@ -134,7 +137,7 @@ func (w *wire) class(name string, extra map[string]wclass) {
 			w.str(f.class)
 		}
 	}
-	w.u8(tcEndBlockData)
+	w.u8(javaser.TCEndBlockData)
 	if c.super == "" {
 		w.null()
 	} else {
@@ -144,14 +147,14 @@ func (w *wire) class(name string, extra map[string]wclass) {
 
 // object starts a new object of class name; the caller writes its data.
 func (w *wire) object(name string) int {
-	w.u8(tcObject)
+	w.u8(javaser.TCObject)
 	w.class(name, nil)
 	return w.handle()
 }
 
 // array starts an array of class name with n elements.
 func (w *wire) array(name string, n int) int {
-	w.u8(tcArray)
+	w.u8(javaser.TCArray)
 	w.class(name, nil)
 	h := w.handle()
 	w.u32(uint32(n))
@@ -161,7 +164,7 @@ func (w *wire) array(name string, n int) int {
 func (w *wire) block(p []byte) {
 	for len(p) > 0 {
 		n := min(len(p), 255)
-		w.u8(tcBlockData)
+		w.u8(javaser.TCBlockData)
 		w.u8(byte(n))
 		w.b = append(w.b, p[:n]...)
 		p = p[n:]
@@ -177,23 +180,23 @@ func (w *wire) long(v int64) int {
 func (w *wire) objectName(name string) {
 	w.object("javax.management.ObjectName")
 	w.str(name)
-	w.u8(tcEndBlockData)
+	w.u8(javaser.TCEndBlockData)
 }
 
 // stub writes an RMI stub of class name for 127.0.0.1:port.
 func (w *wire) stub(name string, port int, objNum int64) {
 	w.object(name)
-	var e encoder
-	e.utf("UnicastRef")
-	e.utf("127.0.0.1")
-	e.u32(uint32(port))
-	e.u64(uint64(objNum))
-	e.u32(1)
-	e.u64(2)
-	e.u16(3)
-	e.u8(0)
-	w.block(e.b)
-	w.u8(tcEndBlockData)
+	var e javaser.Encoder
+	e.UTF("UnicastRef")
+	e.UTF("127.0.0.1")
+	e.U32(uint32(port))
+	e.U64(uint64(objNum))
+	e.U32(1)
+	e.U64(2)
+	e.U16(3)
+	e.U8(0)
+	w.block(e.B)
+	w.u8(javaser.TCEndBlockData)
 }
 
 // attribute writes a javax.management.Attribute whose value value writes.
@@ -262,11 +265,11 @@ func (s *hostileServer) serve(c net.Conn) error {
 	if _, err := io.ReadFull(br, hs[:]); err != nil {
 		return err
 	}
-	var e encoder
-	e.u8(jrmpProtocolAck)
-	e.utf("127.0.0.1")
-	e.u32(uint32(s.port))
-	if _, err := c.Write(e.b); err != nil {
+	var e javaser.Encoder
+	e.U8(rmi.JRMPProtocolAck)
+	e.UTF("127.0.0.1")
+	e.U32(uint32(s.port))
+	if _, err := c.Write(e.B); err != nil {
 		return err
 	}
 	var n [2]byte
@@ -276,7 +279,7 @@ func (s *hostileServer) serve(c net.Conn) error {
 	if _, err := io.CopyN(io.Discard, br, int64(binary.BigEndian.Uint16(n[:]))+4); err != nil {
 		return err
 	}
-	dec := NewDecoder(br, DefaultLimits)
+	dec := javaser.NewDecoder(br, javaser.DefaultLimits)
 	var lastHash int64
 	for {
 		op, err := br.ReadByte()
@@ -284,29 +287,29 @@ func (s *hostileServer) serve(c net.Conn) error {
 			return err
 		}
 		switch op {
-		case jrmpPing:
-			if err := bw.WriteByte(jrmpPingAck); err != nil {
+		case rmi.JRMPPing:
+			if err := bw.WriteByte(rmi.JRMPPingAck); err != nil {
 				return err
 			}
-		case jrmpDGCAck:
+		case rmi.JRMPDGCAck:
 			if _, err := io.CopyN(io.Discard, br, 14); err != nil {
 				return err
 			}
 			continue
-		case jrmpCall:
+		case rmi.JRMPCall:
 			dec.Reset()
 			if err := dec.ReadHeader(); err != nil {
 				return err
 			}
-			hdr, err := dec.readBlock()
+			hdr, err := dec.ReadBlock()
 			if err != nil || len(hdr) < 34 {
 				return errors.New("bad call header")
 			}
 			hash := int64(binary.BigEndian.Uint64(hdr[26:34]))
 			lastHash = hash
-			nargs := map[int64]int{hashRegistryIface: 1, hashDGCIface: 3, hashNewClient: 1,
-				hashQueryNames: 3, hashGetMBeanInfo: 2, hashGetAttributes: 3, hashGetAttribute: 3,
-				hashGetDefaultDom: 1, hashConnClose: 0}[hash]
+			nargs := map[int64]int{rmi.HashRegistryIface: 1, rmi.HashDGCIface: 3, rmi.HashNewClient: 1,
+				rmi.HashQueryNames: 3, rmi.HashGetMBeanInfo: 2, rmi.HashGetAttributes: 3, rmi.HashGetAttribute: 3,
+				rmi.HashGetDefaultDom: 1, rmi.HashConnClose: 0}[hash]
 			for range nargs {
 				if _, err := dec.ReadContent(); err != nil {
 					return err
@@ -314,11 +317,11 @@ func (s *hostileServer) serve(c net.Conn) error {
 			}
 			w := &wire{}
 			s.answer(w, hash)
-			var r encoder
-			r.u8(jrmpReturn)
-			r.header()
-			r.block(append([]byte{jrmpNormalReturn}, make([]byte, 14)...))
-			if _, err := bw.Write(r.b); err != nil {
+			var r javaser.Encoder
+			r.U8(rmi.JRMPReturn)
+			r.Header()
+			r.Block(append([]byte{rmi.JRMPNormalReturn}, make([]byte, 14)...))
+			if _, err := bw.Write(r.B); err != nil {
 				return err
 			}
 			if _, err := bw.Write(w.b); err != nil {
@@ -330,7 +333,7 @@ func (s *hostileServer) serve(c net.Conn) error {
 		if err := bw.Flush(); err != nil {
 			return err
 		}
-		if s.hangUp && lastHash == hashGetAttributes {
+		if s.hangUp && lastHash == rmi.HashGetAttributes {
 			return nil
 		}
 	}
@@ -338,18 +341,18 @@ func (s *hostileServer) serve(c net.Conn) error {
 
 func (s *hostileServer) answer(w *wire, hash int64) {
 	switch hash {
-	case hashRegistryIface:
+	case rmi.HashRegistryIface:
 		w.stub("javax.management.remote.rmi.RMIServerImpl_Stub", s.port, 7)
-	case hashNewClient:
+	case rmi.HashNewClient:
 		w.stub("javax.management.remote.rmi.RMIConnectionImpl_Stub", s.port, 8)
-	case hashDGCIface:
+	case rmi.HashDGCIface:
 		w.object("java.rmi.dgc.Lease")
 		w.u64(600000)
 		w.null()
-	case hashQueryNames:
+	case rmi.HashQueryNames:
 		w.array("[Ljava.lang.Object;", 1)
 		w.objectName(hostileBean)
-	case hashGetMBeanInfo:
+	case rmi.HashGetMBeanInfo:
 		w.object("javax.management.MBeanInfo")
 		w.array("[Ljavax.management.MBeanAttributeInfo;", len(s.attrs))
 		for _, a := range s.attrs {
@@ -363,9 +366,9 @@ func (s *hostileServer) answer(w *wire, hash int64) {
 		}
 		w.str("Evil")
 		w.null()
-	case hashGetAttributes, hashGetAttribute:
+	case rmi.HashGetAttributes, rmi.HashGetAttribute:
 		s.reply(w)
-	case hashGetDefaultDom:
+	case rmi.HashGetDefaultDom:
 		w.str("DefaultDomain")
 	}
 }
@@ -445,7 +448,7 @@ func dropped(t *testing.T, reg *prometheus.Registry, reason string) float64 {
 func deepClasses(n int) map[string]wclass {
 	m := map[string]wclass{}
 	for i := range n {
-		c := wclass{flags: scSerializable}
+		c := wclass{flags: javaser.SCSerializable}
 		if i+1 < n {
 			c.super = "deep.C" + strconv.Itoa(i+1)
 		}
@@ -481,9 +484,9 @@ func sharedTable(w *wire, rows int) int {
 		w.str("row")
 		w.str("value")
 		w.long(42)
-		w.u8(tcEndBlockData)
+		w.u8(javaser.TCEndBlockData)
 	}
-	w.u8(tcEndBlockData)
+	w.u8(javaser.TCEndBlockData)
 	// tabularType
 	w.object("javax.management.openmbean.TabularType")
 	w.str("javax.management.openmbean.TabularData")
@@ -511,7 +514,7 @@ func compositeType(w *wire) {
 	w.null()
 	w.str("value")
 	w.null()
-	w.u8(tcEndBlockData)
+	w.u8(javaser.TCEndBlockData)
 }
 
 // bigInteger writes a BigInteger of a magnitude of n bytes.
@@ -550,7 +553,7 @@ func TestHostileServer(t *testing.T) {
 			w.attribute("A", func() {
 				w.array("[Ljava.lang.Object;", 50000)
 				for range 50000 {
-					w.u8(tcObject)
+					w.u8(javaser.TCObject)
 					w.class("deep.C0", deep)
 					w.handle()
 				}
@@ -638,72 +641,6 @@ func TestHostileServer(t *testing.T) {
 	}
 }
 
-// TestDecoderCachesBoundedByBytes: a server that sends a new class with a
-// 60 KB name and long field names in every reply must not grow the
-// per-connection caches beyond their byte bounds.
-func TestDecoderCachesBoundedByBytes(t *testing.T) {
-	name := make([]byte, 60000)
-	for i := range name {
-		name[i] = 'c'
-	}
-	field := make([]byte, 250)
-	for i := range field {
-		field[i] = 'f'
-	}
-	dec := NewDecoder(bufio.NewReader(nil), DefaultLimits)
-	var ms runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	before := ms.HeapAlloc
-	for i := range 3000 {
-		w := &wire{}
-		w.b = append(w.b, 0xAC, 0xED, 0, 5)
-		cls := string(name) + strconv.Itoa(i)
-		fields := make([]wfield, 200)
-		for j := range fields {
-			fields[j] = wfield{'I', string(field[:240]) + strconv.Itoa(i*1000+j), ""}
-		}
-		w.u8(tcObject)
-		w.class(cls, map[string]wclass{cls: {flags: scSerializable, fields: fields}})
-		w.handle()
-		for range fields {
-			w.u32(1)
-		}
-		dec.r = bufio.NewReader(bytesReader(w.b))
-		dec.Reset()
-		if err := dec.ReadHeader(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := dec.ReadObject(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	grown := int64(ms.HeapAlloc) - int64(before)
-	t.Logf("caches: names %d B, classes %d B; heap grew %.1f MiB", dec.namesBytes, dec.classBytes, float64(grown)/(1<<20))
-	if dec.namesBytes > maxNamesBytes || dec.classBytes > maxClassesBytes {
-		t.Errorf("caches over their bounds: names %d, classes %d", dec.namesBytes, dec.classBytes)
-	}
-	if grown > 3*(maxNamesBytes+maxClassesBytes) {
-		t.Errorf("heap grew by %.1f MiB with the decoder's caches alive", float64(grown)/(1<<20))
-	}
-	runtime.KeepAlive(dec)
-}
-
-func bytesReader(b []byte) io.Reader { return &sliceReader{b: b} }
-
-type sliceReader struct{ b []byte }
-
-func (r *sliceReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.b)
-	r.b = r.b[n:]
-	return n, nil
-}
-
 // gen turns fuzz input into choices.
 type gen struct {
 	p    []byte
@@ -745,7 +682,7 @@ func (g *gen) value(w *wire, depth int) {
 	case 3:
 		g.objs = append(g.objs, w.long(int64(g.u16())))
 	case 4:
-		w.u8(tcObject)
+		w.u8(javaser.TCObject)
 		w.class("deep.C"+strconv.Itoa(int(g.byte())%56), fuzzDeep)
 		g.objs = append(g.objs, w.handle())
 	case 5:
@@ -803,7 +740,7 @@ func FuzzHostileServer(f *testing.F) {
 		mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		client, err := Dial(ctx, Options{Host: "127.0.0.1", Port: s.port})
+		client, err := rmi.Dial(ctx, rmi.Options{Host: "127.0.0.1", Port: s.port})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -815,15 +752,15 @@ func FuzzHostileServer(f *testing.F) {
 		var recs int
 		start := time.Now()
 		u := measure(func() {
-			attrs, _, err := client.attributes(ctx, hostileBean, []string{"A0", "A1", "A2", "A3"})
+			attrs, _, err := client.AttributesWithDrops(ctx, hostileBean, []string{"A0", "A1", "A2", "A3"})
 			if err != nil {
-				if !errors.Is(err, ErrLimit) && ctx.Err() == nil && !isDecodeError(err) {
+				if !errors.Is(err, javaser.ErrLimit) && ctx.Err() == nil && !isDecodeError(err) {
 					t.Fatalf("unexpected error: %v", err)
 				}
 				return
 			}
 			var x Exporter
-			b, _ := ParseBeanName(hostileBean)
+			b, _ := mbean.ParseBeanName(hostileBean)
 			recs = len(x.Bean(nil, &b, nil, attrs))
 		})
 		if el := time.Since(start); el > 10*time.Second {

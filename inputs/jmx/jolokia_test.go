@@ -2,9 +2,7 @@ package jmx
 
 import (
 	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/jolokia"
 	rtestutil "github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
@@ -29,7 +28,7 @@ func TestJolokiaMatchesRMI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jc := NewJolokiaClient(JolokiaOptions{URL: "http://127.0.0.1:" + strconv.Itoa(jport) + "/jolokia/"})
+	jc := jolokia.NewClient(jolokia.Options{URL: "http://127.0.0.1:" + strconv.Itoa(jport) + "/jolokia/"})
 	js := &jolokiaScraper{client: jc, exporter: &Exporter{}, include: []string{"com.example:*"}}
 	got, st, err := js.scrape(ctx)
 	if err != nil {
@@ -60,7 +59,7 @@ func TestJolokiaPlatformBeans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jc := NewJolokiaClient(JolokiaOptions{URL: "http://127.0.0.1:" + strconv.Itoa(jport) + "/jolokia/"})
+	jc := jolokia.NewClient(jolokia.Options{URL: "http://127.0.0.1:" + strconv.Itoa(jport) + "/jolokia/"})
 	js := &jolokiaScraper{client: jc, exporter: &Exporter{}}
 	got, _, err := js.scrape(ctx)
 	if err != nil {
@@ -135,60 +134,4 @@ func TestDriverJolokiaBasicAuth(t *testing.T) {
 			}
 		})
 	}
-}
-
-// FuzzJolokiaValue feeds arbitrary JSON to the Jolokia value conversion
-// under every declared type it treats specially; seeded with real Jolokia
-// responses.
-func FuzzJolokiaValue(f *testing.F) {
-	files, _ := filepath.Glob("testdata/jolokia/*.json")
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-	f.Add([]byte(`{"indexNames":["key"],"values":[{"key":{"a":1},"v":2}]}`))
-	f.Add([]byte(`{"/a":{"path":"/a","value":10}}`))
-	types := []string{"javax.management.openmbean.TabularData", "javax.management.openmbean.CompositeData", "java.util.Date",
-		"java.math.BigDecimal", "java.math.BigInteger", "double", "float", "long", "java.lang.Object", "[J"}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := decodeJSON(data)
-		if err != nil {
-			return
-		}
-		bn := BeanName{Name: "d:k=v", Domain: "d", Props: []Prop{{"k", "v"}}}
-		x := &Exporter{Strings: true}
-		for _, typ := range types {
-			val := jolokiaValue(typ, v)
-			_ = javaString(val)
-			_ = x.Bean(nil, &bn, nil, []Attribute{{Name: "a", Value: val}})
-		}
-	})
-}
-
-func FuzzParseBeanName(f *testing.F) {
-	for _, s := range []string{"java.lang:type=Memory", `com.example:type=Stats,zone=eu,app="my app"`, `d:k="a,b=\"c\"",x=`, "d:"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		b, err := ParseBeanName(s)
-		if err != nil {
-			return
-		}
-		// Rebuilding the name from its parts gives the name back.
-		var sb strings.Builder
-		sb.WriteString(b.Domain)
-		sb.WriteByte(':')
-		for i, p := range b.Props {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteString(p.Key + "=" + p.Value)
-		}
-		if sb.String() != s {
-			t.Fatalf("%q parsed to %+v, rebuilt as %q", s, b, sb.String())
-		}
-	})
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
 	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
@@ -211,15 +212,15 @@ func (j *testJVM) kill() {
 	}
 }
 
-func dialTest(t testing.TB, j *testJVM, mod func(*Options)) *Client {
+func dialTest(t testing.TB, j *testJVM, mod func(*rmi.Options)) *rmi.Client {
 	t.Helper()
-	opts := Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true}
+	opts := rmi.Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true}
 	if mod != nil {
 		mod(&opts)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, opts)
+	c, err := rmi.Dial(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
 	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
@@ -99,8 +100,8 @@ func TestJMXExporterSSLKeyStores(t *testing.T) {
 					t.Fatal(oerr)
 				}
 				opts.DialTimeout = 10 * time.Second
-				var c *Client
-				if c, err = Dial(ctxT(t), opts); err == nil {
+				var c *rmi.Client
+				if c, err = rmi.Dial(ctxT(t), opts); err == nil {
 					defer c.Close(ctxT(t))
 					_, err = c.QueryNames(ctxT(t), "java.lang:type=Memory")
 				} else {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -69,7 +70,7 @@ func (x *Exporter) RecordFromBeanString(s, help string) (normalize.Record, error
 	if !ok || attr == "" {
 		return normalize.Record{}, errors.New("no \"attribute: value\" at the end")
 	}
-	b := BeanName{Domain: domain}
+	b := mbean.BeanName{Domain: domain}
 	var names []string
 	if propText != "" {
 		for p := range strings.SplitSeq(propText, ", ") {
@@ -77,7 +78,7 @@ func (x *Exporter) RecordFromBeanString(s, help string) (normalize.Record, error
 			if !ok || k == "" {
 				return normalize.Record{}, fmt.Errorf("key property %q is not k=v", p)
 			}
-			b.Props = append(b.Props, Prop{Key: k, Value: v})
+			b.Props = append(b.Props, mbean.Prop{Key: k, Value: v})
 			names = append(names, k+"="+v)
 		}
 	}
@@ -94,7 +95,7 @@ func (x *Exporter) RecordFromBeanString(s, help string) (normalize.Record, error
 		v = false
 	default:
 		if f, err := strconv.ParseFloat(val, 64); err == nil {
-			v = Number{Float: f, Text: val}
+			v = mbean.Number{Float: f, Text: val}
 		} else {
 			v = val
 		}

@@ -6,12 +6,15 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 // beanMeta is what the scraper caches per MBean between polls.
 type beanMeta struct {
-	name  BeanName
+	name  mbean.BeanName
 	attrs []string // readable attributes, in MBeanInfo order
 	descr []string // their descriptions
 }
@@ -20,7 +23,7 @@ type beanMeta struct {
 // lives as long as the session: names are queried every poll, and info is
 // fetched only for beans that are new.
 type scraper struct {
-	client   *Client
+	client   *rmi.Client
 	exporter *Exporter
 	include  []string // queryNames patterns; empty means all
 	exclude  []string
@@ -45,8 +48,8 @@ type scrapeStats struct {
 // server threw, or the reply broke a decoding limit (that connection is
 // closed, the others go on).
 func isRemote(err error) bool {
-	var re *RemoteError
-	return errors.As(err, &re) || errors.Is(err, ErrLimit)
+	var re *javaser.RemoteError
+	return errors.As(err, &re) || errors.Is(err, javaser.ErrLimit)
 }
 
 func (s *scraper) names(ctx context.Context) ([]string, error) {
@@ -114,7 +117,7 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 		attrErrs int
 		beanErr  bool
 		limited  bool
-		drops    AttrDrops
+		drops    rmi.AttrDrops
 		fatal    error
 	}
 	results := make([]result, len(names))
@@ -134,7 +137,7 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 				r := &results[i]
 				m := cached[i]
 				if m == nil {
-					bn, err := ParseBeanName(names[i])
+					bn, err := mbean.ParseBeanName(names[i])
 					if err != nil {
 						r.beanErr = true
 						continue
@@ -143,7 +146,7 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 					if err != nil {
 						if isRemote(err) {
 							r.beanErr = true
-							r.limited = errors.Is(err, ErrLimit)
+							r.limited = errors.Is(err, javaser.ErrLimit)
 						} else {
 							r.fatal = err
 							cancel()
@@ -167,7 +170,7 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 				if len(m.attrs) == 0 {
 					continue
 				}
-				attrs, drops, err := s.client.attributes(ctx, names[i], m.attrs)
+				attrs, drops, err := s.client.AttributesWithDrops(ctx, names[i], m.attrs)
 				r.drops = drops
 				if err != nil {
 					if !isRemote(err) {
@@ -175,7 +178,7 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 						cancel()
 						continue
 					}
-					if errors.Is(err, ErrLimit) {
+					if errors.Is(err, javaser.ErrLimit) {
 						// The reply was too costly: reading the attributes
 						// one by one would pay for it once per attribute.
 						r.beanErr, r.limited = true, true
@@ -194,7 +197,7 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 							r.attrErrs++
 							continue
 						}
-						attrs = append(attrs, Attribute{Name: a, Value: v})
+						attrs = append(attrs, mbean.Attribute{Name: a, Value: v})
 					}
 					if r.fatal != nil {
 						continue

@@ -1,4 +1,4 @@
-package jmx
+package jolokia
 
 import (
 	"bytes"
@@ -7,17 +7,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/rosetta-adapter/rosetta/normalize"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 )
 
-// JolokiaOptions configure a Jolokia client.
-type JolokiaOptions struct {
+// Options configure a Jolokia client.
+type Options struct {
 	// URL of the agent, e.g. http://127.0.0.1:8778/jolokia/.
 	URL                string
 	Username, Password string
@@ -28,28 +30,28 @@ type JolokiaOptions struct {
 	Batch int
 }
 
-// JolokiaClient reads MBeans over Jolokia's HTTP/JSON protocol and
+// Client reads MBeans over Jolokia's HTTP/JSON protocol and
 // converts the values to the same model as the RMI client, so that the
 // same bean strings come out.
-type JolokiaClient struct {
-	opts JolokiaOptions
+type Client struct {
+	opts Options
 	hc   *http.Client
 }
 
-// NewJolokiaClient returns a client; it does not connect.
-func NewJolokiaClient(opts JolokiaOptions) *JolokiaClient {
+// NewClient returns a client; it does not connect.
+func NewClient(opts Options) *Client {
 	if opts.MaxReplyBytes <= 0 {
-		opts.MaxReplyBytes = DefaultLimits.MaxBytes
+		opts.MaxReplyBytes = javaser.DefaultLimits.MaxBytes
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 500
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = opts.TLS
-	return &JolokiaClient{opts: opts, hc: &http.Client{Transport: tr}}
+	return &Client{opts: opts, hc: &http.Client{Transport: tr}}
 }
 
-type jolokiaResponse struct {
+type response struct {
 	Status int             `json:"status"`
 	Value  json.RawMessage `json:"value"`
 	Error  string          `json:"error"`
@@ -58,7 +60,7 @@ type jolokiaResponse struct {
 }
 
 // post sends a bulk request and returns one response per request.
-func (c *JolokiaClient) post(ctx context.Context, reqs []map[string]any) ([]jolokiaResponse, error) {
+func (c *Client) post(ctx context.Context, reqs []map[string]any) ([]response, error) {
 	body, err := json.Marshal(reqs)
 	if err != nil {
 		return nil, err
@@ -86,7 +88,7 @@ func (c *JolokiaClient) post(ctx context.Context, reqs []map[string]any) ([]jolo
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-		return nil, fmt.Errorf("%w: jolokia answered %s", ErrAuth, resp.Status)
+		return nil, fmt.Errorf("%w: jolokia answered %s", mbean.ErrAuth, resp.Status)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("jolokia answered %s", resp.Status)
@@ -96,11 +98,11 @@ func (c *JolokiaClient) post(ctx context.Context, reqs []map[string]any) ([]jolo
 		return nil, err
 	}
 	if int64(len(data)) > c.opts.MaxReplyBytes {
-		return nil, fmt.Errorf("%w: jolokia reply longer than %d bytes", ErrLimit, c.opts.MaxReplyBytes)
+		return nil, fmt.Errorf("%w: jolokia reply longer than %d bytes", javaser.ErrLimit, c.opts.MaxReplyBytes)
 	}
-	var out []jolokiaResponse
+	var out []response
 	if err := json.Unmarshal(data, &out); err != nil {
-		var one jolokiaResponse
+		var one response
 		if json.Unmarshal(data, &one) == nil && one.Status != 0 {
 			return nil, fmt.Errorf("jolokia error %d: %s", one.Status, one.Error)
 		}
@@ -114,7 +116,7 @@ func (c *JolokiaClient) post(ctx context.Context, reqs []map[string]any) ([]jolo
 
 // Search returns the names matching pattern ("" for all), in
 // registration key order.
-func (c *JolokiaClient) Search(ctx context.Context, pattern string) ([]string, error) {
+func (c *Client) Search(ctx context.Context, pattern string) ([]string, error) {
 	if pattern == "" {
 		pattern = "*:*"
 	}
@@ -132,15 +134,15 @@ func (c *JolokiaClient) Search(ctx context.Context, pattern string) ([]string, e
 	return names, nil
 }
 
-// JolokiaAttr is an attribute's metadata in a Jolokia list reply.
-type JolokiaAttr struct {
+// Attr is an attribute's metadata in a Jolokia list reply.
+type Attr struct {
 	Type string `json:"type"`
 	Desc string `json:"desc"`
 }
 
 // List returns the attribute metadata of the beans of domain, keyed by
 // key property list (registration order) and attribute name.
-func (c *JolokiaClient) List(ctx context.Context, domain string) (map[string]map[string]JolokiaAttr, error) {
+func (c *Client) List(ctx context.Context, domain string) (map[string]map[string]Attr, error) {
 	path := strings.ReplaceAll(domain, "!", "!!")
 	path = strings.ReplaceAll(path, "/", "!/")
 	rs, err := c.post(ctx, []map[string]any{{"type": "list", "path": path}})
@@ -151,22 +153,23 @@ func (c *JolokiaClient) List(ctx context.Context, domain string) (map[string]map
 		return nil, fmt.Errorf("list %q: %s", domain, rs[0].Error)
 	}
 	var raw map[string]struct {
-		Attr map[string]JolokiaAttr `json:"attr"`
+		Attr map[string]Attr `json:"attr"`
 	}
 	if err := json.Unmarshal(rs[0].Value, &raw); err != nil {
 		return nil, fmt.Errorf("list %q: %w", domain, err)
 	}
-	out := make(map[string]map[string]JolokiaAttr, len(raw))
+	out := make(map[string]map[string]Attr, len(raw))
 	for k, v := range raw {
 		out[k] = v.Attr
 	}
 	return out, nil
 }
 
-// jolokiaBean is one bean to read.
-type jolokiaBean struct {
-	name  BeanName
-	attrs map[string]JolokiaAttr
+// Bean is one bean to read: its name and the attributes to read, with
+// their metadata from List.
+type Bean struct {
+	Name  mbean.BeanName
+	Attrs map[string]Attr
 }
 
 // pathTypes are read through one property: an atomic's "plain" (serializing
@@ -181,7 +184,7 @@ var pathTypes = map[string]string{
 // Read reads all attributes of the beans, in bulk requests, and returns
 // them per bean (converted like the RMI client's values). Attributes that
 // fail are skipped and counted.
-func (c *JolokiaClient) Read(ctx context.Context, beans []*jolokiaBean) ([][]Attribute, int, error) {
+func (c *Client) Read(ctx context.Context, beans []*Bean) ([][]mbean.Attribute, int, error) {
 	type ref struct {
 		bean int
 		attr string // "" for a whole-bean read
@@ -189,16 +192,16 @@ func (c *JolokiaClient) Read(ctx context.Context, beans []*jolokiaBean) ([][]Att
 	var reqs []map[string]any
 	var refs []ref
 	for i, b := range beans {
-		reqs = append(reqs, map[string]any{"type": "read", "mbean": b.name.Name})
+		reqs = append(reqs, map[string]any{"type": "read", "mbean": b.Name.Name})
 		refs = append(refs, ref{bean: i})
-		for a, info := range b.attrs {
+		for a, info := range b.Attrs {
 			if p, ok := pathTypes[info.Type]; ok {
-				reqs = append(reqs, map[string]any{"type": "read", "mbean": b.name.Name, "attribute": a, "path": p})
+				reqs = append(reqs, map[string]any{"type": "read", "mbean": b.Name.Name, "attribute": a, "path": p})
 				refs = append(refs, ref{bean: i, attr: a})
 			}
 		}
 	}
-	out := make([][]Attribute, len(beans))
+	out := make([][]mbean.Attribute, len(beans))
 	failed := 0
 	for start := 0; start < len(reqs); start += c.opts.Batch {
 		end := min(start+c.opts.Batch, len(reqs))
@@ -220,11 +223,11 @@ func (c *JolokiaClient) Read(ctx context.Context, beans []*jolokiaBean) ([][]Att
 					continue
 				}
 				val := jolokiaValue("long", v)
-				if n, ok := val.(Number); ok && b.attrs[rf.attr].Type == "java.util.Date" {
-					val = Date{Millis: int64(n.Float)}
+				if n, ok := val.(mbean.Number); ok && b.Attrs[rf.attr].Type == "java.util.Date" {
+					val = mbean.Date{Millis: int64(n.Float)}
 				}
 				if val != nil {
-					out[rf.bean] = append(out[rf.bean], Attribute{Name: rf.attr, Value: val})
+					out[rf.bean] = append(out[rf.bean], mbean.Attribute{Name: rf.attr, Value: val})
 				}
 				continue
 			}
@@ -239,7 +242,7 @@ func (c *JolokiaClient) Read(ctx context.Context, beans []*jolokiaBean) ([][]Att
 			}
 			sort.Strings(names)
 			for _, a := range names {
-				info := b.attrs[a]
+				info := b.Attrs[a]
 				if _, ok := pathTypes[info.Type]; ok {
 					continue
 				}
@@ -252,7 +255,7 @@ func (c *JolokiaClient) Read(ctx context.Context, beans []*jolokiaBean) ([][]Att
 					failed++
 					continue
 				}
-				out[rf.bean] = append(out[rf.bean], Attribute{Name: a, Value: jolokiaValue(info.Type, v)})
+				out[rf.bean] = append(out[rf.bean], mbean.Attribute{Name: a, Value: jolokiaValue(info.Type, v)})
 			}
 		}
 	}
@@ -275,7 +278,7 @@ func jolokiaValue(typ string, v any) any {
 	case "java.util.Date":
 		if s, ok := v.(string); ok {
 			if t, err := time.Parse(time.RFC3339, s); err == nil {
-				return Date{Millis: t.UnixMilli()}
+				return mbean.Date{Millis: t.UnixMilli()}
 			}
 		}
 		return nil
@@ -295,30 +298,30 @@ func jolokiaValue(typ string, v any) any {
 		}
 	}
 	if strings.HasPrefix(typ, "[") {
-		return ArrayValue{Class: typ}
+		return mbean.ArrayValue{Class: typ}
 	}
 	switch x := v.(type) {
 	case nil:
 		// A primitive is never null: json-simple writes NaN and the
 		// infinities as null. NaN is the likely one.
 		if typ == "double" || typ == "float" {
-			return Number{Class: typ, Float: nan, Text: "NaN"}
+			return mbean.Number{Class: typ, Float: nan, Text: "NaN"}
 		}
 		return nil
 	case map[string]any:
 		// Only open types are composites; Jolokia serializes any other
 		// object as a bean of its getters, which jmx_exporter ignores.
 		if typ != "javax.management.openmbean.CompositeData" && typ != "javax.management.openmbean.CompositeDataSupport" {
-			return Unsupported{Class: typ}
+			return mbean.Unsupported{Class: typ}
 		}
 	case json.Number:
 		if typ == "float" || typ == "java.lang.Float" {
 			// Number.doubleValue() of a float: widen the float32.
 			f, err := strconv.ParseFloat(x.String(), 32)
 			if err != nil {
-				return Unsupported{Class: typ}
+				return mbean.Unsupported{Class: typ}
 			}
-			return Number{Class: typ, Float: float64(float32(f)), Text: x.String()}
+			return mbean.Number{Class: typ, Float: float64(float32(f)), Text: x.String()}
 		}
 	}
 	return jsonToValue(v, 0)
@@ -327,15 +330,15 @@ func jolokiaValue(typ string, v any) any {
 func numberFromText(class, s string) any {
 	var f float64
 	if _, err := fmt.Sscan(s, &f); err != nil {
-		return Unsupported{Class: class}
+		return mbean.Unsupported{Class: class}
 	}
-	return Number{Class: class, Float: f, Text: s}
+	return mbean.Number{Class: class, Float: f, Text: s}
 }
 
 // jsonToValue converts JSON by shape: numbers keep their text (Jolokia
 // writes Java's toString), objects become composites.
 func jsonToValue(v any, depth int) any {
-	if depth > maxConvertDepth {
+	if depth > mbean.MaxConvertDepth {
 		return nil
 	}
 	switch x := v.(type) {
@@ -344,11 +347,11 @@ func jsonToValue(v any, depth int) any {
 	case json.Number:
 		f, err := x.Float64()
 		if err != nil {
-			return Unsupported{Class: "number"}
+			return mbean.Unsupported{Class: "number"}
 		}
-		return Number{Class: "json", Float: f, Text: x.String()}
+		return mbean.Number{Class: "json", Float: f, Text: x.String()}
 	case map[string]any:
-		c := &Composite{Items: make(map[string]any, len(x))}
+		c := &mbean.Composite{Items: make(map[string]any, len(x))}
 		for k, e := range x {
 			c.Keys = append(c.Keys, k)
 			c.Items[k] = jsonToValue(e, depth+1)
@@ -356,7 +359,7 @@ func jsonToValue(v any, depth int) any {
 		sort.Strings(c.Keys)
 		return c
 	case []any:
-		return ArrayValue{Class: "json", Len: len(x)}
+		return mbean.ArrayValue{Class: "json", Len: len(x)}
 	}
 	return nil
 }
@@ -368,7 +371,7 @@ func jsonToValue(v any, depth int) any {
 func jolokiaTabular(m map[string]any) any {
 	if in, ok := m["indexNames"].([]any); ok {
 		if vals, ok := m["values"].([]any); ok && len(m) == 2 {
-			t := &Tabular{}
+			t := &mbean.Tabular{}
 			for _, n := range in {
 				if s, ok := n.(string); ok {
 					t.IndexNames = append(t.IndexNames, s)
@@ -376,7 +379,7 @@ func jolokiaTabular(m map[string]any) any {
 			}
 			keys := map[string]bool{}
 			for _, r := range vals {
-				if c, ok := jsonToValue(r, 1).(*Composite); ok {
+				if c, ok := jsonToValue(r, 1).(*mbean.Composite); ok {
 					t.Rows = append(t.Rows, c)
 					for _, k := range c.Keys {
 						keys[k] = true
@@ -390,7 +393,7 @@ func jolokiaTabular(m map[string]any) any {
 			return t
 		}
 	}
-	t := &Tabular{}
+	t := &mbean.Tabular{}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -408,15 +411,15 @@ func jolokiaTabular(m map[string]any) any {
 				}
 			}
 		}
-		var c *Composite
+		var c *mbean.Composite
 		if index != "" {
-			c = jsonToValue(row, 1).(*Composite)
+			c = jsonToValue(row, 1).(*mbean.Composite)
 			if len(t.IndexNames) == 0 {
 				t.IndexNames = []string{index}
 			}
 		} else {
 			// An MXBean map: {key: value}.
-			c = &Composite{Keys: []string{"key", "value"}, Items: map[string]any{"key": k, "value": jsonToValue(m[k], 1)}}
+			c = &mbean.Composite{Keys: []string{"key", "value"}, Items: map[string]any{"key": k, "value": jsonToValue(m[k], 1)}}
 			if len(t.IndexNames) == 0 {
 				t.IndexNames = []string{"key"}
 			}
@@ -448,107 +451,10 @@ func jsonScalarString(v any) (string, bool) {
 	return "", false
 }
 
-// jolokiaScraper reads every selected bean over Jolokia, with the same
-// bean strings as the RMI scraper.
-type jolokiaScraper struct {
-	client   *JolokiaClient
-	exporter *Exporter
-	include  []string
-	exclude  []string
-	cache    map[string]*jolokiaBean
-	filter   *attributeFilter
-}
+// CloseIdleConnections closes the HTTP connections kept for reuse.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
-func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error) {
-	var st scrapeStats
-	set := map[string]bool{}
-	inc := s.include
-	if len(inc) == 0 {
-		inc = []string{""}
-	}
-	for _, p := range inc {
-		ns, err := s.client.Search(ctx, p)
-		if err != nil {
-			return nil, st, err
-		}
-		for _, n := range ns {
-			set[n] = true
-		}
-	}
-	for _, p := range s.exclude {
-		ns, err := s.client.Search(ctx, p)
-		if err != nil {
-			return nil, st, err
-		}
-		for _, n := range ns {
-			delete(set, n)
-		}
-	}
-	if s.cache == nil {
-		s.cache = map[string]*jolokiaBean{}
-	}
-	for n := range s.cache {
-		if !set[n] {
-			delete(s.cache, n)
-		}
-	}
-	names := make([]string, 0, len(set))
-	missing := map[string]bool{}
-	for n := range set {
-		if skipBean(n) {
-			continue
-		}
-		names = append(names, n)
-		if _, ok := s.cache[n]; !ok {
-			missing[strings.SplitN(n, ":", 2)[0]] = true
-		}
-	}
-	sort.Strings(names)
-	for domain := range missing {
-		meta, err := s.client.List(ctx, domain)
-		if err != nil {
-			return nil, st, err
-		}
-		for _, n := range names {
-			d, props, _ := strings.Cut(n, ":")
-			if d != domain || s.cache[n] != nil {
-				continue
-			}
-			bn, err := ParseBeanName(n)
-			if err != nil {
-				st.beanErrors++
-				continue
-			}
-			attrs := map[string]JolokiaAttr{}
-			cn := ""
-			if s.filter != nil {
-				cn, _ = canonicalName(n)
-			}
-			for a, info := range meta[props] {
-				if !skipAttribute(n, a) && s.filter.keep(cn, a) {
-					attrs[a] = info
-				}
-			}
-			s.cache[n] = &jolokiaBean{name: bn, attrs: attrs}
-			st.infoFetched++
-		}
-	}
-	beans := make([]*jolokiaBean, 0, len(names))
-	for _, n := range names {
-		if b := s.cache[n]; b != nil {
-			beans = append(beans, b)
-		}
-	}
-	vals, failed, err := s.client.Read(ctx, beans)
-	if err != nil {
-		return nil, st, err
-	}
-	st.attrErrors = failed
-	var out []normalize.Record
-	for i, b := range beans {
-		st.beans++
-		st.attributes += len(vals[i])
-		out = s.exporter.bean(out, &b.name, func(_ int, a string) string { return b.attrs[a].Desc }, vals[i])
-	}
-	return out, st, nil
-}
+var nan = math.NaN()
+
+// URL is the agent's URL as configured.
+func (c *Client) URL() string { return c.opts.URL }

@@ -1,4 +1,4 @@
-package jmx
+package javaser
 
 import (
 	"bufio"
@@ -13,32 +13,32 @@ import (
 
 // Java object serialization stream constants (java.io.ObjectStreamConstants).
 const (
-	streamMagic   = 0xACED
-	streamVersion = 5
+	StreamMagic   = 0xACED
+	StreamVersion = 5
 
-	tcNull           = 0x70
-	tcReference      = 0x71
-	tcClassDesc      = 0x72
-	tcObject         = 0x73
-	tcString         = 0x74
-	tcArray          = 0x75
-	tcClass          = 0x76
-	tcBlockData      = 0x77
-	tcEndBlockData   = 0x78
-	tcReset          = 0x79
-	tcBlockDataLong  = 0x7A
-	tcException      = 0x7B
-	tcLongString     = 0x7C
-	tcProxyClassDesc = 0x7D
-	tcEnum           = 0x7E
+	TCNull           = 0x70
+	TCReference      = 0x71
+	TCClassDesc      = 0x72
+	TCObject         = 0x73
+	TCString         = 0x74
+	TCArray          = 0x75
+	TCClass          = 0x76
+	TCBlockData      = 0x77
+	TCEndBlockData   = 0x78
+	TCReset          = 0x79
+	TCBlockDataLong  = 0x7A
+	TCException      = 0x7B
+	TCLongString     = 0x7C
+	TCProxyClassDesc = 0x7D
+	TCEnum           = 0x7E
 
-	baseWireHandle = 0x7E0000
+	BaseWireHandle = 0x7E0000
 
-	scWriteMethod    = 0x01
-	scSerializable   = 0x02
-	scExternalizable = 0x04
-	scBlockData      = 0x08
-	scEnum           = 0x10
+	SCWriteMethod    = 0x01
+	SCSerializable   = 0x02
+	SCExternalizable = 0x04
+	SCBlockData      = 0x08
+	SCEnum           = 0x10
 )
 
 // Limits bound what one decoded reply may cost. The data comes from the
@@ -374,7 +374,7 @@ func (d *Decoder) ReadHeader() error {
 	if err != nil {
 		return fmt.Errorf("reading stream header: %w", err)
 	}
-	if m != streamMagic || v != streamVersion {
+	if m != StreamMagic || v != StreamVersion {
 		return fmt.Errorf("bad stream header %04x %04x", m, v)
 	}
 	return nil
@@ -406,26 +406,28 @@ func (d *Decoder) ReadContent() (any, error) {
 		return nil, err
 	}
 	switch tc {
-	case tcBlockData, tcBlockDataLong:
-		return d.readBlock()
+	case TCBlockData, TCBlockDataLong:
+		return d.ReadBlock()
 	}
 	return d.ReadObject()
 }
 
-func (d *Decoder) readBlock() (Block, error) {
+// ReadBlock reads one block data record (TC_BLOCKDATA or
+// TC_BLOCKDATALONG), as a JRMP call or return header is sent.
+func (d *Decoder) ReadBlock() (Block, error) {
 	tc, err := d.u8()
 	if err != nil {
 		return nil, err
 	}
 	var n int
 	switch tc {
-	case tcBlockData:
+	case TCBlockData:
 		b, err := d.u8()
 		if err != nil {
 			return nil, err
 		}
 		n = int(b)
-	case tcBlockDataLong:
+	case TCBlockDataLong:
 		v, err := d.u32()
 		if err != nil {
 			return nil, err
@@ -457,17 +459,17 @@ func (d *Decoder) ReadObject() (any, error) {
 			return nil, err
 		}
 		switch tc {
-		case tcNull:
+		case TCNull:
 			return nil, nil
-		case tcReference:
+		case TCReference:
 			return d.readReference()
-		case tcString:
+		case TCString:
 			n, err := d.u16()
 			if err != nil {
 				return nil, err
 			}
 			return d.readString(int(n))
-		case tcLongString:
+		case TCLongString:
 			n, err := d.u64()
 			if err != nil {
 				return nil, err
@@ -476,9 +478,9 @@ func (d *Decoder) ReadObject() (any, error) {
 				return nil, fmt.Errorf("%w: string of %d bytes", ErrLimit, n)
 			}
 			return d.readString(int(n))
-		case tcClassDesc, tcProxyClassDesc:
+		case TCClassDesc, TCProxyClassDesc:
 			return d.readClassDescBody(tc)
-		case tcClass:
+		case TCClass:
 			cd, err := d.readClassDesc()
 			if err != nil {
 				return nil, err
@@ -487,16 +489,16 @@ func (d *Decoder) ReadObject() (any, error) {
 				return nil, err
 			}
 			return cd, nil
-		case tcArray:
+		case TCArray:
 			return d.readArray()
-		case tcEnum:
+		case TCEnum:
 			return d.readEnum()
-		case tcObject:
+		case TCObject:
 			return d.readNewObject()
-		case tcReset:
+		case TCReset:
 			d.resetHandles()
 			continue
-		case tcException:
+		case TCException:
 			d.resetHandles()
 			t, err := d.ReadObject()
 			if err != nil {
@@ -504,9 +506,9 @@ func (d *Decoder) ReadObject() (any, error) {
 			}
 			d.resetHandles()
 			return nil, &ExceptionInStream{Throwable: t}
-		case tcBlockData, tcBlockDataLong:
+		case TCBlockData, TCBlockDataLong:
 			return nil, fmt.Errorf("unexpected block data where an object was expected")
-		case tcEndBlockData:
+		case TCEndBlockData:
 			return nil, errEndBlock
 		default:
 			return nil, fmt.Errorf("unknown type code 0x%02x", tc)
@@ -527,7 +529,7 @@ func (d *Decoder) readReference() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	i := int64(h) - baseWireHandle
+	i := int64(h) - BaseWireHandle
 	if i < 0 || i >= int64(len(d.handles)) {
 		return nil, fmt.Errorf("invalid handle 0x%x", h)
 	}
@@ -642,7 +644,7 @@ func (d *Decoder) readClassDesc() (*ClassDesc, error) {
 func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 	var cd *ClassDesc
 	handle := -1
-	if tc != tcProxyClassDesc {
+	if tc != TCProxyClassDesc {
 		// Parse into this level's scratch descriptor (see cdScratch).
 		if d.cdDepth == len(d.cdScratch) {
 			d.cdScratch = append(d.cdScratch, &ClassDesc{})
@@ -654,7 +656,7 @@ func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 	} else {
 		cd = &ClassDesc{}
 	}
-	if tc == tcProxyClassDesc {
+	if tc == TCProxyClassDesc {
 		cd.Proxy = true
 		if _, err := d.newHandle(cd); err != nil {
 			return nil, err
@@ -754,7 +756,7 @@ func (d *Decoder) readCustom() ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if tc == tcEndBlockData {
+		if tc == TCEndBlockData {
 			_, _ = d.u8()
 			return out, nil
 		}
@@ -918,8 +920,8 @@ func (d *Decoder) readNewObject() (*Object, error) {
 	if _, err := d.newHandle(o); err != nil {
 		return nil, err
 	}
-	if cd.Flags&scExternalizable != 0 {
-		if cd.Flags&scBlockData == 0 {
+	if cd.Flags&SCExternalizable != 0 {
+		if cd.Flags&SCBlockData == 0 {
 			return nil, fmt.Errorf("externalizable class %s in protocol version 1 format", cd.Name)
 		}
 		custom, err := d.readCustom()
@@ -957,7 +959,7 @@ func (d *Decoder) readNewObject() (*Object, error) {
 			continue
 		}
 		cdata := ClassData{Class: c}
-		if c.Flags&scSerializable != 0 {
+		if c.Flags&SCSerializable != 0 {
 			if len(c.Fields) > 0 {
 				// A 1-byte field takes a 16-byte slot.
 				if err := d.step(len(c.Fields)); err != nil {
@@ -972,7 +974,7 @@ func (d *Decoder) readNewObject() (*Object, error) {
 				}
 				cdata.Values[j] = v
 			}
-			if c.Flags&scWriteMethod != 0 {
+			if c.Flags&SCWriteMethod != 0 {
 				custom, err := d.readCustom()
 				if err != nil {
 					return nil, fmt.Errorf("custom data of %s: %w", c.Name, err)
@@ -988,7 +990,7 @@ func (d *Decoder) readNewObject() (*Object, error) {
 // hasClassData reports whether an instance carries data for class c: its
 // serializable fields or what its writeObject wrote.
 func hasClassData(c *ClassDesc) bool {
-	return c.Flags&scSerializable != 0 && (len(c.Fields) > 0 || c.Flags&scWriteMethod != 0)
+	return c.Flags&SCSerializable != 0 && (len(c.Fields) > 0 || c.Flags&SCWriteMethod != 0)
 }
 
 func (d *Decoder) readField(t byte) (any, error) {
@@ -1064,19 +1066,20 @@ func (o *Object) Is(class string) bool {
 	return false
 }
 
-// customReader reads primitives and objects from custom data the way an
+// CustomReader reads primitives and objects from custom data the way an
 // ObjectInputStream would: primitives from consecutive Blocks, objects
 // from the non-block items.
-type customReader struct {
+type CustomReader struct {
 	items []any
 	cur   []byte
 }
 
-func newCustomReader(items []any) *customReader { return &customReader{items: items} }
+// NewCustomReader reads items, an object's custom data (Object.Custom).
+func NewCustomReader(items []any) *CustomReader { return &CustomReader{items: items} }
 
 var errShortCustom = errors.New("custom data too short")
 
-func (c *customReader) fill(n int) ([]byte, error) {
+func (c *CustomReader) fill(n int) ([]byte, error) {
 	for len(c.cur) < n {
 		if len(c.items) == 0 {
 			return nil, errShortCustom
@@ -1093,7 +1096,8 @@ func (c *customReader) fill(n int) ([]byte, error) {
 	return p, nil
 }
 
-func (c *customReader) u8() (byte, error) {
+// U8 reads a byte.
+func (c *CustomReader) U8() (byte, error) {
 	p, err := c.fill(1)
 	if err != nil {
 		return 0, err
@@ -1101,7 +1105,8 @@ func (c *customReader) u8() (byte, error) {
 	return p[0], nil
 }
 
-func (c *customReader) i32() (int32, error) {
+// I32 reads a big-endian int32.
+func (c *CustomReader) I32() (int32, error) {
 	p, err := c.fill(4)
 	if err != nil {
 		return 0, err
@@ -1109,7 +1114,8 @@ func (c *customReader) i32() (int32, error) {
 	return int32(binary.BigEndian.Uint32(p)), nil
 }
 
-func (c *customReader) i64() (int64, error) {
+// I64 reads a big-endian int64.
+func (c *CustomReader) I64() (int64, error) {
 	p, err := c.fill(8)
 	if err != nil {
 		return 0, err
@@ -1117,7 +1123,8 @@ func (c *customReader) i64() (int64, error) {
 	return int64(binary.BigEndian.Uint64(p)), nil
 }
 
-func (c *customReader) i16() (int16, error) {
+// I16 reads a big-endian int16.
+func (c *CustomReader) I16() (int16, error) {
 	p, err := c.fill(2)
 	if err != nil {
 		return 0, err
@@ -1125,7 +1132,8 @@ func (c *customReader) i16() (int16, error) {
 	return int16(binary.BigEndian.Uint16(p)), nil
 }
 
-func (c *customReader) utf() (string, error) {
+// UTF reads a u16-length modified UTF-8 string.
+func (c *CustomReader) UTF() (string, error) {
 	p, err := c.fill(2)
 	if err != nil {
 		return "", err
@@ -1138,9 +1146,9 @@ func (c *customReader) utf() (string, error) {
 	return decodeModifiedUTF8(s)
 }
 
-// object returns the next non-block item. Unread block bytes before it are
+// Object returns the next non-block item. Unread block bytes before it are
 // skipped, as ObjectInputStream does.
-func (c *customReader) object() (any, error) {
+func (c *CustomReader) Object() (any, error) {
 	c.cur = nil
 	for len(c.items) > 0 {
 		v := c.items[0]

@@ -1,4 +1,4 @@
-package jmx
+package rmi
 
 import (
 	"context"
@@ -10,29 +10,29 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 )
 
 // Method and interface hashes (hashes/method_hashes.txt, checked against
 // OpenJDK 17).
 const (
-	hashRegistryIface  int64 = 4905912898345647071
+	HashRegistryIface  int64 = 4905912898345647071
 	opRegistryLookup         = 2
-	hashDGCIface       int64 = -669196253586618813
+	HashDGCIface       int64 = -669196253586618813
 	opDGCClean               = 0
 	opDGCDirty               = 1
-	hashNewClient      int64 = -1089742558549201240
-	hashQueryNames     int64 = 9152567528369059802
-	hashGetMBeanInfo   int64 = -7404813916326233354
-	hashGetAttributes  int64 = 6285293806596348999
-	hashGetAttribute   int64 = -1089783104982388203
-	hashGetDefaultDom  int64 = 6047668923998658472
-	hashConnClose      int64 = -4742752445160157748
+	HashNewClient      int64 = -1089742558549201240
+	HashQueryNames     int64 = 9152567528369059802
+	HashGetMBeanInfo   int64 = -7404813916326233354
+	HashGetAttributes  int64 = 6285293806596348999
+	HashGetAttribute   int64 = -1089783104982388203
+	HashGetDefaultDom  int64 = 6047668923998658472
+	HashConnClose      int64 = -4742752445160157748
 	hashGetMBeanCount  int64 = -2042362057335820635
 	defaultLeaseMillis       = 600000
 )
-
-// ErrAuth is wrapped by errors of rejected credentials.
-var ErrAuth = errors.New("authentication failed")
 
 // Options configure a Client.
 type Options struct {
@@ -55,8 +55,8 @@ type Options struct {
 	MaxConns int
 	// DialTimeout bounds connecting; 0 means 10 s.
 	DialTimeout time.Duration
-	// Limits for decoding replies; zero means DefaultLimits.
-	Limits Limits
+	// Limits for decoding replies; zero means javaser.DefaultLimits.
+	Limits javaser.Limits
 	// LeaseRenewed, if set, is called after each DGC lease renewal with
 	// its error (nil on success).
 	LeaseRenewed func(error)
@@ -95,8 +95,8 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	if opts.DialTimeout <= 0 {
 		opts.DialTimeout = 10 * time.Second
 	}
-	if opts.Limits == (Limits{}) {
-		opts.Limits = DefaultLimits
+	if opts.Limits == (javaser.Limits{}) {
+		opts.Limits = javaser.DefaultLimits
 	}
 	c := &Client{
 		opts: opts,
@@ -112,7 +112,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	defer reg.closeAll()
 
 	// 1. Registry lookup.
-	v, lookupAck, err := reg.do(ctx, registryID, opRegistryLookup, hashRegistryIface, func(e *encoder) { e.str(opts.Name) }, true)
+	v, lookupAck, err := reg.do(ctx, registryID, opRegistryLookup, HashRegistryIface, func(e *javaser.Encoder) { e.Str(opts.Name) }, true)
 	if err != nil {
 		return nil, fmt.Errorf("registry lookup of %q at %s: %w", opts.Name, regEP.addr, err)
 	}
@@ -129,19 +129,19 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	c.ackOn(ctx, reg, lookupAck)
 
 	// 3. newClient(credentials).
-	var creds func(*encoder)
+	var creds func(*javaser.Encoder)
 	if opts.Username != "" {
 		user, pass := opts.Username, opts.Password
-		creds = func(e *encoder) { e.stringArray([]string{user, pass}) }
+		creds = func(e *javaser.Encoder) { e.StringArray([]string{user, pass}) }
 	} else {
-		creds = func(e *encoder) { e.null() }
+		creds = func(e *javaser.Encoder) { e.Null() }
 	}
-	v, newAck, err := c.pool.do(ctx, c.server.ID, -1, hashNewClient, creds, true)
+	v, newAck, err := c.pool.do(ctx, c.server.ID, -1, HashNewClient, creds, true)
 	if err != nil {
 		c.pool.closeAll()
-		var re *RemoteError
-		if errors.As(err, &re) && re.Is(&RemoteError{Class: "java.lang.SecurityException"}) {
-			return nil, fmt.Errorf("%w: %s", ErrAuth, re.Message)
+		var re *javaser.RemoteError
+		if errors.As(err, &re) && re.Is(&javaser.RemoteError{Class: "java.lang.SecurityException"}) {
+			return nil, fmt.Errorf("%w: %s", mbean.ErrAuth, re.Message)
 		}
 		return nil, fmt.Errorf("newClient at %s: %w", c.pool.ep.addr, err)
 	}
@@ -201,14 +201,14 @@ func (c *Client) dirty(ctx context.Context, id ObjID) (time.Duration, error) {
 	seq := c.seq
 	c.seq++
 	c.seqMu.Unlock()
-	v, ack, err := c.pool.do(ctx, dgcID, opDGCDirty, hashDGCIface, func(e *encoder) {
-		e.objIDArray([]ObjID{id})
+	v, ack, err := c.pool.do(ctx, dgcID, opDGCDirty, HashDGCIface, func(e *javaser.Encoder) {
+		writeObjIDArray(e, []ObjID{id})
 		var b [8]byte
 		for i := range 8 {
 			b[i] = byte(uint64(seq) >> (56 - 8*i))
 		}
-		e.block(b[:])
-		e.lease(defaultLeaseMillis, c.vm)
+		e.Block(b[:])
+		writeLease(e, defaultLeaseMillis, c.vm)
 	}, true)
 	if err != nil {
 		return 0, err
@@ -216,7 +216,7 @@ func (c *Client) dirty(ctx context.Context, id ObjID) (time.Duration, error) {
 	// The lease reply holds no remote references, but acking is harmless
 	// and releases the server's copy at once.
 	c.ackOn(ctx, c.pool, ack)
-	o, ok := v.(*Object)
+	o, ok := v.(*javaser.Object)
 	if !ok {
 		return 0, fmt.Errorf("dgc dirty returned %T", v)
 	}
@@ -265,13 +265,13 @@ func (c *Client) Close(ctx context.Context) error {
 		close(c.stop)
 		c.bgCancel()
 		<-c.done
-		_, _, err = c.pool.do(ctx, c.connRef.ID, -1, hashConnClose, nil, false)
+		_, _, err = c.pool.do(ctx, c.connRef.ID, -1, HashConnClose, nil, false)
 		c.pool.closeAll()
 	})
 	return err
 }
 
-func (c *Client) invoke(ctx context.Context, hash int64, args func(*encoder)) (any, error) {
+func (c *Client) invoke(ctx context.Context, hash int64, args func(*javaser.Encoder)) (any, error) {
 	v, _, err := c.pool.do(ctx, c.connRef.ID, -1, hash, args, true)
 	return v, err
 }
@@ -279,14 +279,14 @@ func (c *Client) invoke(ctx context.Context, hash int64, args func(*encoder)) (a
 // QueryNames returns the names of the registered MBeans matching pattern
 // ("" for all), each in its registration key order.
 func (c *Client) QueryNames(ctx context.Context, pattern string) ([]string, error) {
-	v, err := c.invoke(ctx, hashQueryNames, func(e *encoder) {
+	v, err := c.invoke(ctx, HashQueryNames, func(e *javaser.Encoder) {
 		if pattern == "" {
-			e.null()
+			e.Null()
 		} else {
-			e.objectName(pattern)
+			e.ObjectName(pattern)
 		}
-		e.null() // MarshalledObject query
-		e.null() // Subject
+		e.Null() // MarshalledObject query
+		e.Null() // Subject
 	})
 	if err != nil {
 		return nil, fmt.Errorf("queryNames(%q): %w", pattern, err)
@@ -325,9 +325,9 @@ type MBeanInfo struct {
 
 // MBeanInfo returns the MBean's metadata.
 func (c *Client) MBeanInfo(ctx context.Context, name string) (*MBeanInfo, error) {
-	v, err := c.invoke(ctx, hashGetMBeanInfo, func(e *encoder) {
-		e.objectName(name)
-		e.null()
+	v, err := c.invoke(ctx, HashGetMBeanInfo, func(e *javaser.Encoder) {
+		e.ObjectName(name)
+		e.Null()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("getMBeanInfo(%s): %w", name, err)
@@ -339,16 +339,10 @@ func (c *Client) MBeanInfo(ctx context.Context, name string) (*MBeanInfo, error)
 	return info, nil
 }
 
-// Attribute is one attribute value, converted by Convert.
-type Attribute struct {
-	Name  string
-	Value any
-}
-
 // Attributes reads attributes in one call. The server silently omits the
 // ones it cannot read.
-func (c *Client) Attributes(ctx context.Context, name string, attrs []string) ([]Attribute, error) {
-	out, _, err := c.attributes(ctx, name, attrs)
+func (c *Client) Attributes(ctx context.Context, name string, attrs []string) ([]mbean.Attribute, error) {
+	out, _, err := c.AttributesWithDrops(ctx, name, attrs)
 	return out, err
 }
 
@@ -362,15 +356,15 @@ type AttrDrops struct {
 	Cut int
 }
 
-// attributes is Attributes, also counting what was dropped. Only the
+// AttributesWithDrops is Attributes, also counting what was dropped. Only the
 // requested attributes are kept, each once, and all of them are converted
 // with one budget: a reply is one untrusted read, whatever it holds.
-func (c *Client) attributes(ctx context.Context, name string, attrs []string) ([]Attribute, AttrDrops, error) {
+func (c *Client) AttributesWithDrops(ctx context.Context, name string, attrs []string) ([]mbean.Attribute, AttrDrops, error) {
 	var drops AttrDrops
-	v, err := c.invoke(ctx, hashGetAttributes, func(e *encoder) {
-		e.objectName(name)
-		e.stringArray(attrs)
-		e.null()
+	v, err := c.invoke(ctx, HashGetAttributes, func(e *javaser.Encoder) {
+		e.ObjectName(name)
+		e.StringArray(attrs)
+		e.Null()
 	})
 	if err != nil {
 		return nil, drops, fmt.Errorf("getAttributes(%s): %w", name, err)
@@ -384,9 +378,9 @@ func (c *Client) attributes(ctx context.Context, name string, attrs []string) ([
 		wanted[a] = true
 	}
 	cv := newConverter()
-	out := make([]Attribute, 0, min(len(elems), len(attrs)))
+	out := make([]mbean.Attribute, 0, min(len(elems), len(attrs)))
 	for _, e := range elems {
-		o, ok := e.(*Object)
+		o, ok := e.(*javaser.Object)
 		if !ok || !o.Is("javax.management.Attribute") {
 			continue
 		}
@@ -398,7 +392,7 @@ func (c *Client) attributes(ctx context.Context, name string, attrs []string) ([
 		}
 		wanted[ns] = false // once
 		val, _ := o.Field("javax.management.Attribute", "value")
-		out = append(out, Attribute{Name: ns, Value: cv.convert(val, 0)})
+		out = append(out, mbean.Attribute{Name: ns, Value: cv.convert(val, 0)})
 	}
 	drops.Cut = cv.cut
 	return out, drops, nil
@@ -406,10 +400,10 @@ func (c *Client) attributes(ctx context.Context, name string, attrs []string) ([
 
 // Attribute reads one attribute.
 func (c *Client) Attribute(ctx context.Context, name, attr string) (any, error) {
-	v, err := c.invoke(ctx, hashGetAttribute, func(e *encoder) {
-		e.objectName(name)
-		e.str(attr)
-		e.null()
+	v, err := c.invoke(ctx, HashGetAttribute, func(e *javaser.Encoder) {
+		e.ObjectName(name)
+		e.Str(attr)
+		e.Null()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("getAttribute(%s, %s): %w", name, attr, err)
@@ -420,7 +414,7 @@ func (c *Client) Attribute(ctx context.Context, name, attr string) (any, error) 
 // DefaultDomain is a cheap liveness check (what the JDK client calls every
 // 60 s).
 func (c *Client) DefaultDomain(ctx context.Context) (string, error) {
-	v, err := c.invoke(ctx, hashGetDefaultDom, func(e *encoder) { e.null() })
+	v, err := c.invoke(ctx, HashGetDefaultDom, func(e *javaser.Encoder) { e.Null() })
 	if err != nil {
 		return "", fmt.Errorf("getDefaultDomain: %w", err)
 	}
@@ -429,7 +423,7 @@ func (c *Client) DefaultDomain(ctx context.Context) (string, error) {
 }
 
 func mbeanInfoOf(v any) (*MBeanInfo, error) {
-	o, ok := v.(*Object)
+	o, ok := v.(*javaser.Object)
 	if !ok || !o.Is("javax.management.MBeanInfo") {
 		return nil, fmt.Errorf("reply is %s, not an MBeanInfo", className(v))
 	}
@@ -441,17 +435,17 @@ func mbeanInfoOf(v any) (*MBeanInfo, error) {
 		info.Description, _ = s.(string)
 	}
 	av, _ := o.Field("javax.management.MBeanInfo", "attributes")
-	arr, ok := av.(*Array)
+	arr, ok := av.(*javaser.Array)
 	if !ok || arr == nil {
 		if mm, ok := o.Field("", "mmbAttributes"); ok {
-			arr, _ = mm.(*Array)
+			arr, _ = mm.(*javaser.Array)
 		}
 	}
 	if arr == nil {
 		return info, nil
 	}
 	for _, e := range arr.Elems {
-		ao, ok := e.(*Object)
+		ao, ok := e.(*javaser.Object)
 		if !ok {
 			continue
 		}
@@ -483,11 +477,11 @@ func className(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"
-	case *Object:
+	case *javaser.Object:
 		return x.Class.Name
-	case *Array:
+	case *javaser.Array:
 		return x.Class.Name
-	case *Enum:
+	case *javaser.Enum:
 		if x.Class != nil {
 			return x.Class.Name
 		}
@@ -500,7 +494,7 @@ func className(v any) string {
 }
 
 func objectNameOf(v any) (string, bool) {
-	o, ok := v.(*Object)
+	o, ok := v.(*javaser.Object)
 	if !ok || o.Class.Name != "javax.management.ObjectName" {
 		return "", false
 	}
@@ -520,9 +514,9 @@ func collectionElems(v any, depth int) ([]any, bool) {
 		return nil, false
 	}
 	switch x := v.(type) {
-	case *Array:
+	case *javaser.Array:
 		return x.Elems, x.Prim == nil
-	case *Object:
+	case *javaser.Object:
 		for _, f := range []string{"c", "list", "a"} {
 			if w, ok := x.Field("", f); ok {
 				return collectionElems(w, depth+1)
@@ -534,12 +528,12 @@ func collectionElems(v any, depth int) ([]any, bool) {
 		}
 		for i := range x.Data {
 			cd := &x.Data[i]
-			if cd.Class.Flags&scWriteMethod == 0 || len(cd.Custom) == 0 {
+			if cd.Class.Flags&javaser.SCWriteMethod == 0 || len(cd.Custom) == 0 {
 				continue
 			}
 			var out []any
 			for _, it := range cd.Custom {
-				if _, ok := it.(Block); !ok {
+				if _, ok := it.(javaser.Block); !ok {
 					out = append(out, it)
 				}
 			}
@@ -558,7 +552,7 @@ func mapEntries(v any, depth int) ([][2]any, bool) {
 	if depth > 4 {
 		return nil, false
 	}
-	o, ok := v.(*Object)
+	o, ok := v.(*javaser.Object)
 	if !ok {
 		return nil, false
 	}
@@ -567,12 +561,12 @@ func mapEntries(v any, depth int) ([][2]any, bool) {
 	}
 	for i := range o.Data {
 		cd := &o.Data[i]
-		if cd.Class.Flags&scWriteMethod == 0 {
+		if cd.Class.Flags&javaser.SCWriteMethod == 0 {
 			continue
 		}
 		var items []any
 		for _, it := range cd.Custom {
-			if _, ok := it.(Block); !ok {
+			if _, ok := it.(javaser.Block); !ok {
 				items = append(items, it)
 			}
 		}

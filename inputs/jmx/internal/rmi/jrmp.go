@@ -1,4 +1,4 @@
-package jmx
+package rmi
 
 import (
 	"bufio"
@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
 )
 
 // JRMP message and return codes (sun.rmi.transport.TransportConstants).
@@ -21,14 +23,14 @@ const (
 	jrmpMagic          = 0x4A524D49
 	jrmpVersion        = 2
 	jrmpStreamProtocol = 0x4B
-	jrmpProtocolAck    = 0x4E
+	JRMPProtocolAck    = 0x4E
 	jrmpProtocolNack   = 0x4F
-	jrmpCall           = 0x50
-	jrmpReturn         = 0x51
-	jrmpPing           = 0x52
-	jrmpPingAck        = 0x53
-	jrmpDGCAck         = 0x54
-	jrmpNormalReturn   = 1
+	JRMPCall           = 0x50
+	JRMPReturn         = 0x51
+	JRMPPing           = 0x52
+	JRMPPingAck        = 0x53
+	JRMPDGCAck         = 0x54
+	JRMPNormalReturn   = 1
 	jrmpExcReturn      = 2
 )
 
@@ -95,82 +97,18 @@ type RemoteRef struct {
 	Factory string
 }
 
-// RemoteError is an exception the server threw.
-type RemoteError struct {
-	Class   string
-	Message string
-	Cause   *RemoteError
-}
-
-func (e *RemoteError) Error() string {
-	s := e.Class
-	if e.Message != "" {
-		s += ": " + e.Message
-	}
-	if e.Cause != nil {
-		s += "; caused by " + e.Cause.Error()
-	}
-	return s
-}
-
-// Is lets errors.Is match on the Java class name of any exception in the
-// chain, via a *RemoteError with only Class set.
-func (e *RemoteError) Is(target error) bool {
-	t, ok := target.(*RemoteError)
-	if !ok || t.Message != "" || t.Cause != nil {
-		return false
-	}
-	for c := e; c != nil; c = c.Cause {
-		if c.Class == t.Class {
-			return true
-		}
-	}
-	return false
-}
-
 // AbortedError is a reply the server abandoned mid-stream (TC_EXCEPTION),
 // typically because a value was not serializable. It unwraps to the
 // server's exception, so it counts as a remote error for the caller; the
 // connection it came on is closed.
 type AbortedError struct {
-	Remote *RemoteError
+	Remote *javaser.RemoteError
 }
 
 func (e *AbortedError) Error() string { return "reply aborted by the server: " + e.Remote.Error() }
 
 // Unwrap returns the server's exception.
 func (e *AbortedError) Unwrap() error { return e.Remote }
-
-// remoteErrorOf interprets a decoded Throwable.
-func remoteErrorOf(v any, depth int) *RemoteError {
-	o, ok := v.(*Object)
-	if !ok || depth > 8 {
-		return &RemoteError{Class: fmt.Sprintf("%T", v)}
-	}
-	re := &RemoteError{Class: o.Class.Name}
-	if m, ok := o.Field("java.lang.Throwable", "detailMessage"); ok {
-		re.Message, _ = m.(string)
-	}
-	if c, ok := o.Field("java.lang.Throwable", "cause"); ok && c != nil && c != v {
-		re.Cause = remoteErrorOf(c, depth+1)
-	}
-	// RemoteException keeps its cause in "detail", RuntimeMBeanException
-	// in "runtimeException", MBeanException and ReflectionException in
-	// "exception", RuntimeErrorException in "error".
-	for _, f := range []string{"detail", "runtimeException", "exception", "error"} {
-		if re.Cause != nil {
-			break
-		}
-		if c, ok := o.Field("", f); ok && c != nil && c != v {
-			if _, isObj := c.(*Object); isObj {
-				re.Cause = remoteErrorOf(c, depth+1)
-			}
-		}
-	}
-	return re
-}
-
-func throwableMessage(v any) string { return remoteErrorOf(v, 0).Error() }
 
 // endpoint is where a connection goes.
 type endpoint struct {
@@ -181,7 +119,7 @@ type endpoint struct {
 // dialer opens JRMP connections.
 type dialer struct {
 	tlsConfig *tls.Config
-	limits    Limits
+	limits    javaser.Limits
 	timeout   time.Duration
 }
 
@@ -191,8 +129,8 @@ type conn struct {
 	nc       net.Conn
 	br       *bufio.Reader
 	bw       *bufio.Writer
-	dec      *Decoder
-	enc      encoder
+	dec      *javaser.Decoder
+	enc      javaser.Encoder
 	lastUsed time.Time
 }
 
@@ -220,7 +158,7 @@ func (d *dialer) dial(ctx context.Context, ep endpoint) (*conn, error) {
 		nc = tc
 	}
 	c := &conn{nc: nc, br: bufio.NewReaderSize(nc, 32<<10), bw: bufio.NewWriterSize(nc, 4<<10)}
-	c.dec = NewDecoder(c.br, d.limits)
+	c.dec = javaser.NewDecoder(c.br, d.limits)
 	if err := c.handshake(ctx); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("jrmp handshake with %s: %w", ep.addr, err)
@@ -255,7 +193,7 @@ func (c *conn) handshake(ctx context.Context) error {
 	if ack == jrmpProtocolNack {
 		return errors.New("server refused the stream protocol")
 	}
-	if ack != jrmpProtocolAck {
+	if ack != JRMPProtocolAck {
 		return fmt.Errorf("not a JRMP server (first reply byte 0x%02x)", ack)
 	}
 	var n [2]byte
@@ -271,11 +209,11 @@ func (c *conn) handshake(ctx context.Context) error {
 		return err
 	}
 	// Our "default endpoint": echo the host the server saw, port 0.
-	c.enc.b = c.enc.b[:0]
-	c.enc.u16(uint16(len(host)))
-	c.enc.b = append(c.enc.b, host...)
-	c.enc.u32(0)
-	if _, err := c.bw.Write(c.enc.b); err != nil {
+	c.enc.B = c.enc.B[:0]
+	c.enc.U16(uint16(len(host)))
+	c.enc.B = append(c.enc.B, host...)
+	c.enc.U32(0)
+	if _, err := c.bw.Write(c.enc.B); err != nil {
 		return err
 	}
 	return c.bw.Flush()
@@ -286,7 +224,7 @@ func (c *conn) close() { c.nc.Close() }
 // ping checks an idle connection.
 func (c *conn) ping(ctx context.Context) error {
 	c.deadline(ctx)
-	if err := c.bw.WriteByte(jrmpPing); err != nil {
+	if err := c.bw.WriteByte(JRMPPing); err != nil {
 		return err
 	}
 	if err := c.bw.Flush(); err != nil {
@@ -296,17 +234,17 @@ func (c *conn) ping(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if b != jrmpPingAck {
+	if b != JRMPPingAck {
 		return fmt.Errorf("ping answered with 0x%02x", b)
 	}
 	return nil
 }
 
 func (c *conn) dgcAck(u UID) error {
-	c.enc.b = c.enc.b[:0]
-	c.enc.u8(jrmpDGCAck)
-	c.enc.b = u.append(c.enc.b)
-	if _, err := c.bw.Write(c.enc.b); err != nil {
+	c.enc.B = c.enc.B[:0]
+	c.enc.U8(JRMPDGCAck)
+	c.enc.B = u.append(c.enc.B)
+	if _, err := c.bw.Write(c.enc.B); err != nil {
 		return err
 	}
 	return c.bw.Flush()
@@ -316,42 +254,42 @@ func (c *conn) dgcAck(u UID) error {
 // arguments after the call header; hasResult says whether a normal return
 // carries a value (false for void methods). It returns the value and the
 // return's ack UID.
-func (c *conn) call(ctx context.Context, id ObjID, op int32, hash int64, args func(*encoder), hasResult bool) (any, UID, error) {
+func (c *conn) call(ctx context.Context, id ObjID, op int32, hash int64, args func(*javaser.Encoder), hasResult bool) (any, UID, error) {
 	c.deadline(ctx)
 	e := &c.enc
-	e.b = e.b[:0]
-	e.u8(jrmpCall)
-	e.header()
+	e.B = e.B[:0]
+	e.U8(JRMPCall)
+	e.Header()
 	var hdr [34]byte
 	h := binary.BigEndian.AppendUint64(hdr[:0], uint64(id.Num))
 	h = id.UID.append(h)
 	h = binary.BigEndian.AppendUint32(h, uint32(op))
 	h = binary.BigEndian.AppendUint64(h, uint64(hash))
-	e.block(h)
+	e.Block(h)
 	if args != nil {
 		args(e)
 	}
-	if _, err := c.bw.Write(e.b); err != nil {
+	if _, err := c.bw.Write(e.B); err != nil {
 		return nil, UID{}, err
 	}
 	if err := c.bw.Flush(); err != nil {
 		return nil, UID{}, err
 	}
-	if cap(e.b) > 64<<10 {
-		e.b = nil
+	if cap(e.B) > 64<<10 {
+		e.B = nil
 	}
 	b, err := c.br.ReadByte()
 	if err != nil {
 		return nil, UID{}, err
 	}
-	if b != jrmpReturn {
+	if b != JRMPReturn {
 		return nil, UID{}, fmt.Errorf("expected a return message, got 0x%02x", b)
 	}
 	c.dec.Reset()
 	if err := c.dec.ReadHeader(); err != nil {
 		return nil, UID{}, err
 	}
-	blk, err := c.dec.readBlock()
+	blk, err := c.dec.ReadBlock()
 	if err != nil {
 		return nil, UID{}, fmt.Errorf("reading return header: %w", err)
 	}
@@ -360,18 +298,18 @@ func (c *conn) call(ctx context.Context, id ObjID, op int32, hash int64, args fu
 	}
 	ack := parseUID(blk[1:15])
 	switch blk[0] {
-	case jrmpNormalReturn:
+	case JRMPNormalReturn:
 		if !hasResult {
 			return nil, ack, nil
 		}
 		v, err := c.dec.ReadObject()
 		if err != nil {
-			var ex *ExceptionInStream
+			var ex *javaser.ExceptionInStream
 			if errors.As(err, &ex) {
 				// The server failed while writing the value (a value that
 				// is not serializable): the call failed, and the
 				// connection is not to be trusted again.
-				return nil, ack, &AbortedError{Remote: remoteErrorOf(ex.Throwable, 0)}
+				return nil, ack, &AbortedError{Remote: javaser.RemoteErrorOf(ex.Throwable)}
 			}
 			return nil, ack, fmt.Errorf("decoding return value: %w", err)
 		}
@@ -381,7 +319,7 @@ func (c *conn) call(ctx context.Context, id ObjID, op int32, hash int64, args fu
 		if err != nil {
 			return nil, ack, fmt.Errorf("decoding exception: %w", err)
 		}
-		return nil, ack, remoteErrorOf(v, 0)
+		return nil, ack, javaser.RemoteErrorOf(v)
 	default:
 		return nil, ack, fmt.Errorf("unknown return type %d", blk[0])
 	}
@@ -397,9 +335,9 @@ type pool struct {
 	closed bool
 }
 
-// pingAfter is how long a connection may idle before it is pinged on reuse
+// PingAfter is how long a connection may idle before it is pinged on reuse
 // (a variable for tests).
-var pingAfter = 5 * time.Second
+var PingAfter = 5 * time.Second
 
 // idleTimeout drops connections idle this long (the JDK's
 // sun.rmi.transport.connectionTimeout is 15 s).
@@ -426,7 +364,7 @@ func (p *pool) get(ctx context.Context) (*conn, error) {
 			c.close()
 			continue
 		}
-		if idle > pingAfter {
+		if idle > PingAfter {
 			if err := c.ping(ctx); err != nil {
 				c.close()
 				continue
@@ -438,7 +376,7 @@ func (p *pool) get(ctx context.Context) (*conn, error) {
 
 func (p *pool) put(c *conn, err error) {
 	if err != nil {
-		var re *RemoteError
+		var re *javaser.RemoteError
 		var ab *AbortedError
 		if !errors.As(err, &re) || errors.As(err, &ab) {
 			// Transport or decoding error: the stream state is unknown.
@@ -467,7 +405,7 @@ func (p *pool) closeAll() {
 }
 
 // do runs one call on a pooled connection.
-func (p *pool) do(ctx context.Context, id ObjID, op int32, hash int64, args func(*encoder), hasResult bool) (any, UID, error) {
+func (p *pool) do(ctx context.Context, id ObjID, op int32, hash int64, args func(*javaser.Encoder), hasResult bool) (any, UID, error) {
 	c, err := p.get(ctx)
 	if err != nil {
 		return nil, UID{}, err
@@ -483,12 +421,12 @@ func (p *pool) do(ctx context.Context, id ObjID, op int32, hash int64, args func
 // parseStub reads the live reference out of a deserialized RMI stub
 // (RemoteObject's custom data: UnicastRef2 or UnicastRef).
 func parseStub(v any) (RemoteRef, error) {
-	o, ok := v.(*Object)
+	o, ok := v.(*javaser.Object)
 	if !ok {
 		return RemoteRef{}, fmt.Errorf("expected a remote stub, got %T", v)
 	}
-	cr := newCustomReader(o.Custom("java.rmi.server.RemoteObject"))
-	kind, err := cr.utf()
+	cr := javaser.NewCustomReader(o.Custom("java.rmi.server.RemoteObject"))
+	kind, err := cr.UTF()
 	if err != nil {
 		return RemoteRef{}, fmt.Errorf("stub %s: %w", o.Class.Name, err)
 	}
@@ -496,41 +434,41 @@ func parseStub(v any) (RemoteRef, error) {
 	format := byte(0)
 	switch kind {
 	case "UnicastRef2":
-		if format, err = cr.u8(); err != nil {
+		if format, err = cr.U8(); err != nil {
 			return RemoteRef{}, err
 		}
 	case "UnicastRef":
 	default:
 		return RemoteRef{}, fmt.Errorf("stub %s: unsupported reference type %q", o.Class.Name, kind)
 	}
-	if ref.Host, err = cr.utf(); err != nil {
+	if ref.Host, err = cr.UTF(); err != nil {
 		return RemoteRef{}, err
 	}
-	port, err := cr.i32()
+	port, err := cr.I32()
 	if err != nil {
 		return RemoteRef{}, err
 	}
 	ref.Port = int(port)
 	if format == 1 {
-		csf, err := cr.object()
+		csf, err := cr.Object()
 		if err != nil {
 			return RemoteRef{}, fmt.Errorf("stub socket factory: %w", err)
 		}
-		if co, ok := csf.(*Object); ok {
+		if co, ok := csf.(*javaser.Object); ok {
 			ref.Factory = co.Class.Name
 			ref.SSL = strings.Contains(co.Class.Name, "Ssl")
 		}
 	}
-	if ref.ID.Num, err = cr.i64(); err != nil {
+	if ref.ID.Num, err = cr.I64(); err != nil {
 		return RemoteRef{}, err
 	}
-	if ref.ID.UID.Unique, err = cr.i32(); err != nil {
+	if ref.ID.UID.Unique, err = cr.I32(); err != nil {
 		return RemoteRef{}, err
 	}
-	if ref.ID.UID.Time, err = cr.i64(); err != nil {
+	if ref.ID.UID.Time, err = cr.I64(); err != nil {
 		return RemoteRef{}, err
 	}
-	if ref.ID.UID.Count, err = cr.i16(); err != nil {
+	if ref.ID.UID.Count, err = cr.I16(); err != nil {
 		return RemoteRef{}, err
 	}
 	return ref, nil

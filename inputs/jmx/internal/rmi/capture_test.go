@@ -1,4 +1,4 @@
-package jmx
+package rmi
 
 import (
 	"bufio"
@@ -7,11 +7,12 @@ import (
 	"io"
 	"os"
 
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
+	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 )
 
 const (
@@ -23,7 +24,7 @@ const (
 // numbers them (the ProtocolAck is #1).
 type captured struct {
 	num   int
-	kind  byte // jrmpReturn, jrmpPingAck, jrmpCall, jrmpPing, jrmpDGCAck
+	kind  byte // JRMPReturn, JRMPPingAck, JRMPCall, JRMPPing, JRMPDGCAck
 	ack   UID
 	exc   bool
 	value any
@@ -37,13 +38,13 @@ func splitS2C(t testing.TB, data []byte) []captured {
 	br := bufio.NewReader(cr)
 	pos := func() int { return cr.n - br.Buffered() }
 	b, _ := br.ReadByte()
-	if b != jrmpProtocolAck {
+	if b != JRMPProtocolAck {
 		t.Fatalf("capture starts with 0x%02x", b)
 	}
 	var n [2]byte
 	_, _ = io.ReadFull(br, n[:])
 	_, _ = br.Discard(int(n[0])<<8 | int(n[1]) + 4)
-	dec := NewDecoder(br, DefaultLimits)
+	dec := javaser.NewDecoder(br, javaser.DefaultLimits)
 	var out []captured
 	for num := 2; ; num++ {
 		start := pos()
@@ -53,13 +54,13 @@ func splitS2C(t testing.TB, data []byte) []captured {
 		}
 		m := captured{num: num, kind: code}
 		switch code {
-		case jrmpPingAck:
-		case jrmpReturn:
+		case JRMPPingAck:
+		case JRMPReturn:
 			dec.Reset()
 			if err := dec.ReadHeader(); err != nil {
 				t.Fatalf("#%d: %v", num, err)
 			}
-			blk, err := dec.readBlock()
+			blk, err := dec.ReadBlock()
 			if err != nil || len(blk) != 15 {
 				t.Fatalf("#%d: return header %x: %v", num, blk, err)
 			}
@@ -67,7 +68,7 @@ func splitS2C(t testing.TB, data []byte) []captured {
 			m.exc = blk[0] == jrmpExcReturn
 			// void returns (close) carry no value: the stream ends.
 			if _, err := br.Peek(1); err == nil {
-				if c, _ := br.Peek(1); c[0] >= tcNull && c[0] <= tcEnum {
+				if c, _ := br.Peek(1); c[0] >= javaser.TCNull && c[0] <= javaser.TCEnum {
 					if m.value, err = dec.ReadObject(); err != nil {
 						t.Fatalf("#%d: decoding return value: %v", num, err)
 					}
@@ -116,7 +117,7 @@ func TestDecodeCaptureServerToClient(t *testing.T) {
 	msgs := splitS2C(t, readCapture(t, captureS2C))
 	returns := 0
 	for _, m := range msgs {
-		if m.kind == jrmpReturn {
+		if m.kind == JRMPReturn {
 			returns++
 			if m.exc {
 				t.Errorf("#%d: exception return", m.num)
@@ -141,7 +142,7 @@ func TestDecodeCaptureServerToClient(t *testing.T) {
 	}
 
 	// #4: the DGC lease.
-	lo := findMsg(t, msgs, 4).value.(*Object)
+	lo := findMsg(t, msgs, 4).value.(*javaser.Object)
 	if v, _ := lo.Field("java.rmi.dgc.Lease", "value"); v != int64(600000) {
 		t.Errorf("lease value %v", v)
 	}
@@ -195,26 +196,26 @@ func TestDecodeCaptureServerToClient(t *testing.T) {
 	got := attrMap(t, findMsg(t, msgs, 15).value)
 	for k, want := range map[string]any{
 		"Name":    `demo "quoted" name`,
-		"Count":   Number{Class: "java.lang.Integer", Float: 42, Text: "42"},
+		"Count":   mbean.Number{Class: "java.lang.Integer", Float: 42, Text: "42"},
 		"Enabled": true,
-		"Counter": Number{Class: "java.lang.Long", Float: 75, Text: "75"},
+		"Counter": mbean.Number{Class: "java.lang.Long", Float: 75, Text: "75"},
 	} {
 		if diff := cmp.Diff(want, got[k]); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", k, diff)
 		}
 	}
 	got = attrMap(t, findMsg(t, msgs, 17).value)
-	lat, ok := got["Latency"].(*Composite)
+	lat, ok := got["Latency"].(*mbean.Composite)
 	if !ok {
 		t.Fatalf("Latency is %T", got["Latency"])
 	}
 	if diff := cmp.Diff([]string{"count", "p50", "p99"}, lat.Keys); diff != "" {
 		t.Errorf("Latency keys: %s", diff)
 	}
-	if javaString(lat.Items["p99"]) != "12.25" || javaString(lat.Items["count"]) != "1000" {
+	if mbean.JavaString(lat.Items["p99"]) != "12.25" || mbean.JavaString(lat.Items["count"]) != "1000" {
 		t.Errorf("Latency items %v", lat.Items)
 	}
-	tab, ok := got["RequestsByPath"].(*Tabular)
+	tab, ok := got["RequestsByPath"].(*mbean.Tabular)
 	if !ok {
 		t.Fatalf("RequestsByPath is %T", got["RequestsByPath"])
 	}
@@ -236,7 +237,7 @@ func attrMap(t *testing.T, v any) map[string]any {
 	}
 	m := map[string]any{}
 	for _, e := range elems {
-		o := e.(*Object)
+		o := e.(*javaser.Object)
 		n, _ := o.Field("javax.management.Attribute", "name")
 		val, _ := o.Field("javax.management.Attribute", "value")
 		m[n.(string)] = Convert(val)
@@ -271,7 +272,7 @@ func TestDecodeCaptureClientToServer(t *testing.T) {
 	var n [2]byte
 	_, _ = io.ReadFull(br, n[:])
 	_, _ = br.Discard(int(n[0])<<8 | int(n[1]) + 4)
-	dec := NewDecoder(br, DefaultLimits)
+	dec := javaser.NewDecoder(br, javaser.DefaultLimits)
 	calls := 0
 	var sawObjectName, sawStringArray bool
 	for {
@@ -280,21 +281,21 @@ func TestDecodeCaptureClientToServer(t *testing.T) {
 			break
 		}
 		switch code {
-		case jrmpPing:
-		case jrmpDGCAck:
+		case JRMPPing:
+		case JRMPDGCAck:
 			_, _ = br.Discard(14)
-		case jrmpCall:
+		case JRMPCall:
 			calls++
 			dec.Reset()
 			if err := dec.ReadHeader(); err != nil {
 				t.Fatal(err)
 			}
-			if blk, err := dec.readBlock(); err != nil || len(blk) != 34 {
+			if blk, err := dec.ReadBlock(); err != nil || len(blk) != 34 {
 				t.Fatalf("call %d header: %v", calls, err)
 			}
 			for {
 				c, err := br.Peek(1)
-				if err != nil || c[0] < tcNull || c[0] > tcEnum {
+				if err != nil || c[0] < javaser.TCNull || c[0] > javaser.TCEnum {
 					break
 				}
 				v, err := dec.ReadContent()
@@ -303,22 +304,22 @@ func TestDecodeCaptureClientToServer(t *testing.T) {
 				}
 				if s, ok := objectNameOf(v); ok && s == "java.lang:type=Memory" && !sawObjectName {
 					sawObjectName = true
-					var e encoder
-					e.objectName(s)
-					if !bytes.Contains(data, e.b) {
-						t.Errorf("encoded ObjectName differs from the JDK's bytes: %x", e.b)
+					var e javaser.Encoder
+					e.ObjectName(s)
+					if !bytes.Contains(data, e.B) {
+						t.Errorf("encoded ObjectName differs from the JDK's bytes: %x", e.B)
 					}
 				}
-				if a, ok := v.(*Array); ok && a.Class.Name == "[Ljava.lang.String;" && !sawStringArray {
+				if a, ok := v.(*javaser.Array); ok && a.Class.Name == "[Ljava.lang.String;" && !sawStringArray {
 					sawStringArray = true
 					ss := make([]string, len(a.Elems))
 					for i, e := range a.Elems {
 						ss[i] = e.(string)
 					}
-					var e encoder
-					e.stringArray(ss)
-					if !bytes.Contains(data, e.b) {
-						t.Errorf("encoded String[] differs from the JDK's bytes: %x", e.b)
+					var e javaser.Encoder
+					e.StringArray(ss)
+					if !bytes.Contains(data, e.B) {
+						t.Errorf("encoded String[] differs from the JDK's bytes: %x", e.B)
 					}
 				}
 			}
@@ -336,82 +337,29 @@ func TestDecodeLimits(t *testing.T) {
 	big := findMsg(t, msgs, 68) // the JFR bean: the largest reply
 	tests := []struct {
 		name   string
-		limits Limits
+		limits javaser.Limits
 	}{
-		{"bytes", Limits{MaxBytes: 1000}},
-		{"depth", Limits{MaxDepth: 3}},
-		{"string", Limits{MaxStringLen: 100}},
-		{"array", Limits{MaxArrayLen: 10}},
-		{"handles", Limits{MaxHandles: 50}},
+		{"bytes", javaser.Limits{MaxBytes: 1000}},
+		{"depth", javaser.Limits{MaxDepth: 3}},
+		{"string", javaser.Limits{MaxStringLen: 100}},
+		{"array", javaser.Limits{MaxArrayLen: 10}},
+		{"handles", javaser.Limits{MaxHandles: 50}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dec := NewDecoder(bufio.NewReader(bytes.NewReader(big.raw[1:])), tc.limits)
+			dec := javaser.NewDecoder(bufio.NewReader(bytes.NewReader(big.raw[1:])), tc.limits)
 			if err := dec.ReadHeader(); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := dec.readBlock(); err != nil {
+			if _, err := dec.ReadBlock(); err != nil {
 				t.Fatal(err)
 			}
 			_, err := dec.ReadObject()
-			if !errors.Is(err, ErrLimit) {
+			if !errors.Is(err, javaser.ErrLimit) {
 				t.Fatalf("got %v, want a limit error", err)
 			}
 		})
 	}
-}
-
-func TestModifiedUTF8(t *testing.T) {
-	for _, s := range []string{"", "plain", "nul\x00byte", "é ü ß", "日本", "emoji 😀 pair", strings.Repeat("x", 300)} {
-		got, err := decodeModifiedUTF8(modifiedUTF8(s))
-		if err != nil || got != s {
-			t.Errorf("round trip of %q: %q, %v", s, got, err)
-		}
-	}
-	if _, err := decodeModifiedUTF8([]byte{0xE0, 0x80}); err == nil {
-		t.Error("truncated sequence accepted")
-	}
-}
-
-// FuzzDecode feeds arbitrary streams to the decoder, seeded with every
-// reply of the captured session. It must never panic, and must respect the
-// limits.
-func FuzzDecode(f *testing.F) {
-	msgs := splitS2C(f, readCapture(f, captureS2C))
-	// Seeds: every reply but the huge ones (minimizing an input derived
-	// from the 200 KB JFR reply takes the whole -fuzzminimizetime).
-	for _, m := range msgs {
-		if m.kind == jrmpReturn && len(m.raw) < 32<<10 {
-			f.Add(m.raw[1:])
-		}
-	}
-	lim := Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxStringLen: 64 << 10, MaxArrayLen: 1 << 16, MaxHandles: 1 << 16}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		start := time.Now()
-		defer func() {
-			if el := time.Since(start); el > 3*time.Second {
-				t.Fatalf("one input took %v", el)
-			}
-		}()
-		dec := NewDecoder(bufio.NewReader(bytes.NewReader(data)), lim)
-		if dec.ReadHeader() != nil {
-			return
-		}
-		for range 4 {
-			v, err := dec.ReadContent()
-			if err != nil {
-				return
-			}
-			c := Convert(v)
-			_ = javaString(c)
-			var x Exporter
-			bn := BeanName{Domain: "d", Props: []Prop{{"k", "v"}}}
-			_ = x.Bean(nil, &bn, nil, []Attribute{{Name: "a", Value: c}})
-			_, _ = parseStub(v)
-			_, _ = mbeanInfoOf(v)
-			_, _ = collectionElems(v, 0)
-		}
-	})
 }
 
 func BenchmarkDecodeAttributes(b *testing.B) {
@@ -425,7 +373,7 @@ func BenchmarkDecodeAttributes(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	r := bytes.NewReader(raw)
 	br := bufio.NewReader(r)
-	dec := NewDecoder(br, DefaultLimits)
+	dec := javaser.NewDecoder(br, javaser.DefaultLimits)
 	b.ReportAllocs()
 	for b.Loop() {
 		r.Reset(raw)
@@ -434,7 +382,7 @@ func BenchmarkDecodeAttributes(b *testing.B) {
 		if err := dec.ReadHeader(); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := dec.readBlock(); err != nil {
+		if _, err := dec.ReadBlock(); err != nil {
 			b.Fatal(err)
 		}
 		v, err := dec.ReadObject()

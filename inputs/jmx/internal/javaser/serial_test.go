@@ -1,0 +1,87 @@
+package javaser
+
+import (
+	"bufio"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestModifiedUTF8(t *testing.T) {
+	for _, s := range []string{"", "plain", "nul\x00byte", "é ü ß", "日本", "emoji 😀 pair", strings.Repeat("x", 300)} {
+		got, err := decodeModifiedUTF8(modifiedUTF8(s))
+		if err != nil || got != s {
+			t.Errorf("round trip of %q: %q, %v", s, got, err)
+		}
+	}
+	if _, err := decodeModifiedUTF8([]byte{0xE0, 0x80}); err == nil {
+		t.Error("truncated sequence accepted")
+	}
+}
+
+// TestDecoderCachesBoundedByBytes: a server that sends a new class with a
+// 60 KB name and long field names in every reply must not grow the
+// per-connection caches beyond their byte bounds.
+func TestDecoderCachesBoundedByBytes(t *testing.T) {
+	name := make([]byte, 60000)
+	for i := range name {
+		name[i] = 'c'
+	}
+	field := make([]byte, 250)
+	for i := range field {
+		field[i] = 'f'
+	}
+	dec := NewDecoder(bufio.NewReader(nil), DefaultLimits)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	for i := range 3000 {
+		var e Encoder
+		e.Header()
+		cls := string(name) + strconv.Itoa(i)
+		fields := make([]FieldSpec, 200)
+		for j := range fields {
+			fields[j] = FieldSpec{'I', string(field[:240]) + strconv.Itoa(i*1000+j), ""}
+		}
+		e.U8(TCObject)
+		e.ClassDesc(cls, 1, SCSerializable, fields...)
+		for range fields {
+			e.U32(1)
+		}
+		dec.r = bufio.NewReader(bytesReader(e.B))
+		dec.Reset()
+		if err := dec.ReadHeader(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dec.ReadObject(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	grown := int64(ms.HeapAlloc) - int64(before)
+	t.Logf("caches: names %d B, classes %d B; heap grew %.1f MiB", dec.namesBytes, dec.classBytes, float64(grown)/(1<<20))
+	if dec.namesBytes > maxNamesBytes || dec.classBytes > maxClassesBytes {
+		t.Errorf("caches over their bounds: names %d, classes %d", dec.namesBytes, dec.classBytes)
+	}
+	if grown > 3*(maxNamesBytes+maxClassesBytes) {
+		t.Errorf("heap grew by %.1f MiB with the decoder's caches alive", float64(grown)/(1<<20))
+	}
+	runtime.KeepAlive(dec)
+}
+
+func bytesReader(b []byte) io.Reader { return &sliceReader{b: b} }
+
+type sliceReader struct{ b []byte }
+
+func (r *sliceReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
