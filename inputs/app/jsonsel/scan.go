@@ -470,18 +470,11 @@ func (s *scanner) labelField(sel int, key []byte, depth int) (bool, error) {
 }
 
 func (s *scanner) objectBody(from, to, sel, depth int) error {
-	s.i++ // {
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
+	if s.open('}') {
 		return nil
 	}
 	for {
-		s.ws()
-		if s.i >= len(s.b) || s.b[s.i] != '"' {
-			return s.errf("expected a key, got %s", s.what())
-		}
-		raw, esc, err := s.str()
+		raw, esc, err := s.key()
 		if err != nil {
 			return err
 		}
@@ -489,12 +482,6 @@ func (s *scanner) objectBody(from, to, sel, depth int) error {
 		if esc {
 			key = []byte(unescape(raw))
 		}
-		s.ws()
-		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return s.errf("expected ':' after a key, got %s", s.what())
-		}
-		s.i++
-		s.ws()
 		vstart := s.i
 		if ok, err := s.labelField(sel, key, depth); ok || err != nil {
 			if err != nil {
@@ -516,20 +503,64 @@ func (s *scanner) objectBody(from, to, sel, depth int) error {
 		if depth == 0 && s.top != nil {
 			s.top(key, s.b[vstart:s.i])
 		}
-		s.ws()
-		if s.i >= len(s.b) {
-			return s.errf("unterminated object")
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return nil
-		default:
-			return s.errf("expected ',' or '}' in an object, got %s", s.what())
+		if end, err := s.next('}'); end || err != nil {
+			return err
 		}
 	}
+}
+
+// open reads the opening bracket of an object or array and the white
+// space after it, and reports whether close follows: the container is
+// empty (and read).
+func (s *scanner) open(close byte) bool {
+	s.i++
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == close {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// key reads an object member's key, the ':' and the white space around
+// them, leaving the scanner on the value.
+func (s *scanner) key() (raw []byte, esc bool, err error) {
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, false, s.errf("expected a key, got %s", s.what())
+	}
+	if raw, esc, err = s.str(); err != nil {
+		return nil, false, err
+	}
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != ':' {
+		return nil, false, s.errf("expected ':' after a key, got %s", s.what())
+	}
+	s.i++
+	s.ws()
+	return raw, esc, nil
+}
+
+// next reads what follows a member ('}') or an element (']'): a ',', or
+// close, which ends the container (end).
+func (s *scanner) next(close byte) (end bool, err error) {
+	what := "an object"
+	if close == ']' {
+		what = "an array"
+	}
+	s.ws()
+	if s.i >= len(s.b) {
+		return false, s.errf("unterminated %s", what[3:])
+	}
+	switch s.b[s.i] {
+	case ',':
+		s.i++
+		return false, nil
+	case close:
+		s.i++
+		return true, nil
+	}
+	return false, s.errf("expected ',' or '%c' in %s, got %s", close, what, s.what())
 }
 
 // member reads the value of one object member.
@@ -548,10 +579,7 @@ func (s *scanner) member(from, to, sel, depth int, key []byte) error {
 }
 
 func (s *scanner) array(from, to, sel, depth int) error {
-	s.i++ // [
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == ']' {
-		s.i++
+	if s.open(']') {
 		return nil
 	}
 	for n := 0; ; n++ {
@@ -569,18 +597,8 @@ func (s *scanner) array(from, to, sel, depth int) error {
 		if err != nil {
 			return err
 		}
-		s.ws()
-		if s.i >= len(s.b) {
-			return s.errf("unterminated array")
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return nil
-		default:
-			return s.errf("expected ',' or ']' in an array, got %s", s.what())
+		if end, err := s.next(']'); end || err != nil {
+			return err
 		}
 	}
 }
@@ -594,67 +612,28 @@ func (s *scanner) skip(depth int) error {
 		return s.errf("expected a value")
 	}
 	switch c := s.b[s.i]; {
-	case c == '{':
-		s.i++
-		s.ws()
-		if s.i < len(s.b) && s.b[s.i] == '}' {
-			s.i++
+	case c == '{' || c == '[':
+		close := byte('}')
+		if c == '[' {
+			close = ']'
+		}
+		if s.open(close) {
 			return nil
 		}
 		for {
-			s.ws()
-			if s.i >= len(s.b) || s.b[s.i] != '"' {
-				return s.errf("expected a key, got %s", s.what())
+			if c == '{' {
+				if _, _, err := s.key(); err != nil {
+					return err
+				}
+			} else {
+				s.ws()
 			}
-			if _, _, err := s.str(); err != nil {
-				return err
-			}
-			s.ws()
-			if s.i >= len(s.b) || s.b[s.i] != ':' {
-				return s.errf("expected ':' after a key, got %s", s.what())
-			}
-			s.i++
-			s.ws()
 			if err := s.skip(depth + 1); err != nil {
 				return err
 			}
-			s.ws()
-			if s.i >= len(s.b) {
-				return s.errf("unterminated object")
-			}
-			if s.b[s.i] == '}' {
-				s.i++
-				return nil
-			}
-			if s.b[s.i] != ',' {
-				return s.errf("expected ',' or '}' in an object, got %s", s.what())
-			}
-			s.i++
-		}
-	case c == '[':
-		s.i++
-		s.ws()
-		if s.i < len(s.b) && s.b[s.i] == ']' {
-			s.i++
-			return nil
-		}
-		for {
-			s.ws()
-			if err := s.skip(depth + 1); err != nil {
+			if end, err := s.next(close); end || err != nil {
 				return err
 			}
-			s.ws()
-			if s.i >= len(s.b) {
-				return s.errf("unterminated array")
-			}
-			if s.b[s.i] == ']' {
-				s.i++
-				return nil
-			}
-			if s.b[s.i] != ',' {
-				return s.errf("expected ',' or ']' in an array, got %s", s.what())
-			}
-			s.i++
 		}
 	case c == '"':
 		_, _, err := s.str()
