@@ -14,8 +14,8 @@
 //   - mbean is what both transports produce: object names, attribute
 //     values and their Java text forms.
 //
-// This package is the driver on top: config.go (with jmx_exporter's
-// connection keys and keystore.go), beans.go (jmx_exporter's match
+// This package is the driver on top: config.go (with keystore.go, and
+// jmxexporter.go for jmx_exporter's connection keys), beans.go (jmx_exporter's match
 // strings and default series from attribute values), scrape.go and
 // scrape_jolokia.go (one poll over either transport), driver.go (the
 // Factory, the poll loop and its self-metrics), offline.go and
