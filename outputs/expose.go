@@ -2,7 +2,6 @@ package outputs
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,7 +16,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 )
 
-// streamChunk is how many series one encoding step of /metrics builds.
+// streamChunk is how many histograms and summaries the /metrics renderer
+// builds in its arena before it reuses it.
 const streamChunk = 512
 
 // gzipLevel is the compression level of a gzipped /metrics: klauspost's
@@ -36,9 +36,9 @@ var (
 // writeExposition writes the families of others and of the store, merged
 // in name order (others win a name clash, as in Gatherers with the store
 // last), in the text or OpenMetrics format f. The store's series are
-// encoded in chunks through one reused arena, so that a scrape of a large
-// store allocates little: the output is identical to promhttp's encoding
-// of Gatherers{others, store}.Gather(). filter, when not nil, keeps only
+// rendered straight from the store (textWriter), so that a scrape of a
+// large store allocates little: the output is identical to promhttp's
+// encoding of Gatherers{others, store}.Gather(). filter, when not nil, keeps only
 // the named families (promhttp's name[] parameter).
 func writeExposition(w io.Writer, f expfmt.Format, store *Store, others prometheus.Gatherer, filter map[string]struct{}) error {
 	encode := expfmt.MetricFamilyToText
@@ -62,7 +62,7 @@ func writeExposition(w io.Writer, f expfmt.Format, store *Store, others promethe
 		seen[mf.GetName()] = struct{}{}
 	}
 	oi := 0
-	out := w // where the other families go: w, or the text renderer's buffer
+	var out io.Writer // where the other families go: the text renderer
 	writeOthersBefore := func(name string, all bool) error {
 		for ; oi < len(otherMFs) && (all || otherMFs[oi].GetName() < name); oi++ {
 			if !keep(otherMFs[oi].GetName()) {
@@ -75,71 +75,31 @@ func writeExposition(w io.Writer, f expfmt.Format, store *Store, others promethe
 		return nil
 	}
 
+	// The store's families go through the text renderer's buffer, the
+	// others' too, so that they land in order.
+	om := f.FormatType() == expfmt.TypeOpenMetrics
+	t := &textWriter{w: w, om: om, a: arenaPool.Get().(*arena), buf: make([]byte, 0, textFlush+4096)}
+	out = t
 	fams, members, ends := store.snapshot()
-	a := arenaPool.Get().(*arena)
-	if f.FormatType() == expfmt.TypeTextPlain {
-		t := &textWriter{w: w, a: a, buf: make([]byte, 0, textFlush+4096)}
-		out = t
-		err := writeText(t, store, fams, members, ends, func(name string) (bool, error) {
-			if _, clash := seen[name]; clash || !keep(name) {
-				return false, nil
-			}
-			return true, writeOthersBefore(name, false)
-		})
-		a.reset()
-		arenaPool.Put(a)
-		if err == nil {
-			err = writeOthersBefore("", true)
-		}
-		if err == nil {
-			err = t.flush(true)
-		}
-		if err != nil {
-			return err
-		}
-		return gatherErr
-	}
-	var metrics []*dto.Metric
-	var chunkBuf bytes.Buffer
-	err := store.each(fams, members, ends, a, streamChunk, &metrics, func(i int, help string, first bool, ms []*dto.Metric) error {
-		name := fams[i].name
+	err := writeText(t, store, fams, members, ends, func(name string) (bool, error) {
 		if _, clash := seen[name]; clash || !keep(name) {
-			return nil
+			return false, nil
 		}
-		if err := writeOthersBefore(name, false); err != nil {
-			return err
-		}
-		mf := dto.MetricFamily{Name: &name, Type: fams[i].typ.Enum(), Metric: ms}
-		if first {
-			mf.Help = &help
-			_, err := encode(w, &mf)
-			return err
-		}
-		// A later chunk of the same family: encode it without HELP and
-		// leave out the TYPE line the encoder always writes first.
-		chunkBuf.Reset()
-		if _, err := encode(&chunkBuf, &mf); err != nil {
-			return err
-		}
-		b := chunkBuf.Bytes()
-		if j := bytes.IndexByte(b, '\n'); j >= 0 {
-			b = b[j+1:]
-		}
-		_, err := w.Write(b)
-		return err
+		return true, writeOthersBefore(name, false)
 	})
-	a.reset()
-	arenaPool.Put(a)
+	t.a.reset()
+	arenaPool.Put(t.a)
+	if err == nil {
+		err = writeOthersBefore("", true)
+	}
+	if err == nil && om {
+		_, err = expfmt.FinalizeOpenMetrics(t)
+	}
+	if err == nil {
+		err = t.flush(true)
+	}
 	if err != nil {
 		return err
-	}
-	if err := writeOthersBefore("", true); err != nil {
-		return err
-	}
-	if f.FormatType() == expfmt.TypeOpenMetrics {
-		if _, err := expfmt.FinalizeOpenMetrics(w); err != nil {
-			return err
-		}
 	}
 	return gatherErr
 }

@@ -307,27 +307,38 @@ newline "quoted"`})
 	batch = append(batch, normalize.Sample{Name: "edge_dist", Type: normalize.TypeSummary, Dist: &normalize.Distribution{Count: 1 << 60, Sum: -0.5,
 		Quantiles: []normalize.Quantile{{Quantile: 0.25, Value: math.NaN()}, {Quantile: 1, Value: 3}}}})
 	s.Write(batch)
-	f := expfmt.NewFormat(expfmt.TypeTextPlain)
-	var want bytes.Buffer
 	mfs, err := s.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, mf := range mfs {
-		if _, err := expfmt.MetricFamilyToText(&want, mf); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var got bytes.Buffer
-	if err := writeExposition(&got, f, s, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(want.Bytes(), got.Bytes()) {
-		t.Errorf("text differs from expfmt's (-want +got):\n%s", cmp.Diff(want.String(), got.String()))
-	}
-	for _, sub := range []string{`back\\slash and\nnewline "quoted"`, `v="q\"uo\\te\nd"`, "edge_total 2e+06\n", "edge_untyped{i=\"2\"} 1 -2000\n", `edge_summary_count 1200`, "edge_dist_count 1.152921504606847e+18\n"} {
-		if !strings.Contains(got.String(), sub) {
-			t.Errorf("output lacks %q", sub)
-		}
+	for _, f := range []expfmt.Format{expfmt.NewFormat(expfmt.TypeTextPlain), expfmt.NewFormat(expfmt.TypeOpenMetrics)} {
+		t.Run(string(f), func(t *testing.T) {
+			var want bytes.Buffer
+			enc := expfmt.NewEncoder(&want, f)
+			for _, mf := range mfs {
+				if err := enc.Encode(mf); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c, ok := enc.(expfmt.Closer); ok {
+				_ = c.Close()
+			}
+			var got bytes.Buffer
+			if err := writeExposition(&got, f, s, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(want.Bytes(), got.Bytes()) {
+				t.Errorf("output differs from expfmt's (-want +got):\n%s", cmp.Diff(want.String(), got.String()))
+			}
+			subs := []string{`back\\slash and\nnewline "quoted"`, `v="q\"uo\\te\nd"`, "edge_total 2e+06\n", "edge_untyped{i=\"2\"} 1 -2000\n", `edge_summary_count 1200`, "edge_dist_count 1.152921504606847e+18\n"}
+			if f.FormatType() == expfmt.TypeOpenMetrics {
+				subs = []string{`back\\slash and\nnewline \"quoted\"`, `v="q\"uo\\te\nd"`, "edge_total 2e+06\n", "edge_untyped{i=\"2\"} 1.0 -2.0\n", `edge_summary_count 1200`, "edge_dist_count 1152921504606846976\n", "# TYPE edge_untyped unknown\n", "# TYPE edge counter\n", "# EOF\n"}
+			}
+			for _, sub := range subs {
+				if !strings.Contains(got.String(), sub) {
+					t.Errorf("output lacks %q", sub)
+				}
+			}
+		})
 	}
 }

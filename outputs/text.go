@@ -1,9 +1,11 @@
 package outputs
 
 import (
+	"bytes"
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
@@ -13,15 +15,19 @@ import (
 // them to the writer.
 const textFlush = 32 << 10
 
-// textWriter renders the store's series in the text format (0.0.4) straight
-// from the series, byte for byte as expfmt.MetricFamilyToText renders the
-// dto.Metric that Gather builds for them (TestWriteExpositionEqualsGather):
-// counters, gauges and untyped without any dto message, histograms and
-// summaries through one (its data's write) in a reused arena. Values are
-// formatted as expfmt formats them: 'g' with the shortest precision, 0, 1
-// and -1 as integers, NaN, +Inf, -Inf, and counts as floats.
+// textWriter renders the store's series in the text format (0.0.4) or in
+// OpenMetrics 1.0 straight from the series, byte for byte as
+// expfmt.MetricFamilyToText and MetricFamilyToOpenMetrics render the
+// dto.Metric that Gather builds for them (TestWriteExpositionEqualsGather,
+// TestTextEdgeValues): counters, gauges and untyped without any dto
+// message, histograms and summaries through one (their data's write) in a
+// reused arena. Values are formatted as expfmt formats them: 'g' with the
+// shortest precision, 0, 1 and -1 as integers (text) or with ".0"
+// (OpenMetrics, which also adds ".0" to any integer), NaN, +Inf, -Inf;
+// counts as floats (text) or integers (OpenMetrics).
 type textWriter struct {
 	w   io.Writer
+	om  bool // OpenMetrics
 	buf []byte
 	// lbl is the current series' labels, escaped: `a="x",b="y"`.
 	lbl []byte
@@ -34,10 +40,19 @@ type textWriter struct {
 
 // header writes a family's HELP and TYPE lines.
 func (t *textWriter) header(name, help string, typ dto.MetricType) {
+	if t.om && typ == dto.MetricType_COUNTER {
+		// OpenMetrics names a counter family without its _total, and a
+		// counter without one is of unknown type.
+		if n, ok := strings.CutSuffix(name, "_total"); ok {
+			name = n
+		} else {
+			typ = dto.MetricType_UNTYPED
+		}
+	}
 	t.buf = append(t.buf, "# HELP "...)
 	t.buf = append(t.buf, name...)
 	t.buf = append(t.buf, ' ')
-	t.buf = appendEscaped(t.buf, help, false)
+	t.buf = appendEscaped(t.buf, help, t.om)
 	t.buf = append(t.buf, "\n# TYPE "...)
 	t.buf = append(t.buf, name...)
 	switch typ {
@@ -50,7 +65,11 @@ func (t *textWriter) header(name, help string, typ dto.MetricType) {
 	case dto.MetricType_HISTOGRAM:
 		t.buf = append(t.buf, " histogram\n"...)
 	default:
-		t.buf = append(t.buf, " untyped\n"...)
+		if t.om {
+			t.buf = append(t.buf, " unknown\n"...)
+		} else {
+			t.buf = append(t.buf, " untyped\n"...)
+		}
 	}
 }
 
@@ -87,34 +106,57 @@ func (t *textWriter) series(name string, se *series, ts int64, now int64) {
 			t.line(name, "", model.QuantileLabel, q.GetQuantile(), q.GetValue(), false, 0)
 		}
 		t.line(name, "_sum", "", 0, sm.GetSampleSum(), false, 0)
-		t.line(name, "_count", "", 0, float64(sm.GetSampleCount()), false, 0)
+		t.count(name, "_count", "", 0, sm.GetSampleCount(), 0)
 	case m.Histogram != nil:
 		h := m.Histogram
 		inf := false
 		for _, b := range h.Bucket {
-			v := b.GetCumulativeCountFloat()
-			if v == 0 {
-				v = float64(b.GetCumulativeCount())
-			}
-			t.line(name, "_bucket", model.BucketLabel, b.GetUpperBound(), v, false, 0)
+			t.count(name, "_bucket", model.BucketLabel, b.GetUpperBound(), b.GetCumulativeCount(), b.GetCumulativeCountFloat())
 			inf = inf || math.IsInf(b.GetUpperBound(), +1)
 		}
-		count := h.GetSampleCountFloat()
-		if count == 0 {
-			count = float64(h.GetSampleCount())
-		}
 		if !inf {
-			t.line(name, "_bucket", model.BucketLabel, math.Inf(+1), count, false, 0)
+			t.count(name, "_bucket", model.BucketLabel, math.Inf(+1), h.GetSampleCount(), h.GetSampleCountFloat())
 		}
 		t.line(name, "_sum", "", 0, h.GetSampleSum(), false, 0)
-		t.line(name, "_count", "", 0, count, false, 0)
+		t.count(name, "_count", "", 0, h.GetSampleCount(), h.GetSampleCountFloat())
 	}
+}
+
+// count writes a count's line: a float in the text format (the float
+// count when set, as expfmt does), an integer in OpenMetrics.
+func (t *textWriter) count(name, suffix, extra string, extraValue float64, n uint64, f float64) {
+	if !t.om {
+		if f == 0 {
+			f = float64(n)
+		}
+		t.line(name, suffix, extra, extraValue, f, false, 0)
+		return
+	}
+	t.start(name, suffix, extra, extraValue)
+	t.buf = strconv.AppendUint(t.buf, n, 10)
+	t.buf = append(t.buf, '\n')
 }
 
 // line writes one sample line: name and suffix, the series' labels plus
 // the extra label (quantile or le) when extra is not "", the value and the
 // timestamp when hasTS.
 func (t *textWriter) line(name, suffix, extra string, extraValue, v float64, hasTS bool, ts int64) {
+	t.start(name, suffix, extra, extraValue)
+	t.buf = t.float(t.buf, v)
+	if hasTS {
+		t.buf = append(t.buf, ' ')
+		if t.om {
+			t.buf = t.float(t.buf, float64(ts)/1000)
+		} else {
+			t.buf = strconv.AppendInt(t.buf, ts, 10)
+		}
+	}
+	t.buf = append(t.buf, '\n')
+}
+
+// start writes a line up to its value: the name, the suffix, the labels
+// and the space.
+func (t *textWriter) start(name, suffix, extra string, extraValue float64) {
 	b := append(t.buf, name...)
 	b = append(b, suffix...)
 	if len(t.lbl) > 0 || extra != "" {
@@ -126,18 +168,19 @@ func (t *textWriter) line(name, suffix, extra string, extraValue, v float64, has
 			}
 			b = append(b, extra...)
 			b = append(b, `="`...)
-			b = appendFloat(b, extraValue)
+			b = t.float(b, extraValue)
 			b = append(b, '"')
 		}
 		b = append(b, '}')
 	}
-	b = append(b, ' ')
-	b = appendFloat(b, v)
-	if hasTS {
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, ts, 10)
+	t.buf = append(b, ' ')
+}
+
+func (t *textWriter) float(b []byte, v float64) []byte {
+	if t.om {
+		return appendOMFloat(b, v)
 	}
-	t.buf = append(b, '\n')
+	return appendFloat(b, v)
 }
 
 // Write appends p, so that families encoded elsewhere (other gatherers')
@@ -158,7 +201,7 @@ func (t *textWriter) flush(all bool) error {
 	return err
 }
 
-// appendFloat formats v as expfmt's writeFloat does.
+// appendFloat formats v as expfmt's writeFloat does (text format).
 func appendFloat(b []byte, v float64) []byte {
 	switch {
 	case v == 1:
@@ -178,6 +221,29 @@ func appendFloat(b []byte, v float64) []byte {
 		return strconv.AppendInt(b, int64(v), 10)
 	}
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+// appendOMFloat formats v as expfmt's writeOpenMetricsFloat does: as the
+// text format, with ".0" after an integer.
+func appendOMFloat(b []byte, v float64) []byte {
+	switch {
+	case math.IsNaN(v):
+		return append(b, "NaN"...)
+	case math.IsInf(v, +1):
+		return append(b, "+Inf"...)
+	case math.IsInf(v, -1):
+		return append(b, "-Inf"...)
+	case v == 0: // -0 too
+		return append(b, "0.0"...)
+	case v == math.Trunc(v) && v > -1e6 && v < 1e6:
+		return append(strconv.AppendInt(b, int64(v), 10), '.', '0')
+	}
+	n := len(b)
+	b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	if !bytes.ContainsAny(b[n:], "e.") {
+		b = append(b, '.', '0')
+	}
+	return b
 }
 
 // appendEscaped escapes s as the text format does: backslash and newline,
