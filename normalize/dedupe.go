@@ -50,3 +50,46 @@ func dedupe(name string, sc *scratch, batch []Record) {
 		s.Labels = sortLabels(ls)
 	}
 }
+
+// clientJavaFamilies groups a poll's samples into families as
+// jmx_exporter does: by client_java's sanitized name, which a counter's
+// _total (client_java's exposition suffix, not part of the family name)
+// and a gauge's stripped _total share, and a family whose samples have
+// more than one type becomes UNKNOWN (MatchedRuleToMetricSnapshotsConverter):
+// a gauge activemq_connections and a counter activemq_connections_total
+// are served as one untyped family activemq_connections (then dedupe
+// gives them _objectname when their labels repeat).
+func clientJavaFamilies(samples []Sample) {
+	if len(samples) < 2 {
+		return
+	}
+	base := func(s *Sample) string {
+		if s.Type == TypeCounter {
+			return strings.TrimSuffix(s.Name, "_total")
+		}
+		return s.Name
+	}
+	first := make(map[string]Type, len(samples))
+	var mixed map[string]bool
+	for i := range samples {
+		s := &samples[i]
+		if s.Dist != nil {
+			continue // summaries and histograms: no jmx_exporter rule makes them
+		}
+		b := base(s)
+		if t, ok := first[b]; !ok {
+			first[b] = s.Type
+		} else if t != s.Type {
+			if mixed == nil {
+				mixed = map[string]bool{}
+			}
+			mixed[b] = true
+		}
+	}
+	for i := range samples {
+		s := &samples[i]
+		if s.Dist == nil && mixed[base(s)] {
+			s.Name, s.Type = base(s), TypeUntyped
+		}
+	}
+}

@@ -157,6 +157,9 @@ func (p *Pipeline) Replace(_ context.Context, source string, batch []Record) err
 
 func (p *Pipeline) replaceWith(rs *RuleSet, source string, batch []Record) {
 	sc := p.mapWith(rs, batch)
+	if rs.clientJavaNames {
+		clientJavaFamilies(sc.samples)
+	}
 	if rs.dupLabel != "" {
 		dedupe(rs.dupLabel, sc, batch)
 	}
@@ -169,11 +172,12 @@ func (p *Pipeline) replaceWith(rs *RuleSet, source string, batch []Record) {
 // was added the complete set of source's series, so that a large poll
 // never holds all its records and samples at once. The rules in use at
 // BeginReplace map every part. When the sink cannot take parts, or the
-// rules need the whole poll at once (jmx_exporter's duplicate-series
-// handling), the parts are kept and mapped at End, as Replace does.
+// rules need the whole poll at once (jmx_exporter's duplicate-series and
+// family-type handling), the parts are kept and mapped at End, as
+// Replace does.
 func (p *Pipeline) BeginReplace(_ context.Context, source string) RecordReplacement {
 	rs := p.rules.Load()
-	if sink, ok := p.set.Sink.(ReplaceSink); ok && rs.dupLabel == "" {
+	if sink, ok := p.set.Sink.(ReplaceSink); ok && rs.dupLabel == "" && !rs.clientJavaNames {
 		return &streamReplacement{p: p, rs: rs, sink: sink.BeginReplace(source)}
 	}
 	return &heldReplacement{p: p, rs: rs, source: source}

@@ -315,3 +315,54 @@ func TestMatchRefDoesNotPinRuleSet(t *testing.T) {
 	runtime.KeepAlive(ref)
 	runtime.KeepAlive(p)
 }
+
+// jmx_exporter's families: samples are grouped by client_java's name (a
+// counter's _total is its exposition suffix), and a group of more than
+// one type is one untyped family, its samples told apart by _objectname
+// when their labels repeat (a gauge x and a counter x_total, as in
+// jmx_exporter's own activemq.yml). A group of one type keeps it.
+func TestPipelineClientJavaFamilies(t *testing.T) {
+	rs, err := NewRuleSet(RuleSetConfig{
+		DuplicateLabel:  "_objectname",
+		ClientJavaNames: true,
+		Rules: []RuleConfig{
+			{Match: `^broker<name=(\w+)><>CurrentConnections: `, MatchType: MatchRegex, Name: "conn", Type: TypeGauge, TypeSet: true},
+			{Match: `^broker<name=(\w+)><>TotalConnections: `, MatchType: MatchRegex, Name: "conn_total", Type: TypeCounter, TypeSet: true},
+			{Match: `^broker<name=(\w+)><>Enqueued: `, MatchType: MatchRegex, Name: "enq_total", Type: TypeCounter, TypeSet: true},
+			{Match: `^broker<name=(\w+)><>EnqueueRate: `, MatchType: MatchRegex, Name: "rate_total", Type: TypeGauge, TypeSet: true,
+				Labels: []LabelConfig{{Name: "broker", Value: "$1"}}},
+			{Match: `^broker<name=(\w+)><>Dequeued: `, MatchType: MatchRegex, Name: "rate", Type: TypeCounter, TypeSet: true,
+				Labels: []LabelConfig{{Name: "broker", Value: "$1"}, {Name: "kind", Value: "deq"}}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &captureSink{}
+	p := NewPipeline(PipelineSettings{Sink: sink}, rs)
+	batch := []Record{
+		{Match: "broker<name=b><>CurrentConnections: 2", Value: 2},
+		{Match: "broker<name=b><>TotalConnections: 9", Value: 9},
+		{Match: "broker<name=b><>Enqueued: 5", Value: 5},
+		{Match: "broker<name=b><>EnqueueRate: 1.5", Value: 1.5},
+		{Match: "broker<name=b><>Dequeued: 4", Value: 4},
+	}
+	if err := p.Replace(context.Background(), "jmx/x", batch); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range sink.replaced["jmx/x"] {
+		got = append(got, fmt.Sprintf("%s %s%s", s.Type, s.Name, s.Labels))
+	}
+	want := []string{
+		`untyped conn{_objectname="broker<name=b><>CurrentConnections"}`,
+		`untyped conn{_objectname="broker<name=b><>TotalConnections"}`,
+		`counter enq_total{}`,
+		// labels differ: no _objectname, one untyped family all the same
+		`untyped rate{broker="b"}`,
+		`untyped rate{broker="b", kind="deq"}`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -65,6 +65,7 @@ var cases = []oracleCase{
 	{name: "testapp-rules", peer: "testapp", config: "testapp-rules.yml"},
 	{name: "testapp-filters", peer: "testapp", config: "testapp-filters.yml"},
 	{name: "testapp-examples", peer: "testapp", config: "testapp-examples.yml", presence: []string{`^jvm_`, `^java_lang_`}},
+	{name: "testapp-collisions", peer: "testapp", config: "testapp-collisions.yml"},
 	{name: "testapp-beanstrings", peer: "testapp", config: "testapp-beanstrings.yml", differ: enumAttr, reason: enumReason},
 	{name: "testapp-beanstrings-all", peer: "testapp", config: "testapp-beanstrings-all.yml", differ: enumAttr, reason: enumReason},
 	{name: "library-jvm", peer: "testapp", library: "jvm", presence: []string{`^jvm_`},
