@@ -403,6 +403,15 @@ func TestExtendedAggregationTagsOnce(t *testing.T) {
 	}
 }
 
+// testEntry is a table entry of a fixed cost.
+type testEntry struct {
+	key string
+	i   int
+}
+
+func (e *testEntry) tableKey() string { return e.key }
+func (e *testEntry) tableCost() int   { return 100 }
+
 // TestTableGenerations: with more keys in use than a generation holds,
 // the table serves what fits instead of missing every time (as emptying a
 // full table did when the keys came in turn), keeps the keys still in use
@@ -422,20 +431,20 @@ func TestTableGenerations(t *testing.T) {
 		{"twice what fits", 200, 5, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var tb table[int]
+			var tb table[testEntry, *testEntry]
 			hits := 0
 			for r := range tc.rounds {
 				hits = 0
 				for i := range tc.keys {
 					k := key(i)
 					h := maphash.Bytes(templateSeed, k)
-					if s, v, ok := tb.find(h, k); ok {
-						if s != string(k) || v != i {
-							t.Fatalf("find(%s) = %q, %d", k, s, v)
+					if e, ok := tb.find(h, k); ok {
+						if e.key != string(k) || e.i != i {
+							t.Fatalf("find(%s) = %+v", k, e)
 						}
 						hits++
 					} else {
-						tb.add(h, string(k), i, cost, budget)
+						tb.add(h, &testEntry{string(k), i}, budget)
 					}
 					if tb.bytes > budget || tb.n*cost > budget {
 						t.Fatalf("round %d: %d entries, %d bytes over the budget %d", r, tb.n, tb.bytes, budget)
@@ -449,11 +458,11 @@ func TestTableGenerations(t *testing.T) {
 			// Keys no longer used are gone within two generations.
 			for i := range 2 * budget / cost {
 				k := key(1000 + i)
-				tb.add(maphash.Bytes(templateSeed, k), string(k), i, cost, budget)
+				tb.add(maphash.Bytes(templateSeed, k), &testEntry{string(k), i}, budget)
 			}
 			for i := range tc.keys {
 				k := key(i)
-				if _, _, ok := tb.find(maphash.Bytes(templateSeed, k), k); ok {
+				if _, ok := tb.find(maphash.Bytes(templateSeed, k), k); ok {
 					t.Fatalf("%s still found after two generations without it", k)
 				}
 			}

@@ -22,16 +22,18 @@ import (
 
 // maxTemplateBytes bounds the estimated heap of each parser's templates
 // (both generations of its table, see table). A template holds its key
-// (the line but its value), itself (80 bytes), its match memo (48), its
-// share of the table's slots (2 to 4 of 40 bytes) and its labels; the name
-// and label strings are shared with the interners. About 28,000 templates
-// of 40-byte keys fit, 14,000 in a generation.
+// (the line but its value), itself (112 bytes), its match memo (48), its
+// share of the table's slots (2 to 4 of 16 bytes) and its labels; the name
+// and label strings are shared with the interners. About 30,000 templates
+// of 40-byte keys fit, 15,000 in a generation.
 const maxTemplateBytes = 8 << 20
 
 var templateSeed = maphash.MakeSeed()
 
 // lineTemplate is what a line came to, apart from its value.
 type lineTemplate struct {
+	key      string // the line but its value (templateKey)
+	cost     int    // tableCost
 	name     string // interned match string
 	nameHash uint64
 	labels   normalize.Labels // sorted, unique; shared by the records
@@ -40,6 +42,9 @@ type lineTemplate struct {
 	repeat   int64
 	ref      normalize.MatchRef // the rule set's result for name
 }
+
+func (t *lineTemplate) tableKey() string { return t.key }
+func (t *lineTemplate) tableCost() int   { return t.cost }
 
 // templateKey locates a line's value, between the first ':' and the next
 // '|'; key is the line without it, ':' kept (so where the name ends, which
@@ -79,7 +84,7 @@ func (p *parser) templateKey(line []byte) bool {
 // fromTemplate appends the records of a line whose template is known and
 // whose value is a plain finite number; it reports whether it did.
 func (p *parser) fromTemplate(k *templateKey) bool {
-	_, t, found := p.tmpls.find(k.h, k.key)
+	t, found := p.tmpls.find(k.h, k.key)
 	if !found {
 		return false
 	}
@@ -137,8 +142,9 @@ func (p *parser) addTemplate(k *templateKey) {
 	if len(k.key) > maxInternLen {
 		return
 	}
-	cost := len(k.key) + 256 + 32*len(t.labels)
-	p.tmpls.add(k.h, string(k.key), t, cost, maxTemplateBytes)
+	t.key = string(k.key)
+	t.cost = len(k.key) + 224 + 32*len(t.labels)
+	p.tmpls.add(k.h, t, maxTemplateBytes)
 }
 
 // problems sums the errors and the drops counted so far.
