@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 
-	"github.com/rosetta-adapter/rosetta/mappings/watch"
+	"github.com/rosetta-adapter/rosetta/internal/watch"
 	"github.com/rosetta-adapter/rosetta/outputs"
 	"github.com/rosetta-adapter/rosetta/outputs/remotewrite"
 )

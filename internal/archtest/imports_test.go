@@ -39,6 +39,7 @@ var rules = []rule{
 	{"cmd/...", []string{"..."}, "the binaries wire everything together"},
 	{"internal/testutil", nil, "test helpers import nothing of ours"},
 	{"internal/archtest", nil, "the rule check imports nothing of ours"},
+	{"internal/watch", nil, "a generic file poller (config reload): it knows no config format"},
 	{"inject", nil, "the Kubernetes admission webhook is its own job; it knows no input or output"},
 	{"normalize", nil, "the data model and rule engine are the core every layer uses"},
 	{"internal/errpos", nil, "positioned config errors: a leaf any config decoder may use"},
