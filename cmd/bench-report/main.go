@@ -431,10 +431,14 @@ func ingestRows(o options) []row {
 		for _, rate := range []int{200000} {
 			ca, okA := a.CPUPerMillion[rate]
 			cb, okB := b.CPUPerMillion[rate]
-			if okA && okB {
-				c := atMost(fmt.Sprintf("CPU seconds per million lines at %dk lines/s, %s sender", rate/1000, sender), " s", ca, cb, 1, "%.2f")
+			label := fmt.Sprintf("CPU seconds per million lines at %dk lines/s, %s sender", rate/1000, sender)
+			switch {
+			case okA && okB:
+				c := atMost(label, " s", ca, cb, 1, "%.2f")
 				c.target, c.met = "", ""
 				rs = append(rs, c)
+			case okA:
+				rs = append(rs, row{measure: label, rosetta: fmt.Sprintf("%.2f s", ca), peer: "lost lines at this rate"})
 			}
 		}
 	}
