@@ -56,6 +56,15 @@ type Config struct {
 	// StartDelay postpones the first poll (jmx_exporter's
 	// startDelaySeconds: its scrapes fail until then).
 	StartDelay time.Duration `yaml:"start_delay"`
+	// KeepSeriesOnTimeout: a poll that runs out of Timeout leaves the
+	// last good poll's series in place and up as it was, instead of
+	// removing them and setting up to 0; the timeout is counted in
+	// rosetta_input_poll_errors_total{reason="timeout"}. This is
+	// jmx_exporter's scrapeTimeoutSeconds, whose collector then serves
+	// its last good scrape (and counts jmx_scrape_timeout_total); a
+	// jmx_exporter_config with scrapeTimeoutSeconds turns it on. Other
+	// failures still remove the series.
+	KeepSeriesOnTimeout bool `yaml:"keep_series_on_timeout"`
 	// Connections is how many calls run in parallel.
 	Connections int `yaml:"connections"`
 	// IncludeObjectNames and ExcludeObjectNames are ObjectName patterns

@@ -228,17 +228,22 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 		d.m.Duration.WithLabelValues(target).Set(dur.Seconds())
 		if err != nil {
 			reason := errReason(err)
+			// jmx_exporter's scrapeTimeoutSeconds: a poll that times out
+			// keeps the last good poll's series (and up) in place.
+			keep := d.cfg.KeepSeriesOnTimeout && reason == "timeout"
 			if !errors.Is(err, errBackoff) {
 				d.m.PollErrors.WithLabelValues(target, reason).Inc()
-				d.logger.Warn("poll failed", "target", target, "reason", reason, "err", err)
+				d.logger.Warn("poll failed", "target", target, "reason", reason, "err", err, "series_kept", keep && hadSeries)
 			}
-			d.m.Up.WithLabelValues(target).Set(0)
+			if !keep {
+				d.m.Up.WithLabelValues(target).Set(0)
+			}
 			if s != nil {
 				// A failed poll leaves the session in doubt: reconnect.
 				closeSession()
 				nextDial = d.now()
 			}
-			if hadSeries {
+			if hadSeries && !keep {
 				if rerr := out.Replace(ctx, d.source, nil); rerr != nil {
 					d.logger.Warn("removing series failed", "err", rerr)
 				}

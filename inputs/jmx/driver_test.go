@@ -2,6 +2,7 @@ package jmx
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -283,5 +284,90 @@ rules:
 	}
 	if _, err := decodeYAML(t, "jmx_exporter_config: "+filepath.Join(dir, "missing.yml")); err == nil {
 		t.Error("missing file accepted")
+	}
+}
+
+// TestDriverScrapeTimeout: a real JVM turns slow (a bean whose read takes
+// 3 s, against a 1 s poll timeout). With jmx_exporter's
+// scrapeTimeoutSeconds the last good poll's series stay and up stays 1,
+// as jmx_exporter's collector serves its last good scrape; the timeouts
+// are counted. Without it (a native timeout) the target is marked down and
+// its series removed. Both recover when the JVM is fast again.
+func TestDriverScrapeTimeout(t *testing.T) {
+	j := startJVM(t, jvmOptions{props: []string{"-DslowBean=true"}})
+	const slow = "com.example.slow<type=Slow><>Value: 7"
+	file := filepath.Join(t.TempDir(), "jmx.yml")
+	je := fmt.Sprintf("hostPort: 127.0.0.1:%d\nscrapeTimeoutSeconds: 1\nincludeObjectNames: [\"com.example.slow:*\"]\n", j.port)
+	if err := os.WriteFile(file, []byte(je), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, config string
+		keep         bool
+	}{
+		{"scrapeTimeoutSeconds", "jmx_exporter_config: " + file + "\ninterval: 1500ms\n", true},
+		{"native timeout", fmt.Sprintf("host_port: 127.0.0.1:%d\ninclude_object_names: [\"com.example.slow:*\"]\ninterval: 1500ms\ntimeout: 1s\n", j.port), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := decodeYAML(t, tc.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.KeepSeriesOnTimeout != tc.keep || cfg.Timeout != time.Second {
+				t.Fatalf("keep_series_on_timeout %v, timeout %v; want %v, 1s", cfg.KeepSeriesOnTimeout, cfg.Timeout, tc.keep)
+			}
+			reg := prometheus.NewRegistry()
+			drv, err := NewFactory().New(inputs.Settings{Name: "jmx", Registerer: reg}, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			app := newFakeAppender()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- drv.Run(ctx, app) }()
+			defer func() {
+				cancel()
+				if err := <-done; err != nil {
+					t.Errorf("Run returned %v", err)
+				}
+			}()
+			target := "127.0.0.1:" + itoa(j.port)
+			m := drv.(*Driver).m
+			up := func() float64 { return testutil.ToFloat64(m.Up.WithLabelValues(target)) }
+			timeouts := func() float64 { return testutil.ToFloat64(m.PollErrors.WithLabelValues(target, "timeout")) }
+
+			app.next(t, "the slow bean", 30*time.Second, func(c replaceCall) bool { _, ok := c.match[slow]; return ok })
+			j.command(t, "slow 3000")
+			deadline := time.Now().Add(30 * time.Second)
+			for timeouts() < 2 {
+				if time.Now().After(deadline) {
+					t.Fatalf("%v timeouts counted after 30s", timeouts())
+				}
+				select {
+				case c := <-app.calls:
+					if tc.keep {
+						t.Fatalf("series replaced (%d records) while polls time out", c.n)
+					}
+					if c.n != 0 {
+						t.Fatalf("a poll of the slow JVM gave %d records", c.n)
+					}
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+			if want := map[bool]float64{true: 1, false: 0}[tc.keep]; up() != want {
+				t.Errorf("up %v while polls time out, want %v", up(), want)
+			}
+			if !tc.keep {
+				// the series were removed by the first timeout
+				if n := len(app.calls); n != 0 {
+					t.Errorf("%d more Replace calls after the removal", n)
+				}
+			}
+			j.command(t, "slow 0")
+			app.next(t, "the slow bean again", 30*time.Second, func(c replaceCall) bool { _, ok := c.match[slow]; return ok })
+			if up() != 1 {
+				t.Errorf("up %v after recovery", up())
+			}
+		})
 	}
 }

@@ -161,11 +161,17 @@ func (c *Config) loadJMXExporter(file string, set map[string]bool) error {
 		}
 		c.StartDelay = time.Duration(*d) * time.Second
 	}
-	if t := f.ScrapeTimeoutSeconds; t != nil && !set["timeout"] {
+	if t := f.ScrapeTimeoutSeconds; t != nil {
 		if *t < 1 {
 			return errors.New("scrapeTimeoutSeconds must be at least 1")
 		}
-		c.Timeout = time.Duration(*t) * time.Second
+		if !set["timeout"] {
+			c.Timeout = time.Duration(*t) * time.Second
+		}
+		if !set["keep_series_on_timeout"] {
+			// jmx_exporter serves its last good scrape on a timeout
+			c.KeepSeriesOnTimeout = true
+		}
 	}
 	switch f.SSL.Kind {
 	case 0:

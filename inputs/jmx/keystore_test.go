@@ -157,18 +157,18 @@ func TestJMXExporterTimingKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.StartDelay != 7*time.Second || cfg.Timeout != 3*time.Second {
-		t.Errorf("start delay %v, timeout %v; want 7s, 3s", cfg.StartDelay, cfg.Timeout)
+	if cfg.StartDelay != 7*time.Second || cfg.Timeout != 3*time.Second || !cfg.KeepSeriesOnTimeout {
+		t.Errorf("start delay %v, timeout %v, keep series on timeout %v; want 7s, 3s, true", cfg.StartDelay, cfg.Timeout, cfg.KeepSeriesOnTimeout)
 	}
 	if rf := cfg.RuleFiles(); len(rf) != 1 || rf[0].File != file || rf[0].Format != "jmx_exporter" {
 		t.Errorf("rule files %+v", rf)
 	}
-	cfg, err = decodeYAML(t, "jmx_exporter_config: "+file+"\ntimeout: 9s\nstart_delay: 0s\n")
+	cfg, err = decodeYAML(t, "jmx_exporter_config: "+file+"\ntimeout: 9s\nstart_delay: 0s\ninterval: 10s\nkeep_series_on_timeout: false\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.StartDelay != 0 || cfg.Timeout != 9*time.Second {
-		t.Errorf("start delay %v, timeout %v; want the input's 0s, 9s", cfg.StartDelay, cfg.Timeout)
+	if cfg.StartDelay != 0 || cfg.Timeout != 9*time.Second || cfg.KeepSeriesOnTimeout {
+		t.Errorf("start delay %v, timeout %v, keep series on timeout %v; want the input's 0s, 9s, false", cfg.StartDelay, cfg.Timeout, cfg.KeepSeriesOnTimeout)
 	}
 	for data, want := range map[string]string{
 		"hostPort: h:1\nstartDelaySeconds: -1\n":                            "startDelaySeconds must be non-negative",

@@ -215,6 +215,25 @@ public class TestApp {
         public int getBroken() { throw new IllegalStateException("broken attribute"); }
     }
 
+    public interface SlowMBean {
+        int getValue();
+    }
+
+    /** How long a read of com.example.slow:type=Slow's Value takes ("slow MS" on stdin). */
+    static volatile long slowMillis;
+
+    /** A bean whose read takes slowMillis (registered with -DslowBean=true): a slow JVM. */
+    public static class Slow implements SlowMBean {
+        public int getValue() {
+            try {
+                Thread.sleep(slowMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return 7;
+        }
+    }
+
     public static class Holder {
         public int getSize() { return 11; }
     }
@@ -241,6 +260,9 @@ public class TestApp {
         mbs.registerMBean(model, new ObjectName("com.example:type=Model"));
         mbs.registerMBean(new Bad(), new ObjectName("com.example:type=Bad"));
 
+        if (Boolean.getBoolean("slowBean")) {
+            mbs.registerMBean(new Slow(), new ObjectName("com.example.slow:type=Slow"));
+        }
         int n = Integer.getInteger("beans", 0);
         boolean wide = Integer.getInteger("beanAttributes", 2) == 4;
         for (int i = 0; i < n; i++) {
@@ -259,8 +281,9 @@ public class TestApp {
         System.out.println("READY " + ProcessHandle.current().pid());
         System.out.flush();
         // Commands on stdin ("add N", "remove N") register and unregister
-        // com.example.dyn:type=Dyn,id=N. The JVM exits when stdin closes,
-        // so it never outlives its test.
+        // com.example.dyn:type=Dyn,id=N; "slow MS" makes the Slow bean's
+        // read take MS milliseconds. The JVM exits when stdin closes, so it
+        // never outlives its test.
         java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
         String line;
         while ((line = in.readLine()) != null) {
@@ -269,7 +292,9 @@ public class TestApp {
                 continue;
             }
             ObjectName on = new ObjectName("com.example.dyn:type=Dyn,id=" + f[1]);
-            if (f[0].equals("add")) {
+            if (f[0].equals("slow")) {
+                slowMillis = Long.parseLong(f[1]);
+            } else if (f[0].equals("add")) {
                 mbs.registerMBean(new Small(Long.parseLong(f[1])), on);
             } else if (f[0].equals("remove")) {
                 mbs.unregisterMBean(on);
