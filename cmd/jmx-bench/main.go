@@ -95,7 +95,7 @@ type round struct {
 	// end of the previous round to the end of Rosetta's poll (serving
 	// only that poll, unless the round overlapped).
 	rosettaCPU, jvmCPU time.Duration
-	overlap               bool          // the JDK client or Jolokia ran into Rosetta's next poll
+	overlap            bool // the JDK client or Jolokia ran into Rosetta's next poll
 }
 
 func run(o options) error {
