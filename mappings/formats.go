@@ -1,10 +1,14 @@
 package mappings
 
 import (
+	"errors"
+	"fmt"
 	"sort"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -94,91 +98,31 @@ func hasKey(root *yaml.Node, key string) bool {
 	return false
 }
 
-func detectStatsd(root *yaml.Node) bool {
-	return hasKey(root, "mappings") || onlyKeys(root, "defaults")
-}
-
-var rosettaFileKeys = []string{"defaults", "rules", "unmatched", "lowercase_output_name", "lowercase_output_label_names", "name_escaping", "duplicate_label"}
-
-func detectRosetta(root *yaml.Node) bool {
-	return onlyKeys(root, rosettaFileKeys...)
-}
-
-// TranslateStatsd reads a statsd_exporter mapping file (defaults and
-// mappings), accepting every key statsd_exporter v0.31.0 accepts.
-func TranslateStatsd(file string, data []byte) (*normalize.RuleSetConfig, error) {
-	root, err := parseYAML(file, data)
-	if err != nil {
-		return nil, err
+// TranslateFile turns a mapping file of the given format ("" to detect it)
+// into rules.
+func TranslateFile(file string, data []byte, format string) (*normalize.RuleSetConfig, error) {
+	var f Format
+	if format != "" {
+		var ok bool
+		if f, ok = lookupFormat(format); !ok {
+			return nil, fmt.Errorf("%s: unknown format %q (known: %s)", file, format, strings.Join(Formats(), ", "))
+		}
+	} else {
+		root, err := parseYAML(file, data)
+		if err != nil {
+			return nil, err
+		}
+		if root == nil {
+			return nil, errpos.New(file, 0, 0, fmt.Errorf("the file is empty: its format cannot be told (give format: %s)", strings.Join(Formats(), ", ")))
+		}
+		var ok bool
+		if f, ok = detectFormat(root); !ok {
+			if hasKey(root, "modules") {
+				return nil, errpos.New(file, 0, 0, errors.New("a json_exporter config, not a mapping file: name it in a json input (json_exporter_config: FILE, module: NAME), whose check reports its errors"))
+			}
+			return nil, errpos.New(file, 0, 0, fmt.Errorf("unknown mapping file format (top-level keys %s; known formats: %s)",
+				strings.Join(sortedKeys(root), ", "), strings.Join(Formats(), ", ")))
+		}
 	}
-	d := &decoder{file: file}
-	cfg := &normalize.RuleSetConfig{Unmatched: normalize.UnmatchedKeep, StatsdGlobQuirks: true}
-	d.fields(root, "statsd mapping file", func(k string, kn, v *yaml.Node) bool {
-		switch k {
-		case "defaults":
-			cfg.Defaults = d.defaults(v, dialectStatsd)
-		case "mappings":
-			cfg.Rules = d.rules(v, k, dialectStatsd)
-		default:
-			return false
-		}
-		return true
-	})
-	return cfg, d.err()
-}
-
-// TranslateRosetta reads a Rosetta rule file: defaults, rules, unmatched
-// and the lowercase options, as in an input block of the config.
-func TranslateRosetta(file string, data []byte) (*normalize.RuleSetConfig, error) {
-	root, err := parseYAML(file, data)
-	if err != nil {
-		return nil, err
-	}
-	d := &decoder{file: file}
-	cfg := &normalize.RuleSetConfig{}
-	d.fields(root, "rule file", func(k string, kn, v *yaml.Node) bool {
-		return d.ruleSetKey(cfg, k, v)
-	})
-	return cfg, d.err()
-}
-
-// ruleSetKey decodes one rule-set key shared by rule files and inputs.
-func (d *decoder) ruleSetKey(cfg *normalize.RuleSetConfig, k string, v *yaml.Node) bool {
-	switch k {
-	case "defaults":
-		cfg.Defaults = d.defaults(v, dialectNative)
-	case "rules":
-		cfg.Rules = d.rules(v, k, dialectNative)
-	case "unmatched":
-		switch s := d.str(v, k); s {
-		case "keep", "":
-			cfg.Unmatched = normalize.UnmatchedKeep
-		case "drop":
-			cfg.Unmatched = normalize.UnmatchedDrop
-		default:
-			d.errf(v, "%s: invalid value %q (want keep or drop)", k, s)
-		}
-	case "lowercase_output_name":
-		cfg.LowercaseOutputName = d.boolean(v, k)
-	case "lowercase_output_label_names":
-		cfg.LowercaseOutputLabelNames = d.boolean(v, k)
-	case "name_escaping":
-		switch s := d.str(v, k); s {
-		case "statsd_exporter", "":
-			cfg.Escape = nil
-		case "jmx_exporter":
-			cfg.Escape = normalize.EscapeJMXName
-		default:
-			d.errf(v, "%s: invalid value %q (want statsd_exporter or jmx_exporter)", k, s)
-		}
-	case "duplicate_label":
-		s := d.str(v, k)
-		if s != "" && !normalize.ValidLabelName(s) {
-			d.errf(v, "%s: %q is not a valid label name", k, s)
-		}
-		cfg.DuplicateLabel = s
-	default:
-		return false
-	}
-	return true
+	return f.Translate(file, data)
 }

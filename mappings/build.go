@@ -1,0 +1,399 @@
+package mappings
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Build: each input's driver config decoded through the registry, its
+// rules gathered from the input block and its mapping files (any format,
+// formats.go) and compiled.
+
+// Options are what Build needs from outside.
+type Options struct {
+	// Library holds the curated mapping files (library:NAME reads
+	// NAME.yml from it); nil disables library references.
+	Library fs.FS
+	// ReadFile reads mapping files; nil means os.ReadFile.
+	ReadFile func(string) ([]byte, error)
+	// Escape, when set, is the name escaper of every rule set.
+	Escape func(string) string
+	// CacheSize is passed to every rule set (see normalize.RuleSetConfig).
+	CacheSize int
+}
+
+// Input is one fully built input.
+type Input struct {
+	Name, Type string
+	Factory    inputs.Factory
+	Config     inputs.Config
+	Rules      *normalize.RuleSet
+	// Fingerprint identifies the input's type and driver config: equal
+	// fingerprints mean the driver need not restart on reload.
+	Fingerprint string
+	referenced  []string // files the config block names
+	// Files are the mapping files the rules came from and the files the
+	// config block names (for watching).
+	Files []string
+	// Warnings are what its rule files have that is accepted but not used
+	// (keys jmx_exporter ignores, for example), "file:line:col: message".
+	Warnings []string
+}
+
+// Build decodes every input's driver config with its factory and compiles
+// its rules. It reads mapping files but has no other side effect; every
+// error is reported at once.
+func Build(cfg *Config, reg *inputs.Registry, opts Options) ([]Input, error) {
+	var errs []error
+	out := make([]Input, 0, len(cfg.Inputs))
+	for _, ic := range cfg.Inputs {
+		in, err := buildInput(cfg, &ic, reg, opts)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, in)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options) (Input, error) {
+	in := Input{Name: ic.Name, Type: ic.Type}
+	var errs []error
+	fail := func(err error) { errs = append(errs, err) }
+	f, ok := reg.Factory(ic.Type)
+	switch {
+	case ic.Type == "":
+		// Parse reported it.
+	case !ok:
+		fail(errpos.New(ic.Pos.File, ic.Pos.Line, ic.Pos.Col, fmt.Errorf("input %q: unknown type %q (known: %s)", ic.Name, ic.Type, strings.Join(reg.Types(), ", "))))
+	default:
+		in.Factory = f
+		var node *yaml.Node
+		if ic.Config != nil && !isNull(ic.Config) {
+			node = ic.Config
+		} else {
+			node = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		}
+		c, err := f.Decode(node)
+		if err == nil {
+			ic.implied = impliedRefs(c)
+			err = c.Validate()
+		}
+		if err != nil {
+			// One position per error: the driver's own (a key of the
+			// block, or a line of a file it read), else the block's.
+			at := errpos.Error{File: cfg.File, Line: ic.Pos.Line, Col: ic.Pos.Col}
+			if ic.Config != nil {
+				at.Line, at.Col = ic.Config.Line, ic.Config.Column
+			}
+			fail(errpos.Wrap(err, at, fmt.Sprintf("input %q: config: ", ic.Name)))
+		} else {
+			in.Config = c
+		}
+		h := sha256.New()
+		h.Write([]byte(ic.Type))
+		h.Write([]byte{0})
+		var referenced []string
+		if ic.Config != nil {
+			// the decoded value, so that comments and key order do not count
+			var v any
+			if err := ic.Config.Decode(&v); err == nil {
+				b, _ := yaml.Marshal(v)
+				h.Write(b)
+				referenced = referencedFiles(v, nil)
+			}
+		}
+		// The files the block names (a jmx_exporter or json_exporter config,
+		// TLS and password files): a change in one must restart the input
+		// like a change in the block, and is watched like a mapping file.
+		for _, f := range referenced {
+			h.Write([]byte{0})
+			h.Write([]byte(f))
+			h.Write([]byte{0})
+			if b, err := os.ReadFile(f); err == nil {
+				h.Write(b)
+			}
+		}
+		in.Fingerprint = hex.EncodeToString(h.Sum(nil))
+		in.referenced = referenced
+	}
+	rsc, files, err := RuleSetConfigFor(cfg, ic, opts)
+	in.Files = files
+	for _, f := range in.referenced {
+		if !slices.Contains(in.Files, f) {
+			in.Files = append(in.Files, f)
+		}
+	}
+	in.Warnings = ruleFileWarnings(cfg, ic, opts)
+	if err != nil {
+		fail(err)
+	}
+	if rsc != nil {
+		// Compiled even after decoding errors (rules that decoded), so
+		// that check reports their errors too.
+		rs, cerr := normalize.NewRuleSet(*rsc)
+		if cerr != nil {
+			fail(cerr)
+		}
+		if err == nil {
+			in.Rules = rs
+		}
+	}
+	return in, errors.Join(errs...)
+}
+
+// impliedRefs are the rule files an input's decoded config names.
+func impliedRefs(c inputs.Config) []MappingRef {
+	rf, ok := c.(inputs.RuleFiles)
+	if !ok {
+		return nil
+	}
+	var out []MappingRef
+	for _, f := range rf.RuleFiles() {
+		out = append(out, MappingRef{File: f.File, Format: f.Format})
+	}
+	return out
+}
+
+// ruleRefs are the rule files of an input in order: those its config
+// names, then its mapping_files, without a file named twice (by path; a
+// library file by name).
+func ruleRefs(cfg *Config, ic *InputConfig) []MappingRef {
+	refs := slices.Clone(ic.implied)
+	seen := map[string]bool{}
+	key := func(ref MappingRef) string {
+		if ref.Library != "" {
+			return "library:" + ref.Library
+		}
+		file := ref.File
+		if !filepath.IsAbs(file) && cfg.File != "" {
+			file = filepath.Join(filepath.Dir(cfg.File), file)
+		}
+		if abs, err := filepath.Abs(file); err == nil {
+			file = abs
+		}
+		return file
+	}
+	for _, ref := range refs {
+		seen[key(ref)] = true
+	}
+	for _, ref := range ic.MappingFiles {
+		if k := key(ref); !seen[k] || len(ic.implied) == 0 {
+			seen[k] = true
+			refs = append(refs, ref)
+		}
+	}
+	return refs
+}
+
+// RuleSetConfigFor assembles an input's rule set: the rule files its
+// config names (a jmx input's jmx_exporter_config), its mapping files in
+// order, then its inline rules. A file's own defaults are applied to its
+// rules; the rule set's defaults (for unmatched records and inline rules)
+// are the input's `defaults`, or else those of its first mapping file. A
+// file the config names is the input's base: its options (unmatched,
+// lowercasing, counter inference) hold for the whole rule set, unless the
+// input sets them.
+func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.RuleSetConfig, []string, error) {
+	out := ic.Rules
+	out.Rules = nil
+	out.CacheSize = opts.CacheSize
+	if opts.Escape != nil {
+		out.Escape = opts.Escape
+	}
+	if out.Defaults.TTL == 0 {
+		out.Defaults.TTL = cfg.Global.TTL
+	}
+	var errs []error
+	var files []string
+	refs := ruleRefs(cfg, ic)
+	// Mapping files that all drop what they do not match (the curated
+	// JMX files, jmx_exporter configs) drop it together too, unless the
+	// input says otherwise: listing library:jvm beside library:kafka must
+	// not bring in every other bean under default names.
+	allDrop := len(refs) > 0
+	for i, ref := range refs {
+		refPos := errpos.Error{File: ref.Pos.File, Line: ref.Pos.Line, Col: ref.Pos.Col}
+		if _, ok := lookupFormat(ref.Format); !ok && ref.Format != "" {
+			errs = append(errs, errpos.Wrap(fmt.Errorf("unknown format %q (known: %s)", ref.Format, strings.Join(Formats(), ", ")), refPos, fmt.Sprintf("input %q: ", ic.Name)))
+			continue
+		}
+		file, data, err := readRef(cfg, ref, opts)
+		if err != nil {
+			errs = append(errs, errpos.Wrap(err, refPos, fmt.Sprintf("input %q: ", ic.Name)))
+			continue
+		}
+		if ref.Library == "" {
+			files = append(files, file)
+		}
+		fc, err := TranslateFile(file, data, ref.Format)
+		if err != nil {
+			errs = append(errs, errpos.InFile(err, file))
+			if fc != nil {
+				// What decoded is still compiled (see Build).
+				out.Rules = append(out.Rules, applyDefaults(fc.Rules, fc.Defaults)...)
+			}
+			continue
+		}
+		allDrop = allDrop && fc.Unmatched == normalize.UnmatchedDrop
+		if i == 0 {
+			out.StatsdGlobQuirks = fc.StatsdGlobQuirks
+		}
+		if i == 0 && !ic.hasDefaults {
+			ttl := out.Defaults.TTL
+			out.Defaults = fc.Defaults
+			if out.Defaults.TTL == 0 {
+				out.Defaults.TTL = ttl
+			}
+			if len(refs) == 1 && len(ic.Rules.Rules) == 0 {
+				// One file alone: keep its options exactly.
+				if !ic.hasUnmatched {
+					out.Unmatched = fc.Unmatched
+				}
+				out.LowercaseOutputName = fc.LowercaseOutputName
+				out.LowercaseOutputLabelNames = fc.LowercaseOutputLabelNames
+				out.InferCounterTypeFromName = fc.InferCounterTypeFromName
+			}
+		}
+		if i < len(ic.implied) && i == 0 {
+			// The whole config the input names: what it adds to is added.
+			if !ic.hasUnmatched {
+				out.Unmatched = fc.Unmatched
+			}
+			out.LowercaseOutputName = out.LowercaseOutputName || fc.LowercaseOutputName
+			out.LowercaseOutputLabelNames = out.LowercaseOutputLabelNames || fc.LowercaseOutputLabelNames
+			out.InferCounterTypeFromName = fc.InferCounterTypeFromName
+		}
+		out.Rules = append(out.Rules, applyDefaults(fc.Rules, fc.Defaults)...)
+		if fc.Escape != nil && out.Escape == nil {
+			out.Escape = fc.Escape
+		}
+		if fc.DuplicateLabel != "" && out.DuplicateLabel == "" {
+			out.DuplicateLabel = fc.DuplicateLabel
+		}
+		out.ClientJavaNames = out.ClientJavaNames || fc.ClientJavaNames
+	}
+	if allDrop && !ic.hasUnmatched {
+		out.Unmatched = normalize.UnmatchedDrop
+	}
+	out.Rules = append(out.Rules, ic.Rules.Rules...)
+	if err := errors.Join(errs...); err != nil {
+		// out holds what decoded, for reporting its errors as well.
+		return &out, files, err
+	}
+	return &out, files, nil
+}
+
+// applyDefaults writes a file's defaults into its rules so that they keep
+// them when rules from several sources are merged.
+func applyDefaults(rules []normalize.RuleConfig, d normalize.Defaults) []normalize.RuleConfig {
+	out := make([]normalize.RuleConfig, len(rules))
+	for i, r := range rules {
+		if r.MatchType == normalize.MatchDefault {
+			r.MatchType = d.MatchType
+		}
+		if r.Observer == normalize.ObserverDefault {
+			r.Observer = d.Observer
+		}
+		if r.TTL == 0 {
+			r.TTL = d.TTL
+		}
+		switch r.Observer {
+		case normalize.ObserverHistogram, normalize.ObserverNativeHistogram:
+			h := d.Histogram
+			if r.Histogram != nil {
+				h = mergeHistogram(*r.Histogram, h)
+			}
+			if len(h.Buckets) > 0 || h.NativeBucketFactor > 0 || h.NativeMaxBuckets > 0 {
+				r.Histogram = &h
+			}
+		case normalize.ObserverSummary:
+			s := d.Summary
+			if r.Summary != nil {
+				s = mergeSummary(*r.Summary, s)
+			}
+			if len(s.Quantiles) > 0 || s.MaxAge > 0 || s.AgeBuckets > 0 || s.BufCap > 0 {
+				r.Summary = &s
+			}
+		}
+		out[i] = r
+	}
+	return out
+}
+
+func mergeHistogram(h, d normalize.HistogramOptions) normalize.HistogramOptions {
+	if len(h.Buckets) == 0 {
+		h.Buckets = d.Buckets
+	}
+	if h.NativeBucketFactor == 0 {
+		h.NativeBucketFactor = d.NativeBucketFactor
+	}
+	if h.NativeMaxBuckets == 0 {
+		h.NativeMaxBuckets = d.NativeMaxBuckets
+	}
+	return h
+}
+
+func mergeSummary(s, d normalize.SummaryOptions) normalize.SummaryOptions {
+	if len(s.Quantiles) == 0 {
+		s.Quantiles = d.Quantiles
+	}
+	if s.MaxAge == 0 {
+		s.MaxAge = d.MaxAge
+	}
+	if s.AgeBuckets == 0 {
+		s.AgeBuckets = d.AgeBuckets
+	}
+	if s.BufCap == 0 {
+		s.BufCap = d.BufCap
+	}
+	return s
+}
+
+func readRef(cfg *Config, ref MappingRef, opts Options) (string, []byte, error) {
+	if ref.Library != "" {
+		if opts.Library == nil {
+			return "", nil, fmt.Errorf("library %q: no mapping library available", ref.Library)
+		}
+		name := ref.Library
+		if path.Ext(name) == "" {
+			name += ".yml"
+		}
+		data, err := fs.ReadFile(opts.Library, name)
+		if err != nil {
+			return "", nil, fmt.Errorf("library %q: %w", ref.Library, err)
+		}
+		return "library:" + name, data, nil
+	}
+	file := ref.File
+	if !filepath.IsAbs(file) && cfg.File != "" {
+		file = filepath.Join(filepath.Dir(cfg.File), file)
+	}
+	read := opts.ReadFile
+	if read == nil {
+		read = os.ReadFile
+	}
+	data, err := read(file)
+	if err != nil {
+		return "", nil, fmt.Errorf("mapping file: %w", err)
+	}
+	return file, data, nil
+}
