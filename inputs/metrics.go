@@ -1,6 +1,11 @@
 package inputs
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
 
 // Metrics are the self-metrics every input has. They are defined once here
 // so that all inputs agree on names, help and labels: main gathers the
@@ -18,18 +23,19 @@ type Metrics struct {
 // NewMetrics creates the common input metrics, registered with reg when it
 // is not nil.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	f, errs := Registering(reg)
 	m := &Metrics{
-		Samples: prometheus.NewCounter(prometheus.CounterOpts{
+		Samples: f.NewCounter(prometheus.CounterOpts{
 			Name: "rosetta_input_samples_total", Help: "Records the input emitted.",
 		}),
-		Errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Errors: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_input_errors_total", Help: "Bad or unreadable data, by reason.",
 		}, []string{"reason"}),
-		Dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Dropped: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_input_dropped_total", Help: "Records dropped, by reason.",
 		}, []string{"reason"}),
 	}
-	return m, register(reg, m.Samples, m.Errors, m.Dropped)
+	return m, errs()
 }
 
 // PollMetrics are the health metrics of a pull input, per target.
@@ -43,31 +49,47 @@ type PollMetrics struct {
 // NewPollMetrics creates the pull-input health metrics, registered with reg
 // when it is not nil.
 func NewPollMetrics(reg prometheus.Registerer) (*PollMetrics, error) {
+	f, errs := Registering(reg)
 	m := &PollMetrics{
-		Up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Up: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_input_up", Help: "Whether the last poll of the target succeeded (1) or not (0).",
 		}, []string{"target"}),
-		Duration: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Duration: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_input_poll_duration_seconds", Help: "Duration of the last poll of the target.",
 		}, []string{"target"}),
-		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		LastSuccess: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_input_last_success_timestamp_seconds", Help: "Unix time of the last successful poll of the target.",
 		}, []string{"target"}),
-		PollErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+		PollErrors: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_input_poll_errors_total", Help: "Failed polls of the target, by reason.",
 		}, []string{"target", "reason"}),
 	}
-	return m, register(reg, m.Up, m.Duration, m.LastSuccess, m.PollErrors)
+	return m, errs()
 }
 
-func register(reg prometheus.Registerer, cs ...prometheus.Collector) error {
+// Registering returns a promauto factory that registers what it makes
+// with reg (nothing when reg is nil) and a function that returns the
+// registration errors so far. Inputs build their self-metrics with it, so
+// that a metric is listed once, where it is made, and a conflict (two
+// inputs on one registry) is an error of New, not promauto's panic.
+func Registering(reg prometheus.Registerer) (promauto.Factory, func() error) {
 	if reg == nil {
-		return nil
+		return promauto.With(nil), func() error { return nil }
 	}
+	r := &collecting{Registerer: reg}
+	return promauto.With(r), func() error { return errors.Join(r.errs...) }
+}
+
+// collecting is a Registerer whose MustRegister keeps the errors.
+type collecting struct {
+	prometheus.Registerer
+	errs []error
+}
+
+func (r *collecting) MustRegister(cs ...prometheus.Collector) {
 	for _, c := range cs {
-		if err := reg.Register(c); err != nil {
-			return err
+		if err := r.Register(c); err != nil {
+			r.errs = append(r.errs, err)
 		}
 	}
-	return nil
 }

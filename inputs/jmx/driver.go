@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
@@ -22,32 +21,15 @@ import (
 )
 
 // Factory creates `jmx` inputs.
-type Factory struct{}
+type Factory struct {
+	inputs.FactoryOf[Config, *Config, *Driver]
+}
 
 var _ inputs.Factory = Factory{}
 
 // NewFactory returns the `jmx` input factory.
-func NewFactory() Factory { return Factory{} }
-
-// Type implements inputs.Factory.
-func (Factory) Type() string { return "jmx" }
-
-// NewDefaultConfig implements inputs.Factory.
-func (Factory) NewDefaultConfig() inputs.Config {
-	c := DefaultConfig
-	return &c
-}
-
-// Decode implements inputs.Factory.
-func (Factory) Decode(node *yaml.Node) (inputs.Config, error) { return DecodeConfig(node) }
-
-// New implements inputs.Factory.
-func (Factory) New(set inputs.Settings, cfg inputs.Config) (inputs.Driver, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, fmt.Errorf("jmx input %q: config is %T, not *jmx.Config", set.Name, cfg)
-	}
-	return New(set, c)
+func NewFactory() Factory {
+	return Factory{inputs.NewFactoryOf("jmx", &DefaultConfig, DecodeConfig, New)}
 }
 
 // Driver polls one JVM over the JMX RMI connector.
@@ -394,26 +376,22 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
+	f, errs := inputs.Registering(reg)
 	m := &metrics{
 		Metrics:     common,
 		PollMetrics: poll,
-		beans: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		beans: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_jmx_beans", Help: "MBeans read in the last successful poll.",
 		}, []string{"target"}),
-		attributes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		attributes: f.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "rosetta_jmx_attributes", Help: "MBean attributes read in the last successful poll.",
 		}, []string{"target"}),
-		connects: prometheus.NewCounterVec(prometheus.CounterOpts{
+		connects: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "rosetta_jmx_connects_total", Help: "JMX sessions established (the first and every reconnection).",
 		}, []string{"target"}),
 	}
-	if reg == nil {
-		return m, nil
-	}
-	for _, c := range []prometheus.Collector{m.beans, m.attributes, m.connects} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("registering metrics: %w", err)
-		}
+	if err := errs(); err != nil {
+		return nil, fmt.Errorf("registering metrics: %w", err)
 	}
 	return m, nil
 }

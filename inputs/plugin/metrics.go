@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 )
@@ -47,7 +46,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := promauto.With(reg)
+	f, errs := inputs.Registering(reg)
 	m := &metrics{
 		Metrics:     common,
 		PollMetrics: poll,
@@ -74,7 +73,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"plugin", "version", "mode"}),
 		reasons: map[string]string{},
 	}
-	return m, nil
+	return m, errs()
 }
 
 // maxPluginReasons caps the distinct reasons a plugin can put in our

@@ -2,7 +2,6 @@ package statsd
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 )
@@ -30,7 +29,7 @@ func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, e
 		return nil, err
 	}
 	errVec, dropVec := common.Errors, common.Dropped
-	f := promauto.With(reg)
+	f, errs := inputs.Registering(reg)
 	packetVec := f.NewCounterVec(prometheus.CounterOpts{
 		Name: "rosetta_statsd_packets_total", Help: "StatsD datagrams received, by transport (statsd_exporter_udp_packets_total, statsd_exporter_unixgram_packets_total).",
 	}, []string{"transport"})
@@ -73,7 +72,7 @@ func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, e
 		m.readErrs.WithLabelValues(t)
 	}
 	m.readErrs.WithLabelValues("tcp")
-	return m, nil
+	return m, errs()
 }
 
 // flush adds a parser's counts to the metrics and zeroes them.
