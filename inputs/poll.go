@@ -22,7 +22,7 @@ type Poller interface {
 // must not make a config invalid. An explicit timeout is kept and its value
 // node returned (a pull input rejects one longer than its interval).
 func DefaultTimeout(node *yaml.Node, timeout *time.Duration, interval time.Duration) (explicit *yaml.Node) {
-	if v := mapValue(node, "timeout"); v != nil {
+	if v := MapValue(node, "timeout"); v != nil {
 		return v
 	}
 	*timeout = DefaultPollTimeout
@@ -32,9 +32,13 @@ func DefaultTimeout(node *yaml.Node, timeout *time.Duration, interval time.Durat
 	return nil
 }
 
-// mapValue returns the value of key in mapping n, merge keys (<<)
-// included, or nil.
-func mapValue(n *yaml.Node, key string) *yaml.Node {
+// MapValue returns the value of key in mapping n (a document holding
+// one, or an alias of one), merge keys (<<) included, or nil: where a
+// config decoder positions an error about key.
+func MapValue(n *yaml.Node, key string) *yaml.Node {
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
 	for n != nil && n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -55,11 +59,11 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 			}
 			if v.Kind == yaml.SequenceNode {
 				for _, m := range v.Content {
-					if x := mapValue(m, key); x != nil {
+					if x := MapValue(m, key); x != nil {
 						return x
 					}
 				}
-			} else if x := mapValue(v, key); x != nil {
+			} else if x := MapValue(v, key); x != nil {
 				return x
 			}
 		}

@@ -94,13 +94,8 @@ func positioned(node *yaml.Node, what string, err error) error {
 		pos := node
 		key, _, _ := strings.Cut(e.Error(), ":")
 		key, _, _ = strings.Cut(key, "[")
-		if node.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(node.Content); i += 2 {
-				if node.Content[i].Value == key {
-					pos = node.Content[i+1]
-					break
-				}
-			}
+		if v := inputs.MapValue(node, key); v != nil {
+			pos = v
 		}
 		out = append(out, errpos.At(pos, "%s: %w", what, e))
 	}

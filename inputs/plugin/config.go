@@ -93,28 +93,13 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	}
 	inputs.DefaultTimeout(node, &cfg.Timeout, cfg.Interval)
 	cfg.Config = yaml.Node{}
-	if v := mapValue(node, "config"); v != nil {
+	if v := inputs.MapValue(node, "config"); v != nil {
 		cfg.Config = *v
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, positioned(node, err)
 	}
 	return &cfg, nil
-}
-
-func mapValue(node *yaml.Node, key string) *yaml.Node {
-	if node.Kind == yaml.DocumentNode && len(node.Content) == 1 {
-		node = node.Content[0]
-	}
-	if node.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(node.Content); i += 2 {
-		if node.Content[i].Value == key {
-			return node.Content[i+1]
-		}
-	}
-	return nil
 }
 
 type fieldError struct {
@@ -141,7 +126,7 @@ func positioned(node *yaml.Node, err error) error {
 		at := node
 		var fe *fieldError
 		if errors.As(e, &fe) {
-			if v := mapValue(node, fe.field); v != nil {
+			if v := inputs.MapValue(node, fe.field); v != nil {
 				at = v
 			}
 		}

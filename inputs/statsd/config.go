@@ -110,7 +110,7 @@ func positioned(node *yaml.Node, err error) error {
 	at := node
 	if errors.As(err, &fe) {
 		for key := range strings.SplitSeq(fe.field, ".") {
-			v := mappingValue(at, key)
+			v := inputs.MapValue(at, key)
 			if v == nil {
 				break
 			}
@@ -118,19 +118,6 @@ func positioned(node *yaml.Node, err error) error {
 		}
 	}
 	return fmt.Errorf("%d:%d: statsd input: %w", at.Line, at.Column, err)
-}
-
-// mappingValue returns the value of key in a mapping node, or nil.
-func mappingValue(node *yaml.Node, key string) *yaml.Node {
-	if node.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(node.Content); i += 2 {
-		if node.Content[i].Value == key {
-			return node.Content[i+1]
-		}
-	}
-	return nil
 }
 
 type fieldError struct {
