@@ -74,8 +74,8 @@ func report(w io.Writer, o options, res map[string]*result) {
 				fmt.Fprintf(w, "| CPU per million lines, %s, at %d lines/s (s) | %s | %s | %s |\n", what, rate, optional(ca, okA), optional(cb, okB), r)
 			}
 			if rate == o.cpuRate {
-				results = append(results, fmt.Sprintf("RESULT ingest sender=%s lpp=%d rosetta_lossless=%d exporter_lossless=%d lossless_ratio=%.2f cpu_rate=%d rosetta_cpu_s_per_m=%s exporter_cpu_s_per_m=%s",
-					rr.sender, rr.linesPerPacket, a, b, float64(a)/max(1, float64(b)), rate, optional(ca, okA), optional(cb, okB)))
+				results = append(results, fmt.Sprintf("RESULT ingest sender=%s lpp=%d rosetta_lossless=%d exporter_lossless=%d lossless_ratio=%s cpu_rate=%d rosetta_cpu_s_per_m=%s exporter_cpu_s_per_m=%s",
+					rr.sender, rr.linesPerPacket, a, b, optional(float64(a)/max(1, float64(b)), a > 0 && b > 0), rate, optional(ca, okA), optional(cb, okB)))
 			}
 		}
 	}
