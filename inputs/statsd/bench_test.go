@@ -220,6 +220,7 @@ func BenchmarkIngestCPU(b *testing.B) {
 	p.emit = func(recs []normalize.Record) { _ = pl.Append(ctx, recs) }
 	b.ReportAllocs()
 	n := 0
+	cpu0 := processCPU()
 	for b.Loop() {
 		p.parsePacket(pkts[n%len(pkts)])
 		n++
@@ -229,6 +230,9 @@ func BenchmarkIngestCPU(b *testing.B) {
 	}
 	p.flush()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*20), "ns/line")
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu)/float64(n*20), "cpu-ns/line")
+	}
 }
 
 // benchPipeline is the differential mapping file's rules in front of a
