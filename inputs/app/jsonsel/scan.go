@@ -565,7 +565,13 @@ func (s *scanner) next(close byte) (end bool, err error) {
 
 // member reads the value of one object member.
 func (s *scanner) member(from, to, sel, depth int, key []byte) error {
-	s.path = append(s.path, seg{key: key})
+	return s.descend(from, to, sel, depth, seg{key: key})
+}
+
+// descend reads the value of a member or element whose path segment is
+// sg, with the states and selection it has there.
+func (s *scanner) descend(from, to, sel, depth int, sg seg) error {
+	s.path = append(s.path, sg)
 	cf, ct, csel, skip := s.child(from, to, sel, &s.path[len(s.path)-1])
 	var err error
 	if skip {
@@ -584,17 +590,7 @@ func (s *scanner) array(from, to, sel, depth int) error {
 	}
 	for n := 0; ; n++ {
 		s.ws()
-		s.path = append(s.path, seg{idx: n, isIdx: true})
-		cf, ct, csel, skip := s.child(from, to, sel, &s.path[len(s.path)-1])
-		var err error
-		if skip {
-			err = s.skip(depth + 1)
-		} else {
-			err = s.value(cf, ct, csel, depth+1)
-		}
-		s.states = s.states[:cf]
-		s.path = s.path[:len(s.path)-1]
-		if err != nil {
+		if err := s.descend(from, to, sel, depth, seg{idx: n, isIdx: true}); err != nil {
 			return err
 		}
 		if end, err := s.next(']'); end || err != nil {
