@@ -493,14 +493,7 @@ func sortLabels(ls Labels) Labels {
 			ls[j], ls[j-1] = ls[j-1], ls[j]
 		}
 	}
-	out := ls[:0]
-	for i, l := range ls {
-		if i+1 < len(ls) && ls[i+1].Name == l.Name {
-			continue
-		}
-		out = append(out, l)
-	}
-	return out
+	return ls.dedupeSorted()
 }
 
 // Map maps one record through the cache (for tests and tools; pipelines

@@ -61,6 +61,12 @@ func (ls Labels) Sort() Labels {
 	if !sort.SliceIsSorted(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name }) {
 		sort.SliceStable(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
 	}
+	return ls.dedupeSorted()
+}
+
+// dedupeSorted removes, in place, every label of a stably sorted ls whose
+// name the next one repeats: the last value of a name is kept.
+func (ls Labels) dedupeSorted() Labels {
 	out := ls[:0]
 	for i, l := range ls {
 		if i+1 < len(ls) && ls[i+1].Name == l.Name {
