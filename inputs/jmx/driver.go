@@ -165,10 +165,24 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 		start := d.now()
 		pctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 		var (
-			recs []normalize.Record
-			err  error
-			st   scrapeStats
+			err error
+			st  scrapeStats
+			// The poll's records go to the store as they are read
+			// (rep, begun at the first), never all held at once.
+			rep   normalize.RecordReplacement
+			nrecs int
 		)
+		emit := func(recs []normalize.Record) {
+			if rep == nil {
+				rep = d.beginReplace(ctx, out)
+				if _, held := rep.(*heldReplacement); !held {
+					// Health first: whoever sees the series sees up=1.
+					d.m.Up.WithLabelValues(target).Set(1)
+				}
+			}
+			rep.Add(recs)
+			nrecs += len(recs)
+		}
 		fresh := false
 		if s == nil && !start.Before(nextDial) {
 			fresh = true
@@ -189,7 +203,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 		case s == nil:
 			err = errBackoff
 		default:
-			recs, st, err = s.scrape(pctx)
+			st, err = s.scrapeTo(pctx, emit)
 			if err != nil && !fresh && !isRemote(err) && pctx.Err() == nil {
 				// The session went stale between polls (the JVM restarted,
 				// a connection was cut): reconnect once within this poll.
@@ -198,7 +212,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 				if ns, derr := d.dialSession(pctx); derr == nil {
 					s = ns
 					d.m.connects.WithLabelValues(target).Inc()
-					recs, st, err = s.scrape(pctx)
+					st, err = s.scrapeTo(pctx, emit)
 				}
 			}
 		}
@@ -225,6 +239,13 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 				closeSession()
 				nextDial = d.now()
 			}
+			if h, ok := rep.(*heldReplacement); ok {
+				h.recs = nil // a failed poll stores nothing
+			} else if rep != nil {
+				// Parts of this poll are in the store.
+				rep.End()
+				hadSeries = true
+			}
 			if hadSeries && !keep {
 				if rerr := out.Replace(ctx, d.source, nil); rerr != nil {
 					d.logger.Warn("removing series failed", "err", rerr)
@@ -235,11 +256,13 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 			// Health first, as on failure: whoever sees the series sees up=1.
 			d.m.Up.WithLabelValues(target).Set(1)
 			d.m.LastSuccess.WithLabelValues(target).Set(float64(d.now().UnixNano()) / 1e9)
-			if rerr := out.Replace(ctx, d.source, recs); rerr != nil {
+			if rep != nil {
+				rep.End()
+			} else if rerr := out.Replace(ctx, d.source, nil); rerr != nil {
 				d.logger.Warn("storing series failed", "err", rerr)
 			}
-			hadSeries = len(recs) > 0
-			d.m.Samples.Add(float64(len(recs)))
+			hadSeries = nrecs > 0
+			d.m.Samples.Add(float64(nrecs))
 			d.m.beans.WithLabelValues(target).Set(float64(st.beans))
 			d.m.attributes.WithLabelValues(target).Set(float64(st.attributes))
 			if st.attrErrors > 0 {
@@ -259,6 +282,38 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// beginReplace starts replacing the driver's series with a poll's
+// records, part by part when out takes parts (the pipeline), unless a
+// poll that times out must keep the last good poll's series
+// (KeepSeriesOnTimeout): then the poll's records are held until it
+// succeeds.
+func (d *Driver) beginReplace(ctx context.Context, out normalize.Appender) normalize.RecordReplacement {
+	if r, ok := out.(normalize.Replacer); ok && !d.cfg.KeepSeriesOnTimeout {
+		return r.BeginReplace(ctx, d.source)
+	}
+	return &heldReplacement{ctx: ctx, out: out, source: d.source, logger: d.logger}
+}
+
+// heldReplacement keeps the parts for one Replace at End, for an
+// Appender that does not take parts or a poll that may have to keep the
+// last good poll's series.
+type heldReplacement struct {
+	ctx    context.Context
+	out    normalize.Appender
+	source string
+	logger *slog.Logger
+	recs   []normalize.Record
+}
+
+func (r *heldReplacement) Add(batch []normalize.Record) { r.recs = append(r.recs, batch...) }
+
+func (r *heldReplacement) End() {
+	if err := r.out.Replace(r.ctx, r.source, r.recs); err != nil {
+		r.logger.Warn("storing series failed", "err", err)
+	}
+	r.recs = nil
 }
 
 // countDrops counts what the reply budgets threw away in one poll.
@@ -283,6 +338,8 @@ var errBackoff = errors.New("waiting to reconnect")
 // cache) or Jolokia.
 type session interface {
 	scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error)
+	// scrapeTo is scrape handing the records to emit as they are read.
+	scrapeTo(ctx context.Context, emit func([]normalize.Record)) (scrapeStats, error)
 	close()
 	describe() []any // log attributes
 }

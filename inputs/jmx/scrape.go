@@ -30,6 +30,8 @@ type scraper struct {
 	workers  int
 	cache    map[string]*beanMeta
 	filter   *attributeFilter
+	// noPipeline reads every bean with calls of its own (tests).
+	noPipeline bool
 }
 
 // scrapeStats counts one poll.
@@ -42,6 +44,7 @@ type scrapeStats struct {
 	limited     int // beans whose reply broke a decoding limit
 	unrequested int // attributes returned without being asked for
 	cut         int // values cut by the conversion budget
+	pipelined   int // beans whose attributes were read in a pipelined run
 }
 
 // isRemote reports errors of one call that leave the session fine: the
@@ -90,10 +93,31 @@ func (s *scraper) names(ctx context.Context) ([]string, error) {
 // aborts the poll (the session is dead); errors the server throws for one
 // bean or attribute are counted and skipped.
 func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error) {
+	var out []normalize.Record
+	st, err := s.scrapeTo(ctx, func(recs []normalize.Record) { out = append(out, recs...) })
+	if err != nil {
+		return nil, st, err
+	}
+	return out, st, nil
+}
+
+// pipelineRun is how many beans a worker takes at once: those whose
+// MBeanInfo is cached are read pipelined on one connection.
+const pipelineRun = 16
+
+// emitRecords is about how many records scrapeTo hands on at once.
+const emitRecords = 512
+
+// scrapeTo is scrape handing the records on in bean order as they are
+// read (emit may keep them; it is called from this goroutine), so that a
+// poll never holds all its records: a large poll's memory is the beans in
+// flight, not the whole poll. After an error, records emitted before it
+// belong to a failed poll.
+func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (scrapeStats, error) {
 	var st scrapeStats
 	names, err := s.names(ctx)
 	if err != nil {
-		return nil, st, err
+		return st, err
 	}
 	if s.cache == nil {
 		s.cache = map[string]*beanMeta{}
@@ -109,150 +133,249 @@ func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, 
 		}
 	}
 
-	type result struct {
-		recs     []normalize.Record
-		meta     *beanMeta
-		fetched  bool
-		attrs    int
-		attrErrs int
-		beanErr  bool
-		limited  bool
-		drops    rmi.AttrDrops
-		fatal    error
-	}
-	results := make([]result, len(names))
-	// Cached metas are read by workers; new ones are stored after.
+	results := make([]beanResult, len(names))
+	// Cached metas are read by workers; new ones are stored as results
+	// are handed on.
 	cached := make([]*beanMeta, len(names))
 	for i, n := range names {
 		cached[i] = s.cache[n]
 	}
+	run := pipelineRun
+	if s.noPipeline {
+		run = 1
+	}
+	runs := (len(names) + run - 1) / run
 	work := make(chan int)
+	done := make(chan int, runs) // never blocks a worker
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	workers := max(1, s.workers)
-	for range workers {
+	for range max(1, s.workers) {
 		wg.Go(func() {
-			for i := range work {
-				r := &results[i]
-				m := cached[i]
-				if m == nil {
-					bn, err := mbean.ParseBeanName(names[i])
-					if err != nil {
-						r.beanErr = true
-						continue
-					}
-					info, err := s.client.MBeanInfo(ctx, names[i])
-					if err != nil {
-						if isRemote(err) {
-							r.beanErr = true
-							r.limited = errors.Is(err, javaser.ErrLimit)
-						} else {
-							r.fatal = err
-							cancel()
-						}
-						continue
-					}
-					m = &beanMeta{name: bn}
-					cn := ""
-					if s.filter != nil {
-						cn, _ = canonicalName(names[i])
-					}
-					for _, a := range info.Attributes {
-						if !a.Readable || skipAttribute(names[i], a.Name) || !s.filter.keep(cn, a.Name) {
-							continue
-						}
-						m.attrs = append(m.attrs, a.Name)
-						m.descr = append(m.descr, a.Description)
-					}
-					r.meta, r.fetched = m, true
-				}
-				if len(m.attrs) == 0 {
-					continue
-				}
-				attrs, drops, err := s.client.AttributesWithDrops(ctx, names[i], m.attrs)
-				r.drops = drops
-				if err != nil {
-					if !isRemote(err) {
-						r.fatal = err
-						cancel()
-						continue
-					}
-					if errors.Is(err, javaser.ErrLimit) {
-						// The reply was too costly: reading the attributes
-						// one by one would pay for it once per attribute.
-						r.beanErr, r.limited = true, true
-						continue
-					}
-					// Per-attribute fallback, as jmx_exporter does.
-					attrs = attrs[:0]
-					for _, a := range m.attrs {
-						v, err := s.client.Attribute(ctx, names[i], a)
-						if err != nil {
-							if !isRemote(err) {
-								r.fatal = err
-								cancel()
-								break
-							}
-							r.attrErrs++
-							continue
-						}
-						attrs = append(attrs, mbean.Attribute{Name: a, Value: v})
-					}
-					if r.fatal != nil {
-						continue
-					}
-				}
-				r.attrs = len(attrs)
-				r.recs = s.exporter.bean(nil, &m.name, m.describe, attrs)
+			var p pipelinedRun
+			for k := range work {
+				lo, hi := k*run, min((k+1)*run, len(names))
+				s.readRun(ctx, cancel, &p, names[lo:hi], cached[lo:hi], results[lo:hi])
+				done <- k
 			}
 		})
 	}
-	for i := range names {
-		select {
-		case work <- i:
-		case <-ctx.Done():
+	go func() {
+		defer close(work)
+		for k := range runs {
+			select {
+			case work <- k:
+			case <-ctx.Done():
+				return
+			}
 		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	close(work)
-	wg.Wait()
+	}()
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
 
-	total := 0
-	for i := range results {
-		if results[i].fatal != nil {
-			return nil, st, results[i].fatal
+	// Hand the results on in bean order as their runs complete.
+	finished := make([]bool, runs)
+	next := 0 // the first run not handed on
+	var (
+		fatal error
+		batch []normalize.Record
+	)
+	flush := func() {
+		if len(batch) > 0 {
+			emit(batch)
+			batch = batch[:0]
 		}
-		total += len(results[i].recs)
 	}
-	out := make([]normalize.Record, 0, total)
-	for i := range results {
-		r := &results[i]
-		if r.fetched {
-			s.cache[names[i]] = r.meta
-			st.infoFetched++
+	for k := range done {
+		finished[k] = true
+		for ; next < runs && finished[next] && fatal == nil; next++ {
+			lo, hi := next*run, min((next+1)*run, len(names))
+			for i := lo; i < hi; i++ {
+				r := &results[i]
+				if r.fatal != nil {
+					fatal = r.fatal
+					break
+				}
+				if r.fetched {
+					s.cache[names[i]] = r.meta
+					st.infoFetched++
+				}
+				st.unrequested += r.drops.Unrequested
+				st.cut += r.drops.Cut
+				if r.limited {
+					st.limited++
+				}
+				if r.pipelined {
+					st.pipelined++
+				}
+				if r.beanErr {
+					st.beanErrors++
+					continue
+				}
+				st.beans++
+				st.attributes += r.attrs
+				st.attrErrors += r.attrErrs
+				batch = append(batch, r.recs...)
+				r.recs = nil
+				if len(batch) >= emitRecords {
+					flush()
+				}
+			}
 		}
-		st.unrequested += r.drops.Unrequested
-		st.cut += r.drops.Cut
-		if r.limited {
-			st.limited++
-		}
-		if r.beanErr {
-			st.beanErrors++
-			continue
-		}
-		st.beans++
-		st.attributes += r.attrs
-		st.attrErrors += r.attrErrs
-		out = append(out, r.recs...)
-		r.recs = nil
+	}
+	if fatal != nil {
+		return st, fatal
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, st, err
+		return st, err
 	}
-	return out, st, nil
+	flush()
+	return st, nil
+}
+
+// beanResult is what reading one bean gave.
+type beanResult struct {
+	recs     []normalize.Record
+	meta     *beanMeta
+	fetched  bool
+	attrs    int
+	attrErrs int
+	beanErr  bool
+	limited  bool
+	drops    rmi.AttrDrops
+	fatal    error
+	// pipelined: the attributes came from a pipelined run.
+	pipelined bool
+}
+
+// pipelinedRun is a worker's reused buffers for one run of beans.
+type pipelinedRun struct {
+	idx   []int
+	names []string
+	attrs [][]string
+}
+
+// readRun reads a run of beans: those whose MBeanInfo is cached with one
+// pipelined call each on one connection (a return that leaves the
+// connection in doubt sends the beans not read to their own calls), the
+// others one by one.
+func (s *scraper) readRun(ctx context.Context, cancel context.CancelFunc, p *pipelinedRun, names []string, cached []*beanMeta, results []beanResult) {
+	p.idx, p.names, p.attrs = p.idx[:0], p.names[:0], p.attrs[:0]
+	for i, m := range cached {
+		if m != nil && len(m.attrs) > 0 && !s.noPipeline {
+			p.idx = append(p.idx, i)
+			p.names = append(p.names, names[i])
+			p.attrs = append(p.attrs, m.attrs)
+			continue
+		}
+		s.readBean(ctx, cancel, names[i], m, &results[i], nil)
+	}
+	if len(p.idx) == 0 {
+		return
+	}
+	got, drops, errs := s.client.AttributesPipelined(ctx, p.names, p.attrs)
+	for j, i := range p.idx {
+		if errs[j] != nil && !isRemote(errs[j]) {
+			// Not read, or the connection failed: a call of its own (a
+			// dead session fails the poll there).
+			s.readBean(ctx, cancel, names[i], cached[i], &results[i], nil)
+			continue
+		}
+		results[i].pipelined = true
+		s.readBean(ctx, cancel, names[i], cached[i], &results[i], &pipelined{got[j], drops[j], errs[j]})
+	}
+}
+
+// pipelined is the outcome of a bean's getAttributes call made in a
+// pipelined run.
+type pipelined struct {
+	attrs []mbean.Attribute
+	drops rmi.AttrDrops
+	err   error
+}
+
+// readBean reads one bean into r: its MBeanInfo when m is nil, then its
+// attributes, unless pre holds the outcome of that call already. A
+// transport error is fatal to the poll (cancel).
+func (s *scraper) readBean(ctx context.Context, cancel context.CancelFunc, name string, m *beanMeta, r *beanResult, pre *pipelined) {
+	if ctx.Err() != nil {
+		return
+	}
+	if m == nil {
+		bn, err := mbean.ParseBeanName(name)
+		if err != nil {
+			r.beanErr = true
+			return
+		}
+		info, err := s.client.MBeanInfo(ctx, name)
+		if err != nil {
+			if isRemote(err) {
+				r.beanErr = true
+				r.limited = errors.Is(err, javaser.ErrLimit)
+			} else {
+				r.fatal = err
+				cancel()
+			}
+			return
+		}
+		m = &beanMeta{name: bn}
+		cn := ""
+		if s.filter != nil {
+			cn, _ = canonicalName(name)
+		}
+		for _, a := range info.Attributes {
+			if !a.Readable || skipAttribute(name, a.Name) || !s.filter.keep(cn, a.Name) {
+				continue
+			}
+			m.attrs = append(m.attrs, a.Name)
+			m.descr = append(m.descr, a.Description)
+		}
+		r.meta, r.fetched = m, true
+	}
+	if len(m.attrs) == 0 {
+		return
+	}
+	var (
+		attrs []mbean.Attribute
+		err   error
+	)
+	if pre != nil {
+		attrs, r.drops, err = pre.attrs, pre.drops, pre.err
+	} else {
+		attrs, r.drops, err = s.client.AttributesWithDrops(ctx, name, m.attrs)
+	}
+	if err != nil {
+		if !isRemote(err) {
+			r.fatal = err
+			cancel()
+			return
+		}
+		if errors.Is(err, javaser.ErrLimit) {
+			// The reply was too costly: reading the attributes one by
+			// one would pay for it once per attribute.
+			r.beanErr, r.limited = true, true
+			return
+		}
+		// Per-attribute fallback, as jmx_exporter does.
+		attrs = attrs[:0]
+		for _, a := range m.attrs {
+			v, err := s.client.Attribute(ctx, name, a)
+			if err != nil {
+				if !isRemote(err) {
+					r.fatal = err
+					cancel()
+					return
+				}
+				r.attrErrs++
+				continue
+			}
+			attrs = append(attrs, mbean.Attribute{Name: a, Value: v})
+		}
+	}
+	r.attrs = len(attrs)
+	r.recs = s.exporter.bean(nil, &m.name, m.describe, attrs)
 }
 
 // describe returns the description of attribute a.

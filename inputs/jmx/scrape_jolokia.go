@@ -21,6 +21,16 @@ type jolokiaScraper struct {
 	filter   *attributeFilter
 }
 
+// scrapeTo is scrape with the records handed to emit at once: a Jolokia
+// read returns every bean in one reply.
+func (s *jolokiaScraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (scrapeStats, error) {
+	recs, st, err := s.scrape(ctx)
+	if err == nil && len(recs) > 0 {
+		emit(recs)
+	}
+	return st, err
+}
+
 func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error) {
 	var st scrapeStats
 	set := map[string]bool{}

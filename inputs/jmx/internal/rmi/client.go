@@ -369,6 +369,40 @@ func (c *Client) AttributesWithDrops(ctx context.Context, name string, attrs []s
 	if err != nil {
 		return nil, drops, fmt.Errorf("getAttributes(%s): %w", name, err)
 	}
+	return attributesOf(name, attrs, v)
+}
+
+// AttributesPipelined reads the attributes of several beans with one
+// getAttributes call each, pipelined on one connection (see
+// pool.doPipelined): for each bean what AttributesWithDrops returns. A
+// bean whose error is ErrNotRead was not read.
+func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs [][]string) ([][]mbean.Attribute, []AttrDrops, []error) {
+	args := make([]func(*javaser.Encoder), len(names))
+	for i := range names {
+		args[i] = func(e *javaser.Encoder) {
+			e.ObjectName(names[i])
+			e.StringArray(attrs[i])
+			e.Null()
+		}
+	}
+	vals, errs := c.pool.doPipelined(ctx, c.connRef.ID, HashGetAttributes, args)
+	out := make([][]mbean.Attribute, len(names))
+	drops := make([]AttrDrops, len(names))
+	for i, v := range vals {
+		if errs[i] != nil {
+			if !errors.Is(errs[i], ErrNotRead) {
+				errs[i] = fmt.Errorf("getAttributes(%s): %w", names[i], errs[i])
+			}
+			continue
+		}
+		out[i], drops[i], errs[i] = attributesOf(names[i], attrs[i], v)
+	}
+	return out, drops, errs
+}
+
+// attributesOf converts the return of getAttributes(name, attrs).
+func attributesOf(name string, attrs []string, v any) ([]mbean.Attribute, AttrDrops, error) {
+	var drops AttrDrops
 	elems, ok := collectionElems(v, 0)
 	if !ok {
 		return nil, drops, fmt.Errorf("getAttributes(%s) returned %s", name, className(v))

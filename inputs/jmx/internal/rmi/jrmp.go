@@ -256,6 +256,18 @@ func (c *conn) dgcAck(u UID) error {
 // return's ack UID.
 func (c *conn) call(ctx context.Context, id ObjID, op int32, hash int64, args func(*javaser.Encoder), hasResult bool) (any, UID, error) {
 	c.deadline(ctx)
+	if _, err := c.send(id, op, hash, args); err != nil {
+		return nil, UID{}, err
+	}
+	if err := c.bw.Flush(); err != nil {
+		return nil, UID{}, err
+	}
+	return c.receive(hasResult)
+}
+
+// send writes one call into the connection's buffer, not flushed, and
+// returns its length.
+func (c *conn) send(id ObjID, op int32, hash int64, args func(*javaser.Encoder)) (int, error) {
 	e := &c.enc
 	e.B = e.B[:0]
 	e.U8(JRMPCall)
@@ -269,15 +281,18 @@ func (c *conn) call(ctx context.Context, id ObjID, op int32, hash int64, args fu
 	if args != nil {
 		args(e)
 	}
+	n := len(e.B)
 	if _, err := c.bw.Write(e.B); err != nil {
-		return nil, UID{}, err
-	}
-	if err := c.bw.Flush(); err != nil {
-		return nil, UID{}, err
+		return n, err
 	}
 	if cap(e.B) > 64<<10 {
 		e.B = nil
 	}
+	return n, nil
+}
+
+// receive reads the return of the oldest call sent and not yet answered.
+func (c *conn) receive(hasResult bool) (any, UID, error) {
 	b, err := c.br.ReadByte()
 	if err != nil {
 		return nil, UID{}, err
@@ -416,6 +431,71 @@ func (p *pool) do(ctx context.Context, id ObjID, op int32, hash int64, args func
 	}
 	p.put(c, err)
 	return v, ack, err
+}
+
+// ErrNotRead is the error of a pipelined call whose return was not read
+// because an earlier call on its connection left the stream in doubt.
+var ErrNotRead = errors.New("return not read: an earlier call on the connection failed")
+
+// maxPipelined bounds the bytes of calls written ahead of their returns:
+// well under a socket's buffers, so that writing them never waits for a
+// server busy writing a large return that is not read yet.
+const maxPipelined = 32 << 10
+
+// doPipelined runs calls of one method on one connection, pipelined: the
+// calls are written at once (one write instead of one per call) before
+// the first return is read, as the JRMP stream protocol serves the calls
+// of a connection one after the other, in order. Each call gets its value
+// or error. After an error that leaves the stream in doubt (anything but
+// an exception the server returned), the remaining returns are not read
+// (ErrNotRead) and the connection is closed.
+func (p *pool) doPipelined(ctx context.Context, id ObjID, hash int64, args []func(*javaser.Encoder)) ([]any, []error) {
+	vals, errs := make([]any, len(args)), make([]error, len(args))
+	c, err := p.get(ctx)
+	if err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return vals, errs
+	}
+	c.deadline(ctx)
+	sent, written := 0, 0
+	for _, a := range args {
+		if written >= maxPipelined {
+			break
+		}
+		var n int
+		if n, err = c.send(id, -1, hash, a); err != nil {
+			break
+		}
+		sent++
+		written += n
+	}
+	if err == nil {
+		err = c.bw.Flush()
+	}
+	for i := range args {
+		if err != nil || i >= sent {
+			errs[i] = ErrNotRead
+			continue
+		}
+		var e error
+		vals[i], _, e = c.receive(true)
+		if e == nil {
+			continue
+		}
+		var re *javaser.RemoteError
+		var ab *AbortedError
+		if !errors.As(e, &re) || errors.As(e, &ab) {
+			err = e // the stream is in doubt: read no more
+		}
+		if ctx.Err() != nil {
+			e = fmt.Errorf("%w (%w)", ctx.Err(), e)
+		}
+		errs[i] = e
+	}
+	p.put(c, err)
+	return vals, errs
 }
 
 // parseStub reads the live reference out of a deserialized RMI stub
