@@ -2,8 +2,11 @@ package jmx
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"runtime/debug"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
+	rtestutil "github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // peakRSSKiB reads VmHWM of the current process (0 when unknown).
@@ -86,13 +90,17 @@ func benchChild(addr string) {
 // 6 such polls in a process of its own, and its peak RSS) and, in the same
 // run, with the JDK's JMX client (testdata/jmx/ref RefClient, jmx_exporter's
 // calls on one connection, best of 6 polls): java-s/op and
-// java-peak-rss-MiB. Run:
+// java-peak-rss-MiB; and the floor, Jolokia's bulk read in the same JVM
+// (testdata/jmx/jolokia: every attribute of every bean read in-process
+// and serialized to JSON, one HTTP request, best of 6): jolokia-s/op.
+// Run:
 //
 //	go test -run '^$' -bench PollVsJava -benchtime 5x ./inputs/jmx
 func BenchmarkPollVsJava(b *testing.B) {
 	for _, extra := range benchSizes() {
 		b.Run("beans="+strconv.Itoa(extra+30), func(b *testing.B) {
-			j := startJVM(b, jvmOptions{props: []string{"-Dbeans=" + strconv.Itoa(extra), "-Xmx256m"}})
+			jport := rtestutil.FreePort(b)
+			j := startJVM(b, jvmOptions{props: []string{"-Dbeans=" + strconv.Itoa(extra), "-Xmx256m"}, jolokiaPort: jport})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
 			c, err := rmi.Dial(ctx, rmi.Options{Host: "127.0.0.1", Port: j.port, OverrideStubHost: true, MaxConns: 4})
@@ -134,6 +142,16 @@ func BenchmarkPollVsJava(b *testing.B) {
 				}
 			}
 
+			best := time.Duration(1 << 62)
+			for range 6 {
+				d, err := jolokiaBulkRead(ctx, "http://127.0.0.1:"+strconv.Itoa(jport)+"/jolokia/?ignoreErrors=true")
+				if err != nil {
+					b.Fatalf("Jolokia bulk read: %v", err)
+				}
+				best = min(best, d)
+			}
+			b.ReportMetric(best.Seconds(), "jolokia-s/op")
+
 			out, err := exec.CommandContext(ctx, javaTool(b, "java"), "-cp", testApp(b), "RefClient",
 				"127.0.0.1:"+strconv.Itoa(j.port), "", "6").Output()
 			if err != nil {
@@ -151,6 +169,30 @@ func BenchmarkPollVsJava(b *testing.B) {
 			}
 		})
 	}
+}
+
+// jolokiaBulkRead times one read of every attribute of every bean over
+// Jolokia, the whole reply read.
+func jolokiaBulkRead(ctx context.Context, url string) (time.Duration, error) {
+	t0 := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(`{"type":"read","mbean":"*:*"}`))
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	d := time.Since(t0)
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"status":200`)) {
+		return 0, fmt.Errorf("%s: %.200s", resp.Status, body)
+	}
+	return d, nil
 }
 
 // benchSizes are the extra beans per run; JMX_BENCH_EXTRA overrides them
