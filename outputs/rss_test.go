@@ -1,7 +1,6 @@
 package outputs
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/prometheus/statsd_exporter/pkg/mapper"
 
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -51,7 +51,7 @@ func TestRSSChild(t *testing.T) {
 	}
 	runtime.GC()
 	debug.FreeOSMemory()
-	before := rss(t)
+	before := testutil.RSS(t)
 	var keep any
 	switch impl {
 	case "rosetta":
@@ -88,31 +88,10 @@ func TestRSSChild(t *testing.T) {
 	}
 	runtime.GC()
 	debug.FreeOSMemory()
-	after := rss(t)
+	after := testutil.RSS(t)
 	runtime.KeepAlive(keep)
 	runtime.KeepAlive(smps)
 	fmt.Printf("RSS_BYTES_PER_SERIES %f\n", float64(after-before)/float64(n))
-}
-
-// rss reads VmRSS from /proc/self/status, in bytes.
-func rss(t *testing.T) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb * 1024
-		}
-	}
-	t.Fatal("no VmRSS in /proc/self/status")
-	return 0
 }
 
 // BenchmarkRSSPerSeries reports the resident set growth per series

@@ -37,15 +37,7 @@ var knownDifferences = struct {
 // module cache at the version in go.mod) and to Rosetta, and compares their
 // /metrics families, types, label sets and values.
 func TestStatsdExporterDifferential(t *testing.T) {
-	dir := filepath.Join("..", "..", "testdata", "e2e", "statsd-differential")
-	mapping, err := filepath.Abs(filepath.Join(dir, "mapping.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	traffic, err := os.ReadFile(filepath.Join(dir, "traffic.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	mapping, traffic := statsdDifferentialFixture(t)
 
 	lines := 0
 	for l := range strings.SplitSeq(string(traffic), "\n") {
@@ -204,4 +196,20 @@ func num(f float64) string {
 		return "NaN"
 	}
 	return fmt.Sprintf("%.9g", f)
+}
+
+// statsdDifferentialFixture returns the absolute path of the differential
+// tests' statsd_exporter mapping file and their StatsD traffic.
+func statsdDifferentialFixture(t *testing.T) (mapping string, traffic []byte) {
+	t.Helper()
+	dir := filepath.Join("..", "..", "testdata", "e2e", "statsd-differential")
+	mapping, err := filepath.Abs(filepath.Join(dir, "mapping.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	traffic, err = os.ReadFile(filepath.Join(dir, "traffic.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mapping, traffic
 }

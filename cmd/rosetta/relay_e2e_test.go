@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -22,15 +20,7 @@ import (
 // relay every non-empty line that fits a packet, bad ones included.
 func TestStatsdExporterRelayDifferential(t *testing.T) {
 	testutil.SkipShort(t, "statsd_exporter built from the module cache")
-	dir := filepath.Join("..", "..", "testdata", "e2e", "statsd-differential")
-	mapping, err := filepath.Abs(filepath.Join(dir, "mapping.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	traffic, err := os.ReadFile(filepath.Join(dir, "traffic.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	mapping, traffic := statsdDifferentialFixture(t)
 	bad := []string{"bad line", "f:x|c", "no.type:1", "odd.type:1|zz", "set.metric:abc|s", "nan.gauge:NaN|g", "mixed,a=b:1|c|#c:d"}
 	tooLong := "too.long:1|c|#pad:" + strings.Repeat("p", 600) // longer than the 512-byte packets
 	extra := append([]string{"_e{5,4}:title|text|#env:prod", "_sc|disk.ok|0|#host:a", "ext.agg:1:2:3|ms|#env:prod", tooLong}, bad...)

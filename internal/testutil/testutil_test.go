@@ -128,3 +128,10 @@ func TestUDPReceiver(t *testing.T) {
 		t.Errorf("Lines() = %q", got)
 	}
 }
+
+// RSS reads a plausible resident set.
+func TestRSS(t *testing.T) {
+	if n := RSS(t); n < 1<<20 {
+		t.Errorf("RSS() = %d bytes, want at least 1 MiB", n)
+	}
+}

@@ -1,7 +1,6 @@
 package remotewrite
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,8 +10,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 	"github.com/rosetta-adapter/rosetta/outputs"
 )
@@ -53,26 +51,6 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func rssBytes(b testing.TB) int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return kb * 1024
-		}
-	}
-	b.Fatal("no VmRSS")
-	return 0
-}
-
 // BenchmarkSend100k is one interval's work for a store of 100k series:
 // gather, convert, queue, encode, compress and POST to a receiver on
 // 127.0.0.1 that reads the body and answers 204 (its reading is in the
@@ -99,7 +77,7 @@ func BenchmarkSend100k(b *testing.B) {
 	}
 	runtime.GC()
 	debug.FreeOSMemory()
-	rssBefore, heapBefore := rssBytes(b), heapInuse()
+	rssBefore, heapBefore := testutil.RSS(b), heapInuse()
 
 	reg := prometheus.NewRegistry()
 	m := NewManager(slog.New(slog.DiscardHandler), store, reg)
@@ -125,7 +103,7 @@ func BenchmarkSend100k(b *testing.B) {
 	b.StopTimer()
 	runtime.GC()
 	debug.FreeOSMemory()
-	extra := rssBytes(b) - rssBefore
+	extra := testutil.RSS(b) - rssBefore
 	b.ReportMetric(float64(heapInuse()-heapBefore)/1e6, "extra-heap-MB")
 	b.ReportMetric(float64(peak-heapBefore)/1e6, "peak-extra-heap-MB")
 	if f := os.Getenv("ROSETTA_RW_HEAP_PROFILE"); f != "" {
