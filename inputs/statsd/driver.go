@@ -477,8 +477,10 @@ func (d *Driver) work(ctx context.Context, seq *sequencer, q <-chan *packet, out
 	}
 }
 
+// newParser is a TCP connection's parser, appending to out.
 func (d *Driver) newParser(ctx context.Context, out normalize.Appender) *parser {
 	p := newParser(d.cfg.parserOptions())
+	p.tmplBytes = tcpTemplateBytes
 	p.relay = d.relayBuf()
 	p.emit = func(batch []normalize.Record) {
 		if err := out.Append(ctx, batch); err != nil {

@@ -1,6 +1,7 @@
 package statsd
 
 import (
+	"context"
 	"net"
 	"os"
 	"path/filepath"
@@ -10,9 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/rosetta-adapter/rosetta/inputs"
 	itu "github.com/rosetta-adapter/rosetta/internal/testutil"
+	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 // TestNameAndValueLength: a line whose name or tag value is longer than
@@ -180,5 +184,40 @@ func TestUnixgramModeWithoutWindow(t *testing.T) {
 	// A directory we cannot create the private directory in: an error.
 	if _, err := bindUnixgram("/proc/statsd.sock", 0o600); err == nil {
 		t.Error("binding where the mode cannot be set succeeded")
+	}
+}
+
+// TestTemplateBudgets: a UDP worker's templates grow to maxTemplateBytes
+// and a TCP connection's to tcpTemplateBytes (there may be a thousand
+// connections), never beyond.
+func TestTemplateBudgets(t *testing.T) {
+	d, err := New(inputs.Settings{Name: "t", Registerer: prometheus.NewRegistry()}, &DefaultConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		p      *parser
+		budget int
+	}{
+		{"worker", newParser(DefaultConfig.parserOptions()), maxTemplateBytes},
+		{"tcp connection", d.newParser(context.Background(), newFakeAppender()), tcpTemplateBytes},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.p
+			p.emit = func([]normalize.Record) {}
+			for i := range 60000 {
+				line := []byte("app.requests." + strconv.Itoa(i) + ":1|c")
+				p.parsePacket(line)
+				p.parsePacket(line) // a template
+				p.reset()
+				if p.tmpls.bytes > tc.budget {
+					t.Fatalf("after %d names: templates hold %d bytes, over %d", i+1, p.tmpls.bytes, tc.budget)
+				}
+			}
+			if p.tmpls.bytes < tc.budget/4 {
+				t.Errorf("templates hold %d bytes, did not grow towards %d", p.tmpls.bytes, tc.budget)
+			}
+		})
 	}
 }

@@ -350,6 +350,7 @@ type parser struct {
 
 	// line templates (see template.go)
 	tmpls     table[lineTemplate, *lineTemplate]
+	tmplBytes int         // the templates' byte budget (maxTemplateBytes)
 	key       templateKey // the current line's
 	keyBuf    []byte      // backs key.key
 	nameKnown bool        // the line's name was interned before
@@ -363,7 +364,7 @@ func newParser(opts parserOptions) *parser {
 	if opts.maxRepeat <= 0 {
 		opts.maxRepeat = DefaultConfig.MaxSampleRateRepeat
 	}
-	return &parser{opts: opts, batchMax: defaultBatchMax}
+	return &parser{opts: opts, batchMax: defaultBatchMax, tmplBytes: maxTemplateBytes}
 }
 
 // reset forgets the records and labels of the last batch. It does not

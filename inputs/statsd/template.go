@@ -26,7 +26,14 @@ import (
 // share of the table's slots (2 to 4 of 16 bytes) and its labels; the name
 // and label strings are shared with the interners. About 30,000 templates
 // of 40-byte keys fit, 15,000 in a generation.
-const maxTemplateBytes = 8 << 20
+//
+// A TCP connection's parser gets tcpTemplateBytes: there may be a
+// thousand connections, and a short one would leave a large table behind
+// for the garbage collector.
+const (
+	maxTemplateBytes = 8 << 20
+	tcpTemplateBytes = 2 << 20
+)
 
 var templateSeed = maphash.MakeSeed()
 
@@ -144,7 +151,7 @@ func (p *parser) addTemplate(k *templateKey) {
 	}
 	t.key = string(k.key)
 	t.cost = len(k.key) + 224 + 32*len(t.labels)
-	p.tmpls.add(k.h, t, maxTemplateBytes)
+	p.tmpls.add(k.h, t, p.tmplBytes)
 }
 
 // problems sums the errors and the drops counted so far.
