@@ -173,6 +173,40 @@ func (p *Prometheus) auth(req *http.Request) {
 	}
 }
 
+// query runs the instant query q at time at (zero: now) and decodes the
+// data of a successful response into data.
+func (p *Prometheus) query(ctx context.Context, q string, at time.Time, data any) error {
+	v := url.Values{"query": {q}}
+	if !at.IsZero() {
+		v.Set("time", strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/api/v1/query?"+v.Encode(), nil)
+	if err != nil {
+		return err
+	}
+	p.auth(req)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string          `json:"status"`
+		Error  string          `json:"error"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return fmt.Errorf("query %q: HTTP %d: %w", q, resp.StatusCode, err)
+	}
+	if body.Status != "success" {
+		return fmt.Errorf("query %q: %s", q, body.Error)
+	}
+	if err := json.Unmarshal(body.Data, data); err != nil {
+		return fmt.Errorf("query %q: data: %w", q, err)
+	}
+	return nil
+}
+
 // Sample is one series of an instant query's result.
 type Sample struct {
 	Labels map[string]string
@@ -183,43 +217,22 @@ type Sample struct {
 
 // Query runs an instant query at time at (zero: now).
 func (p *Prometheus) Query(ctx context.Context, q string, at time.Time) ([]Sample, error) {
-	v := url.Values{"query": {q}}
-	if !at.IsZero() {
-		v.Set("time", strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64))
+	var data struct {
+		ResultType string `json:"resultType"`
+		Result     []struct {
+			Metric    map[string]string  `json:"metric"`
+			Value     [2]any             `json:"value"`
+			Histogram [2]json.RawMessage `json:"histogram"`
+		} `json:"result"`
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/api/v1/query?"+v.Encode(), nil)
-	if err != nil {
+	if err := p.query(ctx, q, at, &data); err != nil {
 		return nil, err
 	}
-	p.auth(req)
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, err
+	if data.ResultType != "vector" {
+		return nil, fmt.Errorf("query %q: result type %s, want vector", q, data.ResultType)
 	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			ResultType string `json:"resultType"`
-			Result     []struct {
-				Metric    map[string]string  `json:"metric"`
-				Value     [2]any             `json:"value"`
-				Histogram [2]json.RawMessage `json:"histogram"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("query %q: HTTP %d: %w", q, resp.StatusCode, err)
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("query %q: %s", q, body.Error)
-	}
-	if body.Data.ResultType != "vector" {
-		return nil, fmt.Errorf("query %q: result type %s, want vector", q, body.Data.ResultType)
-	}
-	out := make([]Sample, 0, len(body.Data.Result))
-	for _, r := range body.Data.Result {
+	out := make([]Sample, 0, len(data.Result))
+	for _, r := range data.Result {
 		s := Sample{Labels: r.Metric}
 		if len(r.Histogram[1]) > 0 {
 			var h struct {
@@ -277,35 +290,17 @@ type Point struct {
 // last d before at (a range selector `sel[d]` evaluated at at).
 func (p *Prometheus) Range(ctx context.Context, sel string, d time.Duration, at time.Time) (map[string][]Point, error) {
 	q := fmt.Sprintf("%s[%dms]", sel, d.Milliseconds())
-	v := url.Values{"query": {q}, "time": {strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64)}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL()+"/api/v1/query?"+v.Encode(), nil)
-	if err != nil {
+	var data struct {
+		Result []struct {
+			Metric map[string]string `json:"metric"`
+			Values [][2]any          `json:"values"`
+		} `json:"result"`
+	}
+	if err := p.query(ctx, q, at, &data); err != nil {
 		return nil, err
-	}
-	p.auth(req)
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			Result []struct {
-				Metric map[string]string `json:"metric"`
-				Values [][2]any          `json:"values"`
-			} `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return nil, fmt.Errorf("query %q: HTTP %d: %w", q, resp.StatusCode, err)
-	}
-	if body.Status != "success" {
-		return nil, fmt.Errorf("query %q: %s", q, body.Error)
 	}
 	out := map[string][]Point{}
-	for _, r := range body.Data.Result {
+	for _, r := range data.Result {
 		key := fmt.Sprint(r.Metric)
 		for _, v := range r.Values {
 			ts, _ := v[0].(float64)
