@@ -173,56 +173,6 @@ type Decoder struct {
 	// identical shared one exists. cdDepth is the level in use.
 	cdScratch []*ClassDesc
 	cdDepth   int
-	// A reply decodes into thousands of small objects that live only
-	// until it is converted: they are cut from chunks (slabs) instead of
-	// allocated one by one, for fewer allocations and less GC work. A
-	// chunk is never reused; it is collected once nothing cut from it is
-	// referenced.
-	objSlab  []Object
-	dataSlab []ClassData
-	anySlab  []any
-	// custom is readCustom's stack of the items being read (nested
-	// readCustoms push above and pop before returning).
-	custom []any
-}
-
-// slabLen is the length of a slab chunk; longer slices get their own.
-const slabLen = 128
-
-func (d *Decoder) newObject(cd *ClassDesc) *Object {
-	if len(d.objSlab) == 0 {
-		d.objSlab = make([]Object, slabLen)
-	}
-	o := &d.objSlab[0]
-	d.objSlab = d.objSlab[1:]
-	o.Class = cd
-	return o
-}
-
-// classData returns an empty slice with room for n.
-func (d *Decoder) classData(n int) []ClassData {
-	if n > slabLen/8 {
-		return make([]ClassData, 0, n)
-	}
-	if len(d.dataSlab) < n {
-		d.dataSlab = make([]ClassData, slabLen)
-	}
-	s := d.dataSlab[:0:n]
-	d.dataSlab = d.dataSlab[n:]
-	return s
-}
-
-// anys returns a slice of n nil values.
-func (d *Decoder) anys(n int) []any {
-	if n > slabLen/4 {
-		return make([]any, n)
-	}
-	if len(d.anySlab) < n {
-		d.anySlab = make([]any, slabLen)
-	}
-	s := d.anySlab[:n:n]
-	d.anySlab = d.anySlab[n:]
-	return s
 }
 
 type classKey struct {
@@ -800,11 +750,7 @@ func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 
 // readCustom reads contents up to and including TC_ENDBLOCKDATA.
 func (d *Decoder) readCustom() ([]any, error) {
-	start := len(d.custom)
-	defer func() {
-		clear(d.custom[start:])
-		d.custom = d.custom[:start]
-	}()
+	var out []any
 	for {
 		tc, err := d.peek()
 		if err != nil {
@@ -812,12 +758,6 @@ func (d *Decoder) readCustom() ([]any, error) {
 		}
 		if tc == TCEndBlockData {
 			_, _ = d.u8()
-			n := len(d.custom) - start
-			if n == 0 {
-				return nil, nil
-			}
-			out := d.anys(n)
-			copy(out, d.custom[start:])
 			return out, nil
 		}
 		if err := d.step(1); err != nil {
@@ -827,8 +767,8 @@ func (d *Decoder) readCustom() ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.custom = append(d.custom, v)
-		if d.limits.MaxArrayLen > 0 && len(d.custom)-start > d.limits.MaxArrayLen {
+		out = append(out, v)
+		if d.limits.MaxArrayLen > 0 && len(out) > d.limits.MaxArrayLen {
 			return nil, fmt.Errorf("%w: more than %d custom data items", ErrLimit, d.limits.MaxArrayLen)
 		}
 	}
@@ -976,7 +916,7 @@ func (d *Decoder) readNewObject() (*Object, error) {
 	if cd == nil {
 		return nil, errors.New("object with null class descriptor")
 	}
-	o := d.newObject(cd)
+	o := &Object{Class: cd}
 	if _, err := d.newHandle(o); err != nil {
 		return nil, err
 	}
@@ -988,7 +928,7 @@ func (d *Decoder) readNewObject() (*Object, error) {
 		if err != nil {
 			return nil, fmt.Errorf("external data of %s: %w", cd.Name, err)
 		}
-		o.Data = append(d.classData(1), ClassData{Class: cd, Custom: custom})
+		o.Data = []ClassData{{Class: cd, Custom: custom}}
 		return o, nil
 	}
 	// Hierarchy top down.
@@ -1012,7 +952,7 @@ func (d *Decoder) readNewObject() (*Object, error) {
 	// Only the classes that wrote something get a ClassData (Field and
 	// Custom find nothing in the others), so an object of a deep but empty
 	// hierarchy costs no more heap than a shallow one.
-	o.Data = d.classData(withData)
+	o.Data = make([]ClassData, 0, withData)
 	for i := len(chain) - 1; i >= 0; i-- {
 		c := chain[i]
 		if !hasClassData(c) {
@@ -1025,7 +965,7 @@ func (d *Decoder) readNewObject() (*Object, error) {
 				if err := d.step(len(c.Fields)); err != nil {
 					return nil, err
 				}
-				cdata.Values = d.anys(len(c.Fields))
+				cdata.Values = make([]any, len(c.Fields))
 			}
 			for j, f := range c.Fields {
 				v, err := d.readField(f.Type)
