@@ -1282,8 +1282,15 @@ func (t *javaTranslator) class(start int) (runeSet, error) {
 // (nested classes and items, up to a single '&' right after the "&&"),
 // a single '&' is a literal.
 func (t *javaTranslator) classBody(start int, consume bool) (runeSet, bool, error) {
-	var acc runeSet
-	has := false
+	// Java's clazz keeps the operands apart: prev, the union of nested
+	// classes, ranges and predefined classes (and of what && made);
+	// bits, every single character below 256 of the whole body (added to
+	// prev at && and at the end, so a character before an && comes back
+	// at the end when characters follow it: [a&&[b]&c] matches a); curr,
+	// the last operand (none when it was such a character), which an &&
+	// with nothing on its right intersects prev with.
+	var prev, bits, curr runeSet
+	prevSet, hasBits, currSet := false, false, false
 	for {
 		c := t.peek()
 		switch {
@@ -1296,7 +1303,8 @@ func (t *javaTranslator) classBody(start int, consume bool) (runeSet, bool, erro
 			if err != nil {
 				return nil, false, err
 			}
-			acc, has = acc.union(s), true
+			curr, currSet = s, true
+			prev, prevSet = prev.union(s), true
 			continue
 		case c == '&' && strings.HasPrefix(t.src[t.pos:], "&&"):
 			t.pos += 2
@@ -1328,35 +1336,63 @@ func (t *javaTranslator) classBody(start int, consume bool) (runeSet, bool, erro
 					right, rhas = right.union(s), true
 				}
 			}
+			if hasBits {
+				if !prevSet {
+					prev, prevSet = bits, true
+					curr, currSet = bits, true
+				} else {
+					prev = prev.union(bits)
+				}
+				hasBits = false
+			}
+			if rhas {
+				curr, currSet = right, true
+			}
 			switch {
-			case !has && !rhas:
+			case !prevSet && !rhas:
 				return nil, false, t.errAt(t.pos, "Bad class syntax")
-			case !has && rhas:
-				acc, has = right, true
-			case has && rhas:
-				acc = acc.intersect(right)
+			case !prevSet:
+				prev, prevSet = right, true
+			case !currSet:
+				// Java's prev.and(null)
+				return nil, false, t.errAt(t.pos, "an && with nothing after a single character: java.util.regex fails on it (NullPointerException)")
+			default:
+				prev = prev.intersect(curr)
 			}
 			continue
-		case c == ']' && (has || !consume):
+		case c == ']' && (prevSet || hasBits || !consume):
 			if consume {
 				t.next()
 			}
-			return acc, has, nil
+			switch {
+			case !prevSet:
+				return bits, hasBits, nil
+			case hasBits:
+				return prev.union(bits), true, nil
+			}
+			return prev, true, nil
 		}
-		s, err := t.classItem()
+		s, isBits, err := t.classItem()
 		if err != nil {
 			return nil, false, err
 		}
-		acc, has = acc.union(s), true
+		if isBits {
+			bits, hasBits = bits.union(s), true
+			curr, currSet = nil, false
+		} else {
+			curr, currSet = s, true
+			prev, prevSet = prev.union(s), true
+		}
 	}
 }
 
 // classItem reads a character, a range or a predefined class inside a
-// class.
-func (t *javaTranslator) classItem() (runeSet, error) {
+// class; isBits tells a single character Java keeps in its BitClass
+// (below 256, unless (?iu) folds it beyond).
+func (t *javaTranslator) classItem() (set runeSet, isBits bool, err error) {
 	lo, set, err := t.classChar()
 	if err != nil || set != nil {
-		return set, err
+		return set, false, err
 	}
 	if t.peek() == '-' {
 		save := t.pos
@@ -1367,15 +1403,22 @@ func (t *javaTranslator) classItem() (runeSet, error) {
 			p := t.pos
 			hi, hset, err := t.classChar()
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			if hset != nil || hi < lo {
-				return nil, t.errAt(p, "Illegal character range")
+				return nil, false, t.errAt(p, "Illegal character range")
 			}
-			return t.fold(runeSet{{lo, hi}}), nil
+			return t.fold(runeSet{{lo, hi}}), false, nil
 		}
 	}
-	return t.fold(runeSet{{lo, lo}}), nil
+	isBits = lo < 256
+	if t.flags&flagI != 0 && t.flags&flagU != 0 {
+		switch lo {
+		case 0xff, 0xb5, 'I', 'i', 'S', 's', 'K', 'k', 0xc5, 0xe5:
+			isBits = false // Java's single(): folds beyond 255
+		}
+	}
+	return t.fold(runeSet{{lo, lo}}), isBits, nil
 }
 
 func (t *javaTranslator) fold(s runeSet) runeSet {
