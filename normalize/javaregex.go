@@ -1288,7 +1288,7 @@ func (t *javaTranslator) classBody(start int, consume bool) (runeSet, bool, erro
 	// prev at && and at the end, so a character before an && comes back
 	// at the end when characters follow it: [a&&[b]&c] matches a); curr,
 	// the last operand (none when it was such a character), which an &&
-	// with nothing on its right intersects prev with.
+	// with nothing on its right intersects prev with (none: nothing).
 	var prev, bits, curr runeSet
 	prevSet, hasBits, currSet := false, false, false
 	for {
@@ -1354,8 +1354,10 @@ func (t *javaTranslator) classBody(start int, consume bool) (runeSet, bool, erro
 			case !prevSet:
 				prev, prevSet = right, true
 			case !currSet:
-				// Java's prev.and(null)
-				return nil, false, t.errAt(t.pos, "an && with nothing after a single character: java.util.regex fails on it (NullPointerException)")
+				// Java's prev.and(null): a character of prev throws a
+				// NullPointerException when matched, any other does not
+				// match; here nothing matches.
+				prev = nil
 			default:
 				prev = prev.intersect(curr)
 			}
