@@ -534,8 +534,19 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool, atom 
 				t.markStale(g.innerFrom, len(t.names))
 			}
 		}
+		// Java's GroupCurly gives a group its value back when an
+		// iteration beyond the required ones matched empty: a capturing
+		// group whose body only ever matches empty, repeated from zero
+		// times, is never set there ("()*.\\1" does not match "0"),
+		// where Perl's and .NET's loops set it to "".
+		ai := atomInfo.resolved()
+		g := t.lastGroup
+		neverSet := first && g.valid && g.capturing && !g.assertion && mode != "+" && lo == 0 && hi != 1 &&
+			ai.det && ai.valid && ai.max == 0 && !ai.inf
 		var b strings.Builder
 		switch {
+		case neverSet:
+			b.WriteString(`(?:[^\x{0}-\x{10ffff}]` + atom + `)?`)
 		case mode == "+" && t.bt:
 			b.WriteString("(?>" + atom + q + ")")
 		case mode == "+":
