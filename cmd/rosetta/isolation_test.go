@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	itu "github.com/rosetta-adapter/rosetta/internal/testutil"
@@ -33,6 +34,9 @@ type isolationCase struct {
 	// and reports the value it expects to be served, or -1 for "any value
 	// differing from the last".
 	setup func(t *testing.T, dir string) (config string, poke func(input string) float64)
+	// selfMetric, if set, is the input's self-metric whose change shows
+	// it serving (summed over its series), instead of its stored series.
+	selfMetric string
 }
 
 // TestDriverGoroutinePanicIsIsolated: a panic in a worker goroutine of a
@@ -49,6 +53,7 @@ func TestDriverGoroutinePanicIsIsolated(t *testing.T) {
 		{name: "statsd TCP acceptor", point: "statsd.accept", setup: statsdSetup("tcp")},
 		{name: "app target poller", point: "app.parse", setup: appSetup},
 		{name: "plugin appender", point: "plugin.append", setup: pluginSetup},
+		{name: "jmx bean worker", point: "jmx.bean", setup: jmxSetup, selfMetric: "rosetta_input_samples_total"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { runIsolationCase(t, tc) })
@@ -82,16 +87,23 @@ func runIsolationCase(t *testing.T, tc isolationCase) {
 	// value sums the input's series (a restarted plugin's counter is a
 	// new series beside the old one).
 	value := func(input string) (float64, bool) {
-		mfs, err := store.Gather()
+		gather, prefix := store.Gather, input+"_"
+		if tc.selfMetric != "" {
+			gather, prefix = m.Gather, tc.selfMetric
+		}
+		mfs, err := gather()
 		if err != nil {
 			t.Fatal(err)
 		}
 		sum, found := 0.0, false
 		for _, mf := range mfs {
-			if !strings.HasPrefix(mf.GetName(), input+"_") {
+			if !strings.HasPrefix(mf.GetName(), prefix) {
 				continue
 			}
 			for _, mt := range mf.GetMetric() {
+				if tc.selfMetric != "" && !hasLabel(mt, "input", input) {
+					continue
+				}
 				sum += mt.GetGauge().GetValue() + mt.GetCounter().GetValue() + mt.GetUntyped().GetValue()
 				found = true
 			}
@@ -224,6 +236,26 @@ func pluginSetup(t *testing.T, dir string) (string, func(string) float64) {
         match_type: regex
         name: '%s_${1}'
 `, in, bin, in)
+	}
+	return cfg, func(string) float64 { return -1 }
+}
+
+func hasLabel(m *dto.Metric, name, value string) bool {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name && l.GetValue() == value {
+			return true
+		}
+	}
+	return false
+}
+
+// jmxSetup polls one real JVM from two JMX inputs; a successful poll
+// adds to the input's rosetta_input_samples_total.
+func jmxSetup(t *testing.T, dir string) (string, func(string) float64) {
+	port := startShopJVM(t, dir)
+	cfg := "inputs:\n"
+	for _, in := range []string{"victim", "other"} {
+		cfg += fmt.Sprintf("  - name: %s\n    type: jmx\n    config:\n      host_port: 127.0.0.1:%d\n      interval: 200ms\n      include_object_names: [\"shop:*\"]\n", in, port)
 	}
 	return cfg, func(string) float64 { return -1 }
 }

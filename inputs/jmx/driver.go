@@ -386,6 +386,7 @@ func (d *Driver) dialSession(ctx context.Context) (session, error) {
 
 func (d *Driver) newScraper(c *rmi.Client) *scraper {
 	return &scraper{
+		input:    d.name,
 		client:   c,
 		exporter: &d.exporter,
 		include:  d.cfg.IncludeObjectNames,

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
@@ -23,6 +24,7 @@ type beanMeta struct {
 // lives as long as the session: names are queried every poll, and info is
 // fetched only for beans that are new.
 type scraper struct {
+	input    string // the input's name
 	client   *rmi.Client
 	exporter *Exporter
 	include  []string // queryNames patterns; empty means all
@@ -151,16 +153,19 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 	defer cancel()
 	var wg sync.WaitGroup
 	for range max(1, s.workers) {
-		wg.Go(func() {
+		// A panic in a worker (a decoder bug hit by a reply) is reported
+		// to the manager, which cancels the run and restarts the input.
+		inputs.Go(ctx, &wg, func() {
 			var p pipelinedRun
 			for k := range work {
+				inputs.Fault(s.input, "jmx.bean")
 				lo, hi := k*run, min((k+1)*run, len(names))
 				s.readRun(ctx, cancel, &p, names[lo:hi], cached[lo:hi], results[lo:hi])
 				done <- k
 			}
 		})
 	}
-	go func() {
+	inputs.Go(ctx, nil, func() {
 		defer close(work)
 		for k := range runs {
 			select {
@@ -169,11 +174,11 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 				return
 			}
 		}
-	}()
-	go func() {
+	})
+	inputs.Go(ctx, nil, func() {
 		wg.Wait()
 		close(done)
-	}()
+	})
 
 	// Hand the results on in bean order as their runs complete.
 	finished := make([]bool, runs)

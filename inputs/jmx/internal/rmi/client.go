@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 )
@@ -162,7 +163,9 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	}
 	c.ackOn(ctx, c.pool, newAck)
 	c.lease.Store(int64(lease))
-	go c.renew()
+	// The renewer outlives Dial's ctx but keeps its values: a panic in it
+	// is reported to the input's manager (inputs.Go).
+	inputs.Go(ctx, nil, c.renew)
 	return c, nil
 }
 
