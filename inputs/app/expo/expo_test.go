@@ -161,8 +161,15 @@ func FuzzParse(f *testing.F) {
 		if alloc := ms.TotalAlloc - a0; alloc > 200*uint64(len(body))+8<<20 {
 			t.Fatalf("%d bytes allocated for a %d-byte body", alloc, len(body))
 		}
-		if el := time.Since(start); el > time.Second+time.Duration(len(body))*10*time.Microsecond {
-			t.Fatalf("%v for a %d-byte body", el, len(body))
+		limit := time.Second + time.Duration(len(body))*10*time.Microsecond
+		if el := time.Since(start); el > limit {
+			// Once is a busy machine (a 20-byte body once took 2.6 s at
+			// load 30); a slow parse is slow again.
+			start = time.Now()
+			_ = New().ParseContentType(body, ctype, func(normalize.Record) {})
+			if again := time.Since(start); again > limit {
+				t.Fatalf("%v and %v for a %d-byte body", el, again, len(body))
+			}
 		}
 		if err != nil {
 			if parsing.Reason(err, "") == "" {

@@ -80,6 +80,7 @@ func TestParserErrors(t *testing.T) {
 		{"redis html", Redis(), "<html>\n", "is not \"key:value\""},
 		{"redis empty", Redis(), "", "no statistics"},
 		{"memcached", Memcached(), "VALUE x 0 1\r\n", "not \"STAT name value\""},
+		{"memcached stat without name", Memcached(), "STAT pid 1\r\nSTAT 0: x\r\nEND\r\n", "line 2"},
 		{"nginx", Nginx(), "Active connections: x\n", "not an nginx stub_status page"},
 		{"apache", Apache(), "ok\nnot a pair\n", "is not \"Key: value\""},
 		{"text strict", mustText(t, TextConfig{Strict: true, Lines: []LineRule{{Regex: `^(?P<key>\w+) (?P<value>\d+)$`}}}), "a 1\nb c\n", "line 2"},

@@ -56,6 +56,10 @@ func parseMemcached(body []byte, emit func(normalize.Record)) error {
 		if i := strings.LastIndexByte(name, ':'); i > 0 {
 			// "1:chunk_size" (stats slabs) or "items:1:number" (stats items).
 			head, stat := name[:i], name[i+1:]
+			if stat == "" {
+				// "STAT 1: 5": no stat name to match or label by.
+				return parsing.Errorf("invalid_body", "line %d: %q has no statistic name after %q", ln+1, clip(line), head+":")
+			}
 			group := "slab"
 			if g, id, ok := strings.Cut(head, ":"); ok {
 				group, head = g, id
