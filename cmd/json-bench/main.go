@@ -273,11 +273,14 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 	// include the small filtered scrapes of its duration gauge).
 	durURL := metricsURL + "?name[]=rosetta_input_poll_duration_seconds"
 	memURL := metricsURL + "?name[]=go_memstats_mallocs_total&name[]=go_memstats_alloc_bytes_total"
-	m0, err := memstats("http://" + jeAddr + "/metrics")
-	if err != nil {
-		return err
+	bothMem := func() (je, ro mem, err error) {
+		if je, err = memstats("http://" + jeAddr + "/metrics"); err != nil {
+			return je, ro, err
+		}
+		ro, err = memstats(memURL)
+		return je, ro, err
 	}
-	r0, err := memstats(memURL)
+	m0, r0, err := bothMem()
 	if err != nil {
 		return err
 	}
@@ -296,11 +299,7 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 		}
 		jeTimes = append(jeTimes, time.Since(t0))
 	}
-	m1, err := memstats("http://" + jeAddr + "/metrics")
-	if err != nil {
-		return err
-	}
-	r1, err := memstats(memURL)
+	m1, r1, err := bothMem()
 	if err != nil {
 		return err
 	}
