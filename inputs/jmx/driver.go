@@ -149,6 +149,14 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 		s = nil
 	}
 	defer closeSession()
+	// open is a poll's replacement in parts while it holds the source in
+	// the store: whatever ends Run (cancel, a panic) must release it.
+	var open normalize.RecordReplacement
+	defer func() {
+		if open != nil {
+			open.End()
+		}
+	}()
 	if d.cfg.StartDelay > 0 {
 		// jmx_exporter's startDelaySeconds: nothing is read before.
 		t := time.NewTimer(d.cfg.StartDelay)
@@ -176,6 +184,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 			if rep == nil {
 				rep = d.beginReplace(ctx, out)
 				if _, held := rep.(*heldReplacement); !held {
+					open = rep
 					// Health first: whoever sees the series sees up=1.
 					d.m.Up.WithLabelValues(target).Set(1)
 				}
@@ -244,6 +253,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 			} else if rep != nil {
 				// Parts of this poll are in the store.
 				rep.End()
+				open = nil
 				hadSeries = true
 			}
 			if hadSeries && !keep {
@@ -258,6 +268,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 			d.m.LastSuccess.WithLabelValues(target).Set(float64(d.now().UnixNano()) / 1e9)
 			if rep != nil {
 				rep.End()
+				open = nil
 			} else if rerr := out.Replace(ctx, d.source, nil); rerr != nil {
 				d.logger.Warn("storing series failed", "err", rerr)
 			}

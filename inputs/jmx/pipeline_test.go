@@ -1,11 +1,17 @@
 package jmx
 
 import (
+	"context"
 	"slices"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -86,3 +92,77 @@ func TestScrapePipelined(t *testing.T) {
 		})
 	}
 }
+
+// TestDriverReleasesSourceOnCancel: a poll whose records are going to the
+// store in parts holds its source there; when Run ends mid-poll the
+// source is released (a reloaded driver for the same target would wait
+// for it forever otherwise).
+func TestDriverReleasesSourceOnCancel(t *testing.T) {
+	j := startJVM(t, jvmOptions{props: []string{"-Dbeans=3000"}})
+	cfg := DefaultConfig
+	cfg.HostPort = "127.0.0.1:" + itoa(j.port)
+	cfg.Interval = time.Minute
+	cfg.Timeout = 30 * time.Second
+	drv, err := New(inputs.Settings{Name: "jmx", Registerer: prometheus.NewRegistry()}, &cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &partsSink{first: make(chan struct{})}
+	rs, err := normalize.NewRuleSet(normalize.RuleSetConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := normalize.NewPipeline(normalize.PipelineSettings{Sink: sink}, rs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- drv.Run(ctx, p) }()
+	select {
+	case <-sink.first:
+	case <-time.After(60 * time.Second):
+		t.Fatal("no part written")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	if !sink.mu.TryLock() {
+		t.Fatal("the source is still held after Run returned")
+	}
+	sink.mu.Unlock()
+}
+
+// partsSink is a ReplaceSink that, like the store, holds its source from
+// BeginReplace to End, and reports the first part written.
+type partsSink struct {
+	mu    sync.Mutex
+	first chan struct{}
+	once  sync.Once
+}
+
+func (s *partsSink) Write([]normalize.Sample) {}
+
+func (s *partsSink) Replace(string, []normalize.Sample) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+}
+
+func (s *partsSink) BeginReplace(string) normalize.SinkReplacement {
+	s.mu.Lock()
+	return partsReplacement{s}
+}
+
+type partsReplacement struct{ s *partsSink }
+
+func (r partsReplacement) Write(batch []normalize.Sample) {
+	if len(batch) > 0 {
+		r.s.once.Do(func() { close(r.s.first) })
+	}
+}
+
+func (r partsReplacement) End() { r.s.mu.Unlock() }
