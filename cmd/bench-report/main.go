@@ -44,6 +44,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
 )
 
 type options struct {
@@ -107,7 +109,7 @@ func main() {
 			rs = append(rs, jmxRows(o)...)
 		}
 	}
-	m.loadEnd = loadAverage()
+	m.loadEnd = benchenv.LoadAverage()
 	m.took = time.Since(start).Round(time.Second)
 	printReport(os.Stdout, m, rs, o)
 }
@@ -504,35 +506,11 @@ type machine struct {
 }
 
 func describeMachine() machine {
-	m := machine{cpu: "unknown CPU", kernel: "unknown", goVersion: runtime.Version(), cores: runtime.NumCPU(), loadStart: loadAverage(), date: time.Now().UTC()}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for l := range strings.Lines(string(b)) {
-			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.cpu = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.kernel = strings.TrimSpace(string(b))
-	}
+	m := machine{cpu: benchenv.CPUModel(), kernel: benchenv.Kernel(), goVersion: runtime.Version(), cores: runtime.NumCPU(), loadStart: benchenv.LoadAverage(), date: time.Now().UTC()}
 	if out, err := exec.Command("go", "env", "GOVERSION").Output(); err == nil {
 		m.goVersion = strings.TrimSpace(string(out))
 	}
 	return m
-}
-
-// loadAverage is the 1, 5 and 15 minute load averages.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func printReport(w io.Writer, m machine, rs []row, o options) {

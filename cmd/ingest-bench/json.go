@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
+
+	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
 )
 
 // jsonResult is one server's results in the -json file, which
@@ -45,7 +47,7 @@ type jsonReport struct {
 }
 
 func writeJSON(file string, o options, res map[string]*result) error {
-	rep := jsonReport{Machine: machine(), Sender: strings.Join(o.senders, ","), Series: o.series, SeriesMix: o.seriesMix, Servers: map[string]*jsonResult{}}
+	rep := jsonReport{Machine: benchenv.Machine(), Sender: strings.Join(o.senders, ","), Series: o.series, SeriesMix: o.seriesMix, Servers: map[string]*jsonResult{}}
 	for name, r := range res {
 		jr := &jsonResult{IdleRSS: r.idleRSS, RSS: r.rss, BodyBytes: r.bodyBytes}
 		if r.seriesCreated > 0 {

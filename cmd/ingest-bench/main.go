@@ -17,11 +17,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
 )
 
 type options struct {
@@ -113,7 +114,7 @@ func main() {
 	} else if o.lines, err = readTraffic(o.traffic); err != nil {
 		fatal(err)
 	}
-	o.loadStart = loadAverage()
+	o.loadStart = benchenv.LoadAverage()
 	tmp, err := os.MkdirTemp("", "ingest-bench-")
 	if err != nil {
 		fatal(err)
@@ -183,21 +184,4 @@ func run(dir string, env []string, name string, args ...string) error {
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "ingest-bench:", err)
 	os.Exit(1)
-}
-
-func machine() string {
-	model := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "model name") {
-				model = strings.TrimSpace(strings.SplitN(l, ":", 2)[1])
-				break
-			}
-		}
-	}
-	kernel := "unknown kernel"
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		kernel = strings.TrimSpace(string(b))
-	}
-	return fmt.Sprintf("%s, %d cores, Linux %s, %s", model, runtime.NumCPU(), kernel, runtime.Version())
 }

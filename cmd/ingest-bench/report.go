@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
 )
 
 func median(ds []time.Duration) time.Duration { return ds[len(ds)/2] }
@@ -40,7 +42,7 @@ func report(w io.Writer, o options, res map[string]*result) {
 		traffic = fmt.Sprintf("counter lines over %d series", o.counters)
 	}
 	fmt.Fprintf(w, "Machine: %s; load average %s at the start, %s at the end. Both servers ran one at a time on 127.0.0.1 with `%s` and %s; traffic: %s, sent with the %s sender%s.\n\n",
-		machine(), o.loadStart, loadAverage(), relPath(o.mapping), buf, traffic, strings.Join(o.senders, " and the "), plural(len(o.senders)))
+		benchenv.Machine(), o.loadStart, benchenv.LoadAverage(), relPath(o.mapping), buf, traffic, strings.Join(o.senders, " and the "), plural(len(o.senders)))
 	fmt.Fprintln(w, "| measure | Rosetta | statsd_exporter | Rosetta / statsd_exporter |")
 	fmt.Fprintln(w, "|---|---|---|---|")
 	var results []string
@@ -81,7 +83,7 @@ func report(w io.Writer, o options, res map[string]*result) {
 	}
 	defer func() {
 		for _, r := range results {
-			fmt.Fprintf(w, "%s load_start=%q load_end=%q\n", r, o.loadStart, loadAverage())
+			fmt.Fprintf(w, "%s load_start=%q load_end=%q\n", r, o.loadStart, benchenv.LoadAverage())
 		}
 	}()
 	if o.only == "ingest" {
@@ -132,18 +134,4 @@ func optional(v float64, ok bool) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.2f", v)
-}
-
-// loadAverage is /proc/loadavg's three load averages: numbers measured
-// on a loaded machine need them beside.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }

@@ -44,12 +44,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
 )
 
 type options struct {
@@ -108,7 +109,7 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("a JDK 17 is needed (make peers installs openjdk-17-jdk-headless): %w", err)
 	}
-	load0 := loadavg()
+	load0 := benchenv.LoadAverage()
 	if o.rosetta == "" {
 		o.rosetta = filepath.Join(dir, "rosetta")
 		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", o.rosetta, "./cmd/rosetta")
@@ -331,7 +332,7 @@ func run(o options) error {
 	if jdkPeakKiB == 0 {
 		return errors.New("JDK client: no peak RSS reported")
 	}
-	load1 := loadavg()
+	load1 := benchenv.LoadAverage()
 
 	med := func(get func(round) time.Duration) time.Duration {
 		ds := make([]time.Duration, len(rounds))
@@ -603,36 +604,11 @@ func cpuTime(pid int) time.Duration {
 	return time.Duration(u+st) * time.Second / 100 // USER_HZ
 }
 
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
-
 // machine describes the CPU, cores, kernel, Go and Java.
 func machine() string {
-	cpu := "?"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for line := range strings.SplitSeq(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "model name"); ok {
-				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-				break
-			}
-		}
-	}
-	kernel := "?"
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		kernel = strings.TrimSpace(string(b))
-	}
 	jv := "?"
 	if out, err := exec.CommandContext(context.Background(), "java", "-version").CombinedOutput(); err == nil {
 		jv = strings.SplitN(string(out), "\n", 2)[0]
 	}
-	return fmt.Sprintf("%s, %d cores, Linux %s, %s, %s", cpu, runtime.NumCPU(), kernel, runtime.Version(), jv)
+	return benchenv.Machine() + ", " + jv
 }

@@ -34,6 +34,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
+
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
@@ -217,7 +219,7 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 	if err := os.WriteFile(jeCfg, []byte(c.jsonExporter), 0o600); err != nil {
 		return err
 	}
-	jeAddr, err := freeAddr()
+	jeAddr, err := benchenv.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -244,7 +246,7 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 	if err := os.WriteFile(rCfg, []byte(c.rosetta(docURL+"?rosetta", jeCfg)), 0o600); err != nil {
 		return err
 	}
-	rAddr, err := freeAddr()
+	rAddr, err := benchenv.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -347,15 +349,6 @@ func serve(h http.HandlerFunc) (*http.Server, string, error) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }() // ends with ErrServerClosed at Close
 	return srv, "http://" + ln.Addr().String() + "/stats", nil
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 func start(bin string, args ...string) (*exec.Cmd, error) {

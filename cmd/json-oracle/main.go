@@ -33,6 +33,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs/app/jsonoracle"
@@ -98,7 +100,7 @@ func run(bin, config string) (probeFunc, func(), error) {
 	}
 	docSrv := &http.Server{Handler: docs, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = docSrv.Serve(dl) }() // ends with ErrServerClosed at Close
-	addr, err := freeAddr()
+	addr, err := benchenv.FreeAddr()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -139,15 +141,6 @@ func run(bin, config string) (probeFunc, func(), error) {
 		return status, body, req, err
 	}
 	return probeFn, stop, nil
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 var client = &http.Client{Timeout: 30 * time.Second}

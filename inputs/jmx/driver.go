@@ -115,6 +115,7 @@ func (d *Driver) options() (rmi.Options, error) {
 			MaxHandles:   javaser.DefaultLimits.MaxHandles,
 			MaxSteps:     javaser.DefaultLimits.MaxSteps,
 		},
+		Go: func(ctx context.Context, fn func()) { inputs.Go(ctx, nil, fn) },
 		LeaseRenewed: func(err error) {
 			if err != nil {
 				d.m.PollErrors.WithLabelValues(target, "lease_renewal").Inc()

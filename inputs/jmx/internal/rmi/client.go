@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 )
@@ -61,6 +60,11 @@ type Options struct {
 	// LeaseRenewed, if set, is called after each DGC lease renewal with
 	// its error (nil on success).
 	LeaseRenewed func(error)
+	// Go starts the lease renewer, which outlives Dial's ctx but keeps its
+	// values; the driver passes inputs.Go so that a panic in it reaches the
+	// input's manager (this package knows no driver). Nil means a plain go
+	// statement.
+	Go func(ctx context.Context, fn func())
 }
 
 // Client is one JMX RMI connector session: a registry lookup, newClient,
@@ -163,9 +167,11 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	}
 	c.ackOn(ctx, c.pool, newAck)
 	c.lease.Store(int64(lease))
-	// The renewer outlives Dial's ctx but keeps its values: a panic in it
-	// is reported to the input's manager (inputs.Go).
-	inputs.Go(ctx, nil, c.renew)
+	if opts.Go != nil {
+		opts.Go(ctx, c.renew)
+	} else {
+		go c.renew()
+	}
 	return c, nil
 }
 
