@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -343,12 +344,8 @@ func mergeHistogram(h, d normalize.HistogramOptions) normalize.HistogramOptions 
 	if len(h.Buckets) == 0 {
 		h.Buckets = d.Buckets
 	}
-	if h.NativeBucketFactor == 0 {
-		h.NativeBucketFactor = d.NativeBucketFactor
-	}
-	if h.NativeMaxBuckets == 0 {
-		h.NativeMaxBuckets = d.NativeMaxBuckets
-	}
+	h.NativeBucketFactor = cmp.Or(h.NativeBucketFactor, d.NativeBucketFactor)
+	h.NativeMaxBuckets = cmp.Or(h.NativeMaxBuckets, d.NativeMaxBuckets)
 	return h
 }
 
@@ -356,15 +353,9 @@ func mergeSummary(s, d normalize.SummaryOptions) normalize.SummaryOptions {
 	if len(s.Quantiles) == 0 {
 		s.Quantiles = d.Quantiles
 	}
-	if s.MaxAge == 0 {
-		s.MaxAge = d.MaxAge
-	}
-	if s.AgeBuckets == 0 {
-		s.AgeBuckets = d.AgeBuckets
-	}
-	if s.BufCap == 0 {
-		s.BufCap = d.BufCap
-	}
+	s.MaxAge = cmp.Or(s.MaxAge, d.MaxAge)
+	s.AgeBuckets = cmp.Or(s.AgeBuckets, d.AgeBuckets)
+	s.BufCap = cmp.Or(s.BufCap, d.BufCap)
 	return s
 }
 
