@@ -18,23 +18,6 @@ import (
 	itu "github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestJolokiaPasswordNotLogged: a Jolokia URL with a password is logged on
 // every (re)connect and quoted by config errors; neither may show it, and
 // neither may the self-metrics.
@@ -49,7 +32,7 @@ func TestJolokiaPasswordNotLogged(t *testing.T) {
 	}))
 	defer srv.Close()
 	url := strings.Replace(srv.URL, "http://", "http://admin:"+secret+"@", 1) + "/jolokia"
-	var logs lockedBuffer
+	var logs itu.Buffer
 	cfg := DefaultConfig
 	cfg.JolokiaURL = url
 	cfg.Interval = 50 * time.Millisecond

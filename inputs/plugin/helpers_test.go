@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -270,27 +269,9 @@ func fileSHA256(t testing.TB, path string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // captureLogs points d's logs at a buffer (and the test log).
-func captureLogs(t testing.TB, d *Driver) *syncBuffer {
-	buf := &syncBuffer{}
+func captureLogs(t testing.TB, d *Driver) *testutil.Buffer {
+	buf := &testutil.Buffer{}
 	d.logger = slog.New(slog.NewTextHandler(io.MultiWriter(buf, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelDebug})).With("input", "ext")
 	d.hclog = newHCLog(d.logger)
 	return buf

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,24 +35,7 @@ type server struct {
 	url    string
 	client *http.Client
 	reg    *prometheus.Registry
-	logs   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs   *rtestutil.Buffer
 }
 
 // certFiles writes a self-signed certificate for 127.0.0.1 and the
@@ -70,7 +52,7 @@ func startServer(t *testing.T, o Options) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	s := &server{reg: prometheus.NewRegistry(), logs: &rtestutil.Buffer{}}
 	h := NewHandler(o, slog.New(slog.NewTextHandler(s.logs, nil)), s.reg)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
