@@ -1011,14 +1011,7 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 	case 'X', 'N':
 		return false, t.errAt(pos, `\%c is not supported by Rosetta`, c)
 	case 'Q':
-		end := strings.Index(t.src[t.pos:], `\E`)
-		lit := t.src[t.pos:]
-		if end >= 0 {
-			lit = lit[:end]
-			t.pos += end + 2
-		} else {
-			t.pos = len(t.src)
-		}
+		lit := t.quoted()
 		if lit == "" {
 			// Java removes \Q\E before parsing: a quantifier after it
 			// applies to the atom before (0\Q\E* is 0*)
@@ -1198,26 +1191,10 @@ func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) { //
 			t.pos = save
 		}
 		return set, r, err
-	case 'd':
-		return setDigit, 0, nil
-	case 'D':
-		return setDigit.complement(), 0, nil
-	case 's':
-		return setSpace, 0, nil
-	case 'S':
-		return setSpace.complement(), 0, nil
-	case 'w':
-		return setWord, 0, nil
-	case 'W':
-		return setWord.complement(), 0, nil
-	case 'h':
-		return setHSpace, 0, nil
-	case 'H':
-		return setHSpace.complement(), 0, nil
-	case 'v':
-		return setVSpace, 0, nil
-	case 'V':
-		return setVSpace.complement(), 0, nil
+	case 'd', 's', 'w', 'h', 'v':
+		return predefinedClasses[c], 0, nil
+	case 'D', 'S', 'W', 'H', 'V':
+		return predefinedClasses[unicode.ToLower(c)].complement(), 0, nil
 	case 'p', 'P':
 		var name string
 		if !t.eof() && t.src[t.pos] == '{' {
@@ -1434,6 +1411,19 @@ func (t *javaTranslator) classItem() (set runeSet, isBits bool, err error) {
 	return t.fold(runeSet{{lo, lo}}), isBits, nil
 }
 
+// quoted reads the text of a quote after its \Q, and the \E that ends it;
+// without an \E the quote runs to the end of the pattern.
+func (t *javaTranslator) quoted() string {
+	lit := t.src[t.pos:]
+	end := strings.Index(lit, `\E`)
+	if end < 0 {
+		t.pos = len(t.src)
+		return lit
+	}
+	t.pos += end + 2
+	return lit[:end]
+}
+
 func (t *javaTranslator) fold(s runeSet) runeSet {
 	if t.flags&flagI != 0 {
 		return s.foldCase(t.flags&flagU != 0)
@@ -1451,16 +1441,8 @@ func (t *javaTranslator) classChar() (rune, runeSet, error) {
 	e := t.raw()
 	switch {
 	case e == 'Q':
-		end := strings.Index(t.src[t.pos:], `\E`)
-		lit := t.src[t.pos:]
-		if end >= 0 {
-			lit = lit[:end]
-			t.pos += end + 2
-		} else {
-			t.pos = len(t.src)
-		}
 		var s runeSet
-		for _, r := range lit {
+		for _, r := range t.quoted() {
 			s = append(s, runeRange{r, r})
 		}
 		return 0, t.fold(s.norm()), nil
@@ -1477,14 +1459,16 @@ func (t *javaTranslator) classChar() (rune, runeSet, error) {
 	return r, nil, nil
 }
 
-// Java's predefined classes (without UNICODE_CHARACTER_CLASS).
-var (
-	setDigit  = chars("0-9")
-	setSpace  = chars(" \t\n\x0b\f\r")
-	setWord   = chars("a-z", "A-Z", "_", "0-9")
-	setHSpace = chars(" \t\u00a0\u1680\u180e\u202f\u205f\u3000", "\u2000-\u200a")
-	setVSpace = chars("\n\x0b\f\r\u0085\u2028\u2029")
-)
+// predefinedClasses are Java's predefined classes (without
+// UNICODE_CHARACTER_CLASS) by escape letter: \d \s \w \h \v. The letter in
+// upper case (\D ...) is the complement.
+var predefinedClasses = map[rune]runeSet{
+	'd': chars("0-9"),
+	's': chars(" \t\n\x0b\f\r"),
+	'w': chars("a-z", "A-Z", "_", "0-9"),
+	'h': chars(" \t\u00a0\u1680\u180e\u202f\u205f\u3000", "\u2000-\u200a"),
+	'v': chars("\n\x0b\f\r\u0085\u2028\u2029"),
+}
 
 // posixClasses are Java's US-ASCII \p{Name} classes.
 var posixClasses = map[string]runeSet{
@@ -1559,17 +1543,9 @@ func categorySet(name string) (runeSet, bool) {
 	case "all":
 		return runeSet{{0, unicode.MaxRune}}, true
 	case "Cn":
-		var assigned []*unicode.RangeTable
-		for _, t := range unicode.Categories {
-			assigned = append(assigned, t)
-		}
-		return tableSet(assigned...).complement(), true
+		return assignedSet().complement(), true
 	case "C":
-		var assigned []*unicode.RangeTable
-		for _, t := range unicode.Categories {
-			assigned = append(assigned, t)
-		}
-		return tableSet(unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs).union(tableSet(assigned...).complement()), true
+		return tableSet(unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs).union(assignedSet().complement()), true
 	}
 	if t, ok := unicode.Categories[name]; ok && (len(name) == 1 || len(name) == 2) {
 		return tableSet(t), true
@@ -1586,58 +1562,41 @@ func scriptSet(name string) (runeSet, bool) {
 	return nil, false
 }
 
-// binaryProperty is \p{IsX} for the binary properties Go has tables for.
+// binaryProperties are the binary properties \p{IsX} Go has tables for, by
+// name in upper case without '_'.
+var binaryProperties = map[string][]*unicode.RangeTable{
+	"ALPHABETIC":            {unicode.L, unicode.Nl, unicode.Other_Alphabetic},
+	"LETTER":                {unicode.L},
+	"IDEOGRAPHIC":           {unicode.Ideographic},
+	"LOWERCASE":             {unicode.Ll, unicode.Other_Lowercase},
+	"UPPERCASE":             {unicode.Lu, unicode.Other_Uppercase},
+	"TITLECASE":             {unicode.Lt},
+	"PUNCTUATION":           {unicode.P},
+	"CONTROL":               {unicode.Cc},
+	"WHITESPACE":            {unicode.White_Space},
+	"DIGIT":                 {unicode.Nd},
+	"HEXDIGIT":              {unicode.Hex_Digit},
+	"JOINCONTROL":           {unicode.Join_Control},
+	"NONCHARACTERCODEPOINT": {unicode.Noncharacter_Code_Point},
+}
+
 func binaryProperty(name string) (runeSet, bool) {
-	switch strings.ToUpper(strings.ReplaceAll(name, "_", "")) {
-	case "ALPHABETIC":
-		return tableSet(unicode.L, unicode.Nl, unicode.Other_Alphabetic), true
-	case "LETTER":
-		return tableSet(unicode.L), true
-	case "IDEOGRAPHIC":
-		return tableSet(unicode.Ideographic), true
-	case "LOWERCASE":
-		return tableSet(unicode.Ll, unicode.Other_Lowercase), true
-	case "UPPERCASE":
-		return tableSet(unicode.Lu, unicode.Other_Uppercase), true
-	case "TITLECASE":
-		return tableSet(unicode.Lt), true
-	case "PUNCTUATION":
-		return tableSet(unicode.P), true
-	case "CONTROL":
-		return tableSet(unicode.Cc), true
-	case "WHITESPACE":
-		return tableSet(unicode.White_Space), true
-	case "DIGIT":
-		return tableSet(unicode.Nd), true
-	case "HEXDIGIT":
-		return tableSet(unicode.Hex_Digit), true
-	case "JOINCONTROL":
-		return tableSet(unicode.Join_Control), true
-	case "NONCHARACTERCODEPOINT":
-		return tableSet(unicode.Noncharacter_Code_Point), true
+	tabs, ok := binaryProperties[strings.ToUpper(strings.ReplaceAll(name, "_", ""))]
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	return tableSet(tabs...), true
 }
 
 // javaCharProperty is \p{javaMethod}: java.lang.Character's isMethod.
 func javaCharProperty(name string) (runeSet, bool) {
 	switch name {
-	case "javaLowerCase":
-		return tableSet(unicode.Ll, unicode.Other_Lowercase), true
-	case "javaUpperCase":
-		return tableSet(unicode.Lu, unicode.Other_Uppercase), true
-	case "javaTitleCase":
-		return tableSet(unicode.Lt), true
-	case "javaDigit":
-		return tableSet(unicode.Nd), true
-	case "javaLetter":
-		return tableSet(unicode.L), true
+	case "javaLowerCase", "javaUpperCase", "javaTitleCase", "javaDigit", "javaLetter", "javaAlphabetic", "javaIdeographic":
+		// isLowerCase and the like test the binary property of the same
+		// name (\p{IsLowerCase}).
+		return binaryProperty(strings.TrimPrefix(name, "java"))
 	case "javaLetterOrDigit":
 		return tableSet(unicode.L, unicode.Nd), true
-	case "javaAlphabetic":
-		return tableSet(unicode.L, unicode.Nl, unicode.Other_Alphabetic), true
-	case "javaIdeographic":
-		return tableSet(unicode.Ideographic), true
 	case "javaSpaceChar":
 		return tableSet(unicode.Zs, unicode.Zl, unicode.Zp), true
 	case "javaWhitespace":
@@ -1646,13 +1605,19 @@ func javaCharProperty(name string) (runeSet, bool) {
 	case "javaISOControl":
 		return chars("\x00-\x1f", "\x7f-\u009f"), true
 	case "javaDefined":
-		var assigned []*unicode.RangeTable
-		for _, t := range unicode.Categories {
-			assigned = append(assigned, t)
-		}
-		return tableSet(assigned...), true
+		return assignedSet(), true
 	}
 	return nil, false
+}
+
+// assignedSet is every assigned code point: the union of all general
+// categories but Cn, which Go has no table for.
+func assignedSet() runeSet {
+	var assigned []*unicode.RangeTable
+	for _, t := range unicode.Categories {
+		assigned = append(assigned, t)
+	}
+	return tableSet(assigned...)
 }
 
 func decodeRune(s string) (rune, int) {

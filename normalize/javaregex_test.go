@@ -269,6 +269,10 @@ var javaCases = []struct {
 	{`\p{IsAlphabetic}\p{IsWhite_Space}\p{IsUppercase}\p{IsHex_Digit}`, []string{"a A0", "1 A0"}},
 	{`\p{XDigit}\p{Space}\p{Blank}\p{Cntrl}\p{Graph}\p{Print}\p{ASCII}\p{Alnum}\p{Digit}`, []string{"f\n \x01~ ~a1", "g\n \x01~ ~a1"}},
 	{`\p{LC}\p{L1}\p{all}`, []string{"aÿ\u2000", "1ÿ\u2000"}},
+	{`\p{javaTitleCase}\p{javaLetter}\p{javaAlphabetic}\p{javaIdeographic}`, []string{"ǅaⅠ中", "Aaa中", "ǅ1Ⅰ中"}},
+	{`\d\D\s\S\w\W\h\H\v\V`, []string{"1a b_-\u00a0x\u2028y", "1a b_-\u00a0x\tz", "a1 b_-\u00a0x\u2028y"}},
+	{`[\D][\S][\W][\H][\V]`, []string{"a-- \n", "a--\u3000x"}},
+	{`[\Qa-\E]+x\Qyz`, []string{"a--axyz", "b-xyz", "a-xy"}},
 	// Java refuses these.
 	{`a**`, nil},
 	{`(?)*`, nil},

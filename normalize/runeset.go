@@ -99,24 +99,21 @@ func (s runeSet) foldCase(unicodeCase bool) runeSet {
 
 func tableSet(tabs ...*unicode.RangeTable) runeSet {
 	var out runeSet
+	add := func(lo, hi, stride rune) {
+		if stride == 1 {
+			out = append(out, runeRange{lo, hi})
+			return
+		}
+		for c := lo; c <= hi; c += stride {
+			out = append(out, runeRange{c, c})
+		}
+	}
 	for _, t := range tabs {
 		for _, r := range t.R16 {
-			for c := rune(r.Lo); c <= rune(r.Hi); c += rune(r.Stride) {
-				if r.Stride == 1 {
-					out = append(out, runeRange{rune(r.Lo), rune(r.Hi)})
-					break
-				}
-				out = append(out, runeRange{c, c})
-			}
+			add(rune(r.Lo), rune(r.Hi), rune(r.Stride))
 		}
 		for _, r := range t.R32 {
-			for c := rune(r.Lo); c <= rune(r.Hi); c += rune(r.Stride) {
-				if r.Stride == 1 {
-					out = append(out, runeRange{rune(r.Lo), rune(r.Hi)})
-					break
-				}
-				out = append(out, runeRange{c, c})
-			}
+			add(rune(r.Lo), rune(r.Hi), rune(r.Stride))
 		}
 	}
 	return out.norm()
