@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/internal/errpos"
+	"github.com/rosetta-adapter/rosetta/internal/strictyaml"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -41,7 +42,7 @@ func (f factory) Decode(node *yaml.Node) (inputs.Config, error) {
 	if node == nil {
 		return cfg, nil
 	}
-	if err := inputs.DecodeStrict(node, cfg, what); err != nil {
+	if err := strictyaml.Decode(node, cfg, what); err != nil {
 		return nil, err
 	}
 	c := cfg.common()

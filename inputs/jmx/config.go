@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/internal/errpos"
+	"github.com/rosetta-adapter/rosetta/internal/strictyaml"
 )
 
 // Config is the `jmx` input's configuration (the block under
@@ -185,7 +186,7 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	if node == nil {
 		return &cfg, nil
 	}
-	if err := inputs.DecodeStrict(node, &cfg, "jmx input"); err != nil {
+	if err := strictyaml.Decode(node, &cfg, "jmx input"); err != nil {
 		return nil, err
 	}
 	var errs []error

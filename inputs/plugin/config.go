@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/internal/errpos"
+	"github.com/rosetta-adapter/rosetta/internal/strictyaml"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 )
@@ -88,7 +89,7 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	}
 	// Strict and positioned: an unknown key is reported at its own
 	// line:col. The config block keeps its own node (and its positions).
-	if err := inputs.DecodeStrict(node, &cfg, "plugin input"); err != nil {
+	if err := strictyaml.Decode(node, &cfg, "plugin input"); err != nil {
 		return nil, err
 	}
 	inputs.DefaultTimeout(node, &cfg.Timeout, cfg.Interval)

@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/internal/strictyaml"
 )
 
 // Config is the `statsd` input's configuration. The keys mirror
@@ -94,7 +95,7 @@ func DecodeConfig(node *yaml.Node) (*Config, error) {
 	}
 	// Strict and positioned: an unknown key is reported at its own
 	// line:col.
-	if err := inputs.DecodeStrict(node, &cfg, "statsd input"); err != nil {
+	if err := strictyaml.Decode(node, &cfg, "statsd input"); err != nil {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/internal/errpos"
+	"github.com/rosetta-adapter/rosetta/internal/strictyaml"
 	"github.com/rosetta-adapter/rosetta/normalize"
 	"github.com/rosetta-adapter/rosetta/outputs"
 )
@@ -73,7 +74,7 @@ func (e *Env) Run(path string, update bool) ([]Result, error) {
 	if len(doc.Content) > 0 {
 		// The input configs' strict decoder: an unknown key is an error
 		// at its file:line:col.
-		if err := inputs.DecodeStrict(doc.Content[0], &f, "test file"); err != nil {
+		if err := strictyaml.Decode(doc.Content[0], &f, "test file"); err != nil {
 			return nil, errpos.InFile(err, path)
 		}
 	}

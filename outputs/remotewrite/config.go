@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"time"
 
 	"github.com/prometheus/client_golang/exp/api/remote"
 	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
+	"github.com/rosetta-adapter/rosetta/internal/strictyaml"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -107,17 +108,11 @@ func Decode(file string, node *yaml.Node) ([]Config, error) {
 			continue
 		}
 		names := map[string]string{}
-		for _, e := range v.Content {
-			c, err := decodeEntry(e)
+		for j, e := range v.Content {
+			c, err := decodeEntry(e, fmt.Sprintf("outputs.remote_write[%d]", j))
 			if err != nil {
-				at := e
-				var fe *fieldErr
-				if errors.As(err, &fe) {
-					if k := findKey(e, fe.field); k != nil {
-						at = k
-					}
-				}
-				errs = append(errs, fmt.Errorf("%s: outputs.remote_write: %w", pos(at), err))
+				// Errors of a key carry its own line:col; the rest the entry's.
+				errs = append(errs, errpos.Wrap(err, errpos.Error{File: file, Line: e.Line, Col: e.Column}, ""))
 				continue
 			}
 			if p, dup := names[c.Name]; dup {
@@ -131,11 +126,15 @@ func Decode(file string, node *yaml.Node) ([]Config, error) {
 	return out, errors.Join(errs...)
 }
 
-func decodeEntry(node *yaml.Node) (Config, error) {
+// decodeEntry decodes one remote_write entry; what names it in errors.
+func decodeEntry(node *yaml.Node, what string) (Config, error) {
 	c := DefaultConfig
 	c.ExternalLabels = nil
-	// yaml.Node.Decode does not reject unknown keys: re-encode and decode
-	// with KnownFields.
+	if err := strictyaml.Decode(node, &c, what); err != nil {
+		return c, err
+	}
+	// The fingerprint tells a reload whether the entry changed: the
+	// entry's YAML encoded again, so that comments and layout do not count.
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	if err := enc.Encode(node); err != nil {
@@ -145,42 +144,11 @@ func decodeEntry(node *yaml.Node) (Config, error) {
 		return c, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	dec := yaml.NewDecoder(bytes.NewReader(buf.Bytes()))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		// The lines in err are those of the re-encoded entry: name the
-		// key instead, so that Decode can point at it.
-		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
-			return c, &fieldErr{field: m[1]}
-		}
-		return c, err
-	}
 	c.fingerprint = hex.EncodeToString(sum[:])
-	return c, c.validate()
-}
-
-var unknownField = regexp.MustCompile(`field (\S+) not found in type`)
-
-// fieldErr is an unknown key.
-type fieldErr struct{ field string }
-
-func (e *fieldErr) Error() string { return fmt.Sprintf("unknown key %q", e.field) }
-
-// findKey returns the first mapping key named name under n, depth first.
-func findKey(n *yaml.Node, name string) *yaml.Node {
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == name {
-				return n.Content[i]
-			}
-		}
+	if err := c.validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", what, err)
 	}
-	for _, c := range n.Content {
-		if k := findKey(c, name); k != nil {
-			return k
-		}
-	}
-	return nil
+	return c, nil
 }
 
 func (c *Config) validate() error {

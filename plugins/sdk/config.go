@@ -26,7 +26,7 @@ type Config struct {
 // wrong. An empty block leaves v unchanged.
 //
 // This is the SDK's own copy of strict decoding: Rosetta's inputs use
-// inputs.DecodeStrict, but a plugin imports only the SDK and the contract
+// strictyaml.Decode, but a plugin imports only the SDK and the contract
 // (the import rules keep the SDK free of Rosetta's internals), and the
 // block arrives as text, so KnownFields on a fresh decoder is strict here
 // and its line numbers are the block's own.

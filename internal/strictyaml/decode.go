@@ -1,4 +1,13 @@
-package inputs
+// Package strictyaml is the one strict YAML decoder of Rosetta's config
+// blocks: every input's config, the remote-write outputs and the mapping
+// test files decode through it, so an unknown or misspelt key is refused
+// the same way everywhere, at its own line:col. (yaml.v3's KnownFields
+// works only on a Decoder reading text: a block that is already a
+// yaml.Node would have to be encoded again, which loses the positions.)
+//
+// The plugin SDK keeps its own KnownFields decoder: a plugin imports only
+// the SDK and the contract, and receives its block as text.
+package strictyaml
 
 import (
 	"encoding"
@@ -12,11 +21,11 @@ import (
 	"github.com/rosetta-adapter/rosetta/internal/errpos"
 )
 
-// DecodeStrict decodes node into out (a pointer to a struct that already
+// Decode decodes node into out (a pointer to a struct that already
 // holds the defaults). Unlike yaml.Node.Decode it rejects keys that no
 // field of out takes, at any depth (inline structs included), each with its
 // line:col; what names the block in messages ("json input").
-func DecodeStrict(node *yaml.Node, out any, what string) error {
+func Decode(node *yaml.Node, out any, what string) error {
 	if node == nil {
 		return nil
 	}
@@ -36,6 +45,8 @@ var (
 )
 
 // yamlFields collects the yaml keys of struct t, following inline fields.
+// An inline map takes every other key: its element type is stored under
+// the key "" (no YAML key is empty).
 func yamlFields(t reflect.Type, into map[string]reflect.Type) {
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -52,8 +63,11 @@ func yamlFields(t reflect.Type, into map[string]reflect.Type) {
 			if ft.Kind() == reflect.Pointer {
 				ft = ft.Elem()
 			}
-			if ft.Kind() == reflect.Struct {
+			switch ft.Kind() {
+			case reflect.Struct:
 				yamlFields(ft, into)
+			case reflect.Map:
+				into[""] = ft.Elem()
 			}
 			continue
 		}
@@ -92,6 +106,9 @@ func checkKeys(n *yaml.Node, t reflect.Type, what string) error {
 			}
 			ft, ok := fields[k.Value]
 			if !ok {
+				ft, ok = fields[""]
+			}
+			if !ok {
 				errs = append(errs, errpos.At(k, "%s: unknown key %q", what, k.Value))
 				continue
 			}
@@ -108,16 +125,3 @@ func checkKeys(n *yaml.Node, t reflect.Type, what string) error {
 	}
 	return errors.Join(errs...)
 }
-
-// Secret is a string from a config that never prints (passwords).
-type Secret string
-
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return "<secret>"
-}
-
-// MarshalYAML hides the secret.
-func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
