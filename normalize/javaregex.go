@@ -1611,11 +1611,14 @@ func javaCharProperty(name string) (runeSet, bool) {
 }
 
 // assignedSet is every assigned code point: the union of all general
-// categories but Cn, which Go has no table for.
+// categories but Cn (unassigned) and C, which holds Cn (Go 1.26 added a Cn
+// table and put it in C).
 func assignedSet() runeSet {
 	var assigned []*unicode.RangeTable
-	for _, t := range unicode.Categories {
-		assigned = append(assigned, t)
+	for name, t := range unicode.Categories {
+		if name != "Cn" && name != "C" {
+			assigned = append(assigned, t)
+		}
 	}
 	return tableSet(assigned...)
 }

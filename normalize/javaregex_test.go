@@ -273,6 +273,8 @@ var javaCases = []struct {
 	{`\d\D\s\S\w\W\h\H\v\V`, []string{"1a b_-\u00a0x\u2028y", "1a b_-\u00a0x\tz", "a1 b_-\u00a0x\u2028y"}},
 	{`[\D][\S][\W][\H][\V]`, []string{"a-- \n", "a--\u3000x"}},
 	{`[\Qa-\E]+x\Qyz`, []string{"a--axyz", "b-xyz", "a-xy"}},
+	{`\p{Cn}|\p{IsCn}x|\p{C}y|\p{javaDefined}z`, []string{"\u0378", "\x00", "a", "\U000e0080x", "\u0378y", "\x00y", "az", "\u0378z"}},
+	{`a\P{all}?b|c[\P{all}]?d|(?i)e[\P{all}x]?f`, []string{"ab", "a\x00b", "cd", "c\x00d", "ef", "eXf", "e\x00f"}},
 	// Java refuses these.
 	{`a**`, nil},
 	{`(?)*`, nil},

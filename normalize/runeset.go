@@ -37,8 +37,10 @@ func (s runeSet) union(t runeSet) runeSet {
 	return append(append(runeSet(nil), s...), t...).norm()
 }
 
+// complement is never nil: callers read a nil set as "a character, not a
+// class", and the complement of everything (\P{all}) is an empty class.
 func (s runeSet) complement() runeSet {
-	var out runeSet
+	out := runeSet{}
 	next := rune(0)
 	for _, r := range s {
 		if r.lo > next {
@@ -72,7 +74,7 @@ func (s runeSet) intersect(t runeSet) runeSet {
 // foldCase adds the case variants Java's CASE_INSENSITIVE matches: ASCII
 // letters only, or with UNICODE_CASE every simple case folding.
 func (s runeSet) foldCase(unicodeCase bool) runeSet {
-	out := append(runeSet(nil), s...)
+	out := append(runeSet{}, s...) // not nil, as complement
 	for _, r := range s {
 		if !unicodeCase {
 			lo, hi := max(r.lo, 'A'), min(r.hi, 'Z')
