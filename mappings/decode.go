@@ -159,6 +159,40 @@ func (d *decoder) str(n *yaml.Node, key string) string {
 	return s
 }
 
+// enum decodes n, the value of key, as the name (String) of one of choices.
+// Any other value, the empty one included, is an "invalid <what>" error
+// that lists the choices; the result is then the zero value and false.
+func enum[T fmt.Stringer](d *decoder, n *yaml.Node, key, what string, choices ...T) (T, bool) {
+	return choose(d, n, key, what, d.str(n, key), choices)
+}
+
+// enumOr is enum where an empty value (or none) means empty.
+func enumOr[T fmt.Stringer](d *decoder, n *yaml.Node, key, what string, empty T, choices ...T) T {
+	s := d.str(n, key)
+	if s == "" {
+		return empty
+	}
+	v, _ := choose(d, n, key, what, s, choices)
+	return v
+}
+
+func choose[T fmt.Stringer](d *decoder, n *yaml.Node, key, what, s string, choices []T) (T, bool) {
+	names := make([]string, len(choices))
+	for i, c := range choices {
+		if c.String() == s {
+			return c, true
+		}
+		names[i] = c.String()
+	}
+	want := names[len(names)-1]
+	if len(names) > 1 {
+		want = strings.Join(names[:len(names)-1], ", ") + " or " + want
+	}
+	d.errf(n, "%s: invalid %s %q (want %s)", key, what, s, want)
+	var zero T
+	return zero, false
+}
+
 func (d *decoder) boolean(n *yaml.Node, key string) bool {
 	if isNull(n) {
 		return false

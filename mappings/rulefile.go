@@ -38,14 +38,7 @@ func (d *decoder) ruleSetKey(cfg *normalize.RuleSetConfig, k string, v *yaml.Nod
 	case "rules":
 		cfg.Rules = d.rules(v, k, dialectNative)
 	case "unmatched":
-		switch s := d.str(v, k); s {
-		case "keep", "":
-			cfg.Unmatched = normalize.UnmatchedKeep
-		case "drop":
-			cfg.Unmatched = normalize.UnmatchedDrop
-		default:
-			d.errf(v, "%s: invalid value %q (want keep or drop)", k, s)
-		}
+		cfg.Unmatched = enumOr(d, v, k, "value", normalize.UnmatchedKeep, normalize.UnmatchedKeep, normalize.UnmatchedDrop)
 	case "lowercase_output_name":
 		cfg.LowercaseOutputName = d.boolean(v, k)
 	case "lowercase_output_label_names":

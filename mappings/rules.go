@@ -21,37 +21,16 @@ const (
 var nativeOnly = map[string]bool{"type": true, "value": true, "series_limit": true, "attr_name_snake_case": true}
 
 func (d *decoder) matchType(n *yaml.Node, key string) normalize.MatchType {
-	switch s := d.str(n, key); s {
-	case "glob", "":
-		return normalize.MatchGlob
-	case "regex":
-		return normalize.MatchRegex
-	default:
-		d.errf(n, "%s: invalid match type %q (want glob or regex)", key, s)
-	}
-	return normalize.MatchDefault
+	return enumOr(d, n, key, "match type", normalize.MatchGlob, normalize.MatchGlob, normalize.MatchRegex)
 }
 
 func (d *decoder) observerType(n *yaml.Node, key string, dl dialect) normalize.ObserverType {
-	switch s := d.str(n, key); s {
-	case "summary", "":
-		// statsd_exporter: an empty observer_type means summary
-		return normalize.ObserverSummary
-	case "histogram":
-		return normalize.ObserverHistogram
-	case "native_histogram":
-		if dl == dialectNative {
-			return normalize.ObserverNativeHistogram
-		}
-		fallthrough
-	default:
-		want := "histogram or summary"
-		if dl == dialectNative {
-			want = "histogram, summary or native_histogram"
-		}
-		d.errf(n, "%s: invalid observer type %q (want %s)", key, s, want)
+	choices := []normalize.ObserverType{normalize.ObserverHistogram, normalize.ObserverSummary}
+	if dl == dialectNative {
+		choices = append(choices, normalize.ObserverNativeHistogram)
 	}
-	return normalize.ObserverDefault
+	// statsd_exporter: an empty observer_type means summary
+	return enumOr(d, n, key, "observer type", normalize.ObserverSummary, choices...)
 }
 
 func (d *decoder) histogramOptions(n *yaml.Node, key string) *normalize.HistogramOptions {
@@ -164,16 +143,7 @@ func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig
 		case "match_type":
 			r.MatchType = d.matchType(v, k)
 		case "match_metric_type":
-			switch s := d.str(v, k); s {
-			case "counter":
-				r.MatchMetricType = normalize.TypeCounter
-			case "gauge":
-				r.MatchMetricType = normalize.TypeGauge
-			case "observer":
-				r.MatchMetricType = normalize.TypeObserver
-			default:
-				d.errf(v, "%s: invalid metric type %q (want counter, gauge or observer)", k, s)
-			}
+			r.MatchMetricType, _ = enum(d, v, k, "metric type", normalize.TypeCounter, normalize.TypeGauge, normalize.TypeObserver)
 		case "name":
 			r.Name = d.str(v, k)
 			hasName = true
@@ -183,30 +153,12 @@ func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig
 			r.HonorLabels = d.boolean(v, k)
 		case "action":
 			hasAction = true
-			switch s := d.str(v, k); s {
-			case "map", "":
-				r.Action = normalize.ActionMap
-			case "drop":
-				r.Action = normalize.ActionDrop
-			default:
-				d.errf(v, "%s: invalid action %q (want map or drop)", k, s)
-			}
+			r.Action = enumOr(d, v, k, "action", normalize.ActionMap, normalize.ActionMap, normalize.ActionDrop)
 		case "help":
 			r.Help = d.str(v, k)
 			r.HelpTemplate = dl != dialectStatsd
 		case "type":
-			r.TypeSet = true
-			switch s := d.str(v, k); s {
-			case "counter":
-				r.Type = normalize.TypeCounter
-			case "gauge":
-				r.Type = normalize.TypeGauge
-			case "untyped":
-				r.Type = normalize.TypeUntyped
-			default:
-				r.TypeSet = false
-				d.errf(v, "%s: invalid type %q (want counter, gauge or untyped)", k, s)
-			}
+			r.Type, r.TypeSet = enum(d, v, k, "type", normalize.TypeCounter, normalize.TypeGauge, normalize.TypeUntyped)
 		case "value":
 			r.Value = d.str(v, k)
 		case "scale":

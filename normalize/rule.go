@@ -154,6 +154,13 @@ const (
 	UnmatchedDrop
 )
 
+func (u Unmatched) String() string {
+	if u == UnmatchedDrop {
+		return "drop"
+	}
+	return "keep"
+}
+
 // RuleSetConfig is a complete, decoded rule set for one input.
 type RuleSetConfig struct {
 	Defaults Defaults
