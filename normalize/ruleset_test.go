@@ -352,3 +352,27 @@ func TestCacheBoundedByBytes(t *testing.T) {
 		t.Errorf("cache counts %d bytes, holds %d, budget %d", got, held, DefaultCacheBytes)
 	}
 }
+
+func TestParseType(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Type
+		err  string
+	}{
+		{"counter", TypeCounter, ""},
+		{"gauge", TypeGauge, ""},
+		{"untyped", TypeUntyped, ""},
+		{"observer", TypeUntyped, `"observer" is not counter, gauge or untyped`},
+		{"Gauge", TypeUntyped, `"Gauge" is not counter, gauge or untyped`},
+		{"", TypeUntyped, `"" is not counter, gauge or untyped`},
+	} {
+		got, err := ParseType(tc.in)
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		if got != tc.want || msg != tc.err {
+			t.Errorf("ParseType(%q) = %v, %v; want %v, %s", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}

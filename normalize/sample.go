@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"context"
+	"fmt"
 	"hash/maphash"
 	"sort"
 	"strings"
@@ -34,6 +35,17 @@ func (t Type) String() string {
 		return typeNames[t]
 	}
 	return "unknown"
+}
+
+// ParseType returns the type named s, one of those a config may give the
+// metrics it makes: counter, gauge or untyped.
+func ParseType(s string) (Type, error) {
+	for _, t := range [...]Type{TypeCounter, TypeGauge, TypeUntyped} {
+		if s == t.String() {
+			return t, nil
+		}
+	}
+	return TypeUntyped, fmt.Errorf("%q is not counter, gauge or untyped", s)
 }
 
 // Label is one name/value pair.

@@ -16,6 +16,7 @@
 package jsonsel
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"sort"
@@ -149,15 +150,8 @@ func compile(c *Config) ([]selector, error) {
 				errs = append(errs, fmt.Errorf("metrics[%d]: labels: %q is not a valid label name", i, l))
 			}
 		}
-		switch m.Type {
-		case "", "untyped":
-			s.typ = normalize.TypeUntyped
-		case "counter":
-			s.typ = normalize.TypeCounter
-		case "gauge":
-			s.typ = normalize.TypeGauge
-		default:
-			errs = append(errs, fmt.Errorf("metrics[%d]: type: %q is not counter, gauge or untyped", i, m.Type))
+		if s.typ, err = normalize.ParseType(cmp.Or(m.Type, "untyped")); err != nil {
+			errs = append(errs, fmt.Errorf("metrics[%d]: type: %w", i, err))
 		}
 		s.labels, s.help, s.values = m.Labels, m.Help, m.Values
 		for l, f := range m.LabelsFrom {

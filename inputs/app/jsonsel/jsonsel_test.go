@@ -149,7 +149,7 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Metrics: []Selector{{Path: "a..b"}}}, `metrics[0]: path: "a..b" has an empty segment`},
 		{Config{Metrics: []Selector{{Path: "a.*", Labels: []string{"x", "y"}}}}, `metrics[0]: labels: 2 names for 1 "*"`},
 		{Config{Metrics: []Selector{{Path: "a.*", Labels: []string{"1x"}}}}, `metrics[0]: labels: "1x" is not a valid label name`},
-		{Config{Metrics: []Selector{{Path: "a", Type: "histogram"}}}, `metrics[0]: type: "histogram"`},
+		{Config{Metrics: []Selector{{Path: "a", Type: "histogram"}}}, `metrics[0]: type: "histogram" is not counter, gauge or untyped`},
 	} {
 		if err := tc.cfg.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.cfg, err, tc.want)

@@ -2,6 +2,7 @@ package kv
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -88,16 +89,11 @@ func (r *LineRule) compile() error {
 		}
 		r.Match = "$key"
 	}
-	switch r.Type {
-	case "", "gauge":
-		r.typ = normalize.TypeGauge
-	case "counter":
-		r.typ = normalize.TypeCounter
-	case "untyped":
-		r.typ = normalize.TypeUntyped
-	default:
-		return fmt.Errorf("type: %q is not counter, gauge or untyped", r.Type)
+	typ, err := normalize.ParseType(cmp.Or(r.Type, "gauge"))
+	if err != nil {
+		return fmt.Errorf("type: %w", err)
 	}
+	r.typ = typ
 	return nil
 }
 
