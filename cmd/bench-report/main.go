@@ -345,6 +345,7 @@ type ingestRun struct {
 	MaxLossless   int             `json:"max_lossless"`
 	SenderLimited bool            `json:"sender_limited"`
 	CPUPerMillion map[int]float64 `json:"cpu_per_million"`
+	FixedLossless bool            `json:"fixed_lossless"`
 }
 
 func runOf(r serverResult, sender string) (ingestRun, bool) {
@@ -438,6 +439,12 @@ func ingestRows(o options) []row {
 			case okA && okB:
 				c := atMost(label, " s", ca, cb, 1, "%.2f")
 				c.target, c.met = "", ""
+				if !a.FixedLossless {
+					c.rosetta += " (fell behind)"
+				}
+				if !b.FixedLossless {
+					c.peer += " (fell behind)"
+				}
 				rs = append(rs, c)
 			case okA:
 				rs = append(rs, row{measure: label, rosetta: fmt.Sprintf("%.2f s", ca), peer: "lost lines at this rate"})

@@ -30,12 +30,14 @@ type jsonIngest struct {
 	MaxLossless    int    `json:"max_lossless"`
 	SenderLimited  bool   `json:"sender_limited"`
 	// LastLosslessRate is the asked-for rate of the highest lossless step
-	// and FirstLossRate the rate of the first step with loss (0: none).
+	// and FirstLossRate the lowest rate of a step with loss (0: none).
 	LastLosslessRate int `json:"last_lossless_rate"`
 	FirstLossRate    int `json:"first_loss_rate"`
-	// CPUPerMillion is CPU seconds per million lines by the asked-for
-	// rate of each lossless step.
+	// CPUPerMillion is CPU seconds per million lines applied by the
+	// asked-for rate of each lossless ramp step and of the fixed-rate step
+	// (-cpu-rate, lossless or not: FixedLossless).
 	CPUPerMillion map[int]float64 `json:"cpu_per_million"`
+	FixedLossless bool            `json:"fixed_lossless"`
 }
 
 type jsonReport struct {
@@ -64,12 +66,18 @@ func writeJSON(file string, o options, res map[string]*result) error {
 				LastLosslessRate: lastLosslessRate(run), CPUPerMillion: map[int]float64{}}
 			for _, st := range run.steps {
 				if !st.lossless {
-					ji.FirstLossRate = st.rate
+					if ji.FirstLossRate == 0 || st.rate < ji.FirstLossRate {
+						ji.FirstLossRate = st.rate
+					}
 					continue
 				}
-				if st.counted > 0 {
-					ji.CPUPerMillion[st.rate] = st.cpu / st.counted * 1e6
+				if st.applied > 0 {
+					ji.CPUPerMillion[st.rate] = st.cpu / st.applied * 1e6
 				}
+			}
+			if f := run.fixed; f != nil && f.applied > 0 {
+				ji.CPUPerMillion[f.rate] = f.cpu / f.applied * 1e6
+				ji.FixedLossless = f.lossless
 			}
 			jr.Ingest = append(jr.Ingest, ji)
 		}

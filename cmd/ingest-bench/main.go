@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,8 +40,16 @@ type options struct {
 	// plain (see send); one ingest run per sender and lines per packet.
 	senders []string
 	// cpuRate is the fixed rate (lines/s) at which CPU per million lines
-	// is compared (a step of the ramp: added to rates when missing).
+	// is compared (a step of its own before the ramp).
 	cpuRate int
+	// resolution is how close the ramp brackets the loss threshold: the
+	// highest lossless and the lowest lossy rate differ by at most this
+	// fraction.
+	resolution float64
+	// maxLag is how long after a step's send the server may still be
+	// working on it for the step to count as lossless: a server that only
+	// queues what it cannot keep up with does not take that rate.
+	maxLag time.Duration
 	// loadStart is the load average when the run started.
 	loadStart string
 	// counters, when above zero, replaces the traffic file by counter
@@ -69,15 +76,20 @@ func main() {
 	flag.StringVar(&o.statsdExporter, "statsd-exporter", "", "statsd_exporter binary (built from the module cache at the go.mod version when empty)")
 	flag.StringVar(&o.mapping, "mapping", "testdata/e2e/statsd-differential/mapping.yml", "statsd_exporter mapping file both servers use")
 	flag.StringVar(&o.traffic, "traffic", "testdata/e2e/statsd-differential/ingest-traffic.txt", "StatsD lines to send, one per line, packed into packets in turn")
-	flag.StringVar(&rates, "rates", "25000,50000,100000,200000,300000,400000,500000,600000,700000,800000,1000000,1200000,1600000,2000000,2400000,2600000,2800000,3000000,3200000,3400000,3600000,4000000", "rising ingest rates to try, in lines per second")
+	flag.StringVar(&rates, "rates", "25000,50000,100000,200000,300000,400000,500000,600000,700000,800000,1000000,1200000,1600000,2000000,2400000,2600000,2800000,3000000,3200000,3400000,3600000,4000000", "rising ingest rates to try, in lines per second; past the last, the ramp goes on in steps of 25% until the first loss")
 	flag.StringVar(&lpps, "lines-per-packet", "20,1", "StatsD lines per UDP packet, one ingest run per value")
 	flag.DurationVar(&o.step, "step", 3*time.Second, "duration of one rate step")
 	flag.IntVar(&o.series, "series", 100000, "series for the memory and render measurements")
 	flag.IntVar(&o.renders, "renders", 15, "scrapes per render measurement")
 	flag.BoolVar(&o.verbose, "v", false, "print every step")
+	var rosettaArgs, exporterArgs string
+	flag.StringVar(&rosettaArgs, "rosetta-args", "", "more flags for Rosetta, space separated")
+	flag.StringVar(&exporterArgs, "statsd-exporter-args", "", "more flags for statsd_exporter, space separated (e.g. --statsd.cache-size=20000: its mapping cache holds 1,000 names by default, fewer than -counters 10000)")
 	var senders string
 	flag.StringVar(&senders, "sender", "gso", "how the sender hands packets to the kernel, a comma-separated list (one ingest run each): gso (UDP_SEGMENT, many equal-size packets per call; the cheapest sender), mmsg (up to 64 packets per sendmmsg) or plain (one packet per sendto, as an ordinary StatsD client sends)")
-	flag.IntVar(&o.cpuRate, "cpu-rate", 200000, "fixed rate (lines/s) at which both servers' CPU per million lines is reported (a ramp step; added to -rates when missing)")
+	flag.IntVar(&o.cpuRate, "cpu-rate", 200000, "fixed rate (lines/s) at which both servers' CPU per million lines is reported (a step of its own before the ramp; 0: none)")
+	flag.Float64Var(&o.resolution, "resolution", 0.02, "after the first lossy step, bisect between it and the last lossless one until they differ by at most this fraction")
+	flag.DurationVar(&o.maxLag, "max-lag", time.Second, "a step is lossless only if the server finished its work (went idle with every line applied) within this long after the send ended")
 	flag.IntVar(&o.counters, "counters", 0, "when above zero, send counter lines over this many series instead of the -traffic file")
 	flag.IntVar(&o.readBuffer, "read-buffer", 0, "--statsd.read-buffer for both servers (0: the OS default)")
 	flag.StringVar(&o.cpuProfiles, "cpuprofile-dir", "", "save a CPU profile of Rosetta for each ingest step in this directory")
@@ -104,10 +116,6 @@ func main() {
 		default:
 			fatal(fmt.Errorf("-sender %q: want gso, mmsg or plain", sn))
 		}
-	}
-	if o.cpuRate > 0 && !slices.Contains(o.rates, o.cpuRate) {
-		o.rates = append(o.rates, o.cpuRate)
-		slices.Sort(o.rates)
 	}
 	if o.counters > 0 {
 		o.lines = counterLines(o.counters)
@@ -144,7 +152,9 @@ func main() {
 	if o.cpuProfiles != "" {
 		rk.profile = true
 	}
-	servers := []*serverKind{rk, statsdExporterKind(o.statsdExporter)}
+	sk := statsdExporterKind(o.statsdExporter)
+	rk.extra, sk.extra = strings.Fields(rosettaArgs), strings.Fields(exporterArgs)
+	servers := []*serverKind{rk, sk}
 	res := map[string]*result{}
 	for _, k := range servers {
 		r, err := measure(k, o)

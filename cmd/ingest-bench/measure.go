@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -26,8 +27,10 @@ type step struct {
 	serverDrops  float64
 	socketDrops  uint64
 	rcvbufErrors uint64
-	cpu          float64 // CPU seconds of the server during the step and drain
-	senderCPU    float64 // CPU seconds of this process (the sender) during the step
+	applied      float64       // lines applied to the traffic's series (counter traffic), else counted
+	cpu          float64       // CPU seconds of the server from the send's start until it went idle
+	lag          time.Duration // how long after the send the server was still busy
+	senderCPU    float64       // CPU seconds of this process (the sender) during the step
 	lossless     bool
 	senderLimit  bool
 }
@@ -36,8 +39,10 @@ type ingestRun struct {
 	sender         string
 	linesPerPacket int
 	steps          []step
-	maxLossless    int  // highest rate (lines/s actually achieved) taken without loss
-	senderLimited  bool // the ramp ended because the sender could go no faster
+	// fixed is the step at -cpu-rate, before the ramp (nil without).
+	fixed         *step
+	maxLossless   int  // highest rate (lines/s actually achieved) taken without loss
+	senderLimited bool // the ramp ended because the sender could go no faster
 }
 
 type result struct {
@@ -116,6 +121,9 @@ func padValue(ls []string, pad int) []string {
 	ls[pick] = l[:end] + z + l[end:]
 	return ls
 }
+
+// counterPrefix starts the names of counterLines' series in /metrics.
+const counterPrefix = "app_"
 
 // counterLines is counter traffic over n series, shaped like an
 // application's request counters (a service, an endpoint, a status).
@@ -263,13 +271,9 @@ func selfCPU() float64 {
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
-// drain waits until the server's line counter stops moving.
-func drain(s *server, want float64) (float64, error) {
-	return drainFor(s, want, 10*time.Second, 10)
-}
-
-// drainFor is drain with a deadline and a patience (polls without
-// progress, 100 ms apart, each a full scrape).
+// drainFor waits until the server's line counter reaches want or stops
+// moving, with a deadline and a patience (polls without progress, 100 ms
+// apart, each a full scrape).
 func drainFor(s *server, want float64, limit time.Duration, patience int) (float64, error) {
 	deadline := time.Now().Add(limit)
 	last, stable := -1.0, 0
@@ -303,6 +307,18 @@ func sumDrops(s *server, c map[string]float64) float64 {
 	return d
 }
 
+func printStep(k *serverKind, sender string, lpp int, kind string, st step) {
+	fmt.Fprintf(os.Stderr, "%-16s %-5s sender=%-5s lpp=%-3d rate=%-8d achieved=%-10.0f sent=%-9d counted=%-9.0f applied=%-9.0f server_drops=%-7.0f socket_drops=%-7d rcvbuf_errors=%-7d lag=%-5.1fs cpu=%.2fs cpu_per_m=%.2fs sender_cpu=%.2fs lossless=%v\n",
+		k.name, kind, sender, lpp, st.rate, st.achieved, st.sent, st.counted, st.applied, st.serverDrops, st.socketDrops, st.rcvbufErrors, st.lag.Seconds(), st.cpu, st.cpu/max(1, st.applied)*1e6, st.senderCPU, st.lossless)
+}
+
+// Ramp limits (see ramp).
+const (
+	rampGrowth  = 1.25
+	rampCeiling = 100_000_000
+	rampFloor   = 1_000
+)
+
 func ingest(k *serverKind, o options, sender string, lpp int) (ingestRun, error) {
 	run := ingestRun{sender: sender, linesPerPacket: lpp}
 	s, err := start(k, o.mapping, o.readBuffer)
@@ -314,74 +330,297 @@ func ingest(k *serverKind, o options, sender string, lpp int) (ingestRun, error)
 		sender = "mmsg" // one-line packets differ in size
 	}
 	pkts := packets(o.lines, lpp, 4096, sender == "gso")
-	for _, rate := range o.rates {
-		before, err := s.counters()
+	// Warm-up, not measured: every series is created before the ramp, so
+	// that the first step does not pay for creating them.
+	warm := min(o.rates[0], 50_000)
+	if _, err := ingestStep(s, o, pkts, sender, lpp, warm, max(time.Second, time.Duration(float64(len(pkts)*lpp)/float64(warm)*float64(time.Second)))); err != nil {
+		return run, err
+	}
+	if o.cpuRate > 0 {
+		st, err := ingestStep(s, o, pkts, sender, lpp, o.cpuRate, o.step)
 		if err != nil {
 			return run, err
 		}
-		sd0, err := udpSocketDrops(s.udpPort)
+		run.fixed = &st
+		if o.verbose {
+			printStep(k, sender, lpp, "fixed", st)
+		}
+	}
+	do := func(rate int) (step, error) {
+		st, err := ingestStep(s, o, pkts, sender, lpp, rate, o.step)
 		if err != nil {
-			return run, err
+			return st, err
 		}
-		rb0, _ := udpRcvbufErrors()
-		cpu0, _ := cpuSeconds(s.cmd.Process.Pid)
-
-		var prof chan error
-		if k.profile && o.cpuProfiles != "" {
-			prof = make(chan error, 1)
-			go func() {
-				prof <- saveProfile(s.web, o.step, fmt.Sprintf("%s/rosetta-%s-lpp%d-%d.pprof", o.cpuProfiles, sender, lpp, rate))
-			}()
-		}
-		self0 := selfCPU()
-		sent, achieved, err := send(s.udp, pkts, lpp, rate, o.step, sender)
-		senderCPU := selfCPU() - self0
-		if prof != nil {
-			if perr := <-prof; perr != nil {
-				fmt.Fprintln(os.Stderr, "cpu profile:", perr)
-			}
-		}
-		if err != nil {
-			return run, err
-		}
-		got, err := drain(s, before[k.lines]+float64(sent))
-		if err != nil {
-			return run, err
-		}
-		after, err := s.counters()
-		if err != nil {
-			return run, err
-		}
-		sd1, _ := udpSocketDrops(s.udpPort)
-		rb1, _ := udpRcvbufErrors()
-		cpu1, _ := cpuSeconds(s.cmd.Process.Pid)
-		st := step{
-			rate: rate, achieved: achieved, sent: sent,
-			counted:      got - before[k.lines],
-			serverDrops:  sumDrops(s, after) - sumDrops(s, before),
-			socketDrops:  sd1 - sd0,
-			rcvbufErrors: rb1 - rb0,
-			cpu:          cpu1 - cpu0,
-			senderCPU:    senderCPU,
-			senderLimit:  achieved < 0.95*float64(rate),
-		}
-		st.lossless = st.counted == float64(sent) && st.serverDrops == 0 && st.socketDrops == 0
 		run.steps = append(run.steps, st)
 		if o.verbose {
-			fmt.Fprintf(os.Stderr, "%-16s sender=%-5s lpp=%-3d rate=%-8d achieved=%-10.0f sent=%-9d counted=%-9.0f server_drops=%-7.0f socket_drops=%-7d rcvbuf_errors=%-7d cpu=%.2fs sender_cpu=%.2fs lossless=%v\n",
-				k.name, sender, lpp, rate, achieved, sent, st.counted, st.serverDrops, st.socketDrops, st.rcvbufErrors, st.cpu, st.senderCPU, st.lossless)
+			printStep(k, sender, lpp, "ramp", st)
 		}
-		if !st.lossless {
-			break
+		if st.lossless {
+			run.maxLossless = max(run.maxLossless, int(st.achieved))
 		}
-		run.maxLossless = int(achieved)
-		if st.senderLimit {
-			fmt.Fprintf(os.Stderr, "%s: the sender reached only %.0f of %d lines/s; stopping the ramp here\n", k.name, achieved, rate)
-			run.senderLimited = true
+		return st, nil
+	}
+	limited, err := ramp(o.rates, o.resolution, func(rate int) (bool, float64, error) {
+		st, err := do(rate)
+		return st.lossless, st.achieved, err
+	})
+	if limited > 0 {
+		fmt.Fprintf(os.Stderr, "%s: the sender got no faster at %d lines/s; stopping the ramp here\n", k.name, limited)
+		run.senderLimited = true
+	}
+	return run, err
+}
+
+// ramp finds the highest rate a server takes without loss, calling try
+// for each rate it tries (try says whether the step was lossless and the
+// rate the sender achieved): every rate of rates in turn and past the last
+// on in steps of rampGrowth until the first loss (the list's top never
+// caps a server), or halving from the first rate down to rampFloor when
+// even that one lost lines. Then it bisects between the highest lossless
+// and the lowest lossy rate until they differ by at most resolution, so
+// that a ratio near a target (3.9x or 4.1x) is told apart. When the
+// sender falls short of a rate (by 5%) and got no faster than at the
+// lossless steps before, the ramp ends there and ramp returns that rate:
+// the limit found is the sender's, not the server's.
+func ramp(rates []int, resolution float64, try func(rate int) (lossless bool, achieved float64, err error)) (int, error) {
+	lo, hi := 0, 0 // highest lossless and lowest lossy rate tried
+	best := 0.0    // highest rate achieved without loss
+	// step tries rate; stop is set when the sender plateaued.
+	step := func(rate int) (ok, stop bool, err error) {
+		ok, achieved, err := try(rate)
+		if err != nil || !ok {
+			return false, false, err
+		}
+		plateau := achieved < 0.95*float64(rate) && achieved < 1.02*best
+		best = max(best, achieved)
+		return true, plateau, nil
+	}
+	for i, rate := 0, 0; ; i++ {
+		switch {
+		case lo == 0 && hi > 0: // the first rate lost lines
+			if rate = roundRate(float64(hi) / 2); rate < rampFloor {
+				return 0, nil
+			}
+		case i < len(rates):
+			rate = rates[i]
+		case rate < rampCeiling:
+			rate = roundRate(float64(rate) * rampGrowth)
+		default:
+			return 0, nil
+		}
+		ok, stop, err := step(rate)
+		if err != nil {
+			return 0, err
+		}
+		if stop {
+			return rate, nil
+		}
+		if !ok {
+			hi = rate
+			if lo > 0 {
+				break
+			}
+			continue
+		}
+		lo = rate
+		if hi > 0 { // found going down
 			break
 		}
 	}
-	return run, nil
+	for float64(hi) > float64(lo)*(1+resolution) {
+		mid := roundRate(math.Sqrt(float64(lo) * float64(hi)))
+		if mid <= lo || mid >= hi {
+			break
+		}
+		ok, stop, err := step(mid)
+		if err != nil {
+			return 0, err
+		}
+		if stop {
+			return mid, nil
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return 0, nil
+}
+
+// roundRate rounds a rate to three significant digits: rates a reader can
+// compare, fine enough for the bisection's 2%.
+func roundRate(r float64) int {
+	unit := math.Pow(10, math.Floor(math.Log10(max(r, 1000)))-2)
+	return int(math.Round(r/unit) * unit)
+}
+
+// ingestStep sends at rate for one step and measures what the server did
+// with it. The server's CPU is counted from the start of the send until the
+// server has gone idle (settle), not until its line counter reached the
+// lines sent: statsd_exporter counts a line when it is parsed and applies
+// it later, from a queue of up to 10 million events, so its counter can be
+// complete while seconds of work are still queued (that work, and the
+// garbage collection of a heap holding the queue, was then charged to the
+// next step).
+func ingestStep(s *server, o options, pkts [][]byte, sender string, lpp, rate int, dur time.Duration) (step, error) {
+	k := s.kind
+	// What the last step left (a lossy one may leave a queue) is not this
+	// step's.
+	if _, _, err := waitIdle(s.cmd.Process.Pid, time.Now().Add(settleLimit)); err != nil {
+		return step{}, err
+	}
+	before, err := s.counters()
+	if err != nil {
+		return step{}, err
+	}
+	sd0, err := udpSocketDrops(s.udpPort)
+	if err != nil {
+		return step{}, err
+	}
+	rb0, _ := udpRcvbufErrors()
+	cpu0, _ := cpuSeconds(s.cmd.Process.Pid)
+
+	var prof chan error
+	if k.profile && o.cpuProfiles != "" {
+		prof = make(chan error, 1)
+		go func() {
+			prof <- saveProfile(s.web, dur, fmt.Sprintf("%s/rosetta-%s-lpp%d-%d.pprof", o.cpuProfiles, sender, lpp, rate))
+		}()
+	}
+	self0 := selfCPU()
+	sent, achieved, err := send(s.udp, pkts, lpp, rate, dur, sender)
+	senderCPU := selfCPU() - self0
+	sendEnd := time.Now()
+	if prof != nil {
+		if perr := <-prof; perr != nil {
+			fmt.Fprintln(os.Stderr, "cpu profile:", perr)
+		}
+	}
+	if err != nil {
+		return step{}, err
+	}
+	want := applied(before, o) + float64(sent)
+	if o.counters == 0 {
+		want = before[k.lines] + float64(sent)
+	}
+	set, err := settle(s, o, want, sendEnd)
+	if err != nil {
+		return step{}, err
+	}
+	after := set.counters
+	sd1, _ := udpSocketDrops(s.udpPort)
+	rb1, _ := udpRcvbufErrors()
+	st := step{
+		rate: rate, achieved: achieved, sent: sent,
+		counted:      after[k.lines] - before[k.lines],
+		applied:      applied(after, o) - applied(before, o),
+		serverDrops:  sumDrops(s, after) - sumDrops(s, before),
+		socketDrops:  sd1 - sd0,
+		rcvbufErrors: rb1 - rb0,
+		cpu:          set.cpu - cpu0,
+		lag:          set.lag,
+		senderCPU:    senderCPU,
+		senderLimit:  achieved < 0.95*float64(rate),
+	}
+	if o.counters == 0 {
+		st.applied = st.counted
+	}
+	st.lossless = st.applied == float64(sent) && st.counted == float64(sent) && st.serverDrops == 0 && st.socketDrops == 0 && st.lag <= o.maxLag
+	return st, nil
+}
+
+// applied is the lines the server has applied to its series: with counter
+// traffic (-counters) the sum of the traffic's counters (every line adds
+// 1), else 0.
+func applied(c map[string]float64, o options) float64 {
+	if o.counters == 0 {
+		return 0
+	}
+	var n float64
+	for name, v := range c {
+		if strings.HasPrefix(name, counterPrefix) {
+			n += v
+		}
+	}
+	return n
+}
+
+// settled is where a step ended: the server's CPU seconds when it went
+// idle, how long after the send that was, and its counters then.
+type settled struct {
+	cpu      float64
+	lag      time.Duration
+	counters map[string]float64
+}
+
+// settle waits until the server has done the step's work: its CPU has been
+// idle (waitIdle) and its line count (want: the applied counters with
+// counter traffic) is complete or has stopped moving. The server is scraped
+// only once it is idle, and its CPU is read before that scrape, so that
+// scrapes (40-130 ms of statsd_exporter's CPU each at 10k series) are not
+// charged to the traffic.
+func settle(s *server, o options, want float64, sendEnd time.Time) (settled, error) {
+	deadline := sendEnd.Add(settleLimit)
+	lastBusy, last := sendEnd, -1.0
+	for {
+		cpu, busy, err := waitIdle(s.cmd.Process.Pid, deadline)
+		if err != nil {
+			return settled{}, err
+		}
+		if busy.After(lastBusy) {
+			lastBusy = busy
+		}
+		counters, err := s.counters()
+		if err != nil {
+			return settled{}, err
+		}
+		got := counters[s.kind.lines]
+		if o.counters > 0 {
+			got = applied(counters, o)
+		}
+		if got >= want || got == last || time.Now().After(deadline) {
+			return settled{cpu: cpu, lag: lastBusy.Sub(sendEnd), counters: counters}, nil
+		}
+		// Not there yet and still moving: the server was starved of CPU
+		// rather than done.
+		last = got
+	}
+}
+
+// settleLimit bounds how long a step waits for the server to finish.
+const settleLimit = 60 * time.Second
+
+// waitIdle waits until the process's CPU has been idle (at most one clock
+// tick per 100 ms) for 300 ms, or until the deadline, and returns its CPU
+// seconds then and when it was last busy (the start of the idle time; the
+// zero time if it was idle throughout).
+func waitIdle(pid int, deadline time.Time) (float64, time.Time, error) {
+	const (
+		tick      = 100 * time.Millisecond
+		idleTicks = 3
+		idleCPU   = 0.0101 // one USER_HZ tick
+	)
+	prev, err := cpuSeconds(pid)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	var lastBusy time.Time
+	for idle := 0; idle < idleTicks && time.Now().Before(deadline); {
+		t0 := time.Now()
+		time.Sleep(tick)
+		c, err := cpuSeconds(pid)
+		if err != nil {
+			return 0, time.Time{}, err
+		}
+		if c-prev > idleCPU {
+			idle, lastBusy = 0, t0
+		} else {
+			idle++
+		}
+		prev = c
+	}
+	return prev, lastBusy, nil
 }
 
 // seriesLines creates n distinct series through the mapping's rules: 60%

@@ -13,15 +13,27 @@ import (
 func median(ds []time.Duration) time.Duration { return ds[len(ds)/2] }
 func p90(ds []time.Duration) time.Duration    { return ds[len(ds)*9/10] }
 
-// cpuPerMillion is CPU seconds per million lines at the highest rate both
-// servers took without loss in run i.
+// cpuPerMillion is CPU seconds per million lines applied in run i: at the
+// fixed rate (-cpu-rate, its own step, lossless or not: the server's CPU
+// is counted until it finished) or at a lossless ramp step of that rate.
 func cpuPerMillion(r *result, i, rate int) (float64, bool) {
+	if f := r.runs[i].fixed; f != nil && f.rate == rate && f.applied > 0 {
+		return f.cpu / f.applied * 1e6, true
+	}
 	for _, st := range r.runs[i].steps {
-		if st.rate == rate && st.lossless && st.counted > 0 {
-			return st.cpu / st.counted * 1e6, true
+		if st.rate == rate && st.lossless && st.applied > 0 {
+			return st.cpu / st.applied * 1e6, true
 		}
 	}
 	return 0, false
+}
+
+// lossNote says when the fixed-rate step lost lines.
+func lossNote(r ingestRun, rate int) string {
+	if f := r.fixed; f != nil && f.rate == rate && !f.lossless {
+		return fmt.Sprintf(" (lost lines or lagged %.1f s)", f.lag.Seconds())
+	}
+	return ""
 }
 
 func ratio(a, b float64) string {
@@ -51,7 +63,7 @@ func report(w io.Writer, o options, res map[string]*result) {
 		what := fmt.Sprintf("%s sender, %d lines/packet", rr.sender, rr.linesPerPacket)
 		a, b := rr.maxLossless, sr.maxLossless
 		note := ""
-		if rr.senderLimited || rr.steps[len(rr.steps)-1].lossless {
+		if rr.senderLimited {
 			note = " (sender limit: the server's own limit is higher)"
 		}
 		noteB := ""
@@ -59,7 +71,7 @@ func report(w io.Writer, o options, res map[string]*result) {
 			noteB = " (sender limit)"
 		}
 		fmt.Fprintf(w, "| highest lossless UDP ingest, %s (lines/s) | %d%s | %d%s | %s |\n", what, a, note, b, noteB, ratio(float64(a), float64(b)))
-		common := min(lastLosslessRate(rr), lastLosslessRate(sr))
+		common := commonLosslessRate(rr, sr)
 		// CPU at the fixed rate, and at the highest rate both took
 		rates := []int{o.cpuRate}
 		if common > 0 && common != o.cpuRate {
@@ -73,7 +85,7 @@ func report(w io.Writer, o options, res map[string]*result) {
 				if okA && okB {
 					r = ratio(ca, cb)
 				}
-				fmt.Fprintf(w, "| CPU per million lines, %s, at %d lines/s (s) | %s | %s | %s |\n", what, rate, optional(ca, okA), optional(cb, okB), r)
+				fmt.Fprintf(w, "| CPU per million lines, %s, at %d lines/s (s) | %s%s | %s%s | %s |\n", what, rate, optional(ca, okA), lossNote(rr, rate), optional(cb, okB), lossNote(sr, rate), r)
 			}
 			if rate == o.cpuRate {
 				results = append(results, fmt.Sprintf("RESULT ingest sender=%s lpp=%d rosetta_lossless=%d exporter_lossless=%d lossless_ratio=%s cpu_rate=%d rosetta_cpu_s_per_m=%s exporter_cpu_s_per_m=%s",
@@ -115,7 +127,21 @@ func lastLosslessRate(r ingestRun) int {
 	best := 0
 	for _, st := range r.steps {
 		if st.lossless {
-			best = st.rate
+			best = max(best, st.rate)
+		}
+	}
+	return best
+}
+
+// commonLosslessRate is the highest asked-for rate at which both runs had
+// a lossless step (the bisection's rates differ between servers).
+func commonLosslessRate(a, b ingestRun) int {
+	best := 0
+	for _, x := range a.steps {
+		for _, y := range b.steps {
+			if x.rate == y.rate && x.lossless && y.lossless {
+				best = max(best, x.rate)
+			}
 		}
 	}
 	return best

@@ -31,6 +31,8 @@ type serverKind struct {
 	args  func(udp, tcp, web, mapping string) []string
 	// profile runs Rosetta with --debug.pprof, for -cpuprofile-dir.
 	profile bool
+	// extra are more flags (-rosetta-args, -statsd-exporter-args).
+	extra []string
 }
 
 func rosettaKind(bin string) *serverKind {
@@ -108,6 +110,7 @@ func start(k *serverKind, mapping string, readBuffer int) (*server, error) {
 	if readBuffer > 0 {
 		args = append(args, fmt.Sprintf("--statsd.read-buffer=%d", readBuffer))
 	}
+	args = append(args, k.extra...)
 	s.cmd = exec.Command(k.bin, args...)
 	s.cmd.Stderr = s.stderr
 	if err := s.cmd.Start(); err != nil {
