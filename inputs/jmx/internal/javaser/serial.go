@@ -157,22 +157,24 @@ type Decoder struct {
 	steps   int64 // steps taken in this stream (Limits.MaxSteps)
 	handles []any
 	depth   int
-	buf     [8]byte
 	// Every RMI reply repeats its class descriptors. Across the streams of
 	// one Decoder, identical descriptors (and their names) are shared
 	// instead of allocated again.
-	names      map[string]string
+	names      map[string]any // a name's string, boxed once
 	classes    map[classKey]*ClassDesc
 	namesBytes int // estimated heap of names
 	classBytes int // estimated heap of classes
 	scratch    []byte
-	// internStrings is set while field class names are read.
+	// internStrings is set while field class names and name fields
+	// (readName) are read.
 	internStrings bool
 	// cdScratch holds one reusable class descriptor per nesting level:
 	// a descriptor is parsed into it and copied to the heap only when no
 	// identical shared one exists. cdDepth is the level in use.
 	cdScratch []*ClassDesc
 	cdDepth   int
+	// stack gathers custom data items (readCustom).
+	stack []any
 }
 
 type classKey struct {
@@ -195,22 +197,35 @@ const (
 
 // intern returns the decoded string for b, shared when seen before.
 func (d *Decoder) intern(b []byte) (string, error) {
-	if s, ok := d.names[string(b)]; ok {
-		return s, nil
+	v, err := d.internBoxed(b)
+	s, _ := v.(string)
+	return s, err
+}
+
+// internBoxed is intern returning the string as an interface value,
+// which is shared too: converting a string to an interface allocates.
+func (d *Decoder) internBoxed(b []byte) (any, error) {
+	if v, ok := d.names[string(b)]; ok {
+		return v, nil
 	}
 	s, err := decodeModifiedUTF8(b)
-	if err != nil || len(b) > maxInternLen {
-		return s, err
+	if err != nil {
+		return nil, err
 	}
-	// A map entry: two string headers, the key's bytes and the value's.
-	cost := 48 + len(b) + len(s)
+	v := any(s)
+	if len(b) > maxInternLen {
+		return v, nil
+	}
+	// A map entry: a string and an interface header, the key's bytes,
+	// the value's and its box.
+	cost := 64 + len(b) + len(s)
 	if d.names == nil || d.namesBytes+cost > maxNamesBytes {
-		d.names = make(map[string]string)
+		d.names = make(map[string]any)
 		d.namesBytes = 0
 	}
-	d.names[string(b)] = s
+	d.names[string(b)] = v
 	d.namesBytes += cost
-	return s, nil
+	return v, nil
 }
 
 // classCost estimates the heap a cached descriptor holds.
@@ -228,14 +243,24 @@ func (d *Decoder) readUTFIntern() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if cap(d.scratch) < int(n) {
-		d.scratch = make([]byte, n)
-	}
-	b := d.scratch[:n]
-	if err := d.read(b); err != nil {
+	b, err := d.short(int(n))
+	if err != nil {
 		return "", err
 	}
 	return d.intern(b)
+}
+
+// short reads n bytes that are only looked at before the next read: from
+// the reader's buffer when they fit, else into the scratch buffer.
+func (d *Decoder) short(n int) ([]byte, error) {
+	if n <= d.r.Size() {
+		return d.take(n)
+	}
+	if cap(d.scratch) < n {
+		d.scratch = make([]byte, n)
+	}
+	b := d.scratch[:n]
+	return b, d.read(b)
 }
 
 // shareClass returns a cached descriptor equal to cd, or caches cd.
@@ -307,10 +332,15 @@ func (d *Decoder) read(p []byte) error {
 }
 
 func (d *Decoder) u8() (byte, error) {
-	if err := d.read(d.buf[:1]); err != nil {
-		return 0, err
+	d.n++
+	if d.limits.MaxBytes > 0 && d.n > d.limits.MaxBytes {
+		return 0, fmt.Errorf("%w: reply longer than %d bytes", ErrLimit, d.limits.MaxBytes)
 	}
-	return d.buf[0], nil
+	b, err := d.r.ReadByte()
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return b, err
 }
 
 func (d *Decoder) peek() (byte, error) {
@@ -324,25 +354,48 @@ func (d *Decoder) peek() (byte, error) {
 	return b[0], nil
 }
 
+// take consumes the next n bytes and returns them in the reader's buffer
+// (valid until the next read), without the copy and the calls of
+// io.ReadFull: most of a reply is read a few bytes at a time. n is at
+// most the reader's buffer size.
+func (d *Decoder) take(n int) ([]byte, error) {
+	d.n += int64(n)
+	if d.limits.MaxBytes > 0 && d.n > d.limits.MaxBytes {
+		return nil, fmt.Errorf("%w: reply longer than %d bytes", ErrLimit, d.limits.MaxBytes)
+	}
+	p, err := d.r.Peek(n)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	_, _ = d.r.Discard(n)
+	return p, nil
+}
+
 func (d *Decoder) u16() (uint16, error) {
-	if err := d.read(d.buf[:2]); err != nil {
+	p, err := d.take(2)
+	if err != nil {
 		return 0, err
 	}
-	return binary.BigEndian.Uint16(d.buf[:2]), nil
+	return binary.BigEndian.Uint16(p), nil
 }
 
 func (d *Decoder) u32() (uint32, error) {
-	if err := d.read(d.buf[:4]); err != nil {
+	p, err := d.take(4)
+	if err != nil {
 		return 0, err
 	}
-	return binary.BigEndian.Uint32(d.buf[:4]), nil
+	return binary.BigEndian.Uint32(p), nil
 }
 
 func (d *Decoder) u64() (uint64, error) {
-	if err := d.read(d.buf[:8]); err != nil {
+	p, err := d.take(8)
+	if err != nil {
 		return 0, err
 	}
-	return binary.BigEndian.Uint64(d.buf[:8]), nil
+	return binary.BigEndian.Uint64(p), nil
 }
 
 // bytes reads n bytes into a fresh slice, in chunks so that a lying length
@@ -442,6 +495,27 @@ func (d *Decoder) ReadBlock() (Block, error) {
 	return d.bytes(n)
 }
 
+// ReadBlockView is ReadBlock for a short block that is looked at only
+// before the next read (a JRMP return header): a TC_BLOCKDATA record is
+// returned in the reader's buffer instead of a copy.
+func (d *Decoder) ReadBlockView() (Block, error) {
+	tc, err := d.peek()
+	if err != nil {
+		return nil, err
+	}
+	if tc != TCBlockData {
+		return d.ReadBlock()
+	}
+	if _, err := d.u8(); err != nil {
+		return nil, err
+	}
+	n, err := d.u8()
+	if err != nil {
+		return nil, err
+	}
+	return d.short(int(n))
+}
+
 // ReadObject reads one object (TC_NULL gives nil). Block data here is an
 // error.
 func (d *Decoder) ReadObject() (any, error) {
@@ -452,7 +526,14 @@ func (d *Decoder) ReadObject() (any, error) {
 		d.leave()
 		return nil, err
 	}
-	defer d.leave()
+	// No defer: this is the hottest call of a reply, and a function with
+	// this many returns gets no open-coded defer.
+	v, err := d.readObject()
+	d.leave()
+	return v, err
+}
+
+func (d *Decoder) readObject() (any, error) {
 	for {
 		tc, err := d.u8()
 		if err != nil {
@@ -539,36 +620,51 @@ func (d *Decoder) readReference() (any, error) {
 	return d.handles[i], nil
 }
 
-func (d *Decoder) readString(n int) (string, error) {
+// readString reads a string of n bytes and gives it a handle. It returns
+// the string boxed once, as the handle holds it: a string converted to
+// an interface is an allocation.
+func (d *Decoder) readString(n int) (any, error) {
 	if d.limits.MaxStringLen > 0 && n > d.limits.MaxStringLen {
-		return "", fmt.Errorf("%w: string of %d bytes", ErrLimit, n)
+		return nil, fmt.Errorf("%w: string of %d bytes", ErrLimit, n)
+	}
+	if d.internStrings && n <= maxInternLen {
+		b, err := d.short(n)
+		if err != nil {
+			return nil, err
+		}
+		v, err := d.internBoxed(b)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := d.newHandle(v); err != nil {
+			return nil, err
+		}
+		return v, nil
 	}
 	var s string
-	if d.internStrings && n <= 256 {
-		if cap(d.scratch) < n {
-			d.scratch = make([]byte, n)
+	if n <= d.r.Size() {
+		// decodeModifiedUTF8 copies: the reader's buffer may be used.
+		b, err := d.take(n)
+		if err != nil {
+			return nil, err
 		}
-		b := d.scratch[:n]
-		if err := d.read(b); err != nil {
-			return "", err
-		}
-		var err error
-		if s, err = d.intern(b); err != nil {
-			return "", err
+		if s, err = decodeModifiedUTF8(b); err != nil {
+			return nil, err
 		}
 	} else {
 		b, err := d.bytes(n)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if s, err = decodeModifiedUTF8(b); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	if _, err := d.newHandle(s); err != nil {
-		return "", err
+	v := any(s)
+	if _, err := d.newHandle(v); err != nil {
+		return nil, err
 	}
-	return s, nil
+	return v, nil
 }
 
 // readUTF reads a u16-length modified UTF-8 string that gets no handle
@@ -642,20 +738,25 @@ func (d *Decoder) readClassDesc() (*ClassDesc, error) {
 }
 
 func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
-	var cd *ClassDesc
-	handle := -1
 	if tc != TCProxyClassDesc {
 		// Parse into this level's scratch descriptor (see cdScratch).
 		if d.cdDepth == len(d.cdScratch) {
 			d.cdScratch = append(d.cdScratch, &ClassDesc{})
 		}
-		cd = d.cdScratch[d.cdDepth]
+		cd := d.cdScratch[d.cdDepth]
 		*cd = ClassDesc{Fields: cd.Fields[:0]}
 		d.cdDepth++
-		defer func() { d.cdDepth-- }()
-	} else {
-		cd = &ClassDesc{}
+		cd, err := d.readClassDescInto(cd, tc)
+		d.cdDepth--
+		return cd, err
 	}
+	return d.readClassDescInto(&ClassDesc{}, tc)
+}
+
+// readClassDescInto reads a descriptor's body into cd: a new proxy
+// descriptor, or this level's scratch descriptor.
+func (d *Decoder) readClassDescInto(cd *ClassDesc, tc byte) (*ClassDesc, error) {
+	handle := -1
 	if tc == TCProxyClassDesc {
 		cd.Proxy = true
 		if _, err := d.newHandle(cd); err != nil {
@@ -748,9 +849,30 @@ func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
 	return cd, nil
 }
 
-// readCustom reads contents up to and including TC_ENDBLOCKDATA.
+// readCustom reads contents up to and including TC_ENDBLOCKDATA. The
+// items are gathered on the decoder's stack (nested custom data stacks
+// above them) and copied out once, at their final length.
 func (d *Decoder) readCustom() ([]any, error) {
-	var out []any
+	start := len(d.stack)
+	out, err := d.readCustomItems(start)
+	clear(d.stack[start:]) // hold no decoded value
+	d.stack = d.stack[:start]
+	if start == 0 && cap(d.stack) > maxStack {
+		d.stack = nil // a huge custom list is not kept for the next reply
+	}
+	return out, err
+}
+
+// maxStack is the largest custom data stack a decoder keeps between
+// replies (16 bytes an item).
+const maxStack = 4096
+
+// nilOnly is the custom data made of one null, shared: what RMI's
+// MarshalOutputStream writes as every class's annotation (no codebase).
+// It is never written to.
+var nilOnly = []any{nil}
+
+func (d *Decoder) readCustomItems(start int) ([]any, error) {
 	for {
 		tc, err := d.peek()
 		if err != nil {
@@ -758,7 +880,14 @@ func (d *Decoder) readCustom() ([]any, error) {
 		}
 		if tc == TCEndBlockData {
 			_, _ = d.u8()
-			return out, nil
+			items := d.stack[start:]
+			switch {
+			case len(items) == 0:
+				return nil, nil
+			case len(items) == 1 && items[0] == nil:
+				return nilOnly[:1:1], nil
+			}
+			return slices.Clone(items), nil
 		}
 		if err := d.step(1); err != nil {
 			return nil, err
@@ -767,8 +896,8 @@ func (d *Decoder) readCustom() ([]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
-		if d.limits.MaxArrayLen > 0 && len(out) > d.limits.MaxArrayLen {
+		d.stack = append(d.stack, v)
+		if d.limits.MaxArrayLen > 0 && len(d.stack)-start > d.limits.MaxArrayLen {
 			return nil, fmt.Errorf("%w: more than %d custom data items", ErrLimit, d.limits.MaxArrayLen)
 		}
 	}
@@ -916,11 +1045,11 @@ func (d *Decoder) readNewObject() (*Object, error) {
 	if cd == nil {
 		return nil, errors.New("object with null class descriptor")
 	}
-	o := &Object{Class: cd}
-	if _, err := d.newHandle(o); err != nil {
-		return nil, err
-	}
 	if cd.Flags&SCExternalizable != 0 {
+		o := &Object{Class: cd}
+		if _, err := d.newHandle(o); err != nil {
+			return nil, err
+		}
 		if cd.Flags&SCBlockData == 0 {
 			return nil, fmt.Errorf("externalizable class %s in protocol version 1 format", cd.Name)
 		}
@@ -934,15 +1063,36 @@ func (d *Decoder) readNewObject() (*Object, error) {
 	// Hierarchy top down.
 	var chainBuf [8]*ClassDesc
 	chain := chainBuf[:0]
-	withData := 0
-	for c := cd; c != nil; c = c.Super {
+	withData, fields := 0, 0
+	for c := cd; c != nil && len(chain) <= 64; c = c.Super {
 		chain = append(chain, c)
-		if len(chain) > 64 {
-			return nil, fmt.Errorf("%w: class hierarchy deeper than 64", ErrLimit)
-		}
 		if hasClassData(c) {
 			withData++
+			fields += len(c.Fields)
 		}
+	}
+	// Most objects of a reply (a boxed number, an Attribute) have one
+	// class with data and a field or two: the object, its class data and
+	// its values are then one allocation instead of three.
+	var o *Object
+	var values []any // for the values of the class with data
+	switch {
+	case withData == 1 && fields <= 1:
+		x := &object1{o: Object{Class: cd}}
+		x.o.Data, values = x.data[:0], x.vals[:fields]
+		o = &x.o
+	case withData == 1 && fields == 2:
+		x := &object2{o: Object{Class: cd}}
+		x.o.Data, values = x.data[:0], x.vals[:]
+		o = &x.o
+	default:
+		o = &Object{Class: cd}
+	}
+	if _, err := d.newHandle(o); err != nil {
+		return nil, err
+	}
+	if len(chain) > 64 {
+		return nil, fmt.Errorf("%w: class hierarchy deeper than 64", ErrLimit)
 	}
 	// Walking the hierarchy is work even when its classes hold nothing:
 	// a 6-byte reference to a deep class must not be free.
@@ -952,7 +1102,9 @@ func (d *Decoder) readNewObject() (*Object, error) {
 	// Only the classes that wrote something get a ClassData (Field and
 	// Custom find nothing in the others), so an object of a deep but empty
 	// hierarchy costs no more heap than a shallow one.
-	o.Data = make([]ClassData, 0, withData)
+	if o.Data == nil {
+		o.Data = make([]ClassData, 0, withData)
+	}
 	for i := len(chain) - 1; i >= 0; i-- {
 		c := chain[i]
 		if !hasClassData(c) {
@@ -965,10 +1117,20 @@ func (d *Decoder) readNewObject() (*Object, error) {
 				if err := d.step(len(c.Fields)); err != nil {
 					return nil, err
 				}
-				cdata.Values = make([]any, len(c.Fields))
+				if values != nil {
+					cdata.Values = values
+				} else {
+					cdata.Values = make([]any, len(c.Fields))
+				}
 			}
 			for j, f := range c.Fields {
-				v, err := d.readField(f.Type)
+				var v any
+				var err error
+				if f.Name == "name" && f.ClassName == "Ljava/lang/String;" {
+					v, err = d.readName()
+				} else {
+					v, err = d.readField(f.Type)
+				}
 				if err != nil {
 					return nil, fmt.Errorf("field %s.%s: %w", c.Name, f.Name, err)
 				}
@@ -987,10 +1149,37 @@ func (d *Decoder) readNewObject() (*Object, error) {
 	return o, nil
 }
 
+// object1 and object2 are an Object with one class of data and room for
+// its values, allocated at once.
+type object1 struct {
+	o    Object
+	data [1]ClassData
+	vals [1]any
+}
+
+type object2 struct {
+	o    Object
+	data [1]ClassData
+	vals [2]any
+}
+
 // hasClassData reports whether an instance carries data for class c: its
 // serializable fields or what its writeObject wrote.
 func hasClassData(c *ClassDesc) bool {
 	return c.Flags&SCSerializable != 0 && (len(c.Fields) > 0 || c.Flags&SCWriteMethod != 0)
+}
+
+// readName reads the value of a String field called name, interned: the
+// names of attributes (javax.management.Attribute, MBeanAttributeInfo)
+// repeat in every reply of a connection.
+func (d *Decoder) readName() (any, error) {
+	if tc, err := d.peek(); err != nil || tc != TCString {
+		return d.ReadObject()
+	}
+	d.internStrings = true
+	v, err := d.ReadObject()
+	d.internStrings = false
+	return v, err
 }
 
 func (d *Decoder) readField(t byte) (any, error) {

@@ -574,7 +574,25 @@ func collectionElems(v any, depth int) ([]any, bool) {
 			if cd.Class.Flags&javaser.SCWriteMethod == 0 || len(cd.Custom) == 0 {
 				continue
 			}
-			var out []any
+			// The elements usually follow one block (the capacity): they
+			// are then returned in place, clipped.
+			first, last, n := -1, -1, 0
+			for j, it := range cd.Custom {
+				if _, ok := it.(javaser.Block); !ok {
+					if first < 0 {
+						first = j
+					}
+					last = j
+					n++
+				}
+			}
+			if n == 0 {
+				return nil, true
+			}
+			if last-first+1 == n {
+				return cd.Custom[first : last+1 : last+1], true
+			}
+			out := make([]any, 0, n)
 			for _, it := range cd.Custom {
 				if _, ok := it.(javaser.Block); !ok {
 					out = append(out, it)

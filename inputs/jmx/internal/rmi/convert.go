@@ -23,12 +23,20 @@ func Convert(v any) any {
 // converter converts the values of one reply. All the values of a reply
 // share one converter, so that they share its budget and its memo: a
 // reply whose attributes all reference one big value converts it once.
+// It is used as a local variable: its first objects are held in arrays
+// in it, as a reply of boxed numbers has a handful.
 type converter struct {
 	budget int
-	onPath []*javaser.Object
+	// onPath holds the objects being converted, outer first: at most
+	// MaxConvertDepth+1, as a deeper value is cut.
+	onPath [mbean.MaxConvertDepth + 2]*javaser.Object
+	nPath  int
 	// done memoizes objects already converted: a stream may reference one
 	// object many times, and converting it once keeps the work linear.
-	done map[*javaser.Object]any
+	// The first ones are in doneFew, the others in done.
+	doneFew  [16]memo
+	nDoneFew int
+	done     map[*javaser.Object]any
 	// bigs memoizes BigIntegers (a BigDecimal's unscaled value too).
 	bigs map[*javaser.Object]*big.Int
 	// cut counts values replaced by Unsupported because a budget or a
@@ -36,7 +44,34 @@ type converter struct {
 	cut int
 }
 
-func newConverter() *converter { return &converter{budget: mbean.MaxConvertNodes} }
+type memo struct {
+	o *javaser.Object
+	v any
+}
+
+func newConverter() converter { return converter{budget: mbean.MaxConvertNodes} }
+
+func (cv *converter) memoized(o *javaser.Object) (any, bool) {
+	for i := range cv.nDoneFew {
+		if cv.doneFew[i].o == o {
+			return cv.doneFew[i].v, true
+		}
+	}
+	r, ok := cv.done[o]
+	return r, ok
+}
+
+func (cv *converter) memoize(o *javaser.Object, r any) {
+	if cv.nDoneFew < len(cv.doneFew) {
+		cv.doneFew[cv.nDoneFew] = memo{o, r}
+		cv.nDoneFew++
+		return
+	}
+	if cv.done == nil {
+		cv.done = map[*javaser.Object]any{}
+	}
+	cv.done[o] = r
+}
 
 func (cv *converter) convert(v any, depth int) any {
 	cv.budget--
@@ -56,21 +91,20 @@ func (cv *converter) convert(v any, depth int) any {
 		}
 		return mbean.ArrayValue{Class: x.Class.Name, Len: n}
 	case *javaser.Object:
-		for _, p := range cv.onPath {
+		for _, p := range cv.onPath[:cv.nPath] {
 			if p == x {
 				return mbean.Unsupported{Class: "(cycle)"}
 			}
 		}
-		if r, ok := cv.done[x]; ok {
+		if r, ok := cv.memoized(x); ok {
 			return r
 		}
-		cv.onPath = append(cv.onPath, x)
+		cv.onPath[cv.nPath] = x // depth <= MaxConvertDepth: room left
+		cv.nPath++
 		r := cv.convertObject(x, depth)
-		cv.onPath = cv.onPath[:len(cv.onPath)-1]
-		if cv.done == nil {
-			cv.done = map[*javaser.Object]any{}
-		}
-		cv.done[x] = r
+		cv.nPath--
+		cv.onPath[cv.nPath] = nil
+		cv.memoize(x, r)
 		return r
 	}
 	return mbean.Unsupported{Class: className(v)}

@@ -304,7 +304,8 @@ func (c *conn) receive(hasResult bool) (any, UID, error) {
 	if err := c.dec.ReadHeader(); err != nil {
 		return nil, UID{}, err
 	}
-	blk, err := c.dec.ReadBlock()
+	// The header is looked at before the next read: no copy of it.
+	blk, err := c.dec.ReadBlockView()
 	if err != nil {
 		return nil, UID{}, fmt.Errorf("reading return header: %w", err)
 	}
@@ -312,7 +313,7 @@ func (c *conn) receive(hasResult bool) (any, UID, error) {
 		return nil, UID{}, fmt.Errorf("short return header (%d bytes)", len(blk))
 	}
 	ack := parseUID(blk[1:15])
-	switch blk[0] {
+	switch kind := blk[0]; kind {
 	case JRMPNormalReturn:
 		if !hasResult {
 			return nil, ack, nil
@@ -336,7 +337,7 @@ func (c *conn) receive(hasResult bool) (any, UID, error) {
 		}
 		return nil, ack, javaser.RemoteErrorOf(v)
 	default:
-		return nil, ack, fmt.Errorf("unknown return type %d", blk[0])
+		return nil, ack, fmt.Errorf("unknown return type %d", kind)
 	}
 }
 
