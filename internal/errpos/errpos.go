@@ -86,30 +86,33 @@ func (e *Error) resolve() (file string, line, col int, msg string) {
 	if e.Err == nil {
 		return file, line, col, ""
 	}
-	msg = e.Err.Error()
 	if _, placed := e.Err.(*message); placed {
-		return file, line, col, msg
+		return file, line, col, e.Err.Error()
 	}
-	for x := e.Err; x != nil; x = errors.Unwrap(x) {
-		p, ok := x.(Positioned)
-		if !ok {
-			continue
-		}
-		f, l, c := p.Where()
-		if f != "" {
-			file = f
-		}
-		if l > 0 || f != "" {
-			if !(f == "" && l == line && c == 0) { // keep the column a line-only error lacks
-				line, col = l, c
-			}
-		}
-		if full, m := p.Error(), p.Message(); full != m {
-			msg = strings.Replace(msg, full, m, 1)
-		}
-		break
+	f, l, c, msg := inner(e.Err)
+	if f != "" {
+		file = f
+	}
+	if (l > 0 || f != "") && !(f == "" && l == line && c == 0) { // keep the column a line-only error lacks
+		line, col = l, c
 	}
 	return file, line, col, msg
+}
+
+// inner is the position of the first positioned error in err's chain
+// (none: "", 0, 0) and err's text without that position.
+func inner(err error) (file string, line, col int, text string) {
+	text = err.Error()
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if p, ok := e.(Positioned); ok {
+			if full, msg := p.Error(), p.Message(); full != msg {
+				text = strings.Replace(text, full, msg, 1)
+			}
+			file, line, col = p.Where()
+			return file, line, col, text
+		}
+	}
+	return "", 0, 0, text
 }
 
 // Positioned is implemented by errors that carry their own position
@@ -201,24 +204,13 @@ func textBefore(outer, inner string) string {
 // chain (which resolved its own inner ones), in at's file when it names
 // none, else at's position.
 func place(l leaf, at Error, context string) *Error {
-	text := l.err.Error()
 	file, line, col := at.File, at.Line, at.Col
-	for e := l.err; e != nil; e = errors.Unwrap(e) {
-		p, ok := e.(Positioned)
-		if !ok {
-			continue
-		}
-		f, ln, c := p.Where()
-		if f != "" {
-			file = f
-		}
-		if ln > 0 || f != "" {
-			line, col = ln, c
-		}
-		if full, msg := p.Error(), p.Message(); full != msg {
-			text = strings.Replace(text, full, msg, 1)
-		}
-		break
+	f, ln, c, text := inner(l.err)
+	if f != "" {
+		file = f
+	}
+	if ln > 0 || f != "" {
+		line, col = ln, c
 	}
 	return &Error{File: file, Line: line, Col: col, Err: &message{context + l.prefix + text, l.err}}
 }
