@@ -569,6 +569,35 @@ func (d *decoder) ws() {
 	}
 }
 
+// open reads the '{' or '[' that starts an object or array and says
+// whether a member follows: false for an empty one, whose end it reads.
+func (d *decoder) open(end byte) bool {
+	d.i++
+	d.ws()
+	if d.i < len(d.b) && d.b[d.i] == end {
+		d.i++
+		return false
+	}
+	return true
+}
+
+// next reads what follows a member of an object or array: ',' (true:
+// another member follows) or its end (false).
+func (d *decoder) next(end byte, what string) (bool, error) {
+	d.ws()
+	if d.i >= len(d.b) {
+		return false, fmt.Errorf("at byte %d: unterminated %s", d.i, what)
+	}
+	d.i++
+	switch d.b[d.i-1] {
+	case ',':
+		return true, nil
+	case end:
+		return false, nil
+	}
+	return false, fmt.Errorf("at byte %d: expected ',' or '%c'", d.i-1, end)
+}
+
 func (d *decoder) value() (any, error) {
 	d.ws()
 	if d.i >= len(d.b) {
@@ -576,14 +605,8 @@ func (d *decoder) value() (any, error) {
 	}
 	switch c := d.b[d.i]; {
 	case c == '{':
-		d.i++
 		m := map[string]any{}
-		d.ws()
-		if d.i < len(d.b) && d.b[d.i] == '}' {
-			d.i++
-			return m, nil
-		}
-		for {
+		for more := d.open('}'); more; {
 			d.ws()
 			if d.i >= len(d.b) || d.b[d.i] != '"' {
 				return nil, fmt.Errorf("at byte %d: expected a key", d.i)
@@ -602,44 +625,24 @@ func (d *decoder) value() (any, error) {
 				return nil, err
 			}
 			m[k] = v
-			d.ws()
-			if d.i >= len(d.b) {
-				return nil, fmt.Errorf("at byte %d: unterminated object", d.i)
-			}
-			d.i++
-			if d.b[d.i-1] == '}' {
-				return m, nil
-			}
-			if d.b[d.i-1] != ',' {
-				return nil, fmt.Errorf("at byte %d: expected ',' or '}'", d.i-1)
+			if more, err = d.next('}', "object"); err != nil {
+				return nil, err
 			}
 		}
+		return m, nil
 	case c == '[':
-		d.i++
 		a := make([]any, 0, 4)
-		d.ws()
-		if d.i < len(d.b) && d.b[d.i] == ']' {
-			d.i++
-			return a, nil
-		}
-		for {
+		for more := d.open(']'); more; {
 			v, err := d.value()
 			if err != nil {
 				return nil, err
 			}
 			a = append(a, v)
-			d.ws()
-			if d.i >= len(d.b) {
-				return nil, fmt.Errorf("at byte %d: unterminated array", d.i)
-			}
-			d.i++
-			if d.b[d.i-1] == ']' {
-				return a, nil
-			}
-			if d.b[d.i-1] != ',' {
-				return nil, fmt.Errorf("at byte %d: expected ',' or ']'", d.i-1)
+			if more, err = d.next(']', "array"); err != nil {
+				return nil, err
 			}
 		}
+		return a, nil
 	case c == '"':
 		return d.str()
 	case c == 't' && bytes.HasPrefix(d.b[d.i:], []byte("true")):
