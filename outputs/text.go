@@ -180,7 +180,7 @@ func (t *textWriter) float(b []byte, v float64) []byte {
 	if t.om {
 		return appendOMFloat(b, v)
 	}
-	return appendFloat(b, v)
+	return AppendFloat(b, v)
 }
 
 // Write appends p, so that families encoded elsewhere (other gatherers')
@@ -201,8 +201,10 @@ func (t *textWriter) flush(all bool) error {
 	return err
 }
 
-// appendFloat formats v as expfmt's writeFloat does (text format).
-func appendFloat(b []byte, v float64) []byte {
+// AppendFloat formats v as expfmt's writeFloat does (text format): the
+// one formatting of values and of le and quantile labels that the scrape,
+// remote write and the mapping tests share.
+func AppendFloat(b []byte, v float64) []byte {
 	switch {
 	case v == 1:
 		return append(b, '1')

@@ -335,17 +335,7 @@ func flatten(mfs []*dto.MetricFamily) (map[string]string, map[string]string) {
 	return lines, types
 }
 
-func fmtFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "+Inf"
-	case math.IsInf(f, -1):
-		return "-Inf"
-	case math.IsNaN(f):
-		return "NaN"
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
-}
+func fmtFloat(f float64) string { return string(outputs.AppendFloat(nil, f)) }
 
 // diffSeries lists what differs, each wrong series with the rule that
 // made it.

@@ -3,11 +3,12 @@ package remotewrite
 import (
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rosetta-adapter/rosetta/outputs"
 )
 
 // staleNaN is Prometheus's staleness marker: a series that was sent and
@@ -193,15 +194,7 @@ func spans(s []*dto.BucketSpan) []bucketSpan {
 // fmt formats a bucket bound or quantile like the text exposition format,
 // so that the series equal the scraped ones.
 func (t *tracker) fmt(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "+Inf"
-	case math.IsInf(f, -1):
-		return "-Inf"
-	case math.IsNaN(f):
-		return "NaN"
-	}
-	t.floats = strconv.AppendFloat(t.floats[:0], f, 'g', -1, 64)
+	t.floats = outputs.AppendFloat(t.floats[:0], f)
 	return string(t.floats)
 }
 
