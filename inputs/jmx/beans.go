@@ -68,13 +68,20 @@ func skipBean(bean string) bool {
 // Bean appends the records of one bean's attributes to out. descr maps
 // attribute names to their MBeanAttributeInfo descriptions.
 func (x *Exporter) Bean(out []normalize.Record, b *mbean.BeanName, descr map[string]string, attrs []mbean.Attribute) []normalize.Record {
-	return x.bean(out, b, func(_ int, a string) string { return descr[a] }, attrs)
+	return x.bean(out, nil, b, func(_ int, a string) string { return descr[a] }, attrs)
 }
 
 // bean is Bean with the descriptions from a function of the attribute's
-// index in attrs and its name.
-func (x *Exporter) bean(out []normalize.Record, b *mbean.BeanName, descr func(int, string) string, attrs []mbean.Attribute) []normalize.Record {
+// index in attrs and its name, and the strings records repeat from in
+// (nil: made for each record).
+func (x *Exporter) bean(out []normalize.Record, in *interner, b *mbean.BeanName, descr func(int, string) string, attrs []mbean.Attribute) []normalize.Record {
 	start := len(out)
+	bc := &beanCtx{in: in, props: b.Props}
+	if len(b.Props) > 1 {
+		// One label set for every record of the bean's own properties
+		// (a Record's labels are read, never written).
+		bc.labels = x.propLabels(in, b.Props)
+	}
 	c := x.customizer(b)
 	var extra normalize.Labels
 	if c != nil {
@@ -94,6 +101,7 @@ func (x *Exporter) bean(out []normalize.Record, b *mbean.BeanName, descr func(in
 		// attributes.
 		for _, m := range c.ExtraMetrics {
 			w := newWalk(len(out))
+			w.bc = bc
 			out = x.value(out, &w, b, b.Props, nil, m.Name, m.Description, extraValue(m.Value), 0)
 		}
 	}
@@ -112,6 +120,7 @@ func (x *Exporter) bean(out []normalize.Record, b *mbean.BeanName, descr func(in
 	// One budget for the whole bean (one reply): attributes that share one
 	// big value must not each get a budget of their own.
 	bw := newWalk(len(out))
+	bw.bc = bc
 	bw.limit = len(out) + MaxRecordsPerBean
 	bw.visits = 4 * mbean.MaxConvertNodes
 	for i, a := range attrs {
@@ -156,6 +165,15 @@ type walk struct {
 	limit  int // len(out) at which to stop
 	visits int // values left to visit
 	bytes  int // record text left to build
+	bc     *beanCtx
+}
+
+// beanCtx is what the records of one bean share: the interner and the
+// labels of the bean's own key properties.
+type beanCtx struct {
+	in     *interner
+	props  []mbean.Prop // the bean's properties, which labels are made of
+	labels normalize.Labels
 }
 
 func newWalk(start int) walk {
@@ -282,8 +300,27 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *mbean.BeanName, pr
 	if w.bytes -= size; w.bytes < 0 {
 		return out
 	}
+	var in *interner
+	if w.bc != nil {
+		in = w.bc.in
+	}
+	// The match string is the record's own (it holds the value): made
+	// in one allocation of its exact size.
+	mlen := len(b.Domain) + 2 + 1 + len(attrName) + 2 + len(vs)
+	for i, p := range props {
+		mlen += len(p.Key) + 1 + len(p.Value)
+		if i > 0 {
+			mlen += 2
+		}
+	}
+	for i, k := range attrKeys {
+		mlen += len(k)
+		if i > 0 {
+			mlen += 2
+		}
+	}
 	var m strings.Builder
-	m.Grow(len(b.Domain) + 64)
+	m.Grow(mlen)
 	m.WriteString(b.Domain)
 	m.WriteByte('<')
 	for i, p := range props {
@@ -306,39 +343,40 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *mbean.BeanName, pr
 	m.WriteString(": ")
 	m.WriteString(vs)
 
-	help := b.Domain + ":name=" + propOr(props, "name") + ",type=" + propOr(props, "type") + ",attribute=" + attrName
+	// Help and name repeat across the beans of one type and across polls:
+	// built in a scratch buffer and interned.
+	var arr [256]byte
+	buf := arr[:0]
 	if descr != "" && descr != attrName {
 		// jmx_exporter leaves out a description that only repeats the
 		// attribute's name (MXBeans describe attributes so).
-		help = descr + " " + help
+		buf = append(append(buf, descr...), ' ')
 	}
+	buf = append(buf, b.Domain...)
+	buf = append(buf, ":name="...)
+	buf = append(buf, propOr(props, "name")...)
+	buf = append(buf, ",type="...)
+	buf = append(buf, propOr(props, "type")...)
+	buf = append(buf, ",attribute="...)
+	buf = append(buf, attrName...)
+	help := in.text(buf)
 
-	var n strings.Builder
-	n.WriteString(b.Domain)
+	buf = append(buf[:0], b.Domain...)
 	if len(props) > 0 {
-		n.WriteByte('_')
-		n.WriteString(props[0].Value)
+		buf = append(append(buf, '_'), props[0].Value...)
 	}
 	for _, k := range attrKeys {
-		n.WriteByte('_')
-		n.WriteString(k)
+		buf = append(append(buf, '_'), k...)
 	}
-	n.WriteByte('_')
-	n.WriteString(attrName)
-	name := normalize.EscapeJMXName(n.String())
-	if x.LowercaseOutputName {
-		name = strings.ToLower(name)
-	}
+	buf = append(append(buf, '_'), attrName...)
+	name := in.name(buf, x.defaultName)
 	var labels normalize.Labels
-	if len(props) > 1 {
-		labels = make(normalize.Labels, 0, len(props)-1)
-		for _, p := range props[1:] {
-			ln := normalize.EscapeJMXName(p.Key)
-			if x.LowercaseOutputLabelNames {
-				ln = strings.ToLower(ln)
-			}
-			labels = append(labels, normalize.Label{Name: ln, Value: p.Value})
-		}
+	switch {
+	case len(props) <= 1:
+	case w.bc != nil && len(props) == len(w.bc.props) && &props[0] == &w.bc.props[0]:
+		labels = w.bc.labels
+	default:
+		labels = x.propLabels(in, props)
 	}
 	// No raw Labels: a jmx_exporter rule with a name gets only its own
 	// labels; the bean's properties are in the match string.
@@ -352,6 +390,35 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *mbean.BeanName, pr
 		DefaultName:   name,
 		DefaultLabels: labels,
 	})
+}
+
+// defaultName is jmx_exporter's default metric name of a raw name
+// (domain, first property's value, keys and attribute joined by '_').
+func (x *Exporter) defaultName(raw string) string {
+	name := normalize.EscapeJMXName(raw)
+	if x.LowercaseOutputName {
+		name = strings.ToLower(name)
+	}
+	return name
+}
+
+// labelName is the default label name of a key property.
+func (x *Exporter) labelName(key string) string {
+	ln := normalize.EscapeJMXName(key)
+	if x.LowercaseOutputLabelNames {
+		ln = strings.ToLower(ln)
+	}
+	return ln
+}
+
+// propLabels are the default labels of a bean's properties but the
+// first (whose value is in the name).
+func (x *Exporter) propLabels(in *interner, props []mbean.Prop) normalize.Labels {
+	labels := make(normalize.Labels, 0, len(props)-1)
+	for _, p := range props[1:] {
+		labels = append(labels, normalize.Label{Name: in.label(p.Key, x.labelName), Value: p.Value})
+	}
+	return labels
 }
 
 // customizer returns the first metric customizer whose filter matches b.

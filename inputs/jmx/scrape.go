@@ -3,6 +3,7 @@ package jmx
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"sync"
 
@@ -15,6 +16,7 @@ import (
 
 // beanMeta is what the scraper caches per MBean between polls.
 type beanMeta struct {
+	gen   uint64 // the last poll that found the bean
 	name  mbean.BeanName
 	attrs []string // readable attributes, in MBeanInfo order
 	descr []string // their descriptions
@@ -31,7 +33,9 @@ type scraper struct {
 	exclude  []string
 	workers  int
 	cache    map[string]*beanMeta
+	gen      uint64 // polls begun, to tell the beans gone from the cache
 	filter   *attributeFilter
+	in       *interner
 	// noPipeline reads every bean with calls of its own (tests).
 	noPipeline bool
 }
@@ -58,6 +62,20 @@ func isRemote(err error) bool {
 }
 
 func (s *scraper) names(ctx context.Context) ([]string, error) {
+	if len(s.include) <= 1 && len(s.exclude) == 0 {
+		// One query: its names are the set, without a map of them.
+		p := ""
+		if len(s.include) == 1 {
+			p = s.include[0]
+		}
+		ns, err := s.client.QueryNames(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out := slices.DeleteFunc(ns, skipBean)
+		sort.Strings(out)
+		return slices.Compact(out), nil
+	}
 	set := map[string]struct{}{}
 	inc := s.include
 	if len(inc) == 0 {
@@ -110,11 +128,27 @@ const pipelineRun = 16
 // emitRecords is about how many records scrapeTo hands on at once.
 const emitRecords = 512
 
+// runsAhead bounds, per worker, the runs read but not yet handed on: a
+// slow bean holds back the runs after it, which must not pile up.
+const runsAhead = 2
+
+// runBuf is one run's results and records, reused from run to run.
+type runBuf struct {
+	k       int // the run
+	results []beanResult
+	recs    []normalize.Record // the run's records; results index them
+}
+
+// maxKeptRecords bounds the records buffer a runBuf keeps for the next
+// run: a run of huge beans must not stay allocated.
+const maxKeptRecords = 4096
+
 // scrapeTo is scrape handing the records on in bean order as they are
-// read (emit may keep them; it is called from this goroutine), so that a
-// poll never holds all its records: a large poll's memory is the beans in
-// flight, not the whole poll. After an error, records emitted before it
-// belong to a failed poll.
+// read (emit may keep them but not the slice; it is called from this
+// goroutine), so that a poll never holds all its records: a large poll's
+// memory is the runs in flight (at most runsAhead per worker), not the
+// whole poll. After an error, records emitted before it belong to a
+// failed poll.
 func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (scrapeStats, error) {
 	var st scrapeStats
 	names, err := s.names(ctx)
@@ -124,50 +158,67 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 	if s.cache == nil {
 		s.cache = map[string]*beanMeta{}
 	}
-	// Forget beans that are gone.
-	present := make(map[string]struct{}, len(names))
-	for _, n := range names {
-		present[n] = struct{}{}
+	if s.in == nil {
+		s.in = newInterner()
 	}
-	for n := range s.cache {
-		if _, ok := present[n]; !ok {
+	// Cached metas are read by workers; new ones are stored as results
+	// are handed on. Beans that are gone are forgotten.
+	s.gen++
+	cached := make([]*beanMeta, len(names))
+	for i, n := range names {
+		if m := s.cache[n]; m != nil {
+			m.gen = s.gen
+			cached[i] = m
+		}
+	}
+	for n, m := range s.cache {
+		if m.gen != s.gen {
 			delete(s.cache, n)
 		}
 	}
 
-	results := make([]beanResult, len(names))
-	// Cached metas are read by workers; new ones are stored as results
-	// are handed on.
-	cached := make([]*beanMeta, len(names))
-	for i, n := range names {
-		cached[i] = s.cache[n]
-	}
 	run := pipelineRun
 	if s.noPipeline {
 		run = 1
 	}
+	workers := max(1, s.workers)
 	runs := (len(names) + run - 1) / run
+	ahead := make(chan struct{}, workers*runsAhead) // runs handed out, not yet handed on
 	work := make(chan int)
-	done := make(chan int, runs) // never blocks a worker
+	done := make(chan *runBuf, cap(ahead)) // never blocks a worker
+	free := make(chan *runBuf, cap(ahead))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	for range max(1, s.workers) {
+	for range workers {
 		// A panic in a worker (a decoder bug hit by a reply) is reported
 		// to the manager, which cancels the run and restarts the input.
 		inputs.Go(ctx, &wg, func() {
 			var p pipelinedRun
 			for k := range work {
 				inputs.Fault(s.input, "jmx.bean")
+				var b *runBuf
+				select {
+				case b = <-free:
+				default:
+					b = &runBuf{}
+				}
 				lo, hi := k*run, min((k+1)*run, len(names))
-				s.readRun(ctx, cancel, &p, names[lo:hi], cached[lo:hi], results[lo:hi])
-				done <- k
+				b.k = k
+				b.results = slices.Grow(b.results[:0], hi-lo)[:hi-lo]
+				s.readRun(ctx, cancel, &p, names[lo:hi], cached[lo:hi], b)
+				done <- b
 			}
 		})
 	}
 	inputs.Go(ctx, nil, func() {
 		defer close(work)
 		for k := range runs {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			select {
 			case work <- k:
 			case <-ctx.Done():
@@ -181,7 +232,7 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 	})
 
 	// Hand the results on in bean order as their runs complete.
-	finished := make([]bool, runs)
+	pending := make([]*runBuf, runs)
 	next := 0 // the first run not handed on
 	var (
 		fatal error
@@ -190,21 +241,25 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 	flush := func() {
 		if len(batch) > 0 {
 			emit(batch)
+			clear(batch)
 			batch = batch[:0]
 		}
 	}
-	for k := range done {
-		finished[k] = true
-		for ; next < runs && finished[next] && fatal == nil; next++ {
-			lo, hi := next*run, min((next+1)*run, len(names))
-			for i := lo; i < hi; i++ {
-				r := &results[i]
+	for b := range done {
+		pending[b.k] = b
+		for ; next < runs && pending[next] != nil && fatal == nil; next++ {
+			b := pending[next]
+			pending[next] = nil
+			lo := next * run
+			for j := range b.results {
+				r := &b.results[j]
 				if r.fatal != nil {
 					fatal = r.fatal
 					break
 				}
 				if r.fetched {
-					s.cache[names[i]] = r.meta
+					r.meta.gen = s.gen
+					s.cache[names[lo+j]] = r.meta
 					st.infoFetched++
 				}
 				st.unrequested += r.drops.Unrequested
@@ -222,12 +277,27 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 				st.beans++
 				st.attributes += r.attrs
 				st.attrErrors += r.attrErrs
-				batch = append(batch, r.recs...)
-				r.recs = nil
+				batch = append(batch, b.recs[r.lo:r.hi]...)
 				if len(batch) >= emitRecords {
 					flush()
 				}
 			}
+			if fatal != nil {
+				break
+			}
+			// The run's records are copied: its buffers go back for
+			// another run, without the strings they point to.
+			clear(b.results)
+			clear(b.recs)
+			b.recs = b.recs[:0]
+			if cap(b.recs) > maxKeptRecords {
+				b.recs = nil
+			}
+			select {
+			case free <- b:
+			default:
+			}
+			<-ahead
 		}
 	}
 	if fatal != nil {
@@ -242,7 +312,7 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 
 // beanResult is what reading one bean gave.
 type beanResult struct {
-	recs     []normalize.Record
+	lo, hi   int // its records in the run's records
 	meta     *beanMeta
 	fetched  bool
 	attrs    int
@@ -266,7 +336,8 @@ type pipelinedRun struct {
 // pipelined call each on one connection (a return that leaves the
 // connection in doubt sends the beans not read to their own calls), the
 // others one by one.
-func (s *scraper) readRun(ctx context.Context, cancel context.CancelFunc, p *pipelinedRun, names []string, cached []*beanMeta, results []beanResult) {
+func (s *scraper) readRun(ctx context.Context, cancel context.CancelFunc, p *pipelinedRun, names []string, cached []*beanMeta, b *runBuf) {
+	results := b.results
 	p.idx, p.names, p.attrs = p.idx[:0], p.names[:0], p.attrs[:0]
 	for i, m := range cached {
 		if m != nil && len(m.attrs) > 0 && !s.noPipeline {
@@ -275,7 +346,7 @@ func (s *scraper) readRun(ctx context.Context, cancel context.CancelFunc, p *pip
 			p.attrs = append(p.attrs, m.attrs)
 			continue
 		}
-		s.readBean(ctx, cancel, names[i], m, &results[i], nil)
+		s.readBean(ctx, cancel, names[i], m, &results[i], b, nil)
 	}
 	if len(p.idx) == 0 {
 		return
@@ -285,11 +356,12 @@ func (s *scraper) readRun(ctx context.Context, cancel context.CancelFunc, p *pip
 		if errs[j] != nil && !isRemote(errs[j]) {
 			// Not read, or the connection failed: a call of its own (a
 			// dead session fails the poll there).
-			s.readBean(ctx, cancel, names[i], cached[i], &results[i], nil)
+			s.readBean(ctx, cancel, names[i], cached[i], &results[i], b, nil)
 			continue
 		}
 		results[i].pipelined = true
-		s.readBean(ctx, cancel, names[i], cached[i], &results[i], &pipelined{got[j], drops[j], errs[j]})
+		s.readBean(ctx, cancel, names[i], cached[i], &results[i], b, &pipelined{got[j], drops[j], errs[j]})
+		got[j] = nil // converted: the decoded reply can go
 	}
 }
 
@@ -301,10 +373,10 @@ type pipelined struct {
 	err   error
 }
 
-// readBean reads one bean into r: its MBeanInfo when m is nil, then its
-// attributes, unless pre holds the outcome of that call already. A
-// transport error is fatal to the poll (cancel).
-func (s *scraper) readBean(ctx context.Context, cancel context.CancelFunc, name string, m *beanMeta, r *beanResult, pre *pipelined) {
+// readBean reads one bean into r, its records into b: its MBeanInfo when
+// m is nil, then its attributes, unless pre holds the outcome of that
+// call already. A transport error is fatal to the poll (cancel).
+func (s *scraper) readBean(ctx context.Context, cancel context.CancelFunc, name string, m *beanMeta, r *beanResult, b *runBuf, pre *pipelined) {
 	if ctx.Err() != nil {
 		return
 	}
@@ -337,6 +409,9 @@ func (s *scraper) readBean(ctx context.Context, cancel context.CancelFunc, name 
 			m.attrs = append(m.attrs, a.Name)
 			m.descr = append(m.descr, a.Description)
 		}
+		// Beans of one type share their lists (5,000 beans of one class
+		// would keep 5,000 copies of the same names otherwise).
+		m.attrs, m.descr = s.in.attrList(m.attrs, m.descr)
 		r.meta, r.fetched = m, true
 	}
 	if len(m.attrs) == 0 {
@@ -380,7 +455,9 @@ func (s *scraper) readBean(ctx context.Context, cancel context.CancelFunc, name 
 		}
 	}
 	r.attrs = len(attrs)
-	r.recs = s.exporter.bean(nil, &m.name, m.describe, attrs)
+	r.lo = len(b.recs)
+	b.recs = s.exporter.bean(b.recs, s.in, &m.name, m.describe, attrs)
+	r.hi = len(b.recs)
 }
 
 // describe returns the description of attribute a.

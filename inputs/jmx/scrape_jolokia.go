@@ -19,6 +19,7 @@ type jolokiaScraper struct {
 	exclude  []string
 	cache    map[string]*jolokia.Bean
 	filter   *attributeFilter
+	in       *interner
 }
 
 // scrapeTo is scrape with the records handed to emit at once: a Jolokia
@@ -117,10 +118,13 @@ func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrape
 	}
 	st.attrErrors = failed
 	var out []normalize.Record
+	if s.in == nil {
+		s.in = newInterner()
+	}
 	for i, b := range beans {
 		st.beans++
 		st.attributes += len(vals[i])
-		out = s.exporter.bean(out, &b.Name, func(_ int, a string) string { return b.Attrs[a].Desc }, vals[i])
+		out = s.exporter.bean(out, s.in, &b.Name, func(_ int, a string) string { return b.Attrs[a].Desc }, vals[i])
 	}
 	return out, st, nil
 }
