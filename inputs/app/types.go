@@ -26,8 +26,18 @@ type httpConfig struct {
 	HTTPOptions `yaml:",inline"`
 }
 
-func (c *httpConfig) validate() error {
+// Validate implements inputs.Config.
+func (c *httpConfig) Validate() error {
 	return joinErrs(c.Common.validate(false), c.HTTPOptions.validate())
+}
+
+// fetcher is the type's HTTP fetcher, asking for the accept media types.
+func (c *httpConfig) fetcher(name, accept string) (fetcher, error) {
+	f, err := newHTTPFetcher(name, &c.HTTPOptions, accept, int64(c.MaxBodySize))
+	if err != nil {
+		return nil, err // not a nil *httpFetcher in a non-nil fetcher
+	}
+	return f, nil
 }
 
 // PrometheusConfig is the `prometheus` type: another exporter's /metrics.
@@ -35,14 +45,11 @@ type PrometheusConfig struct {
 	httpConfig `yaml:",inline"`
 }
 
-// Validate implements inputs.Config.
-func (c *PrometheusConfig) Validate() error { return c.validate() }
-
 // NewParser implements ParserConfig.
 func (c *PrometheusConfig) NewParser() (parsing.Parser, error) { return expo.New(), nil }
 
 func (c *PrometheusConfig) newFetcher(name string) (fetcher, error) {
-	return newHTTPFetcher(name, &c.HTTPOptions, expo.Accept, int64(c.MaxBodySize))
+	return c.fetcher(name, expo.Accept)
 }
 
 // JSONConfig is the `json` type: values selected from a JSON document.
@@ -128,9 +135,9 @@ func dottedSegs(path string) []jsonsel.Seg {
 func (c *JSONConfig) Validate() error {
 	sel, _, err := c.selection()
 	if err != nil {
-		return joinErrs(c.validate(), err)
+		return joinErrs(c.httpConfig.Validate(), err)
 	}
-	return joinErrs(c.validate(), sel.Validate())
+	return joinErrs(c.httpConfig.Validate(), sel.Validate())
 }
 
 // NewParser implements ParserConfig.
@@ -204,7 +211,7 @@ var expvarSkip = []string{"cmdline", "memstats.PauseNs", "memstats.PauseEnd", "m
 // Validate implements inputs.Config.
 func (c *ExpvarConfig) Validate() error {
 	cfg := jsonsel.Config{Skip: append(append([]string(nil), expvarSkip...), c.Skip...)}
-	return joinErrs(c.validate(), cfg.Validate())
+	return joinErrs(c.httpConfig.Validate(), cfg.Validate())
 }
 
 // NewParser implements ParserConfig.
@@ -213,7 +220,7 @@ func (c *ExpvarConfig) NewParser() (parsing.Parser, error) {
 }
 
 func (c *ExpvarConfig) newFetcher(name string) (fetcher, error) {
-	return newHTTPFetcher(name, &c.HTTPOptions, "application/json", int64(c.MaxBodySize))
+	return c.fetcher(name, "application/json")
 }
 
 // NginxConfig is the `nginx` type: nginx's stub_status page.
@@ -221,30 +228,20 @@ type NginxConfig struct {
 	httpConfig `yaml:",inline"`
 }
 
-// Validate implements inputs.Config.
-func (c *NginxConfig) Validate() error { return c.validate() }
-
 // NewParser implements ParserConfig.
 func (c *NginxConfig) NewParser() (parsing.Parser, error) { return kv.Nginx(), nil }
 
-func (c *NginxConfig) newFetcher(name string) (fetcher, error) {
-	return newHTTPFetcher(name, &c.HTTPOptions, "text/plain", int64(c.MaxBodySize))
-}
+func (c *NginxConfig) newFetcher(name string) (fetcher, error) { return c.fetcher(name, "text/plain") }
 
 // ApacheConfig is the `apache` type: Apache's /server-status?auto.
 type ApacheConfig struct {
 	httpConfig `yaml:",inline"`
 }
 
-// Validate implements inputs.Config.
-func (c *ApacheConfig) Validate() error { return c.validate() }
-
 // NewParser implements ParserConfig.
 func (c *ApacheConfig) NewParser() (parsing.Parser, error) { return kv.Apache(), nil }
 
-func (c *ApacheConfig) newFetcher(name string) (fetcher, error) {
-	return newHTTPFetcher(name, &c.HTTPOptions, "text/plain", int64(c.MaxBodySize))
-}
+func (c *ApacheConfig) newFetcher(name string) (fetcher, error) { return c.fetcher(name, "text/plain") }
 
 // RedisConfig is the `redis` type: INFO ALL over RESP.
 type RedisConfig struct {
