@@ -11,10 +11,10 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
 
+	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -325,44 +325,20 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	for i := range s.shards {
 		s.shards[i].series = map[uint64]*series{}
 	}
-	f := promauto.With(cfg.Registerer)
+	f := selfmetric.With(cfg.Registerer)
 	s.m = storeMetrics{
-		created: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_series_created_total",
-			Help: "Series created in the store.",
-		}),
-		expired: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_series_expired_total",
-			Help: "Series removed from the store because they were idle for longer than their TTL.",
-		}),
-		replaced: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_series_replaced_total",
-			Help: "Series removed from the store because their pull source no longer produced them.",
-		}),
-		conflicts: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_series_conflicts_total",
-			Help: "Samples dropped because their series would conflict with another family (type, generated names, reserved names, reserved labels).",
-		}, []string{"reason"}),
-		overflow: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_series_budget_overflow_total",
-			Help: "Samples dropped because they would create a series over the global (scope=global) or per-rule (scope=rule) series budget.",
-		}, []string{"scope", "rule"}),
-		invalid: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_store_invalid_samples_total",
-			Help: "Samples the store refused because they are invalid, by reason.",
-		}, []string{"reason"}),
+		created:   f.Counter("rosetta_series_created_total", "Series created in the store."),
+		expired:   f.Counter("rosetta_series_expired_total", "Series removed from the store because they were idle for longer than their TTL."),
+		replaced:  f.Counter("rosetta_series_replaced_total", "Series removed from the store because their pull source no longer produced them."),
+		conflicts: f.CounterVec("rosetta_series_conflicts_total", "Samples dropped because their series would conflict with another family (type, generated names, reserved names, reserved labels).", "reason"),
+		overflow:  f.CounterVec("rosetta_series_budget_overflow_total", "Samples dropped because they would create a series over the global (scope=global) or per-rule (scope=rule) series budget.", "scope", "rule"),
+		invalid:   f.CounterVec("rosetta_store_invalid_samples_total", "Samples the store refused because they are invalid, by reason.", "reason"),
 	}
 	for _, r := range []string{ReasonType, ReasonNameCollision, ReasonReservedName, ReasonReservedLabel, ReasonDuplicate} {
 		s.m.conflicts.WithLabelValues(r)
 	}
-	f.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "rosetta_series",
-		Help: "Series currently in the store.",
-	}, func() float64 { return float64(s.Len()) })
-	f.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "rosetta_series_limit",
-		Help: "The global series budget (global.series_limit); 0 means none.",
-	}, func() float64 { return float64(s.limit.Load()) })
+	f.GaugeFunc("rosetta_series", "Series currently in the store.", func() float64 { return float64(s.Len()) })
+	f.GaugeFunc("rosetta_series_limit", "The global series budget (global.series_limit); 0 means none.", func() float64 { return float64(s.limit.Load()) })
 	return s, nil
 }
 

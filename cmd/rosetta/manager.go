@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -61,20 +61,14 @@ type manager struct {
 }
 
 func newManager(logger *slog.Logger, sink normalize.Sink, reg prometheus.Registerer) *manager {
-	f := promauto.With(reg)
+	f := selfmetric.With(reg)
 	m := &manager{
-		logger:  logger,
-		sink:    sink,
-		running: map[string]*runningInput{},
-		restarts: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_input_restarts_total",
-			Help: "Times an input's driver was restarted after it failed.",
-		}, []string{"input"}),
+		logger:   logger,
+		sink:     sink,
+		running:  map[string]*runningInput{},
+		restarts: f.CounterVec("rosetta_input_restarts_total", "Times an input's driver was restarted after it failed.", "input"),
+		panics:   f.CounterVec("rosetta_input_panics_total", "Panics recovered in an input's driver (the input is restarted with backoff).", "input"),
 	}
-	m.panics = f.NewCounterVec(prometheus.CounterOpts{
-		Name: "rosetta_input_panics_total",
-		Help: "Panics recovered in an input's driver (the input is restarted with backoff).",
-	}, []string{"input"})
 	return m
 }
 

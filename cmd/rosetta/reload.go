@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
 )
 
 // reloadMetrics are the config reload self-metrics.
@@ -20,20 +21,11 @@ type reloadMetrics struct {
 }
 
 func newReloadMetrics(reg prometheus.Registerer) *reloadMetrics {
-	f := promauto.With(reg)
+	f := selfmetric.With(reg)
 	m := &reloadMetrics{
-		lastSuccessful: f.NewGauge(prometheus.GaugeOpts{
-			Name: "rosetta_config_last_reload_successful",
-			Help: "Whether the last configuration reload attempt was successful.",
-		}),
-		lastSuccessTS: f.NewGauge(prometheus.GaugeOpts{
-			Name: "rosetta_config_last_reload_success_timestamp_seconds",
-			Help: "Timestamp of the last successful configuration reload.",
-		}),
-		reloads: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_config_reloads_total",
-			Help: "Configuration reload attempts, by result.",
-		}, []string{"result"}),
+		lastSuccessful: f.Gauge("rosetta_config_last_reload_successful", "Whether the last configuration reload attempt was successful."),
+		lastSuccessTS:  f.Gauge("rosetta_config_last_reload_success_timestamp_seconds", "Timestamp of the last successful configuration reload."),
+		reloads:        f.CounterVec("rosetta_config_reloads_total", "Configuration reload attempts, by result.", "result"),
 	}
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")

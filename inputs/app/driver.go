@@ -11,6 +11,7 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
+	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -41,12 +42,9 @@ func newDriver(set inputs.Settings, typ string, cfg typeConfig) (*Driver, error)
 	if err != nil {
 		return nil, err
 	}
-	common, err := inputs.NewMetrics(set.Registerer)
-	if err != nil {
-		return nil, err
-	}
-	poll, err := inputs.NewPollMetrics(set.Registerer)
-	if err != nil {
+	mf, errs := selfmetric.Registering(set.Registerer)
+	m := &metrics{inputs.NewMetrics(mf), inputs.NewPollMetrics(mf)}
+	if err := errs(); err != nil {
 		return nil, err
 	}
 	logger := set.Logger
@@ -60,7 +58,7 @@ func newDriver(set inputs.Settings, typ string, cfg typeConfig) (*Driver, error)
 		fetcher: f,
 		parser:  parser,
 		logger:  logger,
-		m:       &metrics{common, poll},
+		m:       m,
 		now:     time.Now,
 	}
 	for _, t := range d.common.Targets {

@@ -17,6 +17,7 @@ import (
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/jolokia"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
+	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -438,27 +439,13 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	common, err := inputs.NewMetrics(reg)
-	if err != nil {
-		return nil, fmt.Errorf("registering metrics: %w", err)
-	}
-	poll, err := inputs.NewPollMetrics(reg)
-	if err != nil {
-		return nil, fmt.Errorf("registering metrics: %w", err)
-	}
-	f, errs := inputs.Registering(reg)
+	f, errs := selfmetric.Registering(reg)
 	m := &metrics{
-		Metrics:     common,
-		PollMetrics: poll,
-		beans: f.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_jmx_beans", Help: "MBeans read in the last successful poll.",
-		}, []string{"target"}),
-		attributes: f.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_jmx_attributes", Help: "MBean attributes read in the last successful poll.",
-		}, []string{"target"}),
-		connects: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_jmx_connects_total", Help: "JMX sessions established (the first and every reconnection).",
-		}, []string{"target"}),
+		Metrics:     inputs.NewMetrics(f),
+		PollMetrics: inputs.NewPollMetrics(f),
+		beans:       f.GaugeVec("rosetta_jmx_beans", "MBeans read in the last successful poll.", "target"),
+		attributes:  f.GaugeVec("rosetta_jmx_attributes", "MBean attributes read in the last successful poll.", "target"),
+		connects:    f.CounterVec("rosetta_jmx_connects_total", "JMX sessions established (the first and every reconnection).", "target"),
 	}
 	if err := errs(); err != nil {
 		return nil, fmt.Errorf("registering metrics: %w", err)

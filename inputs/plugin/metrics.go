@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
 )
 
 type metrics struct {
@@ -38,40 +39,18 @@ const (
 )
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	common, err := inputs.NewMetrics(reg)
-	if err != nil {
-		return nil, err
-	}
-	poll, err := inputs.NewPollMetrics(reg)
-	if err != nil {
-		return nil, err
-	}
-	f, errs := inputs.Registering(reg)
+	f, errs := selfmetric.Registering(reg)
 	m := &metrics{
-		Metrics:     common,
-		PollMetrics: poll,
-		restarts: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_plugin_restarts_total", Help: "Times the plugin was launched again after a session ended or failed.",
-		}),
-		failures: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_plugin_failures_total", Help: "Plugin sessions that failed or ended, by reason.",
-		}, []string{"reason"}),
-		gaps: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_plugin_gaps_total", Help: "Interruptions of a running plugin session (crash, exit, stall) that left a gap in its data.",
-		}),
-		gapSecs: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_plugin_gap_seconds_total", Help: "Time without a running plugin session after an interruption, until the next session was ready.",
-		}),
-		up: f.NewGauge(prometheus.GaugeOpts{
-			Name: "rosetta_plugin_up", Help: "Whether a plugin session is running (1) or not (0).",
-		}),
-		startDur: f.NewGauge(prometheus.GaugeOpts{
-			Name: "rosetta_plugin_start_duration_seconds", Help: "Time the last successful start took: launch, handshake, describe and configure.",
-		}),
-		info: f.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_plugin_info", Help: "The running plugin's self-description; always 1.",
-		}, []string{"plugin", "version", "mode"}),
-		reasons: map[string]string{},
+		Metrics:     inputs.NewMetrics(f),
+		PollMetrics: inputs.NewPollMetrics(f),
+		restarts:    f.Counter("rosetta_plugin_restarts_total", "Times the plugin was launched again after a session ended or failed."),
+		failures:    f.CounterVec("rosetta_plugin_failures_total", "Plugin sessions that failed or ended, by reason.", "reason"),
+		gaps:        f.Counter("rosetta_plugin_gaps_total", "Interruptions of a running plugin session (crash, exit, stall) that left a gap in its data."),
+		gapSecs:     f.Counter("rosetta_plugin_gap_seconds_total", "Time without a running plugin session after an interruption, until the next session was ready."),
+		up:          f.Gauge("rosetta_plugin_up", "Whether a plugin session is running (1) or not (0)."),
+		startDur:    f.Gauge("rosetta_plugin_start_duration_seconds", "Time the last successful start took: launch, handshake, describe and configure."),
+		info:        f.GaugeVec("rosetta_plugin_info", "The running plugin's self-description; always 1.", "plugin", "version", "mode"),
+		reasons:     map[string]string{},
 	}
 	return m, errs()
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
 )
 
 // metrics are the input's self-metrics. The Registerer from main already
@@ -24,48 +25,26 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, error) {
-	common, err := inputs.NewMetrics(reg)
-	if err != nil {
-		return nil, err
-	}
-	errVec, dropVec := common.Errors, common.Dropped
-	f, errs := inputs.Registering(reg)
-	packetVec := f.NewCounterVec(prometheus.CounterOpts{
-		Name: "rosetta_statsd_packets_total", Help: "StatsD datagrams received, by transport (statsd_exporter_udp_packets_total, statsd_exporter_unixgram_packets_total).",
-	}, []string{"transport"})
+	f, errs := selfmetric.Registering(reg)
+	common := inputs.NewMetrics(f)
+	packetVec := f.CounterVec("rosetta_statsd_packets_total", "StatsD datagrams received, by transport (statsd_exporter_udp_packets_total, statsd_exporter_unixgram_packets_total).", "transport")
 	m := &metrics{
-		records: common.Samples,
-		packets: map[string]prometheus.Counter{},
-		lines: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_statsd_lines_total", Help: "StatsD lines received (statsd_exporter_lines_total).",
-		}),
-		samples: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_statsd_samples_total", Help: "StatsD samples (values) parsed, before sample-rate repeats (statsd_exporter_samples_total).",
-		}),
-		tags: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_statsd_tagged_samples_total", Help: "StatsD samples that carried tags (statsd_exporter_tags_total).",
-		}),
-		tcpConns: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_statsd_tcp_connections_total", Help: "TCP connections accepted (statsd_exporter_tcp_connections_total).",
-		}),
-		tcpOpen: f.NewGauge(prometheus.GaugeOpts{
-			Name: "rosetta_statsd_tcp_open_connections", Help: "TCP connections open now.",
-		}),
-		tcpErrs: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_statsd_tcp_connection_errors_total", Help: "TCP connections that ended with a read error (statsd_exporter_tcp_connection_errors_total).",
-		}),
-		readErrs: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_statsd_read_errors_total", Help: "Failed reads and accepts on the listening sockets, by transport.",
-		}, []string{"transport"}),
-		queued: f.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "rosetta_statsd_queued_packets", Help: "Datagrams waiting in the queue for a parse worker.",
-		}, queueLen),
+		records:  common.Samples,
+		packets:  map[string]prometheus.Counter{},
+		lines:    f.Counter("rosetta_statsd_lines_total", "StatsD lines received (statsd_exporter_lines_total)."),
+		samples:  f.Counter("rosetta_statsd_samples_total", "StatsD samples (values) parsed, before sample-rate repeats (statsd_exporter_samples_total)."),
+		tags:     f.Counter("rosetta_statsd_tagged_samples_total", "StatsD samples that carried tags (statsd_exporter_tags_total)."),
+		tcpConns: f.Counter("rosetta_statsd_tcp_connections_total", "TCP connections accepted (statsd_exporter_tcp_connections_total)."),
+		tcpOpen:  f.Gauge("rosetta_statsd_tcp_open_connections", "TCP connections open now."),
+		tcpErrs:  f.Counter("rosetta_statsd_tcp_connection_errors_total", "TCP connections that ended with a read error (statsd_exporter_tcp_connection_errors_total)."),
+		readErrs: f.CounterVec("rosetta_statsd_read_errors_total", "Failed reads and accepts on the listening sockets, by transport.", "transport"),
+		queued:   f.GaugeFunc("rosetta_statsd_queued_packets", "Datagrams waiting in the queue for a parse worker.", queueLen),
 	}
 	for r := range numReasons {
-		m.errors[r] = errVec.WithLabelValues(reasonNames[r])
+		m.errors[r] = common.Errors.WithLabelValues(reasonNames[r])
 	}
 	for d := range numDrops {
-		m.drops[d] = dropVec.WithLabelValues(dropNames[d])
+		m.drops[d] = common.Dropped.WithLabelValues(dropNames[d])
 	}
 	for _, t := range []string{"udp", "unixgram"} {
 		m.packets[t] = packetVec.WithLabelValues(t)

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
 )
 
 // RelayConfig is the `relay` block of the StatsD input: every line the
@@ -80,27 +80,16 @@ type relayMetrics struct {
 }
 
 func newRelayMetrics(reg prometheus.Registerer, queued func() float64) *relayMetrics {
-	f := promauto.With(reg)
-	dropped := f.NewCounterVec(prometheus.CounterOpts{
-		Name: "rosetta_statsd_relay_dropped_lines_total", Help: "StatsD lines not relayed, by reason: queue_full (the relay queue was full), too_long (the line does not fit in a relay packet; statsd_exporter_relay_long_lines_total).",
-	}, []string{"reason"})
-	m := &relayMetrics{
-		lines: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_statsd_relay_lines_total", Help: "StatsD lines sent to the relay address.",
-		}),
-		packets: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_statsd_relay_packets_total", Help: "UDP packets sent to the relay address (statsd_exporter_relay_packets_total).",
-		}),
-		failed: f.NewCounter(prometheus.CounterOpts{
-			Name: "rosetta_statsd_relay_failed_lines_total", Help: "StatsD lines in relay packets that could not be sent (address not resolved, send error).",
-		}),
+	f := selfmetric.With(reg)
+	dropped := f.CounterVec("rosetta_statsd_relay_dropped_lines_total", "StatsD lines not relayed, by reason: queue_full (the relay queue was full), too_long (the line does not fit in a relay packet; statsd_exporter_relay_long_lines_total).", "reason")
+	f.GaugeFunc("rosetta_statsd_relay_queued_lines", "StatsD lines waiting to be relayed.", queued)
+	return &relayMetrics{
+		lines:     f.Counter("rosetta_statsd_relay_lines_total", "StatsD lines sent to the relay address."),
+		packets:   f.Counter("rosetta_statsd_relay_packets_total", "UDP packets sent to the relay address (statsd_exporter_relay_packets_total)."),
+		failed:    f.Counter("rosetta_statsd_relay_failed_lines_total", "StatsD lines in relay packets that could not be sent (address not resolved, send error)."),
 		queueFull: dropped.WithLabelValues(relayDropQueueFull),
 		tooLong:   dropped.WithLabelValues(relayDropTooLong),
 	}
-	f.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "rosetta_statsd_relay_queued_lines", Help: "StatsD lines waiting to be relayed.",
-	}, queued)
-	return m
 }
 
 // relayBatch is lines of one parser, each ending in "\n", on their way to

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
 )
 
 // metrics are the remote write self-metrics, one set for all endpoints,
@@ -32,43 +33,17 @@ const (
 )
 
 func newMetrics(reg prometheus.Registerer) *metrics {
-	f := promauto.With(reg)
-	m := &metrics{
-		samples: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_remote_write_samples_total",
-			Help: "Samples (a native histogram counts as one) by what became of them: sent, dropped from a full queue, failed (refused or unsent at stop), retried.",
-		}, []string{"remote", "outcome"}),
-		queueLength: f.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_remote_write_queue_length",
-			Help: "Samples waiting to be sent.",
-		}, []string{"remote"}),
-		lastSuccess: f.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_remote_write_last_success_timestamp_seconds",
-			Help: "When a request was last accepted by the receiver.",
-		}, []string{"remote"}),
-		requests: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_remote_write_requests_total",
-			Help: "HTTP requests to the receiver by status code (\"error\": no response).",
-		}, []string{"remote", "code"}),
-		retries: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_remote_write_retries_total",
-			Help: "Requests retried after a network error, a 5xx or a 429.",
-		}, []string{"remote"}),
-		backoff: f.NewCounterVec(prometheus.CounterOpts{
-			Name: "rosetta_remote_write_backoff_seconds_total",
-			Help: "Time senders waited between a failed request and its retry (backoff plus the receiver's Retry-After).",
-		}, []string{"remote"}),
-		series: f.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "rosetta_remote_write_snapshot_series",
-			Help: "Samples in the last snapshot of the store (stale markers included).",
-		}, []string{"remote"}),
-		snapshot: f.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "rosetta_remote_write_snapshot_duration_seconds",
-			Help:    "Time to gather and queue one snapshot.",
-			Buckets: []float64{.001, .01, .05, .1, .25, .5, 1, 2.5},
-		}, []string{"remote"}),
+	f := selfmetric.With(reg)
+	return &metrics{
+		samples:     f.CounterVec("rosetta_remote_write_samples_total", "Samples (a native histogram counts as one) by what became of them: sent, dropped from a full queue, failed (refused or unsent at stop), retried.", "remote", "outcome"),
+		queueLength: f.GaugeVec("rosetta_remote_write_queue_length", "Samples waiting to be sent.", "remote"),
+		lastSuccess: f.GaugeVec("rosetta_remote_write_last_success_timestamp_seconds", "When a request was last accepted by the receiver.", "remote"),
+		requests:    f.CounterVec("rosetta_remote_write_requests_total", "HTTP requests to the receiver by status code (\"error\": no response).", "remote", "code"),
+		retries:     f.CounterVec("rosetta_remote_write_retries_total", "Requests retried after a network error, a 5xx or a 429.", "remote"),
+		backoff:     f.CounterVec("rosetta_remote_write_backoff_seconds_total", "Time senders waited between a failed request and its retry (backoff plus the receiver's Retry-After).", "remote"),
+		series:      f.GaugeVec("rosetta_remote_write_snapshot_series", "Samples in the last snapshot of the store (stale markers included).", "remote"),
+		snapshot:    f.HistogramVec("rosetta_remote_write_snapshot_duration_seconds", "Time to gather and queue one snapshot.", []float64{.001, .01, .05, .1, .25, .5, 1, 2.5}, "remote"),
 	}
-	return m
 }
 
 func (m *metrics) init(name string) {
