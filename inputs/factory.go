@@ -1,17 +1,20 @@
 package inputs
 
 import (
+	"context"
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 // FactoryOf implements the Factory methods that a driver with config type
 // C and driver type D would otherwise write out again: Type,
 // NewDefaultConfig (a copy of its defaults), Decode, and New with the
 // config type check, whose error names the input. A driver's Factory
-// embeds one (made by NewFactoryOf) and adds what is its own (Replay,
-// PollOnce). P is *C; Go infers it.
+// embeds one (made by NewFactoryOf) and, for what is its own, the
+// Replaying and PollingOnce it makes. P is *C; Go infers it.
 type FactoryOf[C any, P interface {
 	*C
 	Config
@@ -62,4 +65,16 @@ func (f FactoryOf[C, P, D]) New(set Settings, cfg Config) (Driver, error) {
 		return nil, err // not a typed nil in the interface
 	}
 	return d, nil
+}
+
+// Replaying returns the Replayer of the factory's input type, over the
+// driver's replay of its own config type.
+func (f FactoryOf[C, P, D]) Replaying(replay func(c *C, body []byte) ([]normalize.Record, error)) Replaying[C] {
+	return Replaying[C]{typ: f.typ, replay: replay}
+}
+
+// PollingOnce returns the OnePoller of the factory's input type, over the
+// driver's pollOnce of its own config type.
+func (f FactoryOf[C, P, D]) PollingOnce(pollOnce func(ctx context.Context, c *C) ([]Recording, error)) PollingOnce[C] {
+	return PollingOnce[C]{typ: f.typ, pollOnce: pollOnce}
 }

@@ -67,3 +67,33 @@ func TestFactoryOf(t *testing.T) {
 		t.Errorf("New(wrong config type) error = %v", err)
 	}
 }
+
+// Replaying and PollingOnce hand the driver its own config type, and
+// refuse another config type with an error naming the input.
+func TestReplayingAndPollingOnce(t *testing.T) {
+	fo := NewFactoryOf("test", &testConfig{}, nil, func(Settings, *testConfig) (*testDriver, error) { return nil, nil })
+	f := struct {
+		FactoryOf[testConfig, *testConfig, *testDriver]
+		Replaying[testConfig]
+		PollingOnce[testConfig]
+	}{fo, fo.Replaying(func(c *testConfig, body []byte) ([]normalize.Record, error) {
+		return []normalize.Record{{Match: string(body), Value: float64(c.N)}}, nil
+	}), fo.PollingOnce(func(_ context.Context, c *testConfig) ([]Recording, error) {
+		return []Recording{{Target: "t", Body: []byte{byte(c.N)}}}, nil
+	})}
+	var _ Replayer = f
+	var _ OnePoller = f
+	if recs, err := f.Replay(&testConfig{N: 4}, []byte("m")); err != nil || len(recs) != 1 || recs[0].Match != "m" || recs[0].Value != 4 {
+		t.Errorf("Replay = %+v, %v", recs, err)
+	}
+	if recs, err := f.PollOnce(context.Background(), &testConfig{N: 5}); err != nil || len(recs) != 1 || recs[0].Body[0] != 5 {
+		t.Errorf("PollOnce = %+v, %v", recs, err)
+	}
+	const want = "test input: config is *inputs.otherConfig, not *inputs.testConfig"
+	if recs, err := f.Replay(&otherConfig{}, nil); recs != nil || err == nil || err.Error() != want {
+		t.Errorf("Replay(wrong config type) = %v, %v; want %q", recs, err, want)
+	}
+	if recs, err := f.PollOnce(context.Background(), &otherConfig{}); recs != nil || err == nil || err.Error() != want {
+		t.Errorf("PollOnce(wrong config type) = %v, %v; want %q", recs, err, want)
+	}
+}

@@ -20,3 +20,20 @@ type Recording struct {
 	// Body is in the input's recording format (see Replayer).
 	Body []byte
 }
+
+// PollingOnce implements OnePoller for an input whose config type is C,
+// as Replaying does Replayer: PollOnce checks cfg's type and hands the
+// driver's pollOnce its own config.
+type PollingOnce[C any] struct {
+	typ      string
+	pollOnce func(ctx context.Context, c *C) ([]Recording, error)
+}
+
+// PollOnce implements OnePoller.
+func (p PollingOnce[C]) PollOnce(ctx context.Context, cfg Config) ([]Recording, error) {
+	c, err := configAs[C](p.typ, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return p.pollOnce(ctx, c)
+}

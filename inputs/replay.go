@@ -30,10 +30,28 @@ func (r *Registry) Replayers() []string {
 	return out
 }
 
-// ConfigAs returns cfg as the driver's *C, or an error naming the input
+// Replaying implements Replayer for an input whose config type is C: Replay
+// checks cfg's type, naming the input, and hands the driver's replay its
+// own config. A driver's Factory embeds one beside its FactoryOf (made by
+// FactoryOf.Replaying), so its replay starts at what is its own.
+type Replaying[C any] struct {
+	typ    string
+	replay func(c *C, body []byte) ([]normalize.Record, error)
+}
+
+// Replay implements Replayer.
+func (r Replaying[C]) Replay(cfg Config, body []byte) ([]normalize.Record, error) {
+	c, err := configAs[C](r.typ, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return r.replay(c, body)
+}
+
+// configAs returns cfg as the driver's *C, or an error naming the input
 // type and the config it got instead (a programming error: the registry
 // hands each factory configs it made).
-func ConfigAs[C any](typ string, cfg Config) (*C, error) {
+func configAs[C any](typ string, cfg Config) (*C, error) {
 	c, ok := any(cfg).(*C)
 	if !ok {
 		return nil, fmt.Errorf("%s input: config is %T, not %T", typ, cfg, c)

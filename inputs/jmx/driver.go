@@ -21,16 +21,24 @@ import (
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
-// Factory creates `jmx` inputs.
+// Factory creates `jmx` inputs; they replay recorded input offline
+// (offline.go) and read their targets once (pollonce.go).
 type Factory struct {
 	inputs.FactoryOf[Config, *Config, *Driver]
+	inputs.Replaying[Config]
+	inputs.PollingOnce[Config]
 }
 
-var _ inputs.Factory = Factory{}
+var (
+	_ inputs.Factory   = Factory{}
+	_ inputs.Replayer  = Factory{}
+	_ inputs.OnePoller = Factory{}
+)
 
 // NewFactory returns the `jmx` input factory.
 func NewFactory() Factory {
-	return Factory{inputs.NewFactoryOf("jmx", &DefaultConfig, DecodeConfig, New)}
+	f := inputs.NewFactoryOf("jmx", &DefaultConfig, DecodeConfig, New)
+	return Factory{f, f.Replaying(replay), f.PollingOnce(pollOnce)}
 }
 
 // Driver polls one JVM over the JMX RMI connector.

@@ -8,21 +8,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
-var _ inputs.Replayer = Factory{}
-
-// Replay implements inputs.Replayer: body is jmx_exporter bean strings
-// with their values, one per line (blank lines and lines starting with #
-// are skipped), read with cfg's lowercasing options.
-func (Factory) Replay(cfg inputs.Config, body []byte) ([]normalize.Record, error) {
-	c, err := inputs.ConfigAs[Config]("jmx", cfg)
-	if err != nil {
-		return nil, err
-	}
+// replay is the input's inputs.Replayer: body is jmx_exporter bean
+// strings with their values, one per line (blank lines and lines starting
+// with # are skipped), read with c's lowercasing options.
+func replay(c *Config, body []byte) ([]normalize.Record, error) {
 	x := &Exporter{LowercaseOutputName: c.LowercaseOutputName, LowercaseOutputLabelNames: c.LowercaseOutputLabelNames}
 	var out []normalize.Record
 	sc := bufio.NewScanner(bytes.NewReader(body))

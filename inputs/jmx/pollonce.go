@@ -10,16 +10,10 @@ import (
 	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
-var _ inputs.OnePoller = Factory{}
-
-// PollOnce implements inputs.OnePoller: one poll of the JVM (over RMI or
-// Jolokia), as bean strings with their values, one per line — the match
-// strings the rules see, in the format Replay reads.
-func (Factory) PollOnce(ctx context.Context, cfg inputs.Config) ([]inputs.Recording, error) {
-	c, err := inputs.ConfigAs[Config]("jmx", cfg)
-	if err != nil {
-		return nil, err
-	}
+// pollOnce is the input's inputs.OnePoller: one poll of the JVM (over RMI
+// or Jolokia), as bean strings with their values, one per line — the
+// match strings the rules see, in the format replay reads.
+func pollOnce(ctx context.Context, c *Config) ([]inputs.Recording, error) {
 	d, err := New(inputs.Settings{Name: "poll", Registerer: prometheus.NewRegistry()}, c)
 	if err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ func TestPollOnceRMIAndJolokia(t *testing.T) {
 			tc.cfg(&cfg)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			recs, err := Factory{}.PollOnce(ctx, &cfg)
+			recs, err := NewFactory().PollOnce(ctx, &cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +43,7 @@ func TestPollOnceRMIAndJolokia(t *testing.T) {
 					t.Errorf("not a bean string with a value: %q", l)
 				}
 			}
-			got, err := Factory{}.Replay(&cfg, recs[0].Body)
+			got, err := NewFactory().Replay(&cfg, recs[0].Body)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -24,17 +24,25 @@ import (
 // Type is the input type of plugin inputs.
 const Type = "plugin"
 
-// Factory creates plugin drivers.
+// Factory creates plugin drivers; they replay recorded input offline
+// (replay.go) and read their targets once (pollonce.go).
 type Factory struct {
 	inputs.FactoryOf[Config, *Config, *Driver]
+	inputs.Replaying[Config]
+	inputs.PollingOnce[Config]
 }
 
 // NewFactory returns the plugin input factory.
 func NewFactory() Factory {
-	return Factory{inputs.NewFactoryOf(Type, &DefaultConfig, DecodeConfig, New)}
+	f := inputs.NewFactoryOf(Type, &DefaultConfig, DecodeConfig, New)
+	return Factory{f, f.Replaying(replay), f.PollingOnce(pollOnce)}
 }
 
-var _ inputs.Factory = Factory{}
+var (
+	_ inputs.Factory   = Factory{}
+	_ inputs.Replayer  = Factory{}
+	_ inputs.OnePoller = Factory{}
+)
 
 // Driver runs and supervises one plugin.
 type Driver struct {

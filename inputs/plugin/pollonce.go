@@ -16,17 +16,11 @@ import (
 	pluginpb "github.com/rosetta-adapter/rosetta/plugins/proto"
 )
 
-var _ inputs.OnePoller = Factory{}
-
-// PollOnce implements inputs.OnePoller: the plugin is launched,
+// pollOnce is the input's inputs.OnePoller: the plugin is launched,
 // configured and asked once — one Collect of a pull plugin, the batches a
 // push plugin streams until ctx ends — and stopped; the batches are
-// written one per line in protobuf JSON, the format Replay reads.
-func (Factory) PollOnce(ctx context.Context, cfg inputs.Config) ([]inputs.Recording, error) {
-	c, err := inputs.ConfigAs[Config]("plugin", cfg)
-	if err != nil {
-		return nil, err
-	}
+// written one per line in protobuf JSON, the format replay reads.
+func pollOnce(ctx context.Context, c *Config) ([]inputs.Recording, error) {
 	// ctx's deadline is the time to listen to a push plugin: it starts
 	// when the plugin is up, not before its launch.
 	listen := time.Duration(-1)

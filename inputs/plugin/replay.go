@@ -9,24 +9,17 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/normalize"
 	pluginpb "github.com/rosetta-adapter/rosetta/plugins/proto"
 	"github.com/rosetta-adapter/rosetta/plugins/shared"
 )
 
-var _ inputs.Replayer = Factory{}
-
-// Replay implements inputs.Replayer: body is what a plugin sent, one Batch
-// message of plugins/proto per line in its protobuf JSON form, decoded as
-// one stream (the symbol and family tables carry over from line to line)
-// under cfg's limits, exactly as the host decodes a live stream. Blank
-// lines and lines starting with # are skipped.
-func (Factory) Replay(cfg inputs.Config, body []byte) ([]normalize.Record, error) {
-	c, err := inputs.ConfigAs[Config]("plugin", cfg)
-	if err != nil {
-		return nil, err
-	}
+// replay is the input's inputs.Replayer: body is what a plugin sent, one
+// Batch message of plugins/proto per line in its protobuf JSON form,
+// decoded as one stream (the symbol and family tables carry over from line
+// to line) under c's limits, exactly as the host decodes a live stream.
+// Blank lines and lines starting with # are skipped.
+func replay(c *Config, body []byte) ([]normalize.Record, error) {
 	dec := shared.NewDecoder(shared.Limits{MaxSymbols: c.MaxSymbols})
 	var (
 		out     []normalize.Record

@@ -16,17 +16,25 @@ import (
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
-// Factory creates StatsD inputs (type "statsd").
+// Factory creates StatsD inputs (type "statsd"); they replay recorded input offline
+// (offline.go) and read their targets once (pollonce.go).
 type Factory struct {
 	inputs.FactoryOf[Config, *Config, *Driver]
+	inputs.Replaying[Config]
+	inputs.PollingOnce[Config]
 }
 
 // NewFactory returns the StatsD input factory.
 func NewFactory() Factory {
-	return Factory{inputs.NewFactoryOf("statsd", &DefaultConfig, DecodeConfig, New)}
+	f := inputs.NewFactoryOf("statsd", &DefaultConfig, DecodeConfig, New)
+	return Factory{f, f.Replaying(replay), f.PollingOnce(pollOnce)}
 }
 
-var _ inputs.Factory = Factory{}
+var (
+	_ inputs.Factory   = Factory{}
+	_ inputs.Replayer  = Factory{}
+	_ inputs.OnePoller = Factory{}
+)
 
 // Addrs are the addresses a running driver listens on (nil or "" for a
 // disabled listener).

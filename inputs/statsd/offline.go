@@ -5,21 +5,12 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
-var _ inputs.Replayer = Factory{}
-
-// Replay implements inputs.Replayer: body is StatsD text, one line per
-// line, parsed with cfg's dialect options (ParseLines).
-func (Factory) Replay(cfg inputs.Config, body []byte) ([]normalize.Record, error) {
-	c, err := inputs.ConfigAs[Config]("statsd", cfg)
-	if err != nil {
-		return nil, err
-	}
-	return ParseLines(body, c)
-}
+// replay is the input's inputs.Replayer: body is StatsD text, one line
+// per line, parsed with c's dialect options.
+func replay(c *Config, body []byte) ([]normalize.Record, error) { return ParseLines(body, c) }
 
 // ParseLines parses StatsD text offline (one line per line, as a TCP
 // listener reads it) with cfg's dialect options, exactly as the input

@@ -13,17 +13,11 @@ import (
 	"github.com/rosetta-adapter/rosetta/inputs"
 )
 
-var _ inputs.OnePoller = Factory{}
-
-// PollOnce implements inputs.OnePoller for a push input: it listens on
-// the input's UDP and TCP addresses until ctx ends and returns the lines
-// received, in arrival order — StatsD text as Replay reads it. The input
-// itself must not be running on those addresses.
-func (Factory) PollOnce(ctx context.Context, cfg inputs.Config) ([]inputs.Recording, error) {
-	c, err := inputs.ConfigAs[Config]("statsd", cfg)
-	if err != nil {
-		return nil, err
-	}
+// pollOnce is the input's inputs.OnePoller, for a push input: it listens
+// on the input's UDP and TCP addresses until ctx ends and returns the
+// lines received, in arrival order — StatsD text as ParseLines reads it.
+// The input itself must not be running on those addresses.
+func pollOnce(ctx context.Context, c *Config) ([]inputs.Recording, error) {
 	if c.ListenUDP == "" && c.ListenTCP == "" {
 		return nil, errors.New("statsd input: no listen_udp or listen_tcp to listen on")
 	}
