@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
 )
 
 // setProcessGroup starts cmd in a process group of its own and makes its
@@ -64,7 +66,7 @@ func measureIdle(bin string, secs int) (idleResult, error) {
 	}
 	time.Sleep(time.Duration(secs) * time.Second)
 	c1, err1 := contextSwitches(pid)
-	rss, err2 := statusField(pid, "VmRSS")
+	rss, err2 := benchenv.StatusField(pid, "VmRSS")
 	if err := errors.Join(err1, err2); err != nil {
 		return idleResult{}, err
 	}
@@ -95,18 +97,4 @@ func contextSwitches(pid int) (int64, error) {
 		}
 	}
 	return n, nil
-}
-
-// statusField is a kB field of /proc/PID/status.
-func statusField(pid int, name string) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for l := range strings.Lines(string(b)) {
-		if k, v, ok := strings.Cut(l, ":"); ok && k == name {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", name, pid)
 }

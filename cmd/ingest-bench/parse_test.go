@@ -6,31 +6,6 @@ import (
 	"testing"
 )
 
-func TestParseStatCPU(t *testing.T) {
-	// A command with spaces and a parenthesis, as /proc allows.
-	stat := "1234 (my (odd) cmd) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 8 0 100 0 0"
-	got, err := parseStatCPU(stat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != 3.0 {
-		t.Errorf("got %v CPU seconds, want 3 (250+50 ticks at 100 Hz)", got)
-	}
-	if _, err := parseStatCPU("garbage"); err == nil {
-		t.Error("no error for a malformed stat line")
-	}
-}
-
-func TestParseVmRSS(t *testing.T) {
-	got, err := parseVMRSS("Name:\tx\nVmPeak:\t  9 kB\nVmRSS:\t   74648 kB\n")
-	if err != nil || got != 74648<<10 {
-		t.Errorf("got %d, %v; want %d", got, err, 74648<<10)
-	}
-	if _, err := parseVMRSS("Name:\tx\n"); err == nil {
-		t.Error("no error without VmRSS")
-	}
-}
-
 func TestParseUDPDrops(t *testing.T) {
 	table := `   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
   123: 0100007F:4B3F 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 2000 2 0000000000000000 42
@@ -76,16 +51,6 @@ func TestSeriesLinesDistinct(t *testing.T) {
 	}
 	if len(names) != n {
 		t.Errorf("%d distinct names, want %d", len(names), n)
-	}
-}
-
-func TestSumFamilies(t *testing.T) {
-	got, err := sumFamilies(strings.NewReader("# TYPE a counter\na{x=\"1\"} 2\na{x=\"2\"} 3\n# TYPE b gauge\nb 7\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got["a"] != 5 || got["b"] != 7 {
-		t.Errorf("got %v", got)
 	}
 }
 

@@ -15,8 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
 )
 
 // serverKind knows how to start one of the two servers and read its own
@@ -147,82 +146,19 @@ func (s *server) counters() (map[string]float64, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	return sumFamilies(resp.Body)
+	return benchenv.SumFamilies(resp.Body)
 }
 
-func sumFamilies(r io.Reader) (map[string]float64, error) {
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	mfs, err := p.TextToMetricFamilies(r)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]float64{}
-	for name, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			switch {
-			case m.Counter != nil:
-				out[name] += m.GetCounter().GetValue()
-			case m.Gauge != nil:
-				out[name] += m.GetGauge().GetValue()
-			case m.Untyped != nil:
-				out[name] += m.GetUntyped().GetValue()
-			}
-		}
-	}
-	return out, nil
-}
-
-// cpuSeconds is the process's user+system CPU time.
+// cpuSeconds is the process's user+system CPU time in seconds.
 func cpuSeconds(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	return parseStatCPU(string(b))
-}
-
-// parseStatCPU reads utime and stime (fields 14 and 15) of /proc/PID/stat,
-// whose second field (the command) may contain spaces and parentheses.
-func parseStatCPU(stat string) (float64, error) {
-	i := strings.LastIndexByte(stat, ')')
-	if i < 0 {
-		return 0, errors.New("malformed /proc/PID/stat")
-	}
-	f := strings.Fields(stat[i+1:])
-	// f[0] is field 3 (state); utime is field 14, stime 15.
-	if len(f) < 13 {
-		return 0, errors.New("short /proc/PID/stat")
-	}
-	ut, err1 := strconv.ParseFloat(f[11], 64)
-	st, err2 := strconv.ParseFloat(f[12], 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
-	}
-	const clkTck = 100 // USER_HZ on Linux
-	return (ut + st) / clkTck, nil
+	d, err := benchenv.CPUTime(pid)
+	return d.Seconds(), err
 }
 
 // rssBytes is the process's resident set size.
 func rssBytes(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	return parseVMRSS(string(b))
-}
-
-func parseVMRSS(status string) (int64, error) {
-	for _, l := range strings.Split(status, "\n") {
-		if strings.HasPrefix(l, "VmRSS:") {
-			f := strings.Fields(l)
-			if len(f) < 2 {
-				break
-			}
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, errors.New("no VmRSS in /proc/PID/status")
+	kib, err := benchenv.StatusField(pid, "VmRSS")
+	return kib << 10, err
 }
 
 // udpSocketDrops returns the kernel's drop counter of the UDP socket bound

@@ -135,16 +135,8 @@ func run(o options) error {
 	jvm := exec.Command(java, "-Xmx"+o.jvmHeap, "-XX:+UseSerialGC", "-cp", classes,
 		"-Dbeans="+strconv.Itoa(o.beans), "-DbeanAttributes="+strconv.Itoa(o.attributes),
 		"JolokiaAgent", strconv.Itoa(jolPort))
-	jvmIn, err := jvm.StdinPipe() // the JVM exits when its stdin closes
+	jvmIn, jvmOut, err := startPiped(jvm) // the JVM exits when its stdin closes
 	if err != nil {
-		return err
-	}
-	jvmOut, err := jvm.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	jvm.Stderr = os.Stderr
-	if err := jvm.Start(); err != nil {
 		return err
 	}
 	defer func() { _ = jvmIn.Close(); stop(jvm) }()
@@ -161,16 +153,8 @@ func run(o options) error {
 
 	// The JDK client, one poll per line on its stdin.
 	ref := exec.Command(java, "-cp", classes, "RefClient", jmxAddr, "", "stdin")
-	refIn, err := ref.StdinPipe()
+	refIn, refOutPipe, err := startPiped(ref)
 	if err != nil {
-		return err
-	}
-	refOutPipe, err := ref.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	ref.Stderr = os.Stderr
-	if err := ref.Start(); err != nil {
 		return err
 	}
 	defer stop(ref)
@@ -431,15 +415,15 @@ func startSampler(pid int) *sampler {
 }
 
 func (s *sampler) sample() {
-	st, err := procStatus(s.pid)
+	st, err := benchenv.Status(s.pid)
 	if err != nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.p.hwm = max(s.p.hwm, st["VmHWM"])
-	if st["RssAnon"] > s.p.anon {
-		s.p.anon, s.p.fileAtAnon = st["RssAnon"], st["RssFile"]
+	s.p.hwm = max(s.p.hwm, float64(st["VmHWM"]))
+	if anon := float64(st["RssAnon"]); anon > s.p.anon {
+		s.p.anon, s.p.fileAtAnon = anon, float64(st["RssFile"])
 	}
 }
 
@@ -452,26 +436,6 @@ func (s *sampler) stop() peakRSS {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.p
-}
-
-// procStatus reads the kB fields of /proc/PID/status.
-func procStatus(pid int) (map[string]float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]float64{}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok || !strings.HasSuffix(v, " kB") {
-			continue
-		}
-		f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(v, " kB")), 64)
-		if err == nil {
-			out[k] = f
-		}
-	}
-	return out, nil
 }
 
 // metricValues reads the unlabelled-or-single-series values of a text
@@ -503,18 +467,7 @@ func metricValues(url string) (map[string]float64, error) {
 
 var client = &http.Client{Timeout: 2 * time.Minute}
 
-func get(url string) ([]byte, error) {
-	resp, err := client.Get(url)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err == nil && resp.StatusCode != http.StatusOK {
-		err = fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	return b, err
-}
+func get(url string) ([]byte, error) { return benchenv.Get(client, url) }
 
 // post sends body and reads the whole reply, returning its length; the
 // reply must be Jolokia's success.
@@ -575,6 +528,21 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// startPiped starts cmd with a pipe to its stdin and one from its stdout;
+// its stderr is ours.
+func startPiped(cmd *exec.Cmd) (io.WriteCloser, io.ReadCloser, error) {
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd.Stderr = os.Stderr
+	return in, out, cmd.Start()
+}
+
 func stop(cmd *exec.Cmd) {
 	if cmd.Process == nil || cmd.ProcessState != nil {
 		return
@@ -583,25 +551,11 @@ func stop(cmd *exec.Cmd) {
 	_ = cmd.Wait()
 }
 
-// cpuTime is a process's user and system CPU time so far.
+// cpuTime is a process's user and system CPU time so far (0 when it
+// cannot be read).
 func cpuTime(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command (which may hold spaces): state is the 3rd
-	// field, utime and stime the 14th and 15th.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+st) * time.Second / 100 // USER_HZ
+	d, _ := benchenv.CPUTime(pid)
+	return d
 }
 
 // machine describes the CPU, cores, kernel, Go and Java.

@@ -22,7 +22,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -35,9 +34,6 @@ import (
 	"time"
 
 	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
-
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 )
 
 type options struct {
@@ -385,21 +381,7 @@ func waitUp(url string) error {
 
 var client = &http.Client{Timeout: 30 * time.Second}
 
-func get(url string) ([]byte, error) {
-	resp, err := client.Get(url)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s: %s", url, resp.Status, bytes.TrimSpace(b[:min(200, len(b))]))
-	}
-	return b, nil
-}
+func get(url string) ([]byte, error) { return benchenv.Get(client, url) }
 
 type mem struct{ mallocs, bytes float64 }
 
@@ -408,25 +390,7 @@ func families(url string) (map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	tp := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := tp.TextToMetricFamilies(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]float64{}
-	for n, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			switch {
-			case m.Counter != nil:
-				out[n] += m.GetCounter().GetValue()
-			case m.Gauge != nil:
-				out[n] += m.GetGauge().GetValue()
-			case m.Untyped != nil:
-				out[n] += m.GetUntyped().GetValue()
-			}
-		}
-	}
-	return out, nil
+	return benchenv.SumFamilies(bytes.NewReader(b))
 }
 
 func memstats(url string) (mem, error) {

@@ -1,8 +1,9 @@
-// Package benchenv describes the machine a measurement ran on and hands
-// out loopback addresses, for the benchmark harnesses under cmd/
-// (bench-report, ingest-bench, jmx-bench, json-bench, json-oracle): a
-// number measured on a shared 2-core machine means little without the
-// CPU, the kernel and the load average beside it.
+// Package benchenv is what the benchmark harnesses under cmd/
+// (bench-report, ingest-bench, jmx-bench, json-bench, json-oracle) share:
+// the machine a measurement ran on (a number measured on a shared 2-core
+// machine means little without the CPU, the kernel and the load average
+// beside it), loopback addresses, a process's CPU time and memory from
+// /proc, and reading a server's pages and expositions.
 package benchenv
 
 import (
