@@ -45,6 +45,11 @@ func (e *Encoder) Null() { e.U8(TCNull) }
 
 // UTF writes a u16-length modified UTF-8 string (no type code).
 func (e *Encoder) UTF(s string) {
+	if isASCII(s) { // the common case, without a copy of s
+		e.U16(uint16(len(s)))
+		e.B = append(e.B, s...)
+		return
+	}
 	m := modifiedUTF8(s)
 	e.U16(uint16(len(m)))
 	e.B = append(e.B, m...)
@@ -52,6 +57,12 @@ func (e *Encoder) UTF(s string) {
 
 // Str writes a String object.
 func (e *Encoder) Str(s string) {
+	if isASCII(s) && len(s) <= math.MaxUint16 { // without a copy of s
+		e.U8(TCString)
+		e.U16(uint16(len(s)))
+		e.B = append(e.B, s...)
+		return
+	}
 	m := modifiedUTF8(s)
 	if len(m) > math.MaxUint16 {
 		e.U8(TCLongString)
@@ -61,6 +72,16 @@ func (e *Encoder) Str(s string) {
 		e.U16(uint16(len(m)))
 	}
 	e.B = append(e.B, m...)
+}
+
+// isASCII reports whether s is its own modified UTF-8: ASCII without NUL.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // FieldSpec is one field of a class descriptor ClassDesc writes: its type
@@ -117,14 +138,7 @@ func (e *Encoder) StringArray(ss []string) {
 
 // modifiedUTF8 encodes s as Java's modified UTF-8.
 func modifiedUTF8(s string) []byte {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 || s[i] == 0 {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
+	if isASCII(s) {
 		return []byte(s)
 	}
 	var out []byte

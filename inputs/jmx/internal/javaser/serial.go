@@ -94,6 +94,11 @@ type ClassDesc struct {
 	Proxy      bool
 	Interfaces []string // proxy classes only
 	Annotation []any
+	// boxed is the type of the value field when the class is one of the
+	// JDK's primitive wrappers (see Boxed), 0 otherwise; boxedChain is
+	// then the length of its hierarchy. Set when the descriptor is made.
+	boxed      byte
+	boxedChain int
 }
 
 // FieldDesc is one serializable field of a class.
@@ -293,7 +298,47 @@ func cloneClass(cd *ClassDesc) *ClassDesc {
 	c := new(ClassDesc)
 	*c = *cd
 	c.Fields = slices.Clone(cd.Fields)
+	c.boxed, c.boxedChain = boxedType(c)
 	return c
+}
+
+// boxedType returns the type of c's value field and the length of its
+// hierarchy when an instance of c is decoded as a Boxed: c is named as a
+// JDK primitive wrapper, is serializable with no writeObject and holds
+// exactly the wrapper's field, and no superclass holds data. readNewObject
+// would then decode it to an Object whose only data is that field.
+func boxedType(c *ClassDesc) (byte, int) {
+	if c.Proxy || c.Flags != SCSerializable || len(c.Fields) != 1 || c.Fields[0].Name != "value" {
+		return 0, 0
+	}
+	var t byte
+	switch c.Name {
+	case "java.lang.Boolean":
+		t = 'Z'
+	case "java.lang.Byte":
+		t = 'B'
+	case "java.lang.Short":
+		t = 'S'
+	case "java.lang.Integer":
+		t = 'I'
+	case "java.lang.Long":
+		t = 'J'
+	case "java.lang.Float":
+		t = 'F'
+	case "java.lang.Double":
+		t = 'D'
+	}
+	if t == 0 || c.Fields[0].Type != t {
+		return 0, 0
+	}
+	n := 1
+	for s := c.Super; s != nil; s = s.Super {
+		if hasClassData(s) || n >= 64 {
+			return 0, 0
+		}
+		n++
+	}
+	return t, n
 }
 
 // NewDecoder returns a decoder reading r.
@@ -1037,13 +1082,16 @@ func (d *Decoder) readArray() (*Array, error) {
 	return a, nil
 }
 
-func (d *Decoder) readNewObject() (*Object, error) {
+func (d *Decoder) readNewObject() (any, error) {
 	cd, err := d.readClassDesc()
 	if err != nil {
 		return nil, err
 	}
 	if cd == nil {
 		return nil, errors.New("object with null class descriptor")
+	}
+	if cd.boxed != 0 {
+		return d.readBoxed(cd)
 	}
 	if cd.Flags&SCExternalizable != 0 {
 		o := &Object{Class: cd}
@@ -1148,6 +1196,78 @@ func (d *Decoder) readNewObject() (*Object, error) {
 	}
 	return o, nil
 }
+
+// readBoxed reads an instance of a primitive wrapper (cd.boxed != 0),
+// charging what readNewObject charges for it, in the same order.
+func (d *Decoder) readBoxed(cd *ClassDesc) (*Boxed, error) {
+	b := &Boxed{Class: cd, Type: cd.boxed}
+	if _, err := d.newHandle(b); err != nil {
+		return nil, err
+	}
+	if err := d.step(cd.boxedChain); err != nil {
+		return nil, err
+	}
+	if err := d.step(1); err != nil { // the value field
+		return nil, err
+	}
+	var err error
+	switch b.Type {
+	case 'Z', 'B':
+		var v byte
+		v, err = d.u8()
+		b.Bits = uint64(v)
+	case 'S':
+		var v uint16
+		v, err = d.u16()
+		b.Bits = uint64(v)
+	case 'I', 'F':
+		var v uint32
+		v, err = d.u32()
+		b.Bits = uint64(v)
+	default: // 'J', 'D'
+		b.Bits, err = d.u64()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("field %s.value: %w", cd.Name, err)
+	}
+	return b, nil
+}
+
+// Boxed is an instance of a JDK primitive wrapper (java.lang.Boolean,
+// Byte, Short, Integer, Long, Float or Double) decoded as its value
+// rather than as an Object: the values of most replies are these, and an
+// Object costs five times the memory. Only a class shaped as the JDK's
+// (its value field of the right type, nothing else serialized) is decoded
+// so; any other is an Object.
+type Boxed struct {
+	Class *ClassDesc
+	// Type is the value field's type code: Z B S I J F D.
+	Type byte
+	// Bits are the value's bytes as written, big-endian, in the low bits.
+	Bits uint64
+}
+
+// Int returns the value of a Byte, Short, Integer or Long.
+func (b *Boxed) Int() int64 {
+	switch b.Type {
+	case 'B':
+		return int64(int8(b.Bits))
+	case 'S':
+		return int64(int16(b.Bits))
+	case 'I':
+		return int64(int32(b.Bits))
+	}
+	return int64(b.Bits)
+}
+
+// Bool returns the value of a Boolean.
+func (b *Boxed) Bool() bool { return b.Bits != 0 }
+
+// Float32 returns the value of a Float.
+func (b *Boxed) Float32() float32 { return math.Float32frombits(uint32(b.Bits)) }
+
+// Float64 returns the value of a Double.
+func (b *Boxed) Float64() float64 { return math.Float64frombits(b.Bits) }
 
 // object1 and object2 are an Object with one class of data and room for
 // its values, allocated at once.

@@ -386,15 +386,11 @@ func (c *Client) AttributesWithDrops(ctx context.Context, name string, attrs []s
 // pool.doPipelined): for each bean what AttributesWithDrops returns. A
 // bean whose error is ErrNotRead was not read.
 func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs [][]string) ([][]mbean.Attribute, []AttrDrops, []error) {
-	args := make([]func(*javaser.Encoder), len(names))
-	for i := range names {
-		args[i] = func(e *javaser.Encoder) {
-			e.ObjectName(names[i])
-			e.StringArray(attrs[i])
-			e.Null()
-		}
-	}
-	vals, errs := c.pool.doPipelined(ctx, c.connRef.ID, HashGetAttributes, args)
+	vals, errs := c.pool.doPipelined(ctx, c.connRef.ID, HashGetAttributes, len(names), func(e *javaser.Encoder, i int) {
+		e.ObjectName(names[i])
+		e.StringArray(attrs[i])
+		e.Null()
+	})
 	out := make([][]mbean.Attribute, len(names))
 	drops := make([]AttrDrops, len(names))
 	for i, v := range vals {
@@ -523,6 +519,8 @@ func className(v any) string {
 	case *javaser.Object:
 		return x.Class.Name
 	case *javaser.Array:
+		return x.Class.Name
+	case *javaser.Boxed:
 		return x.Class.Name
 	case *javaser.Enum:
 		if x.Class != nil {

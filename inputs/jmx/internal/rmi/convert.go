@@ -82,6 +82,18 @@ func (cv *converter) convert(v any, depth int) any {
 	switch x := v.(type) {
 	case nil, string:
 		return x
+	case *javaser.Boxed:
+		// What convertObject makes of the Object the wrapper would be.
+		name := x.Class.Name
+		switch x.Type {
+		case 'Z':
+			return x.Bool()
+		case 'F':
+			return floatNumber(name, x.Float32())
+		case 'D':
+			return doubleNumber(name, x.Float64())
+		}
+		return intNumber(name, x.Int())
 	case *javaser.Enum:
 		return mbean.EnumValue{Class: className(x), Name: x.Constant}
 	case *javaser.Array:
@@ -143,19 +155,19 @@ func (cv *converter) convertObject(o *javaser.Object, depth int) any {
 		"java.util.concurrent.atomic.LongAdder$SerializationProxy",
 		"java.util.concurrent.atomic.LongAccumulator$SerializationProxy":
 		if n, ok := intField(o, "value"); ok {
-			return mbean.Number{Class: name, Float: float64(n), Text: strconv.FormatInt(n, 10)}
+			return intNumber(name, n)
 		}
 	case "java.lang.Float":
 		if f, ok := o.Field(name, "value"); ok {
 			if fv, ok := f.(float32); ok {
-				return mbean.Number{Class: name, Float: float64(fv), Text: mbean.JavaFloat(float64(fv), 32)}
+				return floatNumber(name, fv)
 			}
 		}
 	case "java.lang.Double", "java.util.concurrent.atomic.DoubleAdder$SerializationProxy",
 		"java.util.concurrent.atomic.DoubleAccumulator$SerializationProxy":
 		if f, ok := o.Field(name, "value"); ok {
 			if fv, ok := f.(float64); ok {
-				return mbean.Number{Class: name, Float: fv, Text: mbean.JavaFloat(fv, 64)}
+				return doubleNumber(name, fv)
 			}
 		}
 	case "java.math.BigInteger":
@@ -191,10 +203,22 @@ func (cv *converter) convertObject(o *javaser.Object, depth int) any {
 	}
 	if o.Is("java.lang.Number") {
 		if n, ok := intField(o, "value"); ok {
-			return mbean.Number{Class: name, Float: float64(n), Text: strconv.FormatInt(n, 10)}
+			return intNumber(name, n)
 		}
 	}
 	return mbean.Unsupported{Class: name}
+}
+
+func intNumber(class string, n int64) mbean.Number {
+	return mbean.Number{Class: class, Float: float64(n), Text: strconv.FormatInt(n, 10)}
+}
+
+func floatNumber(class string, f float32) mbean.Number {
+	return mbean.Number{Class: class, Float: float64(f), Text: mbean.JavaFloat(float64(f), 32)}
+}
+
+func doubleNumber(class string, f float64) mbean.Number {
+	return mbean.Number{Class: class, Float: f, Text: mbean.JavaFloat(f, 64)}
 }
 
 func intField(o *javaser.Object, field string) (int64, bool) {

@@ -450,8 +450,8 @@ const maxPipelined = 32 << 10
 // or error. After an error that leaves the stream in doubt (anything but
 // an exception the server returned), the remaining returns are not read
 // (ErrNotRead) and the connection is closed.
-func (p *pool) doPipelined(ctx context.Context, id ObjID, hash int64, args []func(*javaser.Encoder)) ([]any, []error) {
-	vals, errs := make([]any, len(args)), make([]error, len(args))
+func (p *pool) doPipelined(ctx context.Context, id ObjID, hash int64, calls int, args func(e *javaser.Encoder, call int)) ([]any, []error) {
+	vals, errs := make([]any, calls), make([]error, calls)
 	c, err := p.get(ctx)
 	if err != nil {
 		for i := range errs {
@@ -461,12 +461,12 @@ func (p *pool) doPipelined(ctx context.Context, id ObjID, hash int64, args []fun
 	}
 	c.deadline(ctx)
 	sent, written := 0, 0
-	for _, a := range args {
+	for i := range calls {
 		if written >= maxPipelined {
 			break
 		}
 		var n int
-		if n, err = c.send(id, -1, hash, a); err != nil {
+		if n, err = c.send(id, -1, hash, func(e *javaser.Encoder) { args(e, i) }); err != nil {
 			break
 		}
 		sent++
@@ -475,7 +475,7 @@ func (p *pool) doPipelined(ctx context.Context, id ObjID, hash int64, args []fun
 	if err == nil {
 		err = c.bw.Flush()
 	}
-	for i := range args {
+	for i := range calls {
 		if err != nil || i >= sent {
 			errs[i] = ErrNotRead
 			continue
@@ -535,9 +535,16 @@ func parseStub(v any) (RemoteRef, error) {
 		if err != nil {
 			return RemoteRef{}, fmt.Errorf("stub socket factory: %w", err)
 		}
-		if co, ok := csf.(*javaser.Object); ok {
-			ref.Factory = co.Class.Name
-			ref.SSL = strings.Contains(co.Class.Name, "Ssl")
+		var factory *javaser.ClassDesc
+		switch co := csf.(type) {
+		case *javaser.Object:
+			factory = co.Class
+		case *javaser.Boxed:
+			factory = co.Class
+		}
+		if factory != nil {
+			ref.Factory = factory.Name
+			ref.SSL = strings.Contains(factory.Name, "Ssl")
 		}
 	}
 	if ref.ID.Num, err = cr.I64(); err != nil {
