@@ -41,15 +41,18 @@ type jsonIngest struct {
 }
 
 type jsonReport struct {
-	Machine   string                 `json:"machine"`
-	Sender    string                 `json:"sender"`
-	Series    int                    `json:"series"`
-	SeriesMix string                 `json:"series_mix"`
-	Servers   map[string]*jsonResult `json:"servers"`
+	Machine   string `json:"machine"`
+	Sender    string `json:"sender"`
+	Series    int    `json:"series"`
+	SeriesMix string `json:"series_mix"`
+	// SeriesRounds and TimerObservations shape the issue15 mix.
+	SeriesRounds      int                    `json:"series_rounds,omitempty"`
+	TimerObservations int                    `json:"timer_observations,omitempty"`
+	Servers           map[string]*jsonResult `json:"servers"`
 }
 
 func writeJSON(file string, o options, res map[string]*result) error {
-	rep := jsonReport{Machine: benchenv.Machine(), Sender: strings.Join(o.senders, ","), Series: o.series, SeriesMix: o.seriesMix, Servers: map[string]*jsonResult{}}
+	rep := jsonReport{Machine: benchenv.Machine(), Sender: strings.Join(o.senders, ","), Series: o.series, SeriesMix: o.seriesMix, SeriesRounds: o.seriesRounds, TimerObservations: o.timerObs, Servers: map[string]*jsonResult{}}
 	for name, r := range res {
 		jr := &jsonResult{IdleRSS: r.idleRSS, RSS: r.rss, BodyBytes: r.bodyBytes}
 		if r.seriesCreated > 0 {

@@ -61,6 +61,10 @@ type options struct {
 	// seriesMix is the traffic of the memory and render measurements
 	// (mix.go).
 	seriesMix string
+	// seriesRounds and timerObs shape the issue15 mix: rounds (flush
+	// intervals, a scrape after each) and each timer's observations per
+	// round (issue15Rounds).
+	seriesRounds, timerObs int
 	// only limits the run to the ingest ramps or to the series
 	// measurements ("" runs both).
 	only string
@@ -94,6 +98,8 @@ func main() {
 	flag.IntVar(&o.readBuffer, "read-buffer", 0, "--statsd.read-buffer for both servers (0: the OS default)")
 	flag.StringVar(&o.cpuProfiles, "cpuprofile-dir", "", "save a CPU profile of Rosetta for each ingest step in this directory")
 	flag.StringVar(&o.seriesMix, "series-mix", mixMapped, "traffic of the RSS and render measurements: mapped (through the mapping file: counters, gauges, histograms, summaries) or issue15 (no mapping file: 60% counters, 20% gauges, 20% timers as summaries, a third tagged)")
+	flag.IntVar(&o.seriesRounds, "series-rounds", 10, "issue15 mix: rounds (an application's flush intervals) in which every series is sent, with a scrape after each")
+	flag.IntVar(&o.timerObs, "series-timer-observations", 6, "issue15 mix: observations of each timer per round")
 	flag.StringVar(&o.only, "only", "", "run only the ingest ramps (ingest) or only the RSS and render measurements (series)")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file")
 	flag.Parse()
@@ -101,6 +107,9 @@ func main() {
 	case "", "ingest", "series":
 	default:
 		fatal(fmt.Errorf("-only %q: want ingest or series", o.only))
+	}
+	if o.seriesRounds < 1 || o.timerObs < 1 {
+		fatal(fmt.Errorf("-series-rounds %d, -series-timer-observations %d: want at least 1", o.seriesRounds, o.timerObs))
 	}
 	var err error
 	if o.rates, err = ints(rates); err != nil {

@@ -648,7 +648,7 @@ func seriesLines(n int) []byte {
 }
 
 func series(k *serverKind, o options, res *result) error {
-	payload, mapping, err := mixLines(o.seriesMix, o.series, o.mapping)
+	rounds, mapping, err := mixRounds(o.seriesMix, o.series, o.mapping, o.seriesRounds, o.timerObs)
 	if err != nil {
 		return err
 	}
@@ -661,21 +661,40 @@ func series(k *serverKind, o options, res *result) error {
 	if res.idleRSS, err = rssBytes(s.cmd.Process.Pid); err != nil {
 		return err
 	}
-	lines := float64(strings.Count(string(payload), "\n"))
+	// One connection for the whole run, open until the RSS is read, as a
+	// client keeps its connection.
 	c, err := net.Dial("tcp", s.tcp)
 	if err != nil {
 		return err
 	}
-	if _, err := c.Write(payload); err != nil {
-		return err
-	}
-	c.Close()
-	// Creating 100k series on a loaded machine takes a while, and every
-	// poll is a scrape of all of them: be patient.
-	if got, err := drainFor(s, lines, 2*time.Minute, 30); err != nil {
-		return err
-	} else if got < lines {
-		return fmt.Errorf("only %.0f of %.0f lines arrived over TCP", got, lines)
+	defer c.Close()
+	var lines float64
+	for i, payload := range rounds {
+		lines += float64(strings.Count(string(payload), "\n"))
+		if _, err := c.Write(payload); err != nil {
+			return err
+		}
+		// Creating 100k series on a loaded machine takes a while, and
+		// every poll is a scrape of all of them: be patient.
+		if got, err := drainFor(s, lines, 2*time.Minute, 30); err != nil {
+			return err
+		} else if got < lines {
+			return fmt.Errorf("only %.0f of %.0f lines arrived over TCP", got, lines)
+		}
+		// A server counts a line when it parses it, and statsd_exporter
+		// applies it later (its events go through a queue): wait until
+		// the first round's series are all there, then scrape once more
+		// after every round, as Prometheus does after a flush interval
+		// (statsd_exporter moves a summary's buffered observations into
+		// its quantile streams at a scrape).
+		if i == 0 {
+			if err := waitSeries(s, o.series); err != nil {
+				return err
+			}
+		}
+		if _, err := s.counters(); err != nil {
+			return err
+		}
 	}
 	time.Sleep(2 * time.Second)
 	if res.rss, err = rssBytes(s.cmd.Process.Pid); err != nil {
@@ -702,6 +721,31 @@ func series(k *serverKind, o options, res *result) error {
 		}
 	}
 	return nil
+}
+
+// waitSeries waits until s serves at least n series of the traffic (not
+// counting its own metrics), or until their number stops growing.
+func waitSeries(s *server, n int) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	last, stable := -1, 0
+	for {
+		got, err := s.trafficSeries()
+		if err != nil {
+			return err
+		}
+		if got >= n || time.Now().After(deadline) {
+			return nil
+		}
+		if got == last {
+			if stable++; stable >= 10 {
+				return nil
+			}
+		} else {
+			stable = 0
+		}
+		last = got
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func render(web string, gz bool) (time.Duration, int, error) {

@@ -15,6 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
 )
 
@@ -147,6 +150,31 @@ func (s *server) counters() (map[string]float64, error) {
 	}
 	defer resp.Body.Close()
 	return benchenv.SumFamilies(resp.Body)
+}
+
+// selfPrefixes are the prefixes of the servers' own metrics.
+var selfPrefixes = []string{"rosetta_", "statsd_exporter_", "go_", "process_", "promhttp_"}
+
+// trafficSeries scrapes the server and returns the number of series the
+// traffic created (every family but the servers' own).
+func (s *server) trafficSeries() (int, error) {
+	resp, err := http.Get("http://" + s.web + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	mfs, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for name, mf := range mfs {
+		if !slices.ContainsFunc(selfPrefixes, func(p string) bool { return strings.HasPrefix(name, p) }) {
+			n += len(mf.GetMetric())
+		}
+	}
+	return n, nil
 }
 
 // cpuSeconds is the process's user+system CPU time in seconds.
