@@ -323,14 +323,7 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *mbean.BeanName, pr
 	m.Grow(mlen)
 	m.WriteString(b.Domain)
 	m.WriteByte('<')
-	for i, p := range props {
-		if i > 0 {
-			m.WriteString(", ")
-		}
-		m.WriteString(p.Key)
-		m.WriteByte('=')
-		m.WriteString(p.Value)
-	}
+	writeProps(&m, props, ", ")
 	m.WriteString("><")
 	for i, k := range attrKeys {
 		if i > 0 {
@@ -458,4 +451,17 @@ func extraValue(v any) any {
 		return v
 	}
 	return fmt.Sprint(v)
+}
+
+// writeProps writes key properties as key=value with sep between them:
+// ", " in jmx_exporter's bean string, "," in a canonical ObjectName.
+func writeProps(b *strings.Builder, props []mbean.Prop, sep string) {
+	for i, p := range props {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(p.Key)
+		b.WriteByte('=')
+		b.WriteString(p.Value)
+	}
 }

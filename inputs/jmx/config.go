@@ -494,13 +494,6 @@ func canonicalName(s string) (string, error) {
 	var sb strings.Builder
 	sb.WriteString(b.Domain)
 	sb.WriteByte(':')
-	for i, p := range props {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		sb.WriteString(p.Key)
-		sb.WriteByte('=')
-		sb.WriteString(p.Value)
-	}
+	writeProps(&sb, props, ",")
 	return sb.String(), nil
 }
