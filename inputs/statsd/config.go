@@ -132,6 +132,23 @@ func fieldErr(field, format string, args ...any) error {
 	return &fieldError{field: field, msg: fmt.Sprintf(format, args...)}
 }
 
+// atLeast is the error of an integer setting below its lowest value, nil
+// when it is not (errors.Join drops it); note says what the lowest value
+// means, if anything.
+func atLeast(field string, v, lowest int, note string) error {
+	if v >= lowest {
+		return nil
+	}
+	msg := fmt.Sprintf("%d must be at least %d", v, lowest)
+	if lowest == 0 {
+		msg = fmt.Sprintf("%d must not be negative", v)
+	}
+	if note != "" {
+		msg += " (" + note + ")"
+	}
+	return &fieldError{field: field, msg: msg}
+}
+
 // Validate checks the values.
 func (c *Config) Validate() error {
 	var errs []error
@@ -141,36 +158,24 @@ func (c *Config) Validate() error {
 	if _, err := c.socketMode(); err != nil {
 		errs = append(errs, fieldErr("unixsocket_mode", "%q is not an octal permission such as \"755\"", c.UnixSocketMode))
 	}
-	if c.ReadBuffer < 0 {
-		errs = append(errs, fieldErr("read_buffer", "%d must not be negative", c.ReadBuffer))
-	}
-	if c.UDPPacketQueueSize < 1 {
-		errs = append(errs, fieldErr("udp_packet_queue_size", "%d must be at least 1", c.UDPPacketQueueSize))
-	}
-	if c.Workers < 0 {
-		errs = append(errs, fieldErr("workers", "%d must not be negative (0 means GOMAXPROCS)", c.Workers))
-	}
+	errs = append(errs,
+		atLeast("read_buffer", c.ReadBuffer, 0, ""),
+		atLeast("udp_packet_queue_size", c.UDPPacketQueueSize, 1, ""),
+		atLeast("workers", c.Workers, 0, "0 means GOMAXPROCS"),
+	)
 	if c.TCPMaxLineLength < 1 || c.TCPMaxLineLength > 16<<20 {
 		errs = append(errs, fieldErr("tcp_max_line_length", "%d must be between 1 and 16777216", c.TCPMaxLineLength))
 	}
-	if c.TCPMaxConnections < 0 {
-		errs = append(errs, fieldErr("tcp_max_connections", "%d must not be negative (0 means no limit)", c.TCPMaxConnections))
-	}
+	errs = append(errs, atLeast("tcp_max_connections", c.TCPMaxConnections, 0, "0 means no limit"))
 	if c.TCPIdleTimeout < 0 {
 		errs = append(errs, fieldErr("tcp_idle_timeout", "%v must not be negative (0 means never)", c.TCPIdleTimeout))
 	}
-	if c.UDPPacketQueueBytes < maxDatagram {
-		errs = append(errs, fieldErr("udp_packet_queue_bytes", "%d must be at least %d (one datagram)", c.UDPPacketQueueBytes, maxDatagram))
-	}
-	if c.MaxNameLength < 1 {
-		errs = append(errs, fieldErr("max_name_length", "%d must be at least 1", c.MaxNameLength))
-	}
-	if c.MaxLabelValueLength < 1 {
-		errs = append(errs, fieldErr("max_label_value_length", "%d must be at least 1", c.MaxLabelValueLength))
-	}
-	if c.MaxSampleRateRepeat < 1 {
-		errs = append(errs, fieldErr("max_sample_rate_repeat", "%d must be at least 1", c.MaxSampleRateRepeat))
-	}
+	errs = append(errs,
+		atLeast("udp_packet_queue_bytes", c.UDPPacketQueueBytes, maxDatagram, "one datagram"),
+		atLeast("max_name_length", c.MaxNameLength, 1, ""),
+		atLeast("max_label_value_length", c.MaxLabelValueLength, 1, ""),
+		atLeast("max_sample_rate_repeat", c.MaxSampleRateRepeat, 1, ""),
+	)
 	errs = append(errs, c.Relay.validate()...)
 	return errors.Join(errs...)
 }

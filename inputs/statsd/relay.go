@@ -58,9 +58,7 @@ func (c *RelayConfig) validate() []error {
 	if c.PacketLength < 2 || c.PacketLength > maxUDPPayload {
 		errs = append(errs, fieldErr("relay.packet_length", "%d must be between 2 and %d", c.PacketLength, maxUDPPayload))
 	}
-	if c.QueueSize < 1 {
-		errs = append(errs, fieldErr("relay.queue_size", "%d must be at least 1", c.QueueSize))
-	}
+	errs = append(errs, atLeast("relay.queue_size", c.QueueSize, 1, ""))
 	if c.FlushInterval <= 0 {
 		errs = append(errs, fieldErr("relay.flush_interval", "%s must be positive", c.FlushInterval))
 	}
