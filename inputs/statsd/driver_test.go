@@ -570,13 +570,16 @@ relay:
 				Relay:          RelayConfig{Address: "127.0.0.1:8126", PacketLength: 512, QueueSize: 100, FlushInterval: 200 * time.Millisecond},
 				TCPIdleTimeout: 30 * time.Second, UDPPacketQueueBytes: 1 << 20, MaxNameLength: 100, MaxLabelValueLength: 200}
 		}},
-		{name: "queue bytes below a datagram", in: "udp_packet_queue_bytes: 100", err: "udp_packet_queue_bytes: 100 must be at least 65535"},
+		{name: "queue bytes below a datagram", in: "udp_packet_queue_bytes: 100", err: "udp_packet_queue_bytes: 100 must be at least 65535 (one datagram)"},
 		{name: "unknown key", in: "listen_udpp: x", err: `2:3: statsd input: unknown key "listen_udpp"`},
 		{name: "wrong type", in: "workers: many", err: "cannot unmarshal"},
 		{name: "no listener", in: "listen_udp: ''\nlisten_tcp: ''", err: "at least one of listen_udp"},
 		{name: "bad mode", in: "unixsocket_mode: '9x'", err: `2:20: statsd input: unixsocket_mode: "9x" is not an octal permission`},
 		{name: "bad queue", in: "udp_packet_queue_size: 0", err: "2:26: statsd input: udp_packet_queue_size: 0 must be at least 1"},
-		{name: "negative workers", in: "workers: -1", err: "workers: -1 must not be negative"},
+		{name: "negative workers", in: "workers: -1", err: "workers: -1 must not be negative (0 means GOMAXPROCS)"},
+		{name: "negative read buffer", in: "read_buffer: -1", err: "2:16: statsd input: read_buffer: -1 must not be negative"},
+		{name: "negative connections", in: "tcp_max_connections: -2", err: "tcp_max_connections: -2 must not be negative (0 means no limit)"},
+		{name: "zero label value length", in: "max_label_value_length: 0", err: "max_label_value_length: 0 must be at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
