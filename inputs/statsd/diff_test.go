@@ -348,3 +348,64 @@ func TestDifferentialTemplates(t *testing.T) {
 		})
 	}
 }
+
+// TestDifferentialTemplateOrder replays lines in the same order several
+// times (each line's template then predicts the next line's, see
+// lookupTemplate), then shuffled (the predictions miss and are turned
+// off), then in order again, with a new value each time: the same records,
+// errors and counts as statsd_exporter's parser throughout.
+func TestDifferentialTemplateOrder(t *testing.T) {
+	vals := []string{"1", "3.5", "0", "1e3", "0.1", ".5", "7", "12"}
+	bad := []string{"abc", "NaN", "-2", "+3", ""}
+	r := rand.New(rand.NewPCG(5, 6))
+	lines := []string{"foo:1|c", "bar:1|c|@0.1", "foo:5|g", "baz:+5|g", "t:320|ms|@0.5", "h:1|h|#a:b", "foo,a=b:1|c|#c:d", "n[a=b]x:1|d|@0.25"}
+	for i := range 300 {
+		lines = append(lines, fmt.Sprintf("app.s%d.x%d:1|%s|#env:e%d", i%7, i, []string{"c", "g", "ms", "h"}[i%4], i%3))
+		if i%3 == 0 {
+			lines = append(lines, randomLine(r))
+		}
+	}
+	opts := allDialects
+	u, p := newUpstream(opts), newParser(opts)
+	replay := func(order []string) {
+		for _, l := range order {
+			c := strings.IndexByte(l, ':')
+			j := -1
+			if c >= 0 {
+				j = strings.IndexByte(l[c+1:], '|')
+			}
+			if j >= 0 {
+				v := vals[r.IntN(len(vals))]
+				if r.IntN(20) == 0 {
+					v = bad[r.IntN(len(bad))]
+				}
+				l = l[:c+1] + v + l[c+1+j:]
+			}
+			diffLine(t, u, p, l)
+		}
+		if t.Failed() {
+			t.FailNow()
+		}
+	}
+	for range 3 {
+		replay(lines)
+	}
+	if p.predicted == 0 || p.mispredicts >= predictOff {
+		t.Fatalf("in order: %d lines predicted, misprediction score %d", p.predicted, p.mispredicts)
+	}
+	for range 3 {
+		shuffled := slices.Clone(lines)
+		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		replay(shuffled)
+	}
+	if p.mispredicts < predictOff {
+		t.Errorf("shuffled: misprediction score %d, predictions still on", p.mispredicts)
+	}
+	before := p.predicted
+	for range 3 {
+		replay(lines)
+	}
+	if p.predicted == before {
+		t.Error("in order again: predictions stayed off")
+	}
+}

@@ -172,6 +172,7 @@ type nameTable struct{ t table[nameEntry, *nameEntry] }
 type nameEntry struct{ name string }
 
 func (e *nameEntry) tableKey() string { return e.name }
+func (e *nameEntry) tableDropped()    {}
 
 // tableCost is the estimated heap of the entry: its bytes, itself and its
 // share of the slots (2 to 4 of 16 bytes).
@@ -199,6 +200,9 @@ type tableEntry[T any] interface {
 	// tableCost is the bytes the entry holds, its share of the table's
 	// slots included.
 	tableCost() int
+	// tableDropped is called when the table drops the entry's
+	// generation (the entry may have been moved into the current one).
+	tableDropped()
 }
 
 // table is an open-addressing map from strings, hashed by the caller, to
@@ -279,6 +283,11 @@ func (t *table[T, V]) add(h uint64, v V, maxBytes int) {
 		if drop == nil {
 			drop = make([]tableSlot[T, V], 64)
 		}
+		for _, sl := range drop {
+			if sl.v != nil {
+				sl.v.tableDropped()
+			}
+		}
 		clear(drop)
 		t.slots = drop
 	case 2*(t.n-t.oldN+1) > len(t.slots):
@@ -353,7 +362,13 @@ type parser struct {
 	tmplBytes int         // the templates' byte budget (maxTemplateBytes)
 	key       templateKey // the current line's
 	keyBuf    []byte      // backs key.key
-	nameKnown bool        // the line's name was interned before
+	// prevTmpl is the template of the last line when it had one; its
+	// next predicts this line's (lookupTemplate). mispredicts is a
+	// score of recent mispredictions (predictOff).
+	prevTmpl    *lineTemplate
+	mispredicts int
+	predicted   uint64 // lines whose template was the predicted one (tests)
+	nameKnown   bool   // the line's name was interned before
 	// what sample did to the line's one value
 	tmDiv    float64 // divided it by (a counter's sample rate, 1000 for a timer)
 	tmRates  int     // counter sample rates applied (a template needs at most one)
@@ -432,6 +447,7 @@ func (p *parser) parseLine(line []byte) {
 	if ok && p.fromTemplate(&p.key) {
 		return
 	}
+	p.prevTmpl = nil // the full parser: no template to follow, unless one is added
 	var errs, drops uint64
 	if ok {
 		errs, drops = p.st.problems()

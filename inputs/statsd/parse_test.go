@@ -405,12 +405,14 @@ func TestExtendedAggregationTagsOnce(t *testing.T) {
 
 // testEntry is a table entry of a fixed cost.
 type testEntry struct {
-	key string
-	i   int
+	key     string
+	i       int
+	dropped bool
 }
 
 func (e *testEntry) tableKey() string { return e.key }
 func (e *testEntry) tableCost() int   { return 100 }
+func (e *testEntry) tableDropped()    { e.dropped = true }
 
 // TestTableGenerations: with more keys in use than a generation holds,
 // the table serves what fits instead of missing every time (as emptying a
@@ -444,7 +446,7 @@ func TestTableGenerations(t *testing.T) {
 						}
 						hits++
 					} else {
-						tb.add(h, &testEntry{string(k), i}, budget)
+						tb.add(h, &testEntry{key: string(k), i: i}, budget)
 					}
 					if tb.bytes > budget || tb.n*cost > budget {
 						t.Fatalf("round %d: %d entries, %d bytes over the budget %d", r, tb.n, tb.bytes, budget)
@@ -455,15 +457,27 @@ func TestTableGenerations(t *testing.T) {
 			if got := float64(hits) / float64(tc.keys); got < tc.minHits {
 				t.Errorf("last round: %.2f of lookups hit, want at least %.2f", got, tc.minHits)
 			}
-			// Keys no longer used are gone within two generations.
+			// Keys no longer used are gone within two generations, and
+			// told so (a template then forgets the one it predicted).
+			var used []*testEntry
+			for _, sl := range slices.Concat(tb.slots, tb.old) {
+				if sl.v != nil {
+					used = append(used, sl.v)
+				}
+			}
 			for i := range 2 * budget / cost {
 				k := key(1000 + i)
-				tb.add(maphash.Bytes(templateSeed, k), &testEntry{string(k), i}, budget)
+				tb.add(maphash.Bytes(templateSeed, k), &testEntry{key: string(k), i: i}, budget)
 			}
 			for i := range tc.keys {
 				k := key(i)
 				if _, ok := tb.find(maphash.Bytes(templateSeed, k), k); ok {
 					t.Fatalf("%s still found after two generations without it", k)
+				}
+			}
+			for _, e := range used {
+				if !e.dropped {
+					t.Fatalf("%s dropped without tableDropped", e.key)
 				}
 			}
 		})

@@ -48,18 +48,28 @@ type lineTemplate struct {
 	div      float64 // the value is divided by it (a counter's sample rate, 1000 for a timer)
 	repeat   int64
 	ref      normalize.MatchRef // the rule set's result for name
+	// next is the template of the line that came after this one last
+	// time. Clients send their lines in much the same order at every
+	// flush, so the next line is compared with it before the table is
+	// searched: with many series the table's slot is a cache miss per
+	// line, and the line's hash is not needed (see fromTemplate). Cleared
+	// when the table drops the template, so that a dropped template keeps
+	// at most one other alive.
+	next *lineTemplate
 }
 
 func (t *lineTemplate) tableKey() string { return t.key }
 func (t *lineTemplate) tableCost() int   { return t.cost }
+func (t *lineTemplate) tableDropped()    { t.next = nil }
 
 // templateKey locates a line's value, between the first ':' and the next
 // '|'; key is the line without it, ':' kept (so where the name ends, which
 // may hold a '|', is part of the key), in the parser's scratch buffer.
 type templateKey struct {
-	value []byte
-	key   []byte
-	h     uint64
+	value  []byte
+	key    []byte
+	h      uint64
+	hashed bool // h is key's hash
 }
 
 // templateKey fills p.key for line and reports whether the line has a
@@ -84,14 +94,66 @@ func (p *parser) templateKey(line []byte) bool {
 	k.value = line[c+1 : c+1+j]
 	p.keyBuf = append(append(p.keyBuf[:0], line[:c+1]...), line[c+1+j:]...)
 	k.key = p.keyBuf
-	k.h = maphash.Bytes(templateSeed, k.key)
+	k.hashed = false // hashed when the table is searched (hash)
 	return true
+}
+
+// hash returns the key's hash, computing it once.
+func (k *templateKey) hash() uint64 {
+	if !k.hashed {
+		k.h, k.hashed = maphash.Bytes(templateSeed, k.key), true
+	}
+	return k.h
+}
+
+// predictMax bounds the parser's misprediction score: at predictOff and
+// above, the next line is not compared with the predicted template (a
+// client that sends its lines in a new order each time would pay a cache
+// miss per line for nothing), but the table's answer is still checked
+// against the prediction, so that it is turned back on when the order
+// settles.
+const (
+	predictMax = 16
+	predictOff = 8
+)
+
+// lookupTemplate finds the template of the line whose key is k: the one
+// predicted by the previous line's template (next) when it matches, else
+// the table's.
+func (p *parser) lookupTemplate(k *templateKey) (*lineTemplate, bool) {
+	var predicted *lineTemplate
+	if p.prevTmpl != nil {
+		predicted = p.prevTmpl.next
+	}
+	if predicted != nil && p.mispredicts < predictOff && predicted.key == string(k.key) {
+		p.mispredicts = max(0, p.mispredicts-1)
+		p.predicted++
+		return predicted, true
+	}
+	t, found := p.tmpls.find(k.hash(), k.key)
+	if predicted != nil {
+		if found && t == predicted {
+			p.mispredicts = max(0, p.mispredicts-1)
+		} else {
+			p.mispredicts = min(predictMax, p.mispredicts+2)
+		}
+	}
+	return t, found
+}
+
+// followed records that the line just appended used template t: the
+// previous line's template learns that t came after it.
+func (p *parser) followed(t *lineTemplate) {
+	if prev := p.prevTmpl; prev != nil && prev.next != t {
+		prev.next = t
+	}
+	p.prevTmpl = t
 }
 
 // fromTemplate appends the records of a line whose template is known and
 // whose value is a plain finite number; it reports whether it did.
 func (p *parser) fromTemplate(k *templateKey) bool {
-	t, found := p.tmpls.find(k.h, k.key)
+	t, found := p.lookupTemplate(k)
 	if !found {
 		return false
 	}
@@ -124,6 +186,7 @@ func (p *parser) fromTemplate(k *templateKey) bool {
 		p.recs = append(p.recs, normalize.Record{Match: t.name, MatchHash: t.nameHash, MatchRef: &t.ref, Labels: t.labels, Value: v, Type: t.typ, Delta: delta})
 	}
 	p.st.records += uint64(t.repeat)
+	p.followed(t)
 	return true
 }
 
@@ -151,7 +214,8 @@ func (p *parser) addTemplate(k *templateKey) {
 	}
 	t.key = string(k.key)
 	t.cost = len(k.key) + 224 + 32*len(t.labels)
-	p.tmpls.add(k.h, t, p.tmplBytes)
+	p.tmpls.add(k.hash(), t, p.tmplBytes)
+	p.followed(t)
 }
 
 // problems sums the errors and the drops counted so far.
