@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"unicode/utf8"
 
 	"k8s.io/client-go/util/jsonpath"
 
@@ -97,6 +96,16 @@ func (t *jeTmpl) jsonPath() *jsonpath.JSONPath {
 	j := t.newJP()
 	_ = j.Parse(t.text) // parsed once at load already
 	return j
+}
+
+// number is the value t reads from data as json_exporter sanitizes it;
+// false when t reads nothing or not a number.
+func (t *jeTmpl) number(data any, buf *bytes.Buffer) (float64, bool) {
+	str, missing, err := t.extract(data, buf)
+	if err != nil || missing {
+		return 0, false
+	}
+	return jsonsel.ExporterSanitize(str)
 }
 
 // extract is json_exporter's extractValue over decoded data: the printed
@@ -386,15 +395,9 @@ func (m *jeMetric) topKeys(keys map[string]bool) bool {
 func (m *jeMetric) eval(doc any, buf *bytes.Buffer, emit func(normalize.Record)) {
 	s := m.spec
 	if !s.object {
-		str, missing, err := s.path.extract(doc, buf)
-		if err != nil || missing {
-			return
+		if v, ok := s.path.number(doc, buf); ok {
+			m.emit(m.name, v, m.context(doc, buf), emit)
 		}
-		v, ok := jsonsel.ExporterSanitize(str)
-		if !ok {
-			return
-		}
-		m.emit(m.name, v, m.context(doc, buf), emit)
 		return
 	}
 	if len(s.values) == 0 {
@@ -407,11 +410,7 @@ func (m *jeMetric) eval(doc any, buf *bytes.Buffer, emit func(normalize.Record))
 	for _, obj := range objs {
 		var ctx *sampleContext
 		for i, val := range s.values {
-			str, missing, err := val.t.extract(obj, buf)
-			if err != nil || missing {
-				continue
-			}
-			v, ok := jsonsel.ExporterSanitize(str)
+			v, ok := val.t.number(obj, buf)
 			if !ok {
 				continue
 			}
@@ -519,11 +518,11 @@ func (p *jeParser) decode(body []byte, members []member) (any, error) {
 		i++
 	}
 	if p.keys == nil || i >= len(body) || body[i] != '{' {
-		return decodeJSON(body)
+		return jsonsel.Decode(body)
 	}
 	m := make(map[string]any, len(p.keys))
 	for _, mb := range members {
-		v, err := decodeJSON(mb.val)
+		v, err := jsonsel.Decode(mb.val)
 		if err != nil {
 			return nil, err
 		}
@@ -536,214 +535,4 @@ func (p *jeParser) decode(body []byte, members []member) (any, error) {
 type member struct {
 	key string
 	val []byte
-}
-
-// decodeJSON decodes a value the scanner has checked (syntax, nesting)
-// into what encoding/json.Unmarshal gives an any: map[string]any (a
-// repeated key: the last), []any, float64, string, bool, nil. It is
-// several times faster than Unmarshal, which checks the syntax first and
-// decodes through reflection; FuzzDecodeJSON holds it to Unmarshal.
-func decodeJSON(b []byte) (any, error) {
-	d := decoder{b: b}
-	v, err := d.value()
-	if err != nil {
-		return nil, err
-	}
-	if d.ws(); d.i != len(d.b) {
-		return nil, fmt.Errorf("at byte %d: data after the value", d.i)
-	}
-	return v, nil
-}
-
-type decoder struct {
-	b []byte
-	i int
-	// keys interns object keys: the objects of one array mostly repeat
-	// the same few.
-	keys map[string]string
-}
-
-func (d *decoder) ws() {
-	for d.i < len(d.b) && (d.b[d.i] == ' ' || d.b[d.i] == '\t' || d.b[d.i] == '\n' || d.b[d.i] == '\r') {
-		d.i++
-	}
-}
-
-// open reads the '{' or '[' that starts an object or array and says
-// whether a member follows: false for an empty one, whose end it reads.
-func (d *decoder) open(end byte) bool {
-	d.i++
-	d.ws()
-	if d.i < len(d.b) && d.b[d.i] == end {
-		d.i++
-		return false
-	}
-	return true
-}
-
-// next reads what follows a member of an object or array: ',' (true:
-// another member follows) or its end (false).
-func (d *decoder) next(end byte, what string) (bool, error) {
-	d.ws()
-	if d.i >= len(d.b) {
-		return false, fmt.Errorf("at byte %d: unterminated %s", d.i, what)
-	}
-	d.i++
-	switch d.b[d.i-1] {
-	case ',':
-		return true, nil
-	case end:
-		return false, nil
-	}
-	return false, fmt.Errorf("at byte %d: expected ',' or '%c'", d.i-1, end)
-}
-
-func (d *decoder) value() (any, error) {
-	d.ws()
-	if d.i >= len(d.b) {
-		return nil, fmt.Errorf("at byte %d: expected a value", d.i)
-	}
-	switch c := d.b[d.i]; {
-	case c == '{':
-		m := map[string]any{}
-		for more := d.open('}'); more; {
-			d.ws()
-			if d.i >= len(d.b) || d.b[d.i] != '"' {
-				return nil, fmt.Errorf("at byte %d: expected a key", d.i)
-			}
-			k, err := d.key()
-			if err != nil {
-				return nil, err
-			}
-			d.ws()
-			if d.i >= len(d.b) || d.b[d.i] != ':' {
-				return nil, fmt.Errorf("at byte %d: expected ':'", d.i)
-			}
-			d.i++
-			v, err := d.value()
-			if err != nil {
-				return nil, err
-			}
-			m[k] = v
-			if more, err = d.next('}', "object"); err != nil {
-				return nil, err
-			}
-		}
-		return m, nil
-	case c == '[':
-		a := make([]any, 0, 4)
-		for more := d.open(']'); more; {
-			v, err := d.value()
-			if err != nil {
-				return nil, err
-			}
-			a = append(a, v)
-			if more, err = d.next(']', "array"); err != nil {
-				return nil, err
-			}
-		}
-		return a, nil
-	case c == '"':
-		return d.str()
-	case c == 't' && bytes.HasPrefix(d.b[d.i:], []byte("true")):
-		d.i += 4
-		return true, nil
-	case c == 'f' && bytes.HasPrefix(d.b[d.i:], []byte("false")):
-		d.i += 5
-		return false, nil
-	case c == 'n' && bytes.HasPrefix(d.b[d.i:], []byte("null")):
-		d.i += 4
-		return nil, nil
-	case c == '-' || c >= '0' && c <= '9':
-		start := d.i
-		for d.i < len(d.b) {
-			c := d.b[d.i]
-			if !(c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E') {
-				break
-			}
-			d.i++
-		}
-		f, err := strconv.ParseFloat(string(d.b[start:d.i]), 64)
-		if err != nil {
-			// encoding/json refuses a number out of float64's range
-			return nil, fmt.Errorf("at byte %d: number %s: %w", start, d.b[start:d.i], err)
-		}
-		return f, nil
-	}
-	return nil, fmt.Errorf("at byte %d: unexpected %q", d.i, d.b[d.i])
-}
-
-// str decodes a string as encoding/json does (escapes; a lone surrogate
-// or invalid UTF-8 becomes U+FFFD).
-func (d *decoder) str() (string, error) {
-	d.i++ // "
-	start := d.i
-	for d.i < len(d.b) {
-		switch c := d.b[d.i]; {
-		case c == '"':
-			s := d.b[start:d.i]
-			d.i++
-			if utf8.Valid(s) {
-				return string(s), nil
-			}
-			d.i = start
-			fallthrough // encoding/json's own replacement of invalid bytes
-		case c == '\\':
-			end, err := d.strEnd()
-			if err != nil {
-				return "", err
-			}
-			var out string
-			if err := json.Unmarshal(d.b[start-1:end], &out); err != nil {
-				return "", err
-			}
-			d.i = end
-			return out, nil
-		case c < 0x20:
-			return "", fmt.Errorf("at byte %d: control character in a string", d.i)
-		default:
-			d.i++
-		}
-	}
-	return "", fmt.Errorf("at byte %d: unterminated string", d.i)
-}
-
-// key reads an object key, interned when it is plain.
-func (d *decoder) key() (string, error) {
-	for j := d.i + 1; j < len(d.b); j++ {
-		c := d.b[j]
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			break // escapes, control characters, non-ASCII: as any string
-		}
-		if c == '"' {
-			raw := d.b[d.i+1 : j]
-			d.i = j + 1
-			if k, ok := d.keys[string(raw)]; ok {
-				return k, nil
-			}
-			k := string(raw)
-			if d.keys == nil {
-				d.keys = map[string]string{}
-			}
-			if len(d.keys) < 4096 {
-				d.keys[k] = k
-			}
-			return k, nil
-		}
-	}
-	return d.str()
-}
-
-// strEnd returns the index after the closing quote of the string being
-// read.
-func (d *decoder) strEnd() (int, error) {
-	for j := d.i; j < len(d.b); j++ {
-		switch d.b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, nil
-		}
-	}
-	return 0, fmt.Errorf("at byte %d: unterminated string", d.i)
 }

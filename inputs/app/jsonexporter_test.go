@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -147,7 +146,7 @@ func FuzzJSONExporterPaths(f *testing.F) {
 				continue // json_exporter cannot parse it either
 			}
 			// The key-chain lookup prints what the package prints.
-			if docV, err := decodeJSON([]byte(doc)); err == nil && plainJSON(doc) {
+			if docV, err := jsonsel.Decode([]byte(doc)); err == nil && plainJSON(doc) {
 				for _, spec := range append(slices.Clone(mod.fastSpecs), specsOf(mod.slow)...) {
 					tmpls := []*jeTmpl{spec.path}
 					for _, l := range spec.labels {
@@ -285,32 +284,6 @@ func BenchmarkJSONExporterFiltered(b *testing.B) {
 	if n := benchParse(b, p, benchDoc(2000, 4700)); n != 2000 {
 		b.Fatalf("%d records, want 2000", n)
 	}
-}
-
-// decodeJSON gives what encoding/json.Unmarshal gives, for every document
-// the scanner accepts.
-func FuzzDecodeJSON(f *testing.F) {
-	for _, s := range []string{
-		`{"a": [1, -0, 1.5e3, "x\u00e9\ud83d\ude00\ud800", true, false, null, {}], "a": {"b": []}}`,
-		`"\u0000\n\t\\\"/"`, `1e400`, `[[[]]]`, `{"k\"ey": "\ud83d"}`, `-1.0E-7`, `"\xff"`,
-	} {
-		f.Add([]byte(s))
-	}
-	none, _ := jsonsel.New(jsonsel.Config{SelectNone: true})
-	f.Fuzz(func(t *testing.T, doc []byte) {
-		if none.Parse(doc, func(normalize.Record) {}) != nil {
-			return
-		}
-		var want any
-		errWant := json.Unmarshal(doc, &want)
-		got, err := decodeJSON(doc)
-		if (err == nil) != (errWant == nil) {
-			t.Fatalf("%q: error %v, encoding/json %v", doc, err, errWant)
-		}
-		if err == nil && !reflect.DeepEqual(want, got) {
-			t.Fatalf("%q:\n got %#v\nwant %#v", doc, got, want)
-		}
-	})
 }
 
 func specsOf(ms []*jeMetric) []*jeSpec {

@@ -13,6 +13,9 @@
 // strings with a unit ("12ms", "1.5GB", "512KiB", "30%", "2h") in base
 // units (seconds, bytes, ratio); strings looked up in the selector's
 // state table (values: {running: 1}). null and other strings are skipped.
+//
+// Decode is the other reader: a whole document, checked by the scanner,
+// into Go values for json_exporter's JSONPath templates.
 package jsonsel
 
 import (

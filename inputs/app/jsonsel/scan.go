@@ -56,9 +56,8 @@ type seg struct {
 }
 
 type scanner struct {
+	cursor
 	p      *Parser
-	b      []byte
-	i      int
 	path   []seg
 	states []state // stack of active-state lists; see value
 	emit   func(normalize.Record)
@@ -92,7 +91,7 @@ func (p *Parser) Parse(body []byte, emit func(normalize.Record)) error {
 // a document that is an object: its key (unescaped) and its value's
 // bytes, valid during the call.
 func (p *Parser) ParseTop(body []byte, emit func(normalize.Record), top func(key, value []byte)) error {
-	s := scanner{p: p, b: body, emit: emit, top: top}
+	s := scanner{p: p, cursor: cursor{b: body}, emit: emit, top: top}
 	s.path = make([]seg, 0, 16)
 	s.states = make([]state, 0, 64)
 	s.states = append(s.states, p.root...)
@@ -123,17 +122,6 @@ func (s *scanner) what() string {
 	}
 	r, _ := utf8.DecodeRune(s.b[s.i:])
 	return strconv.QuoteRune(r)
-}
-
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
 }
 
 // value reads one value. The states active for it are
@@ -507,19 +495,6 @@ func (s *scanner) objectBody(from, to, sel, depth int) error {
 			return err
 		}
 	}
-}
-
-// open reads the opening bracket of an object or array and the white
-// space after it, and reports whether close follows: the container is
-// empty (and read).
-func (s *scanner) open(close byte) bool {
-	s.i++
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == close {
-		s.i++
-		return true
-	}
-	return false
 }
 
 // key reads an object member's key, the ':' and the white space around
