@@ -30,7 +30,9 @@ type serverKind struct {
 	lines string
 	// drops are the server's own counters of data it threw away.
 	drops []string
-	args  func(udp, tcp, web, mapping string) []string
+	// flags are the server's own flags beyond statsd_exporter's, which
+	// both take (start gives them).
+	flags []string
 	// profile runs Rosetta with --debug.pprof, for -cpuprofile-dir.
 	profile bool
 	// extra are more flags (-rosetta-args, -statsd-exporter-args).
@@ -43,10 +45,7 @@ func rosettaKind(bin string) *serverKind {
 		bin:   bin,
 		lines: "rosetta_statsd_lines_total",
 		drops: []string{"rosetta_input_dropped_total"},
-		args: func(udp, tcp, web, mapping string) []string {
-			return []string{"--statsd.listen-udp=" + udp, "--statsd.listen-tcp=" + tcp, "--web.listen-address=" + web,
-				"--statsd.mapping-config=" + mapping, "--config.watch-interval=0", "--log.level=warn"}
-		},
+		flags: []string{"--config.watch-interval=0"},
 	}
 }
 
@@ -56,10 +55,6 @@ func statsdExporterKind(bin string) *serverKind {
 		bin:   bin,
 		lines: "statsd_exporter_lines_total",
 		drops: []string{"statsd_exporter_udp_packet_drops_total"},
-		args: func(udp, tcp, web, mapping string) []string {
-			return []string{"--statsd.listen-udp=" + udp, "--statsd.listen-tcp=" + tcp, "--web.listen-address=" + web,
-				"--statsd.mapping-config=" + mapping, "--log.level=warn"}
-		},
 	}
 }
 
@@ -102,10 +97,11 @@ func start(k *serverKind, mapping string, readBuffer int) (*server, error) {
 	s.udp = fmt.Sprintf("127.0.0.1:%d", sp)
 	s.tcp = s.udp
 	s.web = fmt.Sprintf("127.0.0.1:%d", wp)
-	args := k.args(s.udp, s.tcp, s.web, mapping)
-	if mapping == "" { // no mapping file: the servers' defaults
-		args = slices.DeleteFunc(args, func(a string) bool { return strings.HasPrefix(a, "--statsd.mapping-config=") })
+	args := []string{"--statsd.listen-udp=" + s.udp, "--statsd.listen-tcp=" + s.tcp, "--web.listen-address=" + s.web, "--log.level=warn"}
+	if mapping != "" { // else the servers' defaults
+		args = append(args, "--statsd.mapping-config="+mapping)
 	}
+	args = append(args, k.flags...)
 	if k.profile {
 		args = append(args, "--debug.pprof")
 	}
