@@ -101,20 +101,11 @@ func sizeLabel(l label) int { return sizeString(l.Name) + sizeString(l.Value) }
 func sizeSample(v float64, t int64) int { return sizeDouble(v) + sizeVarint(uint64(t)) }
 
 func sizeHistogram(h *histogram) int {
-	n := 0
-	if h.float {
-		n += 9 // count_float, a oneof: written when zero too
-	} else {
-		n += 1 + protowire.SizeVarint(h.countInt)
-	}
+	n := sizeCount(h.float, h.countInt)
 	n += sizeDouble(h.sum)
 	n += sizeVarint(uint64(protowire.EncodeZigZag(int64(h.schema))))
 	n += sizeDouble(h.zeroThreshold)
-	if h.float {
-		n += 9
-	} else {
-		n += 1 + protowire.SizeVarint(h.zeroCountInt)
-	}
+	n += sizeCount(h.float, h.zeroCountInt)
 	n += sizeSpans(h.negativeSpans) + sizeSint64s(h.negativeDeltas) + sizeDoubles(h.negativeCounts)
 	n += sizeSpans(h.positiveSpans) + sizeSint64s(h.positiveDeltas) + sizeDoubles(h.positiveCounts)
 	n += sizeVarint(uint64(h.timestamp))
@@ -122,23 +113,11 @@ func sizeHistogram(h *histogram) int {
 }
 
 func appendHistogram(b []byte, h *histogram) []byte {
-	if h.float {
-		b = protowire.AppendTag(b, 2, protowire.Fixed64Type)
-		b = protowire.AppendFixed64(b, math.Float64bits(h.countFloat))
-	} else {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, h.countInt)
-	}
+	b = appendCount(b, h.float, 1, h.countInt, 2, h.countFloat)
 	b = appendDouble(b, 3, h.sum)
 	b = appendVarint(b, 4, uint64(protowire.EncodeZigZag(int64(h.schema))))
 	b = appendDouble(b, 5, h.zeroThreshold)
-	if h.float {
-		b = protowire.AppendTag(b, 7, protowire.Fixed64Type)
-		b = protowire.AppendFixed64(b, math.Float64bits(h.zeroCountFloat))
-	} else {
-		b = protowire.AppendTag(b, 6, protowire.VarintType)
-		b = protowire.AppendVarint(b, h.zeroCountInt)
-	}
+	b = appendCount(b, h.float, 6, h.zeroCountInt, 7, h.zeroCountFloat)
 	b = appendSpans(b, 8, h.negativeSpans)
 	b = appendSint64s(b, 9, h.negativeDeltas)
 	b = appendDoubles(b, 10, h.negativeCounts)
@@ -146,6 +125,25 @@ func appendHistogram(b []byte, h *histogram) []byte {
 	b = appendSint64s(b, 12, h.positiveDeltas)
 	b = appendDoubles(b, 13, h.positiveCounts)
 	return appendVarint(b, 15, uint64(h.timestamp))
+}
+
+// A histogram's count and zero count are each a oneof of an integer field
+// and a float field, one of them set: it is written when zero too.
+
+func sizeCount(float bool, i uint64) int {
+	if float {
+		return 9
+	}
+	return 1 + protowire.SizeVarint(i)
+}
+
+func appendCount(b []byte, float bool, intNum protowire.Number, i uint64, floatNum protowire.Number, f float64) []byte {
+	if float {
+		b = protowire.AppendTag(b, floatNum, protowire.Fixed64Type)
+		return protowire.AppendFixed64(b, math.Float64bits(f))
+	}
+	b = protowire.AppendTag(b, intNum, protowire.VarintType)
+	return protowire.AppendVarint(b, i)
 }
 
 // Scalars, left out when zero (proto3), with one-byte tags (fields 1-15).
