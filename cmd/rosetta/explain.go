@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -25,10 +26,7 @@ func runExplain(f *explainFlags, stdin io.Reader, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	file := f.config
-	if file == "" {
-		file = f.mapping
-	}
+	file := cmp.Or(f.config, f.mapping)
 	if file == "" || f.config != "" && f.mapping != "" {
 		fmt.Fprintln(stderr, "rosetta explain: give --config.file or --mapping (a mapping file, statsd_exporter or jmx_exporter config, or library:NAME)")
 		return 2
@@ -38,13 +36,7 @@ func runExplain(f *explainFlags, stdin io.Reader, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	typ := f.input
-	if typ == "" {
-		typ = src.InputType
-	}
-	if typ == "" {
-		typ = "statsd"
-	}
+	typ := cmp.Or(f.input, src.InputType, "statsd")
 	var body []byte
 	if f.file == "" || f.file == "-" {
 		body, err = io.ReadAll(stdin)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/mappings/mappingtest"
+	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 // liveFlags are those of explain --live and record.
@@ -24,8 +25,9 @@ type liveFlags struct {
 }
 
 // livePoll loads the config's input and reads its real targets once,
-// through the input's inputs.OnePoller.
-func livePoll(f *liveFlags) (*mappingEnvLive, error) {
+// through the input's inputs.OnePoller. Targets that failed while others
+// answered are a warning on stderr.
+func livePoll(f *liveFlags, stderr io.Writer) (*mappingEnvLive, error) {
 	if f.config == "" {
 		return nil, errors.New("--config.file is required: the input and its rules come from the config")
 	}
@@ -54,36 +56,42 @@ func livePoll(f *liveFlags) (*mappingEnvLive, error) {
 		defer cancel()
 	}
 	recs, err := op.PollOnce(ctx, src.InputConfig)
-	if len(recs) == 0 && err != nil {
-		return nil, err
+	if err != nil {
+		if len(recs) == 0 {
+			return nil, err
+		}
+		fmt.Fprintln(stderr, "warning:", err)
 	}
-	return &mappingEnvLive{env: env, src: src, recordings: recs, err: err}, nil
+	return &mappingEnvLive{env: env, src: src, recordings: recs}, nil
 }
 
 type mappingEnvLive struct {
 	env        *mappingtest.Env
 	src        *mappingtest.Source
 	recordings []inputs.Recording
-	err        error // targets that failed while others answered
+}
+
+// records are what the input's rules make of recording r; what the input
+// could not read of it is a warning on stderr.
+func (l *mappingEnvLive) records(r inputs.Recording, stderr io.Writer) []normalize.Record {
+	recs, err := l.env.Records(l.src.InputType, r.Body, l.src.InputConfig, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "warning:", err)
+	}
+	return recs
 }
 
 // runExplainLive is `rosetta explain --live`: the report of explain for
 // one poll of the input's real targets.
 func runExplainLive(f *liveFlags, stdout, stderr io.Writer) int {
-	live, err := livePoll(f)
+	live, err := livePoll(f, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "rosetta explain --live:", err)
 		return 1
 	}
-	if live.err != nil {
-		fmt.Fprintln(stderr, "warning:", live.err)
-	}
 	for _, r := range live.recordings {
 		fmt.Fprintf(stdout, "# %s input, one poll of %s (%d bytes)\n", live.src.InputType, r.Target, len(r.Body))
-		recs, err := live.env.Records(live.src.InputType, r.Body, live.src.InputConfig, nil)
-		if err != nil {
-			fmt.Fprintln(stderr, "warning:", err)
-		}
+		recs := live.records(r, stderr)
 		if _, err := mappingtest.Explain(stdout, live.src, recs, live.src.InputType == "statsd"); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
@@ -96,13 +104,10 @@ func runExplainLive(f *liveFlags, stdout, stderr io.Writer) int {
 // (the recorded input, the series it gives now as expect), for `rosetta
 // test`.
 func runRecord(f *liveFlags, stdout, stderr io.Writer) int {
-	live, err := livePoll(f)
+	live, err := livePoll(f, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "rosetta record:", err)
 		return 1
-	}
-	if live.err != nil {
-		fmt.Fprintln(stderr, "warning:", live.err)
 	}
 	configRef, err := filepath.Abs(f.config)
 	if err != nil {
@@ -132,10 +137,7 @@ func runRecord(f *liveFlags, stdout, stderr io.Writer) int {
 	}
 	tests := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, r := range live.recordings {
-		recs, err := live.env.Records(live.src.InputType, r.Body, live.src.InputConfig, nil)
-		if err != nil {
-			fmt.Fprintln(stderr, "warning:", err)
-		}
+		recs := live.records(r, stderr)
 		text, err := mappingtest.Exposition(live.src, recs, live.src.InputType == "statsd")
 		if err != nil {
 			fmt.Fprintln(stderr, err)

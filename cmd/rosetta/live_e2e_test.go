@@ -200,3 +200,56 @@ func TestExplainLiveAndRecord(t *testing.T) {
 			explainWants: []string{"shop.orders", "shop_orders_total", "shop.latency"}})
 	})
 }
+
+// TestLiveWarnsOfFailedTarget: when one target of the input answers and
+// another fails, explain --live and record go on with the one that
+// answered and warn of the other on stderr.
+func TestLiveWarnsOfFailedTarget(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"queue": {"depth": 7}}`)
+	}))
+	defer srv.Close()
+	dead := "http://" + testutil.FreeAddr(t) // nothing listens there
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "two.yml", fmt.Sprintf(`inputs:
+  - name: app
+    type: json
+    config:
+      targets: [%q, %q]
+      target_label: instance
+    rules:
+      - match: queue.depth
+        name: app_queue_depth
+        type: gauge
+`, srv.URL, dead))
+	for _, c := range []struct {
+		name string
+		args []string
+		want string // in stdout, or in the file written
+	}{
+		{"explain --live", []string{"explain", "--live"}, "app_queue_depth{} 7"},
+		{"record", []string{"record", "-o", filepath.Join(dir, "two.test.yml")}, "app_queue_depth 7"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := Main(append(c.args, "--config.file", cfg, "--input-name", "app"), &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d\n%s%s", code, &stdout, &stderr)
+			}
+			out := stdout.String()
+			if c.name == "record" {
+				body, err := os.ReadFile(filepath.Join(dir, "two.test.yml"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = string(body)
+			}
+			if !strings.Contains(out, c.want) || strings.Count(out, srv.URL) != 1 {
+				t.Errorf("output lacks %q for the answering target %s:\n%s", c.want, srv.URL, out)
+			}
+			if w := stderr.String(); !strings.HasPrefix(w, "warning: ") || !strings.Contains(w, dead) {
+				t.Errorf("stderr does not warn of the failed target %s:\n%s", dead, w)
+			}
+		})
+	}
+}
