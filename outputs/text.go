@@ -1,7 +1,6 @@
 package outputs
 
 import (
-	"bytes"
 	"io"
 	"math"
 	"strconv"
@@ -218,7 +217,7 @@ func AppendFloat(b []byte, v float64) []byte {
 		return append(b, "+Inf"...)
 	case math.IsInf(v, -1):
 		return append(b, "-Inf"...)
-	case v == math.Trunc(v) && v > -1e6 && v < 1e6:
+	case smallInteger(v):
 		// What 'g' gives for these (counts, most counters), faster.
 		return strconv.AppendInt(b, int64(v), 10)
 	}
@@ -226,26 +225,21 @@ func AppendFloat(b []byte, v float64) []byte {
 }
 
 // appendOMFloat formats v as expfmt's writeOpenMetricsFloat does: as the
-// text format, with ".0" after an integer.
+// text format, with ".0" after a value written without a point or an
+// exponent, which AppendFloat does for the small integers alone (-0 too:
+// "0.0").
 func appendOMFloat(b []byte, v float64) []byte {
-	switch {
-	case math.IsNaN(v):
-		return append(b, "NaN"...)
-	case math.IsInf(v, +1):
-		return append(b, "+Inf"...)
-	case math.IsInf(v, -1):
-		return append(b, "-Inf"...)
-	case v == 0: // -0 too
-		return append(b, "0.0"...)
-	case v == math.Trunc(v) && v > -1e6 && v < 1e6:
-		return append(strconv.AppendInt(b, int64(v), 10), '.', '0')
-	}
-	n := len(b)
-	b = strconv.AppendFloat(b, v, 'g', -1, 64)
-	if !bytes.ContainsAny(b[n:], "e.") {
+	b = AppendFloat(b, v)
+	if smallInteger(v) {
 		b = append(b, '.', '0')
 	}
 	return b
+}
+
+// smallInteger reports whether v is an integer that strconv's shortest 'g'
+// writes without an exponent (below 1e6 in magnitude), as a plain int.
+func smallInteger(v float64) bool {
+	return v == math.Trunc(v) && v > -1e6 && v < 1e6
 }
 
 // appendEscaped escapes s as the text format does: backslash and newline,

@@ -3,11 +3,14 @@ package outputs
 import (
 	"bytes"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -87,6 +90,36 @@ func FuzzRender(f *testing.F) {
 			}
 			if !bytes.Equal(want.Bytes(), got.Bytes()) {
 				t.Fatalf("%s differs from expfmt's (-want +got):\n%s", format, cmp.Diff(want.String(), got.String()))
+			}
+		}
+	})
+}
+
+// FuzzFloat expects AppendFloat and appendOMFloat to write any value as
+// expfmt writes a gauge's, in the text format and in OpenMetrics.
+func FuzzFloat(f *testing.F) {
+	for _, v := range []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 999999, -999999, 1e6, -1e6, 1e21, 1.5e-7, 123456789.125, math.MaxFloat64, math.SmallestNonzeroFloat64, math.NaN(), math.Inf(1), math.Inf(-1)} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v float64) {
+		mf := &dto.MetricFamily{Name: proto.String("g"), Type: dto.MetricType_GAUGE.Enum(),
+			Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: proto.Float64(v)}}}}
+		for _, c := range []struct {
+			format string
+			encode func(*bytes.Buffer) error
+			append func([]byte, float64) []byte
+		}{
+			{"text", func(b *bytes.Buffer) error { _, err := expfmt.MetricFamilyToText(b, mf); return err }, AppendFloat},
+			{"OpenMetrics", func(b *bytes.Buffer) error { _, err := expfmt.MetricFamilyToOpenMetrics(b, mf); return err }, appendOMFloat},
+		} {
+			var out bytes.Buffer
+			if err := c.encode(&out); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+			want := strings.TrimPrefix(lines[len(lines)-1], "g ")
+			if got := string(c.append(nil, v)); got != want {
+				t.Errorf("%s: %v written %q, expfmt writes %q", c.format, v, got, want)
 			}
 		}
 	})
