@@ -23,6 +23,29 @@
 # The image the binary is built in; any image with Go 1.26+, sh and cp.
 ARG GO_IMAGE=docker.io/library/golang:1.26-bookworm
 
+# runtime is what both final targets are, but for the binary and the CA
+# bundle. It and prebuilt come before the golang stage, so that a builder
+# that builds every stage up to the target (docker's classic builder does)
+# pulls no base image for --target prebuilt.
+FROM scratch AS runtime
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="rosetta" \
+      org.opencontainers.image.description="Monitoring adapter: StatsD, JMX and application stats in, one Prometheus /metrics out" \
+      org.opencontainers.image.source="https://github.com/rosetta-adapter/rosetta" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+COPY deploy/image/rootfs/etc/ /etc/
+COPY --chown=65532:65532 deploy/image/rootfs/tmp/ /tmp/
+ENV TMPDIR=/tmp
+USER 65532:65532
+EXPOSE 9102/tcp 9125/udp 9125/tcp
+ENTRYPOINT ["/rosetta"]
+
+FROM runtime AS prebuilt
+COPY deploy/image/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY rosetta /rosetta
+
 FROM ${GO_IMAGE} AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -39,40 +62,6 @@ RUN CGO_ENABLED=0 go build -trimpath -o /out/rosetta \
       ./cmd/rosetta \
  && cp /etc/ssl/certs/ca-certificates.crt /out/ca-certificates.crt
 
-# The parts both final targets share are repeated rather than put in a
-# common stage: a stage FROM another stage of this file makes some builders
-# (buildah among them) build the golang stage even for --target prebuilt.
-
-FROM scratch AS prebuilt
-ARG VERSION=dev
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="rosetta" \
-      org.opencontainers.image.description="Monitoring adapter: StatsD, JMX and application stats in, one Prometheus /metrics out" \
-      org.opencontainers.image.source="https://github.com/rosetta-adapter/rosetta" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}"
-COPY deploy/image/rootfs/etc/ /etc/
-COPY --chown=65532:65532 deploy/image/rootfs/tmp/ /tmp/
-COPY deploy/image/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY rosetta /rosetta
-ENV TMPDIR=/tmp
-USER 65532:65532
-EXPOSE 9102/tcp 9125/udp 9125/tcp
-ENTRYPOINT ["/rosetta"]
-
-FROM scratch AS rosetta
-ARG VERSION=dev
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="rosetta" \
-      org.opencontainers.image.description="Monitoring adapter: StatsD, JMX and application stats in, one Prometheus /metrics out" \
-      org.opencontainers.image.source="https://github.com/rosetta-adapter/rosetta" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}"
-COPY deploy/image/rootfs/etc/ /etc/
-COPY --chown=65532:65532 deploy/image/rootfs/tmp/ /tmp/
+FROM runtime AS rosetta
 COPY --from=build /out/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/rosetta /rosetta
-ENV TMPDIR=/tmp
-USER 65532:65532
-EXPOSE 9102/tcp 9125/udp 9125/tcp
-ENTRYPOINT ["/rosetta"]

@@ -3,6 +3,7 @@ package imagetest
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,52 +44,46 @@ func dockerfileStages(t *testing.T) map[string][]string {
 	return stages
 }
 
-// TestDockerfileTargetsAgree keeps the two final targets (the source build
-// and the prebuilt one) identical but for where the binary and the CA
-// bundle come from, so what the tests check of `prebuilt` holds for the
-// default image.
-func TestDockerfileTargetsAgree(t *testing.T) {
+// TestDockerfileTargets keeps the two final targets (the source build and
+// the prebuilt one) the shared runtime stage plus the CA bundle and the
+// binary, so what the tests check of `prebuilt` holds for the default
+// image; and the golang stage after prebuilt, so that a builder that builds
+// every stage before the target pulls nothing for --target prebuilt.
+func TestDockerfileTargets(t *testing.T) {
 	stages := dockerfileStages(t)
-	src, pre := stages["rosetta"], stages["prebuilt"]
-	if src == nil || pre == nil {
-		t.Fatalf("Dockerfile stages %v, want rosetta and prebuilt", stages)
-	}
-	norm := func(insts []string) []string {
-		var out []string
-		for _, in := range insts {
-			switch {
-			case strings.HasPrefix(in, "FROM "):
-				in = strings.Fields(in)[0] + " " + strings.Fields(in)[1]
-			case strings.HasPrefix(in, "COPY --from=build /out/rosetta "), strings.HasPrefix(in, "COPY rosetta "):
-				in = "COPY <binary> /rosetta"
-			case strings.HasPrefix(in, "COPY --from=build /out/ca-certificates.crt "), strings.HasPrefix(in, "COPY deploy/image/ca-certificates.crt "):
-				in = "COPY <ca bundle> /etc/ssl/certs/ca-certificates.crt"
-			}
-			out = append(out, in)
+	for name, want := range map[string][]string{
+		"prebuilt": {
+			"FROM runtime AS prebuilt",
+			"COPY deploy/image/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt",
+			"COPY rosetta /rosetta",
+		},
+		"rosetta": {
+			"FROM runtime AS rosetta",
+			"COPY --from=build /out/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt",
+			"COPY --from=build /out/rosetta /rosetta",
+		},
+	} {
+		if diff := cmp.Diff(want, stages[name]); diff != "" {
+			t.Errorf("stage %s (-want +got):\n%s", name, diff)
 		}
-		return out
 	}
-	if diff := cmp.Diff(norm(pre), norm(src)); diff != "" {
-		t.Errorf("the prebuilt and rosetta targets differ (-prebuilt +rosetta):\n%s", diff)
+	for _, want := range []string{"FROM scratch AS runtime", "USER 65532:65532", `ENTRYPOINT ["/rosetta"]`, "EXPOSE 9102/tcp 9125/udp 9125/tcp"} {
+		if !slices.Contains(stages["runtime"], want) {
+			t.Errorf("the runtime stage lacks %q", want)
+		}
 	}
-	// The default target is the last stage.
-	var last string
-	data, _ := os.ReadFile(filepath.Join(repoRoot(t), "Dockerfile"))
+	// The stages in order: the default target is the last.
+	var order []string
+	data, err := os.ReadFile(filepath.Join(repoRoot(t), "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, line := range strings.Split(string(data), "\n") {
 		if f := strings.Fields(line); len(f) == 4 && f[0] == "FROM" && f[2] == "AS" {
-			last = f[3]
+			order = append(order, f[3])
 		}
 	}
-	if last != "rosetta" {
-		t.Errorf("the last stage (the default target) is %q, want rosetta", last)
-	}
-	for _, want := range []string{"USER 65532:65532", `ENTRYPOINT ["/rosetta"]`, "EXPOSE 9102/tcp 9125/udp 9125/tcp"} {
-		found := false
-		for _, in := range src {
-			found = found || in == want
-		}
-		if !found {
-			t.Errorf("the rosetta target lacks %q", want)
-		}
+	if want := []string{"runtime", "prebuilt", "build", "rosetta"}; !slices.Equal(order, want) {
+		t.Errorf("stages in the order %v, want %v", order, want)
 	}
 }
