@@ -55,12 +55,7 @@ const (
 	ActionDrop
 )
 
-func (a Action) String() string {
-	if a == ActionDrop {
-		return "drop"
-	}
-	return "map"
-}
+func (a Action) String() string { return enumName(a, "map", "drop") }
 
 // HistogramOptions configure histogram observers.
 type HistogramOptions struct {
@@ -154,12 +149,7 @@ const (
 	UnmatchedDrop
 )
 
-func (u Unmatched) String() string {
-	if u == UnmatchedDrop {
-		return "drop"
-	}
-	return "keep"
-}
+func (u Unmatched) String() string { return enumName(u, "keep", "drop") }
 
 // RuleSetConfig is a complete, decoded rule set for one input.
 type RuleSetConfig struct {

@@ -28,11 +28,15 @@ const (
 	TypeSummary
 )
 
-var typeNames = [...]string{"untyped", "counter", "gauge", "observer", "histogram", "summary"}
-
 func (t Type) String() string {
-	if int(t) < len(typeNames) {
-		return typeNames[t]
+	return enumName(t, "untyped", "counter", "gauge", "observer", "histogram", "summary")
+}
+
+// enumName is the name of v among the names of its type's values, in
+// order; "unknown" past them.
+func enumName[T ~uint8](v T, names ...string) string {
+	if int(v) < len(names) {
+		return names[v]
 	}
 	return "unknown"
 }
@@ -207,13 +211,8 @@ const (
 	ObserverNativeHistogram
 )
 
-var observerNames = [...]string{"", "histogram", "summary", "native_histogram"}
-
 func (o ObserverType) String() string {
-	if int(o) < len(observerNames) {
-		return observerNames[o]
-	}
-	return "unknown"
+	return enumName(o, "", "histogram", "summary", "native_histogram")
 }
 
 // Objective is a summary quantile with its allowed error.
