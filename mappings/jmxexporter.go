@@ -172,14 +172,7 @@ func (d *decoder) javaInt(n *yaml.Node, key string) int64 {
 
 func (d *decoder) jmxRule(n *yaml.Node, index int, warn func(*yaml.Node, string, ...any)) (normalize.RuleConfig, bool) {
 	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, MatchType: normalize.MatchRegex, JavaRegex: true, JMXLabels: true}
-	d.ruleIndex, d.ruleMatch = index, ""
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == "pattern" && resolve(n.Content[i+1]).Kind == yaml.ScalarNode {
-				d.ruleMatch = resolve(n.Content[i+1]).Value
-			}
-		}
-	}
+	d.startRule(n, index, "pattern")
 	var (
 		pattern            string
 		patternNode        *yaml.Node

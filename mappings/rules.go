@@ -123,15 +123,7 @@ func (d *decoder) rules(n *yaml.Node, key string, dl dialect) []normalize.RuleCo
 
 func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig {
 	r := normalize.RuleConfig{Pos: d.pos(n), Index: index}
-	d.ruleIndex, d.ruleMatch = index, ""
-	// Find the match first so that every message names the rule.
-	if n.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == "match" && resolve(n.Content[i+1]).Kind == yaml.ScalarNode {
-				d.ruleMatch = resolve(n.Content[i+1]).Value
-			}
-		}
-	}
+	d.startRule(n, index, "match")
 	hasName, hasAction := false, false
 	d.fields(n, "rule", func(k string, kn, v *yaml.Node) bool {
 		if dl == dialectStatsd && nativeOnly[k] {
@@ -190,6 +182,21 @@ func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig
 		d.errf(n, "match is missing")
 	}
 	return r
+}
+
+// startRule makes the messages that follow name rule n, the index-th, by
+// its number and its match (the value of matchKey), which it looks up
+// before any other key is decoded.
+func (d *decoder) startRule(n *yaml.Node, index int, matchKey string) {
+	d.ruleIndex, d.ruleMatch = index, ""
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if v := resolve(n.Content[i+1]); n.Content[i].Value == matchKey && v.Kind == yaml.ScalarNode {
+			d.ruleMatch = v.Value
+		}
+	}
 }
 
 // labels decodes a labels mapping, keeping the file's order.
