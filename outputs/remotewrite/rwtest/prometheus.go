@@ -54,9 +54,14 @@ type Prometheus struct {
 
 // Start starts a Prometheus with the remote-write receiver enabled and a
 // TSDB in a temp dir; it fails the test when the executable is missing.
-// It is stopped at cleanup.
+// It is stopped at cleanup. With -short the test is skipped, as
+// testutil.Peer does (this package is not a test, so it may not import
+// testutil).
 func Start(t testing.TB, opts Options) *Prometheus {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs prometheus; runs without -short (make test)")
+	}
 	bin, err := exec.LookPath("prometheus")
 	if err != nil {
 		t.Fatalf("the prometheus executable (Debian package prometheus, see .ci/packages.apt) is needed: %v", err)
