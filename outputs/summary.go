@@ -244,6 +244,71 @@ func (s *summary) perks(vs []float64) *quantile.Stream {
 	return p
 }
 
+// scratch holds the values quantiles are selected from during a write.
+var scratch = sync.Pool{New: func() any { return new([]float64) }}
+
+// nearestRank is the index in n sorted values of perks' answer for q
+// before its first flush.
+func nearestRank(n int, q float64) int {
+	j := int(math.Ceil(float64(n) * q))
+	if j > 0 {
+		j--
+	}
+	return min(j, n-1)
+}
+
+// selectRank reorders vs so that vs[k] is the value sorting would put
+// there, with no larger value before it and no smaller one after it
+// (quickselect: linear on average where a sort is n log n).
+func selectRank(vs []float64, k int) {
+	lo, hi := 0, len(vs)-1
+	for depth := 0; hi-lo > 12; depth++ {
+		if depth > 64 { // pathological pivots: sort what is left
+			slices.Sort(vs[lo : hi+1])
+			return
+		}
+		mid := lo + (hi-lo)/2
+		if vs[mid] < vs[lo] {
+			vs[mid], vs[lo] = vs[lo], vs[mid]
+		}
+		if vs[hi] < vs[lo] {
+			vs[hi], vs[lo] = vs[lo], vs[hi]
+		}
+		if vs[hi] < vs[mid] {
+			vs[hi], vs[mid] = vs[mid], vs[hi]
+		}
+		p := vs[mid]
+		i, j := lo, hi
+		for i <= j {
+			for vs[i] < p {
+				i++
+			}
+			for p < vs[j] {
+				j--
+			}
+			if i <= j {
+				vs[i], vs[j] = vs[j], vs[i]
+				i++
+				j--
+			}
+		}
+		// vs[lo:j+1] <= p <= vs[i:hi+1], and what is between equals p.
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
+	for i := lo + 1; i <= hi; i++ { // insertion sort of the rest
+		for j := i; j > lo && vs[j] < vs[j-1]; j-- {
+			vs[j], vs[j-1] = vs[j-1], vs[j]
+		}
+	}
+}
+
 func (s *summary) write(m *dto.Metric, a *arena, now int64) {
 	s.advance(now)
 	sm := a.summaries.next()
@@ -256,23 +321,32 @@ func (s *summary) write(m *dto.Metric, a *arena, now int64) {
 		if s.streams != nil {
 			head, p = (*s.streams)[s.head].raw, (*s.streams)[s.head].perks
 		}
-		var sorted []float64
+		// Before its first flush, perks answers from its sorted buffer
+		// (nearest rank); those ranks are selected from a scratch copy
+		// of the values instead of sorting them.
+		var vals []float64
 		if p == nil && len(head) > 0 {
-			sorted = slices.Clone(head)
-			slices.Sort(sorted)
+			sp := scratch.Get().(*[]float64)
+			defer scratch.Put(sp)
+			vals = append((*sp)[:0], head...)
+			*sp = vals
+			// From the highest rank down: once rank j is in place, the
+			// values before it are the j smallest.
+			hi := len(vals)
+			for i := len(qs) - 1; i >= 0; i-- {
+				if j := nearestRank(len(vals), qs[i]); j < hi {
+					selectRank(vals[:hi], j)
+					hi = j
+				}
+			}
 		}
 		for i, q := range qs {
 			v := math.NaN()
 			switch {
 			case p != nil:
 				v = p.Query(q)
-			case len(sorted) > 0:
-				// perks' answer before its first flush.
-				j := int(math.Ceil(float64(len(sorted)) * q))
-				if j > 0 {
-					j--
-				}
-				v = sorted[j]
+			case len(vals) > 0:
+				v = vals[nearestRank(len(vals), q)]
 			}
 			out[i].Quantile = a.float64(q)
 			out[i].Value = a.float64(v)

@@ -217,3 +217,26 @@ func TestSummaryBucketsMatchModel(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSummaryWrite is one summary's part of a scrape: its quantiles
+// from n values (perks' exact answers before its first flush).
+func BenchmarkSummaryWrite(b *testing.B) {
+	for _, n := range []int{3, 60, 499} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			s := newSummary(nil, 0)
+			r := rand.New(rand.NewPCG(1, 2))
+			for range n {
+				s.observe(r.Float64()*1000, 0)
+			}
+			a := newArena(1)
+			var m dto.Metric
+			b.ReportAllocs()
+			for i := range b.N {
+				if i%1024 == 0 {
+					a.reset()
+				}
+				s.write(&m, a, 0)
+			}
+		})
+	}
+}
