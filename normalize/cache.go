@@ -33,9 +33,12 @@ const maxCachedKey = 4096
 
 // size estimates the heap an entry holds.
 func (e *entry) size() int64 {
-	n := 200 + len(e.key) + len(e.name) + len(e.help)
-	for _, l := range e.labels {
-		n += 32 + len(l.Name) + len(l.Value)
+	n := 160 + len(e.key) + len(e.name)
+	if o := e.out; o != nil {
+		n += 80 + len(o.help)
+		for _, l := range o.labels {
+			n += 32 + len(l.Name) + len(l.Value)
+		}
 	}
 	return int64(n)
 }

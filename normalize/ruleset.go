@@ -158,24 +158,31 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 func (rs *RuleSet) Len() int { return len(rs.rules) }
 
 // entry is a cached match result for one (match string, type): everything
-// about the output that depends on the match string alone.
+// about the output that depends on the match string alone. The cache
+// holds tens of thousands of them, most for names no rule matched, so
+// what only a matching rule produces is behind out.
 type entry struct {
 	key  string
-	typ  Type
+	name string // the output name: the expanded rule name, or the escaped match string when the rule has none or nothing matched
 	hash uint64 // set by the cache
 	rule *rule  // nil: no rule matched
-	// name is the output name: the expanded rule name, or the escaped
-	// match string when the rule has none or nothing matched. useDefault
-	// says the record's DefaultName, if any, takes its place.
-	name       string
+	out  *ruleOut
+	sink SinkRef     // the sink's memo for this result
+	ref  atomic.Bool // clock bit for the cache
+	typ  Type
+	// useDefault says the record's DefaultName, if any, takes the
+	// place of name.
 	useDefault bool
-	labels     Labels // the rule's labels, expanded, sorted by name, unique
-	value      float64
-	hasValue   bool
-	help       string      // the expanded help of a rule with a help template
-	invalid    string      // reason the output is invalid, "" if valid
-	ref        atomic.Bool // clock bit for the cache
-	sink       SinkRef     // the sink's memo for this result
+}
+
+// ruleOut is what a matching rule that keeps the record makes of the
+// match string; every such entry has one.
+type ruleOut struct {
+	labels   Labels // the rule's labels, expanded, sorted by name, unique
+	value    float64
+	hasValue bool
+	help     string // the expanded help of a rule with a help template
+	invalid  string // reason the output is invalid, "" if valid
 }
 
 // ruleSetIDs numbers rule sets.
@@ -268,6 +275,8 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 	if r.cfg.Action == ActionDrop {
 		return e
 	}
+	o := &ruleOut{}
+	e.out = o
 	var arr [256]byte
 	buf := arr[:0]
 	if r.hasName {
@@ -277,13 +286,13 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 		e.name, e.useDefault = rs.outName(s), true
 	}
 	if e.name == "" || !ValidMetricName(e.name) {
-		e.invalid = "empty_metric_name"
+		o.invalid = "empty_metric_name"
 		if e.name != "" {
-			e.invalid = "invalid_metric_name"
+			o.invalid = "invalid_metric_name"
 		}
 	}
 	if len(r.labels) > 0 {
-		e.labels = make(Labels, 0, len(r.labels))
+		o.labels = make(Labels, 0, len(r.labels))
 		for _, lt := range r.labels {
 			var n, v string
 			n = lt.name.expandString(buf, caps)
@@ -299,26 +308,26 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 			if rs.lcLabel {
 				n = strings.ToLower(n)
 			}
-			if lt.name.hasRefs() && !ValidLabelName(n) && e.invalid == "" {
-				e.invalid = "invalid_label_name"
+			if lt.name.hasRefs() && !ValidLabelName(n) && o.invalid == "" {
+				o.invalid = "invalid_label_name"
 			}
-			if lt.value.hasRefs() && !utf8.ValidString(v) && e.invalid == "" {
-				e.invalid = "invalid_label_value"
+			if lt.value.hasRefs() && !utf8.ValidString(v) && o.invalid == "" {
+				o.invalid = "invalid_label_value"
 			}
-			e.labels = append(e.labels, Label{Name: n, Value: v})
+			o.labels = append(o.labels, Label{Name: n, Value: v})
 		}
-		e.labels = sortLabels(e.labels)
+		o.labels = sortLabels(o.labels)
 	}
 	if r.hasHelp {
-		e.help = r.help.expandString(buf, caps)
+		o.help = r.help.expandString(buf, caps)
 	}
 	if r.hasValue {
 		v := r.value.expandString(buf, caps)
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil && e.invalid == "" {
-			e.invalid = "invalid_value"
+		if err != nil && o.invalid == "" {
+			o.invalid = "invalid_value"
 		}
-		e.value, e.hasValue = f, true
+		o.value, o.hasValue = f, true
 	}
 	return e
 }
@@ -356,13 +365,14 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	if r != nil && r.cfg.Action == ActionDrop {
 		return OutcomeDropped, "drop_rule", arena
 	}
-	if rec.NoValue && (r == nil || !e.hasValue) {
+	o := e.out // not nil when r is
+	if rec.NoValue && (r == nil || !o.hasValue) {
 		// A reading without a number (a JMX String attribute) becomes a
 		// sample only through a rule that takes its value from the match.
 		return OutcomeDropped, "no_value", arena
 	}
-	if e.invalid != "" {
-		return OutcomeInvalid, e.invalid, arena
+	if o != nil && o.invalid != "" {
+		return OutcomeInvalid, o.invalid, arena
 	}
 	*s = Sample{Name: e.name, Type: rec.Type, Delta: rec.Delta, Help: rec.Help, Dist: rec.Dist, Value: rec.Value, Ref: &e.sink,
 		TimestampMs: rec.TimestampMs, HasTimestamp: rec.HasTimestamp}
@@ -396,28 +406,28 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 		s.Labels = own
 	} else {
 		s.Opts = r.opts
-		if len(e.labels) == 0 {
+		if len(o.labels) == 0 {
 			s.Labels = own
 		} else if len(own) == 0 {
-			s.Labels = e.labels[:len(e.labels):len(e.labels)] // the entry's own, never written
+			s.Labels = o.labels[:len(o.labels):len(o.labels)] // the entry's own, never written
 		} else {
 			// merge two sorted lists; on equal names the rule wins unless
 			// honor_labels
 			mstart := len(arena)
 			i, j := 0, 0
-			for i < len(own) || j < len(e.labels) {
+			for i < len(own) || j < len(o.labels) {
 				switch {
-				case j == len(e.labels) || i < len(own) && own[i].Name < e.labels[j].Name:
+				case j == len(o.labels) || i < len(own) && own[i].Name < o.labels[j].Name:
 					arena = append(arena, own[i])
 					i++
-				case i == len(own) || e.labels[j].Name < own[i].Name:
-					arena = append(arena, e.labels[j])
+				case i == len(own) || o.labels[j].Name < own[i].Name:
+					arena = append(arena, o.labels[j])
 					j++
 				default:
 					if r.cfg.HonorLabels {
 						arena = append(arena, own[i])
 					} else {
-						arena = append(arena, e.labels[j])
+						arena = append(arena, o.labels[j])
 					}
 					i++
 					j++
@@ -426,7 +436,7 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 			s.Labels = arena[mstart:]
 		}
 		if r.hasHelp {
-			s.Help = e.help
+			s.Help = o.help
 		} else if r.cfg.Help != "" {
 			s.Help = r.cfg.Help
 		}
@@ -436,10 +446,10 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 				s.Type = r.cfg.Type
 			}
 		}
-		if e.hasValue {
-			s.Value = e.value
+		if o.hasValue {
+			s.Value = o.value
 		}
-		if r.cfg.Scale != nil && (e.hasValue || !rec.Unscaled) {
+		if r.cfg.Scale != nil && (o.hasValue || !rec.Unscaled) {
 			s.Value *= *r.cfg.Scale
 		}
 	}

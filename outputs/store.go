@@ -239,7 +239,7 @@ type series struct {
 	fam    *family
 	labels normalize.Labels
 	// dead is set when the series is removed, under the shard mutex; it
-	// is atomic so that a stale SinkRef memo can be told without it.
+	// is atomic so that a stale SinkRef can be told without it.
 	dead atomic.Bool
 	kind kind
 	// removed is dead, guarded by Store.famMu.
@@ -261,17 +261,11 @@ func compatible(have, k kind) bool {
 	return have == k || k.observer() && have.observer()
 }
 
-// memo is what the store keeps in a sample's SinkRef: the series, and the
-// name and labels of the sample that found it. Those strings come from the
-// rule cache and the input's interned names, so the next sample of the
-// same match result usually carries the very same strings, and comparing
-// them is comparing pointers (Go compares a string's pointer before its
-// bytes), where comparing with the series' own copies would read them.
-type memo struct {
-	se     *series
-	name   string
-	labels normalize.Labels
-}
+// A sample's SinkRef holds the series its match result last found (a
+// *series: storing a pointer in it allocates nothing). It is used when
+// the series' name and labels equal the sample's: comparing them reads a
+// few short strings, where a memo that kept the sample's own strings (to
+// compare pointers) cost 48 bytes per match result.
 
 type storeMetrics struct {
 	created, expired, replaced prometheus.Counter
@@ -518,17 +512,17 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 	var (
 		sh *shard
 		se *series
-		m  *memo
+		m  *series
 	)
 	if smp.Ref != nil {
-		m, _ = smp.Ref.Load().(*memo)
-		if m != nil && m.se.fam.owner == s && m.name == smp.Name && sameLabels(m.labels, smp.Labels) {
-			sh = &s.shards[m.se.hash%numShards]
+		m, _ = smp.Ref.Load().(*series)
+		if m != nil && m.fam.owner == s && m.fam.name == smp.Name && sameLabels(m.labels, smp.Labels) {
+			sh = &s.shards[m.hash%numShards]
 			sh.mu.Lock()
-			if m.se.dead.Load() || !compatible(m.se.kind, k) {
+			if m.dead.Load() || !compatible(m.kind, k) {
 				sh.mu.Unlock()
 			} else {
-				se = m.se
+				se = m
 			}
 		}
 	}
@@ -552,10 +546,10 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 			return nil
 		}
 		// A memo that serves another label set of the same match result
-		// (input tags that vary), still alive, is kept: replacing it at
-		// each sample would allocate at each sample.
-		if smp.Ref != nil && (m == nil || m.se.fam.owner != s || m.se.dead.Load() || m.name == smp.Name && sameLabels(m.labels, smp.Labels)) {
-			smp.Ref.Store(&memo{se: se, name: smp.Name, labels: slices.Clone(smp.Labels)})
+		// (input tags that vary), still alive, is kept: tags that take
+		// turns would otherwise replace it at each sample.
+		if smp.Ref != nil && (m == nil || m.fam.owner != s || m.dead.Load() || m.fam.name == smp.Name && sameLabels(m.labels, smp.Labels)) {
+			smp.Ref.Store(se)
 		}
 	}
 	defer sh.mu.Unlock()
