@@ -3,6 +3,7 @@ package statsd
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -173,6 +174,8 @@ type nameEntry struct{ name string }
 
 func (e *nameEntry) tableKey() string { return e.name }
 func (e *nameEntry) tableDropped()    {}
+func (e *nameEntry) tableKept()       {}
+func (e *nameEntry) tableSweep()      {}
 
 // tableCost is the estimated heap of the entry: its bytes, itself and its
 // share of the slots (2 to 4 of 16 bytes).
@@ -200,9 +203,14 @@ type tableEntry[T any] interface {
 	// tableCost is the bytes the entry holds, its share of the table's
 	// slots included.
 	tableCost() int
-	// tableDropped is called when the table drops the entry's
-	// generation (the entry may have been moved into the current one).
+	// When the table drops a generation, tableDropped is called for each
+	// of its entries, then tableKept for each entry of the generation
+	// kept (an entry moved there is in both), then tableSweep for each
+	// entry of either: an entry that refers to others (a template's next)
+	// forgets the ones that left, so that no entry kept keeps one alive.
 	tableDropped()
+	tableKept()
+	tableSweep()
 }
 
 // table is an open-addressing map from strings, hashed by the caller, to
@@ -286,6 +294,16 @@ func (t *table[T, V]) add(h uint64, v V, maxBytes int) {
 		for _, sl := range drop {
 			if sl.v != nil {
 				sl.v.tableDropped()
+			}
+		}
+		for _, sl := range t.old {
+			if sl.v != nil {
+				sl.v.tableKept()
+			}
+		}
+		for _, sl := range slices.Concat(drop, t.old) {
+			if sl.v != nil {
+				sl.v.tableSweep()
 			}
 		}
 		clear(drop)

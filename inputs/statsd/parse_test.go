@@ -413,6 +413,8 @@ type testEntry struct {
 func (e *testEntry) tableKey() string { return e.key }
 func (e *testEntry) tableCost() int   { return 100 }
 func (e *testEntry) tableDropped()    { e.dropped = true }
+func (e *testEntry) tableKept()       { e.dropped = false }
+func (e *testEntry) tableSweep()      {}
 
 // TestTableGenerations: with more keys in use than a generation holds,
 // the table serves what fits instead of missing every time (as emptying a
@@ -481,5 +483,48 @@ func TestTableGenerations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTemplateLinksStayInTable: a template that stays in use keeps no
+// template that left the table alive through its prediction (next), even
+// when it is never followed by another templated line again.
+func TestTemplateLinksStayInTable(t *testing.T) {
+	p := newParser(allDialects)
+	p.tmplBytes = 64 << 10 // about 220 templates, 110 per generation
+	p.emit = func([]normalize.Record) {}
+	for range 3 { // a.requests predicts b.requests
+		p.parsePacket([]byte("a.requests:1|c\nb.requests:1|c"))
+	}
+	a, ok := p.tmpls.find(maphash.Bytes(templateSeed, []byte("a.requests:|c")), []byte("a.requests:|c"))
+	if !ok || a.next == nil || a.next.key != "b.requests:|c" {
+		t.Fatalf("a.requests's template: found %v, predicts %+v", ok, a.next)
+	}
+	b := a.next
+	// a.requests stays in use, always followed by a line without a
+	// template; b.requests is no longer sent, and fillers push it out.
+	for round := range 8 {
+		p.parsePacket([]byte("a.requests:1|c\nbad:x|c"))
+		for i := range 150 {
+			p.parsePacket([]byte(fmt.Sprintf("filler.%d.requests:%d|c", i, round)))
+		}
+		p.flush()
+	}
+	in := map[*lineTemplate]bool{}
+	for _, sl := range slices.Concat(p.tmpls.slots, p.tmpls.old) {
+		if sl.v != nil {
+			in[sl.v] = true
+		}
+	}
+	if !in[a] {
+		t.Fatal("a.requests's template left the table")
+	}
+	if in[b] {
+		t.Fatal("b.requests's template is still in the table")
+	}
+	for tm := range in {
+		if tm.next != nil && !in[tm.next] {
+			t.Errorf("template %q predicts %q, which left the table", tm.key, tm.next.key)
+		}
 	}
 }

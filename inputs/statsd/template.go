@@ -52,15 +52,24 @@ type lineTemplate struct {
 	// time. Clients send their lines in much the same order at every
 	// flush, so the next line is compared with it before the table is
 	// searched: with many series the table's slot is a cache miss per
-	// line, and the line's hash is not needed (see fromTemplate). Cleared
-	// when the table drops the template, so that a dropped template keeps
-	// at most one other alive.
+	// line, and the line's hash is not needed (see lookupTemplate). When
+	// the table drops a generation, the templates kept forget the ones
+	// that left (tableSweep), so the templates alive stay within the
+	// table's byte budget.
 	next *lineTemplate
+	gone bool // left the table (between tableDropped and tableSweep)
 }
 
 func (t *lineTemplate) tableKey() string { return t.key }
 func (t *lineTemplate) tableCost() int   { return t.cost }
-func (t *lineTemplate) tableDropped()    { t.next = nil }
+func (t *lineTemplate) tableDropped()    { t.gone = true }
+func (t *lineTemplate) tableKept()       { t.gone = false }
+
+func (t *lineTemplate) tableSweep() {
+	if t.gone || t.next != nil && t.next.gone {
+		t.next = nil
+	}
+}
 
 // templateKey locates a line's value, between the first ':' and the next
 // '|'; key is the line without it, ':' kept (so where the name ends, which
