@@ -36,15 +36,7 @@ const (
 	MatchRegex
 )
 
-func (m MatchType) String() string {
-	switch m {
-	case MatchGlob:
-		return "glob"
-	case MatchRegex:
-		return "regex"
-	}
-	return ""
-}
+func (m MatchType) String() string { return enumName(m, "", "glob", "regex") }
 
 // Action is what a matching rule does.
 type Action uint8

@@ -376,3 +376,31 @@ func TestParseType(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsNames: a rule's match type and action, as Stats gives them
+// (the mappings page shows their String), are resolved: a rule without a
+// match type has the rule set's default, glob unless set.
+func TestStatsNames(t *testing.T) {
+	for _, tc := range []struct {
+		def         MatchType
+		rule        RuleConfig
+		typ, action string
+	}{
+		{MatchDefault, RuleConfig{Match: "a.*", Name: "a"}, "glob", "map"},
+		{MatchRegex, RuleConfig{Match: "a.(.*)", Name: "a"}, "regex", "map"},
+		{MatchDefault, RuleConfig{Match: "a.(.*)", MatchType: MatchRegex, Action: ActionDrop}, "regex", "drop"},
+		{MatchRegex, RuleConfig{Match: "a.*", MatchType: MatchGlob, Name: "a"}, "glob", "map"},
+	} {
+		rs, err := NewRuleSet(RuleSetConfig{Defaults: Defaults{MatchType: tc.def}, Rules: []RuleConfig{tc.rule}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := rs.Stats()[0]
+		if got := st.MatchType.String(); got != tc.typ {
+			t.Errorf("%+v: match type %q, want %q", tc.rule, got, tc.typ)
+		}
+		if got := st.Action.String(); got != tc.action {
+			t.Errorf("%+v: action %q, want %q", tc.rule, got, tc.action)
+		}
+	}
+}

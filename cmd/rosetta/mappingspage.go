@@ -102,11 +102,8 @@ func mappingsStatus(ins []runningInput, store *outputs.Store, now time.Time) map
 		in := mappingspage.Input{Name: r.spec.name, Type: r.spec.typ, Counts: r.pipeline.Counts()}
 		for _, rs := range r.pipeline.RuleSet().Stats() {
 			rule := mappingspage.Rule{
-				ID: rs.ID, Match: rs.Match, MatchType: matchTypeName(rs.MatchType), Name: rs.Name,
-				Action: "map", Hits: rs.Hits, Series: series[rs.ID],
-			}
-			if rs.Action == normalize.ActionDrop {
-				rule.Action = "drop"
+				ID: rs.ID, Match: rs.Match, MatchType: rs.MatchType.String(), Name: rs.Name,
+				Action: rs.Action.String(), Hits: rs.Hits, Series: series[rs.ID],
 			}
 			if !rs.LastMatch.IsZero() {
 				t := rs.LastMatch
@@ -136,11 +133,4 @@ func mappingsStatus(ins []runningInput, store *outputs.Store, now time.Time) map
 		st.Conflicts = append(st.Conflicts, mappingspage.Conflict{Name: c.Name, Labels: c.Labels, Type: c.Type, Rule: c.Rule, Reason: c.Reason, Count: c.Count, Last: c.Last})
 	}
 	return st
-}
-
-func matchTypeName(t normalize.MatchType) string {
-	if t == normalize.MatchRegex {
-		return "regex"
-	}
-	return strings.ToLower("glob")
 }
