@@ -222,18 +222,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 		case s == nil:
 			err = errBackoff
 		default:
-			st, err = s.scrapeTo(pctx, emit)
-			if err != nil && !fresh && !isRemote(err) && pctx.Err() == nil {
-				// The session went stale between polls (the JVM restarted,
-				// a connection was cut): reconnect once within this poll.
-				d.logger.Debug("session failed, reconnecting", "target", target, "err", err)
-				closeSession()
-				if ns, derr := d.dialSession(pctx); derr == nil {
-					s = ns
-					d.m.connects.WithLabelValues(target).Inc()
-					st, err = s.scrapeTo(pctx, emit)
-				}
-			}
+			st, err = d.poll(pctx, &s, fresh, closeSession, emit)
 		}
 		cancel()
 		if ctx.Err() != nil {
@@ -303,6 +292,26 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// poll reads every bean of the session *s, dialing a new one once when
+// an old session (not fresh) went stale. The collector's target is lowered
+// while it runs (beginPollGC).
+func (d *Driver) poll(pctx context.Context, s *session, fresh bool, closeSession func(), emit func([]normalize.Record)) (scrapeStats, error) {
+	defer beginPollGC()()
+	st, err := (*s).scrapeTo(pctx, emit)
+	if err != nil && !fresh && !isRemote(err) && pctx.Err() == nil {
+		// The session went stale between polls (the JVM restarted,
+		// a connection was cut): reconnect once within this poll.
+		d.logger.Debug("session failed, reconnecting", "target", d.target.String(), "err", err)
+		closeSession()
+		if ns, derr := d.dialSession(pctx); derr == nil {
+			*s = ns
+			d.m.connects.WithLabelValues(d.target.String()).Inc()
+			st, err = ns.scrapeTo(pctx, emit)
+		}
+	}
+	return st, err
 }
 
 // beginReplace starts replacing the driver's series with a poll's

@@ -1,0 +1,40 @@
+package jmx
+
+import (
+	"runtime/debug"
+	"testing"
+)
+
+// TestPollGC: a poll lowers the collector's target to two thirds and the last poll to
+// end restores it; a target that is off, or would go below
+// minPollGCPercent, is left alone.
+func TestPollGC(t *testing.T) {
+	orig := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(orig) })
+	tests := []struct {
+		gogc, during int
+	}{
+		{100, 66},
+		{50, 33},
+		{30, 20},
+		{29, 29},
+		{10, 10},
+		{-1, -1},
+	}
+	for _, tt := range tests {
+		debug.SetGCPercent(tt.gogc)
+		end1 := beginPollGC()
+		if got := gcPercent(); got != tt.during {
+			t.Errorf("GOGC %d: %d during a poll, want %d", tt.gogc, got, tt.during)
+		}
+		end2 := beginPollGC() // a second input's poll
+		end1()
+		if got := gcPercent(); got != tt.during {
+			t.Errorf("GOGC %d: %d while a second poll runs, want %d", tt.gogc, got, tt.during)
+		}
+		end2()
+		if got := gcPercent(); got != tt.gogc {
+			t.Errorf("GOGC %d: %d after the polls, want it restored", tt.gogc, got)
+		}
+	}
+}
