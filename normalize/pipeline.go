@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
 )
 
 // PipelineSettings wire a Pipeline.
@@ -72,34 +73,16 @@ func NewPipeline(set PipelineSettings, rs *RuleSet) *Pipeline {
 		rs, _ = NewRuleSet(RuleSetConfig{})
 	}
 	p.rules.Store(rs)
-	f := promauto.With(set.Registerer)
-	p.cacheHits = f.NewCounter(prometheus.CounterOpts{
-		Name: "rosetta_rule_cache_hits_total",
-		Help: "Records whose match result came from the rule cache.",
-	})
-	p.cacheMisses = f.NewCounter(prometheus.CounterOpts{
-		Name: "rosetta_rule_cache_misses_total",
-		Help: "Records whose match result was computed by the rules.",
-	})
-	p.unmapped = f.NewCounter(prometheus.CounterOpts{
-		Name: "rosetta_rule_unmapped_total",
-		Help: "Records no rule matched.",
-	})
-	p.mapped = f.NewCounter(prometheus.CounterOpts{
-		Name: "rosetta_rule_samples_total",
-		Help: "Samples the rules produced and passed to the store.",
-	})
-	p.dropped = f.NewCounterVec(prometheus.CounterOpts{
-		Name: "rosetta_rule_dropped_total",
-		Help: "Records dropped on purpose, by reason: drop_rule (a rule with action drop), unmatched (unmatched: drop) or no_value (a reading without a number, such as a JMX String attribute, that no value template used).",
-	}, []string{"reason"})
+	f := selfmetric.With(set.Registerer)
+	p.cacheHits = f.Counter("rosetta_rule_cache_hits_total", "Records whose match result came from the rule cache.")
+	p.cacheMisses = f.Counter("rosetta_rule_cache_misses_total", "Records whose match result was computed by the rules.")
+	p.unmapped = f.Counter("rosetta_rule_unmapped_total", "Records no rule matched.")
+	p.mapped = f.Counter("rosetta_rule_samples_total", "Samples the rules produced and passed to the store.")
+	p.dropped = f.CounterVec("rosetta_rule_dropped_total", "Records dropped on purpose, by reason: drop_rule (a rule with action drop), unmatched (unmatched: drop) or no_value (a reading without a number, such as a JMX String attribute, that no value template used).", "reason")
 	p.droppedRule = p.dropped.WithLabelValues("drop_rule")
 	p.droppedNoValue = p.dropped.WithLabelValues("no_value")
 	p.droppedUnmatched = p.dropped.WithLabelValues("unmatched")
-	p.invalid = f.NewCounterVec(prometheus.CounterOpts{
-		Name: "rosetta_rule_invalid_total",
-		Help: "Records whose output would be invalid and was not stored, by reason.",
-	}, []string{"reason"})
+	p.invalid = f.CounterVec("rosetta_rule_invalid_total", "Records whose output would be invalid and was not stored, by reason.", "reason")
 	if reg := set.Registerer; reg != nil {
 		reg.MustRegister(&ruleCollector{p: p})
 	}
