@@ -2,6 +2,7 @@ package javaser
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -180,6 +181,9 @@ type Decoder struct {
 	cdDepth   int
 	// stack gathers custom data items (readCustom).
 	stack []any
+	// raws are the descriptors kept for rawMatch, by name as written.
+	raws     map[string]*rawClass
+	rawBytes int // estimated heap of raws
 }
 
 type classKey struct {
@@ -783,115 +787,309 @@ func (d *Decoder) readClassDesc() (*ClassDesc, error) {
 }
 
 func (d *Decoder) readClassDescBody(tc byte) (*ClassDesc, error) {
-	if tc != TCProxyClassDesc {
-		// Parse into this level's scratch descriptor (see cdScratch).
-		if d.cdDepth == len(d.cdScratch) {
-			d.cdScratch = append(d.cdScratch, &ClassDesc{})
-		}
-		cd := d.cdScratch[d.cdDepth]
-		*cd = ClassDesc{Fields: cd.Fields[:0]}
-		d.cdDepth++
-		cd, err := d.readClassDescInto(cd, tc)
-		d.cdDepth--
-		return cd, err
+	if tc == TCProxyClassDesc {
+		return d.readProxyDesc()
 	}
-	return d.readClassDescInto(&ClassDesc{}, tc)
+	// Parse into this level's scratch descriptor (see cdScratch).
+	if d.cdDepth == len(d.cdScratch) {
+		d.cdScratch = append(d.cdScratch, &ClassDesc{})
+	}
+	cd := d.cdScratch[d.cdDepth]
+	*cd = ClassDesc{Fields: cd.Fields[:0]}
+	d.cdDepth++
+	var shared *ClassDesc
+	var err error
+	if e := d.rawMatch(); e != nil {
+		shared, err = d.readClassDescRaw(cd, e)
+	} else {
+		shared, err = d.readClassDescFull(cd)
+	}
+	d.cdDepth--
+	return shared, err
 }
 
-// readClassDescInto reads a descriptor's body into cd: a new proxy
-// descriptor, or this level's scratch descriptor.
-func (d *Decoder) readClassDescInto(cd *ClassDesc, tc byte) (*ClassDesc, error) {
-	handle := -1
-	if tc == TCProxyClassDesc {
-		cd.Proxy = true
-		if _, err := d.newHandle(cd); err != nil {
-			return nil, err
-		}
-		n, err := d.u32()
-		if err != nil {
-			return nil, err
-		}
-		if n > 65535 {
-			return nil, fmt.Errorf("%w: proxy with %d interfaces", ErrLimit, n)
-		}
-		for range n {
-			s, err := d.readUTF()
-			if err != nil {
-				return nil, err
-			}
-			cd.Interfaces = append(cd.Interfaces, s)
-		}
-	} else {
-		name, err := d.readUTFIntern()
-		if err != nil {
-			return nil, err
-		}
-		cd.Name = name
-		suid, err := d.u64()
-		if err != nil {
-			return nil, err
-		}
-		cd.SUID = int64(suid)
-		if handle, err = d.newHandle(cd); err != nil {
-			return nil, err
-		}
-		if cd.Flags, err = d.u8(); err != nil {
-			return nil, err
-		}
-		n, err := d.u16()
-		if err != nil {
-			return nil, err
-		}
-		if n > maxFields {
-			return nil, fmt.Errorf("%w: class %s with %d fields", ErrLimit, cd.Name, n)
-		}
-		for range n {
-			var f FieldDesc
-			if f.Type, err = d.u8(); err != nil {
-				return nil, err
-			}
-			if f.Name, err = d.readUTFIntern(); err != nil {
-				return nil, err
-			}
-			switch f.Type {
-			case 'B', 'C', 'D', 'F', 'I', 'J', 'S', 'Z':
-			case 'L', '[':
-				d.internStrings = true
-				v, err := d.ReadObject()
-				d.internStrings = false
-				if err != nil {
-					return nil, err
-				}
-				s, ok := v.(string)
-				if !ok {
-					return nil, fmt.Errorf("field %s of %s: class name is %T, not a string", f.Name, cd.Name, v)
-				}
-				f.ClassName = s
-			default:
-				return nil, fmt.Errorf("field %s of %s: unknown type code %q", f.Name, cd.Name, f.Type)
-			}
-			cd.Fields = append(cd.Fields, f)
-		}
+func (d *Decoder) readProxyDesc() (*ClassDesc, error) {
+	cd := &ClassDesc{Proxy: true}
+	if _, err := d.newHandle(cd); err != nil {
+		return nil, err
 	}
+	n, err := d.u32()
+	if err != nil {
+		return nil, err
+	}
+	if n > 65535 {
+		return nil, fmt.Errorf("%w: proxy with %d interfaces", ErrLimit, n)
+	}
+	for range n {
+		s, err := d.readUTF()
+		if err != nil {
+			return nil, err
+		}
+		cd.Interfaces = append(cd.Interfaces, s)
+	}
+	if err := d.readClassRest(cd); err != nil {
+		return nil, err
+	}
+	return cd, nil
+}
+
+// readClassDescFull reads a non-proxy descriptor's body into cd, this
+// level's scratch descriptor, and returns the shared equal descriptor or
+// a heap copy that becomes the shared one. Its bytes up to the last field
+// are remembered for rawMatch when they were buffered.
+func (d *Decoder) readClassDescFull(cd *ClassDesc) (*ClassDesc, error) {
+	view, _ := d.r.Peek(d.r.Buffered())
+	n0 := d.n
+	handle, err := d.readClassFields(cd)
+	if err != nil {
+		return nil, err
+	}
+	e := d.rawEntry(cd, handle, view, int(d.n-n0))
+	if err := d.readClassRest(cd); err != nil {
+		return nil, err
+	}
+	shared := d.shareClass(cd)
+	// A TC_RESET inside the descriptor may have cleared the handles.
+	if handle < len(d.handles) && d.handles[handle] == any(cd) {
+		d.handles[handle] = shared
+	}
+	if e != nil {
+		e.cd = shared
+		d.keepRaw(e)
+	}
+	return shared, nil
+}
+
+// readClassFields reads a non-proxy descriptor from its name to its last
+// field into cd and returns cd's handle.
+func (d *Decoder) readClassFields(cd *ClassDesc) (int, error) {
+	name, err := d.readUTFIntern()
+	if err != nil {
+		return 0, err
+	}
+	cd.Name = name
+	suid, err := d.u64()
+	if err != nil {
+		return 0, err
+	}
+	cd.SUID = int64(suid)
+	handle, err := d.newHandle(cd)
+	if err != nil {
+		return 0, err
+	}
+	if cd.Flags, err = d.u8(); err != nil {
+		return 0, err
+	}
+	n, err := d.u16()
+	if err != nil {
+		return 0, err
+	}
+	if n > maxFields {
+		return 0, fmt.Errorf("%w: class %s with %d fields", ErrLimit, cd.Name, n)
+	}
+	for range n {
+		var f FieldDesc
+		if f.Type, err = d.u8(); err != nil {
+			return 0, err
+		}
+		if f.Name, err = d.readUTFIntern(); err != nil {
+			return 0, err
+		}
+		switch f.Type {
+		case 'B', 'C', 'D', 'F', 'I', 'J', 'S', 'Z':
+		case 'L', '[':
+			d.internStrings = true
+			v, err := d.ReadObject()
+			d.internStrings = false
+			if err != nil {
+				return 0, err
+			}
+			s, ok := v.(string)
+			if !ok {
+				return 0, fmt.Errorf("field %s of %s: class name is %T, not a string", f.Name, cd.Name, v)
+			}
+			f.ClassName = s
+		default:
+			return 0, fmt.Errorf("field %s of %s: unknown type code %q", f.Name, cd.Name, f.Type)
+		}
+		cd.Fields = append(cd.Fields, f)
+	}
+	return handle, nil
+}
+
+// readClassRest reads a descriptor's annotation and superclass into cd.
+func (d *Decoder) readClassRest(cd *ClassDesc) error {
 	ann, err := d.readCustom()
 	if err != nil {
-		return nil, fmt.Errorf("annotation of class %s: %w", cd.Name, err)
+		return fmt.Errorf("annotation of class %s: %w", cd.Name, err)
 	}
 	cd.Annotation = ann
 	if cd.Super, err = d.readClassDesc(); err != nil {
-		return nil, fmt.Errorf("superclass of %s: %w", cd.Name, err)
+		return fmt.Errorf("superclass of %s: %w", cd.Name, err)
 	}
-	if handle >= 0 {
-		// cd is the scratch descriptor: return the shared equal one, or a
-		// heap copy that becomes the shared one.
-		shared := d.shareClass(cd)
-		// A TC_RESET inside the descriptor may have cleared the handles.
-		if handle < len(d.handles) && d.handles[handle] == any(cd) {
-			d.handles[handle] = shared
+	return nil
+}
+
+// Every reply of a connection repeats its class descriptors byte for byte
+// (a new stream each, so no back-reference to the last reply's). A
+// descriptor's bytes from its name to its last field are kept with the
+// descriptor they made; when the next descriptor's bytes are the same
+// (and the strings its back-references name are), it is not parsed again:
+// only its annotation and superclass are read.
+type rawClass struct {
+	raw  []byte // the bytes, from the name's length to the last field
+	name string
+	suid int64
+	// cd is the shared descriptor the bytes made last time.
+	cd *ClassDesc
+	// strs are the field class names written as strings: each got a
+	// handle, in order, after the descriptor's.
+	strs []any
+	// refs are the field class names written as back-references.
+	refs []rawRef
+	// objFields is how many fields name a class: a ReadObject (a step,
+	// a level of depth) each.
+	objFields int
+}
+
+type rawRef struct {
+	handle int
+	name   string
+}
+
+// maxRawClass is the longest descriptor kept; maxRawBytes bounds the
+// estimated heap of the kept ones (like maxClassesBytes).
+const (
+	maxRawClass = 4 << 10
+	maxRawBytes = 1 << 20
+)
+
+// rawMatch returns the kept descriptor whose bytes come next in the
+// reader's buffer, if any, and if reading it cannot reach a limit (the
+// full parse then reports the limit as it always does).
+func (d *Decoder) rawMatch() *rawClass {
+	if len(d.raws) == 0 {
+		return nil
+	}
+	p, _ := d.r.Peek(d.r.Buffered()) // what is buffered: never waits
+	if len(p) < 2 {
+		return nil
+	}
+	n := 2 + int(binary.BigEndian.Uint16(p))
+	if n > len(p) {
+		return nil
+	}
+	e := d.raws[string(p[2:n])]
+	if e == nil || len(e.raw) > len(p) || !bytes.Equal(e.raw, p[:len(e.raw)]) {
+		return nil
+	}
+	for _, r := range e.refs {
+		if r.handle >= len(d.handles) {
+			return nil
 		}
-		return shared, nil
+		if s, ok := d.handles[r.handle].(string); !ok || s != r.name {
+			return nil
+		}
 	}
-	return cd, nil
+	l := d.limits
+	if l.MaxBytes > 0 && d.n+int64(len(e.raw)) > l.MaxBytes ||
+		l.MaxHandles > 0 && len(d.handles)+1+len(e.strs) > l.MaxHandles ||
+		l.MaxSteps > 0 && d.steps+int64(e.objFields) > l.MaxSteps ||
+		l.MaxDepth > 0 && e.objFields > 0 && d.depth+1 > l.MaxDepth {
+		return nil
+	}
+	return e
+}
+
+// readClassDescRaw reads a descriptor whose bytes rawMatch matched with
+// e: what readClassDescFull would, without parsing them.
+func (d *Decoder) readClassDescRaw(cd *ClassDesc, e *rawClass) (*ClassDesc, error) {
+	d.n += int64(len(e.raw))
+	d.steps += int64(e.objFields)
+	_, _ = d.r.Discard(len(e.raw))
+	cd.Name, cd.SUID = e.name, e.suid
+	handle := len(d.handles)
+	d.handles = append(d.handles, cd)
+	d.handles = append(d.handles, e.strs...)
+	if err := d.readClassRest(cd); err != nil {
+		return nil, err
+	}
+	var shared *ClassDesc
+	if cd.Super == e.cd.Super && !slices.ContainsFunc(cd.Annotation, func(a any) bool { return a != nil }) &&
+		d.classes[classKey{e.name, e.suid}] == e.cd {
+		shared = e.cd // what shareClass would return
+	} else {
+		cd.Flags = e.cd.Flags
+		cd.Fields = append(cd.Fields[:0], e.cd.Fields...)
+		shared = d.shareClass(cd)
+		e.cd = shared
+	}
+	if handle < len(d.handles) && d.handles[handle] == any(cd) {
+		d.handles[handle] = shared
+	}
+	return shared, nil
+}
+
+// rawEntry makes the entry of a descriptor just read into cd (its handle),
+// from view, the bytes buffered before it, of which it took n: nil when
+// they were not all buffered or hold something else than strings and
+// back-references where class names are.
+func (d *Decoder) rawEntry(cd *ClassDesc, handle int, view []byte, n int) *rawClass {
+	if n > len(view) || n > maxRawClass || handle >= len(d.handles) || d.handles[handle] != any(cd) {
+		return nil
+	}
+	raw := view[:n] // intact: reading within the buffered bytes never refills
+	e := &rawClass{name: cd.Name, suid: cd.SUID}
+	i := 2 + int(binary.BigEndian.Uint16(raw)) + 8 + 1 + 2
+	strs := 0
+	for _, f := range cd.Fields {
+		if i+3 > n {
+			return nil
+		}
+		i += 3 + int(binary.BigEndian.Uint16(raw[i+1:]))
+		if f.Type != 'L' && f.Type != '[' {
+			continue
+		}
+		if i >= n {
+			return nil
+		}
+		e.objFields++
+		switch raw[i] {
+		case TCString:
+			if i+3 > n {
+				return nil
+			}
+			i += 3 + int(binary.BigEndian.Uint16(raw[i+1:]))
+			strs++
+		case TCReference:
+			if i+5 > n {
+				return nil
+			}
+			h := int(int64(binary.BigEndian.Uint32(raw[i+1:])) - BaseWireHandle)
+			e.refs = append(e.refs, rawRef{h, f.ClassName})
+			i += 5
+		default:
+			return nil
+		}
+	}
+	if i != n || len(d.handles)-handle-1 != strs {
+		return nil
+	}
+	e.strs = slices.Clone(d.handles[handle+1:])
+	e.raw = bytes.Clone(raw)
+	return e
+}
+
+// keepRaw keeps e for rawMatch, within maxRawBytes.
+func (d *Decoder) keepRaw(e *rawClass) {
+	cost := 128 + 2*len(e.raw) + 16*len(e.strs) + 24*len(e.refs)
+	if d.raws == nil || d.rawBytes+cost > maxRawBytes {
+		d.raws = make(map[string]*rawClass)
+		d.rawBytes = 0
+	}
+	nameLen := int(binary.BigEndian.Uint16(e.raw))
+	d.raws[string(e.raw[2:2+nameLen])] = e
+	d.rawBytes += cost
 }
 
 // readCustom reads contents up to and including TC_ENDBLOCKDATA. The

@@ -3,6 +3,9 @@ package rmi_test
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -49,4 +52,120 @@ func FuzzDecode(f *testing.F) {
 			_, _ = rmi.CollectionElems(v, 0)
 		}
 	})
+}
+
+// decodeAll reads up to 4 contents of one stream with dec, as FuzzDecode
+// does, and returns them with the error that ended the stream.
+func decodeAll(dec *javaser.Decoder, data []byte, br *bufio.Reader) ([]any, string) {
+	br.Reset(bytes.NewReader(data))
+	dec.Reset()
+	if err := dec.ReadHeader(); err != nil {
+		return nil, err.Error()
+	}
+	var out []any
+	for range 4 {
+		v, err := dec.ReadContent()
+		if err != nil {
+			return out, err.Error()
+		}
+		out = append(out, v)
+	}
+	return out, ""
+}
+
+// FuzzWarmDecode: a decoder that has seen a stream (its class caches warm,
+// the descriptors' bytes remembered) decodes it again to the same values
+// and the same error as it did cold: the caches change the work, never
+// the result, even when the remembered bytes are near misses.
+func FuzzWarmDecode(f *testing.F) {
+	for _, raw := range rmi.CapturedReplies(f, 32<<10) {
+		f.Add(raw)
+	}
+	lim := javaser.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxStringLen: 64 << 10, MaxArrayLen: 1 << 16, MaxHandles: 1 << 16, MaxSteps: 1 << 16}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		br := bufio.NewReader(nil)
+		dec := javaser.NewDecoder(br, lim)
+		cold, coldErr := decodeAll(dec, data, br)
+		warm, warmErr := decodeAll(dec, data, br)
+		if coldErr != warmErr {
+			t.Fatalf("error cold %q, warm %q", coldErr, warmErr)
+		}
+		if !sameValues(cold, warm, map[[2]any]bool{}) {
+			t.Fatalf("cold %#v, warm %#v", cold, warm)
+		}
+	})
+}
+
+// sameValues compares decoded values deeply (a NaN equal to itself). A
+// pair of pointers is compared once: graphs share class descriptors and
+// objects, and may be cyclic.
+func sameValues(a, b []any, seen map[[2]any]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !sameValue(a[i], b[i], seen) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameValue(a, b any, seen map[[2]any]bool) bool {
+	switch x := a.(type) {
+	case *javaser.Object, *javaser.Array, *javaser.Enum, *javaser.ClassDesc, *javaser.Boxed:
+		if reflect.TypeOf(a) != reflect.TypeOf(b) {
+			return false
+		}
+		if reflect.ValueOf(a).IsNil() || reflect.ValueOf(b).IsNil() {
+			return reflect.ValueOf(a).IsNil() == reflect.ValueOf(b).IsNil()
+		}
+		k := [2]any{a, b}
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+	case float32:
+		y, ok := b.(float32)
+		return ok && (x == y || x != x && y != y)
+	case float64:
+		y, ok := b.(float64)
+		return ok && (x == y || x != x && y != y)
+	case javaser.Block:
+		y, ok := b.(javaser.Block)
+		return ok && bytes.Equal(x, y)
+	case []float32, []float64, []byte, []bool, []int16, []int32, []int64:
+		return fmt.Sprint(a) == fmt.Sprint(b)
+	default:
+		return a == b
+	}
+	switch x := a.(type) {
+	case *javaser.Object:
+		y := b.(*javaser.Object)
+		if !sameValue(x.Class, y.Class, seen) || len(x.Data) != len(y.Data) {
+			return false
+		}
+		for i := range x.Data {
+			if !sameValue(x.Data[i].Class, y.Data[i].Class, seen) ||
+				!sameValues(x.Data[i].Values, y.Data[i].Values, seen) || !sameValues(x.Data[i].Custom, y.Data[i].Custom, seen) {
+				return false
+			}
+		}
+		return true
+	case *javaser.Array:
+		y := b.(*javaser.Array)
+		return sameValue(x.Class, y.Class, seen) && sameValues(x.Elems, y.Elems, seen) && sameValue(x.Prim, y.Prim, seen)
+	case *javaser.Enum:
+		y := b.(*javaser.Enum)
+		return x.Constant == y.Constant && sameValue(x.Class, y.Class, seen)
+	case *javaser.Boxed:
+		y := b.(*javaser.Boxed)
+		return x.Type == y.Type && x.Bits == y.Bits && sameValue(x.Class, y.Class, seen)
+	case *javaser.ClassDesc:
+		y := b.(*javaser.ClassDesc)
+		return x.Name == y.Name && x.SUID == y.SUID && x.Flags == y.Flags && x.Proxy == y.Proxy &&
+			slices.Equal(x.Fields, y.Fields) && slices.Equal(x.Interfaces, y.Interfaces) &&
+			sameValues(x.Annotation, y.Annotation, seen) && sameValue(x.Super, y.Super, seen)
+	}
+	return false
 }
