@@ -173,7 +173,8 @@ type RuleSetConfig struct {
 	// means EscapeMetricName.
 	Escape func(string) string
 	// CacheSize bounds the match cache (entries); 0 means
-	// DefaultCacheSize, negative disables the cache.
+	// DefaultCacheSize, or DefaultGlobCacheSize for a rule set without
+	// regex rules; negative disables the cache.
 	CacheSize int
 	// StatsdGlobQuirks reproduces two quirks of statsd_exporter's glob
 	// state machine, for drop-in compatibility: a glob rule whose path ends
@@ -190,6 +191,13 @@ type RuleSetConfig struct {
 
 // DefaultCacheSize is the match cache size when none is configured.
 const DefaultCacheSize = 1 << 16
+
+// DefaultGlobCacheSize is the default for a rule set without regex rules
+// (a StatsD mapping file, or none): a miss costs a glob trie walk and an
+// escaped name, not a regex per rule, so the cache need not hold every
+// name of a high-cardinality sender (65,536 entries of 25-byte names cost
+// ~8 MB; the inputs' line templates keep their own match results).
+const DefaultGlobCacheSize = 1 << 14
 
 // DefaultBuckets are client_golang's default histogram buckets.
 var DefaultBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}

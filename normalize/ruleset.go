@@ -147,6 +147,9 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 	size := cfg.CacheSize
 	if size == 0 {
 		size = DefaultCacheSize
+		if len(rs.regexes) == 0 {
+			size = DefaultGlobCacheSize
+		}
 	}
 	if size > 0 {
 		rs.cache = newCache(size)
