@@ -142,6 +142,8 @@ type Enum struct {
 }
 
 // Block is block data: primitive data written by a custom writeObject.
+// A block of a few bytes may be shared by the objects (and replies) of a
+// decoder that read the same bytes: read blocks, never write them.
 type Block []byte
 
 // ExceptionInStream is a TC_EXCEPTION marker: the writer failed mid-stream
@@ -181,6 +183,12 @@ type Decoder struct {
 	cdDepth   int
 	// stack gathers custom data items (readCustom).
 	stack []any
+	// lastBlock is the last short block read (see Block).
+	lastBlock Block
+	// boxes is a chunk Boxed values are cut from. A Boxed points to no
+	// value of a reply (its class descriptor is shared), so a chunk keeps
+	// no reply alive; a chunk is never reused.
+	boxes []Boxed
 	// raws are the descriptors kept for rawMatch, by name as written.
 	raws     map[string]*rawClass
 	rawBytes int // estimated heap of raws
@@ -541,8 +549,23 @@ func (d *Decoder) ReadBlock() (Block, error) {
 	default:
 		return nil, fmt.Errorf("expected block data, got type code 0x%02x", tc)
 	}
+	if n <= maxSharedBlock {
+		// An ArrayList writes its capacity as a 4-byte block: the same
+		// bytes in every reply of a kind.
+		p, err := d.take(n)
+		if err != nil {
+			return nil, err
+		}
+		if d.lastBlock == nil || !bytes.Equal(d.lastBlock, p) {
+			d.lastBlock = Block(bytes.Clone(p))
+		}
+		return d.lastBlock, nil
+	}
 	return d.bytes(n)
 }
+
+// maxSharedBlock is the longest block ReadBlock shares (see Block).
+const maxSharedBlock = 8
 
 // ReadBlockView is ReadBlock for a short block that is looked at only
 // before the next read (a JRMP return header): a TC_BLOCKDATA record is
@@ -1398,7 +1421,12 @@ func (d *Decoder) readNewObject() (any, error) {
 // readBoxed reads an instance of a primitive wrapper (cd.boxed != 0),
 // charging what readNewObject charges for it, in the same order.
 func (d *Decoder) readBoxed(cd *ClassDesc) (*Boxed, error) {
-	b := &Boxed{Class: cd, Type: cd.boxed}
+	if len(d.boxes) == 0 {
+		d.boxes = make([]Boxed, 64)
+	}
+	b := &d.boxes[0]
+	d.boxes = d.boxes[1:]
+	b.Class, b.Type = cd, cd.boxed
 	if _, err := d.newHandle(b); err != nil {
 		return nil, err
 	}
