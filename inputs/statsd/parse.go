@@ -460,7 +460,11 @@ func (p *parser) parseLine(line []byte) {
 			return
 		}
 	}
-	// A line seen before but for its value takes the fast path.
+	// A line seen before but for its value takes the fast path: the
+	// predicted template's, else the table's.
+	if t, v, ok := p.predictLine(line); ok && p.applyTemplate(t, v) {
+		return
+	}
 	ok := p.templateKey(line)
 	if ok && p.fromTemplate(&p.key) {
 		return

@@ -45,6 +45,8 @@ type lineTemplate struct {
 	nameHash uint64
 	labels   normalize.Labels // sorted, unique; shared by the records
 	typ      normalize.Type
+	gone     bool    // left the table (between tableDropped and tableSweep)
+	colon    int32   // where key's name ends: key[colon] is its first ':'
 	div      float64 // the value is divided by it (a counter's sample rate, 1000 for a timer)
 	repeat   int64
 	ref      normalize.MatchRef // the rule set's result for name
@@ -57,7 +59,6 @@ type lineTemplate struct {
 	// that left (tableSweep), so the templates alive stay within the
 	// table's byte budget.
 	next *lineTemplate
-	gone bool // left the table (between tableDropped and tableSweep)
 }
 
 func (t *lineTemplate) tableKey() string { return t.key }
@@ -126,22 +127,47 @@ const (
 	predictOff = 8
 )
 
-// lookupTemplate finds the template of the line whose key is k: the one
-// predicted by the previous line's template (next) when it matches, else
-// the table's.
+// predictLine returns the template predicted for line (the previous
+// line's template's next) and the line's value, when the line is that
+// template's key with a value in it. It compares the line with the key in
+// place: the key is neither copied nor hashed.
+func (p *parser) predictLine(line []byte) (*lineTemplate, []byte, bool) {
+	if p.prevTmpl == nil || p.mispredicts >= predictOff {
+		return nil, nil, false
+	}
+	t := p.prevTmpl.next
+	if t == nil {
+		return nil, nil, false
+	}
+	// key is line[:c+1] + line[c+1+j:], c the first ':' and j the first
+	// '|' after it (templateKey); key[:colon] holds no ':'.
+	n := int(t.colon)
+	if len(line) <= n || line[n] != ':' || string(line[:n]) != t.key[:n] {
+		return nil, nil, false
+	}
+	rest := line[n+1:]
+	j := -1
+	for i, b := range rest {
+		if b == '|' {
+			j = i
+			break
+		}
+	}
+	if j < 0 || string(rest[j:]) != t.key[n+1:] {
+		return nil, nil, false
+	}
+	p.mispredicts = max(0, p.mispredicts-1)
+	p.predicted++
+	return t, rest[:j], true
+}
+
+// lookupTemplate finds the template of the line whose key is k in the
+// table (predictLine has tried the predicted one), and scores the
+// prediction by the table's answer.
 func (p *parser) lookupTemplate(k *templateKey) (*lineTemplate, bool) {
-	var predicted *lineTemplate
-	if p.prevTmpl != nil {
-		predicted = p.prevTmpl.next
-	}
-	if predicted != nil && p.mispredicts < predictOff && predicted.key == string(k.key) {
-		p.mispredicts = max(0, p.mispredicts-1)
-		p.predicted++
-		return predicted, true
-	}
 	t, found := p.tmpls.find(k.hash(), k.key)
-	if predicted != nil {
-		if found && t == predicted {
+	if p.prevTmpl != nil && p.prevTmpl.next != nil {
+		if found && t == p.prevTmpl.next {
 			p.mispredicts = max(0, p.mispredicts-1)
 		} else {
 			p.mispredicts = min(predictMax, p.mispredicts+2)
@@ -159,14 +185,21 @@ func (p *parser) followed(t *lineTemplate) {
 	p.prevTmpl = t
 }
 
-// fromTemplate appends the records of a line whose template is known and
-// whose value is a plain finite number; it reports whether it did.
+// fromTemplate appends the records of a line whose template is in the
+// table and whose value is a plain finite number; it reports whether it
+// did.
 func (p *parser) fromTemplate(k *templateKey) bool {
 	t, found := p.lookupTemplate(k)
 	if !found {
 		return false
 	}
-	v, ok := parseFloat(k.value)
+	return p.applyTemplate(t, k.value)
+}
+
+// applyTemplate appends the records of a line of template t with value, a
+// plain finite number; it reports whether it did.
+func (p *parser) applyTemplate(t *lineTemplate, value []byte) bool {
+	v, ok := parseFloat(value)
 	if !ok {
 		return false
 	}
@@ -181,7 +214,7 @@ func (p *parser) fromTemplate(k *templateKey) bool {
 	case normalize.TypeCounter:
 		delta = true
 	case normalize.TypeGauge:
-		delta = k.value[0] == '+' || k.value[0] == '-'
+		delta = value[0] == '+' || value[0] == '-'
 	}
 	p.st.samples++
 	if len(t.labels) > 0 {
@@ -222,6 +255,7 @@ func (p *parser) addTemplate(k *templateKey) {
 		return
 	}
 	t.key = string(k.key)
+	t.colon = int32(bytes.IndexByte(k.key, ':'))
 	t.cost = len(k.key) + 224 + 32*len(t.labels)
 	p.tmpls.add(k.hash(), t, p.tmplBytes)
 	p.followed(t)
