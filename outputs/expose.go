@@ -107,59 +107,25 @@ func writeExposition(w io.Writer, f expfmt.Format, store *Store, others promethe
 // writeText writes the snapshot's live series in the text format
 // (textWriter), family by family. Before a family's first live series it
 // calls begin, which says whether to write the family (and writes what
-// must come before it); expired series are skipped and removed, as in
-// Store.each.
+// must come before it). The walk is Store.eachLive's, as Gather's.
 func writeText(t *textWriter, s *Store, fams []*family, members []*series, ends []int, begin func(name string) (bool, error)) error {
-	now := s.now().UnixNano()
-	expired := 0
-	defer func() {
-		if expired > 0 {
-			s.m.expired.Add(float64(expired))
-		}
-	}()
-	start := 0
-	for i, f := range fams {
-		started, write := false, false
-		for _, se := range members[start:ends[i]] {
-			sh := &s.shards[se.hash%numShards]
-			sh.mu.Lock()
-			switch {
-			case se.dead.Load():
-			case se.expired(now):
-				s.remove(sh, se)
-				expired++
-			default:
-				if !started {
-					started = true
-					var err error
-					if write, err = begin(f.name); err != nil {
-						sh.mu.Unlock()
-						return err
-					}
-					if write {
-						help := s.defaultHelp
-						if h := f.help.Load(); h != nil {
-							help = *h
-						}
-						t.header(f.name, help, f.typ)
-					}
-				}
-				if write {
-					var ts int64
-					if se.hasTS {
-						ts = sh.ts[se]
-					}
-					t.series(f.name, se, ts, now)
-				}
-			}
-			sh.mu.Unlock()
-			if err := t.flush(false); err != nil {
+	write := false
+	return s.eachLive(fams, members, ends, func(i int, first bool, se *series, ts, now int64) error {
+		f := fams[i]
+		if first {
+			var err error
+			if write, err = begin(f.name); err != nil {
 				return err
 			}
+			if write {
+				t.header(f.name, s.help(f), f.typ)
+			}
 		}
-		start = ends[i]
-	}
-	return nil
+		if write {
+			t.series(f.name, se, ts, now)
+		}
+		return nil
+	}, func() error { return t.flush(false) })
 }
 
 // exposeHandler serves /metrics for the text and OpenMetrics formats by

@@ -26,17 +26,34 @@ func (s *Store) Gather() ([]*dto.MetricFamily, error) {
 	mfs := make([]dto.MetricFamily, len(fams))
 	out := make([]*dto.MetricFamily, 0, len(fams))
 	metrics := make([]*dto.Metric, 0, len(members))
-	// fn never fails, so neither does each.
-	_ = s.each(fams, members, ends, a, 0, &metrics, func(i int, help string, first bool, ms []*dto.Metric) error {
-		f := fams[i]
-		mf := &mfs[i]
-		mf.Name = a.string(f.name)
-		mf.Help = a.string(help)
-		mf.Type = f.typ.Enum()
-		mf.Metric = ms[:len(ms):len(ms)]
-		out = append(out, mf)
+	from := 0 // where the last family's metrics start
+	endFamily := func() {
+		if len(out) > 0 {
+			out[len(out)-1].Metric = metrics[from:len(metrics):len(metrics)]
+		}
+		from = len(metrics)
+	}
+	// fn never fails, so neither does eachLive.
+	_ = s.eachLive(fams, members, ends, func(i int, first bool, se *series, ts, now int64) error {
+		if first {
+			endFamily()
+			f := fams[i]
+			mf := &mfs[i]
+			mf.Name = a.string(f.name)
+			mf.Help = a.string(s.help(f))
+			mf.Type = f.typ.Enum()
+			out = append(out, mf)
+		}
+		m := se.metric(a, now)
+		if se.hasTS {
+			// Rare (json_exporter's epochtimestamp): allocated, not in the arena.
+			ts := ts
+			m.TimestampMs = &ts
+		}
+		metrics = append(metrics, m)
 		return nil
-	})
+	}, nil)
+	endFamily()
 	return out, nil
 }
 
@@ -69,13 +86,16 @@ func (s *Store) snapshot() (fams []*family, members []*series, ends []int) {
 	return fams, members, ends
 }
 
-// each builds the metrics of the snapshot's live series into a and calls
-// fn per family with at least one, in chunks of at most chunk series (0:
-// a family at once); first says a chunk is its family's first. With chunk
-// > 0, the arena and *metrics are reset after each call, so fn must be
-// done with them when it returns; with 0 they are kept and grow. Expired
-// series are skipped and removed.
-func (s *Store) each(fams []*family, members []*series, ends []int, a *arena, chunk int, metrics *[]*dto.Metric, fn func(i int, help string, first bool, ms []*dto.Metric) error) error {
+// eachLive walks the snapshot's live series in order, the one walk that
+// /metrics (writeText) and Gather share. It calls fn for each with its
+// shard locked (so fn must not block: ingestion into the shard waits),
+// first saying the series is its family's first live one, ts its own
+// timestamp (when se.hasTS) and now the time expiry is judged at. After
+// every series, live or not, it calls between, when not nil, with the
+// lock released: the place to write out what fn buffered. Expired series
+// are skipped, removed and counted. The first error of fn or between ends
+// the walk and is returned.
+func (s *Store) eachLive(fams []*family, members []*series, ends []int, fn func(i int, first bool, se *series, ts, now int64) error, between func() error) error {
 	now := s.now().UnixNano()
 	expired := 0
 	defer func() {
@@ -84,29 +104,11 @@ func (s *Store) each(fams []*family, members []*series, ends []int, a *arena, ch
 		}
 	}()
 	start := 0
-	for i, f := range fams {
-		help := s.defaultHelp
-		if h := f.help.Load(); h != nil {
-			help = *h
-		}
+	for i := range fams {
 		first := true
-		from := len(*metrics)
-		flush := func() error {
-			if len(*metrics) == from {
-				return nil
-			}
-			err := fn(i, help, first, (*metrics)[from:])
-			first = false
-			if chunk > 0 {
-				clear(*metrics)
-				*metrics = (*metrics)[:0]
-				a.reset()
-			}
-			from = len(*metrics)
-			return err
-		}
 		for _, se := range members[start:ends[i]] {
 			sh := &s.shards[se.hash%numShards]
+			var err error
 			sh.mu.Lock()
 			switch {
 			case se.dead.Load():
@@ -114,27 +116,33 @@ func (s *Store) each(fams []*family, members []*series, ends []int, a *arena, ch
 				s.remove(sh, se)
 				expired++
 			default:
-				m := se.metric(a, now)
+				var ts int64
 				if se.hasTS {
-					// Rare (json_exporter's epochtimestamp): allocated, not in the arena.
-					ts := sh.ts[se]
-					m.TimestampMs = &ts
+					ts = sh.ts[se]
 				}
-				*metrics = append(*metrics, m)
+				err = fn(i, first, se, ts, now)
+				first = false
 			}
 			sh.mu.Unlock()
-			if chunk > 0 && len(*metrics)-from >= chunk {
-				if err := flush(); err != nil {
-					return err
-				}
+			if err == nil && between != nil {
+				err = between()
+			}
+			if err != nil {
+				return err
 			}
 		}
 		start = ends[i]
-		if err := flush(); err != nil {
-			return err
-		}
 	}
 	return nil
+}
+
+// help is the family's help text: the first sample's, or the store's
+// default.
+func (s *Store) help(f *family) string {
+	if h := f.help.Load(); h != nil {
+		return *h
+	}
+	return s.defaultHelp
 }
 
 // compareLabels orders label sets as prometheus.Registry orders metrics
