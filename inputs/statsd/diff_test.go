@@ -318,7 +318,11 @@ func TestDifferentialTemplates(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	lines := []string{"foo:1|c", "foo:1|c|@0.1", "foo:5|g", "foo:+5|g", "foo:320|ms|@0.5", "foo:1|h|#a:b", "foo,a=b:1|c|#c:d",
 		"foo:1|c|@0.5|@0.5", "foo:1|c|c:abc", "foo:1|ms|@0.3|@0.5", "foo:1|c|#a:1,a:2", "n[a=b]x:1|d|@0.25", "foo:1|c|@1e-300"}
-	for range 3000 {
+	random := 3000
+	if testing.Short() {
+		random = 300 // the edit-test loop; make test replays all
+	}
+	for range random {
 		lines = append(lines, randomLine(r))
 	}
 	for _, opts := range []parserOptions{allDialects, {maxRepeat: 1000}, {dogStatsD: true, maxRepeat: 1000}} {
