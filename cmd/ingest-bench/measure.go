@@ -684,7 +684,7 @@ func series(k *serverKind, o options, res *result) error {
 		// A server counts a line when it parses it, and statsd_exporter
 		// applies it later (its events go through a queue): wait until
 		// the first round's series are all there, then scrape once more
-		// after every round, as Prometheus does after a flush interval
+		// after every round, as Prometheus does each scrape interval
 		// (statsd_exporter moves a summary's buffered observations into
 		// its quantile streams at a scrape).
 		if i == 0 {

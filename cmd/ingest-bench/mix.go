@@ -14,12 +14,12 @@ const (
 	// mixIssue15 is issue 15's traffic, sent without a mapping file: 60%
 	// counters, 20% gauges, 20% timers (summaries, both servers' default
 	// for unmapped timers), a third of the lines with DogStatsD tags, sent
-	// as an application sends it: every series in every flush interval
+	// as an application sends it: every series again between scrapes
 	// (issue15Rounds).
 	mixIssue15 = "issue15"
 )
 
-// mixRounds returns the StatsD lines of each round (flush interval) that
+// mixRounds returns the StatsD lines of each round (scrape interval) that
 // create and then update n series of the mix, and the mapping file both
 // servers run with ("" for none). The mapped mix is one round.
 func mixRounds(mix string, n int, mapping string, rounds, timerObs int) ([][]byte, string, error) {
@@ -39,15 +39,14 @@ func mixRounds(mix string, n int, mapping string, rounds, timerObs int) ([][]byt
 // name one of 100 per type, as an application that tags some of its
 // metrics sends them.
 //
-// A round is what an application sends in one flush interval: every
-// counter's increment and every gauge's value once (StatsD clients
-// aggregate those), and timerObs observations of every timer (clients
-// send each timing). The first round creates the series; the harness
-// scrapes after each round, as Prometheus does, so that a summary's
-// observations reach its quantile streams as they do in a running
-// exporter. With the defaults (10 rounds of 6) a timer has 60
-// observations: one per 10-second flush over the summaries' 10-minute
-// window.
+// A round is what reaches the server between two scrapes: every series
+// is updated (a counter's increment and a gauge's value once, as StatsD
+// clients aggregate those each flush), and every timer gets timerObs
+// observations (clients send each timing). The first round creates the
+// series; the harness scrapes after each round, as Prometheus does, so
+// that a summary's observations reach its quantile streams as they do in
+// a running exporter. With the defaults (5 rounds of 12) a timer has 60
+// observations, 12 per scrape interval: a timer seen every few seconds.
 func issue15Rounds(n, rounds, timerObs int) [][]byte {
 	r := rand.New(rand.NewPCG(3, 4)) //nolint:gosec // G404: reproducible load, not secrets
 	out := make([][]byte, rounds)

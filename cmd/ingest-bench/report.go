@@ -111,7 +111,7 @@ func report(w io.Writer, o options, res map[string]*result) {
 	fmt.Fprintf(w, "| `/metrics` render at %dk series, gzip, median / p90 (ms) | %.1f / %.1f | %.1f / %.1f | %s |\n", o.series/1000,
 		ms(median(ro.renderGzip)), ms(p90(ro.renderGzip)), ms(median(se.renderGzip)), ms(p90(se.renderGzip)), ratio(ms(median(ro.renderGzip)), ms(median(se.renderGzip))))
 	if o.seriesMix == mixIssue15 {
-		fmt.Fprintf(w, "\nSeries traffic: issue 15's mix in %d rounds (flush intervals) over one TCP connection, every series in each, each timer %d observations per round, a scrape after each round; RSS 2 s after the last scrape.\n", o.seriesRounds, o.timerObs)
+		fmt.Fprintf(w, "\nSeries traffic: issue 15's mix in %d rounds (scrape intervals) over one TCP connection, every series in each, each timer %d observations per round, a scrape after each round; RSS 2 s after the last scrape.\n", o.seriesRounds, o.timerObs)
 	}
 	fmt.Fprintf(w, "\nRerun: `make bench-ingest` (or `go run ./cmd/ingest-bench %s`).\n", strings.Join(os.Args[1:], " "))
 }
