@@ -45,6 +45,7 @@ var rules = []rule{
 	{"internal/errpos", nil, "positioned config errors: a leaf any config decoder may use"},
 	{"internal/strictyaml", []string{"internal/errpos"}, "the one strict decoder of config blocks"},
 	{"internal/selfmetric", nil, "self-metric constructors: a leaf every layer may use"},
+	{"internal/stackstart", nil, "grows main's stack before the initialisers: importing nothing, it is initialised first"},
 	{"inputs", []string{"normalize", "internal/errpos", "internal/selfmetric", "internal/strictyaml"}, "the driver interface and registry know only the data model"},
 	{"inputs/jmx/internal/javaser", nil, "Java serialization knows no RMI, JMX or driver"},
 	{"inputs/jmx/mbean", nil, "the MBean model both transports produce knows neither"},
