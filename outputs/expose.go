@@ -62,24 +62,30 @@ func writeExposition(w io.Writer, f expfmt.Format, store *Store, others promethe
 		seen[mf.GetName()] = struct{}{}
 	}
 	oi := 0
-	var out io.Writer // where the other families go: the text renderer
+	// The store's families go through the text renderer's buffer, the
+	// others' too, so that they land in order.
+	om := f.FormatType() == expfmt.TypeOpenMetrics
+	t := &textWriter{w: w, om: om, a: arenaPool.Get().(*arena), buf: make([]byte, 0, textFlush+4096)}
+	// writeOthersBefore writes the other families that sort before name
+	// (all: the rest). Before a store family it runs with a shard locked,
+	// so it only appends; the walk writes out between series.
 	writeOthersBefore := func(name string, all bool) error {
 		for ; oi < len(otherMFs) && (all || otherMFs[oi].GetName() < name); oi++ {
 			if !keep(otherMFs[oi].GetName()) {
 				continue
 			}
-			if _, err := encode(out, otherMFs[oi]); err != nil {
+			if _, err := encode(t, otherMFs[oi]); err != nil {
 				return err
+			}
+			if all { // no shard is locked: write out as it fills
+				if err := t.flush(false); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	}
 
-	// The store's families go through the text renderer's buffer, the
-	// others' too, so that they land in order.
-	om := f.FormatType() == expfmt.TypeOpenMetrics
-	t := &textWriter{w: w, om: om, a: arenaPool.Get().(*arena), buf: make([]byte, 0, textFlush+4096)}
-	out = t
 	fams, members, ends := store.snapshot()
 	err := writeText(t, store, fams, members, ends, func(name string) (bool, error) {
 		if _, clash := seen[name]; clash || !keep(name) {

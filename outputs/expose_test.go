@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -341,4 +342,56 @@ newline "quoted"`})
 			}
 		})
 	}
+}
+
+// blockingWriter stands for a scraper that stops reading: its first Write
+// says so on entered and waits until release is closed.
+type blockingWriter struct {
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (b *blockingWriter) Write(p []byte) (int, error) {
+	b.once.Do(func() { close(b.entered) })
+	<-b.release
+	return len(p), nil
+}
+
+// A scraper that stops reading must not hold up ingestion: /metrics
+// writes to the network only with no shard locked, also when other
+// gatherers' families (here more than one flush of them) come right
+// before a store family and are written while its shard is locked.
+func TestSlowScraperDoesNotBlockIngestion(t *testing.T) {
+	s, _ := newTestStore(t, StoreConfig{})
+	s.Write([]normalize.Sample{counter("zzz_total", 1, true, "k", "v")})
+	others := prometheus.NewRegistry()
+	big := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "aaa_big", Help: "more than one flush of text"}, []string{"i"})
+	for i := range 2 * textFlush / 20 {
+		big.WithLabelValues(fmt.Sprint(i)).Set(float64(i))
+	}
+	others.MustRegister(big)
+
+	w := &blockingWriter{entered: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() { done <- writeExposition(w, expfmt.NewFormat(expfmt.TypeTextPlain), s, others, nil) }()
+	select {
+	case <-w.entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the exposition never wrote")
+	}
+	wrote := make(chan struct{})
+	go func() {
+		s.Write([]normalize.Sample{counter("zzz_total", 1, true, "k", "v")})
+		close(wrote)
+	}()
+	select {
+	case <-wrote:
+	case <-time.After(10 * time.Second):
+		t.Error("a write into the store waited for the stalled scraper")
+	}
+	close(w.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	<-wrote
 }

@@ -183,10 +183,12 @@ func (t *textWriter) float(b []byte, v float64) []byte {
 }
 
 // Write appends p, so that families encoded elsewhere (other gatherers')
-// land in order between the store's.
+// land in order between the store's. It never writes to the network: it
+// is called with a shard locked (before the store family that follows),
+// and a slow scraper must not hold ingestion up; flush does that after.
 func (t *textWriter) Write(p []byte) (int, error) {
 	t.buf = append(t.buf, p...)
-	return len(p), t.flush(false)
+	return len(p), nil
 }
 
 // flush writes what is gathered when there is enough of it, or all of it
