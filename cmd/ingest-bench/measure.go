@@ -378,20 +378,22 @@ func ingest(k *serverKind, o options, sender string, lpp int) (ingestRun, error)
 // caps a server), or halving from the first rate down to rampFloor when
 // even that one lost lines. Then it bisects between the highest lossless
 // and the lowest lossy rate until they differ by at most resolution, so
-// that a ratio near a target (3.9x or 4.1x) is told apart. When the
-// sender falls short of a rate (by 5%) and got no faster than at the
-// lossless steps before, the ramp ends there and ramp returns that rate:
-// the limit found is the sender's, not the server's.
+// that a ratio near a target (3.9x or 4.1x) is told apart. When, before
+// any loss, the sender falls short of a rate (by 5%) and got no faster
+// than at the lossless steps before, the ramp ends there and ramp returns
+// that rate: the limit found is the sender's, not the server's.
 func ramp(rates []int, resolution float64, try func(rate int) (lossless bool, achieved float64, err error)) (int, error) {
 	lo, hi := 0, 0 // highest lossless and lowest lossy rate tried
 	best := 0.0    // highest rate achieved without loss
-	// step tries rate; stop is set when the sender plateaued.
+	// step tries rate; stop is set when the sender plateaued before any
+	// loss. Once a rate lost lines, a lossless step the sender fell short
+	// of is only a lossless one: the bracket is the server's.
 	step := func(rate int) (ok, stop bool, err error) {
 		ok, achieved, err := try(rate)
 		if err != nil || !ok {
 			return false, false, err
 		}
-		plateau := achieved < 0.95*float64(rate) && achieved < 1.02*best
+		plateau := hi == 0 && achieved < 0.95*float64(rate) && achieved < 1.02*best
 		best = max(best, achieved)
 		return true, plateau, nil
 	}

@@ -24,6 +24,9 @@ func TestRamp(t *testing.T) {
 		{name: "below the first rate", threshold: 37_000},
 		{name: "nothing taken", threshold: 0},
 		{name: "sender limited", threshold: 9_000_000, senderLimit: 5_000_000, wantLimited: true},
+		// The sender falls short inside the bracket (3.6M lost lines):
+		// the bisection goes on.
+		{name: "sender short inside the bracket", threshold: 2_900_000, senderLimit: 2_600_000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var tried []int
