@@ -22,17 +22,20 @@ type jolokiaScraper struct {
 	in       *interner
 }
 
-// scrapeTo is scrape with the records handed to emit at once: a Jolokia
-// read returns every bean in one reply.
-func (s *jolokiaScraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (scrapeStats, error) {
-	recs, st, err := s.scrape(ctx)
-	if err == nil && len(recs) > 0 {
-		emit(recs)
+// scrape reads every selected bean and returns its records.
+func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error) {
+	var out []normalize.Record
+	st, err := s.scrapeTo(ctx, func(recs []normalize.Record) { out = append(out, recs...) })
+	if err != nil {
+		return nil, st, err
 	}
-	return st, err
+	return out, st, nil
 }
 
-func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error) {
+// scrapeTo hands the records on in parts of about emitRecords as the
+// beans of the one bulk reply are converted, as the RMI scraper does, so
+// that a poll never holds all its records besides the reply.
+func (s *jolokiaScraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (scrapeStats, error) {
 	var st scrapeStats
 	set := map[string]bool{}
 	inc := s.include
@@ -42,7 +45,7 @@ func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrape
 	for _, p := range inc {
 		ns, err := s.client.Search(ctx, p)
 		if err != nil {
-			return nil, st, err
+			return st, err
 		}
 		for _, n := range ns {
 			set[n] = true
@@ -51,7 +54,7 @@ func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrape
 	for _, p := range s.exclude {
 		ns, err := s.client.Search(ctx, p)
 		if err != nil {
-			return nil, st, err
+			return st, err
 		}
 		for _, n := range ns {
 			delete(set, n)
@@ -80,7 +83,7 @@ func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrape
 	for domain := range missing {
 		meta, err := s.client.List(ctx, domain)
 		if err != nil {
-			return nil, st, err
+			return st, err
 		}
 		for _, n := range names {
 			d, props, _ := strings.Cut(n, ":")
@@ -114,17 +117,23 @@ func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrape
 	}
 	vals, failed, err := s.client.Read(ctx, beans)
 	if err != nil {
-		return nil, st, err
+		return st, err
 	}
 	st.attrErrors = failed
-	var out []normalize.Record
 	if s.in == nil {
 		s.in = newInterner()
 	}
+	var batch []normalize.Record
 	for i, b := range beans {
 		st.beans++
 		st.attributes += len(vals[i])
-		out = s.exporter.bean(out, s.in, &b.Name, func(_ int, a string) string { return b.Attrs[a].Desc }, vals[i])
+		batch = s.exporter.bean(batch, s.in, &b.Name, func(_ int, a string) string { return b.Attrs[a].Desc }, vals[i])
+		vals[i] = nil // converted: its values can go
+		if len(batch) >= emitRecords || i == len(beans)-1 && len(batch) > 0 {
+			emit(batch)
+			clear(batch)
+			batch = batch[:0]
+		}
 	}
-	return out, st, nil
+	return st, nil
 }
