@@ -85,3 +85,54 @@ func (r *sliceReader) Read(p []byte) (int, error) {
 	r.b = r.b[n:]
 	return n, nil
 }
+
+// TestRawDescriptorsBoundedByBytes: a server that sends a new class of
+// nearly 4 KiB of descriptor bytes in every reply (each one kept for
+// rawMatch) must not grow the kept bytes beyond their bound.
+func TestRawDescriptorsBoundedByBytes(t *testing.T) {
+	field := strings.Repeat("f", 60)
+	dec := NewDecoder(bufio.NewReader(nil), DefaultLimits)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	kept := 0
+	for i := range 2000 {
+		var e Encoder
+		e.Header()
+		fields := make([]FieldSpec, 50)
+		for j := range fields {
+			fields[j] = FieldSpec{'I', field + strconv.Itoa(j), ""}
+		}
+		e.U8(TCObject)
+		e.ClassDesc("c"+strconv.Itoa(i), 1, SCSerializable, fields...)
+		for range fields {
+			e.U32(1)
+		}
+		dec.r = bufio.NewReader(bytesReader(e.B))
+		dec.Reset()
+		if err := dec.ReadHeader(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dec.ReadObject(); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := dec.raws["c"+strconv.Itoa(i)]; ok {
+			kept++
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	grown := int64(ms.HeapAlloc) - int64(before)
+	t.Logf("raw descriptors: %d of 2000 kept when read, %d B now; heap grew %.1f MiB", kept, dec.rawBytes, float64(grown)/(1<<20))
+	if kept != 2000 {
+		t.Errorf("%d of 2000 descriptors kept: the test does not exercise the bound", kept)
+	}
+	if dec.rawBytes > maxRawBytes {
+		t.Errorf("kept descriptor bytes %d over their bound %d", dec.rawBytes, maxRawBytes)
+	}
+	if grown > 3*(maxNamesBytes+maxClassesBytes+maxRawBytes) {
+		t.Errorf("heap grew by %.1f MiB with the decoder's caches alive", float64(grown)/(1<<20))
+	}
+	runtime.KeepAlive(dec)
+}
