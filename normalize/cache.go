@@ -20,7 +20,24 @@ type cache struct {
 	// bound alone would let 64 KiB names pin gigabytes.
 	bytes    atomic.Int64
 	maxBytes int64
+
+	// seen is the doorkeeper in front of the cache: one bit per key hash
+	// that missed since the bits were last cleared. A key is cached on
+	// its second miss, so match strings that never come again do not
+	// churn the cache: a JMX attribute's value is part of its match string
+	// (jmx_exporter's rules may match it), and a counter's value changes
+	// every poll. Without it, every poll of a JVM would insert as many
+	// entries as it has changing attributes until the cache is full.
+	seen     []atomic.Uint64
+	seenBits uint   // log2 of the number of bits
+	seenN    atomic.Int64
 }
+
+// seenBitsPerEntry sizes the doorkeeper: 16 bits per cache entry, cleared
+// after a sixteenth of them were set, so a key that misses for the first
+// time is taken for a second miss at most one time in sixteen. (The bits
+// are 2 bytes per entry; untouched pages cost no memory.)
+const seenBitsPerEntry = 16
 
 // DefaultCacheBytes bounds the estimated heap of one rule set's match
 // cache. Ordinary names (under 100 bytes) fill the 65,536 entries with a
@@ -50,7 +67,33 @@ func newCache(size int) *cache {
 	for sets*cacheWays < size {
 		sets *= 2
 	}
-	return &cache{slots: make([]atomic.Pointer[entry], sets*cacheWays), mask: uint64(sets - 1), maxBytes: DefaultCacheBytes}
+	c := &cache{slots: make([]atomic.Pointer[entry], sets*cacheWays), mask: uint64(sets - 1), maxBytes: DefaultCacheBytes}
+	c.seenBits = 6 // at least one word
+	for 1<<c.seenBits < sets*cacheWays*seenBitsPerEntry {
+		c.seenBits++
+	}
+	c.seen = make([]atomic.Uint64, 1<<(c.seenBits-6))
+	return c
+}
+
+// admit reports whether the key of hash h (c.hash) missed before since the
+// doorkeeper was last cleared, and notes that it missed now.
+func (c *cache) admit(h uint64) bool {
+	b := (h * 0x9e3779b97f4a7c15) >> (64 - c.seenBits) // other bits than the set index
+	w, bit := &c.seen[b>>6], uint64(1)<<(b&63)
+	if w.Load()&bit != 0 {
+		return true
+	}
+	w.Or(bit)
+	if c.seenN.Add(1) > int64(1)<<c.seenBits/seenBitsPerEntry {
+		// Forget them all: racing lookups may lose a bit, which costs
+		// them one more miss.
+		c.seenN.Store(0)
+		for i := range c.seen {
+			c.seen[i].Store(0)
+		}
+	}
+	return false
 }
 
 // hash combines the match string's hash (MatchHash; 0 means compute it)

@@ -223,7 +223,9 @@ func (rs *RuleSet) lookup(s string, sh uint64, t Type) (*entry, bool) {
 	e := rs.compute(s, t)
 	if rs.cache != nil {
 		e.key, e.typ = s, t
-		rs.cache.put(e)
+		if rs.cache.admit(rs.cache.hash(s, sh, t)) {
+			rs.cache.put(e)
+		}
 	}
 	return e, false
 }

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -335,9 +336,13 @@ func TestCacheBoundedByBytes(t *testing.T) {
 	}
 	pad := strings.Repeat("n", maxCachedKey-16)
 	for i := range 20000 {
-		rs.lookup(pad+strconv.Itoa(i)+".b", 0, TypeCounter)
+		for range 2 { // a key is cached on its second miss
+			rs.lookup(pad+strconv.Itoa(i)+".b", 0, TypeCounter)
+		}
 	}
-	rs.lookup(strings.Repeat("m", 60000)+".b", 0, TypeCounter)
+	for range 2 {
+		rs.lookup(strings.Repeat("m", 60000)+".b", 0, TypeCounter)
+	}
 	var held int64
 	for i := range rs.cache.slots {
 		if e := rs.cache.slots[i].Load(); e != nil {
@@ -403,4 +408,38 @@ func TestStatsNames(t *testing.T) {
 			t.Errorf("%+v: action %q, want %q", tc.rule, got, tc.action)
 		}
 	}
+}
+
+// A JMX attribute's value is part of its match string: strings that change
+// every poll must not fill the cache, strings that repeat must be cached.
+func TestCacheSkipsStringsSeenOnce(t *testing.T) {
+	rs, err := NewRuleSet(RuleSetConfig{Rules: []RuleConfig{{Match: `^app<name=(\w+)><>Count: `, MatchType: MatchRegex, Name: "app_${1}_count"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const beans, polls = 2000, 20
+	for poll := range polls {
+		for b := range beans {
+			rs.lookup(fmt.Sprintf("app<name=b%d><>Count: %d", b, poll*beans+b), 0, TypeCounter) // a counter: new value each poll
+			rs.lookup(fmt.Sprintf("app<name=b%d><>Max: 10", b), 0, TypeGauge)                   // a constant
+		}
+	}
+	changing, constant := 0, 0
+	for i := range rs.cache.slots {
+		if e := rs.cache.slots[i].Load(); e != nil {
+			if strings.Contains(e.key, "Count") {
+				changing++
+			} else {
+				constant++
+			}
+		}
+	}
+	// At most one first miss in 16 is taken for a second one.
+	if limit := polls * beans / 16; changing > limit {
+		t.Errorf("%d entries for strings seen once (%d polls of %d), want at most %d", changing, polls, beans, limit)
+	}
+	if constant != beans {
+		t.Errorf("%d of the %d repeated strings cached", constant, beans)
+	}
+	t.Logf("cached: %d repeated, %d seen once", constant, changing)
 }
