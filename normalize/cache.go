@@ -29,7 +29,7 @@ type cache struct {
 	// every poll. Without it, every poll of a JVM would insert as many
 	// entries as it has changing attributes until the cache is full.
 	seen     []atomic.Uint64
-	seenBits uint   // log2 of the number of bits
+	seenBits uint // log2 of the number of bits
 	seenN    atomic.Int64
 }
 
