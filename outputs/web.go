@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -16,6 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/rosetta-adapter/rosetta/internal/pprofhttp"
 )
 
 // DefaultShutdownTimeout bounds the graceful shutdown of the web server.
@@ -48,7 +49,7 @@ type WebConfig struct {
 	Handlers map[string]http.Handler
 	// Name, Description and Version are shown on the landing page.
 	Name, Description, Version string
-	// EnablePprof serves net/http/pprof under /debug/pprof/. Off by default
+	// EnablePprof serves the runtime's profiles under /debug/pprof/. Off by default
 	// (statsd_exporter always serves it).
 	EnablePprof bool
 	// MaxRequestsInFlight and Timeout limit /metrics (0: no limit).
@@ -150,11 +151,7 @@ func NewWeb(cfg WebConfig) (*Web, error) {
 	})
 	mux.HandleFunc("/-/reload", w.serveReload)
 	if cfg.EnablePprof {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		pprofhttp.Register(mux, "/debug/pprof/")
 	}
 	for pattern, h := range cfg.Handlers {
 		switch pattern {
