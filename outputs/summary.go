@@ -53,6 +53,15 @@ type summary struct {
 
 	count uint64
 	sum   float64
+
+	// qv are the last write's quantile values while qAt is count+1 (up
+	// to three quantiles, the default). perks keeps its buffer sorted
+	// between queries, so a scrape with no new observation costs
+	// client_golang nearly nothing; the head's values here stay in
+	// arrival order (rotation needs it), so the answers are kept
+	// instead. An observation (count) or a rotation (qAt = 0) voids them.
+	qv  [3]float64
+	qAt uint64
 }
 
 // summaryShape is what summaries with the same options share.
@@ -155,6 +164,7 @@ func (s *summary) advance(now int64) {
 
 // rotate resets the head bucket and makes the next one the head.
 func (s *summary) rotate() {
+	s.qAt = 0
 	if s.streams != nil {
 		st := &(*s.streams)[s.head]
 		st.perks = nil
@@ -321,6 +331,16 @@ func (s *summary) write(m *dto.Metric, a *arena, now int64) {
 		if s.streams != nil {
 			head, p = (*s.streams)[s.head].raw, (*s.streams)[s.head].perks
 		}
+		memo := p == nil && len(qs) <= len(s.qv)
+		if memo && s.qAt == s.count+1 {
+			for i, q := range qs {
+				out[i].Quantile = a.float64(q)
+				out[i].Value = a.float64(s.qv[i])
+				sm.Quantile[i] = &out[i]
+			}
+			m.Summary = sm
+			return
+		}
 		// Before its first flush, perks answers from its sorted buffer
 		// (nearest rank); those ranks are selected from a scratch copy
 		// of the values instead of sorting them.
@@ -351,6 +371,12 @@ func (s *summary) write(m *dto.Metric, a *arena, now int64) {
 			out[i].Quantile = a.float64(q)
 			out[i].Value = a.float64(v)
 			sm.Quantile[i] = &out[i]
+			if memo {
+				s.qv[i] = v
+			}
+		}
+		if memo {
+			s.qAt = s.count + 1
 		}
 	}
 	m.Summary = sm

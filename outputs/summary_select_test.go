@@ -5,6 +5,10 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // TestSelectRank checks quickselect against a sort on values with many
@@ -42,4 +46,42 @@ func TestSelectRank(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSummaryKeptQuantiles checks the quantiles a summary keeps between
+// scrapes against a fresh summary given the same values, which computes
+// them: after scrapes without observations, after observations, and after
+// rotations with no observation (every value aged out).
+func TestSummaryKeptQuantiles(t *testing.T) {
+	const minute = int64(time.Minute)
+	mine := newSummary(nil, 0)
+	var vs []float64
+	observe := func(v float64, at int64) {
+		mine.observe(v, at)
+		vs = append(vs, v)
+	}
+	check := func(at int64, what string) {
+		t.Helper()
+		fresh := newSummary(nil, 0)
+		for _, v := range vs {
+			fresh.observe(v, 0)
+		}
+		var got, want dto.Metric
+		mine.write(&got, newArena(1), at)
+		fresh.write(&want, newArena(1), at)
+		if diff := cmp.Diff(summaryString(want.Summary), summaryString(got.Summary)); diff != "" {
+			t.Fatalf("%s (-computed +kept):\n%s", what, diff)
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 60 {
+		observe(float64(r.IntN(1000)), 0)
+	}
+	check(1, "first scrape")
+	check(2, "second scrape, no observation")
+	observe(5000, 3)
+	check(4, "after an observation")
+	check(5, "again")
+	check(3*minute, "after a rotation, no observation")
+	check(11*minute, "after every bucket was reset, no observation")
 }
