@@ -86,7 +86,11 @@ func writeExposition(w io.Writer, f expfmt.Format, store *Store, others promethe
 		return nil
 	}
 
-	fams, members, ends := store.snapshot()
+	var only func(string) bool
+	if filter != nil {
+		only = keep
+	}
+	fams, members, ends := store.snapshot(only)
 	err := writeText(t, store, fams, members, ends, func(name string) (bool, error) {
 		if _, clash := seen[name]; clash || !keep(name) {
 			return false, nil

@@ -395,3 +395,39 @@ func TestSlowScraperDoesNotBlockIngestion(t *testing.T) {
 	}
 	<-wrote
 }
+
+// A filtered /metrics (name[]) is the full one's families of those names,
+// byte for byte, store and other gatherers' alike.
+func TestWriteExpositionFiltered(t *testing.T) {
+	s, _ := newTestStore(t, StoreConfig{})
+	fillMixed(t, s, 2000, 3)
+	others := prometheus.NewRegistry()
+	for _, name := range []string{"aaa_first", "app_requests_total", "zzz_last"} {
+		others.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: "other " + name}))
+	}
+	filter := map[string]struct{}{"aaa_first": {}, "app_requests_total": {}, "app_wait_seconds": {}, "app_job_seconds": {}, "absent": {}}
+	f := expfmt.NewFormat(expfmt.TypeTextPlain)
+	mfs, err := Gatherers{others, s}.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	enc := expfmt.NewEncoder(&want, f)
+	for _, mf := range mfs {
+		if _, ok := filter[mf.GetName()]; ok {
+			if err := enc.Encode(mf); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var got bytes.Buffer
+	if err := writeExposition(&got, f, s, others, filter); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want.Bytes(), got.Bytes()) {
+		t.Errorf("filtered output (-want +got):\n%s", cmp.Diff(want.String(), got.String()))
+	}
+	if !bytes.Contains(got.Bytes(), []byte("app_wait_seconds{")) {
+		t.Error("a store family named in the filter is missing")
+	}
+}

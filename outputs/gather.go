@@ -21,7 +21,7 @@ var _ prometheus.Gatherer = (*Store)(nil)
 // Each family keeps its series in label order (sorted again only after a
 // series was created out of order), so a gather does not sort.
 func (s *Store) Gather() ([]*dto.MetricFamily, error) {
-	fams, members, ends := s.snapshot()
+	fams, members, ends := s.snapshot(nil)
 	a := newArena(len(members))
 	mfs := make([]dto.MetricFamily, len(fams))
 	out := make([]*dto.MetricFamily, 0, len(fams))
@@ -58,8 +58,9 @@ func (s *Store) Gather() ([]*dto.MetricFamily, error) {
 }
 
 // snapshot returns the families in name order and their members, family
-// i's being members[ends[i-1]:ends[i]].
-func (s *Store) snapshot() (fams []*family, members []*series, ends []int) {
+// i's being members[ends[i-1]:ends[i]]; keep, when not nil, says which
+// families to take (by name).
+func (s *Store) snapshot(keep func(name string) bool) (fams []*family, members []*series, ends []int) {
 	s.famMu.Lock()
 	defer s.famMu.Unlock()
 	if s.famGone > 0 {
@@ -69,8 +70,18 @@ func (s *Store) snapshot() (fams []*family, members []*series, ends []int) {
 		slices.SortFunc(s.famList, func(x, y *family) int { return strings.Compare(x.name, y.name) })
 		s.famSorted = true
 	}
-	fams = slices.Clone(s.famList)
-	members = make([]*series, 0, s.count)
+	if keep == nil {
+		fams = slices.Clone(s.famList)
+		members = make([]*series, 0, s.count)
+	} else {
+		// A filtered scrape (name[]) takes the families it names only:
+		// asking for a few self-metrics must not copy every series.
+		for _, f := range s.famList {
+			if keep(f.name) {
+				fams = append(fams, f)
+			}
+		}
+	}
 	ends = make([]int, len(fams))
 	for i, f := range fams {
 		if f.removed > 0 {
