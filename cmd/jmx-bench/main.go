@@ -211,6 +211,7 @@ func run(o options) error {
 		jolBytes int
 		cpuDone  chan error
 		lastCPU  time.Duration
+		nextPoll time.Time // when Rosetta's next poll starts (zero: not known yet)
 	)
 	for i := 0; i <= o.polls; i++ {
 		if i == 1 && o.profile != "" {
@@ -225,6 +226,11 @@ func run(o options) error {
 		jvmCPU0 := cpuTime(jvm.Process.Pid)
 		deadline := time.Now().Add(o.interval + 2*time.Minute)
 		var vals map[string]float64
+		// Wait for the poll as Prometheus would not: asking every few
+		// milliseconds. Sleep until the next poll is due, then ask every
+		// 100 ms (each request renders metrics: asking every 20 ms took
+		// more of Rosetta's CPU than its poll and raised its heap).
+		time.Sleep(time.Until(nextPoll))
 		for {
 			if ros.ProcessState != nil || time.Now().After(deadline) {
 				return fmt.Errorf("rosetta did not complete a poll in time; its log:\n%s", rosLog.String())
@@ -233,7 +239,7 @@ func run(o options) error {
 			if err == nil && vals["rosetta_input_last_success_timestamp_seconds"] != lastTS && vals["rosetta_input_last_success_timestamp_seconds"] > 0 {
 				break
 			}
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 		}
 		r.jvmCPU = cpuTime(jvm.Process.Pid) - jvmCPU0
 		rosCPU := cpuTime(ros.Process.Pid)
@@ -245,7 +251,7 @@ func run(o options) error {
 		r.rosetta = time.Duration(vals["rosetta_input_poll_duration_seconds"] * 1e9)
 		beans, attrs = vals["rosetta_jmx_beans"], vals["rosetta_jmx_attributes"]
 		pollStart := time.Unix(0, int64(lastTS*1e9)).Add(-r.rosetta)
-		nextPoll := pollStart.Add(o.interval)
+		nextPoll = pollStart.Add(o.interval)
 
 		// Prometheus scrapes it.
 		t0 := time.Now()
