@@ -70,6 +70,29 @@ func fillMixed(t testing.TB, s *Store, n int, seed uint64) {
 	s.Write(batch)
 }
 
+// promhttpBody is what promhttp encodes from g's families in format f, of
+// those named in filter only when it is not nil.
+func promhttpBody(t *testing.T, g prometheus.Gatherer, f expfmt.Format, filter map[string]struct{}) *bytes.Buffer {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	enc := expfmt.NewEncoder(&b, f)
+	for _, mf := range mfs {
+		if _, ok := filter[mf.GetName()]; ok || filter == nil {
+			if err := enc.Encode(mf); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if c, ok := enc.(expfmt.Closer); ok {
+		_ = c.Close()
+	}
+	return &b
+}
+
 // The streamed /metrics is byte for byte what promhttp would encode from
 // Gatherers{others, store}.Gather(), in both text formats, with families
 // of others interleaved and one clashing with a store family.
@@ -88,20 +111,7 @@ func TestWriteExpositionEqualsGather(t *testing.T) {
 		expfmt.NewFormat(expfmt.TypeOpenMetrics),
 	} {
 		t.Run(string(f), func(t *testing.T) {
-			var want bytes.Buffer
-			mfs, err := gs.Gather()
-			if err != nil {
-				t.Fatal(err)
-			}
-			enc := expfmt.NewEncoder(&want, f)
-			for _, mf := range mfs {
-				if err := enc.Encode(mf); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if c, ok := enc.(expfmt.Closer); ok {
-				_ = c.Close()
-			}
+			want := promhttpBody(t, gs, f, nil)
 			var got bytes.Buffer
 			if err := writeExposition(&got, f, s, others, nil); err != nil {
 				t.Fatal(err)
@@ -407,19 +417,7 @@ func TestWriteExpositionFiltered(t *testing.T) {
 	}
 	filter := map[string]struct{}{"aaa_first": {}, "app_requests_total": {}, "app_wait_seconds": {}, "app_job_seconds": {}, "absent": {}}
 	f := expfmt.NewFormat(expfmt.TypeTextPlain)
-	mfs, err := Gatherers{others, s}.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want bytes.Buffer
-	enc := expfmt.NewEncoder(&want, f)
-	for _, mf := range mfs {
-		if _, ok := filter[mf.GetName()]; ok {
-			if err := enc.Encode(mf); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	want := promhttpBody(t, Gatherers{others, s}, f, filter)
 	var got bytes.Buffer
 	if err := writeExposition(&got, f, s, others, filter); err != nil {
 		t.Fatal(err)
