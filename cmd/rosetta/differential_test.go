@@ -87,7 +87,9 @@ func TestStatsdExporterDifferential(t *testing.T) {
 		for _, s := range servers {
 			mfs := scrape(t, "http://"+s.web+"/metrics")
 			got[s.name] = flatten(t, mfs)
-			if n, _ := metricValue(mfs, s.linesMetric, nil); n < float64(lines) || len(ttlSeries(got[s.name])) > 0 {
+			// statsd_exporter counts a line when it parses it and
+			// applies it later, from a queue: wait for the series too.
+			if n, _ := metricValue(mfs, s.linesMetric, nil); n < float64(lines) || len(got[s.name]) < 40 || len(ttlSeries(got[s.name])) > 0 {
 				return false
 			}
 		}
@@ -113,6 +115,15 @@ func TestStatsdExporterDifferential(t *testing.T) {
 		for _, side := range []string{"statsd_exporter", "rosetta"} {
 			if _, ok := got[side][key]; !ok {
 				t.Errorf("%s does not serve %s", side, key)
+			}
+		}
+	}
+	// Non-finite gauges are served as statsd_exporter serves them, and a
+	// later set replaces them.
+	for key, want := range map[string]string{`queue_depth{queue="nan"}`: "NaN", `queue_depth{queue="inf"}`: "+Inf", `queue_depth{queue="back"}`: "7"} {
+		for _, side := range []string{"statsd_exporter", "rosetta"} {
+			if v := got[side][key]; v != want {
+				t.Errorf("%s serves %s = %q, want %q", side, key, v, want)
 			}
 		}
 	}

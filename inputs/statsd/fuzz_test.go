@@ -61,7 +61,7 @@ func FuzzParse(f *testing.F) {
 			if r.Match == "" && !strings.ContainsAny(string(orig), ",#[") || !utf8.ValidString(r.Match) || strings.ContainsAny(r.Match, "\n") {
 				t.Fatalf("bad name %q", r.Match)
 			}
-			if math.IsNaN(r.Value) || math.IsInf(r.Value, 0) {
+			if r.Type != normalize.TypeGauge && (math.IsNaN(r.Value) || math.IsInf(r.Value, 0)) {
 				t.Fatalf("non-finite value in %+v", r)
 			}
 			if r.Type != normalize.TypeCounter && r.Type != normalize.TypeGauge && r.Type != normalize.TypeObserver {

@@ -994,7 +994,10 @@ func (p *parser) sample(value, tail []byte) {
 	if repeat <= 0 {
 		return
 	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	// A NaN or infinite gauge is served as statsd_exporter serves it (the
+	// next set replaces it); a counter or an observation would stay
+	// poisoned for good, so those are refused and counted.
+	if t != normalize.TypeGauge && (math.IsNaN(v) || math.IsInf(v, 0)) {
 		p.st.errors[errNonFiniteValue]++
 		return
 	}

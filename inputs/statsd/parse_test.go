@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -206,8 +207,12 @@ func TestParse(t *testing.T) {
 		{name: "bad value", in: "foo:abc|c", errors: errs("malformed_value", 1)},
 		{name: "empty value", in: "foo:|c", errors: errs("malformed_value", 1)},
 		{name: "value overflow", in: "foo:1e400|g", errors: errs("malformed_value", 1)},
-		{name: "nan", in: "foo:NaN|g", errors: errs("non_finite_value", 1)},
-		{name: "inf", in: "foo:+Inf|c", errors: errs("non_finite_value", 1)},
+		{name: "nan gauge served", in: "foo:NaN|g", recs: []normalize.Record{{Match: "foo", Value: math.NaN(), Type: normalize.TypeGauge}}},
+		{name: "inf gauge served", in: "foo:-Inf|g", recs: []normalize.Record{{Match: "foo", Value: math.Inf(-1), Type: normalize.TypeGauge, Delta: true}}}, // a sign makes it relative
+		{name: "inf counter", in: "foo:+Inf|c", errors: errs("non_finite_value", 1)},
+		{name: "nan counter", in: "foo:NaN|c", errors: errs("non_finite_value", 1)},
+		{name: "nan timer", in: "foo:NaN|ms", errors: errs("non_finite_value", 1)},
+		{name: "inf histogram", in: "foo:Inf|h", errors: errs("non_finite_value", 1)},
 		{name: "bad rate counted, sample kept", in: "foo:1|c|@abc", recs: []normalize.Record{ctr("foo", 1)},
 			errors: errs("invalid_sample_factor", 1)},
 		{name: "unknown option", in: "foo:1|c|x", errors: errs("invalid_sample_factor", 1)},
@@ -225,7 +230,7 @@ func TestParse(t *testing.T) {
 			}
 			got := parseWith(opts, tt.in)
 			want := parsed{Recs: tt.recs, Errors: tt.errors, Drops: tt.drops, Lines: uint64(strings.Count(tt.in, "\n") + 1)}
-			if diff := cmp.Diff(want, got); diff != "" {
+			if diff := cmp.Diff(want, got, cmpopts.EquateNaNs()); diff != "" {
 				t.Errorf("parse %q (-want +got):\n%s", tt.in, diff)
 			}
 		})
