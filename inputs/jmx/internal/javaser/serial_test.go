@@ -46,19 +46,7 @@ func TestDecoderCachesBoundedByBytes(t *testing.T) {
 		for j := range fields {
 			fields[j] = FieldSpec{'I', string(field[:240]) + strconv.Itoa(i*1000+j), ""}
 		}
-		e.U8(TCObject)
-		e.ClassDesc(cls, 1, SCSerializable, fields...)
-		for range fields {
-			e.U32(1)
-		}
-		dec.r = bufio.NewReader(bytesReader(e.B))
-		dec.Reset()
-		if err := dec.ReadHeader(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := dec.ReadObject(); err != nil {
-			t.Fatal(err)
-		}
+		decodeNewClass(t, dec, &e, cls, fields)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
@@ -104,19 +92,7 @@ func TestRawDescriptorsBoundedByBytes(t *testing.T) {
 		for j := range fields {
 			fields[j] = FieldSpec{'I', field + strconv.Itoa(j), ""}
 		}
-		e.U8(TCObject)
-		e.ClassDesc("c"+strconv.Itoa(i), 1, SCSerializable, fields...)
-		for range fields {
-			e.U32(1)
-		}
-		dec.r = bufio.NewReader(bytesReader(e.B))
-		dec.Reset()
-		if err := dec.ReadHeader(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := dec.ReadObject(); err != nil {
-			t.Fatal(err)
-		}
+		decodeNewClass(t, dec, &e, "c"+strconv.Itoa(i), fields)
 		if _, ok := dec.raws["c"+strconv.Itoa(i)]; ok {
 			kept++
 		}
@@ -135,4 +111,24 @@ func TestRawDescriptorsBoundedByBytes(t *testing.T) {
 		t.Errorf("heap grew by %.1f MiB with the decoder's caches alive", float64(grown)/(1<<20))
 	}
 	runtime.KeepAlive(dec)
+}
+
+// decodeNewClass appends to e (its header written) an object of a new
+// class cls whose int fields are all 1, and decodes it with dec as the
+// next reply.
+func decodeNewClass(t *testing.T, dec *Decoder, e *Encoder, cls string, fields []FieldSpec) {
+	t.Helper()
+	e.U8(TCObject)
+	e.ClassDesc(cls, 1, SCSerializable, fields...)
+	for range fields {
+		e.U32(1)
+	}
+	dec.r = bufio.NewReader(bytesReader(e.B))
+	dec.Reset()
+	if err := dec.ReadHeader(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dec.ReadObject(); err != nil {
+		t.Fatal(err)
+	}
 }
