@@ -502,10 +502,7 @@ func ingestStep(s *server, o options, pkts [][]byte, sender string, lpp, rate in
 	if err != nil {
 		return step{}, err
 	}
-	want := applied(before, o) + float64(sent)
-	if o.counters == 0 {
-		want = before[k.lines] + float64(sent)
-	}
+	want := applied(before, k, o) + float64(sent)
 	set, err := settle(s, o, want, sendEnd)
 	if err != nil {
 		return step{}, err
@@ -516,7 +513,7 @@ func ingestStep(s *server, o options, pkts [][]byte, sender string, lpp, rate in
 	st := step{
 		rate: rate, achieved: achieved, sent: sent,
 		counted:      after[k.lines] - before[k.lines],
-		applied:      applied(after, o) - applied(before, o),
+		applied:      applied(after, k, o) - applied(before, k, o),
 		serverDrops:  sumDrops(s, after) - sumDrops(s, before),
 		socketDrops:  sd1 - sd0,
 		rcvbufErrors: rb1 - rb0,
@@ -525,19 +522,16 @@ func ingestStep(s *server, o options, pkts [][]byte, sender string, lpp, rate in
 		senderCPU:    senderCPU,
 		senderLimit:  achieved < 0.95*float64(rate),
 	}
-	if o.counters == 0 {
-		st.applied = st.counted
-	}
 	st.lossless = st.applied == float64(sent) && st.counted == float64(sent) && st.serverDrops == 0 && st.socketDrops == 0 && st.lag <= o.maxLag
 	return st, nil
 }
 
 // applied is the lines the server has applied to its series: with counter
 // traffic (-counters) the sum of the traffic's counters (every line adds
-// 1), else 0.
-func applied(c map[string]float64, o options) float64 {
+// 1), else the lines it counted.
+func applied(c map[string]float64, k *serverKind, o options) float64 {
 	if o.counters == 0 {
-		return 0
+		return c[k.lines]
 	}
 	var n float64
 	for name, v := range c {
@@ -577,10 +571,7 @@ func settle(s *server, o options, want float64, sendEnd time.Time) (settled, err
 		if err != nil {
 			return settled{}, err
 		}
-		got := counters[s.kind.lines]
-		if o.counters > 0 {
-			got = applied(counters, o)
-		}
+		got := applied(counters, s.kind, o)
 		if got >= want || got == last || time.Now().After(deadline) {
 			return settled{cpu: cpu, lag: lastBusy.Sub(sendEnd), counters: counters}, nil
 		}
