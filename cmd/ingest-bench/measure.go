@@ -346,10 +346,10 @@ func ingest(k *serverKind, o options, sender string, lpp int) (ingestRun, error)
 			printStep(k, sender, lpp, "fixed", st)
 		}
 	}
-	do := func(rate int) (step, error) {
+	limited, err := ramp(o.rates, o.resolution, func(rate int) (bool, float64, error) {
 		st, err := ingestStep(s, o, pkts, sender, lpp, rate, o.step)
 		if err != nil {
-			return st, err
+			return false, 0, err
 		}
 		run.steps = append(run.steps, st)
 		if o.verbose {
@@ -358,11 +358,7 @@ func ingest(k *serverKind, o options, sender string, lpp int) (ingestRun, error)
 		if st.lossless {
 			run.maxLossless = max(run.maxLossless, int(st.achieved))
 		}
-		return st, nil
-	}
-	limited, err := ramp(o.rates, o.resolution, func(rate int) (bool, float64, error) {
-		st, err := do(rate)
-		return st.lossless, st.achieved, err
+		return st.lossless, st.achieved, nil
 	})
 	if limited > 0 {
 		fmt.Fprintf(os.Stderr, "%s: the sender got no faster at %d lines/s; stopping the ramp here\n", k.name, limited)
