@@ -381,10 +381,7 @@ func (r *report) windows(size uint64) (full, partial int) {
 }
 
 func (r *report) print(w io.Writer, top int, window uint64) {
-	var total uint64
-	for range r.resident {
-		total += pageSize
-	}
+	total := uint64(len(r.resident)) * pageSize
 	fmt.Fprintf(w, "%s: %d KiB of %d KiB mapped from the executable resident\n\n", r.exe, total/1024, r.mapped/1024)
 	fmt.Fprintln(w, "| section | mapped KiB | resident KiB |")
 	fmt.Fprintln(w, "|---|---|---|")
