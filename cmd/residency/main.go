@@ -174,11 +174,12 @@ func sameLoadedSegments(a, b string) error {
 		}
 		// Skip the first page: it holds the ELF and program headers,
 		// which differ when the section table differs.
-		ra, rb := io.NewSectionReader(pa[i], 0, int64(pa[i].Filesz)), io.NewSectionReader(pb[i], 0, int64(pb[i].Filesz))
+		var skip int64
 		if i == 0 {
-			ra, rb = io.NewSectionReader(pa[i], pageSize, int64(pa[i].Filesz)-pageSize), io.NewSectionReader(pb[i], pageSize, int64(pb[i].Filesz)-pageSize)
+			skip = pageSize
 		}
-		if eq, err := sameBytes(ra, rb); err != nil {
+		n := int64(pa[i].Filesz) - skip
+		if eq, err := sameBytes(io.NewSectionReader(pa[i], skip, n), io.NewSectionReader(pb[i], skip, n)); err != nil {
 			return err
 		} else if !eq {
 			return fmt.Errorf("segment %d at %#x differs between %s and %s: not builds of the same source", i, pa[i].Vaddr, a, b)
