@@ -3,7 +3,6 @@ package statsd
 import (
 	"bytes"
 	"math"
-	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -301,9 +300,11 @@ func (t *table[T, V]) add(h uint64, v V, maxBytes int) {
 				sl.v.tableKept()
 			}
 		}
-		for _, sl := range slices.Concat(drop, t.old) {
-			if sl.v != nil {
-				sl.v.tableSweep()
+		for _, gen := range [2][]tableSlot[T, V]{drop, t.old} {
+			for _, sl := range gen {
+				if sl.v != nil {
+					sl.v.tableSweep()
+				}
 			}
 		}
 		clear(drop)
