@@ -13,8 +13,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 	"gomodules.xyz/jsonpatch/v2"
+
+	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
 )
 
 // maxReview bounds an AdmissionReview body (the API server sends at most
@@ -40,10 +41,9 @@ const (
 
 // NewHandler returns a Handler; its self-metrics are registered with reg.
 func NewHandler(o Options, logger *slog.Logger, reg prometheus.Registerer) *Handler {
-	h := &Handler{opts: o, logger: logger, requests: promauto.With(reg).NewCounterVec(prometheus.CounterOpts{
-		Name: "rosetta_inject_reviews_total",
-		Help: "Admission reviews answered, by result: injected, skipped (not asked or injected already), refused (asked, cannot be: the reason is logged), invalid.",
-	}, []string{"result"})}
+	h := &Handler{opts: o, logger: logger, requests: selfmetric.With(reg).CounterVec("rosetta_inject_reviews_total",
+		"Admission reviews answered, by result: injected, skipped (not asked or injected already), refused (asked, cannot be: the reason is logged), invalid.",
+		"result")}
 	for _, r := range []string{resultInjected, resultSkipped, resultRefused, resultInvalid} {
 		h.requests.WithLabelValues(r)
 	}
