@@ -75,11 +75,11 @@ func writeJSON(file string, o options, res map[string]*result) error {
 					continue
 				}
 				if st.applied > 0 {
-					ji.CPUPerMillion[st.rate] = st.cpu / st.applied * 1e6
+					ji.CPUPerMillion[st.rate] = st.cpuPerM()
 				}
 			}
 			if f := run.fixed; f != nil && f.applied > 0 {
-				ji.CPUPerMillion[f.rate] = f.cpu / f.applied * 1e6
+				ji.CPUPerMillion[f.rate] = f.cpuPerM()
 				ji.FixedLossless = f.lossless
 			}
 			jr.Ingest = append(jr.Ingest, ji)

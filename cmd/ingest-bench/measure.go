@@ -307,6 +307,10 @@ func sumDrops(s *server, c map[string]float64) float64 {
 	return d
 }
 
+// cpuPerM is the server's CPU seconds per million lines applied in the
+// step (applied must be above 0).
+func (st step) cpuPerM() float64 { return st.cpu / st.applied * 1e6 }
+
 func printStep(k *serverKind, sender string, lpp int, kind string, st step) {
 	fmt.Fprintf(os.Stderr, "%-16s %-5s sender=%-5s lpp=%-3d rate=%-8d achieved=%-10.0f sent=%-9d counted=%-9.0f applied=%-9.0f server_drops=%-7.0f socket_drops=%-7d rcvbuf_errors=%-7d lag=%-5.1fs cpu=%.2fs cpu_per_m=%.2fs sender_cpu=%.2fs lossless=%v\n",
 		k.name, kind, sender, lpp, st.rate, st.achieved, st.sent, st.counted, st.applied, st.serverDrops, st.socketDrops, st.rcvbufErrors, st.lag.Seconds(), st.cpu, st.cpu/max(1, st.applied)*1e6, st.senderCPU, st.lossless)

@@ -18,11 +18,11 @@ func p90(ds []time.Duration) time.Duration    { return ds[len(ds)*9/10] }
 // is counted until it finished) or at a lossless ramp step of that rate.
 func cpuPerMillion(r *result, i, rate int) (float64, bool) {
 	if f := r.runs[i].fixed; f != nil && f.rate == rate && f.applied > 0 {
-		return f.cpu / f.applied * 1e6, true
+		return f.cpuPerM(), true
 	}
 	for _, st := range r.runs[i].steps {
 		if st.rate == rate && st.lossless && st.applied > 0 {
-			return st.cpu / st.applied * 1e6, true
+			return st.cpuPerM(), true
 		}
 	}
 	return 0, false
