@@ -275,14 +275,22 @@ func selfCPU() float64 {
 // moving, with a deadline and a patience (polls without progress, 100 ms
 // apart, each a full scrape).
 func drainFor(s *server, want float64, limit time.Duration, patience int) (float64, error) {
+	return waitFor(func() (float64, error) {
+		c, err := s.counters()
+		return c[s.kind.lines], err
+	}, want, limit, patience)
+}
+
+// waitFor polls read every 100 ms until its value reaches want, has not
+// moved for patience polls, or limit has passed, and returns the last value.
+func waitFor(read func() (float64, error), want float64, limit time.Duration, patience int) (float64, error) {
 	deadline := time.Now().Add(limit)
 	last, stable := -1.0, 0
 	for {
-		c, err := s.counters()
+		v, err := read()
 		if err != nil {
 			return 0, err
 		}
-		v := c[s.kind.lines]
 		if v >= want || time.Now().After(deadline) {
 			return v, nil
 		}
@@ -719,26 +727,11 @@ func series(k *serverKind, o options, res *result) error {
 // waitSeries waits until s serves at least n series of the traffic (not
 // counting its own metrics), or until their number stops growing.
 func waitSeries(s *server, n int) error {
-	deadline := time.Now().Add(2 * time.Minute)
-	last, stable := -1, 0
-	for {
+	_, err := waitFor(func() (float64, error) {
 		got, err := s.trafficSeries()
-		if err != nil {
-			return err
-		}
-		if got >= n || time.Now().After(deadline) {
-			return nil
-		}
-		if got == last {
-			if stable++; stable >= 10 {
-				return nil
-			}
-		} else {
-			stable = 0
-		}
-		last = got
-		time.Sleep(100 * time.Millisecond)
-	}
+		return float64(got), err
+	}, float64(n), 2*time.Minute, 10)
+	return err
 }
 
 func render(web string, gz bool) (time.Duration, int, error) {
