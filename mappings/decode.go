@@ -177,11 +177,13 @@ func enumOr[T fmt.Stringer](d *decoder, n *yaml.Node, key, what string, empty T,
 }
 
 func choose[T fmt.Stringer](d *decoder, n *yaml.Node, key, what, s string, choices []T) (T, bool) {
-	names := make([]string, len(choices))
-	for i, c := range choices {
+	for _, c := range choices {
 		if c.String() == s {
 			return c, true
 		}
+	}
+	names := make([]string, len(choices))
+	for i, c := range choices {
 		names[i] = c.String()
 	}
 	want := names[len(names)-1]
