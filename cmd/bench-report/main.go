@@ -402,10 +402,16 @@ func seriesRows(o options) []row {
 	}
 }
 
+// ingestArgs are cmd/ingest-bench's flags of the ingest rows' workload
+// (what ingestRows says), which tunedIngestRow repeats.
+func ingestArgs(o options, sender string, more ...string) []string {
+	return append([]string{"-only", "ingest", "-counters", "10000", "-lines-per-packet", "37", "-read-buffer", "4194304",
+		"-sender", sender, "-rates", o.rates, "-step", o.step.String(), "-v"}, more...)
+}
+
 func ingestRows(o options) []row {
 	const what = "StatsD lossless ingest, counters over 10k series, 37 lines (≈1,400 bytes) per packet, 4 MiB buffers"
-	f, err := ingestBench(o, "ingest", "-only", "ingest", "-counters", "10000", "-lines-per-packet", "37", "-read-buffer", "4194304",
-		"-sender", "plain,gso", "-rates", o.rates, "-step", o.step.String(), "-v")
+	f, err := ingestBench(o, "ingest", ingestArgs(o, "plain,gso")...)
 	if err != nil {
 		return []row{failed(what, "≥ 4x", err)}
 	}
@@ -462,8 +468,7 @@ func ingestRows(o options) []row {
 // much of the ratio that choice makes.
 func tunedIngestRow(o options, what string) row {
 	label := what + ", one `sendto` per packet, statsd_exporter with `--statsd.cache-size=20000`"
-	f, err := ingestBench(o, "ingest-tuned", "-only", "ingest", "-counters", "10000", "-lines-per-packet", "37", "-read-buffer", "4194304",
-		"-sender", "plain", "-rates", o.rates, "-step", o.step.String(), "-v", "-statsd-exporter-args", "--statsd.cache-size=20000")
+	f, err := ingestBench(o, "ingest-tuned", ingestArgs(o, "plain", "-statsd-exporter-args", "--statsd.cache-size=20000")...)
 	if err != nil {
 		return failed(label, "", err)
 	}
