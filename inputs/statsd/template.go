@@ -89,14 +89,7 @@ func (p *parser) templateKey(line []byte) bool {
 	if c <= 0 {
 		return false
 	}
-	// The value is short: a loop finds its end sooner than a call.
-	j := -1
-	for i, b := range line[c+1:] {
-		if b == '|' {
-			j = i
-			break
-		}
-	}
+	j := valueEnd(line[c+1:])
 	if j < 0 {
 		return false
 	}
@@ -106,6 +99,18 @@ func (p *parser) templateKey(line []byte) bool {
 	k.key = p.keyBuf
 	k.hashed = false // hashed when the table is searched (hash)
 	return true
+}
+
+// valueEnd returns the index of the first '|' in b, which follows a line's
+// value, or -1. The value is short: a loop finds its end sooner than a
+// call (bytes.IndexByte).
+func valueEnd(b []byte) int {
+	for i, c := range b {
+		if c == '|' {
+			return i
+		}
+	}
+	return -1
 }
 
 // hash returns the key's hash, computing it once.
@@ -146,13 +151,7 @@ func (p *parser) predictLine(line []byte) (*lineTemplate, []byte, bool) {
 		return nil, nil, false
 	}
 	rest := line[n+1:]
-	j := -1
-	for i, b := range rest {
-		if b == '|' {
-			j = i
-			break
-		}
-	}
+	j := valueEnd(rest)
 	if j < 0 || string(rest[j:]) != t.key[n+1:] {
 		return nil, nil, false
 	}
