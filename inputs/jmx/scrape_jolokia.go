@@ -129,11 +129,14 @@ func (s *jolokiaScraper) scrapeTo(ctx context.Context, emit func([]normalize.Rec
 		st.attributes += len(vals[i])
 		batch = s.exporter.bean(batch, s.in, &b.Name, func(_ int, a string) string { return b.Attrs[a].Desc }, vals[i])
 		vals[i] = nil // converted: its values can go
-		if len(batch) >= emitRecords || i == len(beans)-1 && len(batch) > 0 {
+		if len(batch) >= emitRecords {
 			emit(batch)
 			clear(batch)
 			batch = batch[:0]
 		}
+	}
+	if len(batch) > 0 {
+		emit(batch)
 	}
 	return st, nil
 }
