@@ -10,7 +10,7 @@ import (
 // allocates in a burst (its replies' decoded values, its records), nearly
 // all of it garbage at once, on top of a live heap that is mostly the
 // store's series: the heap's peak is the collector's goal, live heap times
-// 1 + GOGC/100, and a poll is what reaches it. With half the target during
+// 1 + GOGC/100, and a poll is what reaches it. With two thirds of the target during
 // a poll the goal it reaches is lower, for a few more collections of a
 // poll's short burst; between polls the process's own target applies.
 var pollGC struct {
