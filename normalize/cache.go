@@ -110,8 +110,8 @@ func (c *cache) set(h uint64) []atomic.Pointer[entry] {
 	return c.slots[base : base+cacheWays : base+cacheWays]
 }
 
-func (c *cache) get(s string, sh uint64, t Type) *entry {
-	h := c.hash(s, sh, t)
+// get returns the entry for (s, t), whose hash is h (c.hash), or nil.
+func (c *cache) get(h uint64, s string, t Type) *entry {
 	set := c.set(h)
 	for i := range set {
 		e := set[i].Load()
@@ -125,14 +125,13 @@ func (c *cache) get(s string, sh uint64, t Type) *entry {
 	return nil
 }
 
-// put publishes e (whose key and typ are set). An entry that would take
-// the cache over its byte bound is not cached (its result is recomputed
-// next time).
+// put publishes e (whose key, typ and hash are set). An entry that would
+// take the cache over its byte bound is not cached (its result is
+// recomputed next time).
 func (c *cache) put(e *entry) {
 	if len(e.key) > maxCachedKey {
 		return
 	}
-	e.hash = c.hash(e.key, 0, e.typ)
 	size := e.size()
 	set := c.set(e.hash)
 	for i := range set {

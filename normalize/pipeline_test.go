@@ -156,18 +156,19 @@ func TestPipelineConcurrent(t *testing.T) {
 func TestCacheBounded(t *testing.T) {
 	c := newCache(1000)
 	for i := range 100000 {
-		c.put(&entry{key: fmt.Sprintf("m%d", i), typ: TypeCounter, name: "x"})
+		key := fmt.Sprintf("m%d", i)
+		c.put(&entry{key: key, typ: TypeCounter, hash: c.hash(key, 0, TypeCounter), name: "x"})
 		if i%7 == 0 {
-			c.get("m0", 0, TypeCounter) // keep one hot
+			c.get(c.hash("m0", 0, TypeCounter), "m0", TypeCounter) // keep one hot
 		}
 	}
 	if n := c.len(); n > 1024 {
 		t.Errorf("cache holds %d entries", n)
 	}
-	if c.get("m0", 0, TypeCounter) == nil {
+	if c.get(c.hash("m0", 0, TypeCounter), "m0", TypeCounter) == nil {
 		t.Error("hot entry evicted")
 	}
-	if c.get("m99999", 0, TypeGauge) != nil {
+	if c.get(c.hash("m99999", 0, TypeGauge), "m99999", TypeGauge) != nil {
 		t.Error("type is not part of the key")
 	}
 }

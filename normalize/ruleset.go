@@ -167,7 +167,7 @@ func (rs *RuleSet) Len() int { return len(rs.rules) }
 type entry struct {
 	key  string
 	name string // the output name: the expanded rule name, or the escaped match string when the rule has none or nothing matched
-	hash uint64 // set by the cache
+	hash uint64 // c.hash of key and typ
 	rule *rule  // nil: no rule matched
 	out  *ruleOut
 	sink SinkRef     // the sink's memo for this result
@@ -212,8 +212,10 @@ func (rs *RuleSet) lookupRecord(rec *Record) (*entry, bool) {
 
 // lookup returns the cached or computed entry for (s, t).
 func (rs *RuleSet) lookup(s string, sh uint64, t Type) (*entry, bool) {
+	var h uint64
 	if rs.cache != nil {
-		if e := rs.cache.get(s, sh, t); e != nil {
+		h = rs.cache.hash(s, sh, t)
+		if e := rs.cache.get(h, s, t); e != nil {
 			return e, true
 		}
 	}
@@ -222,8 +224,8 @@ func (rs *RuleSet) lookup(s string, sh uint64, t Type) (*entry, bool) {
 	s = strings.Clone(s)
 	e := rs.compute(s, t)
 	if rs.cache != nil {
-		e.key, e.typ = s, t
-		if rs.cache.admit(rs.cache.hash(s, sh, t)) {
+		e.key, e.typ, e.hash = s, t, h
+		if rs.cache.admit(h) {
 			rs.cache.put(e)
 		}
 	}
