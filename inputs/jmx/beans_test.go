@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -303,5 +304,27 @@ func TestRecordJVMBeans(t *testing.T) {
 		if k, _, _ := strings.Cut(l, ": "); !recorded[k] && !strings.Contains(k, "GcInfo") && !strings.Contains(k, "LastGcInfo") {
 			t.Errorf("%s is not in %s (rerun with -update)", k, file)
 		}
+	}
+}
+
+// TestScraperNames: overlapping includes give each bean once, in order,
+// and an exclude drops what it names.
+func TestScraperNames(t *testing.T) {
+	j := startJVM(t, jvmOptions{})
+	c := dialTest(t, j, nil)
+	all, err := (&scraper{client: c, include: []string{"com.example:*"}}).names(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 2 || !slices.IsSorted(all) {
+		t.Fatalf("names %q", all)
+	}
+	got, err := (&scraper{client: c, include: []string{all[0], "com.example:*"}, exclude: []string{all[1]}}).names(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Delete(slices.Clone(all), 1, 2)
+	if !slices.Equal(got, want) {
+		t.Errorf("names %q, want %q", got, want)
 	}
 }

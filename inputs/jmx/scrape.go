@@ -62,51 +62,42 @@ func isRemote(err error) bool {
 }
 
 func (s *scraper) names(ctx context.Context) ([]string, error) {
-	if len(s.include) <= 1 && len(s.exclude) == 0 {
-		// One query: its names are the set, without a map of them.
-		p := ""
-		if len(s.include) == 1 {
-			p = s.include[0]
-		}
-		ns, err := s.client.QueryNames(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		out := slices.DeleteFunc(ns, skipBean)
-		sort.Strings(out)
-		return slices.Compact(out), nil
-	}
-	set := map[string]struct{}{}
 	inc := s.include
 	if len(inc) == 0 {
 		inc = []string{""}
 	}
+	// The included names, sorted and without duplicates: no map of them.
+	var out []string
 	for _, p := range inc {
 		ns, err := s.client.QueryNames(ctx, p)
 		if err != nil {
 			return nil, err
 		}
-		for _, n := range ns {
-			set[n] = struct{}{}
+		if out == nil {
+			out = ns // one query's names are used in place
+		} else {
+			out = append(out, ns...)
 		}
 	}
+	var excluded map[string]struct{}
 	for _, p := range s.exclude {
 		ns, err := s.client.QueryNames(ctx, p)
 		if err != nil {
 			return nil, err
 		}
+		if excluded == nil {
+			excluded = map[string]struct{}{}
+		}
 		for _, n := range ns {
-			delete(set, n)
+			excluded[n] = struct{}{}
 		}
 	}
-	out := make([]string, 0, len(set))
-	for n := range set {
-		if !skipBean(n) {
-			out = append(out, n)
-		}
-	}
+	out = slices.DeleteFunc(out, func(n string) bool {
+		_, ex := excluded[n]
+		return ex || skipBean(n)
+	})
 	sort.Strings(out)
-	return out, nil
+	return slices.Compact(out), nil
 }
 
 // scrape reads all beans and returns their records. A transport error
