@@ -46,8 +46,8 @@ func (s *Store) Gather() ([]*dto.MetricFamily, error) {
 		}
 		m := se.metric(a, now)
 		if se.hasTS {
-			// Rare (json_exporter's epochtimestamp): allocated, not in the arena.
-			ts := ts
+			// Rare (json_exporter's epochtimestamp): allocated (ts, fn's
+			// own), not in the arena.
 			m.TimestampMs = &ts
 		}
 		metrics = append(metrics, m)
