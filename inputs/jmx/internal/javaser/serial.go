@@ -921,9 +921,7 @@ func (d *Decoder) readClassFields(cd *ClassDesc) (int, error) {
 		switch f.Type {
 		case 'B', 'C', 'D', 'F', 'I', 'J', 'S', 'Z':
 		case 'L', '[':
-			d.internStrings = true
-			v, err := d.ReadObject()
-			d.internStrings = false
+			v, err := d.readInterned()
 			if err != nil {
 				return 0, err
 			}
@@ -1522,6 +1520,11 @@ func (d *Decoder) readName() (any, error) {
 	if tc, err := d.peek(); err != nil || tc != TCString {
 		return d.ReadObject()
 	}
+	return d.readInterned()
+}
+
+// readInterned reads an object with its strings interned (internStrings).
+func (d *Decoder) readInterned() (any, error) {
 	d.internStrings = true
 	v, err := d.ReadObject()
 	d.internStrings = false
