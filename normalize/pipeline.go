@@ -269,27 +269,13 @@ func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 		sc.hits[i] = 0
 	}
 	sc.touched = sc.touched[:0]
-	if hits > 0 {
-		p.cacheHits.Add(float64(hits))
-	}
-	if misses > 0 {
-		p.cacheMisses.Add(float64(misses))
-	}
-	if unmapped > 0 {
-		p.unmapped.Add(float64(unmapped))
-	}
-	if dropRule > 0 {
-		p.droppedRule.Add(float64(dropRule))
-	}
-	if dropUnmatched > 0 {
-		p.droppedUnmatched.Add(float64(dropUnmatched))
-	}
-	if dropNoValue > 0 {
-		p.droppedNoValue.Add(float64(dropNoValue))
-	}
-	if len(sc.samples) > 0 {
-		p.mapped.Add(float64(len(sc.samples)))
-	}
+	addCount(p.cacheHits, hits)
+	addCount(p.cacheMisses, misses)
+	addCount(p.unmapped, unmapped)
+	addCount(p.droppedRule, dropRule)
+	addCount(p.droppedUnmatched, dropUnmatched)
+	addCount(p.droppedNoValue, dropNoValue)
+	addCount(p.mapped, len(sc.samples))
 	if len(sc.unmatched) > 0 {
 		p.set.Unmatched.add(sc.unmatched, time.Unix(0, now))
 		clear(sc.unmatched)
@@ -302,6 +288,14 @@ func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 		clear(sc.invalid)
 	}
 	return sc
+}
+
+// addCount adds a batch's count of something to its counter; a batch with
+// none leaves the counter alone (no atomic add on the hot path).
+func addCount(c prometheus.Counter, n int) {
+	if n > 0 {
+		c.Add(float64(n))
+	}
 }
 
 // ruleCollector exposes per-rule hit counters of the current rule set.
