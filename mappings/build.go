@@ -341,22 +341,26 @@ func applyDefaults(rules []normalize.RuleConfig, d normalize.Defaults) []normali
 }
 
 func mergeHistogram(h, d normalize.HistogramOptions) normalize.HistogramOptions {
-	if len(h.Buckets) == 0 {
-		h.Buckets = d.Buckets
-	}
+	h.Buckets = orList(h.Buckets, d.Buckets)
 	h.NativeBucketFactor = cmp.Or(h.NativeBucketFactor, d.NativeBucketFactor)
 	h.NativeMaxBuckets = cmp.Or(h.NativeMaxBuckets, d.NativeMaxBuckets)
 	return h
 }
 
 func mergeSummary(s, d normalize.SummaryOptions) normalize.SummaryOptions {
-	if len(s.Quantiles) == 0 {
-		s.Quantiles = d.Quantiles
-	}
+	s.Quantiles = orList(s.Quantiles, d.Quantiles)
 	s.MaxAge = cmp.Or(s.MaxAge, d.MaxAge)
 	s.AgeBuckets = cmp.Or(s.AgeBuckets, d.AgeBuckets)
 	s.BufCap = cmp.Or(s.BufCap, d.BufCap)
 	return s
+}
+
+// orList is cmp.Or for lists: l unless it is empty, else d.
+func orList[L ~[]E, E any](l, d L) L {
+	if len(l) == 0 {
+		return d
+	}
+	return l
 }
 
 func readRef(cfg *Config, ref MappingRef, opts Options) (string, []byte, error) {
