@@ -157,13 +157,21 @@ func main() {
 		fatal(err)
 	}
 
-	rk := rosettaKind(o.rosetta)
-	if o.cpuProfiles != "" {
-		rk.profile = true
-	}
-	sk := statsdExporterKind(o.statsdExporter)
-	rk.extra, sk.extra = strings.Fields(rosettaArgs), strings.Fields(exporterArgs)
-	servers := []*serverKind{rk, sk}
+	servers := []*serverKind{{
+		name:    "Rosetta",
+		bin:     o.rosetta,
+		lines:   "rosetta_statsd_lines_total",
+		drops:   []string{"rosetta_input_dropped_total"},
+		flags:   []string{"--config.watch-interval=0"},
+		profile: o.cpuProfiles != "",
+		extra:   strings.Fields(rosettaArgs),
+	}, {
+		name:  "statsd_exporter",
+		bin:   o.statsdExporter,
+		lines: "statsd_exporter_lines_total",
+		drops: []string{"statsd_exporter_udp_packet_drops_total"},
+		extra: strings.Fields(exporterArgs),
+	}}
 	res := map[string]*result{}
 	for _, k := range servers {
 		r, err := measure(k, o)

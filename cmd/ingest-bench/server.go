@@ -39,25 +39,6 @@ type serverKind struct {
 	extra []string
 }
 
-func rosettaKind(bin string) *serverKind {
-	return &serverKind{
-		name:  "Rosetta",
-		bin:   bin,
-		lines: "rosetta_statsd_lines_total",
-		drops: []string{"rosetta_input_dropped_total"},
-		flags: []string{"--config.watch-interval=0"},
-	}
-}
-
-func statsdExporterKind(bin string) *serverKind {
-	return &serverKind{
-		name:  "statsd_exporter",
-		bin:   bin,
-		lines: "statsd_exporter_lines_total",
-		drops: []string{"statsd_exporter_udp_packet_drops_total"},
-	}
-}
-
 // server is a running server process.
 type server struct {
 	kind          *serverKind
