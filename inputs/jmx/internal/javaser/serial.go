@@ -254,7 +254,9 @@ func classCost(cd *ClassDesc) int {
 	return n
 }
 
-// readUTFIntern is readUTF for class and field names.
+// readUTFIntern reads a u16-length modified UTF-8 string that gets no
+// handle (the names of classes, proxy interfaces and fields), interned:
+// every reply repeats them.
 func (d *Decoder) readUTFIntern() (string, error) {
 	n, err := d.u16()
 	if err != nil {
@@ -713,44 +715,26 @@ func (d *Decoder) readString(n int) (any, error) {
 		}
 		return v, nil
 	}
-	var s string
+	var b []byte
+	var err error
 	if n <= d.r.Size() {
 		// decodeModifiedUTF8 copies: the reader's buffer may be used.
-		b, err := d.take(n)
-		if err != nil {
-			return nil, err
-		}
-		if s, err = decodeModifiedUTF8(b); err != nil {
-			return nil, err
-		}
+		b, err = d.take(n)
 	} else {
-		b, err := d.bytes(n)
-		if err != nil {
-			return nil, err
-		}
-		if s, err = decodeModifiedUTF8(b); err != nil {
-			return nil, err
-		}
+		b, err = d.bytes(n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := decodeModifiedUTF8(b)
+	if err != nil {
+		return nil, err
 	}
 	v := any(s)
 	if _, err := d.newHandle(v); err != nil {
 		return nil, err
 	}
 	return v, nil
-}
-
-// readUTF reads a u16-length modified UTF-8 string that gets no handle
-// (class and field names).
-func (d *Decoder) readUTF() (string, error) {
-	n, err := d.u16()
-	if err != nil {
-		return "", err
-	}
-	b, err := d.bytes(int(n))
-	if err != nil {
-		return "", err
-	}
-	return decodeModifiedUTF8(b)
 }
 
 // decodeModifiedUTF8 decodes Java's modified UTF-8 (NUL as C0 80,
@@ -844,7 +828,7 @@ func (d *Decoder) readProxyDesc() (*ClassDesc, error) {
 		return nil, fmt.Errorf("%w: proxy with %d interfaces", ErrLimit, n)
 	}
 	for range n {
-		s, err := d.readUTF()
+		s, err := d.readUTFIntern()
 		if err != nil {
 			return nil, err
 		}
@@ -1221,71 +1205,19 @@ func (d *Decoder) readArray() (*Array, error) {
 	capHint := min(n, 4096)
 	switch et := cd.Name[1]; et {
 	case 'B':
-		b, err := d.bytes(n)
-		if err != nil {
-			return nil, err
-		}
-		a.Prim = b
+		a.Prim, err = d.bytes(n)
 	case 'Z':
-		v := make([]bool, 0, capHint)
-		for range n {
-			c, err := d.u8()
-			if err != nil {
-				return nil, err
-			}
-			v = append(v, c != 0)
-		}
-		a.Prim = v
+		a.Prim, err = readPrims(d, n, capHint, 1, func(p []byte) bool { return p[0] != 0 })
 	case 'C', 'S':
-		v := make([]int16, 0, capHint)
-		for range n {
-			c, err := d.u16()
-			if err != nil {
-				return nil, err
-			}
-			v = append(v, int16(c))
-		}
-		a.Prim = v
+		a.Prim, err = readPrims(d, n, capHint, 2, func(p []byte) int16 { return int16(binary.BigEndian.Uint16(p)) })
 	case 'I':
-		v := make([]int32, 0, capHint)
-		for range n {
-			c, err := d.u32()
-			if err != nil {
-				return nil, err
-			}
-			v = append(v, int32(c))
-		}
-		a.Prim = v
+		a.Prim, err = readPrims(d, n, capHint, 4, func(p []byte) int32 { return int32(binary.BigEndian.Uint32(p)) })
 	case 'F':
-		v := make([]float32, 0, capHint)
-		for range n {
-			c, err := d.u32()
-			if err != nil {
-				return nil, err
-			}
-			v = append(v, math.Float32frombits(c))
-		}
-		a.Prim = v
+		a.Prim, err = readPrims(d, n, capHint, 4, func(p []byte) float32 { return math.Float32frombits(binary.BigEndian.Uint32(p)) })
 	case 'J':
-		v := make([]int64, 0, capHint)
-		for range n {
-			c, err := d.u64()
-			if err != nil {
-				return nil, err
-			}
-			v = append(v, int64(c))
-		}
-		a.Prim = v
+		a.Prim, err = readPrims(d, n, capHint, 8, func(p []byte) int64 { return int64(binary.BigEndian.Uint64(p)) })
 	case 'D':
-		v := make([]float64, 0, capHint)
-		for range n {
-			c, err := d.u64()
-			if err != nil {
-				return nil, err
-			}
-			v = append(v, math.Float64frombits(c))
-		}
-		a.Prim = v
+		a.Prim, err = readPrims(d, n, capHint, 8, func(p []byte) float64 { return math.Float64frombits(binary.BigEndian.Uint64(p)) })
 	case 'L', '[':
 		a.Elems = make([]any, 0, capHint)
 		for range n {
@@ -1298,7 +1230,24 @@ func (d *Decoder) readArray() (*Array, error) {
 	default:
 		return nil, fmt.Errorf("array class %q: unknown element type", cd.Name)
 	}
+	if err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// readPrims reads the n elements of a primitive array, each size bytes
+// big-endian that elem turns into its value.
+func readPrims[T any](d *Decoder, n, capHint, size int, elem func([]byte) T) ([]T, error) {
+	v := make([]T, 0, capHint)
+	for range n {
+		p, err := d.take(size)
+		if err != nil {
+			return nil, err
+		}
+		v = append(v, elem(p))
+	}
+	return v, nil
 }
 
 func (d *Decoder) readNewObject() (any, error) {
@@ -1634,50 +1583,50 @@ func (c *CustomReader) fill(n int) ([]byte, error) {
 	return p, nil
 }
 
+// uint reads an n-byte big-endian unsigned integer, n at most 8.
+func (c *CustomReader) uint(n int) (uint64, error) {
+	p, err := c.fill(n)
+	if err != nil {
+		return 0, err
+	}
+	var v uint64
+	for _, b := range p {
+		v = v<<8 | uint64(b)
+	}
+	return v, nil
+}
+
 // U8 reads a byte.
 func (c *CustomReader) U8() (byte, error) {
-	p, err := c.fill(1)
-	if err != nil {
-		return 0, err
-	}
-	return p[0], nil
-}
-
-// I32 reads a big-endian int32.
-func (c *CustomReader) I32() (int32, error) {
-	p, err := c.fill(4)
-	if err != nil {
-		return 0, err
-	}
-	return int32(binary.BigEndian.Uint32(p)), nil
-}
-
-// I64 reads a big-endian int64.
-func (c *CustomReader) I64() (int64, error) {
-	p, err := c.fill(8)
-	if err != nil {
-		return 0, err
-	}
-	return int64(binary.BigEndian.Uint64(p)), nil
+	v, err := c.uint(1)
+	return byte(v), err
 }
 
 // I16 reads a big-endian int16.
 func (c *CustomReader) I16() (int16, error) {
-	p, err := c.fill(2)
-	if err != nil {
-		return 0, err
-	}
-	return int16(binary.BigEndian.Uint16(p)), nil
+	v, err := c.uint(2)
+	return int16(v), err
+}
+
+// I32 reads a big-endian int32.
+func (c *CustomReader) I32() (int32, error) {
+	v, err := c.uint(4)
+	return int32(v), err
+}
+
+// I64 reads a big-endian int64.
+func (c *CustomReader) I64() (int64, error) {
+	v, err := c.uint(8)
+	return int64(v), err
 }
 
 // UTF reads a u16-length modified UTF-8 string.
 func (c *CustomReader) UTF() (string, error) {
-	p, err := c.fill(2)
+	n, err := c.uint(2)
 	if err != nil {
 		return "", err
 	}
-	n := int(binary.BigEndian.Uint16(p))
-	s, err := c.fill(n)
+	s, err := c.fill(int(n))
 	if err != nil {
 		return "", err
 	}

@@ -467,12 +467,8 @@ func mbeanInfoOf(v any) (*MBeanInfo, error) {
 		return nil, fmt.Errorf("reply is %s, not an MBeanInfo", className(v))
 	}
 	info := &MBeanInfo{}
-	if s, ok := o.Field("javax.management.MBeanInfo", "className"); ok {
-		info.ClassName, _ = s.(string)
-	}
-	if s, ok := o.Field("javax.management.MBeanInfo", "description"); ok {
-		info.Description, _ = s.(string)
-	}
+	info.ClassName = fieldOf[string](o, "javax.management.MBeanInfo", "className")
+	info.Description = fieldOf[string](o, "javax.management.MBeanInfo", "description")
 	av, _ := o.Field("javax.management.MBeanInfo", "attributes")
 	arr, ok := av.(*javaser.Array)
 	if !ok || arr == nil {
@@ -489,24 +485,12 @@ func mbeanInfoOf(v any) (*MBeanInfo, error) {
 			continue
 		}
 		var a AttributeInfo
-		if s, ok := ao.Field("javax.management.MBeanFeatureInfo", "name"); ok {
-			a.Name, _ = s.(string)
-		}
-		if s, ok := ao.Field("javax.management.MBeanFeatureInfo", "description"); ok {
-			a.Description, _ = s.(string)
-		}
-		if s, ok := ao.Field("javax.management.MBeanAttributeInfo", "attributeType"); ok {
-			a.Type, _ = s.(string)
-		}
-		if b, ok := ao.Field("javax.management.MBeanAttributeInfo", "isRead"); ok {
-			a.Readable, _ = b.(bool)
-		}
-		if b, ok := ao.Field("javax.management.MBeanAttributeInfo", "isWrite"); ok {
-			a.Writable, _ = b.(bool)
-		}
-		if b, ok := ao.Field("javax.management.MBeanAttributeInfo", "is"); ok {
-			a.Is, _ = b.(bool)
-		}
+		a.Name = fieldOf[string](ao, "javax.management.MBeanFeatureInfo", "name")
+		a.Description = fieldOf[string](ao, "javax.management.MBeanFeatureInfo", "description")
+		a.Type = fieldOf[string](ao, "javax.management.MBeanAttributeInfo", "attributeType")
+		a.Readable = fieldOf[bool](ao, "javax.management.MBeanAttributeInfo", "isRead")
+		a.Writable = fieldOf[bool](ao, "javax.management.MBeanAttributeInfo", "isWrite")
+		a.Is = fieldOf[bool](ao, "javax.management.MBeanAttributeInfo", "is")
 		info.Attributes = append(info.Attributes, a)
 	}
 	return info, nil

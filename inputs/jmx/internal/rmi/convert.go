@@ -2,6 +2,7 @@ package rmi
 
 import (
 	"math/big"
+	"reflect"
 	"sort"
 	"strconv"
 
@@ -99,7 +100,7 @@ func (cv *converter) convert(v any, depth int) any {
 	case *javaser.Array:
 		n := len(x.Elems)
 		if x.Prim != nil {
-			n = primLen(x.Prim)
+			n = reflect.ValueOf(x.Prim).Len() // a slice of one primitive type
 		}
 		return mbean.ArrayValue{Class: x.Class.Name, Len: n}
 	case *javaser.Object:
@@ -120,26 +121,6 @@ func (cv *converter) convert(v any, depth int) any {
 		return r
 	}
 	return mbean.Unsupported{Class: className(v)}
-}
-
-func primLen(p any) int {
-	switch s := p.(type) {
-	case []byte:
-		return len(s)
-	case []bool:
-		return len(s)
-	case []int16:
-		return len(s)
-	case []int32:
-		return len(s)
-	case []int64:
-		return len(s)
-	case []float32:
-		return len(s)
-	case []float64:
-		return len(s)
-	}
-	return 0
 }
 
 func (cv *converter) convertObject(o *javaser.Object, depth int) any {
@@ -221,6 +202,15 @@ func doubleNumber(class string, f float64) mbean.Number {
 	return mbean.Number{Class: class, Float: f, Text: mbean.JavaFloat(f, 64)}
 }
 
+// fieldOf returns the value of o's field class.name (any class's when
+// class is "") as a T, or T's zero value when o has no such field or its
+// value is not a T.
+func fieldOf[T any](o *javaser.Object, class, name string) T {
+	v, _ := o.Field(class, name)
+	t, _ := v.(T)
+	return t
+}
+
 func intField(o *javaser.Object, field string) (int64, bool) {
 	v, ok := o.Field("", field)
 	if !ok {
@@ -283,12 +273,8 @@ func openTypeName(v any) (typeName, description string) {
 	if !ok {
 		return "", ""
 	}
-	if s, ok := o.Field("javax.management.openmbean.OpenType", "typeName"); ok {
-		typeName, _ = s.(string)
-	}
-	if s, ok := o.Field("javax.management.openmbean.OpenType", "description"); ok {
-		description, _ = s.(string)
-	}
+	typeName = fieldOf[string](o, "javax.management.openmbean.OpenType", "typeName")
+	description = fieldOf[string](o, "javax.management.openmbean.OpenType", "description")
 	return typeName, description
 }
 

@@ -180,13 +180,7 @@ func (c *conn) handshake(ctx context.Context) error {
 	binary.BigEndian.PutUint32(hs[:], jrmpMagic)
 	binary.BigEndian.PutUint16(hs[4:], jrmpVersion)
 	hs[6] = jrmpStreamProtocol
-	if _, err := c.bw.Write(hs[:]); err != nil {
-		return err
-	}
-	if err := c.bw.Flush(); err != nil {
-		return err
-	}
-	ack, err := c.br.ReadByte()
+	ack, err := c.exchange(hs[:])
 	if err != nil {
 		return err
 	}
@@ -213,24 +207,34 @@ func (c *conn) handshake(ctx context.Context) error {
 	c.enc.U16(uint16(len(host)))
 	c.enc.B = append(c.enc.B, host...)
 	c.enc.U32(0)
-	if _, err := c.bw.Write(c.enc.B); err != nil {
+	return c.write(c.enc.B)
+}
+
+// write sends p: written and flushed.
+func (c *conn) write(p []byte) error {
+	if _, err := c.bw.Write(p); err != nil {
 		return err
 	}
 	return c.bw.Flush()
 }
 
+// exchange sends p and reads the one-byte answer.
+func (c *conn) exchange(p []byte) (byte, error) {
+	if err := c.write(p); err != nil {
+		return 0, err
+	}
+	return c.br.ReadByte()
+}
+
 func (c *conn) close() { c.nc.Close() }
+
+// pingMessage is a JRMP ping.
+var pingMessage = [...]byte{JRMPPing}
 
 // ping checks an idle connection.
 func (c *conn) ping(ctx context.Context) error {
 	c.deadline(ctx)
-	if err := c.bw.WriteByte(JRMPPing); err != nil {
-		return err
-	}
-	if err := c.bw.Flush(); err != nil {
-		return err
-	}
-	b, err := c.br.ReadByte()
+	b, err := c.exchange(pingMessage[:])
 	if err != nil {
 		return err
 	}
@@ -244,10 +248,7 @@ func (c *conn) dgcAck(u UID) error {
 	c.enc.B = c.enc.B[:0]
 	c.enc.U8(JRMPDGCAck)
 	c.enc.B = u.append(c.enc.B)
-	if _, err := c.bw.Write(c.enc.B); err != nil {
-		return err
-	}
-	return c.bw.Flush()
+	return c.write(c.enc.B)
 }
 
 // call sends one remote call and reads its return. args writes the
