@@ -367,8 +367,10 @@ var errBackoff = errors.New("waiting to reconnect")
 // session is one connected poller: RMI (a Client and its MBeanInfo
 // cache) or Jolokia.
 type session interface {
-	scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error)
-	// scrapeTo is scrape handing the records to emit as they are read.
+	// scrapeTo reads all selected beans, handing their records to emit
+	// as they are read. A transport error aborts the poll (the session
+	// is dead); errors the server throws for one bean or attribute are
+	// counted and skipped.
 	scrapeTo(ctx context.Context, emit func([]normalize.Record)) (scrapeStats, error)
 	close()
 	describe() []any // log attributes

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 // pollOnce is the input's inputs.OnePoller: one poll of the JVM (over RMI
@@ -26,14 +27,14 @@ func pollOnce(ctx context.Context, c *Config) ([]inputs.Recording, error) {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
 	defer s.close()
-	recs, _, err := s.scrape(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", target, err)
-	}
 	var b strings.Builder
-	for _, r := range recs {
-		b.WriteString(r.Match)
-		b.WriteByte('\n')
+	if _, err := s.scrapeTo(ctx, func(recs []normalize.Record) {
+		for _, r := range recs {
+			b.WriteString(r.Match)
+			b.WriteByte('\n')
+		}
+	}); err != nil {
+		return nil, fmt.Errorf("%s: %w", target, err)
 	}
 	return []inputs.Recording{{Target: target, Body: []byte(b.String())}}, nil
 }

@@ -100,18 +100,6 @@ func (s *scraper) names(ctx context.Context) ([]string, error) {
 	return slices.Compact(out), nil
 }
 
-// scrape reads all beans and returns their records. A transport error
-// aborts the poll (the session is dead); errors the server throws for one
-// bean or attribute are counted and skipped.
-func (s *scraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error) {
-	var out []normalize.Record
-	st, err := s.scrapeTo(ctx, func(recs []normalize.Record) { out = append(out, recs...) })
-	if err != nil {
-		return nil, st, err
-	}
-	return out, st, nil
-}
-
 // pipelineRun is how many beans a worker takes at once: those whose
 // MBeanInfo is cached are read pipelined on one connection.
 const pipelineRun = 16

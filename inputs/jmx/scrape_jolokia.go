@@ -22,16 +22,6 @@ type jolokiaScraper struct {
 	in       *interner
 }
 
-// scrape reads every selected bean and returns its records.
-func (s *jolokiaScraper) scrape(ctx context.Context) ([]normalize.Record, scrapeStats, error) {
-	var out []normalize.Record
-	st, err := s.scrapeTo(ctx, func(recs []normalize.Record) { out = append(out, recs...) })
-	if err != nil {
-		return nil, st, err
-	}
-	return out, st, nil
-}
-
 // scrapeTo hands the records on in parts of about emitRecords as the
 // beans of the one bulk reply are converted, as the RMI scraper does, so
 // that a poll never holds all its records besides the reply.
