@@ -227,21 +227,23 @@ func (d *Decoder) Decode(b *pluginpb.Batch, out *Decoded) error {
 	return nil
 }
 
+// types maps the contract's types to the model's; the zero value is
+// normalize.TypeUntyped.
+var types = [...]normalize.Type{
+	pluginpb.Type_TYPE_COUNTER:   normalize.TypeCounter,
+	pluginpb.Type_TYPE_GAUGE:     normalize.TypeGauge,
+	pluginpb.Type_TYPE_OBSERVER:  normalize.TypeObserver,
+	pluginpb.Type_TYPE_HISTOGRAM: normalize.TypeHistogram,
+	pluginpb.Type_TYPE_SUMMARY:   normalize.TypeSummary,
+}
+
+// convertType returns t's type in the model: untyped for
+// TYPE_UNTYPED and for a type this host does not know.
 func convertType(t pluginpb.Type) normalize.Type {
-	switch t {
-	case pluginpb.Type_TYPE_COUNTER:
-		return normalize.TypeCounter
-	case pluginpb.Type_TYPE_GAUGE:
-		return normalize.TypeGauge
-	case pluginpb.Type_TYPE_OBSERVER:
-		return normalize.TypeObserver
-	case pluginpb.Type_TYPE_HISTOGRAM:
-		return normalize.TypeHistogram
-	case pluginpb.Type_TYPE_SUMMARY:
-		return normalize.TypeSummary
-	default:
+	if t < 0 || int(t) >= len(types) {
 		return normalize.TypeUntyped
 	}
+	return types[t]
 }
 
 func convertDist(f *family, pd *pluginpb.Distribution) (*normalize.Distribution, bool) {

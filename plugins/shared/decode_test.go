@@ -192,3 +192,20 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1024), "ns/sample")
 }
+
+func TestConvertType(t *testing.T) {
+	for in, want := range map[pluginpb.Type]normalize.Type{
+		pluginpb.Type_TYPE_UNTYPED:   normalize.TypeUntyped,
+		pluginpb.Type_TYPE_COUNTER:   normalize.TypeCounter,
+		pluginpb.Type_TYPE_GAUGE:     normalize.TypeGauge,
+		pluginpb.Type_TYPE_OBSERVER:  normalize.TypeObserver,
+		pluginpb.Type_TYPE_HISTOGRAM: normalize.TypeHistogram,
+		pluginpb.Type_TYPE_SUMMARY:   normalize.TypeSummary,
+		-1:                           normalize.TypeUntyped, // not in the contract
+		6:                            normalize.TypeUntyped, // a newer plugin's
+	} {
+		if got := convertType(in); got != want {
+			t.Errorf("convertType(%d) = %v, want %v", in, got, want)
+		}
+	}
+}
