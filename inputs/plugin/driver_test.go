@@ -262,8 +262,10 @@ func TestKill9(t *testing.T) {
 	logs := captureLogs(t, d)
 	s := newSink()
 	run(t, d, s)
-	// Another plugin input beside it must not notice.
-	other, otherReg := newDriver(t, fmt.Sprintf("path: %s\nenv: {TESTPLUGIN_MODE: pull}\ninterval: 20ms\ntimeout: 15ms\n", bin("testplugin")))
+	// Another plugin input beside it must not notice. Its timeout leaves
+	// room for a loaded CI machine: at 15 ms a Collect timed out at load 22
+	// and counted as a restart that had nothing to do with the kill.
+	other, otherReg := newDriver(t, fmt.Sprintf("path: %s\nenv: {TESTPLUGIN_MODE: pull}\ninterval: 200ms\ntimeout: 200ms\n", bin("testplugin")))
 	otherSink := newSink()
 	run(t, other, otherSink)
 	first := <-pids
