@@ -123,36 +123,35 @@ public class TestApp {
         }
 
         public CompositeData getLatency() {
-            try {
-                return new CompositeDataSupport(LATENCY, new String[] {"count", "p50", "p99"},
-                        new Object[] {1000L, 1.5, 12.25});
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
+            return composite(LATENCY, new String[] {"count", "p50", "p99"}, new Object[] {1000L, 1.5, 12.25});
         }
 
         public TabularData getRequests() {
+            String[] items = {"path", "value", "errors"};
+            return table(REQUESTS, items, new Object[] {"/a", 10L, 1}, new Object[] {"/b", 20L, 0});
+        }
+
+        public TabularData getByHostPort() {
+            CompositeData k = composite(HOSTPORT, new String[] {"host", "port"}, new Object[] {"db1", 5432});
+            return table(BY_HOST_PORT, new String[] {"key", "Bytes"}, new Object[] {k, 4096L});
+        }
+
+        /** The value of type whose items are values, in the order of names. */
+        static CompositeData composite(CompositeType type, String[] names, Object[] values) {
             try {
-                TabularDataSupport t = new TabularDataSupport(REQUESTS);
-                CompositeType row = REQUESTS.getRowType();
-                t.put(new CompositeDataSupport(row, new String[] {"path", "value", "errors"}, new Object[] {"/a", 10L, 1}));
-                t.put(new CompositeDataSupport(row, new String[] {"path", "value", "errors"}, new Object[] {"/b", 20L, 0}));
-                return t;
+                return new CompositeDataSupport(type, names, values);
             } catch (Exception e) {
                 throw new RuntimeException(e);
             }
         }
 
-        public TabularData getByHostPort() {
-            try {
-                TabularDataSupport t = new TabularDataSupport(BY_HOST_PORT);
-                CompositeType row = BY_HOST_PORT.getRowType();
-                CompositeData k = new CompositeDataSupport(HOSTPORT, new String[] {"host", "port"}, new Object[] {"db1", 5432});
-                t.put(new CompositeDataSupport(row, new String[] {"key", "Bytes"}, new Object[] {k, 4096L}));
-                return t;
-            } catch (Exception e) {
-                throw new RuntimeException(e);
+        /** The table of type with one row for each of rows: its values, in the order of names. */
+        static TabularData table(TabularType type, String[] names, Object[]... rows) {
+            TabularDataSupport t = new TabularDataSupport(type);
+            for (Object[] row : rows) {
+                t.put(composite(type.getRowType(), names, row));
             }
+            return t;
         }
     }
 
@@ -185,21 +184,16 @@ public class TestApp {
         public double getRatio() { return v / 4.0; }
     }
 
-    public interface WideMBean {
-        long getValue();
-        double getRatio();
+    public interface WideMBean extends SmallMBean {
         int getCount();
         boolean isActive();
     }
 
     /** A small bean with four attributes (-DbeanAttributes=4). */
-    public static class Wide implements WideMBean {
-        private final long v;
-        Wide(long v) { this.v = v; }
-        public long getValue() { return v; }
-        public double getRatio() { return v / 4.0; }
-        public int getCount() { return (int) (v % 1000); }
-        public boolean isActive() { return v % 2 == 0; }
+    public static class Wide extends Small implements WideMBean {
+        Wide(long v) { super(v); }
+        public int getCount() { return (int) (getValue() % 1000); }
+        public boolean isActive() { return getValue() % 2 == 0; }
     }
 
     public interface BadMBean {
