@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -59,30 +62,71 @@ func (f *runFlags) register(app *kingpin.CmdClause) {
 
 	s := &f.statsd
 	s.set = map[string]*bool{}
-	flag := func(name, help string) *kingpin.FlagClause {
+	for _, sf := range s.flags() {
 		b := new(bool)
-		s.set[name] = b
-		return app.Flag(name, help).IsSetByUser(b)
+		s.set[sf.name] = b
+		c := app.Flag(sf.name, sf.help).IsSetByUser(b).Default(sf.def)
+		switch v := sf.value.(type) {
+		case *string:
+			c.StringVar(v)
+		case oneOf:
+			c.EnumVar(v.value, v.choices...)
+		case *int:
+			c.IntVar(v)
+		case *uint:
+			c.UintVar(v)
+		case *bool:
+			c.BoolVar(v)
+		case *time.Duration:
+			c.DurationVar(v)
+		default:
+			panic(fmt.Sprintf("flag %s: no kingpin value for %T", sf.name, v))
+		}
 	}
-	flag("statsd.mapping-config", "statsd_exporter metric mapping file for the default StatsD input.").Default("").StringVar(&s.mappingConfig)
-	flag("statsd.listen-udp", `The UDP address on which to receive statsd metric lines. "" disables it.`).Default(":9125").StringVar(&s.listenUDP)
-	flag("statsd.listen-tcp", `The TCP address on which to receive statsd metric lines. "" disables it.`).Default(":9125").StringVar(&s.listenTCP)
-	flag("statsd.listen-unixgram", `The Unixgram socket path to receive statsd metric lines in datagram. "" disables it.`).Default("").StringVar(&s.listenUnixgram)
-	flag("statsd.unixsocket-mode", "The permission mode of the unix socket.").Default("755").StringVar(&s.unixSocketMode)
-	flag("statsd.read-buffer", "Size (in bytes) of the operating system's receive buffer of the UDP or Unixgram socket.").Default("0").IntVar(&s.readBuffer)
-	flag("statsd.udp-packet-queue-size", "Size of the queue of received UDP packets waiting to be parsed; packets beyond it are dropped and counted.").Default("10000").IntVar(&s.udpPacketQueueSize)
-	flag("statsd.parse-dogstatsd-tags", "Parse DogStatsD style tags.").Default("true").BoolVar(&s.parseDogstatsd)
-	flag("statsd.parse-influxdb-tags", "Parse InfluxDB style tags.").Default("true").BoolVar(&s.parseInflux)
-	flag("statsd.parse-librato-tags", "Parse Librato style tags.").Default("true").BoolVar(&s.parseLibrato)
-	flag("statsd.parse-signalfx-tags", "Parse SignalFX style tags.").Default("true").BoolVar(&s.parseSignalFX)
-	flag("statsd.cache-size", "Accepted for statsd_exporter compatibility: size of the rule match cache.").Default("1000").IntVar(&s.cacheSize)
-	flag("statsd.cache-type", "Accepted for statsd_exporter compatibility; Rosetta's match cache has one eviction policy.").Default("lru").EnumVar(&s.cacheType, "lru", "random")
-	flag("statsd.event-queue-size", "Accepted for statsd_exporter compatibility; Rosetta has no event queue (samples go straight to the store).").Default("10000").UintVar(&s.eventQueueSize)
-	flag("statsd.event-flush-threshold", "Accepted for statsd_exporter compatibility; no effect.").Default("1000").IntVar(&s.eventFlushThreshold)
-	flag("statsd.event-flush-interval", "Accepted for statsd_exporter compatibility; no effect.").Default("200ms").DurationVar(&s.eventFlushInterval)
-	flag("statsd.relay.address", "The UDP relay target address (host:port): every StatsD line the default input accepts is forwarded there as received.").Default("").StringVar(&s.relayAddress)
-	flag("statsd.relay.packet-length", "Maximum relay output packet length to avoid fragmentation.").Default("1400").UintVar(&s.relayPacketLength)
-	flag("debug.dump-fsm", "Accepted for statsd_exporter compatibility; Rosetta has no FSM to dump (its glob rules are a trie): a warning is logged. `rosetta explain` shows which rule a name matches.").Default("").StringVar(&s.dumpFSM)
+}
+
+// statsdFlag is one of statsd_exporter's flags.
+type statsdFlag struct {
+	name string
+	// key is the key of the default StatsD input's config block the flag
+	// sets ("relay.address": address in its relay block); "" for the
+	// flags that set none.
+	key, def string
+	// value is the statsdFlags field the flag sets: *string, oneOf, *int,
+	// *uint, *bool or *time.Duration.
+	value any
+	help  string
+}
+
+// oneOf is a string flag that takes one of choices.
+type oneOf struct {
+	value   *string
+	choices []string
+}
+
+// flags lists statsd_exporter's flags, in the order of --help.
+func (s *statsdFlags) flags() []statsdFlag {
+	return []statsdFlag{
+		{"statsd.mapping-config", "", "", &s.mappingConfig, "statsd_exporter metric mapping file for the default StatsD input."},
+		{"statsd.listen-udp", "listen_udp", ":9125", &s.listenUDP, `The UDP address on which to receive statsd metric lines. "" disables it.`},
+		{"statsd.listen-tcp", "listen_tcp", ":9125", &s.listenTCP, `The TCP address on which to receive statsd metric lines. "" disables it.`},
+		{"statsd.listen-unixgram", "listen_unixgram", "", &s.listenUnixgram, `The Unixgram socket path to receive statsd metric lines in datagram. "" disables it.`},
+		{"statsd.unixsocket-mode", "unixsocket_mode", "755", &s.unixSocketMode, "The permission mode of the unix socket."},
+		{"statsd.read-buffer", "read_buffer", "0", &s.readBuffer, "Size (in bytes) of the operating system's receive buffer of the UDP or Unixgram socket."},
+		{"statsd.udp-packet-queue-size", "udp_packet_queue_size", "10000", &s.udpPacketQueueSize, "Size of the queue of received UDP packets waiting to be parsed; packets beyond it are dropped and counted."},
+		{"statsd.parse-dogstatsd-tags", "parse_dogstatsd_tags", "true", &s.parseDogstatsd, "Parse DogStatsD style tags."},
+		{"statsd.parse-influxdb-tags", "parse_influxdb_tags", "true", &s.parseInflux, "Parse InfluxDB style tags."},
+		{"statsd.parse-librato-tags", "parse_librato_tags", "true", &s.parseLibrato, "Parse Librato style tags."},
+		{"statsd.parse-signalfx-tags", "parse_signalfx_tags", "true", &s.parseSignalFX, "Parse SignalFX style tags."},
+		{"statsd.cache-size", "", "1000", &s.cacheSize, "Accepted for statsd_exporter compatibility: size of the rule match cache."},
+		{"statsd.cache-type", "", "lru", oneOf{&s.cacheType, []string{"lru", "random"}}, "Accepted for statsd_exporter compatibility; Rosetta's match cache has one eviction policy."},
+		{"statsd.event-queue-size", "", "10000", &s.eventQueueSize, "Accepted for statsd_exporter compatibility; Rosetta has no event queue (samples go straight to the store)."},
+		{"statsd.event-flush-threshold", "", "1000", &s.eventFlushThreshold, "Accepted for statsd_exporter compatibility; no effect."},
+		{"statsd.event-flush-interval", "", "200ms", &s.eventFlushInterval, "Accepted for statsd_exporter compatibility; no effect."},
+		{"statsd.relay.address", "relay.address", "", &s.relayAddress, "The UDP relay target address (host:port): every StatsD line the default input accepts is forwarded there as received."},
+		{"statsd.relay.packet-length", "relay.packet_length", "1400", &s.relayPacketLength, "Maximum relay output packet length to avoid fragmentation."},
+		{"debug.dump-fsm", "", "", &s.dumpFSM, "Accepted for statsd_exporter compatibility; Rosetta has no FSM to dump (its glob rules are a trie): a warning is logged. `rosetta explain` shows which rule a name matches."},
+	}
 }
 
 // isSet reports whether the user gave the flag.
@@ -115,30 +159,21 @@ func (s *statsdFlags) warnUnsupported(logger *slog.Logger) {
 // which are statsd_exporter's.
 func (s *statsdFlags) defaultStatsdConfig() map[string]any {
 	cfg := map[string]any{}
-	put := func(flag, key string, v any) {
-		if s.isSet(flag) {
-			cfg[key] = v
+	for _, sf := range s.flags() {
+		if sf.key == "" || !s.isSet(sf.name) {
+			continue
 		}
-	}
-	put("statsd.listen-udp", "listen_udp", s.listenUDP)
-	put("statsd.listen-tcp", "listen_tcp", s.listenTCP)
-	put("statsd.listen-unixgram", "listen_unixgram", s.listenUnixgram)
-	put("statsd.unixsocket-mode", "unixsocket_mode", s.unixSocketMode)
-	put("statsd.read-buffer", "read_buffer", s.readBuffer)
-	put("statsd.udp-packet-queue-size", "udp_packet_queue_size", s.udpPacketQueueSize)
-	put("statsd.parse-dogstatsd-tags", "parse_dogstatsd_tags", s.parseDogstatsd)
-	put("statsd.parse-influxdb-tags", "parse_influxdb_tags", s.parseInflux)
-	put("statsd.parse-librato-tags", "parse_librato_tags", s.parseLibrato)
-	put("statsd.parse-signalfx-tags", "parse_signalfx_tags", s.parseSignalFX)
-	relay := map[string]any{}
-	if s.isSet("statsd.relay.address") {
-		relay["address"] = s.relayAddress
-	}
-	if s.isSet("statsd.relay.packet-length") {
-		relay["packet_length"] = s.relayPacketLength
-	}
-	if len(relay) > 0 {
-		cfg["relay"] = relay
+		v := reflect.ValueOf(sf.value).Elem().Interface()
+		if k, ok := strings.CutPrefix(sf.key, "relay."); ok {
+			relay, _ := cfg["relay"].(map[string]any)
+			if relay == nil {
+				relay = map[string]any{}
+				cfg["relay"] = relay
+			}
+			relay[k] = v
+		} else {
+			cfg[sf.key] = v
+		}
 	}
 	return cfg
 }
