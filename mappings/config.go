@@ -83,16 +83,9 @@ func Parse(file string, data []byte) (*Config, error) {
 	d.fields(root, "config", func(k string, kn, v *yaml.Node) bool {
 		switch k {
 		case "global":
-			d.fields(v, "global", func(k string, kn, v *yaml.Node) bool {
-				switch k {
-				case "series_limit":
-					cfg.Global.SeriesLimit = int(d.integer(v, k, 1<<40))
-				case "ttl":
-					cfg.Global.TTL = d.duration(v, k)
-				default:
-					return false
-				}
-				return true
+			d.bind(v, "global", map[string]field{
+				"series_limit": func(v *yaml.Node, k string) { cfg.Global.SeriesLimit = int(d.integer(v, k, 1<<40)) },
+				"ttl":          into(&cfg.Global.TTL, d.duration),
 			})
 		case "inputs":
 			inputsNode = kn
@@ -172,16 +165,9 @@ func (d *decoder) mappingRef(n *yaml.Node) MappingRef {
 	if n.Kind == yaml.ScalarNode {
 		ref.File = n.Value
 	} else {
-		d.fields(n, "mapping_files", func(k string, kn, v *yaml.Node) bool {
-			switch k {
-			case "file":
-				ref.File = d.str(v, k)
-			case "format":
-				ref.Format = d.str(v, k)
-			default:
-				return false
-			}
-			return true
+		d.bind(n, "mapping_files", map[string]field{
+			"file":   into(&ref.File, d.str),
+			"format": into(&ref.Format, d.str),
 		})
 	}
 	if lib, ok := strings.CutPrefix(ref.File, "library:"); ok {

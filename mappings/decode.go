@@ -131,6 +131,26 @@ func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *ya
 	}
 }
 
+// A field decodes the value v of a mapping's key into its destination.
+type field func(v *yaml.Node, key string)
+
+// into is the field that decodes with dec into *p.
+func into[T any](p *T, dec func(*yaml.Node, string) T) field {
+	return func(v *yaml.Node, key string) { *p = dec(v, key) }
+}
+
+// bind decodes mapping n by its keys: each key's field decodes its value,
+// a key with no field is an error (fields reports it).
+func (d *decoder) bind(n *yaml.Node, what string, fields map[string]field) {
+	d.fields(n, what, func(key string, _, v *yaml.Node) bool {
+		f, ok := fields[key]
+		if ok {
+			f(v, key)
+		}
+		return ok
+	})
+}
+
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -245,6 +265,11 @@ func (d *decoder) integer(n *yaml.Node, key string, max int64) int64 {
 		return 0
 	}
 	return v
+}
+
+// count32 is integer for a uint32 count.
+func (d *decoder) count32(n *yaml.Node, key string) uint32 {
+	return uint32(d.integer(n, key, math.MaxUint32))
 }
 
 // duration accepts Go durations ("1m30s"), Prometheus durations ("1d") and

@@ -35,52 +35,30 @@ func (d *decoder) observerType(n *yaml.Node, key string, dl dialect) normalize.O
 
 func (d *decoder) histogramOptions(n *yaml.Node, key string) *normalize.HistogramOptions {
 	h := &normalize.HistogramOptions{}
-	d.fields(n, key, func(k string, kn, v *yaml.Node) bool {
-		switch k {
-		case "buckets":
-			h.Buckets = d.floats(v, k)
-		case "native_histogram_bucket_factor":
-			h.NativeBucketFactor = d.float(v, k)
-		case "native_histogram_max_buckets":
-			h.NativeMaxBuckets = uint32(d.integer(v, k, math.MaxUint32))
-		default:
-			return false
-		}
-		return true
+	d.bind(n, key, map[string]field{
+		"buckets":                        into(&h.Buckets, d.floats),
+		"native_histogram_bucket_factor": into(&h.NativeBucketFactor, d.float),
+		"native_histogram_max_buckets":   into(&h.NativeMaxBuckets, d.count32),
 	})
 	return h
 }
 
 func (d *decoder) summaryOptions(n *yaml.Node, key string) *normalize.SummaryOptions {
 	s := &normalize.SummaryOptions{}
-	d.fields(n, key, func(k string, kn, v *yaml.Node) bool {
-		switch k {
-		case "quantiles":
+	d.bind(n, key, map[string]field{
+		"quantiles": func(v *yaml.Node, k string) {
 			for _, q := range d.list(v, k) {
 				var o normalize.Objective
-				d.fields(q, "quantiles", func(qk string, _, qv *yaml.Node) bool {
-					switch qk {
-					case "quantile":
-						o.Quantile = d.float(qv, qk)
-					case "error":
-						o.Error = d.float(qv, qk)
-					default:
-						return false
-					}
-					return true
+				d.bind(q, "quantiles", map[string]field{
+					"quantile": into(&o.Quantile, d.float),
+					"error":    into(&o.Error, d.float),
 				})
 				s.Quantiles = append(s.Quantiles, o)
 			}
-		case "max_age":
-			s.MaxAge = d.duration(v, k)
-		case "age_buckets":
-			s.AgeBuckets = uint32(d.integer(v, k, math.MaxUint32))
-		case "buf_cap":
-			s.BufCap = uint32(d.integer(v, k, math.MaxUint32))
-		default:
-			return false
-		}
-		return true
+		},
+		"max_age":     into(&s.MaxAge, d.duration),
+		"age_buckets": into(&s.AgeBuckets, d.count32),
+		"buf_cap":     into(&s.BufCap, d.count32),
 	})
 	return s
 }
@@ -88,24 +66,13 @@ func (d *decoder) summaryOptions(n *yaml.Node, key string) *normalize.SummaryOpt
 // defaults decodes a defaults block.
 func (d *decoder) defaults(n *yaml.Node, dl dialect) normalize.Defaults {
 	var def normalize.Defaults
-	d.fields(n, "defaults", func(k string, kn, v *yaml.Node) bool {
-		switch k {
-		case "observer_type":
-			def.Observer = d.observerType(v, k, dl)
-		case "match_type":
-			def.MatchType = d.matchType(v, k)
-		case "glob_disable_ordering":
-			def.GlobDisableOrdering = d.boolean(v, k)
-		case "ttl":
-			def.TTL = d.duration(v, k)
-		case "summary_options":
-			def.Summary = *d.summaryOptions(v, k)
-		case "histogram_options":
-			def.Histogram = *d.histogramOptions(v, k)
-		default:
-			return false
-		}
-		return true
+	d.bind(n, "defaults", map[string]field{
+		"observer_type":         func(v *yaml.Node, k string) { def.Observer = d.observerType(v, k, dl) },
+		"match_type":            into(&def.MatchType, d.matchType),
+		"glob_disable_ordering": into(&def.GlobDisableOrdering, d.boolean),
+		"ttl":                   into(&def.TTL, d.duration),
+		"summary_options":       func(v *yaml.Node, k string) { def.Summary = *d.summaryOptions(v, k) },
+		"histogram_options":     func(v *yaml.Node, k string) { def.Histogram = *d.histogramOptions(v, k) },
 	})
 	return def
 }
@@ -124,56 +91,40 @@ func (d *decoder) rules(n *yaml.Node, key string, dl dialect) []normalize.RuleCo
 func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig {
 	r := normalize.RuleConfig{Pos: d.pos(n), Index: index}
 	d.startRule(n, index, "match")
-	hasName, hasAction := false, false
-	d.fields(n, "rule", func(k string, kn, v *yaml.Node) bool {
-		if dl == dialectStatsd && nativeOnly[k] {
-			return false
-		}
-		switch k {
-		case "match":
-			r.Match = d.str(v, k)
-		case "match_type":
-			r.MatchType = d.matchType(v, k)
-		case "match_metric_type":
+	hasName := false
+	observer := func(v *yaml.Node, k string) { r.Observer = d.observerType(v, k, dl) }
+	fields := map[string]field{
+		"match":      into(&r.Match, d.str),
+		"match_type": into(&r.MatchType, d.matchType),
+		"match_metric_type": func(v *yaml.Node, k string) {
 			r.MatchMetricType, _ = enum(d, v, k, "metric type", normalize.TypeCounter, normalize.TypeGauge, normalize.TypeObserver)
-		case "name":
-			r.Name = d.str(v, k)
-			hasName = true
-		case "labels":
-			r.Labels = d.labels(v)
-		case "honor_labels":
-			r.HonorLabels = d.boolean(v, k)
-		case "action":
-			hasAction = true
+		},
+		"name":         func(v *yaml.Node, k string) { r.Name, hasName = d.str(v, k), true },
+		"labels":       func(v *yaml.Node, _ string) { r.Labels = d.labels(v) },
+		"honor_labels": into(&r.HonorLabels, d.boolean),
+		"action": func(v *yaml.Node, k string) {
 			r.Action = enumOr(d, v, k, "action", normalize.ActionMap, normalize.ActionMap, normalize.ActionDrop)
-		case "help":
-			r.Help = d.str(v, k)
-			r.HelpTemplate = dl != dialectStatsd
-		case "type":
+		},
+		"help": func(v *yaml.Node, k string) { r.Help, r.HelpTemplate = d.str(v, k), dl != dialectStatsd },
+		"type": func(v *yaml.Node, k string) {
 			r.Type, r.TypeSet = enum(d, v, k, "type", normalize.TypeCounter, normalize.TypeGauge, normalize.TypeUntyped)
-		case "value":
-			r.Value = d.str(v, k)
-		case "scale":
-			f := d.float(v, k)
-			r.Scale = &f
-		case "observer_type", "timer_type":
-			r.Observer = d.observerType(v, k, dl)
-		case "histogram_options":
-			r.Histogram = d.histogramOptions(v, k)
-		case "summary_options":
-			r.Summary = d.summaryOptions(v, k)
-		case "ttl":
-			r.TTL = d.duration(v, k)
-		case "series_limit":
-			r.SeriesLimit = int(d.integer(v, k, math.MaxInt32))
-		case "attr_name_snake_case":
-			r.AttrNameSnakeCase = d.boolean(v, k)
-		default:
-			return false
+		},
+		"value":                into(&r.Value, d.str),
+		"scale":                func(v *yaml.Node, k string) { f := d.float(v, k); r.Scale = &f },
+		"observer_type":        observer,
+		"timer_type":           observer,
+		"histogram_options":    into(&r.Histogram, d.histogramOptions),
+		"summary_options":      into(&r.Summary, d.summaryOptions),
+		"ttl":                  into(&r.TTL, d.duration),
+		"series_limit":         func(v *yaml.Node, k string) { r.SeriesLimit = int(d.integer(v, k, math.MaxInt32)) },
+		"attr_name_snake_case": into(&r.AttrNameSnakeCase, d.boolean),
+	}
+	if dl == dialectStatsd {
+		for k := range nativeOnly {
+			delete(fields, k)
 		}
-		return true
-	})
-	_ = hasAction
+	}
+	d.bind(n, "rule", fields)
 	if dl == dialectStatsd && !hasName && n.Kind == yaml.MappingNode {
 		// statsd_exporter requires a name on every mapping, drop ones too.
 		d.errf(n, "metric mapping didn't set a metric name")
