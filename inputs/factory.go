@@ -12,9 +12,9 @@ import (
 // FactoryOf implements the Factory methods that a driver with config type
 // C and driver type D would otherwise write out again: Type,
 // NewDefaultConfig (a copy of its defaults), Decode, and New with the
-// config type check, whose error names the input. A driver's Factory
-// embeds one (made by NewFactoryOf) and, for what is its own, the
-// Replaying and PollingOnce it makes. P is *C; Go infers it.
+// config type check, whose error names the input. A driver that also
+// replays and polls once has a FullFactory (FactoryOf.Full); one with
+// Replay or PollOnce of its own embeds it. P is *C; Go infers it.
 type FactoryOf[C any, P interface {
 	*C
 	Config
@@ -77,4 +77,22 @@ func (f FactoryOf[C, P, D]) Replaying(replay func(c *C, body []byte) ([]normaliz
 // driver's pollOnce of its own config type.
 func (f FactoryOf[C, P, D]) PollingOnce(pollOnce func(ctx context.Context, c *C) ([]Recording, error)) PollingOnce[C] {
 	return PollingOnce[C]{typ: f.typ, pollOnce: pollOnce}
+}
+
+// FullFactory is the Factory of a driver that also replays recorded input
+// offline (Replayer) and reads its targets once (OnePoller): its
+// FactoryOf and the Replaying and PollingOnce made of it. A driver's
+// Factory type is an alias of one, made by FactoryOf.Full.
+type FullFactory[C any, P interface {
+	*C
+	Config
+}, D Driver] struct {
+	FactoryOf[C, P, D]
+	Replaying[C]
+	PollingOnce[C]
+}
+
+// Full returns the FullFactory of f, the driver's replay and its pollOnce.
+func (f FactoryOf[C, P, D]) Full(replay func(c *C, body []byte) ([]normalize.Record, error), pollOnce func(ctx context.Context, c *C) ([]Recording, error)) FullFactory[C, P, D] {
+	return FullFactory[C, P, D]{f, f.Replaying(replay), f.PollingOnce(pollOnce)}
 }

@@ -19,6 +19,13 @@ type testDriver struct{ n int }
 
 func (*testDriver) Run(context.Context, normalize.Appender) error { return nil }
 
+// A FullFactory is a Factory, a Replayer and a OnePoller.
+var (
+	_ Factory   = FullFactory[testConfig, *testConfig, *testDriver]{}
+	_ Replayer  = FullFactory[testConfig, *testConfig, *testDriver]{}
+	_ OnePoller = FullFactory[testConfig, *testConfig, *testDriver]{}
+)
+
 type otherConfig struct{}
 
 func (*otherConfig) Validate() error { return nil }

@@ -180,12 +180,9 @@ var DefaultConfig = Config{
 }
 
 // DecodeConfig decodes node strictly (unknown keys are errors) over the
-// defaults.
+// defaults. A nil node decodes as an empty block: the defaults.
 func DecodeConfig(node *yaml.Node) (*Config, error) {
 	cfg := DefaultConfig
-	if node == nil {
-		return &cfg, nil
-	}
 	if err := strictyaml.Decode(node, &cfg, "jmx input"); err != nil {
 		return nil, err
 	}

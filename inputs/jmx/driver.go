@@ -23,22 +23,11 @@ import (
 
 // Factory creates `jmx` inputs; they replay recorded input offline
 // (offline.go) and read their targets once (pollonce.go).
-type Factory struct {
-	inputs.FactoryOf[Config, *Config, *Driver]
-	inputs.Replaying[Config]
-	inputs.PollingOnce[Config]
-}
-
-var (
-	_ inputs.Factory   = Factory{}
-	_ inputs.Replayer  = Factory{}
-	_ inputs.OnePoller = Factory{}
-)
+type Factory = inputs.FullFactory[Config, *Config, *Driver]
 
 // NewFactory returns the `jmx` input factory.
 func NewFactory() Factory {
-	f := inputs.NewFactoryOf("jmx", &DefaultConfig, DecodeConfig, New)
-	return Factory{f, f.Replaying(replay), f.PollingOnce(pollOnce)}
+	return inputs.NewFactoryOf("jmx", &DefaultConfig, DecodeConfig, New).Full(replay, pollOnce)
 }
 
 // Driver polls one JVM over the JMX RMI connector.

@@ -26,23 +26,12 @@ const Type = "plugin"
 
 // Factory creates plugin drivers; they replay recorded input offline
 // (replay.go) and read their targets once (pollonce.go).
-type Factory struct {
-	inputs.FactoryOf[Config, *Config, *Driver]
-	inputs.Replaying[Config]
-	inputs.PollingOnce[Config]
-}
+type Factory = inputs.FullFactory[Config, *Config, *Driver]
 
 // NewFactory returns the plugin input factory.
 func NewFactory() Factory {
-	f := inputs.NewFactoryOf(Type, &DefaultConfig, DecodeConfig, New)
-	return Factory{f, f.Replaying(replay), f.PollingOnce(pollOnce)}
+	return inputs.NewFactoryOf(Type, &DefaultConfig, DecodeConfig, New).Full(replay, pollOnce)
 }
-
-var (
-	_ inputs.Factory   = Factory{}
-	_ inputs.Replayer  = Factory{}
-	_ inputs.OnePoller = Factory{}
-)
 
 // Driver runs and supervises one plugin.
 type Driver struct {

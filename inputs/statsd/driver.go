@@ -18,23 +18,12 @@ import (
 
 // Factory creates StatsD inputs (type "statsd"); they replay recorded input offline
 // (offline.go) and read their targets once (pollonce.go).
-type Factory struct {
-	inputs.FactoryOf[Config, *Config, *Driver]
-	inputs.Replaying[Config]
-	inputs.PollingOnce[Config]
-}
+type Factory = inputs.FullFactory[Config, *Config, *Driver]
 
 // NewFactory returns the StatsD input factory.
 func NewFactory() Factory {
-	f := inputs.NewFactoryOf("statsd", &DefaultConfig, DecodeConfig, New)
-	return Factory{f, f.Replaying(replay), f.PollingOnce(pollOnce)}
+	return inputs.NewFactoryOf("statsd", &DefaultConfig, DecodeConfig, New).Full(replay, pollOnce)
 }
-
-var (
-	_ inputs.Factory   = Factory{}
-	_ inputs.Replayer  = Factory{}
-	_ inputs.OnePoller = Factory{}
-)
 
 // Addrs are the addresses a running driver listens on (nil or "" for a
 // disabled listener).
