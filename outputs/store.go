@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
+	"github.com/rosetta-adapter/rosetta/internal/tick"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -813,16 +814,8 @@ func FamilyNames(g prometheus.Gatherer) ([]string, error) {
 
 // Run removes expired series every sweep interval until ctx ends.
 func (s *Store) Run(ctx context.Context) error {
-	t := time.NewTicker(s.sweepEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			s.Expire()
-		}
-	}
+	tick.Every(ctx, s.sweepEvery, func() { s.Expire() })
+	return nil
 }
 
 // Expire removes every series idle for longer than its TTL and returns how

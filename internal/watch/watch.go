@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/internal/tick"
 )
 
 // DefaultInterval is the poll interval used when New is given zero or less.
@@ -158,18 +160,11 @@ func (w *Watcher) Check() (changed []string) {
 // goroutine: polling waits while it runs, and changes made meanwhile are
 // reported by the next poll. Run returns when ctx is done.
 func (w *Watcher) Run(ctx context.Context, onChange func()) {
-	t := time.NewTicker(w.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	tick.Every(ctx, w.interval, func() {
 		if changed := w.Check(); len(changed) > 0 && ctx.Err() == nil {
 			onChange()
 		}
-	}
+	})
 }
 
 // readBuf returns the poll buffer; the caller holds readMu.

@@ -25,6 +25,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/version"
+
+	"github.com/rosetta-adapter/rosetta/internal/tick"
 )
 
 // writer sends to one endpoint.
@@ -145,16 +147,7 @@ func (w *writer) stop() {
 
 func (w *writer) collect(ctx context.Context) {
 	defer close(w.collectDone)
-	t := time.NewTicker(w.cfg.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			w.snapshot()
-		}
-	}
+	tick.Every(ctx, w.cfg.Interval, w.snapshot)
 }
 
 // snapshot gathers the current state and queues it.
