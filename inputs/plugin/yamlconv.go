@@ -26,6 +26,22 @@ func toJSON(n *yaml.Node) (string, error) {
 	return b.String(), nil
 }
 
+// writeList writes an object or an array: its n members or elements,
+// each by elem, comma-separated between begin and end.
+func writeList(b *bytes.Buffer, begin, end byte, n int, elem func(i int) error) error {
+	b.WriteByte(begin)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if err := elem(i); err != nil {
+			return err
+		}
+	}
+	b.WriteByte(end)
+	return nil
+}
+
 func writeJSON(b *bytes.Buffer, n *yaml.Node, depth int, budget *int) error {
 	*budget--
 	if *budget < 0 {
@@ -51,38 +67,20 @@ func writeJSON(b *bytes.Buffer, n *yaml.Node, depth int, budget *int) error {
 		}
 		return writeJSON(b, n.Alias, depth+1, budget)
 	case yaml.MappingNode:
-		b.WriteByte('{')
-		first := true
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			if !first {
-				b.WriteByte(',')
-			}
-			first = false
+		return writeList(b, '{', '}', len(n.Content)/2, func(i int) error {
+			k, v := n.Content[2*i], n.Content[2*i+1]
 			key := k.Value
 			if k.Kind == yaml.AliasNode && k.Alias != nil {
 				key = k.Alias.Value
 			}
 			writeString(b, key)
 			b.WriteByte(':')
-			if err := writeJSON(b, v, depth+1, budget); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
-		return nil
+			return writeJSON(b, v, depth+1, budget)
+		})
 	case yaml.SequenceNode:
-		b.WriteByte('[')
-		for i, c := range n.Content {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			if err := writeJSON(b, c, depth+1, budget); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
-		return nil
+		return writeList(b, '[', ']', len(n.Content), func(i int) error {
+			return writeJSON(b, n.Content[i], depth+1, budget)
+		})
 	case yaml.ScalarNode:
 		switch n.ShortTag() {
 		case "!!null":

@@ -138,37 +138,25 @@ func (s *rawServer) Stream(_ *pluginpb.StreamRequest, stream pluginpb.Driver_Str
 
 func main() {
 	mode := os.Getenv("TESTPLUGIN_MODE")
+	hs := shared.Handshake
 	switch mode {
 	case "hang", "contract2":
-		hs := shared.Handshake
-		plugin.Serve(&plugin.ServeConfig{
-			HandshakeConfig: hs,
-			Plugins:         shared.PluginMap(&rawServer{mode: mode}),
-			GRPCServer:      plugin.DefaultGRPCServer,
-		})
-		return
 	case "cookie":
 		// A plugin built for another host: its magic cookie differs.
-		hs := shared.Handshake
 		hs.MagicCookieKey, hs.MagicCookieValue = "OTHER_HOST_PLUGIN", "x"
-		plugin.Serve(&plugin.ServeConfig{
-			HandshakeConfig: hs,
-			Plugins:         shared.PluginMap(&rawServer{mode: mode}),
-			GRPCServer:      plugin.DefaultGRPCServer,
-		})
-		return
 	case "protocol2":
-		hs := shared.Handshake
 		hs.ProtocolVersion = 2
-		plugin.Serve(&plugin.ServeConfig{
-			HandshakeConfig: hs,
-			Plugins:         shared.PluginMap(&rawServer{mode: mode}),
-			GRPCServer:      plugin.DefaultGRPCServer,
-		})
+	default:
+		if err := sdk.Serve(&driver{mode: mode}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		return
 	}
-	if err := sdk.Serve(&driver{mode: mode}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	// The modes above misbehave below the SDK, with the handshake set.
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig: hs,
+		Plugins:         shared.PluginMap(&rawServer{mode: mode}),
+		GRPCServer:      plugin.DefaultGRPCServer,
+	})
 }
