@@ -102,7 +102,7 @@ func (rs *RuleSet) Explain(rec Record) Result {
 	if e.rule != nil {
 		info := e.rule.info()
 		res.Rule = &info
-		_, res.Captures = rs.find(rec.Match, rec.Type)
+		_, res.Captures = rs.find(rec.Match, rec.Type, nil)
 	}
 	var s Sample
 	res.Outcome, res.Reason, _ = rs.mapRecord(&rec, e, &s, nil)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -232,10 +233,25 @@ func (rs *RuleSet) lookup(s string, sh uint64, t Type) (*entry, bool) {
 	return e, false
 }
 
-// find returns the matching rule and its captures (captures[0] is $0).
-func (rs *RuleSet) find(s string, t Type) (*rule, []string) {
-	// one allocation: captures in front, the glob search's path stack behind
-	all := make([]string, 16)
+// findScratch is the storage of find's captures (in front) and of the
+// glob search's path stack (behind), reused by compute: a match string
+// computed is a cache miss, and a JMX attribute whose value changes
+// misses at every poll.
+type findScratch [16]string
+
+var findScratches = sync.Pool{New: func() any { return new(findScratch) }}
+
+// matchable reports whether any rule may match a record of type t.
+func (rs *RuleSet) matchable(t Type) bool {
+	return len(rs.regexes) > 0 || !rs.tries[typeClass(t)].empty
+}
+
+// find returns the matching rule and its captures (captures[0] is $0),
+// which may be held in all (16 strings; nil allocates them).
+func (rs *RuleSet) find(s string, t Type, all []string) (*rule, []string) {
+	if len(all) < len(findScratch{}) {
+		all = make([]string, len(findScratch{}))
+	}
 	all[0] = s
 	caps := all[:1:8]
 	if idx, caps := rs.tries[typeClass(t)].match(s, caps, all[8:8:16]); idx >= 0 {
@@ -273,7 +289,20 @@ func (rs *RuleSet) find(s string, t Type) (*rule, []string) {
 }
 
 func (rs *RuleSet) compute(s string, t Type) *entry {
-	r, caps := rs.find(s, t)
+	var (
+		r    *rule
+		caps []string
+	)
+	if rs.matchable(t) {
+		// The captures are read below and kept nowhere: their storage
+		// goes back to the pool.
+		sc := findScratches.Get().(*findScratch)
+		defer func() {
+			clear(sc[:])
+			findScratches.Put(sc)
+		}()
+		r, caps = rs.find(s, t, sc[:])
+	}
 	e := &entry{rule: r}
 	if r == nil {
 		e.name, e.useDefault = rs.outName(s), true
