@@ -99,6 +99,7 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 	reloadM.observe(nil)
 	defer mgr.stop()
 
+	pages := newPageReleaser(f.releasePages)
 	requests := make(chan chan error)
 	// POST /-/reload only with --web.enable-lifecycle, as statsd_exporter;
 	// SIGHUP and file watching always reload.
@@ -148,13 +149,20 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 			errc <- fmt.Errorf("store: %w", err)
 		}
 	})
-	wg.Go(func() { reloadLoop(ctx, logger, requests, reload, reloadM) })
+	reloadAndRelease := func(ctx context.Context) error {
+		err := reload(ctx)
+		pages.kick()
+		return err
+	}
+	wg.Go(func() { reloadLoop(ctx, logger, requests, reloadAndRelease, reloadM) })
 	wg.Go(func() {
 		if err := w.Run(ctx); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("web server: %w", err)
 		}
 	})
 	w.SetReady(true)
+	pages.kick()
+	wg.Go(func() { pages.run(ctx, logger) })
 
 	var runErr error
 	select {

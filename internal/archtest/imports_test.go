@@ -48,6 +48,7 @@ var rules = []rule{
 	{"internal/selfmetric", nil, "self-metric constructors: a leaf every layer may use"},
 	{"internal/pprofhttp", nil, "the profiling handlers without net/http/pprof's initialiser: a leaf"},
 	{"internal/stackstart", nil, "grows main's stack before the initialisers: importing nothing, it is initialised first"},
+	{"internal/exepages", nil, "releases the executable's start-up pages once start-up is done: a leaf the binary calls"},
 	{"inputs", []string{"normalize", "internal/errpos", "internal/selfmetric", "internal/strictyaml"}, "the driver interface and registry know only the data model"},
 	{"inputs/jmx/internal/javaser", nil, "Java serialization knows no RMI, JMX or driver"},
 	{"inputs/jmx/mbean", nil, "the MBean model both transports produce knows neither"},

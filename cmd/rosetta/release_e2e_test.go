@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
+)
+
+// releasedLine is the debug log line of a release (internal/exepages).
+var releasedLine = regexp.MustCompile(`msg="released the executable's start-up pages" mappings=(\d+) skipped=\d+ resident_before_bytes=(\d+) resident_after_bytes=(\d+)`)
+
+// TestReleaseStartupPages: the rosetta binary releases its executable's
+// start-up pages once it has started, then still serves /metrics and
+// takes StatsD traffic, running code and reading data it unmapped.
+func TestReleaseStartupPages(t *testing.T) {
+	port := testutil.FreePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	web, p := startRosetta(t, "--log.level=debug", "--statsd.listen-udp=", "--statsd.listen-tcp="+addr)
+
+	var m []string
+	if !testutil.Poll(releaseDelay+20*time.Second, func() bool {
+		m = releasedLine.FindStringSubmatch(p.Output())
+		return m != nil
+	}) {
+		t.Fatalf("no release logged:\n%s", p.Output())
+	}
+	mappings, _ := strconv.Atoi(m[1])
+	before, _ := strconv.ParseUint(m[2], 10, 64)
+	after, _ := strconv.ParseUint(m[3], 10, 64)
+	t.Logf("released %d mappings: %d KiB resident before, %d KiB after", mappings, before>>10, after>>10)
+	if mappings < 1 || after >= before {
+		t.Errorf("release: %d mappings, %d -> %d bytes resident", mappings, before, after)
+	}
+
+	sendTCP(t, addr, []byte("after.release:3|c\n"))
+	waitFor(t, web, "after_release", nil, 3)
+	if _, ok := scrape(t, "http://"+web+"/metrics")["rosetta_build_info"]; !ok {
+		t.Error("rosetta_build_info missing after the release")
+	}
+}
+
+// TestReleaseStartupPagesFlag: on by default, the Prometheus-style
+// --no- form turns it off.
+func TestReleaseStartupPagesFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, true},
+		{[]string{"--no-runtime.release-startup-pages"}, false},
+	} {
+		c := newCLI(&bytes.Buffer{}, &bytes.Buffer{})
+		if _, err := c.app.Parse(tc.args); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if c.runFlags.releasePages != tc.want {
+			t.Errorf("%v: release %v, want %v", tc.args, c.runFlags.releasePages, tc.want)
+		}
+		if got := newPageReleaser(c.runFlags.releasePages) != nil; got != tc.want {
+			t.Errorf("%v: releaser %v, want %v", tc.args, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,37 @@
+// Package exepages releases this process's mappings of the read-only pages
+// of its own executable (code, read-only data) that start-up touched and
+// steady work does not need again.
+//
+// A Go server's resident set is mostly pages of its binary: every page
+// that package initialisers and start-up code read (their code, their
+// tables, the function metadata a stack growth walks) is mapped into the
+// process, and the kernel maps the 64 KiB fault-around window around each
+// one. They stay mapped, and counted in RSS, for the life of the process,
+// though an idle sidecar never runs that code again. Release unmaps them
+// (madvise MADV_DONTNEED) from the process's page tables. The pages stay
+// in the page cache, shared with every other process of the same binary
+// (and in the page-cache charge of the container's cgroup, which Release
+// does not change); code or data used again afterwards costs a minor page
+// fault, no disk read unless the kernel has evicted the page meanwhile.
+//
+// Only read-only mappings of the executable are released, and only those
+// holding no private copy of a page (smaps "Anonymous: 0 kB"): on a
+// private mapping, MADV_DONTNEED throws away what was written to it, so a
+// writable mapping (.data, .bss) is never touched, nor a read-only one the
+// dynamic loader relocated before making it read-only (RELRO of a cgo
+// binary) or a debugger wrote a breakpoint into. Outside Linux Release does
+// nothing.
+package exepages
+
+// Stats is what one Release did. Byte counts are the resident sizes
+// (smaps "Rss") of the released mappings.
+type Stats struct {
+	// Released is how many read-only mappings of the executable were
+	// released; Skipped how many read-only ones were left because they
+	// hold private copies of pages.
+	Released, Skipped int
+	// Before and After are the resident bytes of the released mappings
+	// just before and just after the release (After counts the pages the
+	// process used again in between, at least the code that reads smaps).
+	Before, After uint64
+}

@@ -1,0 +1,160 @@
+package exepages
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// mapping is one mapping of /proc/self/smaps.
+type mapping struct {
+	lo, hi    uintptr
+	perms     string // "r-xp"
+	path      string
+	rss, anon uint64 // bytes
+}
+
+func (m mapping) writable() bool { return len(m.perms) < 2 || m.perms[1] != '-' }
+
+// verdict is what Release does with a mapping of the executable.
+type verdict int
+
+const (
+	// release: read-only and holding no private page.
+	release verdict = iota
+	// keep: writable; MADV_DONTNEED would discard what was written to it.
+	keep
+	// skip: read-only but holding private copies of pages (relocated by
+	// the dynamic loader before it was made read-only, patched by a
+	// debugger or a uprobe); they would be lost too.
+	skip
+)
+
+func (m mapping) verdict() verdict {
+	switch {
+	case m.writable():
+		return keep
+	case m.anon > 0:
+		return skip
+	}
+	return release
+}
+
+// Release releases the read-only mappings of the executable that hold no
+// private page copies, and says what it did. The pages stay in the page
+// cache; the next use of one maps it again with a minor fault.
+func Release() (Stats, error) {
+	var st Stats
+	exe, err := os.Readlink("/proc/self/exe")
+	if err != nil {
+		return st, err
+	}
+	ms, err := exeMappings(exe)
+	if err != nil {
+		return st, err
+	}
+	released := map[uintptr]bool{}
+	for _, m := range ms {
+		switch m.verdict() {
+		case keep:
+			continue
+		case skip:
+			st.Skipped++
+			continue
+		}
+		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, m.lo, m.hi-m.lo, unix.MADV_DONTNEED); errno != 0 {
+			return st, fmt.Errorf("madvise %x-%x %s: %w", m.lo, m.hi, m.perms, errno)
+		}
+		released[m.lo] = true
+		st.Released++
+		st.Before += m.rss
+	}
+	if st.Released == 0 {
+		return st, nil
+	}
+	after, err := exeMappings(exe)
+	if err != nil {
+		return st, err
+	}
+	for _, m := range after {
+		if released[m.lo] {
+			st.After += m.rss
+		}
+	}
+	return st, nil
+}
+
+// exeMappings reads /proc/self/smaps and returns the mappings of the file
+// at path exe (as /proc/self/exe names it).
+func exeMappings(exe string) ([]mapping, error) {
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return parseSmaps(f, exe)
+}
+
+// parseSmaps returns the mappings of path in an smaps listing.
+func parseSmaps(r io.Reader, path string) ([]mapping, error) {
+	var (
+		ms  []mapping
+		cur *mapping // the mapping whose fields follow, if it is path's
+	)
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		key, rest, _ := strings.Cut(line, " ")
+		if name, ok := strings.CutSuffix(key, ":"); ok {
+			// A field of the mapping above: "Rss:    1234 kB".
+			if cur == nil || (name != "Rss" && name != "Anonymous") {
+				continue
+			}
+			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("smaps: %q: %w", line, err)
+			}
+			if name == "Rss" {
+				cur.rss = kb << 10
+			} else {
+				cur.anon = kb << 10
+			}
+			continue
+		}
+		// A mapping: "lo-hi perms offset dev inode      path".
+		cur = nil
+		m, err := parseHeader(line)
+		if err != nil {
+			return nil, err
+		}
+		if m.path == path {
+			ms = append(ms, m)
+			cur = &ms[len(ms)-1]
+		}
+	}
+	return ms, sc.Err()
+}
+
+func parseHeader(line string) (mapping, error) {
+	var m mapping
+	rest := line
+	var fields [5]string
+	for i := range fields {
+		rest = strings.TrimLeft(rest, " ")
+		fields[i], rest, _ = strings.Cut(rest, " ")
+	}
+	m.path = strings.TrimLeft(rest, " ")
+	lo, hi, ok := strings.Cut(fields[0], "-")
+	l, err1 := strconv.ParseUint(lo, 16, 64)
+	h, err2 := strconv.ParseUint(hi, 16, 64)
+	if !ok || err1 != nil || err2 != nil || h < l || len(fields[1]) != 4 {
+		return m, fmt.Errorf("smaps: not a mapping: %q", line)
+	}
+	m.lo, m.hi, m.perms = uintptr(l), uintptr(h), fields[1]
+	return m, nil
+}
