@@ -2,6 +2,9 @@ package normalize
 
 import "math"
 
+// TreeInfo: the lengths and determinism java.util.regex's study() computes
+// for each node of a pattern, in its int arithmetic.
+
 // javaTreeInfo is java.util.regex's TreeInfo for a part of a pattern:
 // what Java's study() computes, in its int arithmetic (wrapping), to
 // decide whether a lookbehind has an "obvious maximum length" and which
@@ -156,4 +159,76 @@ func satMul(a, b int64) int64 {
 		return math.MaxInt64
 	}
 	return a * b
+}
+
+// javaLeaf is the kind of node Java makes of an atom that is no group.
+type javaLeaf int
+
+const (
+	leafChar    javaLeaf = iota // a CharProperty: one character or class
+	leafZero                    // an anchor or boundary
+	leafLineEnd                 // \R
+	leafBackref                 // a backreference (no maximum)
+	leafQuote                   // \Q...\E: a literal, then its last character
+)
+
+// javaQuantified is the TreeInfo of the atom just read (atom) repeated lo
+// to hi (-1: unbounded) times, with mode ("", "?" lazy, "+"
+// possessive), as Java builds the node: a Ques for {0,1} (a Branch
+// for a group), a GroupCurly or a Loop for a group, a
+// CharPropertyGreedy for a character repeated greedily without bound,
+// a Curly otherwise.
+func (t *javaTranslator) javaQuantified(atom javaTreeInfo, lo, hi int, mode string) javaTreeInfo {
+	var prefix *javaTreeInfo
+	if !t.lastGroup.valid && t.leaf == leafQuote && t.quoteLen > 1 {
+		// the quantifier applies to the last character only
+		p := javaFixed(t.quoteLen-1, t.quoteLen-1)
+		prefix, atom = &p, javaFixed(1, 1)
+	}
+	group := t.lastGroup.valid && !t.lastGroup.assertion
+	cmax := hi
+	if hi < 0 {
+		cmax = javaMaxReps
+	}
+	var out javaTreeInfo
+	switch {
+	case lo == 0 && hi == 1 && group && mode != "+":
+		out = javaBranch([]javaTreeInfo{atom, newJavaTreeInfo()})
+	case lo == 0 && hi == 1:
+		out = atom.ques()
+	case group && mode != "+":
+		if atom.resolved().det {
+			out = atom.curly(lo, cmax)
+		} else {
+			out = javaLoop()
+		}
+	case !t.lastGroup.valid && (t.leaf == leafChar || t.leaf == leafQuote) && mode == "" && hi < 0:
+		out = javaGreedyChar(lo)
+	default:
+		out = atom.curly(lo, cmax)
+	}
+	if mode == "+" {
+		out.forward = true
+	}
+	if prefix != nil {
+		out = prefix.then(out)
+	}
+	return out
+}
+
+// leafInfo is the TreeInfo of the atom just read when it is no group.
+func (t *javaTranslator) leafInfo() javaTreeInfo {
+	switch t.leaf {
+	case leafZero:
+		return newJavaTreeInfo()
+	case leafLineEnd:
+		return javaFixed(1, 2)
+	case leafBackref:
+		ti := newJavaTreeInfo()
+		ti.valid = false
+		return ti
+	case leafQuote:
+		return javaFixed(t.quoteLen, t.quoteLen)
+	}
+	return javaFixed(1, 1)
 }
