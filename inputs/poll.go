@@ -16,6 +16,22 @@ type Poller interface {
 	Poll() (interval, timeout time.Duration)
 }
 
+// Schedule is a pull input's Interval between polls and Timeout of one
+// poll; an unset Timeout is min(DefaultPollTimeout, Interval)
+// (DefaultTimeout). A pull input's config embeds it inline (its keys are
+// the input's own) and so implements Poller.
+type Schedule struct {
+	Interval time.Duration `yaml:"interval"`
+	Timeout  time.Duration `yaml:"timeout"`
+}
+
+// DefaultSchedule is every pull input's default: a poll every 15s, each
+// within DefaultPollTimeout.
+var DefaultSchedule = Schedule{Interval: 15 * time.Second, Timeout: DefaultPollTimeout}
+
+// Poll implements Poller.
+func (s *Schedule) Poll() (interval, timeout time.Duration) { return s.Interval, s.Timeout }
+
 // DefaultTimeout sets *timeout to min(DefaultPollTimeout, interval) when
 // the config block node does not give a timeout key, as Prometheus clamps
 // an unset scrape timeout to the scrape interval: a short interval alone

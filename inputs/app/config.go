@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	promcfg "github.com/prometheus/common/config"
 	"go.yaml.in/yaml/v3"
@@ -25,8 +24,7 @@ type Common struct {
 	TargetLabel string `yaml:"target_label"`
 	// Interval between polls and Timeout of one poll (connect, request,
 	// body and parse); an unset Timeout is min(10s, Interval).
-	Interval time.Duration `yaml:"interval"`
-	Timeout  time.Duration `yaml:"timeout"`
+	inputs.Schedule `yaml:",inline"`
 	// MaxBodySize bounds a response; a larger one fails the poll
 	// (reason body_too_large).
 	MaxBodySize ByteSize `yaml:"max_body_size"`
@@ -34,15 +32,11 @@ type Common struct {
 
 // DefaultCommon are the defaults of Common.
 var DefaultCommon = Common{
-	Interval:    15 * time.Second,
-	Timeout:     10 * time.Second,
+	Schedule:    inputs.DefaultSchedule,
 	MaxBodySize: 16 << 20,
 }
 
 func (c *Common) common() *Common { return c }
-
-// Poll implements inputs.Poller.
-func (c *Common) Poll() (interval, timeout time.Duration) { return c.Interval, c.Timeout }
 
 // validate checks c; tcp says the targets are host:port, not URLs.
 func (c *Common) validate(tcp bool) error {

@@ -52,8 +52,7 @@ type Config struct {
 	OverrideStubHost bool `yaml:"override_stub_host"`
 	// Interval between polls and Timeout of one poll; an unset Timeout is
 	// min(10s, Interval).
-	Interval time.Duration `yaml:"interval"`
-	Timeout  time.Duration `yaml:"timeout"`
+	inputs.Schedule `yaml:",inline"`
 	// StartDelay postpones the first poll (jmx_exporter's
 	// startDelaySeconds: its scrapes fail until then).
 	StartDelay time.Duration `yaml:"start_delay"`
@@ -173,8 +172,7 @@ type Secret = inputs.Secret
 // DefaultConfig is the configuration every field starts from.
 var DefaultConfig = Config{
 	OverrideStubHost: true,
-	Interval:         15 * time.Second,
-	Timeout:          10 * time.Second,
+	Schedule:         inputs.DefaultSchedule,
 	Connections:      4,
 	MaxReplyBytes:    javaser.DefaultLimits.MaxBytes,
 }
@@ -291,9 +289,6 @@ func splitHostPort(hp string) (string, int, error) {
 	}
 	return host, port, nil
 }
-
-// Poll implements inputs.Poller.
-func (c *Config) Poll() (interval, timeout time.Duration) { return c.Interval, c.Timeout }
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {

@@ -38,8 +38,7 @@ type Config struct {
 
 	// Interval and Timeout are a pull plugin's poll period and the
 	// deadline of each Collect; an unset Timeout is min(10s, Interval).
-	Interval time.Duration `yaml:"interval"`
-	Timeout  time.Duration `yaml:"timeout"`
+	inputs.Schedule `yaml:",inline"`
 	// HeartbeatInterval is how often a push plugin must send something;
 	// StreamTimeout is how long a silent stream may last before the plugin
 	// is deemed hung and restarted.
@@ -67,8 +66,7 @@ type Config struct {
 // DefaultConfig holds the defaults.
 var DefaultConfig = Config{
 	InheritEnv:        false,
-	Interval:          15 * time.Second,
-	Timeout:           10 * time.Second,
+	Schedule:          inputs.DefaultSchedule,
 	HeartbeatInterval: 5 * time.Second,
 	StreamTimeout:     15 * time.Second,
 	StartTimeout:      10 * time.Second,
@@ -135,9 +133,6 @@ func positioned(node *yaml.Node, err error) error {
 	}
 	return errors.Join(out...)
 }
-
-// Poll implements inputs.Poller.
-func (c *Config) Poll() (interval, timeout time.Duration) { return c.Interval, c.Timeout }
 
 // Validate checks the values.
 func (c *Config) Validate() error {
