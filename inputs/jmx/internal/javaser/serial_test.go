@@ -3,6 +3,7 @@ package javaser
 import (
 	"bufio"
 	"io"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -130,5 +131,51 @@ func decodeNewClass(t *testing.T, dec *Decoder, e *Encoder, cls string, fields [
 	}
 	if _, err := dec.ReadObject(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPrimitiveArrays decodes an array of each primitive type: two
+// elements, big-endian, into the slice type Array.Prim documents.
+func TestPrimitiveArrays(t *testing.T) {
+	for _, tc := range []struct {
+		class string
+		elems []byte // two elements as written
+		want  any
+	}{
+		{"[Z", []byte{1, 0}, []bool{true, false}},
+		{"[B", []byte{0x7f, 0x80}, []byte{0x7f, 0x80}},
+		{"[C", []byte{0, 'a', 0xff, 0xfe}, []int16{'a', -2}},
+		{"[S", []byte{0x80, 0, 0, 1}, []int16{-32768, 1}},
+		{"[I", []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 1, 0}, []int32{-1, 256}},
+		{"[F", []byte{0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0}, []float32{1, -2}},
+		{"[J", []byte{0, 0, 0, 0, 0, 0, 0, 7, 0x80, 0, 0, 0, 0, 0, 0, 0}, []int64{7, -1 << 63}},
+		{"[D", []byte{0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0}, []float64{1, -2}},
+	} {
+		var e Encoder
+		e.Header()
+		e.U8(TCArray)
+		e.ClassDesc(tc.class, 1, SCSerializable)
+		e.U32(2)
+		e.B = append(e.B, tc.elems...)
+		dec := NewDecoder(bufio.NewReader(bytesReader(e.B)), DefaultLimits)
+		if err := dec.ReadHeader(); err != nil {
+			t.Fatal(err)
+		}
+		v, err := dec.ReadObject()
+		if err != nil {
+			t.Errorf("%s: %v", tc.class, err)
+			continue
+		}
+		if got := v.(*Array).Prim; !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: Prim = %#v, want %#v", tc.class, got, tc.want)
+		}
+		// One element short: the error of the read, no array.
+		dec = NewDecoder(bufio.NewReader(bytesReader(e.B[:len(e.B)-1])), DefaultLimits)
+		if err := dec.ReadHeader(); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := dec.ReadObject(); err == nil {
+			t.Errorf("%s, truncated: %#v, want an error", tc.class, v)
+		}
 	}
 }
