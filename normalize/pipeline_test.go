@@ -368,3 +368,31 @@ func TestPipelineClientJavaFamilies(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestPipelineWithoutRules: without rules a record with a default name
+// (a JMX attribute's) becomes its default series without a match result
+// of its own (no memo for the sink), and a record without one its escaped
+// match string, lowercased when the rule set says so.
+func TestPipelineWithoutRules(t *testing.T) {
+	rs := mustRuleSet(t, RuleSetConfig{LowercaseOutputName: true})
+	var sink captureSink
+	p := NewPipeline(PipelineSettings{Input: "jmx", Sink: &sink, Unmatched: NewTopK(10)}, rs)
+	batch := []Record{
+		{Match: "java.lang<type=Memory><HeapMemoryUsage>used: 7", Value: 7, DefaultName: "Java_lang_Memory_HeapMemoryUsage_used", DefaultLabels: Labels{{"b", "2"}, {"a", "1"}}, Labels: Labels{{"raw", "r"}}},
+		{Match: "Other.Name", Value: 1, Labels: Labels{{"raw", "r"}}},
+	}
+	p.Map(batch).Commit()
+	want := []Sample{
+		{Name: "java_lang_memory_heapmemoryusage_used", Labels: Labels{{"a", "1"}, {"b", "2"}}, Value: 7},
+		{Name: "other_name", Labels: Labels{{"raw", "r"}}, Value: 1},
+	}
+	if diff := cmp.Diff(want, sink.written, cmpopts.IgnoreFields(Sample{}, "Opts", "Ref"), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("written (-want +got):\n%s", diff)
+	}
+	if len(sink.written) == 2 && (sink.written[0].Ref != nil || sink.written[1].Ref == nil) {
+		t.Errorf("refs %p %p: want none for the default series, one for the match result", sink.written[0].Ref, sink.written[1].Ref)
+	}
+	if got := p.Unmatched().Top(); len(got) != 2 {
+		t.Errorf("unmatched names tracked: %v, want both", got)
+	}
+}

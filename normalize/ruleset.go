@@ -35,6 +35,10 @@ type RuleSet struct {
 	defaultOpts *SeriesOptions
 	cache       *cache
 	shadowed    []*rule
+	// byDefault, in a rule set without rules, is the match result of
+	// every record that has a default name (a JMX attribute's): nothing
+	// to match, so nothing to look up or cache.
+	byDefault *entry
 }
 
 // Shadowed returns the glob rules that can never match because an earlier
@@ -155,6 +159,9 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 	if size > 0 {
 		rs.cache = newCache(size)
 	}
+	if len(rs.rules) == 0 {
+		rs.byDefault = &entry{useDefault: true}
+	}
 	return rs, nil
 }
 
@@ -195,6 +202,14 @@ var ruleSetIDs atomic.Uint64
 // lookupRecord is lookup for a record, through its MatchRef when it has
 // one.
 func (rs *RuleSet) lookupRecord(rec *Record) (*entry, bool) {
+	if rs.byDefault != nil && rec.DefaultName != "" {
+		// Without rules such a record becomes its default series: the
+		// entry's name (the escaped match string) is not used. A poll of
+		// 20,000 JMX attributes missed the cache with nearly every one
+		// (their values are in their match strings), escaping and
+		// copying each match string for nothing.
+		return rs.byDefault, false
+	}
 	ref := rec.MatchRef
 	if ref == nil {
 		return rs.lookup(rec.Match, rec.MatchHash, rec.Type)
@@ -410,7 +425,11 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	if o != nil && o.invalid != "" {
 		return OutcomeInvalid, o.invalid, arena
 	}
-	*s = Sample{Name: e.name, Type: rec.Type, Delta: rec.Delta, Help: rec.Help, Dist: rec.Dist, Value: rec.Value, Ref: &e.sink,
+	ref := &e.sink
+	if e == rs.byDefault {
+		ref = nil // one result for many series: no memo of one
+	}
+	*s = Sample{Name: e.name, Type: rec.Type, Delta: rec.Delta, Help: rec.Help, Dist: rec.Dist, Value: rec.Value, Ref: ref,
 		TimestampMs: rec.TimestampMs, HasTimestamp: rec.HasTimestamp}
 	base := rec.Labels
 	if e.useDefault && rec.DefaultName != "" {
