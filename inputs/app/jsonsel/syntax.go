@@ -1,0 +1,233 @@
+package jsonsel
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// JSON syntax: the scanner's steps over keys, separators, strings,
+// literals and numbers, checking the grammar; skip reads over a whole
+// value.
+
+// key reads an object member's key, the ':' and the white space around
+// them, leaving the scanner on the value.
+func (s *scanner) key() (raw []byte, esc bool, err error) {
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, false, s.errf("expected a key, got %s", s.what())
+	}
+	if raw, esc, err = s.str(); err != nil {
+		return nil, false, err
+	}
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != ':' {
+		return nil, false, s.errf("expected ':' after a key, got %s", s.what())
+	}
+	s.i++
+	s.ws()
+	return raw, esc, nil
+}
+
+// next reads what follows a member ('}') or an element (']'): a ',', or
+// close, which ends the container (end).
+func (s *scanner) next(close byte) (end bool, err error) {
+	what := "an object"
+	if close == ']' {
+		what = "an array"
+	}
+	s.ws()
+	if s.i >= len(s.b) {
+		return false, s.errf("unterminated %s", what[3:])
+	}
+	switch s.b[s.i] {
+	case ',':
+		s.i++
+		return false, nil
+	case close:
+		s.i++
+		return true, nil
+	}
+	return false, s.errf("expected ',' or '%c' in %s, got %s", close, what, s.what())
+}
+
+// skip reads over a value, checking its syntax, without keeping anything.
+func (s *scanner) skip(depth int) error {
+	if depth > maxDepth {
+		return s.errf("nested deeper than %d", maxDepth)
+	}
+	if s.i >= len(s.b) {
+		return s.errf("expected a value")
+	}
+	switch c := s.b[s.i]; {
+	case c == '{' || c == '[':
+		close := byte('}')
+		if c == '[' {
+			close = ']'
+		}
+		if s.open(close) {
+			return nil
+		}
+		for {
+			if c == '{' {
+				if _, _, err := s.key(); err != nil {
+					return err
+				}
+			} else {
+				s.ws()
+			}
+			if err := s.skip(depth + 1); err != nil {
+				return err
+			}
+			if end, err := s.next(close); end || err != nil {
+				return err
+			}
+		}
+	case c == '"':
+		_, _, err := s.str()
+		return err
+	case c == 't' || c == 'f' || c == 'n':
+		_, err := s.literal()
+		return err
+	case c == '-' || c >= '0' && c <= '9':
+		return s.number()
+	default:
+		return s.errf("unexpected %s", s.what())
+	}
+}
+
+// str reads a string and returns its raw content and whether it has
+// escapes.
+func (s *scanner) str() ([]byte, bool, error) {
+	s.i++ // "
+	start := s.i
+	esc := false
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '"':
+			raw := s.b[start:s.i]
+			s.i++
+			return raw, esc, nil
+		case c == '\\':
+			esc = true
+			if s.i+1 >= len(s.b) {
+				return nil, false, s.errf("unterminated string")
+			}
+			switch s.b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(s.b) || !isHex4(s.b[s.i+2:s.i+6]) {
+					return nil, false, s.errf("bad \\u escape")
+				}
+				s.i += 6
+			default:
+				return nil, false, s.errf("bad escape \\%c", s.b[s.i+1])
+			}
+		case c < 0x20:
+			return nil, false, s.errf("control character in a string")
+		default:
+			s.i++
+		}
+	}
+	return nil, false, s.errf("unterminated string")
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// unescape decodes the escapes of a checked string.
+func unescape(raw []byte) string {
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			r, _ := strconv.ParseUint(string(raw[i+1:i+5]), 16, 32)
+			i += 4
+			if utf16.IsSurrogate(rune(r)) && i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				r2, _ := strconv.ParseUint(string(raw[i+3:i+7]), 16, 32)
+				if d := utf16.DecodeRune(rune(r), rune(r2)); d != utf8.RuneError {
+					b.WriteRune(d)
+					i += 6
+					continue
+				}
+			}
+			b.WriteRune(rune(r))
+		default: // " \ /
+			b.WriteByte(raw[i])
+		}
+	}
+	return b.String()
+}
+
+func (s *scanner) literal() (string, error) {
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if len(s.b)-s.i >= len(lit) && string(s.b[s.i:s.i+len(lit)]) == lit {
+			s.i += len(lit)
+			return lit, nil
+		}
+	}
+	return "", s.errf("unexpected %s", s.what())
+}
+
+// number reads over a JSON number, checking its grammar.
+func (s *scanner) number() error {
+	start := s.i
+	if s.b[s.i] == '-' {
+		s.i++
+	}
+	digits := func() int {
+		n := 0
+		for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+			s.i++
+			n++
+		}
+		return n
+	}
+	if s.i < len(s.b) && s.b[s.i] == '0' {
+		s.i++
+	} else if digits() == 0 {
+		return s.errf("bad number %q", s.b[start:s.i])
+	}
+	if s.i < len(s.b) && s.b[s.i] == '.' {
+		s.i++
+		if digits() == 0 {
+			return s.errf("bad number %q", s.b[start:s.i])
+		}
+	}
+	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+		s.i++
+		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
+			s.i++
+		}
+		if digits() == 0 {
+			return s.errf("bad number %q", s.b[start:s.i])
+		}
+	}
+	return nil
+}
