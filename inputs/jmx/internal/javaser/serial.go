@@ -127,8 +127,9 @@ type Object struct {
 }
 
 // Array is a decoded TC_ARRAY. Elems holds object elements; primitive
-// arrays are held in Prim as []int8 ([B is []byte), []int16, []uint16,
-// []int32, []int64, []float32, []float64 or []bool.
+// arrays are held in Prim as []byte ([B), []uint16 ([C, as a char is
+// decoded alone), []int16, []int32, []int64, []float32, []float64 or
+// []bool.
 type Array struct {
 	Class *ClassDesc
 	Elems []any
@@ -1208,7 +1209,9 @@ func (d *Decoder) readArray() (*Array, error) {
 		a.Prim, err = d.bytes(n)
 	case 'Z':
 		a.Prim, err = readPrims(d, n, capHint, 1, func(p []byte) bool { return p[0] != 0 })
-	case 'C', 'S':
+	case 'C':
+		a.Prim, err = readPrims(d, n, capHint, 2, binary.BigEndian.Uint16)
+	case 'S':
 		a.Prim, err = readPrims(d, n, capHint, 2, func(p []byte) int16 { return int16(binary.BigEndian.Uint16(p)) })
 	case 'I':
 		a.Prim, err = readPrims(d, n, capHint, 4, func(p []byte) int32 { return int32(binary.BigEndian.Uint32(p)) })

@@ -144,7 +144,7 @@ func TestPrimitiveArrays(t *testing.T) {
 	}{
 		{"[Z", []byte{1, 0}, []bool{true, false}},
 		{"[B", []byte{0x7f, 0x80}, []byte{0x7f, 0x80}},
-		{"[C", []byte{0, 'a', 0xff, 0xfe}, []int16{'a', -2}},
+		{"[C", []byte{0, 'a', 0xff, 0xfe}, []uint16{'a', 0xfffe}},
 		{"[S", []byte{0x80, 0, 0, 1}, []int16{-32768, 1}},
 		{"[I", []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 1, 0}, []int32{-1, 256}},
 		{"[F", []byte{0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0}, []float32{1, -2}},
