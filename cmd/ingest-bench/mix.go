@@ -73,3 +73,27 @@ func issue15Rounds(n, rounds, timerObs int) [][]byte {
 	}
 	return out
 }
+
+// seriesLines creates n distinct series through the mapping's rules: 60%
+// counters, 20% gauges, 15% histograms, 5% summaries.
+func seriesLines(n int) []byte {
+	var b strings.Builder
+	r := rand.New(rand.NewPCG(1, 2)) //nolint:gosec // G404: reproducible load, not secrets
+	for i := range n {
+		switch p := i % 20; {
+		case p < 12:
+			fmt.Fprintf(&b, "api.svc%d.requests:%d|c\n", i, 1+r.IntN(9))
+		case p < 16:
+			fmt.Fprintf(&b, "temp.room%d.celsius:%g|g\n", i, r.Float64()*40)
+		case p < 19:
+			for range 3 {
+				fmt.Fprintf(&b, "jobs.job%d.duration:%g|h\n", i, r.Float64()*100)
+			}
+		default:
+			for range 3 {
+				fmt.Fprintf(&b, "queue.q%d.wait:%d|ms\n", i, r.IntN(1000))
+			}
+		}
+	}
+	return []byte(b.String())
+}

@@ -228,3 +228,25 @@ func parseRcvbufErrors(snmp string) (uint64, error) {
 	}
 	return 0, errors.New("no Udp RcvbufErrors in /proc/net/snmp")
 }
+
+// saveProfile saves a CPU profile of the server for d to file.
+func saveProfile(web string, d time.Duration, file string) error {
+	secs := max(1, int(d.Seconds()))
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", web, secs))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile: %s", resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
