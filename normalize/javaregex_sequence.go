@@ -233,22 +233,7 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool, atom 
 		}
 		if first {
 			contrib = t.javaQuantified(atomInfo, lo, hi, mode)
-		}
-		if g := t.lastGroup; first && g.valid && !g.assertion {
-			switch {
-			case mode == "+":
-				// a possessive group: Java's Curly or Ques matches it
-				// as a sub-match, its own capture included
-				from := g.innerFrom
-				if g.capturing {
-					from--
-				}
-				t.markStale(from, len(t.names))
-			case (lo != 0 || hi != 1) && atomInfo.resolved().det:
-				// GroupCurly: the group's own capture is restored when
-				// it backs off, the groups inside it are not
-				t.markStale(g.innerFrom, len(t.names))
-			}
+			t.markQuantifiedStale(atomInfo, lo, hi, mode)
 		}
 		// Java's GroupCurly gives a group its value back when an
 		// iteration beyond the required ones matched empty: a capturing
