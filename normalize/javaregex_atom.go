@@ -35,7 +35,7 @@ func (t *javaTranslator) atom(depth int) (quantifiable bool, err error) {
 		t.leaf = leafZero
 		// Java: the end, or before a line terminator that ends the input.
 		if t.bt {
-			t.out.WriteString(`(?=(?:\r\n|[\n\r\x{85}\x{2028}\x{2029}])?\z)`)
+			t.out.WriteString(javaEnd)
 		} else if t.dollarAtEnd() {
 			// Only the implicit `.*$` (no line terminator) can follow:
 			// both meanings agree.
@@ -80,6 +80,10 @@ func (t *javaTranslator) writeSet(s runeSet) {
 }
 
 var javaDot = chars("\n", "\r", "\u0085", "\u2028", "\u2029").complement()
+
+// javaEnd is Java's $ (without MULTILINE) and \Z for the backtracking
+// engine: the end, or before a line terminator that ends the input.
+const javaEnd = `(?=(?:\r\n|[\n\r\x{85}\x{2028}\x{2029}])?\z)`
 
 // group handles what follows '('.
 func (t *javaTranslator) group(pos, depth int) (bool, error) {

@@ -2,7 +2,6 @@ package normalize
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 )
@@ -47,7 +46,7 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 		return false, nil
 	case 'Z':
 		t.needs()
-		t.out.WriteString(`(?=(?:\r\n|[\n\r\x{85}\x{2028}\x{2029}])?\z)`)
+		t.out.WriteString(javaEnd)
 		return false, nil
 	case 'G':
 		t.needs()
@@ -116,10 +115,7 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 		return false, err
 	}
 	if set != nil {
-		if t.flags&flagI != 0 {
-			set = set.foldCase(t.flags&flagU != 0)
-		}
-		t.writeSet(set)
+		t.writeSet(t.fold(set))
 	} else {
 		t.writeChar(lit)
 	}
@@ -206,8 +202,7 @@ func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) { //
 				if t.eof() || !isHexDigit(t.src[t.pos]) {
 					break
 				}
-				d, _ := strconv.ParseUint(t.src[t.pos:t.pos+1], 16, 8)
-				v = v<<4 + rune(d)
+				v = v<<4 + hexValue(t.src[t.pos])
 				t.pos++
 				if v > unicode.MaxRune {
 					return nil, 0, t.errAt(t.pos-1, "Hexadecimal codepoint is too big")
@@ -284,8 +279,7 @@ func (t *javaTranslator) hex(n int, msg string) (runeSet, rune, error) {
 		if t.eof() || !isHexDigit(t.src[t.pos]) {
 			return nil, 0, t.errAt(t.pos, "%s", msg)
 		}
-		d, _ := strconv.ParseUint(t.src[t.pos:t.pos+1], 16, 8)
-		v = v<<4 + rune(d)
+		v = v<<4 + hexValue(t.src[t.pos])
 		t.pos++
 	}
 	return nil, v, nil
@@ -293,6 +287,17 @@ func (t *javaTranslator) hex(n int, msg string) (runeSet, rune, error) {
 
 func isHexDigit(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// hexValue is the value of hexadecimal digit c (isHexDigit).
+func hexValue(c byte) rune {
+	switch {
+	case c >= 'a':
+		return rune(c-'a') + 10
+	case c >= 'A':
+		return rune(c-'A') + 10
+	}
+	return rune(c - '0')
 }
 
 // quoted reads the text of a quote after its \Q, and the \E that ends it;

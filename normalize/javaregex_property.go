@@ -28,11 +28,9 @@ func javaProperty(name string) (runeSet, error) {
 		if s, ok := categorySet(value); ok {
 			return s, nil
 		}
-	case hasKey && (key == "blk" || key == "block"):
+	case hasKey && (key == "blk" || key == "block"), !hasKey && strings.HasPrefix(name, "In"):
 		return nil, fmt.Errorf("Unicode blocks (\\p{%s}) are not supported by Rosetta", name) //nolint:staticcheck // ST1005: "Unicode" is a name
 	case hasKey:
-	case strings.HasPrefix(name, "In"):
-		return nil, fmt.Errorf("Unicode blocks (\\p{%s}) are not supported by Rosetta", name) //nolint:staticcheck // ST1005: "Unicode" is a name
 	case strings.HasPrefix(name, "Is"):
 		n := name[2:]
 		if s, ok := categorySet(n); ok {
