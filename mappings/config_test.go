@@ -140,7 +140,7 @@ func TestBuild(t *testing.T) {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
 	rs := ins[0].Rules
-	if rs.Len() != 36+1+1+2 {
+	if rs.Len() != 37+1+1+2 {
 		t.Errorf("rules %d", rs.Len())
 	}
 	check := func(rs *normalize.RuleSet, rec normalize.Record, wantName string, wantLabels normalize.Labels) *normalize.Sample {

@@ -3,6 +3,7 @@ package mappings
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +72,20 @@ func Convert(file string, data []byte, format string) (out []byte, notes []strin
 		}
 		if !r.HelpTemplate && strings.Contains(r.Help, "$") {
 			notes = append(notes, fmt.Sprintf("%s: rule %d: help %q contains \"$\": Rosetta expands help like name; check it", file, idx, r.Help))
+		}
+		if r.StatsdTemplates && r.MatchType != normalize.MatchRegex && (r.MatchType == normalize.MatchGlob || rsc.Defaults.MatchType != normalize.MatchRegex) {
+			// statsd_exporter expands a glob template with a reference
+			// through Sprintf; a rule file expands it literally, so
+			// the rule gets what Sprintf makes of it.
+			r.Labels = slices.Clone(r.Labels)
+			for j, l := range r.Labels {
+				lit, ok := normalize.StatsdLiteralTemplate(l.Value, strings.Count(r.Match, "*"))
+				if !ok {
+					notes = append(notes, fmt.Sprintf("%s: rule %d: label %s: statsd_exporter passes %q to Sprintf, which formats a capture in a way no rule-file template can; check it", file, idx, l.Name, l.Value))
+					continue
+				}
+				r.Labels[j].Value = lit
+			}
 		}
 		writeRule(&b, &r)
 	}

@@ -199,6 +199,7 @@ func TestDifferentialStatsdMapper(t *testing.T) {
 				"a.b.c", "a.x.c", "a.b.d", "x.y.w.z", "x.q.w.z", "x.y.w.v", "r.42.x", "r.x.x", "regex.a.b",
 				"timing.auth.check_in", "drop_me.now", "counter_only.a.b", "gauge.a.b.value", "hist.x",
 				"app.user.bob.login", "deep.1.2.3.4.5.6", "svc.api.requests", "jvm.gc.g1.time",
+				"pct.disk.used", "pct.50%.used", "pct.%s.used",
 			}
 			random := 20000
 			if testing.Short() {

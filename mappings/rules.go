@@ -89,7 +89,7 @@ func (d *decoder) rules(n *yaml.Node, key string, dl dialect) []normalize.RuleCo
 }
 
 func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig {
-	r := normalize.RuleConfig{Pos: d.pos(n), Index: index}
+	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, StatsdTemplates: dl == dialectStatsd}
 	d.startRule(n, index, "match")
 	hasName := false
 	observer := func(v *yaml.Node, k string) { r.Observer = d.observerType(v, k, dl) }

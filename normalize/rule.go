@@ -106,6 +106,10 @@ type RuleConfig struct {
 	// HelpTemplate says Help is a template like Name (Rosetta's own rules
 	// and jmx_exporter's); statsd_exporter's help is literal text.
 	HelpTemplate bool
+	// StatsdTemplates expands the rule's glob templates as
+	// statsd_exporter's formatter does, through fmt.Sprintf: a "%" in a
+	// template with a reference is a verb ("%%" is "%").
+	StatsdTemplates bool
 	// Type overrides the output type of counter, gauge and untyped records
 	// when TypeSet (TypeCounter, TypeGauge or TypeUntyped).
 	Type    Type
@@ -261,7 +265,7 @@ func (r *rule) compileTemplate(t string) template {
 	if r.re != nil {
 		return compileRegexTemplate(t, r.re)
 	}
-	return compileGlobTemplate(t, r.stars)
+	return compileGlobTemplate(t, r.stars, r.cfg.StatsdTemplates)
 }
 
 // compileRule checks and compiles c; the glob pattern has been added to

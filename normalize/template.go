@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +15,11 @@ type template struct {
 	parts  []tmplPart
 	static bool // no references: parts is one literal (or none)
 	text   string
+	// format, when set, is statsd_exporter's fmt.Sprintf format for a
+	// glob template with references and a "%" (see compileGlobTemplate),
+	// and fargs the captures it is given.
+	format string
+	fargs  []int
 }
 
 type tmplPart struct {
@@ -33,7 +39,18 @@ var globRefRE = regexp.MustCompile(`\$\{?([a-zA-Z0-9_\$]+)\}?`)
 
 // compileGlobTemplate compiles t for a glob rule with captureCount "*"s;
 // $0 is the whole match string.
-func compileGlobTemplate(t string, captureCount int) template {
+//
+// With sprintf (a statsd_exporter mapping file), a template with at least
+// one reference expands as statsd_exporter's glob formatter expands it: it
+// replaces each reference with "%s" and passes the result to fmt.Sprintf
+// with the captures, so a "%" in the template's text is a verb there:
+// "%%" becomes "%", and "%d" or a lone "%" garble the value
+// ("%!d(string=...)", "%!(NOVERB)") and shift the captures after them.
+// statsd_exporter serves what comes out, and its users' dashboards query
+// it, so Rosetta serves the same, garbled or not (names cannot hold a
+// "%": statsd_exporter refuses the mapping; label values can). A template
+// without a reference is literal text on both sides.
+func compileGlobTemplate(t string, captureCount int, sprintf bool) template {
 	ms := globRefRE.FindAllStringSubmatch(t, -1)
 	if len(ms) == 0 {
 		return literalTemplate(t)
@@ -58,6 +75,9 @@ func compileGlobTemplate(t string, captureCount int) template {
 	lits := strings.Split(out, marker)
 	var tp template
 	tp.text = t
+	if sprintf && strings.Contains(out, "%") {
+		tp.format, tp.fargs = strings.ReplaceAll(out, marker, "%s"), refs
+	}
 	for i, lit := range lits {
 		if lit != "" {
 			tp.parts = append(tp.parts, tmplPart{lit: lit, ref: -1})
@@ -187,6 +207,9 @@ func (t *template) hasRefs() bool { return !t.static }
 
 // expand appends the expansion to dst.
 func (t *template) expand(dst []byte, captures []string) []byte {
+	if t.format != "" {
+		return t.sprintf(dst, captures)
+	}
 	for _, p := range t.parts {
 		if p.ref < 0 {
 			dst = append(dst, p.lit...)
@@ -197,6 +220,21 @@ func (t *template) expand(dst []byte, captures []string) []byte {
 	return dst
 }
 
+// sprintf is expand for a template with a format (statsd_exporter's
+// formatter). It allocates; such templates are rare and their results
+// are cached with the match.
+func (t *template) sprintf(dst []byte, captures []string) []byte {
+	args := make([]any, len(t.fargs))
+	for i, ref := range t.fargs {
+		a := ""
+		if ref < len(captures) {
+			a = captures[ref]
+		}
+		args[i] = a
+	}
+	return fmt.Appendf(dst, t.format, args...)
+}
+
 // expandString returns the expansion, without allocating for a static
 // template; buf is scratch space.
 func (t *template) expandString(buf []byte, captures []string) string {
@@ -204,4 +242,46 @@ func (t *template) expandString(buf []byte, captures []string) string {
 		return t.text
 	}
 	return string(t.expand(buf[:0], captures))
+}
+
+// StatsdLiteralTemplate returns a glob template that expands, without
+// statsd_exporter's Sprintf, as t expands with it in a statsd_exporter
+// mapping file (RuleConfig.StatsdTemplates) for a glob with captureCount
+// "*"s: t itself unless t goes through Sprintf, else the Sprintf result
+// with its references put back. ok is false when no template does (a verb
+// other than %s that formats a capture, such as %q or %x).
+func StatsdLiteralTemplate(t string, captureCount int) (lit string, ok bool) {
+	tp := compileGlobTemplate(t, captureCount, true)
+	if tp.format == "" {
+		return t, true
+	}
+	marker := func(i int) string { return "\x00" + strconv.Itoa(i) + "\x00" }
+	args := make([]any, len(tp.fargs))
+	for i := range args {
+		args[i] = marker(i)
+	}
+	out := fmt.Sprintf(tp.format, args...)
+	for i, ref := range tp.fargs {
+		out = strings.ReplaceAll(out, marker(i), "${"+strconv.Itoa(ref)+"}")
+	}
+	if strings.Contains(out, "\x00") {
+		return "", false
+	}
+	// The result must expand the same for any captures: check on some.
+	lt := compileGlobTemplate(out, captureCount, false)
+	for _, probe := range []string{"", "a", "%", "x%dy", "$1", "b.c", "a long capture of many characters, more than any width or precision a template would hold: 0123456789"} {
+		caps := make([]string, captureCount+1)
+		for _, numbered := range []bool{false, true} {
+			for i := range caps {
+				caps[i] = probe
+				if numbered {
+					caps[i] += strconv.Itoa(i)
+				}
+			}
+			if string(lt.expand(nil, caps)) != string(tp.expand(nil, caps)) {
+				return "", false
+			}
+		}
+	}
+	return out, true
 }
