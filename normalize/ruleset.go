@@ -3,7 +3,6 @@ package normalize
 import (
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -429,7 +428,7 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	if e == rs.byDefault {
 		ref = nil // one result for many series: no memo of one
 	}
-	*s = Sample{Name: e.name, Type: rec.Type, Delta: rec.Delta, Help: rec.Help, Dist: rec.Dist, Value: rec.Value, Ref: ref,
+	*s = Sample{Name: e.name, Type: rec.Type, Delta: rec.Delta, Repeat: rec.Repeat, Help: rec.Help, Dist: rec.Dist, Value: rec.Value, Ref: ref,
 		TimestampMs: rec.TimestampMs, HasTimestamp: rec.HasTimestamp}
 	base := rec.Labels
 	if e.useDefault && rec.DefaultName != "" {
@@ -517,13 +516,11 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	if rs.clientJavaNames {
 		s.Name = clientJavaName(s.Name, s.Type == TypeCounter)
 	}
-	if s.Type == TypeCounter && rec.Delta && rec.Dist == nil {
-		if s.Value < 0 {
-			return OutcomeInvalid, "illegal_negative_counter", arena[:start]
-		}
-		if math.IsNaN(s.Value) {
-			return OutcomeInvalid, "nan_counter", arena[:start]
-		}
+	// A negative increment (-Inf too) is refused as statsd_exporter
+	// refuses it; NaN and +Inf are added, as client_golang's counter adds
+	// them (the series then stays NaN or +Inf until it expires).
+	if s.Type == TypeCounter && rec.Delta && rec.Dist == nil && s.Value < 0 {
+		return OutcomeInvalid, "illegal_negative_counter", arena[:start]
 	}
 	if s.Name == "" {
 		return OutcomeInvalid, "empty_metric_name", arena[:start]

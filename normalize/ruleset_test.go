@@ -97,7 +97,11 @@ func TestMap(t *testing.T) {
 		{name: "captured label value not UTF-8", rec: Record{Match: "app.\xff.requests", Type: TypeCounter, Value: 1, Delta: true}, outcome: OutcomeInvalid, reason: "invalid_label_value"},
 		{name: "templated label name invalid", rec: Record{Match: "bad.1x", Type: TypeGauge}, outcome: OutcomeInvalid, reason: "invalid_label_name"},
 		{name: "negative counter", rec: Record{Match: "neg.x", Type: TypeCounter, Value: -1, Delta: true}, outcome: OutcomeInvalid, reason: "illegal_negative_counter"},
-		{name: "NaN counter", rec: Record{Match: "neg.x", Type: TypeCounter, Value: math.NaN(), Delta: true}, outcome: OutcomeInvalid, reason: "nan_counter"},
+		{name: "-Inf counter", rec: Record{Match: "neg.x", Type: TypeCounter, Value: math.Inf(-1), Delta: true}, outcome: OutcomeInvalid, reason: "illegal_negative_counter"},
+		// statsd_exporter adds NaN and +Inf increments (client_golang's
+		// counter takes them).
+		{name: "+Inf counter", rec: Record{Match: "neg.x", Type: TypeCounter, Value: math.Inf(1), Delta: true}, want: Sample{Name: "neg_total", Type: TypeCounter, Value: math.Inf(1), Delta: true}, outcome: OutcomeMapped},
+		{name: "repeated observation", rec: Record{Match: "neg.x", Type: TypeObserver, Value: 2, Repeat: 7}, want: Sample{Name: "neg_total", Type: TypeObserver, Value: 2, Repeat: 7}, outcome: OutcomeMapped},
 		{
 			name:    "match_metric_type picks the gauge rule",
 			rec:     Record{Match: "typed.a", Type: TypeGauge, Value: 1},

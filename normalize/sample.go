@@ -142,6 +142,11 @@ type Record struct {
 	// Delta is true when Value is an increment (StatsD counters, gauge
 	// +/- updates) and false when it is an absolute reading.
 	Delta bool
+	// Repeat, above 1, says an observation (TypeObserver) was made Repeat
+	// times: a StatsD timer sent with a sample rate stands for int(1/rate)
+	// observations, which statsd_exporter makes one by one and the store
+	// adds at once. 0 and 1 both mean once; other types ignore it.
+	Repeat uint32
 	// Help is the source's description, if it has one.
 	Help string
 	// Dist is set for TypeHistogram and TypeSummary.
@@ -251,6 +256,9 @@ type Sample struct {
 	Value  float64
 	Type   Type
 	Delta  bool
+	// Repeat is the Record's: an observation made Repeat times (0 and 1
+	// mean once).
+	Repeat uint32
 	Help   string
 	Dist   *Distribution
 	// Opts is the matched rule's options; nil means defaults.

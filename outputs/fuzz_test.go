@@ -84,6 +84,11 @@ func runFuzzOnce(t *testing.T, data []byte) {
 				if op&0x20 != 0 {
 					smp.Labels = smp.Labels.Sort()
 				}
+				if op&0x80 != 0 {
+					// Repeated observations (a sampled StatsD timer),
+					// past the summaries' one-by-one limit too.
+					smp.Repeat = uint32(next()) * 37
+				}
 				if op&0x40 != 0 {
 					smp.Dist = &normalize.Distribution{Count: uint64(next()), Sum: float64(next()), Buckets: []normalize.Bucket{{UpperBound: 1, Count: 1}}, Quantiles: []normalize.Quantile{{Quantile: 0.5, Value: 1}}}
 				}

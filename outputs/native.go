@@ -140,19 +140,22 @@ func newNative(o *normalize.SeriesOptions) *native {
 	return n
 }
 
-func (n *native) observe(v float64, now int64) {
+func (n *native) observe(v float64, times uint64, now int64) {
 	if n.classic != nil {
-		n.classic.observe(v, now)
+		n.classic.observe(v, times, now)
 	}
-	n.count++
-	n.sum += v
+	n.count += times
+	n.sum = addRepeated(n.sum, v, times)
 	switch {
+	case math.IsNaN(v):
+		// Counted, in no bucket (client_golang's native histogram).
+		return
 	case v > n.zeroThresh:
-		n.pos = addNative(n.pos, nativeKey(v, n.schema))
+		n.pos = addNative(n.pos, nativeKey(v, n.schema), times)
 	case v < -n.zeroThresh:
-		n.neg = addNative(n.neg, nativeKey(v, n.schema))
+		n.neg = addNative(n.neg, nativeKey(v, n.schema), times)
 	default:
-		n.zeroCount++
+		n.zeroCount += times
 		return
 	}
 	if n.maxBuckets > 0 && uint32(len(n.pos)+len(n.neg)) > n.maxBuckets && n.schema > nativeSchemaMin {
@@ -162,13 +165,13 @@ func (n *native) observe(v float64, now int64) {
 	}
 }
 
-func addNative(bs []nativeBucket, key int) []nativeBucket {
+func addNative(bs []nativeBucket, key int, n uint64) []nativeBucket {
 	i, found := slices.BinarySearchFunc(bs, int32(key), func(b nativeBucket, k int32) int { return int(b.key) - int(k) })
 	if found {
-		bs[i].count++
+		bs[i].count += n
 		return bs
 	}
-	return slices.Insert(bs, i, nativeBucket{key: int32(key), count: 1})
+	return slices.Insert(bs, i, nativeBucket{key: int32(key), count: n})
 }
 
 // halveNative merges buckets pairwise for the next lower schema: index i

@@ -60,7 +60,7 @@ func TestNativeMatchesClientGolang(t *testing.T) {
 		"signed":      func(r *rand.Rand) float64 { return r.NormFloat64() * 1000 },
 		"integers":    func(r *rand.Rand) float64 { return float64(r.IntN(2000) - 100) },
 		"special": func(r *rand.Rand) float64 {
-			return []float64{0, 1e-300, -1e-300, math.Inf(1), math.Inf(-1), 1, 0.5, 2, math.MaxFloat64}[r.IntN(9)]
+			return []float64{0, 1e-300, -1e-300, math.Inf(1), math.Inf(-1), 1, 0.5, 2, math.MaxFloat64, math.NaN()}[r.IntN(10)]
 		},
 		"powers of two": func(r *rand.Rand) float64 { return math.Ldexp(1, r.IntN(200)-100) },
 	}
@@ -79,8 +79,16 @@ func TestNativeMatchesClientGolang(t *testing.T) {
 				mine, theirs := newNative(o), clientHistogram(o)
 				for n := range 3000 {
 					v := dist(r)
-					mine.observe(v, 0)
-					theirs.Observe(v)
+					// Some values repeated (a sampled StatsD timer),
+					// which statsd_exporter observes one by one.
+					reps := uint64(1)
+					if n%7 == 0 {
+						reps = uint64(1 + r.IntN(2000))
+					}
+					mine.observe(v, reps, 0)
+					for range reps {
+						theirs.Observe(v)
+					}
 					if n%700 == 0 || n == 2999 {
 						want := histogramOf(t, func(m *dto.Metric) { _ = theirs.Write(m) })
 						got := histogramOf(t, func(m *dto.Metric) { mine.write(m, newArena(1), 0) })

@@ -104,7 +104,9 @@ func kindOf(smp *normalize.Sample) (kind, string) {
 
 // seriesData is the state of a histogram or summary series.
 type seriesData interface {
-	observe(v float64, now int64)
+	// observe observes v n times (n >= 1), with the results of n
+	// observations of v one by one.
+	observe(v float64, n uint64, now int64)
 	write(m *dto.Metric, a *arena, now int64)
 }
 
@@ -129,7 +131,11 @@ func (s *Store) update(sh *shard, se *series, smp *normalize.Sample, now int64) 
 			se.hasTS = false
 		}
 	case kindHistogram, kindNativeHistogram, kindSummary:
-		se.data.observe(smp.Value, now)
+		n := max(uint64(smp.Repeat), 1)
+		se.data.observe(smp.Value, n, now)
+		if n > maxSummaryInserts && se.kind == kindSummary && se.data.(*summary).shape.ageBuckets > 0 {
+			s.m.merged.Add(float64(n - maxSummaryInserts))
+		}
 	case kindDistHistogram, kindDistSummary:
 		se.data.(*distData).set(smp.Dist)
 	}
@@ -187,11 +193,12 @@ func hasDup(b []float64) bool {
 	return false
 }
 
-func (c *classic) observe(v float64, _ int64) {
+func (c *classic) observe(v float64, n uint64, _ int64) {
 	// sort.SearchFloat64s finds the first upper bound >= v: the bucket
-	// whose le includes v; len(upper) is +Inf.
-	c.counts[sort.SearchFloat64s(c.upper, v)]++
-	c.sum += v
+	// whose le includes v; len(upper) is +Inf, where NaN goes too (as in
+	// client_golang).
+	c.counts[sort.SearchFloat64s(c.upper, v)] += n
+	c.sum = addRepeated(c.sum, v, n)
 }
 
 func (c *classic) write(m *dto.Metric, a *arena, _ int64) {
@@ -218,7 +225,7 @@ type distData struct {
 	d       normalize.Distribution
 }
 
-func (d *distData) observe(float64, int64) {}
+func (d *distData) observe(float64, uint64, int64) {}
 
 func (d *distData) set(src *normalize.Distribution) {
 	d.d.Count = src.Count

@@ -270,6 +270,7 @@ func compatible(have, k kind) bool {
 
 type storeMetrics struct {
 	created, expired, replaced prometheus.Counter
+	merged                     prometheus.Counter
 	conflicts                  *prometheus.CounterVec
 	overflow                   *prometheus.CounterVec
 	invalid                    *prometheus.CounterVec
@@ -328,6 +329,7 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 		conflicts: f.CounterVec("rosetta_series_conflicts_total", "Samples dropped because their series would conflict with another family (type, generated names, reserved names, reserved labels).", "reason"),
 		overflow:  f.CounterVec("rosetta_series_budget_overflow_total", "Samples dropped because they would create a series over the global (scope=global) or per-rule (scope=rule) series budget.", "scope", "rule"),
 		invalid:   f.CounterVec("rosetta_store_invalid_samples_total", "Samples the store refused because they are invalid, by reason.", "reason"),
+		merged:    f.Counter("rosetta_store_merged_observations_total", "Repeated observations (a sampled StatsD timer) that a summary's quantile streams took as one weighted sample instead of one by one; _count and _sum count them exactly."),
 	}
 	for _, r := range []string{ReasonType, ReasonNameCollision, ReasonReservedName, ReasonReservedLabel, ReasonDuplicate} {
 		s.m.conflicts.WithLabelValues(r)

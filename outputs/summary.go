@@ -197,13 +197,40 @@ func (s *summary) rotate() {
 	}
 }
 
-func (s *summary) observe(v float64, now int64) {
+// maxSummaryInserts is how many of one value's repeated observations (a
+// StatsD timer with a sample rate, see normalize.Record.Repeat) a summary's
+// quantile streams take one by one, as client_golang's would, at a cost
+// of a perks insertion per stream each. More repeats than that (a rate
+// below 0.001, which statsd_exporter turns into thousands of events)
+// are merged into each stream as one sample of that weight: _count and
+// _sum stay exact, the quantiles are perks' estimate with the value's
+// full weight, and a line like "x:1|ms|@1e-6" costs a thousand
+// insertions, not a million. They are counted in
+// rosetta_store_merged_observations_total.
+const maxSummaryInserts = 1000
+
+func (s *summary) observe(v float64, n uint64, now int64) {
 	s.advance(now)
-	s.count++
-	s.sum += v
+	s.count += n
+	s.sum = addRepeated(s.sum, v, n)
 	if s.shape.ageBuckets == 0 {
 		return
 	}
+	for range min(n, maxSummaryInserts) {
+		s.insert(v)
+	}
+	if n <= maxSummaryInserts {
+		return
+	}
+	// maxSummaryInserts >= perksBuffer: every stream is a perks stream.
+	w := quantile.Samples{{Value: v, Width: float64(n - maxSummaryInserts)}}
+	for i := range *s.streams {
+		(*s.streams)[i].perks.Merge(w)
+	}
+}
+
+// insert adds v to the quantile streams.
+func (s *summary) insert(v float64) {
 	if s.streams != nil {
 		for i := range *s.streams {
 			st := &(*s.streams)[i]
@@ -253,6 +280,13 @@ func (s *summary) perks(vs []float64) *quantile.Stream {
 	}
 	return p
 }
+
+// perksOrder sorts as perks' Samples do: by <, NaN unordered.
+type perksOrder []float64
+
+func (a perksOrder) Len() int           { return len(a) }
+func (a perksOrder) Less(i, j int) bool { return a[i] < a[j] }
+func (a perksOrder) Swap(i, j int)      { a[i], a[j] = a[j], a[i] }
 
 // scratch holds the values quantiles are selected from during a write.
 var scratch = sync.Pool{New: func() any { return new([]float64) }}
@@ -350,13 +384,21 @@ func (s *summary) write(m *dto.Metric, a *arena, now int64) {
 			defer scratch.Put(sp)
 			vals = append((*sp)[:0], head...)
 			*sp = vals
-			// From the highest rank down: once rank j is in place, the
-			// values before it are the j smallest.
-			hi := len(vals)
-			for i := len(qs) - 1; i >= 0; i-- {
-				if j := nearestRank(len(vals), qs[i]); j < hi {
-					selectRank(vals[:hi], j)
-					hi = j
+			if slices.ContainsFunc(vals, math.IsNaN) {
+				// NaN is unordered: perks' sort.Sort of its buffer
+				// leaves NaNs where its algorithm puts them, and the
+				// ranks around them depend on it. Sorting the values
+				// in arrival order the same way gives its answer.
+				sort.Sort(perksOrder(vals))
+			} else {
+				// From the highest rank down: once rank j is in place,
+				// the values before it are the j smallest.
+				hi := len(vals)
+				for i := len(qs) - 1; i >= 0; i-- {
+					if j := nearestRank(len(vals), qs[i]); j < hi {
+						selectRank(vals[:hi], j)
+						hi = j
+					}
 				}
 			}
 		}

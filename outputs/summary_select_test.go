@@ -57,14 +57,14 @@ func TestSummaryKeptQuantiles(t *testing.T) {
 	mine := newSummary(nil, 0)
 	var vs []float64
 	observe := func(v float64, at int64) {
-		mine.observe(v, at)
+		mine.observe(v, 1, at)
 		vs = append(vs, v)
 	}
 	check := func(at int64, what string) {
 		t.Helper()
 		fresh := newSummary(nil, 0)
 		for _, v := range vs {
-			fresh.observe(v, 0)
+			fresh.observe(v, 1, 0)
 		}
 		var got, want dto.Metric
 		mine.write(&got, newArena(1), at)

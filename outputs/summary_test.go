@@ -5,12 +5,14 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/beorn7/perks/quantile"
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -41,7 +43,7 @@ func TestSummaryMatchesClientGolang(t *testing.T) {
 				scrapeEvery := max(n/4, 1)
 				for i := range n {
 					v := math.Round(rng.ExpFloat64()*1000) / 10
-					mine.observe(v, int64(i))
+					mine.observe(v, 1, int64(i))
 					theirs.Observe(v)
 					if (i+1)%scrapeEvery == 0 || i == n-1 {
 						var got, want dto.Metric
@@ -201,7 +203,7 @@ func TestSummaryBucketsMatchModel(t *testing.T) {
 				for i := range tc.perMinute {
 					v := math.Round(rng.ExpFloat64()*1000) / 10
 					at := now + int64(i)*minute/int64(tc.perMinute)
-					mine.observe(v, at)
+					mine.observe(v, 1, at)
 					ref.observe(v, at)
 				}
 				now += minute
@@ -227,7 +229,7 @@ func BenchmarkSummaryWrite(b *testing.B) {
 			s := newSummary(nil, 0)
 			r := rand.New(rand.NewPCG(1, 2))
 			for range n {
-				s.observe(r.Float64()*1000, 0)
+				s.observe(r.Float64()*1000, 1, 0)
 			}
 			a := newArena(1)
 			var m dto.Metric
@@ -240,5 +242,84 @@ func BenchmarkSummaryWrite(b *testing.B) {
 				s.write(&m, a, 0)
 			}
 		})
+	}
+}
+
+// TestSummaryRepeatsAndNonFinite compares with client_golang's summary
+// (statsd_exporter's) when values repeat (a sampled StatsD timer, which
+// statsd_exporter observes int(1/rate) times) and when values are NaN or
+// infinite: count, sum and quantiles alike, scraped once at the end (with
+// NaN among them, perks' answer depends on when its buffer was sorted).
+func TestSummaryRepeatsAndNonFinite(t *testing.T) {
+	targets := map[float64]float64{0.5: 0.05, 0.9: 0.01, 0.99: 0.001}
+	special := []float64{math.NaN(), math.Inf(1), math.Inf(-1)}
+	for _, n := range []int{1, 5, 12, 13, 40, 499, 700} {
+		for _, reps := range []int{1, 3, 250, maxSummaryInserts} {
+			t.Run(fmt.Sprintf("values=%d/repeat=%d", n, reps), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(uint64(n), uint64(reps)))
+				mine := newSummary(&normalize.SeriesOptions{Observer: normalize.ObserverSummary}, 0)
+				theirs := prometheus.NewSummary(prometheus.SummaryOpts{Name: "x", Help: "x", Objectives: targets})
+				for range n {
+					v := math.Round(rng.ExpFloat64()*1000) / 1000
+					if rng.IntN(5) == 0 {
+						v = special[rng.IntN(len(special))]
+					}
+					r := 1
+					if rng.IntN(3) == 0 {
+						r = reps
+					}
+					mine.observe(v, uint64(r), 0)
+					for range r {
+						theirs.Observe(v)
+					}
+				}
+				var got, want dto.Metric
+				mine.write(&got, newArena(1), 0)
+				if err := theirs.Write(&want); err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(summaryString(want.Summary), summaryString(got.Summary)); diff != "" {
+					t.Fatalf("(-client_golang +rosetta):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+// TestSummaryManyRepeats checks a value repeated more often than the
+// quantile streams take one by one: count and sum are exact, and the
+// value carries its whole weight in the quantiles.
+func TestSummaryManyRepeats(t *testing.T) {
+	s, reg := newTestStore(t, StoreConfig{})
+	o := &normalize.SeriesOptions{Observer: normalize.ObserverSummary}
+	smp := func(v float64, n uint32) normalize.Sample {
+		return normalize.Sample{Name: "t", Type: normalize.TypeObserver, Value: v, Repeat: n, Opts: o}
+	}
+	for range 10 {
+		s.Write([]normalize.Sample{smp(0.5, 1)})
+	}
+	s.Write([]normalize.Sample{smp(0.001, 1_000_000)})
+	mfs, err := s.Gather()
+	if err != nil || len(mfs) != 1 {
+		t.Fatalf("Gather: %v, %v", mfs, err)
+	}
+	sm := mfs[0].Metric[0].GetSummary()
+	if got, want := sm.GetSampleCount(), uint64(1_000_010); got != want {
+		t.Errorf("count %d, want %d", got, want)
+	}
+	if got, want := sm.GetSampleSum(), naiveAdd(naiveAdd(0, 0.5, 10), 0.001, 1_000_000); got != want {
+		t.Errorf("sum %v, want %v", got, want)
+	}
+	for _, q := range sm.Quantile {
+		if q.GetValue() != 0.001 {
+			t.Errorf("quantile %g = %g, want 0.001", q.GetQuantile(), q.GetValue())
+		}
+	}
+	want := `# HELP rosetta_store_merged_observations_total Repeated observations (a sampled StatsD timer) that a summary's quantile streams took as one weighted sample instead of one by one; _count and _sum count them exactly.
+# TYPE rosetta_store_merged_observations_total counter
+rosetta_store_merged_observations_total 999000
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "rosetta_store_merged_observations_total"); err != nil {
+		t.Error(err)
 	}
 }

@@ -22,7 +22,6 @@ const (
 	InvalidLabelValue      = "invalid_label_value"
 	InvalidDuplicateLabel  = "duplicate_label"
 	InvalidNegativeCounter = "negative_counter_delta"
-	InvalidNaN             = "nan_value"
 	InvalidMissingDist     = "missing_distribution"
 	InvalidUnknownType     = "unknown_type"
 	InvalidUnknownObserver = "unknown_observer"
@@ -32,17 +31,11 @@ const (
 func checkValue(k kind, smp *normalize.Sample) string {
 	switch k {
 	case kindCounter:
-		if smp.Delta {
-			if math.IsNaN(smp.Value) {
-				return InvalidNaN
-			}
-			if smp.Value < 0 {
-				return InvalidNegativeCounter
-			}
-		}
-	case kindHistogram, kindNativeHistogram, kindSummary:
-		if math.IsNaN(smp.Value) {
-			return InvalidNaN
+		// NaN and +Inf increments are added and observations of any
+		// value are made, as client_golang's counters, histograms and
+		// summaries take them (statsd_exporter serves the result).
+		if smp.Delta && smp.Value < 0 {
+			return InvalidNegativeCounter
 		}
 	case kindDistHistogram, kindDistSummary:
 		if !validDist(smp.Dist) {

@@ -127,6 +127,35 @@ func TestStatsdExporterDifferential(t *testing.T) {
 			}
 		}
 	}
+	// NaN and +Inf counter increments are added (-Inf is refused as a
+	// negative one), non-finite observations observed; a sampled timer
+	// counts int(1/rate) observations, beyond the 1,000 Rosetta once
+	// capped it at; "%" in a glob rule's label values expands as
+	// statsd_exporter's Sprintf expands it.
+	for key, want := range map[string]string{
+		`nonfinite_nan_count{}`:                     "NaN",
+		`nonfinite_inf_count{}`:                     "+Inf",
+		`nonfinite_neginf_count{}`:                  "3",
+		`nonfinite_rate_count{}`:                    "NaN",
+		`job_duration_seconds{job="nan"} count`:     "2",
+		`job_duration_seconds{job="nan"} sum`:       "NaN",
+		`job_duration_seconds{job="inf"} sum`:       "NaN",
+		`job_duration_seconds{job="inf"} le=0.1`:    "1",
+		`latency_seconds{op="nonfinite"} count`:     "5",
+		`sampled_timer{} count`:                     "11010",
+		`sampled_hist{} count`:                      "99999", // int(1/0.00001)
+		`job_duration_seconds{job="sampled"} count`: "49999",
+		`latency_seconds{op="sampled"} count`:       "5000",
+		`latency_seconds{op="mixed"} count`:         "601",
+		`dist_sampled_seconds{} count`:              "2000",
+		`pct_used_ratio{escaped="disk%",literal="100%",lone="disk%!(NOVERB)",whole="pct.disk.used is 5% of %!v(MISSING)"}`: "0.5",
+	} {
+		for _, side := range []string{"statsd_exporter", "rosetta"} {
+			if v := got[side][key]; v != want {
+				t.Errorf("%s serves %s = %q, want %q", side, key, v, want)
+			}
+		}
+	}
 	// The TTL rules expired their series on both sides.
 	if !expired {
 		for name, series := range got {

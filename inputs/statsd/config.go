@@ -3,6 +3,7 @@ package statsd
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -57,8 +58,9 @@ type Config struct {
 	MaxNameLength       int `yaml:"max_name_length"`
 	MaxLabelValueLength int `yaml:"max_label_value_length"`
 	// MaxSampleRateRepeat caps how many observations one timer, histogram
-	// or distribution sample with a sample rate turns into (int(1/rate) of
-	// them, as statsd_exporter does).
+	// or distribution sample with a sample rate stands for (int(1/rate) of
+	// them, as statsd_exporter makes). They are one record that the store
+	// adds at once, so a high cap costs no more than a low one.
 	MaxSampleRateRepeat int `yaml:"max_sample_rate_repeat"`
 	// Relay forwards the accepted lines to another StatsD server
 	// (statsd_exporter's --statsd.relay.*); disabled without an address.
@@ -76,7 +78,7 @@ var DefaultConfig = Config{
 	ParseLibratoTags:    true,
 	ParseSignalFXTags:   true,
 	TCPMaxLineLength:    65536,
-	MaxSampleRateRepeat: 1000,
+	MaxSampleRateRepeat: 1_000_000,
 	Relay:               DefaultRelayConfig,
 	// Not statsd_exporter's (it has no such bounds): see docs/limits.md.
 	TCPMaxConnections:   1024,
@@ -176,6 +178,9 @@ func (c *Config) Validate() error {
 		atLeast("max_label_value_length", c.MaxLabelValueLength, 1, ""),
 		atLeast("max_sample_rate_repeat", c.MaxSampleRateRepeat, 1, ""),
 	)
+	if c.MaxSampleRateRepeat > math.MaxUint32 {
+		errs = append(errs, fieldErr("max_sample_rate_repeat", "%d must be at most %d", c.MaxSampleRateRepeat, uint32(math.MaxUint32)))
+	}
 	errs = append(errs, c.Relay.validate()...)
 	return errors.Join(errs...)
 }

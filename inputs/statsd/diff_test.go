@@ -3,7 +3,6 @@ package statsd
 import (
 	"fmt"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -92,9 +91,6 @@ func (u *upstream) run(l string) (out outcome, ok bool) {
 		default:
 			panic(fmt.Sprintf("unexpected event %T", e))
 		}
-		if r.Type != normalize.TypeGauge && (math.IsNaN(r.Value) || math.IsInf(r.Value, 0)) {
-			continue // Rosetta rejects these but for gauges (non_finite_value).
-		}
 		for k, v := range e.Labels() {
 			r.Labels = append(r.Labels, normalize.Label{Name: k, Value: v})
 		}
@@ -129,8 +125,8 @@ func (u *upstream) run(l string) (out outcome, ok bool) {
 }
 
 // ours parses one line with our parser, in statsd_exporter's terms: an
-// invalid_utf8 line is its malformed_line, and non-finite values are not
-// compared.
+// invalid_utf8 line is its malformed_line, and a record that stands for
+// repeated observations is that many records.
 func ours(p *parser, l string) outcome {
 	var out outcome
 	p.emit = func(b []normalize.Record) {
@@ -143,13 +139,17 @@ func ours(p *parser, l string) outcome {
 				r.MatchHash = 0 // right; a wrong one shows in the diff
 			}
 			r.MatchRef = nil // the rule set's memo, not part of the reading
-			out.Recs = append(out.Recs, r)
+			n := max(r.Repeat, 1)
+			r.Repeat = 0
+			for range n {
+				out.Recs = append(out.Recs, r)
+			}
 		}
 	}
 	p.parseLine([]byte(l))
 	p.flush()
 	for r, n := range p.st.errors {
-		if n == 0 || reason(r) == errNonFiniteValue {
+		if n == 0 {
 			continue
 		}
 		name := reasonNames[r]

@@ -43,8 +43,15 @@ func FuzzParse(f *testing.F) {
 		if !bytes.Equal(orig, pkt) {
 			t.Fatal("parser modified the packet")
 		}
-		if uint64(len(recs)) != p.st.records {
-			t.Fatalf("%d records emitted, %d counted", len(recs), p.st.records)
+		n := uint64(0)
+		for _, r := range recs {
+			if r.Repeat == 1 || r.Repeat > 50 || r.Repeat > 0 && r.Type != normalize.TypeObserver {
+				t.Fatalf("record %+v: Repeat is 0 or 2 to maxRepeat, for observations only", r)
+			}
+			n += uint64(max(r.Repeat, 1))
+		}
+		if n != p.st.records {
+			t.Fatalf("%d observations emitted, %d counted", n, p.st.records)
 		}
 		if got, want := p.st.lines, uint64(bytes.Count(pkt, []byte("\n"))+1); got != want {
 			t.Fatalf("%d lines counted, want %d", got, want)

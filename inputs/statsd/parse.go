@@ -22,7 +22,6 @@ const (
 	errInvalidExtendedAggregate
 	errMalformedComponent
 	errMalformedValue
-	errNonFiniteValue
 	errInvalidSampleFactor
 	errMalformedContainerID
 	errIllegalEvent
@@ -40,7 +39,6 @@ var reasonNames = [numReasons]string{
 	errInvalidExtendedAggregate: "invalid_extended_aggregate_type",
 	errMalformedComponent:       "malformed_component",
 	errMalformedValue:           "malformed_value",
-	errNonFiniteValue:           "non_finite_value",
 	errInvalidSampleFactor:      "invalid_sample_factor",
 	errMalformedContainerID:     "malformed_container_id",
 	errIllegalEvent:             "illegal_event",
@@ -92,8 +90,9 @@ type stats struct {
 // parserOptions select the dialects.
 type parserOptions struct {
 	dogStatsD, influxDB, librato, signalFX bool
-	// maxRepeat caps how often one observation sent with a sample rate is
-	// repeated (statsd_exporter repeats it int(1/rate) times, unbounded).
+	// maxRepeat caps how many observations one value sent with a sample
+	// rate stands for (statsd_exporter makes int(1/rate) of them,
+	// unbounded); they are one record (Record.Repeat).
 	maxRepeat int
 	// maxName and maxValue are the longest name and tag value accepted
 	// (0: no bound); longer ones drop the line.
@@ -989,19 +988,16 @@ func (p *parser) sample(value, tail []byte) {
 	default:
 		// Unknown types and sets ("s", which statsd_exporter does not
 		// support either), once per repeat as statsd_exporter counts them.
-		p.st.errors[errIllegalEvent] += uint64(min(repeat, int64(p.opts.maxRepeat)))
+		p.st.errors[errIllegalEvent] += uint64(max(repeat, 0))
 		return
 	}
 	if repeat <= 0 {
 		return
 	}
-	// A NaN or infinite gauge is served as statsd_exporter serves it (the
-	// next set replaces it); a counter or an observation would stay
-	// poisoned for good, so those are refused and counted.
-	if t != normalize.TypeGauge && (math.IsNaN(v) || math.IsInf(v, 0)) {
-		p.st.errors[errNonFiniteValue]++
-		return
-	}
+	// NaN and infinite values go on as statsd_exporter takes them: a
+	// gauge is set to them, a counter adds them (a negative one is
+	// refused after the rules, as statsd_exporter refuses it after its
+	// mapping and scale), an observation observes them.
 	if repeat > int64(p.opts.maxRepeat) {
 		p.st.drops[dropRepeatLimit] += uint64(repeat - int64(p.opts.maxRepeat))
 		repeat = int64(p.opts.maxRepeat)
@@ -1014,14 +1010,10 @@ func (p *parser) sample(value, tail []byte) {
 		p.name, p.nameHash, p.nameKnown = p.names.lookup(p.rawName)
 	}
 	p.tmRepeat = repeat
-	ls := p.lineLabelSlice()
-	for range repeat {
-		if len(p.recs) >= p.batchMax && p.emit != nil {
-			p.spill()
-			ls = p.lineLabelSlice()
-		}
-		p.recs = append(p.recs, normalize.Record{Match: p.name, MatchHash: p.nameHash, Labels: ls, Value: v, Type: t, Delta: delta})
+	if len(p.recs) >= p.batchMax && p.emit != nil {
+		p.spill()
 	}
+	p.recs = append(p.recs, normalize.Record{Match: p.name, MatchHash: p.nameHash, Labels: p.lineLabelSlice(), Value: v, Type: t, Delta: delta, Repeat: recordRepeat(repeat)})
 	p.st.records += uint64(repeat)
 }
 
@@ -1047,6 +1039,14 @@ func (p *parser) flush() {
 	if p.relay != nil {
 		p.relay.flush()
 	}
+}
+
+// recordRepeat is Record.Repeat for repeat observations: 0 for one.
+func recordRepeat(repeat int64) uint32 {
+	if repeat <= 1 {
+		return 0
+	}
+	return uint32(min(repeat, math.MaxUint32))
 }
 
 // repeats is int(1/rate) as statsd_exporter computes it on amd64: results

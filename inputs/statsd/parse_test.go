@@ -50,7 +50,11 @@ func parseWith(opts parserOptions, pkt string) parsed {
 		}
 	}
 	got.Lines = p.st.lines
-	if p.st.records != uint64(len(got.Recs)) {
+	n := uint64(0)
+	for _, r := range got.Recs {
+		n += uint64(max(r.Repeat, 1))
+	}
+	if p.st.records != n {
 		panic("records count mismatch")
 	}
 	return got
@@ -92,12 +96,12 @@ func lbls(kv ...string) normalize.Labels {
 	return ls
 }
 
+// repeat is r standing for n observations: one record.
 func repeat(r normalize.Record, n int) []normalize.Record {
-	out := make([]normalize.Record, n)
-	for i := range out {
-		out[i] = r
+	if n > 1 {
+		r.Repeat = uint32(n)
 	}
-	return out
+	return []normalize.Record{r}
 }
 
 func errs(kv ...any) map[string]uint64 {
@@ -187,8 +191,7 @@ func TestParse(t *testing.T) {
 		{name: "dogstatsd multi value is one bad sample", in: "foo:1|c|#a:b:2|g", errors: errs("invalid_sample_factor", 1)},
 		{name: "extended aggregation", in: "foo:1:2:3|ms|#a:b", recs: []normalize.Record{
 			obs("foo", 0.001, "a", "b"), obs("foo", 0.002, "a", "b"), obs("foo", 0.003, "a", "b")}},
-		{name: "extended aggregation rate", in: "foo:1:2|h|@0.5", recs: []normalize.Record{
-			obs("foo", 1), obs("foo", 1), obs("foo", 2), obs("foo", 2)}},
+		{name: "extended aggregation rate", in: "foo:1:2|h|@0.5", recs: append(repeat(obs("foo", 1), 2), repeat(obs("foo", 2), 2)...)},
 		{name: "extended aggregation bad value", in: "foo:1::2|d", recs: []normalize.Record{obs("foo", 1), obs("foo", 2)},
 			errors: errs("malformed_value", 1)},
 		{name: "extended aggregation counter", in: "foo:1:2|c", errors: errs("invalid_extended_aggregate_type", 1)},
@@ -209,10 +212,17 @@ func TestParse(t *testing.T) {
 		{name: "value overflow", in: "foo:1e400|g", errors: errs("malformed_value", 1)},
 		{name: "nan gauge served", in: "foo:NaN|g", recs: []normalize.Record{{Match: "foo", Value: math.NaN(), Type: normalize.TypeGauge}}},
 		{name: "inf gauge served", in: "foo:-Inf|g", recs: []normalize.Record{{Match: "foo", Value: math.Inf(-1), Type: normalize.TypeGauge, Delta: true}}}, // a sign makes it relative
-		{name: "inf counter", in: "foo:+Inf|c", errors: errs("non_finite_value", 1)},
-		{name: "nan counter", in: "foo:NaN|c", errors: errs("non_finite_value", 1)},
-		{name: "nan timer", in: "foo:NaN|ms", errors: errs("non_finite_value", 1)},
-		{name: "inf histogram", in: "foo:Inf|h", errors: errs("non_finite_value", 1)},
+		// statsd_exporter passes non-finite values on: counters add
+		// them (but -Inf, refused after the rules as negative),
+		// observations observe them.
+		{name: "inf counter", in: "foo:+Inf|c", recs: []normalize.Record{ctr("foo", math.Inf(1))}},
+		{name: "nan counter", in: "foo:NaN|c", recs: []normalize.Record{ctr("foo", math.NaN())}},
+		{name: "-inf counter", in: "foo:-Inf|c", recs: []normalize.Record{ctr("foo", math.Inf(-1))}},
+		{name: "nan timer", in: "foo:NaN|ms", recs: []normalize.Record{obs("foo", math.NaN())}},
+		{name: "inf histogram", in: "foo:Inf|h", recs: []normalize.Record{obs("foo", math.Inf(1))}},
+		{name: "-inf timer sampled", in: "foo:-Inf|ms|@0.25", recs: repeat(obs("foo", math.Inf(-1)), 4)},
+		{name: "nan sample rate counter", in: "foo:1|c|@NaN", recs: []normalize.Record{ctr("foo", math.NaN())}},
+		{name: "nan sample rate timer", in: "foo:1|ms|@NaN"},
 		{name: "bad rate counted, sample kept", in: "foo:1|c|@abc", recs: []normalize.Record{ctr("foo", 1)},
 			errors: errs("invalid_sample_factor", 1)},
 		{name: "unknown option", in: "foo:1|c|x", errors: errs("invalid_sample_factor", 1)},
@@ -251,11 +261,16 @@ func TestParseSpill(t *testing.T) {
 		}
 		got = append(got, cloneRecs(b)...)
 	}
-	p.parsePacket([]byte("x:1|c\nfoo:1:2|ms|@0.01|#a:b\ny:1|c"))
-	p.flush()
+	var line strings.Builder
+	line.WriteString("x:1|c\nfoo")
 	want := []normalize.Record{ctr("x", 1)}
-	want = append(want, repeat(obs("foo", 0.001, "a", "b"), 100)...)
-	want = append(want, repeat(obs("foo", 0.002, "a", "b"), 100)...)
+	for i := range 200 {
+		fmt.Fprintf(&line, ":%d", i)
+		want = append(want, repeat(obs("foo", float64(i)/1000, "a", "b"), 3)...)
+	}
+	line.WriteString("|ms|@0.3|#a:b\ny:1|c")
+	p.parsePacket([]byte(line.String()))
+	p.flush()
 	want = append(want, ctr("y", 1))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)

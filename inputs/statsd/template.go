@@ -220,12 +220,10 @@ func (p *parser) applyTemplate(t *lineTemplate, value []byte) bool {
 		p.st.tags++
 	}
 	p.recStart, p.lineLabels, p.deduped = len(p.recs), len(p.labels), -1
-	for range t.repeat {
-		if len(p.recs) >= p.batchMax && p.emit != nil {
-			p.spill()
-		}
-		p.recs = append(p.recs, normalize.Record{Match: t.name, MatchHash: t.nameHash, MatchRef: &t.ref, Labels: t.labels, Value: v, Type: t.typ, Delta: delta})
+	if len(p.recs) >= p.batchMax && p.emit != nil {
+		p.spill()
 	}
+	p.recs = append(p.recs, normalize.Record{Match: t.name, MatchHash: t.nameHash, MatchRef: &t.ref, Labels: t.labels, Value: v, Type: t.typ, Delta: delta, Repeat: recordRepeat(t.repeat)})
 	p.st.records += uint64(t.repeat)
 	p.followed(t)
 	return true

@@ -1,0 +1,77 @@
+package statsd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// BenchmarkIngestSampled is BenchmarkIngestCPU with sampled timers, as
+// clients send them for hot code paths: 20-line packets of timers at
+// rates 0.5, 0.1, 0.01 and 0.001 (2 to 1,000 observations a line) into
+// the differential mapping file's histogram and summary rules and its
+// default histogram (unmapped names).
+func BenchmarkIngestSampled(b *testing.B) {
+	pl := benchPipeline(b, nil)
+	rates := []string{"0.5", "0.1", "0.01", "0.001"}
+	var pkts [][]byte
+	for i := range 64 {
+		var sb strings.Builder
+		for k := range 20 {
+			if k > 0 {
+				sb.WriteByte('\n')
+			}
+			n := i*20 + k
+			rate := rates[n%len(rates)]
+			switch n % 3 {
+			case 0:
+				fmt.Fprintf(&sb, "jobs.j%d.duration:%d|ms|@%s", n%10, 1+n%997, rate) // histogram rule
+			case 1:
+				fmt.Fprintf(&sb, "latency.op%d:%d|ms|@%s", n%10, 1+n%991, rate) // summary rule
+			default:
+				fmt.Fprintf(&sb, "app.timer%d:%d|ms|@%s", n%10, 1+n%983, rate) // default histogram
+			}
+		}
+		pkts = append(pkts, []byte(sb.String()))
+	}
+	p := newParser(allDialects)
+	ctx := context.Background()
+	p.emit = func(recs []normalize.Record) { _ = pl.Append(ctx, recs) }
+	b.ReportAllocs()
+	n := 0
+	cpu0 := processCPU()
+	for b.Loop() {
+		p.parsePacket(pkts[n%len(pkts)])
+		n++
+		if n%maxTake == 0 {
+			p.flush()
+		}
+	}
+	p.flush()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*20), "ns/line")
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu)/float64(n*20), "cpu-ns/line")
+	}
+}
+
+// BenchmarkIngestAttack is one line of a hostile client: a timer at rate
+// 0.0000001 (ten million observations in statsd_exporter; one record and
+// at most 1,000 summary insertions here) into a histogram and a summary.
+func BenchmarkIngestAttack(b *testing.B) {
+	for _, line := range []string{"jobs.evil.duration:1|ms|@0.0000001", "latency.evil:1|ms|@0.0000001"} {
+		b.Run(strings.SplitN(line, ":", 2)[0], func(b *testing.B) {
+			pl := benchPipeline(b, nil)
+			p := newParser(parserOptions{maxRepeat: 1 << 30})
+			ctx := context.Background()
+			p.emit = func(recs []normalize.Record) { _ = pl.Append(ctx, recs) }
+			b.ReportAllocs()
+			for b.Loop() {
+				p.parsePacket([]byte(line))
+				p.flush()
+			}
+		})
+	}
+}
