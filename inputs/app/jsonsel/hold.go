@@ -78,13 +78,9 @@ func (s *scanner) labelField(sel int, key []byte, depth int) (bool, error) {
 			continue
 		}
 		if s.i < len(s.b) && s.b[s.i] == '"' {
-			raw, esc, err := s.str()
+			v, err := s.strValue()
 			if err != nil {
 				return true, err
-			}
-			v := string(raw)
-			if esc {
-				v = unescape(raw)
 			}
 			if sl.exp {
 				v = ExporterUnquote(v)

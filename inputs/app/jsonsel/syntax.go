@@ -135,6 +135,15 @@ func (s *scanner) str() ([]byte, bool, error) {
 	return nil, false, s.errf("unterminated string")
 }
 
+// strValue reads a string and returns its value (escapes decoded).
+func (s *scanner) strValue() (string, error) {
+	raw, esc, err := s.str()
+	if err != nil || !esc {
+		return string(raw), err
+	}
+	return unescape(raw), nil
+}
+
 func isHex4(b []byte) bool {
 	for _, c := range b {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {

@@ -22,13 +22,9 @@ func (s *scanner) scalar(sel int) error {
 	sl := &s.p.sels[sel]
 	switch c := s.b[s.i]; {
 	case c == '"':
-		raw, esc, err := s.str()
+		str, err := s.strValue()
 		if err != nil {
 			return err
-		}
-		str := string(raw)
-		if esc {
-			str = unescape(raw)
 		}
 		var v float64
 		var ok bool
