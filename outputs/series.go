@@ -114,10 +114,14 @@ type seriesData interface {
 func (s *Store) update(sh *shard, se *series, smp *normalize.Sample, now int64) {
 	switch se.kind {
 	case kindCounter, kindGauge, kindUntyped:
-		if smp.Delta {
+		switch {
+		case smp.Delta && se.kind == kindCounter:
+			se.addCounter(smp.Value)
+		case smp.Delta:
 			se.value += smp.Value
-		} else {
+		default:
 			se.value = smp.Value
+			se.cparts, se.data = 0, nil
 		}
 		switch {
 		case smp.HasTimestamp:
@@ -139,6 +143,65 @@ func (s *Store) update(sh *shard, se *series, smp *normalize.Sample, now int64) 
 	case kindDistHistogram, kindDistSummary:
 		se.data.(*distData).set(smp.Dist)
 	}
+}
+
+// Which increments a delta counter had (series.cparts).
+const (
+	cpartInt   = 1 << iota // integral ones
+	cpartFloat             // others
+)
+
+// counterParts is a delta counter's value in client_golang's two parts,
+// once it has had both kinds of increment: it adds an integral increment
+// to a uint64 and any other to a float64, and serves their sum.
+type counterParts struct {
+	i uint64
+	f float64
+}
+
+func (*counterParts) observe(float64, uint64, int64)   {}
+func (*counterParts) write(*dto.Metric, *arena, int64) {}
+
+// addCounter adds v to a delta counter as client_golang's counter (which
+// statsd_exporter uses) adds it, so that the served value is the same
+// float64: integral increments (below 2^64) are summed exactly as an
+// integer, the others as floats, and the value is their sum. While a
+// counter has had only one kind of increment (nearly always) and stays
+// below 2^53, its float64 sum is exactly that; the parts are kept
+// (counterParts, in data) from the first increment of the other kind on.
+func (se *series) addCounter(v float64) {
+	iv, integral := uint64(0), v >= 0 && v < 0x1p64 && v == math.Trunc(v)
+	if integral {
+		iv = uint64(v)
+	}
+	p, _ := se.data.(*counterParts)
+	if p == nil {
+		switch {
+		case integral && se.cparts&cpartFloat == 0 && se.value+v < 0x1p53:
+			se.cparts |= cpartInt
+			se.value += v
+			return
+		case !integral && se.cparts&cpartInt == 0:
+			se.cparts |= cpartFloat
+			se.value += v
+			return
+		}
+		// Both kinds from now on (or an integer sum past 2^53, which
+		// a float64 no longer holds exactly): split the value so far.
+		p = &counterParts{}
+		if se.cparts&cpartInt != 0 {
+			p.i = uint64(se.value)
+		} else {
+			p.f = se.value
+		}
+		se.data = p
+	}
+	if integral {
+		p.i += iv
+	} else {
+		p.f += v
+	}
+	se.value = p.f + float64(p.i)
 }
 
 func newData(k kind, o *normalize.SeriesOptions, now int64) seriesData {

@@ -247,7 +247,10 @@ type series struct {
 	removed bool
 	// hasTS says the shard's ts map has the last sample's own timestamp.
 	hasTS bool
-	value float64
+	// cparts says which kinds of increment a delta counter had (see
+	// addCounter); it fits beside the flags above.
+	cparts uint8
+	value  float64
 	// expires is when the series expires (unix nanoseconds): the last
 	// write plus the TTL; 0 never.
 	expires int64

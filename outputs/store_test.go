@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -1061,5 +1062,42 @@ func TestInternedNamesShrink(t *testing.T) {
 	}
 	if got := s.intern("short"); got != "short" {
 		t.Errorf("intern = %q", got)
+	}
+}
+
+// TestCounterMatchesClientGolang adds the same increments to a delta
+// counter series and to client_golang's counter (statsd_exporter's), which
+// sums integral increments as an integer and the others as floats: the
+// served values are the same float64.
+func TestCounterMatchesClientGolang(t *testing.T) {
+	incs := []func(r *rand.Rand) float64{
+		func(r *rand.Rand) float64 { return float64(r.IntN(5)) },
+		func(r *rand.Rand) float64 { return float64(r.IntN(9)+1) / 10 },
+		func(r *rand.Rand) float64 { return 1 / float64(r.IntN(9)+1) }, // sampled: 1|c|@rate
+		func(r *rand.Rand) float64 { return 0x1p52 + float64(r.IntN(3)) },
+		func(r *rand.Rand) float64 { return 1e300 },
+	}
+	for seed := range uint64(200) {
+		r := rand.New(rand.NewPCG(seed, 5))
+		s, _ := newTestStore(t, StoreConfig{})
+		theirs := prometheus.NewCounter(prometheus.CounterOpts{Name: "c", Help: "c"})
+		n := 1 + r.IntN(30)
+		kinds := 1 + r.IntN(len(incs))
+		for range n {
+			v := incs[r.IntN(kinds)](r)
+			s.Write([]normalize.Sample{counter("c", v, true)})
+			theirs.Add(v)
+		}
+		var want dto.Metric
+		if err := theirs.Write(&want); err != nil {
+			t.Fatal(err)
+		}
+		mfs, err := s.Gather()
+		if err != nil || len(mfs) != 1 {
+			t.Fatalf("Gather: %v, %v", mfs, err)
+		}
+		if got, w := mfs[0].Metric[0].GetCounter().GetValue(), want.GetCounter().GetValue(); math.Float64bits(got) != math.Float64bits(w) {
+			t.Fatalf("seed %d: got %v, want %v", seed, got, w)
+		}
 	}
 }

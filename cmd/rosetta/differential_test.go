@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -156,6 +157,20 @@ func TestStatsdExporterDifferential(t *testing.T) {
 			}
 		}
 	}
+	// Native histograms are served in the protobuf format only: both sides
+	// give every histogram (mapping-file histograms have native buckets
+	// too) the same schema, zero bucket, spans and deltas, NaN, ±Inf and
+	// repeated observations included.
+	native := map[string]map[string]string{}
+	for _, s := range servers {
+		native[s.name] = nativeParts(scrapeProto(t, "http://"+s.web+"/metrics"))
+	}
+	if len(native["statsd_exporter"]) < 10 {
+		t.Errorf("statsd_exporter serves %d native histograms, want at least 10", len(native["statsd_exporter"]))
+	}
+	if diff := cmp.Diff(native["statsd_exporter"], native["rosetta"]); diff != "" {
+		t.Errorf("native histograms differ (-statsd_exporter +rosetta):\n%s", diff)
+	}
 	// The TTL rules expired their series on both sides.
 	if !expired {
 		for name, series := range got {
@@ -231,11 +246,42 @@ func flatten(t testing.TB, mfs map[string]*dto.MetricFamily) map[string]string {
 	return out
 }
 
+// nativeParts returns the native part of every histogram that has one,
+// keyed by "name{sorted labels}", leaving out the known differences.
+func nativeParts(mfs map[string]*dto.MetricFamily) map[string]string {
+	out := map[string]string{}
+	for name, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			h := m.GetHistogram()
+			if h == nil || h.Schema == nil {
+				continue
+			}
+			var ls []string
+			for _, lp := range m.GetLabel() {
+				ls = append(ls, fmt.Sprintf("%s=%q", lp.GetName(), lp.GetValue()))
+			}
+			sort.Strings(ls)
+			out[name+"{"+strings.Join(ls, ",")+"}"] = fmt.Sprintf("count=%d sum=%s schema=%d zt=%g zc=%d pos=%v %v neg=%v %v",
+				h.GetSampleCount(), num(h.GetSampleSum()), h.GetSchema(), h.GetZeroThreshold(), h.GetZeroCount(),
+				spans(h.GetPositiveSpan()), h.GetPositiveDelta(), spans(h.GetNegativeSpan()), h.GetNegativeDelta())
+		}
+	}
+	return out
+}
+
+func spans(ss []*dto.BucketSpan) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, fmt.Sprintf("%d:%d", s.GetOffset(), s.GetLength()))
+	}
+	return out
+}
+
 func num(f float64) string {
 	if math.IsNaN(f) {
 		return "NaN"
 	}
-	return fmt.Sprintf("%.9g", f)
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // statsdDifferentialFixture returns the absolute path of the differential
