@@ -18,8 +18,8 @@ import (
 )
 
 // TestScrapePipelined: with the MBeanInfo cache warm, beans are read in
-// pipelined runs (one write for a run's getAttributes calls, the returns
-// read in order). On the real JVM the records and counts are those of one
+// pipelined runs (one write for a run's getAttributes calls, or for each
+// window of them, the returns read in order). On the real JVM the records and counts are those of one
 // call per bean: a reply aborted mid-stream (the Bad bean) or over the
 // byte limit leaves the rest of its run unread, and those beans are read
 // with calls of their own. scrapeTo hands the records on in bean order,
@@ -32,8 +32,11 @@ func TestScrapePipelined(t *testing.T) {
 		minBeans int
 		maxBytes int64
 		limited  bool // some replies over the limit
+		window   int  // rmi.Options.PipelineBytes
 	}{
 		{name: "default limits", include: []string{"com.example:*", "com.example.bulk:*"}, minBeans: 303},
+		// A run's calls written in windows of one call each.
+		{name: "windows of one call", include: []string{"com.example:*", "com.example.bulk:*"}, minBeans: 303, window: 1},
 		// The four application beans make one run; the Types bean's reply
 		// is over the limit.
 		{name: "replies over the byte limit", include: []string{"com.example:*"}, minBeans: 3, maxBytes: 3000, limited: true},
@@ -41,6 +44,7 @@ func TestScrapePipelined(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mod := func(o *rmi.Options) {
 				o.MaxConns = 2
+				o.PipelineBytes = tc.window
 				if tc.maxBytes > 0 {
 					o.Limits = javaser.DefaultLimits
 					o.Limits.MaxBytes = tc.maxBytes

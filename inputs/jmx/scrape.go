@@ -101,8 +101,10 @@ func (s *scraper) names(ctx context.Context) ([]string, error) {
 }
 
 // pipelineRun is how many beans a worker takes at once: those whose
-// MBeanInfo is cached are read pipelined on one connection.
-const pipelineRun = 16
+// MBeanInfo is cached are read pipelined on one connection (their calls
+// in windows of rmi.Options.PipelineBytes). Each run costs a write and a
+// hand-off between goroutines; 64 small beans make about 20 KB of calls.
+const pipelineRun = 64
 
 // emitRecords is about how many records scrapeTo hands on at once.
 const emitRecords = 512

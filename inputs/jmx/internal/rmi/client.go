@@ -57,6 +57,9 @@ type Options struct {
 	DialTimeout time.Duration
 	// Limits for decoding replies; zero means javaser.DefaultLimits.
 	Limits javaser.Limits
+	// PipelineBytes bounds the bytes of pipelined calls written ahead
+	// of their returns (see AttributesPipelined); 0 means 32 KiB.
+	PipelineBytes int
 	// LeaseRenewed, if set, is called after each DGC lease renewal with
 	// its error (nil on success).
 	LeaseRenewed func(error)
@@ -124,7 +127,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	if c.server, err = parseStub(v); err != nil {
 		return nil, fmt.Errorf("registry lookup of %q: %w", opts.Name, err)
 	}
-	c.pool = &pool{ep: c.endpointOf(c.server), d: c.d, max: opts.MaxConns}
+	c.pool = &pool{ep: c.endpointOf(c.server), d: c.d, max: opts.MaxConns, window: opts.PipelineBytes}
 
 	// 2. DGC dirty for the server object, then ack the lookup's return.
 	if _, err := c.dirty(ctx, c.server.ID); err != nil {
@@ -156,7 +159,7 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 	}
 	if ep := c.endpointOf(c.connRef); ep != c.pool.ep {
 		c.pool.closeAll()
-		c.pool = &pool{ep: ep, d: c.d, max: opts.MaxConns}
+		c.pool = &pool{ep: ep, d: c.d, max: opts.MaxConns, window: opts.PipelineBytes}
 	}
 
 	// 4. DGC dirty for the connection, ack, then renew at lease/2.

@@ -350,6 +350,9 @@ type pool struct {
 	idle   []*conn
 	max    int
 	closed bool
+	// window bounds the bytes of pipelined calls written ahead of their
+	// returns; 0 means maxPipelined.
+	window int
 }
 
 // PingAfter is how long a connection may idle before it is pinged on reuse
@@ -439,17 +442,20 @@ func (p *pool) do(ctx context.Context, id ObjID, op int32, hash int64, args func
 // because an earlier call on its connection left the stream in doubt.
 var ErrNotRead = errors.New("return not read: an earlier call on the connection failed")
 
-// maxPipelined bounds the bytes of calls written ahead of their returns:
-// well under a socket's buffers, so that writing them never waits for a
-// server busy writing a large return that is not read yet.
+// maxPipelined bounds the bytes of calls written ahead of their returns
+// (by default: Options.PipelineBytes): well under a socket's buffers, so
+// that writing them never waits for a server busy writing a large return
+// that is not read yet.
 const maxPipelined = 32 << 10
 
 // doPipelined runs calls of one method on one connection, pipelined: the
 // calls are written at once (one write instead of one per call) before
 // the first return is read, as the JRMP stream protocol serves the calls
-// of a connection one after the other, in order. Each call gets its value
-// or error. After an error that leaves the stream in doubt (anything but
-// an exception the server returned), the remaining returns are not read
+// of a connection one after the other, in order; when they take more than
+// the pool's window (maxPipelined) bytes, in windows of about that many,
+// each written once the returns of the one before were read. Each call gets its value or error.
+// After an error that leaves the stream in doubt (anything but an
+// exception the server returned), the remaining returns are not read
 // (ErrNotRead) and the connection is closed.
 func (p *pool) doPipelined(ctx context.Context, id ObjID, hash int64, calls int, args func(e *javaser.Encoder, call int)) ([]any, []error) {
 	vals, errs := make([]any, calls), make([]error, calls)
@@ -461,40 +467,47 @@ func (p *pool) doPipelined(ctx context.Context, id ObjID, hash int64, calls int,
 		return vals, errs
 	}
 	c.deadline(ctx)
-	sent, written := 0, 0
-	for i := range calls {
-		if written >= maxPipelined {
-			break
-		}
-		var n int
-		if n, err = c.send(id, -1, hash, func(e *javaser.Encoder) { args(e, i) }); err != nil {
-			break
-		}
-		sent++
-		written += n
+	window := p.window
+	if window <= 0 {
+		window = maxPipelined
 	}
-	if err == nil {
-		err = c.bw.Flush()
+	sent := 0
+	for sent < calls && err == nil {
+		lo, written := sent, 0
+		for sent < calls && written < window {
+			var n int
+			if n, err = c.send(id, -1, hash, func(e *javaser.Encoder) { args(e, sent) }); err != nil {
+				break
+			}
+			sent++
+			written += n
+		}
+		if err == nil {
+			err = c.bw.Flush()
+		}
+		for i := lo; i < sent; i++ {
+			if err != nil {
+				errs[i] = ErrNotRead
+				continue
+			}
+			var e error
+			vals[i], _, e = c.receive(true)
+			if e == nil {
+				continue
+			}
+			var re *javaser.RemoteError
+			var ab *AbortedError
+			if !errors.As(e, &re) || errors.As(e, &ab) {
+				err = e // the stream is in doubt: read no more
+			}
+			if ctx.Err() != nil {
+				e = fmt.Errorf("%w (%w)", ctx.Err(), e)
+			}
+			errs[i] = e
+		}
 	}
-	for i := range calls {
-		if err != nil || i >= sent {
-			errs[i] = ErrNotRead
-			continue
-		}
-		var e error
-		vals[i], _, e = c.receive(true)
-		if e == nil {
-			continue
-		}
-		var re *javaser.RemoteError
-		var ab *AbortedError
-		if !errors.As(e, &re) || errors.As(e, &ab) {
-			err = e // the stream is in doubt: read no more
-		}
-		if ctx.Err() != nil {
-			e = fmt.Errorf("%w (%w)", ctx.Err(), e)
-		}
-		errs[i] = e
+	for i := sent; i < calls; i++ {
+		errs[i] = ErrNotRead
 	}
 	p.put(c, err)
 	return vals, errs
