@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestStatsdFlagsConfig: each --statsd.* flag given sets its key of the
@@ -53,5 +54,45 @@ func TestStatsdFlagsConfig(t *testing.T) {
 		if !slices.Equal(set, want) {
 			t.Errorf("%v: set %q, want %q", tc.args, set, want)
 		}
+	}
+}
+
+// TestStatsdFlagDefaults pins each statsd_exporter flag's default (those of
+// statsd_exporter v0.31.0's main.go), and that every config key the flags
+// set is one the StatsD input accepts.
+func TestStatsdFlagDefaults(t *testing.T) {
+	c := newCLI(&bytes.Buffer{}, &bytes.Buffer{})
+	if _, err := c.app.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	got := c.runFlags.statsd
+	got.set = nil
+	want := statsdFlags{
+		listenUDP: ":9125", listenTCP: ":9125", unixSocketMode: "755",
+		udpPacketQueueSize: 10000, parseDogstatsd: true, parseInflux: true, parseLibrato: true, parseSignalFX: true,
+		cacheSize: 1000, cacheType: "lru", eventQueueSize: 10000, eventFlushThreshold: 1000,
+		eventFlushInterval: 200 * time.Millisecond, relayPacketLength: 1400,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("defaults %+v\nwant %+v", got, want)
+	}
+
+	c = newCLI(&bytes.Buffer{}, &bytes.Buffer{})
+	args := []string{"--statsd.listen-udp=127.0.0.1:0", "--statsd.listen-tcp=127.0.0.1:0", "--statsd.listen-unixgram=/tmp/x.sock",
+		"--statsd.unixsocket-mode=700", "--statsd.read-buffer=8192", "--statsd.udp-packet-queue-size=5",
+		"--no-statsd.parse-dogstatsd-tags", "--no-statsd.parse-influxdb-tags", "--no-statsd.parse-librato-tags", "--no-statsd.parse-signalfx-tags",
+		"--statsd.relay.address=127.0.0.1:9", "--statsd.relay.packet-length=512"}
+	if _, err := c.app.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(c.runFlags.statsd.defaultStatsdConfig()); n != 11 {
+		t.Errorf("%d config keys, want 11", n)
+	}
+	reg, err := newInputRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadConfig(c.runFlags, reg, nil); err != nil {
+		t.Errorf("the config the flags set is refused: %v", err)
 	}
 }

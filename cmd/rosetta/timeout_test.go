@@ -29,8 +29,8 @@ var minimalConfig = map[string]string{
 }
 
 // TestPollTimeoutDefaults checks, for every pull input type, that an unset
-// timeout is min(10s, interval) and that an explicit one longer than the
-// interval is refused.
+// timeout is min(10s, interval), that an explicit one longer than the
+// interval is refused, and that the default interval is 15s.
 func TestPollTimeoutDefaults(t *testing.T) {
 	reg, err := newInputRegistry()
 	if err != nil {
@@ -85,8 +85,12 @@ func TestPollTimeoutDefaults(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, got := cfg.(inputs.Poller).Poll(); got != tc.wantTimeout {
+				interval, got := cfg.(inputs.Poller).Poll()
+				if got != tc.wantTimeout {
 					t.Errorf("timeout = %v, want %v", got, tc.wantTimeout)
+				}
+				if tc.extra == "" && interval != 15*time.Second {
+					t.Errorf("default interval = %v, want 15s", interval)
 				}
 			})
 		}

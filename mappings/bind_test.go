@@ -1,0 +1,149 @@
+package mappings
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/prometheus/statsd_exporter/pkg/mapper"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// TestDifferentialStatsdAccepts: small statsd_exporter mapping files, one
+// construct each, in every block the native decoders read (defaults, a
+// rule, histogram_options, summary_options and its quantiles): Rosetta
+// accepts a file exactly when statsd_exporter's mapper does (unknown keys,
+// duplicate keys, values of the wrong type, the native-only keys).
+func TestDifferentialStatsdAccepts(t *testing.T) {
+	rule := "mappings:\n  - match: a.*\n    name: a\n"
+	files := []string{
+		"",
+		rule,
+		// defaults
+		"defaults:\n  observer_type: histogram\n  match_type: regex\n  glob_disable_ordering: true\n  ttl: 1m\n" + rule,
+		"defaults:\n  glob_disable_orderin: true\n" + rule,
+		"defaults:\n  ttl: 1m\n  ttl: 2m\n" + rule,
+		"defaults:\n  glob_disable_ordering: [true]\n" + rule,
+		"defaults:\n  ttl: 10\n" + rule,
+		"defaults:\n  ttl: x\n" + rule,
+		"defaults:\n  observer_type: native_histogram\n" + rule,
+		"defaults:\n  observer_type: \"\"\n" + rule,
+		"defaults:\n  histogram_options:\n    buckets: [1, 2]\n    native_histogram_bucket_factor: 1.5\n    native_histogram_max_buckets: 10\n" + rule,
+		"defaults:\n  histogram_options:\n    bucket: [1, 2]\n" + rule,
+		"defaults:\n  histogram_options:\n    buckets: 1\n" + rule,
+		"defaults:\n  histogram_options:\n    native_histogram_max_buckets: -1\n" + rule,
+		"defaults:\n  histogram_options:\n    native_histogram_max_buckets: 4294967296\n" + rule,
+		"defaults:\n  histogram_options:\n    native_histogram_max_buckets: 4294967295\n" + rule,
+		"defaults:\n  histogram_options:\n    native_histogram_bucket_factor: x\n" + rule,
+		"defaults:\n  histogram_options:\n    buckets: [1]\n    buckets: [2]\n" + rule,
+		"defaults:\n  summary_options:\n    quantiles: [{quantile: 0.5, error: 0.05}]\n    max_age: 1m\n    age_buckets: 3\n    buf_cap: 10\n" + rule,
+		"defaults:\n  summary_options:\n    quantiles: [{quantile: 0.5, eror: 0.05}]\n" + rule,
+		"defaults:\n  summary_options:\n    quantiles: [{quantile: 0.5, quantile: 0.9}]\n" + rule,
+		"defaults:\n  summary_options:\n    quantiles: {quantile: 0.5}\n" + rule,
+		"defaults:\n  summary_options:\n    age_buckets: x\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: -1\n" + rule,
+		"defaults:\n  summary_options:\n    max_ag: 1m\n" + rule,
+		"defaults:\n  summary_options: 3\n" + rule,
+		"defaults:\n  histogram_options:\n" + rule,
+		// a rule
+		rule + "    match_type: regex\n    match_metric_type: counter\n    labels: {xx: $1}\n    honor_labels: true\n    action: map\n    help: h\n    ttl: 1m\n    scale: 2\n",
+		rule + "    nme: b\n",
+		rule + "    name: b\n",
+		rule + "    match: b.*\n",
+		rule + "    type: counter\n",
+		rule + "    value: $1\n",
+		rule + "    series_limit: 3\n",
+		rule + "    attr_name_snake_case: true\n",
+		rule + "    honor_labels: x\n",
+		rule + "    scale: x\n",
+		rule + "    ttl: [1]\n",
+		rule + "    labels: [x]\n",
+		rule + "    match_metric_type: timer\n",
+		rule + "    action: drop\n",
+		rule + "    action: keep\n",
+		rule + "    observer_type: histogram\n    histogram_options:\n      buckets: [1]\n      native_histogram_max_buckets: 5\n",
+		rule + "    observer_type: histogram\n    histogram_options:\n      bucket: [1]\n",
+		rule + "    observer_type: summary\n    summary_options:\n      quantiles: [{quantile: 0.9, error: 0.01}]\n      max_age: 1m\n      age_buckets: 2\n      buf_cap: 5\n",
+		rule + "    observer_type: summary\n    summary_options:\n      quantiles: [{quantile: 0.9, err: 0.01}]\n",
+		rule + "    observer_type: summary\n    summary_options:\n      buf_cap: x\n",
+		rule + "    observer_type: summary\n    summary_options:\n      max_age: 1m\n      max_age: 2m\n",
+		"mappings:\n  - match: a.*\n    <<: {name: a, help: h}\n",
+		"mappings:\n  - match: a.*\n    <<: {name: a, hepl: h}\n",
+	}
+	for _, data := range files {
+		var m mapper.MetricMapper
+		want := m.InitFromYAMLString(data)
+		rsc, err := TranslateStatsd("m.yml", []byte(data))
+		if err == nil {
+			_, err = normalize.NewRuleSet(*rsc)
+		}
+		if (err == nil) != (want == nil) {
+			t.Errorf("%s\nstatsd_exporter: %v\nrosetta: %v", data, want, err)
+		}
+	}
+}
+
+// TestBoundKeyErrors pins the message and line:col of each error of the
+// native decoders that read a key -> destination table: unknown keys,
+// duplicate keys and values of the wrong type, in global, mapping_files,
+// defaults, a rule and its histogram and summary options.
+func TestBoundKeyErrors(t *testing.T) {
+	opts := Options{Library: testLibrary, ReadFile: func(string) ([]byte, error) { return []byte("mappings: []\n"), nil }}
+	cases := []struct{ data, want string }{
+		{"global:\n  series_limit: 1\n  ttl: 1m\n  tll: 1m\n  ttl: 2m\n  series_limit: x\ninputs:\n  - type: fake\n",
+			`c.yml:4:3: global: unknown key "tll"` + "\n" + `c.yml:5:3: global: duplicate key "ttl"` + "\n" +
+				`c.yml:6:3: global: duplicate key "series_limit"`},
+		{"global:\n  series_limit: x\n  ttl: [1]\ninputs:\n  - type: fake\n",
+			`c.yml:2:17: series_limit: invalid count "x" (want 0 to 1099511627776)` + "\n" + `c.yml:3:8: ttl: expected a value, got a list`},
+		{"global: 3\ninputs:\n  - type: fake\n", `c.yml:1:9: global: expected a mapping, got "3"`},
+		{"inputs:\n  - type: fake\n    mapping_files:\n      - {file: a.yml, fromat: statsd_exporter}\n      - {file: a.yml, file: b.yml}\n      - {file: [a]}\n",
+			`c.yml:4:23: mapping_files: unknown key "fromat"` + "\n" + `c.yml:5:23: mapping_files: duplicate key "file"` + "\n" +
+				`c.yml:6:16: file: expected a value, got a list` + "\n" + `c.yml:6:9: mapping_files: file is missing`},
+		{"inputs:\n  - type: fake\n    defaults:\n      ttl: 1m\n      tttl: 1m\n      ttl: 2m\n      glob_disable_ordering: 3\n",
+			`c.yml:5:7: defaults: unknown key "tttl"` + "\n" + `c.yml:6:7: defaults: duplicate key "ttl"` + "\n" +
+				`c.yml:7:30: glob_disable_ordering: invalid boolean "3"`},
+		{"inputs:\n  - type: fake\n    defaults:\n      histogram_options: {buckets: [1], bucket: [2], native_histogram_max_buckets: -1}\n      summary_options: {quantiles: [{quantile: 0.5, eror: 1}], buf_cap: 1, buf_cap: 2, age_buckets: x}\n",
+			"c.yml:4:41: histogram_options: unknown key \"bucket\"\n" +
+				"c.yml:4:84: native_histogram_max_buckets: invalid count \"-1\" (want 0 to 4294967295)\n" +
+				"c.yml:5:53: quantiles: unknown key \"eror\"\n" +
+				"c.yml:5:76: summary_options: duplicate key \"buf_cap\"\n" +
+				"c.yml:5:101: age_buckets: invalid count \"x\" (want 0 to 4294967295)"},
+		{"inputs:\n  - type: fake\n    rules:\n      - match: a.*\n        nme: b\n        match: b.*\n        series_limit: x\n        scale: y\n        histogram_options: {buckts: [1]}\n",
+			`c.yml:5:9: rule 1 ("b.*"): rule: unknown key "nme"` + "\n" +
+				`c.yml:6:9: rule 1 ("b.*"): rule: duplicate key "match"` + "\n" +
+				`c.yml:7:23: rule 1 ("b.*"): series_limit: invalid count "x" (want 0 to 2147483647)` + "\n" +
+				`c.yml:8:16: rule 1 ("b.*"): scale: invalid number "y"` + "\n" +
+				`c.yml:9:29: rule 1 ("b.*"): histogram_options: unknown key "buckts"`},
+	}
+	reg := testRegistry(t)
+	for _, tc := range cases {
+		_, err := CheckData(reg, opts, "c.yml", []byte(tc.data))
+		got := "<nil>"
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("%s\ngot:\n%s\nwant:\n%s", tc.data, got, tc.want)
+		}
+	}
+}
+
+// TestBoundKeyDefaults: a key not given keeps its destination's default,
+// in the blocks the native decoders read with tables.
+func TestBoundKeyDefaults(t *testing.T) {
+	cfg, err := Parse("c.yml", []byte("inputs:\n  - type: fake\n    rules:\n      - match: a.*\n        observer_type: histogram\n        histogram_options: {buckets: [1]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Inputs[0].Rules.Rules[0]
+	if r.Scale != nil || r.Summary != nil || r.Histogram == nil || r.Histogram.NativeBucketFactor != 0 || r.Histogram.NativeMaxBuckets != 0 ||
+		r.TTL != 0 || r.SeriesLimit != 0 || r.Name != "" || r.Labels != nil || r.Action != normalize.ActionMap || r.TypeSet {
+		t.Errorf("rule %+v", r)
+	}
+	if cfg.Global.TTL != 0 || cfg.Global.SeriesLimit != 0 {
+		t.Errorf("global %+v", cfg.Global)
+	}
+	if !strings.Contains(cfg.Inputs[0].Rules.Rules[0].Pos.String(), "c.yml:4:9") {
+		t.Errorf("rule position %v", cfg.Inputs[0].Rules.Rules[0].Pos)
+	}
+}
