@@ -2,7 +2,9 @@ package tick
 
 import (
 	"context"
+	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -24,4 +26,38 @@ func TestEvery(t *testing.T) {
 	if calls < 3 {
 		t.Errorf("f called %d times, want at least 3", calls)
 	}
+}
+
+// Every's first call is one d after it starts, then one every d; when ctx
+// ends it returns without another call, and with ctx already done it
+// calls nothing. The clock is synctest's, so the test waits for nothing.
+func TestEveryTimes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		start := time.Now()
+		var at []time.Duration
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			Every(ctx, 10*time.Second, func() { at = append(at, time.Since(start)) })
+		}()
+		time.Sleep(35 * time.Second)
+		cancel()
+		synctest.Wait()
+		select {
+		case <-done:
+		default:
+			t.Fatal("Every did not return when ctx ended")
+		}
+		want := []time.Duration{10 * time.Second, 20 * time.Second, 30 * time.Second}
+		if !slices.Equal(at, want) {
+			t.Errorf("calls at %v, want %v", at, want)
+		}
+
+		calls := 0
+		Every(ctx, time.Nanosecond, func() { calls++ })
+		if calls != 0 {
+			t.Errorf("%d calls with ctx already done, want 0", calls)
+		}
+	})
 }
