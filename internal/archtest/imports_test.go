@@ -67,15 +67,24 @@ var rules = []rule{
 
 type pkg struct {
 	ImportPath   string
+	Name         string
+	Dir          string
+	GoFiles      []string
 	Imports      []string
 	TestImports  []string
 	XTestImports []string
 	Module       *struct{ Path string }
 }
 
-// listPackages runs `go list -json ./...` over the module.
+// listed is what listPackages found, kept for the next test.
+var listed []pkg
+
+// listPackages runs `go list -json ./...` over the module (once).
 func listPackages(t *testing.T) []pkg {
 	t.Helper()
+	if listed != nil {
+		return listed
+	}
 	cmd := exec.Command("go", "list", "-json", module+"/...")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -97,6 +106,7 @@ func listPackages(t *testing.T) []pkg {
 	if len(pkgs) < 20 {
 		t.Fatalf("go list found only %d packages", len(pkgs))
 	}
+	listed = pkgs
 	return pkgs
 }
 
