@@ -7,7 +7,10 @@
 // samples that would make /metrics inconsistent. It is a prometheus.Gatherer
 // that builds the metric families directly.
 //
-// Web serves the Gatherer through promhttp with exporter-toolkit's web
-// server (TLS and basic auth via --web.config.file), a landing page and the
-// lifecycle endpoints /-/healthy, /-/ready and POST /-/reload.
+// Web serves /metrics with exporter-toolkit's web server (TLS and basic
+// auth via --web.config.file): the text and OpenMetrics formats rendered
+// straight from the store's series (expose.go, text.go), byte for byte as
+// promhttp would encode Gather's families, and protobuf through promhttp;
+// beside it a landing page and the lifecycle endpoints /-/healthy, /-/ready
+// and POST /-/reload.
 package outputs
