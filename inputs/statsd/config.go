@@ -178,7 +178,7 @@ func (c *Config) Validate() error {
 		atLeast("max_label_value_length", c.MaxLabelValueLength, 1, ""),
 		atLeast("max_sample_rate_repeat", c.MaxSampleRateRepeat, 1, ""),
 	)
-	if c.MaxSampleRateRepeat > math.MaxUint32 {
+	if c.MaxSampleRateRepeat > 0 && uint64(c.MaxSampleRateRepeat) > math.MaxUint32 {
 		errs = append(errs, fieldErr("max_sample_rate_repeat", "%d must be at most %d", c.MaxSampleRateRepeat, uint32(math.MaxUint32)))
 	}
 	errs = append(errs, c.Relay.validate()...)

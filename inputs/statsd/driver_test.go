@@ -580,6 +580,8 @@ relay:
 		{name: "negative read buffer", in: "read_buffer: -1", err: "2:16: statsd input: read_buffer: -1 must not be negative"},
 		{name: "negative connections", in: "tcp_max_connections: -2", err: "tcp_max_connections: -2 must not be negative (0 means no limit)"},
 		{name: "zero label value length", in: "max_label_value_length: 0", err: "max_label_value_length: 0 must be at least 1"},
+		{name: "sample rate repeat over 2^32-1", in: "max_sample_rate_repeat: 5000000000", err: "max_sample_rate_repeat: 5000000000 must be at most 4294967295"},
+		{name: "zero sample rate repeat", in: "max_sample_rate_repeat: 0", err: "max_sample_rate_repeat: 0 must be at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
