@@ -124,12 +124,12 @@ type runBuf struct {
 // run: a run of huge beans must not stay allocated.
 const maxKeptRecords = 4096
 
-// scrapeTo is scrape handing the records on in bean order as they are
-// read (emit may keep them but not the slice; it is called from this
-// goroutine), so that a poll never holds all its records: a large poll's
-// memory is the runs in flight (at most runsAhead per worker), not the
-// whole poll. After an error, records emitted before it belong to a
-// failed poll.
+// scrapeTo reads all selected beans and hands their records on in bean
+// order as they are read (emit may keep them but not the slice; it is
+// called from this goroutine), so that a poll never holds all its
+// records: a large poll's memory is the runs in flight (at most runsAhead
+// per worker), not the whole poll. After an error, records emitted before
+// it belong to a failed poll.
 func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (scrapeStats, error) {
 	var st scrapeStats
 	names, err := s.names(ctx)
