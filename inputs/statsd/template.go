@@ -257,14 +257,3 @@ func (p *parser) addTemplate(k *templateKey) {
 	p.tmpls.add(k.hash(), t, p.tmplBytes)
 	p.followed(t)
 }
-
-// problems sums the errors and the drops counted so far.
-func (st *stats) problems() (errs, drops uint64) {
-	for _, n := range st.errors {
-		errs += n
-	}
-	for _, n := range st.drops {
-		drops += n
-	}
-	return errs, drops
-}
