@@ -15,8 +15,9 @@
 // fault, no disk read unless the kernel has evicted the page meanwhile.
 //
 // Only read-only mappings of the executable are released, and only those
-// holding no private copy of a page (smaps "Anonymous: 0 kB"): on a
-// private mapping, MADV_DONTNEED throws away what was written to it, so a
+// holding no private copy of a page, resident or swapped out (smaps
+// "Anonymous: 0 kB" and "Swap: 0 kB"): on a private mapping,
+// MADV_DONTNEED throws away what was written to it, so a
 // writable mapping (.data, .bss) is never touched, nor a read-only one the
 // dynamic loader relocated before making it read-only (RELRO of a cgo
 // binary) or a debugger wrote a breakpoint into. Outside Linux Release does

@@ -17,6 +17,10 @@ type mapping struct {
 	perms     string // "r-xp"
 	path      string
 	rss, anon uint64 // bytes
+	// swap is what of the mapping's private pages is swapped out: a
+	// private copy as much as a resident one (Anonymous counts only
+	// those resident).
+	swap uint64
 }
 
 func (m mapping) writable() bool { return len(m.perms) < 2 || m.perms[1] != '-' }
@@ -31,7 +35,9 @@ const (
 	keep
 	// skip: read-only but holding private copies of pages (relocated by
 	// the dynamic loader before it was made read-only, patched by a
-	// debugger or a uprobe); they would be lost too.
+	// debugger or a uprobe), resident or swapped out; they would be lost
+	// too (MADV_DONTNEED frees a swapped-out copy as well, and the page
+	// comes back from the file).
 	skip
 )
 
@@ -39,7 +45,7 @@ func (m mapping) verdict() verdict {
 	switch {
 	case m.writable():
 		return keep
-	case m.anon > 0:
+	case m.anon > 0 || m.swap > 0:
 		return skip
 	}
 	return release
@@ -112,17 +118,20 @@ func parseSmaps(r io.Reader, path string) ([]mapping, error) {
 		key, rest, _ := strings.Cut(line, " ")
 		if name, ok := strings.CutSuffix(key, ":"); ok {
 			// A field of the mapping above: "Rss:    1234 kB".
-			if cur == nil || (name != "Rss" && name != "Anonymous") {
+			if cur == nil || (name != "Rss" && name != "Anonymous" && name != "Swap") {
 				continue
 			}
 			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("smaps: %q: %w", line, err)
 			}
-			if name == "Rss" {
+			switch name {
+			case "Rss":
 				cur.rss = kb << 10
-			} else {
+			case "Anonymous":
 				cur.anon = kb << 10
+			default:
+				cur.swap = kb << 10
 			}
 			continue
 		}

@@ -132,7 +132,12 @@ Anonymous:             8 kB
 01400000-01420000 rw-p 01000000 fd:01 1234                               /opt/my app/rosetta (deleted)
 Rss:                 100 kB
 Anonymous:            60 kB
-01420000-01480000 rw-p 00000000 00:00 0 
+01420000-01440000 r--p 01020000 fd:01 1234                               /opt/my app/rosetta (deleted)
+Rss:                  64 kB
+Anonymous:             0 kB
+Swap:                  8 kB
+SwapPss:               8 kB
+01440000-01480000 rw-p 00000000 00:00 0 
 Rss:                 384 kB
 Anonymous:           384 kB
 7ffd0000-7ffd1000 r-xp 00000000 00:00 0                                  [vdso]
@@ -144,14 +149,17 @@ Anonymous:             0 kB
 		t.Fatal(err)
 	}
 	want := []mapping{
-		{0x400000, 0xc00000, "r-xp", "/opt/my app/rosetta (deleted)", 5120 << 10, 0},
-		{0xc00000, 0x1400000, "r--p", "/opt/my app/rosetta (deleted)", 3000 << 10, 8 << 10},
-		{0x1400000, 0x1420000, "rw-p", "/opt/my app/rosetta (deleted)", 100 << 10, 60 << 10},
+		{0x400000, 0xc00000, "r-xp", "/opt/my app/rosetta (deleted)", 5120 << 10, 0, 0},
+		{0xc00000, 0x1400000, "r--p", "/opt/my app/rosetta (deleted)", 3000 << 10, 8 << 10, 0},
+		{0x1400000, 0x1420000, "rw-p", "/opt/my app/rosetta (deleted)", 100 << 10, 60 << 10, 0},
+		// Relocated RELRO whose private page was swapped out: MADV_DONTNEED
+		// would free the swapped copy and bring back the file's page.
+		{0x1420000, 0x1440000, "r--p", "/opt/my app/rosetta (deleted)", 64 << 10, 0, 8 << 10},
 	}
 	if len(ms) != len(want) {
 		t.Fatalf("got %d mappings, want %d: %+v", len(ms), len(want), ms)
 	}
-	verdicts := []verdict{release, skip, keep}
+	verdicts := []verdict{release, skip, keep, skip}
 	for i := range want {
 		if ms[i] != want[i] {
 			t.Errorf("mapping %d: got %+v, want %+v", i, ms[i], want[i])
