@@ -121,7 +121,7 @@ func (s *Store) update(sh *shard, se *series, smp *normalize.Sample, now int64) 
 			se.value += smp.Value
 		default:
 			se.value = smp.Value
-			se.cparts, se.data = 0, nil
+			se.cparts, se.data = setParts(smp.Value), nil
 		}
 		switch {
 		case smp.HasTimestamp:
@@ -202,6 +202,17 @@ func (se *series) addCounter(v float64) {
 		p.f += v
 	}
 	se.value = p.f + float64(p.i)
+}
+
+// setParts is series.cparts after a counter is set to v: the kind of
+// increment v is, so that addCounter splits it into the right part once
+// increments of the other kind come (a set value that is no integer, a
+// negative one included, is a float part).
+func setParts(v float64) uint8 {
+	if v >= 0 && v < 0x1p53 && v == math.Trunc(v) {
+		return cpartInt
+	}
+	return cpartFloat
 }
 
 func newData(k kind, o *normalize.SeriesOptions, now int64) seriesData {

@@ -255,7 +255,7 @@ type series struct {
 	// write plus the TTL; 0 never.
 	expires int64
 	rule    *string    // interned; "" when no rule
-	data    seriesData // histogram or summary state; nil for scalars
+	data    seriesData // histogram or summary state; a delta counter's counterParts or nil for scalars
 }
 
 // compatible reports whether a sample of kind k may update a series of

@@ -1101,3 +1101,36 @@ func TestCounterMatchesClientGolang(t *testing.T) {
 		}
 	}
 }
+
+// TestCounterSetThenIncrements: a counter series that is set (an absolute
+// reading; a StatsD gauge a rule made a counter) and then incremented
+// serves the set value plus the increments, whatever kinds they are.
+func TestCounterSetThenIncrements(t *testing.T) {
+	for _, tc := range []struct {
+		set  float64
+		incs []float64
+		want float64
+	}{
+		{2.5, []float64{1, 0.5}, 4},
+		{-5, []float64{1, 0.5}, -3.5},
+		{-5, []float64{0.5, 1}, -3.5},
+		{7, []float64{1, 0.25}, 8.25},
+		{1, []float64{0x1p53, 1}, 0x1p53 + 2}, // an integer sum past 2^53, exact
+		{3, []float64{2}, 5},
+	} {
+		s, _ := newTestStore(t, StoreConfig{})
+		s.Write([]normalize.Sample{counter("c", 100, true)}) // parts from before the set are gone
+		s.Write([]normalize.Sample{counter("c", 0.125, true)})
+		s.Write([]normalize.Sample{counter("c", tc.set, false)})
+		for _, v := range tc.incs {
+			s.Write([]normalize.Sample{counter("c", v, true)})
+		}
+		mfs, err := s.Gather()
+		if err != nil || len(mfs) != 1 {
+			t.Fatalf("Gather: %v, %v", mfs, err)
+		}
+		if got := mfs[0].Metric[0].GetCounter().GetValue(); got != tc.want {
+			t.Errorf("set %v, add %v: %v, want %v", tc.set, tc.incs, got, tc.want)
+		}
+	}
+}
