@@ -1,8 +1,11 @@
 package mappings
 
 import (
+	"fmt"
+	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/statsd_exporter/pkg/mapper"
 
@@ -13,7 +16,8 @@ import (
 // construct each, in every block the native decoders read (defaults, a
 // rule, histogram_options, summary_options and its quantiles): Rosetta
 // accepts a file exactly when statsd_exporter's mapper does (unknown keys,
-// duplicate keys, values of the wrong type, the native-only keys).
+// duplicate keys, values of the wrong type, the native-only keys, numbers
+// as yaml.v2 reads them), except the files in laxer, each with its reason.
 func TestDifferentialStatsdAccepts(t *testing.T) {
 	rule := "mappings:\n  - match: a.*\n    name: a\n"
 	files := []string{
@@ -69,6 +73,56 @@ func TestDifferentialStatsdAccepts(t *testing.T) {
 		rule + "    observer_type: summary\n    summary_options:\n      max_age: 1m\n      max_age: 2m\n",
 		"mappings:\n  - match: a.*\n    <<: {name: a, help: h}\n",
 		"mappings:\n  - match: a.*\n    <<: {name: a, hepl: h}\n",
+		// numbers as yaml.v2 reads them into statsd_exporter's fields:
+		// a float into a count or a duration is truncated when it fits,
+		// durations may be negative, a scale any float
+		"defaults:\n  histogram_options:\n    native_histogram_max_buckets: 10.0\n" + rule,
+		"defaults:\n  histogram_options:\n    native_histogram_max_buckets: 4294967295.5\n" + rule,
+		"defaults:\n  histogram_options:\n    native_histogram_max_buckets: 4294967296.0\n" + rule,
+		"defaults:\n  histogram_options:\n    native_histogram_max_buckets: .inf\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: 2.7\n    age_buckets: 1e1\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: -0.5\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: -1.0\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: .nan\n" + rule,
+		rule + "    observer_type: summary\n    summary_options:\n      buf_cap: 2.7\n",
+		rule + "    observer_type: histogram\n    histogram_options:\n      native_histogram_max_buckets: 10.0\n",
+		"defaults:\n  ttl: 1.5\n" + rule,
+		"defaults:\n  ttl: -1s\n" + rule,
+		"defaults:\n  ttl: -10\n" + rule,
+		"defaults:\n  ttl: -.inf\n" + rule,
+		"defaults:\n  ttl: .inf\n" + rule,
+		"defaults:\n  ttl: .nan\n" + rule,
+		"defaults:\n  ttl: 1e30\n" + rule,
+		rule + "    ttl: 1.5\n",
+		rule + "    ttl: -1s\n",
+		rule + "    ttl: -2.5\n",
+		rule + "    scale: .inf\n",
+		rule + "    scale: -.inf\n",
+		rule + "    scale: .nan\n",
+		rule + "    scale: 1e3\n",
+	}
+	// Files statsd_exporter refuses and Rosetta accepts, deliberately:
+	// accepting them loses no file statsd_exporter reads.
+	laxer := []struct{ data, why string }{
+		{"defaults:\n  summary_options:\n    buf_cap: \"10\"\n" + rule, "a quoted number is the number (yaml.v2 will not read a string into a count)"},
+		{"defaults:\n  ttl: \"10\"\n" + rule, "a quoted integer is nanoseconds, as the plain one"},
+		{rule + "    scale: \"2\"\n", "a quoted scale is the number"},
+		{"defaults:\n  ttl: 1d\n" + rule, "Prometheus durations (1d, 1w, 1y) besides Go's; time.ParseDuration has no d"},
+		{rule + "    labels: {x: $1}\n", "a one-character label name is a valid Prometheus label name; statsd_exporter's check wants two characters"},
+		{rule + "    timer_type: histogram\n", "timer_type, observer_type's older name in statsd_exporter, read as observer_type"},
+	}
+	for _, c := range laxer {
+		var m mapper.MetricMapper
+		if m.InitFromYAMLString(c.data) == nil {
+			t.Errorf("%s\nstatsd_exporter accepts it now: test it with the others", c.data)
+		}
+		rsc, err := TranslateStatsd("m.yml", []byte(c.data))
+		if err == nil {
+			_, err = normalize.NewRuleSet(*rsc)
+		}
+		if err != nil {
+			t.Errorf("%s\nrosetta refuses it (%v), accepted because %s", c.data, err, c.why)
+		}
 	}
 	for _, data := range files {
 		var m mapper.MetricMapper
@@ -145,5 +199,87 @@ func TestBoundKeyDefaults(t *testing.T) {
 	}
 	if !strings.Contains(cfg.Inputs[0].Rules.Rules[0].Pos.String(), "c.yml:4:9") {
 		t.Errorf("rule position %v", cfg.Inputs[0].Rules.Rules[0].Pos)
+	}
+}
+
+// TestStatsdNumbersAsPeer: the numbers yaml.v2 reads into
+// statsd_exporter's fields from floats and negative durations, as its
+// mapper reads them and as Rosetta carries them (a negative ttl, which
+// statsd_exporter's sweep removes at once, as a 1ns one; a rule under a
+// negative default ttl keeps its series, which Rosetta says with
+// statsdNoTTL).
+func TestStatsdNumbersAsPeer(t *testing.T) {
+	rule := "mappings:\n  - match: a.*\n    name: a\n"
+	// a value as statsd_exporter's mapper reads it and as Rosetta's
+	// decoder does
+	type read struct {
+		data       string
+		peer       func(*mapper.MetricMapper) any
+		rosetta    func(*normalize.RuleSetConfig) any
+		peerWant   any
+		rosettaOut any
+	}
+	maxBuckets := func(m *mapper.MetricMapper) any { return m.Defaults.HistogramOptions.NativeHistogramMaxBuckets }
+	bufCap := func(m *mapper.MetricMapper) any { return m.Defaults.SummaryOptions.BufCap }
+	defTTL := func(m *mapper.MetricMapper) any { return m.Defaults.Ttl }
+	ruleTTL := func(m *mapper.MetricMapper) any { return m.Mappings[0].Ttl }
+	scale := func(m *mapper.MetricMapper) any { return fmt.Sprint(m.Mappings[0].Scale.Val) }
+	rMaxBuckets := func(c *normalize.RuleSetConfig) any { return c.Defaults.Histogram.NativeMaxBuckets }
+	rBufCap := func(c *normalize.RuleSetConfig) any { return c.Defaults.Summary.BufCap }
+	rDefTTL := func(c *normalize.RuleSetConfig) any { return c.Defaults.TTL }
+	rRuleTTL := func(c *normalize.RuleSetConfig) any { return c.Rules[0].TTL }
+	rScale := func(c *normalize.RuleSetConfig) any { return fmt.Sprint(*c.Rules[0].Scale) }
+	for _, tc := range []read{
+		{"defaults:\n  histogram_options:\n    native_histogram_max_buckets: 10.0\n" + rule, maxBuckets, rMaxBuckets, uint32(10), uint32(10)},
+		{"defaults:\n  histogram_options:\n    native_histogram_max_buckets: 4294967295.5\n" + rule, maxBuckets, rMaxBuckets, uint32(4294967295), uint32(4294967295)},
+		{"defaults:\n  summary_options:\n    buf_cap: 2.7\n" + rule, bufCap, rBufCap, uint32(2), uint32(2)},
+		{"defaults:\n  summary_options:\n    buf_cap: -0.5\n" + rule, bufCap, rBufCap, uint32(0), uint32(0)},
+		{"defaults:\n  ttl: 1.5\n" + rule, defTTL, rDefTTL, time.Nanosecond, time.Nanosecond},
+		{"defaults:\n  ttl: 1.5\n" + rule, ruleTTL, rRuleTTL, time.Nanosecond, time.Duration(0)}, // inherited later (applyDefaults)
+		{"defaults:\n  ttl: -1s\n" + rule, defTTL, rDefTTL, -time.Second, time.Nanosecond},
+		{"defaults:\n  ttl: -1s\n" + rule, ruleTTL, rRuleTTL, time.Duration(0), statsdNoTTL},
+		{"defaults:\n  ttl: -.inf\n" + rule, defTTL, rDefTTL, time.Duration(math.MinInt64), time.Nanosecond},
+		{rule + "    ttl: -1s\n", ruleTTL, rRuleTTL, -time.Second, time.Nanosecond},
+		{rule + "    ttl: -2.5\n", ruleTTL, rRuleTTL, -2 * time.Nanosecond, time.Nanosecond},
+		{rule + "    ttl: 1.5\n", ruleTTL, rRuleTTL, time.Nanosecond, time.Nanosecond},
+		{rule + "    scale: .inf\n", scale, rScale, "+Inf", "+Inf"},
+		{rule + "    scale: -.inf\n", scale, rScale, "-Inf", "-Inf"},
+		{rule + "    scale: .nan\n", scale, rScale, "NaN", "NaN"},
+	} {
+		var m mapper.MetricMapper
+		if err := m.InitFromYAMLString(tc.data); err != nil {
+			t.Errorf("%s\nstatsd_exporter: %v", tc.data, err)
+			continue
+		}
+		rsc, err := TranslateStatsd("m.yml", []byte(tc.data))
+		if err == nil {
+			_, err = normalize.NewRuleSet(*rsc)
+		}
+		if err != nil {
+			t.Errorf("%s\nrosetta: %v", tc.data, err)
+			continue
+		}
+		if got := tc.peer(&m); got != tc.peerWant {
+			t.Errorf("%s\nstatsd_exporter reads %v, want %v", tc.data, got, tc.peerWant)
+		}
+		if got := tc.rosetta(rsc); got != tc.rosettaOut {
+			t.Errorf("%s\nrosetta reads %v, want %v", tc.data, got, tc.rosettaOut)
+		}
+	}
+}
+
+// TestNativeNumbersStrict: Rosetta's own rules keep refusing what
+// TestStatsdNumbersAsPeer reads from statsd_exporter files.
+func TestNativeNumbersStrict(t *testing.T) {
+	opts := Options{Library: testLibrary, ReadFile: func(string) ([]byte, error) { return []byte("mappings: []\n"), nil }}
+	reg := testRegistry(t)
+	for _, v := range []string{
+		"scale: .inf", "scale: .nan", "ttl: -1s", "ttl: 1.5",
+		"summary_options: {buf_cap: 2.7}", "histogram_options: {native_histogram_max_buckets: 10.0}",
+	} {
+		data := "inputs:\n  - type: fake\n    rules:\n      - match: a.*\n        name: a\n        " + v + "\n"
+		if _, err := CheckData(reg, opts, "c.yml", []byte(data)); err == nil {
+			t.Errorf("%s: accepted", v)
+		}
 	}
 }

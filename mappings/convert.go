@@ -3,6 +3,7 @@ package mappings
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,13 @@ func Convert(file string, data []byte, format string) (out []byte, notes []strin
 	rs, err := normalize.NewRuleSet(*rsc)
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, r := range rsc.Rules {
+		// statsd_exporter's scale may be .inf or .nan, Rosetta's is finite
+		if r.Scale != nil && (math.IsInf(*r.Scale, 0) || math.IsNaN(*r.Scale)) {
+			return nil, nil, &normalize.RuleError{Pos: r.Pos, Index: r.Index, Match: r.Match,
+				Err: fmt.Errorf("scale %v: a Rosetta rule's scale is finite; keep this file as it is (format: statsd_exporter)", *r.Scale)}
+		}
 	}
 	dead := map[int]string{}
 	if rsc.StatsdGlobQuirks {

@@ -160,3 +160,30 @@ func TestConvertStatsdQuirks(t *testing.T) {
 		t.Errorf("notes %v\n%s", notes, text)
 	}
 }
+
+// A statsd_exporter scale of .inf or .nan has no Rosetta rule equivalent:
+// Convert says so rather than write a file Rosetta refuses.
+func TestConvertStatsdInfiniteScale(t *testing.T) {
+	for _, v := range []string{".inf", "-.inf", ".nan"} {
+		_, _, err := Convert("m.yml", []byte("mappings:\n  - match: a.*\n    name: a\n    scale: "+v+"\n"), "")
+		if err == nil || !strings.Contains(err.Error(), "m.yml:2:5") || !strings.Contains(err.Error(), "finite") {
+			t.Errorf("scale %s: %v", v, err)
+		}
+	}
+	out, _, err := Convert("m.yml", []byte("defaults:\n  ttl: -1s\nmappings:\n  - match: a.*\n    name: a\n    ttl: 1.5\n  - match: b.*\n    name: b\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsc, err := TranslateFile("c.yml", out, "")
+	if err == nil {
+		_, err = normalize.NewRuleSet(*rsc)
+	}
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"defaults:\n  ttl: 1ns\n", "    ttl: 1ns\n", "    ttl: " + statsdNoTTL.String() + "\n"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("converted file lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -20,6 +20,9 @@ import (
 type decoder struct {
 	file string
 	errs []error
+	// statsd reads numbers as statsd_exporter's YAML library (yaml.v2)
+	// does into its config structs (see count32 and duration).
+	statsd bool
 	// current rule, for messages
 	ruleIndex int
 	ruleMatch string
@@ -267,8 +270,18 @@ func (d *decoder) integer(n *yaml.Node, key string, max int64) int64 {
 	return v
 }
 
-// count32 is integer for a uint32 count.
+// count32 is integer for a uint32 count. A statsd_exporter file may write
+// it as a decimal: yaml.v2 truncates a float into an unsigned field when
+// the truncation fits (10.0 and 10.9 are 10, -0.5 is 0; -1 and 2^32 do not
+// fit: uint64 of a negative float is huge on amd64).
 func (d *decoder) count32(n *yaml.Node, key string) uint32 {
+	if d.statsd && n.Kind == yaml.ScalarNode {
+		if _, err := strconv.ParseInt(n.Value, 0, 64); err != nil {
+			if f, err := parseFloat(n.Value); err == nil && f > -1 && f < math.MaxUint32+1 {
+				return uint32(f)
+			}
+		}
+	}
 	return uint32(d.integer(n, key, math.MaxUint32))
 }
 
@@ -290,6 +303,35 @@ func (d *decoder) duration(n *yaml.Node, key string) time.Duration {
 	}
 	if v, err := strconv.ParseInt(s, 10, 64); err == nil && v >= 0 {
 		return time.Duration(v)
+	}
+	d.errf(n, "%s: invalid duration %q", key, s)
+	return 0
+}
+
+// statsdTTL reads a ttl of a statsd_exporter file as yaml.v2 reads it into
+// a time.Duration: a Go duration or an integer (nanoseconds), negative
+// ones too, or a float, truncated to nanoseconds (1.5 is 1ns; a float
+// int64 cannot hold, -.inf included, is math.MinInt64 as on amd64; +.inf
+// and .nan are refused). Rosetta's own durations ("1d") are read too.
+func (d *decoder) statsdTTL(n *yaml.Node, key string) time.Duration {
+	s, ok := d.scalar(n, key)
+	if !ok || s == "" {
+		return 0
+	}
+	if v, err := time.ParseDuration(s); err == nil {
+		return v
+	}
+	if v, err := model.ParseDuration(s); err == nil {
+		return time.Duration(v)
+	}
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Duration(v)
+	}
+	if f, err := parseFloat(s); err == nil && f <= math.MaxInt64 {
+		if f < math.MinInt64 || f == math.MaxInt64 { // float64(MaxInt64) is 2^63
+			return math.MinInt64
+		}
+		return time.Duration(f)
 	}
 	d.errf(n, "%s: invalid duration %q", key, s)
 	return 0

@@ -3,6 +3,7 @@ package mappings
 import (
 	"math"
 	"sort"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -63,6 +64,14 @@ func (d *decoder) summaryOptions(n *yaml.Node, key string) *normalize.SummaryOpt
 	return s
 }
 
+// ttl is the decoder of a ttl in dialect dl.
+func (d *decoder) ttl(dl dialect) func(*yaml.Node, string) time.Duration {
+	if dl == dialectStatsd {
+		return d.statsdTTL
+	}
+	return d.duration
+}
+
 // defaults decodes a defaults block.
 func (d *decoder) defaults(n *yaml.Node, dl dialect) normalize.Defaults {
 	var def normalize.Defaults
@@ -70,7 +79,7 @@ func (d *decoder) defaults(n *yaml.Node, dl dialect) normalize.Defaults {
 		"observer_type":         func(v *yaml.Node, k string) { def.Observer = d.observerType(v, k, dl) },
 		"match_type":            into(&def.MatchType, d.matchType),
 		"glob_disable_ordering": into(&def.GlobDisableOrdering, d.boolean),
-		"ttl":                   into(&def.TTL, d.duration),
+		"ttl":                   into(&def.TTL, d.ttl(dl)),
 		"summary_options":       func(v *yaml.Node, k string) { def.Summary = *d.summaryOptions(v, k) },
 		"histogram_options":     func(v *yaml.Node, k string) { def.Histogram = *d.histogramOptions(v, k) },
 	})
@@ -115,7 +124,7 @@ func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig
 		"timer_type":           observer,
 		"histogram_options":    into(&r.Histogram, d.histogramOptions),
 		"summary_options":      into(&r.Summary, d.summaryOptions),
-		"ttl":                  into(&r.TTL, d.duration),
+		"ttl":                  into(&r.TTL, d.ttl(dl)),
 		"series_limit":         func(v *yaml.Node, k string) { r.SeriesLimit = int(d.integer(v, k, math.MaxInt32)) },
 		"attr_name_snake_case": into(&r.AttrNameSnakeCase, d.boolean),
 	}

@@ -3,6 +3,7 @@ package mappings
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -24,7 +25,7 @@ func TranslateStatsd(file string, data []byte) (*normalize.RuleSetConfig, error)
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{file: file}
+	d := &decoder{file: file, statsd: true}
 	cfg := &normalize.RuleSetConfig{Unmatched: normalize.UnmatchedKeep, StatsdGlobQuirks: true}
 	d.fields(root, "statsd mapping file", func(k string, kn, v *yaml.Node) bool {
 		switch k {
@@ -37,7 +38,36 @@ func TranslateStatsd(file string, data []byte) (*normalize.RuleSetConfig, error)
 		}
 		return true
 	})
+	negativeTTLs(cfg)
 	return cfg, d.err()
+}
+
+// statsdNoTTL is the ttl of a rule that keeps its series forever although
+// the defaults' ttl is set: 2^62 ns, 146 years (now + ttl must fit an int64
+// of Unix nanoseconds).
+const statsdNoTTL = time.Duration(1 << 62)
+
+// negativeTTLs gives negative ttls statsd_exporter's meaning in Rosetta's
+// terms. statsd_exporter's registry removes a series when its last update
+// plus its ttl is before the time of its sweep (every second): a negative
+// ttl removes it at the next sweep, as a 1ns ttl does. A rule without a ttl
+// takes the defaults' only when it is positive (mapper.go), an unmatched
+// metric takes any non-zero one (exporter.go): under a negative default the
+// rules keep their series, unmatched series expire at once.
+func negativeTTLs(cfg *normalize.RuleSetConfig) {
+	negDefault := cfg.Defaults.TTL < 0
+	if negDefault {
+		cfg.Defaults.TTL = time.Nanosecond
+	}
+	for i := range cfg.Rules {
+		r := &cfg.Rules[i]
+		switch {
+		case r.TTL < 0:
+			r.TTL = time.Nanosecond
+		case r.TTL == 0 && negDefault:
+			r.TTL = statsdNoTTL
+		}
+	}
 }
 
 // LoadStatsdMapping reads a statsd_exporter mapping file

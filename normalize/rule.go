@@ -108,7 +108,8 @@ type RuleConfig struct {
 	HelpTemplate bool
 	// StatsdTemplates expands the rule's glob templates as
 	// statsd_exporter's formatter does, through fmt.Sprintf: a "%" in a
-	// template with a reference is a verb ("%%" is "%").
+	// template with a reference is a verb ("%%" is "%"). Its Scale may be
+	// infinite or NaN, as statsd_exporter's may.
 	StatsdTemplates bool
 	// Type overrides the output type of counter, gauge and untyped records
 	// when TypeSet (TypeCounter, TypeGauge or TypeUntyped).
@@ -363,7 +364,10 @@ func compileRule(c RuleConfig, d *Defaults, idx int32, regexTimeout time.Duratio
 			r.help, r.hasHelp = h, true
 		}
 	}
-	if c.Scale != nil && (math.IsNaN(*c.Scale) || math.IsInf(*c.Scale, 0)) {
+	// statsd_exporter multiplies by any float its YAML library reads,
+	// .inf and .nan too; Rosetta's own rules and jmx_exporter's valueFactor
+	// take finite ones.
+	if c.Scale != nil && !c.StatsdTemplates && (math.IsNaN(*c.Scale) || math.IsInf(*c.Scale, 0)) {
 		fail(Pos{}, "invalid scale %v", *c.Scale)
 	}
 	if c.SeriesLimit < 0 {
