@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -118,4 +119,23 @@ func (s *Store) collides(name string, typ dto.MetricType) bool {
 		}
 	}
 	return false
+}
+
+// FamilyNames returns the names of g's families and the names they
+// generate (x_bucket, x_count, x_sum of histograms and summaries), for
+// StoreConfig.ReservedNames.
+func FamilyNames(g prometheus.Gatherer) ([]string, error) {
+	mfs, err := g.Gather()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, mf := range mfs {
+		name := mf.GetName()
+		out = append(out, name)
+		for _, suf := range generated(mf.GetType()) {
+			out = append(out, name+suf)
+		}
+	}
+	return out, nil
 }

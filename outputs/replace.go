@@ -1,0 +1,93 @@
+package outputs
+
+import (
+	"sync"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// Replace: a pull source writes each poll as the complete set of its
+// series, and the ones the poll no longer produced are removed.
+
+type sourceState struct {
+	mu      sync.Mutex
+	gen     uint64
+	members map[*series]uint64
+}
+
+// Replace stores batch as the complete set of source's series: series that
+// source wrote in an earlier Replace and not in this one are removed. Calls
+// for different sources may run concurrently; calls for one source must
+// not overlap (one poller per target).
+func (s *Store) Replace(source string, batch []normalize.Sample) {
+	r := s.beginReplace(source)
+	r.Write(batch)
+	r.End()
+}
+
+// BeginReplace is Replace in parts, for a poller that writes a poll's
+// samples as they come instead of holding them all: the series written
+// through the returned replacement until its End are the complete set of
+// source's series. Until End, calls for source wait (one poller per
+// target).
+func (s *Store) BeginReplace(source string) normalize.SinkReplacement {
+	return s.beginReplace(source)
+}
+
+// replacement is one Replace in progress; it holds its source's lock.
+type replacement struct {
+	s      *Store
+	source string
+	st     *sourceState
+}
+
+func (s *Store) beginReplace(source string) *replacement {
+	s.srcMu.Lock()
+	st := s.sources[source]
+	if st == nil {
+		st = &sourceState{members: map[*series]uint64{}}
+		s.sources[source] = st
+	}
+	s.srcMu.Unlock()
+	st.mu.Lock()
+	st.gen++
+	return &replacement{s: s, source: source, st: st}
+}
+
+// Write stores a part of the samples. It keeps nothing batch points to.
+func (r *replacement) Write(batch []normalize.Sample) {
+	s, st := r.s, r.st
+	now := s.now().UnixNano()
+	for i := range batch {
+		if se := s.write(&batch[i], now); se != nil {
+			st.members[se] = st.gen
+		}
+	}
+}
+
+// End removes the series of the source that were not written since the
+// replacement began, and releases the source.
+func (r *replacement) End() {
+	s, st := r.s, r.st
+	defer st.mu.Unlock()
+	for se, g := range st.members {
+		if g == st.gen {
+			continue
+		}
+		delete(st.members, se)
+		sh := &s.shards[se.hash%numShards]
+		sh.mu.Lock()
+		if !se.dead.Load() {
+			s.remove(sh, se)
+			s.m.replaced.Inc()
+		}
+		sh.mu.Unlock()
+	}
+	if len(st.members) == 0 {
+		s.srcMu.Lock()
+		if s.sources[r.source] == st {
+			delete(s.sources, r.source)
+		}
+		s.srcMu.Unlock()
+	}
+}
