@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +45,47 @@ func TestReleaseStartupPages(t *testing.T) {
 	if _, ok := scrape(t, "http://"+web+"/metrics")["rosetta_build_info"]; !ok {
 		t.Error("rosetta_build_info missing after the release")
 	}
+
+	// A reload runs start-up code again; a release follows it (another
+	// releaseDelay of waiting: not in the -short tier).
+	if testing.Short() {
+		return
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if !testutil.Poll(releaseDelay+20*time.Second, func() bool {
+		return len(releasedLine.FindAllString(p.Output(), -1)) >= 2
+	}) {
+		t.Fatalf("no release logged after the reload:\n%s", p.Output())
+	}
+	sendTCP(t, addr, []byte("after.release:4|c\n"))
+	waitFor(t, web, "after_release", nil, 7)
+}
+
+// TestPageReleaserStops: the releaser's goroutine ends with its context,
+// a release pending or not, and a disabled one does nothing.
+func TestPageReleaserStops(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	p := newPageReleaser(true)
+	p.kick()
+	p.kick() // one is pending: does not block
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		p.run(ctx, logger)
+		close(done)
+	}()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("run did not return after its context ended")
+	}
+
+	off := newPageReleaser(false)
+	off.kick()
+	off.run(ctx, logger) // returns at once
 }
 
 // TestReleaseStartupPagesFlag: on by default, the Prometheus-style
