@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
+)
+
+// TestStatsdExporterDifferentialNumbers runs statsd_exporter and Rosetta on
+// a mapping file with the numbers statsd_exporter's YAML library reads
+// and Rosetta once refused (testdata/e2e/statsd-numbers: counts and ttls
+// written as floats, negative ttls, non-finite scales) and compares what
+// they serve for the same traffic.
+func TestStatsdExporterDifferentialNumbers(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "e2e", "statsd-numbers")
+	mapping, err := filepath.Abs(filepath.Join(dir, "mapping.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	traffic, err := os.ReadFile(filepath.Join(dir, "traffic.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Count(string(traffic), "\n")
+	type server struct{ name, statsdAddr, web, linesMetric string }
+	var servers []server
+	for _, s := range []struct{ name, bin, linesMetric string }{
+		{"statsd_exporter", buildStatsdExporter(t), "statsd_exporter_lines_total"},
+		{"rosetta", buildRosetta(t), "rosetta_statsd_lines_total"},
+	} {
+		srv := server{
+			name:        s.name,
+			statsdAddr:  fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)),
+			web:         fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)),
+			linesMetric: s.linesMetric,
+		}
+		startProcess(t, s.bin, "--statsd.mapping-config="+mapping, "--statsd.listen-udp=",
+			"--statsd.listen-tcp="+srv.statsdAddr, "--web.listen-address="+srv.web)
+		servers = append(servers, srv)
+	}
+	for _, s := range servers {
+		testutil.WaitHTTP(t, "http://"+s.web+"/metrics", 20*time.Second, nil)
+	}
+	for _, s := range servers {
+		sendTCP(t, s.statsdAddr, traffic)
+	}
+	// Poll until both have read every line and applied the last one
+	// (num_keep_count 3), and the series of the negative and 1.5 (1ns)
+	// ttls are gone: statsd_exporter removes them at its next 1s sweep.
+	gone := []string{`num_neg_count{}`, `num_short_count{}`, `unmatched_count{}`}
+	got := map[string]map[string]string{}
+	done := testutil.Poll(15*time.Second, func() bool {
+		for _, s := range servers {
+			mfs := scrape(t, "http://"+s.web+"/metrics")
+			got[s.name] = flatten(t, mfs)
+			if n, _ := metricValue(mfs, s.linesMetric, nil); n < float64(lines) || got[s.name][`num_keep_count{}`] != "3" {
+				return false
+			}
+			for _, k := range gone {
+				if _, ok := got[s.name][k]; ok {
+					return false
+				}
+			}
+		}
+		return true
+	})
+	if !done {
+		t.Errorf("not every line applied, or a ttl series not expired:\nstatsd_exporter: %v\nrosetta: %v", got["statsd_exporter"], got["rosetta"])
+	}
+	if diff := cmp.Diff(got["statsd_exporter"], got["rosetta"]); diff != "" {
+		t.Errorf("series differ (-statsd_exporter +rosetta):\n%s", diff)
+	}
+	// What statsd_exporter serves, pinned: a scale of ±Inf or NaN
+	// multiplies every value (a 0ms timer by +Inf is NaN, a counter
+	// increment by -Inf is refused as negative); the rules under the -1s
+	// default keep their series.
+	for key, want := range map[string]string{
+		`num_inf_timer{} sum`:            "+Inf",
+		`num_inf_timer{} quantile=0.5`:   "+Inf",
+		`num_inf_zero{} sum`:             "NaN",
+		`num_inf_counter{}`:              "+Inf",
+		`num_inf_neg{}`:                  "-Inf",
+		`num_neginf_gauge{}`:             "-Inf",
+		`num_neginf_timer{} sum`:         "-Inf",
+		`num_neginf_counter{}`:           "",
+		`num_nan_counter{}`:              "NaN",
+		`num_nan_timer{} quantile=0.99`:  "NaN",
+		`num_keep_count{}`:               "3",
+		`num_summary_lat{} quantile=0.5`: "0.004",
+	} {
+		for _, side := range []string{"statsd_exporter", "rosetta"} {
+			if v := got[side][key]; v != want {
+				t.Errorf("%s serves %s = %q, want %q", side, key, v, want)
+			}
+		}
+	}
+	// native_histogram_max_buckets 10.0 and 2.9 are 10 and 2: the
+	// histograms are reduced to schema -2 and -4 on both sides.
+	native := map[string]map[string]string{}
+	for _, s := range servers {
+		native[s.name] = nativeParts(scrapeProto(t, "http://"+s.web+"/metrics"))
+	}
+	if diff := cmp.Diff(native["statsd_exporter"], native["rosetta"]); diff != "" {
+		t.Errorf("native histograms differ (-statsd_exporter +rosetta):\n%s", diff)
+	}
+	for key, schema := range map[string]string{`num_defhist_lat{}`: "schema=-2 ", `num_hist_lat{}`: "schema=-4 "} {
+		for _, side := range []string{"statsd_exporter", "rosetta"} {
+			if v := native[side][key]; !strings.Contains(v, schema) {
+				t.Errorf("%s serves %s as %q, want %s", side, key, v, schema)
+			}
+		}
+	}
+}
