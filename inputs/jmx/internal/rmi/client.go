@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -387,8 +388,10 @@ func (c *Client) AttributesWithDrops(ctx context.Context, name string, attrs []s
 // AttributesPipelined reads the attributes of several beans with one
 // getAttributes call each, pipelined on one connection (see
 // pool.doPipelined): for each bean what AttributesWithDrops returns. A
-// bean whose error is ErrNotRead was not read.
-func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs [][]string) ([][]mbean.Attribute, []AttrDrops, []error) {
+// bean whose error is ErrNotRead was not read. The beans' attributes are
+// appended to buf, returned last: one buffer for a run, which the caller
+// may reuse (cleared) once it is done with them.
+func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs [][]string, buf []mbean.Attribute) ([][]mbean.Attribute, []AttrDrops, []error, []mbean.Attribute) {
 	vals, errs := c.pool.doPipelined(ctx, c.connRef.ID, HashGetAttributes, len(names), func(e *javaser.Encoder, i int) {
 		e.ObjectName(names[i])
 		e.StringArray(attrs[i])
@@ -396,6 +399,13 @@ func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs 
 	})
 	out := make([][]mbean.Attribute, len(names))
 	drops := make([]AttrDrops, len(names))
+	n := 0
+	for i := range vals {
+		if errs[i] == nil {
+			n += len(attrs[i])
+		}
+	}
+	buf = slices.Grow(buf, n)
 	for i, v := range vals {
 		if errs[i] != nil {
 			if !errors.Is(errs[i], ErrNotRead) {
@@ -403,24 +413,39 @@ func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs 
 			}
 			continue
 		}
-		out[i], drops[i], errs[i] = attributesOf(names[i], attrs[i], v)
+		start := len(buf)
+		buf, drops[i], errs[i] = appendAttributes(buf, names[i], attrs[i], v)
+		if errs[i] == nil {
+			out[i] = buf[start:len(buf):len(buf)]
+		}
+		vals[i] = nil // converted: the decoded reply can go
 	}
-	return out, drops, errs
+	return out, drops, errs, buf
 }
 
 // attributesOf converts the return of getAttributes(name, attrs).
 func attributesOf(name string, attrs []string, v any) ([]mbean.Attribute, AttrDrops, error) {
+	out, drops, err := appendAttributes(nil, name, attrs, v)
+	if err != nil {
+		return nil, drops, err
+	}
+	return out, drops, nil
+}
+
+// appendAttributes appends what the return of getAttributes(name,
+// attrs) holds to dst.
+func appendAttributes(dst []mbean.Attribute, name string, attrs []string, v any) ([]mbean.Attribute, AttrDrops, error) {
 	var drops AttrDrops
 	elems, ok := collectionElems(v, 0)
 	if !ok {
-		return nil, drops, fmt.Errorf("getAttributes(%s) returned %s", name, className(v))
+		return dst, drops, fmt.Errorf("getAttributes(%s) returned %s", name, className(v))
 	}
 	wanted := make(map[string]bool, len(attrs))
 	for _, a := range attrs {
 		wanted[a] = true
 	}
 	cv := newConverter()
-	out := make([]mbean.Attribute, 0, min(len(elems), len(attrs)))
+	dst = slices.Grow(dst, min(len(elems), len(attrs)))
 	for _, e := range elems {
 		o, ok := e.(*javaser.Object)
 		if !ok || !o.Is("javax.management.Attribute") {
@@ -434,10 +459,10 @@ func attributesOf(name string, attrs []string, v any) ([]mbean.Attribute, AttrDr
 		}
 		wanted[ns] = false // once
 		val, _ := o.Field("javax.management.Attribute", "value")
-		out = append(out, mbean.Attribute{Name: ns, Value: cv.convert(val, 0)})
+		dst = append(dst, mbean.Attribute{Name: ns, Value: cv.convert(val, 0)})
 	}
 	drops.Cut = cv.cut
-	return out, drops, nil
+	return dst, drops, nil
 }
 
 // Attribute reads one attribute.
