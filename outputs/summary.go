@@ -209,6 +209,12 @@ func (s *summary) rotate() {
 // rosetta_store_merged_observations_total.
 const maxSummaryInserts = 1000
 
+// observe merges the repeats past maxSummaryInserts into each stream's
+// perks stream. Every stream has one after maxSummaryInserts insertions
+// only if perksBuffer <= maxSummaryInserts (a stream still raw has none,
+// and the merge would panic); this line does not compile otherwise.
+const _ = uint(maxSummaryInserts - perksBuffer)
+
 func (s *summary) observe(v float64, n uint64, now int64) {
 	s.advance(now)
 	s.count += n
