@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -68,15 +69,16 @@ func skipBean(bean string) bool {
 // Bean appends the records of one bean's attributes to out. descr maps
 // attribute names to their MBeanAttributeInfo descriptions.
 func (x *Exporter) Bean(out []normalize.Record, b *mbean.BeanName, descr map[string]string, attrs []mbean.Attribute) []normalize.Record {
-	return x.bean(out, nil, b, func(_ int, a string) string { return descr[a] }, attrs)
+	return x.bean(out, nil, nil, b, func(_ int, a string) string { return descr[a] }, attrs)
 }
 
 // bean is Bean with the descriptions from a function of the attribute's
-// index in attrs and its name, and the strings records repeat from in
-// (nil: made for each record).
-func (x *Exporter) bean(out []normalize.Record, in *interner, b *mbean.BeanName, descr func(int, string) string, attrs []mbean.Attribute) []normalize.Record {
+// index in attrs and its name, the strings records repeat from in (nil:
+// made for each record) and their match strings cut from arena (nil: one
+// allocation each).
+func (x *Exporter) bean(out []normalize.Record, in *interner, arena *textArena, b *mbean.BeanName, descr func(int, string) string, attrs []mbean.Attribute) []normalize.Record {
 	start := len(out)
-	bc := &beanCtx{in: in, props: b.Props}
+	bc := &beanCtx{in: in, arena: arena, props: b.Props}
 	if len(b.Props) > 1 {
 		// One label set for every record of the bean's own properties
 		// (a Record's labels are read, never written).
@@ -168,10 +170,12 @@ type walk struct {
 	bc     *beanCtx
 }
 
-// beanCtx is what the records of one bean share: the interner and the
-// labels of the bean's own key properties.
+// beanCtx is what the records of one bean share: the interner, the
+// arena of their match strings and the labels of the bean's own key
+// properties.
 type beanCtx struct {
 	in     *interner
+	arena  *textArena
 	props  []mbean.Prop // the bean's properties, which labels are made of
 	labels normalize.Labels
 }
@@ -306,7 +310,7 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *mbean.BeanName, pr
 	}
 	// The match string is the record's own (it holds the value): made
 	// in one allocation of its exact size.
-	mlen := len(b.Domain) + 2 + 1 + len(attrName) + 2 + len(vs)
+	mlen := len(b.Domain) + len("<><>: ") + len(attrName) + len(vs)
 	for i, p := range props {
 		mlen += len(p.Key) + 1 + len(p.Value)
 		if i > 0 {
@@ -319,22 +323,25 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *mbean.BeanName, pr
 			mlen += 2
 		}
 	}
-	var m strings.Builder
-	m.Grow(mlen)
-	m.WriteString(b.Domain)
-	m.WriteByte('<')
-	writeProps(&m, props, ", ")
-	m.WriteString("><")
+	var arena *textArena
+	if w.bc != nil {
+		arena = w.bc.arena
+	}
+	m := arena.bytes(mlen)
+	m = append(m, b.Domain...)
+	m = append(m, '<')
+	m = appendProps(m, props, ", ")
+	m = append(m, "><"...)
 	for i, k := range attrKeys {
 		if i > 0 {
-			m.WriteString(", ")
+			m = append(m, ", "...)
 		}
-		m.WriteString(k)
+		m = append(m, k...)
 	}
-	m.WriteByte('>')
-	m.WriteString(attrName)
-	m.WriteString(": ")
-	m.WriteString(vs)
+	m = append(m, '>')
+	m = append(m, attrName...)
+	m = append(m, ": "...)
+	m = append(m, vs...)
 
 	// Help and name repeat across the beans of one type and across polls:
 	// built in a scratch buffer and interned.
@@ -374,7 +381,7 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *mbean.BeanName, pr
 	// No raw Labels: a jmx_exporter rule with a name gets only its own
 	// labels; the bean's properties are in the match string.
 	return append(out, normalize.Record{
-		Match:         m.String(),
+		Match:         unsafe.String(unsafe.SliceData(m), len(m)), //nolint:gosec // G103: m is the record's own part of an arena chunk, never written again (textArena)
 		Value:         value,
 		NoValue:       noValue,
 		Unscaled:      boolean, // jmx_exporter: 1 or 0, no valueFactor
@@ -451,6 +458,44 @@ func extraValue(v any) any {
 		return v
 	}
 	return fmt.Sprint(v)
+}
+
+// appendProps is writeProps appending to b.
+func appendProps(b []byte, props []mbean.Prop, sep string) []byte {
+	for i, p := range props {
+		if i > 0 {
+			b = append(b, sep...)
+		}
+		b = append(b, p.Key...)
+		b = append(b, '=')
+		b = append(b, p.Value...)
+	}
+	return b
+}
+
+// textArena cuts the bytes of records' match strings from chunks, so that
+// a run of beans makes a few allocations for them instead of one a
+// record. A part handed out is never written again once its string is
+// made; a chunk lives as long as a string cut from it, and the pipeline
+// keeps none (it copies what it keeps: the rule cache's keys, the
+// unmatched names).
+type textArena struct{ free []byte }
+
+// textChunk is the size of an arena's chunk; longer strings get an
+// allocation of their own.
+const textChunk = 8 << 10
+
+// bytes returns an empty slice with room for n bytes.
+func (a *textArena) bytes(n int) []byte {
+	if a == nil || n > textChunk/8 {
+		return make([]byte, 0, n)
+	}
+	if cap(a.free) < n {
+		a.free = make([]byte, 0, textChunk)
+	}
+	b := a.free[:0:n]
+	a.free = a.free[n:n]
+	return b
 }
 
 // writeProps writes key properties as key=value with sep between them:

@@ -45,7 +45,8 @@ func internBeans(t testing.TB, n int) ([]mbean.BeanName, [][]mbean.Attribute) {
 }
 
 // TestInternerSameRecords: records made with an interner, in a first and
-// a second poll and past the interner's bounds, are those made without.
+// a second poll and past the interner's bounds, and with their match
+// strings cut from an arena, are those made without.
 func TestInternerSameRecords(t *testing.T) {
 	names, attrs := internBeans(t, 50)
 	descr := func(i int, a string) string {
@@ -57,13 +58,18 @@ func TestInternerSameRecords(t *testing.T) {
 	for _, x := range []*Exporter{{}, {Strings: true, LowercaseOutputName: true, LowercaseOutputLabelNames: true}} {
 		var want []normalize.Record
 		for i := range names {
-			want = x.bean(want, nil, &names[i], descr, attrs[i])
+			want = x.bean(want, nil, nil, &names[i], descr, attrs[i])
 		}
 		in := newInterner()
-		for poll := range 2 {
+		var arena textArena
+		for poll := range 3 {
 			var got []normalize.Record
 			for i := range names {
-				got = x.bean(got, in, &names[i], descr, attrs[i])
+				if poll == 2 { // the match strings cut from an arena
+					got = x.bean(got, in, &arena, &names[i], descr, attrs[i])
+					continue
+				}
+				got = x.bean(got, in, nil, &names[i], descr, attrs[i])
 			}
 			if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b float64) bool { return a == b || a != a && b != b })); diff != "" {
 				t.Fatalf("exporter %+v, poll %d: records with an interner (-without +with):\n%s", x, poll, diff)
@@ -84,8 +90,8 @@ func TestInternerSameRecords(t *testing.T) {
 	x := &Exporter{}
 	var want, got []normalize.Record
 	for i := range names {
-		want = x.bean(want, nil, &names[i], descr, attrs[i])
-		got = x.bean(got, in, &names[i], descr, attrs[i])
+		want = x.bean(want, nil, nil, &names[i], descr, attrs[i])
+		got = x.bean(got, in, nil, &names[i], descr, attrs[i])
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b float64) bool { return a == b || a != a && b != b })); diff != "" {
 		t.Fatalf("records with full tables (-want +got):\n%s", diff)
@@ -141,16 +147,17 @@ func BenchmarkExporterBean(b *testing.B) {
 	names, attrs := internBeans(b, 100)
 	descr := func(_ int, a string) string { return a }
 	for _, tc := range []struct {
-		name string
-		in   *interner
-	}{{"interner=none", nil}, {"interner=warm", newInterner()}} {
+		name  string
+		in    *interner
+		arena *textArena
+	}{{"interner=none", nil, nil}, {"interner=warm", newInterner(), nil}, {"interner=warm/arena", newInterner(), &textArena{}}} {
 		b.Run(tc.name, func(b *testing.B) {
 			out := make([]normalize.Record, 0, 64)
 			x := &Exporter{}
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
 				k := i % len(names)
-				out = x.bean(out[:0], tc.in, &names[k], descr, attrs[k][:2])
+				out = x.bean(out[:0], tc.in, tc.arena, &names[k], descr, attrs[k][:2])
 			}
 		})
 	}

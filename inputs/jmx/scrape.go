@@ -118,6 +118,7 @@ type runBuf struct {
 	k       int // the run
 	results []beanResult
 	recs    []normalize.Record // the run's records; results index them
+	text    textArena          // their match strings
 }
 
 // maxKeptRecords bounds the records buffer a runBuf keeps for the next
@@ -451,7 +452,7 @@ func (s *scraper) readBean(ctx context.Context, cancel context.CancelFunc, name 
 	}
 	r.attrs = len(attrs)
 	r.lo = len(b.recs)
-	b.recs = s.exporter.bean(b.recs, s.in, &m.name, m.describe, attrs)
+	b.recs = s.exporter.bean(b.recs, s.in, &b.text, &m.name, m.describe, attrs)
 	r.hi = len(b.recs)
 }
 

@@ -117,7 +117,7 @@ func (s *jolokiaScraper) scrapeTo(ctx context.Context, emit func([]normalize.Rec
 	for i, b := range beans {
 		st.beans++
 		st.attributes += len(vals[i])
-		batch = s.exporter.bean(batch, s.in, &b.Name, func(_ int, a string) string { return b.Attrs[a].Desc }, vals[i])
+		batch = s.exporter.bean(batch, s.in, nil, &b.Name, func(_ int, a string) string { return b.Attrs[a].Desc }, vals[i])
 		vals[i] = nil // converted: its values can go
 		if len(batch) >= emitRecords {
 			emit(batch)
