@@ -23,7 +23,7 @@ type Metrics struct {
 // selfmetric.Registering's, so that a conflict is an error of New).
 func NewMetrics(f selfmetric.Factory) *Metrics {
 	return &Metrics{
-		Samples: f.Counter("rosetta_input_samples_total", "Records the input emitted."),
+		Samples: f.Counter("rosetta_input_samples_total", "Records the input emitted; a sampled StatsD timer counts as the observations it stands for."),
 		Errors:  f.CounterVec("rosetta_input_errors_total", "Bad or unreadable data, by reason.", "reason"),
 		Dropped: f.CounterVec("rosetta_input_dropped_total", "Records dropped, by reason.", "reason"),
 	}
