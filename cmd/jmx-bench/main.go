@@ -61,6 +61,7 @@ type options struct {
 	interval   time.Duration
 	profile    string
 	env        string
+	log        string
 	benchfmt   bool
 	jvmHeap    string
 }
@@ -74,6 +75,7 @@ func main() {
 	flag.DurationVar(&o.interval, "interval", 8*time.Second, "Rosetta's poll interval; a round (JDK client, Jolokia) must fit between two polls")
 	flag.StringVar(&o.profile, "profile", "", "directory: serve pprof on Rosetta and save a CPU profile of the measured rounds and a heap profile at the end")
 	flag.StringVar(&o.env, "env", "", "extra environment for Rosetta, comma separated (GOGC=100,GOMEMLIMIT=40MiB)")
+	flag.StringVar(&o.log, "log", "", "also write Rosetta's output to this file (with -env GODEBUG=gctrace=1: the heap at each collection)")
 	flag.BoolVar(&o.benchfmt, "benchfmt", false, "also print Go benchmark lines per round (for benchstat)")
 	flag.StringVar(&o.jvmHeap, "jvm-heap", "256m", "the test JVM's -Xmx")
 	flag.Parse()
@@ -190,6 +192,15 @@ func run(o options) error {
 	}
 	var rosLog bytes.Buffer
 	ros.Stdout, ros.Stderr = &rosLog, &rosLog
+	if o.log != "" {
+		f, err := os.Create(o.log)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w := io.MultiWriter(&rosLog, f)
+		ros.Stdout, ros.Stderr = w, w
+	}
 	if err := ros.Start(); err != nil {
 		return err
 	}
@@ -298,8 +309,9 @@ func run(o options) error {
 					r.rosetta, r.rosettaCPU, r.jvmCPU, r.jdk, r.jolokia)
 			}
 		}
-		fmt.Fprintf(os.Stderr, "round %d: rosetta %v (CPU %v, JVM CPU %v; scrape %v), JDK client %v, Jolokia %v, overlap %v\n",
-			i, r.rosetta, r.rosettaCPU, r.jvmCPU, r.scrape, r.jdk, r.jolokia, r.overlap)
+		sofar := sampler.peak()
+		fmt.Fprintf(os.Stderr, "round %d: rosetta %v (CPU %v, JVM CPU %v; scrape %v), JDK client %v, Jolokia %v, overlap %v; Rosetta VmHWM so far %.1f MiB (anon peak %.1f)\n",
+			i, r.rosetta, r.rosettaCPU, r.jvmCPU, r.scrape, r.jdk, r.jolokia, r.overlap, sofar.hwm/1024, sofar.anon/1024)
 	}
 	peak := sampler.stop()
 	if cpuDone != nil {
@@ -431,6 +443,14 @@ func (s *sampler) sample() {
 	if anon := float64(st["RssAnon"]); anon > s.p.anon {
 		s.p.anon, s.p.fileAtAnon = anon, float64(st["RssFile"])
 	}
+}
+
+// peak is the peak so far.
+func (s *sampler) peak() peakRSS {
+	s.sample()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.p
 }
 
 func (s *sampler) stop() peakRSS {

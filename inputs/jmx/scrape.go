@@ -151,6 +151,8 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 		if m := s.cache[n]; m != nil {
 			m.gen = s.gen
 			cached[i] = m
+			// The cached copy of the name: this poll's can go now.
+			names[i] = m.name.Name
 		}
 	}
 	for n, m := range s.cache {

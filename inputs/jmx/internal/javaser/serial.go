@@ -370,6 +370,22 @@ func (d *Decoder) Reset() {
 	d.depth = 0
 }
 
+// maxKeptHandles bounds the handle table Release keeps for the next
+// stream.
+const maxKeptHandles = 4096
+
+// Release drops the handle table's references once a stream's value has
+// been read, so that a decoder kept for the next stream (an idle
+// connection's) does not keep the whole decoded graph of the last one
+// alive, nor a large table.
+func (d *Decoder) Release() {
+	clear(d.handles)
+	d.handles = d.handles[:0]
+	if cap(d.handles) > maxKeptHandles {
+		d.handles = nil
+	}
+}
+
 // step charges n steps of work to the stream (see Limits.MaxSteps).
 func (d *Decoder) step(n int) error {
 	d.steps += int64(n)

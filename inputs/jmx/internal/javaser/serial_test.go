@@ -179,3 +179,42 @@ func TestPrimitiveArrays(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseDropsHandles: once a stream's value is read, Release leaves
+// the decoder no reference to it (an idle connection's decoder kept the
+// last reply's whole graph alive), and no large handle table.
+func TestReleaseDropsHandles(t *testing.T) {
+	for _, n := range []int{3, maxKeptHandles + 1} {
+		var e Encoder
+		e.Header()
+		strs := make([]string, n)
+		for i := range strs {
+			strs[i] = "s" + strconv.Itoa(i)
+		}
+		e.StringArray(strs)
+		dec := NewDecoder(bufio.NewReader(bytesReader(e.B)), DefaultLimits)
+		if err := dec.ReadHeader(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dec.ReadObject(); err != nil {
+			t.Fatal(err)
+		}
+		if len(dec.handles) <= n {
+			t.Fatalf("%d strings: %d handles, want more", n, len(dec.handles))
+		}
+		held := dec.handles[:cap(dec.handles)]
+		dec.Release()
+		if len(dec.handles) != 0 {
+			t.Errorf("%d strings: %d handles after Release", n, len(dec.handles))
+		}
+		for i, h := range held {
+			if h != nil && cap(dec.handles) > 0 {
+				t.Errorf("%d strings: handle %d still %v after Release", n, i, h)
+				break
+			}
+		}
+		if n > maxKeptHandles && dec.handles != nil {
+			t.Errorf("%d strings: a table of %d kept", n, cap(dec.handles))
+		}
+	}
+}

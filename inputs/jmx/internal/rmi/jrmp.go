@@ -302,6 +302,10 @@ func (c *conn) receive(hasResult bool) (any, UID, error) {
 		return nil, UID{}, fmt.Errorf("expected a return message, got 0x%02x", b)
 	}
 	c.dec.Reset()
+	// The value returned is all the caller keeps: the handles to its parts
+	// must not keep it (or a value the caller dropped) alive while the
+	// connection idles or waits for its next return.
+	defer c.dec.Release()
 	if err := c.dec.ReadHeader(); err != nil {
 		return nil, UID{}, err
 	}
