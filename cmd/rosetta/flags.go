@@ -59,7 +59,7 @@ func (f *runFlags) register(app *kingpin.CmdClause) {
 	app.Flag("check-config", "Check the configuration (as statsd_exporter's --check-config) and exit.").Default("false").BoolVar(&f.checkConfig)
 	app.Flag("config.watch-interval", "How often to check the config and mapping files for changes (ConfigMap updates included) and reload; 0 disables watching.").
 		Default("5s").DurationVar(&f.watchInterval)
-	app.Flag("runtime.release-startup-pages", "Two seconds after start-up and after each reload, release this process's mappings of the pages of its executable's code and read-only data that start-up touched (madvise MADV_DONTNEED), lowering idle RSS; they stay in the page cache and come back with a minor fault when used again (Linux only). --no-runtime.release-startup-pages keeps them mapped.").
+	app.Flag("runtime.release-startup-pages", "Half a second after start-up and after each reload, release this process's mappings of the pages of its executable's code and read-only data that start-up touched (madvise MADV_DONTNEED), lowering idle RSS; they stay in the page cache and come back with a minor fault when used again (Linux only). --no-runtime.release-startup-pages keeps them mapped.").
 		Default("true").BoolVar(&f.releasePages)
 	app.Flag("debug.pprof", "Serve Go profiling endpoints under /debug/pprof/ on the web port.").Default("false").BoolVar(&f.pprof)
 
