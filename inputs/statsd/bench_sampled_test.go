@@ -37,24 +37,7 @@ func BenchmarkIngestSampled(b *testing.B) {
 		}
 		pkts = append(pkts, []byte(sb.String()))
 	}
-	p := newParser(allDialects)
-	ctx := context.Background()
-	p.emit = func(recs []normalize.Record) { _ = pl.Append(ctx, recs) }
-	b.ReportAllocs()
-	n := 0
-	cpu0 := processCPU()
-	for b.Loop() {
-		p.parsePacket(pkts[n%len(pkts)])
-		n++
-		if n%maxTake == 0 {
-			p.flush()
-		}
-	}
-	p.flush()
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*20), "ns/line")
-	if cpu := processCPU() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(cpu)/float64(n*20), "cpu-ns/line")
-	}
+	ingestPackets(b, pl, pkts, 20)
 }
 
 // BenchmarkIngestAttack is one line of a hostile client: a timer at rate

@@ -215,6 +215,14 @@ func BenchmarkIngestCPU(b *testing.B) {
 		}
 		pkts = append(pkts, []byte(sb.String()))
 	}
+	ingestPackets(b, pl, pkts, 20)
+}
+
+// ingestPackets parses pkts in turn (linesPerPacket lines each) through
+// one parser into pl, flushing every maxTake packets as a worker does, and
+// reports wall and process CPU per line (getrusage: cpu-ns/line).
+func ingestPackets(b *testing.B, pl *normalize.Pipeline, pkts [][]byte, linesPerPacket int) {
+	b.Helper()
 	p := newParser(allDialects)
 	ctx := context.Background()
 	p.emit = func(recs []normalize.Record) { _ = pl.Append(ctx, recs) }
@@ -229,9 +237,10 @@ func BenchmarkIngestCPU(b *testing.B) {
 		}
 	}
 	p.flush()
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*20), "ns/line")
+	lines := float64(n * linesPerPacket)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/lines, "ns/line")
 	if cpu := processCPU() - cpu0; cpu > 0 {
-		b.ReportMetric(float64(cpu)/float64(n*20), "cpu-ns/line")
+		b.ReportMetric(float64(cpu)/lines, "cpu-ns/line")
 	}
 }
 
@@ -277,25 +286,7 @@ func BenchmarkIngestCPUCounters(b *testing.B) {
 				}
 				pkts = append(pkts, []byte(sb.String()))
 			}
-			p := newParser(allDialects)
-			ctx := context.Background()
-			p.emit = func(recs []normalize.Record) { _ = pl.Append(ctx, recs) }
-			b.ReportAllocs()
-			lines := 0
-			cpu0 := processCPU()
-			for b.Loop() {
-				pk := pkts[lines/perPacket%len(pkts)]
-				p.parsePacket(pk)
-				lines += perPacket
-				if lines/perPacket%maxTake == 0 {
-					p.flush()
-				}
-			}
-			p.flush()
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(lines), "ns/line")
-			if cpu := processCPU() - cpu0; cpu > 0 {
-				b.ReportMetric(float64(cpu)/float64(lines), "cpu-ns/line")
-			}
+			ingestPackets(b, pl, pkts, perPacket)
 		})
 	}
 }

@@ -1,11 +1,9 @@
 package archtest
 
 import (
-	"bufio"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -126,17 +124,9 @@ func TestArchitectureDocNamesExist(t *testing.T) {
 			}
 		}
 	}
-	const doc = "docs/architecture.md"
-	f, err := os.Open(filepath.Join(root, doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n, checked := 0, 0
-	for sc.Scan() {
-		n++
-		for _, m := range codeSpan.FindAllStringSubmatch(sc.Text(), -1) {
+	checked := 0
+	eachDocLine(t, func(pos, line string) {
+		for _, m := range codeSpan.FindAllStringSubmatch(line, -1) {
 			q := qualified.FindStringSubmatch(m[1])
 			if q == nil {
 				continue
@@ -155,14 +145,11 @@ func TestArchitectureDocNamesExist(t *testing.T) {
 			}
 			checked++
 			if !ok {
-				t.Errorf("%s:%d names `%s`, which the module does not declare", doc, n, m[1])
+				t.Errorf("%s names `%s`, which the module does not declare", pos, m[1])
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
+	})
 	if checked < 10 {
-		t.Fatalf("%s: only %d Go names found; is the extraction broken?", doc, checked)
+		t.Fatalf("%s: only %d Go names found; is the extraction broken?", archDoc, checked)
 	}
 }

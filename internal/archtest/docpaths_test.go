@@ -2,6 +2,7 @@ package archtest
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -82,28 +83,38 @@ func isRootDir(name string) bool {
 // file or directory of the repository that does not exist (renamed,
 // split, moved), so the newcomer's map cannot go stale silently.
 func TestArchitectureDocPathsExist(t *testing.T) {
-	const doc = "docs/architecture.md"
-	f, err := os.Open(filepath.Join(root, doc))
+	checked := 0
+	eachDocLine(t, func(pos, line string) {
+		for _, p := range docPaths(line) {
+			checked++
+			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err != nil {
+				t.Errorf("%s names `%s`, which does not exist in the repository", pos, p)
+			}
+		}
+	})
+	if checked < 50 {
+		t.Fatalf("%s: only %d paths found; is the path extraction broken?", archDoc, checked)
+	}
+}
+
+// archDoc is the newcomer's map the doc tests check.
+const archDoc = "docs/architecture.md"
+
+// eachDocLine calls f with each line of archDoc and its position
+// ("docs/architecture.md:12").
+func eachDocLine(t *testing.T, f func(pos, line string)) {
+	t.Helper()
+	file, err := os.Open(filepath.Join(root, archDoc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	n, checked := 0, 0
-	for sc.Scan() {
-		n++
-		for _, p := range docPaths(sc.Text()) {
-			checked++
-			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err != nil {
-				t.Errorf("%s:%d names `%s`, which does not exist in the repository", doc, n, p)
-			}
-		}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	for n := 1; sc.Scan(); n++ {
+		f(fmt.Sprintf("%s:%d", archDoc, n), sc.Text())
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
-	}
-	if checked < 50 {
-		t.Fatalf("%s: only %d paths found; is the path extraction broken?", doc, checked)
 	}
 }
 
