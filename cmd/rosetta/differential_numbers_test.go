@@ -81,7 +81,7 @@ func TestStatsdExporterDifferentialNumbers(t *testing.T) {
 	// multiplies every value (a 0ms timer by +Inf is NaN, a counter
 	// increment by -Inf is refused as negative); the rules under the -1s
 	// default keep their series.
-	for key, want := range map[string]string{
+	wantServed(t, got, map[string]string{
 		`num_inf_timer{} sum`:            "+Inf",
 		`num_inf_timer{} quantile=0.5`:   "+Inf",
 		`num_inf_zero{} sum`:             "NaN",
@@ -94,13 +94,7 @@ func TestStatsdExporterDifferentialNumbers(t *testing.T) {
 		`num_nan_timer{} quantile=0.99`:  "NaN",
 		`num_keep_count{}`:               "3",
 		`num_summary_lat{} quantile=0.5`: "0.004",
-	} {
-		for _, side := range []string{"statsd_exporter", "rosetta"} {
-			if v := got[side][key]; v != want {
-				t.Errorf("%s serves %s = %q, want %q", side, key, v, want)
-			}
-		}
-	}
+	})
 	// native_histogram_max_buckets 10.0 and 2.9 are 10 and 2: the
 	// histograms are reduced to schema -2 and -4 on both sides.
 	native := map[string]map[string]string{}
