@@ -170,10 +170,7 @@ func (*counterParts) write(*dto.Metric, *arena, int64) {}
 // below 2^53, its float64 sum is exactly that; the parts are kept
 // (counterParts, in data) from the first increment of the other kind on.
 func (se *series) addCounter(v float64) {
-	iv, integral := uint64(0), v >= 0 && v < 0x1p64 && v == math.Trunc(v)
-	if integral {
-		iv = uint64(v)
-	}
+	integral := v >= 0 && v < 0x1p64 && v == math.Trunc(v)
 	p, _ := se.data.(*counterParts)
 	if p == nil {
 		switch {
@@ -197,7 +194,7 @@ func (se *series) addCounter(v float64) {
 		se.data = p
 	}
 	if integral {
-		p.i += iv
+		p.i += uint64(v)
 	} else {
 		p.f += v
 	}
