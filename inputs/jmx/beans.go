@@ -460,7 +460,8 @@ func extraValue(v any) any {
 	return fmt.Sprint(v)
 }
 
-// appendProps is writeProps appending to b.
+// appendProps appends key properties as key=value with sep between them:
+// ", " in jmx_exporter's bean string, "," in a canonical ObjectName.
 func appendProps(b []byte, props []mbean.Prop, sep string) []byte {
 	for i, p := range props {
 		if i > 0 {
@@ -496,17 +497,4 @@ func (a *textArena) bytes(n int) []byte {
 	b := a.free[:0:n]
 	a.free = a.free[n:n]
 	return b
-}
-
-// writeProps writes key properties as key=value with sep between them:
-// ", " in jmx_exporter's bean string, "," in a canonical ObjectName.
-func writeProps(b *strings.Builder, props []mbean.Prop, sep string) {
-	for i, p := range props {
-		if i > 0 {
-			b.WriteString(sep)
-		}
-		b.WriteString(p.Key)
-		b.WriteByte('=')
-		b.WriteString(p.Value)
-	}
 }

@@ -483,9 +483,6 @@ func canonicalName(s string) (string, error) {
 	}
 	props := slices.Clone(b.Props)
 	sort.Slice(props, func(i, j int) bool { return props[i].Key < props[j].Key })
-	var sb strings.Builder
-	sb.WriteString(b.Domain)
-	sb.WriteByte(':')
-	writeProps(&sb, props, ",")
-	return sb.String(), nil
+	out := append([]byte(b.Domain), ':')
+	return string(appendProps(out, props, ",")), nil
 }

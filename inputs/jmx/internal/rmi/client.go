@@ -425,11 +425,7 @@ func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs 
 
 // attributesOf converts the return of getAttributes(name, attrs).
 func attributesOf(name string, attrs []string, v any) ([]mbean.Attribute, AttrDrops, error) {
-	out, drops, err := appendAttributes(nil, name, attrs, v)
-	if err != nil {
-		return nil, drops, err
-	}
-	return out, drops, nil
+	return appendAttributes(nil, name, attrs, v)
 }
 
 // appendAttributes appends what the return of getAttributes(name,
