@@ -272,7 +272,7 @@ func (w *writer) requestV2(batch []item, labels *[]label) *writev2.Request {
 		}
 		ts := &writev2.TimeSeries{LabelsRefs: syms.SymbolizeLabels(flat, nil)}
 		if f := it.ref.fam; f != nil {
-			ts.Metadata = &writev2.Metadata{Type: v2Types[f.typ], HelpRef: syms.Symbolize(f.help)}
+			ts.Metadata = &writev2.Metadata{Type: v2Type(f.typ), HelpRef: syms.Symbolize(f.help)}
 		}
 		if it.h == nil {
 			ts.Samples = []*writev2.Sample{{Value: it.v, Timestamp: it.t}}
@@ -285,14 +285,23 @@ func (w *writer) requestV2(batch []item, labels *[]label) *writev2.Request {
 	return req
 }
 
-// v2Types maps the store's family types to Remote-Write 2.0's; a type
-// not here (untyped) is METRIC_TYPE_UNSPECIFIED, the zero value.
-var v2Types = map[dto.MetricType]writev2.Metadata_MetricType{
+// v2Types maps the store's family types to Remote-Write 2.0's, indexed
+// by type (an array: v2Type runs once per series of every request); a
+// type not here (untyped) is METRIC_TYPE_UNSPECIFIED, the zero value.
+var v2Types = [...]writev2.Metadata_MetricType{
 	dto.MetricType_COUNTER:         writev2.Metadata_METRIC_TYPE_COUNTER,
 	dto.MetricType_GAUGE:           writev2.Metadata_METRIC_TYPE_GAUGE,
 	dto.MetricType_HISTOGRAM:       writev2.Metadata_METRIC_TYPE_HISTOGRAM,
 	dto.MetricType_GAUGE_HISTOGRAM: writev2.Metadata_METRIC_TYPE_GAUGEHISTOGRAM,
 	dto.MetricType_SUMMARY:         writev2.Metadata_METRIC_TYPE_SUMMARY,
+}
+
+// v2Type is t's Remote-Write 2.0 type.
+func v2Type(t dto.MetricType) writev2.Metadata_MetricType {
+	if t < 0 || int(t) >= len(v2Types) {
+		return writev2.Metadata_METRIC_TYPE_UNSPECIFIED
+	}
+	return v2Types[t]
 }
 
 // histogramV2 is the 2.0 form of a native histogram (the same fields).
