@@ -20,8 +20,9 @@ import (
 type decoder struct {
 	file string
 	errs []error
-	// statsd reads numbers as statsd_exporter's YAML library (yaml.v2)
-	// does into its config structs (see count32 and duration).
+	// statsd decodes a statsd_exporter mapping file: its rule keys and
+	// observer types (rules.go), and numbers read as its YAML library
+	// (yaml.v2) reads them into its config structs (count32, statsdTTL).
 	statsd bool
 	// current rule, for messages
 	ruleIndex int
@@ -292,20 +293,29 @@ func (d *decoder) duration(n *yaml.Node, key string) time.Duration {
 	if !ok || s == "" {
 		return 0
 	}
+	v, ok := parseDuration(s)
+	switch {
+	case !ok:
+		d.errf(n, "%s: invalid duration %q", key, s)
+	case v < 0:
+		d.errf(n, "%s: invalid duration %q: must not be negative", key, s)
+	}
+	return v
+}
+
+// parseDuration reads s as a Go duration, a Prometheus duration or an
+// integer (nanoseconds), of either sign.
+func parseDuration(s string) (time.Duration, bool) {
 	if v, err := time.ParseDuration(s); err == nil {
-		if v < 0 {
-			d.errf(n, "%s: invalid duration %q: must not be negative", key, s)
-		}
-		return v
+		return v, true
 	}
 	if v, err := model.ParseDuration(s); err == nil {
-		return time.Duration(v)
+		return time.Duration(v), true
 	}
-	if v, err := strconv.ParseInt(s, 10, 64); err == nil && v >= 0 {
-		return time.Duration(v)
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Duration(v), true
 	}
-	d.errf(n, "%s: invalid duration %q", key, s)
-	return 0
+	return 0, false
 }
 
 // statsdTTL reads a ttl of a statsd_exporter file as yaml.v2 reads it into
@@ -318,14 +328,8 @@ func (d *decoder) statsdTTL(n *yaml.Node, key string) time.Duration {
 	if !ok || s == "" {
 		return 0
 	}
-	if v, err := time.ParseDuration(s); err == nil {
+	if v, ok := parseDuration(s); ok {
 		return v
-	}
-	if v, err := model.ParseDuration(s); err == nil {
-		return time.Duration(v)
-	}
-	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return time.Duration(v)
 	}
 	if f, err := parseFloat(s); err == nil && f <= math.MaxInt64 {
 		if f < math.MinInt64 || f == math.MaxInt64 { // float64(MaxInt64) is 2^63

@@ -34,9 +34,9 @@ func TranslateRosetta(file string, data []byte) (*normalize.RuleSetConfig, error
 func (d *decoder) ruleSetKey(cfg *normalize.RuleSetConfig, k string, v *yaml.Node) bool {
 	switch k {
 	case "defaults":
-		cfg.Defaults = d.defaults(v, dialectNative)
+		cfg.Defaults = d.defaults(v)
 	case "rules":
-		cfg.Rules = d.rules(v, k, dialectNative)
+		cfg.Rules = d.rules(v, k)
 	case "unmatched":
 		cfg.Unmatched = enumOr(d, v, k, "value", normalize.UnmatchedKeep, normalize.UnmatchedKeep, normalize.UnmatchedDrop)
 	case "lowercase_output_name":

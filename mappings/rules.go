@@ -10,14 +10,6 @@ import (
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
-// dialect selects the keys a rule may have.
-type dialect uint8
-
-const (
-	dialectNative dialect = iota // Rosetta's own rules
-	dialectStatsd                // statsd_exporter's mapping entries
-)
-
 // nativeOnly lists the rule keys statsd_exporter v0.31.0 does not accept.
 var nativeOnly = map[string]bool{"type": true, "value": true, "series_limit": true, "attr_name_snake_case": true}
 
@@ -25,9 +17,9 @@ func (d *decoder) matchType(n *yaml.Node, key string) normalize.MatchType {
 	return enumOr(d, n, key, "match type", normalize.MatchGlob, normalize.MatchGlob, normalize.MatchRegex)
 }
 
-func (d *decoder) observerType(n *yaml.Node, key string, dl dialect) normalize.ObserverType {
+func (d *decoder) observerType(n *yaml.Node, key string) normalize.ObserverType {
 	choices := []normalize.ObserverType{normalize.ObserverHistogram, normalize.ObserverSummary}
-	if dl == dialectNative {
+	if !d.statsd {
 		choices = append(choices, normalize.ObserverNativeHistogram)
 	}
 	// statsd_exporter: an empty observer_type means summary
@@ -64,22 +56,22 @@ func (d *decoder) summaryOptions(n *yaml.Node, key string) *normalize.SummaryOpt
 	return s
 }
 
-// ttl is the decoder of a ttl in dialect dl.
-func (d *decoder) ttl(dl dialect) func(*yaml.Node, string) time.Duration {
-	if dl == dialectStatsd {
-		return d.statsdTTL
+// ttl decodes a ttl: statsdTTL in a statsd_exporter file, else duration.
+func (d *decoder) ttl(n *yaml.Node, key string) time.Duration {
+	if d.statsd {
+		return d.statsdTTL(n, key)
 	}
-	return d.duration
+	return d.duration(n, key)
 }
 
 // defaults decodes a defaults block.
-func (d *decoder) defaults(n *yaml.Node, dl dialect) normalize.Defaults {
+func (d *decoder) defaults(n *yaml.Node) normalize.Defaults {
 	var def normalize.Defaults
 	d.bind(n, "defaults", map[string]field{
-		"observer_type":         func(v *yaml.Node, k string) { def.Observer = d.observerType(v, k, dl) },
+		"observer_type":         func(v *yaml.Node, k string) { def.Observer = d.observerType(v, k) },
 		"match_type":            into(&def.MatchType, d.matchType),
 		"glob_disable_ordering": into(&def.GlobDisableOrdering, d.boolean),
-		"ttl":                   into(&def.TTL, d.ttl(dl)),
+		"ttl":                   into(&def.TTL, d.ttl),
 		"summary_options":       func(v *yaml.Node, k string) { def.Summary = *d.summaryOptions(v, k) },
 		"histogram_options":     func(v *yaml.Node, k string) { def.Histogram = *d.histogramOptions(v, k) },
 	})
@@ -87,21 +79,21 @@ func (d *decoder) defaults(n *yaml.Node, dl dialect) normalize.Defaults {
 }
 
 // rules decodes a list of rules.
-func (d *decoder) rules(n *yaml.Node, key string, dl dialect) []normalize.RuleConfig {
+func (d *decoder) rules(n *yaml.Node, key string) []normalize.RuleConfig {
 	items := d.list(n, key)
 	out := make([]normalize.RuleConfig, 0, len(items))
 	for i, item := range items {
-		out = append(out, d.rule(item, i+1, dl))
+		out = append(out, d.rule(item, i+1))
 	}
 	d.ruleIndex, d.ruleMatch = 0, ""
 	return out
 }
 
-func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig {
-	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, StatsdTemplates: dl == dialectStatsd}
+func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
+	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, StatsdTemplates: d.statsd}
 	d.startRule(n, index, "match")
 	hasName := false
-	observer := func(v *yaml.Node, k string) { r.Observer = d.observerType(v, k, dl) }
+	observer := func(v *yaml.Node, k string) { r.Observer = d.observerType(v, k) }
 	fields := map[string]field{
 		"match":      into(&r.Match, d.str),
 		"match_type": into(&r.MatchType, d.matchType),
@@ -114,7 +106,7 @@ func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig
 		"action": func(v *yaml.Node, k string) {
 			r.Action = enumOr(d, v, k, "action", normalize.ActionMap, normalize.ActionMap, normalize.ActionDrop)
 		},
-		"help": func(v *yaml.Node, k string) { r.Help, r.HelpTemplate = d.str(v, k), dl != dialectStatsd },
+		"help": func(v *yaml.Node, k string) { r.Help, r.HelpTemplate = d.str(v, k), !d.statsd },
 		"type": func(v *yaml.Node, k string) {
 			r.Type, r.TypeSet = enum(d, v, k, "type", normalize.TypeCounter, normalize.TypeGauge, normalize.TypeUntyped)
 		},
@@ -124,17 +116,17 @@ func (d *decoder) rule(n *yaml.Node, index int, dl dialect) normalize.RuleConfig
 		"timer_type":           observer,
 		"histogram_options":    into(&r.Histogram, d.histogramOptions),
 		"summary_options":      into(&r.Summary, d.summaryOptions),
-		"ttl":                  into(&r.TTL, d.ttl(dl)),
+		"ttl":                  into(&r.TTL, d.ttl),
 		"series_limit":         func(v *yaml.Node, k string) { r.SeriesLimit = int(d.integer(v, k, math.MaxInt32)) },
 		"attr_name_snake_case": into(&r.AttrNameSnakeCase, d.boolean),
 	}
-	if dl == dialectStatsd {
+	if d.statsd {
 		for k := range nativeOnly {
 			delete(fields, k)
 		}
 	}
 	d.bind(n, "rule", fields)
-	if dl == dialectStatsd && !hasName && n.Kind == yaml.MappingNode {
+	if d.statsd && !hasName && n.Kind == yaml.MappingNode {
 		// statsd_exporter requires a name on every mapping, drop ones too.
 		d.errf(n, "metric mapping didn't set a metric name")
 	}

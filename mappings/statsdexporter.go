@@ -30,9 +30,9 @@ func TranslateStatsd(file string, data []byte) (*normalize.RuleSetConfig, error)
 	d.fields(root, "statsd mapping file", func(k string, kn, v *yaml.Node) bool {
 		switch k {
 		case "defaults":
-			cfg.Defaults = d.defaults(v, dialectStatsd)
+			cfg.Defaults = d.defaults(v)
 		case "mappings":
-			cfg.Rules = d.rules(v, k, dialectStatsd)
+			cfg.Rules = d.rules(v, k)
 		default:
 			return false
 		}
