@@ -1,10 +1,6 @@
 package kv
 
 import (
-	"bufio"
-	"errors"
-	"io"
-	"net"
 	"strconv"
 	"strings"
 
@@ -100,35 +96,4 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// MemcachedExchange sends "stats" over conn (whose deadline the caller
-// set) and returns the reply up to and including "END". A reply larger than
-// max bytes is an error (body_too_large); an error reply has reason
-// memcached_error.
-func MemcachedExchange(conn net.Conn, max int64) ([]byte, error) {
-	if _, err := conn.Write([]byte("stats\r\n")); err != nil {
-		return nil, err
-	}
-	r := bufio.NewReaderSize(conn, 64<<10)
-	var out []byte
-	for {
-		line, err := readLine(r)
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil, parsing.Errorf("truncated", "memcached stats reply ended before END")
-			}
-			return nil, err
-		}
-		switch {
-		case line == "END":
-			return append(out, "END\n"...), nil
-		case line == "ERROR" || strings.HasPrefix(line, "CLIENT_ERROR") || strings.HasPrefix(line, "SERVER_ERROR"):
-			return nil, parsing.Errorf("memcached_error", "memcached stats: %s", clip(line))
-		}
-		out = append(append(out, line...), '\n')
-		if int64(len(out)) > max {
-			return nil, parsing.Errorf("body_too_large", "memcached stats reply larger than max_body_size (%d bytes)", max)
-		}
-	}
 }

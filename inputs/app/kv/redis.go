@@ -1,12 +1,6 @@
 package kv
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"net"
 	"strconv"
 	"strings"
 
@@ -157,85 +151,4 @@ func redisFields(key, val string, emit func(normalize.Record)) int {
 		emit(normalize.Record{Match: match, Labels: ls, Value: f.v, Type: t})
 	}
 	return len(nums)
-}
-
-// RedisExchange sends AUTH (when a password is given) and INFO ALL over
-// conn (whose deadline the caller set) and returns the reply's text. A
-// reply larger than max bytes is an error (reason body_too_large); an error
-// reply has reason redis_error.
-func RedisExchange(conn net.Conn, username, password string, max int64) ([]byte, error) {
-	r := bufio.NewReader(conn)
-	if password != "" {
-		args := []string{"AUTH", password}
-		if username != "" {
-			args = []string{"AUTH", username, password}
-		}
-		if _, err := conn.Write(resp(args...)); err != nil {
-			return nil, err
-		}
-		line, err := readLine(r)
-		if err != nil {
-			return nil, err
-		}
-		if !strings.HasPrefix(line, "+") {
-			return nil, parsing.Errorf("auth", "redis AUTH: %s", redisErr(line))
-		}
-	}
-	if _, err := conn.Write(resp("INFO", "ALL")); err != nil {
-		return nil, err
-	}
-	line, err := readLine(r)
-	if err != nil {
-		return nil, err
-	}
-	if !strings.HasPrefix(line, "$") {
-		if strings.HasPrefix(line, "-NOAUTH") {
-			return nil, parsing.Errorf("auth", "redis: %s", redisErr(line))
-		}
-		return nil, parsing.Errorf("redis_error", "redis INFO: %s", redisErr(line))
-	}
-	n, err := strconv.ParseInt(line[1:], 10, 64)
-	if err != nil || n < 0 {
-		return nil, parsing.Errorf("invalid_body", "redis INFO: bad bulk length %q", clip(line))
-	}
-	if n > max {
-		return nil, parsing.Errorf("body_too_large", "redis INFO reply of %d bytes is larger than max_body_size (%d bytes)", n, max)
-	}
-	buf := make([]byte, n+2)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, parsing.Errorf("truncated", "redis INFO reply truncated: %w", err)
-		}
-		return nil, err
-	}
-	return buf[:n], nil
-}
-
-func redisErr(line string) string {
-	return strings.TrimPrefix(clip(line), "-")
-}
-
-// resp encodes a command as a RESP array of bulk strings.
-func resp(args ...string) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	return b.Bytes()
-}
-
-// readLine reads one CRLF line (at most 64 KiB).
-func readLine(r *bufio.Reader) (string, error) {
-	line, err := r.ReadSlice('\n')
-	if err != nil {
-		if errors.Is(err, bufio.ErrBufferFull) {
-			return "", parsing.Errorf("invalid_body", "reply line longer than %d bytes", r.Size())
-		}
-		if errors.Is(err, io.EOF) && len(line) > 0 {
-			return "", parsing.Errorf("truncated", "reply ended inside a line")
-		}
-		return "", err
-	}
-	return strings.TrimRight(string(line), "\r\n"), nil
 }

@@ -1,12 +1,9 @@
 package kv
 
 import (
-	"bufio"
 	"cmp"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -153,34 +150,4 @@ func (c *TextConfig) parse(body []byte, emit func(normalize.Record)) error {
 // become '_', a leading digit gets '_').
 func labelName(s string) string {
 	return strings.ReplaceAll(normalize.EscapeMetricName(s), ":", "_")
-}
-
-// CommandExchange sends command over conn (whose deadline the caller set)
-// and reads the reply until a line equal to endLine (included), or until
-// the server closes the connection when endLine is empty.
-func CommandExchange(conn net.Conn, command, endLine string, max int64) ([]byte, error) {
-	if _, err := io.WriteString(conn, command); err != nil {
-		return nil, err
-	}
-	r := bufio.NewReaderSize(conn, 64<<10)
-	var out []byte
-	for {
-		line, err := r.ReadString('\n')
-		out = append(out, line...)
-		if int64(len(out)) > max {
-			return nil, parsing.Errorf("body_too_large", "reply larger than max_body_size (%d bytes)", max)
-		}
-		if endLine != "" && strings.TrimRight(line, "\r\n") == endLine {
-			return out, nil
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				if endLine != "" {
-					return nil, parsing.Errorf("truncated", "reply ended before %q", endLine)
-				}
-				return out, nil
-			}
-			return nil, err
-		}
-	}
 }
