@@ -81,8 +81,8 @@ func (f FactoryOf[C, P, D]) PollingOnce(pollOnce func(ctx context.Context, c *C)
 
 // FullFactory is the Factory of a driver that also replays recorded input
 // offline (Replayer) and reads its targets once (OnePoller): its
-// FactoryOf and the Replaying and PollingOnce made of it. A driver's
-// Factory type is an alias of one, made by FactoryOf.Full.
+// FactoryOf and the Replaying and PollingOnce made of it. FactoryOf.Full
+// makes one; a driver's NewFactory returns it.
 type FullFactory[C any, P interface {
 	*C
 	Config

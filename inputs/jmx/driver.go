@@ -21,12 +21,9 @@ import (
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
-// Factory creates `jmx` inputs; they replay recorded input offline
-// (offline.go) and read their targets once (pollonce.go).
-type Factory = inputs.FullFactory[Config, *Config, *Driver]
-
-// NewFactory returns the `jmx` input factory.
-func NewFactory() Factory {
+// NewFactory returns the `jmx` input factory; its inputs replay recorded
+// input offline (offline.go) and read their targets once (pollonce.go).
+func NewFactory() inputs.FullFactory[Config, *Config, *Driver] {
 	return inputs.NewFactoryOf("jmx", &DefaultConfig, DecodeConfig, New).Full(replay, pollOnce)
 }
 

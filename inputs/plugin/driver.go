@@ -24,12 +24,9 @@ import (
 // Type is the input type of plugin inputs.
 const Type = "plugin"
 
-// Factory creates plugin drivers; they replay recorded input offline
-// (replay.go) and read their targets once (pollonce.go).
-type Factory = inputs.FullFactory[Config, *Config, *Driver]
-
-// NewFactory returns the plugin input factory.
-func NewFactory() Factory {
+// NewFactory returns the plugin input factory; its drivers replay recorded
+// input offline (replay.go) and read their targets once (pollonce.go).
+func NewFactory() inputs.FullFactory[Config, *Config, *Driver] {
 	return inputs.NewFactoryOf(Type, &DefaultConfig, DecodeConfig, New).Full(replay, pollOnce)
 }
 

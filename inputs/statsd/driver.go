@@ -16,12 +16,10 @@ import (
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
-// Factory creates StatsD inputs (type "statsd"); they replay recorded input offline
-// (offline.go) and read their targets once (pollonce.go).
-type Factory = inputs.FullFactory[Config, *Config, *Driver]
-
-// NewFactory returns the StatsD input factory.
-func NewFactory() Factory {
+// NewFactory returns the StatsD input factory (type "statsd"); its inputs
+// replay recorded input offline (offline.go) and read their targets once
+// (pollonce.go).
+func NewFactory() inputs.FullFactory[Config, *Config, *Driver] {
 	return inputs.NewFactoryOf("statsd", &DefaultConfig, DecodeConfig, New).Full(replay, pollOnce)
 }
 
