@@ -1,16 +1,10 @@
 package io.prometheus.metrics.tracer.agent;
 
-import io.prometheus.metrics.tracer.common.SpanContext;
+import io.prometheus.metrics.tracer.otel.OpenTelemetrySpanContext;
 
 /**
- * Compile-time stand-in for client_java's OpenTelemetry tracer module
- * (it needs the OpenTelemetry API). Never available, as when the module
- * is absent from the class path.
+ * Compile-time stand-in for client_java's OpenTelemetry agent tracer
+ * module: the OpenTelemetry tracer's stand-in under the agent's name,
+ * never available either.
  */
-public class OpenTelemetryAgentSpanContext implements SpanContext {
-    public static boolean isAvailable() { return false; }
-    public String getCurrentTraceId() { return null; }
-    public String getCurrentSpanId() { return null; }
-    public boolean isCurrentSpanSampled() { return false; }
-    public void markCurrentSpanAsExemplar() {}
-}
+public class OpenTelemetryAgentSpanContext extends OpenTelemetrySpanContext {}
