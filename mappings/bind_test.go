@@ -100,6 +100,84 @@ func TestDifferentialStatsdAccepts(t *testing.T) {
 		rule + "    scale: -.inf\n",
 		rule + "    scale: .nan\n",
 		rule + "    scale: 1e3\n",
+		// max_age is a time.Duration as ttl is
+		"defaults:\n  summary_options:\n    max_age: 1.5\n" + rule,
+		"defaults:\n  summary_options:\n    max_age: -1s\n" + rule,
+		"defaults:\n  summary_options:\n    max_age: -10\n" + rule,
+		"defaults:\n  summary_options:\n    max_age: .inf\n" + rule,
+		"defaults:\n  summary_options:\n    max_age: 010\n" + rule,
+		"defaults:\n  summary_options:\n    max_age: ~\n" + rule,
+		rule + "    summary_options:\n      max_age: -1s\n",
+		rule + "    observer_type: summary\n    summary_options:\n      max_age: 2.5\n",
+		// YAML 1.1 numbers, booleans and nulls as yaml.v2 resolves them
+		"defaults:\n  ttl: 010\n" + rule,
+		"defaults:\n  ttl: 0x10\n" + rule,
+		"defaults:\n  ttl: 0o17\n" + rule,
+		"defaults:\n  ttl: 0b11\n" + rule,
+		"defaults:\n  ttl: 1_000\n" + rule,
+		"defaults:\n  ttl: 1__0_\n" + rule,
+		"defaults:\n  ttl: 09\n" + rule,
+		"defaults:\n  ttl: 1:30\n" + rule,
+		"defaults:\n  ttl: ~\n" + rule,
+		"defaults:\n  ttl:\n" + rule,
+		"defaults:\n  ttl: !!str 1m\n" + rule,
+		"defaults:\n  ttl: !!int \"10\"\n" + rule,
+		"defaults:\n  ttl: true\n" + rule,
+		"defaults:\n  ttl: 2001-12-14\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: 010\n    age_buckets: 0x10\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: 1_0\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: ~\n    age_buckets:\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: !!str 10\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: yes\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: 0b1_0\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: 1e3\n" + rule,
+		"defaults:\n  summary_options:\n    buf_cap: 1_0.5\n" + rule,
+		"defaults:\n  summary_options:\n    quantiles: [{quantile: ~, error: 0_1}]\n" + rule,
+		"defaults:\n  histogram_options:\n    buckets: [010, 0x10, 1_000, .5, 1.]\n" + rule,
+		"defaults:\n  histogram_options:\n    buckets: [1, ~]\n" + rule,
+		"defaults:\n  histogram_options:\n    native_histogram_bucket_factor: 0x2\n" + rule,
+		rule + "    scale: 010\n",
+		rule + "    scale: ~\n",
+		rule + "    scale: 1_000\n",
+		rule + "    scale: 0x1p-2\n",
+		rule + "    scale: inf\n",
+		rule + "    scale: Infinity\n",
+		rule + "    scale: .Inf\n",
+		rule + "    scale: .NaN\n",
+		rule + "    scale: +1\n",
+		rule + "    scale: 1e+3\n",
+		rule + "    scale: yes\n",
+		rule + "    scale: !!float 3\n",
+		rule + "    scale: !!str 3\n",
+		"defaults:\n  glob_disable_ordering: yes\n" + rule,
+		"defaults:\n  glob_disable_ordering: y\n" + rule,
+		"defaults:\n  glob_disable_ordering: N\n" + rule,
+		"defaults:\n  glob_disable_ordering: on\n" + rule,
+		"defaults:\n  glob_disable_ordering: Off\n" + rule,
+		"defaults:\n  glob_disable_ordering: TRUE\n" + rule,
+		"defaults:\n  glob_disable_ordering: tRUE\n" + rule,
+		"defaults:\n  glob_disable_ordering: 1\n" + rule,
+		"defaults:\n  glob_disable_ordering: ~\n" + rule,
+		"defaults:\n  glob_disable_ordering: \"true\"\n" + rule,
+		"defaults:\n  glob_disable_ordering: !!bool yes\n" + rule,
+		rule + "    honor_labels: on\n",
+		rule + "    match_metric_type: ~\n",
+		rule + "    match_metric_type: \"\"\n",
+		rule + "    action: ~\n",
+		rule + "    match_type: ~\n",
+		rule + "    observer_type: ~\n",
+		rule + "    labels: ~\n",
+		rule + "    labels: {xx: ~, yy: yes, zz: 010}\n",
+		rule + "    help: ~\n",
+		rule + "    summary_options: ~\n",
+		"defaults: ~\n" + rule,
+		"mappings: ~\n",
+		"mappings:\n  - match: a.*\n    name: ~\n",
+		"mappings:\n  - match: a.*\n    name: \"\"\n",
+		"mappings:\n  - match: a.*\n    name: \"\"\n    action: drop\n",
+		"mappings:\n  - match: ~\n    name: a\n",
+		"mappings:\n  - match: a.*\n    name: yes\n",
+		"mappings:\n  - match: a.*\n    name: !!str a\n",
 	}
 	// Files statsd_exporter refuses and Rosetta accepts, deliberately:
 	// accepting them loses no file statsd_exporter reads.
@@ -224,6 +302,10 @@ func TestStatsdNumbersAsPeer(t *testing.T) {
 	defTTL := func(m *mapper.MetricMapper) any { return m.Defaults.Ttl }
 	ruleTTL := func(m *mapper.MetricMapper) any { return m.Mappings[0].Ttl }
 	scale := func(m *mapper.MetricMapper) any { return fmt.Sprint(m.Mappings[0].Scale.Val) }
+	maxAge := func(m *mapper.MetricMapper) any { return m.Defaults.SummaryOptions.MaxAge }
+	globOrder := func(m *mapper.MetricMapper) any { return m.Defaults.GlobDisableOrdering }
+	rMaxAge := func(c *normalize.RuleSetConfig) any { return c.Defaults.Summary.MaxAge }
+	rGlobOrder := func(c *normalize.RuleSetConfig) any { return c.Defaults.GlobDisableOrdering }
 	rMaxBuckets := func(c *normalize.RuleSetConfig) any { return c.Defaults.Histogram.NativeMaxBuckets }
 	rBufCap := func(c *normalize.RuleSetConfig) any { return c.Defaults.Summary.BufCap }
 	rDefTTL := func(c *normalize.RuleSetConfig) any { return c.Defaults.TTL }
@@ -245,6 +327,20 @@ func TestStatsdNumbersAsPeer(t *testing.T) {
 		{rule + "    scale: .inf\n", scale, rScale, "+Inf", "+Inf"},
 		{rule + "    scale: -.inf\n", scale, rScale, "-Inf", "-Inf"},
 		{rule + "    scale: .nan\n", scale, rScale, "NaN", "NaN"},
+		{rule + "    scale: 010\n", scale, rScale, "8", "8"},
+		{rule + "    scale: 1_000\n", scale, rScale, "1000", "1000"},
+		{rule + "    scale: 0x10\n", scale, rScale, "16", "16"},
+		{"defaults:\n  ttl: 010\n" + rule, defTTL, rDefTTL, 8 * time.Nanosecond, 8 * time.Nanosecond},
+		{"defaults:\n  ttl: 0b11\n" + rule, defTTL, rDefTTL, 3 * time.Nanosecond, 3 * time.Nanosecond},
+		{"defaults:\n  ttl: 1_000\n" + rule, defTTL, rDefTTL, time.Microsecond, time.Microsecond},
+		{"defaults:\n  ttl: ~\n" + rule, defTTL, rDefTTL, time.Duration(0), time.Duration(0)},
+		{"defaults:\n  summary_options:\n    buf_cap: 010\n" + rule, bufCap, rBufCap, uint32(8), uint32(8)},
+		{"defaults:\n  summary_options:\n    buf_cap: 1_0.5\n" + rule, bufCap, rBufCap, uint32(10), uint32(10)},
+		{"defaults:\n  summary_options:\n    max_age: 1.5\n" + rule, maxAge, rMaxAge, time.Nanosecond, time.Nanosecond},
+		{"defaults:\n  summary_options:\n    max_age: -1s\n" + rule, maxAge, rMaxAge, -time.Second, -time.Second},
+		{"defaults:\n  summary_options:\n    max_age: 010\n" + rule, maxAge, rMaxAge, 8 * time.Nanosecond, 8 * time.Nanosecond},
+		{"defaults:\n  glob_disable_ordering: y\n" + rule, globOrder, rGlobOrder, true, true},
+		{"defaults:\n  glob_disable_ordering: on\n" + rule, globOrder, rGlobOrder, true, true},
 	} {
 		var m mapper.MetricMapper
 		if err := m.InitFromYAMLString(tc.data); err != nil {
@@ -283,3 +379,53 @@ func TestNativeNumbersStrict(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsdNegativeMaxAge: statsd_exporter accepts a negative max_age
+// and then dies on the first observation into such a summary
+// (client_golang's newSummary panics "illegal max age", uncaught: see
+// TestStatsdExporterNegativeMaxAge in cmd/rosetta). Rosetta accepts the
+// file and refuses each such observation (negative_summary_max_age);
+// counters, gauges and histograms of the same rules go on.
+func TestStatsdNegativeMaxAge(t *testing.T) {
+	data := "defaults:\n  summary_options:\n    max_age: -1s\nmappings:\n" +
+		"  - match: a.*\n    name: a_${1}\n" +
+		"  - match: h.*\n    name: h_${1}\n    observer_type: histogram\n" +
+		"  - match: p.*\n    name: p_${1}\n    summary_options:\n      max_age: 1m\n" +
+		"  - match: n.*\n    name: n_${1}\n    observer_type: summary\n    summary_options:\n      max_age: -2.5\n"
+	var m mapper.MetricMapper
+	if err := m.InitFromYAMLString(data); err != nil {
+		t.Fatalf("statsd_exporter: %v", err)
+	}
+	rsc, err := TranslateStatsd("m.yml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := normalize.NewRuleSet(*rsc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		match   string
+		typ     normalize.Type
+		invalid bool
+	}{
+		{"a.t", normalize.TypeObserver, true},
+		{"a.c", normalize.TypeCounter, false},
+		{"a.g", normalize.TypeGauge, false},
+		{"h.t", normalize.TypeObserver, false},
+		{"p.t", normalize.TypeObserver, false},
+		{"n.t", normalize.TypeObserver, true},
+		{"other", normalize.TypeObserver, true}, // unmatched: the defaults' summary
+		{"other", normalize.TypeCounter, false},
+	} {
+		res := rs.Explain(normalize.Record{Match: tc.match, Type: tc.typ, Value: 1, Delta: tc.typ == normalize.TypeCounter})
+		if got := res.Outcome == normalize.OutcomeInvalid; got != tc.invalid {
+			t.Errorf("%s %v: %v %q, want invalid %v", tc.match, tc.typ, res.Outcome, res.Reason, tc.invalid)
+		}
+		if tc.invalid && res.Reason != negativeMaxAgeReason {
+			t.Errorf("%s: reason %q", tc.match, res.Reason)
+		}
+	}
+}
+
+const negativeMaxAgeReason = "negative_summary_max_age"

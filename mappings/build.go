@@ -331,7 +331,7 @@ func applyDefaults(rules []normalize.RuleConfig, d normalize.Defaults) []normali
 			if r.Summary != nil {
 				s = mergeSummary(*r.Summary, s)
 			}
-			if len(s.Quantiles) > 0 || s.MaxAge > 0 || s.AgeBuckets > 0 || s.BufCap > 0 {
+			if len(s.Quantiles) > 0 || s.MaxAge != 0 || s.AgeBuckets > 0 || s.BufCap > 0 {
 				r.Summary = &s
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	yaml2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/internal/errpos"
@@ -21,8 +22,8 @@ type decoder struct {
 	file string
 	errs []error
 	// statsd decodes a statsd_exporter mapping file: its rule keys and
-	// observer types (rules.go), and numbers read as its YAML library
-	// (yaml.v2) reads them into its config structs (count32, statsdTTL).
+	// observer types (rules.go), and numbers, booleans and durations read
+	// by its YAML library (yaml.v2) itself (peerDecode).
 	statsd bool
 	// current rule, for messages
 	ruleIndex int
@@ -228,6 +229,12 @@ func (d *decoder) boolean(n *yaml.Node, key string) bool {
 		return false
 	}
 	var b bool
+	if d.statsd && peerReads(n) {
+		if err := peerDecode(n, &b); err != nil {
+			d.errf(n, "%s: invalid boolean %q", key, s)
+		}
+		return b
+	}
 	if err := n.Decode(&b); err != nil {
 		d.errf(n, "%s: invalid boolean %q", key, s)
 	}
@@ -238,6 +245,13 @@ func (d *decoder) float(n *yaml.Node, key string) float64 {
 	s, ok := d.scalar(n, key)
 	if !ok {
 		return 0
+	}
+	if d.statsd && peerReads(n) {
+		var f float64
+		if err := peerDecode(n, &f); err != nil {
+			d.errf(n, "%s: invalid number %q", key, s)
+		}
+		return f
 	}
 	f, err := parseFloat(s)
 	if err != nil {
@@ -271,12 +285,20 @@ func (d *decoder) integer(n *yaml.Node, key string, max int64) int64 {
 	return v
 }
 
-// count32 is integer for a uint32 count. A statsd_exporter file may write
-// it as a decimal: yaml.v2 truncates a float into an unsigned field when
-// the truncation fits (10.0 and 10.9 are 10, -0.5 is 0; -1 and 2^32 do not
-// fit: uint64 of a negative float is huge on amd64).
+// count32 is integer for a uint32 count. In a statsd_exporter file a
+// plain or tagged value is what yaml.v2 reads into a uint32 (peerDecode:
+// 010 is 8, 1_000 is 1000, a float is truncated when the truncation fits,
+// 10.9 is 10 and -0.5 is 0, null is 0); a quoted one is read as if plain
+// (yaml.v2 refuses it; see TestDifferentialStatsdAccepts' laxer).
 func (d *decoder) count32(n *yaml.Node, key string) uint32 {
 	if d.statsd && n.Kind == yaml.ScalarNode {
+		if peerReads(n) {
+			var v uint32
+			if err := peerDecode(n, &v); err != nil {
+				d.errf(n, "%s: invalid count %q (want 0 to %d)", key, n.Value, math.MaxUint32)
+			}
+			return v
+		}
 		if _, err := strconv.ParseInt(n.Value, 0, 64); err != nil {
 			if f, err := parseFloat(n.Value); err == nil && f > -1 && f < math.MaxUint32+1 {
 				return uint32(f)
@@ -284,6 +306,34 @@ func (d *decoder) count32(n *yaml.Node, key string) uint32 {
 		}
 	}
 	return uint32(d.integer(n, key, math.MaxUint32))
+}
+
+// quotedStyles are the styles of a scalar yaml.v2 resolves as a string.
+const quotedStyles = yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle | yaml.LiteralStyle | yaml.FoldedStyle
+
+// peerReads reports whether peerDecode reads scalar n: a plain or a
+// tagged one. A quoted, untagged one, a string to yaml.v2 that it will
+// not read into a number, is left to Rosetta's own (laxer) readers.
+func peerReads(n *yaml.Node) bool {
+	return n.Style&quotedStyles == 0 || n.Style&yaml.TaggedStyle != 0
+}
+
+// peerDecode decodes scalar n of a statsd_exporter file into *out as
+// statsd_exporter's YAML library, yaml.v2, decodes it into a config field
+// of out's type: it is yaml.v2 that reads n's text, given back as the
+// plain scalar it was (quoted if it was quoted) with its tag. yaml.v2
+// reads YAML 1.1 numbers and booleans: 010 is octal 8, 0b11 and 1_000 are
+// numbers, yes/no/on/off/y/n are booleans, a float into an integer field
+// is truncated, null leaves the zero value.
+func peerDecode(n *yaml.Node, out any) error {
+	text := n.Value
+	if n.Style&quotedStyles != 0 {
+		text = strconv.Quote(text)
+	}
+	if n.Style&yaml.TaggedStyle != 0 {
+		text = n.Tag + " " + text
+	}
+	return yaml2.Unmarshal([]byte(text), out)
 }
 
 // duration accepts Go durations ("1m30s"), Prometheus durations ("1d") and
@@ -318,20 +368,31 @@ func parseDuration(s string) (time.Duration, bool) {
 	return 0, false
 }
 
-// statsdTTL reads a ttl of a statsd_exporter file as yaml.v2 reads it into
-// a time.Duration: a Go duration or an integer (nanoseconds), negative
-// ones too, or a float, truncated to nanoseconds (1.5 is 1ns; a float
-// int64 cannot hold, -.inf included, is math.MinInt64 as on amd64; +.inf
-// and .nan are refused). Rosetta's own durations ("1d") are read too.
-func (d *decoder) statsdTTL(n *yaml.Node, key string) time.Duration {
+// statsdDuration reads a duration of a statsd_exporter file (ttl,
+// max_age) as yaml.v2 reads it into a time.Duration (peerDecode): a Go
+// duration or an integer (nanoseconds; 010 is octal 8), negative ones too,
+// or a float, truncated to nanoseconds (1.5 is 1ns; a float int64 cannot
+// hold, -.inf included, is math.MinInt64 as on amd64; +.inf and .nan are
+// refused); null is 0. Rosetta's own durations ("1d") are read too, and a
+// quoted value as if it were plain (yaml.v2 takes only Go durations
+// quoted).
+func (d *decoder) statsdDuration(n *yaml.Node, key string) time.Duration {
 	s, ok := d.scalar(n, key)
-	if !ok || s == "" {
+	if !ok {
+		return 0
+	}
+	if peerReads(n) {
+		var v time.Duration
+		if err := peerDecode(n, &v); err == nil {
+			return v
+		}
+	} else if s == "" {
 		return 0
 	}
 	if v, ok := parseDuration(s); ok {
 		return v
 	}
-	if f, err := parseFloat(s); err == nil && f <= math.MaxInt64 {
+	if f, err := parseFloat(s); err == nil && f <= math.MaxInt64 && !peerReads(n) {
 		if f < math.MinInt64 || f == math.MaxInt64 { // float64(MaxInt64) is 2^63
 			return math.MinInt64
 		}

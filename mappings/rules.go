@@ -49,17 +49,18 @@ func (d *decoder) summaryOptions(n *yaml.Node, key string) *normalize.SummaryOpt
 				s.Quantiles = append(s.Quantiles, o)
 			}
 		},
-		"max_age":     into(&s.MaxAge, d.duration),
+		"max_age":     into(&s.MaxAge, d.ttl),
 		"age_buckets": into(&s.AgeBuckets, d.count32),
 		"buf_cap":     into(&s.BufCap, d.count32),
 	})
 	return s
 }
 
-// ttl decodes a ttl: statsdTTL in a statsd_exporter file, else duration.
+// ttl decodes a ttl or a max_age: statsdDuration in a statsd_exporter
+// file, else duration.
 func (d *decoder) ttl(n *yaml.Node, key string) time.Duration {
 	if d.statsd {
-		return d.statsdTTL(n, key)
+		return d.statsdDuration(n, key)
 	}
 	return d.duration(n, key)
 }
@@ -98,6 +99,9 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 		"match":      into(&r.Match, d.str),
 		"match_type": into(&r.MatchType, d.matchType),
 		"match_metric_type": func(v *yaml.Node, k string) {
+			if d.statsd && isNull(v) {
+				return // yaml.v2 leaves it unset: any type
+			}
 			r.MatchMetricType, _ = enum(d, v, k, "metric type", normalize.TypeCounter, normalize.TypeGauge, normalize.TypeObserver)
 		},
 		"name":         func(v *yaml.Node, k string) { r.Name, hasName = d.str(v, k), true },
@@ -110,8 +114,14 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 		"type": func(v *yaml.Node, k string) {
 			r.Type, r.TypeSet = enum(d, v, k, "type", normalize.TypeCounter, normalize.TypeGauge, normalize.TypeUntyped)
 		},
-		"value":                into(&r.Value, d.str),
-		"scale":                func(v *yaml.Node, k string) { f := d.float(v, k); r.Scale = &f },
+		"value": into(&r.Value, d.str),
+		"scale": func(v *yaml.Node, k string) {
+			if d.statsd && isNull(v) {
+				return // yaml.v2 leaves statsd_exporter's scale unset
+			}
+			f := d.float(v, k)
+			r.Scale = &f
+		},
 		"observer_type":        observer,
 		"timer_type":           observer,
 		"histogram_options":    into(&r.Histogram, d.histogramOptions),
@@ -126,8 +136,9 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 		}
 	}
 	d.bind(n, "rule", fields)
-	if d.statsd && !hasName && n.Kind == yaml.MappingNode {
-		// statsd_exporter requires a name on every mapping, drop ones too.
+	if d.statsd && (!hasName || r.Name == "") && n.Kind == yaml.MappingNode {
+		// statsd_exporter requires a name on every mapping, drop ones too
+		// (null and "" are no name).
 		d.errf(n, "metric mapping didn't set a metric name")
 	}
 	if r.Match == "" && n.Kind == yaml.MappingNode {

@@ -56,7 +56,9 @@ type HistogramOptions struct {
 	NativeMaxBuckets   uint32
 }
 
-// SummaryOptions configure summary observers.
+// SummaryOptions configure summary observers. A negative MaxAge (which
+// only a statsd_exporter mapping file can give) makes every observation
+// into the summary invalid (negativeMaxAge).
 type SummaryOptions struct {
 	Quantiles  []Objective
 	MaxAge     time.Duration
@@ -394,7 +396,8 @@ func validNameTemplate(t string) bool {
 
 // seriesOptions builds the store options of a rule (or of unmatched
 // records when c is the zero rule) the way statsd_exporter's registry
-// resolves them.
+// resolves them. A negative max_age is allowed, as statsd_exporter's
+// mapper allows it; its observations are refused (negativeMaxAge).
 func seriesOptions(c RuleConfig, d *Defaults) (*SeriesOptions, error) {
 	o := &SeriesOptions{TTL: c.TTL, SeriesLimit: c.SeriesLimit}
 	if o.TTL == 0 {
@@ -473,9 +476,6 @@ func seriesOptions(c RuleConfig, d *Defaults) (*SeriesOptions, error) {
 			if !(q.Error >= 0 && q.Error <= 1) {
 				return nil, fmt.Errorf("invalid quantile error %v: must be between 0 and 1", q.Error)
 			}
-		}
-		if o.MaxAge < 0 {
-			return nil, fmt.Errorf("invalid max_age %q: must not be negative", o.MaxAge)
 		}
 	default:
 		return nil, fmt.Errorf("invalid observer_type %q", o.Observer.String())

@@ -390,6 +390,13 @@ func (rs *RuleSet) outName(n string) string {
 	return n
 }
 
+// negativeMaxAge is the invalid reason of an observation into a summary
+// whose max_age (of a statsd_exporter mapping file) is negative.
+// statsd_exporter accepts the file, and client_golang panics when the
+// summary is made, on the first observation: the process exits. Rosetta
+// refuses each such observation instead; the rest goes on.
+const negativeMaxAge = "negative_summary_max_age"
+
 // Outcome classifies what the rules did with a record.
 type Outcome uint8
 
@@ -524,6 +531,9 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	}
 	if s.Name == "" {
 		return OutcomeInvalid, "empty_metric_name", arena[:start]
+	}
+	if s.Opts.MaxAge < 0 && s.Type == TypeObserver && s.Opts.Observer == ObserverSummary {
+		return OutcomeInvalid, negativeMaxAge, arena[:start]
 	}
 	if r == nil {
 		return OutcomeUnmatched, "", arena
