@@ -89,6 +89,16 @@ func release(logger *slog.Logger) {
 		logger.Warn("releasing the executable's start-up pages", "err", err)
 		return
 	}
+	// Measuring what is resident again reads smaps a second time: only
+	// for the debug log.
+	if !logger.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	after, err := st.After()
+	if err != nil {
+		logger.Warn("measuring the executable's released pages", "err", err)
+		return
+	}
 	logger.Debug("released the executable's start-up pages", "mappings", st.Released, "skipped", st.Skipped,
-		"resident_before_bytes", st.Before, "resident_after_bytes", st.After)
+		"resident_before_bytes", st.Before, "resident_after_bytes", after)
 }

@@ -31,8 +31,10 @@ type Stats struct {
 	// released; Skipped how many read-only ones were left because they
 	// hold private copies of pages.
 	Released, Skipped int
-	// Before and After are the resident bytes of the released mappings
-	// just before and just after the release (After counts the pages the
-	// process used again in between, at least the code that reads smaps).
-	Before, After uint64
+	// Before is the resident bytes of the released mappings just before
+	// the release; After measures them again.
+	Before uint64
+
+	exe      string    // the executable's path, as /proc/self/exe names it
+	released []uintptr // the start addresses of the released mappings
 }

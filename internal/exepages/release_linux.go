@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,16 +56,20 @@ func (m mapping) verdict() verdict {
 // private page copies, and says what it did. The pages stay in the page
 // cache; the next use of one maps it again with a minor fault.
 func Release() (Stats, error) {
-	var st Stats
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
-		return st, err
+		return Stats{}, err
 	}
-	ms, err := exeMappings(exe)
+	return releaseExe(exe, exeMappings)
+}
+
+// releaseExe is Release with the reading of smaps passed in.
+func releaseExe(exe string, read func(exe string) ([]mapping, error)) (Stats, error) {
+	st := Stats{exe: exe}
+	ms, err := read(exe)
 	if err != nil {
 		return st, err
 	}
-	released := map[uintptr]bool{}
 	for _, m := range ms {
 		switch m.verdict() {
 		case keep:
@@ -76,23 +81,36 @@ func Release() (Stats, error) {
 		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, m.lo, m.hi-m.lo, unix.MADV_DONTNEED); errno != 0 {
 			return st, fmt.Errorf("madvise %x-%x %s: %w", m.lo, m.hi, m.perms, errno)
 		}
-		released[m.lo] = true
+		st.released = append(st.released, m.lo)
 		st.Released++
 		st.Before += m.rss
 	}
-	if st.Released == 0 {
-		return st, nil
+	return st, nil
+}
+
+// After reads /proc/self/smaps again and returns the resident bytes of the
+// mappings st released: the pages the process used again since the
+// release, at least the code that reads smaps. Release does not measure
+// it; only a caller that reports it pays for the second read.
+func (st Stats) After() (uint64, error) {
+	return st.after(exeMappings)
+}
+
+func (st Stats) after(read func(exe string) ([]mapping, error)) (uint64, error) {
+	if len(st.released) == 0 {
+		return 0, nil
 	}
-	after, err := exeMappings(exe)
+	ms, err := read(st.exe)
 	if err != nil {
-		return st, err
+		return 0, err
 	}
-	for _, m := range after {
-		if released[m.lo] {
-			st.After += m.rss
+	var rss uint64
+	for _, m := range ms {
+		if slices.Contains(st.released, m.lo) {
+			rss += m.rss
 		}
 	}
-	return st, nil
+	return rss, nil
 }
 
 // exeMappings reads /proc/self/smaps and returns the mappings of the file

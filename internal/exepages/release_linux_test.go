@@ -67,14 +67,18 @@ func TestReleaseDropsReadOnlyPagesOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	after, err := st.After()
+	if err != nil {
+		t.Fatal(err)
+	}
 	roAfter, anonAfter, _ := sums(t)
-	t.Logf("release: %+v; after: read-only resident %d KiB, writable anonymous %d KiB", st, roAfter>>10, anonAfter>>10)
+	t.Logf("release: %+v, %d KiB resident after; after: read-only resident %d KiB, writable anonymous %d KiB", st, after>>10, roAfter>>10, anonAfter>>10)
 
 	if st.Released < 1 {
 		t.Fatalf("released no mapping: %+v", st)
 	}
-	if st.After >= st.Before {
-		t.Errorf("resident bytes of the released mappings did not drop: %+v", st)
+	if after >= st.Before {
+		t.Errorf("resident bytes of the released mappings did not drop: %d -> %d", st.Before, after)
 	}
 	// What is resident again is what ran since (reading smaps, logging,
 	// the runtime), each page with its 64 KiB fault-around window.
@@ -170,5 +174,39 @@ Anonymous:             0 kB
 	}
 	if _, err := parseSmaps(strings.NewReader("garbage line\n"), "x"); err == nil {
 		t.Error("a malformed header parsed")
+	}
+}
+
+// TestReleaseReadsSmapsOnce: a release reads /proc/self/smaps once; the
+// resident size afterwards is read only when asked for (a debug log).
+func TestReleaseReadsSmapsOnce(t *testing.T) {
+	exe, err := os.Readlink("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := 0
+	st, err := releaseExe(exe, func(exe string) ([]mapping, error) {
+		reads++
+		return exeMappings(exe)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reads != 1 {
+		t.Errorf("a release read smaps %d times, want 1", reads)
+	}
+	if st.Released < 1 {
+		t.Fatalf("released nothing: %+v", st)
+	}
+	// Measuring afterwards reads it again, and only the released mappings.
+	after, err := st.after(func(exe string) ([]mapping, error) {
+		reads++
+		return exeMappings(exe)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reads != 2 || after == 0 || after >= st.Before {
+		t.Errorf("after: %d reads, %d bytes resident (%d before)", reads, after, st.Before)
 	}
 }
