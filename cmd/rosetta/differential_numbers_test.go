@@ -98,6 +98,7 @@ func TestStatsdExporterDifferentialNumbers(t *testing.T) {
 		`num_oct_counter{}`:              "16",
 		`num_oct_gauge{}`:                "24",
 		`num_under_counter{}`:            "20",
+		`num_defhist_sampled{} count`:    "1250000",
 	})
 	// native_histogram_max_buckets 10.0 and 2.9 are 10 and 2: the
 	// histograms are reduced to schema -2 and -4 on both sides.

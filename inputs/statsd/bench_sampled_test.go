@@ -41,13 +41,18 @@ func BenchmarkIngestSampled(b *testing.B) {
 }
 
 // BenchmarkIngestAttack is one line of a hostile client: a timer at rate
-// 0.0000001 (ten million observations in statsd_exporter; one record and
-// at most 1,000 summary insertions here) into a histogram and a summary.
+// 0.0000001 (ten million observations in statsd_exporter) or 1e-10 (ten
+// billion, capped at max_sample_rate_repeat's default, 2^32-1) into a
+// histogram, a summary and the default histogram (unmapped); one record
+// and at most 1,000 summary insertions here.
 func BenchmarkIngestAttack(b *testing.B) {
-	for _, line := range []string{"jobs.evil.duration:1|ms|@0.0000001", "latency.evil:1|ms|@0.0000001"} {
-		b.Run(strings.SplitN(line, ":", 2)[0], func(b *testing.B) {
+	for _, line := range []string{
+		"jobs.evil.duration:1|ms|@0.0000001", "latency.evil:1|ms|@0.0000001",
+		"jobs.evil.duration:1.5|ms|@1e-10", "latency.evil:1.5|ms|@1e-10", "app.evil:1.5|ms|@1e-10",
+	} {
+		b.Run(strings.SplitN(line, ":", 2)[0]+strings.SplitN(line, "@", 2)[1], func(b *testing.B) {
 			pl := benchPipeline(b, nil)
-			p := newParser(parserOptions{maxRepeat: 1 << 30})
+			p := newParser(parserOptions{maxRepeat: DefaultConfig.MaxSampleRateRepeat})
 			ctx := context.Background()
 			p.emit = func(recs []normalize.Record) { _ = pl.Append(ctx, recs) }
 			b.ReportAllocs()

@@ -60,7 +60,8 @@ type Config struct {
 	// MaxSampleRateRepeat caps how many observations one timer, histogram
 	// or distribution sample with a sample rate stands for (int(1/rate) of
 	// them, as statsd_exporter makes). They are one record that the store
-	// adds at once, so a high cap costs no more than a low one.
+	// adds at once, so a high cap costs no more than a low one: the
+	// default is the most a record holds (2^32-1, a rate down to 2.3e-10).
 	MaxSampleRateRepeat int `yaml:"max_sample_rate_repeat"`
 	// Relay forwards the accepted lines to another StatsD server
 	// (statsd_exporter's --statsd.relay.*); disabled without an address.
@@ -78,7 +79,7 @@ var DefaultConfig = Config{
 	ParseLibratoTags:    true,
 	ParseSignalFXTags:   true,
 	TCPMaxLineLength:    65536,
-	MaxSampleRateRepeat: 1_000_000,
+	MaxSampleRateRepeat: math.MaxUint32,
 	Relay:               DefaultRelayConfig,
 	// Not statsd_exporter's (it has no such bounds): see docs/limits.md.
 	TCPMaxConnections:   1024,
