@@ -2,7 +2,10 @@ package jmx
 
 import (
 	"context"
+	"os"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +23,26 @@ func processCPU(tb testing.TB) time.Duration {
 		tb.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// syscalls is the process's read and write system calls so far
+// (/proc/self/io syscr and syscw).
+func syscalls(tb testing.TB) (reads, writes int64) {
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for line := range strings.Lines(string(data)) {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ": ")
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch k {
+		case "syscr":
+			reads = n
+		case "syscw":
+			writes = n
+		}
+	}
+	return reads, writes
 }
 
 // BenchmarkPollStore is one poll of the test JVM with 5,030 beans of 4
@@ -67,11 +90,15 @@ func BenchmarkPollStore(b *testing.B) {
 	poll() // the rule cache's second misses
 	b.ReportAllocs()
 	cpu0 := processCPU(b)
+	r0, w0 := syscalls(b)
 	var st scrapeStats
 	for b.Loop() {
 		st = poll()
 	}
 	b.ReportMetric(float64((processCPU(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	r1, w1 := syscalls(b)
+	b.ReportMetric(float64(r1-r0)/float64(b.N), "reads/op")
+	b.ReportMetric(float64(w1-w0)/float64(b.N), "writes/op")
 	b.ReportMetric(float64(st.attributes), "attributes")
 	b.ReportMetric(float64(store.Len()), "series")
 }

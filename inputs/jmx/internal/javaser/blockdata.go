@@ -45,6 +45,7 @@ func (d *Decoder) ReadBlock() (Block, error) {
 		}
 		if d.lastBlock == nil || !bytes.Equal(d.lastBlock, p) {
 			d.lastBlock = Block(bytes.Clone(p))
+			d.lastBlockAny = d.lastBlock
 		}
 		return d.lastBlock, nil
 	}
@@ -112,6 +113,11 @@ func (d *Decoder) readCustomItems(start int) ([]any, error) {
 				return nil, nil
 			case len(items) == 1 && items[0] == nil:
 				return nilOnly[:1:1], nil
+			}
+			if d.arena != nil {
+				if l := d.arena.list(items); l != nil {
+					return l, nil
+				}
 			}
 			return slices.Clone(items), nil
 		}

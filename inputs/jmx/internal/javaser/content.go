@@ -57,7 +57,14 @@ func (d *Decoder) ReadContent() (any, error) {
 	}
 	switch tc {
 	case TCBlockData, TCBlockDataLong:
-		return d.ReadBlock()
+		b, err := d.ReadBlock()
+		if err != nil {
+			return nil, err
+		}
+		if len(b) > 0 && len(d.lastBlock) > 0 && &b[0] == &d.lastBlock[0] {
+			return d.lastBlockAny, nil // the shared block, boxed once
+		}
+		return b, nil
 	}
 	return d.ReadObject()
 }
@@ -290,11 +297,23 @@ func (d *Decoder) readNewObject() (any, error) {
 	var values []any // for the values of the class with data
 	switch {
 	case withData == 1 && fields <= 1:
-		x := &object1{o: Object{Class: cd}}
+		var x *object1
+		if d.arena != nil {
+			x = d.arena.o1.next()
+			*x = object1{o: Object{Class: cd}}
+		} else {
+			x = &object1{o: Object{Class: cd}}
+		}
 		x.o.Data, values = x.data[:0], x.vals[:fields]
 		o = &x.o
 	case withData == 1 && fields == 2:
-		x := &object2{o: Object{Class: cd}}
+		var x *object2
+		if d.arena != nil {
+			x = d.arena.o2.next()
+			*x = object2{o: Object{Class: cd}}
+		} else {
+			x = &object2{o: Object{Class: cd}}
+		}
 		x.o.Data, values = x.data[:0], x.vals[:]
 		o = &x.o
 	default:
@@ -364,11 +383,16 @@ func (d *Decoder) readNewObject() (any, error) {
 // readBoxed reads an instance of a primitive wrapper (cd.boxed != 0),
 // charging what readNewObject charges for it, in the same order.
 func (d *Decoder) readBoxed(cd *ClassDesc) (*Boxed, error) {
-	if len(d.boxes) == 0 {
-		d.boxes = make([]Boxed, 64)
+	var b *Boxed
+	if d.arena != nil {
+		b = d.arena.boxes.next()
+	} else {
+		if len(d.boxes) == 0 {
+			d.boxes = make([]Boxed, 64)
+		}
+		b = &d.boxes[0]
+		d.boxes = d.boxes[1:]
 	}
-	b := &d.boxes[0]
-	d.boxes = d.boxes[1:]
 	b.Class, b.Type = cd, cd.boxed
 	if _, err := d.newHandle(b); err != nil {
 		return nil, err

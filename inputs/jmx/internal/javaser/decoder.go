@@ -111,8 +111,11 @@ type Decoder struct {
 	cdDepth   int
 	// stack gathers custom data items (readCustom).
 	stack []any
-	// lastBlock is the last short block read (see Block).
-	lastBlock Block
+	// lastBlock is the last short block read (see Block), and
+	// lastBlockAny the same as an interface value, which ReadContent
+	// returns: converting a slice to one is an allocation.
+	lastBlock    Block
+	lastBlockAny any
 	// boxes is a chunk Boxed values are cut from. A Boxed points to no
 	// value of a reply (its class descriptor is shared), so a chunk keeps
 	// no reply alive; a chunk is never reused.
@@ -120,6 +123,8 @@ type Decoder struct {
 	// raws are the descriptors kept for rawMatch, by name as written.
 	raws     map[string]*rawClass
 	rawBytes int // estimated heap of raws
+	// arena, when set, holds the small objects (SetArena).
+	arena *Arena
 }
 
 // short reads n bytes that are only looked at before the next read: from

@@ -12,5 +12,9 @@
 // descriptors, and the bytes of descriptors (a descriptor whose bytes come
 // again is not parsed again). No other value of a reply is kept: a handle
 // table lives one stream, the chunks Boxed values are cut from point to
-// nothing else of a reply, and the last short Block is bytes only.
+// nothing else of a reply, and the last short Block is bytes only. A
+// caller that converts replies before it reads the next ones may lend
+// the Decoder an Arena (arena.go): their small objects are then cut from
+// chunks that the caller's Reset clears and reuses, instead of being
+// allocated one by one.
 package javaser

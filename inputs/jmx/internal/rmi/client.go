@@ -292,7 +292,14 @@ func (c *Client) invoke(ctx context.Context, hash int64, args func(*javaser.Enco
 // QueryNames returns the names of the registered MBeans matching pattern
 // ("" for all), each in its registration key order.
 func (c *Client) QueryNames(ctx context.Context, pattern string) ([]string, error) {
-	v, err := c.invoke(ctx, HashQueryNames, func(e *javaser.Encoder) {
+	// The names are taken out of the return before this returns: its
+	// objects are cut from an arena, reset once they are.
+	a := arenas.Get().(*javaser.Arena)
+	defer func() {
+		a.Reset()
+		arenas.Put(a)
+	}()
+	v, _, err := c.pool.doIn(ctx, a, c.connRef.ID, -1, HashQueryNames, func(e *javaser.Encoder) {
 		if pattern == "" {
 			e.Null()
 		} else {
@@ -300,7 +307,7 @@ func (c *Client) QueryNames(ctx context.Context, pattern string) ([]string, erro
 		}
 		e.Null() // MarshalledObject query
 		e.Null() // Subject
-	})
+	}, true)
 	if err != nil {
 		return nil, fmt.Errorf("queryNames(%q): %w", pattern, err)
 	}
@@ -392,7 +399,14 @@ func (c *Client) AttributesWithDrops(ctx context.Context, name string, attrs []s
 // appended to buf, returned last: one buffer for a run, which the caller
 // may reuse (cleared) once it is done with them.
 func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs [][]string, buf []mbean.Attribute) ([][]mbean.Attribute, []AttrDrops, []error, []mbean.Attribute) {
-	vals, errs := c.pool.doPipelined(ctx, c.connRef.ID, HashGetAttributes, len(names), func(e *javaser.Encoder, i int) {
+	// The returns are converted before this returns: their objects are
+	// cut from an arena, reset once they are.
+	a := arenas.Get().(*javaser.Arena)
+	defer func() {
+		a.Reset()
+		arenas.Put(a)
+	}()
+	vals, errs := c.pool.doPipelined(ctx, a, c.connRef.ID, HashGetAttributes, len(names), func(e *javaser.Encoder, i int) {
 		e.ObjectName(names[i])
 		e.StringArray(attrs[i])
 		e.Null()
@@ -422,6 +436,10 @@ func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs 
 	}
 	return out, drops, errs, buf
 }
+
+// arenas are the arenas of pipelined runs (and queryNames), one per run
+// in progress: at most a worker's each.
+var arenas = sync.Pool{New: func() any { return new(javaser.Arena) }}
 
 // attributesOf converts the return of getAttributes(name, attrs).
 func attributesOf(name string, attrs []string, v any) ([]mbean.Attribute, AttrDrops, error) {

@@ -96,6 +96,33 @@ func FuzzWarmDecode(f *testing.F) {
 	})
 }
 
+// FuzzArenaDecode: a decoder cutting its objects from an arena decodes a
+// stream to the same values and the same error as one without, also
+// once the arena was reset and its chunks are reused.
+func FuzzArenaDecode(f *testing.F) {
+	for _, raw := range rmi.CapturedReplies(f, 32<<10) {
+		f.Add(raw)
+	}
+	lim := javaser.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxStringLen: 64 << 10, MaxArrayLen: 1 << 16, MaxHandles: 1 << 16, MaxSteps: 1 << 16}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		br := bufio.NewReader(nil)
+		plain, plainErr := decodeAll(javaser.NewDecoder(br, lim), data, br)
+		var a javaser.Arena
+		dec := javaser.NewDecoder(br, lim)
+		dec.SetArena(&a)
+		for pass := range 2 {
+			got, gotErr := decodeAll(dec, data, br)
+			if gotErr != plainErr {
+				t.Fatalf("pass %d: error %q with an arena, %q without", pass, gotErr, plainErr)
+			}
+			if !sameValues(plain, got, map[[2]any]bool{}) {
+				t.Fatalf("pass %d: %#v with an arena, %#v without", pass, got, plain)
+			}
+			a.Reset()
+		}
+	})
+}
+
 // sameValues compares decoded values deeply (a NaN equal to itself). A
 // pair of pointers is compared once: graphs share class descriptors and
 // objects, and may be cyclic.
@@ -134,7 +161,7 @@ func sameValue(a, b any, seen map[[2]any]bool) bool {
 	case javaser.Block:
 		y, ok := b.(javaser.Block)
 		return ok && bytes.Equal(x, y)
-	case []float32, []float64, []byte, []bool, []int16, []int32, []int64:
+	case []float32, []float64, []byte, []bool, []uint16, []int16, []int32, []int64:
 		return fmt.Sprint(a) == fmt.Sprint(b)
 	default:
 		return a == b

@@ -430,11 +430,19 @@ func (p *pool) closeAll() {
 
 // do runs one call on a pooled connection.
 func (p *pool) do(ctx context.Context, id ObjID, op int32, hash int64, args func(*javaser.Encoder), hasResult bool) (any, UID, error) {
+	return p.doIn(ctx, nil, id, op, hash, args, hasResult)
+}
+
+// doIn is do decoding the return with arena a (nil: none; see
+// javaser.Arena): the value is valid until a is reset.
+func (p *pool) doIn(ctx context.Context, a *javaser.Arena, id ObjID, op int32, hash int64, args func(*javaser.Encoder), hasResult bool) (any, UID, error) {
 	c, err := p.get(ctx)
 	if err != nil {
 		return nil, UID{}, err
 	}
+	c.dec.SetArena(a)
 	v, ack, err := c.call(ctx, id, op, hash, args, hasResult)
+	c.dec.SetArena(nil)
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 	}
@@ -460,8 +468,10 @@ const maxPipelined = 32 << 10
 // each written once the returns of the one before were read. Each call gets its value or error.
 // After an error that leaves the stream in doubt (anything but an
 // exception the server returned), the remaining returns are not read
-// (ErrNotRead) and the connection is closed.
-func (p *pool) doPipelined(ctx context.Context, id ObjID, hash int64, calls int, args func(e *javaser.Encoder, call int)) ([]any, []error) {
+// (ErrNotRead) and the connection is closed. The returns are decoded with
+// arena a (nil: none; see javaser.Arena): they are valid until a is
+// reset.
+func (p *pool) doPipelined(ctx context.Context, a *javaser.Arena, id ObjID, hash int64, calls int, args func(e *javaser.Encoder, call int)) ([]any, []error) {
 	vals, errs := make([]any, calls), make([]error, calls)
 	c, err := p.get(ctx)
 	if err != nil {
@@ -471,6 +481,7 @@ func (p *pool) doPipelined(ctx context.Context, id ObjID, hash int64, calls int,
 		return vals, errs
 	}
 	c.deadline(ctx)
+	c.dec.SetArena(a)
 	window := p.window
 	if window <= 0 {
 		window = maxPipelined
@@ -513,6 +524,7 @@ func (p *pool) doPipelined(ctx context.Context, id ObjID, hash int64, calls int,
 	for i := sent; i < calls; i++ {
 		errs[i] = ErrNotRead
 	}
+	c.dec.SetArena(nil) // before another call may take the connection
 	p.put(c, err)
 	return vals, errs
 }

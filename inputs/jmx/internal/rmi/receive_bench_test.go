@@ -22,10 +22,18 @@ import (
 const getAttributes16 = "testdata/getattributes16.s2c"
 
 // receiveRun reads the returns of a recorded run with one decoder, as a
-// connection does, and converts each.
+// connection does, and converts each, their objects cut from one arena
+// as AttributesPipelined's are.
 func receiveRun(tb testing.TB, c *conn, r *bytes.Reader, raw []byte, names []string, attrs [][]string) int {
 	r.Reset(raw)
 	c.br.Reset(r)
+	a := arenas.Get().(*javaser.Arena)
+	c.dec.SetArena(a)
+	defer func() {
+		c.dec.SetArena(nil)
+		a.Reset()
+		arenas.Put(a)
+	}()
 	n := 0
 	for i := range names {
 		v, _, err := c.receive(true)
