@@ -383,15 +383,21 @@ func TestNativeNumbersStrict(t *testing.T) {
 // TestStatsdNegativeMaxAge: statsd_exporter accepts a negative max_age
 // and then dies on the first observation into such a summary
 // (client_golang's newSummary panics "illegal max age", uncaught: see
-// TestStatsdExporterNegativeMaxAge in cmd/rosetta). Rosetta accepts the
-// file and refuses each such observation (negative_summary_max_age);
-// counters, gauges and histograms of the same rules go on.
+// TestStatsdExporterNegativeMaxAge in cmd/rosetta); it accepts a quantile
+// outside [0, 1] and then fails every scrape once such a summary has an
+// observation (perks indexes outside its buffer; net/http recovers).
+// Rosetta accepts the files and refuses each such observation
+// (negative_summary_max_age, invalid_summary_quantile); counters, gauges
+// and histograms of the same rules go on. A quantile error outside [0, 1]
+// works in statsd_exporter, and in Rosetta.
 func TestStatsdNegativeMaxAge(t *testing.T) {
 	data := "defaults:\n  summary_options:\n    max_age: -1s\nmappings:\n" +
 		"  - match: a.*\n    name: a_${1}\n" +
 		"  - match: h.*\n    name: h_${1}\n    observer_type: histogram\n" +
 		"  - match: p.*\n    name: p_${1}\n    summary_options:\n      max_age: 1m\n" +
-		"  - match: n.*\n    name: n_${1}\n    observer_type: summary\n    summary_options:\n      max_age: -2.5\n"
+		"  - match: n.*\n    name: n_${1}\n    observer_type: summary\n    summary_options:\n      max_age: -2.5\n" +
+		"  - match: q.*\n    name: q_${1}\n    summary_options:\n      max_age: 1m\n      quantiles: [{quantile: 0.5, error: 0.1}, {quantile: 1.5, error: 0.1}]\n" +
+		"  - match: e.*\n    name: e_${1}\n    summary_options:\n      max_age: 1m\n      quantiles: [{quantile: 0.5, error: 2}, {quantile: 0.9, error: -1}]\n"
 	var m mapper.MetricMapper
 	if err := m.InitFromYAMLString(data); err != nil {
 		t.Fatalf("statsd_exporter: %v", err)
@@ -417,12 +423,15 @@ func TestStatsdNegativeMaxAge(t *testing.T) {
 		{"n.t", normalize.TypeObserver, true},
 		{"other", normalize.TypeObserver, true}, // unmatched: the defaults' summary
 		{"other", normalize.TypeCounter, false},
+		{"q.t", normalize.TypeObserver, true},
+		{"q.c", normalize.TypeCounter, false},
+		{"e.t", normalize.TypeObserver, false},
 	} {
 		res := rs.Explain(normalize.Record{Match: tc.match, Type: tc.typ, Value: 1, Delta: tc.typ == normalize.TypeCounter})
 		if got := res.Outcome == normalize.OutcomeInvalid; got != tc.invalid {
 			t.Errorf("%s %v: %v %q, want invalid %v", tc.match, tc.typ, res.Outcome, res.Reason, tc.invalid)
 		}
-		if tc.invalid && res.Reason != negativeMaxAgeReason {
+		if want := negativeMaxAgeReason; tc.invalid && res.Reason != want && !(tc.match == "q.t" && res.Reason == "invalid_summary_quantile") {
 			t.Errorf("%s: reason %q", tc.match, res.Reason)
 		}
 	}

@@ -86,6 +86,10 @@ func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *ya
 		d.errf(n, "%s: expected a mapping, got %s", what, kindName(n))
 		return
 	}
+	if d.statsd {
+		d.peerFields(n, what, fn, nil)
+		return
+	}
 	seen := map[string]bool{}
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -132,6 +136,55 @@ func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *ya
 			if !fn(k.Value, k, v) {
 				d.errf(k, "%s: unknown key %q", what, k.Value)
 			}
+		}
+	}
+}
+
+// peerFields is fields for a statsd_exporter file, whose mappings yaml.v2
+// decodes key by key in the file's order: a merge key's mappings are
+// decoded where it stands (of a list of them, the first wins), so a key
+// merged after an explicit one overrides it. An explicit key given twice
+// is an error. Into a map (labels, set != nil: the keys set so far) every
+// key set twice is, merged ones too.
+func (d *decoder) peerFields(n *yaml.Node, what string, fn func(key string, k, v *yaml.Node) bool, set map[string]bool) {
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolve(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			d.errf(k, "%s: keys must be strings", what)
+			continue
+		}
+		if k.Value == "<<" && k.Tag == "!!merge" {
+			var ms []*yaml.Node
+			switch v.Kind {
+			case yaml.MappingNode:
+				ms = []*yaml.Node{v}
+			case yaml.SequenceNode:
+				for j := len(v.Content) - 1; j >= 0; j-- {
+					ms = append(ms, resolve(v.Content[j]))
+				}
+			default:
+				d.errf(k, "%s: a merge key needs a mapping", what)
+			}
+			for _, m := range ms {
+				if m.Kind != yaml.MappingNode {
+					d.errf(m, "%s: a merge key needs a mapping", what)
+					continue
+				}
+				d.peerFields(m, what, fn, set)
+			}
+			continue
+		}
+		if seen[k.Value] || set[k.Value] {
+			d.errf(k, "%s: duplicate key %q", what, k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		if set != nil {
+			set[k.Value] = true
+		}
+		if !fn(k.Value, k, v) {
+			d.errf(k, "%s: unknown key %q", what, k.Value)
 		}
 	}
 }
@@ -229,7 +282,7 @@ func (d *decoder) boolean(n *yaml.Node, key string) bool {
 		return false
 	}
 	var b bool
-	if d.statsd && peerReads(n) {
+	if d.statsd { // a quoted value too: yaml.v2 refuses it
 		if err := peerDecode(n, &b); err != nil {
 			d.errf(n, "%s: invalid boolean %q", key, s)
 		}

@@ -34,7 +34,7 @@ func TranslateRosetta(file string, data []byte) (*normalize.RuleSetConfig, error
 func (d *decoder) ruleSetKey(cfg *normalize.RuleSetConfig, k string, v *yaml.Node) bool {
 	switch k {
 	case "defaults":
-		cfg.Defaults = d.defaults(v)
+		d.defaults(&cfg.Defaults, v)
 	case "rules":
 		cfg.Rules = d.rules(v, k)
 	case "unmatched":

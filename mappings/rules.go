@@ -26,8 +26,14 @@ func (d *decoder) observerType(n *yaml.Node, key string) normalize.ObserverType 
 	return enumOr(d, n, key, "observer type", normalize.ObserverSummary, choices...)
 }
 
-func (d *decoder) histogramOptions(n *yaml.Node, key string) *normalize.HistogramOptions {
-	h := &normalize.HistogramOptions{}
+// histogramOptions decodes histogram options into h, or into new ones
+// when h is nil, and returns them. yaml.v2 decodes a statsd_exporter
+// file's options given twice (a merge key and the key) into the same
+// struct: what the second leaves out keeps the first's value.
+func (d *decoder) histogramOptions(h *normalize.HistogramOptions, n *yaml.Node, key string) *normalize.HistogramOptions {
+	if h == nil {
+		h = &normalize.HistogramOptions{}
+	}
 	d.bind(n, key, map[string]field{
 		"buckets":                        into(&h.Buckets, d.floats),
 		"native_histogram_bucket_factor": into(&h.NativeBucketFactor, d.float),
@@ -36,15 +42,29 @@ func (d *decoder) histogramOptions(n *yaml.Node, key string) *normalize.Histogra
 	return h
 }
 
-func (d *decoder) summaryOptions(n *yaml.Node, key string) *normalize.SummaryOptions {
-	s := &normalize.SummaryOptions{}
+// summaryOptions is histogramOptions for summary options.
+func (d *decoder) summaryOptions(s *normalize.SummaryOptions, n *yaml.Node, key string) *normalize.SummaryOptions {
+	if s == nil {
+		s = &normalize.SummaryOptions{}
+	}
 	d.bind(n, key, map[string]field{
 		"quantiles": func(v *yaml.Node, k string) {
+			s.Quantiles = nil // a merge key may set them again
 			for _, q := range d.list(v, k) {
 				var o normalize.Objective
 				d.bind(q, "quantiles", map[string]field{
-					"quantile": into(&o.Quantile, d.float),
-					"error":    into(&o.Error, d.float),
+					"quantile": func(v *yaml.Node, k string) {
+						o.Quantile = d.float(v, k)
+						if !d.statsd && !(o.Quantile >= 0 && o.Quantile <= 1) {
+							d.errf(v, "%s: invalid quantile %v: must be between 0 and 1", k, o.Quantile)
+						}
+					},
+					"error": func(v *yaml.Node, k string) {
+						o.Error = d.float(v, k)
+						if !d.statsd && !(o.Error >= 0 && o.Error <= 1) {
+							d.errf(v, "%s: invalid quantile error %v: must be between 0 and 1", k, o.Error)
+						}
+					},
 				})
 				s.Quantiles = append(s.Quantiles, o)
 			}
@@ -65,18 +85,16 @@ func (d *decoder) ttl(n *yaml.Node, key string) time.Duration {
 	return d.duration(n, key)
 }
 
-// defaults decodes a defaults block.
-func (d *decoder) defaults(n *yaml.Node) normalize.Defaults {
-	var def normalize.Defaults
+// defaults decodes a defaults block into def (see histogramOptions).
+func (d *decoder) defaults(def *normalize.Defaults, n *yaml.Node) {
 	d.bind(n, "defaults", map[string]field{
 		"observer_type":         func(v *yaml.Node, k string) { def.Observer = d.observerType(v, k) },
 		"match_type":            into(&def.MatchType, d.matchType),
 		"glob_disable_ordering": into(&def.GlobDisableOrdering, d.boolean),
 		"ttl":                   into(&def.TTL, d.ttl),
-		"summary_options":       func(v *yaml.Node, k string) { def.Summary = *d.summaryOptions(v, k) },
-		"histogram_options":     func(v *yaml.Node, k string) { def.Histogram = *d.histogramOptions(v, k) },
+		"summary_options":       func(v *yaml.Node, k string) { d.summaryOptions(&def.Summary, v, k) },
+		"histogram_options":     func(v *yaml.Node, k string) { d.histogramOptions(&def.Histogram, v, k) },
 	})
-	return def
 }
 
 // rules decodes a list of rules.
@@ -94,6 +112,7 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, StatsdTemplates: d.statsd}
 	d.startRule(n, index, "match")
 	hasName := false
+	labelSet := map[string]bool{}
 	observer := func(v *yaml.Node, k string) { r.Observer = d.observerType(v, k) }
 	fields := map[string]field{
 		"match":      into(&r.Match, d.str),
@@ -104,8 +123,16 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 			}
 			r.MatchMetricType, _ = enum(d, v, k, "metric type", normalize.TypeCounter, normalize.TypeGauge, normalize.TypeObserver)
 		},
-		"name":         func(v *yaml.Node, k string) { r.Name, hasName = d.str(v, k), true },
-		"labels":       func(v *yaml.Node, _ string) { r.Labels = d.labels(v) },
+		"name": func(v *yaml.Node, k string) { r.Name, hasName = d.str(v, k), true },
+		"labels": func(v *yaml.Node, _ string) {
+			if d.statsd {
+				// a map to yaml.v2: labels given twice (a merge key
+				// and the key) add up, a repeated name is an error
+				r.Labels = append(r.Labels, d.labels(v, labelSet)...)
+				return
+			}
+			r.Labels = d.labels(v, nil)
+		},
 		"honor_labels": into(&r.HonorLabels, d.boolean),
 		"action": func(v *yaml.Node, k string) {
 			r.Action = enumOr(d, v, k, "action", normalize.ActionMap, normalize.ActionMap, normalize.ActionDrop)
@@ -122,10 +149,18 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 			f := d.float(v, k)
 			r.Scale = &f
 		},
-		"observer_type":        observer,
-		"timer_type":           observer,
-		"histogram_options":    into(&r.Histogram, d.histogramOptions),
-		"summary_options":      into(&r.Summary, d.summaryOptions),
+		"observer_type": observer,
+		"timer_type":    observer,
+		"histogram_options": func(v *yaml.Node, k string) {
+			if !isNull(v) { // null: not given (yaml.v2 leaves the pointer nil)
+				r.Histogram = d.histogramOptions(r.Histogram, v, k)
+			}
+		},
+		"summary_options": func(v *yaml.Node, k string) {
+			if !isNull(v) {
+				r.Summary = d.summaryOptions(r.Summary, v, k)
+			}
+		},
 		"ttl":                  into(&r.TTL, d.ttl),
 		"series_limit":         func(v *yaml.Node, k string) { r.SeriesLimit = int(d.integer(v, k, math.MaxInt32)) },
 		"attr_name_snake_case": into(&r.AttrNameSnakeCase, d.boolean),
@@ -162,10 +197,28 @@ func (d *decoder) startRule(n *yaml.Node, index int, matchKey string) {
 	}
 }
 
-// labels decodes a labels mapping, keeping the file's order.
-func (d *decoder) labels(n *yaml.Node) []normalize.LabelConfig {
+// labels decodes a labels mapping, keeping the file's order. In a
+// statsd_exporter file, set holds the names set so far: yaml.v2 refuses
+// a name set twice in a map, merged ones too.
+func (d *decoder) labels(n *yaml.Node, set map[string]bool) []normalize.LabelConfig {
 	var out []normalize.LabelConfig
-	d.fields(n, "labels", func(k string, kn, v *yaml.Node) bool {
+	fields := d.fields
+	if d.statsd {
+		fields = func(n *yaml.Node, what string, fn func(key string, k, v *yaml.Node) bool) {
+			if n = resolve(n); isNull(n) {
+				return
+			}
+			if n.Kind != yaml.MappingNode {
+				d.errf(n, "%s: expected a mapping, got %s", what, kindName(n))
+				return
+			}
+			d.peerFields(n, what, fn, set)
+		}
+	}
+	fields(n, "labels", func(k string, kn, v *yaml.Node) bool {
+		if d.statsd && isNull(kn) {
+			d.errf(kn, "invalid label key %q", "") // yaml.v2 reads a null key as ""
+		}
 		val := d.str(v, "labels."+k)
 		out = append(out, normalize.LabelConfig{Name: k, Value: val, Pos: d.pos(kn)})
 		return true

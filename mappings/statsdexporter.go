@@ -30,7 +30,7 @@ func TranslateStatsd(file string, data []byte) (*normalize.RuleSetConfig, error)
 	d.fields(root, "statsd mapping file", func(k string, kn, v *yaml.Node) bool {
 		switch k {
 		case "defaults":
-			cfg.Defaults = d.defaults(v)
+			d.defaults(&cfg.Defaults, v)
 		case "mappings":
 			cfg.Rules = d.rules(v, k)
 		default:

@@ -56,9 +56,9 @@ type HistogramOptions struct {
 	NativeMaxBuckets   uint32
 }
 
-// SummaryOptions configure summary observers. A negative MaxAge (which
-// only a statsd_exporter mapping file can give) makes every observation
-// into the summary invalid (negativeMaxAge).
+// SummaryOptions configure summary observers. A negative MaxAge or a
+// quantile outside [0, 1] (which only a statsd_exporter mapping file can
+// give) makes every observation into the summary invalid (SeriesOptions.Invalid).
 type SummaryOptions struct {
 	Quantiles  []Objective
 	MaxAge     time.Duration
@@ -396,8 +396,10 @@ func validNameTemplate(t string) bool {
 
 // seriesOptions builds the store options of a rule (or of unmatched
 // records when c is the zero rule) the way statsd_exporter's registry
-// resolves them. A negative max_age is allowed, as statsd_exporter's
-// mapper allows it; its observations are refused (negativeMaxAge).
+// resolves them. A negative max_age and a quantile outside [0, 1] are
+// allowed, as statsd_exporter's mapper allows them; the summary's
+// observations are refused (SeriesOptions.Invalid). Rosetta's own rule files refuse
+// them when decoded.
 func seriesOptions(c RuleConfig, d *Defaults) (*SeriesOptions, error) {
 	o := &SeriesOptions{TTL: c.TTL, SeriesLimit: c.SeriesLimit}
 	if o.TTL == 0 {
@@ -469,13 +471,15 @@ func seriesOptions(c RuleConfig, d *Defaults) (*SeriesOptions, error) {
 		if len(o.Objectives) == 0 {
 			o.Objectives = DefaultObjectives
 		}
+		// statsd_exporter accepts any quantile and max_age; a summary it
+		// cannot serve makes its observations invalid (o.Invalid).
 		for _, q := range o.Objectives {
 			if !(q.Quantile >= 0 && q.Quantile <= 1) {
-				return nil, fmt.Errorf("invalid quantile %v: must be between 0 and 1", q.Quantile)
+				o.Invalid = invalidQuantile
 			}
-			if !(q.Error >= 0 && q.Error <= 1) {
-				return nil, fmt.Errorf("invalid quantile error %v: must be between 0 and 1", q.Error)
-			}
+		}
+		if o.MaxAge < 0 {
+			o.Invalid = negativeMaxAge
 		}
 	default:
 		return nil, fmt.Errorf("invalid observer_type %q", o.Observer.String())

@@ -390,12 +390,19 @@ func (rs *RuleSet) outName(n string) string {
 	return n
 }
 
-// negativeMaxAge is the invalid reason of an observation into a summary
-// whose max_age (of a statsd_exporter mapping file) is negative.
-// statsd_exporter accepts the file, and client_golang panics when the
-// summary is made, on the first observation: the process exits. Rosetta
-// refuses each such observation instead; the rest goes on.
-const negativeMaxAge = "negative_summary_max_age"
+// Invalid reasons of an observation into a summary statsd_exporter
+// cannot serve, of a statsd_exporter mapping file that it accepts.
+// Rosetta refuses each such observation; the rest goes on.
+const (
+	// negativeMaxAge: a negative max_age. client_golang panics when the
+	// summary is made, on its first observation: statsd_exporter exits.
+	negativeMaxAge = "negative_summary_max_age"
+	// invalidQuantile: a quantile outside [0, 1] (or NaN). perks indexes
+	// outside its buffer when queried: from the first observation on,
+	// every scrape of statsd_exporter panics (net/http recovers; no
+	// answer).
+	invalidQuantile = "invalid_summary_quantile"
+)
 
 // Outcome classifies what the rules did with a record.
 type Outcome uint8
@@ -532,8 +539,8 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	if s.Name == "" {
 		return OutcomeInvalid, "empty_metric_name", arena[:start]
 	}
-	if s.Opts.MaxAge < 0 && s.Type == TypeObserver && s.Opts.Observer == ObserverSummary {
-		return OutcomeInvalid, negativeMaxAge, arena[:start]
+	if s.Opts.Invalid != "" && s.Type == TypeObserver {
+		return OutcomeInvalid, s.Opts.Invalid, arena[:start]
 	}
 	if r == nil {
 		return OutcomeUnmatched, "", arena

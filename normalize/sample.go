@@ -247,6 +247,10 @@ type SeriesOptions struct {
 	BufCap             uint32
 	// SeriesLimit caps the series this rule may create; 0 means no per-rule cap.
 	SeriesLimit int
+	// Invalid, set by the rule compiler, is why a summary cannot be
+	// served: its observations are refused with this reason
+	// (negative_summary_max_age, invalid_summary_quantile); "" when valid.
+	Invalid string
 }
 
 // Sample is a Record after the rules: a named series with a value.
