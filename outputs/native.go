@@ -140,7 +140,7 @@ func newNative(o *normalize.SeriesOptions) *native {
 	return n
 }
 
-func (n *native) observe(v float64, times uint64, now int64) {
+func (n *native) observe(v float64, times uint64, now int64) uint64 {
 	if n.classic != nil {
 		n.classic.observe(v, times, now)
 	}
@@ -149,20 +149,21 @@ func (n *native) observe(v float64, times uint64, now int64) {
 	switch {
 	case math.IsNaN(v):
 		// Counted, in no bucket (client_golang's native histogram).
-		return
+		return 0
 	case v > n.zeroThresh:
 		n.pos = addNative(n.pos, nativeKey(v, n.schema), times)
 	case v < -n.zeroThresh:
 		n.neg = addNative(n.neg, nativeKey(v, n.schema), times)
 	default:
 		n.zeroCount += times
-		return
+		return 0
 	}
 	if n.maxBuckets > 0 && uint32(len(n.pos)+len(n.neg)) > n.maxBuckets && n.schema > nativeSchemaMin {
 		n.schema--
 		n.pos = halveNative(n.pos)
 		n.neg = halveNative(n.neg)
 	}
+	return 0
 }
 
 func addNative(bs []nativeBucket, key int, n uint64) []nativeBucket {

@@ -105,8 +105,10 @@ func kindOf(smp *normalize.Sample) (kind, string) {
 // seriesData is the state of a histogram or summary series.
 type seriesData interface {
 	// observe observes v n times (n >= 1), with the results of n
-	// observations of v one by one.
-	observe(v float64, n uint64, now int64)
+	// observations of v one by one, and returns how many of them its
+	// quantile streams took as one weighted sample instead (a summary's,
+	// see maxSummaryInserts; 0 for every other kind).
+	observe(v float64, n uint64, now int64) (merged uint64)
 	write(m *dto.Metric, a *arena, now int64)
 }
 
@@ -135,10 +137,8 @@ func (s *Store) update(sh *shard, se *series, smp *normalize.Sample, now int64) 
 			se.hasTS = false
 		}
 	case kindHistogram, kindNativeHistogram, kindSummary:
-		n := max(uint64(smp.Repeat), 1)
-		se.data.observe(smp.Value, n, now)
-		if n > maxSummaryInserts && se.kind == kindSummary && se.data.(*summary).shape.ageBuckets > 0 {
-			s.m.merged.Add(float64(n - maxSummaryInserts))
+		if merged := se.data.observe(smp.Value, max(uint64(smp.Repeat), 1), now); merged > 0 {
+			s.m.merged.Add(float64(merged))
 		}
 	case kindDistHistogram, kindDistSummary:
 		se.data.(*distData).set(smp.Dist)
@@ -159,8 +159,8 @@ type counterParts struct {
 	f float64
 }
 
-func (*counterParts) observe(float64, uint64, int64)   {}
-func (*counterParts) write(*dto.Metric, *arena, int64) {}
+func (*counterParts) observe(float64, uint64, int64) uint64 { return 0 }
+func (*counterParts) write(*dto.Metric, *arena, int64)      {}
 
 // addCounter adds v to a delta counter as client_golang's counter (which
 // statsd_exporter uses) adds it, so that the served value is the same
@@ -264,12 +264,13 @@ func hasDup(b []float64) bool {
 	return false
 }
 
-func (c *classic) observe(v float64, n uint64, _ int64) {
+func (c *classic) observe(v float64, n uint64, _ int64) uint64 {
 	// sort.SearchFloat64s finds the first upper bound >= v: the bucket
 	// whose le includes v; len(upper) is +Inf, where NaN goes too (as in
 	// client_golang).
 	c.counts[sort.SearchFloat64s(c.upper, v)] += n
 	c.sum = addRepeated(c.sum, v, n)
+	return 0
 }
 
 func (c *classic) write(m *dto.Metric, a *arena, _ int64) {
@@ -296,7 +297,7 @@ type distData struct {
 	d       normalize.Distribution
 }
 
-func (d *distData) observe(float64, uint64, int64) {}
+func (d *distData) observe(float64, uint64, int64) uint64 { return 0 }
 
 func (d *distData) set(src *normalize.Distribution) {
 	d.d.Count = src.Count

@@ -215,24 +215,26 @@ const maxSummaryInserts = 1000
 // and the merge would panic); this line does not compile otherwise.
 const _ = uint(maxSummaryInserts - perksBuffer)
 
-func (s *summary) observe(v float64, n uint64, now int64) {
+func (s *summary) observe(v float64, n uint64, now int64) (merged uint64) {
 	s.advance(now)
 	s.count += n
 	s.sum = addRepeated(s.sum, v, n)
 	if s.shape.ageBuckets == 0 {
-		return
+		return 0
 	}
 	for range min(n, maxSummaryInserts) {
 		s.insert(v)
 	}
 	if n <= maxSummaryInserts {
-		return
+		return 0
 	}
 	// maxSummaryInserts >= perksBuffer: every stream is a perks stream.
-	w := quantile.Samples{{Value: v, Width: float64(n - maxSummaryInserts)}}
+	merged = n - maxSummaryInserts
+	w := quantile.Samples{{Value: v, Width: float64(merged)}}
 	for i := range *s.streams {
 		(*s.streams)[i].perks.Merge(w)
 	}
+	return merged
 }
 
 // insert adds v to the quantile streams.

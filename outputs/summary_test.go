@@ -315,6 +315,14 @@ func TestSummaryManyRepeats(t *testing.T) {
 			t.Errorf("quantile %g = %g, want 0.001", q.GetQuantile(), q.GetValue())
 		}
 	}
+	// A histogram's repeats all go to their bucket: none merged.
+	s.Write([]normalize.Sample{
+		{Name: "h", Type: normalize.TypeObserver, Value: 2, Repeat: 5000, Opts: &normalize.SeriesOptions{Observer: normalize.ObserverHistogram}},
+		{Name: "hn", Type: normalize.TypeObserver, Value: 2, Repeat: 5000, Opts: &normalize.SeriesOptions{Observer: normalize.ObserverHistogram, NativeBucketFactor: 1.1}},
+	})
+	if mfs, err := s.Gather(); err != nil || len(mfs) != 3 {
+		t.Fatalf("Gather: %v, %v", mfs, err)
+	}
 	want := `# HELP rosetta_store_merged_observations_total Repeated observations (a sampled StatsD timer) that a summary's quantile streams took as one weighted sample instead of one by one; _count and _sum count them exactly.
 # TYPE rosetta_store_merged_observations_total counter
 rosetta_store_merged_observations_total 999000
