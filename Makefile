@@ -111,7 +111,8 @@ bench-json: json-exporter
 # outside the repository, never committed; JMX_EXPORTER_REPO and
 # CLIENT_JAVA_REPO may name mirrors, JMX_ORACLE_SRC existing checkouts)
 # and records its output on the test JVMs as the golden files that
-# `make test` compares Rosetta with (inputs/jmx/oracle).
+# `make test` compares Rosetta with (inputs/jmx/oracle), and what it reads
+# from the YAML quirk configs (testdata/jmx/oracle/configquirks.*).
 JMX_ORACLE_DIR    ?= /tmp/rosetta-jmx-oracle
 JMX_ORACLE_SRC    ?= $(JMX_ORACLE_DIR)/src
 JMX_EXPORTER_REPO ?= https://github.com/prometheus/jmx_exporter
@@ -120,6 +121,7 @@ record-jmx-golden:
 	JMX_ORACLE_SRC=$(JMX_ORACLE_SRC) JMX_EXPORTER_REPO=$(JMX_EXPORTER_REPO) CLIENT_JAVA_REPO=$(CLIENT_JAVA_REPO) \
 		testdata/jmx/oracle/build.sh $(JMX_ORACLE_DIR)
 	$(GO) test -count=1 -timeout 20m ./inputs/jmx/oracle -record=$(JMX_ORACLE_DIR)
+	$(GO) test -count=1 -run TestJMXExporterYAMLQuirks ./mappings -args -jmxoracle=$(JMX_ORACLE_DIR)
 
 # record-json-golden re-records testdata/app/json/jsonexporter/*.prom: what
 # the real json_exporter (built as for bench-json) serves for each module

@@ -25,6 +25,10 @@ type decoder struct {
 	// observer types (rules.go), and numbers, booleans and durations read
 	// by its YAML library (yaml.v2) itself (peerDecode).
 	statsd bool
+	// java decodes a jmx_exporter config, which SnakeYAML reads into Java
+	// objects: a key given twice takes the last value, booleans and
+	// integers are YAML 1.1's (javaScalar).
+	java bool
 	// current rule, for messages
 	ruleIndex int
 	ruleMatch string
@@ -113,7 +117,7 @@ func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *ya
 			}
 			continue
 		}
-		if seen[k.Value] {
+		if seen[k.Value] && !d.java {
 			d.errf(k, "%s: duplicate key %q", what, k.Value)
 			continue
 		}
@@ -274,7 +278,7 @@ func choose[T fmt.Stringer](d *decoder, n *yaml.Node, key, what, s string, choic
 }
 
 func (d *decoder) boolean(n *yaml.Node, key string) bool {
-	if isNull(n) {
+	if isNull(n) && !d.java {
 		return false
 	}
 	s, ok := d.scalar(n, key)
@@ -282,6 +286,16 @@ func (d *decoder) boolean(n *yaml.Node, key string) bool {
 		return false
 	}
 	var b bool
+	if d.java {
+		// jmx_exporter casts to Boolean: null fails to unbox
+		switch kind, text, _ := javaScalar(n); kind {
+		case javaBool:
+			return text == "true"
+		default:
+			d.errf(n, "%s: invalid boolean %q", key, s)
+			return false
+		}
+	}
 	if d.statsd { // a quoted value too: yaml.v2 refuses it
 		if err := peerDecode(n, &b); err != nil {
 			d.errf(n, "%s: invalid boolean %q", key, s)

@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -90,7 +91,10 @@ func translateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, [
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &decoder{file: file}
+	if err := singleDocument(file, data); err != nil {
+		return nil, nil, err
+	}
+	d := &decoder{file: file, java: true}
 	var warns []string
 	warn := func(n *yaml.Node, format string, args ...any) {
 		warns = append(warns, fmt.Sprintf("%s: %s", d.pos(n), fmt.Sprintf(format, args...)))
@@ -107,9 +111,17 @@ func translateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, [
 		case "inferCounterTypeFromName":
 			cfg.InferCounterTypeFromName = d.boolean(v, k)
 		case "rules":
+			if isNull(v) {
+				d.errf(v, "rules: null (jmx_exporter fails on it)")
+			}
 			items := d.list(v, k)
 			hasRules = true
+			cfg.Rules = nil // a key given twice: SnakeYAML keeps the last
 			for i, item := range items {
+				if isNull(item) {
+					d.errf(item, "rule %d: null (jmx_exporter fails on it)", i+1)
+					continue
+				}
 				if r, ok := d.jmxRule(item, i+1, warn); ok {
 					cfg.Rules = append(cfg.Rules, r)
 				}
@@ -128,14 +140,21 @@ func translateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, [
 			_ = d.str(v, k)
 		case "jmxUrl":
 			jmxURL = v
-			_ = d.str(v, k)
+			_ = d.javaStr(v, k)
 		case "username", "password":
-			_ = d.str(v, k)
-		case "excludeJvmMetrics", "autoExcludeObjectNameAttributes":
+			_ = d.javaStr(v, k)
+		case "excludeJvmMetrics":
+			if !isNull(v) { // jmx_exporter takes null as false
+				_ = d.boolean(v, k)
+			}
+		case "autoExcludeObjectNameAttributes":
 			_ = d.boolean(v, k)
 		case "includeObjectNames", "whitelistObjectNames", "excludeObjectNames", "blacklistObjectNames":
+			if isNull(v) {
+				d.errf(v, "%s: null (jmx_exporter fails on it)", k)
+			}
 			for _, item := range d.list(v, k) {
-				_ = d.str(item, k)
+				_ = d.javaStr(item, k)
 			}
 		case "ssl", "includeObjectNameAttributes", "excludeObjectNameAttributes", "metricCustomizers":
 			// Read and checked by the JMX input (jmx_exporter_config): they
@@ -156,18 +175,82 @@ func translateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, [
 	return cfg, warns, d.err()
 }
 
-// javaInt reads what jmx_exporter casts to Integer: a YAML integer.
+// javaInt reads what jmx_exporter casts to Integer: a YAML 1.1 integer
+// (010 is 8, 1:30 is 90) that fits 32 bits.
 func (d *decoder) javaInt(n *yaml.Node, key string) int64 {
 	s, ok := d.scalar(n, key)
 	if !ok {
 		return 0
 	}
-	i, err := strconv.ParseInt(s, 0, 32)
-	if err != nil || resolve(n).Tag != "!!int" {
+	kind, text, bits := javaScalar(n)
+	i, err := strconv.ParseInt(text, 10, 32)
+	if kind != javaInteger || bits != 32 || err != nil {
 		d.errf(n, "%s: invalid number %q (want an integer)", key, s)
 		return 0
 	}
 	return i
+}
+
+// javaStr reads what jmx_exporter casts to String: a YAML string, or
+// null ("").
+func (d *decoder) javaStr(n *yaml.Node, key string) string {
+	s, ok := d.scalar(n, key)
+	if !ok {
+		return ""
+	}
+	switch kind, _, _ := javaScalar(n); kind {
+	case javaString:
+		return s
+	case javaNull:
+		return ""
+	}
+	d.errf(n, "%s: %q is not a string (jmx_exporter fails on it; quote it)", key, s)
+	return ""
+}
+
+// javaValueOf reads what jmx_exporter takes String.valueOf of: any
+// scalar, as Java prints the object SnakeYAML makes of it (010 is "8",
+// 1.50 is "1.5", null is "null").
+func (d *decoder) javaValueOf(n *yaml.Node, key string) string {
+	if _, ok := d.scalar(n, key); !ok {
+		return ""
+	}
+	_, text, _ := javaScalar(n)
+	return text
+}
+
+// javaFactor reads valueFactor as jmx_exporter does:
+// Double.valueOf(String.valueOf(value)), so a YAML 1.1 integer or float
+// (.inf and .nan too), or a string Java reads as a double (" 2 ", "2d",
+// "Infinity").
+func (d *decoder) javaFactor(n *yaml.Node, key string) float64 {
+	s, ok := d.scalar(n, key)
+	if !ok {
+		return 0
+	}
+	kind, text, _ := javaScalar(n)
+	switch kind {
+	case javaInteger, javaDouble, javaString:
+		if f, ok := javaParseDouble(text); ok {
+			return f
+		}
+	}
+	d.errf(n, "%s: invalid number %q", key, s)
+	return 0
+}
+
+// singleDocument refuses a file of more than one YAML document, as
+// SnakeYAML's load does.
+func singleDocument(file string, data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, second yaml.Node
+	if dec.Decode(&first) != nil {
+		return nil // no document, or an error parseYAML reports
+	}
+	if err := dec.Decode(&second); err == nil {
+		return fmt.Errorf("%s:%d: a second YAML document (jmx_exporter reads a single one)", file, second.Line)
+	}
+	return nil
 }
 
 func (d *decoder) jmxRule(n *yaml.Node, index int, warn func(*yaml.Node, string, ...any)) (normalize.RuleConfig, bool) {
@@ -184,28 +267,33 @@ func (d *decoder) jmxRule(n *yaml.Node, index int, warn func(*yaml.Node, string,
 	d.fields(n, "rule", func(k string, kn, v *yaml.Node) bool {
 		switch k {
 		case "pattern":
-			pattern, patternNode, hasPattern = d.str(v, k), v, true
+			pattern, patternNode, hasPattern = d.javaValueOf(v, k), v, true
 		case "name":
 			if isNull(v) {
+				r.Name, nameNode = "", nil
 				break // as if absent
 			}
-			r.Name, nameNode = d.str(v, k), v
+			r.Name, nameNode = d.javaStr(v, k), v
 			if r.Name == "" {
 				// jmx_exporter stops at a rule whose name is empty: the
 				// attribute is not exported.
 				r.Action = normalize.ActionDrop
 			}
 		case "value":
-			r.Value = d.str(v, k)
+			r.Value = d.javaValueOf(v, k)
 		case "valueFactor":
-			f := d.float(v, k)
+			f := d.javaFactor(v, k)
 			r.Scale = &f
 		case "help":
-			r.Help, helpNode = d.str(v, k), v
+			if isNull(v) {
+				r.Help, helpNode = "", nil
+				break // as if absent
+			}
+			r.Help, helpNode = d.javaStr(v, k), v
 		case "type":
 			// jmx_exporter compares exactly: anything but GAUGE and
 			// COUNTER is UNKNOWN (untyped), "gauge" included.
-			switch s := d.str(v, k); s {
+			switch s := d.javaStr(v, k); s {
 			case "GAUGE":
 				r.Type, r.TypeSet = normalize.TypeGauge, true
 			case "COUNTER":
@@ -218,16 +306,25 @@ func (d *decoder) jmxRule(n *yaml.Node, index int, warn func(*yaml.Node, string,
 			}
 		case "labels":
 			hasLbl = true
+			if isNull(v) {
+				d.errf(v, "labels: null (jmx_exporter fails on it)")
+			}
+			r.Labels = nil // a key given twice: SnakeYAML keeps the last
 			var keys []string
 			nodes := map[string][2]*yaml.Node{}
 			d.fields(v, "labels", func(lk string, lkn, lv *yaml.Node) bool {
-				keys = append(keys, lk)
+				if kind, _, _ := javaScalar(lkn); kind != javaString {
+					d.errf(lkn, "labels: key %q is not a string (jmx_exporter fails on it; quote it)", lk)
+				}
+				if _, dup := nodes[lk]; !dup {
+					keys = append(keys, lk)
+				}
 				nodes[lk] = [2]*yaml.Node{lkn, lv}
 				return true
 			})
 			sort.Strings(keys) // jmx_exporter iterates a TreeMap
 			for _, lk := range keys {
-				r.Labels = append(r.Labels, normalize.LabelConfig{Name: lk, Value: d.str(nodes[lk][1], lk), Pos: d.pos(nodes[lk][0])})
+				r.Labels = append(r.Labels, normalize.LabelConfig{Name: lk, Value: d.javaStr(nodes[lk][1], lk), Pos: d.pos(nodes[lk][0])})
 			}
 		case "attrNameSnakeCase":
 			r.AttrNameSnakeCase = d.boolean(v, k)

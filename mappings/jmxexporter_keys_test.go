@@ -76,7 +76,7 @@ rules:
     name: pool_$5
     labels:
       Tag_$3: $4
-      "$2": yes
+      "$2": "yes"
 `,
 		want: []string{
 			`com.example<type=Pool, name=main, scope=db><>RequestsTotal: 40 -> dropped unmatched`,

@@ -355,7 +355,9 @@ func compileRule(c RuleConfig, d *Defaults, idx int32, regexTimeout time.Duratio
 	if c.Value != "" {
 		r.hasValue = true
 		r.value = r.compileTemplate(c.Value)
-		if !r.value.hasRefs() {
+		// jmx_exporter accepts any value and skips the attributes a
+		// value that is not a number matches (invalid_value here).
+		if !r.value.hasRefs() && !c.JavaRegex {
 			if _, err := strconv.ParseFloat(strings.TrimSpace(c.Value), 64); err != nil {
 				fail(Pos{}, "invalid value %q: not a number", c.Value)
 			}
@@ -367,9 +369,9 @@ func compileRule(c RuleConfig, d *Defaults, idx int32, regexTimeout time.Duratio
 		}
 	}
 	// statsd_exporter multiplies by any float its YAML library reads,
-	// .inf and .nan too; Rosetta's own rules and jmx_exporter's valueFactor
-	// take finite ones.
-	if c.Scale != nil && !c.StatsdTemplates && (math.IsNaN(*c.Scale) || math.IsInf(*c.Scale, 0)) {
+	// jmx_exporter by any double Java reads (.inf, .nan, "Infinity");
+	// Rosetta's own rules take finite ones.
+	if c.Scale != nil && !c.StatsdTemplates && !c.JavaRegex && (math.IsNaN(*c.Scale) || math.IsInf(*c.Scale, 0)) {
 		fail(Pos{}, "invalid scale %v", *c.Scale)
 	}
 	if c.SeriesLimit < 0 {
