@@ -8,11 +8,19 @@
 // process, and the kernel maps the 64 KiB fault-around window around each
 // one. They stay mapped, and counted in RSS, for the life of the process,
 // though an idle sidecar never runs that code again. Release unmaps them
-// (madvise MADV_DONTNEED) from the process's page tables. The pages stay
-// in the page cache, shared with every other process of the same binary
-// (and in the page-cache charge of the container's cgroup, which Release
-// does not change); code or data used again afterwards costs a minor page
-// fault, no disk read unless the kernel has evicted the page meanwhile.
+// (madvise MADV_DONTNEED) from the process's page tables, and then drops
+// the executable's pages no process maps from the page cache
+// (posix_fadvise POSIX_FADV_DONTNEED, after an fsync for a binary just
+// written) with read-ahead off on the released mappings (MADV_RANDOM): a
+// page used again afterwards is read back alone, and mapped without the
+// neighbours its 64 KiB window would otherwise bring from the page cache.
+// Steady work (a poll, a scrape, the collector) then keeps the pages it
+// uses resident, not their windows: for the JMX input's polls, 2.6-3 MiB
+// of read-only data and function metadata instead of 8 (code is read in
+// 64 KiB folios by some kernels all the same). A page used for the first
+// time since the release costs a read from the file system instead of a
+// minor fault; pages mapped by another process of the same binary stay
+// cached.
 //
 // Only read-only mappings of the executable are released, and only those
 // holding no private copy of a page, resident or swapped out (smaps

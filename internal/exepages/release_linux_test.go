@@ -1,11 +1,16 @@
 package exepages
 
 import (
+	"encoding/binary"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // Package-level variables written before a release: an initialised one
@@ -209,4 +214,144 @@ func TestReleaseReadsSmapsOnce(t *testing.T) {
 	if reads != 2 || after == 0 || after >= st.Before {
 		t.Errorf("after: %d reads, %d bytes resident (%d before)", reads, after, st.Before)
 	}
+}
+
+// TestReleaseDropsPageCache: a release leaves the executable out of the
+// page cache (but for the pages in use) and its read-only mappings advised
+// random, so that a page used again is mapped alone, not with the 64 KiB
+// fault-around window of cached pages around it. The test maps the whole
+// file read-only itself, as the loader maps .rodata, and Release releases
+// that mapping too. Where the file system keeps its pages (tmpfs) only the
+// advice is checked.
+func TestReleaseDropsPageCache(t *testing.T) {
+	exe, err := os.Readlink("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := unix.Mmap(int(f.Fd()), 0, int(fi.Size())&^(pageSize-1), unix.PROT_READ, unix.MAP_PRIVATE)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = unix.Munmap(mem) }()
+	var sum byte
+	for i := 0; i < len(mem); i += pageSize {
+		sum += mem[i] // every page cached and mapped
+	}
+	before := 0
+	for _, v := range cached(t, mem) {
+		before += int(v & 1)
+	}
+
+	if _, err := Release(); err != nil {
+		t.Fatal(err)
+	}
+	vec := cached(t, mem)
+	after := 0
+	for _, v := range vec {
+		after += int(v & 1)
+	}
+	lo := uintptr(unsafe.Pointer(&mem[0]))
+	flags := vmFlags(t, lo)
+	t.Logf("%s: %d pages, %d cached before the release, %d after; VmFlags %q", exe, len(mem)/pageSize, before, after, flags)
+	if !slices.Contains(strings.Fields(flags), "rr") {
+		t.Errorf("released mapping not advised random (VmFlags %q)", flags)
+	}
+	var fs unix.Statfs_t
+	if err := unix.Statfs(exe, &fs); err != nil {
+		t.Fatal(err)
+	}
+	switch fs.Type {
+	case unix.EXT4_SUPER_MAGIC, unix.XFS_SUPER_MAGIC, unix.BTRFS_SUPER_MAGIC:
+	default:
+		t.Logf("file system 0x%x may keep its pages cached: page cache not checked", fs.Type)
+		return
+	}
+	if after >= before {
+		t.Fatalf("%d of %d pages still cached after the release", after, before)
+	}
+	// A page of a 64 KiB window the release left uncached (pages in use
+	// while it ran stay, with the folios they are in) comes back alone.
+	const perWindow = faultAround / pageSize
+	for w := 0; w+perWindow <= len(vec); w += perWindow {
+		if slices.ContainsFunc(vec[w:w+perWindow], func(v byte) bool { return v&1 != 0 }) {
+			continue
+		}
+		sum += mem[(w+perWindow/2)*pageSize]
+		n := present(t, lo+uintptr(w*pageSize), perWindow)
+		t.Logf("a page read again in window %d maps %d of its %d pages (%d)", w/perWindow, n, perWindow, sum)
+		if n >= perWindow {
+			t.Errorf("a page read again mapped its whole window")
+		}
+		return
+	}
+	t.Errorf("no 64 KiB window left uncached")
+}
+
+const (
+	pageSize    = 4096
+	faultAround = 64 << 10
+)
+
+// cached says which pages of mem are in the page cache (mincore: bit 0
+// of each byte).
+func cached(t *testing.T, mem []byte) []byte {
+	t.Helper()
+	vec := make([]byte, (len(mem)+pageSize-1)/pageSize)
+	if _, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&mem[0])), uintptr(len(mem)), uintptr(unsafe.Pointer(&vec[0]))); errno != 0 {
+		t.Fatal(errno)
+	}
+	return vec
+}
+
+// present counts the pages of n at addr mapped in this process
+// (/proc/self/pagemap).
+func present(t *testing.T, addr uintptr, n int) int {
+	t.Helper()
+	f, err := os.Open("/proc/self/pagemap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 8*n)
+	if _, err := f.ReadAt(buf, int64(addr/pageSize*8)); err != nil {
+		t.Fatal(err)
+	}
+	c := 0
+	for i := range n {
+		if binary.LittleEndian.Uint64(buf[8*i:])&(1<<63) != 0 {
+			c++
+		}
+	}
+	return c
+}
+
+// vmFlags returns the VmFlags line of the mapping starting at lo.
+func vmFlags(t *testing.T, lo uintptr) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := false
+	for line := range strings.Lines(string(b)) {
+		if a, _, ok := strings.Cut(line, "-"); ok && !strings.Contains(a, ":") && !strings.Contains(a, " ") {
+			v, err := strconv.ParseUint(a, 16, 64)
+			in = err == nil && uintptr(v) == lo
+			continue
+		}
+		if f, ok := strings.CutPrefix(line, "VmFlags:"); ok && in {
+			return strings.TrimSpace(f)
+		}
+	}
+	t.Fatalf("no mapping at %x", lo)
+	return ""
 }
