@@ -214,26 +214,15 @@ func build(o *options) error {
 	if o.rosetta == "" {
 		o.rosetta = filepath.Join(o.out, "rosetta")
 		progress("== building rosetta")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", o.rosetta, "./cmd/rosetta")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("building rosetta: %w", err)
+		if err := benchenv.BuildRosetta(o.rosetta, true); err != nil {
+			return err
 		}
 	}
 	if o.statsdExporter == "" {
 		o.statsdExporter = filepath.Join(o.out, "statsd_exporter")
-		dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/prometheus/statsd_exporter").Output()
-		if err != nil {
-			return fmt.Errorf("locating statsd_exporter: %w", err)
-		}
 		progress("== building statsd_exporter")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", o.statsdExporter, ".")
-		cmd.Dir = strings.TrimSpace(string(dir))
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("building statsd_exporter: %w", err)
+		if err := benchenv.BuildStatsdExporter(o.statsdExporter, true); err != nil {
+			return err
 		}
 	}
 	var err error
@@ -380,14 +369,6 @@ func ingestBench(o options, file string, args ...string) (*seriesFile, error) {
 	return &f, nil
 }
 
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Sorted(slices.Values(xs))
-	return s[len(s)/2]
-}
-
 func seriesRows(o options) []row {
 	const perSeries = "RSS per series, 100k mixed series (60% counters, 20% gauges, 20% timers as summaries, ⅓ DogStatsD tags)"
 	f, err := ingestBench(o, "series", "-only", "series", "-series-mix", "issue15", "-series", "100000", "-renders", strconv.Itoa(o.renders))
@@ -397,8 +378,8 @@ func seriesRows(o options) []row {
 	ro, se := f.Servers["Rosetta"], f.Servers["statsd_exporter"]
 	return []row{
 		atMost(perSeries, " B", ro.RSSPerSeries, se.RSSPerSeries, 0.07, "%.0f"),
-		atMost(fmt.Sprintf("`/metrics` render, same 100k series, text, median of %d", len(ro.RenderText)), " s", median(ro.RenderText), median(se.RenderText), 0.2, "%.3f"),
-		atMost(fmt.Sprintf("`/metrics` render, same 100k series, gzip, median of %d", len(ro.RenderGzip)), " s", median(ro.RenderGzip), median(se.RenderGzip), 0.3, "%.3f"),
+		atMost(fmt.Sprintf("`/metrics` render, same 100k series, text, median of %d", len(ro.RenderText)), " s", benchenv.Median(ro.RenderText), benchenv.Median(se.RenderText), 0.2, "%.3f"),
+		atMost(fmt.Sprintf("`/metrics` render, same 100k series, gzip, median of %d", len(ro.RenderGzip)), " s", benchenv.Median(ro.RenderGzip), benchenv.Median(se.RenderGzip), 0.3, "%.3f"),
 	}
 }
 

@@ -28,17 +28,15 @@ func setProcessGroup(cmd *exec.Cmd) {
 // RSS and the context switches per second of all its threads over secs
 // seconds. It stands in for .ci/bench-idle when that is absent.
 func measureIdle(bin string, secs int) (idleResult, error) {
-	var ports [3]int
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	var addrs [3]string
+	for i := range addrs {
+		a, err := benchenv.FreeAddr()
 		if err != nil {
 			return idleResult{}, err
 		}
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-		l.Close()
+		addrs[i] = a.String()
 	}
-	cmd := exec.Command(bin, fmt.Sprintf("--web.listen-address=127.0.0.1:%d", ports[0]),
-		fmt.Sprintf("--statsd.listen-udp=127.0.0.1:%d", ports[1]), fmt.Sprintf("--statsd.listen-tcp=127.0.0.1:%d", ports[2]))
+	cmd := exec.Command(bin, "--web.listen-address="+addrs[0], "--statsd.listen-udp="+addrs[1], "--statsd.listen-tcp="+addrs[2])
 	if err := cmd.Start(); err != nil {
 		return idleResult{}, err
 	}
@@ -48,7 +46,7 @@ func measureIdle(bin string, secs int) (idleResult, error) {
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", ports[0]))
+		c, err := net.Dial("tcp", addrs[0])
 		if err == nil {
 			c.Close()
 			break

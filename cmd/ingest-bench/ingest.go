@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
 )
 
 // Ingest runs: for a sender and a packet size, a warm-up, the step at
@@ -133,7 +135,8 @@ func ingestStep(s *server, o options, pkts [][]byte, sender string, lpp, rate in
 	if k.profile && o.cpuProfiles != "" {
 		prof = make(chan error, 1)
 		go func() {
-			prof <- saveProfile(s.web, dur, fmt.Sprintf("%s/rosetta-%s-lpp%d-%d.pprof", o.cpuProfiles, sender, lpp, rate))
+			prof <- benchenv.Save(client, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.web, max(1, int(dur.Seconds()))),
+				fmt.Sprintf("%s/rosetta-%s-lpp%d-%d.pprof", o.cpuProfiles, sender, lpp, rate))
 		}()
 	}
 	self0 := selfCPU()

@@ -15,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -139,18 +138,14 @@ func main() {
 	defer os.RemoveAll(tmp)
 	if o.rosetta == "" {
 		o.rosetta = filepath.Join(tmp, "rosetta")
-		if err := run("", nil, "go", "build", "-trimpath", "-o", o.rosetta, "./cmd/rosetta"); err != nil {
-			fatal(fmt.Errorf("building rosetta: %w", err))
+		if err := benchenv.BuildRosetta(o.rosetta, false); err != nil {
+			fatal(err)
 		}
 	}
 	if o.statsdExporter == "" {
 		o.statsdExporter = filepath.Join(tmp, "statsd_exporter")
-		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/prometheus/statsd_exporter").Output()
-		if err != nil {
-			fatal(fmt.Errorf("locating statsd_exporter: %w", err))
-		}
-		if err := run(strings.TrimSpace(string(out)), []string{"GOFLAGS=-mod=mod"}, "go", "build", "-trimpath", "-o", o.statsdExporter, "."); err != nil {
-			fatal(fmt.Errorf("building statsd_exporter: %w", err))
+		if err := benchenv.BuildStatsdExporter(o.statsdExporter, false); err != nil {
+			fatal(err)
 		}
 	}
 	if o.mapping, err = filepath.Abs(o.mapping); err != nil {
@@ -198,14 +193,6 @@ func ints(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-func run(dir string, env []string, name string, args ...string) error {
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	return cmd.Run()
 }
 
 func fatal(err error) {

@@ -10,9 +10,6 @@ import (
 	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
 )
 
-func median(ds []time.Duration) time.Duration { return ds[len(ds)/2] }
-func p90(ds []time.Duration) time.Duration    { return ds[len(ds)*9/10] }
-
 // cpuPerMillion is CPU seconds per million lines applied in run i: at the
 // fixed rate (-cpu-rate, its own step, lossless or not: the server's CPU
 // is counted until it finished) or at a lossless ramp step of that rate.
@@ -106,10 +103,14 @@ func report(w io.Writer, o options, res map[string]*result) {
 	perB := float64(se.rss-se.idleRSS) / float64(o.series)
 	fmt.Fprintf(w, "| RSS at %dk series (MiB) | %.1f | %.1f | %s |\n", o.series/1000, float64(ro.rss)/(1<<20), float64(se.rss)/(1<<20), ratio(float64(ro.rss), float64(se.rss)))
 	fmt.Fprintf(w, "| RSS per series above idle (bytes) | %.0f | %.0f | %s |\n", perA, perB, ratio(perA, perB))
-	fmt.Fprintf(w, "| `/metrics` render at %dk series, text, median / p90 (ms) | %.1f / %.1f | %.1f / %.1f | %s |\n", o.series/1000,
-		ms(median(ro.renderText)), ms(p90(ro.renderText)), ms(median(se.renderText)), ms(p90(se.renderText)), ratio(ms(median(ro.renderText)), ms(median(se.renderText))))
-	fmt.Fprintf(w, "| `/metrics` render at %dk series, gzip, median / p90 (ms) | %.1f / %.1f | %.1f / %.1f | %s |\n", o.series/1000,
-		ms(median(ro.renderGzip)), ms(p90(ro.renderGzip)), ms(median(se.renderGzip)), ms(p90(se.renderGzip)), ratio(ms(median(ro.renderGzip)), ms(median(se.renderGzip))))
+	for _, r := range []struct {
+		format   string
+		ros, exp []time.Duration
+	}{{"text", ro.renderText, se.renderText}, {"gzip", ro.renderGzip, se.renderGzip}} {
+		medA, medB := ms(benchenv.Median(r.ros)), ms(benchenv.Median(r.exp))
+		fmt.Fprintf(w, "| `/metrics` render at %dk series, %s, median / p90 (ms) | %.1f / %.1f | %.1f / %.1f | %s |\n", o.series/1000, r.format,
+			medA, ms(benchenv.Percentile(r.ros, 0.9)), medB, ms(benchenv.Percentile(r.exp, 0.9)), ratio(medA, medB))
+	}
 	if o.seriesMix == mixIssue15 {
 		fmt.Fprintf(w, "\nSeries traffic: issue 15's mix in %d rounds (scrape intervals) over one TCP connection, every series in each, each timer %d observations per round, a scrape after each round; RSS 2 s after the last scrape.\n", o.seriesRounds, o.timerObs)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,9 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/rosetta-adapter/rosetta/cmd/internal/benchenv"
 )
@@ -48,36 +44,23 @@ type server struct {
 	stderr        *bytes.Buffer
 }
 
-func freePort() (int, error) {
-	for range 50 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		l.Close()
-		if err == nil {
-			u.Close()
-			return port, nil
-		}
-	}
-	return 0, errors.New("no free port")
-}
+// client reads the servers' pages: no time limit, for a render of 100k
+// series on a loaded machine.
+var client = http.DefaultClient
 
 func start(k *serverKind, mapping string, readBuffer int) (*server, error) {
-	sp, err := freePort()
+	statsd, err := benchenv.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	wp, err := freePort()
+	web, err := benchenv.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	s := &server{kind: k, udpPort: sp, stderr: &bytes.Buffer{}}
-	s.udp = fmt.Sprintf("127.0.0.1:%d", sp)
+	s := &server{kind: k, udpPort: int(statsd.Port()), stderr: &bytes.Buffer{}}
+	s.udp = statsd.String()
 	s.tcp = s.udp
-	s.web = fmt.Sprintf("127.0.0.1:%d", wp)
+	s.web = web.String()
 	args := []string{"--statsd.listen-udp=" + s.udp, "--statsd.listen-tcp=" + s.tcp, "--web.listen-address=" + s.web, "--log.level=warn"}
 	if mapping != "" { // else the servers' defaults
 		args = append(args, "--statsd.mapping-config="+mapping)
@@ -95,22 +78,11 @@ func start(k *serverKind, mapping string, readBuffer int) (*server, error) {
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get("http://" + s.web + "/metrics")
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s, nil
-			}
-		}
-		if time.Now().After(deadline) {
-			s.stop()
-			return nil, fmt.Errorf("not ready after 20s: %v\n%s", err, s.stderr)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := benchenv.WaitUp(client, "http://"+s.web+"/metrics", 20*time.Second); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("%w\n%s", err, s.stderr)
 	}
+	return s, nil
 }
 
 func (s *server) stop() {
@@ -121,12 +93,7 @@ func (s *server) stop() {
 // counters scrapes the server and returns every sample value by name,
 // summed over label sets.
 func (s *server) counters() (map[string]float64, error) {
-	resp, err := http.Get("http://" + s.web + "/metrics")
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	return benchenv.SumFamilies(resp.Body)
+	return benchenv.Families(client, "http://"+s.web+"/metrics")
 }
 
 // selfPrefixes are the prefixes of the servers' own metrics.
@@ -135,13 +102,7 @@ var selfPrefixes = []string{"rosetta_", "statsd_exporter_", "go_", "process_", "
 // trafficSeries scrapes the server and returns the number of series the
 // traffic created (every family but the servers' own).
 func (s *server) trafficSeries() (int, error) {
-	resp, err := http.Get("http://" + s.web + "/metrics")
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	mfs, err := p.TextToMetricFamilies(resp.Body)
+	mfs, err := benchenv.Scrape(client, "http://"+s.web+"/metrics")
 	if err != nil {
 		return 0, err
 	}
@@ -227,26 +188,4 @@ func parseRcvbufErrors(snmp string) (uint64, error) {
 		}
 	}
 	return 0, errors.New("no Udp RcvbufErrors in /proc/net/snmp")
-}
-
-// saveProfile saves a CPU profile of the server for d to file.
-func saveProfile(web string, d time.Duration, file string) error {
-	secs := max(1, int(d.Seconds()))
-	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", web, secs))
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("profile: %s", resp.Status)
-	}
-	f, err := os.Create(file)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -39,12 +39,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,10 +112,8 @@ func run(o options) error {
 	load0 := benchenv.LoadAverage()
 	if o.rosetta == "" {
 		o.rosetta = filepath.Join(dir, "rosetta")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", o.rosetta, "./cmd/rosetta")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("building rosetta: %v\n%s", err, out)
+		if err := benchenv.BuildRosetta(o.rosetta, true); err != nil {
+			return err
 		}
 	}
 	classes, err := compileJava(dir)
@@ -126,17 +122,18 @@ func run(o options) error {
 	}
 
 	// The test JVM: Jolokia agent and the test beans, then remote JMX.
-	jmxPort, err := freePort()
+	jmxAddr, err := benchenv.FreeAddr()
 	if err != nil {
 		return err
 	}
-	jolPort, err := freePort()
+	jolAddr, err := benchenv.FreeAddr()
 	if err != nil {
 		return err
 	}
+	jmxPort, jolPort := strconv.Itoa(int(jmxAddr.Port())), strconv.Itoa(int(jolAddr.Port()))
 	jvm := exec.Command(java, "-Xmx"+o.jvmHeap, "-XX:+UseSerialGC", "-cp", classes,
 		"-Dbeans="+strconv.Itoa(o.beans), "-DbeanAttributes="+strconv.Itoa(o.attributes),
-		"JolokiaAgent", strconv.Itoa(jolPort))
+		"JolokiaAgent", jolPort)
 	jvmIn, jvmOut, err := startPiped(jvm) // the JVM exits when its stdin closes
 	if err != nil {
 		return err
@@ -147,14 +144,13 @@ func run(o options) error {
 	}
 	go func() { _, _ = io.Copy(io.Discard, jvmOut) }()
 	if out, err := exec.Command(filepath.Join(filepath.Dir(java), "jcmd"), strconv.Itoa(jvm.Process.Pid), "ManagementAgent.start",
-		"jmxremote.port="+strconv.Itoa(jmxPort), "jmxremote.rmi.port="+strconv.Itoa(jmxPort), "jmxremote.host=127.0.0.1",
+		"jmxremote.port="+jmxPort, "jmxremote.rmi.port="+jmxPort, "jmxremote.host=127.0.0.1",
 		"jmxremote.ssl=false", "jmxremote.authenticate=false").CombinedOutput(); err != nil || !bytes.Contains(out, []byte("successfully")) {
 		return fmt.Errorf("jcmd ManagementAgent.start: %v\n%s", err, out)
 	}
-	jmxAddr := "127.0.0.1:" + strconv.Itoa(jmxPort)
 
 	// The JDK client, one poll per line on its stdin.
-	ref := exec.Command(java, "-cp", classes, "RefClient", jmxAddr, "", "stdin")
+	ref := exec.Command(java, "-cp", classes, "RefClient", jmxAddr.String(), "", "stdin")
 	refIn, refOutPipe, err := startPiped(ref)
 	if err != nil {
 		return err
@@ -163,7 +159,7 @@ func run(o options) error {
 	refOut := bufio.NewScanner(refOutPipe)
 
 	// Rosetta.
-	webPort, err := freePort()
+	webAddr, err := benchenv.FreeAddr()
 	if err != nil {
 		return err
 	}
@@ -174,10 +170,10 @@ func run(o options) error {
     config:
       host_port: %q
       interval: %s
-`, jmxAddr, o.interval), 0o600); err != nil {
+`, jmxAddr.String(), o.interval), 0o600); err != nil {
 		return err
 	}
-	web := "127.0.0.1:" + strconv.Itoa(webPort)
+	web := webAddr.String()
 	args := []string{"--config.file=" + cfg, "--web.listen-address=" + web}
 	if o.profile != "" {
 		args = append(args, "--debug.pprof")
@@ -210,7 +206,7 @@ func run(o options) error {
 
 	metricsURL := "http://" + web + "/metrics"
 	pollURL := metricsURL + "?name[]=rosetta_input_poll_duration_seconds&name[]=rosetta_input_last_success_timestamp_seconds&name[]=rosetta_input_up&name[]=rosetta_jmx_beans&name[]=rosetta_jmx_attributes"
-	jolURL := "http://127.0.0.1:" + strconv.Itoa(jolPort) + "/jolokia/?ignoreErrors=true"
+	jolURL := "http://" + jolAddr.String() + "/jolokia/?ignoreErrors=true"
 
 	var (
 		rounds   []round
@@ -229,7 +225,7 @@ func run(o options) error {
 			cpuDone = make(chan error, 1)
 			secs := int((time.Duration(o.polls)*o.interval + o.interval/2) / time.Second)
 			go func() {
-				cpuDone <- save("http://"+web+fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(o.profile, "cpu.pprof"))
+				cpuDone <- benchenv.Save(client, "http://"+web+fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(o.profile, "cpu.pprof"))
 			}()
 		}
 		// Rosetta's next poll.
@@ -246,7 +242,7 @@ func run(o options) error {
 			if ros.ProcessState != nil || time.Now().After(deadline) {
 				return fmt.Errorf("rosetta did not complete a poll in time; its log:\n%s", rosLog.String())
 			}
-			vals, err = metricValues(pollURL)
+			vals, err = benchenv.Families(client, pollURL)
 			if err == nil && vals["rosetta_input_last_success_timestamp_seconds"] != lastTS && vals["rosetta_input_last_success_timestamp_seconds"] > 0 {
 				break
 			}
@@ -320,7 +316,7 @@ func run(o options) error {
 		}
 	}
 	if o.profile != "" {
-		if err := save("http://"+web+"/debug/pprof/heap", filepath.Join(o.profile, "heap.pprof")); err != nil {
+		if err := benchenv.Save(client, "http://"+web+"/debug/pprof/heap", filepath.Join(o.profile, "heap.pprof")); err != nil {
 			return err
 		}
 	}
@@ -341,8 +337,7 @@ func run(o options) error {
 		for i, r := range rounds {
 			ds[i] = get(r)
 		}
-		slices.Sort(ds)
-		return ds[len(ds)/2]
+		return benchenv.Median(ds)
 	}
 	rosMed := med(func(r round) time.Duration { return r.rosetta })
 	jdkMed := med(func(r round) time.Duration { return r.jdk })
@@ -355,10 +350,9 @@ func run(o options) error {
 			jvmCPUs = append(jvmCPUs, r.jvmCPU)
 		}
 	}
-	slices.Sort(jvmCPUs)
 	jvmMed := time.Duration(-1)
 	if len(jvmCPUs) > 0 {
-		jvmMed = jvmCPUs[len(jvmCPUs)/2]
+		jvmMed = benchenv.Median(jvmCPUs)
 	}
 	overlaps := 0
 	for _, r := range rounds {
@@ -464,33 +458,6 @@ func (s *sampler) stop() peakRSS {
 	return s.p
 }
 
-// metricValues reads the unlabelled-or-single-series values of a text
-// exposition: name -> value (the last series of a name wins).
-func metricValues(url string) (map[string]float64, error) {
-	b, err := get(url)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]float64{}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		name := line[:i]
-		if j := strings.IndexByte(name, '{'); j >= 0 {
-			name = name[:j]
-		}
-		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
-			out[name] = v
-		}
-	}
-	return out, nil
-}
-
 var client = &http.Client{Timeout: 2 * time.Minute}
 
 func get(url string) ([]byte, error) { return benchenv.Get(client, url) }
@@ -511,14 +478,6 @@ func post(url, body string) (int, error) {
 		return 0, fmt.Errorf("POST %s: %s: %.300s", url, resp.Status, b)
 	}
 	return len(b), nil
-}
-
-func save(url, file string) error {
-	b, err := get(url)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(file, b, 0o600)
 }
 
 func waitLine(r io.Reader, prefix string, timeout time.Duration) error {
@@ -543,15 +502,6 @@ func waitLine(r io.Reader, prefix string, timeout time.Duration) error {
 	case <-time.After(timeout):
 		return fmt.Errorf("no %s after %s", prefix, timeout)
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // startPiped starts cmd with a pipe to its stdin and one from its stdout;

@@ -17,18 +17,15 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -182,23 +179,24 @@ func run(o options) error {
 	defer os.RemoveAll(dir)
 	if o.rosetta == "" {
 		o.rosetta = filepath.Join(dir, "rosetta")
-		if out, err := exec.Command("go", "build", "-trimpath", "-o", o.rosetta, "./cmd/rosetta").CombinedOutput(); err != nil {
-			return fmt.Errorf("building rosetta: %v\n%s", err, out)
+		if err := benchenv.BuildRosetta(o.rosetta, false); err != nil {
+			return err
 		}
 	}
 	doc := document(o.servers, o.logs)
 	var served atomic.Int64
-	docSrv, docURL, err := serve(func(w http.ResponseWriter, r *http.Request) {
+	docSrv, docAddr, err := benchenv.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
 		if r.URL.RawQuery == "rosetta" {
 			served.Add(1)
 		}
-	})
+	}))
 	if err != nil {
 		return err
 	}
 	defer docSrv.Close()
+	docURL := "http://" + docAddr + "/stats"
 	fmt.Printf("Document: %.2f MB, %d servers, %d unselected log entries; %d probes/polls each.\n", float64(len(doc))/1e6, o.servers, o.logs, o.probes)
 	for i, c := range cases {
 		if err := measure(o, dir, i, c, docURL, &served); err != nil {
@@ -214,16 +212,17 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 	if err := os.WriteFile(jeCfg, []byte(c.jsonExporter), 0o600); err != nil {
 		return err
 	}
-	jeAddr, err := benchenv.FreeAddr()
+	jeAP, err := benchenv.FreeAddr()
 	if err != nil {
 		return err
 	}
+	jeAddr := jeAP.String()
 	je, err := start(o.jsonExporter, "--config.file="+jeCfg, "--web.listen-address="+jeAddr)
 	if err != nil {
 		return err
 	}
 	defer stop(je)
-	if err := waitUp("http://" + jeAddr + "/metrics"); err != nil {
+	if err := benchenv.WaitUp(client, "http://"+jeAddr+"/metrics", 20*time.Second); err != nil {
 		return fmt.Errorf("json_exporter: %w", err)
 	}
 	probe := "http://" + jeAddr + "/probe?module=default&target=" + docURL
@@ -241,17 +240,18 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 	if err := os.WriteFile(rCfg, []byte(c.rosetta(docURL+"?rosetta", jeCfg)), 0o600); err != nil {
 		return err
 	}
-	rAddr, err := benchenv.FreeAddr()
+	rAP, err := benchenv.FreeAddr()
 	if err != nil {
 		return err
 	}
+	rAddr := rAP.String()
 	ro, err := start(o.rosetta, "--config.file="+rCfg, "--web.listen-address="+rAddr, "--log.level=warn", "--config.watch-interval=0")
 	if err != nil {
 		return err
 	}
 	defer stop(ro)
 	metricsURL := "http://" + rAddr + "/metrics"
-	if err := waitUp(metricsURL); err != nil {
+	if err := benchenv.WaitUp(client, metricsURL, 20*time.Second); err != nil {
 		return fmt.Errorf("rosetta: %w", err)
 	}
 	waitPolls := func(n int64) {
@@ -314,9 +314,10 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 	stop(ro)
 	fmt.Printf("\n%s:\n\n", c.title)
 	fmt.Printf("| measure | Rosetta (json input poll) | json_exporter (probe) | ratio |\n|---|---|---|---|\n")
-	mr, mj := median(roTimes), median(jeTimes)
+	mr, mj := benchenv.Median(roTimes), benchenv.Median(jeTimes)
 	fmt.Printf("| time, median | %.1f ms | %.1f ms | %.2fx |\n", ms(mr), ms(mj), float64(mr)/float64(mj))
-	fmt.Printf("| time, p90 | %.1f ms | %.1f ms | %.2fx |\n", ms(pct(roTimes, 0.9)), ms(pct(jeTimes, 0.9)), float64(pct(roTimes, 0.9))/float64(pct(jeTimes, 0.9)))
+	pr, pj := benchenv.Percentile(roTimes, 0.9), benchenv.Percentile(jeTimes, 0.9)
+	fmt.Printf("| time, p90 | %.1f ms | %.1f ms | %.2fx |\n", ms(pr), ms(pj), float64(pr)/float64(pj))
 	fmt.Printf("| heap allocations per poll/probe | %.0f | %.0f | %.2fx |\n", roMallocs, jeMallocs, roMallocs/jeMallocs)
 	fmt.Printf("| heap bytes allocated per poll/probe | %.1f MB | %.1f MB | %.2fx |\n", roBytes/1e6, jeBytes/1e6, roBytes/jeBytes)
 	fmt.Printf("| series produced | %d | %d | |\n", roSeries, jeSeries)
@@ -327,24 +328,6 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
-
-func median(ds []time.Duration) time.Duration { return pct(ds, 0.5) }
-
-func pct(ds []time.Duration, p float64) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(float64(len(s))*p))]
-}
-
-func serve(h http.HandlerFunc) (*http.Server, string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }() // ends with ErrServerClosed at Close
-	return srv, "http://" + ln.Addr().String() + "/stats", nil
-}
 
 func start(bin string, args ...string) (*exec.Cmd, error) {
 	cmd := exec.Command(bin, args...)
@@ -367,33 +350,14 @@ func stop(cmd *exec.Cmd) {
 	}
 }
 
-func waitUp(url string) error {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := get(url); err == nil {
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("%s did not come up", url)
-}
-
 var client = &http.Client{Timeout: 30 * time.Second}
 
 func get(url string) ([]byte, error) { return benchenv.Get(client, url) }
 
 type mem struct{ mallocs, bytes float64 }
 
-func families(url string) (map[string]float64, error) {
-	b, err := get(url)
-	if err != nil {
-		return nil, err
-	}
-	return benchenv.SumFamilies(bytes.NewReader(b))
-}
-
 func memstats(url string) (mem, error) {
-	f, err := families(url)
+	f, err := benchenv.Families(client, url)
 	if err != nil {
 		return mem{}, err
 	}
@@ -401,7 +365,7 @@ func memstats(url string) (mem, error) {
 }
 
 func gauge(url, name string) (float64, error) {
-	f, err := families(url)
+	f, err := benchenv.Families(client, url)
 	if err != nil {
 		return 0, err
 	}

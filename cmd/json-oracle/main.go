@@ -22,7 +22,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -94,16 +93,16 @@ func run(bin, config string) (probeFunc, func(), error) {
 		mu.Unlock()
 		http.ServeFile(w, r, filepath.Join(root, filepath.Base(r.URL.Query().Get("file")))) //nolint:gosec // G703: a loopback server for json_exporter, serving the documents this tool names
 	})
-	dl, err := net.Listen("tcp", "127.0.0.1:0")
+	docSrv, docAddr, err := benchenv.Serve(docs)
 	if err != nil {
 		return nil, nil, err
 	}
-	docSrv := &http.Server{Handler: docs, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = docSrv.Serve(dl) }() // ends with ErrServerClosed at Close
-	addr, err := benchenv.FreeAddr()
+	ap, err := benchenv.FreeAddr()
 	if err != nil {
+		docSrv.Close()
 		return nil, nil, err
 	}
+	addr := ap.String()
 	//nolint:gosec // G702: runs the json_exporter this tool was given
 	cmd := exec.Command(bin, "--config.file="+config, "--web.listen-address="+addr, "--log.level=error")
 	var logs bytes.Buffer
@@ -117,19 +116,12 @@ func run(bin, config string) (probeFunc, func(), error) {
 		_ = cmd.Wait()
 		docSrv.Close()
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, _, err := get("http://" + addr + "/metrics"); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return nil, nil, fmt.Errorf("json_exporter did not come up on %s:\n%s", config, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := benchenv.WaitUp(client, "http://"+addr+"/metrics", 20*time.Second); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("json_exporter did not come up on %s: %w\n%s", config, err, logs.String())
 	}
 	probeFn := func(module, doc string) (int, []byte, request, error) {
-		target := jsonoracle.DocTarget(dl.Addr().String(), doc)
+		target := jsonoracle.DocTarget(docAddr, doc)
 		mu.Lock()
 		last = request{}
 		mu.Unlock()

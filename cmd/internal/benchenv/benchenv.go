@@ -3,12 +3,15 @@
 // the machine a measurement ran on (a number measured on a shared 2-core
 // machine means little without the CPU, the kernel and the load average
 // beside it), loopback addresses, a process's CPU time and memory from
-// /proc, and reading a server's pages and expositions.
+// /proc, building the servers measured, serving and reading pages and
+// expositions, medians and percentiles.
 package benchenv
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"strings"
@@ -54,13 +57,22 @@ func Machine() string {
 	return fmt.Sprintf("%s, %d cores, Linux %s, %s", CPUModel(), runtime.NumCPU(), Kernel(), runtime.Version())
 }
 
-// FreeAddr is a 127.0.0.1 TCP address free a moment ago, for a server the
-// harness starts as another process (which must bind it itself).
-func FreeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+// FreeAddr is a 127.0.0.1 port free a moment ago for both TCP and UDP, for
+// a server the harness starts as another process (which must bind it
+// itself): a StatsD server binds its UDP and TCP listeners on one port.
+func FreeAddr() (netip.AddrPort, error) {
+	for range 50 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return netip.AddrPort{}, err
+		}
+		addr := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(ln.Addr().(*net.TCPAddr).Port)) //nolint:gosec // G115: a port fits in 16 bits
+		u, err := net.ListenPacket("udp", addr.String())
+		_ = ln.Close()
+		if err == nil {
+			_ = u.Close()
+			return addr, nil
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return netip.AddrPort{}, errors.New("no port of 127.0.0.1 free for both TCP and UDP in 50 tries")
 }

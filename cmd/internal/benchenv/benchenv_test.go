@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,19 +32,24 @@ func TestDescribesThisMachine(t *testing.T) {
 	}
 }
 
-func TestFreeAddrCanBeBound(t *testing.T) {
+func TestFreeAddrCanBeBoundForTCPAndUDP(t *testing.T) {
 	addr, err := FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(addr, "127.0.0.1:") {
-		t.Errorf("FreeAddr() = %q, want a loopback address", addr)
+	if !addr.Addr().IsLoopback() || !addr.Addr().Is4() || addr.Port() == 0 {
+		t.Errorf("FreeAddr() = %v, want a port of 127.0.0.1", addr)
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", addr.String())
 	if err != nil {
-		t.Fatalf("binding %s: %v", addr, err)
+		t.Fatalf("binding TCP %s: %v", addr, err)
 	}
-	_ = ln.Close()
+	defer ln.Close()
+	u, err := net.ListenPacket("udp", addr.String())
+	if err != nil {
+		t.Fatalf("binding UDP %s: %v", addr, err)
+	}
+	_ = u.Close()
 }
 
 func TestParseStatCPU(t *testing.T) {
@@ -82,16 +88,73 @@ func TestProcOfThisProcess(t *testing.T) {
 	}
 }
 
-func TestSumFamilies(t *testing.T) {
-	got, err := SumFamilies(strings.NewReader("# TYPE a counter\na{x=\"1\"} 2\na{x=\"2\"} 3\n# TYPE b gauge\nb 7\nc 1\n"))
+func TestFamilies(t *testing.T) {
+	srv, addr, err := Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/metrics":
+			_, _ = io.WriteString(w, "# TYPE a counter\na{x=\"1\"} 2\na{x=\"2\"} 3\n# TYPE b gauge\nb 7\nc 1\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum 4\nh_count 1\n")
+		case "/broken":
+			_, _ = io.WriteString(w, "a{ 1\n")
+		default:
+			http.Error(w, "no such page", http.StatusNotFound)
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	client := &http.Client{}
+	got, err := Families(client, "http://"+addr+"/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := map[string]float64{"a": 5, "b": 7, "c": 1}; !maps.Equal(got, want) {
-		t.Errorf("got %v, want %v", got, want)
+		t.Errorf("got %v, want %v (a histogram has no sum here)", got, want)
 	}
-	if _, err := SumFamilies(strings.NewReader("a{ 1\n")); err == nil {
+	if _, err := Families(client, "http://"+addr+"/broken"); err == nil {
 		t.Error("no error for a broken exposition")
+	}
+	if _, err := Families(client, "http://"+addr+"/missing"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("Families of a 404: %v, want the status in the error", err)
+	}
+}
+
+func TestSave(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/ok" {
+			http.Error(w, "no such page", http.StatusNotFound)
+			return
+		}
+		_, _ = io.WriteString(w, "profile")
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "p")
+	if err := Save(srv.Client(), srv.URL+"/ok", file); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(file); err != nil || string(b) != "profile" {
+		t.Errorf("saved %q, %v", b, err)
+	}
+	missing := filepath.Join(t.TempDir(), "missing")
+	if err := Save(srv.Client(), srv.URL+"/missing", missing); err == nil {
+		t.Error("no error for a 404")
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("a 404's body was saved")
+	}
+}
+
+func TestWaitUp(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	client := srv.Client()
+	if err := WaitUp(client, srv.URL+"/", 0); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("WaitUp on a 404: %v, want the last answer in the error", err)
+	}
+	srv.Close()
+	up := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer up.Close()
+	if err := WaitUp(up.Client(), up.URL+"/", time.Minute); err != nil {
+		t.Errorf("WaitUp on a 200: %v", err)
 	}
 }
 
@@ -110,5 +173,36 @@ func TestGet(t *testing.T) {
 	b, err := Get(srv.Client(), srv.URL+"/missing")
 	if b != nil || err == nil || !strings.Contains(err.Error(), "404 Not Found: no such page") {
 		t.Errorf("Get /missing = %q, %v; want the status and the body in the error", b, err)
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	xs := []time.Duration{5, 1, 4, 2, 3, 9, 8, 7, 6, 10}
+	for _, c := range []struct {
+		p    float64
+		want time.Duration
+	}{{0, 1}, {0.5, 6}, {0.9, 10}, {1, 10}} {
+		if got := Percentile(xs, c.p); got != c.want {
+			t.Errorf("Percentile(%v) = %v, want %v", c.p, got, c.want)
+		}
+	}
+	if xs[0] != 5 {
+		t.Error("Percentile sorted its argument")
+	}
+	// The index is len·9/10 (rounded down), as the harnesses computed it.
+	for n := 1; n <= 1000; n++ {
+		s := make([]int, n)
+		for i := range s {
+			s[i] = i
+		}
+		if got := Percentile(s, 0.9); got != n*9/10 {
+			t.Fatalf("n=%d: p90 at index %d, want %d", n, got, n*9/10)
+		}
+		if got := Median(s); got != n/2 {
+			t.Fatalf("n=%d: median at index %d, want %d", n, got, n/2)
+		}
+	}
+	if Median([]float64(nil)) != 0 {
+		t.Error("the median of nothing is not 0")
 	}
 }
