@@ -3,6 +3,7 @@ package jmx
 import (
 	"context"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -91,6 +92,9 @@ func BenchmarkPollStore(b *testing.B) {
 	b.ReportAllocs()
 	cpu0 := processCPU(b)
 	r0, w0 := syscalls(b)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	gc0 := ms.NumGC
 	var st scrapeStats
 	for b.Loop() {
 		st = poll()
@@ -99,6 +103,9 @@ func BenchmarkPollStore(b *testing.B) {
 	r1, w1 := syscalls(b)
 	b.ReportMetric(float64(r1-r0)/float64(b.N), "reads/op")
 	b.ReportMetric(float64(w1-w0)/float64(b.N), "writes/op")
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.NumGC-gc0)/float64(b.N), "gcs/op")
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MiB")
 	b.ReportMetric(float64(st.attributes), "attributes")
 	b.ReportMetric(float64(store.Len()), "series")
 }

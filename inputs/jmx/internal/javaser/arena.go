@@ -5,7 +5,8 @@ package javaser
 // An Arena holds the small objects a Decoder makes while the arena is set
 // (SetArena): the objects of one or two fields of one class (most of a
 // getAttributes reply: the AttributeList, each Attribute), the
-// primitive wrappers and the short custom data lists, cut from chunks
+// primitive wrappers, ObjectNames read as names and the short custom
+// data lists, cut from chunks
 // that Reset makes reusable. Without one, each is an allocation of its
 // own (a Boxed a slice of a chunk never reused). The values decoded with
 // an arena are valid until its Reset: the caller converts them before,
@@ -15,6 +16,7 @@ type Arena struct {
 	o1    slab[object1]
 	o2    slab[object2]
 	boxes slab[Boxed]
+	names slab[ObjectName]
 	items []([]any) // chunks custom data lists are cut from
 	ic    int       // the chunk in use
 	ii    int       // the first free item of items[ic]
@@ -89,6 +91,7 @@ func (a *Arena) Reset() {
 	a.o1.reset()
 	a.o2.reset()
 	a.boxes.reset()
+	a.names.reset()
 	for c := 0; c <= a.ic && c < len(a.items); c++ {
 		clear(a.items[c])
 	}

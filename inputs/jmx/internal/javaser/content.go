@@ -264,6 +264,9 @@ func (d *Decoder) readNewObject() (any, error) {
 	if cd.boxed != 0 {
 		return d.readBoxed(cd)
 	}
+	if d.objectNames && isObjectName(cd) {
+		return d.readObjectName(cd)
+	}
 	if cd.Flags&SCExternalizable != 0 {
 		o := &Object{Class: cd}
 		if _, err := d.newHandle(o); err != nil {
@@ -475,4 +478,72 @@ func (d *Decoder) readField(t byte) (any, error) {
 	default:
 		return d.ReadObject()
 	}
+}
+
+// ObjectName is a javax.management.ObjectName read as its name
+// (SetObjectNames). It is decoded as a pointer: cut from the arena when
+// one is set, it costs no allocation.
+type ObjectName struct{ Name string }
+
+// SetObjectNames makes the decoder read, until the next call, a
+// javax.management.ObjectName written as the JDK writes it (no
+// serializable fields, its name as the only custom data item) as an
+// *ObjectName instead of an Object: what a queryNames return holds
+// thousands of. Any other ObjectName is an Object as without it.
+func (d *Decoder) SetObjectNames(on bool) { d.objectNames = on }
+
+// isObjectName reports whether c is ObjectName's class as the JDK writes
+// it: custom data only, no superclass.
+func isObjectName(c *ClassDesc) bool {
+	return c.Name == "javax.management.ObjectName" && !c.Proxy && c.Flags == SCSerializable|SCWriteMethod &&
+		len(c.Fields) == 0 && c.Super == nil
+}
+
+// readObjectName reads an instance of an ObjectName class (isObjectName)
+// as readNewObject does, charging the same, and returns its name when its
+// custom data is one string, else the Object readNewObject makes.
+func (d *Decoder) readObjectName(cd *ClassDesc) (any, error) {
+	// Until the data is read, the handle holds an ObjectName with no
+	// data: what a back-reference from within the data gets (an error
+	// where a class descriptor is expected, as the Object would be).
+	if d.pendingName == nil || d.pendingName.Class != cd {
+		d.pendingName = &Object{Class: cd}
+	}
+	h, err := d.newHandle(d.pendingName)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.step(1); err != nil { // the hierarchy: one class
+		return nil, err
+	}
+	custom, err := d.readCustom()
+	if err != nil {
+		return nil, fmt.Errorf("custom data of %s: %w", cd.Name, err)
+	}
+	var v any
+	if s, ok := oneString(custom); ok {
+		var n *ObjectName
+		if d.arena != nil {
+			n = d.arena.names.next()
+		} else {
+			n = new(ObjectName)
+		}
+		n.Name = s
+		v = n
+	} else {
+		v = &Object{Class: cd, Data: []ClassData{{Class: cd, Custom: custom}}}
+	}
+	// A TC_RESET inside the data may have cleared the handles.
+	if h < len(d.handles) && d.handles[h] == any(d.pendingName) {
+		d.handles[h] = v
+	}
+	return v, nil
+}
+
+func oneString(items []any) (string, bool) {
+	if len(items) != 1 {
+		return "", false
+	}
+	s, ok := items[0].(string)
+	return s, ok
 }

@@ -125,6 +125,11 @@ type Decoder struct {
 	rawBytes int // estimated heap of raws
 	// arena, when set, holds the small objects (SetArena).
 	arena *Arena
+	// objectNames is set while ObjectNames are read as their names
+	// (SetObjectNames).
+	objectNames bool
+	// pendingName is what the handle of an ObjectName being read holds.
+	pendingName *Object
 }
 
 // short reads n bytes that are only looked at before the next read: from
@@ -153,6 +158,25 @@ func (d *Decoder) Reset() {
 	d.steps = 0
 	d.depth = 0
 }
+
+// Reserve makes room for n more handles and n custom data items in the
+// decoder's tables, for a stream known to hold about that many (a
+// queryNames return as large as the last one): they then grow once, not
+// by doubling from empty. n is capped at MaxHandles and MaxArrayLen.
+func (d *Decoder) Reserve(n int) {
+	n = min(n, maxReserve)
+	if l := d.limits.MaxHandles; l > 0 {
+		n = min(n, l)
+	}
+	d.handles = slices.Grow(d.handles, n)
+	if l := d.limits.MaxArrayLen; l > 0 {
+		n = min(n, l)
+	}
+	d.stack = slices.Grow(d.stack, n)
+}
+
+// maxReserve bounds what Reserve makes room for (16 bytes an entry).
+const maxReserve = 1 << 18
 
 // maxKeptHandles bounds the handle table Release keeps for the next
 // stream.

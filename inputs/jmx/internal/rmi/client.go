@@ -89,6 +89,8 @@ type Client struct {
 	bg       context.Context
 	bgCancel context.CancelFunc
 	closeMu  sync.Once
+	// lastNames is how many names the last queryNames returned.
+	lastNames atomic.Int64
 }
 
 // Dial connects, looks up the connector server, creates a connection
@@ -299,7 +301,11 @@ func (c *Client) QueryNames(ctx context.Context, pattern string) ([]string, erro
 		a.Reset()
 		arenas.Put(a)
 	}()
-	v, _, err := c.pool.doIn(ctx, a, c.connRef.ID, -1, HashQueryNames, func(e *javaser.Encoder) {
+	// The names are read as strings, and the decoder's tables made as
+	// large as the last return's at once (a handle for each ObjectName
+	// and one for its string).
+	o := decodeOpts{arena: a, objectNames: true, reserve: 2*int(c.lastNames.Load()) + 64}
+	v, _, err := c.pool.doIn(ctx, o, c.connRef.ID, -1, HashQueryNames, func(e *javaser.Encoder) {
 		if pattern == "" {
 			e.Null()
 		} else {
@@ -311,15 +317,26 @@ func (c *Client) QueryNames(ctx context.Context, pattern string) ([]string, erro
 	if err != nil {
 		return nil, fmt.Errorf("queryNames(%q): %w", pattern, err)
 	}
+	names, err := namesOf(v)
+	if err != nil {
+		return nil, fmt.Errorf("queryNames(%q)%w", pattern, err)
+	}
+	c.lastNames.Store(int64(len(names)))
+	return names, nil
+}
+
+// namesOf returns the names in a queryNames return, or an error to follow
+// "queryNames(pattern)".
+func namesOf(v any) ([]string, error) {
 	elems, ok := collectionElems(v, 0)
 	if !ok {
-		return nil, fmt.Errorf("queryNames(%q) returned %s", pattern, className(v))
+		return nil, fmt.Errorf(" returned %s", className(v))
 	}
 	names := make([]string, 0, len(elems))
 	for _, e := range elems {
 		n, ok := objectNameOf(e)
 		if !ok {
-			return nil, fmt.Errorf("queryNames(%q): element is %s, not an ObjectName", pattern, className(e))
+			return nil, fmt.Errorf(": element is %s, not an ObjectName", className(e))
 		}
 		names = append(names, n)
 	}
@@ -555,12 +572,17 @@ func className(v any) string {
 		return "enum"
 	case string:
 		return "java.lang.String"
+	case *javaser.ObjectName:
+		return "javax.management.ObjectName"
 	default:
 		return fmt.Sprintf("%T", v)
 	}
 }
 
 func objectNameOf(v any) (string, bool) {
+	if n, ok := v.(*javaser.ObjectName); ok {
+		return n.Name, true
+	}
 	o, ok := v.(*javaser.Object)
 	if !ok || o.Class.Name != "javax.management.ObjectName" {
 		return "", false
@@ -583,6 +605,9 @@ func collectionElems(v any, depth int) ([]any, bool) {
 	switch x := v.(type) {
 	case *javaser.Array:
 		return x.Elems, x.Prim == nil
+	case *javaser.ObjectName:
+		// What the ObjectName's Object gives (its custom data).
+		return []any{x.Name}, true
 	case *javaser.Object:
 		for _, f := range []string{"c", "list", "a"} {
 			if w, ok := x.Field("", f); ok {

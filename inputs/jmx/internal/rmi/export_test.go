@@ -8,6 +8,7 @@ var (
 	ParseStub       = parseStub
 	MBeanInfoOf     = mbeanInfoOf
 	CollectionElems = collectionElems
+	NamesOf         = namesOf
 )
 
 // CapturedReplies returns the serialization stream of every reply of the

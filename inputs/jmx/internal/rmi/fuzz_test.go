@@ -123,6 +123,53 @@ func FuzzArenaDecode(f *testing.F) {
 	})
 }
 
+// FuzzObjectNames: a decoder reading ObjectNames as their names
+// (SetObjectNames, as QueryNames does), with an arena or without, makes
+// the same names of every content of a stream, or the same error, as
+// one reading them as Objects; a stream it fails to decode fails without
+// (the message may name the type of the value, string or Object, found
+// where a class descriptor is due).
+func FuzzObjectNames(f *testing.F) {
+	named := 0
+	for _, raw := range rmi.CapturedReplies(f, 32<<10) {
+		f.Add(raw)
+		br := bufio.NewReader(nil)
+		vals, _ := decodeAll(javaser.NewDecoder(br, javaser.DefaultLimits), raw, br)
+		for _, v := range vals {
+			if names, err := rmi.NamesOf(v); err == nil && len(names) > 0 {
+				named++
+			}
+		}
+	}
+	if named == 0 {
+		f.Fatal("no captured reply holds ObjectNames")
+	}
+	lim := javaser.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxStringLen: 64 << 10, MaxArrayLen: 1 << 16, MaxHandles: 1 << 16, MaxSteps: 1 << 16}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		br := bufio.NewReader(nil)
+		plain, plainErr := decodeAll(javaser.NewDecoder(br, lim), data, br)
+		var a javaser.Arena
+		for _, arena := range []*javaser.Arena{nil, &a} {
+			dec := javaser.NewDecoder(br, lim)
+			dec.SetArena(arena)
+			dec.SetObjectNames(true)
+			dec.Reserve(100)
+			got, gotErr := decodeAll(dec, data, br)
+			if (gotErr == "") != (plainErr == "") || len(got) != len(plain) {
+				t.Fatalf("arena %v: %d values, error %q reading names, %d, %q without", arena != nil, len(got), gotErr, len(plain), plainErr)
+			}
+			for i := range got {
+				gn, ge := rmi.NamesOf(got[i])
+				pn, pe := rmi.NamesOf(plain[i])
+				if !slices.Equal(gn, pn) || fmt.Sprint(ge) != fmt.Sprint(pe) {
+					t.Fatalf("value %d: names %q (%v) reading names, %q (%v) without", i, gn, ge, pn, pe)
+				}
+			}
+			a.Reset()
+		}
+	})
+}
+
 // sameValues compares decoded values deeply (a NaN equal to itself). A
 // pair of pointers is compared once: graphs share class descriptors and
 // objects, and may be cyclic.

@@ -430,19 +430,36 @@ func (p *pool) closeAll() {
 
 // do runs one call on a pooled connection.
 func (p *pool) do(ctx context.Context, id ObjID, op int32, hash int64, args func(*javaser.Encoder), hasResult bool) (any, UID, error) {
-	return p.doIn(ctx, nil, id, op, hash, args, hasResult)
+	return p.doIn(ctx, decodeOpts{}, id, op, hash, args, hasResult)
 }
 
-// doIn is do decoding the return with arena a (nil: none; see
-// javaser.Arena): the value is valid until a is reset.
-func (p *pool) doIn(ctx context.Context, a *javaser.Arena, id ObjID, op int32, hash int64, args func(*javaser.Encoder), hasResult bool) (any, UID, error) {
+// decodeOpts are how a return is decoded.
+type decodeOpts struct {
+	// arena, when set, holds the return's objects (javaser.Arena): the
+	// value is valid until it is reset.
+	arena *javaser.Arena
+	// objectNames reads ObjectNames as their names
+	// (javaser.Decoder.SetObjectNames).
+	objectNames bool
+	// reserve is the handles and items to make room for
+	// (javaser.Decoder.Reserve).
+	reserve int
+}
+
+// doIn is do decoding the return as o says.
+func (p *pool) doIn(ctx context.Context, o decodeOpts, id ObjID, op int32, hash int64, args func(*javaser.Encoder), hasResult bool) (any, UID, error) {
 	c, err := p.get(ctx)
 	if err != nil {
 		return nil, UID{}, err
 	}
-	c.dec.SetArena(a)
+	c.dec.SetArena(o.arena)
+	c.dec.SetObjectNames(o.objectNames)
+	if o.reserve > 0 {
+		c.dec.Reserve(o.reserve)
+	}
 	v, ack, err := c.call(ctx, id, op, hash, args, hasResult)
 	c.dec.SetArena(nil)
+	c.dec.SetObjectNames(false)
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 	}
