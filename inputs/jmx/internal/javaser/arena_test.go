@@ -3,6 +3,7 @@ package javaser
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"testing"
 )
 
@@ -51,4 +52,60 @@ func TestArenaResetKeepsNothing(t *testing.T) {
 	if o2 := decode(); o2 != o {
 		t.Errorf("the next stream's object is not cut from the reset arena")
 	}
+}
+
+// TestNullAnnotationCharges: reading the null annotations of descriptors
+// at once (nullAnnotation) gives what readCustom gives, the same error
+// at every limit near a stream's cost included.
+func TestNullAnnotationCharges(t *testing.T) {
+	// An object of class B (extends C), whose field is an object of
+	// class A: three descriptors with null annotations.
+	var e Encoder
+	e.Header()
+	e.U8(TCObject)
+	e.U8(TCClassDesc)
+	e.UTF("B")
+	e.U64(1)
+	e.U8(SCSerializable)
+	e.U16(1)
+	e.U8('L')
+	e.UTF("a")
+	e.Str("LA;")
+	e.Null()
+	e.U8(TCEndBlockData)
+	e.ClassDesc("C", 2, SCSerializable)
+	e.U8(TCObject)
+	e.ClassDesc("A", 3, SCSerializable)
+	decode := func(lim Limits) string {
+		dec := NewDecoder(bufio.NewReader(bytes.NewReader(e.B)), lim)
+		if err := dec.ReadHeader(); err != nil {
+			return err.Error()
+		}
+		v, err := dec.ReadObject()
+		if err != nil {
+			return err.Error()
+		}
+		o := v.(*Object)
+		a := o.Data[len(o.Data)-1].Values[0].(*Object)
+		return fmt.Sprint(o.Class.Name, o.Class.Super.Name, len(o.Class.Annotation), o.Class.Super.Annotation, a.Class.Name, a.Class.Annotation)
+	}
+	defer func() { noNullAnnotation = false }()
+	for _, lim := range nearLimits(len(e.B)) {
+		noNullAnnotation = true
+		want := decode(lim)
+		noNullAnnotation = false
+		if got := decode(lim); got != want {
+			t.Errorf("limits %+v: %q, want %q", lim, got, want)
+		}
+	}
+}
+
+// nearLimits are limits of each kind from 1 to a stream's cost and past
+// it, one kind at a time.
+func nearLimits(n int) []Limits {
+	var out []Limits
+	for i := 1; i <= n+2; i++ {
+		out = append(out, Limits{MaxBytes: int64(i)}, Limits{MaxSteps: int64(i)}, Limits{MaxDepth: i}, Limits{MaxHandles: i})
+	}
+	return out
 }

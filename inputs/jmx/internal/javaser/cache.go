@@ -72,10 +72,14 @@ func (d *Decoder) shareClass(cd *ClassDesc) *ClassDesc {
 		}
 	}
 	k := classKey{cd.Name, cd.SUID}
-	if c, ok := d.classes[k]; ok && c.Flags == cd.Flags && c.Super == cd.Super && slices.Equal(c.Fields, cd.Fields) {
+	c, ok := d.classes[k]
+	if ok && c.Flags == cd.Flags && c.Super == cd.Super && slices.Equal(c.Fields, cd.Fields) {
 		return c
 	}
-	c := cloneClass(cd)
+	if ok {
+		d.classGen++ // an entry is replaced
+	}
+	c = cloneClass(cd)
 	cost := classCost(c)
 	if cost > maxClassesBytes/16 {
 		return c // too big to keep
@@ -83,6 +87,7 @@ func (d *Decoder) shareClass(cd *ClassDesc) *ClassDesc {
 	if d.classes == nil || d.classBytes+cost > maxClassesBytes {
 		d.classes = make(map[classKey]*ClassDesc)
 		d.classBytes = 0
+		d.classGen++
 	}
 	d.classes[k] = c
 	d.classBytes += cost

@@ -89,7 +89,7 @@ func (d *Decoder) readClassDescFull(cd *ClassDesc) (*ClassDesc, error) {
 		d.handles[handle] = shared
 	}
 	if e != nil {
-		e.cd = shared
+		d.setRawClass(e, shared)
 		d.keepRaw(e)
 	}
 	return shared, nil
@@ -150,13 +150,46 @@ func (d *Decoder) readClassFields(cd *ClassDesc) (int, error) {
 	return handle, nil
 }
 
+// nullAnnotation reads an annotation that is one null (TC_NULL
+// TC_ENDBLOCKDATA: what RMI's MarshalOutputStream writes for every
+// class) when it comes next and reading it cannot reach a limit,
+// charging what readCustom does for it: the bytes, a step for the item
+// and one for the object, a level of depth. It reports whether it did;
+// readCustom reads any other annotation, and reports the limits.
+func (d *Decoder) nullAnnotation() bool {
+	if noNullAnnotation || d.r.Buffered() < 2 {
+		return false
+	}
+	p, _ := d.r.Peek(2)
+	if p[0] != TCNull || p[1] != TCEndBlockData {
+		return false
+	}
+	l := d.limits
+	if l.MaxBytes > 0 && d.n+2 > l.MaxBytes || l.MaxSteps > 0 && d.steps+2 > l.MaxSteps ||
+		l.MaxDepth > 0 && d.depth+1 > l.MaxDepth {
+		return false
+	}
+	d.n += 2
+	d.steps += 2
+	_, _ = d.r.Discard(2)
+	return true
+}
+
+// noNullAnnotation turns nullAnnotation off (tests).
+var noNullAnnotation bool
+
 // readClassRest reads a descriptor's annotation and superclass into cd.
 func (d *Decoder) readClassRest(cd *ClassDesc) error {
-	ann, err := d.readCustom()
-	if err != nil {
-		return fmt.Errorf("annotation of class %s: %w", cd.Name, err)
+	if d.nullAnnotation() {
+		cd.Annotation = nilOnly[:1:1]
+	} else {
+		ann, err := d.readCustom()
+		if err != nil {
+			return fmt.Errorf("annotation of class %s: %w", cd.Name, err)
+		}
+		cd.Annotation = ann
 	}
-	cd.Annotation = ann
+	var err error
 	if cd.Super, err = d.readClassDesc(); err != nil {
 		return fmt.Errorf("superclass of %s: %w", cd.Name, err)
 	}

@@ -100,7 +100,10 @@ type Decoder struct {
 	classes    map[classKey]*ClassDesc
 	namesBytes int // estimated heap of names
 	classBytes int // estimated heap of classes
-	scratch    []byte
+	// classGen counts the times an entry of classes was dropped (the
+	// whole map, or one replaced); it starts at 1 with the map.
+	classGen uint64
+	scratch  []byte
 	// internStrings is set while field class names and name fields
 	// (readName) are read.
 	internStrings bool

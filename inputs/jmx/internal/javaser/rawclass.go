@@ -18,8 +18,11 @@ type rawClass struct {
 	raw  []byte // the bytes, from the name's length to the last field
 	name string
 	suid int64
-	// cd is the shared descriptor the bytes made last time.
-	cd *ClassDesc
+	// cd is the shared descriptor the bytes made last time, and gen the
+	// decoder's classGen when it was the cached one (0: it was not):
+	// while gen is the decoder's, the cache holds cd still.
+	cd  *ClassDesc
+	gen uint64
 	// strs are the field class names written as strings: each got a
 	// handle, in order, after the descriptor's.
 	strs []any
@@ -94,13 +97,13 @@ func (d *Decoder) readClassDescRaw(cd *ClassDesc, e *rawClass) (*ClassDesc, erro
 	}
 	var shared *ClassDesc
 	if cd.Super == e.cd.Super && !slices.ContainsFunc(cd.Annotation, func(a any) bool { return a != nil }) &&
-		d.classes[classKey{e.name, e.suid}] == e.cd {
+		e.gen != 0 && e.gen == d.classGen {
 		shared = e.cd // what shareClass would return
 	} else {
 		cd.Flags = e.cd.Flags
 		cd.Fields = append(cd.Fields[:0], e.cd.Fields...)
 		shared = d.shareClass(cd)
-		e.cd = shared
+		d.setRawClass(e, shared)
 	}
 	if handle < len(d.handles) && d.handles[handle] == any(cd) {
 		d.handles[handle] = shared
@@ -156,6 +159,14 @@ func (d *Decoder) rawEntry(cd *ClassDesc, handle int, view []byte, n int) *rawCl
 	e.strs = slices.Clone(d.handles[handle+1:])
 	e.raw = bytes.Clone(raw)
 	return e
+}
+
+// setRawClass makes cd the descriptor e's bytes made.
+func (d *Decoder) setRawClass(e *rawClass, cd *ClassDesc) {
+	e.cd, e.gen = cd, 0
+	if d.classes[classKey{e.name, e.suid}] == cd {
+		e.gen = d.classGen
+	}
 }
 
 // keepRaw keeps e for rawMatch, within maxRawBytes.
