@@ -50,22 +50,6 @@ type jeFileError struct{ error }
 
 func (e *jeFileError) Unwrap() error { return e.error }
 
-// yamlMsg is a YAML decoding error without its own line numbers (the
-// error is positioned already).
-func yamlMsg(err error) string {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return err.Error()
-	}
-	msgs := make([]string, len(te.Errors))
-	for i, e := range te.Errors {
-		if _, rest, ok := strings.Cut(e, ": "); ok && strings.HasPrefix(e, "line ") {
-			e = rest
-		}
-		msgs[i] = e
-	}
-	return strings.Join(msgs, "; ")
-}
 
 // mapping returns the value nodes of a mapping node by key (the last of a
 // repeated key, as json_exporter's YAML decoder keeps).
@@ -99,7 +83,10 @@ func loadJSONExporter(file, module string) (*jeModule, error) {
 		// yaml's message names the line in file: the only position.
 		return nil, &jeFileError{errpos.InFile(errpos.FromYAML(err), file)}
 	}
-	root := &doc
+	root, err := v2Tree(&doc)
+	if err != nil {
+		return nil, &jeFileError{fmt.Errorf("%s: %w", file, err)}
+	}
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
@@ -125,21 +112,21 @@ func loadJSONExporter(file, module string) (*jeModule, error) {
 	out := &jeModule{}
 	var errs []error
 	if n := keys["headers"]; n != nil {
-		if err := n.Decode(&out.headers); err != nil {
-			errs = append(errs, pos.errf(n, "headers: %s", yamlMsg(err)))
+		if err := v2Decode(n, &out.headers); err != nil {
+			errs = append(errs, pos.errf(n, "headers: %s", v2Msg(err)))
 		}
 	}
 	if n := keys["http_client_config"]; n != nil && n.Tag != "!!null" {
 		var c promcfg.HTTPClientConfig
-		if err := n.Decode(&c); err != nil {
-			errs = append(errs, pos.errf(n, "http_client_config: %s", yamlMsg(err)))
+		if err := v2Decode(n, &c); err != nil {
+			errs = append(errs, pos.errf(n, "http_client_config: %s", v2Msg(err)))
 		} else {
 			out.client = &c
 		}
 	}
 	if n := keys["valid_status_codes"]; n != nil {
-		if err := n.Decode(&out.validStatus); err != nil {
-			errs = append(errs, pos.errf(n, "valid_status_codes: %s", yamlMsg(err)))
+		if err := v2Decode(n, &out.validStatus); err != nil {
+			errs = append(errs, pos.errf(n, "valid_status_codes: %s", v2Msg(err)))
 		}
 	}
 	if n := keys["body"]; n != nil && n.Tag != "!!null" {
@@ -191,8 +178,8 @@ func newJEBody(pos jePos, n *yaml.Node, module string) (*jeBody, error) {
 		Content    string `yaml:"content"`
 		Templatize bool   `yaml:"templatize"`
 	}
-	if err := n.Decode(&b); err != nil {
-		return nil, pos.errf(n, "body: %s", yamlMsg(err))
+	if err := v2Decode(n, &b); err != nil {
+		return nil, pos.errf(n, "body: %s", v2Msg(err))
 	}
 	if b.Content == "" {
 		return nil, nil // json_exporter: GET without a body
@@ -261,8 +248,8 @@ func decodeJESpec(pos jePos, n *yaml.Node) (*jeSpec, error) {
 			return ""
 		}
 		var s string
-		if err := v.Decode(&s); err != nil {
-			errs = append(errs, pos.errf(v, "%s: %s", key, yamlMsg(err)))
+		if err := v2Decode(v, &s); err != nil {
+			errs = append(errs, pos.errf(v, "%s: %s", key, v2Msg(err)))
 		}
 		return s
 	}
@@ -272,8 +259,8 @@ func decodeJESpec(pos jePos, n *yaml.Node) (*jeSpec, error) {
 			return nil, nil
 		}
 		var m map[string]string
-		if err := v.Decode(&m); err != nil {
-			errs = append(errs, pos.errf(v, "%s: %s", key, yamlMsg(err)))
+		if err := v2Decode(v, &m); err != nil {
+			errs = append(errs, pos.errf(v, "%s: %s", key, v2Msg(err)))
 			return nil, nil
 		}
 		return m, mapping(v)
@@ -288,8 +275,8 @@ func decodeJESpec(pos jePos, n *yaml.Node) (*jeSpec, error) {
 	labels, labelNodes := strMap("labels")
 	values, valueNodes := strMap("values")
 	if v := k["allow_missing_key"]; v != nil {
-		if err := v.Decode(&s.allowMissing); err != nil {
-			errs = append(errs, pos.errf(v, "allow_missing_key: %s", yamlMsg(err)))
+		if err := v2Decode(v, &s.allowMissing); err != nil {
+			errs = append(errs, pos.errf(v, "allow_missing_key: %s", v2Msg(err)))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
