@@ -285,6 +285,19 @@ rules:
 	if _, err := decodeYAML(t, "jmx_exporter_config: "+filepath.Join(dir, "missing.yml")); err == nil {
 		t.Error("missing file accepted")
 	}
+	// A key given twice takes the last value, as in SnakeYAML, at any depth.
+	dup := filepath.Join(dir, "dup.yml")
+	if err := os.WriteFile(dup, []byte("hostPort: a:1\nhostPort: b:2\nusername: x\nssl: {enabled: false, enabled: true}\n"+
+		"rules:\n  - pattern: x\n    name: x\n    name: y\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = decodeYAML(t, "jmx_exporter_config: "+dup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg, _ := cfg.Target(); tg.String() != "b:2" || !cfg.RegistrySSL {
+		t.Errorf("duplicate keys: target %v, registry ssl %v", tg, cfg.RegistrySSL)
+	}
 }
 
 // TestDriverScrapeTimeout: a real JVM turns slow (a bean whose read takes

@@ -134,7 +134,12 @@ func (c *Config) loadJMXExporter(file string, set map[string]bool) error {
 		return err
 	}
 	var f jmxExporterFile
-	if err := yaml.Unmarshal(data, &f); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return err
+	}
+	lastKeys(&doc, map[*yaml.Node]bool{})
+	if err := doc.Decode(&f); err != nil {
 		return err
 	}
 	if f.HostPort != "" && f.JMXURL != "" {
@@ -254,4 +259,34 @@ func (c *Config) loadJMXExporter(file string, set map[string]bool) error {
 	c.LowercaseOutputName = c.LowercaseOutputName || f.LowercaseOutputName
 	c.LowercaseOutputLabelNames = c.LowercaseOutputLabelNames || f.LowercaseLabelNames
 	return nil
+}
+
+// lastKeys keeps, of a key given twice in a mapping, the last value, as
+// SnakeYAML (jmx_exporter's YAML library) does; yaml.v3 refuses it.
+func lastKeys(n *yaml.Node, seen map[*yaml.Node]bool) {
+	if n == nil || seen[n] {
+		return
+	}
+	seen[n] = true
+	if n.Kind == yaml.MappingNode {
+		last := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == yaml.ScalarNode && !(k.Value == "<<" && k.ShortTag() == "!!merge") {
+				last[k.Value] = i
+			}
+		}
+		out := n.Content[:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if j, ok := last[k.Value]; ok && k.Kind == yaml.ScalarNode && j != i {
+				continue
+			}
+			out = append(out, n.Content[i], n.Content[i+1])
+		}
+		n.Content = out
+	}
+	for _, c := range n.Content {
+		lastKeys(c, seen)
+	}
+	lastKeys(n.Alias, seen)
 }
