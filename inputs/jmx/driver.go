@@ -203,12 +203,14 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 				nextDial = start.Add(backoff)
 			}
 		}
+		polled := false
 		switch {
 		case err != nil:
 		case s == nil:
 			err = errBackoff
 		default:
 			st, err = d.poll(pctx, &s, fresh, closeSession, emit)
+			polled = true
 		}
 		cancel()
 		if ctx.Err() != nil {
@@ -271,6 +273,9 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 				d.m.Dropped.WithLabelValues("attribute_too_large").Add(float64(n))
 			}
 			d.countDrops(st)
+		}
+		if polled {
+			collectAfterPoll()
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package jmx
 
 import (
 	"runtime/debug"
+	rtmetrics "runtime/metrics"
 	"testing"
 )
 
@@ -37,4 +38,26 @@ func TestPollGC(t *testing.T) {
 			t.Errorf("GOGC %d: %d after the polls, want it restored", tt.gogc, got)
 		}
 	}
+}
+
+// TestCollectAfterPoll: a collection runs after a poll unless another
+// poll is still running.
+func TestCollectAfterPoll(t *testing.T) {
+	forced := func() uint64 {
+		s := []rtmetrics.Sample{{Name: "/gc/cycles/forced:gc-cycles"}}
+		rtmetrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	n := forced()
+	collectAfterPoll()
+	if got := forced(); got != n+1 {
+		t.Errorf("no poll running: %d forced collections, want 1", got-n)
+	}
+	end := beginPollGC() // another input's poll
+	n = forced()
+	collectAfterPoll()
+	if got := forced(); got != n {
+		t.Errorf("a poll running: %d forced collections, want none", got-n)
+	}
+	end()
 }
