@@ -37,11 +37,15 @@ func Convert(file string, data []byte, format string) (out []byte, notes []strin
 		return nil, nil, err
 	}
 	for _, r := range rsc.Rules {
-		// statsd_exporter's scale may be .inf or .nan, Rosetta's is finite
+		// statsd_exporter's scale and jmx_exporter's valueFactor may be
+		// .inf or .nan, Rosetta's is finite
 		if r.Scale != nil && (math.IsInf(*r.Scale, 0) || math.IsNaN(*r.Scale)) {
 			return nil, nil, &normalize.RuleError{Pos: r.Pos, Index: r.Index, Match: r.Match,
-				Err: fmt.Errorf("scale %v: a Rosetta rule's scale is finite; keep this file as it is (format: statsd_exporter)", *r.Scale)}
+				Err: fmt.Errorf("scale %v: a Rosetta rule's scale is finite; keep this file as it is (format: %s)", *r.Scale, format)}
 		}
+	}
+	if err := foreignOnly(rsc, format); err != nil {
+		return nil, nil, err
 	}
 	dead := map[int]string{}
 	if rsc.StatsdGlobQuirks {
@@ -102,6 +106,47 @@ func Convert(file string, data []byte, format string) (out []byte, notes []strin
 		b.WriteString("rules: []\n")
 	}
 	return b.Bytes(), notes, nil
+}
+
+// foreignOnly refuses what only statsd_exporter's or jmx_exporter's
+// reader accepts and no rule file can say: a negative max_age, a quantile
+// or an error outside [0, 1], a literal value that is not a number.
+func foreignOnly(rsc *normalize.RuleSetConfig, format string) error {
+	keep := func(r *normalize.RuleConfig, format2 string, args ...any) error {
+		err := fmt.Errorf(format2+"; keep this file as it is (format: "+format+")", args...)
+		if r == nil {
+			return fmt.Errorf("defaults: %w", err)
+		}
+		return &normalize.RuleError{Pos: r.Pos, Index: r.Index, Match: r.Match, Err: err}
+	}
+	summary := func(r *normalize.RuleConfig, s *normalize.SummaryOptions) error {
+		if s.MaxAge < 0 {
+			return keep(r, "max_age %v: a Rosetta rule's max_age is not negative", s.MaxAge)
+		}
+		for _, o := range s.Quantiles {
+			if !(o.Quantile >= 0 && o.Quantile <= 1 && o.Error >= 0 && o.Error <= 1) {
+				return keep(r, "quantile %v (error %v): a Rosetta rule's are between 0 and 1", o.Quantile, o.Error)
+			}
+		}
+		return nil
+	}
+	if err := summary(nil, &rsc.Defaults.Summary); err != nil {
+		return err
+	}
+	for i := range rsc.Rules {
+		r := &rsc.Rules[i]
+		if r.Summary != nil {
+			if err := summary(r, r.Summary); err != nil {
+				return err
+			}
+		}
+		if r.Value != "" && !strings.Contains(r.Value, "$") {
+			if _, err := strconv.ParseFloat(strings.TrimSpace(r.Value), 64); err != nil {
+				return keep(r, "value %q is not a number", r.Value)
+			}
+		}
+	}
+	return nil
 }
 
 func q(s string) string { return strconv.Quote(s) }

@@ -187,3 +187,22 @@ func TestConvertStatsdInfiniteScale(t *testing.T) {
 		}
 	}
 }
+
+// What only statsd_exporter's or jmx_exporter's reader accepts (a negative
+// max_age, a quantile or an error outside [0, 1], a non-finite
+// valueFactor, a literal value that is not a number) makes no rule file:
+// Convert says so rather than write one Rosetta refuses.
+func TestConvertForeignOnly(t *testing.T) {
+	rule := "mappings:\n  - match: a.*\n    name: a\n"
+	for _, data := range []string{
+		"defaults:\n  summary_options:\n    max_age: -1s\n" + rule,
+		rule + "    summary_options:\n      quantiles: [{quantile: 1.5, error: 0.1}]\n",
+		rule + "    summary_options:\n      quantiles: [{quantile: 0.5, error: 2}]\n",
+		"rules:\n  - pattern: 'x'\n    name: x\n    valueFactor: .inf\n",
+		"rules:\n  - pattern: 'x'\n    name: x\n    value: true\n",
+	} {
+		if _, _, err := Convert("m.yml", []byte(data), ""); err == nil || !strings.Contains(err.Error(), "keep this file as it is") {
+			t.Errorf("%q: %v", data, err)
+		}
+	}
+}
