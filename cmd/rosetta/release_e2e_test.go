@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strconv"
 	"syscall"
@@ -63,6 +66,37 @@ func TestReleaseStartupPages(t *testing.T) {
 	waitFor(t, web, "after_release", nil, 7)
 }
 
+// TestInjectReleasesStartupPages: `rosetta inject` is a long-running
+// server (the rosetta-injector Deployment) and releases its start-up
+// pages as `rosetta run` does; the webhook answers afterwards.
+func TestInjectReleasesStartupPages(t *testing.T) {
+	dir := t.TempDir()
+	cert, key, pool := testutil.SelfSigned(t, dir, "tls.crt", "tls.key")
+	addr := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
+	p := startProcess(t, buildRosetta(t), "inject", "--log.level=debug", "--inject.listen-address="+addr,
+		"--tls.cert-file="+cert, "--tls.key-file="+key)
+
+	var m []string
+	if !testutil.Poll(releaseDelay+20*time.Second, func() bool {
+		m = releasedLine.FindStringSubmatch(p.Output())
+		return m != nil
+	}) {
+		t.Fatalf("no release logged:\n%s", p.Output())
+	}
+	t.Logf("released %s mappings: %s bytes resident before, %s after", m[1], m[2], m[3])
+
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get("https://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(body) != "ok\n" {
+		t.Errorf("/healthz after the release: %s %q", resp.Status, body)
+	}
+}
+
 // TestPageReleaserStops: the releaser's goroutine ends with its context,
 // a release pending or not, and a disabled one does nothing.
 func TestPageReleaserStops(t *testing.T) {
@@ -89,7 +123,7 @@ func TestPageReleaserStops(t *testing.T) {
 }
 
 // TestReleaseStartupPagesFlag: on by default, the Prometheus-style
-// --no- form turns it off.
+// --no- form turns it off, in `rosetta run` and `rosetta inject`.
 func TestReleaseStartupPagesFlag(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -107,6 +141,15 @@ func TestReleaseStartupPagesFlag(t *testing.T) {
 		}
 		if got := newPageReleaser(c.runFlags.releasePages) != nil; got != tc.want {
 			t.Errorf("%v: releaser %v, want %v", tc.args, got, tc.want)
+		}
+		// `rosetta inject` has the flag too.
+		c = newCLI(&bytes.Buffer{}, &bytes.Buffer{})
+		args := append([]string{"inject", "--tls.cert-file=c", "--tls.key-file=k"}, tc.args...)
+		if _, err := c.app.Parse(args); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if c.inject.releasePages != tc.want {
+			t.Errorf("%v: release %v, want %v", args, c.inject.releasePages, tc.want)
 		}
 	}
 }
