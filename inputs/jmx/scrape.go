@@ -17,6 +17,7 @@ import (
 // beanMeta is what the scraper caches per MBean between polls.
 type beanMeta struct {
 	gen   uint64 // the last poll that found the bean
+	pos   int    // its index in that poll's names (sortNames)
 	name  mbean.BeanName
 	attrs []string // readable attributes, in MBeanInfo order
 	descr []string // their descriptions
@@ -34,8 +35,10 @@ type scraper struct {
 	workers  int
 	cache    map[string]*beanMeta
 	gen      uint64 // polls begun, to tell the beans gone from the cache
-	filter   *attributeFilter
-	in       *interner
+	// lastNames is how many names the last poll begun had (beanMeta.pos).
+	lastNames int
+	filter    *attributeFilter
+	in        *interner
 	// noPipeline reads every bean with calls of its own (tests).
 	noPipeline bool
 }
@@ -96,8 +99,48 @@ func (s *scraper) names(ctx context.Context) ([]string, error) {
 		_, ex := excluded[n]
 		return ex || skipBean(n)
 	})
-	sort.Strings(out)
-	return slices.Compact(out), nil
+	return s.sortNames(out), nil
+}
+
+// sortNames sorts names and removes duplicates. The names the cache
+// holds are put in the order of the last poll's (sorted) names, where
+// their metas' pos say they were, without comparing them; the others
+// are sorted, and the two merged: a poll that finds the beans of the last
+// one compares no names.
+func (s *scraper) sortNames(names []string) []string {
+	if len(s.cache) == 0 || s.lastNames == 0 {
+		sort.Strings(names)
+		return slices.Compact(names)
+	}
+	slots := make([]string, s.lastNames)
+	var fresh []string
+	for _, n := range names {
+		m := s.cache[n]
+		switch {
+		case m == nil || m.pos >= len(slots):
+			fresh = append(fresh, n)
+		case slots[m.pos] == "":
+			slots[m.pos] = m.name.Name
+		case slots[m.pos] != m.name.Name:
+			fresh = append(fresh, n) // cannot be: two names at one place
+		}
+	}
+	sort.Strings(fresh)
+	fresh = slices.Compact(fresh)
+	out := names[:0]
+	i := 0
+	for _, n := range slots {
+		if n == "" {
+			continue
+		}
+		for ; i < len(fresh) && fresh[i] <= n; i++ {
+			if fresh[i] != n {
+				out = append(out, fresh[i])
+			}
+		}
+		out = append(out, n)
+	}
+	return append(out, fresh[i:]...)
 }
 
 // pipelineRun is how many beans a worker takes at once: those whose
@@ -147,9 +190,11 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 	// are handed on. Beans that are gone are forgotten.
 	s.gen++
 	cached := make([]*beanMeta, len(names))
+	s.lastNames = len(names)
 	for i, n := range names {
 		if m := s.cache[n]; m != nil {
 			m.gen = s.gen
+			m.pos = i
 			cached[i] = m
 			// The cached copy of the name: this poll's can go now.
 			names[i] = m.name.Name
@@ -242,7 +287,7 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 					break
 				}
 				if r.fetched {
-					r.meta.gen = s.gen
+					r.meta.gen, r.meta.pos = s.gen, lo+j
 					s.cache[names[lo+j]] = r.meta
 					st.infoFetched++
 				}
