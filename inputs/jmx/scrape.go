@@ -191,11 +191,13 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 	s.gen++
 	cached := make([]*beanMeta, len(names))
 	s.lastNames = len(names)
+	attrs := 0 // of the cached beans
 	for i, n := range names {
 		if m := s.cache[n]; m != nil {
 			m.gen = s.gen
 			m.pos = i
 			cached[i] = m
+			attrs += len(m.attrs)
 			// The cached copy of the name: this poll's can go now.
 			names[i] = m.name.Name
 		}
@@ -263,10 +265,11 @@ func (s *scraper) scrapeTo(ctx context.Context, emit func([]normalize.Record)) (
 	// Hand the results on in bean order as their runs complete.
 	pending := make([]*runBuf, runs)
 	next := 0 // the first run not handed on
-	var (
-		fatal error
-		batch []normalize.Record
-	)
+	var fatal error
+	// A batch is handed on once it holds emitRecords: with the bean that
+	// made it reach them, it rarely holds twice as many (or more than a
+	// record per attribute of the beans cached, and a few).
+	batch := make([]normalize.Record, 0, min(2*emitRecords, attrs+64))
 	flush := func() {
 		if len(batch) > 0 {
 			emit(batch)
@@ -375,6 +378,15 @@ const maxKeptAttributes = 4096
 func (s *scraper) readRun(ctx context.Context, cancel context.CancelFunc, p *pipelinedRun, names []string, cached []*beanMeta, b *runBuf) {
 	results := b.results
 	p.idx, p.names, p.attrs = p.idx[:0], p.names[:0], p.attrs[:0]
+	// About a record per attribute: the records buffer (new at each
+	// poll's first runs) is made that large at once, not by doubling.
+	n := 0
+	for _, m := range cached {
+		if m != nil {
+			n += len(m.attrs)
+		}
+	}
+	b.recs = slices.Grow(b.recs, min(n, maxKeptRecords))
 	for i, m := range cached {
 		if m != nil && len(m.attrs) > 0 && !s.noPipeline {
 			p.idx = append(p.idx, i)
