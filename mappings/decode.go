@@ -29,6 +29,10 @@ type decoder struct {
 	// objects: a key given twice takes the last value, booleans and
 	// integers are YAML 1.1's (javaScalar).
 	java bool
+	// merged counts the keys peerFields took from merge keys: a file
+	// that merges more than maxMerged (aliases of aliases) is refused,
+	// as yaml.v2 refuses excessive aliasing.
+	merged int
 	// current rule, for messages
 	ruleIndex int
 	ruleMatch string
@@ -175,6 +179,12 @@ func (d *decoder) peerFields(n *yaml.Node, what string, fn func(key string, k, v
 					d.errf(m, "%s: a merge key needs a mapping", what)
 					continue
 				}
+				if d.merged += len(m.Content) / 2; d.merged > maxMerged {
+					if d.merged-len(m.Content)/2 <= maxMerged {
+						d.errf(k, "%s: excessive aliasing in merge keys", what)
+					}
+					continue
+				}
 				d.peerFields(m, what, fn, set)
 			}
 			continue
@@ -192,6 +202,9 @@ func (d *decoder) peerFields(n *yaml.Node, what string, fn func(key string, k, v
 		}
 	}
 }
+
+// maxMerged bounds the keys merge keys bring into a statsd_exporter file.
+const maxMerged = 1 << 20
 
 // A field decodes the value v of a mapping's key into its destination.
 type field func(v *yaml.Node, key string)

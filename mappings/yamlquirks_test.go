@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/statsd_exporter/pkg/mapper"
@@ -297,5 +298,26 @@ func TestStatsdMergeOrderAsPeer(t *testing.T) {
 		if ps != rs {
 			t.Errorf("%q\nsummary options: statsd_exporter %s, rosetta %s", data, ps, rs)
 		}
+	}
+}
+
+// TestStatsdMergeBomb: merge keys of aliases of aliases multiply; the
+// decoder stops at maxMerged keys instead of walking them all.
+func TestStatsdMergeBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("mappings:\n  - &l0 {match: a.*, name: a}\n")
+	for i := 1; i <= 12; i++ {
+		fmt.Fprintf(&b, "  - &l%d {match: a%d.*, name: a, <<: [", i, i)
+		for j := 0; j < 10; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*l%d", i-1)
+		}
+		b.WriteString("]}\n")
+	}
+	_, err := TranslateStatsd("m.yml", []byte(b.String()))
+	if err == nil || !strings.Contains(err.Error(), "excessive aliasing") {
+		t.Errorf("err %v", err)
 	}
 }
