@@ -298,6 +298,17 @@ rules:
 	if tg, _ := cfg.Target(); tg.String() != "b:2" || !cfg.RegistrySSL {
 		t.Errorf("duplicate keys: target %v, registry ssl %v", tg, cfg.RegistrySSL)
 	}
+	// YAML 1.1 base 60, as SnakeYAML reads it: 1:30 is 90.
+	b60 := filepath.Join(dir, "b60.yml")
+	if err := os.WriteFile(b60, []byte("hostPort: a:1\nstartDelaySeconds: 1:30\nscrapeTimeoutSeconds: 2:00\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err = decodeYAML(t, "jmx_exporter_config: "+b60); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.StartDelay != 90*time.Second || cfg.Timeout != 120*time.Second {
+		t.Errorf("base 60: start delay %v, timeout %v", cfg.StartDelay, cfg.Timeout)
+	}
 }
 
 // TestDriverScrapeTimeout: a real JVM turns slow (a bean whose read takes

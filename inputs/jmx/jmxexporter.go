@@ -3,8 +3,11 @@ package jmx
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,6 +142,7 @@ func (c *Config) loadJMXExporter(file string, set map[string]bool) error {
 		return err
 	}
 	lastKeys(&doc, map[*yaml.Node]bool{})
+	sexagesimal(&doc)
 	if err := doc.Decode(&f); err != nil {
 		return err
 	}
@@ -289,4 +293,41 @@ func lastKeys(n *yaml.Node, seen map[*yaml.Node]bool) {
 		lastKeys(c, seen)
 	}
 	lastKeys(n.Alias, seen)
+}
+
+// base60 is a YAML 1.1 integer in base 60 ("1:30" is 90), which SnakeYAML
+// reads and yaml.v3 does not.
+var base60 = regexp.MustCompile(`^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+$`)
+
+// sexagesimal rewrites startDelaySeconds and scrapeTimeoutSeconds written
+// in base 60 to decimal, as jmx_exporter (SnakeYAML) reads them.
+func sexagesimal(doc *yaml.Node) {
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i].Value, root.Content[i+1]
+		if (k != "startDelaySeconds" && k != "scrapeTimeoutSeconds") || v.Kind != yaml.ScalarNode || v.Style != 0 || !base60.MatchString(v.Value) {
+			continue
+		}
+		s := strings.ReplaceAll(v.Value, "_", "")
+		neg := strings.HasPrefix(s, "-")
+		n := int64(0)
+		for _, d := range strings.Split(strings.TrimLeft(s, "+-"), ":") {
+			x, _ := strconv.ParseInt(d, 10, 64)
+			if n = n*60 + x; n > math.MaxInt32 {
+				break // too large either way: refused as jmx_exporter refuses it
+			}
+		}
+		if neg {
+			n = -n
+		}
+		c := *v
+		c.Value, c.Tag = strconv.FormatInt(n, 10), "!!int"
+		root.Content[i+1] = &c
+	}
 }
