@@ -50,7 +50,6 @@ type jeFileError struct{ error }
 
 func (e *jeFileError) Unwrap() error { return e.error }
 
-
 // mapping returns the value nodes of a mapping node by key (the last of a
 // repeated key, as json_exporter's YAML decoder keeps).
 func mapping(n *yaml.Node) map[string]*yaml.Node {
