@@ -380,6 +380,32 @@ func TestNativeNumbersStrict(t *testing.T) {
 	}
 }
 
+// TestNativeNullOptions: in Rosetta's own rules, summary_options: ~ (or
+// histogram_options: ~) is given options, refused beside the other
+// observer type as any options are; only a statsd_exporter file reads null
+// as not given (yaml.v2 leaves the pointer nil), as statsd_exporter does.
+func TestNativeNullOptions(t *testing.T) {
+	opts := Options{Library: testLibrary, ReadFile: func(string) ([]byte, error) { return []byte("mappings: []\n"), nil }}
+	reg := testRegistry(t)
+	for _, v := range []string{
+		"observer_type: histogram\n        summary_options: ~",
+		"observer_type: summary\n        histogram_options: ~",
+	} {
+		data := "inputs:\n  - type: fake\n    rules:\n      - match: a.*\n        name: a\n        " + v + "\n"
+		if _, err := CheckData(reg, opts, "c.yml", []byte(data)); err == nil || !strings.Contains(err.Error(), "at the same time") {
+			t.Errorf("%q: got %v, want refused (at the same time)", v, err)
+		}
+		statsd := "mappings:\n  - match: a.*\n    name: a\n    " + strings.ReplaceAll(v, "\n        ", "\n    ") + "\n"
+		rsc, err := TranslateStatsd("m.yml", []byte(statsd))
+		if err == nil {
+			_, err = normalize.NewRuleSet(*rsc)
+		}
+		if err != nil {
+			t.Errorf("statsd_exporter file %q: %v", statsd, err)
+		}
+	}
+}
+
 // TestStatsdNegativeMaxAge: statsd_exporter accepts a negative max_age
 // and then dies on the first observation into such a summary
 // (client_golang's newSummary panics "illegal max age", uncaught: see

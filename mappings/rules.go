@@ -152,12 +152,14 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 		"observer_type": observer,
 		"timer_type":    observer,
 		"histogram_options": func(v *yaml.Node, k string) {
-			if !isNull(v) { // null: not given (yaml.v2 leaves the pointer nil)
+			// null in a statsd_exporter file: not given (yaml.v2 leaves
+			// the pointer nil); in Rosetta's own files, empty options
+			if !(d.statsd && isNull(v)) {
 				r.Histogram = d.histogramOptions(r.Histogram, v, k)
 			}
 		},
 		"summary_options": func(v *yaml.Node, k string) {
-			if !isNull(v) {
+			if !(d.statsd && isNull(v)) {
 				r.Summary = d.summaryOptions(r.Summary, v, k)
 			}
 		},
