@@ -14,8 +14,17 @@ import (
 // yaml.v2 itself (v2Decode), so that values read are json_exporter's.
 
 // maxV2Nodes bounds the nodes v2Tree makes: aliases share what they
-// point to, but a piece decoded by v2Decode is written out whole.
+// point to.
 const maxV2Nodes = 1 << 20
+
+// maxV2PieceNodes bounds the mappings v2Tree copies (two mappings under
+// one key add up into a copy) and the nodes of a piece v2Decode writes
+// out whole, aliases expanded: the aliases of a few hundred bytes can
+// stand for billions of nodes, which yaml.v2 refuses to expand ("excessive
+// aliasing") where json_exporter decodes them, and json_exporter skips
+// under a key it does not know. Real configs copy a few mappings, and
+// their pieces (headers, labels, a client config) have tens of nodes.
+const maxV2PieceNodes = 1 << 16
 
 // errV2Aliasing is v2Tree's answer to a tree past maxV2Nodes.
 var errV2Aliasing = errors.New("document contains excessive aliasing")
@@ -35,7 +44,10 @@ func v2Tree(n *yaml.Node) (*yaml.Node, error) {
 type v2Flattener struct {
 	done  map[*yaml.Node]*yaml.Node
 	count int
-	err   error
+	// copies counts the mappings that add up, copied: mappings of
+	// mappings given twice through aliases double them at each level.
+	copies int
+	err    error
 }
 
 func (t *v2Flattener) node(n *yaml.Node) *yaml.Node {
@@ -104,6 +116,10 @@ func (t *v2Flattener) set(dst, k, v *yaml.Node) {
 		if dst.Content[i].Kind == k.Kind && dst.Content[i].Value == k.Value {
 			old := dst.Content[i+1]
 			if old.Kind == yaml.MappingNode && v.Kind == yaml.MappingNode {
+				if t.copies++; t.copies > maxV2PieceNodes {
+					t.err = errV2Aliasing
+					return
+				}
 				c := *old
 				c.Content = append([]*yaml.Node(nil), old.Content...)
 				t.into(&c, v)
@@ -121,11 +137,31 @@ func (t *v2Flattener) set(dst, k, v *yaml.Node) {
 // config (YAML 1.1: yes/on/y are true, 010 is 8, a float is truncated into
 // an int, null is the zero value).
 func v2Decode(n *yaml.Node, out any) error {
+	if budget := maxV2PieceNodes; !fits(n, &budget) {
+		return errV2Aliasing
+	}
 	data, err := yaml.Marshal(n)
 	if err != nil {
 		return err
 	}
 	return yaml2.Unmarshal(data, out)
+}
+
+// fits reports whether n, its aliases expanded, has at most *budget
+// nodes, and takes them from *budget.
+func fits(n *yaml.Node, budget *int) bool {
+	if n == nil {
+		return true
+	}
+	if *budget--; *budget < 0 {
+		return false
+	}
+	for _, c := range n.Content {
+		if !fits(c, budget) {
+			return false
+		}
+	}
+	return fits(n.Alias, budget)
 }
 
 // v2Msg is yaml.v2's message without its "yaml: unmarshal errors" head
