@@ -26,10 +26,15 @@ const releaseDelay = 500 * time.Millisecond
 // or not: a reload runs the same start-up code again (YAML decoding, rule
 // compilation, templates, building and starting inputs), which maps those
 // pages back, and an idle sidecar would otherwise carry them until the
-// next restart. A release costs one pass over /proc/self/smaps and one
-// madvise per mapping, and reloads are rare; code that keeps running
-// (a busy StatsD reader, a JMX poll) faults its pages back in at the cost
-// of a minor fault per 64 KiB.
+// next restart. A release costs one pass over /proc/self/smaps, two
+// madvise calls per mapping (MADV_RANDOM, MADV_DONTNEED), and an fsync and
+// a posix_fadvise of the executable; reloads are rare. Code that keeps
+// running (a busy StatsD reader, a JMX poll) faults its pages back in, and
+// since the release dropped them from the page cache as well (unless
+// another process maps them), each is a read from the file system, page by
+// page with read-ahead off (code may come back in 64 KiB folios), where it
+// was a minor fault per 64 KiB window: a burst of small reads right after
+// start-up and each reload, slower on network or slow disks.
 type pageReleaser struct {
 	kicks chan struct{}
 }
