@@ -59,7 +59,7 @@ func (f *runFlags) register(app *kingpin.CmdClause) {
 	app.Flag("check-config", "Check the configuration (as statsd_exporter's --check-config) and exit.").Default("false").BoolVar(&f.checkConfig)
 	app.Flag("config.watch-interval", "How often to check the config and mapping files for changes (ConfigMap updates included) and reload; 0 disables watching.").
 		Default("5s").DurationVar(&f.watchInterval)
-	app.Flag("runtime.release-startup-pages", "Half a second after start-up and after each reload, release this process's mappings of the pages of its executable's code and read-only data that start-up touched (madvise MADV_DONTNEED), lowering idle RSS; they stay in the page cache and come back with a minor fault when used again (Linux only). --no-runtime.release-startup-pages keeps them mapped.").
+	app.Flag("runtime.release-startup-pages", "Half a second after start-up and after each reload"+releasePagesHelp).
 		Default("true").BoolVar(&f.releasePages)
 	app.Flag("debug.pprof", "Serve Go profiling endpoints under /debug/pprof/ on the web port.").Default("false").BoolVar(&f.pprof)
 
@@ -180,3 +180,10 @@ func (s *statsdFlags) defaultStatsdConfig() map[string]any {
 	}
 	return cfg
 }
+
+// releasePagesHelp ends the help of --runtime.release-startup-pages (of
+// rosetta run and rosetta inject): what a release does and costs
+// (internal/exepages).
+const releasePagesHelp = ", release this process's mappings of the pages of its executable's code and read-only data that start-up touched (madvise MADV_DONTNEED), lowering idle RSS, " +
+	"and drop those no other process maps from the page cache (posix_fadvise, after an fsync), read-ahead off on those mappings: " +
+	"a page used again is read back from the file, alone, instead of a minor fault (Linux only). --no-runtime.release-startup-pages keeps them mapped."

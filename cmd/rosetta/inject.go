@@ -40,7 +40,7 @@ func registerInject(app *kingpin.Application) *injectCommand {
 	c.cmd.Flag("inject.image", "Rosetta's image for injected pods.").Default(d.Image).StringVar(&c.image)
 	c.cmd.Flag("inject.image-pull-policy", "Its pull policy.").Default(d.PullPolicy).EnumVar(&c.pullPolicy, "Always", "IfNotPresent", "Never")
 	c.cmd.Flag("inject.native-sidecar", "Add Rosetta as a native sidecar (an init container with restartPolicy Always; Kubernetes 1.29+); --no-inject.native-sidecar for a plain container.").Default("true").BoolVar(&c.native)
-	c.cmd.Flag("runtime.release-startup-pages", "Half a second after start-up, release this process's mappings of the pages of its executable's code and read-only data that start-up touched (madvise MADV_DONTNEED), lowering idle RSS; they stay in the page cache and come back with a minor fault when used again (Linux only). --no-runtime.release-startup-pages keeps them mapped.").
+	c.cmd.Flag("runtime.release-startup-pages", "Half a second after start-up"+releasePagesHelp).
 		Default("true").BoolVar(&c.releasePages)
 	return c
 }
