@@ -237,6 +237,12 @@ func writeRule(b *bytes.Buffer, r *normalize.RuleConfig) {
 	} else if r.MatchType == normalize.MatchGlob {
 		w("match_type", "glob")
 	}
+	if r.JavaRegex {
+		// a jmx_exporter pattern is java.util.regex's, whatever RE2
+		// makes of it (lookbehind, possessive quantifiers, Java's
+		// dot, \s and (?i))
+		w("regex_dialect", "java")
+	}
 	switch r.MatchMetricType {
 	case normalize.TypeCounter:
 		w("match_metric_type", "counter")

@@ -206,3 +206,119 @@ func TestConvertForeignOnly(t *testing.T) {
 		}
 	}
 }
+
+// javaOnly is a jmx_exporter config whose patterns need java.util.regex:
+// lookbehind (positive and negative), possessive quantifiers, an atomic
+// group, a Java character property, and Java's case-insensitive flag
+// (ASCII only) and dot (no line terminator but \n alone).
+const javaOnly = `
+rules:
+  - pattern: '(?<=org\.acme<kind=)Pool, id=(\w++)><>(Active|Idle): (\d+)'
+    name: acme_pool_$2
+    labels: {pool: $1}
+  - pattern: 'org\.acme<kind=Queue, name=(\p{javaLowerCase}+)(?<!tmp)><>Depth'
+    name: acme_queue_depth
+    labels: {queue: $1}
+  - pattern: 'org\.acme<kind=Cache, tier=((?>hot|warm))\w*+><>(?i)hits: (.*)'
+    name: acme_cache_hits
+    labels: {tier: $1, raw: $2}
+  - pattern: 'org\.acme<kind=Note, text=(.)><>Size'
+    name: acme_note_size
+    labels: {ch: $1}
+`
+
+// beanRecords makes records from bean strings as the JMX input does.
+func beanRecords(t *testing.T, beans ...string) []normalize.Record {
+	t.Helper()
+	x := &jmx.Exporter{Strings: true}
+	var recs []normalize.Record
+	for _, l := range beans {
+		rec, err := x.RecordFromBeanString(l, "an attribute")
+		if err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		recs = append(recs, rec)
+	}
+	return recs
+}
+
+// A jmx_exporter config whose patterns only java.util.regex reads converts
+// into a rule file that loads and makes the same decisions: the converted
+// rules keep Java's regex dialect.
+func TestConvertJMXJavaRegex(t *testing.T) {
+	orig, conv, text := convertAndLoad(t, "java.yml", []byte(javaOnly))
+	recs := beanRecords(t,
+		"org.acme<kind=Pool, id=main><>Active: 4",
+		"org.acme<kind=Pool, id=main><>Idle: 2",
+		"org.acme<kind=Pool, id=main-2><>Idle: 2",
+		"org.acme<kind=Queue, name=orders><>Depth: 7",
+		"org.acme<kind=Queue, name=ordertmp><>Depth: 7",
+		"org.acme<kind=Queue, name=Orders><>Depth: 7",
+		"org.acme<kind=Queue, name=écoles><>Depth: 1",
+		"org.acme<kind=Cache, tier=hot><>Hits: 9",
+		"org.acme<kind=Cache, tier=warmer><>HITS: 9",
+		"org.acme<kind=Cache, tier=cold><>hits: 9",
+		"org.acme<kind=Cache, tier=hot><>hıts: 9",
+		"org.acme<kind=Cache, tier=hot><>ſits: 9",
+		"org.acme<kind=Note, text=a><>Size: 1",
+		"org.acme<kind=Note, text=\r><>Size: 1",
+		"org.acme<kind=Note, text=\u2028><>Size: 1",
+		"other<type=X><>Y: 1",
+	)
+	if diff := cmp.Diff(decisions(t, orig, recs), decisions(t, conv, recs)); diff != "" {
+		t.Errorf("converted rules decide differently (-original +converted):\n%s\n--- converted:\n%s", diff, text)
+	}
+}
+
+// A rule file's regex_dialect: java rule matches with Java's meaning, on
+// the whole match string; it needs a regex rule and a rule file's value
+// and scale.
+func TestConvertRegexDialectKey(t *testing.T) {
+	load := func(data string) (*normalize.RuleSet, error) {
+		rsc, err := TranslateFile("r.yml", []byte(data), "")
+		if err != nil {
+			return nil, err
+		}
+		return normalize.NewRuleSet(*rsc)
+	}
+	rs, err := load(`rules:
+  - match: '.*(?<=a\.)b\.(\w++)'
+    match_type: regex
+    regex_dialect: java
+    name: b_$1
+  - match: 'x(?i)Y'
+    match_type: regex
+    regex_dialect: re2
+    name: xy
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ in, want string }{
+		{"a.b.c", "b_c"}, {"b.c", ""}, {"z.b.c", ""}, {"a.b.c.d", ""}, {"zxy", "xy"},
+	} {
+		s, o, _ := rs.Map(normalize.Record{Match: c.in, Type: normalize.TypeGauge, Value: 1})
+		got := ""
+		if o == normalize.OutcomeMapped {
+			got = s.Name
+		}
+		if got != c.want {
+			t.Errorf("%q: got %q (%s), want %q", c.in, got, o, c.want)
+		}
+	}
+	rule := "rules:\n  - match: 'a(b)'\n    match_type: regex\n    regex_dialect: java\n    name: a\n"
+	for data, want := range map[string]string{
+		"rules:\n  - match: a.*\n    regex_dialect: java\n    name: a\n":                            "r.yml:2:5: rule 1",
+		"rules:\n  - match: 'a'\n    match_type: regex\n    regex_dialect: perl\n    name: a\n":     "r.yml:4:20",
+		"rules:\n  - match: '(?<=a'\n    match_type: regex\n    regex_dialect: java\n    name: a\n": "invalid regex",
+		rule + "    value: up\n":   "r.yml:2:5",
+		rule + "    scale: .inf\n": "r.yml:2:5",
+		"mappings:\n  - match: a.*\n    regex_dialect: java\n    name: a\n": "regex_dialect",
+	} {
+		_, err := load(data)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want an error with %q", data, err, want)
+		}
+		t.Logf("%v", err)
+	}
+}

@@ -3,6 +3,8 @@ package mappings
 import (
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -11,7 +13,7 @@ import (
 )
 
 // nativeOnly lists the rule keys statsd_exporter v0.31.0 does not accept.
-var nativeOnly = map[string]bool{"type": true, "value": true, "series_limit": true, "attr_name_snake_case": true}
+var nativeOnly = map[string]bool{"type": true, "value": true, "series_limit": true, "attr_name_snake_case": true, "regex_dialect": true}
 
 func (d *decoder) matchType(n *yaml.Node, key string) normalize.MatchType {
 	return enumOr(d, n, key, "match type", normalize.MatchGlob, normalize.MatchGlob, normalize.MatchRegex)
@@ -166,6 +168,16 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 		"ttl":                  into(&r.TTL, d.ttl),
 		"series_limit":         func(v *yaml.Node, k string) { r.SeriesLimit = int(d.integer(v, k, math.MaxInt32)) },
 		"attr_name_snake_case": into(&r.AttrNameSnakeCase, d.boolean),
+		"regex_dialect": func(v *yaml.Node, k string) {
+			switch s := d.str(v, k); s {
+			case "re2":
+				r.JavaRegex = false
+			case "java":
+				r.JavaRegex = true
+			default:
+				d.errf(v, "%s: invalid value %q (want re2 or java)", k, s)
+			}
+		},
 	}
 	if d.statsd {
 		for k := range nativeOnly {
@@ -180,6 +192,19 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 	}
 	if r.Match == "" && n.Kind == yaml.MappingNode {
 		d.errf(n, "match is missing")
+	}
+	if r.JavaRegex {
+		// the rule engine lets a jmx_exporter rule (a Java regex) have
+		// a value that is not a number and a scale that is not finite;
+		// a rule file's Java regex rule is a rule file's rule
+		if r.Scale != nil && (math.IsInf(*r.Scale, 0) || math.IsNaN(*r.Scale)) {
+			d.errf(n, "invalid scale %v", *r.Scale)
+		}
+		if r.Value != "" && !strings.Contains(r.Value, "$") {
+			if _, err := strconv.ParseFloat(strings.TrimSpace(r.Value), 64); err != nil {
+				d.errf(n, "invalid value %q: not a number", r.Value)
+			}
+		}
 	}
 	return r
 }

@@ -304,6 +304,8 @@ func compileRule(c RuleConfig, d *Defaults, idx int32, regexTimeout time.Duratio
 		} else {
 			r.re = re
 		}
+	case c.JavaRegex:
+		fail(Pos{}, "regex_dialect java needs match_type regex")
 	default:
 		if err := validGlob(c.Match); err != nil {
 			fail(Pos{}, "invalid glob %q: %w", c.Match, err)
