@@ -271,7 +271,7 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 				}
 				out.LowercaseOutputName = fc.LowercaseOutputName
 				out.LowercaseOutputLabelNames = fc.LowercaseOutputLabelNames
-				out.InferCounterTypeFromName = fc.InferCounterTypeFromName
+				out.InferCounterTypeFromName = out.InferCounterTypeFromName || fc.InferCounterTypeFromName
 			}
 		}
 		if i < len(ic.implied) && i == 0 {
@@ -281,7 +281,7 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			}
 			out.LowercaseOutputName = out.LowercaseOutputName || fc.LowercaseOutputName
 			out.LowercaseOutputLabelNames = out.LowercaseOutputLabelNames || fc.LowercaseOutputLabelNames
-			out.InferCounterTypeFromName = fc.InferCounterTypeFromName
+			out.InferCounterTypeFromName = out.InferCounterTypeFromName || fc.InferCounterTypeFromName
 		}
 		out.Rules = append(out.Rules, applyDefaults(fc.Rules, fc.Defaults)...)
 		if fc.Escape != nil && out.Escape == nil {

@@ -67,6 +67,12 @@ func Convert(file string, data []byte, format string) (out []byte, notes []strin
 	if format == FormatJMXExporter {
 		b.WriteString("name_escaping: jmx_exporter\n")
 	}
+	if rsc.ClientJavaNames {
+		b.WriteString("client_java_names: true\n")
+	}
+	if rsc.InferCounterTypeFromName {
+		b.WriteString("infer_counter_type_from_name: true\n")
+	}
 	if rsc.DuplicateLabel != "" {
 		fmt.Fprintf(&b, "duplicate_label: %s\n", rsc.DuplicateLabel)
 	}
@@ -280,6 +286,12 @@ func writeRule(b *bytes.Buffer, r *normalize.RuleConfig) {
 	}
 	if r.AttrNameSnakeCase {
 		w("attr_name_snake_case", "true")
+	}
+	if r.CacheMatch {
+		w("jmx_cache", "true")
+	}
+	if r.JMXLabels {
+		w("jmx_labels", "true")
 	}
 	if r.Observer != normalize.ObserverDefault {
 		w("observer_type", r.Observer.String())

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -210,8 +211,11 @@ func TestConvertForeignOnly(t *testing.T) {
 // javaOnly is a jmx_exporter config whose patterns need java.util.regex:
 // lookbehind (positive and negative), possessive quantifiers, an atomic
 // group, a Java character property, and Java's case-insensitive flag
-// (ASCII only) and dot (no line terminator but \n alone).
+// (ASCII only) and dot (no line terminator but \n alone); and a label
+// that may be empty or have a name to escape, cache, inferred and
+// client_java's counter names.
 const javaOnly = `
+inferCounterTypeFromName: true
 rules:
   - pattern: '(?<=org\.acme<kind=)Pool, id=(\w++)><>(Active|Idle): (\d+)'
     name: acme_pool_$2
@@ -225,6 +229,15 @@ rules:
   - pattern: 'org\.acme<kind=Note, text=(.)><>Size'
     name: acme_note_size
     labels: {ch: $1}
+  - pattern: 'org\.acme<kind=Opt(?:, sub=([\w-]*))?><>(?i:k)eys'
+    name: acme_opt_keys_total
+    labels: {sub: $1, s_$1: x}
+  - pattern: 'org\.acme<kind=Lazy><>(\w+): (<cache>|\d+)'
+    name: acme_lazy_$1_$2
+    cache: true
+  - pattern: 'org\.acme<kind=Info><>(\w+)'
+    name: acme_$1_info
+    type: COUNTER
 `
 
 // beanRecords makes records from bean strings as the JMX input does.
@@ -244,7 +257,8 @@ func beanRecords(t *testing.T, beans ...string) []normalize.Record {
 
 // A jmx_exporter config whose patterns only java.util.regex reads converts
 // into a rule file that loads and makes the same decisions: the converted
-// rules keep Java's regex dialect.
+// rules keep Java's regex dialect, jmx_exporter's cache and label
+// treatment, client_java's names and inferCounterTypeFromName.
 func TestConvertJMXJavaRegex(t *testing.T) {
 	orig, conv, text := convertAndLoad(t, "java.yml", []byte(javaOnly))
 	recs := beanRecords(t,
@@ -263,6 +277,13 @@ func TestConvertJMXJavaRegex(t *testing.T) {
 		"org.acme<kind=Note, text=a><>Size: 1",
 		"org.acme<kind=Note, text=\r><>Size: 1",
 		"org.acme<kind=Note, text=\u2028><>Size: 1",
+		"org.acme<kind=Opt><>Keys: 1",
+		"org.acme<kind=Opt, sub=><>Keys: 1",
+		"org.acme<kind=Opt, sub=a-b><>keys: 1",
+		"org.acme<kind=Opt, sub=b><>\u212aeys: 1",
+		"org.acme<kind=Lazy><>Count: 12",
+		"org.acme<kind=Info><>Build: 1",
+		"org.acme<kind=Info><>Up_total: 1",
 		"other<type=X><>Y: 1",
 	)
 	if diff := cmp.Diff(decisions(t, orig, recs), decisions(t, conv, recs)); diff != "" {
@@ -314,11 +335,57 @@ func TestConvertRegexDialectKey(t *testing.T) {
 		rule + "    value: up\n":   "r.yml:2:5",
 		rule + "    scale: .inf\n": "r.yml:2:5",
 		"mappings:\n  - match: a.*\n    regex_dialect: java\n    name: a\n": "regex_dialect",
+		"mappings:\n  - match: a.*\n    jmx_labels: true\n    name: a\n":    "jmx_labels",
+		"mappings:\n  - match: a.*\n    jmx_cache: true\n    name: a\n":     "jmx_cache",
+		"client_java_names: yes please\n" + rule:                            "client_java_names",
 	} {
 		_, err := load(data)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want an error with %q", data, err, want)
 		}
 		t.Logf("%v", err)
+	}
+}
+
+// exampleBeans reads the JMX test application's bean strings.
+func exampleBeans(t *testing.T) []normalize.Record {
+	t.Helper()
+	data, err := os.ReadFile("../inputs/jmx/testdata/golden/example_beans.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var beans []string
+	for l := range strings.SplitSeq(string(data), "\n") {
+		if l != "" && !strings.HasPrefix(l, " ") {
+			beans = append(beans, l)
+		}
+	}
+	return beanRecords(t, beans...)
+}
+
+// Every jmx_exporter config of the oracle's converts into a rule file that
+// decides as it does on the test application's bean strings: its rules'
+// Java regexes, cache and label treatment, client_java's names and
+// inferCounterTypeFromName are kept.
+func TestConvertJMXExporterConfigs(t *testing.T) {
+	files, err := filepath.Glob("../testdata/jmx/oracle/configs/*.yml")
+	if err != nil || len(files) == 0 {
+		t.Fatal(files, err)
+	}
+	recs := exampleBeans(t)
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), "hostPort:") && !strings.Contains(string(data), "jmxUrl:") {
+				data = append(data, "\nhostPort: localhost:9999\n"...) // as the oracle's test adds it
+			}
+			orig, conv, text := convertAndLoad(t, file, data)
+			if diff := cmp.Diff(decisions(t, orig, recs), decisions(t, conv, recs)); diff != "" {
+				t.Errorf("converted rules decide differently (-original +converted):\n%s\n--- converted:\n%s", diff, text)
+			}
+		})
 	}
 }

@@ -9,7 +9,7 @@ import (
 // Rosetta's own rule files (format: rosetta): the rule-set keys of an
 // input block (ruleSetKey), alone in a file.
 
-var rosettaFileKeys = []string{"defaults", "rules", "unmatched", "lowercase_output_name", "lowercase_output_label_names", "name_escaping", "duplicate_label"}
+var rosettaFileKeys = []string{"defaults", "rules", "unmatched", "lowercase_output_name", "lowercase_output_label_names", "name_escaping", "duplicate_label", "client_java_names", "infer_counter_type_from_name"}
 
 func detectRosetta(root *yaml.Node) bool {
 	return onlyKeys(root, rosettaFileKeys...)
@@ -52,6 +52,10 @@ func (d *decoder) ruleSetKey(cfg *normalize.RuleSetConfig, k string, v *yaml.Nod
 		default:
 			d.errf(v, "%s: invalid value %q (want statsd_exporter or jmx_exporter)", k, s)
 		}
+	case "client_java_names":
+		cfg.ClientJavaNames = d.boolean(v, k)
+	case "infer_counter_type_from_name":
+		cfg.InferCounterTypeFromName = d.boolean(v, k)
 	case "duplicate_label":
 		s := d.str(v, k)
 		if s != "" && !normalize.ValidLabelName(s) {

@@ -13,7 +13,7 @@ import (
 )
 
 // nativeOnly lists the rule keys statsd_exporter v0.31.0 does not accept.
-var nativeOnly = map[string]bool{"type": true, "value": true, "series_limit": true, "attr_name_snake_case": true, "regex_dialect": true}
+var nativeOnly = map[string]bool{"type": true, "value": true, "series_limit": true, "attr_name_snake_case": true, "regex_dialect": true, "jmx_cache": true, "jmx_labels": true}
 
 func (d *decoder) matchType(n *yaml.Node, key string) normalize.MatchType {
 	return enumOr(d, n, key, "match type", normalize.MatchGlob, normalize.MatchGlob, normalize.MatchRegex)
@@ -168,6 +168,8 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 		"ttl":                  into(&r.TTL, d.ttl),
 		"series_limit":         func(v *yaml.Node, k string) { r.SeriesLimit = int(d.integer(v, k, math.MaxInt32)) },
 		"attr_name_snake_case": into(&r.AttrNameSnakeCase, d.boolean),
+		"jmx_cache":            into(&r.CacheMatch, d.boolean),
+		"jmx_labels":           into(&r.JMXLabels, d.boolean),
 		"regex_dialect": func(v *yaml.Node, k string) {
 			switch s := d.str(v, k); s {
 			case "re2":
