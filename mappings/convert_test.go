@@ -389,3 +389,37 @@ func TestConvertJMXExporterConfigs(t *testing.T) {
 		})
 	}
 }
+
+// statsd_exporter's regexes are Go's (RE2, searched, not anchored), as a
+// rule file's are: its regex rules convert as they are written.
+func TestConvertStatsdRegex(t *testing.T) {
+	cfg := `defaults:
+  match_type: regex
+mappings:
+  - match: 'svc\.(?P<svc>\pL+)\.(\w+)'
+    name: svc_${2}
+    labels: {svc: $svc}
+  - match: '(?i)HITS\.(.)'
+    name: hits
+    labels: {c: $1}
+  - match: '\.x$'
+    match_type: regex
+    name: x_$0
+  - match: '(?s)n\.(.+)'
+    name: n
+    labels: {rest: $1}
+`
+	orig, conv, text := convertAndLoad(t, "rx.yml", []byte(cfg))
+	if strings.Contains(string(text), "regex_dialect") {
+		t.Errorf("a statsd_exporter regex is RE2:\n%s", text)
+	}
+	var recs []normalize.Record
+	for _, n := range []string{"svc.api.latency", "a.svc.été.b.c", "svc.1.b", "hits.a", "xHiTs.ſ", "hits.\n", "a.b.x", "a.b.x.y", "n.a\nb", "n.", "zzz"} {
+		for _, typ := range []normalize.Type{normalize.TypeCounter, normalize.TypeGauge, normalize.TypeObserver} {
+			recs = append(recs, normalize.Record{Match: n, Type: typ, Value: 1})
+		}
+	}
+	if diff := cmp.Diff(decisions(t, orig, recs), decisions(t, conv, recs)); diff != "" {
+		t.Errorf("converted rules decide differently (-original +converted):\n%s\n--- converted:\n%s", diff, text)
+	}
+}
