@@ -195,7 +195,7 @@ func (x *Exporter) value(out []normalize.Record, w *walk, b *mbean.BeanName, pro
 	}
 	switch val := v.(type) {
 	case nil:
-	case mbean.Number, bool, string:
+	case mbean.Number, *mbean.Number, bool, string:
 		out = x.record(out, w, b, props, attrKeys, attrName, descr, val)
 	case mbean.Date:
 		out = x.record(out, w, b, props, attrKeys, attrName, descr,
@@ -280,6 +280,8 @@ func (x *Exporter) record(out []normalize.Record, w *walk, b *mbean.BeanName, pr
 	)
 	switch val := v.(type) {
 	case mbean.Number:
+		value = val.Float
+	case *mbean.Number:
 		value = val.Float
 	case bool:
 		boolean = true

@@ -362,14 +362,10 @@ type pipelinedRun struct {
 	idx   []int
 	names []string
 	attrs [][]string
-	// vals holds the attributes read, all the run's beans' (cleared
-	// once they are converted to records).
-	vals []mbean.Attribute
+	// bufs hold the attributes read, all the run's beans' (reset once
+	// they are converted to records).
+	bufs rmi.RunBuffers
 }
-
-// maxKeptAttributes bounds the attribute buffer a worker keeps for its
-// next run: a run of huge beans must not stay allocated.
-const maxKeptAttributes = 4096
 
 // readRun reads a run of beans: those whose MBeanInfo is cached with one
 // pipelined call each on one connection (a return that leaves the
@@ -399,14 +395,8 @@ func (s *scraper) readRun(ctx context.Context, cancel context.CancelFunc, p *pip
 	if len(p.idx) == 0 {
 		return
 	}
-	got, drops, errs, vals := s.client.AttributesPipelined(ctx, p.names, p.attrs, p.vals[:0])
-	defer func() {
-		clear(vals) // the run's values can go
-		p.vals = vals[:0]
-		if cap(vals) > maxKeptAttributes {
-			p.vals = nil
-		}
-	}()
+	got, drops, errs := s.client.AttributesPipelined(ctx, p.names, p.attrs, &p.bufs)
+	defer p.bufs.Reset() // the run's values can go
 	for j, i := range p.idx {
 		if errs[j] != nil && !isRemote(errs[j]) {
 			// Not read, or the connection failed: a call of its own (a

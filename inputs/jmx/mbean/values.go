@@ -8,7 +8,9 @@ import (
 )
 
 // Attribute values, as both transports convert them. A value is one of: nil, bool, string,
-// Number, Date, EnumValue, *Composite, *Tabular, ArrayValue or Unsupported.
+// Number, Date, EnumValue, *Composite, *Tabular, ArrayValue or Unsupported; an attribute's own
+// value (not a composite's item) read in a pipelined run may be a *Number instead of a Number
+// (rmi.RunBuffers), which JavaString and the exporter take alike.
 
 // Number is a java.lang.Number (or an atomic or adder): its value as a
 // float64 (Number.doubleValue) and its Java toString.
@@ -152,6 +154,11 @@ func JavaString(v any) string {
 		}
 		return "false"
 	case Number:
+		return x.Text
+	case *Number: // a value as rmi.RunBuffers holds it
+		if x == nil {
+			return "null"
+		}
 		return x.Text
 	case EnumValue:
 		return x.Name

@@ -409,13 +409,40 @@ func (c *Client) AttributesWithDrops(ctx context.Context, name string, attrs []s
 	return attributesOf(name, attrs, v)
 }
 
+// RunBuffers are the buffers AttributesPipelined makes a run's values in:
+// the attributes of all its beans, and the numbers among their values
+// (as *mbean.Number, which an interface holds without an allocation of
+// its own). The values are valid until Reset, which the caller calls
+// once it is done with them, before the buffers' next run.
+type RunBuffers struct {
+	attrs []mbean.Attribute
+	nums  []mbean.Number
+}
+
+// maxKeptAttributes bounds the buffers Reset keeps for the next run: a
+// run of huge beans must not stay allocated.
+const maxKeptAttributes = 4096
+
+// Reset clears the last run's values.
+func (b *RunBuffers) Reset() {
+	clear(b.attrs)
+	clear(b.nums)
+	b.attrs, b.nums = b.attrs[:0], b.nums[:0]
+	if cap(b.attrs) > maxKeptAttributes {
+		b.attrs = nil
+	}
+	if cap(b.nums) > maxKeptAttributes {
+		b.nums = nil
+	}
+}
+
 // AttributesPipelined reads the attributes of several beans with one
 // getAttributes call each, pipelined on one connection (see
-// pool.doPipelined): for each bean what AttributesWithDrops returns. A
-// bean whose error is ErrNotRead was not read. The beans' attributes are
-// appended to buf, returned last: one buffer for a run, which the caller
-// may reuse (cleared) once it is done with them.
-func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs [][]string, buf []mbean.Attribute) ([][]mbean.Attribute, []AttrDrops, []error, []mbean.Attribute) {
+// pool.doPipelined): for each bean what AttributesWithDrops returns,
+// except that a number is a *mbean.Number. A bean whose error is
+// ErrNotRead was not read. The beans' attributes are made in bufs,
+// valid until its Reset.
+func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs [][]string, bufs *RunBuffers) ([][]mbean.Attribute, []AttrDrops, []error) {
 	// The returns are converted before this returns: their objects are
 	// cut from an arena, reset once they are.
 	a := arenas.Get().(*javaser.Arena)
@@ -436,7 +463,11 @@ func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs 
 			n += len(attrs[i])
 		}
 	}
-	buf = slices.Grow(buf, n)
+	buf := slices.Grow(bufs.attrs[:0], n)
+	// Room for a number a value: the pointers into nums are taken as
+	// they are appended, so it must not grow meanwhile (appendNumber
+	// boxes past its capacity).
+	nums := slices.Grow(bufs.nums[:0], n)
 	for i, v := range vals {
 		if errs[i] != nil {
 			if !errors.Is(errs[i], ErrNotRead) {
@@ -445,13 +476,14 @@ func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs 
 			continue
 		}
 		start := len(buf)
-		buf, drops[i], errs[i] = appendAttributes(buf, names[i], attrs[i], v)
+		buf, drops[i], errs[i] = appendAttributes(buf, &nums, names[i], attrs[i], v)
 		if errs[i] == nil {
 			out[i] = buf[start:len(buf):len(buf)]
 		}
 		vals[i] = nil // converted: the decoded reply can go
 	}
-	return out, drops, errs, buf
+	bufs.attrs, bufs.nums = buf, nums
+	return out, drops, errs
 }
 
 // arenas are the arenas of pipelined runs (and queryNames), one per run
@@ -460,12 +492,14 @@ var arenas = sync.Pool{New: func() any { return new(javaser.Arena) }}
 
 // attributesOf converts the return of getAttributes(name, attrs).
 func attributesOf(name string, attrs []string, v any) ([]mbean.Attribute, AttrDrops, error) {
-	return appendAttributes(nil, name, attrs, v)
+	return appendAttributes(nil, nil, name, attrs, v)
 }
 
 // appendAttributes appends what the return of getAttributes(name,
-// attrs) holds to dst.
-func appendAttributes(dst []mbean.Attribute, name string, attrs []string, v any) ([]mbean.Attribute, AttrDrops, error) {
+// attrs) holds to dst; when nums is not nil, a value that is a boxed
+// number is appended to it and is the pointer to it there (see
+// RunBuffers).
+func appendAttributes(dst []mbean.Attribute, nums *[]mbean.Number, name string, attrs []string, v any) ([]mbean.Attribute, AttrDrops, error) {
 	var drops AttrDrops
 	elems, ok := collectionElems(v, 0)
 	if !ok {
@@ -490,7 +524,7 @@ func appendAttributes(dst []mbean.Attribute, name string, attrs []string, v any)
 		}
 		wanted[ns] = false // once
 		val, _ := o.Field("javax.management.Attribute", "value")
-		dst = append(dst, mbean.Attribute{Name: ns, Value: cv.convert(val, 0)})
+		dst = append(dst, mbean.Attribute{Name: ns, Value: cv.convertTop(val, nums)})
 	}
 	drops.Cut = cv.cut
 	return dst, drops, nil

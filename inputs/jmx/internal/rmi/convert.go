@@ -85,16 +85,10 @@ func (cv *converter) convert(v any, depth int) any {
 		return x
 	case *javaser.Boxed:
 		// What convertObject makes of the Object the wrapper would be.
-		name := x.Class.Name
-		switch x.Type {
-		case 'Z':
+		if x.Type == 'Z' {
 			return x.Bool()
-		case 'F':
-			return floatNumber(name, x.Float32())
-		case 'D':
-			return doubleNumber(name, x.Float64())
 		}
-		return intNumber(name, x.Int())
+		return boxedNumber(x)
 	case *javaser.Enum:
 		return mbean.EnumValue{Class: className(x), Name: x.Constant}
 	case *javaser.Array:
@@ -188,6 +182,31 @@ func (cv *converter) convertObject(o *javaser.Object, depth int) any {
 		}
 	}
 	return mbean.Unsupported{Class: name}
+}
+
+// boxedNumber is the Number of a Boxed other than a Boolean.
+func boxedNumber(x *javaser.Boxed) mbean.Number {
+	name := x.Class.Name
+	switch x.Type {
+	case 'F':
+		return floatNumber(name, x.Float32())
+	case 'D':
+		return doubleNumber(name, x.Float64())
+	}
+	return intNumber(name, x.Int())
+}
+
+// convertTop is convert(v, 0), except that when nums is not nil and has
+// room, a boxed number is appended to it and returned as the pointer to
+// it there: an interface holds a pointer without an allocation.
+func (cv *converter) convertTop(v any, nums *[]mbean.Number) any {
+	b, ok := v.(*javaser.Boxed)
+	if !ok || b.Type == 'Z' || nums == nil || len(*nums) == cap(*nums) || cv.budget < 1 {
+		return cv.convert(v, 0)
+	}
+	cv.budget-- // as convert charges it
+	*nums = append(*nums, boxedNumber(b))
+	return &(*nums)[len(*nums)-1]
 }
 
 func intNumber(class string, n int64) mbean.Number {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,5 +116,50 @@ func TestReceiveRecordedRun(t *testing.T) {
 	}
 	if _, err := c.br.ReadByte(); err != io.EOF {
 		t.Errorf("after the 16 returns: %v, want EOF", err)
+	}
+}
+
+// TestRunBuffersNumbers: the values of the recorded run made in
+// RunBuffers (numbers as pointers into its buffer) are those attributesOf
+// makes, and Reset clears them.
+func TestRunBuffersNumbers(t *testing.T) {
+	c, r, raw, names, attrs := recordedRun(t)
+	r.Reset(raw)
+	c.br.Reset(r)
+	var b RunBuffers
+	b.nums = make([]mbean.Number, 0, 64)
+	ptrs := 0
+	for i := range names {
+		v, _, err := c.receive(true)
+		if err != nil {
+			t.Fatalf("return %d: %v", i, err)
+		}
+		want, _, err := attributesOf(names[i], attrs[i], v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := len(b.attrs)
+		b.attrs, _, err = appendAttributes(b.attrs, &b.nums, names[i], attrs[i], v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.Clone(b.attrs[start:])
+		for j := range got {
+			if p, ok := got[j].Value.(*mbean.Number); ok {
+				got[j].Value = *p
+				ptrs++
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (-attributesOf +RunBuffers):\n%s", names[i], diff)
+		}
+	}
+	if ptrs != 48 {
+		t.Errorf("%d numbers made in the buffer, want 48 (3 a bean)", ptrs)
+	}
+	n := &b.nums[0]
+	b.Reset()
+	if n.Text != "" || len(b.attrs) != 0 {
+		t.Errorf("after Reset: number %+v, %d attributes", *n, len(b.attrs))
 	}
 }
