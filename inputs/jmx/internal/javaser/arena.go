@@ -1,5 +1,7 @@
 package javaser
 
+import "slices"
+
 // Arena: the objects of replies whose values the caller is done with before the next ones are decoded.
 
 // An Arena holds the small objects a Decoder makes while the arena is set
@@ -60,7 +62,8 @@ func (s *slab[T]) reset() {
 		clear(s.chunks[c][:n])
 	}
 	if len(s.chunks) > maxArenaChunks {
-		s.chunks = s.chunks[:maxArenaChunks:maxArenaChunks]
+		// a new array: the old one would keep the chunks past it
+		s.chunks = slices.Clone(s.chunks[:maxArenaChunks])
 	}
 	s.c, s.i = 0, 0
 }
@@ -96,7 +99,7 @@ func (a *Arena) Reset() {
 		clear(a.items[c])
 	}
 	if len(a.items) > maxArenaChunks {
-		a.items = a.items[:maxArenaChunks:maxArenaChunks]
+		a.items = slices.Clone(a.items[:maxArenaChunks])
 	}
 	a.ic, a.ii = 0, 0
 }
