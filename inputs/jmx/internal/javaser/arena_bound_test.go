@@ -1,6 +1,8 @@
 package javaser
 
 import (
+	"bufio"
+	"bytes"
 	"runtime"
 	"testing"
 	"weak"
@@ -46,4 +48,65 @@ func TestArenaResetDropsExtraChunks(t *testing.T) {
 func weakGone[T any](p *T) func() bool {
 	w := weak.Make(p)
 	return func() bool { return w.Value() == nil }
+}
+
+// TestArenaCachedClassAnnotation: a descriptor the decoder caches for
+// later streams keeps its annotation (two nulls here) after the arena it
+// was read with is reset and reused: the cached descriptor outlives the
+// arena's values, and the arena is another connection's next.
+func TestArenaCachedClassAnnotation(t *testing.T) {
+	// An object of class A, annotated with two nulls.
+	var e1 Encoder
+	e1.Header()
+	e1.U8(TCObject)
+	e1.U8(TCClassDesc)
+	e1.UTF("A")
+	e1.U64(1)
+	e1.U8(SCSerializable)
+	e1.U16(0)
+	e1.Null()
+	e1.Null()
+	e1.U8(TCEndBlockData)
+	e1.Null() // superclass
+	// An object of class B whose custom data is two strings.
+	var e2 Encoder
+	e2.Header()
+	e2.U8(TCObject)
+	e2.ClassDesc("B", 2, SCSerializable|SCWriteMethod)
+	e2.Str("x")
+	e2.Str("y")
+	e2.U8(TCEndBlockData)
+
+	var a Arena
+	br := bufio.NewReader(nil)
+	dec := NewDecoder(br, DefaultLimits)
+	dec.SetArena(&a)
+	decode := func(b []byte) *Object {
+		t.Helper()
+		br.Reset(bytes.NewReader(b))
+		dec.Reset()
+		if err := dec.ReadHeader(); err != nil {
+			t.Fatal(err)
+		}
+		v, err := dec.ReadObject()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec.Release()
+		return v.(*Object)
+	}
+	cd := decode(e1.B).Class
+	if len(cd.Annotation) != 2 || cd.Annotation[0] != nil || cd.Annotation[1] != nil {
+		t.Fatalf("annotation %v, want [<nil> <nil>]", cd.Annotation)
+	}
+	a.Reset()
+	if o := decode(e2.B); len(o.Data) != 1 || len(o.Data[0].Custom) != 2 {
+		t.Fatalf("B decoded as %+v", o)
+	}
+	if c := dec.classes[classKey{"A", 1}]; c != cd {
+		t.Fatalf("A's descriptor is not the cached one")
+	}
+	if cd.Annotation[0] != nil || cd.Annotation[1] != nil {
+		t.Errorf("the cached descriptor's annotation became %v: it is in the reused arena", cd.Annotation)
+	}
 }

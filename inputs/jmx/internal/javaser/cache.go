@@ -99,6 +99,11 @@ func cloneClass(cd *ClassDesc) *ClassDesc {
 	c := new(ClassDesc)
 	*c = *cd
 	c.Fields = slices.Clone(cd.Fields)
+	if len(cd.Annotation) != 1 || cd.Annotation[0] != nil {
+		// An annotation read with an arena is in it: the descriptor
+		// outlives the arena's Reset (the cache, rawClass.cd).
+		c.Annotation = slices.Clone(cd.Annotation)
+	}
 	c.boxed, c.boxedChain = boxedType(c)
 	return c
 }
