@@ -254,7 +254,7 @@ func singleDocument(file string, data []byte) error {
 }
 
 func (d *decoder) jmxRule(n *yaml.Node, index int, warn func(*yaml.Node, string, ...any)) (normalize.RuleConfig, bool) {
-	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, MatchType: normalize.MatchRegex, JavaRegex: true, JMXLabels: true}
+	r := normalize.RuleConfig{Pos: d.pos(n), Index: index, MatchType: normalize.MatchRegex, JavaRegex: true, JMXExporterValues: true, JMXLabels: true}
 	d.startRule(n, index, "pattern")
 	var (
 		pattern            string

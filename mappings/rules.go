@@ -3,8 +3,6 @@ package mappings
 import (
 	"math"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -194,19 +192,6 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 	}
 	if r.Match == "" && n.Kind == yaml.MappingNode {
 		d.errf(n, "match is missing")
-	}
-	if r.JavaRegex {
-		// the rule engine lets a jmx_exporter rule (a Java regex) have
-		// a value that is not a number and a scale that is not finite;
-		// a rule file's Java regex rule is a rule file's rule
-		if r.Scale != nil && (math.IsInf(*r.Scale, 0) || math.IsNaN(*r.Scale)) {
-			d.errf(n, "invalid scale %v", *r.Scale)
-		}
-		if r.Value != "" && !strings.Contains(r.Value, "$") {
-			if _, err := strconv.ParseFloat(strings.TrimSpace(r.Value), 64); err != nil {
-				d.errf(n, "invalid value %q: not a number", r.Value)
-			}
-		}
 	}
 	return r
 }

@@ -101,6 +101,12 @@ type RuleConfig struct {
 	// JavaRegex says a regex Match is a java.util.regex pattern, matched
 	// with Java's meaning (and its matches(): the whole string).
 	JavaRegex bool
+	// JMXExporterValues says the rule is a jmx_exporter config's: its
+	// Value may be any text (a value that is not a number is
+	// invalid_value where the rule matches) and its Scale any double
+	// (.inf, NaN), as jmx_exporter reads them. A rule file's rule with
+	// JavaRegex (regex_dialect: java) is a rule file's rule: not set.
+	JMXExporterValues bool
 	// JMXLabels gives the rule's labels jmx_exporter's treatment: a label
 	// name made from captures goes through the rule set's name escaper,
 	// and a label whose name or value expands to "" is left out.
@@ -359,7 +365,7 @@ func compileRule(c RuleConfig, d *Defaults, idx int32, regexTimeout time.Duratio
 		r.value = r.compileTemplate(c.Value)
 		// jmx_exporter accepts any value and skips the attributes a
 		// value that is not a number matches (invalid_value here).
-		if !r.value.hasRefs() && !c.JavaRegex {
+		if !r.value.hasRefs() && !c.JMXExporterValues {
 			if _, err := strconv.ParseFloat(strings.TrimSpace(c.Value), 64); err != nil {
 				fail(Pos{}, "invalid value %q: not a number", c.Value)
 			}
@@ -373,7 +379,7 @@ func compileRule(c RuleConfig, d *Defaults, idx int32, regexTimeout time.Duratio
 	// statsd_exporter multiplies by any float its YAML library reads,
 	// jmx_exporter by any double Java reads (.inf, .nan, "Infinity");
 	// Rosetta's own rules take finite ones.
-	if c.Scale != nil && !c.StatsdTemplates && !c.JavaRegex && (math.IsNaN(*c.Scale) || math.IsInf(*c.Scale, 0)) {
+	if c.Scale != nil && !c.StatsdTemplates && !c.JMXExporterValues && (math.IsNaN(*c.Scale) || math.IsInf(*c.Scale, 0)) {
 		fail(Pos{}, "invalid scale %v", *c.Scale)
 	}
 	if c.SeriesLimit < 0 {
