@@ -335,8 +335,9 @@ func TestConvertRegexDialectKey(t *testing.T) {
 		rule + "    value: up\n":   "r.yml:2:5",
 		rule + "    scale: .inf\n": "r.yml:2:5",
 		// a literal with a "$" that is no reference is no number either
-		rule + "    value: '12$'\n": `invalid value "12$"`,
-		rule + "    value: '$$'\n":  `invalid value "$$"`,
+		"rules:\n  - match: a.*\n    jmx_cache: true\n    name: a\n":        "r.yml:2:5: rule 1 (\"a.*\"): jmx_cache needs match_type regex",
+		rule + "    value: '12$'\n":                                         `invalid value "12$"`,
+		rule + "    value: '$$'\n":                                          `invalid value "$$"`,
 		"mappings:\n  - match: a.*\n    regex_dialect: java\n    name: a\n": "regex_dialect",
 		"mappings:\n  - match: a.*\n    jmx_labels: true\n    name: a\n":    "jmx_labels",
 		"mappings:\n  - match: a.*\n    jmx_cache: true\n    name: a\n":     "jmx_cache",

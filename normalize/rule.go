@@ -324,6 +324,10 @@ func compileRule(c RuleConfig, d *Defaults, idx int32, regexTimeout time.Duratio
 			}
 		}
 	}
+	if c.CacheMatch && r.cfg.MatchType != MatchRegex {
+		// a glob rule never sees the <cache> match string
+		fail(Pos{}, "jmx_cache needs match_type regex")
+	}
 	switch c.MatchMetricType {
 	case TypeUntyped, TypeCounter, TypeGauge, TypeObserver:
 	default:
