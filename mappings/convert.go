@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -52,6 +54,9 @@ func Convert(file string, data []byte, format string) (out []byte, notes []strin
 		for _, r := range rs.Shadowed() {
 			dead[r.Index] = r.ID
 		}
+	}
+	if format == FormatJMXExporter {
+		notes = append(notes, jmxInputNotes(file, data, rsc)...)
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# Converted by `rosetta convert` from %s (%s).\n", file, format)
@@ -112,6 +117,33 @@ func Convert(file string, data []byte, format string) (out []byte, notes []strin
 		b.WriteString("rules: []\n")
 	}
 	return b.Bytes(), notes, nil
+}
+
+// jmxInputNotes names what of a jmx_exporter config the jmx input reads
+// and a rule file cannot hold: the connection and bean selection keys,
+// and the reading of String attributes that a rule with a value turns on
+// (emit_string_values). Without them the converted rules decide as the
+// config's but the input serves other series.
+func jmxInputNotes(file string, data []byte, rsc *normalize.RuleSetConfig) []string {
+	var notes, keys []string
+	if root, err := parseYAML(file, data); err == nil && root != nil && root.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			switch k := root.Content[i].Value; k {
+			case "rules", "lowercaseOutputName", "lowercaseOutputLabelNames", "inferCounterTypeFromName":
+			default:
+				if jmxExporterKeys[k] {
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	if len(keys) > 0 {
+		notes = append(notes, fmt.Sprintf("%s: %s: not rules, and not in the rule file; set them in the jmx input's config (docs/jmx.md), or keep this file as its jmx_exporter_config", file, strings.Join(keys, ", ")))
+	}
+	if slices.ContainsFunc(rsc.Rules, func(r normalize.RuleConfig) bool { return r.Value != "" }) {
+		notes = append(notes, fmt.Sprintf("%s: rules with a value: the jmx input reads String and enum attributes only with emit_string_values: true, which a jmx_exporter_config with such a rule turns on and a rule file does not; set it", file))
+	}
+	return notes
 }
 
 // foreignOnly refuses what only statsd_exporter's or jmx_exporter's

@@ -427,3 +427,35 @@ mappings:
 		t.Errorf("converted rules decide differently (-original +converted):\n%s\n--- converted:\n%s", diff, text)
 	}
 }
+
+// What of a jmx_exporter config the jmx input reads and a rule file does
+// not hold (connection and bean selection, String attributes for value
+// rules) is named in a note: the converted file alone serves other series.
+func TestConvertJMXExporterInputNotes(t *testing.T) {
+	data := []byte(`hostPort: localhost:9999
+lowercaseOutputName: true
+includeObjectNames: ["com.example:*"]
+rules:
+  - pattern: 'com\.example<type=Build><>Version: (.+)'
+    name: build_info
+    value: 1
+    labels: {version: $1}
+`)
+	_, notes, err := Convert("j.yml", data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(notes, "\n")
+	for _, want := range []string{"hostPort, includeObjectNames: not rules", "emit_string_values: true"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("notes %q lack %q", notes, want)
+		}
+	}
+	if strings.Contains(all, "lowercaseOutputName") {
+		t.Errorf("notes %q name lowercaseOutputName, which the rule file keeps", notes)
+	}
+	_, notes, err = Convert("r.yml", []byte("rules:\n  - pattern: 'a<>b'\n    name: x\n"), FormatJMXExporter)
+	if err != nil || len(notes) != 0 {
+		t.Errorf("rules only, no value: notes %q, %v", notes, err)
+	}
+}
