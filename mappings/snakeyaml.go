@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/internal/javafmt"
 )
 
 // jmx_exporter reads its config with SnakeYAML 1.x (YAML 1.1) into
@@ -83,7 +85,7 @@ func javaScalar(n *yaml.Node) (kind javaKind, text string, bits int) {
 		if !ok {
 			return javaInvalid, s, 0
 		}
-		return javaDouble, javaDoubleString(f), 0
+		return javaDouble, javafmt.Float(f, 64), 0
 	case tag == "!!timestamp" || tag == "" && snakeDate.MatchString(s):
 		return javaDate, s, 0
 	case tag != "":
@@ -162,39 +164,6 @@ func snakeDouble(s string) (float64, bool) {
 	}
 	f, ok := javaParseDouble(s)
 	return sign * f, ok
-}
-
-// javaDoubleString is Java's Double.toString for the shortest digits of
-// f: a plain decimal with at least one fractional digit from 10^-3 up to
-// 10^7, else computerized scientific notation ("1.0E7", "1.0E-5").
-func javaDoubleString(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	if a := math.Abs(f); a >= 1e-3 && a < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'e', -1, 64) // d.dddde±XX
-	mant, exp, _ := strings.Cut(s, "e")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
 }
 
 // javaDecimal is what Java's Double.valueOf reads (after trimming): an

@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
+	"github.com/rosetta-adapter/rosetta/internal/javafmt"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -455,7 +456,7 @@ func extraValue(v any) any {
 	case int:
 		return mbean.Number{Float: float64(v), Text: strconv.Itoa(v)}
 	case float64:
-		return mbean.Number{Float: v, Text: mbean.JavaFloat(v, 64)}
+		return mbean.Number{Float: v, Text: javafmt.Float(v, 64)}
 	case bool, string:
 		return v
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
+	"github.com/rosetta-adapter/rosetta/internal/javafmt"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -24,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func formatRecords(recs []normalize.Record) string {
 	lines := make([]string, 0, len(recs))
 	for _, r := range recs {
-		lines = append(lines, fmt.Sprintf("%s\n  %s%s %s", r.Match, r.DefaultName, r.DefaultLabels, mbean.JavaFloat(r.Value, 64)))
+		lines = append(lines, fmt.Sprintf("%s\n  %s%s %s", r.Match, r.DefaultName, r.DefaultLabels, javafmt.Float(r.Value, 64)))
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n") + "\n"

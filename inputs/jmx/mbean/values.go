@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/rosetta-adapter/rosetta/internal/javafmt"
 )
 
 // Attribute values, as both transports convert them. A value is one of: nil, bool, string,
@@ -107,40 +109,6 @@ func BigDecimal(unscaled *big.Int, scale int32) Number {
 	return Number{Class: "java.math.BigDecimal", Float: f, Text: b.String()}
 }
 
-// JavaFloat formats f as Java's Double.toString (bits 64) or
-// Float.toString (bits 32) do: plain notation with at least one decimal in
-// [1e-3, 1e7), computerized scientific notation outside it.
-func JavaFloat(f float64, bits int) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	a := math.Abs(f)
-	if a >= 1e-3 && a < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, bits)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	s := strconv.FormatFloat(f, 'e', -1, bits) // e.g. 1.7e+09
-	mant, exp, _ := strings.Cut(s, "e")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
-}
-
 // JavaString is String.valueOf(v) for the values jmx_exporter formats.
 func JavaString(v any) string {
 	switch x := v.(type) {
@@ -163,7 +131,7 @@ func JavaString(v any) string {
 	case EnumValue:
 		return x.Name
 	case Date:
-		return JavaFloat(float64(x.Millis)/1000.0, 64)
+		return javafmt.Float(float64(x.Millis)/1000.0, 64)
 	case *Composite:
 		var b strings.Builder
 		composite(&b, x, 0)

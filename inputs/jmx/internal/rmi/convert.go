@@ -8,6 +8,7 @@ import (
 
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
+	"github.com/rosetta-adapter/rosetta/internal/javafmt"
 )
 
 // maxBigIntegerBytes bounds the magnitude of a BigInteger (or a
@@ -214,11 +215,11 @@ func intNumber(class string, n int64) mbean.Number {
 }
 
 func floatNumber(class string, f float32) mbean.Number {
-	return mbean.Number{Class: class, Float: float64(f), Text: mbean.JavaFloat(float64(f), 32)}
+	return mbean.Number{Class: class, Float: float64(f), Text: javafmt.Float(float64(f), 32)}
 }
 
 func doubleNumber(class string, f float64) mbean.Number {
-	return mbean.Number{Class: class, Float: f, Text: mbean.JavaFloat(f, 64)}
+	return mbean.Number{Class: class, Float: f, Text: javafmt.Float(f, 64)}
 }
 
 // fieldOf returns the value of o's field class.name (any class's when
