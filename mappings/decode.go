@@ -3,7 +3,9 @@ package mappings
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,25 +102,11 @@ func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *ya
 	}
 	seen := map[string]bool{}
 	var merges []*yaml.Node
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], resolve(n.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			d.errf(k, "%s: keys must be strings", what)
-			continue
-		}
-		if k.Value == "<<" && k.Tag == "!!merge" {
+	for k, v := range d.pairs(n, what) {
+		if ms, ok := d.mergeKey(k, v, what); ok {
 			// YAML merge keys (statsd_exporter's YAML library reads them):
 			// the merged mappings' keys count unless given explicitly.
-			switch v.Kind {
-			case yaml.MappingNode:
-				merges = append(merges, v)
-			case yaml.SequenceNode:
-				for _, m := range v.Content {
-					merges = append(merges, resolve(m))
-				}
-			default:
-				d.errf(k, "%s: a merge key needs a mapping", what)
-			}
+			merges = append(merges, ms...)
 			continue
 		}
 		if seen[k.Value] && !d.java {
@@ -131,10 +119,6 @@ func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *ya
 		}
 	}
 	for _, m := range merges {
-		if m.Kind != yaml.MappingNode {
-			d.errf(m, "%s: a merge key needs a mapping", what)
-			continue
-		}
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			k, v := m.Content[i], resolve(m.Content[i+1])
 			if k.Kind != yaml.ScalarNode || seen[k.Value] {
@@ -156,29 +140,11 @@ func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *ya
 // key set twice is, merged ones too.
 func (d *decoder) peerFields(n *yaml.Node, what string, fn func(key string, k, v *yaml.Node) bool, set map[string]bool) {
 	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], resolve(n.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			d.errf(k, "%s: keys must be strings", what)
-			continue
-		}
-		if k.Value == "<<" && k.Tag == "!!merge" {
-			var ms []*yaml.Node
-			switch v.Kind {
-			case yaml.MappingNode:
-				ms = []*yaml.Node{v}
-			case yaml.SequenceNode:
-				for j := len(v.Content) - 1; j >= 0; j-- {
-					ms = append(ms, resolve(v.Content[j]))
-				}
-			default:
-				d.errf(k, "%s: a merge key needs a mapping", what)
-			}
-			for _, m := range ms {
-				if m.Kind != yaml.MappingNode {
-					d.errf(m, "%s: a merge key needs a mapping", what)
-					continue
-				}
+	for k, v := range d.pairs(n, what) {
+		if ms, ok := d.mergeKey(k, v, what); ok {
+			// The last of a list first: what it sets, the ones before it
+			// set again (the first wins).
+			for _, m := range slices.Backward(ms) {
 				if d.merged += len(m.Content) / 2; d.merged > maxMerged {
 					if d.merged-len(m.Content)/2 <= maxMerged {
 						d.errf(k, "%s: excessive aliasing in merge keys", what)
@@ -201,6 +167,47 @@ func (d *decoder) peerFields(n *yaml.Node, what string, fn func(key string, k, v
 			d.errf(k, "%s: unknown key %q", what, k.Value)
 		}
 	}
+}
+
+// pairs yields the keys and values of mapping n (aliases resolved), and
+// reports the keys that are not scalars.
+func (d *decoder) pairs(n *yaml.Node, what string) iter.Seq2[*yaml.Node, *yaml.Node] {
+	return func(yield func(k, v *yaml.Node) bool) {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], resolve(n.Content[i+1])
+			if k.Kind != yaml.ScalarNode {
+				d.errf(k, "%s: keys must be strings", what)
+				continue
+			}
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
+}
+
+// mergeKey reports whether k is a YAML merge key ("<<"), and returns the
+// mappings its value v names ("<<: *a" or "<<: [*a, *b]") in the file's
+// order; it reports a value or list item that is not a mapping.
+func (d *decoder) mergeKey(k, v *yaml.Node, what string) (ms []*yaml.Node, ok bool) {
+	if k.Value != "<<" || k.Tag != "!!merge" {
+		return nil, false
+	}
+	switch v.Kind {
+	case yaml.MappingNode:
+		return []*yaml.Node{v}, true
+	case yaml.SequenceNode:
+		for _, m := range v.Content {
+			if m = resolve(m); m.Kind != yaml.MappingNode {
+				d.errf(m, "%s: a merge key needs a mapping", what)
+				continue
+			}
+			ms = append(ms, m)
+		}
+	default:
+		d.errf(k, "%s: a merge key needs a mapping", what)
+	}
+	return ms, true
 }
 
 // maxMerged bounds the keys merge keys bring into a statsd_exporter file.
