@@ -2,6 +2,21 @@ package outputs
 
 import "math"
 
+// maxCount is where an observer's counts stop growing. A sampled StatsD
+// line is up to 2^32-1 observations (max_sample_rate_repeat), so about 2^32
+// such lines would wrap a uint64 count, which Prometheus would read as a
+// reset; a count saturates instead. It is MaxInt64, not MaxUint64, since a
+// native histogram writes its bucket counts as int64 deltas.
+const maxCount = math.MaxInt64
+
+// addCount returns c + n, or maxCount where that is more.
+func addCount(c, n uint64) uint64 {
+	if n > maxCount-min(c, maxCount) {
+		return maxCount
+	}
+	return c + n
+}
+
 // addRepeated returns s after n additions s += v, each rounded as float64
 // addition rounds: the sum client_golang's histograms and summaries reach
 // when one value is observed n times (a StatsD timer sent with a sample

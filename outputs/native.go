@@ -144,7 +144,7 @@ func (n *native) observe(v float64, times uint64, now int64) uint64 {
 	if n.classic != nil {
 		n.classic.observe(v, times, now)
 	}
-	n.count += times
+	n.count = addCount(n.count, times)
 	n.sum = addRepeated(n.sum, v, times)
 	switch {
 	case math.IsNaN(v):
@@ -155,7 +155,7 @@ func (n *native) observe(v float64, times uint64, now int64) uint64 {
 	case v < -n.zeroThresh:
 		n.neg = addNative(n.neg, nativeKey(v, n.schema), times)
 	default:
-		n.zeroCount += times
+		n.zeroCount = addCount(n.zeroCount, times)
 		return 0
 	}
 	if n.maxBuckets > 0 && uint32(len(n.pos)+len(n.neg)) > n.maxBuckets && n.schema > nativeSchemaMin {
@@ -169,7 +169,7 @@ func (n *native) observe(v float64, times uint64, now int64) uint64 {
 func addNative(bs []nativeBucket, key int, n uint64) []nativeBucket {
 	i, found := slices.BinarySearchFunc(bs, int32(key), func(b nativeBucket, k int32) int { return int(b.key) - int(k) })
 	if found {
-		bs[i].count += n
+		bs[i].count = addCount(bs[i].count, n)
 		return bs
 	}
 	return slices.Insert(bs, i, nativeBucket{key: int32(key), count: n})
@@ -186,7 +186,7 @@ func halveNative(bs []nativeBucket) []nativeBucket {
 		}
 		k /= 2
 		if len(out) > 0 && out[len(out)-1].key == k {
-			out[len(out)-1].count += b.count
+			out[len(out)-1].count = addCount(out[len(out)-1].count, b.count)
 			continue
 		}
 		out = append(out, nativeBucket{key: k, count: b.count})

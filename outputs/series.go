@@ -268,7 +268,8 @@ func (c *classic) observe(v float64, n uint64, _ int64) uint64 {
 	// sort.SearchFloat64s finds the first upper bound >= v: the bucket
 	// whose le includes v; len(upper) is +Inf, where NaN goes too (as in
 	// client_golang).
-	c.counts[sort.SearchFloat64s(c.upper, v)] += n
+	i := sort.SearchFloat64s(c.upper, v)
+	c.counts[i] = addCount(c.counts[i], n)
 	c.sum = addRepeated(c.sum, v, n)
 	return 0
 }
@@ -279,13 +280,13 @@ func (c *classic) write(m *dto.Metric, a *arena, _ int64) {
 	h.Bucket = a.bucketPtrs.slice(len(c.upper))
 	var cum uint64
 	for i, ub := range c.upper {
-		cum += c.counts[i]
+		cum = addCount(cum, c.counts[i])
 		b := &bs[i]
 		b.CumulativeCount = a.uint64(cum)
 		b.UpperBound = a.float64(ub)
 		h.Bucket[i] = b
 	}
-	cum += c.counts[len(c.upper)]
+	cum = addCount(cum, c.counts[len(c.upper)])
 	h.SampleCount = a.uint64(cum)
 	h.SampleSum = a.float64(c.sum)
 	m.Histogram = h

@@ -217,7 +217,10 @@ const _ = uint(maxSummaryInserts - perksBuffer)
 
 func (s *summary) observe(v float64, n uint64, now int64) (merged uint64) {
 	s.advance(now)
-	s.count += n
+	s.count = addCount(s.count, n)
+	if s.count == maxCount {
+		s.qAt = 0 // a saturated count no longer voids the quantiles' memo
+	}
 	s.sum = addRepeated(s.sum, v, n)
 	if s.shape.ageBuckets == 0 {
 		return 0
