@@ -194,24 +194,35 @@ func TestDifferentialStatsdAccepts(t *testing.T) {
 		if m.InitFromYAMLString(c.data) == nil {
 			t.Errorf("%s\nstatsd_exporter accepts it now: test it with the others", c.data)
 		}
-		rsc, err := TranslateStatsd("m.yml", []byte(c.data))
-		if err == nil {
-			_, err = normalize.NewRuleSet(*rsc)
-		}
+		_, err := translateStatsdRules([]byte(c.data))
 		if err != nil {
 			t.Errorf("%s\nrosetta refuses it (%v), accepted because %s", c.data, err, c.why)
 		}
 	}
 	for _, data := range files {
-		var m mapper.MetricMapper
-		want := m.InitFromYAMLString(data)
-		rsc, err := TranslateStatsd("m.yml", []byte(data))
-		if err == nil {
-			_, err = normalize.NewRuleSet(*rsc)
-		}
-		if (err == nil) != (want == nil) {
-			t.Errorf("%s\nstatsd_exporter: %v\nrosetta: %v", data, want, err)
-		}
+		checkStatsdVerdict(t, data)
+	}
+}
+
+// translateStatsdRules translates a statsd_exporter mapping file and
+// builds its rule set, as Rosetta loads one: the error of either step.
+func translateStatsdRules(data []byte) (*normalize.RuleSetConfig, error) {
+	rsc, err := TranslateStatsd("m.yml", data)
+	if err == nil {
+		_, err = normalize.NewRuleSet(*rsc)
+	}
+	return rsc, err
+}
+
+// checkStatsdVerdict fails t unless Rosetta accepts the statsd_exporter
+// mapping file data exactly when statsd_exporter does.
+func checkStatsdVerdict(t *testing.T, data string) {
+	t.Helper()
+	var m mapper.MetricMapper
+	want := m.InitFromYAMLString(data)
+	_, err := translateStatsdRules([]byte(data))
+	if (err == nil) != (want == nil) {
+		t.Errorf("%q\nstatsd_exporter: %v\nrosetta: %v", data, want, err)
 	}
 }
 
@@ -347,10 +358,7 @@ func TestStatsdNumbersAsPeer(t *testing.T) {
 			t.Errorf("%s\nstatsd_exporter: %v", tc.data, err)
 			continue
 		}
-		rsc, err := TranslateStatsd("m.yml", []byte(tc.data))
-		if err == nil {
-			_, err = normalize.NewRuleSet(*rsc)
-		}
+		rsc, err := translateStatsdRules([]byte(tc.data))
 		if err != nil {
 			t.Errorf("%s\nrosetta: %v", tc.data, err)
 			continue
@@ -396,10 +404,7 @@ func TestNativeNullOptions(t *testing.T) {
 			t.Errorf("%q: got %v, want refused (at the same time)", v, err)
 		}
 		statsd := "mappings:\n  - match: a.*\n    name: a\n    " + strings.ReplaceAll(v, "\n        ", "\n    ") + "\n"
-		rsc, err := TranslateStatsd("m.yml", []byte(statsd))
-		if err == nil {
-			_, err = normalize.NewRuleSet(*rsc)
-		}
+		_, err := translateStatsdRules([]byte(statsd))
 		if err != nil {
 			t.Errorf("statsd_exporter file %q: %v", statsd, err)
 		}
