@@ -72,14 +72,7 @@ func releaseExe(exe string, read func(exe string) ([]mapping, error)) (Stats, er
 	if err != nil {
 		return st, err
 	}
-	// The file, synced first: its pages written and not yet on disk (a
-	// binary just built) could not be dropped, and the sync must not
-	// delay the drop after the unmapping (dropPageCache).
-	f, err := os.Open(exe)
-	if err == nil {
-		defer f.Close()
-		_ = f.Sync()
-	}
+	var f *os.File
 	for _, m := range ms {
 		switch m.verdict() {
 		case keep:
@@ -87,6 +80,17 @@ func releaseExe(exe string, read func(exe string) ([]mapping, error)) (Stats, er
 		case skip:
 			st.Skipped++
 			continue
+		}
+		if st.Released == 0 {
+			// The file, synced before the first unmapping (and only
+			// when there is one): its pages written and not yet on
+			// disk (a binary just built) could not be dropped, and the
+			// sync must not delay the drop after the unmapping
+			// (dropPageCache).
+			if f, err = os.Open(exe); err == nil { // f is nil otherwise
+				defer f.Close()
+				_ = f.Sync()
+			}
 		}
 		// Random access first: a page the process uses between the
 		// unmapping and dropPageCache must not read its neighbours back
@@ -100,7 +104,7 @@ func releaseExe(exe string, read func(exe string) ([]mapping, error)) (Stats, er
 		st.Released++
 		st.Before += m.rss
 	}
-	if st.Released > 0 && f != nil {
+	if f != nil {
 		dropPageCache(f)
 	}
 	return st, nil
