@@ -119,14 +119,20 @@ func TestFamilies(t *testing.T) {
 	}
 }
 
-func TestSave(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// okServer answers /ok with body and any other path with a 404 whose
+// body is "no such page".
+func okServer(body string) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/ok" {
 			http.Error(w, "no such page", http.StatusNotFound)
 			return
 		}
-		_, _ = io.WriteString(w, "profile")
+		_, _ = io.WriteString(w, body)
 	}))
+}
+
+func TestSave(t *testing.T) {
+	srv := okServer("profile")
 	defer srv.Close()
 	file := filepath.Join(t.TempDir(), "p")
 	if err := Save(srv.Client(), srv.URL+"/ok", file); err != nil {
@@ -159,13 +165,7 @@ func TestWaitUp(t *testing.T) {
 }
 
 func TestGet(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/ok" {
-			http.Error(w, "no such page", http.StatusNotFound)
-			return
-		}
-		_, _ = io.WriteString(w, "body")
-	}))
+	srv := okServer("body")
 	defer srv.Close()
 	if b, err := Get(srv.Client(), srv.URL+"/ok"); err != nil || string(b) != "body" {
 		t.Errorf("Get /ok = %q, %v", b, err)
