@@ -19,9 +19,7 @@ type Arena struct {
 	o2    slab[object2]
 	boxes slab[Boxed]
 	names slab[ObjectName]
-	items []([]any) // chunks custom data lists are cut from
-	ic    int       // the chunk in use
-	ii    int       // the first free item of items[ic]
+	items slab[any] // custom data lists
 }
 
 // Chunk sizes: a few KiB each.
@@ -38,17 +36,21 @@ type slab[T any] struct {
 	c, i   int // the chunk in use and its first free element
 }
 
-func (s *slab[T]) next() *T {
-	if s.c < len(s.chunks) && s.i == len(s.chunks[s.c]) {
+func (s *slab[T]) next() *T { return &s.cut(1, arenaChunk)[0] }
+
+// cut returns n consecutive Ts (n <= size), from chunks of size Ts: a
+// chunk without room for them is left for the next.
+func (s *slab[T]) cut(n, size int) []T {
+	if s.c < len(s.chunks) && s.i+n > len(s.chunks[s.c]) {
 		s.c++
 		s.i = 0
 	}
 	if s.c == len(s.chunks) {
-		s.chunks = append(s.chunks, make([]T, arenaChunk))
+		s.chunks = append(s.chunks, make([]T, size))
 	}
-	p := &s.chunks[s.c][s.i]
-	s.i++
-	return p
+	l := s.chunks[s.c][s.i : s.i+n : s.i+n]
+	s.i += n
+	return l
 }
 
 // reset clears what was handed out (so that the arena keeps no decoded
@@ -71,19 +73,10 @@ func (s *slab[T]) reset() {
 // list returns a copy of items cut from the arena, or nil when they are
 // too many.
 func (a *Arena) list(items []any) []any {
-	n := len(items)
-	if n > maxArenaItems {
+	if len(items) > maxArenaItems {
 		return nil
 	}
-	if a.ic < len(a.items) && a.ii+n > len(a.items[a.ic]) {
-		a.ic++
-		a.ii = 0
-	}
-	if a.ic == len(a.items) {
-		a.items = append(a.items, make([]any, itemChunk))
-	}
-	l := a.items[a.ic][a.ii : a.ii+n : a.ii+n]
-	a.ii += n
+	l := a.items.cut(len(items), itemChunk)
 	copy(l, items)
 	return l
 }
@@ -95,13 +88,7 @@ func (a *Arena) Reset() {
 	a.o2.reset()
 	a.boxes.reset()
 	a.names.reset()
-	for c := 0; c <= a.ic && c < len(a.items); c++ {
-		clear(a.items[c])
-	}
-	if len(a.items) > maxArenaChunks {
-		a.items = slices.Clone(a.items[:maxArenaChunks])
-	}
-	a.ic, a.ii = 0, 0
+	a.items.reset()
 }
 
 // SetArena makes the decoder cut its small objects from a (nil: allocate

@@ -29,7 +29,7 @@ func TestArenaResetDropsExtraChunks(t *testing.T) {
 		weakGone(&a.o2.chunks[len(a.o2.chunks)-1][0]),
 		weakGone(&a.boxes.chunks[len(a.boxes.chunks)-1][0]),
 		weakGone(&a.names.chunks[len(a.names.chunks)-1][0]),
-		weakGone(&a.items[len(a.items)-1][0]),
+		weakGone(&a.items.chunks[len(a.items.chunks)-1][0]),
 	}
 	a.Reset()
 	runtime.GC()
@@ -39,8 +39,8 @@ func TestArenaResetDropsExtraChunks(t *testing.T) {
 			t.Errorf("kind %d: a chunk past the %d kept is still reachable after Reset", i, maxArenaChunks)
 		}
 	}
-	if len(a.o1.chunks) != maxArenaChunks || len(a.items) != maxArenaChunks {
-		t.Errorf("kept %d object chunks, %d item chunks; want %d", len(a.o1.chunks), len(a.items), maxArenaChunks)
+	if len(a.o1.chunks) != maxArenaChunks || len(a.items.chunks) != maxArenaChunks {
+		t.Errorf("kept %d object chunks, %d item chunks; want %d", len(a.o1.chunks), len(a.items.chunks), maxArenaChunks)
 	}
 	runtime.KeepAlive(&a)
 }
