@@ -15,16 +15,25 @@ import (
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
 )
 
+// addReplySeeds seeds f with every captured reply but the huge ones
+// (minimizing an input derived from the 200 KB JFR reply takes the whole
+// -fuzzminimizetime).
+func addReplySeeds(f *testing.F) {
+	for _, raw := range rmi.CapturedReplies(f, 32<<10) {
+		f.Add(raw)
+	}
+}
+
+// fuzzLimits are the decoder limits of the fuzz targets that compare two
+// decodings of a stream.
+var fuzzLimits = javaser.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxStringLen: 64 << 10, MaxArrayLen: 1 << 16, MaxHandles: 1 << 16, MaxSteps: 1 << 16}
+
 // FuzzDecode feeds arbitrary streams to the decoder, seeded with every
 // reply of the captured session, and what it decodes to the conversion,
 // the stub and MBeanInfo readers and the exporter. It must never panic,
 // and must respect the limits.
 func FuzzDecode(f *testing.F) {
-	// Seeds: every reply but the huge ones (minimizing an input derived
-	// from the 200 KB JFR reply takes the whole -fuzzminimizetime).
-	for _, raw := range rmi.CapturedReplies(f, 32<<10) {
-		f.Add(raw)
-	}
+	addReplySeeds(f)
 	lim := javaser.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxStringLen: 64 << 10, MaxArrayLen: 1 << 16, MaxHandles: 1 << 16}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		start := time.Now()
@@ -78,10 +87,8 @@ func decodeAll(dec *javaser.Decoder, data []byte, br *bufio.Reader) ([]any, stri
 // and the same error as it did cold: the caches change the work, never
 // the result, even when the remembered bytes are near misses.
 func FuzzWarmDecode(f *testing.F) {
-	for _, raw := range rmi.CapturedReplies(f, 32<<10) {
-		f.Add(raw)
-	}
-	lim := javaser.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxStringLen: 64 << 10, MaxArrayLen: 1 << 16, MaxHandles: 1 << 16, MaxSteps: 1 << 16}
+	addReplySeeds(f)
+	lim := fuzzLimits
 	f.Fuzz(func(t *testing.T, data []byte) {
 		br := bufio.NewReader(nil)
 		dec := javaser.NewDecoder(br, lim)
@@ -100,10 +107,8 @@ func FuzzWarmDecode(f *testing.F) {
 // stream to the same values and the same error as one without, also
 // once the arena was reset and its chunks are reused.
 func FuzzArenaDecode(f *testing.F) {
-	for _, raw := range rmi.CapturedReplies(f, 32<<10) {
-		f.Add(raw)
-	}
-	lim := javaser.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxStringLen: 64 << 10, MaxArrayLen: 1 << 16, MaxHandles: 1 << 16, MaxSteps: 1 << 16}
+	addReplySeeds(f)
+	lim := fuzzLimits
 	f.Fuzz(func(t *testing.T, data []byte) {
 		br := bufio.NewReader(nil)
 		plain, plainErr := decodeAll(javaser.NewDecoder(br, lim), data, br)
@@ -144,7 +149,7 @@ func FuzzObjectNames(f *testing.F) {
 	if named == 0 {
 		f.Fatal("no captured reply holds ObjectNames")
 	}
-	lim := javaser.Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxStringLen: 64 << 10, MaxArrayLen: 1 << 16, MaxHandles: 1 << 16, MaxSteps: 1 << 16}
+	lim := fuzzLimits
 	f.Fuzz(func(t *testing.T, data []byte) {
 		br := bufio.NewReader(nil)
 		plain, plainErr := decodeAll(javaser.NewDecoder(br, lim), data, br)
