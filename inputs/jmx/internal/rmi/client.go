@@ -296,11 +296,8 @@ func (c *Client) invoke(ctx context.Context, hash int64, args func(*javaser.Enco
 func (c *Client) QueryNames(ctx context.Context, pattern string) ([]string, error) {
 	// The names are taken out of the return before this returns: its
 	// objects are cut from an arena, reset once they are.
-	a := arenas.Get().(*javaser.Arena)
-	defer func() {
-		a.Reset()
-		arenas.Put(a)
-	}()
+	a := getArena()
+	defer putArena(a)
 	// The names are read as strings, and the decoder's tables made as
 	// large as the last return's at once (a handle for each ObjectName
 	// and one for its string).
@@ -445,11 +442,8 @@ func (b *RunBuffers) Reset() {
 func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs [][]string, bufs *RunBuffers) ([][]mbean.Attribute, []AttrDrops, []error) {
 	// The returns are converted before this returns: their objects are
 	// cut from an arena, reset once they are.
-	a := arenas.Get().(*javaser.Arena)
-	defer func() {
-		a.Reset()
-		arenas.Put(a)
-	}()
+	a := getArena()
+	defer putArena(a)
 	vals, errs := c.pool.doPipelined(ctx, a, c.connRef.ID, HashGetAttributes, len(names), func(e *javaser.Encoder, i int) {
 		e.ObjectName(names[i])
 		e.StringArray(attrs[i])
@@ -489,6 +483,14 @@ func (c *Client) AttributesPipelined(ctx context.Context, names []string, attrs 
 // arenas are the arenas of pipelined runs (and queryNames), one per run
 // in progress: at most a worker's each.
 var arenas = sync.Pool{New: func() any { return new(javaser.Arena) }}
+
+func getArena() *javaser.Arena { return arenas.Get().(*javaser.Arena) }
+
+// putArena resets a (the values decoded with it can go) and gives it back.
+func putArena(a *javaser.Arena) {
+	a.Reset()
+	arenas.Put(a)
+}
 
 // attributesOf converts the return of getAttributes(name, attrs).
 func attributesOf(name string, attrs []string, v any) ([]mbean.Attribute, AttrDrops, error) {

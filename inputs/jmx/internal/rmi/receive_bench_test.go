@@ -28,12 +28,11 @@ const getAttributes16 = "testdata/getattributes16.s2c"
 func receiveRun(tb testing.TB, c *conn, r *bytes.Reader, raw []byte, names []string, attrs [][]string) int {
 	r.Reset(raw)
 	c.br.Reset(r)
-	a := arenas.Get().(*javaser.Arena)
+	a := getArena()
 	c.dec.SetArena(a)
 	defer func() {
 		c.dec.SetArena(nil)
-		a.Reset()
-		arenas.Put(a)
+		putArena(a)
 	}()
 	n := 0
 	for i := range names {
