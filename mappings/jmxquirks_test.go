@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -53,25 +54,25 @@ func TestJMXExporterYAMLQuirks(t *testing.T) {
 		"tab-value": "a tab after a key's colon: SnakeYAML refuses it as the start of a token, YAML 1.2 parsers accept it",
 	}
 	for _, c := range cases {
-		g, ok := golden[c.id]
+		g, ok := golden[c.ID]
 		if !ok {
-			t.Errorf("%s: not in configquirks.golden (rerun with -jmxoracle)", c.id)
+			t.Errorf("%s: not in configquirks.golden (rerun with -jmxoracle)", c.ID)
 			continue
 		}
 		peer := strings.Split(strings.TrimSuffix(g, "\n"), "\n")
-		cfg, _, err := translateJMXExporter("jmx.yml", []byte(c.body))
+		cfg, _, err := translateJMXExporter("jmx.yml", []byte(c.Body))
 		if err == nil {
 			_, err = normalize.NewRuleSet(*cfg)
 		}
 		peerOK := peer[0] == "OK"
-		if why, ok := laxer[c.id]; ok {
+		if why, ok := laxer[c.ID]; ok {
 			if peerOK || err != nil {
-				t.Errorf("%s: laxer (%s), but jmx_exporter: %s, rosetta: %v", c.id, why, peer[0], err)
+				t.Errorf("%s: laxer (%s), but jmx_exporter: %s, rosetta: %v", c.ID, why, peer[0], err)
 			}
 			continue
 		}
 		if peerOK != (err == nil) {
-			t.Errorf("%s: %q\njmx_exporter: %s\nrosetta: %v", c.id, c.body, peer[0], err)
+			t.Errorf("%s: %q\njmx_exporter: %s\nrosetta: %v", c.ID, c.Body, peer[0], err)
 			continue
 		}
 		if !peerOK {
@@ -82,8 +83,8 @@ func TestJMXExporterYAMLQuirks(t *testing.T) {
 			k, v, _ := strings.Cut(l, "=")
 			fields[k] = v
 		}
-		for _, d := range jmxReadDiffs(fields, cfg, strings.Contains(c.body, "rules")) {
-			t.Errorf("%s: %q\n%s", c.id, c.body, d)
+		for _, d := range jmxReadDiffs(fields, cfg, strings.Contains(c.Body, "rules")) {
+			t.Errorf("%s: %q\n%s", c.ID, c.Body, d)
 		}
 	}
 }
@@ -183,28 +184,17 @@ var readOtherwise = map[string]string{
 	"labels=[null]":                      "a null label value: jmx_exporter's scrape fails on it (replaceAll(null)); Rosetta leaves the label out",
 }
 
-type quirkCase struct{ id, body string }
-
 // splitCases reads a file of "=== ID" sections, in order and by id.
 func splitCases(t *testing.T, name string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
 	for _, c := range readCases(t, name) {
-		m[c.id] = c.body
+		m[c.ID] = c.Body
 	}
 	return m
 }
 
-func readCases(t *testing.T, name string) []quirkCase {
+func readCases(t *testing.T, name string) []testutil.Section {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(jmxQuirksDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []quirkCase
-	for _, part := range strings.Split(string(data), "=== ")[1:] {
-		id, body, _ := strings.Cut(part, "\n")
-		out = append(out, quirkCase{id, body})
-	}
-	return out
+	return testutil.Sections(t, filepath.Join(jmxQuirksDir, name))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	yaml2 "go.yaml.in/yaml/v2"
 
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -122,24 +123,24 @@ func TestJSONExporterYAMLQuirks(t *testing.T) {
 		"labels-{1: '{.b}'}": "an invalid label name: json_exporter cannot serve the module",
 	}
 	golden := map[string]string{}
-	for _, c := range readQuirkCases(t, "configquirks.golden") {
-		golden[c.id] = strings.TrimSpace(c.body)
+	for _, c := range testutil.Sections(t, filepath.Join(jsonQuirksDir, "configquirks.golden")) {
+		golden[c.ID] = strings.TrimSpace(c.Body)
 	}
-	for _, c := range readQuirkCases(t, "configquirks.txt") {
-		g, ok := golden[c.id]
+	for _, c := range testutil.Sections(t, filepath.Join(jsonQuirksDir, "configquirks.txt")) {
+		g, ok := golden[c.ID]
 		if !ok {
-			t.Errorf("%s: not in configquirks.golden (rerun with -jsonexporter-src)", c.id)
+			t.Errorf("%s: not in configquirks.golden (rerun with -jsonexporter-src)", c.ID)
 			continue
 		}
 		f := filepath.Join(t.TempDir(), "c.yml")
-		if err := os.WriteFile(f, []byte(c.body), 0o600); err != nil {
+		if err := os.WriteFile(f, []byte(c.Body), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		m, err := loadJSONExporter(f, "")
 		peerOK := strings.HasPrefix(g, "OK")
-		if why, ok := deliberate[c.id]; ok {
+		if why, ok := deliberate[c.ID]; ok {
 			if !peerOK || err == nil {
-				t.Errorf("%s: deliberate (%s), but json_exporter: %s, rosetta: %v", c.id, why, g, err)
+				t.Errorf("%s: deliberate (%s), but json_exporter: %s, rosetta: %v", c.ID, why, g, err)
 			}
 			continue
 		}
@@ -147,7 +148,7 @@ func TestJSONExporterYAMLQuirks(t *testing.T) {
 			peerOK = false // json_exporter has no module default to probe either
 		}
 		if peerOK != (err == nil) {
-			t.Errorf("%s: %q\njson_exporter: %s\nrosetta: %v", c.id, c.body, g, err)
+			t.Errorf("%s: %q\njson_exporter: %s\nrosetta: %v", c.ID, c.Body, g, err)
 			continue
 		}
 		if !peerOK {
@@ -155,10 +156,10 @@ func TestJSONExporterYAMLQuirks(t *testing.T) {
 		}
 		var peer jeRead
 		if err := json.Unmarshal([]byte(strings.TrimPrefix(g, "OK ")), &peer); err != nil {
-			t.Fatalf("%s: %v", c.id, err)
+			t.Fatalf("%s: %v", c.ID, err)
 		}
 		if d := cmp.Diff(jePeerView(peer), jeOurView(m)); d != "" {
-			t.Errorf("%s: %q\nread otherwise (-json_exporter +rosetta):\n%s", c.id, c.body, d)
+			t.Errorf("%s: %q\nread otherwise (-json_exporter +rosetta):\n%s", c.ID, c.Body, d)
 		}
 	}
 }
@@ -231,22 +232,6 @@ func jeMetricView(name, help, path string, object bool, typ normalize.Type, allo
 	}
 	return fmt.Sprintf("name=%q help=%q path=%q object=%v type=%v allow_missing=%v ts=%q labels={%s} values={%s}",
 		name, help, path, object, typ, allowMissing, ts, l(labels), l(values))
-}
-
-type jeQuirkCase struct{ id, body string }
-
-func readQuirkCases(t *testing.T, name string) []jeQuirkCase {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(jsonQuirksDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []jeQuirkCase
-	for _, part := range strings.Split(string(data), "=== ")[1:] {
-		id, body, _ := strings.Cut(part, "\n")
-		out = append(out, jeQuirkCase{id, body})
-	}
-	return out
 }
 
 // TestJSONExporterExcessiveAliasing: configs of a few hundred bytes whose

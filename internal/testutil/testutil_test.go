@@ -7,6 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +136,16 @@ func TestUDPReceiver(t *testing.T) {
 func TestRSS(t *testing.T) {
 	if n := RSS(t); n < 1<<20 {
 		t.Errorf("RSS() = %d bytes, want at least 1 MiB", n)
+	}
+}
+
+func TestSections(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "cases.txt")
+	if err := os.WriteFile(file, []byte("a preamble\n=== one\na: 1\nb: 2\n=== two\n=== three"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := []Section{{"one", "a: 1\nb: 2\n"}, {"two", ""}, {"three", ""}}
+	if got := Sections(t, file); !slices.Equal(got, want) {
+		t.Errorf("Sections = %q, want %q", got, want)
 	}
 }
