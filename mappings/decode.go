@@ -88,6 +88,12 @@ func isNull(n *yaml.Node) bool {
 // fields calls fn for each key of mapping n; it reports a non-mapping node
 // and duplicate keys. fn returns false for an unknown key.
 func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *yaml.Node) bool) {
+	d.fieldsIn(n, what, nil, fn)
+}
+
+// fieldsIn is fields where, in a statsd_exporter file, set holds the keys
+// set so far into a map (see peerFields); it is nil for a struct.
+func (d *decoder) fieldsIn(n *yaml.Node, what string, set map[string]bool, fn func(key string, k, v *yaml.Node) bool) {
 	n = resolve(n)
 	if isNull(n) {
 		return
@@ -97,7 +103,7 @@ func (d *decoder) fields(n *yaml.Node, what string, fn func(key string, k, v *ya
 		return
 	}
 	if d.statsd {
-		d.peerFields(n, what, fn, nil)
+		d.peerFields(n, what, fn, set)
 		return
 	}
 	seen := map[string]bool{}

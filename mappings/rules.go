@@ -216,20 +216,7 @@ func (d *decoder) startRule(n *yaml.Node, index int, matchKey string) {
 // a name set twice in a map, merged ones too.
 func (d *decoder) labels(n *yaml.Node, set map[string]bool) []normalize.LabelConfig {
 	var out []normalize.LabelConfig
-	fields := d.fields
-	if d.statsd {
-		fields = func(n *yaml.Node, what string, fn func(key string, k, v *yaml.Node) bool) {
-			if n = resolve(n); isNull(n) {
-				return
-			}
-			if n.Kind != yaml.MappingNode {
-				d.errf(n, "%s: expected a mapping, got %s", what, kindName(n))
-				return
-			}
-			d.peerFields(n, what, fn, set)
-		}
-	}
-	fields(n, "labels", func(k string, kn, v *yaml.Node) bool {
+	d.fieldsIn(n, "labels", set, func(k string, kn, v *yaml.Node) bool {
 		if d.statsd && isNull(kn) {
 			d.errf(kn, "invalid label key %q", "") // yaml.v2 reads a null key as ""
 		}
