@@ -149,6 +149,7 @@ func jmxInputNotes(file string, data []byte, rsc *normalize.RuleSetConfig) []str
 // foreignOnly refuses what only statsd_exporter's or jmx_exporter's
 // reader accepts and no rule file can say: a negative max_age, a quantile
 // or an error outside [0, 1], a literal value that is not a number.
+// rsc has loaded as it is.
 func foreignOnly(rsc *normalize.RuleSetConfig, format string) error {
 	keep := func(r *normalize.RuleConfig, format2 string, args ...any) error {
 		err := fmt.Errorf(format2+"; keep this file as it is (format: "+format+")", args...)
@@ -178,11 +179,21 @@ func foreignOnly(rsc *normalize.RuleSetConfig, format string) error {
 				return err
 			}
 		}
-		if r.Value != "" && !strings.Contains(r.Value, "$") {
-			if _, err := strconv.ParseFloat(strings.TrimSpace(r.Value), 64); err != nil {
-				return keep(r, "value %q is not a number", r.Value)
-			}
-		}
+	}
+	// A jmx_exporter rule's value may be any text (JMXExporterValues); a
+	// rule file's literal value is a number. The engine, which knows
+	// which value is a literal ('12$' is), says so of the rules as a rule
+	// file's.
+	if !slices.ContainsFunc(rsc.Rules, func(r normalize.RuleConfig) bool { return r.JMXExporterValues }) {
+		return nil
+	}
+	asFile := *rsc
+	asFile.Rules = slices.Clone(rsc.Rules)
+	for i := range asFile.Rules {
+		asFile.Rules[i].JMXExporterValues = false
+	}
+	if _, err := normalize.NewRuleSet(asFile); err != nil {
+		return fmt.Errorf("%w; keep this file as it is (format: %s)", err, format)
 	}
 	return nil
 }

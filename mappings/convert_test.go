@@ -201,6 +201,8 @@ func TestConvertForeignOnly(t *testing.T) {
 		rule + "    summary_options:\n      quantiles: [{quantile: 0.5, error: 2}]\n",
 		"rules:\n  - pattern: 'x'\n    name: x\n    valueFactor: .inf\n",
 		"rules:\n  - pattern: 'x'\n    name: x\n    value: true\n",
+		// a "$" that is no reference: a literal all the same
+		"rules:\n  - pattern: 'x'\n    name: x\n    value: '12\\$'\n",
 	} {
 		if _, _, err := Convert("m.yml", []byte(data), ""); err == nil || !strings.Contains(err.Error(), "keep this file as it is") {
 			t.Errorf("%q: %v", data, err)
