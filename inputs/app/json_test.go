@@ -6,12 +6,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rosetta-adapter/rosetta/inputs/app/jsonsel"
+	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -89,29 +92,36 @@ func TestJSONExporterConfig(t *testing.T) {
 	}
 }
 
-// What json_exporter cannot serve is refused with its position in the
-// json_exporter file (file:line:col, line 4 is the metric's line); what
-// it serves loads, filters and all.
+// What json_exporter cannot read is refused with its position in the
+// json_exporter file (file:line:col, line 4 is the metric's line); what it
+// loads loads, filters and all: a path jsonpath rejects too (json_exporter
+// fails it at every probe and goes on: TestJSONExporterUnparsedPaths), and
+// what makes json_exporter serve nothing of the module (unservable: the
+// input's polls fail with that error).
 func TestJSONExporterConfigErrors(t *testing.T) {
 	dir := t.TempDir()
-	for _, tc := range []struct{ metric, at, want string }{
-		{`{name: a, path: '{.values[?(@.state == "ACTIVE")'}`, `'{.values`, `path "{.values[?(@.state == \"ACTIVE\")": unclosed array expect ]`},
-		{`{name: a, path: '{.a[}'}`, `'{.a[}`, `path "{.a[}": unterminated array`},
-		{`{name: a, path: '{.a'}`, `'{.a'`, `path "{.a": unclosed action`},
-		{`{name: a, path: '{.a}', labels: {l: 'x{.b'}}`, `'x{.b'`, `label l "x{.b": unclosed action`},
-		{`{name: a, path: '{.a}', type: object, values: {v: '{.b[x]}'}}`, `'{.b[x]}'`, `value v "{.b[x]}": invalid array index x`},
-		{`{name: a, path: '{.a}', epochtimestamp: '{.t'}`, `'{.t'`, `epochtimestamp "{.t": unclosed action`},
-		{`{name: a, path: '{.a}', type: list}`, `list`, `type: "list" is not value or object`},
-		{`{path: '{.a}'}`, `{path`, `name: a metric needs a name`},
-		{`{name: a, path: '{.a}', labels: {'bad-label': x}}`, `x}}`, `labels: "bad-label" is not a valid label name`},
-		{`{name: a, path: '{.a}', labels: {l: {nested: map}}}`, `{l:`, `labels: cannot unmarshal !!map into string`},
+	for _, tc := range []struct {
+		metric, at, want string
+		unservable       bool
+	}{
+		{`{name: a, path: '{.a}', type: list}`, `list`, `type: "list" is not value or object`, true},
+		{`{path: '{.a}'}`, `{path`, `name: a metric needs a name`, true},
+		{`{name: a, path: '{.a}', labels: {'bad-label': x}}`, `x}}`, `labels: "bad-label" is not a valid label name`, true},
+		{`{name: a, path: '{.a}', labels: {l: {nested: map}}}`, `{l:`, `labels: cannot unmarshal !!map into string`, false},
+		// Loaded: json_exporter loads these and serves the rest of the module.
+		{`{name: a, path: '{.values[?(@.state == "ACTIVE")'}`, "", "", false},
+		{`{name: a, path: '{.a[}'}`, "", "", false},
+		{`{name: a, path: '{.a'}`, "", "", false},
+		{`{name: a, path: '{.a}', labels: {l: 'x{.b'}}`, "", "", false},
+		{`{name: a, path: '{.a}', type: object, values: {v: '{.b[x]}'}}`, "", "", false},
+		{`{name: a, path: '{.a}', epochtimestamp: '{.t'}`, "", "", false},
 		// Loaded: json_exporter serves these.
-		{`{name: a, path: '{.values[?(@.state == "ACTIVE")]}', type: object, values: {c: '{.count}'}}`, "", ""},
-		{`{name: a, path: '{..x}'}`, "", ""},
-		{`{name: a, path: '{.x}', labels: {l: 'planet-{.y}'}}`, "", ""},
-		{`{name: a, path: '{.x[*]}', type: object, values: {c: '{.a.b}'}}`, "", ""},
-		{`{name: a, path: '{.x}', epochtimestamp: '{.ts}', epochTimestamp: '{.ts}', valueconverter: {}}`, "", ""},
-		{`{name: a, path: '{.x}', valuetype: histogram}`, "", ""},
+		{`{name: a, path: '{.values[?(@.state == "ACTIVE")]}', type: object, values: {c: '{.count}'}}`, "", "", false},
+		{`{name: a, path: '{..x}'}`, "", "", false},
+		{`{name: a, path: '{.x}', labels: {l: 'planet-{.y}'}}`, "", "", false},
+		{`{name: a, path: '{.x[*]}', type: object, values: {c: '{.a.b}'}}`, "", "", false},
+		{`{name: a, path: '{.x}', epochtimestamp: '{.ts}', epochTimestamp: '{.ts}', valueconverter: {}}`, "", "", false},
+		{`{name: a, path: '{.x}', valuetype: histogram}`, "", "", false},
 	} {
 		file := filepath.Join(dir, "je.yml")
 		if err := os.WriteFile(file, []byte("modules:\n  default:\n    metrics:\n    - "+tc.metric+"\n"), 0o600); err != nil {
@@ -131,6 +141,20 @@ func TestJSONExporterConfigErrors(t *testing.T) {
 		// One position, in the json_exporter file: line 4, the column of
 		// the value the error is about.
 		want := fmt.Sprintf("%s:4:%d: module default: metrics[0]: %s", file, 7+strings.Index(tc.metric, tc.at), tc.want)
+		if tc.unservable {
+			if err != nil {
+				t.Errorf("%s: %v, want it loaded", tc.metric, err)
+			}
+			mod, err := loadJSONExporter(file, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			perr := newJEParser(nil, mod).Parse([]byte(`{"a": 1}`), func(normalize.Record) { t.Errorf("%s: a record from an unservable module", tc.metric) })
+			if mod.unservable == nil || !strings.HasPrefix(mod.unservable.Error(), want) || parsing.Reason(perr, "") != "unservable_module" {
+				t.Errorf("%s:\n got %v (poll: %v)\nwant %s", tc.metric, mod.unservable, perr, want)
+			}
+			continue
+		}
 		if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Count(err.Error(), ":4:") != 1 {
 			t.Errorf("%s:\n got %v\nwant %s", tc.metric, err, want)
 		}
@@ -227,5 +251,52 @@ func TestJSONExporterConfigTwoTargets(t *testing.T) {
 	}
 	if n != 4 {
 		t.Errorf("%d queue_depth series with an instance label, want 4 (2 queues × 2 targets):\n%s", n, strings.Join(got, "\n"))
+	}
+}
+
+// TestJSONExporterUnparsedPaths: json_exporter loads a module whose paths
+// jsonpath rejects and fails each of them at every probe, serving the
+// rest: the metric of a rejected path is never served, nor an object
+// metric's value of one; a label of one is empty; a metric whose
+// epochtimestamp is one has no timestamp. Rosetta refused such a module
+// before, losing every series of it.
+func TestJSONExporterUnparsedPaths(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "je.yml")
+	cfg := `modules:
+  default:
+    metrics:
+    - {name: good, path: '{.a}'}
+    - {name: bad, path: '{.a['}
+    - {name: lab, path: '{.a}', labels: {l: 'x{.b', k: '{.c}'}}
+    - {name: ts, path: '{.a}', epochtimestamp: '{.t'}
+    - {name: obj, type: object, path: '{.objs[*]}', values: {good: '{.v}', bad: '{.v['}}
+`
+	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mod, err := loadJSONExporter(file, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan, err := jsonsel.New(jsonsel.Config{Metrics: mod.fast, SelectNone: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = newJEParser(scan, mod).Parse([]byte(`{"a": 1, "c": "see", "t": 5, "objs": [{"v": 2}]}`), func(r normalize.Record) {
+		got = append(got, fmt.Sprintf("%s%v %g ts=%v", r.DefaultName, r.Labels, r.Value, r.HasTimestamp))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	want := []string{
+		"good{} 1 ts=false",
+		`lab{k="see", l=""} 1 ts=false`,
+		"obj_good{} 2 ts=false",
+		"ts{} 1 ts=false",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("served (-want +got):\n%s", d)
 	}
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -35,6 +36,12 @@ type jeModule struct {
 
 	client      *promcfg.HTTPClientConfig
 	validStatus []int
+
+	// unservable is why json_exporter serves no metric of this module
+	// (a metric without a name, of a type other than value and object, or
+	// with an invalid label name): it loads the config, then its probes
+	// of the module serve nothing. Every poll fails with it.
+	unservable error
 }
 
 // jePos positions errors inside the json_exporter file.
@@ -68,9 +75,14 @@ func mapping(n *yaml.Node) map[string]*yaml.Node {
 // them: epochtimestamp, allow_missing_key; others, such as the
 // epochTimestamp of its own example, are ignored as json_exporter ignores
 // them), JSONPath as k8s.io/client-go/util/jsonpath parses it. What
-// json_exporter cannot serve — a path jsonpath rejects, a type other than
-// value or object, an invalid metric or label name — is refused with its
-// position in file.
+// json_exporter loads but cannot use is loaded as it uses it: a metric
+// whose path jsonpath rejects is never served, nor an object metric's
+// value whose path it rejects; a label whose path it rejects is empty; an
+// epochtimestamp it rejects gives no timestamp (json_exporter fails to
+// parse them at every probe and goes on). A metric without a name, of a
+// type other than value and object, or with an invalid label name makes
+// json_exporter serve nothing of the module: the module loads with no
+// metric and its polls fail (unservable).
 func loadJSONExporter(file, module string) (*jeModule, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -143,19 +155,33 @@ func loadJSONExporter(file, module string) (*jeModule, error) {
 		for i, mn := range n.Content {
 			mpos := jePos{file, fmt.Sprintf("module %s: metrics[%d]: ", module, i)}
 			spec, err := decodeJESpec(mpos, mn)
-			if err != nil {
+			var ue *jeUnservable
+			switch {
+			case errors.As(err, &ue):
+				out.unservable = cmp.Or(out.unservable, error(ue))
+			case err != nil:
 				errs = append(errs, err)
-				continue
+			case spec.path != nil: // nil: json_exporter never serves it
+				metrics = append(metrics, spec)
 			}
-			metrics = append(metrics, spec)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if out.unservable != nil {
+		metrics = nil
+	}
 	out.fast, out.fastSpecs, out.slow = splitJE(metrics)
 	return out, nil
 }
+
+// jeUnservable is a metric json_exporter loads but whose module it then
+// cannot serve.
+type jeUnservable struct{ err error }
+
+func (e *jeUnservable) Error() string { return e.err.Error() }
+func (e *jeUnservable) Unwrap() error { return e.err }
 
 // jeBody is a module's body, sent with POST: json_exporter's body.content,
 // with templatize a Go template with Sprig's functions (sprig.TxtFuncMap,
@@ -236,6 +262,10 @@ type jeValue struct {
 
 // decodeJESpec reads one metric with the keys json_exporter reads.
 func decodeJESpec(pos jePos, n *yaml.Node) (*jeSpec, error) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		// yaml.v2 reads it as a metric with no name.
+		return nil, &jeUnservable{pos.errf(n, "name: a metric needs a name (json_exporter cannot serve one without)")}
+	}
 	if n.Kind != yaml.MappingNode {
 		return nil, pos.errf(n, "a metric is a mapping")
 	}
@@ -272,7 +302,7 @@ func decodeJESpec(pos jePos, n *yaml.Node) (*jeSpec, error) {
 	tsText := str("epochtimestamp")
 	s.help = str("help")
 	labels, labelNodes := strMap("labels")
-	values, valueNodes := strMap("values")
+	values, _ := strMap("values")
 	if v := k["allow_missing_key"]; v != nil {
 		if err := v2Decode(v, &s.allowMissing); err != nil {
 			errs = append(errs, pos.errf(v, "allow_missing_key: %s", v2Msg(err)))
@@ -290,15 +320,16 @@ func decodeJESpec(pos jePos, n *yaml.Node) (*jeSpec, error) {
 	if s.help == "" {
 		s.help = s.name
 	}
+	var unservable []error
 	if s.name == "" {
-		errs = append(errs, pos.errf(at("name"), "name: a metric needs a name (json_exporter cannot serve one without)"))
+		unservable = append(unservable, pos.errf(at("name"), "name: a metric needs a name (json_exporter cannot serve one without)"))
 	}
 	switch typ {
 	case "", "value":
 	case "object":
 		s.object = true
 	default:
-		errs = append(errs, pos.errf(at("type"), "type: %q is not value or object (json_exporter serves no metric of this module then)", typ))
+		unservable = append(unservable, pos.errf(at("type"), "type: %q is not value or object (json_exporter serves no metric of this module then)", typ))
 	}
 	switch valueType { // json_exporter reads anything else as untyped
 	case "gauge":
@@ -308,41 +339,37 @@ func decodeJESpec(pos jePos, n *yaml.Node) (*jeSpec, error) {
 	default:
 		s.typ = normalize.TypeUntyped
 	}
-	var err error
-	// The path of an object metric is printed as JSON.
-	if s.path, err = compileJE(pathText, s.allowMissing, s.object); err != nil {
-		errs = append(errs, pos.errf(at("path"), "path %q: %v", pathText, err))
-	}
+	// A path jsonpath rejects: json_exporter fails to parse it at every
+	// probe and goes on without it (nil s.path: never served; no
+	// timestamp; an empty label; no such value).
+	s.path, _ = compileJE(pathText, s.allowMissing, s.object) // the path of an object metric is printed as JSON
 	if tsText != "" {
-		if s.ts, err = compileJE(tsText, s.allowMissing, false); err != nil {
-			errs = append(errs, pos.errf(at("epochtimestamp"), "epochtimestamp %q: %v", tsText, err))
-		}
+		s.ts, _ = compileJE(tsText, s.allowMissing, false)
 	}
 	for _, name := range slices.Sorted(mapsKeys(labels)) {
 		if !normalize.ValidLabelName(name) {
-			errs = append(errs, pos.errf(labelNodes[name], "labels: %q is not a valid label name (json_exporter cannot serve it)", name))
+			unservable = append(unservable, pos.errf(labelNodes[name], "labels: %q is not a valid label name (json_exporter cannot serve it)", name))
 			continue
 		}
 		// Labels never allow missing keys in json_exporter.
 		t, err := compileJE(labels[name], false, false)
 		if err != nil {
-			errs = append(errs, pos.errf(labelNodes[name], "label %s %q: %v", name, labels[name], err))
-			continue
+			t, _ = compileJE("", false, false)
 		}
 		s.labels = append(s.labels, jeLabel{name, t})
 	}
 	if s.object {
 		for _, name := range slices.Sorted(mapsKeys(values)) {
-			t, err := compileJE(values[name], s.allowMissing, false)
-			if err != nil {
-				errs = append(errs, pos.errf(valueNodes[name], "value %s %q: %v", name, values[name], err))
-				continue
+			if t, err := compileJE(values[name], s.allowMissing, false); err == nil {
+				s.values = append(s.values, jeValue{name, t})
 			}
-			s.values = append(s.values, jeValue{name, t})
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if err := errors.Join(unservable...); err != nil {
+		return nil, &jeUnservable{err}
 	}
 	return s, nil
 }

@@ -461,14 +461,15 @@ func (m *jeMetric) emit(name string, v float64, c *sampleContext, emit func(norm
 // json_exporter decodes it (only its top-level members those metrics
 // read) and those metrics evaluated over it.
 type jeParser struct {
-	scan *jsonsel.Parser
-	slow []*jeMetric
-	keys map[string]bool // top-level members the slow metrics read; nil: all
+	scan       *jsonsel.Parser
+	slow       []*jeMetric
+	keys       map[string]bool // top-level members the slow metrics read; nil: all
+	unservable error           // jeModule.unservable
 }
 
-func newJEParser(scan *jsonsel.Parser, slow []*jeMetric) *jeParser {
-	p := &jeParser{scan: scan, slow: slow, keys: map[string]bool{}}
-	for _, m := range slow {
+func newJEParser(scan *jsonsel.Parser, mod *jeModule) *jeParser {
+	p := &jeParser{scan: scan, slow: mod.slow, keys: map[string]bool{}, unservable: mod.unservable}
+	for _, m := range p.slow {
 		if !m.topKeys(p.keys) {
 			p.keys = nil
 			break
@@ -481,6 +482,9 @@ func newJEParser(scan *jsonsel.Parser, slow []*jeMetric) *jeParser {
 // body: it checks the syntax and bounds the nesting, so that the decoding
 // after it sees only documents that are valid and bounded.
 func (p *jeParser) Parse(body []byte, emit func(normalize.Record)) error {
+	if p.unservable != nil {
+		return parsing.Errorf("unservable_module", "json_exporter serves no metric of this module: %w", p.unservable)
+	}
 	// The scanner hands over the top-level members the metrics read.
 	var members []member
 	var top func(key, value []byte)

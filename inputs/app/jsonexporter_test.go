@@ -182,7 +182,7 @@ func FuzzJSONExporterPaths(f *testing.F) {
 				t.Fatal(err)
 			}
 			none, _ := jsonsel.New(jsonsel.Config{SelectNone: true})
-			slow := newJEParser(none, []*jeMetric{newJEMetric(mod.fastSpecs[0])})
+			slow := newJEParser(none, &jeModule{slow: []*jeMetric{newJEMetric(mod.fastSpecs[0])}})
 			var a, b []normalize.Record
 			errA := scan.Parse([]byte(doc), func(r normalize.Record) { a = append(a, r) })
 			errB := slow.Parse([]byte(doc), func(r normalize.Record) { b = append(b, r) })

@@ -91,8 +91,8 @@ type jeRead struct {
 // several documents, BOM, tabs), from configquirks.txt. What
 // json_exporter's config package (yaml.v2, not strict) reads, recorded in
 // configquirks.golden: Rosetta accepts a config exactly when it does
-// (except what json_exporter loads but cannot serve, which Rosetta
-// refuses on purpose: deliberate), and reads the same module.
+// and reads the same module (what json_exporter loads but then cannot
+// serve, Rosetta loads as a module whose polls fail: unservable).
 func TestJSONExporterYAMLQuirks(t *testing.T) {
 	if *jsonExporterSrc != "" {
 		dir := filepath.Join(*jsonExporterSrc, "cmd", "rosetta-cfgoracle")
@@ -115,7 +115,7 @@ func TestJSONExporterYAMLQuirks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deliberate := map[string]string{
+	unservable := map[string]string{
 		"type-Value":         "a type json_exporter cannot serve (it loads the config, then serves no metric of the module)",
 		"name-~":             "no name: json_exporter cannot serve the module (an invalid descriptor)",
 		"name-''":            "no name: json_exporter cannot serve the module (an invalid descriptor)",
@@ -138,9 +138,9 @@ func TestJSONExporterYAMLQuirks(t *testing.T) {
 		}
 		m, err := loadJSONExporter(f, "")
 		peerOK := strings.HasPrefix(g, "OK")
-		if why, ok := deliberate[c.ID]; ok {
-			if !peerOK || err == nil {
-				t.Errorf("%s: deliberate (%s), but json_exporter: %s, rosetta: %v", c.ID, why, g, err)
+		if why, ok := unservable[c.ID]; ok {
+			if !peerOK || err != nil || m.unservable == nil {
+				t.Errorf("%s: unservable (%s), but json_exporter: %s, rosetta: %v, %+v", c.ID, why, g, err, m)
 			}
 			continue
 		}

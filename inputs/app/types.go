@@ -153,7 +153,7 @@ func (c *JSONConfig) NewParser() (parsing.Parser, error) {
 	if mod == nil || len(mod.slow) == 0 {
 		return scan, nil
 	}
-	return newJEParser(scan, mod.slow), nil
+	return newJEParser(scan, mod), nil
 }
 
 func (c *JSONConfig) newFetcher(name string) (fetcher, error) {
