@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,22 +29,7 @@ func TestStatsdExporterDifferentialNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Count(string(traffic), "\n")
-	type server struct{ name, statsdAddr, web, linesMetric string }
-	var servers []server
-	for _, s := range []struct{ name, bin, linesMetric string }{
-		{"statsd_exporter", buildStatsdExporter(t), "statsd_exporter_lines_total"},
-		{"rosetta", buildRosetta(t), "rosetta_statsd_lines_total"},
-	} {
-		srv := server{
-			name:        s.name,
-			statsdAddr:  fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)),
-			web:         fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)),
-			linesMetric: s.linesMetric,
-		}
-		startProcess(t, s.bin, "--statsd.mapping-config="+mapping, "--statsd.listen-udp=",
-			"--statsd.listen-tcp="+srv.statsdAddr, "--web.listen-address="+srv.web)
-		servers = append(servers, srv)
-	}
+	servers := startStatsdPair(t, mapping)
 	for _, s := range servers {
 		testutil.WaitHTTP(t, "http://"+s.web+"/metrics", 20*time.Second, nil)
 	}
@@ -133,24 +117,7 @@ func TestStatsdExporterNegativeMaxAge(t *testing.T) {
 	if err := os.WriteFile(mapping, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	type server struct {
-		name, statsdAddr, web string
-		p                     *process
-	}
-	var servers []server
-	for _, s := range []struct{ name, bin string }{
-		{"statsd_exporter", buildStatsdExporter(t)},
-		{"rosetta", buildRosetta(t)},
-	} {
-		srv := server{
-			name:       s.name,
-			statsdAddr: fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)),
-			web:        fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)),
-		}
-		srv.p = startProcess(t, s.bin, "--statsd.mapping-config="+mapping, "--statsd.listen-udp=",
-			"--statsd.listen-tcp="+srv.statsdAddr, "--web.listen-address="+srv.web)
-		servers = append(servers, srv)
-	}
+	servers := startStatsdPair(t, mapping)
 	for _, s := range servers {
 		s.p.waitReady(t, "http://"+s.web+"/metrics", 20*time.Second)
 		sendTCP(t, s.statsdAddr, []byte("neg.count:1|c\nneg.lat:5|ms\nneg.count:1|c\n"))

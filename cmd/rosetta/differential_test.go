@@ -47,33 +47,7 @@ func TestStatsdExporterDifferential(t *testing.T) {
 		}
 	}
 
-	type server struct {
-		name            string
-		bin             string
-		statsdAddr, web string
-		linesMetric     string // the server's count of lines received
-	}
-	var servers []server
-	for _, s := range []struct{ name, bin, linesMetric string }{
-		{"statsd_exporter", buildStatsdExporter(t), "statsd_exporter_lines_total"},
-		{"rosetta", buildRosetta(t), "rosetta_statsd_lines_total"},
-	} {
-		sp, wp := testutil.FreePort(t), testutil.FreePort(t)
-		srv := server{
-			name:        s.name,
-			bin:         s.bin,
-			statsdAddr:  fmt.Sprintf("127.0.0.1:%d", sp),
-			web:         fmt.Sprintf("127.0.0.1:%d", wp),
-			linesMetric: s.linesMetric,
-		}
-		startProcess(t, s.bin,
-			"--statsd.mapping-config="+mapping,
-			"--statsd.listen-udp=",
-			"--statsd.listen-tcp="+srv.statsdAddr,
-			"--web.listen-address="+srv.web,
-		)
-		servers = append(servers, srv)
-	}
+	servers := startStatsdPair(t, mapping)
 	for _, s := range servers {
 		testutil.WaitHTTP(t, "http://"+s.web+"/metrics", 20*time.Second, nil)
 	}

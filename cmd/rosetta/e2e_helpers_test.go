@@ -142,6 +142,37 @@ func (p *process) Output() string {
 	return p.output.String()
 }
 
+// statsdServer is one of the pair startStatsdPair starts.
+type statsdServer struct {
+	name            string // statsd_exporter or rosetta
+	statsdAddr, web string
+	linesMetric     string // the server's count of lines received
+	p               *process
+}
+
+// startStatsdPair starts statsd_exporter and Rosetta, in that order, on
+// the statsd_exporter mapping file mapping, each reading StatsD over TCP
+// only (statsdAddr) and serving web; it does not wait for them.
+func startStatsdPair(t *testing.T, mapping string) []statsdServer {
+	t.Helper()
+	var servers []statsdServer
+	for _, s := range []struct{ name, bin, linesMetric string }{
+		{"statsd_exporter", buildStatsdExporter(t), "statsd_exporter_lines_total"},
+		{"rosetta", buildRosetta(t), "rosetta_statsd_lines_total"},
+	} {
+		srv := statsdServer{
+			name:        s.name,
+			statsdAddr:  fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)),
+			web:         fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)),
+			linesMetric: s.linesMetric,
+		}
+		srv.p = startProcess(t, s.bin, "--statsd.mapping-config="+mapping, "--statsd.listen-udp=",
+			"--statsd.listen-tcp="+srv.statsdAddr, "--web.listen-address="+srv.web)
+		servers = append(servers, srv)
+	}
+	return servers
+}
+
 // waitReady polls url until it answers 200; it fails at once if the
 // process exits.
 func (p *process) waitReady(t testing.TB, url string, timeout time.Duration) {
