@@ -111,15 +111,12 @@ func translateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, [
 		case "inferCounterTypeFromName":
 			cfg.InferCounterTypeFromName = d.boolean(v, k)
 		case "rules":
-			if isNull(v) {
-				d.errf(v, "rules: null (jmx_exporter fails on it)")
-			}
+			d.javaNotNull(v, k)
 			items := d.list(v, k)
 			hasRules = true
 			cfg.Rules = nil // a key given twice: SnakeYAML keeps the last
 			for i, item := range items {
-				if isNull(item) {
-					d.errf(item, "rule %d: null (jmx_exporter fails on it)", i+1)
+				if !d.javaNotNull(item, fmt.Sprintf("rule %d", i+1)) {
 					continue
 				}
 				if r, ok := d.jmxRule(item, i+1, warn); ok {
@@ -150,9 +147,7 @@ func translateJMXExporter(file string, data []byte) (*normalize.RuleSetConfig, [
 		case "autoExcludeObjectNameAttributes":
 			_ = d.boolean(v, k)
 		case "includeObjectNames", "whitelistObjectNames", "excludeObjectNames", "blacklistObjectNames":
-			if isNull(v) {
-				d.errf(v, "%s: null (jmx_exporter fails on it)", k)
-			}
+			d.javaNotNull(v, k)
 			for _, item := range d.list(v, k) {
 				_ = d.javaStr(item, k)
 			}
@@ -189,6 +184,16 @@ func (d *decoder) javaInt(n *yaml.Node, key string) int64 {
 		return 0
 	}
 	return i
+}
+
+// javaNotNull reports n, the value of what, if it is null: jmx_exporter
+// fails on a null list, rule or labels. It returns whether n is not null.
+func (d *decoder) javaNotNull(n *yaml.Node, what string) bool {
+	if isNull(n) {
+		d.errf(n, "%s: null (jmx_exporter fails on it)", what)
+		return false
+	}
+	return true
 }
 
 // javaStr reads what jmx_exporter casts to String: a YAML string, or
@@ -306,9 +311,7 @@ func (d *decoder) jmxRule(n *yaml.Node, index int, warn func(*yaml.Node, string,
 			}
 		case "labels":
 			hasLbl = true
-			if isNull(v) {
-				d.errf(v, "labels: null (jmx_exporter fails on it)")
-			}
+			d.javaNotNull(v, k)
 			r.Labels = nil // a key given twice: SnakeYAML keeps the last
 			var keys []string
 			nodes := map[string][2]*yaml.Node{}
