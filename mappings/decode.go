@@ -311,17 +311,15 @@ func (d *decoder) boolean(n *yaml.Node, key string) bool {
 	if !ok {
 		return false
 	}
-	var b bool
 	if d.java {
 		// jmx_exporter casts to Boolean: null fails to unbox
-		switch kind, text, _ := javaScalar(n); kind {
-		case javaBool:
+		if kind, text, _ := javaScalar(n); kind == javaBool {
 			return text == "true"
-		default:
-			d.errf(n, "%s: invalid boolean %q", key, s)
-			return false
 		}
+		d.errf(n, "%s: invalid boolean %q", key, s)
+		return false
 	}
+	var b bool
 	if d.statsd { // a quoted value too: yaml.v2 refuses it
 		if err := peerDecode(n, &b); err != nil {
 			d.errf(n, "%s: invalid boolean %q", key, s)
