@@ -73,12 +73,13 @@ func gcPercent() int {
 // start, and the pages stay resident. A collection here finds only what
 // outlives the poll, and the target between polls is 1.5x that: heap at
 // the next poll's start 10-11 MB. It costs one collection per poll, 2-4
-// ms of CPU for that heap, outside the poll's time.
+// ms of CPU for that heap, outside the poll's time. With GOGC=off
+// (beginPollGC leaves it so) it does nothing.
 func collectAfterPoll() {
 	pollGC.mu.Lock()
 	idle := pollGC.polls == 0
 	pollGC.mu.Unlock()
-	if idle {
+	if idle && gcPercent() > 0 { // not when GOGC=off: the user turned collections off
 		runtime.GC()
 	}
 }

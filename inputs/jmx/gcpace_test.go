@@ -60,4 +60,10 @@ func TestCollectAfterPoll(t *testing.T) {
 		t.Errorf("a poll running: %d forced collections, want none", got-n)
 	}
 	end()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // GOGC=off
+	n = forced()
+	collectAfterPoll()
+	if got := forced(); got != n {
+		t.Errorf("GOGC=off: %d forced collections, want none", got-n)
+	}
 }
