@@ -104,6 +104,10 @@ func Warnings(reg *inputs.Registry, opts Options, files ...string) []string {
 				if f, ok := reg.Factory(ic.Type); ok && ic.Config != nil && !isNull(ic.Config) {
 					if c, err := f.Decode(ic.Config); err == nil {
 						ic.implied = impliedRefs(c)
+						// An input's own (a json_exporter module's paths).
+						if w, ok := c.(interface{ Warnings() []string }); ok {
+							out = append(out, w.Warnings()...)
+						}
 					}
 				}
 				out = append(out, ruleFileWarnings(cfg, ic, opts)...)

@@ -65,3 +65,36 @@ func TestCheckGolden(t *testing.T) {
 // posTwice matches a message that carries a second line:col after the
 // first position.
 var posTwice = regexp.MustCompile(`^[^ ]+:\d+(:\d+)?: .*(^|[ :])\d+:\d+: `)
+
+// TestCheckJSONExporterWarnings: a json_exporter module json_exporter
+// loads passes `rosetta check`, which points out, positioned, the paths
+// jsonpath rejects and why json_exporter would serve nothing of the module.
+func TestCheckJSONExporterWarnings(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "inputs:\n  - name: app\n    type: json\n    config:\n      targets: [http://127.0.0.1:1/]\n      json_exporter_config: " +
+		filepath.Join(wdAbs(t), "testdata", "check", "json_exporter.yml") + "\n"
+	file := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"check", file}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{
+		`json_exporter.yml:8:20: module default: metrics[0]: value healthy "{.healthy": unclosed action (json_exporter fails it at every probe: never served)`,
+		`json_exporter.yml:9:15: module default: metrics[1]: name: a metric needs a name (json_exporter cannot serve one without) (json_exporter serves nothing of module default: every poll fails)`,
+	} {
+		if !strings.Contains(stderr.String(), "warning: ") || !strings.Contains(stderr.String(), want) {
+			t.Errorf("no warning %q in:\n%s", want, stderr.String())
+		}
+	}
+}
+
+func wdAbs(t *testing.T) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wd
+}

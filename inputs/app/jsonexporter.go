@@ -42,6 +42,9 @@ type jeModule struct {
 	// with an invalid label name): it loads the config, then its probes
 	// of the module serve nothing. Every poll fails with it.
 	unservable error
+	// warnings are what `rosetta check` points out: the paths jsonpath
+	// rejects, and why the module is unservable.
+	warnings []string
 }
 
 // jePos positions errors inside the json_exporter file.
@@ -159,10 +162,16 @@ func loadJSONExporter(file, module string) (*jeModule, error) {
 			switch {
 			case errors.As(err, &ue):
 				out.unservable = cmp.Or(out.unservable, error(ue))
+				out.warnings = append(out.warnings, fmt.Sprintf("%v (json_exporter serves nothing of module %s: every poll fails)", ue, module))
 			case err != nil:
 				errs = append(errs, err)
-			case spec.path != nil: // nil: json_exporter never serves it
-				metrics = append(metrics, spec)
+			default:
+				for _, n := range spec.notes {
+					out.warnings = append(out.warnings, n.Error())
+				}
+				if spec.path != nil { // nil: json_exporter never serves it
+					metrics = append(metrics, spec)
+				}
 			}
 		}
 	}
@@ -248,6 +257,7 @@ type jeSpec struct {
 	labels       []jeLabel // sorted by name
 	values       []jeValue // sorted by name (object)
 	ts           *jeTmpl   // epochtimestamp, or nil
+	notes        []error   // the paths jsonpath rejects, positioned
 }
 
 type jeLabel struct {
@@ -302,7 +312,7 @@ func decodeJESpec(pos jePos, n *yaml.Node) (*jeSpec, error) {
 	tsText := str("epochtimestamp")
 	s.help = str("help")
 	labels, labelNodes := strMap("labels")
-	values, _ := strMap("values")
+	values, valueNodes := strMap("values")
 	if v := k["allow_missing_key"]; v != nil {
 		if err := v2Decode(v, &s.allowMissing); err != nil {
 			errs = append(errs, pos.errf(v, "allow_missing_key: %s", v2Msg(err)))
@@ -342,9 +352,14 @@ func decodeJESpec(pos jePos, n *yaml.Node) (*jeSpec, error) {
 	// A path jsonpath rejects: json_exporter fails to parse it at every
 	// probe and goes on without it (nil s.path: never served; no
 	// timestamp; an empty label; no such value).
-	s.path, _ = compileJE(pathText, s.allowMissing, s.object) // the path of an object metric is printed as JSON
+	var err error
+	if s.path, err = compileJE(pathText, s.allowMissing, s.object); err != nil { // the path of an object metric is printed as JSON
+		s.notes = append(s.notes, pos.errf(at("path"), "path %q: %v (json_exporter fails it at every probe: the metric is never served)", pathText, err))
+	}
 	if tsText != "" {
-		s.ts, _ = compileJE(tsText, s.allowMissing, false)
+		if s.ts, err = compileJE(tsText, s.allowMissing, false); err != nil {
+			s.notes = append(s.notes, pos.errf(at("epochtimestamp"), "epochtimestamp %q: %v (json_exporter fails it at every probe: no timestamp)", tsText, err))
+		}
 	}
 	for _, name := range slices.Sorted(mapsKeys(labels)) {
 		if !normalize.ValidLabelName(name) {
@@ -354,15 +369,19 @@ func decodeJESpec(pos jePos, n *yaml.Node) (*jeSpec, error) {
 		// Labels never allow missing keys in json_exporter.
 		t, err := compileJE(labels[name], false, false)
 		if err != nil {
+			s.notes = append(s.notes, pos.errf(labelNodes[name], "label %s %q: %v (json_exporter fails it at every probe: the label is empty)", name, labels[name], err))
 			t, _ = compileJE("", false, false)
 		}
 		s.labels = append(s.labels, jeLabel{name, t})
 	}
 	if s.object {
 		for _, name := range slices.Sorted(mapsKeys(values)) {
-			if t, err := compileJE(values[name], s.allowMissing, false); err == nil {
-				s.values = append(s.values, jeValue{name, t})
+			t, err := compileJE(values[name], s.allowMissing, false)
+			if err != nil {
+				s.notes = append(s.notes, pos.errf(valueNodes[name], "value %s %q: %v (json_exporter fails it at every probe: never served)", name, values[name], err))
+				continue
 			}
+			s.values = append(s.values, jeValue{name, t})
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -131,6 +131,16 @@ func dottedSegs(path string) []jsonsel.Seg {
 	return out
 }
 
+// Warnings are what `rosetta check` points out in a valid config: the
+// module's paths jsonpath rejects and why json_exporter would serve
+// nothing of it (see loadJSONExporter).
+func (c *JSONConfig) Warnings() []string {
+	if _, mod, err := c.selection(); err == nil && mod != nil {
+		return mod.warnings
+	}
+	return nil
+}
+
 // Validate implements inputs.Config.
 func (c *JSONConfig) Validate() error {
 	sel, _, err := c.selection()
