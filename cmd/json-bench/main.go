@@ -285,7 +285,7 @@ func measure(o options, dir string, i int, c benchCase, docURL string, served *a
 	var jeTimes, roTimes []time.Duration
 	for range o.probes {
 		waitPolls(1)
-		v, err := gauge(durURL, "rosetta_input_poll_duration_seconds")
+		v, err := benchenv.FamilyValue(client, durURL, "rosetta_input_poll_duration_seconds")
 		if err != nil {
 			return err
 		}
@@ -362,18 +362,6 @@ func memstats(url string) (mem, error) {
 		return mem{}, err
 	}
 	return mem{f["go_memstats_mallocs_total"], f["go_memstats_alloc_bytes_total"]}, nil
-}
-
-func gauge(url, name string) (float64, error) {
-	f, err := benchenv.Families(client, url)
-	if err != nil {
-		return 0, err
-	}
-	v, ok := f[name]
-	if !ok {
-		return 0, fmt.Errorf("%s not in %s", name, url)
-	}
-	return v, nil
 }
 
 func countSeries(url, prefix string) (int, error) {

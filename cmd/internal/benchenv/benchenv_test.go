@@ -111,6 +111,12 @@ func TestFamilies(t *testing.T) {
 	if want := map[string]float64{"a": 5, "b": 7, "c": 1}; !maps.Equal(got, want) {
 		t.Errorf("got %v, want %v (a histogram has no sum here)", got, want)
 	}
+	if v, err := FamilyValue(client, "http://"+addr+"/metrics", "b"); err != nil || v != 7 {
+		t.Errorf("FamilyValue of b: %v, %v, want 7", v, err)
+	}
+	if _, err := FamilyValue(client, "http://"+addr+"/metrics", "h"); err == nil || !strings.Contains(err.Error(), "no h in") {
+		t.Errorf("FamilyValue of a family with no value: %v, want an error naming it", err)
+	}
 	if _, err := Families(client, "http://"+addr+"/broken"); err == nil {
 		t.Error("no error for a broken exposition")
 	}

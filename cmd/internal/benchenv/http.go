@@ -83,6 +83,16 @@ func Families(client *http.Client, url string) (map[string]float64, error) {
 	return sumFamilies(mfs), nil
 }
 
+// FamilyValue is one family's value as Families gives it, an error when
+// url has no such family.
+func FamilyValue(client *http.Client, url, name string) (float64, error) {
+	f, err := Families(client, url)
+	if err != nil {
+		return 0, err
+	}
+	return field(f, name, url)
+}
+
 func sumFamilies(mfs map[string]*dto.MetricFamily) map[string]float64 {
 	out := map[string]float64{}
 	for name, mf := range mfs {

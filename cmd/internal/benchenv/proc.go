@@ -57,9 +57,15 @@ func StatusField(pid int, name string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	v, ok := st[name]
+	return field(st, name, fmt.Sprintf("/proc/%d/status", pid))
+}
+
+// field is m[name] (a field of what was read from src), an error naming
+// src when m has no such field.
+func field[V any](m map[string]V, name, src string) (V, error) {
+	v, ok := m[name]
 	if !ok {
-		return 0, fmt.Errorf("no %s in /proc/%d/status", name, pid)
+		return v, fmt.Errorf("no %s in %s", name, src)
 	}
 	return v, nil
 }
