@@ -233,16 +233,15 @@ func TestLifecycleEndpoints(t *testing.T) {
 	if _, body := do(t, "POST", base+"/-/reload", nil); strings.Contains(string(body), "mapping.yml") {
 		t.Errorf("the reload answer carries config text: %q", body)
 	}
-	// Cross-site browser requests and form bodies are refused, before the
-	// reload runs.
+	// Cross-site browser requests are refused, before the reload runs, whatever
+	// their body.
 	fail.Store(false)
 	n := reloads.Load()
 	for _, h := range []map[string]string{
 		{"Sec-Fetch-Site": "cross-site"},
 		{"Origin": "https://evil.example"},
-		{"Content-Type": "application/x-www-form-urlencoded"},
-		{"Content-Type": "text/plain;charset=UTF-8"},
-		{"Content-Type": "multipart/form-data; boundary=x"},
+		{"Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded"},
+		{"Origin": "https://evil.example", "Content-Type": "text/plain;charset=UTF-8"},
 	} {
 		if resp, body := do(t, "POST", base+"/-/reload", h); resp.StatusCode < 400 {
 			t.Errorf("POST /-/reload with %v: %d %s", h, resp.StatusCode, body)
@@ -251,10 +250,36 @@ func TestLifecycleEndpoints(t *testing.T) {
 	if got := reloads.Load(); got != n {
 		t.Errorf("a refused request reloaded (%d times)", got-n)
 	}
-	// Same-origin browser requests and plain clients are fine.
-	for _, h := range []map[string]string{nil, {"Sec-Fetch-Site": "same-origin"}, {"Content-Type": "application/json"}} {
+	// Same-origin browser requests and plain clients are fine, with any body
+	// type, as in Prometheus and statsd_exporter: `curl -X POST -d ''` sends a
+	// form Content-Type, wget --post-data too.
+	for _, h := range []map[string]string{
+		nil,
+		{"Sec-Fetch-Site": "same-origin"},
+		{"Content-Type": "application/json"},
+		{"Content-Type": "application/x-www-form-urlencoded"},
+		{"Content-Type": "text/plain;charset=UTF-8"},
+		{"Content-Type": "multipart/form-data; boundary=x"},
+		{"Sec-Fetch-Site": "same-origin", "Content-Type": "application/x-www-form-urlencoded"},
+	} {
 		if resp, body := do(t, "POST", base+"/-/reload", h); resp.StatusCode != http.StatusOK {
 			t.Errorf("POST /-/reload with %v: %d %s", h, resp.StatusCode, body)
+		}
+	}
+	// A body is read by no one; a form body with content is fine too.
+	for _, method := range []string{http.MethodPost, http.MethodPut} {
+		req, err := http.NewRequest(method, base+"/-/reload", strings.NewReader("reload=1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s /-/reload with a form body: %d", method, resp.StatusCode)
 		}
 	}
 	if resp, _ := do(t, "GET", base+"/", nil); strings.Contains(resp.Header.Get("Content-Type"), "plain") {
