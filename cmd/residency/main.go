@@ -25,7 +25,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"debug/elf"
@@ -36,8 +35,9 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/rosetta-adapter/rosetta/internal/exepages"
 )
 
 const pageSize = 4096
@@ -59,9 +59,6 @@ func main() {
 	}
 	r.print(os.Stdout, *top, uint64(*window))
 }
-
-// mapping is one mapping of the executable in /proc/PID/maps.
-type mapping struct{ lo, hi uint64 }
 
 // report is what inspect found.
 type report struct {
@@ -114,7 +111,7 @@ func inspect(pid int, symFile string) (*report, error) {
 	defer func() { _ = f.Close() }()
 	r := &report{exe: exe, resident: resident}
 	for _, m := range maps {
-		r.mapped += m.hi - m.lo
+		r.mapped += m.Hi - m.Lo
 	}
 	for _, s := range f.Sections {
 		if s.Flags&elf.SHF_ALLOC == 0 || s.Addr == 0 || s.Size == 0 {
@@ -206,31 +203,9 @@ func sameBytes(a, b io.Reader) (bool, error) {
 }
 
 // exeMappings returns the mappings of exe in /proc/PID/maps.
-func exeMappings(pid int, exe string) ([]mapping, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", pid))
+func exeMappings(pid int, exe string) ([]exepages.Range, error) {
+	ms, err := exepages.Mappings(pid, exe)
 	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = f.Close() }()
-	var ms []mapping
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
-		if len(fs) < 6 || strings.Join(fs[5:], " ") != exe {
-			continue
-		}
-		lo, hi, ok := strings.Cut(fs[0], "-")
-		if !ok {
-			return nil, fmt.Errorf("/proc/%d/maps: bad range %q", pid, fs[0])
-		}
-		l, err1 := strconv.ParseUint(lo, 16, 64)
-		h, err2 := strconv.ParseUint(hi, 16, 64)
-		if err := cmp.Or(err1, err2); err != nil {
-			return nil, fmt.Errorf("/proc/%d/maps: %w", pid, err)
-		}
-		ms = append(ms, mapping{l, h})
-	}
-	if err := sc.Err(); err != nil {
 		return nil, err
 	}
 	if len(ms) == 0 {
@@ -239,9 +214,9 @@ func exeMappings(pid int, exe string) ([]mapping, error) {
 	return ms, nil
 }
 
-func inMappings(ms []mapping, addr uint64) bool {
+func inMappings(ms []exepages.Range, addr uint64) bool {
 	for _, m := range ms {
-		if addr >= m.lo && addr < m.hi {
+		if addr >= m.Lo && addr < m.Hi {
 			return true
 		}
 	}
@@ -250,7 +225,7 @@ func inMappings(ms []mapping, addr uint64) bool {
 
 // residentPages reads /proc/PID/pagemap (bit 63: page present) for the
 // mappings.
-func residentPages(pid int, ms []mapping) (map[uint64]bool, error) {
+func residentPages(pid int, ms []exepages.Range) (map[uint64]bool, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/pagemap", pid))
 	if err != nil {
 		return nil, err
@@ -258,14 +233,14 @@ func residentPages(pid int, ms []mapping) (map[uint64]bool, error) {
 	defer func() { _ = f.Close() }()
 	resident := map[uint64]bool{}
 	for _, m := range ms {
-		n := (m.hi - m.lo) / pageSize
+		n := (m.Hi - m.Lo) / pageSize
 		buf := make([]byte, n*8)
-		if _, err := f.ReadAt(buf, int64(m.lo/pageSize*8)); err != nil {
+		if _, err := f.ReadAt(buf, int64(m.Lo/pageSize*8)); err != nil {
 			return nil, fmt.Errorf("/proc/%d/pagemap: %w", pid, err)
 		}
 		for i := range n {
 			if binary.LittleEndian.Uint64(buf[i*8:])&(1<<63) != 0 {
-				resident[m.lo+i*pageSize] = true
+				resident[m.Lo+i*pageSize] = true
 			}
 		}
 	}

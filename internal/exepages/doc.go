@@ -30,6 +30,9 @@
 // dynamic loader relocated before making it read-only (RELRO of a cgo
 // binary) or a debugger wrote a breakpoint into. Outside Linux Release does
 // nothing.
+//
+// Mappings reads another process's mappings of a file from /proc/PID/maps
+// with the parser Release reads smaps with (cmd/residency uses it).
 package exepages
 
 // Stats is what one Release did. Byte counts are the resident sizes

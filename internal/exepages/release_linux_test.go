@@ -3,6 +3,7 @@ package exepages
 import (
 	"encoding/binary"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -179,6 +180,26 @@ Anonymous:             0 kB
 	}
 	if _, err := parseSmaps(strings.NewReader("garbage line\n"), "x"); err == nil {
 		t.Error("a malformed header parsed")
+	}
+}
+
+// TestMappings: this process's maps hold its executable's mappings, one of
+// them holding this test's code, and nothing for a file it does not map.
+func TestMappings(t *testing.T) {
+	exe, err := os.Readlink("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := Mappings(os.Getpid(), exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := uint64(reflect.ValueOf(TestMappings).Pointer())
+	if !slices.ContainsFunc(rs, func(r Range) bool { return r.Lo <= pc && pc < r.Hi }) {
+		t.Errorf("no mapping of %s holds %#x: %+v", exe, pc, rs)
+	}
+	if rs, err := Mappings(os.Getpid(), "/no/such/file"); err != nil || len(rs) != 0 {
+		t.Errorf("mappings of a file not mapped: %v, %v", rs, err)
 	}
 }
 
