@@ -337,9 +337,12 @@ func TestConvertRegexDialectKey(t *testing.T) {
 		rule + "    value: up\n":   "r.yml:2:5",
 		rule + "    scale: .inf\n": "r.yml:2:5",
 		// a literal with a "$" that is no reference is no number either
-		"rules:\n  - match: a.*\n    jmx_cache: true\n    name: a\n":        "r.yml:2:5: rule 1 (\"a.*\"): jmx_cache needs match_type regex",
-		rule + "    value: '12$'\n":                                         `invalid value "12$"`,
-		rule + "    value: '$$'\n":                                          `invalid value "$$"`,
+		"rules:\n  - match: a.*\n    jmx_cache: true\n    name: a\n":            "r.yml:2:5: rule 1 (\"a.*\"): jmx_cache needs match_type regex",
+		"rules:\n  - match: a.*\n    attr_name_snake_case: true\n    name: a\n": "r.yml:2:5: rule 1 (\"a.*\"): attr_name_snake_case needs match_type regex",
+		"defaults:\n  match_type: glob\nrules:\n  - match: a.*\n    attr_name_snake_case: false\n    name: a\n" +
+			"  - match: b.*\n    attr_name_snake_case: true\n": "r.yml:7:5: rule 2 (\"b.*\"): attr_name_snake_case needs match_type regex",
+		rule + "    value: '12$'\n": `invalid value "12$"`,
+		rule + "    value: '$$'\n":  `invalid value "$$"`,
 		"mappings:\n  - match: a.*\n    regex_dialect: java\n    name: a\n": "regex_dialect",
 		"mappings:\n  - match: a.*\n    jmx_labels: true\n    name: a\n":    "jmx_labels",
 		"mappings:\n  - match: a.*\n    jmx_cache: true\n    name: a\n":     "jmx_cache",

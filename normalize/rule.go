@@ -328,6 +328,10 @@ func compileRule(c RuleConfig, d *Defaults, idx int32, regexTimeout time.Duratio
 		// a glob rule never sees the <cache> match string
 		fail(Pos{}, "jmx_cache needs match_type regex")
 	}
+	if c.AttrNameSnakeCase && r.cfg.MatchType != MatchRegex {
+		// nor the snake case attribute name
+		fail(Pos{}, "attr_name_snake_case needs match_type regex")
+	}
 	switch c.MatchMetricType {
 	case TypeUntyped, TypeCounter, TypeGauge, TypeObserver:
 	default:
