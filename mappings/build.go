@@ -209,8 +209,10 @@ func ruleRefs(cfg *Config, ic *InputConfig) []MappingRef {
 // config names (a jmx input's jmx_exporter_config), its mapping files in
 // order, then its inline rules. A file's own defaults are applied to its
 // rules; the rule set's defaults (for unmatched records and inline rules)
-// are the input's `defaults`, or else those of its first mapping file. A
-// file the config names is the input's base: its options (unmatched,
+// are the input's `defaults`, or else those of its first mapping file.
+// A file's lowercasing and counter inference hold for its own rules
+// (fileRules), and for the whole rule set when it is used alone. A file
+// the config names is the input's base: its options (unmatched,
 // lowercasing, counter inference) hold for the whole rule set, unless the
 // input sets them.
 func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.RuleSetConfig, []string, error) {
@@ -250,7 +252,7 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			errs = append(errs, errpos.InFile(err, file))
 			if fc != nil {
 				// What decoded is still compiled (see Build).
-				out.Rules = append(out.Rules, applyDefaults(fc.Rules, fc.Defaults)...)
+				out.Rules = append(out.Rules, fileRules(fc)...)
 			}
 			continue
 		}
@@ -265,12 +267,13 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 				out.Defaults.TTL = ttl
 			}
 			if len(refs) == 1 && len(ic.Rules.Rules) == 0 {
-				// One file alone: keep its options exactly.
+				// One file alone: its options are the rule set's, and
+				// the input's own options add to them.
 				if !ic.hasUnmatched {
 					out.Unmatched = fc.Unmatched
 				}
-				out.LowercaseOutputName = fc.LowercaseOutputName
-				out.LowercaseOutputLabelNames = fc.LowercaseOutputLabelNames
+				out.LowercaseOutputName = out.LowercaseOutputName || fc.LowercaseOutputName
+				out.LowercaseOutputLabelNames = out.LowercaseOutputLabelNames || fc.LowercaseOutputLabelNames
 				out.InferCounterTypeFromName = out.InferCounterTypeFromName || fc.InferCounterTypeFromName
 			}
 		}
@@ -283,7 +286,7 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			out.LowercaseOutputLabelNames = out.LowercaseOutputLabelNames || fc.LowercaseOutputLabelNames
 			out.InferCounterTypeFromName = out.InferCounterTypeFromName || fc.InferCounterTypeFromName
 		}
-		out.Rules = append(out.Rules, applyDefaults(fc.Rules, fc.Defaults)...)
+		out.Rules = append(out.Rules, fileRules(fc)...)
 		if fc.Escape != nil && out.Escape == nil {
 			out.Escape = fc.Escape
 		}
@@ -301,6 +304,21 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 		return &out, files, err
 	}
 	return &out, files, nil
+}
+
+// fileRules are a file's rules as they keep their file's defaults and
+// options when rules from several sources are merged: the rule set's
+// lowercasing and counter inference are the input's (or those of a file
+// used alone), a file's own hold for its rules wherever they are.
+func fileRules(fc *normalize.RuleSetConfig) []normalize.RuleConfig {
+	rules := applyDefaults(fc.Rules, fc.Defaults)
+	for i := range rules {
+		r := &rules[i]
+		r.LowercaseOutputName = r.LowercaseOutputName || fc.LowercaseOutputName
+		r.LowercaseOutputLabelNames = r.LowercaseOutputLabelNames || fc.LowercaseOutputLabelNames
+		r.InferCounterTypeFromName = r.InferCounterTypeFromName || fc.InferCounterTypeFromName
+	}
+	return rules
 }
 
 // applyDefaults writes a file's defaults into its rules so that they keep

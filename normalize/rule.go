@@ -133,6 +133,13 @@ type RuleConfig struct {
 	Summary     *SummaryOptions
 	TTL         time.Duration
 	SeriesLimit int
+	// LowercaseOutputName, LowercaseOutputLabelNames and
+	// InferCounterTypeFromName are the rule set's options of those names
+	// for this rule alone: its file's, in a rule set made of several
+	// files. The rule set's own apply to every rule besides.
+	LowercaseOutputName       bool
+	LowercaseOutputLabelNames bool
+	InferCounterTypeFromName  bool
 }
 
 // Defaults are the rule-set defaults (statsd_exporter's "defaults").

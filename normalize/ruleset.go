@@ -319,7 +319,7 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 	}
 	e := &entry{rule: r}
 	if r == nil {
-		e.name, e.useDefault = rs.outName(s), true
+		e.name, e.useDefault = rs.outName(s, rs.lcName), true
 		return e
 	}
 	if r.cfg.Action == ActionDrop {
@@ -331,9 +331,9 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 	buf := arr[:0]
 	if r.hasName {
 		n := r.name.expandString(buf, caps)
-		e.name = rs.outName(n)
+		e.name = rs.outName(n, rs.lowerName(r))
 	} else {
-		e.name, e.useDefault = rs.outName(s), true
+		e.name, e.useDefault = rs.outName(s, rs.lowerName(r)), true
 	}
 	if e.name == "" || !ValidMetricName(e.name) {
 		o.invalid = "empty_metric_name"
@@ -355,7 +355,7 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 					continue
 				}
 			}
-			if rs.lcLabel {
+			if rs.lowerLabels(r) {
 				n = strings.ToLower(n)
 			}
 			if lt.name.hasRefs() && !ValidLabelName(n) && o.invalid == "" {
@@ -382,9 +382,24 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 	return e
 }
 
-func (rs *RuleSet) outName(n string) string {
+// lowerName, lowerLabels and inferCounterFor say whether the rule set's
+// options of those names hold for a record that rule r (nil: none)
+// matched: the rule set's, or the rule's own (its file's).
+func (rs *RuleSet) lowerName(r *rule) bool {
+	return rs.lcName || r != nil && r.cfg.LowercaseOutputName
+}
+
+func (rs *RuleSet) lowerLabels(r *rule) bool {
+	return rs.lcLabel || r != nil && r.cfg.LowercaseOutputLabelNames
+}
+
+func (rs *RuleSet) inferCounterFor(r *rule) bool {
+	return rs.inferCounter || r != nil && r.cfg.InferCounterTypeFromName
+}
+
+func (rs *RuleSet) outName(n string, lower bool) string {
 	n = rs.escape(n)
-	if rs.lcName {
+	if lower {
 		n = strings.ToLower(n)
 	}
 	return n
@@ -450,7 +465,7 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 		if r != nil && r.cfg.AttrNameSnakeCase {
 			s.Name = jmxSnakeDefaultName(s.Name, rec.Match)
 		}
-		if rs.lcName {
+		if rs.lowerName(r) {
 			s.Name = strings.ToLower(s.Name)
 		}
 		base = rec.DefaultLabels
@@ -459,9 +474,10 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 	own := base[:len(base):len(base)]
 	// Sorted, unique labels are used as they are (a Sample's labels are
 	// read, never written): StatsD line templates keep theirs sorted.
-	if rs.lcLabel || !sortedUnique(base) {
+	lowerLabels := rs.lowerLabels(r)
+	if lowerLabels || !sortedUnique(base) {
 		for _, l := range base {
-			if rs.lcLabel {
+			if lowerLabels {
 				l.Name = strings.ToLower(l.Name)
 			}
 			arena = append(arena, l)
@@ -521,7 +537,7 @@ func (rs *RuleSet) mapRecord(rec *Record, e *entry, s *Sample, arena []Label) (O
 			s.Value *= *r.cfg.Scale
 		}
 	}
-	if rs.inferCounter && strings.HasSuffix(s.Name, "_total") {
+	if rs.inferCounterFor(r) && strings.HasSuffix(s.Name, "_total") {
 		switch s.Type {
 		case TypeUntyped, TypeGauge:
 			s.Type = TypeCounter

@@ -1,0 +1,140 @@
+package mappings
+
+import (
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/rosetta-adapter/rosetta/mappings/library"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// TestFileOptionsWithOtherSources: a rule file's lowercase_output_name,
+// lowercase_output_label_names and infer_counter_type_from_name apply to
+// that file's rules whether the file is used alone, beside other files or
+// beside inline rules; they do not leak to the other sources' rules.
+func TestFileOptionsWithOtherSources(t *testing.T) {
+	files := map[string]string{
+		"lower.yml": "lowercase_output_name: true\nlowercase_output_label_names: true\ninfer_counter_type_from_name: true\n" +
+			"rules:\n  - match: 'Lower.*'\n    name: Lower_${1}_total\n    labels: {Key: v}\n" +
+			"  - match: 'Unnamed.*'\n    labels: {Key: v}\n",
+		"plain.yml": "rules:\n  - match: 'Plain.*'\n    name: Plain_${1}_total\n    labels: {Key: v}\n",
+	}
+	read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
+	type want struct {
+		name, label string
+		typ         normalize.Type
+	}
+	lower := want{"lower_x_total", "key", normalize.TypeCounter}
+	plain := want{"Plain_X_total", "Key", normalize.TypeGauge}
+	for _, tc := range []struct {
+		name  string
+		input string
+	}{
+		{"alone", "mapping_files: [lower.yml]"},
+		{"first of two files", "mapping_files: [lower.yml, plain.yml]"},
+		{"second of two files", "mapping_files: [plain.yml, lower.yml]"},
+		{"beside inline rules", "mapping_files: [lower.yml]\nrules:\n  - {match: 'Plain.*', name: 'Plain_${1}_total', labels: {Key: v}}"},
+		{"beside inline rules and another file", "mapping_files: [plain.yml, lower.yml]\nrules:\n  - {match: 'Other.*', name: 'Other_${1}'}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := "inputs:\n  - name: in\n    type: statsd\n    " + indent(tc.input) + "\n"
+			cfg, err := Parse("config.yml", []byte(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{Library: library.FS, ReadFile: read})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, err := normalize.NewRuleSet(*rsc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for match, w := range map[string]want{"Lower.X": lower, "Plain.X": plain, "Unnamed.X_total": {"unnamed_x_total", "key", normalize.TypeCounter}} {
+				if tc.name == "alone" && match == "Plain.X" {
+					continue
+				}
+				s, o, reason := rs.Map(normalize.Record{Match: match, Value: 1, Type: normalize.TypeGauge})
+				if o != normalize.OutcomeMapped {
+					t.Fatalf("%s: %v %s", match, o, reason)
+				}
+				if s.Name != w.name || len(s.Labels) != 1 || s.Labels[0].Name != w.label || s.Type != w.typ {
+					t.Errorf("%s: got %s%v %v, want %s{%s} %v", match, s.Name, s.Labels, s.Type, w.name, w.label, w.typ)
+				}
+			}
+			// A record no rule matches is a file's only when the file is
+			// alone (it is the whole rule set).
+			u := want{"Unmatched_X_total", "Tag", normalize.TypeGauge}
+			if tc.name == "alone" {
+				u = want{"unmatched_x_total", "tag", normalize.TypeCounter}
+			}
+			s, _, _ := rs.Map(normalize.Record{Match: "Unmatched.X_total", Labels: normalize.Labels{{Name: "Tag", Value: "v"}}, Value: 1, Type: normalize.TypeGauge})
+			if s.Name != u.name || len(s.Labels) != 1 || s.Labels[0].Name != u.label || s.Type != u.typ {
+				t.Errorf("unmatched: got %s%v %v, want %s{%s} %v", s.Name, s.Labels, s.Type, u.name, u.label, u.typ)
+			}
+		})
+	}
+}
+
+// TestLibraryKafkaBesideJVM: library:kafka's lowercasing holds when it is
+// combined with library:jvm, as its header recommends.
+func TestLibraryKafkaBesideJVM(t *testing.T) {
+	cfg, err := Parse("config.yml", []byte("inputs:\n  - name: in\n    type: jmx\n    mapping_files: [library:jvm, library:kafka]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{Library: library.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := normalize.NewRuleSet(*rsc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for match, want := range map[string]string{
+		"kafka.server<type=BrokerTopicMetrics, name=MessagesInPerSec><>Count: 5000":                                                      "kafka_server_brokertopicmetrics_messagesin_all_topics_total{}",
+		"kafka.server<type=FetcherLagMetrics, name=ConsumerLag, clientId=ReplicaFetcherThread-0-1, topic=orders, partition=0><>Value: 7": `kafka_server_fetcherlagmetrics_consumerlag{clientid="ReplicaFetcherThread-0-1",partition="0",topic="orders"}`,
+	} {
+		s, o, reason := rs.Map(normalize.Record{Match: match, Value: 1, Type: normalize.TypeUntyped})
+		if o != normalize.OutcomeMapped {
+			t.Fatalf("%s: %v %s", match, o, reason)
+		}
+		got := s.Name + "{"
+		for i, l := range s.Labels {
+			if i > 0 {
+				got += ","
+			}
+			got += l.Name + "=" + strconv.Quote(l.Value)
+		}
+		if got += "}"; got != want {
+			t.Errorf("%s: got %s, want %s", match, got, want)
+		}
+	}
+}
+
+// TestInputOptionsBesideOneFile: an input's lowercase and counter
+// inference options hold beside one mapping file that does not set them.
+func TestInputOptionsBesideOneFile(t *testing.T) {
+	data := "inputs:\n  - name: in\n    type: statsd\n    mapping_files: [plain.yml]\n" +
+		"    lowercase_output_name: true\n    lowercase_output_label_names: true\n    infer_counter_type_from_name: true\n"
+	cfg, err := Parse("config.yml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(string) ([]byte, error) {
+		return []byte("rules:\n  - match: 'Plain.*'\n    name: Plain_${1}_total\n    labels: {Key: v}\n"), nil
+	}
+	rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{ReadFile: read})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := normalize.NewRuleSet(*rsc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, _ := rs.Map(normalize.Record{Match: "Plain.X", Value: 1, Type: normalize.TypeGauge})
+	if s.Name != "plain_x_total" || len(s.Labels) != 1 || s.Labels[0].Name != "key" || s.Type != normalize.TypeCounter {
+		t.Errorf("got %s%v %v, want plain_x_total{key} counter", s.Name, s.Labels, s.Type)
+	}
+}
