@@ -329,6 +329,9 @@ func applyDefaults(rules []normalize.RuleConfig, d normalize.Defaults) []normali
 		if r.MatchType == normalize.MatchDefault {
 			r.MatchType = d.MatchType
 		}
+		if !r.RegexDialectSet && r.MatchType == normalize.MatchRegex {
+			r.JavaRegex, r.RegexDialectSet = r.JavaRegex || d.JavaRegex, true
+		}
 		if r.Observer == normalize.ObserverDefault {
 			r.Observer = d.Observer
 		}

@@ -85,16 +85,33 @@ func (d *decoder) ttl(n *yaml.Node, key string) time.Duration {
 	return d.duration(n, key)
 }
 
+// regexDialect decodes a regex_dialect: whether it is java.
+func (d *decoder) regexDialect(n *yaml.Node, key string) bool {
+	switch s := d.str(n, key); s {
+	case "re2":
+		return false
+	case "java":
+		return true
+	default:
+		d.errf(n, "%s: invalid value %q (want re2 or java)", key, s)
+		return false
+	}
+}
+
 // defaults decodes a defaults block into def (see histogramOptions).
 func (d *decoder) defaults(def *normalize.Defaults, n *yaml.Node) {
-	d.bind(n, "defaults", map[string]field{
+	fields := map[string]field{
 		"observer_type":         func(v *yaml.Node, k string) { def.Observer = d.observerType(v, k) },
 		"match_type":            into(&def.MatchType, d.matchType),
 		"glob_disable_ordering": into(&def.GlobDisableOrdering, d.boolean),
 		"ttl":                   into(&def.TTL, d.ttl),
 		"summary_options":       func(v *yaml.Node, k string) { d.summaryOptions(&def.Summary, v, k) },
 		"histogram_options":     func(v *yaml.Node, k string) { d.histogramOptions(&def.Histogram, v, k) },
-	})
+	}
+	if !d.statsd {
+		fields["regex_dialect"] = into(&def.JavaRegex, d.regexDialect)
+	}
+	d.bind(n, "defaults", fields)
 }
 
 // rules decodes a list of rules.
@@ -168,16 +185,7 @@ func (d *decoder) rule(n *yaml.Node, index int) normalize.RuleConfig {
 		"attr_name_snake_case": into(&r.AttrNameSnakeCase, d.boolean),
 		"jmx_cache":            into(&r.CacheMatch, d.boolean),
 		"jmx_labels":           into(&r.JMXLabels, d.boolean),
-		"regex_dialect": func(v *yaml.Node, k string) {
-			switch s := d.str(v, k); s {
-			case "re2":
-				r.JavaRegex = false
-			case "java":
-				r.JavaRegex = true
-			default:
-				d.errf(v, "%s: invalid value %q (want re2 or java)", k, s)
-			}
-		},
+		"regex_dialect":        func(v *yaml.Node, k string) { r.JavaRegex, r.RegexDialectSet = d.regexDialect(v, k), true },
 	}
 	if d.statsd {
 		for k := range nativeOnly {

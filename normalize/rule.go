@@ -100,7 +100,10 @@ type RuleConfig struct {
 	CacheMatch bool
 	// JavaRegex says a regex Match is a java.util.regex pattern, matched
 	// with Java's meaning (and its matches(): the whole string).
-	JavaRegex bool
+	// RegexDialectSet says the rule chose its dialect (regex_dialect):
+	// else a regex rule takes Defaults.JavaRegex, JavaRegex or not.
+	JavaRegex       bool
+	RegexDialectSet bool
 	// JMXExporterValues says the rule is a jmx_exporter config's: its
 	// Value may be any text (a value that is not a number is
 	// invalid_value where the rule matches) and its Scale any double
@@ -150,6 +153,9 @@ type Defaults struct {
 	TTL                 time.Duration
 	Summary             SummaryOptions
 	Histogram           HistogramOptions
+	// JavaRegex is the dialect of regex rules that do not set theirs
+	// (regex_dialect: java).
+	JavaRegex bool
 }
 
 // Unmatched says what happens to records no rule matches.
@@ -301,13 +307,16 @@ func compileRule(c RuleConfig, d *Defaults, idx int32, regexTimeout time.Duratio
 			r.cfg.MatchType = MatchGlob
 		}
 	}
+	if !c.RegexDialectSet && d.JavaRegex && r.cfg.MatchType == MatchRegex {
+		r.cfg.JavaRegex = true
+	}
 	switch {
 	case c.Match == "":
 		fail(Pos{}, "match is empty")
 	case r.cfg.MatchType == MatchRegex:
 		var re *regex
 		var err error
-		if c.JavaRegex {
+		if r.cfg.JavaRegex {
 			re, err = compileJava(c.Match, regexTimeout)
 		} else {
 			re, err = compileRE2(c.Match)
