@@ -14,8 +14,21 @@ import (
 // --statsd.mapping-config): a foreign format, translated to rules with the
 // statsd dialect of the native rule keys (rules.go).
 
+// detectStatsd: a file with `mappings:` is statsd_exporter's. A file with
+// only `defaults:` is valid in Rosetta's format too: it is statsd_exporter's
+// when statsd_exporter accepts it, so that it means what it means there
+// (yaml.v2's booleans, a negative ttl), else Rosetta's (regex_dialect,
+// observer_type native_histogram; Rosetta's messages when neither accepts
+// it).
 func detectStatsd(root *yaml.Node) bool {
-	return hasKey(root, "mappings") || onlyKeys(root, "defaults")
+	if hasKey(root, "mappings") {
+		return true
+	}
+	if !onlyKeys(root, "defaults") {
+		return false
+	}
+	_, err := translateStatsd("", root)
+	return err == nil
 }
 
 // TranslateStatsd reads a statsd_exporter mapping file (defaults and
@@ -25,6 +38,10 @@ func TranslateStatsd(file string, data []byte) (*normalize.RuleSetConfig, error)
 	if err != nil {
 		return nil, err
 	}
+	return translateStatsd(file, root)
+}
+
+func translateStatsd(file string, root *yaml.Node) (*normalize.RuleSetConfig, error) {
 	d := &decoder{file: file, statsd: true}
 	cfg := &normalize.RuleSetConfig{Unmatched: normalize.UnmatchedKeep, StatsdGlobQuirks: true}
 	d.fields(root, "statsd mapping file", func(k string, kn, v *yaml.Node) bool {
