@@ -233,6 +233,7 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	// input says otherwise: listing library:jvm beside library:kafka must
 	// not bring in every other bean under default names.
 	allDrop := len(refs) > 0
+	quirksSet := false
 	for i, ref := range refs {
 		refPos := errpos.Error{File: ref.Pos.File, Line: ref.Pos.Line, Col: ref.Pos.Col}
 		if _, ok := lookupFormat(ref.Format); !ok && ref.Format != "" {
@@ -257,8 +258,10 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			continue
 		}
 		allDrop = allDrop && fc.Unmatched == normalize.UnmatchedDrop
-		if i == 0 {
-			out.StatsdGlobQuirks = fc.StatsdGlobQuirks
+		if !quirksSet && len(fc.Rules) > 0 {
+			// The first file with rules: a statsd_exporter file with
+			// only defaults has no globs to keep the quirks of.
+			out.StatsdGlobQuirks, quirksSet = fc.StatsdGlobQuirks, true
 		}
 		if i == 0 && !ic.hasDefaults {
 			ttl := out.Defaults.TTL

@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +49,49 @@ func TestDefaultsOnlyFileFormat(t *testing.T) {
 	// a format given is used as given
 	if _, err := TranslateFile("d.yml", []byte("defaults:\n  regex_dialect: java\n"), FormatStatsd); err == nil {
 		t.Error("regex_dialect in a file given as statsd_exporter's: no error")
+	}
+}
+
+// TestDefaultsOnlyFileGlobQuirks: statsd_exporter's glob quirks are those
+// of the rule set's first file with rules: a statsd_exporter file with only
+// defaults, first, does not give them to a Rosetta rule file's or the
+// input's own rules.
+func TestDefaultsOnlyFileGlobQuirks(t *testing.T) {
+	files := map[string]string{
+		"d.yml": "defaults:\n  ttl: 1m\n",
+		"r.yml": "rules:\n  - {match: 'a.*.c', name: long}\n  - {match: 'a.*', name: short}\n",
+		"s.yml": "mappings:\n  - {match: 'a.*.c', name: long}\n  - {match: 'a.*', name: short}\n",
+	}
+	read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
+	for input, want := range map[string]string{
+		"mapping_files: [d.yml, r.yml]": "short",
+		"mapping_files: [d.yml]\n    rules:\n      - {match: 'a.*.c', name: long}\n      - {match: 'a.*', name: short}": "short",
+		// statsd_exporter's files keep their quirk, after a defaults file too
+		"mapping_files: [d.yml, s.yml]": "",
+		"mapping_files: [s.yml]":        "",
+	} {
+		cfg, err := Parse("config.yml", []byte("inputs:\n  - name: in\n    type: statsd\n    "+input+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{ReadFile: read})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := normalize.NewRuleSet(*rsc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, o, _ := rs.Map(normalize.Record{Match: "a.b", Value: 1, Type: normalize.TypeGauge})
+		got := ""
+		if o == normalize.OutcomeMapped {
+			got = s.Name
+		}
+		if got != want {
+			t.Errorf("%s: a.b mapped to %q (%v), want %q", input, got, o, want)
+		}
+		if strings.Contains(input, "d.yml") && rsc.Defaults.TTL != time.Minute {
+			t.Errorf("%s: ttl %v, want the defaults file's 1m", input, rsc.Defaults.TTL)
+		}
 	}
 }
