@@ -212,6 +212,9 @@ func writeDefaults(b *bytes.Buffer, d *normalize.Defaults) {
 	if d.MatchType == normalize.MatchRegex {
 		lines = append(lines, "match_type: regex")
 	}
+	if d.JavaRegex {
+		lines = append(lines, "regex_dialect: java")
+	}
 	if d.GlobDisableOrdering {
 		lines = append(lines, "glob_disable_ordering: true")
 	}
@@ -291,6 +294,9 @@ func writeRule(b *bytes.Buffer, r *normalize.RuleConfig) {
 		// makes of it (lookbehind, possessive quantifiers, Java's
 		// dot, \s and (?i))
 		w("regex_dialect", "java")
+	} else if r.RegexDialectSet {
+		// re2 chosen beside a defaults' java
+		w("regex_dialect", "re2")
 	}
 	switch r.MatchMetricType {
 	case normalize.TypeCounter:

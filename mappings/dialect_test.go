@@ -94,3 +94,29 @@ func TestRegexDialectDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestConvertRegexDialectDefault: rosetta convert keeps a rule file's
+// defaults.regex_dialect, and a rule's own re2 beside it.
+func TestConvertRegexDialectDefault(t *testing.T) {
+	data := "defaults:\n  regex_dialect: java\nrules:\n" +
+		"  - {match: '.(?<=x)y', match_type: regex, name: java_y}\n" +
+		"  - {match: 'q', match_type: regex, regex_dialect: re2, name: re2_q}\n"
+	out, _, err := Convert("r.yml", []byte(data), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsc, err := TranslateFile("c.yml", out, "")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	rs, err := normalize.NewRuleSet(*rsc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for match, want := range map[string]string{"xy": "java_y", "aqa": "re2_q"} {
+		s, o, _ := rs.Map(normalize.Record{Match: match, Value: 1, Type: normalize.TypeGauge})
+		if o != normalize.OutcomeMapped || s.Name != want {
+			t.Errorf("converted file: %q mapped to %q (%v), want %q\n%s", match, s.Name, o, want, out)
+		}
+	}
+}
