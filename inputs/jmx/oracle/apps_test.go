@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // Real Java applications from Debian packages (.ci/packages.apt), each run
@@ -80,7 +82,7 @@ func startTomcat(t *testing.T) (peer, error) {
 			return peer{}, err
 		}
 	}
-	httpPort, jmxPort := freePort(t), freePort(t)
+	httpPort, jmxPort := testutil.FreePort(t), testutil.FreePort(t)
 	confs, _ := filepath.Glob(home + "/etc/*.*")
 	for _, f := range confs {
 		if st, err := os.Stat(f); err != nil || st.IsDir() {
@@ -128,7 +130,7 @@ func startZooKeeper(t *testing.T) (peer, error) {
 		return peer{}, err
 	}
 	dir := t.TempDir()
-	clientPort, jmxPort := freePort(t), freePort(t)
+	clientPort, jmxPort := testutil.FreePort(t), testutil.FreePort(t)
 	cfg := filepath.Join(dir, "zoo.cfg")
 	zoo := fmt.Sprintf("tickTime=2000\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n4lw.commands.whitelist=srvr\n",
 		filepath.Join(dir, "data"), clientPort)
@@ -198,7 +200,7 @@ func startActiveMQ(t *testing.T) (peer, error) {
 			return peer{}, err
 		}
 	}
-	port, jmxPort := freePort(t), freePort(t)
+	port, jmxPort := testutil.FreePort(t), testutil.FreePort(t)
 	conf := filepath.Join(base, "conf", "activemq.xml")
 	xml := strings.NewReplacer("DATA", filepath.Join(base, "data"), "PORT", strconv.Itoa(port)).Replace(activeMQConfig)
 	if err := os.WriteFile(conf, []byte(xml), 0o600); err != nil {
@@ -226,7 +228,7 @@ func startJetty(t *testing.T) (peer, error) {
 		return peer{}, err
 	}
 	base := t.TempDir()
-	port, jmxPort := freePort(t), freePort(t)
+	port, jmxPort := testutil.FreePort(t), testutil.FreePort(t)
 	args := append([]string{"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + base}, jmxFlags(jmxPort)...)
 	args = append(args, "-jar", home+"/start.jar", "jetty.home="+home, "jetty.base="+base,
 		"--module=server,http,jmx,stats", "jetty.http.host=127.0.0.1", "jetty.http.port="+strconv.Itoa(port))
@@ -284,7 +286,7 @@ func startReplay(t *testing.T) (peer, error) {
 	if out, err := exec.Command(javaTool(t, "javac"), "-d", dir, filepath.Join(oracleDir, "BeanReplay.java")).CombinedOutput(); err != nil {
 		return peer{}, fmt.Errorf("javac: %v\n%s", err, out)
 	}
-	jmxPort := freePort(t)
+	jmxPort := testutil.FreePort(t)
 	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", dir}, jmxFlags(jmxPort)...)
 	cmd := exec.Command(javaTool(t, "java"), append(args, "BeanReplay", beans)...)
 	stdin, err := cmd.StdinPipe()

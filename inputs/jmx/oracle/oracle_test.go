@@ -271,7 +271,7 @@ func runOracle(t *testing.T, classpath, cfg string) string {
 // poll and returns /metrics.
 func runRosetta(t *testing.T, bin, cfg string) string {
 	t.Helper()
-	web := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	web := fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t))
 	var log bytes.Buffer
 	cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+web)
 	cmd.Stdout = &log

@@ -22,11 +22,6 @@ func javaTool(t testing.TB, name string) string {
 	return testutil.Peer(t, "openjdk-17-jdk-headless", name)
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	return testutil.FreePort(t)
-}
-
 // buildRosetta builds ./cmd/rosetta into dir: the tests run Rosetta as a
 // user does.
 func buildRosetta(goTool, dir string) (string, error) {
@@ -201,7 +196,7 @@ func startTestApp(t *testing.T) (peer, error) {
 	if out, err := exec.Command(javaTool(t, "javac"), append([]string{"-d", dir}, src...)...).CombinedOutput(); err != nil {
 		return peer{}, fmt.Errorf("javac: %v\n%s", err, out)
 	}
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	args := append([]string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", dir}, jmxFlags(port)...)
 	cmd := exec.Command(javaTool(t, "java"), append(args, "TestApp")...)
 	// The test application exits when its stdin closes.
