@@ -93,8 +93,9 @@ func TestReload(t *testing.T) {
 	sendTCP(t, addr, []byte("app.web.hits:2|c\n"))
 	waitFor(t, web, "hits_total", map[string]string{"app": "web"}, 2)
 
+	// as `curl -X POST -d '' http://.../-/reload` sends it
 	post := func() int {
-		resp, err := http.Post("http://"+web+"/-/reload", "", nil)
+		resp, err := http.Post("http://"+web+"/-/reload", "application/x-www-form-urlencoded", strings.NewReader(""))
 		if err != nil {
 			t.Fatal(err)
 		}
