@@ -269,16 +269,17 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			if out.Defaults.TTL == 0 {
 				out.Defaults.TTL = ttl
 			}
-			if len(refs) == 1 && len(ic.Rules.Rules) == 0 {
-				// One file alone: its options are the rule set's, and
-				// the input's own options add to them.
-				if !ic.hasUnmatched {
-					out.Unmatched = fc.Unmatched
-				}
-				out.LowercaseOutputName = out.LowercaseOutputName || fc.LowercaseOutputName
-				out.LowercaseOutputLabelNames = out.LowercaseOutputLabelNames || fc.LowercaseOutputLabelNames
-				out.InferCounterTypeFromName = out.InferCounterTypeFromName || fc.InferCounterTypeFromName
+		}
+		if i == 0 && len(refs) == 1 && len(ic.Rules.Rules) == 0 {
+			// One file alone: its options are the rule set's, and the
+			// input's own options add to them (whether or not the
+			// input has a defaults: block).
+			if !ic.hasUnmatched {
+				out.Unmatched = fc.Unmatched
 			}
+			out.LowercaseOutputName = out.LowercaseOutputName || fc.LowercaseOutputName
+			out.LowercaseOutputLabelNames = out.LowercaseOutputLabelNames || fc.LowercaseOutputLabelNames
+			out.InferCounterTypeFromName = out.InferCounterTypeFromName || fc.InferCounterTypeFromName
 		}
 		if i < len(ic.implied) && i == 0 {
 			// The whole config the input names: what it adds to is added.
