@@ -1,10 +1,15 @@
 package mappings
 
 import (
+	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/mappings/library"
 	"github.com/rosetta-adapter/rosetta/normalize"
@@ -140,5 +145,102 @@ func TestInputOptionsBesideOneFile(t *testing.T) {
 	s, _, _ := rs.Map(normalize.Record{Match: "Plain.X", Value: 1, Type: normalize.TypeGauge})
 	if s.Name != "plain_x_total" || len(s.Labels) != 1 || s.Labels[0].Name != "key" || s.Type != normalize.TypeCounter {
 		t.Errorf("got %s%v %v, want plain_x_total{key} counter", s.Name, s.Labels, s.Type)
+	}
+}
+
+// TestJMXLibraryFilesCombined: every JMX library file gives each of its
+// test records (its .test.yml inputs; jvm's recorded beans) the same
+// series beside library:jvm, before or after it, as alone: the curated
+// files' own options (lowercasing, counter inference) stay with their
+// rules, and jvm's stay with jvm's.
+func TestJMXLibraryFilesCombined(t *testing.T) {
+	records := func(t *testing.T, name string) []string {
+		t.Helper()
+		b, err := fs.ReadFile(library.FS, name+".test.yml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tf struct {
+			Tests []struct {
+				Input     string `yaml:"input"`
+				InputFile string `yaml:"input_file"`
+			} `yaml:"tests"`
+		}
+		if err := yaml.Unmarshal(b, &tf); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, tc := range tf.Tests {
+			in := tc.Input
+			if tc.InputFile != "" {
+				b, err := os.ReadFile(filepath.Join("library", tc.InputFile))
+				if err != nil {
+					t.Fatal(err)
+				}
+				in = string(b)
+			}
+			for line := range strings.SplitSeq(in, "\n") {
+				if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+					out = append(out, line)
+				}
+			}
+		}
+		if len(out) == 0 {
+			t.Fatalf("%s.test.yml: no records", name)
+		}
+		return out
+	}
+	ruleSet := func(t *testing.T, files string) *normalize.RuleSet {
+		t.Helper()
+		cfg, err := Parse("config.yml", []byte("inputs:\n  - name: in\n    type: jmx\n    mapping_files: "+files+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{Library: library.FS})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := normalize.NewRuleSet(*rsc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	series := func(rs *normalize.RuleSet, match string) string {
+		s, o, _ := rs.Map(normalize.Record{Match: match, Value: 1, Type: normalize.TypeUntyped})
+		if o != normalize.OutcomeMapped {
+			return o.String()
+		}
+		return fmt.Sprintf("%s%v %v", s.Name, s.Labels, s.Type)
+	}
+	jvmRecords := records(t, "jvm")
+	jvm := ruleSet(t, "[library:jvm]")
+	for _, name := range []string{"activemq", "cassandra", "jetty", "kafka", "tomcat", "zookeeper"} {
+		t.Run(name, func(t *testing.T) {
+			alone := ruleSet(t, "[library:"+name+"]")
+			own := records(t, name)
+			for _, files := range []string{"[library:jvm, library:" + name + "]", "[library:" + name + ", library:jvm]"} {
+				both := ruleSet(t, files)
+				mapped := 0
+				for _, m := range own {
+					if want := series(alone, m); want != normalize.OutcomeDropped.String() && want != normalize.OutcomeUnmatched.String() {
+						mapped++
+						if got := series(both, m); got != want {
+							t.Errorf("%s: %s: got %s, alone %s", files, m, got, want)
+						}
+					}
+				}
+				if mapped == 0 {
+					t.Fatalf("%s: no record of %s.test.yml is mapped", files, name)
+				}
+				for _, m := range jvmRecords {
+					if want := series(jvm, m); want != normalize.OutcomeDropped.String() && want != normalize.OutcomeUnmatched.String() {
+						if got := series(both, m); got != want {
+							t.Errorf("%s: %s: got %s, with library:jvm alone %s", files, m, got, want)
+						}
+					}
+				}
+			}
+		})
 	}
 }
