@@ -242,6 +242,10 @@ func TestLifecycleEndpoints(t *testing.T) {
 		{"Origin": "https://evil.example"},
 		{"Sec-Fetch-Site": "cross-site", "Content-Type": "application/x-www-form-urlencoded"},
 		{"Origin": "https://evil.example", "Content-Type": "text/plain;charset=UTF-8"},
+		// a sibling subdomain's page; a form posted through a cross-site
+		// redirect or from a sandboxed frame (Origin: null)
+		{"Sec-Fetch-Site": "same-site", "Content-Type": "application/x-www-form-urlencoded"},
+		{"Origin": "null", "Content-Type": "application/x-www-form-urlencoded"},
 	} {
 		if resp, body := do(t, "POST", base+"/-/reload", h); resp.StatusCode < 400 {
 			t.Errorf("POST /-/reload with %v: %d %s", h, resp.StatusCode, body)
