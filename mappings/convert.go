@@ -69,7 +69,9 @@ func Convert(file string, data []byte, format string) (out []byte, notes []strin
 	if rsc.LowercaseOutputLabelNames {
 		b.WriteString("lowercase_output_label_names: true\n")
 	}
-	if format == FormatJMXExporter {
+	if rsc.Escape != nil {
+		// jmx_exporter's configs, and rule files that say so: the only
+		// escaping besides statsd_exporter's (the default)
 		b.WriteString("name_escaping: jmx_exporter\n")
 	}
 	if rsc.ClientJavaNames {

@@ -464,3 +464,20 @@ rules:
 		t.Errorf("rules only, no value: notes %q, %v", notes, err)
 	}
 }
+
+// TestConvertRuleFileOptions: a Rosetta rule file's own rule-set keys
+// survive rosetta convert: the converted file decides as the original,
+// name escaping included (jmx_exporter's collapses runs of '_').
+func TestConvertRuleFileOptions(t *testing.T) {
+	data := "name_escaping: jmx_exporter\nlowercase_output_name: true\nlowercase_output_label_names: true\n" +
+		"infer_counter_type_from_name: true\nduplicate_label: _objectname\n" +
+		"rules:\n  - {match: 'a.*', name: 'A_${1}_total', labels: {Key: v}}\n"
+	orig, conv, text := convertAndLoad(t, "r.yml", []byte(data))
+	var recs []normalize.Record
+	for _, m := range []string{"a.b--c", "a.B", "x..Y", "x-y::z", "a.b"} {
+		recs = append(recs, normalize.Record{Match: m, Type: normalize.TypeGauge, Value: 1})
+	}
+	if diff := cmp.Diff(decisions(t, orig, recs), decisions(t, conv, recs)); diff != "" {
+		t.Errorf("converted rules decide differently (-original +converted):\n%s\n--- converted:\n%s", diff, text)
+	}
+}
