@@ -269,8 +269,25 @@ func (c *conn) call(ctx context.Context, id ObjID, op int32, hash int64, args fu
 // send writes one call into the connection's buffer, not flushed, and
 // returns its length.
 func (c *conn) send(id ObjID, op int32, hash int64, args func(*javaser.Encoder)) (int, error) {
+	c.enc.B = c.enc.B[:0]
+	n := c.encode(id, op, hash, args)
+	_, err := c.bw.Write(c.enc.B)
+	c.dropEncoded(64 << 10)
+	return n, err
+}
+
+// dropEncoded lets the encoder's buffer go when it grew past keep bytes.
+func (c *conn) dropEncoded(keep int) {
+	if cap(c.enc.B) > keep {
+		c.enc.B = nil
+	}
+}
+
+// encode appends one call to the encoder's buffer and returns its
+// length.
+func (c *conn) encode(id ObjID, op int32, hash int64, args func(*javaser.Encoder)) int {
 	e := &c.enc
-	e.B = e.B[:0]
+	start := len(e.B)
 	e.U8(JRMPCall)
 	e.Header()
 	var hdr [34]byte
@@ -282,14 +299,7 @@ func (c *conn) send(id ObjID, op int32, hash int64, args func(*javaser.Encoder))
 	if args != nil {
 		args(e)
 	}
-	n := len(e.B)
-	if _, err := c.bw.Write(e.B); err != nil {
-		return n, err
-	}
-	if cap(e.B) > 64<<10 {
-		e.B = nil
-	}
-	return n, nil
+	return len(e.B) - start
 }
 
 // receive reads the return of the oldest call sent and not yet answered.
@@ -505,18 +515,19 @@ func (p *pool) doPipelined(ctx context.Context, a *javaser.Arena, id ObjID, hash
 	}
 	sent := 0
 	for sent < calls && err == nil {
-		lo, written := sent, 0
-		for sent < calls && written < window {
-			var n int
-			if n, err = c.send(id, -1, hash, func(e *javaser.Encoder) { args(e, sent) }); err != nil {
-				break
-			}
+		// A window's calls are encoded into one buffer and written at
+		// once: one write (and one segment for the server to take in)
+		// instead of one each time a small buffered writer fills.
+		lo := sent
+		c.enc.B = c.enc.B[:0]
+		for sent < calls && len(c.enc.B) < window {
+			c.encode(id, -1, hash, func(e *javaser.Encoder) { args(e, sent) })
 			sent++
-			written += n
 		}
-		if err == nil {
+		if _, err = c.bw.Write(c.enc.B); err == nil {
 			err = c.bw.Flush()
 		}
+		c.dropEncoded(max(64<<10, 2*window))
 		for i := lo; i < sent; i++ {
 			if err != nil {
 				errs[i] = ErrNotRead
