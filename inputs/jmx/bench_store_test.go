@@ -26,6 +26,25 @@ func processCPU(tb testing.TB) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// jvmCPU is process pid's user and system CPU time (/proc/pid/stat, in
+// clock ticks of 10 ms).
+func jvmCPU(tb testing.TB, pid int) time.Duration {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := string(data)
+	// The fields after the command's closing parenthesis: state is the
+	// first, utime and stime the 12th and 13th.
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		tb.Fatalf("/proc/%d/stat: %q", pid, s)
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * 10 * time.Millisecond
+}
+
 // syscalls is the process's read and write system calls so far
 // (/proc/self/io syscr and syscw).
 func syscalls(tb testing.TB) (reads, writes int64) {
@@ -53,7 +72,8 @@ func syscalls(tb testing.TB) (reads, writes int64) {
 // unmatched-name tracker of the mappings page) and the store replacing
 // the input's series, under the binary's collector target (GOGC 50,
 // lowered while a poll runs). cpu-ns/op is the process's CPU per poll
-// (getrusage: the collector's work included, the JVM's not); ns/op is
+// (getrusage: the collector's work included, the JVM's not), and
+// jvm-cpu-ns/op the JVM's serving it (/proc, 10 ms ticks); ns/op is
 // the poll's time, which the JVM sharing the cores is part of.
 //
 //	go test -run '^$' -bench PollStore -benchmem -count 6 ./inputs/jmx
@@ -90,7 +110,7 @@ func BenchmarkPollStore(b *testing.B) {
 	poll() // the MBeanInfo cache
 	poll() // the rule cache's second misses
 	b.ReportAllocs()
-	cpu0 := processCPU(b)
+	cpu0, jvm0 := processCPU(b), jvmCPU(b, j.cmd.Process.Pid)
 	r0, w0 := syscalls(b)
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -100,6 +120,7 @@ func BenchmarkPollStore(b *testing.B) {
 		st = poll()
 	}
 	b.ReportMetric(float64((processCPU(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64((jvmCPU(b, j.cmd.Process.Pid)-jvm0).Nanoseconds())/float64(b.N), "jvm-cpu-ns/op")
 	r1, w1 := syscalls(b)
 	b.ReportMetric(float64(r1-r0)/float64(b.N), "reads/op")
 	b.ReportMetric(float64(w1-w0)/float64(b.N), "writes/op")
