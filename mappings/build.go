@@ -207,9 +207,13 @@ func ruleRefs(cfg *Config, ic *InputConfig) []MappingRef {
 
 // RuleSetConfigFor assembles an input's rule set: the rule files its
 // config names (a jmx input's jmx_exporter_config), its mapping files in
-// order, then its inline rules. A file's own defaults are applied to its
-// rules; the rule set's defaults (for unmatched records and inline rules)
-// are the input's `defaults`, or else those of its first mapping file.
+// order, then its inline rules. What a file's rules leave unset comes from
+// the file's own defaults, then from the input's `defaults` (global.ttl
+// for the ttl) or the built-in ones, never from another file's: each rule
+// carries its defaults (RuleConfig.Defaults), so that a file means the
+// same wherever it is listed. The rule set's own defaults, for unmatched
+// records and glob_disable_ordering, are the input's `defaults`, or else
+// those of its first mapping file.
 // A file's lowercasing and counter inference hold for its own rules
 // (fileRules), and for the whole rule set when it is used alone. A file
 // the config names is the input's base: its options (unmatched,
@@ -225,6 +229,9 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	if out.Defaults.TTL == 0 {
 		out.Defaults.TTL = cfg.Global.TTL
 	}
+	// base fills what a file's rules and defaults, and inline rules,
+	// leave unset.
+	base := out.Defaults
 	var errs []error
 	var files []string
 	refs := ruleRefs(cfg, ic)
@@ -253,7 +260,7 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			errs = append(errs, errpos.InFile(err, file))
 			if fc != nil {
 				// What decoded is still compiled (see Build).
-				out.Rules = append(out.Rules, fileRules(fc)...)
+				out.Rules = append(out.Rules, fileRules(fc, base)...)
 			}
 			continue
 		}
@@ -290,7 +297,7 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			out.LowercaseOutputLabelNames = out.LowercaseOutputLabelNames || fc.LowercaseOutputLabelNames
 			out.InferCounterTypeFromName = out.InferCounterTypeFromName || fc.InferCounterTypeFromName
 		}
-		out.Rules = append(out.Rules, fileRules(fc)...)
+		out.Rules = append(out.Rules, fileRules(fc, base)...)
 		if fc.Escape != nil && out.Escape == nil {
 			out.Escape = fc.Escape
 		}
@@ -302,7 +309,10 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	if allDrop && !ic.hasUnmatched {
 		out.Unmatched = normalize.UnmatchedDrop
 	}
-	out.Rules = append(out.Rules, ic.Rules.Rules...)
+	for _, r := range ic.Rules.Rules {
+		r.Defaults = &base
+		out.Rules = append(out.Rules, r)
+	}
 	if err := errors.Join(errs...); err != nil {
 		// out holds what decoded, for reporting its errors as well.
 		return &out, files, err
@@ -311,13 +321,18 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 }
 
 // fileRules are a file's rules as they keep their file's defaults and
-// options when rules from several sources are merged: the rule set's
-// lowercasing and counter inference are the input's (or those of a file
-// used alone), a file's own hold for its rules wherever they are.
-func fileRules(fc *normalize.RuleSetConfig) []normalize.RuleConfig {
+// options when rules from several sources are merged: what the file's
+// defaults leave unset comes from base (the input's defaults, else the
+// built-in ones), not from the rule set's, which may be another file's;
+// the rule set's lowercasing and counter inference are the input's (or
+// those of a file used alone), a file's own hold for its rules wherever
+// they are.
+func fileRules(fc *normalize.RuleSetConfig, base normalize.Defaults) []normalize.RuleConfig {
 	rules := applyDefaults(fc.Rules, fc.Defaults)
+	d := mergeDefaults(fc.Defaults, base)
 	for i := range rules {
 		r := &rules[i]
+		r.Defaults = &d
 		r.LowercaseOutputName = r.LowercaseOutputName || fc.LowercaseOutputName
 		r.LowercaseOutputLabelNames = r.LowercaseOutputLabelNames || fc.LowercaseOutputLabelNames
 		r.InferCounterTypeFromName = r.InferCounterTypeFromName || fc.InferCounterTypeFromName
@@ -363,6 +378,22 @@ func applyDefaults(rules []normalize.RuleConfig, d normalize.Defaults) []normali
 		out[i] = r
 	}
 	return out
+}
+
+// mergeDefaults fills what d leaves unset from base. A regex dialect
+// goes with the match type it is the default for: applyDefaults gave d's
+// to the file's regex rules, base's is for rules that take base's regex
+// match type. glob_disable_ordering is not a rule's: it stays the rule
+// set's (its globs share one trie).
+func mergeDefaults(d, base normalize.Defaults) normalize.Defaults {
+	if d.MatchType == normalize.MatchDefault {
+		d.MatchType, d.JavaRegex = base.MatchType, base.JavaRegex
+	}
+	d.Observer = cmp.Or(d.Observer, base.Observer)
+	d.TTL = cmp.Or(d.TTL, base.TTL)
+	d.Histogram = mergeHistogram(d.Histogram, base.Histogram)
+	d.Summary = mergeSummary(d.Summary, base.Summary)
+	return d
 }
 
 func mergeHistogram(h, d normalize.HistogramOptions) normalize.HistogramOptions {

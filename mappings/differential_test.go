@@ -159,6 +159,11 @@ func randomName(rng *rand.Rand) string {
 	return strings.Join(segs, ".")
 }
 
+// otherDefaults is a Rosetta rule file with only defaults, each unlike
+// statsd_exporter's.
+const otherDefaults = "defaults:\n  match_type: regex\n  regex_dialect: java\n  observer_type: histogram\n  ttl: 1m\n" +
+	"  histogram_options: {buckets: [1, 2]}\n  summary_options: {quantiles: [{quantile: 0.3, error: 0.1}]}\n"
+
 // TestDifferentialStatsdMapper loads one statsd_exporter mapping file into
 // statsd_exporter's mapper and into ours and compares the decisions for
 // many names and every metric type.
@@ -193,6 +198,28 @@ func TestDifferentialStatsdMapper(t *testing.T) {
 				t.Fatal(err)
 			}
 			built := ins[0].Rules
+			// Listed after a file whose defaults would change every
+			// rule of it (regex match type in Java's dialect, histograms,
+			// a ttl), the file's rules decide the same: a file's defaults
+			// are its own. (Unmatched records take the first file's
+			// defaults, and glob_disable_ordering is the first file's for
+			// the whole input: statsd_unordered.yml is not compared.)
+			var beside *normalize.RuleSet
+			if !strings.Contains(file, "unordered") {
+				other := filepath.Join(t.TempDir(), "other.yml")
+				if err := os.WriteFile(other, []byte(otherDefaults), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				cfg, err := Parse("c.yml", []byte("inputs:\n  - type: fake\n    mapping_files: ["+other+", "+abs+"]\n"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ins, err := Build(cfg, testRegistry(t), Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				beside = ins[0].Rules
+			}
 			rng := rand.New(rand.NewPCG(1, 2))
 			names := []string{
 				"test.dispatcher.p.a.ok", "x.signup.google.ok", "app.http.get.200.duration", "app.db.users.latency",
@@ -218,6 +245,11 @@ func TestDifferentialStatsdMapper(t *testing.T) {
 					got := ours(rs, name, typ.t)
 					if diff := cmp.Diff(got, ours(built, name, typ.t)); diff != "" {
 						t.Fatalf("%s (%s): rule set from a config differs (-direct +built):\n%s", name, typ.m, diff)
+					}
+					if beside != nil && want.Matched {
+						if diff := cmp.Diff(want, ours(beside, name, typ.t)); diff != "" {
+							t.Fatalf("%s (%s): after another file's defaults: -statsd_exporter +rosetta\n%s", name, typ.m, diff)
+						}
 					}
 					if diff := cmp.Diff(want, got); diff != "" {
 						mismatches++

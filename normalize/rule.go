@@ -143,6 +143,12 @@ type RuleConfig struct {
 	LowercaseOutputName       bool
 	LowercaseOutputLabelNames bool
 	InferCounterTypeFromName  bool
+	// Defaults, when set, fill what the rule leaves unset in place of the
+	// rule set's Defaults (which then serve unmatched records and the
+	// other rules): a mapping file's rules keep their file's defaults
+	// beside other rule sources. The built-in defaults fill what they
+	// leave unset, as they do the rule set's.
+	Defaults *Defaults
 }
 
 // Defaults are the rule-set defaults (statsd_exporter's "defaults").

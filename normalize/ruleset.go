@@ -65,11 +65,11 @@ func typeClass(t Type) int {
 	return 3
 }
 
-// NewRuleSet compiles cfg. It reports every problem at once (errors.Join
-// of *RuleError). It has no side effects.
-func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
-	d := cfg.Defaults
-	if !cfg.NoMappingDefaults {
+// builtinDefaults fills what d leaves unset with the built-in defaults
+// (statsd_exporter's for a loaded mapping file, unless noMapping) and a
+// glob match type.
+func builtinDefaults(d Defaults, noMapping bool) Defaults {
+	if !noMapping {
 		if len(d.Histogram.Buckets) == 0 {
 			d.Histogram.Buckets = DefaultBuckets
 		}
@@ -86,6 +86,13 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 	if d.MatchType == MatchDefault {
 		d.MatchType = MatchGlob
 	}
+	return d
+}
+
+// NewRuleSet compiles cfg. It reports every problem at once (errors.Join
+// of *RuleError). It has no side effects.
+func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
+	d := builtinDefaults(cfg.Defaults, cfg.NoMappingDefaults)
 	rs := &RuleSet{
 		id:              ruleSetIDs.Add(1),
 		unmatch:         cfg.Unmatched,
@@ -109,11 +116,21 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		errs = append(errs, fmt.Errorf("defaults: %w", err))
 	}
 	ids := map[string]int{}
+	own := map[*Defaults]*Defaults{}
 	for i, c := range cfg.Rules {
 		if c.Index == 0 {
 			c.Index = i + 1
 		}
-		r, rerrs := compileRule(c, &d, int32(i), cfg.RegexTimeout)
+		rd := &d
+		if c.Defaults != nil {
+			// a rule's own defaults, filled once per distinct set
+			if own[c.Defaults] == nil {
+				o := builtinDefaults(*c.Defaults, cfg.NoMappingDefaults)
+				own[c.Defaults] = &o
+			}
+			rd = own[c.Defaults]
+		}
+		r, rerrs := compileRule(c, rd, int32(i), cfg.RegexTimeout)
 		errs = append(errs, rerrs...)
 		r.id = ruleID(&c, i)
 		if n := ids[r.id]; n > 0 {

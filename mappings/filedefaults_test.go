@@ -1,0 +1,138 @@
+package mappings
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// TestFileDefaultsStayWithFile: a mapping file's defaults fill what its own
+// rules leave unset and nothing else. What both leave unset comes from the
+// input's defaults: block when it has one, else from the built-in defaults,
+// whichever files are listed before or after it: a statsd_exporter file
+// beside a file with defaults {match_type: regex, regex_dialect: java}
+// maps x.b to x_b as statsd_exporter does (not to x_, 'x.*' read as a Java
+// regex), its timers are summaries without a ttl, and inline rules are
+// globs. Unmatched records take the input's defaults, else the first
+// mapping file's.
+func TestFileDefaultsStayWithFile(t *testing.T) {
+	type decision struct {
+		Name     string
+		Observer normalize.ObserverType
+		TTL      time.Duration
+		Buckets  []float64
+		MaxAge   time.Duration
+	}
+	files := map[string]string{
+		"a.yml": "defaults:\n  match_type: regex\n  regex_dialect: java\n  observer_type: histogram\n  ttl: 1m\n" +
+			"  histogram_options: {buckets: [1, 2]}\n  summary_options: {max_age: 7m}\n" +
+			"rules:\n  - {match: 'a\\.(.*)', name: 'a_$1'}\n",
+		"s.yml": "mappings:\n  - match: 'x.*'\n    name: 'x_$1'\n" +
+			"  - match: 'h.*'\n    name: 'h_$1'\n    observer_type: histogram\n",
+		// a statsd_exporter file whose defaults fill its rules' summaries
+		"m.yml": "defaults:\n  summary_options: {max_age: 5m}\nmappings:\n  - match: 'm.*'\n    name: 'm_$1'\n",
+	}
+	decide := func(t *testing.T, global, input, match string) decision {
+		t.Helper()
+		rs := statsdInputRules(t, global, input, files)
+		s, o, reason := rs.Map(normalize.Record{Match: match, Value: 1, Type: normalize.TypeObserver})
+		if o != normalize.OutcomeMapped && o != normalize.OutcomeUnmatched {
+			t.Fatalf("%s: %v %s", match, o, reason)
+		}
+		d := decision{Name: s.Name}
+		if s.Opts != nil {
+			d.Observer, d.TTL, d.MaxAge = s.Opts.Observer, s.Opts.TTL, s.Opts.MaxAge
+			if d.Observer == normalize.ObserverHistogram {
+				d.Buckets = s.Opts.Buckets
+			}
+		}
+		return d
+	}
+	summary := func(name string, ttl, maxAge time.Duration) decision {
+		return decision{Name: name, Observer: normalize.ObserverSummary, TTL: ttl, MaxAge: maxAge}
+	}
+	histogram := func(name string, ttl time.Duration, buckets ...float64) decision {
+		if buckets == nil {
+			buckets = normalize.DefaultBuckets
+		}
+		return decision{Name: name, Observer: normalize.ObserverHistogram, TTL: ttl, Buckets: buckets}
+	}
+	aQ := histogram("a_q", time.Minute, 1, 2)
+	xB := summary("x_b", 0, 0)
+	hB := histogram("h_b", 0)
+	mB := summary("m_b", 0, 5*time.Minute)
+	inline := "rules:\n  - {match: 'i.*', name: 'i_$1'}"
+	for _, tc := range []struct {
+		name, input string
+		global      string
+		want        map[string]decision
+	}{
+		{"statsd file alone", "mapping_files: [s.yml]", "", map[string]decision{"x.b": xB, "h.b": hB, "u.v": summary("u_v", 0, 0)}},
+		{"a.yml alone", "mapping_files: [a.yml]", "", map[string]decision{"a.q": aQ, "u.v": histogram("u_v", time.Minute, 1, 2)}},
+		// the reviewer's example: x.b was x_ (a Java regex), a histogram with a.yml's ttl
+		{"statsd file after a.yml", "mapping_files: [a.yml, s.yml]", "", map[string]decision{
+			"x.b": xB, "h.b": hB, "a.q": aQ,
+			// unmatched: the first file's defaults
+			"u.v": histogram("u_v", time.Minute, 1, 2),
+		}},
+		{"statsd file before a.yml", "mapping_files: [s.yml, a.yml]", "", map[string]decision{
+			"x.b": xB, "h.b": hB, "a.q": aQ, "u.v": summary("u_v", 0, 0),
+		}},
+		{"inline rules after a.yml", "mapping_files: [a.yml]\n" + inline, "", map[string]decision{
+			"i.b": summary("i_b", 0, 0), "a.q": aQ, "u.v": histogram("u_v", time.Minute, 1, 2),
+		}},
+		{"global ttl", "mapping_files: [a.yml, s.yml]\n" + inline, "global: {ttl: 30s}\n", map[string]decision{
+			"x.b": summary("x_b", 30*time.Second, 0), "i.b": summary("i_b", 30*time.Second, 0), "a.q": aQ,
+			"u.v": histogram("u_v", time.Minute, 1, 2),
+		}},
+		// the input's defaults: fill what every file leaves unset
+		{"input defaults", "mapping_files: [a.yml, s.yml]\ndefaults: {ttl: 2m, observer_type: histogram}\n" + inline, "", map[string]decision{
+			"x.b": histogram("x_b", 2*time.Minute), "h.b": histogram("h_b", 2*time.Minute), "i.b": histogram("i_b", 2*time.Minute),
+			"a.q": aQ, "u.v": histogram("u_v", 2*time.Minute),
+		}},
+		{"input defaults, statsd file first", "mapping_files: [s.yml, a.yml]\ndefaults: {ttl: 2m}", "", map[string]decision{
+			"x.b": summary("x_b", 2*time.Minute, 0), "a.q": aQ, "u.v": summary("u_v", 2*time.Minute, 0),
+		}},
+		// a statsd_exporter file's defaults fill the summaries of its rules
+		// without an observer_type, beside the input's defaults too
+		{"statsd file defaults beside the input's", "mapping_files: [m.yml]\ndefaults: {ttl: 2m}", "", map[string]decision{
+			"m.b": summary("m_b", 2*time.Minute, 5*time.Minute), "u.v": summary("u_v", 2*time.Minute, 0),
+		}},
+		{"statsd file defaults after a.yml", "mapping_files: [a.yml, m.yml, s.yml]", "", map[string]decision{
+			"m.b": mB, "x.b": xB, "a.q": aQ,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for match, want := range tc.want {
+				got := decide(t, tc.global, tc.input, match)
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s: got %+v, want %+v", match, got, want)
+				}
+			}
+		})
+	}
+}
+
+// statsdInputRules compiles the rules of a statsd input written as input
+// (its keys, one a line) after global (top-level keys), reading mapping
+// files by base name from files.
+func statsdInputRules(t *testing.T, global, input string, files map[string]string) *normalize.RuleSet {
+	t.Helper()
+	cfg, err := Parse("config.yml", []byte(global+"inputs:\n  - name: in\n    type: statsd\n    "+indent(input)+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
+	rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{ReadFile: read})
+	if err == nil {
+		var rs *normalize.RuleSet
+		if rs, err = normalize.NewRuleSet(*rsc); err == nil {
+			return rs
+		}
+	}
+	t.Fatal(err)
+	return nil
+}
