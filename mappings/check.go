@@ -1,6 +1,7 @@
 package mappings
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -163,13 +164,21 @@ func referencedFiles(v any, out []string) []string {
 	return out
 }
 
-// ruleFileWarnings are the formats' warnings for an input's rule files.
+// ruleFileWarnings are the formats' warnings for an input's rule files,
+// and orderingWarning's.
 func ruleFileWarnings(cfg *Config, ic *InputConfig, opts Options) []string {
 	var out []string
-	for _, ref := range ruleRefs(cfg, ic) {
+	order := globOrdering{unordered: ic.Rules.Defaults.GlobDisableOrdering, from: "the input's defaults:"}
+	if !ic.hasDefaults {
+		order.from = "the built-in defaults"
+	}
+	for i, ref := range ruleRefs(cfg, ic) {
 		file, data, err := readRef(cfg, ref, opts)
 		if err != nil {
 			continue
+		}
+		if w := order.check(ic, i, ref, file, data); w != "" {
+			out = append(out, w)
 		}
 		f, ok := lookupFormat(ref.Format)
 		if !ok {
@@ -186,4 +195,46 @@ func ruleFileWarnings(cfg *Config, ic *InputConfig, opts Options) []string {
 		}
 	}
 	return out
+}
+
+// globOrdering is the glob_disable_ordering of an input's globs: they
+// share one trie, ordered as the rule set's defaults say (the input's, or
+// else its first mapping file's, RuleSetConfigFor).
+type globOrdering struct {
+	unordered bool
+	from      string
+}
+
+// check returns a warning when the i-th rule file of the input has glob
+// rules and its globs are not matched as its own glob_disable_ordering
+// says (or, after a first file that sets it, as it would be alone).
+func (o *globOrdering) check(ic *InputConfig, i int, ref MappingRef, file string, data []byte) string {
+	fc, err := TranslateFile(file, data, ref.Format)
+	if err != nil {
+		return ""
+	}
+	if i == 0 && !ic.hasDefaults {
+		o.unordered, o.from = fc.Defaults.GlobDisableOrdering, "the first mapping file's defaults ("+file+")"
+		return ""
+	}
+	// The input's defaults: fill a file's unset (false)
+	// glob_disable_ordering as they fill its other defaults; another
+	// file's do not.
+	own := fc.Defaults.GlobDisableOrdering
+	if own == o.unordered || ic.hasDefaults && !own || !hasGlobs(fc, ic.Rules.Defaults.MatchType) {
+		return ""
+	}
+	msg := fmt.Errorf("input %q: %s's globs are matched with glob_disable_ordering: %v, as %s say, not its own %v: an input's globs share one trie", ic.Name, file, o.unordered, o.from, own)
+	return errpos.New(ref.Pos.File, ref.Pos.Line, ref.Pos.Col, msg).Error()
+}
+
+// hasGlobs reports whether a rule file has glob rules, where its rules
+// and defaults leaving the match type unset give it the input's.
+func hasGlobs(fc *normalize.RuleSetConfig, input normalize.MatchType) bool {
+	for _, r := range fc.Rules {
+		if cmp.Or(r.MatchType, fc.Defaults.MatchType, input) != normalize.MatchRegex {
+			return true
+		}
+	}
+	return false
 }

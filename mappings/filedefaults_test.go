@@ -136,3 +136,38 @@ func statsdInputRules(t *testing.T, global, input string, files map[string]strin
 	t.Fatal(err)
 	return nil
 }
+
+// TestGlobOrderingWarning: an input's globs share one trie, ordered as the
+// input's defaults: say, else as its first mapping file's: a later file
+// with globs whose own glob_disable_ordering differs is warned about.
+func TestGlobOrderingWarning(t *testing.T) {
+	files := map[string]string{
+		"u.yml": "defaults: {glob_disable_ordering: true}\nmappings:\n  - {match: 'a.*', name: a}\n",
+		"o.yml": "mappings:\n  - {match: 'b.*', name: b}\n",
+		"r.yml": "defaults: {match_type: regex, glob_disable_ordering: true}\nrules:\n  - {match: 'c', name: c}\n", // no globs
+		"d.yml": "defaults: {glob_disable_ordering: true}\n",                                                       // no globs
+	}
+	read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
+	for _, tc := range []struct{ input, want string }{
+		{"mapping_files: [u.yml]", ""},
+		{"mapping_files: [o.yml, o.yml, r.yml, d.yml]", ""},
+		{"mapping_files: [u.yml, o.yml]", `config.yml:4:28: input "in": o.yml's globs are matched with glob_disable_ordering: true, as the first mapping file's defaults (u.yml) say, not its own false: an input's globs share one trie`},
+		{"mapping_files: [o.yml, u.yml]", `config.yml:4:28: input "in": u.yml's globs are matched with glob_disable_ordering: false, as the first mapping file's defaults (o.yml) say, not its own true: an input's globs share one trie`},
+		{"mapping_files: [u.yml]\n    defaults: {ttl: 1m}", `config.yml:4:21: input "in": u.yml's globs are matched with glob_disable_ordering: false, as the input's defaults: say, not its own true: an input's globs share one trie`},
+		// the input's defaults: fill a file's unset glob_disable_ordering
+		{"mapping_files: [u.yml, o.yml]\n    defaults: {glob_disable_ordering: true}", ""},
+	} {
+		cfg, err := Parse("config.yml", []byte("inputs:\n  - name: in\n    type: statsd\n    "+tc.input+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ruleFileWarnings(cfg, &cfg.Inputs[0], Options{ReadFile: read})
+		var want []string
+		if tc.want != "" {
+			want = append(want, tc.want)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s:\ngot  %q\nwant %q", tc.input, got, want)
+		}
+	}
+}
