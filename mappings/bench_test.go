@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/statsd_exporter/pkg/mapper"
 	"github.com/prometheus/statsd_exporter/pkg/mappercache/lru"
 
+	"github.com/rosetta-adapter/rosetta/mappings/library"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -89,5 +90,21 @@ func BenchmarkMapperRosetta(b *testing.B) {
 			_ = p.Append(b.Context(), recs[off:off+100])
 		}
 		i++
+	}
+}
+
+// BenchmarkBuild is the load (and reload) of an input with five curated
+// JMX files: reading, translating and compiling them, and their warnings.
+func BenchmarkBuild(b *testing.B) {
+	cfg, err := Parse("c.yml", []byte("inputs:\n  - type: fake\n    mapping_files: [library:jvm, library:kafka, library:cassandra, library:tomcat, library:activemq]\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg := testRegistry(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build(cfg, reg, Options{Library: library.FS}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -136,14 +136,14 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 		in.Fingerprint = hex.EncodeToString(h.Sum(nil))
 		in.referenced = referenced
 	}
-	rsc, files, err := RuleSetConfigFor(cfg, ic, opts)
+	rsc, files, warnings, err := ruleSetConfigFor(cfg, ic, opts)
 	in.Files = files
 	for _, f := range in.referenced {
 		if !slices.Contains(in.Files, f) {
 			in.Files = append(in.Files, f)
 		}
 	}
-	in.Warnings = ruleFileWarnings(cfg, ic, opts)
+	in.Warnings = append(ruleFileWarnings(cfg, ic, opts), warnings...)
 	if err != nil {
 		fail(err)
 	}
@@ -220,6 +220,14 @@ func ruleRefs(cfg *Config, ic *InputConfig) []MappingRef {
 // lowercasing, counter inference) hold for the whole rule set, unless the
 // input sets them.
 func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.RuleSetConfig, []string, error) {
+	rsc, files, _, err := ruleSetConfigFor(cfg, ic, opts)
+	return rsc, files, err
+}
+
+// ruleSetConfigFor is RuleSetConfigFor, with the warnings of the files'
+// glob ordering (globOrdering.check), found on the files as translated
+// for the rule set.
+func ruleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.RuleSetConfig, []string, []string, error) {
 	out := ic.Rules
 	out.Rules = nil
 	out.CacheSize = opts.CacheSize
@@ -233,7 +241,8 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	// leave unset.
 	base := out.Defaults
 	var errs []error
-	var files []string
+	var files, warnings []string
+	order := newGlobOrdering(ic)
 	refs := ruleRefs(cfg, ic)
 	// Mapping files that all drop what they do not match (the curated
 	// JMX files, jmx_exporter configs) drop it together too, unless the
@@ -263,6 +272,9 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 				out.Rules = append(out.Rules, fileRules(fc, base)...)
 			}
 			continue
+		}
+		if w := order.check(ic, i, ref, file, fc); w != "" {
+			warnings = append(warnings, w)
 		}
 		allDrop = allDrop && fc.Unmatched == normalize.UnmatchedDrop
 		if !quirksSet && len(fc.Rules) > 0 {
@@ -315,9 +327,9 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	}
 	if err := errors.Join(errs...); err != nil {
 		// out holds what decoded, for reporting its errors as well.
-		return &out, files, err
+		return &out, files, warnings, err
 	}
-	return &out, files, nil
+	return &out, files, warnings, nil
 }
 
 // fileRules are a file's rules as they keep their file's defaults and

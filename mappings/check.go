@@ -112,7 +112,8 @@ func Warnings(reg *inputs.Registry, opts Options, files ...string) []string {
 					}
 				}
 				out = append(out, ruleFileWarnings(cfg, ic, opts)...)
-				rsc, _, err := RuleSetConfigFor(cfg, ic, opts)
+				rsc, _, warnings, err := ruleSetConfigFor(cfg, ic, opts)
+				out = append(out, warnings...)
 				if err != nil {
 					continue
 				}
@@ -164,21 +165,14 @@ func referencedFiles(v any, out []string) []string {
 	return out
 }
 
-// ruleFileWarnings are the formats' warnings for an input's rule files,
-// and orderingWarning's.
+// ruleFileWarnings are the formats' warnings for an input's rule files
+// (those of their glob ordering come with the rule set, ruleSetConfigFor).
 func ruleFileWarnings(cfg *Config, ic *InputConfig, opts Options) []string {
 	var out []string
-	order := globOrdering{unordered: ic.Rules.Defaults.GlobDisableOrdering, from: "the input's defaults:"}
-	if !ic.hasDefaults {
-		order.from = "the built-in defaults"
-	}
-	for i, ref := range ruleRefs(cfg, ic) {
+	for _, ref := range ruleRefs(cfg, ic) {
 		file, data, err := readRef(cfg, ref, opts)
 		if err != nil {
 			continue
-		}
-		if w := order.check(ic, i, ref, file, data); w != "" {
-			out = append(out, w)
 		}
 		f, ok := lookupFormat(ref.Format)
 		if !ok {
@@ -205,14 +199,18 @@ type globOrdering struct {
 	from      string
 }
 
-// check returns a warning when the i-th rule file of the input has glob
-// rules and its globs are not matched as its own glob_disable_ordering
-// says (or, after a first file that sets it, as it would be alone).
-func (o *globOrdering) check(ic *InputConfig, i int, ref MappingRef, file string, data []byte) string {
-	fc, err := TranslateFile(file, data, ref.Format)
-	if err != nil {
-		return ""
+func newGlobOrdering(ic *InputConfig) globOrdering {
+	if !ic.hasDefaults {
+		return globOrdering{from: "the built-in defaults"}
 	}
+	return globOrdering{unordered: ic.Rules.Defaults.GlobDisableOrdering, from: "the input's defaults:"}
+}
+
+// check returns a warning when fc, the i-th rule file of the input as
+// translated without errors, has glob rules and its globs are not matched
+// as its own glob_disable_ordering says (or, after a first file that sets
+// it, as they would be alone).
+func (o *globOrdering) check(ic *InputConfig, i int, ref MappingRef, file string, fc *normalize.RuleSetConfig) string {
 	if i == 0 && !ic.hasDefaults {
 		o.unordered, o.from = fc.Defaults.GlobDisableOrdering, "the first mapping file's defaults ("+file+")"
 		return ""

@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -161,7 +162,10 @@ func TestGlobOrderingWarning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := ruleFileWarnings(cfg, &cfg.Inputs[0], Options{ReadFile: read})
+		_, _, got, err := ruleSetConfigFor(cfg, &cfg.Inputs[0], Options{ReadFile: read})
+		if err != nil {
+			t.Fatal(err)
+		}
 		var want []string
 		if tc.want != "" {
 			want = append(want, tc.want)
@@ -169,5 +173,37 @@ func TestGlobOrderingWarning(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s:\ngot  %q\nwant %q", tc.input, got, want)
 		}
+	}
+}
+
+// TestGlobOrderingWarningReported: the glob ordering warning reaches the
+// log at load (Input.Warnings) and rosetta check (Warnings), once.
+func TestGlobOrderingWarningReported(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"u.yml":      "defaults: {glob_disable_ordering: true}\nmappings:\n  - {match: 'a.*', name: a}\n",
+		"o.yml":      "mappings:\n  - {match: 'b.*', name: b}\n",
+		"config.yml": "inputs:\n  - name: in\n    type: fake\n    mapping_files: [u.yml, o.yml]\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(dir, "config.yml")
+	want := fmt.Sprintf("[%s:4:28: input \"in\": %s's globs are matched with glob_disable_ordering: true, as the first mapping file's defaults (%s) say, not its own false: an input's globs share one trie]",
+		file, filepath.Join(dir, "o.yml"), filepath.Join(dir, "u.yml"))
+	cfg, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins, err := Build(cfg, testRegistry(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(ins[0].Warnings); got != want {
+		t.Errorf("Build: got %s\nwant %s", got, want)
+	}
+	if got := fmt.Sprint(Warnings(testRegistry(t), Options{}, file)); got != want {
+		t.Errorf("Warnings: got %s\nwant %s", got, want)
 	}
 }
