@@ -212,8 +212,9 @@ func ruleRefs(cfg *Config, ic *InputConfig) []MappingRef {
 // for the ttl) or the built-in ones, never from another file's: each rule
 // carries its defaults (RuleConfig.Defaults), so that a file means the
 // same wherever it is listed. The rule set's own defaults, for unmatched
-// records and glob_disable_ordering, are the input's `defaults`, or else
-// those of its first mapping file.
+// records, are the input's `defaults`, or else those of its first mapping
+// file; its glob_disable_ordering is the input's `defaults`' when they set
+// it, else its first mapping file's.
 // A file's lowercasing and counter inference hold for its own rules
 // (fileRules), and for the whole rule set when it is used alone. A file
 // the config names is the input's base: its options (unmatched,
@@ -288,6 +289,11 @@ func ruleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			if out.Defaults.TTL == 0 {
 				out.Defaults.TTL = ttl
 			}
+		}
+		if i == 0 && !ic.hasGlobOrdering {
+			// An input's defaults: that leave glob_disable_ordering
+			// unset leave it to the first file, as without them.
+			out.Defaults.GlobDisableOrdering = fc.Defaults.GlobDisableOrdering
 		}
 		if i == 0 && len(refs) == 1 && len(ic.Rules.Rules) == 0 {
 			// One file alone: its options are the rule set's, and the

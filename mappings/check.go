@@ -192,15 +192,16 @@ func ruleFileWarnings(cfg *Config, ic *InputConfig, opts Options) []string {
 }
 
 // globOrdering is the glob_disable_ordering of an input's globs: they
-// share one trie, ordered as the rule set's defaults say (the input's, or
-// else its first mapping file's, RuleSetConfigFor).
+// share one trie, ordered as the rule set's defaults say (the input's
+// defaults: when they set it, else its first mapping file's,
+// RuleSetConfigFor).
 type globOrdering struct {
 	unordered bool
 	from      string
 }
 
 func newGlobOrdering(ic *InputConfig) globOrdering {
-	if !ic.hasDefaults {
+	if !ic.hasGlobOrdering {
 		return globOrdering{from: "the built-in defaults"}
 	}
 	return globOrdering{unordered: ic.Rules.Defaults.GlobDisableOrdering, from: "the input's defaults:"}
@@ -211,15 +212,15 @@ func newGlobOrdering(ic *InputConfig) globOrdering {
 // as its own glob_disable_ordering says (or, after a first file that sets
 // it, as they would be alone).
 func (o *globOrdering) check(ic *InputConfig, i int, ref MappingRef, file string, fc *normalize.RuleSetConfig) string {
-	if i == 0 && !ic.hasDefaults {
+	if i == 0 && !ic.hasGlobOrdering {
 		o.unordered, o.from = fc.Defaults.GlobDisableOrdering, "the first mapping file's defaults ("+file+")"
 		return ""
 	}
-	// The input's defaults: fill a file's unset (false)
-	// glob_disable_ordering as they fill its other defaults; another
-	// file's do not.
+	// The input's defaults: that set glob_disable_ordering fill a file's
+	// unset (false) one as they fill its other defaults; another file's
+	// do not.
 	own := fc.Defaults.GlobDisableOrdering
-	if own == o.unordered || ic.hasDefaults && !own || !hasGlobs(fc, ic.Rules.Defaults.MatchType) {
+	if own == o.unordered || ic.hasGlobOrdering && !own || !hasGlobs(fc, ic.Rules.Defaults.MatchType) {
 		return ""
 	}
 	msg := fmt.Errorf("input %q: %s's globs are matched with glob_disable_ordering: %v, as %s say, not its own %v: an input's globs share one trie", ic.Name, file, o.unordered, o.from, own)

@@ -56,6 +56,9 @@ type InputConfig struct {
 	Rules normalize.RuleSetConfig
 	// hasDefaults is true when the input sets `defaults:` itself.
 	hasDefaults bool
+	// hasGlobOrdering is true when the input's `defaults:` set
+	// glob_disable_ordering: else the first mapping file's decides.
+	hasGlobOrdering bool
 	// hasUnmatched is true when the input sets `unmatched:` itself.
 	hasUnmatched bool
 	// implied are the rule files the input's decoded config names
@@ -139,7 +142,7 @@ func (d *decoder) input(n *yaml.Node) InputConfig {
 			}
 		case "defaults":
 			ic.hasDefaults = true
-			return d.ruleSetKey(&ic.Rules, k, v)
+			ic.hasGlobOrdering = d.defaults(&ic.Rules.Defaults, v)
 		case "unmatched":
 			ic.hasUnmatched = true
 			return d.ruleSetKey(&ic.Rules, k, v)

@@ -2,10 +2,15 @@ package mappings
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/statsd_exporter/pkg/mapper"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -139,7 +144,8 @@ func statsdInputRules(t *testing.T, global, input string, files map[string]strin
 }
 
 // TestGlobOrderingWarning: an input's globs share one trie, ordered as the
-// input's defaults: say, else as its first mapping file's: a later file
+// input's defaults: say when they set glob_disable_ordering, else as its
+// first mapping file's: a later file
 // with globs whose own glob_disable_ordering differs is warned about.
 func TestGlobOrderingWarning(t *testing.T) {
 	files := map[string]string{
@@ -154,7 +160,11 @@ func TestGlobOrderingWarning(t *testing.T) {
 		{"mapping_files: [o.yml, o.yml, r.yml, d.yml]", ""},
 		{"mapping_files: [u.yml, o.yml]", `config.yml:4:28: input "in": o.yml's globs are matched with glob_disable_ordering: true, as the first mapping file's defaults (u.yml) say, not its own false: an input's globs share one trie`},
 		{"mapping_files: [o.yml, u.yml]", `config.yml:4:28: input "in": u.yml's globs are matched with glob_disable_ordering: false, as the first mapping file's defaults (o.yml) say, not its own true: an input's globs share one trie`},
-		{"mapping_files: [u.yml]\n    defaults: {ttl: 1m}", `config.yml:4:21: input "in": u.yml's globs are matched with glob_disable_ordering: false, as the input's defaults: say, not its own true: an input's globs share one trie`},
+		// the input's defaults: that do not set it leave it to the first file
+		{"mapping_files: [u.yml]\n    defaults: {ttl: 1m}", ""},
+		{"mapping_files: [o.yml, u.yml]\n    defaults: {ttl: 1m}", `config.yml:4:28: input "in": u.yml's globs are matched with glob_disable_ordering: false, as the first mapping file's defaults (o.yml) say, not its own true: an input's globs share one trie`},
+		// the input's defaults: that set it decide
+		{"mapping_files: [u.yml]\n    defaults: {ttl: 1m, glob_disable_ordering: false}", `config.yml:4:21: input "in": u.yml's globs are matched with glob_disable_ordering: false, as the input's defaults: say, not its own true: an input's globs share one trie`},
 		// the input's defaults: fill a file's unset glob_disable_ordering
 		{"mapping_files: [u.yml, o.yml]\n    defaults: {glob_disable_ordering: true}", ""},
 	} {
@@ -205,5 +215,79 @@ func TestGlobOrderingWarningReported(t *testing.T) {
 	}
 	if got := fmt.Sprint(Warnings(testRegistry(t), Options{}, file)); got != want {
 		t.Errorf("Warnings: got %s\nwant %s", got, want)
+	}
+}
+
+// TestInputDefaultsLeaveGlobOrdering: an input's defaults: block that does
+// not set glob_disable_ordering leaves it to the first mapping file, as
+// it leaves every other key to the files: a statsd_exporter file with
+// glob_disable_ordering: true, beside defaults: {ttl: 1m}, matches as
+// statsd_exporter's mapper does with that file (and the ttl). When the
+// block sets it, it decides for every file, with a warning for a file
+// whose own differs.
+func TestInputDefaultsLeaveGlobOrdering(t *testing.T) {
+	const file = "testdata/statsd_unordered.yml"
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "  glob_disable_ordering: true\n") {
+		t.Fatalf("%s no longer sets glob_disable_ordering: true", file)
+	}
+	dir := t.TempDir()
+	abs, _ := filepath.Abs(file)
+	ordered := filepath.Join(dir, "ordered.yml") // globs no name below matches
+	if err := os.WriteFile(ordered, []byte("mappings:\n  - {match: 'zz.*', name: zz}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"a.b.c", "a.x.c", "a.b.d", "q.b.c", "x.y.w.z", "x.q.w.z", "x.y.w.v", "p.q.r", "p.q", "regex.a"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 500 {
+		names = append(names, randomName(rng))
+	}
+	for _, tc := range []struct {
+		name, files, defaults string
+		// the oracle: statsd_exporter's mapper on the file with these
+		// defaults in place of its glob_disable_ordering: true
+		oracle string
+		warn   string
+	}{
+		{"no input defaults", abs, "", "glob_disable_ordering: true", ""},
+		// the reviewer's case: ordered before, as the input's unset key read false
+		{"input defaults without the key", abs, "defaults: {ttl: 1m}", "glob_disable_ordering: true\n  ttl: 1m", ""},
+		{"input defaults with the key true", abs, "defaults: {ttl: 1m, glob_disable_ordering: true}", "glob_disable_ordering: true\n  ttl: 1m", ""},
+		{"input defaults with the key false", abs, "defaults: {ttl: 1m, glob_disable_ordering: false}", "glob_disable_ordering: false\n  ttl: 1m",
+			"globs are matched with glob_disable_ordering: false, as the input's defaults: say, not its own true"},
+		// without the key in the input's defaults, the first file decides
+		{"input defaults without the key, ordered file first", ordered + ", " + abs, "defaults: {ttl: 1m}", "glob_disable_ordering: false\n  ttl: 1m",
+			"globs are matched with glob_disable_ordering: false, as the first mapping file's defaults (" + ordered + ") say, not its own true"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var m mapper.MetricMapper
+			if err := m.InitFromYAMLString(strings.Replace(string(data), "glob_disable_ordering: true", tc.oracle, 1)); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := Parse("c.yml", []byte("inputs:\n  - type: fake\n    mapping_files: ["+tc.files+"]\n    "+tc.defaults+"\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ins, err := Build(cfg, testRegistry(t), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(ins[0].Warnings); tc.warn == "" && len(ins[0].Warnings) > 0 || !strings.Contains(got, tc.warn) {
+				t.Errorf("warnings: got %s, want one with %q", got, tc.warn)
+			}
+			for _, name := range names {
+				for _, typ := range statsdTypes {
+					// unmatched records take the input's defaults, not the file's
+					if want := oracle(&m, name, typ.m); want.Matched {
+						if diff := cmp.Diff(want, ours(ins[0].Rules, name, typ.t)); diff != "" {
+							t.Fatalf("%s (%s): -statsd_exporter +rosetta\n%s", name, typ.m, diff)
+						}
+					}
+				}
+			}
+		})
 	}
 }

@@ -98,12 +98,15 @@ func (d *decoder) regexDialect(n *yaml.Node, key string) bool {
 	}
 }
 
-// defaults decodes a defaults block into def (see histogramOptions).
-func (d *decoder) defaults(def *normalize.Defaults, n *yaml.Node) {
+// defaults decodes a defaults block into def (see histogramOptions). It
+// reports whether the block sets glob_disable_ordering, whose false is
+// otherwise also what the block leaves unset (the other keys' unset is
+// their zero: no ttl, observer type or match type).
+func (d *decoder) defaults(def *normalize.Defaults, n *yaml.Node) (orderingSet bool) {
 	fields := map[string]field{
 		"observer_type":         func(v *yaml.Node, k string) { def.Observer = d.observerType(v, k) },
 		"match_type":            into(&def.MatchType, d.matchType),
-		"glob_disable_ordering": into(&def.GlobDisableOrdering, d.boolean),
+		"glob_disable_ordering": func(v *yaml.Node, k string) { def.GlobDisableOrdering, orderingSet = d.boolean(v, k), true },
 		"ttl":                   into(&def.TTL, d.ttl),
 		"summary_options":       func(v *yaml.Node, k string) { d.summaryOptions(&def.Summary, v, k) },
 		"histogram_options":     func(v *yaml.Node, k string) { d.histogramOptions(&def.Histogram, v, k) },
@@ -112,6 +115,7 @@ func (d *decoder) defaults(def *normalize.Defaults, n *yaml.Node) {
 		fields["regex_dialect"] = into(&def.JavaRegex, d.regexDialect)
 	}
 	d.bind(n, "defaults", fields)
+	return orderingSet
 }
 
 // rules decodes a list of rules.
