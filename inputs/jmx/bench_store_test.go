@@ -71,7 +71,7 @@ func syscalls(tb testing.TB) (reads, writes int64) {
 // scrape handing its records on in parts, the pipeline (no rules, the
 // unmatched-name tracker of the mappings page) and the store replacing
 // the input's series, under the binary's collector target (GOGC 50,
-// lowered while a poll runs). cpu-ns/op is the process's CPU per poll
+// which a poll does not lower: minPollGCPercent). cpu-ns/op is the process's CPU per poll
 // (getrusage: the collector's work included, the JVM's not), and
 // jvm-cpu-ns/op the JVM's serving it (/proc, 10 ms ticks); ns/op is
 // the poll's time, which the JVM sharing the cores is part of.

@@ -286,8 +286,8 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 }
 
 // poll reads every bean of the session *s, dialing a new one once when
-// an old session (not fresh) went stale. The collector's target is lowered
-// while it runs (beginPollGC).
+// an old session (not fresh) went stale. The collector's target may be
+// lowered while it runs (beginPollGC).
 func (d *Driver) poll(pctx context.Context, s *session, fresh bool, closeSession func(), emit func([]normalize.Record)) (scrapeStats, error) {
 	defer beginPollGC()()
 	st, err := (*s).scrapeTo(pctx, emit)
