@@ -70,14 +70,7 @@ func TestDefaultsOnlyFileGlobQuirks(t *testing.T) {
 		"mapping_files: [d.yml, s.yml]": "",
 		"mapping_files: [s.yml]":        "",
 	} {
-		cfg, err := Parse("config.yml", []byte("inputs:\n  - name: in\n    type: statsd\n    "+input+"\n"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{ReadFile: read})
-		if err != nil {
-			t.Fatal(err)
-		}
+		rsc := inputRuleSetConfig(t, "inputs:\n  - name: in\n    type: statsd\n    "+input+"\n", Options{ReadFile: read})
 		rs, err := normalize.NewRuleSet(*rsc)
 		if err != nil {
 			t.Fatal(err)

@@ -48,36 +48,14 @@ func TestRegexDialectDefault(t *testing.T) {
 		files := map[string]string{"java.yml": javaFile, "other.yml": otherFile}
 		read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
 		for _, order := range []string{"[java.yml, other.yml]", "[other.yml, java.yml]"} {
-			cfg, err := Parse("config.yml", []byte("inputs:\n  - name: in\n    type: statsd\n    mapping_files: "+order+"\n"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{ReadFile: read})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rs, err := normalize.NewRuleSet(*rsc)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rs := inputRules(t, "inputs:\n  - name: in\n    type: statsd\n    mapping_files: "+order+"\n", Options{ReadFile: read})
 			// the other file's regex is RE2's, unanchored
 			check(t, rs, map[string]string{"xy": "java_y", "aqa": "re2_q", "g.h": "glob_g", "aza": "re2_z"})
 		}
 	})
 	t.Run("inline defaults", func(t *testing.T) {
-		cfg, err := Parse("config.yml", []byte("inputs:\n  - name: in\n    type: statsd\n    defaults: {regex_dialect: java}\n"+
-			"    rules:\n      - {match: '.(?<=x)y', match_type: regex, name: java_y}\n"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs, err := normalize.NewRuleSet(*rsc)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rs := inputRules(t, "inputs:\n  - name: in\n    type: statsd\n    defaults: {regex_dialect: java}\n"+
+			"    rules:\n      - {match: '.(?<=x)y', match_type: regex, name: java_y}\n", Options{})
 		check(t, rs, map[string]string{"xy": "java_y"})
 	})
 	for data, want := range map[string]string{

@@ -41,9 +41,10 @@ func TestFileDefaultsStayWithFile(t *testing.T) {
 		// a statsd_exporter file whose defaults fill its rules' summaries
 		"m.yml": "defaults:\n  summary_options: {max_age: 5m}\nmappings:\n  - match: 'm.*'\n    name: 'm_$1'\n",
 	}
+	read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
 	decide := func(t *testing.T, global, input, match string) decision {
 		t.Helper()
-		rs := statsdInputRules(t, global, input, files)
+		rs := inputRules(t, global+"inputs:\n  - name: in\n    type: statsd\n    "+indent(input)+"\n", Options{ReadFile: read})
 		s, o, reason := rs.Map(normalize.Record{Match: match, Value: 1, Type: normalize.TypeObserver})
 		if o != normalize.OutcomeMapped && o != normalize.OutcomeUnmatched {
 			t.Fatalf("%s: %v %s", match, o, reason)
@@ -122,25 +123,30 @@ func TestFileDefaultsStayWithFile(t *testing.T) {
 	}
 }
 
-// statsdInputRules compiles the rules of a statsd input written as input
-// (its keys, one a line) after global (top-level keys), reading mapping
-// files by base name from files.
-func statsdInputRules(t *testing.T, global, input string, files map[string]string) *normalize.RuleSet {
+// inputRuleSetConfig is the rule set config of the first input of the
+// config file data, its mapping files read as opts says; an error is fatal.
+func inputRuleSetConfig(t *testing.T, data string, opts Options) *normalize.RuleSetConfig {
 	t.Helper()
-	cfg, err := Parse("config.yml", []byte(global+"inputs:\n  - name: in\n    type: statsd\n    "+indent(input)+"\n"))
+	cfg, err := Parse("config.yml", []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
-	rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{ReadFile: read})
-	if err == nil {
-		var rs *normalize.RuleSet
-		if rs, err = normalize.NewRuleSet(*rsc); err == nil {
-			return rs
-		}
+	rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], opts)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal(err)
-	return nil
+	return rsc
+}
+
+// inputRules compiles the rules of the first input of the config file
+// data, its mapping files read as opts says; an error is fatal.
+func inputRules(t *testing.T, data string, opts Options) *normalize.RuleSet {
+	t.Helper()
+	rs, err := normalize.NewRuleSet(*inputRuleSetConfig(t, data, opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
 }
 
 // TestGlobOrderingWarning: an input's globs share one trie, ordered as the

@@ -48,18 +48,7 @@ func TestFileOptionsWithOtherSources(t *testing.T) {
 		alone := strings.HasPrefix(tc.name, "alone")
 		t.Run(tc.name, func(t *testing.T) {
 			data := "inputs:\n  - name: in\n    type: statsd\n    " + indent(tc.input) + "\n"
-			cfg, err := Parse("config.yml", []byte(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{Library: library.FS, ReadFile: read})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rs, err := normalize.NewRuleSet(*rsc)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rs := inputRules(t, data, Options{Library: library.FS, ReadFile: read})
 			for match, w := range map[string]want{"Lower.X": lower, "Plain.X": plain, "Unnamed.X_total": {"unnamed_x_total", "key", normalize.TypeCounter}} {
 				if alone && match == "Plain.X" {
 					continue
@@ -89,18 +78,7 @@ func TestFileOptionsWithOtherSources(t *testing.T) {
 // TestLibraryKafkaBesideJVM: library:kafka's lowercasing holds when it is
 // combined with library:jvm, as its header recommends.
 func TestLibraryKafkaBesideJVM(t *testing.T) {
-	cfg, err := Parse("config.yml", []byte("inputs:\n  - name: in\n    type: jmx\n    mapping_files: [library:jvm, library:kafka]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{Library: library.FS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := normalize.NewRuleSet(*rsc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs := inputRules(t, "inputs:\n  - name: in\n    type: jmx\n    mapping_files: [library:jvm, library:kafka]\n", Options{Library: library.FS})
 	for match, want := range map[string]string{
 		"kafka.server<type=BrokerTopicMetrics, name=MessagesInPerSec><>Count: 5000":                                                      "kafka_server_brokertopicmetrics_messagesin_all_topics_total{}",
 		"kafka.server<type=FetcherLagMetrics, name=ConsumerLag, clientId=ReplicaFetcherThread-0-1, topic=orders, partition=0><>Value: 7": `kafka_server_fetcherlagmetrics_consumerlag{clientid="ReplicaFetcherThread-0-1",partition="0",topic="orders"}`,
@@ -127,21 +105,10 @@ func TestLibraryKafkaBesideJVM(t *testing.T) {
 func TestInputOptionsBesideOneFile(t *testing.T) {
 	data := "inputs:\n  - name: in\n    type: statsd\n    mapping_files: [plain.yml]\n" +
 		"    lowercase_output_name: true\n    lowercase_output_label_names: true\n    infer_counter_type_from_name: true\n"
-	cfg, err := Parse("config.yml", []byte(data))
-	if err != nil {
-		t.Fatal(err)
-	}
 	read := func(string) ([]byte, error) {
 		return []byte("rules:\n  - match: 'Plain.*'\n    name: Plain_${1}_total\n    labels: {Key: v}\n"), nil
 	}
-	rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{ReadFile: read})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := normalize.NewRuleSet(*rsc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs := inputRules(t, data, Options{ReadFile: read})
 	s, _, _ := rs.Map(normalize.Record{Match: "Plain.X", Value: 1, Type: normalize.TypeGauge})
 	if s.Name != "plain_x_total" || len(s.Labels) != 1 || s.Labels[0].Name != "key" || s.Type != normalize.TypeCounter {
 		t.Errorf("got %s%v %v, want plain_x_total{key} counter", s.Name, s.Labels, s.Type)
@@ -192,19 +159,7 @@ func TestJMXLibraryFilesCombined(t *testing.T) {
 	}
 	ruleSet := func(t *testing.T, files string) *normalize.RuleSet {
 		t.Helper()
-		cfg, err := Parse("config.yml", []byte("inputs:\n  - name: in\n    type: jmx\n    mapping_files: "+files+"\n"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], Options{Library: library.FS})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs, err := normalize.NewRuleSet(*rsc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rs
+		return inputRules(t, "inputs:\n  - name: in\n    type: jmx\n    mapping_files: "+files+"\n", Options{Library: library.FS})
 	}
 	series := func(rs *normalize.RuleSet, match string) string {
 		s, o, _ := rs.Map(normalize.Record{Match: match, Value: 1, Type: normalize.TypeUntyped})

@@ -28,15 +28,8 @@ func TestUnmatchedOfMappingFiles(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := "inputs:\n  - name: in\n    type: jmx\n    " + indent(tc.input) + "\n"
-			cfg, err := Parse("config.yml", []byte(data))
-			if err != nil {
-				t.Fatal(err)
-			}
 			opts := Options{Library: library.FS, ReadFile: func(string) ([]byte, error) { return keep, nil }}
-			rsc, _, err := RuleSetConfigFor(cfg, &cfg.Inputs[0], opts)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rsc := inputRuleSetConfig(t, data, opts)
 			if rsc.Unmatched != tc.want {
 				t.Errorf("unmatched %v, want %v", rsc.Unmatched, tc.want)
 			}
