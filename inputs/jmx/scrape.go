@@ -145,8 +145,8 @@ func (s *scraper) sortNames(names []string) []string {
 
 // pipelineRun is how many beans a worker takes at once: those whose
 // MBeanInfo is cached are read pipelined on one connection (their calls
-// in windows of rmi.Options.PipelineBytes). Each run costs a write and a
-// hand-off between goroutines, and leaves its connection idle from its
+// in windows of rmi.Options.PipelineBytes, a write each). Each run costs
+// a hand-off between goroutines, and leaves its connection idle from its
 // last return to the next run's first call, which costs the JVM a
 // wake-up; 128 small beans make about 40 KB of calls (two windows). Runs
 // of 128 rather than 64 cost the JVM 7-15% less CPU per poll of 5,030

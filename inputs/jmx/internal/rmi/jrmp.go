@@ -482,7 +482,7 @@ func (p *pool) doIn(ctx context.Context, o decodeOpts, id ObjID, op int32, hash 
 var ErrNotRead = errors.New("return not read: an earlier call on the connection failed")
 
 // maxPipelined bounds the bytes of calls written ahead of their returns
-// (by default: Options.PipelineBytes): well under a socket's buffers, so
+// (Options.PipelineBytes, when 0): well under a socket's buffers, so
 // that writing them never waits for a server busy writing a large return
 // that is not read yet.
 const maxPipelined = 32 << 10
