@@ -30,6 +30,30 @@ func TestFreePortBindsTCPAndUDP(t *testing.T) {
 	u.Close()
 }
 
+// TestFreePortUniqueBelowEphemeral: ports come from below the kernel's
+// ephemeral range (where outgoing connections could take them before the
+// peer binds) and are never handed out twice in one process.
+func TestFreePortUniqueBelowEphemeral(t *testing.T) {
+	lo, hi := portRange()
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		var first int
+		if _, err := fmt.Sscan(string(b), &first); err == nil && first >= 13024 && hi != first {
+			t.Fatalf("range [%d, %d) does not end where the ephemeral range starts (%d)", lo, hi, first)
+		}
+	}
+	seen := map[int]bool{}
+	for range 500 {
+		p := FreePort(t)
+		if p < lo || p >= hi {
+			t.Fatalf("port %d outside [%d, %d)", p, lo, hi)
+		}
+		if seen[p] {
+			t.Fatalf("port %d handed out twice", p)
+		}
+		seen[p] = true
+	}
+}
+
 func TestPoll(t *testing.T) {
 	for _, tc := range []struct {
 		name      string

@@ -126,7 +126,12 @@ func startTomcat(t *testing.T) (peer, error) {
 // (ZooKeeperServerMain) with its data in a temp dir, the admin server off.
 func startZooKeeper(t *testing.T) (peer, error) {
 	jar := "/usr/share/java/zookeeper.jar"
-	if err := need(t, "zookeeper", jar); err != nil {
+	// ZooKeeper logs through SLF4J, which without a binding on the class
+	// path logs nothing, not even why the server exited: slf4j-simple
+	// (libslf4j-java, a dependency of zookeeper's library) writes its
+	// warnings and errors to stderr, which a failed start shows.
+	logger := "/usr/share/java/slf4j-simple.jar"
+	if err := need(t, "zookeeper and libslf4j-java", jar, logger); err != nil {
 		return peer{}, err
 	}
 	dir := t.TempDir()
@@ -137,7 +142,8 @@ func startZooKeeper(t *testing.T) (peer, error) {
 	if err := os.WriteFile(cfg, []byte(zoo), 0o600); err != nil {
 		return peer{}, err
 	}
-	args := append([]string{"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", jar}, jmxFlags(jmxPort)...)
+	args := append([]string{"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", jar + ":" + logger,
+		"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"}, jmxFlags(jmxPort)...)
 	args = append(args, "org.apache.zookeeper.server.ZooKeeperServerMain", cfg)
 	p, err := startProc(t, "zookeeper", exec.Command(javaTool(t, "java"), args...))
 	if err != nil {
