@@ -34,7 +34,7 @@ func FreePort(t testing.TB) int {
 		handedOut.ports = map[int]bool{}
 	}
 	for range 200 {
-		port := lo + rand.IntN(hi-lo)
+		port := lo + rand.IntN(hi-lo) //nolint:gosec // G404: spreading test ports, not secrets
 		if handedOut.ports[port] || !freeBoth(port) {
 			continue
 		}
