@@ -331,6 +331,9 @@ func ruleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 		r.Defaults = &base
 		out.Rules = append(out.Rules, r)
 	}
+	// What an inline rule added later takes, for the rules suggested for
+	// unmatched records (which may take the first file's defaults).
+	out.InlineDefaults = &base
 	if err := errors.Join(errs...); err != nil {
 		// out holds what decoded, for reporting its errors as well.
 		return &out, files, warnings, err

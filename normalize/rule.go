@@ -178,7 +178,13 @@ func (u Unmatched) String() string { return enumName(u, "keep", "drop") }
 // RuleSetConfig is a complete, decoded rule set for one input.
 type RuleSetConfig struct {
 	Defaults Defaults
-	Rules    []RuleConfig
+	// InlineDefaults, when set, are what a rule added to the input's own
+	// (inline) rules takes, when they are not Defaults (which may be a
+	// mapping file's, for unmatched records). The rule set only reports
+	// them (InlineOptions): a rule suggested for unmatched records must
+	// set what differs to keep what they get now.
+	InlineDefaults *Defaults
+	Rules          []RuleConfig
 	// Unmatched: keep (escaped match string or the record's default name)
 	// or drop.
 	Unmatched                 Unmatched

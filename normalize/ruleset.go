@@ -32,8 +32,10 @@ type RuleSet struct {
 	dupLabel string
 	// opts for records no rule matched
 	defaultOpts *SeriesOptions
-	cache       *cache
-	shadowed    []*rule
+	// inline fill what an inline rule leaves unset (InlineOptions).
+	inline   Defaults
+	cache    *cache
+	shadowed []*rule
 	// byDefault, in a rule set without rules, is the match result of
 	// every record that has a default name (a JMX attribute's): nothing
 	// to match, so nothing to look up or cache.
@@ -115,6 +117,10 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("defaults: %w", err))
 	}
+	rs.inline = d
+	if cfg.InlineDefaults != nil {
+		rs.inline = builtinDefaults(*cfg.InlineDefaults, cfg.NoMappingDefaults)
+	}
 	ids := map[string]int{}
 	own := map[*Defaults]*Defaults{}
 	for i, c := range cfg.Rules {
@@ -179,6 +185,16 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		rs.byDefault = &entry{useDefault: true}
 	}
 	return rs, nil
+}
+
+// UnmatchedOptions returns the series options of records no rule
+// matches.
+func (rs *RuleSet) UnmatchedOptions() *SeriesOptions { return rs.defaultOpts }
+
+// InlineOptions returns the series options a rule c would have, added to
+// the input's own (inline) rules: it takes RuleSetConfig.InlineDefaults.
+func (rs *RuleSet) InlineOptions(c RuleConfig) (*SeriesOptions, error) {
+	return seriesOptions(c, &rs.inline)
 }
 
 // Len returns the number of rules.

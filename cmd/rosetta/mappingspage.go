@@ -42,8 +42,9 @@ func limitRequests(h http.Handler, n int) http.Handler {
 }
 
 // suggestions caches the suggestions per unmatched-name tracker: they
-// depend only on the set of names, which changes far less often than the
-// page is asked for (and computing them costs time linear in the names).
+// depend only on the set of names and the rule set (whose unmatched
+// records' settings they keep), which change far less often than the page
+// is asked for (and computing them costs time linear in the names).
 var suggestions suggestCache
 
 type suggestCache struct {
@@ -53,16 +54,17 @@ type suggestCache struct {
 
 type suggestEntry struct {
 	version uint64
+	rules   *normalize.RuleSet
 	ss      []mappingtest.Suggestion
 	yaml    string
 }
 
-// get returns the suggestions for top's names (computing them when the
-// set changed since) and keeps only the trackers in live.
-func (c *suggestCache) get(top *normalize.TopK, names []mappingtest.Name, version uint64) ([]mappingtest.Suggestion, string) {
+// get returns the suggestions for top's names under rules (computing them
+// when the set or the rules changed since).
+func (c *suggestCache) get(top *normalize.TopK, names []mappingtest.Name, version uint64, rules *normalize.RuleSet) ([]mappingtest.Suggestion, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.entries[top]; ok && e.version == version {
+	if e, ok := c.entries[top]; ok && e.version == version && e.rules == rules {
 		return e.ss, e.yaml
 	}
 	// Sorted by name, so that the result depends on the set only.
@@ -74,7 +76,8 @@ func (c *suggestCache) get(top *normalize.TopK, names []mappingtest.Name, versio
 		return int(a.Type) - int(b.Type)
 	})
 	ss := mappingtest.Suggest(names)
-	e := suggestEntry{version: version, ss: ss, yaml: mappingtest.YAML(ss)}
+	mappingtest.KeepUnmatched(ss, rules)
+	e := suggestEntry{version: version, rules: rules, ss: ss, yaml: mappingtest.YAML(ss)}
 	if c.entries == nil {
 		c.entries = map[*normalize.TopK]suggestEntry{}
 	}
@@ -100,7 +103,8 @@ func mappingsStatus(ins []runningInput, store *outputs.Store, now time.Time) map
 	defer suggestions.prune(live)
 	for _, r := range ins {
 		in := mappingspage.Input{Name: r.spec.name, Type: r.spec.typ, Counts: r.pipeline.Counts()}
-		for _, rs := range r.pipeline.RuleSet().Stats() {
+		rules := r.pipeline.RuleSet()
+		for _, rs := range rules.Stats() {
 			rule := mappingspage.Rule{
 				ID: rs.ID, Match: rs.Match, MatchType: rs.MatchType.String(), Name: rs.Name,
 				Action: rs.Action.String(), Hits: rs.Hits, Series: series[rs.ID],
@@ -120,7 +124,7 @@ func mappingsStatus(ins []runningInput, store *outputs.Store, now time.Time) map
 				names = append(names, mappingtest.Name{Match: e.Match, Type: e.Type})
 			}
 			if len(names) > 0 {
-				ss, yaml := suggestions.get(top, names, version)
+				ss, yaml := suggestions.get(top, names, version, rules)
 				for _, s := range ss {
 					in.Suggestions = append(in.Suggestions, mappingspage.Suggestion{Match: s.Match, Name: s.Name, Labels: s.Labels, Covers: s.Covers, Examples: s.Examples})
 				}

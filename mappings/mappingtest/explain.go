@@ -97,6 +97,7 @@ func Explain(w io.Writer, src *Source, recs []normalize.Record, push bool) (*Exp
 	}
 	if len(unmatched) > 0 {
 		rep.Suggestions = Suggest(unmatched)
+		KeepUnmatched(rep.Suggestions, src.Rules)
 		fmt.Fprintf(bw, "\n%d unmatched names; rules that would cover them:\n\n%s", len(unmatched), YAML(rep.Suggestions))
 	}
 	return rep, bw.Flush()

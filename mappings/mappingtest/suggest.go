@@ -3,9 +3,11 @@ package mappingtest
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -25,6 +27,94 @@ type Suggestion struct {
 	Covers int               // names it covers
 	// Examples are up to three of the names.
 	Examples []string
+	// Keep are the settings the rule must set, added as an inline rule, to
+	// keep what the names get now, unmatched (KeepUnmatched): zero when
+	// an inline rule would get the same.
+	Keep Settings
+}
+
+// Settings are a suggested rule's observer_type, ttl and observer options.
+// Zero fields are unset.
+type Settings struct {
+	Observer  normalize.ObserverType
+	TTL       time.Duration
+	Histogram normalize.HistogramOptions
+	Summary   normalize.SummaryOptions
+}
+
+// KeepUnmatched sets each suggestion's Keep: what its rule, added to the
+// input's inline rules, must set to keep the series options the names get
+// now as unmatched records. They differ when unmatched records take the
+// first mapping file's defaults (an input without a defaults: block),
+// which inline rules do not.
+func KeepUnmatched(ss []Suggestion, rs *normalize.RuleSet) {
+	u := rs.UnmatchedOptions()
+	if u == nil {
+		return
+	}
+	for i := range ss {
+		ss[i].Keep = keep(u, ss[i].Type, rs)
+	}
+}
+
+func keep(u *normalize.SeriesOptions, t normalize.Type, rs *normalize.RuleSet) Settings {
+	var k Settings
+	c := normalize.RuleConfig{}
+	o, err := rs.InlineOptions(c)
+	if err != nil {
+		return k
+	}
+	if o.TTL != u.TTL && u.TTL > 0 {
+		k.TTL = u.TTL
+	}
+	if t != normalize.TypeObserver {
+		return k
+	}
+	if o.Observer != u.Observer {
+		k.Observer = u.Observer
+		c.Observer = u.Observer
+		if o, err = rs.InlineOptions(c); err != nil {
+			return Settings{TTL: k.TTL}
+		}
+	}
+	switch u.Observer {
+	case normalize.ObserverHistogram, normalize.ObserverNativeHistogram:
+		if !slices.Equal(o.Buckets, u.Buckets) && len(u.Buckets) > 0 {
+			k.Histogram.Buckets = u.Buckets
+		}
+		if o.NativeBucketFactor != u.NativeBucketFactor && u.NativeBucketFactor > 0 {
+			k.Histogram.NativeBucketFactor = u.NativeBucketFactor
+		}
+		if o.NativeMaxBuckets != u.NativeMaxBuckets && u.NativeMaxBuckets > 0 {
+			k.Histogram.NativeMaxBuckets = u.NativeMaxBuckets
+		}
+	case normalize.ObserverSummary:
+		if !slices.Equal(o.Objectives, u.Objectives) && len(u.Objectives) > 0 {
+			k.Summary.Quantiles = u.Objectives
+		}
+		if o.MaxAge != u.MaxAge && u.MaxAge != 0 {
+			k.Summary.MaxAge = u.MaxAge
+		}
+		if o.AgeBuckets != u.AgeBuckets && u.AgeBuckets > 0 {
+			k.Summary.AgeBuckets = u.AgeBuckets
+		}
+		if o.BufCap != u.BufCap && u.BufCap > 0 {
+			k.Summary.BufCap = u.BufCap
+		}
+	}
+	return k
+}
+
+func (k *Settings) histogram() bool {
+	return len(k.Histogram.Buckets) > 0 || k.Histogram.NativeBucketFactor > 0 || k.Histogram.NativeMaxBuckets > 0
+}
+
+func (k *Settings) summary() bool {
+	return len(k.Summary.Quantiles) > 0 || k.Summary.MaxAge != 0 || k.Summary.AgeBuckets > 0 || k.Summary.BufCap > 0
+}
+
+func (k *Settings) set() bool {
+	return k.Observer != normalize.ObserverDefault || k.TTL != 0 || k.histogram() || k.summary()
 }
 
 // MaxSuggestLabels is the most "*" segments (labels) a suggestion has.
@@ -155,6 +245,9 @@ func YAML(ss []Suggestion) string {
 	b.WriteString("rules:\n")
 	for _, s := range ss {
 		fmt.Fprintf(&b, "  # covers %d name(s), e.g. %s\n", s.Covers, strings.Join(s.Examples, ", "))
+		if s.Keep.set() {
+			b.WriteString("  # as an inline rule, with the settings these names get now, unmatched (the first mapping file's defaults)\n")
+		}
 		fmt.Fprintf(&b, "  - match: %q\n", s.Match)
 		if globs[s.Match] > 1 {
 			if t := metricTypeName(s.Type); t != "" {
@@ -173,9 +266,59 @@ func YAML(ss []Suggestion) string {
 				fmt.Fprintf(&b, "      %s: %q\n", n, s.Labels[n])
 			}
 		}
+		writeSettings(&b, &s.Keep)
 	}
 	return b.String()
 }
+
+func writeSettings(b *strings.Builder, k *Settings) {
+	if k.Observer != normalize.ObserverDefault {
+		fmt.Fprintf(b, "    observer_type: %s\n", k.Observer)
+	}
+	if k.TTL != 0 {
+		fmt.Fprintf(b, "    ttl: %s\n", k.TTL)
+	}
+	if h := &k.Histogram; k.histogram() {
+		b.WriteString("    histogram_options:\n")
+		if len(h.Buckets) > 0 {
+			fmt.Fprintf(b, "      buckets: %s\n", flowList(h.Buckets, num))
+		}
+		if h.NativeBucketFactor > 0 {
+			fmt.Fprintf(b, "      native_histogram_bucket_factor: %s\n", num(h.NativeBucketFactor))
+		}
+		if h.NativeMaxBuckets > 0 {
+			fmt.Fprintf(b, "      native_histogram_max_buckets: %d\n", h.NativeMaxBuckets)
+		}
+	}
+	if s := &k.Summary; k.summary() {
+		b.WriteString("    summary_options:\n")
+		if len(s.Quantiles) > 0 {
+			fmt.Fprintf(b, "      quantiles: %s\n", flowList(s.Quantiles, func(q normalize.Objective) string {
+				return fmt.Sprintf("{quantile: %s, error: %s}", num(q.Quantile), num(q.Error))
+			}))
+		}
+		if s.MaxAge != 0 {
+			fmt.Fprintf(b, "      max_age: %s\n", s.MaxAge)
+		}
+		if s.AgeBuckets > 0 {
+			fmt.Fprintf(b, "      age_buckets: %d\n", s.AgeBuckets)
+		}
+		if s.BufCap > 0 {
+			fmt.Fprintf(b, "      buf_cap: %d\n", s.BufCap)
+		}
+	}
+}
+
+// flowList renders l as a YAML flow sequence of f's strings.
+func flowList[E any](l []E, f func(E) string) string {
+	ss := make([]string, len(l))
+	for i, e := range l {
+		ss[i] = f(e)
+	}
+	return "[" + strings.Join(ss, ", ") + "]"
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 func metricTypeName(t normalize.Type) string {
 	switch t {
@@ -197,7 +340,15 @@ func Rules(ss []Suggestion) []normalize.RuleConfig {
 	}
 	var out []normalize.RuleConfig
 	for _, s := range ss {
-		r := normalize.RuleConfig{Match: s.Match, MatchType: normalize.MatchGlob, Name: s.Name}
+		r := normalize.RuleConfig{Match: s.Match, MatchType: normalize.MatchGlob, Name: s.Name, Observer: s.Keep.Observer, TTL: s.Keep.TTL}
+		if s.Keep.histogram() {
+			h := s.Keep.Histogram
+			r.Histogram = &h
+		}
+		if s.Keep.summary() {
+			sm := s.Keep.Summary
+			r.Summary = &sm
+		}
 		if globs[s.Match] > 1 {
 			r.MatchMetricType = s.Type
 			if s.Type == normalize.TypeUntyped || s.Type > normalize.TypeObserver {
