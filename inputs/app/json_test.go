@@ -149,7 +149,11 @@ func TestJSONExporterConfigErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			perr := newJEParser(nil, mod).Parse([]byte(`{"a": 1}`), func(normalize.Record) { t.Errorf("%s: a record from an unservable module", tc.metric) })
+			p, err := (&JSONConfig{JSONExporterConfig: file}).NewParser()
+			if err != nil {
+				t.Fatal(err)
+			}
+			perr := p.Parse([]byte(`{"a": 1}`), func(normalize.Record) { t.Errorf("%s: a record from an unservable module", tc.metric) })
 			if mod.unservable == nil || !strings.HasPrefix(mod.unservable.Error(), want) || parsing.Reason(perr, "") != "unservable_module" {
 				t.Errorf("%s:\n got %v (poll: %v)\nwant %s", tc.metric, mod.unservable, perr, want)
 			}

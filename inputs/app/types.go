@@ -160,7 +160,7 @@ func (c *JSONConfig) NewParser() (parsing.Parser, error) {
 	if err != nil {
 		return nil, err
 	}
-	if mod == nil || len(mod.slow) == 0 {
+	if mod == nil || len(mod.slow) == 0 && mod.unservable == nil {
 		return scan, nil
 	}
 	return newJEParser(scan, mod), nil
