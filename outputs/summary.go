@@ -54,14 +54,14 @@ type summary struct {
 	count uint64
 	sum   float64
 
-	// qv are the last write's quantile values while qAt is count+1 (up
-	// to three quantiles, the default). perks keeps its buffer sorted
-	// between queries, so a scrape with no new observation costs
-	// client_golang nearly nothing; the head's values here stay in
-	// arrival order (rotation needs it), so the answers are kept
-	// instead. An observation (count) or a rotation (qAt = 0) voids them.
+	// qv are the last write's quantile values while qOK (up to three
+	// quantiles, the default). perks keeps its buffer sorted between
+	// queries, so a scrape with no new observation costs client_golang
+	// nearly nothing; the head's values here stay in arrival order
+	// (rotation needs it), so the answers are kept instead. An
+	// observation or a rotation voids them.
 	qv  [3]float64
-	qAt uint64
+	qOK bool
 }
 
 // summaryShape is what summaries with the same options share.
@@ -164,7 +164,7 @@ func (s *summary) advance(now int64) {
 
 // rotate resets the head bucket and makes the next one the head.
 func (s *summary) rotate() {
-	s.qAt = 0
+	s.qOK = false
 	if s.streams != nil {
 		st := &(*s.streams)[s.head]
 		st.perks = nil
@@ -218,9 +218,7 @@ const _ = uint(maxSummaryInserts - perksBuffer)
 func (s *summary) observe(v float64, n uint64, now int64) (merged uint64) {
 	s.advance(now)
 	s.count = addCount(s.count, n)
-	if s.count == maxCount {
-		s.qAt = 0 // a saturated count no longer voids the quantiles' memo
-	}
+	s.qOK = false
 	s.sum = addRepeated(s.sum, v, n)
 	if s.shape.ageBuckets == 0 {
 		return 0
@@ -377,7 +375,7 @@ func (s *summary) write(m *dto.Metric, a *arena, now int64) {
 			head, p = (*s.streams)[s.head].raw, (*s.streams)[s.head].perks
 		}
 		memo := p == nil && len(qs) <= len(s.qv)
-		if memo && s.qAt == s.count+1 {
+		if memo && s.qOK {
 			for i, q := range qs {
 				out[i].Quantile = a.float64(q)
 				out[i].Value = a.float64(s.qv[i])
@@ -429,7 +427,7 @@ func (s *summary) write(m *dto.Metric, a *arena, now int64) {
 			}
 		}
 		if memo {
-			s.qAt = s.count + 1
+			s.qOK = true
 		}
 	}
 	m.Summary = sm

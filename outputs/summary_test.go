@@ -238,7 +238,7 @@ func BenchmarkSummaryWrite(b *testing.B) {
 				if i%1024 == 0 {
 					a.reset()
 				}
-				s.qAt = 0
+				s.qOK = false
 				s.write(&m, a, 0)
 			}
 		})
