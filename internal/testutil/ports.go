@@ -47,8 +47,8 @@ func FreePort(t testing.TB) int {
 
 // portRange is where FreePort looks: [lo, hi), the 12,000 ports below
 // the ephemeral range's start, or 20000-32767 when the range cannot be
-// read or starts too low to leave room under it.
-func portRange() (lo, hi int) {
+// read or starts too low to leave room under it. It is read once.
+var portRange = sync.OnceValues(func() (lo, hi int) {
 	lo, hi = 20000, 32768
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
 	if err != nil {
@@ -59,7 +59,7 @@ func portRange() (lo, hi int) {
 		return lo, hi
 	}
 	return first - 12000, first
-}
+})
 
 // freeBoth reports whether port can be bound on 127.0.0.1 for TCP and
 // for UDP (both closed again before it returns).
