@@ -143,7 +143,7 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 			in.Files = append(in.Files, f)
 		}
 	}
-	in.Warnings = append(ruleFileWarnings(cfg, ic, opts), warnings...)
+	in.Warnings = warnings
 	if err != nil {
 		fail(err)
 	}
@@ -225,9 +225,9 @@ func RuleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	return rsc, files, err
 }
 
-// ruleSetConfigFor is RuleSetConfigFor, with the warnings of the files'
-// glob ordering (globOrdering.check), found on the files as translated
-// for the rule set.
+// ruleSetConfigFor is RuleSetConfigFor, with the warnings of the files:
+// their formats' (formatWarnings), then those of their glob ordering
+// (globOrdering.check), found on the files as translated for the rule set.
 func ruleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.RuleSetConfig, []string, []string, error) {
 	out := ic.Rules
 	out.Rules = nil
@@ -242,7 +242,7 @@ func ruleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	// leave unset.
 	base := out.Defaults
 	var errs []error
-	var files, warnings []string
+	var files, fileWarnings, warnings []string
 	order := newGlobOrdering(ic)
 	refs := ruleRefs(cfg, ic)
 	// Mapping files that all drop what they do not match (the curated
@@ -253,11 +253,14 @@ func ruleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	quirksSet := false
 	for i, ref := range refs {
 		refPos := errpos.Error{File: ref.Pos.File, Line: ref.Pos.Line, Col: ref.Pos.Col}
+		file, data, err := readRef(cfg, ref, opts)
+		if err == nil {
+			fileWarnings = append(fileWarnings, formatWarnings(file, data, ref.Format)...)
+		}
 		if _, ok := lookupFormat(ref.Format); !ok && ref.Format != "" {
 			errs = append(errs, errpos.Wrap(fmt.Errorf("unknown format %q (known: %s)", ref.Format, strings.Join(Formats(), ", ")), refPos, fmt.Sprintf("input %q: ", ic.Name)))
 			continue
 		}
-		file, data, err := readRef(cfg, ref, opts)
 		if err != nil {
 			errs = append(errs, errpos.Wrap(err, refPos, fmt.Sprintf("input %q: ", ic.Name)))
 			continue
@@ -334,6 +337,7 @@ func ruleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 	// What an inline rule added later takes, for the rules suggested for
 	// unmatched records (which may take the first file's defaults).
 	out.InlineDefaults = &base
+	warnings = append(fileWarnings, warnings...)
 	if err := errors.Join(errs...); err != nil {
 		// out holds what decoded, for reporting its errors as well.
 		return &out, files, warnings, err

@@ -111,7 +111,6 @@ func Warnings(reg *inputs.Registry, opts Options, files ...string) []string {
 						}
 					}
 				}
-				out = append(out, ruleFileWarnings(cfg, ic, opts)...)
 				rsc, _, warnings, err := ruleSetConfigFor(cfg, ic, opts)
 				out = append(out, warnings...)
 				if err != nil {
@@ -165,30 +164,23 @@ func referencedFiles(v any, out []string) []string {
 	return out
 }
 
-// ruleFileWarnings are the formats' warnings for an input's rule files
-// (those of their glob ordering come with the rule set, ruleSetConfigFor).
-func ruleFileWarnings(cfg *Config, ic *InputConfig, opts Options) []string {
-	var out []string
-	for _, ref := range ruleRefs(cfg, ic) {
-		file, data, err := readRef(cfg, ref, opts)
-		if err != nil {
-			continue
+// formatWarnings are the format's warnings for a rule file, read as file
+// and data: format, else the format its content is detected as.
+func formatWarnings(file string, data []byte, format string) []string {
+	f, ok := lookupFormat(format)
+	if !ok {
+		root, err := parseYAML(file, data)
+		if err != nil || root == nil {
+			return nil
 		}
-		f, ok := lookupFormat(ref.Format)
-		if !ok {
-			root, err := parseYAML(file, data)
-			if err != nil || root == nil {
-				continue
-			}
-			if f, ok = detectFormat(root); !ok {
-				continue
-			}
-		}
-		if f.Warnings != nil {
-			out = append(out, f.Warnings(file, data)...)
+		if f, ok = detectFormat(root); !ok {
+			return nil
 		}
 	}
-	return out
+	if f.Warnings == nil {
+		return nil
+	}
+	return f.Warnings(file, data)
 }
 
 // globOrdering is the glob_disable_ordering of an input's globs: they
