@@ -1,7 +1,6 @@
 package mappings
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +61,7 @@ func TestDefaultsOnlyFileGlobQuirks(t *testing.T) {
 		"r.yml": "rules:\n  - {match: 'a.*.c', name: long}\n  - {match: 'a.*', name: short}\n",
 		"s.yml": "mappings:\n  - {match: 'a.*.c', name: long}\n  - {match: 'a.*', name: short}\n",
 	}
-	read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
+	read := readFiles(files)
 	for input, want := range map[string]string{
 		"mapping_files: [d.yml, r.yml]": "short",
 		"mapping_files: [d.yml]\n    rules:\n      - {match: 'a.*.c', name: long}\n      - {match: 'a.*', name: short}": "short",

@@ -1,7 +1,6 @@
 package mappings
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,7 +45,7 @@ func TestRegexDialectDefault(t *testing.T) {
 	})
 	t.Run("beside another file", func(t *testing.T) {
 		files := map[string]string{"java.yml": javaFile, "other.yml": otherFile}
-		read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
+		read := readFiles(files)
 		for _, order := range []string{"[java.yml, other.yml]", "[other.yml, java.yml]"} {
 			rs := inputRules(t, "inputs:\n  - name: in\n    type: statsd\n    mapping_files: "+order+"\n", Options{ReadFile: read})
 			// the other file's regex is RE2's, unanchored

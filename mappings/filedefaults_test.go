@@ -41,7 +41,7 @@ func TestFileDefaultsStayWithFile(t *testing.T) {
 		// a statsd_exporter file whose defaults fill its rules' summaries
 		"m.yml": "defaults:\n  summary_options: {max_age: 5m}\nmappings:\n  - match: 'm.*'\n    name: 'm_$1'\n",
 	}
-	read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
+	read := readFiles(files)
 	decide := func(t *testing.T, global, input, match string) decision {
 		t.Helper()
 		rs := inputRules(t, global+"inputs:\n  - name: in\n    type: statsd\n    "+indent(input)+"\n", Options{ReadFile: read})
@@ -123,6 +123,12 @@ func TestFileDefaultsStayWithFile(t *testing.T) {
 	}
 }
 
+// readFiles reads a file as the content files gives its base name (an
+// Options.ReadFile).
+func readFiles(files map[string]string) func(string) ([]byte, error) {
+	return func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
+}
+
 // inputRuleSetConfig is the rule set config of the first input of the
 // config file data, its mapping files read as opts says; an error is fatal.
 func inputRuleSetConfig(t *testing.T, data string, opts Options) *normalize.RuleSetConfig {
@@ -160,7 +166,7 @@ func TestGlobOrderingWarning(t *testing.T) {
 		"r.yml": "defaults: {match_type: regex, glob_disable_ordering: true}\nrules:\n  - {match: 'c', name: c}\n", // no globs
 		"d.yml": "defaults: {glob_disable_ordering: true}\n",                                                       // no globs
 	}
-	read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
+	read := readFiles(files)
 	for _, tc := range []struct{ input, want string }{
 		{"mapping_files: [u.yml]", ""},
 		{"mapping_files: [o.yml, o.yml, r.yml, d.yml]", ""},

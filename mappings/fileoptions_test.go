@@ -26,7 +26,7 @@ func TestFileOptionsWithOtherSources(t *testing.T) {
 			"  - match: 'Unnamed.*'\n    labels: {Key: v}\n",
 		"plain.yml": "rules:\n  - match: 'Plain.*'\n    name: Plain_${1}_total\n    labels: {Key: v}\n",
 	}
-	read := func(f string) ([]byte, error) { return []byte(files[filepath.Base(f)]), nil }
+	read := readFiles(files)
 	type want struct {
 		name, label string
 		typ         normalize.Type
