@@ -59,11 +59,7 @@ func TestArenaCachedClassAnnotation(t *testing.T) {
 	var e1 Encoder
 	e1.Header()
 	e1.U8(TCObject)
-	e1.U8(TCClassDesc)
-	e1.UTF("A")
-	e1.U64(1)
-	e1.U8(SCSerializable)
-	e1.U16(0)
+	e1.ClassDescFields("A", 1, SCSerializable)
 	e1.Null()
 	e1.Null()
 	e1.U8(TCEndBlockData)

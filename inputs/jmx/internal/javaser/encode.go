@@ -95,6 +95,15 @@ type FieldSpec struct {
 // ClassDesc writes a TC_CLASSDESC with RMI's class annotation (a null
 // codebase, as MarshalOutputStream writes) and no superclass.
 func (e *Encoder) ClassDesc(name string, suid uint64, flags byte, fields ...FieldSpec) {
+	e.ClassDescFields(name, suid, flags, fields...)
+	e.U8(TCNull) // codebase annotation
+	e.U8(TCEndBlockData)
+	e.U8(TCNull) // superclass
+}
+
+// ClassDescFields writes a TC_CLASSDESC up to its fields: the caller
+// writes its annotation, TC_ENDBLOCKDATA and superclass.
+func (e *Encoder) ClassDescFields(name string, suid uint64, flags byte, fields ...FieldSpec) {
 	e.U8(TCClassDesc)
 	e.UTF(name)
 	e.U64(suid)
@@ -107,9 +116,6 @@ func (e *Encoder) ClassDesc(name string, suid uint64, flags byte, fields ...Fiel
 			e.Str(f.ClassName)
 		}
 	}
-	e.U8(TCNull) // codebase annotation
-	e.U8(TCEndBlockData)
-	e.U8(TCNull) // superclass
 }
 
 // SUIDs from hashes/suids.txt (checked against OpenJDK 17).

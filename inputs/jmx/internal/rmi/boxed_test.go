@@ -19,13 +19,7 @@ import (
 // writeObject (and no custom data) as its superclass, which makes the
 // wrapper an ordinary Object to the decoder.
 func wrapperDesc(e *javaser.Encoder, name string, t byte, numberWrites bool) {
-	e.U8(javaser.TCClassDesc)
-	e.UTF(name)
-	e.U64(1)
-	e.U8(javaser.SCSerializable)
-	e.U16(1)
-	e.U8(t)
-	e.UTF("value")
+	e.ClassDescFields(name, 1, javaser.SCSerializable, javaser.FieldSpec{Type: t, Name: "value"})
 	e.U8(javaser.TCNull) // annotation
 	e.U8(javaser.TCEndBlockData)
 	if name == "java.lang.Boolean" && !numberWrites {
