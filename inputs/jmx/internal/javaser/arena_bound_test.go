@@ -1,8 +1,6 @@
 package javaser
 
 import (
-	"bufio"
-	"bytes"
 	"runtime"
 	"testing"
 	"weak"
@@ -74,30 +72,18 @@ func TestArenaCachedClassAnnotation(t *testing.T) {
 	e2.U8(TCEndBlockData)
 
 	var a Arena
-	br := bufio.NewReader(nil)
-	dec := NewDecoder(br, DefaultLimits)
-	dec.SetArena(&a)
-	decode := func(b []byte) *Object {
-		t.Helper()
-		br.Reset(bytes.NewReader(b))
-		dec.Reset()
-		if err := dec.ReadHeader(); err != nil {
-			t.Fatal(err)
-		}
-		v, err := dec.ReadObject()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec.Release()
-		return v.(*Object)
-	}
-	cd := decode(e1.B).Class
+	dec, decode := arenaDecoder(t, &a)
+	o1 := decode(e1.B)
+	dec.Release()
+	cd := o1.Class
 	if len(cd.Annotation) != 2 || cd.Annotation[0] != nil || cd.Annotation[1] != nil {
 		t.Fatalf("annotation %v, want [<nil> <nil>]", cd.Annotation)
 	}
 	a.Reset()
-	if o := decode(e2.B); len(o.Data) != 1 || len(o.Data[0].Custom) != 2 {
-		t.Fatalf("B decoded as %+v", o)
+	o2 := decode(e2.B)
+	dec.Release()
+	if len(o2.Data) != 1 || len(o2.Data[0].Custom) != 2 {
+		t.Fatalf("B decoded as %+v", o2)
 	}
 	if c := dec.classes[classKey{"A", 1}]; c != cd {
 		t.Fatalf("A's descriptor is not the cached one")

@@ -22,23 +22,8 @@ func TestArenaResetKeepsNothing(t *testing.T) {
 	e.ClassDesc("java.lang.Long", 2, SCSerializable, FieldSpec{Type: 'J', Name: "value"})
 	e.U64(42)
 	var a Arena
-	br := bufio.NewReader(nil)
-	dec := NewDecoder(br, DefaultLimits)
-	dec.SetArena(&a)
-	decode := func() *Object {
-		t.Helper()
-		br.Reset(bytes.NewReader(e.B))
-		dec.Reset()
-		if err := dec.ReadHeader(); err != nil {
-			t.Fatal(err)
-		}
-		v, err := dec.ReadObject()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.(*Object)
-	}
-	o := decode()
+	_, decode := arenaDecoder(t, &a)
+	o := decode(e.B)
 	n, _ := o.Field("A", "name")
 	v, _ := o.Field("A", "value")
 	b, ok := v.(*Boxed)
@@ -49,7 +34,7 @@ func TestArenaResetKeepsNothing(t *testing.T) {
 	if o.Class != nil || o.Data != nil || b.Class != nil || b.Bits != 0 {
 		t.Errorf("after Reset: object %+v, box %+v: the arena keeps them", o, b)
 	}
-	if o2 := decode(); o2 != o {
+	if o2 := decode(e.B); o2 != o {
 		t.Errorf("the next stream's object is not cut from the reset arena")
 	}
 }
@@ -101,4 +86,25 @@ func nearLimits(n int) []Limits {
 		out = append(out, Limits{MaxBytes: int64(i)}, Limits{MaxSteps: int64(i)}, Limits{MaxDepth: i}, Limits{MaxHandles: i})
 	}
 	return out
+}
+
+// arenaDecoder returns a decoder that cuts from a, and a function that
+// decodes one stream (its header and one object) with it.
+func arenaDecoder(t *testing.T, a *Arena) (*Decoder, func([]byte) *Object) {
+	br := bufio.NewReader(nil)
+	dec := NewDecoder(br, DefaultLimits)
+	dec.SetArena(a)
+	return dec, func(b []byte) *Object {
+		t.Helper()
+		br.Reset(bytes.NewReader(b))
+		dec.Reset()
+		if err := dec.ReadHeader(); err != nil {
+			t.Fatal(err)
+		}
+		v, err := dec.ReadObject()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.(*Object)
+	}
 }
