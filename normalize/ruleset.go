@@ -197,6 +197,11 @@ func (rs *RuleSet) InlineOptions(c RuleConfig) (*SeriesOptions, error) {
 	return seriesOptions(c, &rs.inline)
 }
 
+// InlineMatchType is the match type of a rule added to the input's own
+// (inline) rules that sets none: glob unless the input's defaults say
+// regex.
+func (rs *RuleSet) InlineMatchType() MatchType { return rs.inline.MatchType }
+
 // Len returns the number of rules.
 func (rs *RuleSet) Len() int { return len(rs.rules) }
 

@@ -31,6 +31,10 @@ type Suggestion struct {
 	// keep what the names get now, unmatched (KeepUnmatched): zero when
 	// an inline rule would get the same.
 	Keep Settings
+	// SayGlob: added as an inline rule, the rule would be read as a regex
+	// (the input's defaults say match_type: regex), so it must say
+	// match_type: glob (KeepUnmatched).
+	SayGlob bool
 }
 
 // Settings are a suggested rule's observer_type, ttl and observer options.
@@ -46,8 +50,14 @@ type Settings struct {
 // input's inline rules, must set to keep the series options the names get
 // now as unmatched records. They differ when unmatched records take the
 // first mapping file's defaults (an input without a defaults: block),
-// which inline rules do not.
+// which inline rules do not. It also sets SayGlob when an inline rule
+// would be read as a regex.
 func KeepUnmatched(ss []Suggestion, rs *normalize.RuleSet) {
+	if rs.InlineMatchType() == normalize.MatchRegex {
+		for i := range ss {
+			ss[i].SayGlob = true
+		}
+	}
 	u := rs.UnmatchedOptions()
 	if u == nil {
 		return
@@ -249,6 +259,9 @@ func YAML(ss []Suggestion) string {
 			b.WriteString("  # as an inline rule, with the settings these names get now, unmatched (the first mapping file's defaults)\n")
 		}
 		fmt.Fprintf(&b, "  - match: %q\n", s.Match)
+		if s.SayGlob {
+			b.WriteString("    match_type: glob\n")
+		}
 		if globs[s.Match] > 1 {
 			if t := metricTypeName(s.Type); t != "" {
 				fmt.Fprintf(&b, "    match_metric_type: %s\n", t)

@@ -35,6 +35,8 @@ func TestSuggestionKeepsUnmatchedSettings(t *testing.T) {
 			record: "jobs.x.duration:5|ms"},
 		{name: "input defaults", first: "defaults:\n  observer_type: histogram\nmappings:\n  - match: \"a.*\"\n    name: \"a\"\n",
 			inputDefaults: "    defaults: {observer_type: histogram, ttl: 2m}\n", record: "jobs.x.duration:5|ms"},
+		{name: "input defaults regex", first: "mappings:\n  - match: \"a.*\"\n    name: \"a\"\n",
+			inputDefaults: "    defaults: {match_type: regex}\n", record: "jobs.x.count:1|c", want: []string{"match_type: glob"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -80,7 +82,7 @@ func TestSuggestionKeepsUnmatchedSettings(t *testing.T) {
 				}
 			}
 			if len(tc.want) == 0 {
-				for _, k := range []string{"observer_type", "ttl", "histogram_options", "summary_options"} {
+				for _, k := range []string{"observer_type", "ttl", "histogram_options", "summary_options", "match_type"} {
 					if strings.Contains(y, k) {
 						t.Errorf("suggestion has %s though nothing differs:\n%s", k, y)
 					}
