@@ -298,16 +298,21 @@ func ruleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 			// unset leave it to the first file, as without them.
 			out.Defaults.GlobDisableOrdering = fc.Defaults.GlobDisableOrdering
 		}
-		if i == 0 && len(refs) == 1 && len(ic.Rules.Rules) == 0 {
-			// One file alone: its options are the rule set's, and the
-			// input's own options add to them (whether or not the
-			// input has a defaults: block).
+		if i == 0 && len(refs) == 1 {
+			// One mapping file: its options govern what its rules do
+			// not match, as when it is alone, inline rules or not (so
+			// that adding one changes no other record); the input's own
+			// options add to them (whether or not the input has a
+			// defaults: block). Its rules carry their own (fileRules);
+			// inline rules take the input's.
 			if !ic.hasUnmatched {
 				out.Unmatched = fc.Unmatched
 			}
-			out.LowercaseOutputName = out.LowercaseOutputName || fc.LowercaseOutputName
-			out.LowercaseOutputLabelNames = out.LowercaseOutputLabelNames || fc.LowercaseOutputLabelNames
-			out.InferCounterTypeFromName = out.InferCounterTypeFromName || fc.InferCounterTypeFromName
+			out.UnmatchedNames = normalize.NameOptions{
+				LowercaseOutputName:       fc.LowercaseOutputName,
+				LowercaseOutputLabelNames: fc.LowercaseOutputLabelNames,
+				InferCounterTypeFromName:  fc.InferCounterTypeFromName,
+			}
 		}
 		if i < len(ic.implied) && i == 0 {
 			// The whole config the input names: what it adds to is added.

@@ -202,6 +202,11 @@ type RuleSetConfig struct {
 	// a counter, gauge or untyped sample whose output name ends in _total
 	// becomes a counter, whatever its rule says.
 	InferCounterTypeFromName bool
+	// UnmatchedNames add, for records no rule matches, to the rule set's
+	// own lowercasing and counter inference: a lone mapping file's, which
+	// govern them beside inline rules as they do when the file is alone,
+	// while the inline rules keep the input's.
+	UnmatchedNames NameOptions
 	// DuplicateLabel, when set, is jmx_exporter's `_objectname`: within
 	// one poll (a Replace batch), when samples of one name do not all have
 	// distinct label sets, every sample of that name gets this label, whose
@@ -225,6 +230,14 @@ type RuleSetConfig struct {
 	// in: DefBuckets, native histogram factor 1.1 with 256 buckets, and
 	// quantiles 0.5, 0.9, 0.99.
 	NoMappingDefaults bool
+}
+
+// NameOptions are a rule file's options that change a series' name,
+// label names and type.
+type NameOptions struct {
+	LowercaseOutputName       bool
+	LowercaseOutputLabelNames bool
+	InferCounterTypeFromName  bool
 }
 
 // DefaultCacheSize is the match cache size when none is configured.

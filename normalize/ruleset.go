@@ -25,6 +25,9 @@ type RuleSet struct {
 	lcLabel bool
 	// inferCounter is RuleSetConfig.InferCounterTypeFromName.
 	inferCounter bool
+	// unmatchedNames are the name options of records no rule matches:
+	// the rule set's and RuleSetConfig.UnmatchedNames together.
+	unmatchedNames NameOptions
 	// clientJavaNames is RuleSetConfig.ClientJavaNames.
 	clientJavaNames bool
 	escape          func(string) string
@@ -104,6 +107,11 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		clientJavaNames: cfg.ClientJavaNames,
 		escape:          cfg.Escape,
 		dupLabel:        cfg.DuplicateLabel,
+		unmatchedNames: NameOptions{
+			LowercaseOutputName:       cfg.LowercaseOutputName || cfg.UnmatchedNames.LowercaseOutputName,
+			LowercaseOutputLabelNames: cfg.LowercaseOutputLabelNames || cfg.UnmatchedNames.LowercaseOutputLabelNames,
+			InferCounterTypeFromName:  cfg.InferCounterTypeFromName || cfg.UnmatchedNames.InferCounterTypeFromName,
+		},
 	}
 	if rs.escape == nil {
 		rs.escape = EscapeMetricName
@@ -357,7 +365,7 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 	}
 	e := &entry{rule: r}
 	if r == nil {
-		e.name, e.useDefault = rs.outName(s, rs.lcName), true
+		e.name, e.useDefault = rs.outName(s, rs.lowerName(nil)), true
 		return e
 	}
 	if r.cfg.Action == ActionDrop {
@@ -422,17 +430,27 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 
 // lowerName, lowerLabels and inferCounterFor say whether the rule set's
 // options of those names hold for a record that rule r (nil: none)
-// matched: the rule set's, or the rule's own (its file's).
+// matched: the rule set's, or the rule's own (its file's); for a record no
+// rule matched, unmatchedNames.
 func (rs *RuleSet) lowerName(r *rule) bool {
-	return rs.lcName || r != nil && r.cfg.LowercaseOutputName
+	if r == nil {
+		return rs.unmatchedNames.LowercaseOutputName
+	}
+	return rs.lcName || r.cfg.LowercaseOutputName
 }
 
 func (rs *RuleSet) lowerLabels(r *rule) bool {
-	return rs.lcLabel || r != nil && r.cfg.LowercaseOutputLabelNames
+	if r == nil {
+		return rs.unmatchedNames.LowercaseOutputLabelNames
+	}
+	return rs.lcLabel || r.cfg.LowercaseOutputLabelNames
 }
 
 func (rs *RuleSet) inferCounterFor(r *rule) bool {
-	return rs.inferCounter || r != nil && r.cfg.InferCounterTypeFromName
+	if r == nil {
+		return rs.unmatchedNames.InferCounterTypeFromName
+	}
+	return rs.inferCounter || r.cfg.InferCounterTypeFromName
 }
 
 func (rs *RuleSet) outName(n string, lower bool) string {
