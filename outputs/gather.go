@@ -153,7 +153,7 @@ func (s *Store) help(f *family) string {
 	if h := f.help.Load(); h != nil {
 		return *h
 	}
-	return s.defaultHelp
+	return *s.defaultHelp.Load()
 }
 
 // compareLabels orders label sets as prometheus.Registry orders metrics

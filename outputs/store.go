@@ -59,7 +59,7 @@ const numShards = 64
 // /metrics gathers.
 type Store struct {
 	now         func() time.Time
-	defaultHelp string
+	defaultHelp atomic.Pointer[string]
 	reserved    []string
 	reservedSet map[string]struct{}
 	sweepEvery  time.Duration
@@ -193,24 +193,21 @@ type storeMetrics struct {
 // NewStore returns an empty store and registers its self-metrics.
 func NewStore(cfg StoreConfig) (*Store, error) {
 	s := &Store{
-		now:         cfg.Now,
-		defaultHelp: cfg.DefaultHelp,
-		reserved:    cfg.ReservedPrefixes,
-		sweepEvery:  cfg.SweepInterval,
-		logger:      cfg.Logger,
-		families:    map[string]*family{},
-		byRule:      map[string]int{},
-		ruleNames:   map[string]*string{},
-		overflows:   map[[2]string]prometheus.Counter{},
-		fullLogged:  map[string]bool{},
-		sources:     map[string]*sourceState{},
+		now:        cfg.Now,
+		reserved:   cfg.ReservedPrefixes,
+		sweepEvery: cfg.SweepInterval,
+		logger:     cfg.Logger,
+		families:   map[string]*family{},
+		byRule:     map[string]int{},
+		ruleNames:  map[string]*string{},
+		overflows:  map[[2]string]prometheus.Counter{},
+		fullLogged: map[string]bool{},
+		sources:    map[string]*sourceState{},
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.defaultHelp == "" {
-		s.defaultHelp = DefaultHelp
-	}
+	s.SetDefaultHelp(cfg.DefaultHelp)
 	if s.reserved == nil {
 		s.reserved = []string{"rosetta_"}
 	}
@@ -252,6 +249,15 @@ var _ normalize.Sink = (*Store)(nil)
 // SetSeriesLimit sets the global series budget; 0 removes it. Existing
 // series above a lowered budget stay until they expire or are replaced.
 func (s *Store) SetSeriesLimit(n int) { s.limit.Store(int64(n)) }
+
+// SetDefaultHelp sets the help text of families whose samples carry none
+// ("" means DefaultHelp); it applies from the next gather.
+func (s *Store) SetDefaultHelp(h string) {
+	if h == "" {
+		h = DefaultHelp
+	}
+	s.defaultHelp.Store(&h)
+}
 
 // SetDefaultTTL sets the TTL of series whose options have none; it applies
 // to each series at its next write.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"sort"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/rosetta-adapter/rosetta/inputs/statsd"
 	"github.com/rosetta-adapter/rosetta/mappings"
 	"github.com/rosetta-adapter/rosetta/mappings/library"
+	"github.com/rosetta-adapter/rosetta/outputs"
 	"github.com/rosetta-adapter/rosetta/outputs/remotewrite"
 )
 
@@ -48,6 +50,18 @@ type loadedConfig struct {
 	remoteWrite []remotewrite.Config
 	// files are the config and mapping files it was read from, for watching.
 	files []string
+	// dropIn is the name of the StatsD input that stands in for
+	// statsd_exporter (statsd_exporter_drop_in), or "".
+	dropIn string
+}
+
+// defaultHelp is the store's help text of series no rule gave help to:
+// statsd_exporter's while an input stands in for it.
+func (lc *loadedConfig) defaultHelp() string {
+	if lc.dropIn != "" {
+		return statsd.PeerDefaultHelp
+	}
+	return outputs.DefaultHelp
 }
 
 // configSource returns the config to load: the --config.file, or the
@@ -75,7 +89,12 @@ func configSource(f *runFlags, logger *slog.Logger) (file string, data []byte, e
 			continue
 		}
 		if cfg := f.statsd.defaultStatsdConfig(); len(cfg) > 0 {
-			in["config"] = cfg
+			base, _ := in["config"].(map[string]any)
+			if base == nil {
+				base = map[string]any{}
+			}
+			maps.Copy(base, cfg)
+			in["config"] = base
 		}
 		if f.statsd.mappingConfig != "" {
 			in["mapping_files"] = []any{map[string]any{"file": f.statsd.mappingConfig, "format": "statsd_exporter"}}
@@ -134,6 +153,12 @@ func loadConfig(f *runFlags, reg *inputs.Registry, logger *slog.Logger) (*loaded
 			rules:       in.Rules,
 		})
 		lc.files = append(lc.files, in.Files...)
+		if c, ok := in.Config.(*statsd.Config); ok && c.StatsdExporterDropIn {
+			if lc.dropIn != "" {
+				return nil, fmt.Errorf("inputs %q and %q both set statsd_exporter_drop_in: at most one StatsD input can stand in for statsd_exporter", lc.dropIn, in.Name)
+			}
+			lc.dropIn = in.Name
+		}
 	}
 	return lc, nil
 }

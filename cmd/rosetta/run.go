@@ -49,6 +49,7 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		ReservedNames: reserved,
 		SeriesLimit:   loaded.global.SeriesLimit,
 		DefaultTTL:    loaded.global.TTL,
+		DefaultHelp:   loaded.defaultHelp(),
 		Registerer:    self,
 		Logger:        logger.With("component", "store"),
 	})
@@ -81,6 +82,7 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		rw.Commit(rwPlan)
 		store.SetSeriesLimit(next.global.SeriesLimit)
 		store.SetDefaultTTL(next.global.TTL)
+		store.SetDefaultHelp(next.defaultHelp())
 		mu.Lock()
 		current = next
 		mu.Unlock()
