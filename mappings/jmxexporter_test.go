@@ -102,7 +102,7 @@ func TestJMXExporterErrors(t *testing.T) {
 		{"rules:\n  - pattern: '(a'\n    name: x", `pattern: column 3: Unclosed group`},
 		{"rules:\n  - pattern: '\\p{Foo}'\n    name: x", `Unknown character property name {Foo}`},
 		{"rules:\n  - pattern: '(?<a>x)(?<a>y)'\n    name: x", `Named capturing group <a> is already defined`},
-		{"rules:\n  - pattern: '(?m)^a'\n    name: x", `the flag (?m) is not supported by Rosetta`},
+		{"rules:\n  - pattern: '(?c)a'\n    name: x", `the flag (?c) is not supported by Rosetta`},
 		{"rules:\n  - name: x", `name needs a pattern`},
 		{"rules:\n  - pattern: a\n    help: h", `help and labels need a name`},
 		{"rules:\n  - pattern: a\n    name: x_$2", `no group 2`},

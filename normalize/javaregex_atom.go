@@ -21,22 +21,36 @@ func (t *javaTranslator) atom(depth int) (quantifiable bool, err error) {
 		t.writeSet(set)
 		return true, nil
 	case '.':
-		if t.flags&flagS != 0 {
+		switch {
+		case t.flags&flagS != 0:
 			t.out.WriteString(`(?s:.)`)
-		} else {
+		case t.flags&flagD != 0:
+			t.writeSet(javaUnixDot)
+		default:
 			t.writeSet(javaDot)
 		}
 		return true, nil
 	case '^':
 		t.leaf = leafZero
-		t.out.WriteString(`^`)
+		if t.flags&flagM == 0 {
+			t.out.WriteString(`^`)
+			return false, nil
+		}
+		// MULTILINE: after a line terminator too, but never at the
+		// end of the input (Java's Caret and UnixCaret)
+		t.needs()
+		if t.flags&flagD != 0 {
+			t.out.WriteString(`(?!\z)(?:\A|(?<=\n))`)
+		} else {
+			t.out.WriteString(`(?!\z)(?:\A|(?<=[\n\x{85}\x{2028}\x{2029}])|(?<=\r)(?!\n))`)
+		}
 		return false, nil
 	case '$':
 		t.leaf = leafZero
 		// Java: the end, or before a line terminator that ends the input.
 		if t.bt {
-			t.out.WriteString(javaEnd)
-		} else if t.dollarAtEnd() {
+			t.out.WriteString(t.dollar(t.flags&flagM != 0))
+		} else if t.flags&(flagM|flagD) == 0 && t.dollarAtEnd() {
 			// Only the implicit `.*$` (no line terminator) can follow:
 			// both meanings agree.
 			t.out.WriteString(`$`)
@@ -79,11 +93,27 @@ func (t *javaTranslator) writeSet(s runeSet) {
 	s.write(&t.out)
 }
 
-var javaDot = chars("\n", "\r", "\u0085", "\u2028", "\u2029").complement()
+var (
+	javaDot     = chars("\n", "\r", "\u0085", "\u2028", "\u2029").complement()
+	javaUnixDot = chars("\n").complement()
+)
 
-// javaEnd is Java's $ (without MULTILINE) and \Z for the backtracking
-// engine: the end, or before a line terminator that ends the input.
-const javaEnd = `(?=(?:\r\n|[\n\r\x{85}\x{2028}\x{2029}])?\z)`
+// dollar is Java's $ (and \Z, never multiline) for the backtracking
+// engine. Java's Dollar: the end, or before a line terminator that ends
+// the input (\r\n one terminator, so never between its \r and \n);
+// multiline, before any line terminator (but that \n). UNIX_LINES'
+// UnixDollar knows \n only.
+func (t *javaTranslator) dollar(multiline bool) string {
+	switch {
+	case t.flags&flagD != 0 && multiline:
+		return `(?=\n|\z)`
+	case t.flags&flagD != 0:
+		return `(?=\n?\z)`
+	case multiline:
+		return `(?=[\n\r\x{85}\x{2028}\x{2029}]|\z)(?!(?<=\r)\n)`
+	}
+	return `(?=(?:\r\n|[\n\r\x{85}\x{2028}\x{2029}])?\z)(?!(?<=\r)\n)`
+}
 
 // group handles what follows '('.
 func (t *javaTranslator) group(pos, depth int) (bool, error) {
@@ -156,8 +186,16 @@ func (t *javaTranslator) group(pos, depth int) (bool, error) {
 					f = flagX
 				case 'u':
 					f = flagU
-				case 'm', 'd', 'U', 'c':
-					return false, t.errAt(t.pos-1, "the flag (?%c) is not supported by Rosetta (multiline, UNIX_LINES, UNICODE_CHARACTER_CLASS and CANON_EQ change what ^, $, . and \\w mean)", c)
+				case 'm':
+					f = flagM
+				case 'd':
+					f = flagD
+				case 'U':
+					// UNICODE_CHARACTER_CLASS, and UNICODE_CASE with it
+					// (on and off)
+					f = flagUC | flagU
+				case 'c':
+					return false, t.errAt(t.pos-1, "the flag (?%c) is not supported by Rosetta (CANON_EQ matches canonically equivalent characters)", c)
 				case '-':
 					if !on {
 						return false, t.errAt(t.pos-1, "Unknown inline modifier")

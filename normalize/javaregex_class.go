@@ -201,7 +201,7 @@ func (t *javaTranslator) classChar() (rune, runeSet, error) {
 		return 0, nil, err
 	}
 	if set != nil {
-		return 0, t.fold(set), nil
+		return 0, set, nil // Java does not fold a predefined class or property
 	}
 	return r, nil, nil
 }

@@ -23,19 +23,21 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 	}
 	switch c {
 	case 'b', 'B':
-		if !t.eof() && t.src[t.pos] == '{' {
-			return false, t.errAt(pos, `\%c{...} is not supported by Rosetta`, c)
-		}
-		if t.bt {
-			// .NET's \b knows Unicode letters; Java's (since 19) is \w's.
-			w := `[a-zA-Z0-9_]`
-			if c == 'b' {
-				t.out.WriteString(`(?:(?<=` + w + `)(?!` + w + `)|(?<!` + w + `)(?=` + w + `))`)
-			} else {
-				t.out.WriteString(`(?:(?<=` + w + `)(?=` + w + `)|(?<!` + w + `)(?!` + w + `))`)
+		if c == 'b' && t.peek() == '{' {
+			// \b{g}, else \b and a count
+			save := t.pos
+			t.next()
+			if t.raw() == 'g' {
+				if t.next() != '}' {
+					return false, t.errAt(t.pos-1, "Illegal/unsupported escape sequence")
+				}
+				return false, t.errAt(pos, `\b{g} is not supported by Rosetta`)
 			}
-		} else {
-			t.out.WriteString(`\` + string(c))
+			t.pos = save
+		}
+		t.needs()
+		if t.bt {
+			t.out.WriteString(t.bound(c == 'b'))
 		}
 		return false, nil
 	case 'A':
@@ -46,7 +48,7 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 		return false, nil
 	case 'Z':
 		t.needs()
-		t.out.WriteString(javaEnd)
+		t.out.WriteString(t.dollar(false))
 		return false, nil
 	case 'G':
 		t.needs()
@@ -115,11 +117,43 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 		return false, err
 	}
 	if set != nil {
-		t.writeSet(t.fold(set))
+		// a predefined class or property: Java does not fold it
+		t.writeSet(set)
 	} else {
 		t.writeChar(lit)
 	}
 	return true, nil
+}
+
+// bound is Java 17's \b (or \B, !boundary), its Bound node: a word
+// character on one side only, a word character being '_' or a letter
+// or digit (Character.isLetterOrDigit; with UNICODE_CHARACTER_CLASS
+// CharPredicates.WORD), or a non-spacing mark after one (its
+// hasBaseCharacter, which walks back over UTF-16 units: a supplementary
+// character is neither the base nor a mark on the way).
+func (t *javaTranslator) bound(boundary bool) string {
+	var left, right string
+	if t.flags&flagUC != 0 {
+		w := setString(javaUnicodeWord())
+		left, right = w, w
+	} else {
+		w := setString(tableSet(unicode.L, unicode.Nd).union(chars("_")))
+		bmp := runeSet{{0, 0xffff}}
+		base := setString(tableSet(unicode.L, unicode.Nd).intersect(bmp))
+		mark := setString(tableSet(unicode.Mn).intersect(bmp))
+		left = w + `|` + base + mark + `+`
+		right = w + `|(?<=` + base + mark + `*)` + setString(tableSet(unicode.Mn))
+	}
+	if boundary {
+		return `(?:(?<=` + left + `)(?!` + right + `)|(?<!` + left + `)(?=` + right + `))`
+	}
+	return `(?:(?<=` + left + `)(?=` + right + `)|(?<!` + left + `)(?!` + right + `))`
+}
+
+func setString(s runeSet) string {
+	var b strings.Builder
+	s.write(&b)
+	return b.String()
 }
 
 func (t *javaTranslator) backref(pos, n int) error {
@@ -236,9 +270,9 @@ func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) { //
 		}
 		return set, r, err
 	case 'd', 's', 'w', 'h', 'v':
-		return predefinedClasses[c], 0, nil
+		return t.predefined(c), 0, nil
 	case 'D', 'S', 'W', 'H', 'V':
-		return predefinedClasses[unicode.ToLower(c)].complement(), 0, nil
+		return t.predefined(unicode.ToLower(c)).complement(), 0, nil
 	case 'p', 'P':
 		var name string
 		if !t.eof() && t.src[t.pos] == '{' {
@@ -248,6 +282,9 @@ func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) { //
 			}
 			name = t.src[t.pos+1 : t.pos+end]
 			t.pos += end + 1
+			if name == "" {
+				return nil, 0, t.errAt(t.pos-1, "Empty character family")
+			}
 		} else {
 			x := t.raw()
 			if x < 0 {
@@ -255,7 +292,7 @@ func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) { //
 			}
 			name = string(x)
 		}
-		set, err := javaProperty(name)
+		set, err := javaProperty(name, t.flags&flagI != 0, t.flags&flagUC != 0)
 		if err != nil {
 			return nil, 0, t.errAt(t.pos-1, "%v", err)
 		}
@@ -268,6 +305,22 @@ func (t *javaTranslator) escapeChar(pos int, c rune) (runeSet, rune, error) { //
 		return nil, 0, t.errAt(t.pos-1, "Illegal/unsupported escape sequence")
 	}
 	return nil, c, nil
+}
+
+// predefined is \d \s \w \h or \v (c), with UNICODE_CHARACTER_CLASS
+// Unicode's \d \s \w.
+func (t *javaTranslator) predefined(c rune) runeSet {
+	if t.flags&flagUC != 0 {
+		switch c {
+		case 'd':
+			return javaUnicodeDigit()
+		case 's':
+			return javaUnicodeSpace()
+		case 'w':
+			return javaUnicodeWord()
+		}
+	}
+	return predefinedClasses[c]
 }
 
 // hex reads n hexadecimal digits, each past (?x) spaces and comments as

@@ -3,57 +3,79 @@ package normalize
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 )
 
-// \p{...}: Java 17's character properties (java.lang.Character's methods,
-// general categories, scripts, binary properties) from Go's Unicode tables.
+// \p{...}: Java 17's character properties (java.util.regex's
+// CharPredicates: java.lang.Character's methods, general categories,
+// scripts, blocks, binary and POSIX properties) from Go's Unicode tables,
+// and Java's Unicode 13 block table (javaregex_blocks.go).
 
-// javaProperty resolves the name inside \p{...} as Java 17 does, for the
-// properties Go's tables have; the Unicode version is Go's.
-func javaProperty(name string) (runeSet, error) {
-	if s, ok := posixClasses[name]; ok {
+// javaProperty resolves the name inside \p{...} as Java 17's
+// Pattern.family does. caseIns is CASE_INSENSITIVE: Java does not fold a
+// property, it picks a wider one (\p{Lu} is then every cased letter);
+// uc is UNICODE_CHARACTER_CLASS (\p{Alpha} is then Unicode's).
+func javaProperty(name string, caseIns, uc bool) (runeSet, error) {
+	if key, value, ok := strings.Cut(name, "="); ok {
+		var s runeSet
+		found := false
+		switch strings.ToLower(key) {
+		case "sc", "script":
+			s, found = scriptSet(value)
+		case "blk", "block":
+			return nil, errBlocks(name)
+		case "gc", "general_category":
+			s, found = javaForProperty(value, caseIns)
+		}
+		if !found {
+			return nil, fmt.Errorf("Unknown Unicode property {name=<%s>, value=<%s>}", strings.ToLower(key), value) //nolint:staticcheck // ST1005: Java's PatternSyntaxException message
+		}
 		return s, nil
 	}
-	if s, ok := javaCharProperty(name); ok {
-		return s, nil
-	}
-	key, value, hasKey := strings.Cut(name, "=")
+	var s runeSet
+	found := false
 	switch {
-	case hasKey && (key == "sc" || key == "script"):
-		if s, ok := scriptSet(value); ok {
-			return s, nil
-		}
-	case hasKey && (key == "gc" || key == "general_category"):
-		if s, ok := categorySet(value); ok {
-			return s, nil
-		}
-	case hasKey && (key == "blk" || key == "block"), !hasKey && strings.HasPrefix(name, "In"):
-		return nil, fmt.Errorf("Unicode blocks (\\p{%s}) are not supported by Rosetta", name) //nolint:staticcheck // ST1005: "Unicode" is a name
-	case hasKey:
+	case strings.HasPrefix(name, "In"):
+		return nil, errBlocks(name)
 	case strings.HasPrefix(name, "Is"):
 		n := name[2:]
-		if s, ok := categorySet(n); ok {
-			return s, nil
-		}
-		if s, ok := binaryProperty(n); ok {
-			return s, nil
-		}
-		if s, ok := scriptSet(n); ok {
-			return s, nil
+		if s, found = unicodePredicate(strings.ToUpper(n), caseIns); !found {
+			if s, found = posixPredicate(strings.ToUpper(n), caseIns); !found {
+				if s, found = javaForProperty(n, caseIns); !found {
+					s, found = scriptSet(n)
+				}
+			}
 		}
 	default:
-		if s, ok := categorySet(name); ok {
-			return s, nil
+		if uc {
+			s, found = posixPredicate(strings.ToUpper(name), caseIns)
+		}
+		if !found {
+			s, found = javaForProperty(name, caseIns)
 		}
 	}
-	return nil, fmt.Errorf("Unknown character property name {%s}", name) //nolint:staticcheck // ST1005: Java's PatternSyntaxException message
+	if !found {
+		return nil, fmt.Errorf("Unknown character property name {%s}", name) //nolint:staticcheck // ST1005: Java's PatternSyntaxException message
+	}
+	return s, nil
 }
 
-// categorySet is a general category (L, Lu, ...) or Java's extras: LC
-// (cased letters), LD (letters and digits), L1 (Latin-1), all.
-func categorySet(name string) (runeSet, bool) {
+// javaForProperty is CharPredicates.forProperty: general categories and
+// Java's extras (LC, LD, L1, all), the US-ASCII POSIX names and the
+// java.lang.Character methods (\p{javaLowerCase}).
+func javaForProperty(name string, caseIns bool) (runeSet, bool) {
+	if s, ok := posixClasses[name]; ok {
+		if caseIns && (name == "Lower" || name == "Upper") {
+			return posixClasses["Alpha"], true
+		}
+		return s, true
+	}
 	switch name {
+	case "Lu", "Ll", "Lt":
+		if caseIns {
+			return tableSet(unicode.Lu, unicode.Ll, unicode.Lt), true
+		}
 	case "LC":
 		return tableSet(unicode.Lu, unicode.Ll, unicode.Lt), true
 	case "LD":
@@ -66,55 +88,20 @@ func categorySet(name string) (runeSet, bool) {
 		return assignedSet().complement(), true
 	case "C":
 		return tableSet(unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs).union(assignedSet().complement()), true
-	}
-	if t, ok := unicode.Categories[name]; ok && (len(name) == 1 || len(name) == 2) {
-		return tableSet(t), true
-	}
-	return nil, false
-}
-
-func scriptSet(name string) (runeSet, bool) {
-	for n, t := range unicode.Scripts {
-		if strings.EqualFold(n, name) {
-			return tableSet(t), true
-		}
-	}
-	return nil, false
-}
-
-// binaryProperties are the binary properties \p{IsX} Go has tables for, by
-// name in upper case without '_'.
-var binaryProperties = map[string][]*unicode.RangeTable{
-	"ALPHABETIC":            {unicode.L, unicode.Nl, unicode.Other_Alphabetic},
-	"LETTER":                {unicode.L},
-	"IDEOGRAPHIC":           {unicode.Ideographic},
-	"LOWERCASE":             {unicode.Ll, unicode.Other_Lowercase},
-	"UPPERCASE":             {unicode.Lu, unicode.Other_Uppercase},
-	"TITLECASE":             {unicode.Lt},
-	"PUNCTUATION":           {unicode.P},
-	"CONTROL":               {unicode.Cc},
-	"WHITESPACE":            {unicode.White_Space},
-	"DIGIT":                 {unicode.Nd},
-	"HEXDIGIT":              {unicode.Hex_Digit},
-	"JOINCONTROL":           {unicode.Join_Control},
-	"NONCHARACTERCODEPOINT": {unicode.Noncharacter_Code_Point},
-}
-
-func binaryProperty(name string) (runeSet, bool) {
-	tabs, ok := binaryProperties[strings.ToUpper(strings.ReplaceAll(name, "_", ""))]
-	if !ok {
-		return nil, false
-	}
-	return tableSet(tabs...), true
-}
-
-// javaCharProperty is \p{javaMethod}: java.lang.Character's isMethod.
-func javaCharProperty(name string) (runeSet, bool) {
-	switch name {
-	case "javaLowerCase", "javaUpperCase", "javaTitleCase", "javaDigit", "javaLetter", "javaAlphabetic", "javaIdeographic":
-		// isLowerCase and the like test the binary property of the same
-		// name (\p{IsLowerCase}).
-		return binaryProperty(strings.TrimPrefix(name, "java"))
+	case "javaLowerCase":
+		return casedSet(javaLowercase, caseIns), true
+	case "javaUpperCase":
+		return casedSet(javaUppercase, caseIns), true
+	case "javaTitleCase":
+		return casedSet(javaTitlecase, caseIns), true
+	case "javaAlphabetic":
+		return javaAlphabeticSet(), true
+	case "javaIdeographic":
+		return tableSet(unicode.Ideographic), true
+	case "javaDigit":
+		return tableSet(unicode.Nd), true
+	case "javaLetter":
+		return tableSet(unicode.L), true
 	case "javaLetterOrDigit":
 		return tableSet(unicode.L, unicode.Nd), true
 	case "javaSpaceChar":
@@ -126,6 +113,139 @@ func javaCharProperty(name string) (runeSet, bool) {
 		return chars("\x00-\x1f", "\x7f-\u009f"), true
 	case "javaDefined":
 		return assignedSet(), true
+	}
+	if t, ok := unicode.Categories[name]; ok && (len(name) == 1 || len(name) == 2) {
+		return tableSet(t), true
+	}
+	return nil, false
+}
+
+// The case properties, and Java's case-insensitive variant of each (a
+// cased letter of any case).
+const (
+	javaLowercase = iota
+	javaUppercase
+	javaTitlecase
+)
+
+func casedSet(which int, caseIns bool) runeSet {
+	lower := func() runeSet { return tableSet(unicode.Ll, unicode.Other_Lowercase) }
+	upper := func() runeSet { return tableSet(unicode.Lu, unicode.Other_Uppercase) }
+	title := func() runeSet { return tableSet(unicode.Lt) }
+	if caseIns {
+		return lower().union(upper()).union(title())
+	}
+	switch which {
+	case javaLowercase:
+		return lower()
+	case javaUppercase:
+		return upper()
+	}
+	return title()
+}
+
+// javaAlphabeticSet is Character.isAlphabetic.
+func javaAlphabeticSet() runeSet {
+	return tableSet(unicode.L, unicode.Nl, unicode.Other_Alphabetic)
+}
+
+// Java's Unicode sets for UNICODE_CHARACTER_CLASS: \w (CharPredicates.WORD),
+// \s (WHITE_SPACE), \d (DIGIT).
+var (
+	javaUnicodeWord = sync.OnceValue(func() runeSet {
+		return javaAlphabeticSet().union(tableSet(unicode.Mn, unicode.Me, unicode.Mc, unicode.Nd, unicode.Pc)).
+			union(chars("\u200c-\u200d"))
+	})
+	javaUnicodeSpace = sync.OnceValue(func() runeSet {
+		return tableSet(unicode.Zs, unicode.Zl, unicode.Zp).union(chars("\t-\r", "\u0085"))
+	})
+	javaUnicodeDigit = sync.OnceValue(func() runeSet { return tableSet(unicode.Nd) })
+)
+
+// unicodePredicate is CharPredicates.getUnicodePredicate: \p{IsName} for
+// a binary property, the name in upper case.
+func unicodePredicate(name string, caseIns bool) (runeSet, bool) {
+	switch name {
+	case "ALPHABETIC":
+		return javaAlphabeticSet(), true
+	case "ASSIGNED":
+		return assignedSet(), true
+	case "CONTROL":
+		return tableSet(unicode.Cc), true
+	case "HEXDIGIT", "HEX_DIGIT":
+		return javaHexDigit(), true
+	case "IDEOGRAPHIC":
+		return tableSet(unicode.Ideographic), true
+	case "JOINCONTROL", "JOIN_CONTROL":
+		return chars("\u200c-\u200d"), true
+	case "LETTER":
+		return tableSet(unicode.L), true
+	case "LOWERCASE":
+		return casedSet(javaLowercase, caseIns), true
+	case "NONCHARACTERCODEPOINT", "NONCHARACTER_CODE_POINT":
+		return tableSet(unicode.Noncharacter_Code_Point), true
+	case "TITLECASE":
+		return casedSet(javaTitlecase, caseIns), true
+	case "PUNCTUATION":
+		return tableSet(unicode.P), true
+	case "UPPERCASE":
+		return casedSet(javaUppercase, caseIns), true
+	case "WHITESPACE", "WHITE_SPACE":
+		return javaUnicodeSpace(), true
+	case "WORD":
+		return javaUnicodeWord(), true
+	}
+	return nil, false
+}
+
+func javaHexDigit() runeSet {
+	return tableSet(unicode.Nd).union(chars("0-9", "A-F", "a-f", "\uff10-\uff19", "\uff21-\uff26", "\uff41-\uff46"))
+}
+
+// posixPredicate is CharPredicates.getPosixPredicate: the Unicode
+// meaning of a POSIX name (in upper case), for UNICODE_CHARACTER_CLASS
+// and \p{IsName}.
+func posixPredicate(name string, caseIns bool) (runeSet, bool) {
+	blank := func() runeSet { return tableSet(unicode.Zs).union(chars("\t")) }
+	graph := func() runeSet {
+		return tableSet(unicode.Zs, unicode.Zl, unicode.Zp, unicode.Cc, unicode.Cs).union(assignedSet().complement()).complement()
+	}
+	switch name {
+	case "ALPHA":
+		return javaAlphabeticSet(), true
+	case "LOWER":
+		return casedSet(javaLowercase, caseIns), true
+	case "UPPER":
+		return casedSet(javaUppercase, caseIns), true
+	case "SPACE":
+		return javaUnicodeSpace(), true
+	case "PUNCT":
+		return tableSet(unicode.P), true
+	case "XDIGIT":
+		return javaHexDigit(), true
+	case "ALNUM":
+		return javaAlphabeticSet().union(tableSet(unicode.Nd)), true
+	case "CNTRL":
+		return tableSet(unicode.Cc), true
+	case "DIGIT":
+		return tableSet(unicode.Nd), true
+	case "BLANK":
+		return blank(), true
+	case "GRAPH":
+		return graph(), true
+	case "PRINT":
+		return graph().union(blank()).intersect(tableSet(unicode.Cc).complement()), true
+	}
+	return nil, false
+}
+
+// scriptSet is Character.UnicodeScript.forName (the name or its alias,
+// in any case).
+func scriptSet(name string) (runeSet, bool) {
+	for n, t := range unicode.Scripts {
+		if strings.EqualFold(n, name) {
+			return tableSet(t), true
+		}
 	}
 	return nil, false
 }
@@ -141,4 +261,8 @@ func assignedSet() runeSet {
 		}
 	}
 	return tableSet(assigned...)
+}
+
+func errBlocks(name string) error {
+	return fmt.Errorf("Unicode blocks (\\p{%s}) are not supported by Rosetta", name) //nolint:staticcheck // ST1005: "Unicode" is a name
 }

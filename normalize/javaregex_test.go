@@ -275,6 +275,58 @@ var javaCases = []struct {
 	{`[\Qa-\E]+x\Qyz`, []string{"a--axyz", "b-xyz", "a-xy"}},
 	{`\p{Cn}|\p{IsCn}x|\p{C}y|\p{javaDefined}z`, []string{"\u0378", "\x00", "a", "\U000e0080x", "\u0378y", "\x00y", "az", "\u0378z"}},
 	{`a\P{all}?b|c[\P{all}]?d|(?i)e[\P{all}x]?f`, []string{"ab", "a\x00b", "cd", "c\x00d", "ef", "eXf", "e\x00f"}},
+	// MULTILINE, UNIX_LINES, UNICODE_CHARACTER_CLASS (matches(): the
+	// whole input), alone, inline and with the other flags.
+	{`(?m)^a$\n^b$`, []string{"a\nb", "a\r\nb", "a\nb\n", "a\u2028b"}},
+	{`(?m)a$\r^\nb`, []string{"a\r\nb"}},
+	{`(?m)a$[\r\n\x{85}\x{2028}\x{2029}]+^b`, []string{"a\rb", "a\u0085b", "a\u2029b", "a\r\n\nb"}},
+	{`(?m)(?:^|x)*`, []string{"", "x", "xx"}},
+	{`(?m)a\n^`, []string{"a\n"}},
+	{`(?m)^`, []string{""}},
+	{`a(?m:$\n^)b$`, []string{"a\nb", "a\nb\n"}},
+	{`(?m)a(?-m)$\n^b`, []string{"a\nb"}},
+	{`(?m)a$.*`, []string{"a\n", "ab"}},
+	{`(?ms)^a$.^b$`, []string{"a\nb", "a\rb"}},
+	{`(?mi)^A$`, []string{"a", "a\n"}},
+	{`(?d)a.b`, []string{"a\rb", "a\nb", "a\u2028b"}},
+	{`(?d)a$`, []string{"a\n", "a\r", "a\r\n"}},
+	{`(?d)a$\r`, []string{"a\r"}},
+	{`(?d)a\Z`, []string{"a\n", "a\u2028"}},
+	{`(?md)a$\r^b`, []string{"a\rb"}},
+	{`(?md)a$\n^b`, []string{"a\nb"}},
+	{`(?md)^a\r^b`, []string{"a\rb"}},
+	{`(?dx)a # c\rb`, []string{"ab", "a"}},
+	{`(?x)a # c\u2028b`, []string{"ab", "a"}},
+	{`a\r$\n`, []string{"a\r\n"}},
+	{`a$\r\n`, []string{"a\r\n"}},
+	{`a\Z\r\n`, []string{"a\r\n"}},
+	{`(?U)\w+\s\d`, []string{"é_\u0301\u2028\u0663", "ab c", "é\u00a05"}},
+	{`(?U)\W\S\D`, []string{"-x-", "éx-", "-\u00a0-"}},
+	{`(?U)[\w&&\D]+`, []string{"éa", "é1"}},
+	{`(?U)\p{Alpha}\p{lower}\p{Upper}\p{Punct}\p{Digit}\p{Alnum}\p{Space}`, []string{"éaB¿٣٣\u2028", "1aB!11 "}},
+	{`(?U)\p{Graph}\p{Print}\p{Blank}\p{Cntrl}\p{XDigit}\p{ASCII}`, []string{"éé\u3000\x01\uff21a", "   \x01aa"}},
+	{`(?U)(?-U)\w`, []string{"é", "a"}},
+	{`(?U)(?-U)(?i)\u00e9`, []string{"É", "é"}},
+	{`(?U)(?i)\u00e9`, []string{"É", "é"}},
+	{`(?U:\w)\w`, []string{"éa", "aé"}},
+	{`(?iU)\p{Lower}\p{Upper}`, []string{"AÉ", "aé", "1a"}},
+	{`(?i)\p{Lower}\p{Upper}\p{Lu}\p{javaLowerCase}\p{IsUppercase}`, []string{"AbéÉé", "Ab1ÉÉ"}},
+	{`(?iu)\W|(?iu)[\W]|(?i)\P{Lower}`, []string{"k", "K", "\u212a", "-", "A"}},
+	{`(?i)[\p{Lu}]`, []string{"a", "é"}},
+	{`\p{IsAlpha}\p{IsPunct}\p{IsWord}\p{IsHEX_DIGIT}\p{Isassigned}`, []string{"é¿_\uff21a", "1¿_\uff21a"}},
+	{`\p{SC=Greek}\p{GC=Lu}`, []string{"πA", "aA"}},
+	// \b is Java 17's: '_' or a letter or digit, or a mark after one.
+	{`.*\b.*`, []string{"é", "aé", "a", ""}},
+	{`a\b\u0301`, []string{"a\u0301"}},
+	{`é\bx`, []string{"éx"}},
+	{`-\b\u0301`, []string{"-\u0301"}},
+	{`a\u0301\u0301\b-`, []string{"a\u0301\u0301-"}},
+	{`-\u0301\B-`, []string{"-\u0301-"}},
+	{`\u0663\b-|x\B\u0663`, []string{"\u0663-", "x\u0663"}},
+	{`(?U)a\b\u0301|(?U)-\b\u0301|(?U)\u00aa\b-`, []string{"a\u0301", "-\u0301", "\u00aa-"}},
+	{`\b{2}a|\B{2}`, []string{"a", ""}},
+	{`\b{g`, nil},
+	{`\b{gx}`, nil},
 	// Java refuses these.
 	{`a**`, nil},
 	{`(?)*`, nil},
@@ -346,12 +398,10 @@ func TestJavaRegexMeansWhatJavaMeans(t *testing.T) {
 // rather than give them another meaning.
 func TestJavaRegexRefusedConstructs(t *testing.T) {
 	for p, want := range map[string]string{
-		`(?m)^a$`:                  "the flag (?m) is not supported by Rosetta",
-		`(?d)a`:                    "the flag (?d) is not supported",
-		`(?U)\w`:                   "the flag (?U) is not supported",
+		`(?c)a`:                    "the flag (?c) is not supported by Rosetta",
 		`\X`:                       `\X is not supported by Rosetta`,
 		`\N{LATIN SMALL LETTER A}`: `\N is not supported by Rosetta`,
-		`\b{g}`:                    `\b{...} is not supported by Rosetta`,
+		`\b{g}`:                    `\b{g} is not supported by Rosetta`,
 		`\p{InGreek}`:              "Unicode blocks",
 		`(?i)(a)\1`:                "a backreference with (?i) is not supported by Rosetta",
 		`\p{javaMirrored}`:         "Unknown character property name {javaMirrored}",
@@ -555,8 +605,7 @@ func utf8Clean(s string) bool {
 // unstable reports patterns whose Java meaning depends on the JVM or
 // Unicode version, or that Java cannot be asked about over a line.
 func unstable(pattern, input string) bool {
-	if strings.ContainsAny(pattern+input, "\n\r") || strings.Contains(pattern, `\b`) || strings.Contains(pattern, `\B`) ||
-		strings.Contains(pattern, `\p`) || strings.Contains(pattern, `\P`) {
+	if strings.Contains(pattern, `\p`) || strings.Contains(pattern, `\P`) {
 		return true
 	}
 	for _, c := range pattern + input {

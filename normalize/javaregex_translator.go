@@ -12,10 +12,13 @@ import (
 
 // Java flags Rosetta handles.
 const (
-	flagI uint8 = 1 << iota // CASE_INSENSITIVE
-	flagS                   // DOTALL
-	flagX                   // COMMENTS
-	flagU                   // UNICODE_CASE
+	flagI  uint8 = 1 << iota // CASE_INSENSITIVE
+	flagS                    // DOTALL
+	flagX                    // COMMENTS
+	flagU                    // UNICODE_CASE
+	flagM                    // MULTILINE
+	flagD                    // UNIX_LINES
+	flagUC                   // UNICODE_CHARACTER_CLASS
 )
 
 type javaTranslator struct {
@@ -128,8 +131,13 @@ func (t *javaTranslator) skipComments() {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			t.pos++
 		case c == '#':
-			for !t.eof() && t.src[t.pos] != '\n' && t.src[t.pos] != '\r' {
-				t.pos++
+			// to the next line terminator (only \n with UNIX_LINES)
+			for !t.eof() {
+				r, n := decodeRune(t.src[t.pos:])
+				if r == '\n' || t.flags&flagD == 0 && (r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029) {
+					break
+				}
+				t.pos += n
 			}
 		default:
 			return
