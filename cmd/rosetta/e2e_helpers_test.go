@@ -155,6 +155,13 @@ type statsdServer struct {
 // only (statsdAddr) and serving web; it does not wait for them.
 func startStatsdPair(t *testing.T, mapping string) []statsdServer {
 	t.Helper()
+	return startStatsdPairOn(t, mapping, "tcp")
+}
+
+// startStatsdPairOn is startStatsdPair reading StatsD over transport
+// ("tcp" or "udp") only; an empty mapping gives no mapping file.
+func startStatsdPairOn(t *testing.T, mapping, transport string) []statsdServer {
+	t.Helper()
 	var servers []statsdServer
 	for _, s := range []struct{ name, bin, linesMetric string }{
 		{"statsd_exporter", buildStatsdExporter(t), "statsd_exporter_lines_total"},
@@ -166,8 +173,15 @@ func startStatsdPair(t *testing.T, mapping string) []statsdServer {
 			web:         fmt.Sprintf("127.0.0.1:%d", testutil.FreePort(t)),
 			linesMetric: s.linesMetric,
 		}
-		srv.p = startProcess(t, s.bin, "--statsd.mapping-config="+mapping, "--statsd.listen-udp=",
-			"--statsd.listen-tcp="+srv.statsdAddr, "--web.listen-address="+srv.web)
+		udp, tcp := "", srv.statsdAddr
+		if transport == "udp" {
+			udp, tcp = tcp, udp
+		}
+		args := []string{"--statsd.listen-udp=" + udp, "--statsd.listen-tcp=" + tcp, "--web.listen-address=" + srv.web}
+		if mapping != "" {
+			args = append(args, "--statsd.mapping-config="+mapping)
+		}
+		srv.p = startProcess(t, s.bin, args...)
 		servers = append(servers, srv)
 	}
 	return servers

@@ -54,7 +54,11 @@ type Config struct {
 	UDPPacketQueueBytes int `yaml:"udp_packet_queue_bytes"`
 	// MaxNameLength and MaxLabelValueLength are the longest metric name
 	// and tag value accepted, in bytes; a line with a longer one is
-	// dropped and counted (name_too_long, label_value_too_long).
+	// dropped and counted (name_too_long, label_value_too_long). The
+	// defaults (65,536) are above the largest UDP datagram (65,507 bytes)
+	// and statsd_exporter's longest TCP line (4,096), so they drop nothing
+	// statsd_exporter serves; the parser's tables keep no string over 4 KiB
+	// (intern.go, template.go), so long names cost no table memory.
 	MaxNameLength       int `yaml:"max_name_length"`
 	MaxLabelValueLength int `yaml:"max_label_value_length"`
 	// MaxSampleRateRepeat caps how many observations one timer, histogram
@@ -74,6 +78,10 @@ type Config struct {
 	// (statsd_exporter's --statsd.relay.*); disabled without an address.
 	Relay RelayConfig `yaml:"relay"`
 }
+
+// maxLineLength is the default of max_name_length and
+// max_label_value_length.
+const maxLineLength = 65536
 
 // PeerDefaultHelp is statsd_exporter's help text of a series no mapping
 // gave help to: the store's default while an input has
@@ -97,8 +105,8 @@ var DefaultConfig = Config{
 	TCPMaxConnections:   1024,
 	TCPIdleTimeout:      5 * time.Minute,
 	UDPPacketQueueBytes: 32 << 20,
-	MaxNameLength:       8192,
-	MaxLabelValueLength: 8192,
+	MaxNameLength:       maxLineLength,
+	MaxLabelValueLength: maxLineLength,
 }
 
 // DecodeConfig decodes node strictly (unknown keys are errors) over
