@@ -162,6 +162,29 @@ func TestConvertStatsdQuirks(t *testing.T) {
 	}
 }
 
+// A statsd_exporter file whose globs statsd_exporter searches without
+// backtracking (glob_disable_ordering) misses names its converted rules
+// map: Convert says so; with a rule that makes statsd_exporter backtrack
+// it has nothing to say.
+func TestConvertStatsdGreedyGlobs(t *testing.T) {
+	const data = "defaults:\n  glob_disable_ordering: true\nmappings:\n" +
+		"  - {match: \"*.*.b\", name: any_b}\n  - {match: c.b, name: cb}\n  - {match: c.b.b, name: cbb}\n"
+	_, notes, err := Convert("g.yml", []byte(data), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "does not backtrack") {
+		t.Errorf("notes %q", notes)
+	}
+	_, notes, err = Convert("g.yml", []byte(data+"  - {match: c.*.x, name: cx}\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 0 {
+		t.Errorf("notes %q", notes)
+	}
+}
+
 // A statsd_exporter scale of .inf or .nan has no Rosetta rule equivalent:
 // Convert says so rather than write a file Rosetta refuses.
 func TestConvertStatsdInfiniteScale(t *testing.T) {

@@ -3,6 +3,7 @@ package normalize
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -42,6 +43,14 @@ type globTrie struct {
 	// after a.*.c) never matches, and a second rule ending where an
 	// earlier one ended lends the earlier rule its (later) priority.
 	quirks bool
+	// greedy is statsd_exporter's walk without backtracking, which it
+	// takes under glob_disable_ordering when its heuristic
+	// (statsdNeedsBacktracking) sees no need: at each segment the exact
+	// child if it can still reach a rule of the name's length, else the
+	// "*" child, and no second try. It misses names a rule matches (rules
+	// *.*.b, c.b, c.b.b do not map c.a.b); statsd_exporter files keep
+	// the misses, so that they give the same series in both.
+	greedy bool
 }
 
 func newGlobTrie(ordered, quirks bool) *globTrie {
@@ -161,9 +170,12 @@ func (t *globTrie) match(s string, caps, path []string) (int32, []string) {
 	m.caps = path[:0]
 	m.bcaps = caps
 	m.base = len(caps)
-	if t.ordered {
+	switch {
+	case t.ordered:
 		m.searchAll(t.root, 0, 0)
-	} else {
+	case t.greedy:
+		m.searchGreedy(t.root)
+	default:
 		m.searchFirst(t.root, 0, 0)
 	}
 	if m.best == math.MaxInt32 {
@@ -231,4 +243,85 @@ func (m *globMatch) searchFirst(n *globNode, seg, pos int) bool {
 		return ok
 	}
 	return false
+}
+
+// searchGreedy follows one path (see globTrie.greedy): at every segment
+// the exact child, when the name's remaining segments fit its bounds, else
+// the "*" child when they fit its bounds; a dead end is no match.
+func (m *globMatch) searchGreedy(n *globNode) {
+	pos := 0
+	for seg := range m.nseg {
+		field, npos := m.segment(pos)
+		rest := m.nseg - seg - 1
+		if c := n.exact[field]; c != nil && rest >= c.minRest && rest <= c.maxRest {
+			n = c
+		} else if c := n.star; c != nil && rest >= c.minRest && rest <= c.maxRest {
+			m.caps = append(m.caps, field)
+			n = c
+		} else {
+			return
+		}
+		pos = npos
+	}
+	if len(n.rules) > 0 {
+		m.best = n.rules[0]
+		m.bcaps = append(m.bcaps[:m.base], m.caps...)
+	}
+}
+
+// statsdNeedsBacktracking is statsd_exporter's prediction (its
+// TestIfNeedBacktracking) of whether the glob rules of a file with
+// glob_disable_ordering need a backtracking search; globs are all the
+// file's glob patterns, in file order. Among the rules with the same
+// number of segments, a rule with a "*" needs it when another rule has
+// the same segments before its first "*", unless another rule covers it
+// or it covers another rule (segment by segment, "*" covering any
+// segment, "*" included). Rules are told apart by position, so a repeated
+// glob is "another rule".
+func statsdNeedsBacktracking(globs []string) bool {
+	byLen := map[int][][]string{}
+	for _, g := range globs {
+		segs := strings.Split(g, ".")
+		byLen[len(segs)] = append(byLen[len(segs)], segs)
+	}
+	for _, group := range byLen {
+		for i, r1 := range group {
+			first := slices.Index(r1, "*")
+			if first < 0 {
+				continue
+			}
+			shares := false
+			for j, r2 := range group {
+				if j != i && slices.Equal(r1[:first], r2[:first]) {
+					shares = true
+					break
+				}
+			}
+			if !shares {
+				continue
+			}
+			covered := false
+			for j, r2 := range group {
+				if j != i && (globCovers(r1, r2) || globCovers(r2, r1)) {
+					covered = true
+					break
+				}
+			}
+			if !covered {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// globCovers reports whether every segment of a is "*" or b's segment (a
+// and b have the same length).
+func globCovers(a, b []string) bool {
+	for k := range a {
+		if a[k] != "*" && a[k] != b[k] {
+			return false
+		}
+	}
+	return true
 }

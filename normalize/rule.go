@@ -219,11 +219,15 @@ type RuleSetConfig struct {
 	// DefaultCacheSize, or DefaultGlobCacheSize for a rule set without
 	// regex rules; negative disables the cache.
 	CacheSize int
-	// StatsdGlobQuirks reproduces two quirks of statsd_exporter's glob
+	// StatsdGlobQuirks reproduces three quirks of statsd_exporter's glob
 	// state machine, for drop-in compatibility: a glob rule whose path ends
 	// where an earlier, longer rule passed through (a.* after a.*.c) never
-	// matches; and of two rules with the same glob and metric type, the
-	// first wins but competes with the second one's position in the file.
+	// matches; of two rules with the same glob and metric type, the
+	// first wins but competes with the second one's position in the file;
+	// and under glob_disable_ordering, unless statsd_exporter's heuristic
+	// predicts a need to backtrack, the search follows one greedy path and
+	// misses some names a rule matches (*.*.b, c.b, c.b.b do not map
+	// c.a.b). Without it, every name a rule matches finds one.
 	StatsdGlobQuirks bool
 	// NoMappingDefaults leaves the defaults exactly as given. By default
 	// the statsd_exporter defaults for a loaded mapping file are filled

@@ -57,6 +57,12 @@ func (rs *RuleSet) Shadowed() []RuleInfo {
 	return out
 }
 
+// GreedyGlobs reports whether the glob search is statsd_exporter's greedy
+// walk without backtracking (RuleSetConfig.StatsdGlobQuirks under
+// glob_disable_ordering, where its heuristic sees no need to backtrack),
+// which misses some names a glob matches.
+func (rs *RuleSet) GreedyGlobs() bool { return rs.tries[0].greedy }
+
 // typeClass maps a record type to its trie.
 func typeClass(t Type) int {
 	switch t {
@@ -178,6 +184,18 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if cfg.StatsdGlobQuirks && d.GlobDisableOrdering {
+		var globs []string
+		for _, r := range rs.rules {
+			if r.re == nil {
+				globs = append(globs, r.cfg.Match)
+			}
+		}
+		greedy := !statsdNeedsBacktracking(globs)
+		for _, t := range rs.tries {
+			t.greedy = greedy
+		}
 	}
 	size := cfg.CacheSize
 	if size == 0 {
