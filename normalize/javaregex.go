@@ -62,7 +62,10 @@ func translateJava(p string) (*javaTranslation, error) {
 	if !t.needBT {
 		return &javaTranslation{expr: `\A(?:` + t.out.String() + `)\z`, names: t.names, stale: t.staleGroups()}, nil
 	}
-	t2 := &javaTranslator{src: p, bt: true, totalGroups: len(t.names) - 1}
+	t2 := &javaTranslator{src: p, bt: true, totalGroups: len(t.names) - 1, trackChars: t.ciBackref}
+	if t2.trackChars {
+		t2.groupChars = map[int]runeSet{}
+	}
 	if err := t2.run(); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package normalize
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // Atoms outside a class: literals, `.`, anchors, and groups (capturing,
 // named, non-capturing, lookaround, atomic, inline flags).
@@ -23,6 +26,7 @@ func (t *javaTranslator) atom(depth int) (quantifiable bool, err error) {
 	case '.':
 		switch {
 		case t.flags&flagS != 0:
+			t.track(runeSet{{0, unicode.MaxRune}})
 			t.out.WriteString(`(?s:.)`)
 		case t.flags&flagD != 0:
 			t.writeSet(javaUnixDot)
@@ -78,10 +82,12 @@ func (t *javaTranslator) writeChar(c rune) {
 		t.writeSet(runeSet{{c, c}}.foldCase(t.flags&flagU != 0))
 		return
 	}
+	t.track(runeSet{{c, c}})
 	writeLiteral(&t.out, c)
 }
 
 func (t *javaTranslator) writeSet(s runeSet) {
+	t.track(s)
 	if len(s) == 0 {
 		if t.bt {
 			t.out.WriteString(`(?!)`)
@@ -249,7 +255,15 @@ func (t *javaTranslator) group(pos, depth int) (bool, error) {
 func (t *javaTranslator) trackGroup(kind string, start int, body func() error) error {
 	inner := len(t.names)
 	assertion := kind != "(" && kind != "(?:"
+	outer := t.chars
+	t.chars = nil
 	err := body()
+	if t.trackChars {
+		if kind == "(" {
+			t.groupChars[inner-1] = t.chars
+		}
+		t.chars = outer.union(t.chars)
+	}
 	if assertion {
 		t.markStale(inner, len(t.names))
 	}

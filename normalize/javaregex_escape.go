@@ -56,6 +56,7 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 		return false, nil
 	case 'R':
 		// not atomic: Java backtracks into \r\n (\R\n matches "\r\n")
+		t.track(chars("\n-\r", "\u0085", "\u2028-\u2029"))
 		t.out.WriteString(`(?:\r\n|[\n\x{b}\f\r\x{85}\x{2028}\x{2029}])`)
 		return true, nil
 	case 'X', 'N':
@@ -160,16 +161,60 @@ func (t *javaTranslator) backref(pos, n int) error {
 	t.needs()
 	t.leaf = leafBackref // a lookbehind holding it has no maximum
 	if !t.bt {
+		if t.flags&flagI != 0 {
+			t.ciBackref = true
+		}
 		return nil
-	}
-	if t.flags&flagI != 0 {
-		return t.errAt(pos, "a backreference with (?i) is not supported by Rosetta")
 	}
 	if n > t.totalGroups {
 		t.out.WriteString(`(?!)`) // no such group: never matches, as in Java
 		return nil
 	}
-	fmt.Fprintf(&t.out, `\k<%d>`, n)
+	held, ok := t.groupChars[n]
+	if !ok {
+		held = runeSet{{0, unicode.MaxRune}} // not closed yet: anything
+	}
+	t.track(held)
+	if t.flags&flagI == 0 {
+		fmt.Fprintf(&t.out, `\k<%d>`, n)
+		return nil
+	}
+	return t.ciBackrefTo(pos, n, held)
+}
+
+// ciBackrefTo writes a backreference to group n under (?i), whose text
+// can only hold characters of held: Java's CIBackRef compares each
+// character as equal, or equal in ASCII lower case (with (?u): equal
+// once upper-cased, or once upper- then lower-cased). The backtracking
+// engine's (?i:\k<n>) compares Unicode simple case folding, which is the
+// same but for the pairs Rosetta cannot tell apart (then an error):
+// without (?u), a non-ASCII letter that folds (é, É), and K and S
+// against KELVIN SIGN and LONG S, which the text matched is checked
+// for; with (?u), the Turkish i's (i I ı İ are one letter to Java).
+func (t *javaTranslator) ciBackrefTo(pos, n int, held runeSet) error {
+	if t.flags&flagU != 0 {
+		if len(held.intersect(chars("i", "I", "\u0130-\u0131"))) > 0 {
+			return t.errAt(pos, "a backreference under (?iu) to a group that may hold i or I is not supported by Rosetta (Java's case-insensitive comparison has i, I, \u0131 and \u0130 alike)")
+		}
+		fmt.Fprintf(&t.out, `(?i:\k<%d>)`, n)
+		return nil
+	}
+	for _, r := range held {
+		for c := max(r.lo, 0x80); c <= r.hi; c++ {
+			if unicode.SimpleFold(c) != c {
+				return t.errAt(pos, "a backreference under (?i) to a group that may hold non-ASCII letters is not supported by Rosetta (Java compares them exactly, ASCII letters in any case)")
+			}
+		}
+	}
+	if len(held.intersect(chars("KSks"))) == 0 {
+		fmt.Fprintf(&t.out, `(?i:\k<%d>)`, n)
+		return nil
+	}
+	// The text matched ends where the rest of the input (r) starts, and
+	// has no KELVIN SIGN or LONG S.
+	t.lookbehinds++
+	name := fmt.Sprintf("rosettalb%d", t.lookbehinds)
+	fmt.Fprintf(&t.out, `(?:(?=(?i:\k<%d>)(?<%s>[\s\S]*))[^\x{17f}\x{212a}]*?(?=\k<%s>\z))`, n, name, name)
 	return nil
 }
 

@@ -327,6 +327,16 @@ var javaCases = []struct {
 	{`\b{2}a|\B{2}`, []string{"a", ""}},
 	{`\b{g`, nil},
 	{`\b{gx}`, nil},
+	// Backreferences under (?i): ASCII letters in any case, other
+	// characters exact; with (?u) Java's Unicode case comparison.
+	{`(?i)(a)\1`, []string{"aA", "aa", "ab"}},
+	{`(?i)(\w+)-\1`, []string{"Kk-kK", "k-\u212a", "s-\u017f", "ab-AB", "ab-ab-"}},
+	{`(?i)(k)\1+x|(?i)(?<n>[a-z]+)\k<n>`, []string{"kKkx", "k\u212ax", "abAB", "abA"}},
+	{`(?i)([ks]\d)\1{2}`, []string{"k1K1k1", "s1\u017f1s1"}},
+	{`(?i)(\d)(?-i)\1(?i:\1)`, []string{"111", "112"}},
+	{`(?iu)(\u00e9|\u03c3)\1`, []string{"\u00e9\u00c9", "\u00e9\u00e9", "\u00e9e", "\u03c3\u03c2", "\u03c3\u03a3"}},
+	{`(?iu)([j-z]+)\1`, []string{"k\u212a", "s\u017f", "sS", "zz", "zy"}},
+	{`(?iU)([j-z])\1`, []string{"kK", "k\u212a"}},
 	// Java refuses these.
 	{`a**`, nil},
 	{`(?)*`, nil},
@@ -403,7 +413,10 @@ func TestJavaRegexRefusedConstructs(t *testing.T) {
 		`\N{LATIN SMALL LETTER A}`: `\N is not supported by Rosetta`,
 		`\b{g}`:                    `\b{g} is not supported by Rosetta`,
 		`\p{InGreek}`:              "Unicode blocks",
-		`(?i)(a)\1`:                "a backreference with (?i) is not supported by Rosetta",
+		`(?i)(\u00e9)\1`:           "a backreference under (?i) to a group that may hold non-ASCII letters is not supported by Rosetta",
+		`(?i)(.)\1`:                "a backreference under (?i) to a group that may hold non-ASCII letters",
+		`(?i)(a\1)`:                "a backreference under (?i) to a group that may hold non-ASCII letters",
+		`(?iu)(\w)\1`:              "a backreference under (?iu) to a group that may hold i or I is not supported by Rosetta",
 		`\p{javaMirrored}`:         "Unknown character property name {javaMirrored}",
 	} {
 		_, err := translateJava(p)

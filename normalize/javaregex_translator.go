@@ -58,8 +58,24 @@ type javaTranslator struct {
 	leaf javaLeaf
 	// quoteLen is the number of characters of the last \Q...\E atom.
 	quoteLen int
-	// lookbehinds counts the lookbehinds written forwards (their names).
+	// lookbehinds counts the lookbehinds written forwards and other
+	// helper groups (their names).
 	lookbehinds int
+
+	// A backreference under (?i) needs what its group can hold: the
+	// first pass sets ciBackref, the second tracks (trackChars) the
+	// characters each atom may match in chars, and each capturing
+	// group's in groupChars.
+	ciBackref, trackChars bool
+	chars                 runeSet
+	groupChars            map[int]runeSet
+}
+
+// track records the characters an atom may match.
+func (t *javaTranslator) track(s runeSet) {
+	if t.trackChars {
+		t.chars = t.chars.union(s)
+	}
 }
 
 // javaGroupInfo is a group atom: whether it is one, the first group
