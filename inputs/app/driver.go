@@ -153,10 +153,29 @@ func (d *Driver) poll(ctx context.Context, target string, buf *bytes.Buffer) ([]
 	}
 	body := buf.Bytes()
 	inputs.Fault(d.name, "app.parse")
-	if !utf8.Valid(body) {
-		return nil, parsing.Errorf("invalid_utf8", "body is not valid UTF-8 (at byte %d)", invalidAt(body))
+	replaced, err := checkUTF8(d.parser, body)
+	if err != nil {
+		return nil, err
 	}
-	return parse(ctx, d.parser, body, ctype, d.common.TargetLabel, redact(target))
+	recs, err := parse(ctx, d.parser, body, ctype, d.common.TargetLabel, redact(target))
+	if err == nil && replaced {
+		// Served, as json_exporter serves it; counted, so that it shows.
+		d.m.Errors.WithLabelValues("invalid_utf8").Inc()
+	}
+	return recs, err
+}
+
+// checkUTF8 fails a body that is not valid UTF-8 (invalid_utf8) unless p
+// reads such a body itself (a JSON parser: as encoding/json does), which
+// it reports as replaced.
+func checkUTF8(p parsing.Parser, body []byte) (replaced bool, err error) {
+	if utf8.Valid(body) {
+		return false, nil
+	}
+	if _, ok := p.(parsing.UTF8Replacer); ok {
+		return true, nil
+	}
+	return false, parsing.Errorf("invalid_utf8", "body is not valid UTF-8 (at byte %d)", invalidAt(body))
 }
 
 // parse runs p over body and collects its records, adding the target label.
@@ -211,8 +230,8 @@ func ParseBody(cfg inputs.Config, body []byte, contentType string) ([]normalize.
 	if err != nil {
 		return nil, err
 	}
-	if !utf8.Valid(body) {
-		return nil, parsing.Errorf("invalid_utf8", "body is not valid UTF-8 (at byte %d)", invalidAt(body))
+	if _, err := checkUTF8(p, body); err != nil {
+		return nil, err
 	}
 	return parse(context.Background(), p, body, contentType, "", "")
 }

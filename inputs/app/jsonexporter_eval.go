@@ -478,6 +478,10 @@ func newJEParser(scan *jsonsel.Parser, mod *jeModule) *jeParser {
 	return p
 }
 
+// ReplacesInvalidUTF8 implements parsing.UTF8Replacer: the scanner and
+// Decode read a string's bytes that are not UTF-8 as encoding/json does.
+func (p *jeParser) ReplacesInvalidUTF8() {}
+
 // Parse implements parsing.Parser. The scanner runs first over the whole
 // body: it checks the syntax and bounds the nesting, so that the decoding
 // after it sees only documents that are valid and bounded.

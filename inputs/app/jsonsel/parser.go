@@ -36,6 +36,13 @@ func New(cfg Config) (*Parser, error) {
 	return p, nil
 }
 
+var _ parsing.UTF8Replacer = (*Parser)(nil)
+
+// ReplacesInvalidUTF8 implements parsing.UTF8Replacer: a string's bytes
+// that are not UTF-8 are read as encoding/json reads them, each as U+FFFD
+// (keys, label values, string values alike; see str).
+func (p *Parser) ReplacesInvalidUTF8() {}
+
 // Parse implements parsing.Parser.
 func (p *Parser) Parse(body []byte, emit func(normalize.Record)) error {
 	return p.ParseTop(body, emit, nil)

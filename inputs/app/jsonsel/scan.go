@@ -19,7 +19,7 @@ import (
 const maxDepth = 512
 
 // seg is one path segment: an object key (raw bytes, unescaped if it had
-// escapes) or an array index.
+// escapes or bytes that are not UTF-8) or an array index.
 type seg struct {
 	key   []byte
 	idx   int

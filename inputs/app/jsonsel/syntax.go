@@ -97,20 +97,26 @@ func (s *scanner) skip(depth int) error {
 	}
 }
 
-// str reads a string and returns its raw content and whether it has
-// escapes.
+// str reads a string and returns its raw content and whether unescape
+// must decode it: it has escapes, or bytes that are not UTF-8, which
+// encoding/json (json_exporter's decoder) reads as U+FFFD, one per byte.
 func (s *scanner) str() ([]byte, bool, error) {
 	s.i++ // "
 	start := s.i
 	esc := false
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
+	for {
+		for s.i < len(s.b) && strClass[s.b[s.i]] == 0 {
+			s.i++
+		}
+		if s.i >= len(s.b) {
+			return nil, false, s.errf("unterminated string")
+		}
+		switch c := s.b[s.i]; strClass[c] {
+		case '"':
 			raw := s.b[start:s.i]
 			s.i++
 			return raw, esc, nil
-		case c == '\\':
+		case '\\':
 			esc = true
 			if s.i+1 >= len(s.b) {
 				return nil, false, s.errf("unterminated string")
@@ -126,16 +132,37 @@ func (s *scanner) str() ([]byte, bool, error) {
 			default:
 				return nil, false, s.errf("bad escape \\%c", s.b[s.i+1])
 			}
-		case c < 0x20:
+		case 0x1f:
 			return nil, false, s.errf("control character in a string")
-		default:
-			s.i++
+		default: // not ASCII
+			r, n := utf8.DecodeRune(s.b[s.i:])
+			if r == utf8.RuneError && n == 1 {
+				esc = true
+			}
+			s.i += n
 		}
 	}
-	return nil, false, s.errf("unterminated string")
 }
 
-// strValue reads a string and returns its value (escapes decoded).
+// strClass sorts a string's bytes for str: 0 for those that stand for
+// themselves, else '"', '\\', 0x1f (a control character) or 0x80 (not
+// ASCII).
+var strClass = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case c == '"' || c == '\\':
+			t[c] = byte(c)
+		case c < 0x20:
+			t[c] = 0x1f
+		case c >= utf8.RuneSelf:
+			t[c] = 0x80
+		}
+	}
+	return t
+}()
+
+// strValue reads a string and returns its value (escapes decoded, bytes
+// that are not UTF-8 as U+FFFD).
 func (s *scanner) strValue() (string, error) {
 	raw, esc, err := s.str()
 	if err != nil || !esc {
@@ -153,12 +180,24 @@ func isHex4(b []byte) bool {
 	return true
 }
 
-// unescape decodes the escapes of a checked string.
+// unescape decodes a checked string as encoding/json does: its escapes,
+// and each byte that does not start valid UTF-8 as U+FFFD (utf8.DecodeRune's
+// rule: "\xe2\x82" is two, not one as a maximal subpart would be).
 func unescape(raw []byte) string {
 	var b strings.Builder
 	b.Grow(len(raw))
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && n == 1 {
+				b.WriteString("\uFFFD")
+			} else {
+				b.Write(raw[i : i+n])
+			}
+			i += n - 1
+			continue
+		}
 		if c != '\\' {
 			b.WriteByte(c)
 			continue

@@ -64,3 +64,13 @@ type ContentTypeParser interface {
 	Parser
 	ParseContentType(body []byte, contentType string, emit func(normalize.Record)) error
 }
+
+// UTF8Replacer is a Parser that reads a body that is not valid UTF-8 as
+// encoding/json does (each byte of a string that does not start valid
+// UTF-8 is U+FFFD; such a byte outside a string is invalid JSON). The
+// driver hands it such a body, and counts it, instead of failing the poll
+// with invalid_utf8.
+type UTF8Replacer interface {
+	Parser
+	ReplacesInvalidUTF8()
+}

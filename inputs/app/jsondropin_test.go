@@ -1,0 +1,100 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// json_exporter is a drop-in peer of the json input: what it serves for a
+// body, a json_exporter config loaded unchanged serves over HTTP too. The
+// goldens of testdata/app/json/jsonexporter (jsonoracle) compare the
+// series with the real json_exporter's.
+
+// jeServe starts a server of body and a json input polling it with the
+// json_exporter config text (module default); it returns the input's
+// records and registry, and the target.
+func jeServe(t *testing.T, config string, body []byte, extra string) (*recorder, *prometheus.Registry, string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "je.yml")
+	if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	f := factoryOf(t, "json")
+	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 5s\ntimeout: 5s\njson_exporter_config: %s\n%s", srv.URL, file, extra))
+	rec, reg := startDriver(t, f, cfg)
+	return rec, reg, srv.URL
+}
+
+// inputErrors is rosetta_input_errors_total{reason}.
+func inputErrors(t *testing.T, reg *prometheus.Registry, reason string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "rosetta_input_errors_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == reason {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// A body whose strings hold bytes that are not UTF-8 is served as
+// json_exporter serves it: encoding/json reads each such byte as U+FFFD,
+// in keys, label values and string values, through the scanner (object
+// metric) and the JSONPath evaluator (filter) alike. The poll succeeds
+// (up 1) and the document is counted in
+// rosetta_input_errors_total{reason="invalid_utf8"}.
+func TestJSONExporterInvalidUTF8Served(t *testing.T) {
+	const config = `modules:
+  default:
+    metrics:
+    - {name: svc, type: object, path: '{.services[*]}', labels: {name: '{.name}'}, values: {up: '{.up}'}}
+    - {name: busy, type: object, path: '{.services[?(@.load > 0.5)]}', labels: {name: '{.name}', zone: '{.zone}'}, values: {load: '{.load}'}}
+    - {name: keyed, path: '{.counts.*}'}
+`
+	body := []byte("{\"services\": [{\"name\": \"a\xe2\x82b\", \"zone\": \"eu\xff\", \"up\": 1, \"load\": 0.9}, {\"name\": \"ok\", \"zone\": \"us\", \"up\": 0, \"load\": 0.1}],\n" +
+		"  \"counts\": {\"x\xc0\": 5}}")
+	rec, reg, target := jeServe(t, config, body, "")
+	waitFor(t, "the series", func() bool { return len(rec.get("app/"+target)) > 0 })
+	got := recordLinesJE(rec.get("app/" + target))
+	want := []string{
+		"busy_load{name=\"a\uFFFD\uFFFDb\", zone=\"eu\uFFFD\"} 0.9",
+		"keyed{} 5",
+		"svc_up{name=\"a\uFFFD\uFFFDb\"} 1",
+		"svc_up{name=\"ok\"} 0",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+	if up := testutil.ToFloat64(mustVec(t, reg, "rosetta_input_up", target)); up != 1 {
+		t.Errorf("up %v, want 1", up)
+	}
+	if n := pollErrors(t, reg, target, "invalid_utf8"); n != 0 {
+		t.Errorf("%v polls failed with invalid_utf8", n)
+	}
+	if n := inputErrors(t, reg, "invalid_utf8"); n < 1 {
+		t.Errorf("rosetta_input_errors_total{reason=\"invalid_utf8\"} %v, want at least 1", n)
+	}
+}
