@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -96,5 +97,41 @@ func TestJSONExporterInvalidUTF8Served(t *testing.T) {
 	}
 	if n := inputErrors(t, reg, "invalid_utf8"); n < 1 {
 		t.Errorf("rosetta_input_errors_total{reason=\"invalid_utf8\"} %v, want at least 1", n)
+	}
+}
+
+// A document nested 10,000 deep (objects and arrays inside one another,
+// encoding/json's limit) is served as json_exporter serves it, through
+// the scanner (skipped, or read as an object's fields) and the JSONPath
+// evaluator (the decoded member); one level more fails the poll
+// (invalid_json) where json_exporter serves nothing of the document.
+func TestJSONExporterDeepServed(t *testing.T) {
+	const config = `modules:
+  default:
+    metrics:
+    - {name: x, path: '{.x}'}
+    - {name: item, type: object, path: '{.items[*]}', labels: {name: '{.name}'}, values: {v: '{.v}'}}
+    - {name: big, type: object, path: '{.items[?(@.v > 1.0)]}', labels: {name: '{.name}'}, values: {v: '{.v}'}}
+`
+	// depth: the objects and arrays inside one another.
+	doc := func(depth int) []byte {
+		sub := strings.Repeat("[", depth-3) + "3" + strings.Repeat("]", depth-3)
+		skipped := strings.Repeat("[", depth-1) + strings.Repeat("]", depth-1)
+		return []byte(`{"x": 1, "items": [{"name": "a", "v": 2, "sub": ` + sub + `}, {"name": "b", "v": 1}], "skipped": ` + skipped + `}`)
+	}
+	rec, reg, target := jeServe(t, config, doc(10000), "")
+	waitFor(t, "the series", func() bool { return len(rec.get("app/"+target)) > 0 })
+	want := []string{`big_v{name="a"} 2`, `item_v{name="a"} 2`, `item_v{name="b"} 1`, `x{} 1`}
+	if got := recordLinesJE(rec.get("app/" + target)); !slices.Equal(got, want) {
+		t.Errorf("10,000 levels: got\n%q\nwant\n%q", got, want)
+	}
+	if up := testutil.ToFloat64(mustVec(t, reg, "rosetta_input_up", target)); up != 1 {
+		t.Errorf("10,000 levels: up %v, want 1", up)
+	}
+
+	rec, reg, target = jeServe(t, config, doc(10001), "")
+	waitFor(t, "invalid_json", func() bool { return pollErrors(t, reg, target, "invalid_json") > 0 })
+	if n := len(rec.get("app/" + target)); n != 0 {
+		t.Errorf("10,001 levels: %d records, want none", n)
 	}
 }

@@ -130,7 +130,7 @@ func TestInvalid(t *testing.T) {
 		{`{"a":"x`, "unterminated string"},
 		{`{"a":"\q"}`, `bad escape \q`},
 		{`{"a":1} x`, "after the document"},
-		{strings.Repeat("[", 600) + strings.Repeat("]", 600), "nested deeper than 512"},
+		{strings.Repeat("[", 10001) + strings.Repeat("]", 10001), "at byte 10000: nested deeper than 10000"},
 		{`{"skipped":{"x":[1,2,}, "a":1}`, "at byte 21"},
 	} {
 		_, err := run(t, Config{Metrics: []Selector{{Path: "a"}}}, tc.body)
