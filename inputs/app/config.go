@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
@@ -26,7 +27,9 @@ type Common struct {
 	// body and parse); an unset Timeout is min(10s, Interval).
 	inputs.Schedule `yaml:",inline"`
 	// MaxBodySize bounds a response; a larger one fails the poll
-	// (reason body_too_large).
+	// (reason body_too_large). A json input with json_exporter_config has
+	// none unless it sets one (NoBodyLimit): json_exporter reads a body of
+	// any size.
 	MaxBodySize ByteSize `yaml:"max_body_size"`
 }
 
@@ -152,10 +155,16 @@ var byteUnits = []struct {
 	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1},
 }
 
-// ParseByteSize parses "16MiB", "500KB" or "1048576".
+// NoBodyLimit is the ByteSize of no limit, written "unlimited".
+const NoBodyLimit = ByteSize(math.MaxInt64)
+
+// ParseByteSize parses "16MiB", "500KB", "1048576" or "unlimited".
 func ParseByteSize(s string) (ByteSize, error) {
 	orig := s
 	s = strings.TrimSpace(s)
+	if s == "unlimited" {
+		return NoBodyLimit, nil
+	}
 	mult := int64(1)
 	for _, u := range byteUnits {
 		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
@@ -165,7 +174,7 @@ func ParseByteSize(s string) (ByteSize, error) {
 	}
 	n, err := strconv.ParseFloat(s, 64)
 	if err != nil || n < 0 || n*float64(mult) > 1<<62 {
-		return 0, fmt.Errorf("invalid size %q (want a number of bytes, or one with KB, MB, GB, KiB, MiB or GiB)", orig)
+		return 0, fmt.Errorf("invalid size %q (want a number of bytes, or one with KB, MB, GB, KiB, MiB or GiB, or unlimited)", orig)
 	}
 	return ByteSize(n * float64(mult)), nil
 }
@@ -184,6 +193,9 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 func (b ByteSize) MarshalYAML() (any, error) { return b.String(), nil }
 
 func (b ByteSize) String() string {
+	if b == NoBodyLimit {
+		return "unlimited"
+	}
 	for _, u := range []struct {
 		suffix string
 		mult   int64

@@ -338,6 +338,7 @@ func TestByteSize(t *testing.T) {
 		{"1.5GiB", 3 << 29, "1536MiB"},
 		{"2 KiB", 2048, "2KiB"},
 		{"7", 7, "7B"},
+		{"unlimited", NoBodyLimit, "unlimited"},
 	} {
 		got, err := ParseByteSize(tc.in)
 		if err != nil || got != tc.want || got.String() != tc.str {

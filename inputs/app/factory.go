@@ -22,6 +22,12 @@ type typeConfig interface {
 	newFetcher(inputName string) (fetcher, error)
 }
 
+// defaulter is a typeConfig whose defaults depend on what else it sets:
+// setDefaults is called after decoding, with the config's node.
+type defaulter interface {
+	setDefaults(node *yaml.Node)
+}
+
 // factory is the inputs.Factory of one type.
 type factory struct {
 	typ        string
@@ -47,6 +53,9 @@ func (f factory) Decode(node *yaml.Node) (inputs.Config, error) {
 	}
 	c := cfg.common()
 	inputs.DefaultTimeout(node, &c.Timeout, c.Interval)
+	if d, ok := cfg.(defaulter); ok {
+		d.setDefaults(node)
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, positioned(node, what, err)
 	}

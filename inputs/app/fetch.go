@@ -102,9 +102,13 @@ func (f *httpFetcher) fetch(ctx context.Context, target string, buf *bytes.Buffe
 	return resp.Header.Get("Content-Type"), nil
 }
 
-// readLimited reads r into buf, failing when it holds more than max bytes.
+// readLimited reads r into buf, failing when it holds more than max bytes
+// (none with NoBodyLimit).
 func readLimited(buf *bytes.Buffer, r io.Reader, max int64) error {
-	n, err := buf.ReadFrom(io.LimitReader(r, max+1))
+	if max < int64(NoBodyLimit) {
+		r = io.LimitReader(r, max+1)
+	}
+	n, err := buf.ReadFrom(r)
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return parsing.Errorf("truncated", "body truncated after %d bytes: %w", n, err)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -30,6 +31,7 @@ func jeServe(t *testing.T, config string, body []byte, extra string) (*recorder,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		_, _ = w.Write(body)
 	}))
 	t.Cleanup(srv.Close)
@@ -134,4 +136,34 @@ func TestJSONExporterDeepServed(t *testing.T) {
 	if n := len(rec.get("app/" + target)); n != 0 {
 		t.Errorf("10,001 levels: %d records, want none", n)
 	}
+}
+
+// json_exporter reads a body of any size (io.ReadAll; a module has no size
+// option): a json_exporter config loaded unchanged serves a body over the
+// native inputs' 16 MiB default, and max_body_size, when set, still
+// bounds it. A native json input keeps its default.
+func TestJSONExporterBodyUnlimited(t *testing.T) {
+	const config = "modules:\n  default:\n    metrics:\n    - {name: x, path: '{.x}'}\n"
+	body := []byte(`{"pad": "` + strings.Repeat("p", 17<<20) + `", "x": 2}`)
+	rec, reg, target := jeServe(t, config, body, "")
+	waitFor(t, "the series", func() bool { return len(rec.get("app/"+target)) > 0 })
+	if got := recordLinesJE(rec.get("app/" + target)); !slices.Equal(got, []string{"x{} 2"}) {
+		t.Errorf("17 MiB body: got %q, want x 2", got)
+	}
+	if n := pollErrors(t, reg, target, "body_too_large"); n != 0 {
+		t.Errorf("17 MiB body: %v polls failed with body_too_large", n)
+	}
+
+	_, reg, target = jeServe(t, config, body, "max_body_size: 1MiB\n")
+	waitFor(t, "body_too_large with max_body_size 1MiB", func() bool { return pollErrors(t, reg, target, "body_too_large") > 0 })
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
+	defer srv.Close()
+	f := factoryOf(t, "json")
+	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 5s\nmetrics: [{path: x}]\n", srv.URL))
+	if got := cfg.(*JSONConfig).MaxBodySize; got != 16<<20 {
+		t.Errorf("native json input: max_body_size %v, want 16MiB", got)
+	}
+	_, reg = startDriver(t, f, cfg)
+	waitFor(t, "body_too_large with the native default", func() bool { return pollErrors(t, reg, srv.URL, "body_too_large") > 0 })
 }

@@ -95,8 +95,9 @@ func TestJSONExporterBounded(t *testing.T) {
 		t.Errorf("500 levels: %v, %v; want deep_x 7", recordLinesJE(recs), err)
 	}
 
-	// 50 MB through a real server and the driver: body_too_large with the
-	// default max_body_size (16 MiB), nothing decoded.
+	// 50 MB through a real server and the driver: body_too_large with
+	// max_body_size 16MiB (a json_exporter config has no limit unless it
+	// sets one, as json_exporter has none), nothing decoded.
 	big := bytes.Repeat([]byte(`{"x": 1, "pad": "`+strings.Repeat("p", 1000)+`"},`), 50<<20/1020)
 	body := append(append([]byte(`{"a": [`), big...), []byte(`{"x": 2}]}`)...)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +105,7 @@ func TestJSONExporterBounded(t *testing.T) {
 	}))
 	defer srv.Close()
 	f := factoryOf(t, "json")
-	c := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 5s\ntimeout: 5s\njson_exporter_config: %s\n", srv.URL, file))
+	c := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 5s\ntimeout: 5s\njson_exporter_config: %s\nmax_body_size: 16MiB\n", srv.URL, file))
 	rec, reg := startDriver(t, f, c)
 	waitFor(t, "body_too_large", func() bool { return pollErrors(t, reg, srv.URL, "body_too_large") > 0 })
 	if n := len(rec.get("app/" + srv.URL)); n != 0 {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	promcfg "github.com/prometheus/common/config"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
 	"github.com/rosetta-adapter/rosetta/inputs/app/expo"
@@ -61,6 +62,16 @@ type JSONConfig struct {
 	// names and labels, and its headers.
 	JSONExporterConfig string `yaml:"json_exporter_config"`
 	Module             string `yaml:"module"`
+}
+
+// setDefaults implements defaulter: with json_exporter_config and no
+// max_body_size, no limit. json_exporter reads a body of any size
+// (io.ReadAll; a module has no size option), so a config of it loaded
+// unchanged serves what it serves; max_body_size still bounds it when set.
+func (c *JSONConfig) setDefaults(node *yaml.Node) {
+	if c.JSONExporterConfig != "" && inputs.MapValue(node, "max_body_size") == nil {
+		c.MaxBodySize = NoBodyLimit
+	}
 }
 
 // selection returns the input's own selection and the json_exporter
