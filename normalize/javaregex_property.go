@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -24,7 +25,7 @@ func javaProperty(name string, caseIns, uc bool) (runeSet, error) {
 		case "sc", "script":
 			s, found = scriptSet(value)
 		case "blk", "block":
-			return nil, errBlocks(name)
+			s, found = javaBlock(value)
 		case "gc", "general_category":
 			s, found = javaForProperty(value, caseIns)
 		}
@@ -37,11 +38,11 @@ func javaProperty(name string, caseIns, uc bool) (runeSet, error) {
 	found := false
 	switch {
 	case strings.HasPrefix(name, "In"):
-		return nil, errBlocks(name)
+		s, found = javaBlock(name[2:])
 	case strings.HasPrefix(name, "Is"):
 		n := name[2:]
-		if s, found = unicodePredicate(strings.ToUpper(n), caseIns); !found {
-			if s, found = posixPredicate(strings.ToUpper(n), caseIns); !found {
+		if s, found = unicodePredicate(javaUpper(n), caseIns); !found {
+			if s, found = posixPredicate(javaUpper(n), caseIns); !found {
 				if s, found = javaForProperty(n, caseIns); !found {
 					s, found = scriptSet(n)
 				}
@@ -49,7 +50,7 @@ func javaProperty(name string, caseIns, uc bool) (runeSet, error) {
 		}
 	default:
 		if uc {
-			s, found = posixPredicate(strings.ToUpper(name), caseIns)
+			s, found = posixPredicate(javaUpper(name), caseIns)
 		}
 		if !found {
 			s, found = javaForProperty(name, caseIns)
@@ -239,17 +240,6 @@ func posixPredicate(name string, caseIns bool) (runeSet, bool) {
 	return nil, false
 }
 
-// scriptSet is Character.UnicodeScript.forName (the name or its alias,
-// in any case).
-func scriptSet(name string) (runeSet, bool) {
-	for n, t := range unicode.Scripts {
-		if strings.EqualFold(n, name) {
-			return tableSet(t), true
-		}
-	}
-	return nil, false
-}
-
 // assignedSet is every assigned code point: the union of all general
 // categories but Cn (unassigned) and C, which holds Cn (Go 1.26 added a Cn
 // table and put it in C).
@@ -263,6 +253,53 @@ func assignedSet() runeSet {
 	return tableSet(assigned...)
 }
 
-func errBlocks(name string) error {
-	return fmt.Errorf("Unicode blocks (\\p{%s}) are not supported by Rosetta", name) //nolint:staticcheck // ST1005: "Unicode" is a name
+//go:generate go run gen_javaunicode.go
+
+// javaUnicodeKey is a name Java's forName accepts, upper case, and the
+// block or script it names; javaUnicodeRange is a range of one.
+type (
+	javaUnicodeKey struct {
+		key string
+		id  uint16
+	}
+	javaUnicodeRange struct {
+		lo, hi rune
+		id     uint16
+	}
+)
+
+// javaBlock is Character.UnicodeBlock.forName (Java 17's blocks, Unicode
+// 13: javaregex_unicode.go): the block's name, with spaces or without,
+// or its constant's, in any case.
+func javaBlock(name string) (runeSet, bool) {
+	return javaUnicodeSet(javaBlockKeys, javaBlockRanges, name)
 }
+
+// scriptSet is Character.UnicodeScript.forName (Java 17's scripts,
+// Unicode 13): the script's constant or its alias, in any case.
+func scriptSet(name string) (runeSet, bool) {
+	return javaUnicodeSet(javaScriptKeys, javaScriptRanges, name)
+}
+
+func javaUnicodeSet(keys []javaUnicodeKey, ranges []javaUnicodeRange, name string) (runeSet, bool) {
+	key := javaUpper(name)
+	i, found := slices.BinarySearchFunc(keys, key, func(k javaUnicodeKey, key string) int { return strings.Compare(k.key, key) })
+	if !found {
+		return nil, false
+	}
+	var s runeSet
+	for _, r := range ranges {
+		if r.id == keys[i].id {
+			s = append(s, runeRange{r.lo, r.hi})
+		}
+	}
+	return s.norm(), true
+}
+
+// javaUpper is Java's String.toUpperCase: Go's, and the full case
+// mappings that end in ASCII letters (ß is SS).
+func javaUpper(s string) string {
+	return strings.ToUpper(javaSpecialUpper.Replace(s))
+}
+
+var javaSpecialUpper = strings.NewReplacer("\u00df", "SS", "\ufb00", "FF", "\ufb01", "FI", "\ufb02", "FL", "\ufb03", "FFI", "\ufb04", "FFL", "\ufb05", "ST", "\ufb06", "ST")

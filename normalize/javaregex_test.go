@@ -315,6 +315,17 @@ var javaCases = []struct {
 	{`(?i)[\p{Lu}]`, []string{"a", "é"}},
 	{`\p{IsAlpha}\p{IsPunct}\p{IsWord}\p{IsHEX_DIGIT}\p{Isassigned}`, []string{"é¿_\uff21a", "1¿_\uff21a"}},
 	{`\p{SC=Greek}\p{GC=Lu}`, []string{"πA", "aA"}},
+	// Unicode blocks and scripts are Java 17's (Unicode 13).
+	{`\p{InGreek}\p{InGreek and Coptic}\p{InGREEKANDCOPTIC}\p{block=Greek and Coptic}\P{blk=greek}`, []string{"\u03c0\u0370\u03ff\u03c0a", "\u03c0\u0370\u03ff\u1f00a", "\u03c0\u0370\u03ff\u03c0\u03c0"}},
+	{`\p{InBasic_Latin}+\p{InCJKUnifiedIdeographs}\p{InSupplementalSymbolsAndPictographs}\p{blk=Baßa Vah}`, []string{"az\u4e00\U0001f90c\U00016ad0", "a\u00e9\u4e00\U0001f90c\U00016ad0"}},
+	{`[\p{InArrows}&&[^\u2190]]\p{IsGrek}\p{sc=Latn}\p{script=COMMON}\p{IsUnknown}`, []string{"\u2191\u03c0a1\u0378", "\u2190\u03c0a1\u0378", "\u2191\u03c0a1a"}},
+	{`\p{IsVithkuqi}`, nil}, // Unicode 14, after Java 17
+	{`\p{InVithkuqi}`, nil},
+	{`\p{sc=Kawi}`, nil},
+	{`\p{InNoSuchBlock}`, nil},
+	{`\p{blk=}`, nil},
+	{`\p{block=Greek_and_Coptic}`, nil},
+	{`\p{foo=bar}`, nil},
 	// \b is Java 17's: '_' or a letter or digit, or a mark after one.
 	{`.*\b.*`, []string{"é", "aé", "a", ""}},
 	{`a\b\u0301`, []string{"a\u0301"}},
@@ -412,7 +423,6 @@ func TestJavaRegexRefusedConstructs(t *testing.T) {
 		`\X`:                       `\X is not supported by Rosetta`,
 		`\N{LATIN SMALL LETTER A}`: `\N is not supported by Rosetta`,
 		`\b{g}`:                    `\b{g} is not supported by Rosetta`,
-		`\p{InGreek}`:              "Unicode blocks",
 		`(?i)(\u00e9)\1`:           "a backreference under (?i) to a group that may hold non-ASCII letters is not supported by Rosetta",
 		`(?i)(.)\1`:                "a backreference under (?i) to a group that may hold non-ASCII letters",
 		`(?i)(a\1)`:                "a backreference under (?i) to a group that may hold non-ASCII letters",
