@@ -1,6 +1,11 @@
 package inputs
 
 import (
+	"context"
+	"errors"
+	"os"
+	"syscall"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
@@ -45,4 +50,18 @@ func NewPollMetrics(f selfmetric.Factory) *PollMetrics {
 		LastSuccess: f.GaugeVec("rosetta_input_last_success_timestamp_seconds", "Unix time of the last successful poll of the target.", "target"),
 		PollErrors:  f.CounterVec("rosetta_input_poll_errors_total", "Failed polls of the target, by reason.", "target", "reason"),
 	}
+}
+
+// TransportReason is the PollErrors reason of the transport failures that
+// every pull input names alike: "timeout" when a deadline passed (the
+// poll's or the connection's), "refused" when the target refused the
+// connection; "" for any other error, which the input names itself.
+func TransportReason(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	}
+	return ""
 }

@@ -1,7 +1,14 @@
 package inputs
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,5 +37,21 @@ func TestMetricsRegister(t *testing.T) {
 	NewMetrics(f)
 	if err := errs(); err == nil || !strings.Contains(err.Error(), "duplicate metrics collector registration") {
 		t.Errorf("second registration: err = %v, want the conflict", err)
+	}
+}
+
+// A deadline, the poll's or the connection's, is a timeout and a refused
+// dial is refused, however wrapped; anything else is left to the input.
+func TestTransportReason(t *testing.T) {
+	for err, want := range map[error]string{
+		fmt.Errorf("poll: %w", context.DeadlineExceeded):                                               "timeout",
+		&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}:                              "timeout",
+		&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}: "refused",
+		fmt.Errorf("reading body: %w", io.ErrUnexpectedEOF):                                            "",
+		errors.New("protocol error"):                                                                   "",
+	} {
+		if got := TransportReason(err); got != want {
+			t.Errorf("TransportReason(%v) = %q, want %q", err, got, want)
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"syscall"
@@ -171,11 +170,9 @@ func classify(err error) error {
 	var dnsErr *net.DNSError
 	var ne net.Error
 	reason := "network"
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
-		reason = "timeout"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		reason = "refused"
+	switch transport := inputs.TransportReason(err); {
+	case transport != "":
+		reason = transport
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		reason = "connection_reset"
 	case errors.As(err, &dnsErr):

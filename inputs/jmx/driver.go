@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -423,13 +421,11 @@ func (d *Driver) newScraper(c *rmi.Client) *scraper {
 func errReason(err error) string {
 	var re *javaser.RemoteError
 	var ne net.Error
-	switch {
+	switch transport := inputs.TransportReason(err); {
 	case errors.Is(err, mbean.ErrAuth):
 		return "auth"
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
-		return "timeout"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "refused"
+	case transport != "":
+		return transport
 	case errors.Is(err, javaser.ErrLimit):
 		return "limit"
 	case errors.As(err, &re):
