@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
-	"syscall"
 
 	promcfg "github.com/prometheus/common/config"
 	"github.com/prometheus/common/version"
@@ -122,67 +120,6 @@ func readLimited(buf *bytes.Buffer, r io.Reader, max int64) error {
 
 func tooLarge(max int64) error {
 	return parsing.Errorf("body_too_large", "body larger than max_body_size (%s)", ByteSize(max))
-}
-
-// Exchange speaks one request/response over a connected conn (its deadline
-// is set) and returns the body; it fails when the body exceeds max bytes.
-type Exchange func(conn net.Conn, max int64) ([]byte, error)
-
-// tcpFetcher runs an Exchange over a new TCP connection per poll.
-type tcpFetcher struct {
-	exchange Exchange
-	maxBody  int64
-	dialer   net.Dialer
-}
-
-func (f *tcpFetcher) close() {}
-
-func (f *tcpFetcher) fetch(ctx context.Context, target string, buf *bytes.Buffer) (string, error) {
-	conn, err := f.dialer.DialContext(ctx, "tcp", target)
-	if err != nil {
-		return "", classify(err)
-	}
-	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	// Close the connection when ctx ends early (shutdown), so the exchange
-	// returns at once.
-	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	defer stop()
-	body, err := f.exchange(conn, f.maxBody)
-	if err != nil {
-		if parsing.Reason(err, "") != "" {
-			return "", err
-		}
-		return "", classify(err)
-	}
-	buf.Write(body)
-	return "", nil
-}
-
-// classify gives a transport error a reason.
-func classify(err error) error {
-	var pe *parsing.Error
-	if errors.As(err, &pe) {
-		return err
-	}
-	var dnsErr *net.DNSError
-	var ne net.Error
-	reason := "network"
-	switch transport := inputs.TransportReason(err); {
-	case transport != "":
-		reason = transport
-	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		reason = "connection_reset"
-	case errors.As(err, &dnsErr):
-		reason = "dns"
-	case errors.As(err, &ne) && ne.Timeout():
-		reason = "timeout"
-	case strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "x509:"):
-		reason = "tls"
-	}
-	return &parsing.Error{Reason: reason, Err: err}
 }
 
 // redact hides a password in a URL for messages and labels.
