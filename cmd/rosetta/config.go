@@ -85,7 +85,7 @@ func configSource(f *runFlags, logger *slog.Logger) (file string, data []byte, e
 		return "", nil, fmt.Errorf("embedded default config: %w", err)
 	}
 	for _, in := range doc.Inputs {
-		if in["type"] != "statsd" {
+		if in["type"] != statsd.Type {
 			continue
 		}
 		if cfg := f.statsd.defaultStatsdConfig(); len(cfg) > 0 {

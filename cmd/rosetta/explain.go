@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rosetta-adapter/rosetta/inputs/statsd"
 	"github.com/rosetta-adapter/rosetta/mappings/mappingtest"
 )
 
@@ -36,7 +37,7 @@ func runExplain(f *explainFlags, stdin io.Reader, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	typ := cmp.Or(f.input, src.InputType, "statsd")
+	typ := cmp.Or(f.input, src.InputType, statsd.Type)
 	var body []byte
 	if f.file == "" || f.file == "-" {
 		body, err = io.ReadAll(stdin)
@@ -68,7 +69,7 @@ func runExplain(f *explainFlags, stdin io.Reader, stdout, stderr io.Writer) int 
 		}
 		fmt.Fprintf(stderr, "warning: %v\n", err)
 	}
-	if _, err := mappingtest.Explain(stdout, src, recs, typ == "statsd"); err != nil {
+	if _, err := mappingtest.Explain(stdout, src, recs, typ == statsd.Type); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}

@@ -13,6 +13,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/inputs/plugin"
+	"github.com/rosetta-adapter/rosetta/inputs/statsd"
 	"github.com/rosetta-adapter/rosetta/mappings/mappingtest"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
@@ -48,7 +50,7 @@ func livePoll(f *liveFlags, stderr io.Writer) (*mappingEnvLive, error) {
 		return nil, fmt.Errorf("input type %q cannot be polled on demand", src.InputType)
 	}
 	ctx := context.Background()
-	if src.InputType == "statsd" || src.InputType == "plugin" {
+	if src.InputType == statsd.Type || src.InputType == plugin.Type {
 		// A push input (StatsD, a push plugin) is listened to this long;
 		// a pull plugin answers within it.
 		var cancel context.CancelFunc
@@ -92,7 +94,7 @@ func runExplainLive(f *liveFlags, stdout, stderr io.Writer) int {
 	for _, r := range live.recordings {
 		fmt.Fprintf(stdout, "# %s input, one poll of %s (%d bytes)\n", live.src.InputType, r.Target, len(r.Body))
 		recs := live.records(r, stderr)
-		if _, err := mappingtest.Explain(stdout, live.src, recs, live.src.InputType == "statsd"); err != nil {
+		if _, err := mappingtest.Explain(stdout, live.src, recs, live.src.InputType == statsd.Type); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
@@ -138,7 +140,7 @@ func runRecord(f *liveFlags, stdout, stderr io.Writer) int {
 	tests := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, r := range live.recordings {
 		recs := live.records(r, stderr)
-		text, err := mappingtest.Exposition(live.src, recs, live.src.InputType == "statsd")
+		text, err := mappingtest.Exposition(live.src, recs, live.src.InputType == statsd.Type)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1

@@ -16,11 +16,14 @@ import (
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
-// NewFactory returns the StatsD input factory (type "statsd"); its inputs
+// Type is the input type of StatsD inputs.
+const Type = "statsd"
+
+// NewFactory returns the StatsD input factory (type Type); its inputs
 // replay recorded input offline (offline.go) and read their targets once
 // (pollonce.go).
 func NewFactory() inputs.FullFactory[Config, *Config, *Driver] {
-	return inputs.NewFactoryOf("statsd", &DefaultConfig, DecodeConfig, New).Full(replay, pollOnce)
+	return inputs.NewFactoryOf(Type, &DefaultConfig, DecodeConfig, New).Full(replay, pollOnce)
 }
 
 // Addrs are the addresses a running driver listens on (nil or "" for a
