@@ -1,6 +1,9 @@
 package javaser
 
-import "errors"
+import (
+	"encoding/binary"
+	"errors"
+)
 
 // CustomReader: primitives and objects read from an object's custom data as an ObjectInputStream would.
 
@@ -34,46 +37,31 @@ func (c *CustomReader) fill(n int) ([]byte, error) {
 	return p, nil
 }
 
-// uint reads an n-byte big-endian unsigned integer, n at most 8.
-func (c *CustomReader) uint(n int) (uint64, error) {
-	p, err := c.fill(n)
-	if err != nil {
-		return 0, err
-	}
+// integer reads a big-endian integer of T's size (1, 2, 4 or 8 bytes).
+func integer[T uint8 | uint16 | int16 | int32 | int64](c *CustomReader) (T, error) {
+	p, err := c.fill(binary.Size(T(0)))
 	var v uint64
 	for _, b := range p {
 		v = v<<8 | uint64(b)
 	}
-	return v, nil
+	return T(v), err
 }
 
 // U8 reads a byte.
-func (c *CustomReader) U8() (byte, error) {
-	v, err := c.uint(1)
-	return byte(v), err
-}
+func (c *CustomReader) U8() (byte, error) { return integer[byte](c) }
 
 // I16 reads a big-endian int16.
-func (c *CustomReader) I16() (int16, error) {
-	v, err := c.uint(2)
-	return int16(v), err
-}
+func (c *CustomReader) I16() (int16, error) { return integer[int16](c) }
 
 // I32 reads a big-endian int32.
-func (c *CustomReader) I32() (int32, error) {
-	v, err := c.uint(4)
-	return int32(v), err
-}
+func (c *CustomReader) I32() (int32, error) { return integer[int32](c) }
 
 // I64 reads a big-endian int64.
-func (c *CustomReader) I64() (int64, error) {
-	v, err := c.uint(8)
-	return int64(v), err
-}
+func (c *CustomReader) I64() (int64, error) { return integer[int64](c) }
 
 // UTF reads a u16-length modified UTF-8 string.
 func (c *CustomReader) UTF() (string, error) {
-	n, err := c.uint(2)
+	n, err := integer[uint16](c)
 	if err != nil {
 		return "", err
 	}
