@@ -227,23 +227,14 @@ func (d *Decoder) Decode(b *pluginpb.Batch, out *Decoded) error {
 	return nil
 }
 
-// types maps the contract's types to the model's; the zero value is
-// normalize.TypeUntyped.
-var types = [...]normalize.Type{
-	pluginpb.Type_TYPE_COUNTER:   normalize.TypeCounter,
-	pluginpb.Type_TYPE_GAUGE:     normalize.TypeGauge,
-	pluginpb.Type_TYPE_OBSERVER:  normalize.TypeObserver,
-	pluginpb.Type_TYPE_HISTOGRAM: normalize.TypeHistogram,
-	pluginpb.Type_TYPE_SUMMARY:   normalize.TypeSummary,
-}
-
-// convertType returns t's type in the model: untyped for
-// TYPE_UNTYPED and for a type this host does not know.
+// convertType returns t's type in the model, whose numbering the
+// contract's follows (TestConvertType): untyped for TYPE_UNTYPED and for a
+// type this host does not know.
 func convertType(t pluginpb.Type) normalize.Type {
-	if t < 0 || int(t) >= len(types) {
+	if t < 0 || t > pluginpb.Type_TYPE_SUMMARY {
 		return normalize.TypeUntyped
 	}
-	return types[t]
+	return normalize.Type(t)
 }
 
 func convertDist(f *family, pd *pluginpb.Distribution) (*normalize.Distribution, bool) {
