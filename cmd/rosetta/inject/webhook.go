@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"gomodules.xyz/jsonpatch/v2"
 
 	"github.com/rosetta-adapter/rosetta/internal/selfmetric"
@@ -48,6 +50,19 @@ func NewHandler(o Options, logger *slog.Logger, reg prometheus.Registerer) *Hand
 		h.requests.WithLabelValues(r)
 	}
 	return h
+}
+
+// NewServeMux routes the webhook's port: POST /mutate (a Handler),
+// /metrics (its reviews, the Go runtime's and the process's metrics, in a
+// registry of its own) and /healthz.
+func NewServeMux(o Options, logger *slog.Logger) *http.ServeMux {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("/mutate", NewHandler(o, logger.With("component", "inject"), reg))
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	return mux
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

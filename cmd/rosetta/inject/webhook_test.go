@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -446,5 +447,24 @@ func TestPodRead(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(mustCounter(t, s.reg, resultInvalid)); got != 2 {
 		t.Errorf("reviews{result=\"invalid\"} = %v, want 2", got)
+	}
+}
+
+// The webhook's port serves /mutate, /metrics (its reviews with the
+// runtime's and the process's metrics) and /healthz.
+func TestServeMux(t *testing.T) {
+	mux := NewServeMux(DefaultOptions, slog.New(slog.DiscardHandler))
+	for _, c := range []struct{ path, want string }{
+		{"/healthz", "ok\n"},
+		{"/metrics", `rosetta_inject_reviews_total{result="injected"} 0`},
+		{"/metrics", "go_goroutines "},
+		{"/metrics", "process_cpu_seconds_total "},
+		{"/mutate", "POST an AdmissionReview"},
+	} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, c.path, nil))
+		if body := rec.Body.String(); !strings.Contains(body, c.want) {
+			t.Errorf("GET %s: %d %q, want %q in it", c.path, rec.Code, body, c.want)
+		}
 	}
 }
