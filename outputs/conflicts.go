@@ -105,7 +105,7 @@ func generated(typ dto.MetricType) []string {
 // OpenMetrics metadata lines share the name x, as client_golang writes them).
 func (s *Store) collides(name string, typ dto.MetricType) bool {
 	for _, suf := range generated(typ) {
-		if _, ok := s.families[name+suf]; ok {
+		if _, ok := s.familyType(name + suf); ok {
 			return true
 		}
 	}
@@ -114,11 +114,21 @@ func (s *Store) collides(name string, typ dto.MetricType) bool {
 		if !ok {
 			continue
 		}
-		if other := s.families[base]; other != nil && slices.Contains(generated(other.typ), suf) {
+		if other, ok := s.familyType(base); ok && slices.Contains(generated(other), suf) {
 			return true
 		}
 	}
 	return false
+}
+
+// familyType returns the type of the family name, live or kept after its
+// series expired (SetKeepExpiredTypes). famMu is held.
+func (s *Store) familyType(name string) (dto.MetricType, bool) {
+	if f := s.families[name]; f != nil {
+		return f.typ, true
+	}
+	t, ok := s.expiredTypes[name]
+	return t, ok
 }
 
 // FamilyNames returns the names of g's families and the names they

@@ -39,7 +39,7 @@ func (s *Store) Expire() int {
 			for se := head; se != nil; {
 				next := se.next
 				if se.expired(now) {
-					s.remove(sh, se)
+					s.expire(sh, se)
 					n++
 				}
 				se = next

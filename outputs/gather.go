@@ -124,7 +124,7 @@ func (s *Store) eachLive(fams []*family, members []*series, ends []int, fn func(
 			switch {
 			case se.dead.Load():
 			case se.expired(now):
-				s.remove(sh, se)
+				s.expire(sh, se)
 				expired++
 			default:
 				var ts int64

@@ -34,6 +34,9 @@ type StoreConfig struct {
 	// DefaultHelp is used for families whose samples carry no help; ""
 	// means DefaultHelp.
 	DefaultHelp string
+	// KeepExpiredTypes keeps the type of a family whose series all
+	// expired, as statsd_exporter does; SetKeepExpiredTypes changes it.
+	KeepExpiredTypes bool
 	// ReservedPrefixes are metric name prefixes the store refuses, so that
 	// mapped series never collide with the self-metrics served beside them;
 	// nil means {"rosetta_"}.
@@ -84,7 +87,14 @@ type Store struct {
 	// identities are the identity indexes of the families that have had a
 	// series with a label of empty value (see identities).
 	identities map[*family]identities
-	overflows  map[[2]string]prometheus.Counter
+	// expiredTypes are the types of the families whose series all
+	// expired, while keepTypes: statsd_exporter never forgets a name's
+	// type, and a name coming back with another type would take the
+	// name from the type statsd_exporter keeps serving (see
+	// SetKeepExpiredTypes).
+	expiredTypes map[string]dto.MetricType
+	keepTypes    atomic.Bool
+	overflows    map[[2]string]prometheus.Counter
 	// fullLogged records which budgets ("" for the global one) were logged
 	// as full; any removal re-arms the log.
 	fullLogged map[string]bool
@@ -208,6 +218,7 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 		s.now = time.Now
 	}
 	s.SetDefaultHelp(cfg.DefaultHelp)
+	s.SetKeepExpiredTypes(cfg.KeepExpiredTypes)
 	if s.reserved == nil {
 		s.reserved = []string{"rosetta_"}
 	}
@@ -257,6 +268,23 @@ func (s *Store) SetDefaultHelp(h string) {
 		h = DefaultHelp
 	}
 	s.defaultHelp.Store(&h)
+}
+
+// SetKeepExpiredTypes says whether the store keeps the type of a family
+// whose series all expired (a TTL), as statsd_exporter's registry does
+// (it never forgets a name's type): while it does, a later sample of that
+// name with another type, or whose generated names (x_sum, x_count,
+// x_bucket) clash with it, is a conflict as it is beside a live family,
+// and a sample of that type makes the family again. Switching it off
+// forgets the kept types. Series a pull source no longer produces
+// (Replace) are forgotten either way.
+func (s *Store) SetKeepExpiredTypes(on bool) {
+	s.famMu.Lock()
+	defer s.famMu.Unlock()
+	s.keepTypes.Store(on)
+	if !on {
+		s.expiredTypes = nil
+	}
 }
 
 // SetDefaultTTL sets the TTL of series whose options have none; it applies
@@ -454,6 +482,12 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	s.famMu.Lock()
 	defer s.famMu.Unlock()
 	fam := s.families[smp.Name]
+	if fam == nil && len(s.expiredTypes) > 0 {
+		if t, ok := s.expiredTypes[smp.Name]; ok && t != typ {
+			s.conflict(ReasonType, smp)
+			return nil
+		}
+	}
 	if fam != nil {
 		if fam.typ != typ {
 			s.conflict(ReasonType, smp)
@@ -492,6 +526,7 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	}
 	if fam == nil {
 		fam = &family{owner: s, name: strings.Clone(smp.Name), typ: typ}
+		delete(s.expiredTypes, fam.name) // kept by the family again
 		s.families[fam.name] = fam
 		s.famList = append(s.famList, fam)
 		s.famSorted = false
@@ -542,7 +577,13 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 }
 
 // remove unlinks se. The shard mutex is held.
-func (s *Store) remove(sh *shard, se *series) {
+func (s *Store) remove(sh *shard, se *series) { s.unlink(sh, se, false) }
+
+// expire unlinks se, which expired: its family's type is kept when it was
+// the last series (SetKeepExpiredTypes). The shard mutex is held.
+func (s *Store) expire(sh *shard, se *series) { s.unlink(sh, se, true) }
+
+func (s *Store) unlink(sh *shard, se *series, expired bool) {
 	p := sh.series[se.hash]
 	if p == se {
 		if se.next == nil {
@@ -577,6 +618,12 @@ func (s *Store) remove(sh *shard, se *series) {
 		}
 	}
 	if f := se.fam; f.n == 0 && s.families[f.name] == f {
+		if expired && s.keepTypes.Load() {
+			if s.expiredTypes == nil {
+				s.expiredTypes = map[string]dto.MetricType{}
+			}
+			s.expiredTypes[f.name] = f.typ
+		}
 		delete(s.families, f.name)
 		f.gone = true
 		f.members = nil

@@ -50,8 +50,10 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		SeriesLimit:   loaded.global.SeriesLimit,
 		DefaultTTL:    loaded.global.TTL,
 		DefaultHelp:   loaded.defaultHelp(),
-		Registerer:    self,
-		Logger:        logger.With("component", "store"),
+		// statsd_exporter never forgets a name's type
+		KeepExpiredTypes: loaded.dropIn != "",
+		Registerer:       self,
+		Logger:           logger.With("component", "store"),
 	})
 	if err != nil {
 		return err
@@ -83,6 +85,7 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		store.SetSeriesLimit(next.global.SeriesLimit)
 		store.SetDefaultTTL(next.global.TTL)
 		store.SetDefaultHelp(next.defaultHelp())
+		store.SetKeepExpiredTypes(next.dropIn != "")
 		mu.Lock()
 		current = next
 		mu.Unlock()
