@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strings"
@@ -47,8 +46,8 @@ func TestTransportReason(t *testing.T) {
 		fmt.Errorf("poll: %w", context.DeadlineExceeded):                                               "timeout",
 		&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}:                              "timeout",
 		&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}: "refused",
-		fmt.Errorf("reading body: %w", io.ErrUnexpectedEOF):                                            "",
-		errors.New("protocol error"):                                                                   "",
+		&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}:      "",
+		errors.New("protocol error"): "",
 	} {
 		if got := TransportReason(err); got != want {
 			t.Errorf("TransportReason(%v) = %q, want %q", err, got, want)
