@@ -81,6 +81,8 @@ func (rs *RuleSet) nearMisses(rec *Record, matched *rule) []NearMiss {
 			why = fmt.Sprintf("only applies to %s records, this one is %s", mt, rec.Type)
 		case shadowed[r]:
 			why = "can never match (shadowed by an earlier glob)"
+		case r.re == nil && (matched == nil || matched.re != nil) && rs.GreedyGlobs():
+			why = "glob_disable_ordering: statsd_exporter's glob search does not backtrack with these rules and misses this name; a statsd_exporter file keeps the miss"
 		case matched != nil && r.re != nil && matched.re == nil:
 			why = "regex rules are tried after all glob rules; " + matched.id + " matched first"
 		case matched != nil:

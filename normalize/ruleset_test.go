@@ -266,6 +266,23 @@ func TestShadowed(t *testing.T) {
 	}
 }
 
+// TestExplainGreedyMiss: a glob that matches a name statsd_exporter's
+// greedy search misses says so.
+func TestExplainGreedyMiss(t *testing.T) {
+	rs := mustRuleSet(t, RuleSetConfig{StatsdGlobQuirks: true, Defaults: Defaults{GlobDisableOrdering: true}, Rules: []RuleConfig{
+		{Pos: Pos{"m.yml", 1, 3}, Match: "*.*.b", Name: "any_b"},
+		{Pos: Pos{"m.yml", 2, 3}, Match: "c.b", Name: "cb"},
+		{Pos: Pos{"m.yml", 3, 3}, Match: "c.b.b", Name: "cbb"},
+	}})
+	if !rs.GreedyGlobs() {
+		t.Fatal("not greedy")
+	}
+	res := rs.Explain(Record{Match: "c.a.b", Type: TypeGauge})
+	if res.Rule != nil || len(res.Other) != 1 || res.Other[0].Rule.ID != "m.yml:1" || !strings.Contains(res.Other[0].Why, "does not backtrack") {
+		t.Errorf("matched %+v, near misses %+v", res.Rule, res.Other)
+	}
+}
+
 func TestExplainNearMisses(t *testing.T) {
 	rs := mustRuleSet(t, RuleSetConfig{Rules: []RuleConfig{
 		{Pos: Pos{"m.yml", 1, 3}, Match: "a.*", Name: "counter_only", MatchMetricType: TypeCounter},
