@@ -59,7 +59,7 @@ func Convert(file string, data []byte, format string) (out []byte, notes []strin
 		notes = append(notes, jmxInputNotes(file, data, rsc)...)
 	}
 	if rs.GreedyGlobs() {
-		notes = append(notes, fmt.Sprintf("%s: glob_disable_ordering: statsd_exporter's glob search does not backtrack with these rules and leaves some names a glob matches unmapped (rules *.*.b, c.b, c.b.b leave c.a.b unmapped); the converted rules map them; keep this file as it is (format: %s) to keep those series unmapped", file, format))
+		notes = append(notes, fmt.Sprintf("%s: glob_disable_ordering: statsd_exporter's glob search does not backtrack with these rules and leaves some names a glob matches unmapped (as rules *.*.b, c.b, c.b.b, alone, leave c.a.b); the converted rules map them; keep this file as it is (format: %s) to keep those series unmapped", file, format))
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# Converted by `rosetta convert` from %s (%s).\n", file, format)
