@@ -62,27 +62,34 @@ func TestDepthLimit(t *testing.T) {
 	}
 }
 
-// skip does not recurse: a subtree nested 10,000 deep that no selector
-// wants costs no goroutine stack to speak of (1 MiB when skip recursed;
-// the selected path and Decode recurse, 4 MiB at 10,000 levels, and
-// encoding/json's Unmarshal, json_exporter's decoder, 2 MiB).
-func TestSkipDepthStack(t *testing.T) {
-	body := []byte(`{"a": 1, "deep": ` + strings.Repeat("[", maxDepth-1) + strings.Repeat("]", maxDepth-1) + `}`)
+// skip and Decode do not recurse: a subtree nested 10,000 deep that no
+// selector wants, or that the JSONPath evaluator decodes, costs no
+// goroutine stack to speak of (1 MiB when skip recursed, 4 MiB when
+// Decode did; the selected path recurses, 4 MiB at 10,000 levels, and
+// encoding/json's Unmarshal, json_exporter's decoder, takes 2 MiB).
+func TestDepthStack(t *testing.T) {
+	body := []byte(`{"a": 1, "deep": ` + strings.Repeat(`[{"k": `, (maxDepth-1)/2) + "1" + strings.Repeat("}]", (maxDepth-1)/2) + `}`)
 	p, err := New(Config{Metrics: []Selector{{Path: "a"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	grown := make(chan uint64)
-	go func() {
-		var before, after runtime.MemStats
-		runtime.GC()
-		defer debug.SetGCPercent(debug.SetGCPercent(-1))
-		runtime.ReadMemStats(&before)
-		err = p.Parse(body, func(normalize.Record) {})
-		runtime.ReadMemStats(&after)
-		grown <- after.StackInuse - before.StackInuse
-	}()
-	if g := <-grown; err != nil || int64(g) > 256<<10 {
-		t.Errorf("skipping 10,000 levels: stack grew by %d bytes, error %v; want under 256 KiB, none", int64(g), err)
+	for name, read := range map[string]func() error{
+		"skip":   func() error { return p.Parse(body, func(normalize.Record) {}) },
+		"Decode": func() error { _, err := Decode(body); return err },
+	} {
+		var err error
+		grown := make(chan uint64)
+		go func() {
+			var before, after runtime.MemStats
+			runtime.GC()
+			defer debug.SetGCPercent(debug.SetGCPercent(-1))
+			runtime.ReadMemStats(&before)
+			err = read()
+			runtime.ReadMemStats(&after)
+			grown <- after.StackInuse - before.StackInuse
+		}()
+		if g := <-grown; err != nil || int64(g) > 256<<10 {
+			t.Errorf("%s of 10,000 levels: stack grew by %d bytes, error %v; want under 256 KiB, none", name, int64(g), err)
+		}
 	}
 }

@@ -17,8 +17,8 @@ import (
 // maxDepth bounds nesting as encoding/json (json_exporter's decoder)
 // does: 10,000 objects and arrays inside one another are read, the
 // 10,001st fails the document there ("exceeded max depth") and here
-// (invalid_json). skip reads any depth without recursing; the selected
-// path and Decode recurse, a few hundred bytes of goroutine stack per
+// (invalid_json). skip and Decode read any depth without recursing; the
+// selected path recurses, a few hundred bytes of goroutine stack per
 // level (about 4 MiB at 10,000; encoding/json's Unmarshal takes 2 MiB).
 const maxDepth = 10000
 
