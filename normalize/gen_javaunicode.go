@@ -3,7 +3,8 @@
 // gen_javaunicode writes javaregex_unicode.go: the Unicode blocks and
 // scripts of the JVM's own java.lang.Character (Java 17: Unicode 13), as
 // testdata/regex/JavaUnicodeTables.java prints them, for \p{InX},
-// \p{blk=X}, \p{IsX} and \p{sc=X}. Run it with go generate ./normalize
+// \p{blk=X}, \p{IsX} and \p{sc=X}, and the grapheme cluster types of
+// java.util.regex.Grapheme, for \X. Run it with go generate ./normalize
 // (javac and java on the PATH, the JVM of the peer, Java 17).
 package main
 
@@ -47,7 +48,8 @@ func main() {
 	if out, err := exec.Command("javac", "-d", dir, src).CombinedOutput(); err != nil {
 		log.Fatalf("javac: %v\n%s", err, out)
 	}
-	out, err := exec.Command("java", "--add-opens", "java.base/java.lang=ALL-UNNAMED", "-cp", dir, "JavaUnicodeTables").Output()
+	out, err := exec.Command("java", "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.util.regex=ALL-UNNAMED",
+		"-cp", dir, "JavaUnicodeTables").Output()
 	if err != nil {
 		log.Fatalf("java: %v", err)
 	}
@@ -63,6 +65,7 @@ func main() {
 	}
 	blocks := &table{ids: map[string]int{}}
 	scripts := &table{ids: map[string]int{}}
+	var grapheme [][3]int64
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		f := strings.Split(sc.Text(), "\t")
@@ -71,6 +74,11 @@ func main() {
 			t = scripts
 		}
 		switch f[0] {
+		case "G":
+			typ, _ := strconv.ParseInt(f[1], 10, 32)
+			lo, _ := strconv.ParseInt(f[2], 16, 32)
+			hi, _ := strconv.ParseInt(f[3], 16, 32)
+			grapheme = append(grapheme, [3]int64{lo, hi, typ})
 		case "B", "S":
 			lo, _ := strconv.ParseInt(f[2], 16, 32)
 			hi, _ := strconv.ParseInt(f[3], 16, 32)
@@ -105,6 +113,12 @@ func main() {
 	}
 	write("Block", blocks)
 	write("Script", scripts)
+	b.WriteString("// javaGraphemeRanges are java.util.regex.Grapheme's types (getType; OTHER left out) of the code points.\n")
+	b.WriteString("var javaGraphemeRanges = []javaUnicodeRange{\n")
+	for _, r := range grapheme {
+		fmt.Fprintf(&b, "{0x%x, 0x%x, %d},\n", r[0], r[1], r[2])
+	}
+	b.WriteString("}\n")
 	src2, err := format.Source(b.Bytes())
 	if err != nil {
 		log.Fatal(err)

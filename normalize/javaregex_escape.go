@@ -59,7 +59,13 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 		t.track(chars("\n-\r", "\u0085", "\u2028-\u2029"))
 		t.out.WriteString(`(?:\r\n|[\n\x{b}\f\r\x{85}\x{2028}\x{2029}])`)
 		return true, nil
-	case 'X', 'N':
+	case 'X':
+		t.needs()
+		t.leaf = leafGrapheme
+		t.track(runeSet{{0, unicode.MaxRune}})
+		t.out.WriteString(javaGraphemeCluster())
+		return true, nil
+	case 'N':
 		return false, t.errAt(pos, `\%c is not supported by Rosetta`, c)
 	case 'Q':
 		lit := t.quoted()

@@ -326,6 +326,13 @@ var javaCases = []struct {
 	{`\p{blk=}`, nil},
 	{`\p{block=Greek_and_Coptic}`, nil},
 	{`\p{foo=bar}`, nil},
+	// \X is Java 17's grapheme cluster (Unicode 13, its own rules).
+	{`\X`, []string{"a", "a\u0301", "\r\n", "\n", "", "ab", "\u0600a", "\u0600\n", "\x7f", "\u0378", "\u0379"}},
+	{`(\X)(\X)`, []string{"e\u0301x", "🇫🇷🇩🇪", "🇫🇷🇩", "👨\u200d👩", "a\u200d👩", "👍🏽x", "\u1100\u1161\u11a8x", "\uac00\u11a8x", "\uac01\u1161", "\u0915\u094d\u0937", "\r\r", "a\u0903\u0e33", "\u0600\u0600"}},
+	{`(\X+?)(\X*)`, []string{"e\u0301e\u0301", "👨\u200d👩\u200d👧x"}},
+	{`\X{2}|a\X?b`, []string{"e\u0301e\u0301", "ab", "a\u0301b"}},
+	{`.(?<=\X)|(?<!\X)b|a(?<=a\X{0,2})|x(?<!\X\X)`, []string{"a", "b", "x"}},
+	{`[\X]`, nil},
 	// \b is Java 17's: '_' or a letter or digit, or a mark after one.
 	{`.*\b.*`, []string{"é", "aé", "a", ""}},
 	{`a\b\u0301`, []string{"a\u0301"}},
@@ -420,7 +427,6 @@ func TestJavaRegexMeansWhatJavaMeans(t *testing.T) {
 func TestJavaRegexRefusedConstructs(t *testing.T) {
 	for p, want := range map[string]string{
 		`(?c)a`:                    "the flag (?c) is not supported by Rosetta",
-		`\X`:                       `\X is not supported by Rosetta`,
 		`\N{LATIN SMALL LETTER A}`: `\N is not supported by Rosetta`,
 		`\b{g}`:                    `\b{g} is not supported by Rosetta`,
 		`(?i)(\u00e9)\1`:           "a backreference under (?i) to a group that may hold non-ASCII letters is not supported by Rosetta",

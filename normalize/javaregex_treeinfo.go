@@ -165,11 +165,12 @@ func satMul(a, b int64) int64 {
 type javaLeaf int
 
 const (
-	leafChar    javaLeaf = iota // a CharProperty: one character or class
-	leafZero                    // an anchor or boundary
-	leafLineEnd                 // \R
-	leafBackref                 // a backreference (no maximum)
-	leafQuote                   // \Q...\E: a literal, then its last character
+	leafChar     javaLeaf = iota // a CharProperty: one character or class
+	leafZero                     // an anchor or boundary
+	leafLineEnd                  // \R
+	leafBackref                  // a backreference (no maximum)
+	leafQuote                    // \Q...\E: a literal, then its last character
+	leafGrapheme                 // \X
 )
 
 // javaQuantified is the TreeInfo of the atom just read (atom) repeated lo
@@ -229,6 +230,12 @@ func (t *javaTranslator) leafInfo() javaTreeInfo {
 		return ti
 	case leafQuote:
 		return javaFixed(t.quoteLen, t.quoteLen)
+	case leafGrapheme:
+		// XGrapheme.study: one more to the minimum, nothing to the
+		// maximum; it matches forwards, atomically
+		ti := javaFixed(1, 0)
+		ti.det, ti.inf, ti.forward = false, true, true
+		return ti
 	}
 	return javaFixed(1, 1)
 }

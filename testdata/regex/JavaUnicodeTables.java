@@ -8,8 +8,10 @@ import java.util.TreeMap;
 // \p{sc=X} read. Lines, tab-separated:
 //   B|S name lo hi     a range (hex) of the block or script name
 //   BK|SK key name     a key forName accepts (after upper-casing)
-// Run with --add-opens java.base/java.lang=ALL-UNNAMED (the keys are
-// private maps).
+//   G type lo hi       a range of java.util.regex.Grapheme's type (1 CR
+//                      ... 14 EXTENDED_PICTOGRAPHIC; none: 0, OTHER)
+// Run with --add-opens java.base/java.lang=ALL-UNNAMED and
+// java.base/java.util.regex=ALL-UNNAMED (private maps and methods).
 public class JavaUnicodeTables {
     public static void main(String[] args) throws Exception {
         StringBuilder out = new StringBuilder();
@@ -30,6 +32,17 @@ public class JavaUnicodeTables {
             if (name == null ? prev != null : !name.equals(prev)) {
                 if (prev != null) out.append(String.format("S\t%s\t%x\t%x%n", prev, start, cp - 1));
                 prev = name;
+                start = cp;
+            }
+        }
+        java.lang.reflect.Method getType = Class.forName("java.util.regex.Grapheme").getDeclaredMethod("getType", int.class);
+        getType.setAccessible(true);
+        int prevType = 0;
+        for (int cp = 0; cp <= Character.MAX_CODE_POINT + 1; cp++) {
+            int type = cp <= Character.MAX_CODE_POINT ? (Integer) getType.invoke(null, cp) : 0;
+            if (type != prevType) {
+                if (prevType != 0) out.append(String.format("G\t%d\t%x\t%x%n", prevType, start, cp - 1));
+                prevType = type;
                 start = cp;
             }
         }
