@@ -18,8 +18,11 @@ import (
 // backtracking engine's lookbehind matches right to left from i over
 // any length: the same when max is the body's true maximum (or at least
 // 2^30, longer than any bean string) and the body has no possessive or
-// atomic part. Otherwise the body is written as Java runs it: the text
-// after i captured, then a lookahead from each start position in the
+// atomic part. A maximum that wrapped to MinInt32+c (a+bc: MAX_REPS+2)
+// makes i-max overflow at positions from c on: no bound there, and
+// before c nothing is tried (c counts runes here, UTF-16 units in Java).
+// Otherwise the body is written as Java runs it: the text after i
+// captured, then a lookahead from each start position in the
 // window that must end where that text starts:
 // (?=(?<r>[\s\S]*))(?<=(?=BODY\k<r>\z)[\s\S]{min,max}).
 func (t *javaTranslator) lookbehindBounds(positive bool, start int, ti javaTreeInfo) error {
@@ -30,6 +33,7 @@ func (t *javaTranslator) lookbehindBounds(positive bool, start int, ti javaTreeI
 	const huge = 1 << 30
 	lo, hi := max(int64(ti.min), 0), int64(ti.max)
 	bounded, never := true, false
+	minPos := int64(0)
 	switch {
 	case hi == math.MinInt32 || hi >= huge:
 		// Java's i-max overflows for every position, or lies before
@@ -38,7 +42,10 @@ func (t *javaTranslator) lookbehindBounds(positive bool, start int, ti javaTreeI
 	case hi < 0 && hi > math.MinInt32+huge:
 		never = true // i-max lies after i
 	case hi < 0:
-		return t.errAt(pos, "a lookbehind whose maximum length Java computes as %d (an int overflow) is not supported by Rosetta", hi)
+		// i-max overflows from position minPos on: no bound there;
+		// before it, i-max lies after i and nothing is tried
+		bounded = false
+		minPos = hi - math.MinInt32
 	case hi < lo:
 		never = true
 	}
@@ -66,8 +73,21 @@ func (t *javaTranslator) lookbehindBounds(positive bool, start int, ti javaTreeI
 		inner := body[len("(?<="):]
 		inner = inner[:len(inner)-1]
 		s += `(?=(?<` + name + `>[\s\S]*))` + body[:len("(?<=")] + `(?=` + inner + `\k<` + name + `>\z)[\s\S]` + window + `)`
-	default:
+	case minPos == 0:
 		return nil
+	default:
+		s += body
+	}
+	if minPos > 0 {
+		// only from position minPos on: a positive lookbehind fails
+		// before, a negative one holds
+		lb := s[start:]
+		s = s[:start]
+		if positive {
+			s += fmt.Sprintf(`(?<=[\s\S]{%d})`, minPos) + lb
+		} else {
+			s += fmt.Sprintf(`(?:(?<![\s\S]{%d})|`, minPos) + lb + `)`
+		}
 	}
 	t.out.Reset()
 	t.out.WriteString(s)
