@@ -127,8 +127,10 @@ func (s *Store) familyType(name string) (dto.MetricType, bool) {
 	if f := s.families[name]; f != nil {
 		return f.typ, true
 	}
-	t, ok := s.expiredTypes[name]
-	return t, ok
+	if s.expiredTypes.len() == 0 {
+		return 0, false
+	}
+	return s.expiredTypes.get(name)
 }
 
 // FamilyNames returns the names of g's families and the names they

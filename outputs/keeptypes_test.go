@@ -208,8 +208,65 @@ func TestKeepExpiredTypes(t *testing.T) {
 		if got := s.write(&smp, now.UnixNano()) != nil; got != tc.taken {
 			t.Errorf("keep %v: %s expired, then %s taken: %v, want %v", tc.keep, tc.first, tc.then, got, tc.taken)
 		}
-		if _, kept := s.expiredTypes[name]; tc.taken && kept {
-			t.Errorf("keep %v: %s expired, then %s: kept types %v", tc.keep, tc.first, tc.then, s.expiredTypes)
+		if _, kept := s.expiredTypes.get(name); tc.taken && kept {
+			t.Errorf("keep %v: %s expired, then %s: kept types %v", tc.keep, tc.first, tc.then, s.expiredTypes.cur)
+		}
+	}
+}
+
+// TestKeepExpiredTypesBounded: names that expire come from the network, so
+// the kept types are bounded in names and in bytes of names: a flood of
+// unique names that expire forgets the oldest kept name (free for any type
+// again), while a name that keeps coming back with another type stays
+// kept, and so does the flood's last name.
+func TestKeepExpiredTypesBounded(t *testing.T) {
+	for _, tc := range []struct {
+		what   string
+		names  int
+		length int
+	}{
+		{"names", 2*maxKeptTypes + 1, 8},
+		{"bytes", 2*maxKeptTypeBytes/(60<<10) + 1, 60 << 10},
+	} {
+		now := time.Unix(1e9, 0)
+		s, _ := newTestStore(t, StoreConfig{Now: func() time.Time { return now }, KeepExpiredTypes: true})
+		write := func(typ, name string) bool {
+			smp := keptTypesSample(typ, name, nil)
+			return s.write(&smp, now.UnixNano()) != nil
+		}
+		expire := func() {
+			now = now.Add(2 * time.Second)
+			s.Expire()
+		}
+		write("counter", "first")
+		write("counter", "hot")
+		expire()
+		pad := strings.Repeat("x", tc.length-8)
+		last := ""
+		for i := range tc.names {
+			last = fmt.Sprintf("n%07d%s", i, pad)
+			if !write("counter", last) {
+				t.Fatalf("%s: %s refused", tc.what, last)
+			}
+			if i%(tc.names/8) == 0 {
+				expire()
+				if write("gauge", "hot") {
+					t.Fatalf("%s: after %d names: a gauge took hot, a counter's expired name", tc.what, i)
+				}
+			}
+		}
+		expire()
+		if k := &s.expiredTypes; len(k.cur) > maxKeptTypes || len(k.old) > maxKeptTypes || k.curBytes > maxKeptTypeBytes {
+			t.Errorf("%s: kept %d + %d names, %d bytes in the newer", tc.what, len(k.cur), len(k.old), k.curBytes)
+		}
+		if !write("gauge", "first") {
+			t.Errorf("%s: %d names expired after first, a counter: a gauge first still refused", tc.what, tc.names)
+		}
+		if write("gauge", "hot") {
+			t.Errorf("%s: a gauge took hot, a counter's expired name, looked up all along", tc.what)
+		}
+		if write("gauge", last) {
+			t.Errorf("%s: a gauge took the last expired counter's name", tc.what)
 		}
 	}
 }

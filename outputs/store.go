@@ -91,8 +91,8 @@ type Store struct {
 	// expired, while keepTypes: statsd_exporter never forgets a name's
 	// type, and a name coming back with another type would take the
 	// name from the type statsd_exporter keeps serving (see
-	// SetKeepExpiredTypes).
-	expiredTypes map[string]dto.MetricType
+	// SetKeepExpiredTypes). Bounded (keeptypes.go).
+	expiredTypes keptTypes
 	keepTypes    atomic.Bool
 	overflows    map[[2]string]prometheus.Counter
 	// fullLogged records which budgets ("" for the global one) were logged
@@ -275,15 +275,16 @@ func (s *Store) SetDefaultHelp(h string) {
 // (it never forgets a name's type): while it does, a later sample of that
 // name with another type, or whose generated names (x_sum, x_count,
 // x_bucket) clash with it, is a conflict as it is beside a live family,
-// and a sample of that type makes the family again. Switching it off
-// forgets the kept types. Series a pull source no longer produces
+// and a sample of that type makes the family again. The kept names are
+// bounded (keeptypes.go), where statsd_exporter's registry keeps every
+// one. Switching it off forgets the kept types. Series a pull source no longer produces
 // (Replace) are forgotten either way.
 func (s *Store) SetKeepExpiredTypes(on bool) {
 	s.famMu.Lock()
 	defer s.famMu.Unlock()
 	s.keepTypes.Store(on)
 	if !on {
-		s.expiredTypes = nil
+		s.expiredTypes.reset()
 	}
 }
 
@@ -482,8 +483,8 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	s.famMu.Lock()
 	defer s.famMu.Unlock()
 	fam := s.families[smp.Name]
-	if fam == nil && len(s.expiredTypes) > 0 {
-		if t, ok := s.expiredTypes[smp.Name]; ok && t != typ {
+	if fam == nil && s.expiredTypes.len() > 0 {
+		if t, ok := s.expiredTypes.get(smp.Name); ok && t != typ {
 			s.conflict(ReasonType, smp)
 			return nil
 		}
@@ -526,7 +527,7 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	}
 	if fam == nil {
 		fam = &family{owner: s, name: strings.Clone(smp.Name), typ: typ}
-		delete(s.expiredTypes, fam.name) // kept by the family again
+		s.expiredTypes.delete(fam.name) // kept by the family again
 		s.families[fam.name] = fam
 		s.famList = append(s.famList, fam)
 		s.famSorted = false
@@ -619,10 +620,7 @@ func (s *Store) unlink(sh *shard, se *series, expired bool) {
 	}
 	if f := se.fam; f.n == 0 && s.families[f.name] == f {
 		if expired && s.keepTypes.Load() {
-			if s.expiredTypes == nil {
-				s.expiredTypes = map[string]dto.MetricType{}
-			}
-			s.expiredTypes[f.name] = f.typ
+			s.expiredTypes.put(f.name, f.typ)
 		}
 		delete(s.families, f.name)
 		f.gone = true
