@@ -53,6 +53,10 @@ type loadedConfig struct {
 	// dropIn is the name of the StatsD input that stands in for
 	// statsd_exporter (statsd_exporter_drop_in), or "".
 	dropIn string
+	// jmxDropIn is the name of the JMX input that stands in for
+	// jmx_exporter (pickJMXDropIn), or "", and jmxDropInFile its
+	// jmx_exporter_config file, or "".
+	jmxDropIn, jmxDropInFile string
 }
 
 // defaultHelp is the store's help text of series no rule gave help to:
@@ -160,7 +164,48 @@ func loadConfig(f *runFlags, reg *inputs.Registry, logger *slog.Logger) (*loaded
 			lc.dropIn = in.Name
 		}
 	}
+	if err := lc.pickJMXDropIn(ins, logger); err != nil {
+		return nil, err
+	}
 	return lc, nil
+}
+
+// pickJMXDropIn picks the JMX input that stands in for jmx_exporter: the
+// one with jmx_exporter_drop_in: true (two are an error), else the only
+// input with a jmx_exporter_config that does not set it false. A
+// jmx_exporter standalone server reads one JVM, so only one input can own
+// its unlabelled families; when several inputs would take the default,
+// none does, and the log says to pick one.
+func (lc *loadedConfig) pickJMXDropIn(ins []mappings.Input, logger *slog.Logger) error {
+	var explicit, dflt []string
+	files := map[string]string{}
+	for _, in := range ins {
+		c, ok := in.Config.(*jmx.Config)
+		if !ok {
+			continue
+		}
+		files[in.Name] = c.JMXExporterFile()
+		switch set, on := c.DropIn(); {
+		case set && on:
+			explicit = append(explicit, in.Name)
+		case !set && on:
+			dflt = append(dflt, in.Name)
+		}
+	}
+	switch {
+	case len(explicit) > 1:
+		return fmt.Errorf("inputs %q and %q both set jmx_exporter_drop_in: at most one JMX input can stand in for jmx_exporter", explicit[0], explicit[1])
+	case len(explicit) == 1:
+		lc.jmxDropIn = explicit[0]
+	case len(dflt) == 1:
+		lc.jmxDropIn = dflt[0]
+	case len(dflt) > 1:
+		if logger != nil {
+			logger.Warn("config: several JMX inputs read a jmx_exporter_config; none serves jmx_exporter's own families (jmx_scrape_error, ...): set jmx_exporter_drop_in: true on one", "inputs", dflt)
+		}
+	}
+	lc.jmxDropInFile = files[lc.jmxDropIn]
+	return nil
 }
 
 // checkRunConfig is --check-config: load everything, start nothing.

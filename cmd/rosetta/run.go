@@ -45,6 +45,7 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 	if err != nil {
 		return err
 	}
+	reserved = append(reserved, jmxPeerFamilyNames()...)
 	store, err := outputs.NewStore(outputs.StoreConfig{
 		ReservedNames: reserved,
 		SeriesLimit:   loaded.global.SeriesLimit,
@@ -61,6 +62,9 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 	mgr := newManager(logger, store, self)
 	mgr.workers = workers
 	reloadM := newReloadMetrics(self)
+	// jmx_exporter's own families, for the input that stands in for it.
+	jmxP := newJMXPeer(mgr, loaded)
+	self.MustRegister(jmxP)
 	// Remote write sends what /metrics shows.
 	rw := remotewrite.NewManager(logger.With("component", "remote_write"), outputs.Gatherers{self, mgr, store}, self)
 
@@ -155,7 +159,15 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		}
 	})
 	reloadAndRelease := func(ctx context.Context) error {
+		changed := jmxP.reloading() // jmx_exporter counts reloads of its file
 		err := reload(ctx)
+		var next *loadedConfig
+		if err == nil {
+			mu.Lock()
+			next = current
+			mu.Unlock()
+		}
+		jmxP.reloaded(changed, next)
 		pages.kick()
 		return err
 	}

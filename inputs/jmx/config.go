@@ -94,6 +94,16 @@ type Config struct {
 	JMXExporterConfig string `yaml:"jmx_exporter_config"`
 	// jmxExporterFile is JMXExporterConfig made absolute, for RuleFiles.
 	jmxExporterFile string
+	// JMXExporterDropIn says whether this input stands in for
+	// jmx_exporter: Rosetta then serves jmx_exporter's own families
+	// (jmx_scrape_error, jmx_scrape_duration_seconds,
+	// jmx_scrape_cached_beans, jmx_scrape_timeout_total,
+	// jmx_config_reload_success_total, jmx_config_reload_failure_total,
+	// jmx_exporter_build_info) for it, unlabelled, as jmx_exporter's
+	// standalone server does. Unset, an input with a jmx_exporter_config
+	// stands in when it is the only such input (DropIn). At most one
+	// input may.
+	JMXExporterDropIn *bool `yaml:"jmx_exporter_drop_in"`
 	// EmitStringValues also emits String and enum attributes as records
 	// (marked NoValue), for rules whose `value` template takes the value
 	// from the match string (info-style metrics). It is turned on by a
@@ -214,6 +224,20 @@ func (c *Config) RuleFiles() []inputs.RuleFile {
 		return nil
 	}
 	return []inputs.RuleFile{{File: c.jmxExporterFile, Format: "jmx_exporter"}}
+}
+
+// JMXExporterFile is the jmx_exporter_config file, absolute, or "".
+func (c *Config) JMXExporterFile() string { return c.jmxExporterFile }
+
+// DropIn tells whether the input asks to stand in for jmx_exporter
+// (jmx_exporter_drop_in: true), refuses to (false), or, unset, would by
+// default (set false, on: it reads a jmx_exporter_config): among several
+// inputs, cmd/rosetta gives the default to the only one that would take it.
+func (c *Config) DropIn() (set, on bool) {
+	if c.JMXExporterDropIn != nil {
+		return true, *c.JMXExporterDropIn
+	}
+	return false, c.jmxExporterFile != ""
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {

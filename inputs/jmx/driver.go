@@ -35,6 +35,7 @@ type Driver struct {
 	exporter Exporter
 	filter   *attributeFilter
 	m        *metrics
+	peer     peerStats
 	now      func() time.Time
 	// dial is Dial, replaceable in tests.
 	dial func(ctx context.Context, o rmi.Options) (*rmi.Client, error)
@@ -221,6 +222,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 			// jmx_exporter's scrapeTimeoutSeconds: a poll that times out
 			// keeps the last good poll's series (and up) in place.
 			keep := d.cfg.KeepSeriesOnTimeout && reason == "timeout"
+			d.peer.observe(dur, true, keep)
 			if !errors.Is(err, errBackoff) {
 				d.m.PollErrors.WithLabelValues(target, reason).Inc()
 				d.logger.Warn("poll failed", "target", target, "reason", reason, "err", err, "series_kept", keep && hadSeries)
@@ -248,6 +250,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 				hadSeries = false
 			}
 		} else {
+			d.peer.observe(dur, false, false)
 			// Health first, as on failure: whoever sees the series sees up=1.
 			d.m.Up.WithLabelValues(target).Set(1)
 			d.m.LastSuccess.WithLabelValues(target).Set(float64(d.now().UnixNano()) / 1e9)

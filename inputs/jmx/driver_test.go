@@ -222,6 +222,9 @@ func TestDriverDeadTarget(t *testing.T) {
 	if v := testutil.ToFloat64(drv.m.PollErrors.WithLabelValues(cfg.HostPort, "refused")); v < 1 {
 		t.Errorf("refused polls %v", v)
 	}
+	if st := drv.PeerStats(); st.Error != 1 || st.Timeouts != 0 {
+		t.Errorf("jmx_exporter's stats after failed polls %+v, want error 1, no timeouts", st)
+	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -381,6 +384,16 @@ func TestDriverScrapeTimeout(t *testing.T) {
 			if want := map[bool]float64{true: 1, false: 0}[tc.keep]; up() != want {
 				t.Errorf("up %v while polls time out, want %v", up(), want)
 			}
+			// jmx_exporter's scrapeTimeoutSeconds counts the timeouts and
+			// leaves jmx_scrape_error; without it, a poll that times out
+			// failed.
+			st := drv.(*Driver).PeerStats()
+			if tc.keep && (st.Error != 0 || st.Timeouts < 2) || !tc.keep && (st.Error != 1 || st.Timeouts != 0) {
+				t.Errorf("jmx_exporter's stats while polls time out: %+v", st)
+			}
+			if st.Duration < time.Second || st.Duration%time.Millisecond != 0 {
+				t.Errorf("last poll's duration %v, want the 1s timeout or more, in whole milliseconds", st.Duration)
+			}
 			if !tc.keep {
 				// the series were removed by the first timeout
 				if n := len(app.calls); n != 0 {
@@ -391,6 +404,9 @@ func TestDriverScrapeTimeout(t *testing.T) {
 			app.next(t, "the slow bean again", 30*time.Second, func(c replaceCall) bool { _, ok := c.match[slow]; return ok })
 			if up() != 1 {
 				t.Errorf("up %v after recovery", up())
+			}
+			if st := drv.(*Driver).PeerStats(); st.Error != 0 {
+				t.Errorf("jmx_scrape_error %v after recovery", st.Error)
 			}
 		})
 	}

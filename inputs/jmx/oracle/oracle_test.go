@@ -54,13 +54,17 @@ type oracleCase struct {
 	// differ: families and series (name{labels}) that match are left out on
 	// both sides, for the reason given (a deliberate difference).
 	differ, reason string
+	// self also compares jmx_exporter's own families (jmx_scrape_error,
+	// ...; peerSelf) after one good scrape with golden/<name>-self.txt,
+	// recorded by testdata/jmx/oracle/SelfOracle.java.
+	self bool
 }
 
 // platform matches the platform beans' default-named series (any case).
 const platform = `(?i)^(java_lang|java_nio|java_util_logging|jdk_|com_sun_management|jmimplementation)`
 
 var cases = []oracleCase{
-	{name: "testapp-default", peer: "testapp", config: "testapp-default.yml", presence: []string{platform}},
+	{name: "testapp-default", peer: "testapp", config: "testapp-default.yml", presence: []string{platform}, self: true},
 	{name: "testapp-lowercase", peer: "testapp", config: "testapp-lowercase.yml", presence: []string{platform}},
 	{name: "testapp-rules", peer: "testapp", config: "testapp-rules.yml"},
 	{name: "testapp-filters", peer: "testapp", config: "testapp-filters.yml"},
@@ -109,8 +113,43 @@ const (
 // exists only after that collector ran, which is up to the JVM.
 var ignored = regexp.MustCompile(`(?i)lastgcinfo`)
 
-// selfMetric tells Rosetta's own series (and Go's) from the exported ones.
-var selfMetric = regexp.MustCompile(`^(rosetta_|go_|process_|promhttp_)`)
+// selfMetric tells Rosetta's own series (and Go's), and jmx_exporter's
+// own (peerSelf, served for the input that stands in for jmx_exporter),
+// from the exported ones.
+var selfMetric = regexp.MustCompile(`^(rosetta_|go_|process_|promhttp_|jmx_scrape_|jmx_config_reload_|jmx_exporter_build_info$)`)
+
+// peerSelf are jmx_exporter's own families, peerSelfMoving those whose
+// values move (compared by presence).
+var (
+	peerSelf       = regexp.MustCompile(`^(jmx_scrape_|jmx_config_reload_|jmx_exporter_build_info$)`)
+	peerSelfMoving = regexp.MustCompile(`^jmx_scrape_duration_seconds$`)
+	// jmx_exporter_build_info's label values are the jar's manifest
+	// (unknown in the oracle's build): their names are compared.
+	buildInfoValues = regexp.MustCompile(`^(jmx_exporter_build_info\{.*)`)
+	labelValue      = regexp.MustCompile(`="(?:[^"\\]|\\.)*"`)
+)
+
+// selfLines returns the canonical lines of jmx_exporter's own families in
+// text, with jmx_exporter_build_info's label values as "*".
+func selfLines(text string) ([]string, error) {
+	var keep strings.Builder
+	for _, l := range strings.SplitAfter(text, "\n") {
+		name := strings.TrimPrefix(strings.TrimPrefix(l, "# HELP "), "# TYPE ")
+		if i := strings.IndexAny(name, "{ "); i >= 0 {
+			name = name[:i]
+		}
+		if peerSelf.MatchString(name) {
+			keep.WriteString(l)
+		}
+	}
+	lines, err := canonical(keep.String(), nil, nil, []*regexp.Regexp{peerSelfMoving}, func(s string) string { return s })
+	for i, l := range lines {
+		if buildInfoValues.MatchString(l) {
+			lines[i] = labelValue.ReplaceAllString(l, `="*"`)
+		}
+	}
+	return lines, err
+}
 
 func TestOracle(t *testing.T) {
 	testutil.SkipShort(t, "JVMs (the test application, Tomcat, ZooKeeper, ActiveMQ, Jetty) and the rosetta binary")
@@ -234,6 +273,9 @@ func TestOracle(t *testing.T) {
 				t.Fatal(err)
 			}
 			text := runRosetta(t, rosetta, rcfg)
+			if c.self {
+				compareSelf(t, c.name, classpath, cfg, text)
+			}
 			got, err := canonical(text, skip, differ, presence, norm)
 			if err != nil {
 				t.Fatalf("Rosetta's /metrics: %v\n%s", err, text)
@@ -252,13 +294,51 @@ func TestOracle(t *testing.T) {
 	}
 }
 
+// compareSelf compares jmx_exporter's own families in Rosetta's /metrics
+// (text, after its first poll) with golden/<name>-self.txt: what
+// jmx_exporter's standalone registry serves after one scrape of cfg, of
+// the real collector when recording.
+func compareSelf(t *testing.T, name, classpath, cfg, text string) {
+	t.Helper()
+	golden := filepath.Join(oracleDir, "golden", name+"-self.txt")
+	if *record != "" {
+		// The second scrape serves the first one's outcome.
+		want, err := selfLines(runJava(t, classpath, "SelfOracle", cfg, "2"))
+		if err != nil || len(want) == 0 {
+			t.Fatalf("the real collector's own families (%v): %q", err, want)
+		}
+		if err := os.WriteFile(golden, []byte(strings.Join(want, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (record it with make record-jmx-golden)", err)
+	}
+	want := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	got, err := selfLines(text)
+	if err != nil {
+		t.Fatalf("Rosetta's /metrics: %v", err)
+	}
+	t.Logf("%d lines of jmx_exporter's own families compared", len(want))
+	if diff := lineDiff(want, got); diff != "" {
+		t.Errorf("jmx_exporter's own families, Rosetta vs the real jmx_exporter (%s; -jmx_exporter +rosetta):\n%s", golden, diff)
+	}
+}
+
 // runOracle runs the real collector (testdata/jmx/oracle/Oracle.java) once.
 func runOracle(t *testing.T, classpath, cfg string) string {
+	t.Helper()
+	return runJava(t, classpath, "Oracle", cfg)
+}
+
+// runJava runs one of the oracle harnesses (testdata/jmx/oracle/*.java).
+func runJava(t *testing.T, classpath, class string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, javaTool(t, "java"), "-cp", classpath, "Oracle", cfg)
+	cmd := exec.CommandContext(ctx, javaTool(t, "java"), append([]string{"-cp", classpath, class}, args...)...)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {

@@ -20,8 +20,8 @@ import java.util.List;
  * jmx_exporter's HTTP server would serve for a Prometheus text scrape:
  * client_java's text format writer with the default escaping. Only the
  * families of the scraped beans are printed (not the collector's own
- * jmx_scrape_* and jmx_config_* metrics); to make the output stable, the
- * sample lines of each family are sorted (the collector emits them in
+ * jmx_scrape_* and jmx_config_* metrics: SelfOracle.java prints those);
+ * to make the output stable, the sample lines of each family are sorted (the collector emits them in
  * the order of a HashSet of bean names). A failed scrape exits 1. The
  * collector's log goes to stderr.
  *

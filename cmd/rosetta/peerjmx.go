@@ -1,0 +1,158 @@
+package main
+
+import (
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rosetta-adapter/rosetta/inputs/jmx"
+)
+
+// jmx_exporter's own families, served for the JMX input that stands in
+// for it (loadedConfig.jmxDropIn) with the names, types, help and label
+// names of jmx_exporter 1.x's standalone server (its JmxCollector and
+// BuildInfoMetrics), unlabelled by input, so that an alert or dashboard
+// written for jmx_exporter finds its series. They read what the driver
+// notes once per poll (jmx.PeerStats) and what the reloads count here:
+// nothing on the poll's path.
+var (
+	jmxReloadFailure = jmxPeerFamily{"jmx_config_reload_failure_total", "Number of times configuration have failed to be reloaded.", prometheus.CounterValue, nil}
+	jmxReloadSuccess = jmxPeerFamily{"jmx_config_reload_success_total", "Number of times configuration have successfully been reloaded.", prometheus.CounterValue, nil}
+	jmxBuildInfo     = jmxPeerFamily{"jmx_exporter_build_info", "JMX Exporter build information", prometheus.GaugeValue, []string{"name", "version"}}
+	jmxCachedBeans   = jmxPeerFamily{"jmx_scrape_cached_beans", "Number of beans with their matching rule cached", prometheus.GaugeValue, nil}
+	jmxDuration      = jmxPeerFamily{"jmx_scrape_duration_seconds", "Time this JMX scrape took, in seconds.", prometheus.GaugeValue, nil}
+	jmxError         = jmxPeerFamily{"jmx_scrape_error", "Non-zero if this scrape failed.", prometheus.GaugeValue, nil}
+	jmxTimeouts      = jmxPeerFamily{"jmx_scrape_timeout_total", "Total number of scrape timeouts.", prometheus.CounterValue, nil}
+	jmxPeerFamilies  = []jmxPeerFamily{jmxReloadFailure, jmxReloadSuccess, jmxBuildInfo, jmxCachedBeans, jmxDuration, jmxError, jmxTimeouts}
+)
+
+// jmx_exporter_build_info's labels: what jmx_exporter's standalone jar
+// reports (its manifest's Implementation-Title and -Version), for the
+// release whose collector the oracle tests compare Rosetta with.
+const (
+	jmxPeerName    = "jmx_prometheus_standalone"
+	jmxPeerVersion = "1.6.0"
+)
+
+// jmxPeerFamily is one of jmx_exporter's families.
+type jmxPeerFamily struct {
+	name, help string
+	typ        prometheus.ValueType
+	labels     []string
+}
+
+// jmxPeerFamilyNames are the names of jmx_exporter's families, which the
+// store refuses to mapped series.
+func jmxPeerFamilyNames() []string {
+	names := make([]string, 0, len(jmxPeerFamilies))
+	for _, f := range jmxPeerFamilies {
+		names = append(names, f.name)
+	}
+	return names
+}
+
+// jmxPeer is the collector of jmx_exporter's families. Describe sends
+// nothing (an unchecked collector): the families appear only while an
+// input stands in for jmx_exporter.
+type jmxPeer struct {
+	mgr *manager
+
+	mu sync.Mutex
+	// input is the drop-in input's name, file its jmx_exporter_config
+	// and mod that file's modification time at its last good load.
+	input, file string
+	mod         time.Time
+
+	reloadSuccess, reloadFailure atomic.Uint64
+}
+
+func newJMXPeer(mgr *manager, lc *loadedConfig) *jmxPeer {
+	p := &jmxPeer{mgr: mgr}
+	p.loaded(lc)
+	return p
+}
+
+// loaded notes the configuration now running.
+func (p *jmxPeer) loaded(lc *loadedConfig) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.input, p.file, p.mod = lc.jmxDropIn, lc.jmxDropInFile, modTime(lc.jmxDropInFile)
+}
+
+func modTime(file string) time.Time {
+	if file == "" {
+		return time.Time{}
+	}
+	fi, err := os.Stat(file)
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
+}
+
+// reloading is called before a reload: it tells whether the drop-in's
+// jmx_exporter file changed since its last good load, which makes the
+// reload one jmx_exporter counts (it reloads when the file's modification
+// time is newer).
+func (p *jmxPeer) reloading() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.file != "" && modTime(p.file).After(p.mod)
+}
+
+// reloaded counts a reload that reloading found the file changed for,
+// and notes the new configuration (next, nil when the reload failed).
+func (p *jmxPeer) reloaded(changed bool, next *loadedConfig) {
+	if next != nil {
+		p.loaded(next)
+	}
+	switch {
+	case !changed:
+	case next != nil:
+		p.reloadSuccess.Add(1)
+	default:
+		p.reloadFailure.Add(1)
+	}
+}
+
+func (*jmxPeer) Describe(chan<- *prometheus.Desc) {}
+
+func (p *jmxPeer) Collect(ch chan<- prometheus.Metric) {
+	p.mu.Lock()
+	name := p.input
+	p.mu.Unlock()
+	if name == "" {
+		return
+	}
+	d, ok := p.mgr.driver(name).(interface{ PeerStats() jmx.PeerStats })
+	if !ok {
+		return
+	}
+	st := d.PeerStats()
+	emit := func(f jmxPeerFamily, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(prometheus.NewDesc(f.name, f.help, f.labels, nil), f.typ, v, labels...)
+	}
+	emit(jmxReloadFailure, float64(p.reloadFailure.Load()))
+	emit(jmxReloadSuccess, float64(p.reloadSuccess.Load()))
+	emit(jmxBuildInfo, 1, jmxPeerName, jmxPeerVersion)
+	// jmx_exporter counts the bean attributes whose rule it found in the
+	// cache of its cache: true rules; Rosetta caches every rule's result
+	// and does not count that (docs/jmx.md).
+	emit(jmxCachedBeans, 0)
+	emit(jmxDuration, st.Duration.Seconds())
+	emit(jmxError, st.Error)
+	emit(jmxTimeouts, float64(st.Timeouts))
+}
+
+// driver returns the running input name's driver, or nil.
+func (m *manager) driver(name string) any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r, ok := m.running[name]; ok {
+		return r.driver
+	}
+	return nil
+}

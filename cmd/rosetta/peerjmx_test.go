@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/rosetta-adapter/rosetta/inputs/jmx"
+	"github.com/rosetta-adapter/rosetta/normalize"
+)
+
+// TestJMXDropInInput: a JMX input with a jmx_exporter_config stands in for
+// jmx_exporter when it is the only one; jmx_exporter_drop_in picks one of
+// several or turns the default off; two that set it are an error.
+func TestJMXDropInInput(t *testing.T) {
+	reg, err := newInputRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	je := writeFile(t, dir, "jmx.yml", "hostPort: 127.0.0.1:1\n")
+	in := func(name, extra string) string {
+		return "  - {name: " + name + ", type: jmx, config: {" + extra + "}}\n"
+	}
+	file := "jmx_exporter_config: " + je
+	for _, tc := range []struct{ cfg, dropIn, err string }{
+		{in("a", "host_port: '127.0.0.1:1'"), "", ""},
+		{in("a", file), "a", ""},
+		{in("a", file+", jmx_exporter_drop_in: false"), "", ""},
+		{in("a", "host_port: '127.0.0.1:1', jmx_exporter_drop_in: true"), "a", ""},
+		{in("a", "host_port: '127.0.0.1:1'") + in("b", file), "b", ""},
+		{in("a", file) + in("b", file), "", ""},
+		{in("a", file) + in("b", file+", jmx_exporter_drop_in: true"), "b", ""},
+		{in("a", file+", jmx_exporter_drop_in: false") + in("b", file), "b", ""},
+		{in("a", file+", jmx_exporter_drop_in: true") + in("b", file+", jmx_exporter_drop_in: true"), "", "at most one"},
+	} {
+		f := &runFlags{configFile: writeFile(t, dir, "rosetta.yml", "inputs:\n"+tc.cfg)}
+		lc, err := loadConfig(f, reg, nil)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v, want %q", tc.cfg, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.cfg, err)
+		}
+		if lc.jmxDropIn != tc.dropIn {
+			t.Errorf("%s: drop-in input %q, want %q", tc.cfg, lc.jmxDropIn, tc.dropIn)
+		}
+		// The drop-in's jmx_exporter file, whose reloads are counted.
+		wantFile := je
+		if tc.dropIn == "" || strings.Contains(tc.cfg, "host_port") && tc.dropIn == "a" {
+			wantFile = ""
+		}
+		if lc.jmxDropInFile != wantFile {
+			t.Errorf("%s: drop-in file %q, want %q", tc.cfg, lc.jmxDropInFile, wantFile)
+		}
+	}
+}
+
+type fakeJMXDriver struct{ st jmx.PeerStats }
+
+func (fakeJMXDriver) Run(context.Context, normalize.Appender) error { return nil }
+func (d fakeJMXDriver) PeerStats() jmx.PeerStats                    { return d.st }
+
+// TestJMXPeerFamilies: the families, their help, types and labels, from
+// the drop-in input's stats; nothing without a drop-in input; reloads
+// counted when the jmx_exporter file changed.
+func TestJMXPeerFamilies(t *testing.T) {
+	dir := t.TempDir()
+	je := writeFile(t, dir, "jmx.yml", "hostPort: 127.0.0.1:1\n")
+	mgr := newManager(nil, nil, prometheus.NewRegistry())
+	mgr.running["j"] = &runningInput{driver: fakeJMXDriver{jmx.PeerStats{Error: 1, Duration: 1250 * time.Millisecond, Timeouts: 3}}}
+	p := newJMXPeer(mgr, &loadedConfig{})
+	if n := testutil.CollectAndCount(p); n != 0 {
+		t.Errorf("%d series without a drop-in input", n)
+	}
+	lc := &loadedConfig{jmxDropIn: "j", jmxDropInFile: je}
+	p.loaded(lc)
+
+	// A reload without a change to the file is not jmx_exporter's.
+	p.reloaded(p.reloading(), lc)
+	// The file changes: a good reload, then a bad one (counted until the
+	// file loads again), then a good one.
+	touch := func(n int) {
+		t.Helper()
+		mt := time.Now().Add(time.Duration(n) * time.Second)
+		if err := os.Chtimes(je, mt, mt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	touch(1)
+	p.reloaded(p.reloading(), lc)
+	touch(2)
+	p.reloaded(p.reloading(), nil)
+	p.reloaded(p.reloading(), nil)
+	p.reloaded(p.reloading(), lc)
+	p.reloaded(p.reloading(), lc)
+
+	want := `# HELP jmx_config_reload_failure_total Number of times configuration have failed to be reloaded.
+# TYPE jmx_config_reload_failure_total counter
+jmx_config_reload_failure_total 2
+# HELP jmx_config_reload_success_total Number of times configuration have successfully been reloaded.
+# TYPE jmx_config_reload_success_total counter
+jmx_config_reload_success_total 2
+# HELP jmx_exporter_build_info JMX Exporter build information
+# TYPE jmx_exporter_build_info gauge
+jmx_exporter_build_info{name="jmx_prometheus_standalone",version="1.6.0"} 1
+# HELP jmx_scrape_cached_beans Number of beans with their matching rule cached
+# TYPE jmx_scrape_cached_beans gauge
+jmx_scrape_cached_beans 0
+# HELP jmx_scrape_duration_seconds Time this JMX scrape took, in seconds.
+# TYPE jmx_scrape_duration_seconds gauge
+jmx_scrape_duration_seconds 1.25
+# HELP jmx_scrape_error Non-zero if this scrape failed.
+# TYPE jmx_scrape_error gauge
+jmx_scrape_error 1
+# HELP jmx_scrape_timeout_total Total number of scrape timeouts.
+# TYPE jmx_scrape_timeout_total counter
+jmx_scrape_timeout_total 3
+`
+	if err := testutil.CollectAndCompare(p, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+	if got, want := len(jmxPeerFamilyNames()), 7; got != want {
+		t.Errorf("%d family names reserved, want %d", got, want)
+	}
+}

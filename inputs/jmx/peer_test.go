@@ -1,0 +1,29 @@
+package jmx
+
+import (
+	"testing"
+	"time"
+)
+
+// TestPeerStats: jmx_scrape_error is 0 before the first poll, 1 after a
+// failed one, 0 after a good one, and left alone by a timeout that keeps
+// the last good series (counted instead); the duration is the last
+// poll's, in whole milliseconds.
+func TestPeerStats(t *testing.T) {
+	var d Driver
+	check := func(step string, want PeerStats) {
+		t.Helper()
+		if got := d.PeerStats(); got != want {
+			t.Errorf("%s: %+v, want %+v", step, got, want)
+		}
+	}
+	check("before the first poll", PeerStats{})
+	d.peer.observe(1500*time.Microsecond+7, true, false)
+	check("failed", PeerStats{Error: 1, Duration: time.Millisecond})
+	d.peer.observe(2*time.Second, true, true)
+	check("timed out, series kept", PeerStats{Error: 1, Duration: 2 * time.Second, Timeouts: 1})
+	d.peer.observe(30*time.Millisecond, false, false)
+	check("good", PeerStats{Duration: 30 * time.Millisecond, Timeouts: 1})
+	d.peer.observe(time.Second, true, true)
+	check("timed out after a good poll", PeerStats{Duration: time.Second, Timeouts: 2})
+}
