@@ -355,8 +355,9 @@ func ruleSetConfigFor(cfg *Config, ic *InputConfig, opts Options) (*normalize.Ru
 // defaults leave unset comes from base (the input's defaults, else the
 // built-in ones), not from the rule set's, which may be another file's;
 // the rule set's lowercasing and counter inference are the input's (or
-// those of a file used alone), a file's own hold for its rules wherever
-// they are.
+// those of the config the input names, ic.implied; an input's only file
+// governs unmatched records through UnmatchedNames), a file's own hold
+// for its rules wherever they are.
 func fileRules(fc *normalize.RuleSetConfig, base normalize.Defaults) []normalize.RuleConfig {
 	rules := applyDefaults(fc.Rules, fc.Defaults)
 	d := mergeDefaults(fc.Defaults, base)

@@ -424,6 +424,31 @@ func compareRandomGlobs(t *testing.T, rng *rand.Rand, sets int, disable func(int
 	t.Logf("%d sets: %d decisions matched a rule in both, %d in neither", sets, matched, missed)
 }
 
+// TestGlobDisableOrderingMissesInput: in an input, statsd_exporter's
+// heuristic and greedy walk see every glob when its first file with rules
+// is a statsd_exporter file, inline rules' and later files' too (as
+// statsd_exporter sees globs added to the file): beside *.*.b and c.b,
+// which map c.a.b, a glob c.b.b leaves c.a.b unmapped, wherever it comes
+// from (docs/config.md). With a Rosetta file first there is no greedy walk.
+func TestGlobDisableOrderingMissesInput(t *testing.T) {
+	files := map[string]string{
+		"s.yml":   "defaults: {glob_disable_ordering: true}\nmappings:\n  - {match: \"*.*.b\", name: any_b}\n  - {match: c.b, name: cb}\n",
+		"cbb.yml": "rules:\n  - {match: c.b.b, name: cbb}\n",
+		"r.yml":   "defaults: {glob_disable_ordering: true}\nrules:\n  - {match: x.y, name: xy}\n",
+	}
+	for _, tc := range []struct{ input, want string }{
+		{"mapping_files: [s.yml]", "any_b"},
+		{"mapping_files: [s.yml]\n    rules: [{match: c.b.b, name: cbb}]", "c_a_b"},
+		{"mapping_files: [s.yml, cbb.yml]", "c_a_b"},
+		{"mapping_files: [r.yml, s.yml]\n    rules: [{match: c.b.b, name: cbb}]", "any_b"},
+	} {
+		rs := inputRules(t, "inputs:\n  - name: in\n    type: statsd\n    "+tc.input+"\n", Options{ReadFile: readFiles(files)})
+		if got := ours(rs, "c.a.b", normalize.TypeCounter).Name; got != tc.want {
+			t.Errorf("%s: c.a.b is %s, want %s", tc.input, got, tc.want)
+		}
+	}
+}
+
 // TestGlobDisableOrderingMisses: with glob_disable_ordering, a
 // statsd_exporter file keeps statsd_exporter's misses (its greedy walk,
 // where its heuristic sees no need to backtrack), so that it serves the
