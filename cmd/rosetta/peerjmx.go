@@ -67,6 +67,16 @@ type jmxPeer struct {
 	mod         time.Time
 
 	reloadSuccess, reloadFailure atomic.Uint64
+
+	// carry keeps jmx_exporter's values across the drop-in's drivers: a
+	// reload that changes the input's connection starts a new driver,
+	// where jmx_exporter's one collector goes on counting.
+	carry struct {
+		sync.Mutex
+		driver any           // the driver last collected
+		last   jmx.PeerStats // its stats then, Error and Duration carried
+		base   uint64        // the timeouts of the drivers before it
+	}
 }
 
 func newJMXPeer(mgr *manager, lc *loadedConfig) *jmxPeer {
@@ -131,7 +141,7 @@ func (p *jmxPeer) Collect(ch chan<- prometheus.Metric) {
 	if !ok {
 		return
 	}
-	st := d.PeerStats()
+	st := p.carried(d, d.PeerStats())
 	emit := func(f jmxPeerFamily, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(prometheus.NewDesc(f.name, f.help, f.labels, nil), f.typ, v, labels...)
 	}
@@ -145,6 +155,27 @@ func (p *jmxPeer) Collect(ch chan<- prometheus.Metric) {
 	emit(jmxDuration, st.Duration.Seconds())
 	emit(jmxError, st.Error)
 	emit(jmxTimeouts, float64(st.Timeouts))
+}
+
+// carried returns st, the stats of driver d, continued from the drivers
+// before it: their timeouts are added, and until d finishes a poll, the
+// last poll's error and duration are the previous driver's.
+func (p *jmxPeer) carried(d any, st jmx.PeerStats) jmx.PeerStats {
+	c := &p.carry
+	c.Lock()
+	defer c.Unlock()
+	if d != c.driver {
+		if c.driver != nil {
+			c.base += c.last.Timeouts
+		}
+		c.driver = d
+	}
+	if st.Polls == 0 {
+		st.Error, st.Duration = c.last.Error, c.last.Duration
+	}
+	c.last = st
+	st.Timeouts += c.base
+	return st
 }
 
 // driver returns the running input name's driver, or nil.

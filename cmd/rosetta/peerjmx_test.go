@@ -64,10 +64,28 @@ func TestJMXDropInInput(t *testing.T) {
 	}
 }
 
+// onlyFamily collects one family of c.
+type onlyFamily struct {
+	c    prometheus.Collector
+	name string
+}
+
+func (o onlyFamily) Describe(chan<- *prometheus.Desc) {}
+
+func (o onlyFamily) Collect(ch chan<- prometheus.Metric) {
+	all := make(chan prometheus.Metric)
+	go func() { o.c.Collect(all); close(all) }()
+	for m := range all {
+		if strings.Contains(m.Desc().String(), `fqName: "`+o.name+`"`) {
+			ch <- m
+		}
+	}
+}
+
 type fakeJMXDriver struct{ st jmx.PeerStats }
 
-func (fakeJMXDriver) Run(context.Context, normalize.Appender) error { return nil }
-func (d fakeJMXDriver) PeerStats() jmx.PeerStats                    { return d.st }
+func (*fakeJMXDriver) Run(context.Context, normalize.Appender) error { return nil }
+func (d *fakeJMXDriver) PeerStats() jmx.PeerStats                    { return d.st }
 
 // TestJMXPeerFamilies: the families, their help, types and labels, from
 // the drop-in input's stats; nothing without a drop-in input; reloads
@@ -76,7 +94,7 @@ func TestJMXPeerFamilies(t *testing.T) {
 	dir := t.TempDir()
 	je := writeFile(t, dir, "jmx.yml", "hostPort: 127.0.0.1:1\n")
 	mgr := newManager(nil, nil, prometheus.NewRegistry())
-	mgr.running["j"] = &runningInput{driver: fakeJMXDriver{jmx.PeerStats{Error: 1, Duration: 1250 * time.Millisecond, Timeouts: 3}}}
+	mgr.running["j"] = &runningInput{driver: &fakeJMXDriver{jmx.PeerStats{Error: 1, Duration: 1250 * time.Millisecond, Timeouts: 3, Polls: 9}}}
 	p := newJMXPeer(mgr, &loadedConfig{})
 	if n := testutil.CollectAndCount(p); n != 0 {
 		t.Errorf("%d series without a drop-in input", n)
@@ -128,6 +146,29 @@ jmx_scrape_timeout_total 3
 	if err := testutil.CollectAndCompare(p, strings.NewReader(want)); err != nil {
 		t.Error(err)
 	}
+
+	// A reload restarts the input (its connection changed): until the new
+	// driver polls, the last poll's values are the old driver's, and the
+	// timeouts go on from the old driver's count.
+	next := &fakeJMXDriver{}
+	mgr.running["j"] = &runningInput{driver: next}
+	check := func(step string, errV, dur, timeouts float64) {
+		t.Helper()
+		for _, c := range []struct {
+			name string
+			want float64
+		}{{"jmx_scrape_error", errV}, {"jmx_scrape_duration_seconds", dur}, {"jmx_scrape_timeout_total", timeouts}} {
+			if got := testutil.ToFloat64(onlyFamily{p, c.name}); got != c.want {
+				t.Errorf("%s: %s %v, want %v", step, c.name, got, c.want)
+			}
+		}
+	}
+	check("new driver, no poll yet", 1, 1.25, 3)
+	next.st = jmx.PeerStats{Duration: 40 * time.Millisecond, Timeouts: 1, Polls: 1}
+	check("new driver polled", 0, 0.04, 4)
+	next.st.Polls = 2
+	check("again", 0, 0.04, 4)
+
 	if got, want := len(jmxPeerFamilyNames()), 7; got != want {
 		t.Errorf("%d family names reserved, want %d", got, want)
 	}

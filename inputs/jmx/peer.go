@@ -23,6 +23,8 @@ type PeerStats struct {
 	// KeepSeriesOnTimeout was on (jmx_exporter counts timeouts only
 	// with scrapeTimeoutSeconds, which turns it on).
 	Timeouts uint64
+	// Polls counts the polls finished.
+	Polls uint64
 }
 
 // peerStats are a driver's PeerStats.
@@ -30,12 +32,14 @@ type peerStats struct {
 	failed   atomic.Bool
 	duration atomic.Int64 // nanoseconds
 	timeouts atomic.Uint64
+	polls    atomic.Uint64
 }
 
 // observe records a poll that took dur: failed, timed out with the last
 // good series kept (kept), or good.
 func (p *peerStats) observe(dur time.Duration, failed, kept bool) {
 	p.duration.Store(int64(dur.Truncate(time.Millisecond)))
+	defer p.polls.Add(1)
 	switch {
 	case kept:
 		p.timeouts.Add(1)
@@ -46,7 +50,7 @@ func (p *peerStats) observe(dur time.Duration, failed, kept bool) {
 
 // PeerStats returns the driver's PeerStats so far.
 func (d *Driver) PeerStats() PeerStats {
-	s := PeerStats{Duration: time.Duration(d.peer.duration.Load()), Timeouts: d.peer.timeouts.Load()}
+	s := PeerStats{Polls: d.peer.polls.Load(), Duration: time.Duration(d.peer.duration.Load()), Timeouts: d.peer.timeouts.Load()}
 	if d.peer.failed.Load() {
 		s.Error = 1
 	}

@@ -19,11 +19,11 @@ func TestPeerStats(t *testing.T) {
 	}
 	check("before the first poll", PeerStats{})
 	d.peer.observe(1500*time.Microsecond+7, true, false)
-	check("failed", PeerStats{Error: 1, Duration: time.Millisecond})
+	check("failed", PeerStats{Error: 1, Duration: time.Millisecond, Polls: 1})
 	d.peer.observe(2*time.Second, true, true)
-	check("timed out, series kept", PeerStats{Error: 1, Duration: 2 * time.Second, Timeouts: 1})
+	check("timed out, series kept", PeerStats{Error: 1, Duration: 2 * time.Second, Timeouts: 1, Polls: 2})
 	d.peer.observe(30*time.Millisecond, false, false)
-	check("good", PeerStats{Duration: 30 * time.Millisecond, Timeouts: 1})
+	check("good", PeerStats{Duration: 30 * time.Millisecond, Timeouts: 1, Polls: 3})
 	d.peer.observe(time.Second, true, true)
-	check("timed out after a good poll", PeerStats{Duration: time.Second, Timeouts: 2})
+	check("timed out after a good poll", PeerStats{Duration: time.Second, Timeouts: 2, Polls: 4})
 }
