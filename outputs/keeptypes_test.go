@@ -270,3 +270,25 @@ func TestKeepExpiredTypesBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepExpiredTypesPulled: a family a pull source made (Replace) leaves
+// no type when its series expire (a ttl longer than the polls apart): its
+// peer (jmx_exporter, json_exporter) never locks a name's type, so the
+// source's next poll may give the name another type. A pushed family's
+// type is kept beside it.
+func TestKeepExpiredTypesPulled(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	s, _ := newTestStore(t, StoreConfig{Now: func() time.Time { return now }, KeepExpiredTypes: true})
+	pushed := keptTypesSample("counter", "pushed", nil)
+	s.Write([]normalize.Sample{pushed})
+	s.Replace("target", []normalize.Sample{keptTypesSample("counter", "pulled", nil)})
+	now = now.Add(2 * time.Second)
+	if n := s.Expire(); n != 2 {
+		t.Fatalf("%d expired, want 2", n)
+	}
+	s.Replace("target", []normalize.Sample{keptTypesSample("gauge", "pulled", nil)})
+	s.Write([]normalize.Sample{keptTypesSample("gauge", "pushed", nil)})
+	if got, want := families(t, s), []string{"pulled gauge"}; !slices.Equal(got, want) {
+		t.Errorf("serves %q, want %q (the pushed counter's type kept)", got, want)
+	}
+}

@@ -59,7 +59,7 @@ func (r *replacement) Write(batch []normalize.Sample) {
 	s, st := r.s, r.st
 	now := s.now().UnixNano()
 	for i := range batch {
-		if se := s.write(&batch[i], now); se != nil {
+		if se := s.writeFrom(&batch[i], now, true); se != nil {
 			st.members[se] = st.gen
 		}
 	}

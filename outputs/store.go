@@ -141,6 +141,10 @@ type family struct {
 	typ      dto.MetricType
 	unsorted bool
 	gone     bool // no longer in Store.families
+	// pulled says a pull source (Replace) made a series of the family:
+	// its type is not kept when its series expire (SetKeepExpiredTypes),
+	// as a pull source's peer never locks a name's type.
+	pulled bool
 }
 
 // compactFamilies drops gone families from famList. famMu is held.
@@ -271,7 +275,8 @@ func (s *Store) SetDefaultHelp(h string) {
 }
 
 // SetKeepExpiredTypes says whether the store keeps the type of a family
-// whose series all expired (a TTL), as statsd_exporter's registry does
+// whose series all expired (a TTL; not of a family a pull source wrote
+// to with Replace), as statsd_exporter's registry does
 // (it never forgets a name's type): while it does, a later sample of that
 // name with another type, or whose generated names (x_sum, x_count,
 // x_bucket) clash with it, is a conflict as it is beside a live family,
@@ -366,6 +371,12 @@ func sameLabels(a, b normalize.Labels) bool {
 // write stores one sample and returns its series, or nil when the sample
 // was dropped.
 func (s *Store) write(smp *normalize.Sample, now int64) *series {
+	return s.writeFrom(smp, now, false)
+}
+
+// writeFrom is write for a push source or, when pulled, a pull source
+// (family.pulled).
+func (s *Store) writeFrom(smp *normalize.Sample, now int64, pulled bool) *series {
 	k, reason := kindOf(smp)
 	if reason != "" {
 		s.m.invalid.WithLabelValues(reason).Inc()
@@ -404,7 +415,7 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 			se = se.next
 		}
 		if se == nil {
-			se = s.create(sh, h, k, smp, now)
+			se = s.create(sh, h, k, smp, now, pulled)
 			if se == nil {
 				sh.mu.Unlock()
 				return nil
@@ -448,7 +459,7 @@ func (s *Store) write(smp *normalize.Sample, now int64) *series {
 
 // create makes a new series after the validity, conflict and budget checks.
 // The shard mutex is held.
-func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now int64) *series {
+func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now int64, pulled bool) *series {
 	if reason := s.validate(smp); reason != "" {
 		s.m.invalid.WithLabelValues(reason).Inc()
 		return nil
@@ -532,6 +543,7 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 		s.famList = append(s.famList, fam)
 		s.famSorted = false
 	}
+	fam.pulled = fam.pulled || pulled
 	se := &series{
 		hash:   h,
 		fam:    fam,
@@ -619,7 +631,7 @@ func (s *Store) unlink(sh *shard, se *series, expired bool) {
 		}
 	}
 	if f := se.fam; f.n == 0 && s.families[f.name] == f {
-		if expired && s.keepTypes.Load() {
+		if expired && !f.pulled && s.keepTypes.Load() {
 			s.expiredTypes.put(f.name, f.typ)
 		}
 		delete(s.families, f.name)

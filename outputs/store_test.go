@@ -875,7 +875,7 @@ func TestHashCollisions(t *testing.T) {
 	for i := range 3 {
 		smp := gauge("g", float64(i), false, "i", fmt.Sprint(i))
 		sh.mu.Lock()
-		se := s.create(sh, 42, kindGauge, &smp, 0)
+		se := s.create(sh, 42, kindGauge, &smp, 0, false)
 		sh.mu.Unlock()
 		se.value = float64(i)
 		ses = append(ses, se)
