@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -126,18 +127,17 @@ func (t *javaTranslator) sequence(depth int) error {
 	}
 }
 
-// maxJavaCount bounds {n,m}: Java takes any int, the backtracking engine
-// less, and such counts are no real pattern.
-const maxJavaCount = 100000
-
 // emptyCount reads a count where an atom starts: Java repeats nothing
 // ({0} and {2} match ""), or refuses what is no count.
 func (t *javaTranslator) emptyCount() error {
 	save := t.pos
 	t.next()
-	lo, hi, ok := t.curly()
+	lo, hi, ok, overflow := t.curly()
 	if !ok {
 		return t.errAt(save, "Illegal repetition")
+	}
+	if overflow {
+		return t.errAt(t.pos-1, "Illegal repetition range")
 	}
 	if hi >= 0 && hi < lo {
 		return t.errAt(t.pos-1, "Illegal repetition range")
@@ -181,14 +181,15 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool, atom 
 		case '{':
 			save := t.pos
 			t.next()
-			var ok bool
-			lo, hi, ok = t.curly()
+			var ok, overflow bool
+			lo, hi, ok, overflow = t.curly()
 			if !ok {
 				t.pos = save
 				return contrib, t.errAt(save, "Illegal repetition")
 			}
-			if lo > maxJavaCount || hi > maxJavaCount {
-				return contrib, t.errAt(save, "a count over %d is not supported by Rosetta", maxJavaCount)
+			if overflow {
+				// Java's int arithmetic overflows
+				return contrib, t.errAt(t.pos-1, "Illegal repetition range")
 			}
 			if hi >= 0 && hi < lo {
 				return contrib, t.errAt(t.pos-1, "Illegal repetition range")
@@ -265,7 +266,7 @@ func (t *javaTranslator) quantifiers(start, groups int, quantifiable bool, atom 
 }
 
 // curly reads "n}", "n,}" or "n,m}" after '{'; hi is -1 for no bound.
-func (t *javaTranslator) curly() (lo, hi int, ok bool) {
+func (t *javaTranslator) curly() (lo, hi int, ok, overflow bool) {
 	num := func() (int, bool) {
 		start := t.pos
 		for !t.eof() && t.src[t.pos] >= '0' && t.src[t.pos] <= '9' {
@@ -274,12 +275,15 @@ func (t *javaTranslator) curly() (lo, hi int, ok bool) {
 		if t.pos == start {
 			return 0, false
 		}
-		n, err := strconv.Atoi(t.src[start:t.pos])
-		return n, err == nil
+		n, err := strconv.ParseInt(t.src[start:t.pos], 10, 64)
+		if err != nil || n > math.MaxInt32 {
+			overflow = true // Java's int arithmetic overflows
+		}
+		return int(min(n, math.MaxInt32)), true
 	}
 	lo, ok = num()
 	if !ok {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	hi = lo
 	if !t.eof() && t.src[t.pos] == ',' {
@@ -287,13 +291,13 @@ func (t *javaTranslator) curly() (lo, hi int, ok bool) {
 		hi = -1
 		if !t.eof() && t.src[t.pos] != '}' {
 			if hi, ok = num(); !ok {
-				return 0, 0, false
+				return 0, 0, false, false
 			}
 		}
 	}
 	if t.eof() || t.src[t.pos] != '}' {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	t.pos++
-	return lo, hi, true
+	return lo, hi, true, overflow
 }
