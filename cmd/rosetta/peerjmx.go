@@ -13,8 +13,8 @@ import (
 
 // jmx_exporter's own families, served for the JMX input that stands in
 // for it (loadedConfig.jmxDropIn) with the names, types, help and label
-// names of jmx_exporter 1.x's standalone server (its JmxCollector and
-// BuildInfoMetrics), unlabelled by input, so that an alert or dashboard
+// names of jmx_exporter 1.x's standalone server (its JmxCollector,
+// BuildInfoMetrics and HTTPServerFactory), unlabelled by input, so that an alert or dashboard
 // written for jmx_exporter finds its series. They read what the driver
 // notes once per poll (jmx.PeerStats) and what the reloads count here:
 // nothing on the poll's path.
@@ -26,15 +26,18 @@ var (
 	jmxDuration      = jmxPeerFamily{"jmx_scrape_duration_seconds", "Time this JMX scrape took, in seconds.", prometheus.GaugeValue, nil}
 	jmxError         = jmxPeerFamily{"jmx_scrape_error", "Non-zero if this scrape failed.", prometheus.GaugeValue, nil}
 	jmxTimeouts      = jmxPeerFamily{"jmx_scrape_timeout_total", "Total number of scrape timeouts.", prometheus.CounterValue, nil}
-	jmxPeerFamilies  = []jmxPeerFamily{jmxReloadFailure, jmxReloadSuccess, jmxBuildInfo, jmxCachedBeans, jmxDuration, jmxError, jmxTimeouts}
+	jmxRejected      = jmxPeerFamily{"jmx_http_requests_rejected_total", "Total number of HTTP requests rejected due to pool saturation.", prometheus.CounterValue, nil}
+	jmxPeerFamilies  = []jmxPeerFamily{jmxReloadFailure, jmxReloadSuccess, jmxBuildInfo, jmxRejected, jmxCachedBeans, jmxDuration, jmxError, jmxTimeouts}
 )
 
 // jmx_exporter_build_info's labels: what jmx_exporter's standalone jar
-// reports (its manifest's Implementation-Title and -Version), for the
-// release whose collector the oracle tests compare Rosetta with.
+// reports (its manifest's Implementation-Title and -Version) when built
+// from the source the oracle tests compare Rosetta with
+// (testdata/jmx/oracle/build.sh; its pom's version: jmx_scrape_timeout_total
+// and jmx_http_requests_rejected_total came after the 1.6.0 release).
 const (
 	jmxPeerName    = "jmx_prometheus_standalone"
-	jmxPeerVersion = "1.6.0"
+	jmxPeerVersion = "1.6.0-POST"
 )
 
 // jmxPeerFamily is one of jmx_exporter's families.
@@ -148,6 +151,9 @@ func (p *jmxPeer) Collect(ch chan<- prometheus.Metric) {
 	emit(jmxReloadFailure, float64(p.reloadFailure.Load()))
 	emit(jmxReloadSuccess, float64(p.reloadSuccess.Load()))
 	emit(jmxBuildInfo, 1, jmxPeerName, jmxPeerVersion)
+	// jmx_exporter's server answers 429 when its thread pool is full;
+	// Rosetta's /metrics has no such pool and refuses no request.
+	emit(jmxRejected, 0)
 	// jmx_exporter counts the bean attributes whose rule it found in the
 	// cache of its cache: true rules; Rosetta caches every rule's result
 	// and does not count that (docs/jmx.md).

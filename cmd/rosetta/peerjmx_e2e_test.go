@@ -33,7 +33,7 @@ func TestJMXExporterSelfFamiliesE2E(t *testing.T) {
 		return v
 	}
 	testutil.Eventually(t, 20*time.Second, "jmx_scrape_error 1", func() bool { return value("jmx_scrape_error") == 1 })
-	if v := value("jmx_exporter_build_info", "name", "jmx_prometheus_standalone", "version", "1.6.0"); v != 1 {
+	if v := value("jmx_exporter_build_info", "name", "jmx_prometheus_standalone", "version", "1.6.0-POST"); v != 1 {
 		t.Errorf("jmx_exporter_build_info %v", v)
 	}
 	reloads := func() float64 {

@@ -129,7 +129,10 @@ jmx_config_reload_failure_total 2
 jmx_config_reload_success_total 2
 # HELP jmx_exporter_build_info JMX Exporter build information
 # TYPE jmx_exporter_build_info gauge
-jmx_exporter_build_info{name="jmx_prometheus_standalone",version="1.6.0"} 1
+jmx_exporter_build_info{name="jmx_prometheus_standalone",version="1.6.0-POST"} 1
+# HELP jmx_http_requests_rejected_total Total number of HTTP requests rejected due to pool saturation.
+# TYPE jmx_http_requests_rejected_total counter
+jmx_http_requests_rejected_total 0
 # HELP jmx_scrape_cached_beans Number of beans with their matching rule cached
 # TYPE jmx_scrape_cached_beans gauge
 jmx_scrape_cached_beans 0
@@ -169,7 +172,7 @@ jmx_scrape_timeout_total 3
 	next.st.Polls = 2
 	check("again", 0, 0.04, 4)
 
-	if got, want := len(jmxPeerFamilyNames()), 7; got != want {
+	if got, want := len(jmxPeerFamilyNames()), 8; got != want {
 		t.Errorf("%d family names reserved, want %d", got, want)
 	}
 }

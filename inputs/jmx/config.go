@@ -99,7 +99,7 @@ type Config struct {
 	// (jmx_scrape_error, jmx_scrape_duration_seconds,
 	// jmx_scrape_cached_beans, jmx_scrape_timeout_total,
 	// jmx_config_reload_success_total, jmx_config_reload_failure_total,
-	// jmx_exporter_build_info) for it, unlabelled, as jmx_exporter's
+	// jmx_exporter_build_info, jmx_http_requests_rejected_total) for it, unlabelled, as jmx_exporter's
 	// standalone server does. Unset, an input with a jmx_exporter_config
 	// stands in when it is the only such input (DropIn). At most one
 	// input may.
