@@ -4,13 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -348,6 +352,36 @@ func TestByteSize(t *testing.T) {
 	for _, bad := range []string{"", "MB", "-1", "1TB", "x1"} {
 		if _, err := ParseByteSize(bad); err == nil {
 			t.Errorf("ParseByteSize(%q) succeeded", bad)
+		}
+	}
+}
+
+// TestClassify: a transport error's poll_errors reason, in classify's
+// order (a deadline or a refused dial first, as every pull input names
+// them; then a reset, DNS, another timeout, TLS), and a parsing.Error's
+// own reason kept.
+func TestClassify(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("poll: %w", context.DeadlineExceeded), "timeout"},
+		{&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, "timeout"},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, "refused"},
+		// a deadline that cut a body short is a timeout, not a reset
+		{errors.Join(io.ErrUnexpectedEOF, os.ErrDeadlineExceeded), "timeout"},
+		{&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, "connection_reset"},
+		{fmt.Errorf("reading body: %w", io.ErrUnexpectedEOF), "connection_reset"},
+		{io.EOF, "connection_reset"},
+		{&net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}, "dns"},
+		{&net.DNSError{Err: "timeout", Name: "x.invalid", IsTimeout: true}, "dns"},
+		{errors.New("tls: handshake failure"), "tls"},
+		{errors.New("x509: certificate signed by unknown authority"), "tls"},
+		{errors.New("something else"), "network"},
+		{parsing.Errorf("body_too_large", "too large"), "body_too_large"},
+	} {
+		if got := parsing.Reason(classify(c.err), ""); got != c.want {
+			t.Errorf("classify(%v) = %q, want %q", c.err, got, c.want)
 		}
 	}
 }
