@@ -127,7 +127,9 @@ func Convert(file string, data []byte, format string) (out []byte, notes []strin
 // jmxInputNotes names what of a jmx_exporter config the jmx input reads
 // and a rule file cannot hold: the connection and bean selection keys,
 // and the reading of String attributes that a rule with a value turns on
-// (emit_string_values). Without them the converted rules decide as the
+// (emit_string_values), and that an input reading the file stands in for
+// jmx_exporter (its own families) where one reading the rule file does
+// not unless told. Without them the converted rules decide as the
 // config's but the input serves other series.
 func jmxInputNotes(file string, data []byte, rsc *normalize.RuleSetConfig) []string {
 	var notes, keys []string
@@ -143,7 +145,7 @@ func jmxInputNotes(file string, data []byte, rsc *normalize.RuleSetConfig) []str
 		}
 	}
 	if len(keys) > 0 {
-		notes = append(notes, fmt.Sprintf("%s: %s: not rules, and not in the rule file; set them in the jmx input's config (docs/jmx.md), or keep this file as its jmx_exporter_config", file, strings.Join(keys, ", ")))
+		notes = append(notes, fmt.Sprintf("%s: %s: not rules, and not in the rule file; set them in the jmx input's config (docs/jmx.md; with jmx_exporter_drop_in: true for jmx_exporter's own jmx_scrape_* families), or keep this file as its jmx_exporter_config", file, strings.Join(keys, ", ")))
 	}
 	if slices.ContainsFunc(rsc.Rules, func(r normalize.RuleConfig) bool { return r.Value != "" }) {
 		notes = append(notes, fmt.Sprintf("%s: rules with a value: the jmx input reads String and enum attributes only with emit_string_values: true, which a jmx_exporter_config with such a rule turns on and a rule file does not; set it", file))

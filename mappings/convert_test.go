@@ -474,7 +474,7 @@ rules:
 		t.Fatal(err)
 	}
 	all := strings.Join(notes, "\n")
-	for _, want := range []string{"hostPort, includeObjectNames: not rules", "emit_string_values: true"} {
+	for _, want := range []string{"hostPort, includeObjectNames: not rules", "jmx_exporter_drop_in: true", "emit_string_values: true"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("notes %q lack %q", notes, want)
 		}
