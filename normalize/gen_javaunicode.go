@@ -66,6 +66,7 @@ func main() {
 	blocks := &table{ids: map[string]int{}}
 	scripts := &table{ids: map[string]int{}}
 	var grapheme [][3]int64
+	props := &table{ids: map[string]int{}}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		f := strings.Split(sc.Text(), "\t")
@@ -74,6 +75,10 @@ func main() {
 			t = scripts
 		}
 		switch f[0] {
+		case "P":
+			lo, _ := strconv.ParseInt(f[2], 16, 32)
+			hi, _ := strconv.ParseInt(f[3], 16, 32)
+			props.ranges = append(props.ranges, [3]int64{lo, hi, int64(props.id(f[1]))})
 		case "G":
 			typ, _ := strconv.ParseInt(f[1], 10, 32)
 			lo, _ := strconv.ParseInt(f[2], 16, 32)
@@ -113,6 +118,16 @@ func main() {
 	}
 	write("Block", blocks)
 	write("Script", scripts)
+	b.WriteString("// javaCharPropertyNames are the java.lang.Character properties Go has no table for; javaCharPropertyRanges their code points (id: index in javaCharPropertyNames).\n")
+	b.WriteString("var javaCharPropertyNames = []string{")
+	for _, n := range props.names {
+		fmt.Fprintf(&b, "%q, ", n)
+	}
+	b.WriteString("}\n\nvar javaCharPropertyRanges = []javaUnicodeRange{\n")
+	for _, r := range props.ranges {
+		fmt.Fprintf(&b, "{0x%x, 0x%x, %d},\n", r[0], r[1], r[2])
+	}
+	b.WriteString("}\n\n")
 	b.WriteString("// javaGraphemeRanges are java.util.regex.Grapheme's types (getType; OTHER left out) of the code points.\n")
 	b.WriteString("var javaGraphemeRanges = []javaUnicodeRange{\n")
 	for _, r := range grapheme {

@@ -115,6 +115,16 @@ func javaForProperty(name string, caseIns bool) (runeSet, bool) {
 	case "javaDefined":
 		return assignedSet(), true
 	}
+	if i := slices.Index(javaCharPropertyNames, name); i >= 0 {
+		// javaMirrored, javaJavaIdentifierStart, ...: the JVM's table
+		var s runeSet
+		for _, r := range javaCharPropertyRanges {
+			if int(r.id) == i {
+				s = append(s, runeRange{r.lo, r.hi})
+			}
+		}
+		return s, true
+	}
 	if t, ok := unicode.Categories[name]; ok && (len(name) == 1 || len(name) == 2) {
 		return tableSet(t), true
 	}

@@ -328,6 +328,8 @@ var javaCases = []struct {
 	{`(?i)[\p{Lu}]`, []string{"a", "é"}},
 	{`\p{IsAlpha}\p{IsPunct}\p{IsWord}\p{IsHEX_DIGIT}\p{Isassigned}`, []string{"é¿_\uff21a", "1¿_\uff21a"}},
 	{`\p{SC=Greek}\p{GC=Lu}`, []string{"πA", "aA"}},
+	{`\p{javaMirrored}\p{javaJavaIdentifierStart}\p{javaJavaIdentifierPart}\p{javaUnicodeIdentifierStart}\p{javaUnicodeIdentifierPart}\p{javaIdentifierIgnorable}`, []string{"($a\u0000b\u0000", "a$a\u0000b\u0000", "($-\u0000b\u0000", "($a\u0000$\u0000", "($a\u0000ba"}},
+	{`[^\p{javaMirrored}]\P{javaJavaIdentifierStart}`, []string{"a-", "(-", "a$"}},
 	// Unicode blocks and scripts are Java 17's (Unicode 13).
 	{`\p{InGreek}\p{InGreek and Coptic}\p{InGREEKANDCOPTIC}\p{block=Greek and Coptic}\P{blk=greek}`, []string{"\u03c0\u0370\u03ff\u03c0a", "\u03c0\u0370\u03ff\u1f00a", "\u03c0\u0370\u03ff\u03c0\u03c0"}},
 	{`\p{InBasic_Latin}+\p{InCJKUnifiedIdeographs}\p{InSupplementalSymbolsAndPictographs}\p{blk=Baßa Vah}`, []string{"az\u4e00\U0001f90c\U00016ad0", "a\u00e9\u4e00\U0001f90c\U00016ad0"}},
@@ -446,7 +448,6 @@ func TestJavaRegexRefusedConstructs(t *testing.T) {
 		`(?i)(.)\1`:                "a backreference under (?i) to a group that may hold non-ASCII letters",
 		`(?i)(a\1)`:                "a backreference under (?i) to a group that may hold non-ASCII letters",
 		`(?iu)(\w)\1`:              "a backreference under (?iu) to a group that may hold i or I is not supported by Rosetta",
-		`\p{javaMirrored}`:         "Unknown character property name {javaMirrored}",
 	} {
 		_, err := translateJava(p)
 		var je *JavaRegexError

@@ -10,6 +10,8 @@ import java.util.TreeMap;
 //   BK|SK key name     a key forName accepts (after upper-casing)
 //   G type lo hi       a range of java.util.regex.Grapheme's type (1 CR
 //                      ... 14 EXTENDED_PICTOGRAPHIC; none: 0, OTHER)
+//   P name lo hi       a range of \p{name}, a Character.isX property Go
+//                      has no table for (javaMirrored: isMirrored)
 // Run with --add-opens java.base/java.lang=ALL-UNNAMED and
 // java.base/java.util.regex=ALL-UNNAMED (private maps and methods).
 public class JavaUnicodeTables {
@@ -44,6 +46,19 @@ public class JavaUnicodeTables {
                 if (prevType != 0) out.append(String.format("G\t%d\t%x\t%x%n", prevType, start, cp - 1));
                 prevType = type;
                 start = cp;
+            }
+        }
+        String[] props = {"Mirrored", "JavaIdentifierStart", "JavaIdentifierPart", "UnicodeIdentifierStart", "UnicodeIdentifierPart", "IdentifierIgnorable"};
+        for (String p : props) {
+            java.lang.reflect.Method m = Character.class.getMethod("is" + p, int.class);
+            boolean prevIn = false;
+            for (int cp = 0; cp <= Character.MAX_CODE_POINT + 1; cp++) {
+                boolean in = cp <= Character.MAX_CODE_POINT && (Boolean) m.invoke(null, cp);
+                if (in != prevIn) {
+                    if (prevIn) out.append(String.format("P\tjava%s\t%x\t%x%n", p, start, cp - 1));
+                    prevIn = in;
+                    start = cp;
+                }
             }
         }
         Field f = Character.UnicodeBlock.class.getDeclaredField("map");
