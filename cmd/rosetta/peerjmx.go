@@ -19,14 +19,14 @@ import (
 // notes once per poll (jmx.PeerStats) and what the reloads count here:
 // nothing on the poll's path.
 var (
-	jmxReloadFailure = jmxPeerFamily{"jmx_config_reload_failure_total", "Number of times configuration have failed to be reloaded.", prometheus.CounterValue, nil}
-	jmxReloadSuccess = jmxPeerFamily{"jmx_config_reload_success_total", "Number of times configuration have successfully been reloaded.", prometheus.CounterValue, nil}
-	jmxBuildInfo     = jmxPeerFamily{"jmx_exporter_build_info", "JMX Exporter build information", prometheus.GaugeValue, []string{"name", "version"}}
-	jmxCachedBeans   = jmxPeerFamily{"jmx_scrape_cached_beans", "Number of beans with their matching rule cached", prometheus.GaugeValue, nil}
-	jmxDuration      = jmxPeerFamily{"jmx_scrape_duration_seconds", "Time this JMX scrape took, in seconds.", prometheus.GaugeValue, nil}
-	jmxError         = jmxPeerFamily{"jmx_scrape_error", "Non-zero if this scrape failed.", prometheus.GaugeValue, nil}
-	jmxTimeouts      = jmxPeerFamily{"jmx_scrape_timeout_total", "Total number of scrape timeouts.", prometheus.CounterValue, nil}
-	jmxRejected      = jmxPeerFamily{"jmx_http_requests_rejected_total", "Total number of HTTP requests rejected due to pool saturation.", prometheus.CounterValue, nil}
+	jmxReloadFailure = newJMXPeerFamily("jmx_config_reload_failure_total", "Number of times configuration have failed to be reloaded.", prometheus.CounterValue, nil)
+	jmxReloadSuccess = newJMXPeerFamily("jmx_config_reload_success_total", "Number of times configuration have successfully been reloaded.", prometheus.CounterValue, nil)
+	jmxBuildInfo     = newJMXPeerFamily("jmx_exporter_build_info", "JMX Exporter build information", prometheus.GaugeValue, []string{"name", "version"})
+	jmxCachedBeans   = newJMXPeerFamily("jmx_scrape_cached_beans", "Number of beans with their matching rule cached", prometheus.GaugeValue, nil)
+	jmxDuration      = newJMXPeerFamily("jmx_scrape_duration_seconds", "Time this JMX scrape took, in seconds.", prometheus.GaugeValue, nil)
+	jmxError         = newJMXPeerFamily("jmx_scrape_error", "Non-zero if this scrape failed.", prometheus.GaugeValue, nil)
+	jmxTimeouts      = newJMXPeerFamily("jmx_scrape_timeout_total", "Total number of scrape timeouts.", prometheus.CounterValue, nil)
+	jmxRejected      = newJMXPeerFamily("jmx_http_requests_rejected_total", "Total number of HTTP requests rejected due to pool saturation.", prometheus.CounterValue, nil)
 	jmxPeerFamilies  = []jmxPeerFamily{jmxReloadFailure, jmxReloadSuccess, jmxBuildInfo, jmxRejected, jmxCachedBeans, jmxDuration, jmxError, jmxTimeouts}
 )
 
@@ -42,9 +42,13 @@ const (
 
 // jmxPeerFamily is one of jmx_exporter's families.
 type jmxPeerFamily struct {
-	name, help string
-	typ        prometheus.ValueType
-	labels     []string
+	name string
+	typ  prometheus.ValueType
+	desc *prometheus.Desc
+}
+
+func newJMXPeerFamily(name, help string, typ prometheus.ValueType, labels []string) jmxPeerFamily {
+	return jmxPeerFamily{name: name, typ: typ, desc: prometheus.NewDesc(name, help, labels, nil)}
 }
 
 // jmxPeerFamilyNames are the names of jmx_exporter's families, which the
@@ -146,7 +150,7 @@ func (p *jmxPeer) Collect(ch chan<- prometheus.Metric) {
 	}
 	st := p.carried(d, d.PeerStats())
 	emit := func(f jmxPeerFamily, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(prometheus.NewDesc(f.name, f.help, f.labels, nil), f.typ, v, labels...)
+		ch <- prometheus.MustNewConstMetric(f.desc, f.typ, v, labels...)
 	}
 	emit(jmxReloadFailure, float64(p.reloadFailure.Load()))
 	emit(jmxReloadSuccess, float64(p.reloadSuccess.Load()))
