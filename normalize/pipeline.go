@@ -42,6 +42,63 @@ type Pipeline struct {
 	droppedUnmatched       prometheus.Counter
 	invalid                *prometheus.CounterVec
 	mapped                 prometheus.Counter
+
+	events eventCounters
+}
+
+// EventCounts are a pipeline's counts as statsd_exporter counts its
+// events: a record standing for Repeat observations (a sampled StatsD
+// timer) counts Repeat times, as statsd_exporter makes an event of each.
+// They are monotonic: a new rule set does not reset them.
+type EventCounts struct {
+	// Stored are the samples handed to the sink, by their type
+	// (statsd_exporter_events_total{type}, before the store's conflicts).
+	Stored [TypeSummary + 1]uint64
+	// The rest complete the rule counters the pipeline registers, which
+	// count records, with the events beyond one of the records that stand
+	// for several: of the records no rule matched
+	// (rosetta_rule_unmapped_total), a drop rule dropped
+	// (rosetta_rule_dropped_total{reason="drop_rule"}), dropped otherwise,
+	// and refused (rosetta_rule_invalid_total). With Stored they give the
+	// events looked up: records looked up (cache hits and misses) plus
+	// every extra (Lookups).
+	RepeatUnmapped, RepeatDropRule, RepeatDropOther, RepeatInvalid uint64
+}
+
+// ExtraStored returns the events beyond one per sample of the samples
+// handed to the sink, given their count (rosetta_rule_samples_total).
+func (c EventCounts) ExtraStored(samples uint64) uint64 {
+	var n uint64
+	for _, v := range c.Stored {
+		n += v
+	}
+	return n - min(n, samples)
+}
+
+type eventCounters struct {
+	stored                                                         [TypeSummary + 1]atomic.Uint64
+	repeatUnmapped, repeatDropRule, repeatDropOther, repeatInvalid atomic.Uint64
+}
+
+// EventCounts returns the pipeline's event counts so far.
+func (p *Pipeline) EventCounts() EventCounts {
+	e := &p.events
+	var c EventCounts
+	for i := range e.stored {
+		c.Stored[i] = e.stored[i].Load()
+	}
+	c.RepeatUnmapped = e.repeatUnmapped.Load()
+	c.RepeatDropRule = e.repeatDropRule.Load()
+	c.RepeatDropOther = e.repeatDropOther.Load()
+	c.RepeatInvalid = e.repeatInvalid.Load()
+	return c
+}
+
+// addEvents adds n to c unless it is 0 (no atomic add on the hot path).
+func addEvents(c *atomic.Uint64, n uint64) {
+	if n > 0 {
+		c.Add(n)
+	}
 }
 
 type scratch struct {
@@ -219,6 +276,15 @@ func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 		sc.hits = sc.hits[:n]
 	}
 	var hits, misses, unmapped, dropRule, dropUnmatched, dropNoValue int
+	// Events as statsd_exporter counts them (EventCounts): extra are the
+	// events beyond one of records that stand for several.
+	// The hot path only adds each stored sample's events to its type's
+	// count; the extras of records dropped, refused or unmatched are
+	// counted where those are.
+	var (
+		stored                                                  [8]uint64 // by Type&7
+		extraUnmapped, extraDropRule, extraDropOther, extraInvl uint64
+	)
 	track := rs.dupLabel != ""
 	for i := range batch {
 		rec := &batch[i]
@@ -235,6 +301,7 @@ func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 			sc.hits[r.index]++
 		} else {
 			unmapped++
+			extraUnmapped += uint64(max(rec.Repeat, 1)) - 1
 			if p.set.Unmatched != nil {
 				sc.unmatched = append(sc.unmatched, topKey{rec.Match, rec.Type})
 			}
@@ -249,18 +316,23 @@ func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 			if track {
 				sc.recs = append(sc.recs, int32(i))
 			}
+			stored[s.Type&7] += uint64(max(s.Repeat, 1))
 			continue
 		case OutcomeDropped:
 			switch reason {
 			case "unmatched":
 				dropUnmatched++
+				extraDropOther += uint64(max(rec.Repeat, 1)) - 1
 			case "no_value":
 				dropNoValue++
+				extraDropOther += uint64(max(rec.Repeat, 1)) - 1
 			default:
 				dropRule++
+				extraDropRule += uint64(max(rec.Repeat, 1)) - 1
 			}
 		case OutcomeInvalid:
 			sc.invalid[reason]++
+			extraInvl += uint64(max(rec.Repeat, 1)) - 1
 		}
 		sc.samples = sc.samples[:len(sc.samples)-1]
 	}
@@ -276,6 +348,14 @@ func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 	addCount(p.droppedUnmatched, dropUnmatched)
 	addCount(p.droppedNoValue, dropNoValue)
 	addCount(p.mapped, len(sc.samples))
+	ev := &p.events
+	for t := range ev.stored {
+		addEvents(&ev.stored[t], stored[t])
+	}
+	addEvents(&ev.repeatUnmapped, extraUnmapped)
+	addEvents(&ev.repeatDropRule, extraDropRule)
+	addEvents(&ev.repeatDropOther, extraDropOther)
+	addEvents(&ev.repeatInvalid, extraInvl)
 	if len(sc.unmatched) > 0 {
 		p.set.Unmatched.add(sc.unmatched, time.Unix(0, now))
 		clear(sc.unmatched)

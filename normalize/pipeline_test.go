@@ -396,3 +396,36 @@ func TestPipelineWithoutRules(t *testing.T) {
 		t.Errorf("unmatched names tracked: %v, want both", got)
 	}
 }
+
+// TestPipelineEventCounts: EventCounts count a record standing for Repeat
+// observations Repeat times, as statsd_exporter makes an event of each.
+func TestPipelineEventCounts(t *testing.T) {
+	rs := mustRuleSet(t, RuleSetConfig{Rules: []RuleConfig{
+		{Pos: Pos{"m.yml", 2, 3}, Match: "a.*", Name: "a", Labels: []LabelConfig{{Name: "x", Value: "$1"}}},
+		{Pos: Pos{"m.yml", 5, 3}, Match: "d.*", Name: "d", Action: ActionDrop},
+	}})
+	var sink captureSink
+	p := NewPipeline(PipelineSettings{Input: "statsd", Sink: &sink}, rs)
+	batch := []Record{
+		{Match: "a.1", Type: TypeObserver, Value: 1, Repeat: 10},
+		{Match: "a.2", Type: TypeCounter, Value: 1, Delta: true},
+		{Match: "a.3", Type: TypeCounter, Value: -1, Delta: true}, // refused, after the action
+		{Match: "d.1", Type: TypeObserver, Value: 1, Repeat: 3},
+		{Match: "other", Type: TypeObserver, Value: 7, Repeat: 4},
+		{Match: "other2", Type: TypeGauge, Value: 7},
+	}
+	if err := p.Append(t.Context(), batch); err != nil {
+		t.Fatal(err)
+	}
+	got := p.EventCounts()
+	want := EventCounts{RepeatUnmapped: 3, RepeatDropRule: 2}
+	want.Stored[TypeObserver] = 14
+	want.Stored[TypeCounter] = 1
+	want.Stored[TypeGauge] = 1
+	if got != want {
+		t.Errorf("event counts %+v, want %+v", got, want)
+	}
+	if n := got.ExtraStored(4); n != 9+3 {
+		t.Errorf("extra stored events %d, want 12", n)
+	}
+}

@@ -231,6 +231,16 @@ func (rs *RuleSet) InlineMatchType() MatchType { return rs.inline.MatchType }
 // Len returns the number of rules.
 func (rs *RuleSet) Len() int { return len(rs.rules) }
 
+// CacheLen returns the number of match results cached; ok is false when
+// the rule set has no cache. It walks the cache: call it at scrape time,
+// not per record.
+func (rs *RuleSet) CacheLen() (n int, ok bool) {
+	if rs.cache == nil {
+		return 0, false
+	}
+	return rs.cache.len(), true
+}
+
 // entry is a cached match result for one (match string, type): everything
 // about the output that depends on the match string alone. The cache
 // holds tens of thousands of them, most for names no rule matched, so

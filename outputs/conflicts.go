@@ -45,6 +45,7 @@ func (s *Store) conflict(reason string, smp *normalize.Sample) {
 	now := s.now()
 	s.recentMu.Lock()
 	defer s.recentMu.Unlock()
+	s.countConflict(smp)
 	if n := len(s.recent); n > 0 {
 		last := &s.recent[(s.recentAt+n-1)%n]
 		if len(s.recent) < recentConflicts {

@@ -106,6 +106,10 @@ type Store struct {
 	recent   []Conflict // ring of the last recentConflicts conflicts
 	recentAt int
 
+	// peer holds what statsd_exporter counts about its registry
+	// (peercounts.go).
+	peer peerCounts
+
 	names      sync.Map     // label name interning: string -> string
 	namesBytes atomic.Int64 // estimated heap of names
 
@@ -536,6 +540,7 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 		}
 		return nil
 	}
+	s.countShape(fam, typ, smp)
 	if fam == nil {
 		fam = &family{owner: s, name: strings.Clone(smp.Name), typ: typ}
 		s.expiredTypes.delete(fam.name) // kept by the family again

@@ -1150,3 +1150,32 @@ func TestSetDefaultHelp(t *testing.T) {
 	s.SetDefaultHelp("")
 	compare(t, s, "# HELP c "+DefaultHelp+"\n"+rest)
 }
+
+// TestStorePeerCounts: conflicts by type and name (a repeated observation
+// counting its repeats) and the name and label-name sets ever stored, by
+// type, kept after their series expire.
+func TestStorePeerCounts(t *testing.T) {
+	s, err := NewStore(StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs := observe("c", 1, nil)
+	obs.Repeat = 5
+	s.Write([]normalize.Sample{
+		counter("c", 1, true), gauge("c", 1, false), obs,
+		counter("x", 1, true), counter("x", 1, true, "a", "1"), counter("x", 1, true, "a", "2"),
+		gauge("g", 1, false),
+	})
+	got := s.PeerCounts()
+	wantConflicts := map[ConflictKey]uint64{{Type: normalize.TypeGauge, Name: "c"}: 1, {Type: normalize.TypeObserver, Name: "c"}: 5}
+	if diff := cmp.Diff(wantConflicts, got.Conflicts); diff != "" {
+		t.Errorf("conflicts (-want +got):\n%s", diff)
+	}
+	if got.ConflictsByType[normalize.TypeObserver] != 5 || got.ConflictsByType[normalize.TypeGauge] != 1 {
+		t.Errorf("conflicts by type %v", got.ConflictsByType)
+	}
+	wantShapes := map[dto.MetricType]uint64{dto.MetricType_COUNTER: 3, dto.MetricType_GAUGE: 1}
+	if diff := cmp.Diff(wantShapes, got.Shapes); diff != "" {
+		t.Errorf("shapes (-want +got):\n%s", diff)
+	}
+}

@@ -130,6 +130,19 @@ func TestStatsdExporterDifferential(t *testing.T) {
 	if diff := cmp.Diff(native["statsd_exporter"], native["rosetta"]); diff != "" {
 		t.Errorf("native histograms differ (-statsd_exporter +rosetta):\n%s", diff)
 	}
+	// statsd_exporter's own families: the same names, types, help and
+	// label names on both sides, and the same values where they do not
+	// depend on timing or on the mapping cache's policy.
+	peerSelf := map[string]map[string]string{}
+	for _, s := range servers {
+		peerSelf[s.name] = peerSelfMetrics(scrape(t, "http://"+s.web+"/metrics"))
+	}
+	if len(peerSelf["statsd_exporter"]) < 20 {
+		t.Errorf("statsd_exporter serves %d self-metric entries, want at least 20", len(peerSelf["statsd_exporter"]))
+	}
+	if diff := cmp.Diff(peerSelf["statsd_exporter"], peerSelf["rosetta"]); diff != "" {
+		t.Errorf("statsd_exporter's self-metrics differ (-statsd_exporter +rosetta):\n%s", diff)
+	}
 	// The TTL rules expired their series on both sides.
 	if !expired {
 		for name, series := range got {
@@ -138,6 +151,50 @@ func TestStatsdExporterDifferential(t *testing.T) {
 			}
 		}
 	}
+}
+
+// peerSelfValueless are statsd_exporter's families whose values depend on
+// timing (a flush per 200 ms), on the mapping cache's policy (an LRU of
+// 1,000 entries against Rosetta's rule cache) or on the build: the
+// differential compares their series' label names, not their values.
+var peerSelfValueless = map[string]bool{
+	"statsd_exporter_event_queue_flushed_total": true,
+	"statsd_metric_mapper_cache_length":         true,
+	"statsd_metric_mapper_cache_gets_total":     true,
+	"statsd_metric_mapper_cache_hits_total":     true,
+	"statsd_exporter_build_info":                true,
+}
+
+// peerSelfMetrics flattens statsd_exporter's own families (statsd_exporter_*,
+// statsd_metric_mapper_*): type, help and each series with its value, or
+// for peerSelfValueless only its label names.
+func peerSelfMetrics(mfs map[string]*dto.MetricFamily) map[string]string {
+	out := map[string]string{}
+	for name, mf := range mfs {
+		if !strings.HasPrefix(name, "statsd_exporter_") && !strings.HasPrefix(name, "statsd_metric_mapper_") {
+			continue
+		}
+		out[name+" TYPE"] = mf.GetType().String()
+		out[name+" HELP"] = mf.GetHelp()
+		for _, m := range mf.GetMetric() {
+			var ls []string
+			for _, lp := range m.GetLabel() {
+				if peerSelfValueless[name] {
+					ls = append(ls, lp.GetName())
+				} else {
+					ls = append(ls, fmt.Sprintf("%s=%q", lp.GetName(), lp.GetValue()))
+				}
+			}
+			sort.Strings(ls)
+			key := name + "{" + strings.Join(ls, ",") + "}"
+			if peerSelfValueless[name] {
+				out[key] = "present"
+				continue
+			}
+			out[key] = num(m.GetCounter().GetValue() + m.GetGauge().GetValue() + m.GetUntyped().GetValue())
+		}
+	}
+	return out
 }
 
 // scrapeOrderSums are the histograms whose _sum statsd_exporter serves

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,5 +88,33 @@ func TestStatsdExporterRelayDifferential(t *testing.T) {
 	}
 	if len(rosetta) < 80 {
 		t.Errorf("Rosetta relayed only %d lines", len(rosetta))
+	}
+	// statsd_exporter's own families, the relay's with their target label
+	// among them, agree after the same lines (bad ones, events and service
+	// checks included).
+	self := map[string]map[string]string{}
+	for _, s := range sides {
+		self[s.name] = peerSelfMetrics(scrape(t, "http://"+s.web+"/metrics"))
+	}
+	for _, s := range sides {
+		target := "{target=" + strconv.Quote(s.recv.Addr()) + "}"
+		for name, want := range map[string]int{"statsd_exporter_relay_lines_relayed_total": len(sent), "statsd_exporter_relay_long_lines_total": 1} {
+			if got := self[s.name][name+target]; got != strconv.Itoa(want) {
+				t.Errorf("%s: %s%s = %q, want %d", s.name, name, target, got, want)
+			}
+		}
+		if _, ok := self[s.name]["statsd_exporter_relay_packets_total"+target]; !ok {
+			t.Errorf("%s serves no statsd_exporter_relay_packets_total%s", s.name, target)
+		}
+		for k := range self[s.name] {
+			if strings.Contains(k, "target=") || strings.HasPrefix(k, "statsd_exporter_event_queue_flushed_total") {
+				// The targets' addresses differ; so may the packets, cut
+				// by the time of a flush.
+				delete(self[s.name], k)
+			}
+		}
+	}
+	if diff := cmp.Diff(self["statsd_exporter"], self["rosetta"]); diff != "" {
+		t.Errorf("statsd_exporter's self-metrics differ (-statsd_exporter +rosetta):\n%s", diff)
 	}
 }

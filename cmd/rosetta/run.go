@@ -46,6 +46,7 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		return err
 	}
 	reserved = append(reserved, jmxPeerFamilyNames()...)
+	reserved = append(reserved, peerFamilyNames()...)
 	store, err := outputs.NewStore(outputs.StoreConfig{
 		ReservedNames: reserved,
 		SeriesLimit:   loaded.global.SeriesLimit,
@@ -65,6 +66,8 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 	// jmx_exporter's own families, for the input that stands in for it.
 	jmxP := newJMXPeer(mgr, loaded)
 	self.MustRegister(jmxP)
+	// statsd_exporter's own families, for the input that stands in for it.
+	self.MustRegister(newPeerStatsd(mgr, store, reloadM, &f.statsd))
 	// Remote write sends what /metrics shows.
 	rw := remotewrite.NewManager(logger.With("component", "remote_write"), outputs.Gatherers{self, mgr, store}, self)
 

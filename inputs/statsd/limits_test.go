@@ -227,3 +227,31 @@ func TestTemplateBudgets(t *testing.T) {
 		})
 	}
 }
+
+// TestEventsCountedLikePeer: a DogStatsD event or service check is dropped
+// and counted as such, and what statsd_exporter finds in it when it parses
+// it as a metric line goes to the peer counts only.
+func TestEventsCountedLikePeer(t *testing.T) {
+	p := newParser(parserOptions{dogStatsD: true, influxDB: true, librato: true, signalFX: true, maxName: 100, maxValue: 100})
+	p.parsePacket([]byte("a:1|c\n_e{5,4}:title|text\n_sc|svc|0\nb:2|g"))
+	if len(p.recs) != 2 || p.recs[0].Match != "a" || p.recs[1].Match != "b" {
+		t.Fatalf("records %+v", p.recs)
+	}
+	if p.st.drops[dropEvent] != 1 || p.st.drops[dropServiceCheck] != 1 || p.st.samples != 2 {
+		t.Errorf("stats %+v", p.st)
+	}
+	for r, n := range p.st.errors {
+		if n != 0 {
+			t.Errorf("error %s counted %d times", reasonNames[r], n)
+		}
+	}
+	// statsd_exporter: "_e{5" with the InfluxDB tag "4}" (no '='), the
+	// value "title"; "_sc|svc|0" has no ':'.
+	want := peerStats{samples: 1}
+	want.errors[errMalformedTag] = 1
+	want.errors[errMalformedValue] = 1
+	want.errors[errMalformedLine] = 1
+	if p.st.peer != want {
+		t.Errorf("peer counts %+v, want %+v", p.st.peer, want)
+	}
+}

@@ -1,6 +1,8 @@
 package statsd
 
 import (
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
@@ -22,6 +24,34 @@ type metrics struct {
 	tcpErrs  prometheus.Counter
 	readErrs *prometheus.CounterVec
 	queued   prometheus.GaugeFunc
+
+	// peer are the stats.peer counts, for PeerCounts.
+	peerSamples, peerTags atomic.Uint64
+	peerErrors            [numReasons]atomic.Uint64
+}
+
+// PeerCounts are what statsd_exporter counts in its own self-metrics and
+// the input's do not: the samples, tags and errors statsd_exporter finds
+// in DogStatsD events and service checks, which it parses as metric lines
+// (Rosetta drops and counts them as dogstatsd_event and
+// dogstatsd_service_check). They complete statsd_exporter_samples_total,
+// _tags_total, _tag_errors_total and _sample_errors_total{reason}.
+type PeerCounts struct {
+	Samples, Tags uint64
+	// Errors are by reason, as rosetta_input_errors_total names them.
+	Errors map[string]uint64
+}
+
+// PeerCounts returns the input's PeerCounts so far.
+func (d *Driver) PeerCounts() PeerCounts {
+	m := d.m
+	c := PeerCounts{Samples: m.peerSamples.Load(), Tags: m.peerTags.Load(), Errors: map[string]uint64{}}
+	for r := range m.peerErrors {
+		if n := m.peerErrors[r].Load(); n > 0 {
+			c.Errors[reasonNames[r]] = n
+		}
+	}
+	return c
 }
 
 func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, error) {
@@ -76,6 +106,15 @@ func (m *metrics) flush(st *stats) {
 	for d, n := range st.drops {
 		if n > 0 {
 			m.drops[d].Add(float64(n))
+		}
+	}
+	if st.drops[dropEvent]+st.drops[dropServiceCheck] > 0 {
+		m.peerSamples.Add(st.peer.samples)
+		m.peerTags.Add(st.peer.tags)
+		for r, n := range st.peer.errors {
+			if n > 0 {
+				m.peerErrors[r].Add(n)
+			}
 		}
 	}
 	*st = stats{}

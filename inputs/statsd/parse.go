@@ -138,10 +138,12 @@ func (p *parser) parseLine(line []byte) {
 	if line[0] == '_' {
 		if bytes.HasPrefix(line, prefixEvent) {
 			p.st.drops[dropEvent]++
+			p.countLikePeer(line)
 			return
 		}
 		if bytes.HasPrefix(line, prefixServiceCheck) {
 			p.st.drops[dropServiceCheck]++
+			p.countLikePeer(line)
 			return
 		}
 	}
@@ -154,6 +156,34 @@ func (p *parser) parseLine(line []byte) {
 	if ok && p.fromTemplate(&p.key) {
 		return
 	}
+	p.parseFull(line, ok)
+}
+
+// countLikePeer counts a DogStatsD event or service check line as
+// statsd_exporter counts it: it parses every line as a metric line, so it
+// counts what the full parser finds (samples, tags, errors: usually a
+// malformed value) for its own self-metrics. They go to p.st.peer, apart
+// from Rosetta's counts, and the records are discarded.
+func (p *parser) countLikePeer(line []byte) {
+	saved := p.st
+	p.st = stats{}
+	recs, labels := len(p.recs), len(p.labels)
+	p.parseFull(line, false)
+	clear(p.recs[recs:])
+	p.recs = p.recs[:recs]
+	p.labels = p.labels[:labels]
+	found := p.st
+	p.st = saved
+	p.st.peer.samples += found.samples
+	p.st.peer.tags += found.tags
+	for r, n := range found.errors {
+		p.st.peer.errors[r] += n
+	}
+}
+
+// parseFull parses line with the full parser; ok says p.key holds the
+// line's template key, so that the line may become a template.
+func (p *parser) parseFull(line []byte, ok bool) {
 	p.prevTmpl = nil // the full parser: no template to follow, unless one is added
 	var errs, drops uint64
 	if ok {

@@ -80,6 +80,16 @@ type stats struct {
 	records uint64 // records emitted
 	errors  [numReasons]uint64
 	drops   [numDrops]uint64
+	// peer are what statsd_exporter counts and Rosetta does not: the
+	// samples, tags and errors it finds in DogStatsD events and service
+	// checks, which it parses as metric lines (countLikePeer).
+	peer peerStats
+}
+
+// peerStats are counts of statsd_exporter's that Rosetta's own leave out.
+type peerStats struct {
+	samples, tags uint64
+	errors        [numReasons]uint64
 }
 
 // problems sums the errors and the drops counted so far.
