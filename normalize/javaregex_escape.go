@@ -139,28 +139,26 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 // hasBaseCharacter, which walks back over UTF-16 units: a supplementary
 // character is neither the base nor a mark on the way).
 func (t *javaTranslator) bound(boundary bool) string {
+	// The classes are written with the engine's own \p{...}, which reads
+	// Go's tables as the runeSets do (javaUnicodeWord, tableSet), and is
+	// much shorter: a \b of written-out ranges is a 170 KB pattern.
 	var left, right string
 	if t.flags&flagUC != 0 {
-		w := setString(javaUnicodeWord())
+		w := `[\p{L}\p{Nl}\p{Other_Alphabetic}\p{Mn}\p{Me}\p{Mc}\p{Nd}\p{Pc}\x{200c}\x{200d}]`
 		left, right = w, w
 	} else {
-		w := setString(tableSet(unicode.L, unicode.Nd).union(chars("_")))
-		bmp := runeSet{{0, 0xffff}}
-		base := setString(tableSet(unicode.L, unicode.Nd).intersect(bmp))
-		mark := setString(tableSet(unicode.Mn).intersect(bmp))
+		const (
+			w    = `[\p{L}\p{Nd}_]`
+			base = `[\p{L}\p{Nd}-[\x{10000}-\x{10ffff}]]`
+			mark = `[\p{Mn}-[\x{10000}-\x{10ffff}]]`
+		)
 		left = w + `|` + base + mark + `+`
-		right = w + `|(?<=` + base + mark + `*)` + setString(tableSet(unicode.Mn))
+		right = w + `|(?<=` + base + mark + `*)\p{Mn}`
 	}
 	if boundary {
 		return `(?:(?<=` + left + `)(?!` + right + `)|(?<!` + left + `)(?=` + right + `))`
 	}
 	return `(?:(?<=` + left + `)(?=` + right + `)|(?<!` + left + `)(?!` + right + `))`
-}
-
-func setString(s runeSet) string {
-	var b strings.Builder
-	s.write(&b)
-	return b.String()
 }
 
 func (t *javaTranslator) backref(pos, n int) error {

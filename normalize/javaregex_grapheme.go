@@ -27,6 +27,12 @@ const (
 	graphemePictographic
 )
 
+func setString(s runeSet) string {
+	var b strings.Builder
+	s.write(&b)
+	return b.String()
+}
+
 // javaGraphemeCluster is \X. nextBoundary goes on from the first
 // character while its rules table says no break between a character's
 // type and the next's: none before Extend, ZWJ or SpacingMark, none
