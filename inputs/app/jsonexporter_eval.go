@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -486,6 +487,15 @@ func (p *jeParser) ReplacesInvalidUTF8() {}
 // body: it checks the syntax and bounds the nesting, so that the decoding
 // after it sees only documents that are valid and bounded.
 func (p *jeParser) Parse(body []byte, emit func(normalize.Record)) error {
+	return p.ParseContext(context.Background(), body, "", emit)
+}
+
+var _ parsing.ContextParser = (*jeParser)(nil)
+
+// ParseContext implements parsing.ContextParser: Parse that stops when ctx
+// ends (the poll's timeout), in the scanner within a few thousand values
+// and between the metrics JSONPath evaluates.
+func (p *jeParser) ParseContext(ctx context.Context, body []byte, _ string, emit func(normalize.Record)) error {
 	if p.unservable != nil {
 		return parsing.Errorf("unservable_module", "json_exporter serves no metric of this module: %w", p.unservable)
 	}
@@ -499,7 +509,7 @@ func (p *jeParser) Parse(body []byte, emit func(normalize.Record)) error {
 			}
 		}
 	}
-	if err := p.scan.ParseTop(body, emit, top); err != nil {
+	if err := p.scan.ParseTop(ctx, body, emit, top); err != nil {
 		return err
 	}
 	if len(p.slow) == 0 {
@@ -512,6 +522,9 @@ func (p *jeParser) Parse(body []byte, emit func(normalize.Record)) error {
 	}
 	var buf bytes.Buffer
 	for _, m := range p.slow {
+		if ctx.Err() != nil {
+			return parsing.Stopped(ctx, len(body), len(body))
+		}
 		m.eval(doc, &buf, emit)
 	}
 	return nil

@@ -224,20 +224,26 @@ type ExpvarConfig struct {
 	httpConfig `yaml:",inline"`
 	// Skip adds paths not to read ("*" for any key).
 	Skip []string `yaml:"skip"`
+	// MaxDepth is jsonsel.Config.MaxDepth.
+	MaxDepth int `yaml:"max_depth"`
 }
 
 // expvarSkip are the parts of /debug/vars that are not metrics.
 var expvarSkip = []string{"cmdline", "memstats.PauseNs", "memstats.PauseEnd", "memstats.BySize"}
 
+func (c *ExpvarConfig) selection() jsonsel.Config {
+	return jsonsel.Config{Skip: append(append([]string(nil), expvarSkip...), c.Skip...), MaxDepth: c.MaxDepth}
+}
+
 // Validate implements inputs.Config.
 func (c *ExpvarConfig) Validate() error {
-	cfg := jsonsel.Config{Skip: append(append([]string(nil), expvarSkip...), c.Skip...)}
+	cfg := c.selection()
 	return joinErrs(c.httpConfig.Validate(), cfg.Validate())
 }
 
 // NewParser implements ParserConfig.
 func (c *ExpvarConfig) NewParser() (parsing.Parser, error) {
-	return jsonsel.New(jsonsel.Config{Skip: append(append([]string(nil), expvarSkip...), c.Skip...)})
+	return jsonsel.New(c.selection())
 }
 
 func (c *ExpvarConfig) newFetcher(name string) (fetcher, error) {

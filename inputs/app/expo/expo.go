@@ -97,11 +97,7 @@ func stopped(ctx context.Context, err error, read, size int) error {
 	if ctx.Err() == nil {
 		return err
 	}
-	reason := "canceled"
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		reason = "timeout"
-	}
-	return parsing.Errorf(reason, "parse stopped after %d of %d bytes: %w", read, size, ctx.Err())
+	return parsing.Stopped(ctx, read, size)
 }
 
 // ctxReader hands the parser the body and fails once ctx has ended. The

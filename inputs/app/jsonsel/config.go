@@ -36,6 +36,13 @@ type Config struct {
 	// large subtrees that are not wanted when everything else is.
 	Skip []string `yaml:"skip"`
 
+	// MaxDepth bounds how deep the values the selectors (and "every
+	// value") read may be nested: a selected object or array inside
+	// MaxDepth others fails the document (too_deep). 0 is DefaultMaxDepth;
+	// at most 10,000 (encoding/json's bound, which every document has).
+	// json_exporter selectors (Exporter) read a fixed depth and ignore it.
+	MaxDepth int `yaml:"max_depth"`
+
 	// SelectNone, set by code (not YAML), makes no Metrics select nothing
 	// instead of every value: the document is still read and checked.
 	SelectNone bool `yaml:"-"`
@@ -136,6 +143,9 @@ func (c *Config) Validate() error {
 func compile(c *Config) ([]selector, error) {
 	var errs []error
 	var out []selector
+	if c.MaxDepth < 0 || c.MaxDepth > maxDepth {
+		errs = append(errs, fmt.Errorf("max_depth: %d is not between 1 and %d", c.MaxDepth, maxDepth))
+	}
 	for i, m := range c.Metrics {
 		s, err := compileSelector(m.Path)
 		if m.Exporter {

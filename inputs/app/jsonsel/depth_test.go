@@ -14,8 +14,9 @@ import (
 // Nesting is bounded where encoding/json (json_exporter's decoder) bounds
 // it: 10,000 objects and arrays inside one another are read, a value
 // inside the innermost too; the 10,001st fails the document in both, at
-// its bracket. The same whether the deep part is skipped, selected, read
-// by an object selector or decoded.
+// its bracket. The same whether the deep part is skipped, selected (with
+// max_depth 10,000: TestSelectedDepth has its default), read by an object
+// selector or decoded.
 func TestDepthLimit(t *testing.T) {
 	arrays := func(n int) string { return strings.Repeat("[", n) + "1" + strings.Repeat("]", n) }
 	objects := func(n int) string {
@@ -24,11 +25,11 @@ func TestDepthLimit(t *testing.T) {
 	wrapped := func(n int) string { return `{"x": 1, "deep": ` + arrays(n-1) + `}` }
 	cfgs := map[string]Config{
 		"none":     {SelectNone: true},
-		"all":      {},
-		"path":     {Metrics: []Selector{{Path: "a"}}},
-		"deep":     {Metrics: []Selector{{Path: "deep"}}},
-		"star":     {Metrics: []Selector{{Path: "*"}}},
-		"labels":   {Metrics: []Selector{{Path: "a", LabelsFrom: map[string]string{"n": "x"}}}},
+		"all":      {MaxDepth: maxDepth},
+		"path":     {Metrics: []Selector{{Path: "a"}}, MaxDepth: maxDepth},
+		"deep":     {Metrics: []Selector{{Path: "deep"}}, MaxDepth: maxDepth},
+		"star":     {Metrics: []Selector{{Path: "*"}}, MaxDepth: maxDepth},
+		"labels":   {Metrics: []Selector{{Path: "a", LabelsFrom: map[string]string{"n": "x"}}}, MaxDepth: maxDepth},
 		"exporter": {Metrics: []Selector{{Path: "a", DefaultName: "m", Exporter: true, Segs: []Seg{{Key: "a", Kind: SegKey}}, Fields: map[string]string{"x": "x"}}}},
 	}
 	for _, doc := range []struct {
@@ -65,17 +66,36 @@ func TestDepthLimit(t *testing.T) {
 // skip and Decode do not recurse: a subtree nested 10,000 deep that no
 // selector wants, or that the JSONPath evaluator decodes, costs no
 // goroutine stack to speak of (1 MiB when skip recursed, 4 MiB when
-// Decode did; the selected path recurses, 4 MiB at 10,000 levels, and
-// encoding/json's Unmarshal, json_exporter's decoder, takes 2 MiB).
+// Decode did; encoding/json's Unmarshal, json_exporter's decoder, takes
+// 2 MiB). The selected path recurses, about 400 bytes a level, but only
+// to max_depth (512 by default): a native selector reading the deep part
+// fails the document there (too_deep; 4 MiB of stack before), beside
+// json_exporter's selectors too, which read a fixed depth.
 func TestDepthStack(t *testing.T) {
 	body := []byte(`{"a": 1, "deep": ` + strings.Repeat(`[{"k": `, (maxDepth-1)/2) + "1" + strings.Repeat("}]", (maxDepth-1)/2) + `}`)
-	p, err := New(Config{Metrics: []Selector{{Path: "a"}}})
-	if err != nil {
-		t.Fatal(err)
+	parser := func(cfg Config) *Parser {
+		p, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
-	for name, read := range map[string]func() error{
-		"skip":   func() error { return p.Parse(body, func(normalize.Record) {}) },
-		"Decode": func() error { _, err := Decode(body); return err },
+	exporter := Selector{Path: "a", DefaultName: "m", Exporter: true, Segs: []Seg{{Key: "a", Kind: SegKey}}}
+	skipping := parser(Config{Metrics: []Selector{{Path: "a"}}})
+	selecting := parser(Config{Metrics: []Selector{{Path: "deep"}}})
+	beside := parser(Config{Metrics: []Selector{{Path: "deep"}, exporter}})
+	exporterOnly := parser(Config{Metrics: []Selector{exporter}, SelectNone: true})
+	for _, c := range []struct {
+		name    string
+		read    func() error
+		reason  string // of the error; "" none
+		maxGrow int64
+	}{
+		{"skip", func() error { return skipping.Parse(body, func(normalize.Record) {}) }, "", 256 << 10},
+		{"Decode", func() error { _, err := Decode(body); return err }, "", 256 << 10},
+		{"json_exporter's selector", func() error { return exporterOnly.Parse(body, func(normalize.Record) {}) }, "", 256 << 10},
+		{"native selector", func() error { return selecting.Parse(body, func(normalize.Record) {}) }, "too_deep", 512 << 10},
+		{"native selector beside json_exporter's", func() error { return beside.Parse(body, func(normalize.Record) {}) }, "too_deep", 512 << 10},
 	} {
 		var err error
 		grown := make(chan uint64)
@@ -84,12 +104,13 @@ func TestDepthStack(t *testing.T) {
 			runtime.GC()
 			defer debug.SetGCPercent(debug.SetGCPercent(-1))
 			runtime.ReadMemStats(&before)
-			err = read()
+			err = c.read()
 			runtime.ReadMemStats(&after)
 			grown <- after.StackInuse - before.StackInuse
 		}()
-		if g := <-grown; err != nil || int64(g) > 256<<10 {
-			t.Errorf("%s of 10,000 levels: stack grew by %d bytes, error %v; want under 256 KiB, none", name, int64(g), err)
+		g := int64(<-grown)
+		if g > c.maxGrow || parsing.Reason(err, "") != c.reason || (err == nil) != (c.reason == "") {
+			t.Errorf("%s of 10,000 levels: stack grew by %d bytes, error %v; want under %d KiB, reason %q", c.name, g, err, c.maxGrow>>10, c.reason)
 		}
 	}
 }

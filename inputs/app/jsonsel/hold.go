@@ -27,10 +27,13 @@ func (s *scanner) hold(sel, depth int, read func() error) error {
 		s.curOut = c.name
 		s.path = append(s.path, seg{key: []byte(c.name)})
 		s.holding = depth + 1
-		s.record(sel, c.v)
+		err := s.record(sel, c.v)
 		s.holding = 0
 		s.path = s.path[:len(s.path)-1]
 		s.curOut = ""
+		if err != nil {
+			return err
+		}
 	}
 	for _, r := range s.held {
 		var extra normalize.Labels // a native selector's default name's own labels

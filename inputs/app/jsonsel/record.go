@@ -4,20 +4,25 @@ import (
 	"bytes"
 	"strconv"
 
+	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
 // Records: the match string, the labels and the default name of each
 // selected value.
 
-// record emits the value at the current path for selector sel.
+// record emits the value at the current path for selector sel. The
+// records of native selectors count against MaxRecords and MaxMatchBytes;
+// over either, record emits nothing and fails the document
+// (too_many_records). json_exporter's selectors are not counted: they
+// read what json_exporter reads, which bounds nothing.
 //
 // It runs once per value of a document that may hold tens of thousands:
 // the match string is built in a reused buffer, label values are cut from
 // it, the default name (the same for every element of an array) is
 // looked up, not rebuilt, and a record's labels and default labels share
 // one allocation.
-func (s *scanner) record(sel int, v float64) {
+func (s *scanner) record(sel int, v float64) error {
 	sl := &s.p.sels[sel]
 	s.mb, s.offs = s.mb[:0], s.offs[:0]
 	for i := range s.path {
@@ -28,6 +33,14 @@ func (s *scanner) record(sel int, v float64) {
 		s.mb = appendSeg(s.mb, &s.path[i])
 	}
 	s.offs = append(s.offs, len(s.mb)+1) // where a next segment would start
+	if !sl.exp {
+		s.records++
+		s.matchBytes += len(s.mb)
+		if s.records > s.p.maxRecords || s.matchBytes > s.p.maxMatchBytes {
+			return parsing.Errorf("too_many_records", "at byte %d: the selected values are more than %d records or %d bytes of match strings (their paths)",
+				s.i, s.p.maxRecords, s.p.maxMatchBytes)
+		}
+	}
 	rec := normalize.Record{Match: string(s.mb), Value: v, Type: sl.typ, Help: sl.help}
 	named := s.named[:0]
 	for j, name := range sl.labels {
@@ -61,7 +74,7 @@ func (s *scanner) record(sel int, v float64) {
 			rec.DefaultLabels = s.arena[at:len(s.arena):len(s.arena)]
 		}
 		s.held = append(s.held, rec)
-		return
+		return nil
 	}
 	// Labels: named, constants; default labels: named, extra, constants.
 	nl := len(named) + len(sl.cl)
@@ -84,6 +97,7 @@ func (s *scanner) record(sel int, v float64) {
 		rec.DefaultLabels = rec.Labels
 	}
 	s.emit(rec)
+	return nil
 }
 
 // defaultName returns the name a record of a native selector has when no
@@ -176,6 +190,9 @@ func nameSegment(key []byte) bool {
 func appendSeg(b []byte, sg *seg) []byte {
 	if sg.isIdx {
 		return strconv.AppendInt(b, int64(sg.idx), 10)
+	}
+	if bytes.IndexByte(sg.key, '.') < 0 {
+		return append(b, sg.key...)
 	}
 	for _, c := range sg.key {
 		if c == '.' {

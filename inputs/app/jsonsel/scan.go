@@ -1,6 +1,7 @@
 package jsonsel
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -19,8 +20,34 @@ import (
 // 10,001st fails the document there ("exceeded max depth") and here
 // (invalid_json). skip and Decode read any depth without recursing; the
 // selected path recurses, a few hundred bytes of goroutine stack per
-// level (about 4 MiB at 10,000; encoding/json's Unmarshal takes 2 MiB).
+// level, so the values selectors read are bounded by Config.MaxDepth
+// (DefaultMaxDepth): json_exporter's selectors read a fixed depth, the
+// depth of their path.
 const maxDepth = 10000
+
+// DefaultMaxDepth is Config.MaxDepth's default: a selected object or array
+// inside 512 others fails the document (too_deep). It bounds the goroutine
+// stack a poll takes (0.25 MiB at 512 levels, 4 MiB at 10,000) and,
+// with MaxMatchBytes, what selecting every value of a deep document costs:
+// each value's match string is its whole path, so that the match strings
+// of a document nested n deep grow as n squared (95 MiB for a 120 KB body
+// of 10,000 levels).
+const DefaultMaxDepth = 512
+
+// The records one document may give to the selectors of a native (not
+// json_exporter) selection; more fail it (too_many_records), as a scrape
+// over Prometheus's sample_limit fails. MaxRecords is expo.MaxLines, the
+// bound of an exposition body; MaxMatchBytes bounds their match strings
+// together (a record's match string is its path: one 64 KiB key above an
+// array of 2,000 numbers is 125 MiB of match strings in a 70 KB body).
+const (
+	MaxRecords    = 1 << 20
+	MaxMatchBytes = 64 << 20
+)
+
+// ctxEvery is how many values the scanner reads between looks at the
+// context of ParseContext.
+const ctxEvery = 4096
 
 // seg is one path segment: an object key (raw bytes, unescaped if it had
 // escapes or bytes that are not UTF-8) or an array index.
@@ -56,6 +83,13 @@ type scanner struct {
 	// (not on an ancestor); value reads and clears it.
 	exact bool
 	top   func(key, value []byte) // see ParseTop
+	// ctx is ParseContext's: tick looks at it whenever left, counted
+	// down by every value read, reaches 0. records and matchBytes count
+	// what native selectors recorded, against MaxRecords and
+	// MaxMatchBytes.
+	ctx                 context.Context
+	left                int
+	records, matchBytes int
 }
 
 func (s *scanner) errf(format string, args ...any) error {
@@ -69,6 +103,33 @@ func (s *scanner) errf(format string, args ...any) error {
 // maxDepth+1st inside one another.
 func (s *scanner) tooDeep() error {
 	return s.errf("nested deeper than %d (encoding/json: exceeded max depth)", maxDepth)
+}
+
+// selectedTooDeep is the error of an object or array a native selector
+// reads opened at depth Config.MaxDepth. Not inlined: value, which
+// recurses, keeps a small frame.
+//
+//go:noinline
+func (s *scanner) selectedTooDeep() error {
+	return parsing.Errorf("too_deep", "at byte %d: a selected value is nested deeper than max_depth (%d objects and arrays)", s.i, s.p.depth)
+}
+
+// tick counts a value read and, every ctxEvery values, stops the scan
+// when ctx has ended.
+func (s *scanner) tick() error {
+	if s.left--; s.left > 0 {
+		return nil
+	}
+	return s.look()
+}
+
+// look looks at ctx for tick.
+func (s *scanner) look() error {
+	s.left = ctxEvery
+	if s.ctx.Err() != nil {
+		return parsing.Stopped(s.ctx, s.i, len(s.b))
+	}
+	return nil
 }
 
 func (s *scanner) what() string {
@@ -89,8 +150,13 @@ func (s *scanner) value(from, to, sel, depth int) error {
 	if s.i >= len(s.b) {
 		return s.errf("expected a value")
 	}
-	if depth >= maxDepth && (s.b[s.i] == '{' || s.b[s.i] == '[') {
-		return s.tooDeep()
+	if depth >= s.p.depth && (s.b[s.i] == '{' || s.b[s.i] == '[') {
+		if depth >= maxDepth {
+			return s.tooDeep()
+		}
+		if sel >= 0 && !s.p.sels[sel].exp {
+			return s.selectedTooDeep()
+		}
 	}
 	if from == to && sel < 0 && (depth > 0 || s.top == nil) {
 		return s.skip(depth)
@@ -214,6 +280,9 @@ func (s *scanner) member(from, to, sel, depth int, key []byte) error {
 // descend reads the value of a member or element whose path segment is
 // sg, with the states and selection it has there.
 func (s *scanner) descend(from, to, sel, depth int, sg seg) error {
+	if err := s.tick(); err != nil {
+		return err
+	}
 	s.path = append(s.path, sg)
 	cf, ct, csel, skip := s.child(from, to, sel, &s.path[len(s.path)-1])
 	var err error

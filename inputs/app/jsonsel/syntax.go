@@ -66,6 +66,9 @@ func (s *scanner) skip(depth int) error {
 func (s *scanner) skipFrom(depth, base int) error {
 	for {
 		// A value.
+		if err := s.tick(); err != nil {
+			return err
+		}
 		if s.i >= len(s.b) {
 			return s.errf("expected a value")
 		}

@@ -1,6 +1,7 @@
 package jsonsel
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -52,7 +53,7 @@ func FuzzScanStrings(f *testing.F) {
 		}
 		var keys []string
 		var label string
-		err := p.ParseTop(doc, func(r normalize.Record) {
+		err := p.ParseTop(context.Background(), doc, func(r normalize.Record) {
 			for _, l := range r.Labels {
 				label = l.Value
 			}

@@ -34,7 +34,7 @@ func (s *scanner) scalar(sel int) error {
 			v, ok = sl.stringValue(str)
 		}
 		if ok {
-			s.record(sel, v)
+			return s.record(sel, v)
 		}
 		return nil
 	case c == 't' || c == 'f' || c == 'n':
@@ -44,9 +44,9 @@ func (s *scanner) scalar(sel int) error {
 		}
 		switch lit {
 		case "true":
-			s.record(sel, 1)
+			return s.record(sel, 1)
 		case "false":
-			s.record(sel, 0)
+			return s.record(sel, 0)
 		}
 		return nil
 	case c == '-' || c >= '0' && c <= '9':
@@ -64,8 +64,7 @@ func (s *scanner) scalar(sel int) error {
 		case err != nil && sl.exp:
 			return nil
 		}
-		s.record(sel, v)
-		return nil
+		return s.record(sel, v)
 	default:
 		return s.errf("unexpected %s", s.what())
 	}

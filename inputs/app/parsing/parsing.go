@@ -51,6 +51,16 @@ func Reason(err error, fallback string) string {
 	return fallback
 }
 
+// Stopped is the error of a parse that ctx ended after read of size bytes:
+// reason "timeout" for the poll's deadline, "canceled" otherwise.
+func Stopped(ctx context.Context, read, size int) error {
+	reason := "canceled"
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		reason = "timeout"
+	}
+	return Errorf(reason, "parse stopped after %d of %d bytes: %w", read, size, ctx.Err())
+}
+
 // ContextParser is a ContentTypeParser that stops when ctx ends (the poll
 // timeout), for formats whose parse can take long on a hostile body.
 type ContextParser interface {
