@@ -17,8 +17,9 @@ import (
 // Bounds of the per-name tables below: statsd_exporter's have none, these
 // keep a flood of names from growing them without end.
 const (
-	maxConflictNames = 1024
-	maxShapes        = 1 << 17
+	maxConflictNames     = 4096
+	maxConflictNameBytes = 1 << 20
+	maxShapes            = 1 << 17
 )
 
 // ConflictKey is a family name and the type of the samples refused by it,
@@ -32,8 +33,9 @@ type ConflictKey struct {
 // and metric vectors.
 type PeerCounts struct {
 	// Conflicts are the events refused by a conflict, by the sample's
-	// type and name, for the first maxConflictNames keys; a sample that
-	// stands for Repeat observations counts Repeat times.
+	// type and name, for the first maxConflictNames keys and
+	// maxConflictNameBytes of their names; a sample that stands for Repeat
+	// observations counts Repeat times.
 	Conflicts map[ConflictKey]uint64
 	// ConflictsByType are all the conflicts' events by the sample's type.
 	ConflictsByType [normalize.TypeSummary + 1]uint64
@@ -48,6 +50,7 @@ type PeerCounts struct {
 // (shapes).
 type peerCounts struct {
 	conflicts       map[ConflictKey]uint64
+	conflictBytes   int
 	conflictsByType [normalize.TypeSummary + 1]uint64
 	shapes          map[uint64]struct{}
 	shapesByType    map[dto.MetricType]uint64
@@ -71,9 +74,10 @@ func (s *Store) countConflict(smp *normalize.Sample) {
 	if pc.conflicts == nil {
 		pc.conflicts = map[ConflictKey]uint64{}
 	}
-	if len(pc.conflicts) < maxConflictNames {
+	if len(pc.conflicts) < maxConflictNames && pc.conflictBytes+len(k.Name) <= maxConflictNameBytes {
 		k.Name = strings.Clone(k.Name)
 		pc.conflicts[k] = w
+		pc.conflictBytes += len(k.Name)
 	}
 }
 

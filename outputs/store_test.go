@@ -1179,3 +1179,29 @@ func TestStorePeerCounts(t *testing.T) {
 		t.Errorf("shapes (-want +got):\n%s", diff)
 	}
 }
+
+// TestStorePeerCountsBounded: the conflicts kept by name stop at
+// maxConflictNames pairs and maxConflictNameBytes of names; the totals by
+// type count every one.
+func TestStorePeerCountsBounded(t *testing.T) {
+	s, err := NewStore(StoreConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = maxConflictNames + 100
+	for i := range n {
+		name := fmt.Sprintf("c%d", i)
+		s.Write([]normalize.Sample{counter(name, 1, true), gauge(name, 1, false)})
+	}
+	long := strings.Repeat("l", maxConflictNameBytes/2+1)
+	s2, _ := NewStore(StoreConfig{})
+	for _, name := range []string{long + "a", long + "b"} {
+		s2.Write([]normalize.Sample{counter(name, 1, true), gauge(name, 1, false)})
+	}
+	if got := s.PeerCounts(); len(got.Conflicts) != maxConflictNames || got.ConflictsByType[normalize.TypeGauge] != n {
+		t.Errorf("%d names kept, %d gauge conflicts; want %d and %d", len(got.Conflicts), got.ConflictsByType[normalize.TypeGauge], maxConflictNames, n)
+	}
+	if got := s2.PeerCounts(); len(got.Conflicts) != 1 || got.ConflictsByType[normalize.TypeGauge] != 2 {
+		t.Errorf("long names: %d kept, %d counted; want 1 and 2", len(got.Conflicts), got.ConflictsByType[normalize.TypeGauge])
+	}
+}
