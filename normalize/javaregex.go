@@ -9,9 +9,10 @@ import (
 // patterns are) are translated here into a pattern that means the same to
 // Go: Java's character classes (nested, intersected, negated, ASCII case
 // folding, \p{javaLowerCase}, POSIX names) are computed and written out as
-// plain ranges; `.`, `$`, \s, \h, \v, \R and (?i) get their Java meaning
-// explicitly. What RE2 can express stays on RE2; lookaround, atomic groups,
-// possessive quantifiers, backreferences and counts over 1000 need the
+// plain ranges; `.`, `^`, `$`, \s, \h, \v, \R, \b and the flags (?i),
+// (?m), (?d), (?U) get their Java meaning explicitly. What RE2 can express
+// stays on RE2; lookaround, atomic groups, possessive quantifiers,
+// backreferences, counts over 1000, \b, \X and multiline ^ $ need the
 // backtracking engine and are written in its (.NET) syntax. What Java
 // rejects is an error with its offset; the few Java constructs Rosetta
 // cannot reproduce are clear errors too.
@@ -19,7 +20,9 @@ import (
 // This file is the entry (translateJava and what it returns); the
 // translator reads the pattern in javaregex_translator.go, sequences and
 // quantifiers in _sequence.go, atoms and groups in _atom.go, escapes in
-// _escape.go, classes in _class.go and \p{...} in _property.go. What
+// _escape.go, classes in _class.go, \p{...} in _property.go (with the
+// JVM's own blocks, scripts and grapheme types in _unicode.go, generated)
+// and \X in _grapheme.go. What
 // only Java's own implementation explains: its TreeInfo (_treeinfo.go),
 // lookbehind bounds (_lookbehind.go) and stale groups (_stale.go).
 
