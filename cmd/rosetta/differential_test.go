@@ -53,17 +53,21 @@ func TestStatsdExporterDifferential(t *testing.T) {
 	// read every line and neither shows those series any more (the
 	// traffic, sent once, leaves the other series as they are).
 	got := map[string]map[string]string{}
-	expired := testutil.Poll(15*time.Second, func() bool {
+	expired := testutil.Poll(30*time.Second, func() bool {
+		observed := map[string]float64{}
 		for _, s := range servers {
 			mfs := scrape(t, "http://"+s.web+"/metrics")
 			got[s.name] = flatten(t, mfs)
 			// statsd_exporter counts a line when it parses it and
-			// applies it later, from a queue: wait for the series too.
+			// applies it later, from a queue: wait for the series too,
+			// and for its observations (170,000 from sampled timers, slow
+			// on a loaded machine) to reach Rosetta's count.
 			if n, _ := metricValue(mfs, s.linesMetric, nil); n < float64(lines) || len(got[s.name]) < 40 || len(ttlSeries(got[s.name])) > 0 {
 				return false
 			}
+			observed[s.name], _ = metricValue(mfs, "statsd_exporter_events_total", map[string]string{"type": "observer"})
 		}
-		return true
+		return observed["statsd_exporter"] >= observed["rosetta"]
 	})
 	if len(got["statsd_exporter"]) < 40 {
 		t.Fatalf("statsd_exporter exposed only %d series; the traffic did not arrive", len(got["statsd_exporter"]))
