@@ -61,6 +61,16 @@ func TestSelectedDepth(t *testing.T) {
 			t.Errorf("%s, %d levels: %d records, error %v; want %d, reason %q", c.name, c.depth, n, err, c.records, c.reason)
 		}
 	}
+	for _, d := range []int{-1, maxDepth + 1} {
+		if err := (&Config{MaxDepth: d}).Validate(); err == nil || !strings.Contains(err.Error(), "max_depth") {
+			t.Errorf("max_depth %d: %v, want an error naming max_depth", d, err)
+		}
+	}
+	for _, d := range []int{0, 1, maxDepth} {
+		if err := (&Config{MaxDepth: d}).Validate(); err != nil {
+			t.Errorf("max_depth %d: %v", d, err)
+		}
+	}
 }
 
 // The records of a native selection are bounded per document, as a scrape
