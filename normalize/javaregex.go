@@ -13,7 +13,8 @@ import (
 // (?m), (?d), (?U) get their Java meaning explicitly. What RE2 can express
 // stays on RE2; lookaround, atomic groups, possessive quantifiers,
 // backreferences, counts over 1000, \b, \X and multiline ^ $ need the
-// backtracking engine and are written in its (.NET) syntax. What Java
+// backtracking engine and are written in its (.NET) syntax (a pattern
+// that needs it for \b or \B alone runs on RE2 for an ASCII input). What Java
 // rejects is an error with its offset; the few Java constructs Rosetta
 // cannot reproduce are clear errors too.
 //
@@ -49,6 +50,12 @@ type javaTranslation struct {
 	// stale lists the groups (ascending) whose value Java may keep from
 	// an attempt that failed: see javaTranslator.stale.
 	stale []int
+	// asciiExpr, when not empty, is an RE2 expression that means what
+	// expr means on an input of ASCII characters only: the pattern needs
+	// the backtracking engine for Java 17's \b and \B alone (a letter or
+	// digit of any script, or a mark after one), which on ASCII are
+	// RE2's.
+	asciiExpr string
 }
 
 // translateJava translates pattern p.
@@ -62,8 +69,9 @@ func translateJava(p string) (*javaTranslation, error) {
 	}
 	// Java's matches(): the whole input, whatever the pattern's top
 	// level alternatives are.
-	if !t.needBT {
-		return &javaTranslation{expr: `\A(?:` + t.out.String() + `)\z`, names: t.names, stale: t.staleGroups()}, nil
+	re2Expr := `\A(?:` + t.out.String() + `)\z`
+	if !t.needBT && !t.wordBound {
+		return &javaTranslation{expr: re2Expr, names: t.names, stale: t.staleGroups()}, nil
 	}
 	t2 := &javaTranslator{src: p, bt: true, totalGroups: len(t.names) - 1, trackChars: t.ciBackref}
 	if t2.trackChars {
@@ -72,7 +80,11 @@ func translateJava(p string) (*javaTranslation, error) {
 	if err := t2.run(); err != nil {
 		return nil, err
 	}
-	return &javaTranslation{expr: `\A(?:` + t2.out.String() + `)\z`, backtrack: true, names: t2.names, stale: t2.staleGroups()}, nil
+	tr := &javaTranslation{expr: `\A(?:` + t2.out.String() + `)\z`, backtrack: true, names: t2.names, stale: t2.staleGroups()}
+	if !t.needBT {
+		tr.asciiExpr = re2Expr
+	}
+	return tr, nil
 }
 
 // removeQEQuoting does what Java does before it parses a pattern: the

@@ -35,9 +35,13 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 			}
 			t.pos = save
 		}
-		t.needs()
 		if t.bt {
 			t.out.WriteString(t.bound(c == 'b'))
+		} else {
+			// RE2's \b and \B are ASCII's: Java's on an ASCII input
+			// (see javaTranslation.asciiOnly)
+			t.wordBound = true
+			t.out.WriteString(`\` + string(c))
 		}
 		return false, nil
 	case 'A':

@@ -358,6 +358,9 @@ var javaCases = []struct {
 	{`\u0663\b-|x\B\u0663`, []string{"\u0663-", "x\u0663"}},
 	{`(?U)a\b\u0301|(?U)-\b\u0301|(?U)\u00aa\b-`, []string{"a\u0301", "-\u0301", "\u00aa-"}},
 	{`\b{2}a|\B{2}`, []string{"a", ""}},
+	// on RE2 for an ASCII input, on the backtracking engine otherwise
+	{`(\w*)\b(.*?)\B(.*)`, []string{"ab-cd", "ab-é", "a_b c", "-_-", "", "x\u0301y", "é-é"}},
+	{`(?U).*\b(\d+)\b.*|(?i)(a+)\B(.*)`, []string{"x 12 y", "x 12é", "AAb", "aé"}},
 	{`\b{g`, nil},
 	{`\b{gx}`, nil},
 	// Backreferences under (?i): ASCII letters in any case, other
@@ -487,6 +490,35 @@ func TestJavaRegexEngineChoice(t *testing.T) {
 
 // A catastrophic pattern on a long string costs its time limit, is
 // counted, and after a few strings its rule is not tried any more.
+// TestJavaRegexBoundOnASCII: a pattern that needs the backtracking engine
+// for Java 17's \b alone runs on RE2 for an ASCII input, where RE2's \b
+// is Java's: no time limit to run out of, and RE2's cost.
+func TestJavaRegexBoundOnASCII(t *testing.T) {
+	re, err := compileJava(`(?:a|aa)+\b-|.*\bname=(\w+)PerSec\b.*`, 20*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// exponential for a backtracking engine, linear for RE2
+	if _, ok, err := re.submatch(strings.Repeat("a", 60)+"b", nil); ok || err != nil {
+		t.Errorf("ASCII input: match %v, error %v; want no match, no error", ok, err)
+	}
+	bean := "kafka.server<type=BrokerTopicMetrics, name=BytesInPerSec><>Count"
+	if !re.MatchString(bean) {
+		t.Fatalf("%q did not match", bean)
+	}
+	caps := make([]string, 0, 3)
+	if allocs := testing.AllocsPerRun(20, func() { _, _, _ = re.submatch(bean, caps) }); allocs > 1 {
+		t.Errorf("an ASCII bean allocates %v times per match, want RE2's one", allocs)
+	}
+	// a non-ASCII input still gets Java 17's \b: é is a letter
+	if re.MatchString("éname=InPerSec") {
+		t.Error(`"éname=InPerSec" matched: no \b between é and n in Java 17`)
+	}
+	if !re.MatchString("é name=InPerSec") {
+		t.Error(`"é name=InPerSec" did not match`)
+	}
+}
+
 func TestJavaRegexTimeLimit(t *testing.T) {
 	rs, err := NewRuleSet(RuleSetConfig{
 		RegexTimeout: 20 * time.Millisecond,

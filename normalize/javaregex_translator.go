@@ -31,6 +31,7 @@ type javaTranslator struct {
 	names        []string
 	totalGroups  int // groups in the whole pattern (second pass)
 	needBT       bool
+	wordBound    bool // first pass: \b or \B, written for RE2
 	inLookbehind int
 	// quoteStart is where the last character of a \Q...\E starts in
 	// out (a quantifier applies to it alone), -1 for other atoms.

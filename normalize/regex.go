@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dlclark/regexp2/v2"
 )
@@ -22,8 +23,11 @@ const maxRegexTimeouts = 8
 // regex is a compiled regex rule match: RE2, or, for a Java pattern RE2
 // cannot express, the backtracking engine with a time limit per match.
 type regex struct {
-	re2   *regexp.Regexp
-	bt    *regexp2.Regexp
+	re2 *regexp.Regexp
+	bt  *regexp2.Regexp
+	// ascii, beside bt, is RE2's equivalent of bt on an input of ASCII
+	// characters only (javaTranslation.asciiExpr).
+	ascii *regexp.Regexp
 	names []string // group names by number; [0] is ""
 
 	timeouts atomic.Uint64 // matches that hit the time limit
@@ -60,7 +64,13 @@ func compileJava(p string, timeout time.Duration) (*regex, error) {
 		timeout = DefaultRegexTimeout
 	}
 	re.MatchTimeout = timeout
-	return &regex{bt: re, names: tr.names}, nil
+	x := &regex{bt: re, names: tr.names}
+	if tr.asciiExpr != "" {
+		if x.ascii, err = regexp.Compile(tr.asciiExpr); err != nil {
+			return nil, fmt.Errorf("translated for RE2 as %q: %w", tr.asciiExpr, err)
+		}
+	}
+	return x, nil
 }
 
 // NumSubexp is the number of capturing groups.
@@ -79,8 +89,12 @@ func (x *regex) disabled() bool { return x.timeouts.Load() >= maxRegexTimeouts }
 // (empty for a group that did not take part). err is errRegexTimeout when
 // the time limit ran out.
 func (x *regex) submatch(s string, caps []string) ([]string, bool, error) {
-	if x.re2 != nil {
-		m := x.re2.FindStringSubmatchIndex(s)
+	re2 := x.re2
+	if re2 == nil && x.ascii != nil && isASCII(s) {
+		re2 = x.ascii
+	}
+	if re2 != nil {
+		m := re2.FindStringSubmatchIndex(s)
 		if m == nil {
 			return caps, false, nil
 		}
@@ -119,4 +133,13 @@ func (x *regex) submatch(s string, caps []string) ([]string, bool, error) {
 func (x *regex) MatchString(s string) bool {
 	_, ok, _ := x.submatch(s, nil)
 	return ok
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
