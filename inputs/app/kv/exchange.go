@@ -55,14 +55,24 @@ func RedisExchange(conn net.Conn, username, password string, max int64) ([]byte,
 	if n > max {
 		return nil, parsing.Errorf("body_too_large", "redis INFO reply of %d bytes is larger than max_body_size (%d bytes)", n, max)
 	}
-	buf := make([]byte, n+2)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, parsing.Errorf("truncated", "redis INFO reply truncated: %w", err)
+	// The buffer grows with the bytes that arrive, not to the length the
+	// server claims: with max_body_size unlimited, a claim of 2^63-1
+	// bytes would overflow n+2 and one of a terabyte allocate it.
+	var buf bytes.Buffer
+	if _, err := io.CopyN(&buf, r, n); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, parsing.Errorf("truncated", "redis INFO reply truncated after %d of %d bytes", buf.Len(), n)
 		}
 		return nil, err
 	}
-	return buf[:n], nil
+	var crlf [2]byte
+	if _, err := io.ReadFull(r, crlf[:]); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, parsing.Errorf("truncated", "redis INFO reply truncated: %w", io.ErrUnexpectedEOF)
+		}
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func redisErr(line string) string {
