@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rosetta-adapter/rosetta/inputs"
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
 )
 
 // Common are the settings every application-stats input has.
@@ -183,7 +184,9 @@ func ParseByteSize(s string) (ByteSize, error) {
 func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseByteSize(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d, column %d: %w", n.Line, n.Column, err)
+		// Positioned (errpos), so that the message's file:line:col is the
+		// value's, not the block's.
+		return errpos.At(n, "%w", err)
 	}
 	*b = v
 	return nil

@@ -315,7 +315,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"targets: []\n", `1:10: kvtest input: targets: at least one target is required`},
 		{"targets: [http://a/, http://b/]\n", `kvtest input: target_label: 2 targets need a target_label`},
 		{"targets: [ftp://a/]\n", `1:10: kvtest input: targets[0]: "ftp://a/" is not an http:// or https:// URL`},
-		{"targets: [http://a/]\nmax_body_size: 12XB\n", `line 2, column 16: invalid size "12XB"`},
+		{"targets: [http://a/]\nmax_body_size: 12XB\n", `2:16: kvtest input: invalid size "12XB"`},
+		{"targets: [http://a/]\nmax_body_size: unlimted\n", `2:16: kvtest input: invalid size "unlimted" (want a number of bytes, or one with KB, MB, GB, KiB, MiB or GiB, or unlimited)`},
 		{"targets: [http://a/]\nmethod: DELETE\n", `2:9: kvtest input: method: "DELETE" is not GET, POST or PUT`},
 		{"targets: [http://a/]\ntimeout: 0s\n", `2:10: kvtest input: timeout: must be positive`},
 	} {
