@@ -76,13 +76,15 @@ type jmxPeer struct {
 	reloadSuccess, reloadFailure atomic.Uint64
 
 	// carry keeps jmx_exporter's values across the drop-in's drivers: a
-	// reload that changes the input's connection starts a new driver,
-	// where jmx_exporter's one collector goes on counting.
+	// reload that changes the input's connection stops the old driver and
+	// then starts a new one, where jmx_exporter's one collector goes on
+	// counting. It keeps the driver's Run, not the driver, so that a
+	// stopped driver is not kept alive.
 	carry struct {
 		sync.Mutex
-		driver any           // the driver last collected
-		last   jmx.PeerStats // its stats then, Error and Duration carried
-		base   uint64        // the timeouts of the drivers before it
+		seen bool          // a driver was collected
+		last jmx.PeerStats // the last collected driver's stats, Error and Duration carried
+		base uint64        // the timeouts of the drivers before it
 	}
 }
 
@@ -144,11 +146,13 @@ func (p *jmxPeer) Collect(ch chan<- prometheus.Metric) {
 	if name == "" {
 		return
 	}
-	d, ok := p.mgr.driver(name).(interface{ PeerStats() jmx.PeerStats })
-	if !ok {
+	var st jmx.PeerStats
+	if d, ok := p.mgr.driver(name).(interface{ PeerStats() jmx.PeerStats }); ok {
+		st = p.carried(d.PeerStats())
+	} else if st, ok = p.lastCarried(); !ok {
+		// Not started yet.
 		return
 	}
-	st := p.carried(d, d.PeerStats())
 	emit := func(f jmxPeerFamily, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(f.desc, f.typ, v, labels...)
 	}
@@ -167,25 +171,37 @@ func (p *jmxPeer) Collect(ch chan<- prometheus.Metric) {
 	emit(jmxTimeouts, float64(st.Timeouts))
 }
 
-// carried returns st, the stats of driver d, continued from the drivers
-// before it: their timeouts are added, and until d finishes a poll, the
-// last poll's error and duration are the previous driver's.
-func (p *jmxPeer) carried(d any, st jmx.PeerStats) jmx.PeerStats {
+// carried returns st, the stats of the drop-in's driver, continued from
+// the drivers before it: their timeouts are added, and until it finishes a
+// poll, the last poll's error and duration are the previous driver's.
+func (p *jmxPeer) carried(st jmx.PeerStats) jmx.PeerStats {
 	c := &p.carry
 	c.Lock()
 	defer c.Unlock()
-	if d != c.driver {
-		if c.driver != nil {
-			c.base += c.last.Timeouts
-		}
-		c.driver = d
+	if c.seen && st.Run != c.last.Run {
+		c.base += c.last.Timeouts
 	}
+	c.seen = true
 	if st.Polls == 0 {
 		st.Error, st.Duration = c.last.Error, c.last.Duration
 	}
 	c.last = st
 	st.Timeouts += c.base
 	return st
+}
+
+// lastCarried returns the last values while no driver of the drop-in
+// runs: a reload that restarts it stops the old driver (which may take
+// the rest of a poll) before it starts the new one, and jmx_exporter's
+// families, always served by its collector, do not go missing meanwhile.
+// ok is false before the first driver was collected.
+func (p *jmxPeer) lastCarried() (jmx.PeerStats, bool) {
+	c := &p.carry
+	c.Lock()
+	defer c.Unlock()
+	st := c.last
+	st.Timeouts += c.base
+	return st, c.seen
 }
 
 // driver returns the running input name's driver, or nil.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -94,7 +95,7 @@ func TestJMXPeerFamilies(t *testing.T) {
 	dir := t.TempDir()
 	je := writeFile(t, dir, "jmx.yml", "hostPort: 127.0.0.1:1\n")
 	mgr := newManager(nil, nil, prometheus.NewRegistry())
-	mgr.running["j"] = &runningInput{driver: &fakeJMXDriver{jmx.PeerStats{Error: 1, Duration: 1250 * time.Millisecond, Timeouts: 3, Polls: 9}}}
+	mgr.running["j"] = &runningInput{driver: &fakeJMXDriver{jmx.PeerStats{Error: 1, Duration: 1250 * time.Millisecond, Timeouts: 3, Polls: 9, Run: 1}}}
 	p := newJMXPeer(mgr, &loadedConfig{})
 	if n := testutil.CollectAndCount(p); n != 0 {
 		t.Errorf("%d series without a drop-in input", n)
@@ -153,7 +154,7 @@ jmx_scrape_timeout_total 3
 	// A reload restarts the input (its connection changed): until the new
 	// driver polls, the last poll's values are the old driver's, and the
 	// timeouts go on from the old driver's count.
-	next := &fakeJMXDriver{}
+	next := &fakeJMXDriver{jmx.PeerStats{Run: 2}}
 	mgr.running["j"] = &runningInput{driver: next}
 	check := func(step string, errV, dur, timeouts float64) {
 		t.Helper()
@@ -167,12 +168,76 @@ jmx_scrape_timeout_total 3
 		}
 	}
 	check("new driver, no poll yet", 1, 1.25, 3)
-	next.st = jmx.PeerStats{Duration: 40 * time.Millisecond, Timeouts: 1, Polls: 1}
+	next.st = jmx.PeerStats{Duration: 40 * time.Millisecond, Timeouts: 1, Polls: 1, Run: 2}
 	check("new driver polled", 0, 0.04, 4)
 	next.st.Polls = 2
 	check("again", 0, 0.04, 4)
 
 	if got, want := len(jmxPeerFamilyNames()), 8; got != want {
 		t.Errorf("%d family names reserved, want %d", got, want)
+	}
+}
+
+// TestJMXPeerRestartWindow: a reload that restarts the drop-in stops the
+// old driver before the new one runs; meanwhile the families keep the
+// last values (jmx_exporter's collector is always there), and the carry
+// of those values does not keep the stopped driver alive.
+func TestJMXPeerRestartWindow(t *testing.T) {
+	mgr := newManager(nil, nil, prometheus.NewRegistry())
+	released := make(chan struct{})
+	func() {
+		old := &fakeJMXDriver{jmx.PeerStats{Error: 1, Duration: 20 * time.Millisecond, Timeouts: 2, Polls: 5, Run: 1}}
+		runtime.AddCleanup(old, func(ch chan struct{}) { close(ch) }, released)
+		mgr.running["j"] = &runningInput{driver: old}
+	}()
+	p := newJMXPeer(mgr, &loadedConfig{jmxDropIn: "j"})
+	if n := testutil.CollectAndCount(p); n != len(jmxPeerFamilies) {
+		t.Fatalf("%d series, want %d", n, len(jmxPeerFamilies))
+	}
+	// The reload stops the old driver (it is no longer running) and has
+	// not started the new one yet.
+	delete(mgr.running, "j")
+	check := func(step string, errV, dur, timeouts float64) {
+		t.Helper()
+		for _, c := range []struct {
+			name string
+			want float64
+		}{{"jmx_scrape_error", errV}, {"jmx_scrape_duration_seconds", dur}, {"jmx_scrape_timeout_total", timeouts}} {
+			if n := testutil.CollectAndCount(onlyFamily{p, c.name}); n != 1 {
+				t.Errorf("%s: %d series of %s, want 1", step, n, c.name)
+				continue
+			}
+			if got := testutil.ToFloat64(onlyFamily{p, c.name}); got != c.want {
+				t.Errorf("%s: %s %v, want %v", step, c.name, got, c.want)
+			}
+		}
+	}
+	check("no driver running", 1, 0.02, 2)
+	gone := false
+	for range 20 {
+		runtime.GC()
+		select {
+		case <-released:
+			gone = true
+		default:
+		}
+		if gone {
+			break
+		}
+		runtime.Gosched()
+	}
+	if !gone {
+		t.Error("the stopped driver is kept alive by jmx_exporter's families")
+	}
+	// The new driver: the values go on from the old one's.
+	next := &fakeJMXDriver{jmx.PeerStats{Run: 2}}
+	mgr.running["j"] = &runningInput{driver: next}
+	check("new driver, no poll yet", 1, 0.02, 2)
+	next.st = jmx.PeerStats{Duration: 30 * time.Millisecond, Timeouts: 1, Polls: 1, Run: 2}
+	check("new driver polled", 0, 0.03, 3)
+	// Without a drop-in input, nothing.
+	p.loaded(&loadedConfig{})
+	if n := testutil.CollectAndCount(p); n != 0 {
+		t.Errorf("%d series without a drop-in input", n)
 	}
 }

@@ -68,6 +68,7 @@ func New(set inputs.Settings, cfg *Config) (*Driver, error) {
 		now:  time.Now,
 		dial: rmi.Dial,
 	}
+	d.peer.run = runs.Add(1)
 	d.filter, _ = newAttributeFilter(cfg.IncludeObjectNameAttributes, cfg.ExcludeObjectNameAttributes) // checked by Validate
 	m, err := newMetrics(set.Registerer)
 	if err != nil {

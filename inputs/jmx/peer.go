@@ -25,7 +25,14 @@ type PeerStats struct {
 	Timeouts uint64
 	// Polls counts the polls finished.
 	Polls uint64
+	// Run tells drivers apart: New numbers each driver it makes (1, 2,
+	// ...), so that a reader can tell that the input restarted without
+	// holding on to the driver.
+	Run uint64
 }
+
+// runs numbers the drivers New makes (PeerStats.Run).
+var runs atomic.Uint64
 
 // peerStats are a driver's PeerStats.
 type peerStats struct {
@@ -33,6 +40,7 @@ type peerStats struct {
 	duration atomic.Int64 // nanoseconds
 	timeouts atomic.Uint64
 	polls    atomic.Uint64
+	run      uint64 // PeerStats.Run, set by New
 }
 
 // observe records a poll that took dur: failed, timed out with the last
@@ -50,7 +58,7 @@ func (p *peerStats) observe(dur time.Duration, failed, kept bool) {
 
 // PeerStats returns the driver's PeerStats so far.
 func (d *Driver) PeerStats() PeerStats {
-	s := PeerStats{Polls: d.peer.polls.Load(), Duration: time.Duration(d.peer.duration.Load()), Timeouts: d.peer.timeouts.Load()}
+	s := PeerStats{Polls: d.peer.polls.Load(), Duration: time.Duration(d.peer.duration.Load()), Timeouts: d.peer.timeouts.Load(), Run: d.peer.run}
 	if d.peer.failed.Load() {
 		s.Error = 1
 	}
