@@ -17,6 +17,7 @@ import (
 	"github.com/rosetta-adapter/rosetta/inputs/jmx"
 	"github.com/rosetta-adapter/rosetta/inputs/plugin"
 	"github.com/rosetta-adapter/rosetta/inputs/statsd"
+	"github.com/rosetta-adapter/rosetta/internal/errpos"
 	"github.com/rosetta-adapter/rosetta/mappings"
 	"github.com/rosetta-adapter/rosetta/mappings/library"
 	"github.com/rosetta-adapter/rosetta/outputs"
@@ -159,15 +160,32 @@ func loadConfig(f *runFlags, reg *inputs.Registry, logger *slog.Logger) (*loaded
 		lc.files = append(lc.files, in.Files...)
 		if c, ok := in.Config.(*statsd.Config); ok && c.StatsdExporterDropIn {
 			if lc.dropIn != "" {
-				return nil, fmt.Errorf("inputs %q and %q both set statsd_exporter_drop_in: at most one StatsD input can stand in for statsd_exporter", lc.dropIn, in.Name)
+				return nil, atInputKey(cfg, in.Name, "statsd_exporter_drop_in",
+					fmt.Errorf("inputs %q and %q both set statsd_exporter_drop_in: at most one StatsD input can stand in for statsd_exporter", lc.dropIn, in.Name))
 			}
 			lc.dropIn = in.Name
 		}
 	}
-	if err := lc.pickJMXDropIn(ins, logger); err != nil {
+	if err := lc.pickJMXDropIn(cfg, ins, logger); err != nil {
 		return nil, err
 	}
 	return lc, nil
+}
+
+// atInputKey positions err at input name's config key in cfg's file (at
+// the input when it does not set the key), as the other config errors are.
+func atInputKey(cfg *mappings.Config, name, key string, err error) error {
+	for _, ic := range cfg.Inputs {
+		if ic.Name != name {
+			continue
+		}
+		line, col := ic.Pos.Line, ic.Pos.Col
+		if v := inputs.MapValue(ic.Config, key); v != nil {
+			line, col = v.Line, v.Column
+		}
+		return errpos.New(ic.Pos.File, line, col, err)
+	}
+	return err
 }
 
 // pickJMXDropIn picks the JMX input that stands in for jmx_exporter: the
@@ -176,7 +194,7 @@ func loadConfig(f *runFlags, reg *inputs.Registry, logger *slog.Logger) (*loaded
 // jmx_exporter standalone server reads one JVM, so only one input can own
 // its unlabelled families; when several inputs would take the default,
 // none does, and the log says to pick one.
-func (lc *loadedConfig) pickJMXDropIn(ins []mappings.Input, logger *slog.Logger) error {
+func (lc *loadedConfig) pickJMXDropIn(cfg *mappings.Config, ins []mappings.Input, logger *slog.Logger) error {
 	var explicit, dflt []string
 	files := map[string]string{}
 	for _, in := range ins {
@@ -194,7 +212,8 @@ func (lc *loadedConfig) pickJMXDropIn(ins []mappings.Input, logger *slog.Logger)
 	}
 	switch {
 	case len(explicit) > 1:
-		return fmt.Errorf("inputs %q and %q both set jmx_exporter_drop_in: at most one JMX input can stand in for jmx_exporter", explicit[0], explicit[1])
+		return atInputKey(cfg, explicit[1], "jmx_exporter_drop_in",
+			fmt.Errorf("inputs %q and %q both set jmx_exporter_drop_in: at most one JMX input can stand in for jmx_exporter", explicit[0], explicit[1]))
 	case len(explicit) == 1:
 		lc.jmxDropIn = explicit[0]
 	case len(dflt) == 1:

@@ -123,7 +123,7 @@ func TestStatsdDropInInput(t *testing.T) {
 	for _, tc := range []struct{ cfg, dropIn, err string }{
 		{"inputs:\n  - {name: a, type: statsd, config: {listen_tcp: '', listen_udp: '127.0.0.1:0'}}\n", "", ""},
 		{"inputs:\n  - {name: a, type: statsd, config: {statsd_exporter_drop_in: true}}\n", "a", ""},
-		{"inputs:\n  - {name: a, type: statsd, config: {statsd_exporter_drop_in: true}}\n  - {name: b, type: statsd, config: {statsd_exporter_drop_in: true, listen_udp: ':9126', listen_tcp: ''}}\n", "", "at most one"},
+		{"inputs:\n  - {name: a, type: statsd, config: {statsd_exporter_drop_in: true}}\n  - {name: b, type: statsd, config: {statsd_exporter_drop_in: true, listen_udp: ':9126', listen_tcp: ''}}\n", "", "rosetta.yml:3:63: inputs \"a\" and \"b\" both set statsd_exporter_drop_in: at most one"},
 	} {
 		f := &runFlags{configFile: writeFile(t, dir, "rosetta.yml", tc.cfg)}
 		lc, err := loadConfig(f, reg, nil)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -38,13 +39,20 @@ func TestJMXDropInInput(t *testing.T) {
 		{in("a", file) + in("b", file), "", ""},
 		{in("a", file) + in("b", file+", jmx_exporter_drop_in: true"), "b", ""},
 		{in("a", file+", jmx_exporter_drop_in: false") + in("b", file), "b", ""},
-		{in("a", file+", jmx_exporter_drop_in: true") + in("b", file+", jmx_exporter_drop_in: true"), "", "at most one"},
+		{in("a", file+", jmx_exporter_drop_in: true") + in("b", file+", jmx_exporter_drop_in: true"), "", "inputs \"a\" and \"b\" both set jmx_exporter_drop_in: at most one"},
 	} {
 		f := &runFlags{configFile: writeFile(t, dir, "rosetta.yml", "inputs:\n"+tc.cfg)}
 		lc, err := loadConfig(f, reg, nil)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%s: error %v, want %q", tc.cfg, err, tc.err)
+				continue
+			}
+			// At the second input's jmx_exporter_drop_in value.
+			second := strings.Split(tc.cfg, "\n")[1]
+			col := strings.LastIndex(second, "jmx_exporter_drop_in: ") + len("jmx_exporter_drop_in: ") + 1
+			if want := fmt.Sprintf("%s:3:%d: ", f.configFile, col); !strings.HasPrefix(err.Error(), want) {
+				t.Errorf("%s: error %v, want it at %q", tc.cfg, err, want)
 			}
 			continue
 		}
