@@ -96,7 +96,8 @@ func generated(typ dto.MetricType) []string {
 }
 
 // collides reports whether a new family name of type typ would clash with
-// the names of an existing family. famMu is held.
+// the names of an existing family, without statsd_exporter's rules
+// (registryRefuses otherwise). famMu is held.
 //
 // Histograms and summaries expose x_bucket, x_count and x_sum; those names
 // must not be families of their own. A counter x_total beside a family x is
@@ -120,6 +121,84 @@ func (s *Store) collides(name string, typ dto.MetricType) bool {
 		}
 	}
 	return false
+}
+
+// registryRefuses returns why statsd_exporter's registry refuses a new
+// series of name and type typ, or "" (SetKeepExpiredTypes). famMu is held.
+//
+// Its registry keeps every name's type for ever (live or expired: here
+// families and expiredTypes) and checks a new series, also of an existing
+// family, against them:
+//
+//   - another type for the name is a conflict (ReasonType);
+//   - a counter or gauge x_bucket, x_count or x_sum is refused when x has
+//     a type other than counter (a gauge x_sum beside a gauge x too);
+//   - a histogram x is refused when x_bucket, x_count or x_sum has a type
+//     other than histogram, a summary x when x_count or x_sum has one other
+//     than summary.
+//
+// Those are one way: a histogram x_sum beside a histogram or summary x is
+// taken (and so is a histogram x beside a histogram x_sum). While both have
+// series its /metrics fails (client_golang's suffix check, HTTP 500);
+// Rosetta serves the rest (hidden).
+func (s *Store) registryRefuses(name string, typ dto.MetricType) string {
+	if t, ok := s.familyType(name); ok && t != typ {
+		return ReasonType
+	}
+	switch typ {
+	case dto.MetricType_HISTOGRAM, dto.MetricType_SUMMARY:
+		// name+suffix without allocating for usual lengths.
+		var buf [128]byte
+		b := append(buf[:0], name...)
+		for _, suf := range generated(typ) {
+			b = append(b[:len(name)], suf...)
+			if t, ok := s.familyTypeBytes(b); ok && t != typ {
+				return ReasonNameCollision
+			}
+		}
+	default:
+		for _, suf := range [...]string{"_bucket", "_count", "_sum"} {
+			if base, ok := strings.CutSuffix(name, suf); ok {
+				if t, ok := s.familyType(base); ok && t != dto.MetricType_COUNTER {
+					return ReasonNameCollision
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// hidden reports whether the family name is left out of what the store
+// serves: it is x_bucket, x_count or x_sum and a live family x generates
+// that name. Only statsd_exporter's rules (registryRefuses) take both;
+// statsd_exporter's /metrics then fails as a whole (HTTP 500), Rosetta's
+// serves x. famMu is held.
+func (s *Store) hidden(name string) bool {
+	for _, suf := range [...]string{"_bucket", "_count", "_sum"} {
+		if base, ok := strings.CutSuffix(name, suf); ok {
+			if f := s.families[base]; f != nil && slices.Contains(generated(f.typ), suf) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// familyTypeBytes is familyType of string(b). famMu is held.
+func (s *Store) familyTypeBytes(b []byte) (dto.MetricType, bool) {
+	if f := s.families[string(b)]; f != nil {
+		return f.typ, true
+	}
+	if s.expiredTypes.len() == 0 {
+		return 0, false
+	}
+	if t, ok := s.expiredTypes.cur[string(b)]; ok {
+		return t, true
+	}
+	if _, ok := s.expiredTypes.old[string(b)]; !ok {
+		return 0, false
+	}
+	return s.expiredTypes.get(string(b))
 }
 
 // familyType returns the type of the family name, live or kept after its

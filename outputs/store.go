@@ -188,10 +188,20 @@ type series struct {
 }
 
 // compatible reports whether a sample of kind k may update a series of
-// kind have: the same kind, or any observation for an observer series
-// (which keeps the aggregation it was created with).
-func compatible(have, k kind) bool {
-	return have == k || k.observer() && have.observer()
+// kind have: the same kind, or an observation for an observer series
+// (which keeps the aggregation it was created with). With statsd_exporter's
+// rules (SetKeepExpiredTypes), the observation must be of the series' type:
+// its registry refuses an observation of a summary for a live histogram
+// series (after a reload that changed observer_type, or two rules mapping
+// to one name), and the reverse.
+func (s *Store) compatible(have, k kind) bool {
+	return have == k || s.otherObserver(have, k)
+}
+
+// otherObserver is compatible for kinds that differ (apart so that
+// compatible is inlined).
+func (s *Store) otherObserver(have, k kind) bool {
+	return k.observer() && have.observer() && (have.metricType() == k.metricType() || !s.keepTypes.Load())
 }
 
 // A sample's SinkRef holds the series its match result last found (a
@@ -278,16 +288,19 @@ func (s *Store) SetDefaultHelp(h string) {
 	s.defaultHelp.Store(&h)
 }
 
-// SetKeepExpiredTypes says whether the store keeps the type of a family
-// whose series all expired (a TTL; not of a family a pull source wrote
-// to with Replace), as statsd_exporter's registry does
-// (it never forgets a name's type): while it does, a later sample of that
-// name with another type, or whose generated names (x_sum, x_count,
-// x_bucket) clash with it, is a conflict as it is beside a live family,
-// and a sample of that type makes the family again. The kept names are
+// SetKeepExpiredTypes says whether the store follows statsd_exporter's
+// registry (while an input has statsd_exporter_drop_in). It keeps the type
+// of a family whose series all expired (a TTL; not of a family a pull
+// source wrote to with Replace), as that registry never forgets a name's
+// type, and judges every new series by the registry's own checks against
+// the live and kept types (registryRefuses), which are one way where the
+// store's own are both ways; a family those let clash with a live one
+// through a generated name is left out of what is served while both live
+// (hidden), where statsd_exporter's /metrics fails. An observation for a
+// live series of the other observer type is a conflict. The kept names are
 // bounded (keeptypes.go), where statsd_exporter's registry keeps every
-// one. Switching it off forgets the kept types. Series a pull source no longer produces
-// (Replace) are forgotten either way.
+// one. Switching it off forgets the kept types. Series a pull source no
+// longer produces (Replace) are forgotten either way.
 func (s *Store) SetKeepExpiredTypes(on bool) {
 	s.famMu.Lock()
 	defer s.famMu.Unlock()
@@ -403,7 +416,7 @@ func (s *Store) writeFrom(smp *normalize.Sample, now int64, pulled bool) *series
 		if m != nil && m.fam.owner == s && m.fam.name == smp.Name && sameLabels(m.labels, smp.Labels) {
 			sh = &s.shards[m.hash%numShards]
 			sh.mu.Lock()
-			if m.dead.Load() || !compatible(m.kind, k) {
+			if m.dead.Load() || !s.compatible(m.kind, k) {
 				sh.mu.Unlock()
 			} else {
 				se = m
@@ -424,7 +437,7 @@ func (s *Store) writeFrom(smp *normalize.Sample, now int64, pulled bool) *series
 				sh.mu.Unlock()
 				return nil
 			}
-		} else if !compatible(se.kind, k) {
+		} else if !s.compatible(se.kind, k) {
 			sh.mu.Unlock()
 			s.conflict(ReasonType, smp)
 			return nil
@@ -498,17 +511,20 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	s.famMu.Lock()
 	defer s.famMu.Unlock()
 	fam := s.families[smp.Name]
-	if fam == nil && s.expiredTypes.len() > 0 {
-		if t, ok := s.expiredTypes.get(smp.Name); ok && t != typ {
-			s.conflict(ReasonType, smp)
-			return nil
-		}
+	reason := ""
+	switch {
+	case s.keepTypes.Load():
+		reason = s.registryRefuses(smp.Name, typ)
+	case fam != nil && fam.typ != typ:
+		reason = ReasonType
+	case fam == nil && s.collides(smp.Name, typ):
+		reason = ReasonNameCollision
+	}
+	if reason != "" {
+		s.conflict(reason, smp)
+		return nil
 	}
 	if fam != nil {
-		if fam.typ != typ {
-			s.conflict(ReasonType, smp)
-			return nil
-		}
 		var idx identities
 		if len(s.identities) > 0 {
 			idx = s.identities[fam]
@@ -520,9 +536,6 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 			s.conflict(ReasonDuplicate, smp)
 			return nil
 		}
-	} else if s.collides(smp.Name, typ) {
-		s.conflict(ReasonNameCollision, smp)
-		return nil
 	}
 	if limit := s.limit.Load(); limit > 0 && int64(s.count) >= limit {
 		s.overflowCounter("global", rule).Inc()
