@@ -44,15 +44,19 @@ var (
 
 func runFuzzOnce(t *testing.T, data []byte) {
 	names, labelNames, labelValues, values, opts := fuzzNames, fuzzLabelNames, fuzzLabelValues, fuzzValues, fuzzOpts
-	{
+	input := data
+	// Both with the store's own conflict checks and with statsd_exporter's
+	// (KeepExpiredTypes: one way, the clashing family hidden).
+	for _, keep := range []bool{false, true} {
+		data = input
 		clk := &fakeClock{t: time.Unix(0, 0)}
-		s, err := NewStore(StoreConfig{Now: clk.now, SeriesLimit: 20})
+		s, err := NewStore(StoreConfig{Now: clk.now, SeriesLimit: 20, KeepExpiredTypes: keep})
 		if err != nil {
 			t.Fatal(err)
 		}
 		// memo gets the same samples with SinkRefs (a few, shared as rule
 		// cache entries share them): its output must be the same.
-		memo, err := NewStore(StoreConfig{Now: clk.now, SeriesLimit: 20})
+		memo, err := NewStore(StoreConfig{Now: clk.now, SeriesLimit: 20, KeepExpiredTypes: keep})
 		if err != nil {
 			t.Fatal(err)
 		}
