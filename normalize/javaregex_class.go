@@ -1,6 +1,9 @@
 package normalize
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // Character classes: Java's [...] (negation, nested unions, && intersection,
 // ranges, (?i) folding) computed as a runeSet, and the predefined and
@@ -158,7 +161,10 @@ func (t *javaTranslator) classItem() (set runeSet, isBits bool, err error) {
 			if hset != nil || hi < lo {
 				return nil, false, t.errAt(p, "Illegal character range")
 			}
-			return t.fold(runeSet{{lo, hi}}), false, nil
+			if t.flags&flagI != 0 {
+				return foldRange(lo, hi, t.flags&flagU != 0), false, nil
+			}
+			return runeSet{{lo, hi}}, false, nil
 		}
 	}
 	isBits = lo < 256
@@ -166,6 +172,11 @@ func (t *javaTranslator) classItem() (set runeSet, isBits bool, err error) {
 		switch lo {
 		case 0xff, 0xb5, 'I', 'i', 'S', 's', 'K', 'k', 0xc5, 0xe5:
 			isBits = false // Java's single(): folds beyond 255
+		}
+		if isBits {
+			// BitClass.add: its lower and upper case only ((?iu)[ß]
+			// does not match ẞ, whose lower case it is)
+			return chars(string([]rune{lo, unicode.ToLower(lo), unicode.ToUpper(lo)})), true, nil
 		}
 	}
 	return t.fold(runeSet{{lo, lo}}), isBits, nil

@@ -358,6 +358,15 @@ var javaCases = []struct {
 	{`\u0663\b-|x\B\u0663`, []string{"\u0663-", "x\u0663"}},
 	{`(?U)a\b\u0301|(?U)-\b\u0301|(?U)\u00aa\b-`, []string{"a\u0301", "-\u0301", "\u00aa-"}},
 	{`\b{2}a|\B{2}`, []string{"a", ""}},
+	// (?iu): Java compares a single character by the lower case of its
+	// upper case (i I \u0130 \u0131 alike), a range by the upper case of
+	// the input character or its lower case (not symmetric), a character
+	// below 256 in a class by its own lower and upper case
+	{`(?iu)i\x{130}\x{131}`, []string{"İıi", "iii", "IİI", "ıiİ", "kii"}},
+	{`(?iu)\x{131}|(?iu)[I]x`, []string{"i", "I", "İ", "ı", "ıx", "İx"}},
+	{`(?iu)[a-z][K-K][k-k]`, []string{"İKk", "ıkK", "a\u212aK", "aK\u212a", "akk"}},
+	{`(?iu)[\x{130}-\x{131}]`, []string{"i", "I", "İ", "ı"}},
+	{`(?iu)[\x{df}][\x{1e9e}][\x{df}-\x{df}]`, []string{"ßßß", "ẞẞẞ", "ßẞß", "ßßẞ"}},
 	// on RE2 for an ASCII input, on the backtracking engine otherwise
 	{`(\w*)\b(.*?)\B(.*)`, []string{"ab-cd", "ab-é", "a_b c", "-_-", "", "x\u0301y", "é-é"}},
 	{`(?U).*\b(\d+)\b.*|(?i)(a+)\B(.*)`, []string{"x 12 y", "x 12é", "AAb", "aé"}},

@@ -71,8 +71,9 @@ func (s runeSet) intersect(t runeSet) runeSet {
 	return out
 }
 
-// foldCase adds the case variants Java's CASE_INSENSITIVE matches: ASCII
-// letters only, or with UNICODE_CASE every simple case folding.
+// foldCase adds the case variants Java's CASE_INSENSITIVE matches for
+// single characters: ASCII letters only, or with UNICODE_CASE the
+// characters with the same Java key (see javaCaseVariants).
 func (s runeSet) foldCase(unicodeCase bool) runeSet {
 	out := append(runeSet{}, s...) // not nil, as complement
 	for _, r := range s {
@@ -91,12 +92,59 @@ func (s runeSet) foldCase(unicodeCase bool) runeSet {
 			continue // huge ranges (negations) hold their variants already, nearly
 		}
 		for c := r.lo; c <= r.hi; c++ {
-			for f := unicode.SimpleFold(c); f != c; f = unicode.SimpleFold(f) {
-				out = append(out, runeRange{f, f})
-			}
+			key := javaCaseKey(c)
+			javaCaseVariants(c, func(f rune) {
+				if javaCaseKey(f) == key {
+					out = append(out, runeRange{f, f})
+				}
+			})
 		}
 	}
 	return out.norm()
+}
+
+// foldRange is Java's CASE_INSENSITIVE range lo-hi in a class: the ASCII
+// variants (as foldCase), or with UNICODE_CASE its CIRangeU: a character
+// whose upper case, or the lower case of that, is in the range. Unlike a
+// single character's, that is not symmetric: (?iu)[K-K] does not match
+// KELVIN SIGN, (?iu)K does.
+func foldRange(lo, hi rune, unicodeCase bool) runeSet {
+	s := runeSet{{lo, hi}}
+	if !unicodeCase || hi-lo > 0x30000 {
+		return s.foldCase(unicodeCase)
+	}
+	in := func(c rune) bool { return c >= lo && c <= hi }
+	out := append(runeSet{}, s...)
+	for c := lo; c <= hi; c++ {
+		javaCaseVariants(c, func(f rune) {
+			if up := unicode.ToUpper(f); in(up) || in(unicode.ToLower(up)) {
+				out = append(out, runeRange{f, f})
+			}
+		})
+	}
+	return out.norm()
+}
+
+// javaCaseKey is what Java's UNICODE_CASE compares a character by
+// (its SingleU): the lower case of its upper case.
+func javaCaseKey(c rune) rune { return unicode.ToLower(unicode.ToUpper(c)) }
+
+// javaCaseVariants calls f with every character Java's UNICODE_CASE may
+// take for c: its simple case folding orbit and, as Java's upper and
+// lower cases join them, the Turkish i's with i and I (i I \u0130
+// \u0131 all have the key i).
+func javaCaseVariants(c rune, f func(rune)) {
+	for v := unicode.SimpleFold(c); v != c; v = unicode.SimpleFold(v) {
+		f(v)
+	}
+	switch c {
+	case 'i', 'I', 0x130, 0x131:
+		for _, v := range []rune{'i', 'I', 0x130, 0x131} {
+			if v != c {
+				f(v)
+			}
+		}
+	}
 }
 
 func tableSet(tabs ...*unicode.RangeTable) runeSet {
