@@ -11,7 +11,8 @@ import (
 // \p{...}: Java 17's character properties (java.util.regex's
 // CharPredicates: java.lang.Character's methods, general categories,
 // scripts, blocks, binary and POSIX properties) from Go's Unicode tables,
-// and Java's Unicode 13 block table (javaregex_blocks.go).
+// and the JVM's own (Unicode 13) blocks, scripts and java.lang.Character
+// properties Go has no table for (javaregex_unicode.go, generated).
 
 // javaProperty resolves the name inside \p{...} as Java 17's
 // Pattern.family does. caseIns is CASE_INSENSITIVE: Java does not fold a
