@@ -83,8 +83,10 @@ func (s *Store) snapshot(keep func(name string) bool) (fams []*family, members [
 		}
 	}
 	// x_sum beside a histogram x: taken under statsd_exporter's rules
-	// only (registryRefuses), left out while x lives.
-	fams = slices.DeleteFunc(fams, func(f *family) bool { return s.hidden(f.name) })
+	// only (registryRefuses), left out while x lives; a family stored
+	// before its name was a stand-in's (SetPeerNames), left out while it
+	// is.
+	fams = slices.DeleteFunc(fams, func(f *family) bool { return s.hidden(f.name) || s.peerName(f.name) })
 	ends = make([]int, len(fams))
 	for i, f := range fams {
 		if f.removed > 0 {

@@ -65,8 +65,11 @@ type Store struct {
 	defaultHelp atomic.Pointer[string]
 	reserved    []string
 	reservedSet map[string]struct{}
-	sweepEvery  time.Duration
-	logger      *slog.Logger
+	// peerNames are the names reserved while an input stands in for a
+	// peer exporter (SetPeerNames); nil for none.
+	peerNames  atomic.Pointer[map[string]struct{}]
+	sweepEvery time.Duration
+	logger     *slog.Logger
 
 	limit      atomic.Int64
 	defaultTTL atomic.Int64
@@ -288,6 +291,36 @@ func (s *Store) SetDefaultHelp(h string) {
 	s.defaultHelp.Store(&h)
 }
 
+// SetPeerNames sets the names of the families of the peer exporters
+// (statsd_exporter's, jmx_exporter's) that inputs stand in for, which are
+// reserved besides StoreConfig.ReservedNames only while one does: a new
+// series of such a name is refused (reserved_name), and a family of that
+// name the store already holds is no longer served (its series go as they
+// expire or as their source replaces them). Without a stand-in, mapped
+// series may take these names, as when Rosetta reads an exporter's
+// /metrics. It applies from the next write and gather.
+func (s *Store) SetPeerNames(names []string) {
+	if len(names) == 0 {
+		s.peerNames.Store(nil)
+		return
+	}
+	set := make(map[string]struct{}, len(names))
+	for _, n := range names {
+		set[n] = struct{}{}
+	}
+	s.peerNames.Store(&set)
+}
+
+// peerName reports whether name is reserved by SetPeerNames.
+func (s *Store) peerName(name string) bool {
+	set := s.peerNames.Load()
+	if set == nil {
+		return false
+	}
+	_, ok := (*set)[name]
+	return ok
+}
+
 // SetKeepExpiredTypes says whether the store follows statsd_exporter's
 // registry (while an input has statsd_exporter_drop_in). It keeps the type
 // of a family whose series all expired (a TTL; not of a family a pull
@@ -492,7 +525,7 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 			return nil
 		}
 	}
-	if _, ok := s.reservedSet[smp.Name]; ok {
+	if _, ok := s.reservedSet[smp.Name]; ok || s.peerName(smp.Name) {
 		s.conflict(ReasonReservedName, smp)
 		return nil
 	}

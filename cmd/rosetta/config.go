@@ -69,6 +69,19 @@ func (lc *loadedConfig) defaultHelp() string {
 	return outputs.DefaultHelp
 }
 
+// peerNames are the names of the families of the exporters inputs stand
+// in for, which mapped series may not take (Store.SetPeerNames).
+func (lc *loadedConfig) peerNames() []string {
+	var names []string
+	if lc.dropIn != "" {
+		names = append(names, peerFamilyNames()...)
+	}
+	if lc.jmxDropIn != "" {
+		names = append(names, jmxPeerFamilyNames()...)
+	}
+	return names
+}
+
 // configSource returns the config to load: the --config.file, or the
 // embedded default adjusted by the --statsd.* flags.
 func configSource(f *runFlags, logger *slog.Logger) (file string, data []byte, err error) {

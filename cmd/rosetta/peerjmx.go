@@ -52,7 +52,8 @@ func newJMXPeerFamily(name, help string, typ prometheus.ValueType, labels []stri
 }
 
 // jmxPeerFamilyNames are the names of jmx_exporter's families, which the
-// store refuses to mapped series.
+// store refuses to mapped series while an input stands in for it
+// (loadedConfig.peerNames).
 func jmxPeerFamilyNames() []string {
 	names := make([]string, 0, len(jmxPeerFamilies))
 	for _, f := range jmxPeerFamilies {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -247,5 +248,29 @@ func TestJMXPeerRestartWindow(t *testing.T) {
 	p.loaded(&loadedConfig{})
 	if n := testutil.CollectAndCount(p); n != 0 {
 		t.Errorf("%d series without a drop-in input", n)
+	}
+}
+
+// TestPeerNamesOnlyWithStandIn: an exporter's own family names are kept
+// from mapped series only while an input stands in for that exporter;
+// otherwise Rosetta reading, say, a jmx_exporter agent's /metrics serves its
+// jmx_scrape_error.
+func TestPeerNamesOnlyWithStandIn(t *testing.T) {
+	for _, tc := range []struct {
+		lc          loadedConfig
+		statsd, jmx bool
+	}{
+		{lc: loadedConfig{}},
+		{lc: loadedConfig{dropIn: "statsd"}, statsd: true},
+		{lc: loadedConfig{jmxDropIn: "jvm"}, jmx: true},
+		{lc: loadedConfig{dropIn: "statsd", jmxDropIn: "jvm"}, statsd: true, jmx: true},
+	} {
+		names := tc.lc.peerNames()
+		if got := slices.Contains(names, "statsd_exporter_lines_total"); got != tc.statsd {
+			t.Errorf("%+v: statsd_exporter_lines_total reserved %v, want %v", tc.lc, got, tc.statsd)
+		}
+		if got := slices.Contains(names, "jmx_scrape_error"); got != tc.jmx {
+			t.Errorf("%+v: jmx_scrape_error reserved %v, want %v", tc.lc, got, tc.jmx)
+		}
 	}
 }

@@ -62,8 +62,9 @@ var (
 )
 
 // peerFamilyNames are the names of statsd_exporter's families, which the
-// store refuses to mapped series (as statsd_exporter's registry refuses a
-// second registration of them).
+// store refuses to mapped series while an input stands in for it
+// (loadedConfig.peerNames), as statsd_exporter's registry refuses a second
+// registration of them.
 func peerFamilyNames() []string {
 	names := []string{peerBuildInfoName}
 	for _, f := range peerFamilies {

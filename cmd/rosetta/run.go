@@ -45,8 +45,6 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 	if err != nil {
 		return err
 	}
-	reserved = append(reserved, jmxPeerFamilyNames()...)
-	reserved = append(reserved, peerFamilyNames()...)
 	store, err := outputs.NewStore(outputs.StoreConfig{
 		ReservedNames: reserved,
 		SeriesLimit:   loaded.global.SeriesLimit,
@@ -60,6 +58,9 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 	if err != nil {
 		return err
 	}
+	// Mapped series must not shadow the families of an exporter an input
+	// stands in for, either.
+	store.SetPeerNames(loaded.peerNames())
 	mgr := newManager(logger, store, self)
 	mgr.workers = workers
 	reloadM := newReloadMetrics(self)
@@ -93,6 +94,7 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		store.SetDefaultTTL(next.global.TTL)
 		store.SetDefaultHelp(next.defaultHelp())
 		store.SetKeepExpiredTypes(next.dropIn != "")
+		store.SetPeerNames(next.peerNames())
 		mu.Lock()
 		current = next
 		mu.Unlock()
