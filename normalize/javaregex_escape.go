@@ -136,6 +136,17 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 	return true, nil
 }
 
+// The classes of \b, written with the engine's own \p{...}, which reads
+// Go's tables as the runeSets do (TestJavaRegexBoundClasses), and is much
+// shorter: a \b of written-out ranges is a 170 KB pattern.
+const (
+	boundUnicodeWord = `[\p{L}\p{Nl}\p{Other_Alphabetic}\p{Mn}\p{Me}\p{Mc}\p{Nd}\p{Pc}\x{200c}\x{200d}]` // javaUnicodeWord
+	boundWord        = `[\p{L}\p{Nd}_]`
+	boundBase        = `[\p{L}\p{Nd}-[\x{10000}-\x{10ffff}]]`
+	boundMark        = `[\p{Mn}-[\x{10000}-\x{10ffff}]]`
+	boundAnyMark     = `\p{Mn}`
+)
+
 // bound is Java 17's \b (or \B, !boundary), its Bound node: a word
 // character on one side only, a word character being '_' or a letter
 // or digit (Character.isLetterOrDigit; with UNICODE_CHARACTER_CLASS
@@ -143,21 +154,12 @@ func (t *javaTranslator) escape(pos int) (bool, error) {
 // hasBaseCharacter, which walks back over UTF-16 units: a supplementary
 // character is neither the base nor a mark on the way).
 func (t *javaTranslator) bound(boundary bool) string {
-	// The classes are written with the engine's own \p{...}, which reads
-	// Go's tables as the runeSets do (javaUnicodeWord, tableSet), and is
-	// much shorter: a \b of written-out ranges is a 170 KB pattern.
 	var left, right string
 	if t.flags&flagUC != 0 {
-		w := `[\p{L}\p{Nl}\p{Other_Alphabetic}\p{Mn}\p{Me}\p{Mc}\p{Nd}\p{Pc}\x{200c}\x{200d}]`
-		left, right = w, w
+		left, right = boundUnicodeWord, boundUnicodeWord
 	} else {
-		const (
-			w    = `[\p{L}\p{Nd}_]`
-			base = `[\p{L}\p{Nd}-[\x{10000}-\x{10ffff}]]`
-			mark = `[\p{Mn}-[\x{10000}-\x{10ffff}]]`
-		)
-		left = w + `|` + base + mark + `+`
-		right = w + `|(?<=` + base + mark + `*)\p{Mn}`
+		left = boundWord + `|` + boundBase + boundMark + `+`
+		right = boundWord + `|(?<=` + boundBase + boundMark + `*)` + boundAnyMark
 	}
 	if boundary {
 		return `(?:(?<=` + left + `)(?!` + right + `)|(?<!` + left + `)(?=` + right + `))`

@@ -15,6 +15,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+
+	"github.com/dlclark/regexp2/v2"
 
 	"github.com/rosetta-adapter/rosetta/internal/testutil"
 )
@@ -727,6 +730,39 @@ func TestJavaRegexStaleGroups(t *testing.T) {
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s: stale groups %v, want %v", tc.pattern, got, tc.want)
+		}
+	}
+}
+
+// TestJavaRegexBoundClasses: the classes \b is written with (the
+// backtracking engine's \p{...}) hold what the runeSets of the same
+// properties hold, at every edge of the runeSets' ranges.
+func TestJavaRegexBoundClasses(t *testing.T) {
+	bmp := runeSet{{0, 0xffff}}
+	for _, c := range []struct {
+		expr string
+		set  runeSet
+	}{
+		{boundUnicodeWord, javaUnicodeWord()},
+		{boundWord, tableSet(unicode.L, unicode.Nd).union(chars("_"))},
+		{boundBase, tableSet(unicode.L, unicode.Nd).intersect(bmp)},
+		{boundMark, tableSet(unicode.Mn).intersect(bmp)},
+		{boundAnyMark, tableSet(unicode.Mn)},
+	} {
+		re := regexp2.MustCompile(`\A`+c.expr+`\z`, regexp2.None)
+		check := func(r rune, want bool) {
+			if r < 0 || r > unicode.MaxRune || r >= 0xd800 && r <= 0xdfff {
+				return
+			}
+			if got, _ := re.MatchString(string(r)); got != want {
+				t.Errorf("%s on %U: %v, the runeSet says %v", c.expr, r, got, want)
+			}
+		}
+		for _, r := range c.set {
+			check(r.lo-1, false)
+			check(r.lo, true)
+			check(r.hi, true)
+			check(r.hi+1, false)
 		}
 	}
 }
