@@ -36,6 +36,15 @@ type RuleFiles interface {
 	RuleFiles() []RuleFile
 }
 
+// DefaultHelper is implemented by a Config whose input gives its series a
+// help text of its own when no record or rule gives one (a StatsD input
+// standing in for statsd_exporter): the input's rule set sets it
+// (normalize.RuleSetConfig.DefaultHelp), so that other inputs' series keep
+// the store's default. "" means none.
+type DefaultHelper interface {
+	DefaultHelp() string
+}
+
 // RuleFile is a file of rules named by an input's config: an absolute
 // path and its mapping format.
 type RuleFile struct {

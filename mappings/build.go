@@ -148,6 +148,9 @@ func buildInput(cfg *Config, ic *InputConfig, reg *inputs.Registry, opts Options
 		fail(err)
 	}
 	if rsc != nil {
+		if dh, ok := in.Config.(inputs.DefaultHelper); ok {
+			rsc.DefaultHelp = dh.DefaultHelp()
+		}
 		// Compiled even after decoding errors (rules that decoded), so
 		// that check reports their errors too.
 		rs, cerr := normalize.NewRuleSet(*rsc)

@@ -234,6 +234,13 @@ type RuleSetConfig struct {
 	// in: DefBuckets, native histogram factor 1.1 with 256 buckets, and
 	// quantiles 0.5, 0.9, 0.99.
 	NoMappingDefaults bool
+	// DefaultHelp is the help text of a family whose first sample gets
+	// none from its record or rule ("": the store's default):
+	// statsd_exporter's for the StatsD input that stands in for it, so
+	// that its text reaches that input's series only. Every series
+	// option of the rule set points to it (SeriesOptions.DefaultHelp);
+	// samples carry nothing more.
+	DefaultHelp string
 }
 
 // NameOptions are a rule file's options that change a series' name,

@@ -35,6 +35,10 @@ type RuleSet struct {
 	dupLabel string
 	// opts for records no rule matched
 	defaultOpts *SeriesOptions
+	// defaultHelp is the help of families whose first sample has none
+	// (RuleSetConfig), also in every SeriesOptions of the rule set.
+	defaultHelp string
+	helpPtr     *string // defaultHelp's copy the options point to, or nil
 	// inline fill what an inline rule leaves unset (InlineOptions).
 	inline   Defaults
 	cache    *cache
@@ -113,6 +117,7 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		clientJavaNames: cfg.ClientJavaNames,
 		escape:          cfg.Escape,
 		dupLabel:        cfg.DuplicateLabel,
+		defaultHelp:     cfg.DefaultHelp,
 		unmatchedNames: NameOptions{
 			LowercaseOutputName:       cfg.LowercaseOutputName || cfg.UnmatchedNames.LowercaseOutputName,
 			LowercaseOutputLabelNames: cfg.LowercaseOutputLabelNames || cfg.UnmatchedNames.LowercaseOutputLabelNames,
@@ -207,11 +212,27 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 	if size > 0 {
 		rs.cache = newCache(size)
 	}
+	if rs.defaultHelp != "" {
+		// One pointer for every series option: the store takes it as a
+		// new family's help when the first sample has none, so that the
+		// samples themselves carry nothing more. Its own allocation, so
+		// that a family does not keep the rule set alive after a reload.
+		rs.helpPtr = new(string)
+		*rs.helpPtr = rs.defaultHelp
+		rs.defaultOpts.DefaultHelp = rs.helpPtr
+		for _, r := range rs.rules {
+			r.opts.DefaultHelp = rs.helpPtr
+		}
+	}
 	if len(rs.rules) == 0 {
 		rs.byDefault = &entry{useDefault: true}
 	}
 	return rs, nil
 }
+
+// DefaultHelp returns the help text of families whose first sample gets
+// none from its record or rule ("": the store's default).
+func (rs *RuleSet) DefaultHelp() string { return rs.defaultHelp }
 
 // UnmatchedOptions returns the series options of records no rule
 // matches.
@@ -220,7 +241,11 @@ func (rs *RuleSet) UnmatchedOptions() *SeriesOptions { return rs.defaultOpts }
 // InlineOptions returns the series options a rule c would have, added to
 // the input's own (inline) rules: it takes RuleSetConfig.InlineDefaults.
 func (rs *RuleSet) InlineOptions(c RuleConfig) (*SeriesOptions, error) {
-	return seriesOptions(c, &rs.inline)
+	o, err := seriesOptions(c, &rs.inline)
+	if o != nil {
+		o.DefaultHelp = rs.helpPtr
+	}
+	return o, err
 }
 
 // InlineMatchType is the match type of a rule added to the input's own

@@ -251,6 +251,11 @@ type SeriesOptions struct {
 	// served: its observations are refused with this reason
 	// (negative_summary_max_age, invalid_summary_quantile); "" when valid.
 	Invalid string
+	// DefaultHelp, when not nil, is the help of a family created by a
+	// sample without help (RuleSetConfig.DefaultHelp: statsd_exporter's
+	// text for the StatsD input that stands in for it); nil leaves the
+	// family to the store's default.
+	DefaultHelp *string
 }
 
 // Sample is a Record after the rules: a named series with a value.

@@ -589,6 +589,12 @@ func (s *Store) create(sh *shard, h uint64, k kind, smp *normalize.Sample, now i
 	s.countShape(fam, typ, smp)
 	if fam == nil {
 		fam = &family{owner: s, name: strings.Clone(smp.Name), typ: typ}
+		if smp.Help == "" && smp.Opts != nil && smp.Opts.DefaultHelp != nil {
+			// The input's own default (statsd_exporter's text for its
+			// stand-in): the first sample decides, as statsd_exporter's
+			// first event does. Once per family, never per sample.
+			fam.help.Store(smp.Opts.DefaultHelp)
+		}
 		s.expiredTypes.delete(fam.name) // kept by the family again
 		s.families[fam.name] = fam
 		s.famList = append(s.famList, fam)

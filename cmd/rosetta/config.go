@@ -20,7 +20,6 @@ import (
 	"github.com/rosetta-adapter/rosetta/internal/errpos"
 	"github.com/rosetta-adapter/rosetta/mappings"
 	"github.com/rosetta-adapter/rosetta/mappings/library"
-	"github.com/rosetta-adapter/rosetta/outputs"
 	"github.com/rosetta-adapter/rosetta/outputs/remotewrite"
 )
 
@@ -58,15 +57,6 @@ type loadedConfig struct {
 	// jmx_exporter (pickJMXDropIn), or "", and jmxDropInFile its
 	// jmx_exporter_config file, or "".
 	jmxDropIn, jmxDropInFile string
-}
-
-// defaultHelp is the store's help text of series no rule gave help to:
-// statsd_exporter's while an input stands in for it.
-func (lc *loadedConfig) defaultHelp() string {
-	if lc.dropIn != "" {
-		return statsd.PeerDefaultHelp
-	}
-	return outputs.DefaultHelp
 }
 
 // peerNames are the names of the families of the exporters inputs stand

@@ -49,7 +49,6 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		ReservedNames: reserved,
 		SeriesLimit:   loaded.global.SeriesLimit,
 		DefaultTTL:    loaded.global.TTL,
-		DefaultHelp:   loaded.defaultHelp(),
 		// statsd_exporter never forgets a name's type
 		KeepExpiredTypes: loaded.dropIn != "",
 		Registerer:       self,
@@ -92,7 +91,6 @@ func runAdapter(ctx context.Context, logger *slog.Logger, f *runFlags, webFlags 
 		rw.Commit(rwPlan)
 		store.SetSeriesLimit(next.global.SeriesLimit)
 		store.SetDefaultTTL(next.global.TTL)
-		store.SetDefaultHelp(next.defaultHelp())
 		store.SetKeepExpiredTypes(next.dropIn != "")
 		store.SetPeerNames(next.peerNames())
 		mu.Lock()

@@ -244,8 +244,9 @@ func ingestPackets(b *testing.B, pl *normalize.Pipeline, pkts [][]byte, linesPer
 	}
 }
 
-// benchPipeline is the differential mapping file's rules in front of a
-// real store; unmatched, when set, tracks the unmatched names as the
+// benchPipeline is the differential mapping file's rules, as the input
+// standing in for statsd_exporter has them, in front of a real store;
+// unmatched, when set, tracks the unmatched names as the
 // rosetta binary does.
 func benchPipeline(b *testing.B, unmatched *normalize.TopK) *normalize.Pipeline {
 	b.Helper()
@@ -253,6 +254,7 @@ func benchPipeline(b *testing.B, unmatched *normalize.TopK) *normalize.Pipeline 
 	if err != nil {
 		b.Fatal(err)
 	}
+	rsc.DefaultHelp = PeerDefaultHelp // as the stand-in input's rule set
 	rs, err := normalize.NewRuleSet(*rsc)
 	if err != nil {
 		b.Fatal(err)
