@@ -158,7 +158,7 @@ func (s *Store) help(f *family) string {
 	if h := f.help.Load(); h != nil {
 		return *h
 	}
-	return *s.defaultHelp.Load()
+	return s.defaultHelp
 }
 
 // compareLabels orders label sets as prometheus.Registry orders metrics

@@ -62,7 +62,7 @@ const numShards = 64
 // /metrics gathers.
 type Store struct {
 	now         func() time.Time
-	defaultHelp atomic.Pointer[string]
+	defaultHelp string
 	reserved    []string
 	reservedSet map[string]struct{}
 	// peerNames are the names reserved while an input stands in for a
@@ -238,7 +238,10 @@ func NewStore(cfg StoreConfig) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.SetDefaultHelp(cfg.DefaultHelp)
+	s.defaultHelp = cfg.DefaultHelp
+	if s.defaultHelp == "" {
+		s.defaultHelp = DefaultHelp
+	}
 	s.SetKeepExpiredTypes(cfg.KeepExpiredTypes)
 	if s.reserved == nil {
 		s.reserved = []string{"rosetta_"}
@@ -281,15 +284,6 @@ var _ normalize.Sink = (*Store)(nil)
 // SetSeriesLimit sets the global series budget; 0 removes it. Existing
 // series above a lowered budget stay until they expire or are replaced.
 func (s *Store) SetSeriesLimit(n int) { s.limit.Store(int64(n)) }
-
-// SetDefaultHelp sets the help text of families whose samples carry none
-// ("" means DefaultHelp); it applies from the next gather.
-func (s *Store) SetDefaultHelp(h string) {
-	if h == "" {
-		h = DefaultHelp
-	}
-	s.defaultHelp.Store(&h)
-}
 
 // SetPeerNames sets the names of the families of the peer exporters
 // (statsd_exporter's, jmx_exporter's) that inputs stand in for, which are
