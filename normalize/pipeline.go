@@ -115,6 +115,9 @@ type scratch struct {
 	// rule and batch instead of once per record.
 	hits    []uint64
 	touched []int32
+	// jmxCached counts the batch's records whose result jmx_exporter
+	// finds in or puts into its rule cache (entry.jmxCached).
+	jmxCached int
 }
 
 // NewPipeline returns a pipeline using rs (nil means no rules: everything
@@ -195,8 +198,9 @@ func (p *Pipeline) Replace(_ context.Context, source string, batch []Record) err
 	return nil
 }
 
-func (p *Pipeline) replaceWith(rs *RuleSet, source string, batch []Record) {
+func (p *Pipeline) replaceWith(rs *RuleSet, source string, batch []Record) (jmxCached int) {
 	sc := p.mapWith(rs, batch)
+	jmxCached = sc.jmxCached
 	if rs.clientJavaNames {
 		clientJavaFamilies(sc.samples)
 	}
@@ -205,6 +209,7 @@ func (p *Pipeline) replaceWith(rs *RuleSet, source string, batch []Record) {
 	}
 	p.set.Sink.Replace(source, sc.samples)
 	p.release(sc)
+	return jmxCached
 }
 
 // BeginReplace is Replace in parts: a pull input adds a poll's records as
@@ -225,33 +230,42 @@ func (p *Pipeline) BeginReplace(_ context.Context, source string) RecordReplacem
 
 // streamReplacement maps and writes each part as it comes.
 type streamReplacement struct {
-	p    *Pipeline
-	rs   *RuleSet
-	sink SinkReplacement
+	p         *Pipeline
+	rs        *RuleSet
+	sink      SinkReplacement
+	jmxCached int
 }
 
 func (r *streamReplacement) Add(batch []Record) {
 	sc := r.p.mapWith(r.rs, batch)
+	r.jmxCached += sc.jmxCached
 	r.sink.Write(sc.samples)
 	r.p.release(sc)
 }
 
 func (r *streamReplacement) End() { r.sink.End() }
 
+// JMXCached implements JMXCacheCounter.
+func (r *streamReplacement) JMXCached() int { return r.jmxCached }
+
 // heldReplacement keeps the parts for one Replace at End.
 type heldReplacement struct {
-	p      *Pipeline
-	rs     *RuleSet
-	source string
-	recs   []Record
+	p         *Pipeline
+	rs        *RuleSet
+	source    string
+	recs      []Record
+	jmxCached int
 }
 
 func (r *heldReplacement) Add(batch []Record) { r.recs = append(r.recs, batch...) }
 
 func (r *heldReplacement) End() {
-	r.p.replaceWith(r.rs, r.source, r.recs)
+	r.jmxCached = r.p.replaceWith(r.rs, r.source, r.recs)
 	r.recs = nil
 }
+
+// JMXCached implements JMXCacheCounter.
+func (r *heldReplacement) JMXCached() int { return r.jmxCached }
 
 func (p *Pipeline) release(sc *scratch) {
 	clear(sc.samples)
@@ -275,7 +289,7 @@ func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 	} else {
 		sc.hits = sc.hits[:n]
 	}
-	var hits, misses, unmapped, dropRule, dropUnmatched, dropNoValue int
+	var hits, misses, unmapped, dropRule, dropUnmatched, dropNoValue, jmxCached int
 	// Events as statsd_exporter counts them (EventCounts): extra are the
 	// events beyond one of records that stand for several.
 	// The hot path only adds each stored sample's events to its type's
@@ -293,6 +307,9 @@ func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 			hits++
 		} else {
 			misses++
+		}
+		if e.jmxCached {
+			jmxCached++
 		}
 		if r := e.rule; r != nil {
 			if sc.hits[r.index] == 0 {
@@ -341,6 +358,7 @@ func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 		sc.hits[i] = 0
 	}
 	sc.touched = sc.touched[:0]
+	sc.jmxCached = jmxCached
 	addCount(p.cacheHits, hits)
 	addCount(p.cacheMisses, misses)
 	addCount(p.unmapped, unmapped)

@@ -47,6 +47,9 @@ type RuleSet struct {
 	// every record that has a default name (a JMX attribute's): nothing
 	// to match, so nothing to look up or cache.
 	byDefault *entry
+	// jmxCache says a rule has CacheMatch: jmx_exporter then keeps a
+	// rule cache, and counts what goes into it (entry.jmxCached).
+	jmxCache bool
 }
 
 // Shadowed returns the glob rules that can never match because an earlier
@@ -172,6 +175,7 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		}
 		if r.re != nil {
 			rs.regexes = append(rs.regexes, r)
+			rs.jmxCache = rs.jmxCache || c.CacheMatch
 			continue
 		}
 		live := false
@@ -282,6 +286,12 @@ type entry struct {
 	// useDefault says the record's DefaultName, if any, takes the
 	// place of name.
 	useDefault bool
+	// jmxCached says jmx_exporter finds this result in, or puts it
+	// into, its rule cache (MatchedRulesCache, kept when a rule has
+	// `cache: true`): no rule matched, or a cache rule did and made a
+	// series name and value of the match string. Those are the
+	// attributes jmx_scrape_cached_beans counts (Replacement.JMXCached).
+	jmxCached bool
 }
 
 // ruleOut is what a matching rule that keeps the record makes of the
@@ -419,6 +429,7 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 	e := &entry{rule: r}
 	if r == nil {
 		e.name, e.useDefault = rs.outName(s, rs.lowerName(nil)), true
+		e.jmxCached = rs.jmxCache
 		return e
 	}
 	if r.cfg.Action == ActionDrop {
@@ -470,14 +481,19 @@ func (rs *RuleSet) compute(s string, t Type) *entry {
 	if r.hasHelp {
 		o.help = r.help.expandString(buf, caps)
 	}
+	badValue := false
 	if r.hasValue {
 		v := r.value.expandString(buf, caps)
 		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil && o.invalid == "" {
+		badValue = err != nil
+		if badValue && o.invalid == "" {
 			o.invalid = "invalid_value"
 		}
 		o.value, o.hasValue = f, true
 	}
+	// jmx_exporter returns before caching a rule's result when its name
+	// is empty or its value template's result does not parse.
+	e.jmxCached = r.cfg.CacheMatch && e.name != "" && !badValue
 	return e
 }
 

@@ -328,6 +328,17 @@ type RecordReplacement interface {
 	End()
 }
 
+// JMXCacheCounter is implemented by a *Pipeline's RecordReplacements.
+// After End, JMXCached returns how many of the records added jmx_exporter
+// would have found in, or put into, the cache it keeps for rules with
+// `cache: true` (RuleConfig.CacheMatch): those no rule matched and those
+// a cache rule matched and mapped to a name and value. jmx_exporter
+// serves that number, per scrape, as jmx_scrape_cached_beans; it is 0
+// when no rule has CacheMatch (jmx_exporter keeps no cache then).
+type JMXCacheCounter interface {
+	JMXCached() int
+}
+
 // Sink receives mapped Samples; the store in package outputs implements it.
 // The same ownership rule as Appender applies.
 type Sink interface {

@@ -84,7 +84,7 @@ type jmxPeer struct {
 	carry struct {
 		sync.Mutex
 		seen bool          // a driver was collected
-		last jmx.PeerStats // the last collected driver's stats, Error and Duration carried
+		last jmx.PeerStats // the last collected driver's stats, Error, Duration and CachedBeans carried
 		base uint64        // the timeouts of the drivers before it
 	}
 }
@@ -163,10 +163,7 @@ func (p *jmxPeer) Collect(ch chan<- prometheus.Metric) {
 	// jmx_exporter's server answers 429 when its thread pool is full;
 	// Rosetta's /metrics has no such pool and refuses no request.
 	emit(jmxRejected, 0)
-	// jmx_exporter counts the bean attributes whose rule it found in the
-	// cache of its cache: true rules; Rosetta caches every rule's result
-	// and does not count that (docs/jmx.md).
-	emit(jmxCachedBeans, 0)
+	emit(jmxCachedBeans, float64(st.CachedBeans))
 	emit(jmxDuration, st.Duration.Seconds())
 	emit(jmxError, st.Error)
 	emit(jmxTimeouts, float64(st.Timeouts))
@@ -174,7 +171,8 @@ func (p *jmxPeer) Collect(ch chan<- prometheus.Metric) {
 
 // carried returns st, the stats of the drop-in's driver, continued from
 // the drivers before it: their timeouts are added, and until it finishes a
-// poll, the last poll's error and duration are the previous driver's.
+// poll, the last poll's error, duration and cached beans are the previous
+// driver's.
 func (p *jmxPeer) carried(st jmx.PeerStats) jmx.PeerStats {
 	c := &p.carry
 	c.Lock()
@@ -184,7 +182,7 @@ func (p *jmxPeer) carried(st jmx.PeerStats) jmx.PeerStats {
 	}
 	c.seen = true
 	if st.Polls == 0 {
-		st.Error, st.Duration = c.last.Error, c.last.Duration
+		st.Error, st.Duration, st.CachedBeans = c.last.Error, c.last.Duration, c.last.CachedBeans
 	}
 	c.last = st
 	st.Timeouts += c.base

@@ -104,7 +104,7 @@ func TestJMXPeerFamilies(t *testing.T) {
 	dir := t.TempDir()
 	je := writeFile(t, dir, "jmx.yml", "hostPort: 127.0.0.1:1\n")
 	mgr := newManager(nil, nil, prometheus.NewRegistry())
-	mgr.running["j"] = &runningInput{driver: &fakeJMXDriver{jmx.PeerStats{Error: 1, Duration: 1250 * time.Millisecond, Timeouts: 3, Polls: 9, Run: 1}}}
+	mgr.running["j"] = &runningInput{driver: &fakeJMXDriver{jmx.PeerStats{Error: 1, Duration: 1250 * time.Millisecond, Timeouts: 3, CachedBeans: 8, Polls: 9, Run: 1}}}
 	p := newJMXPeer(mgr, &loadedConfig{})
 	if n := testutil.CollectAndCount(p); n != 0 {
 		t.Errorf("%d series without a drop-in input", n)
@@ -145,7 +145,7 @@ jmx_exporter_build_info{name="jmx_prometheus_standalone",version="1.6.0-POST"} 1
 jmx_http_requests_rejected_total 0
 # HELP jmx_scrape_cached_beans Number of beans with their matching rule cached
 # TYPE jmx_scrape_cached_beans gauge
-jmx_scrape_cached_beans 0
+jmx_scrape_cached_beans 8
 # HELP jmx_scrape_duration_seconds Time this JMX scrape took, in seconds.
 # TYPE jmx_scrape_duration_seconds gauge
 jmx_scrape_duration_seconds 1.25
@@ -165,22 +165,22 @@ jmx_scrape_timeout_total 3
 	// timeouts go on from the old driver's count.
 	next := &fakeJMXDriver{jmx.PeerStats{Run: 2}}
 	mgr.running["j"] = &runningInput{driver: next}
-	check := func(step string, errV, dur, timeouts float64) {
+	check := func(step string, errV, dur, timeouts, cached float64) {
 		t.Helper()
 		for _, c := range []struct {
 			name string
 			want float64
-		}{{"jmx_scrape_error", errV}, {"jmx_scrape_duration_seconds", dur}, {"jmx_scrape_timeout_total", timeouts}} {
+		}{{"jmx_scrape_error", errV}, {"jmx_scrape_duration_seconds", dur}, {"jmx_scrape_timeout_total", timeouts}, {"jmx_scrape_cached_beans", cached}} {
 			if got := testutil.ToFloat64(onlyFamily{p, c.name}); got != c.want {
 				t.Errorf("%s: %s %v, want %v", step, c.name, got, c.want)
 			}
 		}
 	}
-	check("new driver, no poll yet", 1, 1.25, 3)
-	next.st = jmx.PeerStats{Duration: 40 * time.Millisecond, Timeouts: 1, Polls: 1, Run: 2}
-	check("new driver polled", 0, 0.04, 4)
+	check("new driver, no poll yet", 1, 1.25, 3, 8)
+	next.st = jmx.PeerStats{Duration: 40 * time.Millisecond, Timeouts: 1, CachedBeans: 5, Polls: 1, Run: 2}
+	check("new driver polled", 0, 0.04, 4, 5)
 	next.st.Polls = 2
-	check("again", 0, 0.04, 4)
+	check("again", 0, 0.04, 4, 5)
 
 	if got, want := len(jmxPeerFamilyNames()), 8; got != want {
 		t.Errorf("%d family names reserved, want %d", got, want)

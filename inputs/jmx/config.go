@@ -107,7 +107,8 @@ type Config struct {
 	// EmitStringValues also emits String and enum attributes as records
 	// (marked NoValue), for rules whose `value` template takes the value
 	// from the match string (info-style metrics). It is turned on by a
-	// jmx_exporter_config with such a rule. Any other rule drops them, as
+	// jmx_exporter_config with such a rule, or with a `cache: true` rule
+	// (jmx_scrape_cached_beans counts them). Any other rule drops them, as
 	// jmx_exporter does.
 	EmitStringValues bool `yaml:"emit_string_values"`
 	// MetricCustomizers are jmx_exporter's metricCustomizers: for beans of

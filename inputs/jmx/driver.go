@@ -244,6 +244,9 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 				open = nil
 				hadSeries = true
 			}
+			if !keep {
+				d.peer.observeCached(rep)
+			}
 			if hadSeries && !keep {
 				if rerr := out.Replace(ctx, d.source, nil); rerr != nil {
 					d.logger.Warn("removing series failed", "err", rerr)
@@ -262,6 +265,7 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 				d.logger.Warn("storing series failed", "err", rerr)
 			}
 			hadSeries = nrecs > 0
+			d.peer.observeCached(rep)
 			d.m.Samples.Add(float64(nrecs))
 			d.m.beans.WithLabelValues(target).Set(float64(st.beans))
 			d.m.attributes.WithLabelValues(target).Set(float64(st.attributes))
@@ -328,16 +332,27 @@ type heldReplacement struct {
 	source string
 	logger *slog.Logger
 	recs   []normalize.Record
+	// jmxCached is the CachedBeans of the records stored at End.
+	jmxCached int
 }
 
 func (r *heldReplacement) Add(batch []normalize.Record) { r.recs = append(r.recs, batch...) }
 
 func (r *heldReplacement) End() {
-	if err := r.out.Replace(r.ctx, r.source, r.recs); err != nil {
+	if rr, ok := r.out.(normalize.Replacer); ok {
+		// Replace in one part, to learn the poll's CachedBeans.
+		p := rr.BeginReplace(r.ctx, r.source)
+		p.Add(r.recs)
+		p.End()
+		r.jmxCached = int(jmxCached(p))
+	} else if err := r.out.Replace(r.ctx, r.source, r.recs); err != nil {
 		r.logger.Warn("storing series failed", "err", err)
 	}
 	r.recs = nil
 }
+
+// JMXCached implements normalize.JMXCacheCounter.
+func (r *heldReplacement) JMXCached() int { return r.jmxCached }
 
 // countDrops counts what the reply budgets threw away in one poll.
 func (d *Driver) countDrops(st scrapeStats) {

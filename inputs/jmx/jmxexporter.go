@@ -57,7 +57,8 @@ type jmxExporterFile struct {
 		} `yaml:"extraMetrics"`
 	} `yaml:"metricCustomizers"`
 	Rules []struct {
-		Value string `yaml:"value"`
+		Value string    `yaml:"value"`
+		Cache yaml.Node `yaml:"cache"`
 	} `yaml:"rules"`
 }
 
@@ -241,7 +242,11 @@ func (c *Config) loadJMXExporter(file string, set map[string]bool) error {
 		c.ExcludeObjectNameAttributes = f.ExcludeAttributes
 	}
 	for _, r := range f.Rules {
-		if r.Value != "" {
+		// A rule with `cache: true` makes jmx_exporter count String and
+		// enum attributes too in jmx_scrape_cached_beans (those no rule
+		// matches, and those a cache rule maps): Rosetta must read them
+		// to count them (they are dropped all the same).
+		if r.Value != "" || javaTrue(&r.Cache) {
 			c.EmitStringValues = true
 		}
 	}
@@ -330,4 +335,17 @@ func sexagesimal(doc *yaml.Node) {
 		c.Value, c.Tag = strconv.FormatInt(n, 10), "!!int"
 		root.Content[i+1] = &c
 	}
+}
+
+// javaTrue reports whether n is a YAML scalar SnakeYAML reads as the
+// Boolean true (YAML 1.1: true, yes or on, in its three cases).
+func javaTrue(n *yaml.Node) bool {
+	if n.Kind != yaml.ScalarNode || n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) != 0 {
+		return false
+	}
+	switch n.Value {
+	case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON":
+		return true
+	}
+	return false
 }

@@ -68,6 +68,9 @@ var cases = []oracleCase{
 	{name: "testapp-lowercase", peer: "testapp", config: "testapp-lowercase.yml", presence: []string{platform}},
 	{name: "testapp-rules", peer: "testapp", config: "testapp-rules.yml"},
 	{name: "testapp-filters", peer: "testapp", config: "testapp-filters.yml"},
+	// rules with cache: true: jmx_scrape_cached_beans
+	{name: "testapp-cached", peer: "testapp", config: "testapp-cached.yml", self: true},
+	{name: "testapp-cached-strings", peer: "testapp", config: "testapp-cached-strings.yml", self: true},
 	{name: "testapp-examples", peer: "testapp", config: "testapp-examples.yml", presence: []string{`^jvm_`, `^java_lang_`}},
 	{name: "testapp-collisions", peer: "testapp", config: "testapp-collisions.yml"},
 	{name: "testapp-beanstrings", peer: "testapp", config: "testapp-beanstrings.yml", differ: enumAttr, reason: enumReason},
