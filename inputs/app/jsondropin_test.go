@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	rtestutil "github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // json_exporter is a drop-in peer of the json input: what it serves for a
@@ -39,28 +41,6 @@ func jeServe(t *testing.T, config string, body []byte, extra string) (*recorder,
 	cfg := decodeTest(t, f, fmt.Sprintf("targets: [%q]\ninterval: 5s\ntimeout: 5s\njson_exporter_config: %s\n%s", srv.URL, file, extra))
 	rec, reg := startDriver(t, f, cfg)
 	return rec, reg, srv.URL
-}
-
-// inputErrors is rosetta_input_errors_total{reason}.
-func inputErrors(t *testing.T, reg *prometheus.Registry, reason string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "rosetta_input_errors_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
 }
 
 // A body whose strings hold bytes that are not UTF-8 is served as
@@ -97,7 +77,7 @@ func TestJSONExporterInvalidUTF8Served(t *testing.T) {
 	if n := pollErrors(t, reg, target, "invalid_utf8"); n != 0 {
 		t.Errorf("%v polls failed with invalid_utf8", n)
 	}
-	if n := inputErrors(t, reg, "invalid_utf8"); n < 1 {
+	if n := rtestutil.Counter(t, reg, "rosetta_input_errors_total", map[string]string{"reason": "invalid_utf8"}); n < 1 {
 		t.Errorf("rosetta_input_errors_total{reason=\"invalid_utf8\"} %v, want at least 1", n)
 	}
 }

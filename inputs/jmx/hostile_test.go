@@ -21,6 +21,7 @@ import (
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/javaser"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/internal/rmi"
 	"github.com/rosetta-adapter/rosetta/inputs/jmx/mbean"
+	rtestutil "github.com/rosetta-adapter/rosetta/internal/testutil"
 )
 
 // A hostile JMX server written in Go: it speaks enough JRMP and Java
@@ -423,27 +424,6 @@ func pollHostile(t *testing.T, s *hostileServer) (*Driver, *prometheus.Registry,
 	return drv, reg, c
 }
 
-func dropped(t *testing.T, reg *prometheus.Registry, reason string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "rosetta_input_dropped_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
-}
-
 // deepClasses returns a chain of n empty serializable classes.
 func deepClasses(n int) map[string]wclass {
 	m := map[string]wclass{}
@@ -630,7 +610,7 @@ func TestHostileServer(t *testing.T) {
 				t.Errorf("%d records, want at most %d", c.n, tc.maxRecords)
 			}
 			for _, r := range tc.reasons {
-				if n := dropped(t, reg, r); n < 1 {
+				if n := rtestutil.Counter(t, reg, "rosetta_input_dropped_total", map[string]string{"reason": r}); n < 1 {
 					t.Errorf("rosetta_input_dropped_total{reason=%q} = %v", r, n)
 				}
 			}
