@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/statsd_exporter/pkg/mapper"
 	"github.com/prometheus/statsd_exporter/pkg/registry"
 
+	"github.com/rosetta-adapter/rosetta/internal/testutil"
 	"github.com/rosetta-adapter/rosetta/normalize"
 )
 
@@ -92,34 +93,13 @@ func familyList(mfs []*dto.MetricFamily) []string {
 	return out
 }
 
-// seriesList returns the served series as "name{labels} type values",
-// sorted: a counter's or gauge's value, a histogram's count, sum and
-// buckets, a summary's count and sum (its quantiles are estimates).
+// seriesList returns the served series as "name{labels} type value",
+// sorted; a summary's value leaves out its quantiles (they are estimates).
 func seriesList(mfs []*dto.MetricFamily) []string {
 	var out []string
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
-			var ls []string
-			for _, l := range m.GetLabel() {
-				ls = append(ls, l.GetName()+"="+l.GetValue())
-			}
-			slices.Sort(ls)
-			v := ""
-			switch {
-			case m.Counter != nil:
-				v = fmt.Sprint(m.GetCounter().GetValue())
-			case m.Gauge != nil:
-				v = fmt.Sprint(m.GetGauge().GetValue())
-			case m.Histogram != nil:
-				h := m.GetHistogram()
-				v = fmt.Sprint(h.GetSampleCount(), h.GetSampleSum())
-				for _, b := range h.GetBucket() {
-					v += fmt.Sprintf(" le%g:%d", b.GetUpperBound(), b.GetCumulativeCount())
-				}
-			case m.Summary != nil:
-				v = fmt.Sprint(m.GetSummary().GetSampleCount(), m.GetSummary().GetSampleSum())
-			}
-			out = append(out, fmt.Sprintf("%s{%s} %s %s", mf.GetName(), strings.Join(ls, ","), strings.ToLower(mf.GetType().String()), v))
+			out = append(out, fmt.Sprintf("%s{%s} %s %s", mf.GetName(), strings.Join(testutil.Labels(m), ","), strings.ToLower(mf.GetType().String()), testutil.Value(m, false)))
 		}
 	}
 	slices.Sort(out)

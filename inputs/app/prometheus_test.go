@@ -30,33 +30,7 @@ func familySummary(mfs []*dto.MetricFamily) []string {
 	for _, mf := range mfs {
 		out = append(out, fmt.Sprintf("# %s %s %q", mf.GetName(), mf.GetType(), mf.GetHelp()))
 		for _, m := range mf.GetMetric() {
-			var ls []string
-			for _, l := range m.GetLabel() {
-				ls = append(ls, l.GetName()+"="+l.GetValue())
-			}
-			sort.Strings(ls)
-			v := ""
-			switch {
-			case m.Counter != nil:
-				v = fmt.Sprint(m.GetCounter().GetValue())
-			case m.Gauge != nil:
-				v = fmt.Sprint(m.GetGauge().GetValue())
-			case m.Untyped != nil:
-				v = fmt.Sprint(m.GetUntyped().GetValue())
-			case m.Histogram != nil:
-				h := m.GetHistogram()
-				v = fmt.Sprintf("count=%d sum=%g", h.GetSampleCount(), h.GetSampleSum())
-				for _, b := range h.GetBucket() {
-					v += fmt.Sprintf(" %g:%d", b.GetUpperBound(), b.GetCumulativeCount())
-				}
-			case m.Summary != nil:
-				s := m.GetSummary()
-				v = fmt.Sprintf("count=%d sum=%g", s.GetSampleCount(), s.GetSampleSum())
-				for _, q := range s.GetQuantile() {
-					v += fmt.Sprintf(" %g:%g", q.GetQuantile(), q.GetValue())
-				}
-			}
-			out = append(out, fmt.Sprintf("%s{%s} %s", mf.GetName(), strings.Join(ls, ","), v))
+			out = append(out, fmt.Sprintf("%s{%s} %s", mf.GetName(), strings.Join(rtestutil.Labels(m), ","), rtestutil.Value(m, true)))
 		}
 	}
 	sort.Strings(out)
