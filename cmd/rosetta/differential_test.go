@@ -181,24 +181,29 @@ func peerSelfMetrics(mfs map[string]*dto.MetricFamily) map[string]string {
 		out[name+" TYPE"] = mf.GetType().String()
 		out[name+" HELP"] = mf.GetHelp()
 		for _, m := range mf.GetMetric() {
-			var ls []string
-			for _, lp := range m.GetLabel() {
-				if peerSelfValueless[name] {
-					ls = append(ls, lp.GetName())
-				} else {
-					ls = append(ls, fmt.Sprintf("%s=%q", lp.GetName(), lp.GetValue()))
-				}
-			}
-			sort.Strings(ls)
-			key := name + "{" + strings.Join(ls, ",") + "}"
 			if peerSelfValueless[name] {
-				out[key] = "present"
+				out[seriesKey(name, m, false)] = "present"
 				continue
 			}
-			out[key] = num(m.GetCounter().GetValue() + m.GetGauge().GetValue() + m.GetUntyped().GetValue())
+			out[seriesKey(name, m, true)] = num(m.GetCounter().GetValue() + m.GetGauge().GetValue() + m.GetUntyped().GetValue())
 		}
 	}
 	return out
+}
+
+// seriesKey is "name{sorted labels}" of m's series: each label as
+// name="value", or only its name without values.
+func seriesKey(name string, m *dto.Metric, values bool) string {
+	var ls []string
+	for _, lp := range m.GetLabel() {
+		if values {
+			ls = append(ls, fmt.Sprintf("%s=%q", lp.GetName(), lp.GetValue()))
+		} else {
+			ls = append(ls, lp.GetName())
+		}
+	}
+	sort.Strings(ls)
+	return name + "{" + strings.Join(ls, ",") + "}"
 }
 
 // scrapeOrderSums are the histograms whose _sum statsd_exporter serves
@@ -283,12 +288,7 @@ func flatten(t testing.TB, mfs map[string]*dto.MetricFamily) map[string]string {
 		out[name+" TYPE"] = mf.GetType().String()
 		out[name+" HELP"] = mf.GetHelp()
 		for _, m := range mf.GetMetric() {
-			var ls []string
-			for _, lp := range m.GetLabel() {
-				ls = append(ls, fmt.Sprintf("%s=%q", lp.GetName(), lp.GetValue()))
-			}
-			sort.Strings(ls)
-			key := name + "{" + strings.Join(ls, ",") + "}"
+			key := seriesKey(name, m, true)
 			switch {
 			case m.Counter != nil:
 				out[key] = num(m.GetCounter().GetValue())
@@ -326,12 +326,7 @@ func nativeParts(mfs map[string]*dto.MetricFamily) map[string]string {
 			if h == nil || h.Schema == nil {
 				continue
 			}
-			var ls []string
-			for _, lp := range m.GetLabel() {
-				ls = append(ls, fmt.Sprintf("%s=%q", lp.GetName(), lp.GetValue()))
-			}
-			sort.Strings(ls)
-			out[name+"{"+strings.Join(ls, ",")+"}"] = fmt.Sprintf("count=%d sum=%s schema=%d zt=%g zc=%d pos=%v %v neg=%v %v",
+			out[seriesKey(name, m, true)] = fmt.Sprintf("count=%d sum=%s schema=%d zt=%g zc=%d pos=%v %v neg=%v %v",
 				h.GetSampleCount(), num(h.GetSampleSum()), h.GetSchema(), h.GetZeroThreshold(), h.GetZeroCount(),
 				spans(h.GetPositiveSpan()), h.GetPositiveDelta(), spans(h.GetNegativeSpan()), h.GetNegativeDelta())
 		}
