@@ -92,6 +92,25 @@ func (o onlyFamily) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// checkJMXPeer checks that p serves one series each of jmx_scrape_error,
+// jmx_scrape_duration_seconds, jmx_scrape_timeout_total and
+// jmx_scrape_cached_beans, of these values.
+func checkJMXPeer(t *testing.T, p prometheus.Collector, step string, errV, dur, timeouts, cached float64) {
+	t.Helper()
+	for _, c := range []struct {
+		name string
+		want float64
+	}{{"jmx_scrape_error", errV}, {"jmx_scrape_duration_seconds", dur}, {"jmx_scrape_timeout_total", timeouts}, {"jmx_scrape_cached_beans", cached}} {
+		if n := testutil.CollectAndCount(onlyFamily{p, c.name}); n != 1 {
+			t.Errorf("%s: %d series of %s, want 1", step, n, c.name)
+			continue
+		}
+		if got := testutil.ToFloat64(onlyFamily{p, c.name}); got != c.want {
+			t.Errorf("%s: %s %v, want %v", step, c.name, got, c.want)
+		}
+	}
+}
+
 type fakeJMXDriver struct{ st jmx.PeerStats }
 
 func (*fakeJMXDriver) Run(context.Context, normalize.Appender) error { return nil }
@@ -165,22 +184,11 @@ jmx_scrape_timeout_total 3
 	// timeouts go on from the old driver's count.
 	next := &fakeJMXDriver{jmx.PeerStats{Run: 2}}
 	mgr.running["j"] = &runningInput{driver: next}
-	check := func(step string, errV, dur, timeouts, cached float64) {
-		t.Helper()
-		for _, c := range []struct {
-			name string
-			want float64
-		}{{"jmx_scrape_error", errV}, {"jmx_scrape_duration_seconds", dur}, {"jmx_scrape_timeout_total", timeouts}, {"jmx_scrape_cached_beans", cached}} {
-			if got := testutil.ToFloat64(onlyFamily{p, c.name}); got != c.want {
-				t.Errorf("%s: %s %v, want %v", step, c.name, got, c.want)
-			}
-		}
-	}
-	check("new driver, no poll yet", 1, 1.25, 3, 8)
+	checkJMXPeer(t, p, "new driver, no poll yet", 1, 1.25, 3, 8)
 	next.st = jmx.PeerStats{Duration: 40 * time.Millisecond, Timeouts: 1, CachedBeans: 5, Polls: 1, Run: 2}
-	check("new driver polled", 0, 0.04, 4, 5)
+	checkJMXPeer(t, p, "new driver polled", 0, 0.04, 4, 5)
 	next.st.Polls = 2
-	check("again", 0, 0.04, 4, 5)
+	checkJMXPeer(t, p, "again", 0, 0.04, 4, 5)
 
 	if got, want := len(jmxPeerFamilyNames()), 8; got != want {
 		t.Errorf("%d family names reserved, want %d", got, want)
@@ -206,22 +214,7 @@ func TestJMXPeerRestartWindow(t *testing.T) {
 	// The reload stops the old driver (it is no longer running) and has
 	// not started the new one yet.
 	delete(mgr.running, "j")
-	check := func(step string, errV, dur, timeouts float64) {
-		t.Helper()
-		for _, c := range []struct {
-			name string
-			want float64
-		}{{"jmx_scrape_error", errV}, {"jmx_scrape_duration_seconds", dur}, {"jmx_scrape_timeout_total", timeouts}} {
-			if n := testutil.CollectAndCount(onlyFamily{p, c.name}); n != 1 {
-				t.Errorf("%s: %d series of %s, want 1", step, n, c.name)
-				continue
-			}
-			if got := testutil.ToFloat64(onlyFamily{p, c.name}); got != c.want {
-				t.Errorf("%s: %s %v, want %v", step, c.name, got, c.want)
-			}
-		}
-	}
-	check("no driver running", 1, 0.02, 2)
+	checkJMXPeer(t, p, "no driver running", 1, 0.02, 2, 0)
 	gone := false
 	for range 20 {
 		runtime.GC()
@@ -241,9 +234,9 @@ func TestJMXPeerRestartWindow(t *testing.T) {
 	// The new driver: the values go on from the old one's.
 	next := &fakeJMXDriver{jmx.PeerStats{Run: 2}}
 	mgr.running["j"] = &runningInput{driver: next}
-	check("new driver, no poll yet", 1, 0.02, 2)
+	checkJMXPeer(t, p, "new driver, no poll yet", 1, 0.02, 2, 0)
 	next.st = jmx.PeerStats{Duration: 30 * time.Millisecond, Timeouts: 1, Polls: 1, Run: 2}
-	check("new driver polled", 0, 0.03, 3)
+	checkJMXPeer(t, p, "new driver polled", 0, 0.03, 3, 0)
 	// Without a drop-in input, nothing.
 	p.loaded(&loadedConfig{})
 	if n := testutil.CollectAndCount(p); n != 0 {
