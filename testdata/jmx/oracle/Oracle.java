@@ -33,10 +33,7 @@ public class Oracle {
             System.err.println("usage: java Oracle CONFIG.yml");
             System.exit(2);
         }
-        // The collector's logger writes to System.out: keep stdout for the
-        // samples and send the log to stderr.
-        java.io.PrintStream stdout = System.out;
-        System.setOut(System.err);
+        java.io.PrintStream stdout = logToStderr();
         PrometheusRegistry self = new PrometheusRegistry();
         JmxCollector collector = new JmxCollector(new File(args[0]), JmxCollector.Mode.STANDALONE).register(self);
         // register() also registers the collector itself: scrape the
@@ -59,11 +56,30 @@ public class Oracle {
             }
             beans.add(s);
         }
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrometheusTextFormatWriter.create().write(buf, new MetricSnapshots(beans), EscapingScheme.DEFAULT);
-        stdout.print(sortSamples(buf.toString(StandardCharsets.UTF_8)));
+        stdout.print(sortSamples(text(beans)));
         stdout.flush();
         System.exit(0);
+    }
+
+    /**
+     * Sends System.out, where the collector's logger writes, to stderr and
+     * returns the real stdout, kept for the samples.
+     */
+    static java.io.PrintStream logToStderr() {
+        java.io.PrintStream stdout = System.out;
+        System.setOut(System.err);
+        return stdout;
+    }
+
+    /**
+     * Returns the snapshots as jmx_exporter's HTTP server writes them for a
+     * Prometheus text scrape: client_java's text format writer with the
+     * default escaping.
+     */
+    static String text(List<MetricSnapshot> snapshots) throws java.io.IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrometheusTextFormatWriter.create().write(buf, new MetricSnapshots(snapshots), EscapingScheme.DEFAULT);
+        return buf.toString(StandardCharsets.UTF_8);
     }
 
     /** Sorts the sample lines that follow each run of # lines. */

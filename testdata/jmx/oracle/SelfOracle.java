@@ -1,13 +1,9 @@
 import io.prometheus.jmx.BuildInfoMetrics;
 import io.prometheus.jmx.JmxCollector;
-import io.prometheus.metrics.config.EscapingScheme;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,7 +16,7 @@ import java.util.List;
  * the beans' (jmx_scrape_*, jmx_config_reload_*, jmx_exporter_build_info).
  * The registry collects them before the collector scrapes the JVM, so a
  * scrape shows the outcome of the one before it. The collector's log goes
- * to stderr.
+ * to stderr. It shares Oracle's output (Oracle.text) and log setup.
  *
  * Usage: java SelfOracle CONFIG.yml SCRAPES
  */
@@ -30,8 +26,7 @@ public class SelfOracle {
             System.err.println("usage: java SelfOracle CONFIG.yml SCRAPES");
             System.exit(2);
         }
-        java.io.PrintStream stdout = System.out;
-        System.setOut(System.err);
+        java.io.PrintStream stdout = Oracle.logToStderr();
         PrometheusRegistry registry = new PrometheusRegistry();
         new BuildInfoMetrics().register(registry);
         new JmxCollector(new File(args[0]), JmxCollector.Mode.STANDALONE).register(registry);
@@ -46,9 +41,7 @@ public class SelfOracle {
                 self.add(s);
             }
         }
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrometheusTextFormatWriter.create().write(buf, new MetricSnapshots(self), EscapingScheme.DEFAULT);
-        stdout.print(buf.toString(StandardCharsets.UTF_8));
+        stdout.print(Oracle.text(self));
         stdout.flush();
         System.exit(0);
     }
