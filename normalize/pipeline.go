@@ -94,6 +94,10 @@ func (p *Pipeline) EventCounts() EventCounts {
 	return c
 }
 
+// extraEvents is the events beyond one of a record that stands for
+// Repeat observations (EventCounts).
+func (r *Record) extraEvents() uint64 { return uint64(max(r.Repeat, 1)) - 1 }
+
 // addEvents adds n to c unless it is 0 (no atomic add on the hot path).
 func addEvents(c *atomic.Uint64, n uint64) {
 	if n > 0 {
@@ -318,7 +322,7 @@ func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 			sc.hits[r.index]++
 		} else {
 			unmapped++
-			extraUnmapped += uint64(max(rec.Repeat, 1)) - 1
+			extraUnmapped += rec.extraEvents()
 			if p.set.Unmatched != nil {
 				sc.unmatched = append(sc.unmatched, topKey{rec.Match, rec.Type})
 			}
@@ -339,17 +343,17 @@ func (p *Pipeline) mapWith(rs *RuleSet, batch []Record) *scratch {
 			switch reason {
 			case "unmatched":
 				dropUnmatched++
-				extraDropOther += uint64(max(rec.Repeat, 1)) - 1
+				extraDropOther += rec.extraEvents()
 			case "no_value":
 				dropNoValue++
-				extraDropOther += uint64(max(rec.Repeat, 1)) - 1
+				extraDropOther += rec.extraEvents()
 			default:
 				dropRule++
-				extraDropRule += uint64(max(rec.Repeat, 1)) - 1
+				extraDropRule += rec.extraEvents()
 			}
 		case OutcomeInvalid:
 			sc.invalid[reason]++
-			extraInvl += uint64(max(rec.Repeat, 1)) - 1
+			extraInvl += rec.extraEvents()
 		}
 		sc.samples = sc.samples[:len(sc.samples)-1]
 	}
