@@ -36,9 +36,9 @@ type RuleSet struct {
 	// opts for records no rule matched
 	defaultOpts *SeriesOptions
 	// defaultHelp is the help of families whose first sample has none
-	// (RuleSetConfig), also in every SeriesOptions of the rule set.
-	defaultHelp string
-	helpPtr     *string // defaultHelp's copy the options point to, or nil
+	// (RuleSetConfig), or nil; every SeriesOptions of the rule set
+	// points to it.
+	defaultHelp *string
 	// inline fill what an inline rule leaves unset (InlineOptions).
 	inline   Defaults
 	cache    *cache
@@ -120,7 +120,6 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 		clientJavaNames: cfg.ClientJavaNames,
 		escape:          cfg.Escape,
 		dupLabel:        cfg.DuplicateLabel,
-		defaultHelp:     cfg.DefaultHelp,
 		unmatchedNames: NameOptions{
 			LowercaseOutputName:       cfg.LowercaseOutputName || cfg.UnmatchedNames.LowercaseOutputName,
 			LowercaseOutputLabelNames: cfg.LowercaseOutputLabelNames || cfg.UnmatchedNames.LowercaseOutputLabelNames,
@@ -216,16 +215,16 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 	if size > 0 {
 		rs.cache = newCache(size)
 	}
-	if rs.defaultHelp != "" {
+	if cfg.DefaultHelp != "" {
 		// One pointer for every series option: the store takes it as a
 		// new family's help when the first sample has none, so that the
 		// samples themselves carry nothing more. Its own allocation, so
 		// that a family does not keep the rule set alive after a reload.
-		rs.helpPtr = new(string)
-		*rs.helpPtr = rs.defaultHelp
-		rs.defaultOpts.DefaultHelp = rs.helpPtr
+		rs.defaultHelp = new(string)
+		*rs.defaultHelp = cfg.DefaultHelp
+		rs.defaultOpts.DefaultHelp = rs.defaultHelp
 		for _, r := range rs.rules {
-			r.opts.DefaultHelp = rs.helpPtr
+			r.opts.DefaultHelp = rs.defaultHelp
 		}
 	}
 	if len(rs.rules) == 0 {
@@ -236,7 +235,12 @@ func NewRuleSet(cfg RuleSetConfig) (*RuleSet, error) {
 
 // DefaultHelp returns the help text of families whose first sample gets
 // none from its record or rule ("": the store's default).
-func (rs *RuleSet) DefaultHelp() string { return rs.defaultHelp }
+func (rs *RuleSet) DefaultHelp() string {
+	if rs.defaultHelp == nil {
+		return ""
+	}
+	return *rs.defaultHelp
+}
 
 // UnmatchedOptions returns the series options of records no rule
 // matches.
@@ -247,7 +251,7 @@ func (rs *RuleSet) UnmatchedOptions() *SeriesOptions { return rs.defaultOpts }
 func (rs *RuleSet) InlineOptions(c RuleConfig) (*SeriesOptions, error) {
 	o, err := seriesOptions(c, &rs.inline)
 	if o != nil {
-		o.DefaultHelp = rs.helpPtr
+		o.DefaultHelp = rs.defaultHelp
 	}
 	return o, err
 }
