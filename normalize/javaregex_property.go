@@ -118,13 +118,7 @@ func javaForProperty(name string, caseIns bool) (runeSet, bool) {
 	}
 	if i := slices.Index(javaCharPropertyNames, name); i >= 0 {
 		// javaMirrored, javaJavaIdentifierStart, ...: the JVM's table
-		var s runeSet
-		for _, r := range javaCharPropertyRanges {
-			if int(r.id) == i {
-				s = append(s, runeRange{r.lo, r.hi})
-			}
-		}
-		return s, true
+		return javaRangesOf(javaCharPropertyRanges, uint16(i)), true
 	}
 	if t, ok := unicode.Categories[name]; ok && (len(name) == 1 || len(name) == 2) {
 		return tableSet(t), true
@@ -298,13 +292,18 @@ func javaUnicodeSet(keys []javaUnicodeKey, ranges []javaUnicodeRange, name strin
 	if !found {
 		return nil, false
 	}
+	return javaRangesOf(ranges, keys[i].id).norm(), true
+}
+
+// javaRangesOf returns the ranges of id, in their order.
+func javaRangesOf(ranges []javaUnicodeRange, id uint16) runeSet {
 	var s runeSet
 	for _, r := range ranges {
-		if r.id == keys[i].id {
+		if r.id == id {
 			s = append(s, runeRange{r.lo, r.hi})
 		}
 	}
-	return s.norm(), true
+	return s
 }
 
 // javaUpper is Java's String.toUpperCase: Go's, and the full case
