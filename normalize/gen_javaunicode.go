@@ -102,10 +102,7 @@ func main() {
 		sort.Slice(t.keys, func(i, j int) bool { return t.keys[i][0] < t.keys[j][0] })
 		fmt.Fprintf(&b, "var java%sKeys = []javaUnicodeKey{\n", kind)
 		for _, k := range t.keys {
-			id, ok := t.ids[k[1]]
-			if !ok {
-				id = t.id(k[1]) // a script with no character (none in Java 17)
-			}
+			id := t.id(k[1]) // new for a script with no character (none in Java 17)
 			fmt.Fprintf(&b, "{%q, %d},\n", k[0], id)
 		}
 		b.WriteString("}\n\n")
