@@ -246,12 +246,12 @@ func (d *Driver) Run(ctx context.Context, out normalize.Appender) error {
 			}
 			if !keep {
 				d.peer.observeCached(rep)
-			}
-			if hadSeries && !keep {
-				if rerr := out.Replace(ctx, d.source, nil); rerr != nil {
-					d.logger.Warn("removing series failed", "err", rerr)
+				if hadSeries {
+					if rerr := out.Replace(ctx, d.source, nil); rerr != nil {
+						d.logger.Warn("removing series failed", "err", rerr)
+					}
+					hadSeries = false
 				}
-				hadSeries = false
 			}
 		} else {
 			d.peer.observe(dur, false, false)

@@ -60,13 +60,12 @@ type peerStats struct {
 // CachedBeans, known once they are, follows (observeCached).
 func (p *peerStats) observe(dur time.Duration, failed, kept bool) {
 	p.duration.Store(int64(dur.Truncate(time.Millisecond)))
-	defer p.polls.Add(1)
-	switch {
-	case kept:
+	if kept {
 		p.timeouts.Add(1)
-	default:
+	} else {
 		p.failed.Store(failed)
 	}
+	p.polls.Add(1)
 }
 
 // observeCached records the CachedBeans of a poll that was not a timeout
