@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net"
-
-	"github.com/rosetta-adapter/rosetta/inputs/app/parsing"
 )
 
 // Exchange speaks one request/response over a connected conn (its deadline
@@ -36,10 +34,7 @@ func (f *tcpFetcher) fetch(ctx context.Context, target string, buf *bytes.Buffer
 	defer stop()
 	body, err := f.exchange(conn, f.maxBody)
 	if err != nil {
-		if parsing.Reason(err, "") != "" {
-			return "", err
-		}
-		return "", classify(err)
+		return "", classify(err) // an Exchange's own reason (parsing.Error) kept
 	}
 	buf.Write(body)
 	return "", nil
