@@ -246,30 +246,7 @@ func mustVec(t *testing.T, reg *prometheus.Registry, name, target string) promet
 
 func pollErrors(t *testing.T, reg *prometheus.Registry, target, reason string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "rosetta_input_poll_errors_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			var tg, rs string
-			for _, l := range m.GetLabel() {
-				switch l.GetName() {
-				case "target":
-					tg = l.GetValue()
-				case "reason":
-					rs = l.GetValue()
-				}
-			}
-			if tg == target && rs == reason {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
+	return rtestutil.Counter(t, reg, "rosetta_input_poll_errors_total", map[string]string{"target": target, "reason": reason})
 }
 
 // A hanging target does not hold back the others.
