@@ -61,8 +61,10 @@ func Stopped(ctx context.Context, read, size int) error {
 	return Errorf(reason, "parse stopped after %d of %d bytes: %w", read, size, ctx.Err())
 }
 
-// ContextParser is a ContentTypeParser that stops when ctx ends (the poll
-// timeout), for formats whose parse can take long on a hostile body.
+// ContextParser is a parser that stops when ctx ends (the poll timeout),
+// for formats whose parse can take long on a hostile body; it is handed
+// the Content-Type as ParseContentType is. The driver calls ParseContext
+// first when a parser has it.
 type ContextParser interface {
 	ParseContext(ctx context.Context, body []byte, contentType string, emit func(normalize.Record)) error
 }
