@@ -19,15 +19,15 @@ import (
 // notes once per poll (jmx.PeerStats) and what the reloads count here:
 // nothing on the poll's path.
 var (
-	jmxReloadFailure = newJMXPeerFamily("jmx_config_reload_failure_total", "Number of times configuration have failed to be reloaded.", prometheus.CounterValue, nil)
-	jmxReloadSuccess = newJMXPeerFamily("jmx_config_reload_success_total", "Number of times configuration have successfully been reloaded.", prometheus.CounterValue, nil)
-	jmxBuildInfo     = newJMXPeerFamily("jmx_exporter_build_info", "JMX Exporter build information", prometheus.GaugeValue, []string{"name", "version"})
-	jmxCachedBeans   = newJMXPeerFamily("jmx_scrape_cached_beans", "Number of beans with their matching rule cached", prometheus.GaugeValue, nil)
-	jmxDuration      = newJMXPeerFamily("jmx_scrape_duration_seconds", "Time this JMX scrape took, in seconds.", prometheus.GaugeValue, nil)
-	jmxError         = newJMXPeerFamily("jmx_scrape_error", "Non-zero if this scrape failed.", prometheus.GaugeValue, nil)
-	jmxTimeouts      = newJMXPeerFamily("jmx_scrape_timeout_total", "Total number of scrape timeouts.", prometheus.CounterValue, nil)
-	jmxRejected      = newJMXPeerFamily("jmx_http_requests_rejected_total", "Total number of HTTP requests rejected due to pool saturation.", prometheus.CounterValue, nil)
-	jmxPeerFamilies  = []jmxPeerFamily{jmxReloadFailure, jmxReloadSuccess, jmxBuildInfo, jmxRejected, jmxCachedBeans, jmxDuration, jmxError, jmxTimeouts}
+	jmxReloadFailure = newPeerFamily("jmx_config_reload_failure_total", "Number of times configuration have failed to be reloaded.", prometheus.CounterValue, nil)
+	jmxReloadSuccess = newPeerFamily("jmx_config_reload_success_total", "Number of times configuration have successfully been reloaded.", prometheus.CounterValue, nil)
+	jmxBuildInfo     = newPeerFamily("jmx_exporter_build_info", "JMX Exporter build information", prometheus.GaugeValue, []string{"name", "version"})
+	jmxCachedBeans   = newPeerFamily("jmx_scrape_cached_beans", "Number of beans with their matching rule cached", prometheus.GaugeValue, nil)
+	jmxDuration      = newPeerFamily("jmx_scrape_duration_seconds", "Time this JMX scrape took, in seconds.", prometheus.GaugeValue, nil)
+	jmxError         = newPeerFamily("jmx_scrape_error", "Non-zero if this scrape failed.", prometheus.GaugeValue, nil)
+	jmxTimeouts      = newPeerFamily("jmx_scrape_timeout_total", "Total number of scrape timeouts.", prometheus.CounterValue, nil)
+	jmxRejected      = newPeerFamily("jmx_http_requests_rejected_total", "Total number of HTTP requests rejected due to pool saturation.", prometheus.CounterValue, nil)
+	jmxPeerFamilies  = []peerFamily{jmxReloadFailure, jmxReloadSuccess, jmxBuildInfo, jmxRejected, jmxCachedBeans, jmxDuration, jmxError, jmxTimeouts}
 )
 
 // jmx_exporter_build_info's labels: what jmx_exporter's standalone jar
@@ -39,17 +39,6 @@ const (
 	jmxPeerName    = "jmx_prometheus_standalone"
 	jmxPeerVersion = "1.6.0-POST"
 )
-
-// jmxPeerFamily is one of jmx_exporter's families.
-type jmxPeerFamily struct {
-	name string
-	typ  prometheus.ValueType
-	desc *prometheus.Desc
-}
-
-func newJMXPeerFamily(name, help string, typ prometheus.ValueType, labels []string) jmxPeerFamily {
-	return jmxPeerFamily{name: name, typ: typ, desc: prometheus.NewDesc(name, help, labels, nil)}
-}
 
 // jmxPeerFamilyNames are the names of jmx_exporter's families, which the
 // store refuses to mapped series while an input stands in for it
@@ -154,7 +143,7 @@ func (p *jmxPeer) Collect(ch chan<- prometheus.Metric) {
 		// Not started yet.
 		return
 	}
-	emit := func(f jmxPeerFamily, v float64, labels ...string) {
+	emit := func(f peerFamily, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(f.desc, f.typ, v, labels...)
 	}
 	emit(jmxReloadFailure, float64(p.reloadFailure.Load()))

@@ -21,40 +21,45 @@ import (
 // counted twice on the ingest path. docs/statsd.md lists what each one
 // reads.
 
-// peerFamily is one of statsd_exporter's families.
+// peerFamily is one of a peer exporter's families (statsd_exporter's,
+// jmx_exporter's), its Desc made once.
 type peerFamily struct {
-	name, help string
-	typ        prometheus.ValueType
-	labels     []string
+	name string
+	typ  prometheus.ValueType
+	desc *prometheus.Desc
+}
+
+func newPeerFamily(name, help string, typ prometheus.ValueType, labels []string) peerFamily {
+	return peerFamily{name: name, typ: typ, desc: prometheus.NewDesc(name, help, labels, nil)}
 }
 
 var (
-	peerLines              = peerFamily{"statsd_exporter_lines_total", "The total number of StatsD lines received.", prometheus.CounterValue, nil}
-	peerSamples            = peerFamily{"statsd_exporter_samples_total", "The total number of StatsD samples received.", prometheus.CounterValue, nil}
-	peerSampleErrors       = peerFamily{"statsd_exporter_sample_errors_total", "The total number of errors parsing StatsD samples.", prometheus.CounterValue, []string{"reason"}}
-	peerTags               = peerFamily{"statsd_exporter_tags_total", "The total number of DogStatsD tags processed.", prometheus.CounterValue, nil}
-	peerTagErrors          = peerFamily{"statsd_exporter_tag_errors_total", "The number of errors parsing DogStatsD tags.", prometheus.CounterValue, nil}
-	peerUDPPackets         = peerFamily{"statsd_exporter_udp_packets_total", "The total number of StatsD packets received over UDP.", prometheus.CounterValue, nil}
-	peerUDPDrops           = peerFamily{"statsd_exporter_udp_packet_drops_total", "The total number of dropped StatsD packets which received over UDP.", prometheus.CounterValue, nil}
-	peerUnixgramPackets    = peerFamily{"statsd_exporter_unixgram_packets_total", "The total number of StatsD packets received over Unixgram.", prometheus.CounterValue, nil}
-	peerTCPConnections     = peerFamily{"statsd_exporter_tcp_connections_total", "The total number of TCP connections handled.", prometheus.CounterValue, nil}
-	peerTCPErrors          = peerFamily{"statsd_exporter_tcp_connection_errors_total", "The number of errors encountered reading from TCP.", prometheus.CounterValue, nil}
-	peerTCPTooLong         = peerFamily{"statsd_exporter_tcp_too_long_lines_total", "The number of lines discarded due to being too long.", prometheus.CounterValue, nil}
-	peerFlushed            = peerFamily{"statsd_exporter_event_queue_flushed_total", "Number of times events were flushed to exporter", prometheus.CounterValue, nil}
-	peerEvents             = peerFamily{"statsd_exporter_events_total", "The total number of StatsD events seen.", prometheus.CounterValue, []string{"type"}}
-	peerEventsUnmapped     = peerFamily{"statsd_exporter_events_unmapped_total", "The total number of StatsD events no mapping was found for.", prometheus.CounterValue, nil}
-	peerEventsActions      = peerFamily{"statsd_exporter_events_actions_total", "The total number of StatsD events by action.", prometheus.CounterValue, []string{"action"}}
-	peerEventsError        = peerFamily{"statsd_exporter_events_error_total", "The total number of StatsD events discarded due to errors.", prometheus.CounterValue, []string{"reason"}}
-	peerEventsConflict     = peerFamily{"statsd_exporter_events_conflict_total", "The total number of StatsD events with conflicting names.", prometheus.CounterValue, []string{"type", "metric_name"}}
-	peerMetrics            = peerFamily{"statsd_exporter_metrics_total", "The total number of metrics.", prometheus.GaugeValue, []string{"type"}}
-	peerLoadedMappings     = peerFamily{"statsd_exporter_loaded_mappings", "The current number of configured metric mappings.", prometheus.GaugeValue, nil}
-	peerConfigReloads      = peerFamily{"statsd_exporter_config_reloads_total", "The number of configuration reloads.", prometheus.CounterValue, []string{"outcome"}}
-	peerCacheLength        = peerFamily{"statsd_metric_mapper_cache_length", "The count of unique metrics currently cached.", prometheus.GaugeValue, nil}
-	peerCacheGets          = peerFamily{"statsd_metric_mapper_cache_gets_total", "The count of total metric cache gets.", prometheus.CounterValue, nil}
-	peerCacheHits          = peerFamily{"statsd_metric_mapper_cache_hits_total", "The count of total metric cache hits.", prometheus.CounterValue, nil}
-	peerRelayPackets       = peerFamily{"statsd_exporter_relay_packets_total", "The number of StatsD packets relayed.", prometheus.CounterValue, []string{"target"}}
-	peerRelayLongLines     = peerFamily{"statsd_exporter_relay_long_lines_total", "The number lines that were too long to relay.", prometheus.CounterValue, []string{"target"}}
-	peerRelayLinesRelayed  = peerFamily{"statsd_exporter_relay_lines_relayed_total", "The number of lines that were buffered to be relayed.", prometheus.CounterValue, []string{"target"}}
+	peerLines              = newPeerFamily("statsd_exporter_lines_total", "The total number of StatsD lines received.", prometheus.CounterValue, nil)
+	peerSamples            = newPeerFamily("statsd_exporter_samples_total", "The total number of StatsD samples received.", prometheus.CounterValue, nil)
+	peerSampleErrors       = newPeerFamily("statsd_exporter_sample_errors_total", "The total number of errors parsing StatsD samples.", prometheus.CounterValue, []string{"reason"})
+	peerTags               = newPeerFamily("statsd_exporter_tags_total", "The total number of DogStatsD tags processed.", prometheus.CounterValue, nil)
+	peerTagErrors          = newPeerFamily("statsd_exporter_tag_errors_total", "The number of errors parsing DogStatsD tags.", prometheus.CounterValue, nil)
+	peerUDPPackets         = newPeerFamily("statsd_exporter_udp_packets_total", "The total number of StatsD packets received over UDP.", prometheus.CounterValue, nil)
+	peerUDPDrops           = newPeerFamily("statsd_exporter_udp_packet_drops_total", "The total number of dropped StatsD packets which received over UDP.", prometheus.CounterValue, nil)
+	peerUnixgramPackets    = newPeerFamily("statsd_exporter_unixgram_packets_total", "The total number of StatsD packets received over Unixgram.", prometheus.CounterValue, nil)
+	peerTCPConnections     = newPeerFamily("statsd_exporter_tcp_connections_total", "The total number of TCP connections handled.", prometheus.CounterValue, nil)
+	peerTCPErrors          = newPeerFamily("statsd_exporter_tcp_connection_errors_total", "The number of errors encountered reading from TCP.", prometheus.CounterValue, nil)
+	peerTCPTooLong         = newPeerFamily("statsd_exporter_tcp_too_long_lines_total", "The number of lines discarded due to being too long.", prometheus.CounterValue, nil)
+	peerFlushed            = newPeerFamily("statsd_exporter_event_queue_flushed_total", "Number of times events were flushed to exporter", prometheus.CounterValue, nil)
+	peerEvents             = newPeerFamily("statsd_exporter_events_total", "The total number of StatsD events seen.", prometheus.CounterValue, []string{"type"})
+	peerEventsUnmapped     = newPeerFamily("statsd_exporter_events_unmapped_total", "The total number of StatsD events no mapping was found for.", prometheus.CounterValue, nil)
+	peerEventsActions      = newPeerFamily("statsd_exporter_events_actions_total", "The total number of StatsD events by action.", prometheus.CounterValue, []string{"action"})
+	peerEventsError        = newPeerFamily("statsd_exporter_events_error_total", "The total number of StatsD events discarded due to errors.", prometheus.CounterValue, []string{"reason"})
+	peerEventsConflict     = newPeerFamily("statsd_exporter_events_conflict_total", "The total number of StatsD events with conflicting names.", prometheus.CounterValue, []string{"type", "metric_name"})
+	peerMetrics            = newPeerFamily("statsd_exporter_metrics_total", "The total number of metrics.", prometheus.GaugeValue, []string{"type"})
+	peerLoadedMappings     = newPeerFamily("statsd_exporter_loaded_mappings", "The current number of configured metric mappings.", prometheus.GaugeValue, nil)
+	peerConfigReloads      = newPeerFamily("statsd_exporter_config_reloads_total", "The number of configuration reloads.", prometheus.CounterValue, []string{"outcome"})
+	peerCacheLength        = newPeerFamily("statsd_metric_mapper_cache_length", "The count of unique metrics currently cached.", prometheus.GaugeValue, nil)
+	peerCacheGets          = newPeerFamily("statsd_metric_mapper_cache_gets_total", "The count of total metric cache gets.", prometheus.CounterValue, nil)
+	peerCacheHits          = newPeerFamily("statsd_metric_mapper_cache_hits_total", "The count of total metric cache hits.", prometheus.CounterValue, nil)
+	peerRelayPackets       = newPeerFamily("statsd_exporter_relay_packets_total", "The number of StatsD packets relayed.", prometheus.CounterValue, []string{"target"})
+	peerRelayLongLines     = newPeerFamily("statsd_exporter_relay_long_lines_total", "The number lines that were too long to relay.", prometheus.CounterValue, []string{"target"})
+	peerRelayLinesRelayed  = newPeerFamily("statsd_exporter_relay_lines_relayed_total", "The number of lines that were buffered to be relayed.", prometheus.CounterValue, []string{"target"})
 	peerBuildInfoName      = "statsd_exporter_build_info"
 	peerFamilies           = []peerFamily{peerLines, peerSamples, peerSampleErrors, peerTags, peerTagErrors, peerUDPPackets, peerUDPDrops, peerUnixgramPackets, peerTCPConnections, peerTCPErrors, peerTCPTooLong, peerFlushed, peerEvents, peerEventsUnmapped, peerEventsActions, peerEventsError, peerEventsConflict, peerMetrics, peerLoadedMappings, peerConfigReloads, peerCacheLength, peerCacheGets, peerCacheHits, peerRelayPackets, peerRelayLongLines, peerRelayLinesRelayed}
 	peerSampleErrorReasons = []string{"malformed_line", "mixed_tagging_styles", "not_enough_parts_after_colon", "invalid_extended_aggregate_type",
@@ -156,7 +161,7 @@ func (p *peerStatsd) Collect(ch chan<- prometheus.Metric) {
 		iv[mf.GetName()] = mf
 	}
 	emit := func(f peerFamily, v float64, labels ...string) {
-		if m, err := prometheus.NewConstMetric(prometheus.NewDesc(f.name, f.help, f.labels, nil), f.typ, v, labels...); err == nil {
+		if m, err := prometheus.NewConstMetric(f.desc, f.typ, v, labels...); err == nil {
 			ch <- m
 		}
 	}
