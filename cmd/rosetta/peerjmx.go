@@ -44,11 +44,7 @@ const (
 // store refuses to mapped series while an input stands in for it
 // (loadedConfig.peerNames).
 func jmxPeerFamilyNames() []string {
-	names := make([]string, 0, len(jmxPeerFamilies))
-	for _, f := range jmxPeerFamilies {
-		names = append(names, f.name)
-	}
-	return names
+	return familyNames(make([]string, 0, len(jmxPeerFamilies)), jmxPeerFamilies)
 }
 
 // jmxPeer is the collector of jmx_exporter's families. Describe sends

@@ -71,8 +71,12 @@ var (
 // (loadedConfig.peerNames), as statsd_exporter's registry refuses a second
 // registration of them.
 func peerFamilyNames() []string {
-	names := []string{peerBuildInfoName}
-	for _, f := range peerFamilies {
+	return familyNames([]string{peerBuildInfoName}, peerFamilies)
+}
+
+// familyNames appends the names of fams to names.
+func familyNames(names []string, fams []peerFamily) []string {
+	for _, f := range fams {
 		names = append(names, f.name)
 	}
 	return names
