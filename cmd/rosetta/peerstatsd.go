@@ -66,6 +66,10 @@ var (
 		"malformed_component", "malformed_value", "invalid_sample_factor", "malformed_container_id", "illegal_event"}
 )
 
+// peerMetricTypes are statsd_exporter_metrics_total's type labels.
+var peerMetricTypes = map[dto.MetricType]string{dto.MetricType_COUNTER: "counter", dto.MetricType_GAUGE: "gauge",
+	dto.MetricType_HISTOGRAM: "histogram", dto.MetricType_SUMMARY: "summary"}
+
 // peerFamilyNames are the names of statsd_exporter's families, which the
 // store refuses to mapped series while an input stands in for it
 // (loadedConfig.peerNames), as statsd_exporter's registry refuses a second
@@ -262,9 +266,7 @@ func (p *peerStatsd) Collect(ch chan<- prometheus.Metric) {
 		emitSeen(peerEventsConflict, float64(n), k[0], k[1])
 	}
 	for typ, n := range pc.Shapes {
-		label := map[dto.MetricType]string{dto.MetricType_COUNTER: "counter", dto.MetricType_GAUGE: "gauge",
-			dto.MetricType_HISTOGRAM: "histogram", dto.MetricType_SUMMARY: "summary"}[typ]
-		if label != "" {
+		if label := peerMetricTypes[typ]; label != "" {
 			emitSeen(peerMetrics, float64(n), label)
 		}
 	}
