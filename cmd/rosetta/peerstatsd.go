@@ -121,7 +121,7 @@ func (m *manager) dropIn() (runningInput, *statsd.Config, bool) {
 	defer m.mu.Unlock()
 	for _, r := range m.running {
 		if c, ok := r.spec.config.(*statsd.Config); ok && c.StatsdExporterDropIn {
-			return runningInput{spec: r.spec, pipeline: r.pipeline, reg: r.reg, driver: r.driver}, c, true
+			return *r, c, true
 		}
 	}
 	return runningInput{}, nil, false
