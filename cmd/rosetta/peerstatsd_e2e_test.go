@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,9 @@ func TestStatsdExporterSelfMetricsErrors(t *testing.T) {
 		"_e{5,4}:title|text|#env:prod,bad",
 		"_sc|svc|0",
 		"_sc|svc|1|h:host|#a:b|m:msg",
+		// read as metric lines, statsd_exporter serves a counter of each
+		"_e{1,1}:1|c",
+		"_sc|1:2|c",
 		"bad\xff:1|c",
 		"rate:1|c|@0.5:2|c",
 		"clash:1|c\nclash:2|g\nclash:3|ms|@0.1",
@@ -44,6 +49,7 @@ func TestStatsdExporterSelfMetricsErrors(t *testing.T) {
 		sendUDP(t, s.statsdAddr, "last:1|g")
 	}
 	got := map[string]map[string]string{}
+	events := map[string][]string{} // the families of the DogStatsD lines
 	testutil.Poll(10*time.Second, func() bool {
 		for _, s := range servers {
 			mfs := scrape(t, "http://"+s.web+"/metrics")
@@ -51,11 +57,21 @@ func TestStatsdExporterSelfMetricsErrors(t *testing.T) {
 				return false
 			}
 			got[s.name] = peerSelfMetrics(mfs)
+			events[s.name] = nil
+			for name, mf := range mfs {
+				if strings.HasPrefix(name, "_") {
+					events[s.name] = append(events[s.name], fmt.Sprintf("%s %v", name, mf.GetMetric()[0].GetCounter().GetValue()))
+				}
+			}
+			slices.Sort(events[s.name])
 		}
 		return true
 	})
 	if diff := cmp.Diff(got["statsd_exporter"], got["rosetta"]); diff != "" {
 		t.Errorf("statsd_exporter's self-metrics differ (-statsd_exporter +rosetta):\n%s", diff)
+	}
+	if diff := cmp.Diff(events["statsd_exporter"], events["rosetta"]); diff != "" || len(events["rosetta"]) != 2 {
+		t.Errorf("series of DogStatsD lines read as metric lines: statsd_exporter %v, rosetta %v", events["statsd_exporter"], events["rosetta"])
 	}
 	for _, want := range []string{
 		`statsd_exporter_events_conflict_total{metric_name="clash",type="gauge"}`,

@@ -162,21 +162,21 @@ func ours(p *parser, l string) outcome {
 		out.Errors[name] += n
 	}
 	out.Samples, out.Tags = p.st.samples, p.st.tags
+	oursDrops = p.st.drops
 	p.st = stats{}
 	return out
 }
 
+// oursDrops are the drops of the last line ours parsed.
+var oursDrops [numDrops]uint64
+
 // comparable reports whether a line is inside the documented common
-// ground: no DogStatsD events or service checks (Rosetta drops them,
-// statsd_exporter counts them as malformed), no "|card:" or "|e:" fields
+// ground: no "|card:" or "|e:" fields
 // (Rosetta ignores them, statsd_exporter rejects the sample) and no sample
 // rate whose
 // repeat count would exceed our cap (statsd_exporter repeats without
 // bound).
 func comparable(l string, maxRepeat int) bool {
-	if strings.HasPrefix(l, "_e{") || strings.HasPrefix(l, "_sc|") {
-		return false
-	}
 	// DogStatsD fields statsd_exporter rejects and Rosetta ignores.
 	if strings.Contains(l, "|card:") || strings.Contains(l, "|e:") {
 		return false
@@ -211,7 +211,17 @@ func diffLine(t testing.TB, u *upstream, p *parser, l string) {
 		return
 	}
 	want, ok := u.run(l)
+	dogEvent := strings.HasPrefix(l, "_e{") || strings.HasPrefix(l, "_sc|")
 	got := ours(p, l)
+	if dogEvent && ok && len(want.Recs) == 0 {
+		// A DogStatsD event or service check that gives statsd_exporter
+		// no sample (it counts what its parser found, usually a malformed
+		// value): Rosetta gives none either and counts it as dropped.
+		if len(got.Recs) > 0 || len(got.Errors) > 0 || oursDrops[dropEvent]+oursDrops[dropServiceCheck] != 1 {
+			t.Errorf("line %q: pkg/line gives no sample; Rosetta %+v, drops %v (want one drop and no error)", l, got, oursDrops)
+		}
+		return
+	}
 	diffStats.lines++
 	if len(got.Recs) > 0 {
 		diffStats.withRecords++
@@ -277,6 +287,7 @@ func TestDifferential(t *testing.T) {
 		"foo:1|c:2|g", "foo:1:2:3|ms|#a:b", "foo:1:2|c", "foo:1|c|c:abc", "foo:1|c|T1", "foo", ":1|c", "foo:1",
 		"foo:abc|c", "foo:1|c||", "foo:1|c|@1|#a:b|T1|c:x|y", "f\xffo:1|c", "foo:1|c|#a:1,a:2", "foo:1|ms|@0.3|@0.5",
 		"a.b:1|c|#a.b:c,a_b:d", "foo:1|g|@abc", "n[a=b,c]:1|c", "n[]:1|c", "n[,]:1|c", "foo:1|c|#,", "foo:1|c|##a:b",
+		"_e{5,4}:title|text|#a:b", "_e{1,1}:1|c|#a:b", "_sc|redis.can_connect|0", "_sc|1:2|c", "_e{1,1}:1|c",
 	}
 	combos := []parserOptions{allDialects, {maxRepeat: 1000}, {dogStatsD: true, maxRepeat: 1000},
 		{influxDB: true, librato: true, maxRepeat: 1000}, {signalFX: true, influxDB: true, maxRepeat: 1000}}

@@ -32,9 +32,9 @@ type metrics struct {
 
 // PeerCounts are what statsd_exporter counts in its own self-metrics and
 // the input's do not: the samples, tags and errors statsd_exporter finds
-// in DogStatsD events and service checks, which it parses as metric lines
-// (Rosetta drops and counts them as dogstatsd_event and
-// dogstatsd_service_check). They complete statsd_exporter_samples_total,
+// in the DogStatsD events and service checks that give no sample, which it
+// parses as metric lines (Rosetta drops and counts them as dogstatsd_event
+// and dogstatsd_service_check; parseLikePeer). They complete statsd_exporter_samples_total,
 // _tags_total, _tag_errors_total and _sample_errors_total{reason}.
 type PeerCounts struct {
 	Samples, Tags uint64

@@ -137,13 +137,11 @@ func (p *parser) parseLine(line []byte) {
 	}
 	if line[0] == '_' {
 		if bytes.HasPrefix(line, prefixEvent) {
-			p.st.drops[dropEvent]++
-			p.countLikePeer(line)
+			p.parseLikePeer(line, dropEvent)
 			return
 		}
 		if bytes.HasPrefix(line, prefixServiceCheck) {
-			p.st.drops[dropServiceCheck]++
-			p.countLikePeer(line)
+			p.parseLikePeer(line, dropServiceCheck)
 			return
 		}
 	}
@@ -159,21 +157,27 @@ func (p *parser) parseLine(line []byte) {
 	p.parseFull(line, ok)
 }
 
-// countLikePeer counts a DogStatsD event or service check line as
-// statsd_exporter counts it: it parses every line as a metric line, so it
-// counts what the full parser finds (samples, tags, errors: usually a
-// malformed value) for its own self-metrics. They go to p.st.peer, apart
-// from Rosetta's counts, and the records are discarded.
-func (p *parser) countLikePeer(line []byte) {
+// parseLikePeer reads a DogStatsD event or service check line as
+// statsd_exporter does: it parses every line as a metric line. What the
+// full parser finds is kept and counted as any line's, since
+// statsd_exporter serves it (`_e{1,1}:1|c` is a counter named `_e{1,1}`).
+// A line that gives no sample (usually a malformed value: `_e{5,4}:title|text`)
+// is valid DogStatsD, not a bad line: Rosetta counts it as dropped (why),
+// while what the parser found (errors, tags) goes to p.st.peer, for
+// statsd_exporter's own families.
+func (p *parser) parseLikePeer(line []byte, why drop) {
 	saved := p.st
 	p.st = stats{}
-	recs, labels := len(p.recs), len(p.labels)
+	recs := len(p.recs)
 	p.parseFull(line, false)
-	clear(p.recs[recs:])
-	p.recs = p.recs[:recs]
-	p.labels = p.labels[:labels]
 	found := p.st
+	if len(p.recs) > recs {
+		p.st = saved
+		p.st.add(&found)
+		return
+	}
 	p.st = saved
+	p.st.drops[why]++
 	p.st.peer.samples += found.samples
 	p.st.peer.tags += found.tags
 	for r, n := range found.errors {

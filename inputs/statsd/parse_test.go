@@ -230,6 +230,11 @@ func TestParse(t *testing.T) {
 		{name: "too many options", in: "foo:1|c|@1|#a:b|T1|c:x|y", errors: errs("malformed_component", 1)},
 		{name: "five options allowed", in: "foo:1|c|@1|#a:b|T1|c:x", recs: []normalize.Record{ctr("foo", 1, "a", "b", "container_id", "x")}},
 		{name: "dogstatsd event", in: "_e{5,4}:title|text|#a:b", drops: errs("dogstatsd_event", 1)},
+		// statsd_exporter parses every line as a metric line and serves
+		// what that finds (here "1}" is a malformed InfluxDB tag)
+		{name: "dogstatsd event statsd_exporter reads as a counter", in: "_e{1,1}:1|c|#a:b",
+			recs: []normalize.Record{ctr("_e{1", 1, "a", "b")}, errors: errs("malformed_tag", 1)},
+		{name: "dogstatsd service check statsd_exporter reads as a counter", in: "_sc|1:2|c", recs: []normalize.Record{ctr("_sc|1", 2)}},
 		{name: "dogstatsd service check", in: "_sc|redis.can_connect|0|#a:b", drops: errs("dogstatsd_service_check", 1)},
 	}
 	for _, tt := range tests {

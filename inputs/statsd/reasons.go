@@ -92,6 +92,25 @@ type peerStats struct {
 	errors        [numReasons]uint64
 }
 
+// add adds o's counts to st's.
+func (st *stats) add(o *stats) {
+	st.lines += o.lines
+	st.samples += o.samples
+	st.tags += o.tags
+	st.records += o.records
+	for i, n := range o.errors {
+		st.errors[i] += n
+	}
+	for i, n := range o.drops {
+		st.drops[i] += n
+	}
+	st.peer.samples += o.peer.samples
+	st.peer.tags += o.peer.tags
+	for i, n := range o.peer.errors {
+		st.peer.errors[i] += n
+	}
+}
+
 // problems sums the errors and the drops counted so far.
 func (st *stats) problems() (errs, drops uint64) {
 	for _, n := range st.errors {
