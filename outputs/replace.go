@@ -59,10 +59,60 @@ func (r *replacement) Write(batch []normalize.Sample) {
 	s, st := r.s, r.st
 	now := s.now().UnixNano()
 	for i := range batch {
-		if se := s.writeFrom(&batch[i], now, true); se != nil {
+		se := s.writeFrom(&batch[i], now, true)
+		if se == nil && r.takeOver(&batch[i]) {
+			se = s.writeFrom(&batch[i], now, true)
+		}
+		if se != nil {
 			st.members[se] = st.gen
 		}
 	}
+}
+
+// takeOver removes the family of smp's name when its type is not smp's,
+// this source's earlier polls made all its live series and this poll has
+// not written any yet, so that smp, which the family refused (a name whose
+// type changed from one poll to the next: a gauge, then a counter), can
+// make it anew. A puller's peer
+// (jmx_exporter) forgets each scrape and serves the new type at once; the
+// family would otherwise stay until End and the poll would serve the name
+// in neither type. It reports whether it removed anything.
+func (r *replacement) takeOver(smp *normalize.Sample) bool {
+	s, st := r.s, r.st
+	k, reason := kindOf(smp)
+	if reason != "" {
+		return false
+	}
+	s.famMu.Lock()
+	f := s.families[smp.Name]
+	var stale []*series
+	if f != nil && f.typ != k.metricType() {
+		for _, se := range f.members {
+			if se.removed {
+				continue
+			}
+			if g, ok := st.members[se]; !ok || g == st.gen {
+				s.famMu.Unlock()
+				return false // another source's, or this poll's
+			}
+			stale = append(stale, se)
+		}
+	}
+	s.famMu.Unlock()
+	if len(stale) == 0 {
+		return false
+	}
+	for _, se := range stale {
+		delete(st.members, se)
+		sh := &s.shards[se.hash%numShards]
+		sh.mu.Lock()
+		if !se.dead.Load() {
+			s.remove(sh, se)
+			s.m.replaced.Inc()
+		}
+		sh.mu.Unlock()
+	}
+	return true
 }
 
 // End removes the series of the source that were not written since the
