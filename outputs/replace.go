@@ -103,16 +103,23 @@ func (r *replacement) takeOver(smp *normalize.Sample) bool {
 		return false
 	}
 	for _, se := range stale {
-		delete(st.members, se)
-		sh := &s.shards[se.hash%numShards]
-		sh.mu.Lock()
-		if !se.dead.Load() {
-			s.remove(sh, se)
-			s.m.replaced.Inc()
-		}
-		sh.mu.Unlock()
+		r.drop(se)
 	}
 	return true
+}
+
+// drop removes se, a series of the source no longer produced, from the
+// source and the store.
+func (r *replacement) drop(se *series) {
+	s := r.s
+	delete(r.st.members, se)
+	sh := &s.shards[se.hash%numShards]
+	sh.mu.Lock()
+	if !se.dead.Load() {
+		s.remove(sh, se)
+		s.m.replaced.Inc()
+	}
+	sh.mu.Unlock()
 }
 
 // End removes the series of the source that were not written since the
@@ -121,17 +128,9 @@ func (r *replacement) End() {
 	s, st := r.s, r.st
 	defer st.mu.Unlock()
 	for se, g := range st.members {
-		if g == st.gen {
-			continue
+		if g != st.gen {
+			r.drop(se) // deleting from the map being ranged over is safe
 		}
-		delete(st.members, se)
-		sh := &s.shards[se.hash%numShards]
-		sh.mu.Lock()
-		if !se.dead.Load() {
-			s.remove(sh, se)
-			s.m.replaced.Inc()
-		}
-		sh.mu.Unlock()
 	}
 	if len(st.members) == 0 {
 		s.srcMu.Lock()
