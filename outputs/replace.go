@@ -73,10 +73,10 @@ func (r *replacement) Write(batch []normalize.Sample) {
 // this source's earlier polls made all its live series and this poll has
 // not written any yet, so that smp, which the family refused (a name whose
 // type changed from one poll to the next: a gauge, then a counter), can
-// make it anew. A puller's peer
-// (jmx_exporter) forgets each scrape and serves the new type at once; the
-// family would otherwise stay until End and the poll would serve the name
-// in neither type. It reports whether it removed anything.
+// make it anew. A puller's peer (jmx_exporter) forgets each scrape and
+// serves the new type at once; the family would otherwise stay until End
+// and the poll would serve the name in neither type. It reports whether it
+// removed anything.
 func (r *replacement) takeOver(smp *normalize.Sample) bool {
 	s, st := r.s, r.st
 	k, reason := kindOf(smp)

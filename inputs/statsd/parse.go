@@ -160,15 +160,15 @@ func (p *parser) parseLine(line []byte) {
 // parseLikePeer reads a DogStatsD event or service check line as
 // statsd_exporter does: it parses every line as a metric line. What the
 // full parser finds is kept and counted as any line's, since
-// statsd_exporter serves it (`_e{1,1}:1|c` is a counter named `_e{1,1}`).
-// A line that gives no sample (usually a malformed value: `_e{5,4}:title|text`)
-// is valid DogStatsD, not a bad line: Rosetta counts it as dropped (why),
-// while what the parser found (errors, tags) goes to p.st.peer, for
-// statsd_exporter's own families.
+// statsd_exporter serves it (`_sc|1:2|c` is a counter named `_sc|1`). A
+// line that gives no sample (usually a malformed value:
+// `_e{5,4}:title|text`) is valid DogStatsD, not a bad line: Rosetta counts
+// it as dropped (why), while what the parser found (samples, tags, errors)
+// goes to p.st.peer, for statsd_exporter's own families.
 func (p *parser) parseLikePeer(line []byte, why drop) {
 	saved := p.st
 	p.st = stats{}
-	recs := len(p.recs)
+	recs, labels := len(p.recs), len(p.labels)
 	p.parseFull(line, false)
 	found := p.st
 	if len(p.recs) > recs {
@@ -176,6 +176,7 @@ func (p *parser) parseLikePeer(line []byte, why drop) {
 		p.st.add(&found)
 		return
 	}
+	p.labels = p.labels[:labels] // tags of a line that gave no record
 	p.st = saved
 	p.st.drops[why]++
 	p.st.peer.samples += found.samples
